@@ -1,0 +1,157 @@
+"""The service runtime: a grpc.aio server with health, reflection, interceptors and a lifecycle.
+
+A service builds a ServiceApp in its server.py (wiring only), registers its servicer and its
+startup/shutdown hooks and background tasks; `run_service` runs it until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+
+from grpc import aio
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+
+from omni_kit.interceptors import DeadlineClientInterceptor, ServiceInterceptor
+from omni_kit.logs import get_logger, setup_logging
+from omni_kit.metrics import start_metrics_server
+from omni_kit.settings import ServiceSettings
+from omni_kit.telemetry import setup_telemetry
+
+log = get_logger("omni.app")
+
+Hook = Callable[[], Awaitable[None]]
+TaskFactory = Callable[[], Awaitable[None]]
+
+
+class StartupError(RuntimeError):
+    """A process cannot start (port taken, store or NATS unreachable): one line, exit 1."""
+
+
+class PortInUse(StartupError):
+    pass
+
+
+class ServiceApp:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.server = aio.server(
+            interceptors=[aio_server_interceptor(), ServiceInterceptor(settings.service_name)],
+            # Without this, a second process could silently share the port (SO_REUSEPORT).
+            options=[("grpc.so_reuseport", 0)],
+        )
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self._service_names: list[str] = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._task_factories: list[tuple[str, TaskFactory]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.port: int | None = None
+
+    def add_service(self, full_name: str, register: Callable[[aio.Server], None]) -> None:
+        register(self.server)
+        self._service_names.append(full_name)
+
+    def on_startup(self, hook: Hook) -> None:
+        self._startup.append(hook)
+
+    def on_shutdown(self, hook: Hook) -> None:
+        self._shutdown.append(hook)
+
+    def add_background_task(self, name: str, factory: TaskFactory) -> None:
+        """A long-running coroutine (outbox relay, consumer, expiry sweeper) started after startup."""
+        self._task_factories.append((name, factory))
+
+    async def start(self) -> int:
+        for hook in self._startup:
+            await hook()
+        reflection.enable_server_reflection([*self._service_names, reflection.SERVICE_NAME], self.server)
+        address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        try:
+            self.port = self.server.add_insecure_port(address)
+        except RuntimeError as error:
+            raise PortInUse(
+                f"cannot listen on {address}: the port is already in use or not available "
+                f"(set OMNI_{self.settings.service_name.upper()}_GRPC_PORT)"
+            ) from error
+        await self.server.start()
+        for name, factory in self._task_factories:
+            self._tasks.append(asyncio.create_task(_supervised(name, factory), name=name))
+        for service in self._service_names:
+            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        log.info("service_started", address=f"{self.settings.grpc_host}:{self.port}")
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(self.settings.shutdown_grace_seconds if grace is None else grace)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for hook in reversed(self._shutdown):
+            await hook()
+        log.info("service_stopped")
+
+
+async def _supervised(name: str, factory: TaskFactory) -> None:
+    """Keep a background task alive: log a crash and start it again after a short pause."""
+    while True:
+        try:
+            await factory()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background_task_crashed", task=name)
+            await asyncio.sleep(1.0)
+
+
+def channel(target: str, *, default_timeout: float = 5.0) -> aio.Channel:
+    """A client channel that propagates trace context and deadlines (default timeout in seconds)."""
+    interceptors: Iterable[aio.ClientInterceptor] = [
+        DeadlineClientInterceptor(default_timeout),
+        *aio_client_interceptors(),
+    ]
+    return aio.insecure_channel(target, interceptors=list(interceptors))
+
+
+def prepare_process(settings: ServiceSettings) -> None:
+    setup_logging(settings.service_name, settings.log_level)
+    setup_telemetry(
+        settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file
+    )
+    try:
+        start_metrics_server(settings.metrics_port)
+    except OSError as error:
+        raise PortInUse(f"cannot serve metrics on port {settings.metrics_port}: {error.strerror}") from None
+
+
+def run_service(build: Callable[[], Awaitable[ServiceApp]], settings: ServiceSettings) -> None:
+    """Entry point body: run the app until SIGTERM/SIGINT, then shut down gracefully."""
+
+    async def main() -> None:
+        prepare_process(settings)
+        app = await build()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await app.start()
+        await stop.wait()
+        await app.stop()
+
+    try:
+        asyncio.run(main())
+    except StartupError as error:
+        print(f"{settings.service_name}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

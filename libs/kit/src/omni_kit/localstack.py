@@ -1,0 +1,123 @@
+"""Start the local infrastructure (nats-server, the MongoDB-protocol store) as child processes.
+
+Used by `make dev` and by the test fixtures; never by a service in production.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def find_binary(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found: run `make setup` first")
+    return found
+
+
+@dataclass
+class LocalProcess:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self.running:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
+
+    def kill(self) -> None:
+        if self.running:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def wait_for_port(proc: LocalProcess, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.running:
+            tail = proc.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{proc.name} exited with {proc.process.returncode}:\n{tail}")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex((host, proc.port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"{proc.name} did not open port {proc.port} within {timeout}s")
+
+
+def spawn(name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None) -> LocalProcess:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
+    process = subprocess.Popen(  # noqa: S603 - argv is built from our own settings
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    log.close()
+    return LocalProcess(name, process, port, log_path)
+
+
+def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [find_binary("nats-server"), "--jetstream", "--store_dir", str(data_dir),
+            "--addr", host, "--port", str(port)]
+    proc = spawn("nats-server", argv, port, data_dir / "nats-server.log")
+    wait_for_port(proc, host=host)
+    return proc
+
+
+def start_store(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [find_binary("secantusd-py"), "--host", host, "--port", str(port),
+            "--storage-path", str(data_dir / "data"), "--log-level", "WARNING"]
+    proc = spawn("store", argv, port, data_dir / "store.log")
+    wait_for_port(proc, timeout=60, host=host)
+    return proc
+
+
+def mongo_uri(port: int, host: str = "127.0.0.1") -> str:
+    return f"mongodb://{host}:{port}/?directConnection=true"
+
+
+def nats_url(port: int, host: str = "127.0.0.1") -> str:
+    return f"nats://{host}:{port}"

@@ -1,0 +1,29 @@
+"""Prometheus metrics shared by every service (RED per RPC, events, outbox, business counters)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+RPC_REQUESTS = Counter(
+    "omni_rpc_requests", "gRPC requests handled", ["service", "method", "code"]
+)
+RPC_DURATION = Histogram(
+    "omni_rpc_duration_seconds",
+    "gRPC handling time",
+    ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PUBLISHED = Counter("omni_events_published", "Events published", ["service", "subject"])
+EVENTS_HANDLED = Counter(
+    "omni_events_handled", "Events handled by consumers", ["service", "consumer", "outcome"]
+)
+CONSUMER_REDELIVERIES = Counter(
+    "omni_consumer_redeliveries", "Redelivered events seen by consumers", ["service", "consumer"]
+)
+CONSUMER_LAG = Gauge("omni_consumer_lag", "Pending messages per consumer", ["service", "consumer"])
+OUTBOX_BACKLOG = Gauge("omni_outbox_backlog", "Events committed but not yet published", ["service"])
+
+
+def start_metrics_server(port: int, host: str = "0.0.0.0") -> None:  # noqa: S104
+    if port:
+        start_http_server(port, addr=host)

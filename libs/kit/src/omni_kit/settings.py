@@ -1,0 +1,55 @@
+"""Settings shared by every service, loaded from OMNI_<SERVICE>_* environment variables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ServiceSettings(BaseSettings):
+    """What every gRPC service needs; a service subclasses it with its own env prefix and ports."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(ge=0, le=65535)
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_database: str
+    nats_url: str = "nats://127.0.0.1:4222"
+    otlp_endpoint: str | None = None
+    trace_file: Path | None = None
+    log_level: LogLevel = "INFO"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def describe_errors(cls: type[BaseSettings], error: ValidationError) -> list[str]:
+    """One line per bad setting, naming the environment variable and what is expected."""
+    prefix = str(cls.model_config.get("env_prefix", "")).upper()
+    lines = []
+    for item in error.errors():
+        name = prefix + "_".join(str(part) for part in item["loc"]).upper()
+        given = item.get("input")
+        shown = "" if item["type"] == "missing" else f" (got {given!r})"
+        lines.append(f"invalid setting {name}: {item['msg'].lower()}{shown}")
+    return lines
+
+
+def load_settings(cls: type[S]) -> S:
+    """Load settings or stop the process with one line per wrong setting (exit code 2)."""
+    try:
+        return cls()
+    except ValidationError as error:
+        for line in describe_errors(cls, error):
+            print(line, file=sys.stderr)
+        raise SystemExit(2) from None

