@@ -77,8 +77,13 @@ async def test_failed_work_releases_the_key(store):
 async def test_key_of_a_crashed_request_is_taken_over_after_its_lease(store):
     """A process that died mid-request left its key running; the retry may take it over."""
     await store.records.insert_one(
-        {"_id": "orders:k5", "fingerprint": fingerprint("b"), "state": "running",
-         "lease_until": utcnow() - timedelta(seconds=1), "expires_at": utcnow() + timedelta(hours=1)}
+        {
+            "_id": "orders:k5",
+            "fingerprint": fingerprint("b"),
+            "state": "running",
+            "lease_until": utcnow() - timedelta(seconds=1),
+            "expires_at": utcnow() + timedelta(hours=1),
+        }
     )
 
     async def work():

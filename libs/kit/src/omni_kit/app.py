@@ -20,7 +20,7 @@ from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_serv
 from omni_kit.interceptors import DeadlineClientInterceptor, ServiceInterceptor
 from omni_kit.logs import get_logger, setup_logging
 from omni_kit.metrics import start_metrics_server
-from omni_kit.settings import ServiceSettings
+from omni_kit.settings import ProcessSettings, ServiceSettings
 from omni_kit.telemetry import setup_telemetry
 
 log = get_logger("omni.app")
@@ -47,7 +47,9 @@ class ServiceApp:
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self._service_names: list[str] = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+        self._service_names: list[str] = [
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+        ]
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._task_factories: list[tuple[str, TaskFactory]] = []
@@ -65,13 +67,15 @@ class ServiceApp:
         self._shutdown.append(hook)
 
     def add_background_task(self, name: str, factory: TaskFactory) -> None:
-        """A long-running coroutine (outbox relay, consumer, expiry sweeper) started after startup."""
+        """A long-running coroutine (outbox relay, consumer, sweeper) started after startup."""
         self._task_factories.append((name, factory))
 
     async def start(self) -> int:
         for hook in self._startup:
             await hook()
-        reflection.enable_server_reflection([*self._service_names, reflection.SERVICE_NAME], self.server)
+        reflection.enable_server_reflection(
+            [*self._service_names, reflection.SERVICE_NAME], self.server
+        )
         address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
         try:
             self.port = self.server.add_insecure_port(address)
@@ -125,7 +129,7 @@ def channel(target: str, *, default_timeout: float = 5.0) -> aio.Channel:
     return aio.insecure_channel(target, interceptors=list(interceptors))
 
 
-def prepare_process(settings: ServiceSettings) -> None:
+def prepare_process(settings: ProcessSettings) -> None:
     setup_logging(settings.service_name, settings.log_level)
     setup_telemetry(
         settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file
@@ -133,7 +137,9 @@ def prepare_process(settings: ServiceSettings) -> None:
     try:
         start_metrics_server(settings.metrics_port)
     except OSError as error:
-        raise PortInUse(f"cannot serve metrics on port {settings.metrics_port}: {error.strerror}") from None
+        raise PortInUse(
+            f"cannot serve metrics on port {settings.metrics_port}: {error.strerror}"
+        ) from None
 
 
 def run_service(build: Callable[[], Awaitable[ServiceApp]], settings: ServiceSettings) -> None:

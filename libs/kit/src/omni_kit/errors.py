@@ -7,8 +7,8 @@ Callers (the gateway, other services) read them back with `error_details`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 
 import grpc
 from google.protobuf import any_pb2

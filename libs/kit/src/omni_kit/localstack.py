@@ -82,7 +82,9 @@ def wait_for_port(proc: LocalProcess, timeout: float = 30.0, host: str = "127.0.
     raise TimeoutError(f"{proc.name} did not open port {proc.port} within {timeout}s")
 
 
-def spawn(name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None) -> LocalProcess:
+def spawn(
+    name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
+) -> LocalProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
     process = subprocess.Popen(  # noqa: S603 - argv is built from our own settings
@@ -99,8 +101,16 @@ def spawn(name: str, argv: list[str], port: int, log_path: Path, env: dict[str, 
 
 def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [find_binary("nats-server"), "--jetstream", "--store_dir", str(data_dir),
-            "--addr", host, "--port", str(port)]
+    argv = [
+        find_binary("nats-server"),
+        "--jetstream",
+        "--store_dir",
+        str(data_dir),
+        "--addr",
+        host,
+        "--port",
+        str(port),
+    ]
     proc = spawn("nats-server", argv, port, data_dir / "nats-server.log")
     wait_for_port(proc, host=host)
     return proc
@@ -108,8 +118,17 @@ def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProce
 
 def start_store(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [find_binary("secantusd-py"), "--host", host, "--port", str(port),
-            "--storage-path", str(data_dir / "data"), "--log-level", "WARNING"]
+    argv = [
+        find_binary("secantusd-py"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--storage-path",
+        str(data_dir / "data"),
+        "--log-level",
+        "WARNING",
+    ]
     proc = spawn("store", argv, port, data_dir / "store.log")
     wait_for_port(proc, timeout=60, host=host)
     return proc

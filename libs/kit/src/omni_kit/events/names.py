@@ -1,0 +1,24 @@
+"""Naming conventions for streams, subjects and headers, shared by producers and consumers."""
+
+from __future__ import annotations
+
+MSG_ID = "Nats-Msg-Id"
+CONTENT_TYPE = "Content-Type"
+EVENT_TYPE = "Omni-Event-Type"
+PROTOBUF = "application/protobuf"
+TRACE_HEADERS = ("traceparent", "tracestate")
+
+DLQ_STREAM = "OMNI_DLQ"
+DLQ_SUBJECTS = ("omni.dlq.>",)
+
+
+def stream_name(domain: str) -> str:
+    return f"OMNI_{domain.upper()}"
+
+
+def stream_subjects(domain: str) -> list[str]:
+    return [f"omni.{domain}.>"]
+
+
+def dlq_subject(durable: str) -> str:
+    return f"omni.dlq.{durable}"

@@ -1,0 +1,91 @@
+"""The transactional outbox: an event is stored in the same transaction as the state it reports."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from bson import Binary
+from google.protobuf.message import Message
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni_kit.events.codec import event_type
+from omni_kit.ids import new_id, utcnow
+from omni_kit.store import Document, ensure_indexes
+from omni_kit.telemetry import inject_headers
+
+COLLECTION = "outbox"
+SENT_RETENTION = timedelta(days=7)
+
+_last_sequence = 0
+
+
+def _sequence() -> int:
+    """Strictly increasing within the process, close to wall-clock time across processes."""
+    # BSON dates keep milliseconds only, so two events of one transaction would tie on created_at.
+    global _last_sequence
+    _last_sequence = max(_last_sequence + 1, time.time_ns())
+    return _last_sequence
+
+
+class Outbox:
+    def __init__(
+        self, db: AsyncDatabase[Document], *, retention: timedelta = SENT_RETENTION
+    ) -> None:
+        self.collection = db[COLLECTION]
+        self.retention = retention
+
+    @staticmethod
+    def indexes() -> dict[str, list[IndexModel]]:
+        return {
+            COLLECTION: [
+                IndexModel([("sent_at", ASCENDING), ("seq", ASCENDING)], name="pending"),
+                # expire_at is only set when the event is sent, so an unsent event never expires.
+                IndexModel([("expire_at", ASCENDING)], name="purge_sent", expireAfterSeconds=0),
+            ]
+        }
+
+    async def ensure_indexes(self) -> None:
+        await ensure_indexes(self.collection.database, self.indexes())
+
+    async def add(
+        self,
+        session: AsyncClientSession,
+        subject: str,
+        message: Message,
+        *,
+        event_id: str | None = None,
+    ) -> str:
+        """Store an event inside the caller's transaction; the relay publishes it after commit."""
+        event_id = event_id or new_id("evt")
+        await self.collection.insert_one(
+            {
+                "_id": event_id,
+                "subject": subject,
+                "type": event_type(message),
+                "payload": Binary(message.SerializeToString()),
+                "headers": inject_headers(),
+                "seq": _sequence(),
+                "created_at": utcnow(),
+                "sent_at": None,
+            },
+            session=session,
+        )
+        return event_id
+
+    async def pending(self, limit: int) -> list[dict[str, Any]]:
+        cursor = self.collection.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
+        return await cursor.to_list(limit)
+
+    async def mark_sent(self, event_id: str) -> None:
+        now = utcnow()
+        await self.collection.update_one(
+            {"_id": event_id, "sent_at": None},
+            {"$set": {"sent_at": now, "expire_at": now + self.retention}},
+        )
+
+    async def backlog(self) -> int:
+        return await self.collection.count_documents({"sent_at": None})

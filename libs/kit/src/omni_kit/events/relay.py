@@ -1,0 +1,102 @@
+"""The outbox relay: publishes committed events in order, then marks them sent.
+
+A crash between publish and mark-sent publishes the event again on restart; JetStream drops
+the copy by its Nats-Msg-Id (within the stream's duplicate window), so consumers see it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from omni_kit.events.backoff import Backoff
+from omni_kit.events.bus import EventBus
+from omni_kit.events.outbox import Outbox
+from omni_kit.logs import get_logger
+from omni_kit.metrics import OUTBOX_BACKLOG
+from omni_kit.store import Document
+
+log = get_logger("omni.outbox")
+
+RETRY_BACKOFF = Backoff(first=0.2, maximum=10.0)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        bus: EventBus,
+        service_name: str,
+        *,
+        poll_interval: float = 0.1,
+        batch_size: int = 100,
+        backoff: Backoff = RETRY_BACKOFF,
+        outbox: Outbox | None = None,
+    ) -> None:
+        self.outbox = outbox or Outbox(db)
+        self.bus = bus
+        self.service_name = service_name
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Publish now rather than at the next poll (call after committing an event)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish until cancelled; outages of NATS or the store are retried, never dropped."""
+        failures = 0
+        while True:
+            try:
+                await self.drain()
+            # Whatever failed (NATS, the store, a bad stream), the events stay in the outbox.
+            except Exception as error:
+                delay = self.backoff.delay(failures)
+                failures += 1
+                log.warning("outbox_relay_retrying", error=str(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+
+    async def drain(self) -> None:
+        """Publish until nothing is pending; raises if NATS or the store fails."""
+        while await self.publish_pending() == self.batch_size:
+            pass
+
+    async def publish_pending(self) -> int:
+        """One pass: publish up to batch_size unsent events oldest first; returns how many."""
+        events = await self.outbox.pending(self.batch_size)
+        if not events:
+            OUTBOX_BACKLOG.labels(self.service_name).set(0)
+            return 0
+        published = 0
+        try:
+            # Stop at the first failure so a later event never overtakes an earlier one.
+            for event in events:
+                await self.publish(event)
+                await self.outbox.mark_sent(event["_id"])
+                published += 1
+        finally:
+            with contextlib.suppress(PyMongoError):
+                OUTBOX_BACKLOG.labels(self.service_name).set(await self.outbox.backlog())
+        return published
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        duplicate = await self.bus.publish_payload(
+            event["subject"],
+            bytes(event["payload"]),
+            event_id=event["_id"],
+            event_type=event["type"],
+            headers=event.get("headers") or {},
+        )
+        if duplicate:
+            log.info("outbox_duplicate_dropped", event_id=event["_id"], subject=event["subject"])

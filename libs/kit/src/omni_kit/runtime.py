@@ -1,0 +1,75 @@
+"""Wires a service's infrastructure into its ServiceApp lifecycle: the store with its indexes,
+NATS with the service's streams, the transactional outbox and its relay."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
+
+from pymongo import IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
+
+from omni_kit.app import ServiceApp, StartupError
+from omni_kit.events import EventBus, Outbox, OutboxRelay
+from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
+
+T = TypeVar("T")
+
+
+class Infrastructure:
+    def __init__(
+        self,
+        app: ServiceApp,
+        indexes: Mapping[str, Sequence[IndexModel]],
+        *,
+        streams: Mapping[str, Sequence[str]],
+    ) -> None:
+        settings = app.settings
+        self.settings = settings
+        self.client = mongo_client(settings.mongo_uri, app_name=f"omni-{settings.service_name}")
+        self.db = self.client[settings.mongo_database]
+        self.bus = EventBus.from_settings(settings)
+        self.outbox = Outbox(self.db)
+        self.relay = OutboxRelay(self.db, self.bus, settings.service_name, outbox=self.outbox)
+        self._indexes = {**indexes, **Outbox.indexes()}
+        self._streams = streams
+        app.on_startup(self._start_store)
+        app.on_startup(self._start_bus)
+        app.on_shutdown(self._stop_store)
+        app.on_shutdown(self._stop_bus)
+        app.add_background_task("outbox-relay", self.relay.run)
+
+    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        """Run `work` in one transaction, then wake the relay to publish what it added."""
+        result = await transaction(self.client, work)
+        self.relay.notify()
+        return result
+
+    async def _start_store(self) -> None:
+        setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"
+        try:
+            await ping(self.client)
+            await ensure_indexes(self.db, self._indexes)
+        except PyMongoError as error:
+            raise StartupError(
+                f"cannot use the store at {redact(self.settings.mongo_uri)} ({setting}): {error}"
+            ) from None
+
+    async def _start_bus(self) -> None:
+        await self.bus.connect()
+        for name, subjects in self._streams.items():
+            await self.bus.ensure_stream(name, subjects)
+        await self.bus.ensure_dead_letter_stream()
+
+    async def _stop_store(self) -> None:
+        await self.client.close()
+
+    async def _stop_bus(self) -> None:
+        await self.bus.close()
+
+
+def redact(uri: str) -> str:
+    """A connection URI without its credentials, for messages and logs."""
+    return re.sub(r"//[^@/]+@", "//***@", uri)
