@@ -74,6 +74,8 @@ async def test_connecting_to_an_unreachable_nats_fails_fast_with_one_line():
         localstack.nats_url(localstack.free_port()), service_name="test", connect_wait=0.5
     )
     started = time.monotonic()
-    with pytest.raises(StartupError, match="cannot reach NATS at nats://127.0.0.1:"):
+    with pytest.raises(
+        StartupError, match=r"cannot reach NATS at nats://127\.0\.0\.1:\d+ within 0\.5s"
+    ):
         await bus.connect()
     assert time.monotonic() - started < 3

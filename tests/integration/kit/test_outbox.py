@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 from google.protobuf import wrappers_pb2
@@ -53,12 +54,14 @@ async def commit_event(mongo, db, outbox: Outbox, subject: str, value: str) -> s
     return await transaction(mongo, work)
 
 
-async def wait_until(predicate, timeout: float = 10.0) -> None:
-    async def poll() -> None:
-        while not await predicate():
+async def eventually(check, within: float = 10.0) -> None:
+    """Wait until check() (a bool, or an awaitable of one) holds, at most `within` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            result = check()
+            if await result if inspect.isawaitable(result) else result:
+                return
             await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def test_a_failed_transaction_leaves_no_event_and_publishes_nothing(
@@ -154,14 +157,16 @@ async def test_the_relay_keeps_events_while_nats_is_down_and_publishes_them_when
         relay.notify()
         await asyncio.sleep(1.0)
         assert (await db.outbox.find_one({"_id": event_id}))["sent_at"] is None
-        assert REGISTRY.get_sample_value("omni_outbox_backlog", {"service": "outage"}) == 1
+        assert backlog("outage") == 1
 
         nats = localstack.start_nats(tmp_path, port)
-        await wait_until(lambda: _is_sent(db, event_id), timeout=15)
+        await eventually(lambda: _is_sent(db, event_id), within=15)
         info = await bus.js.stream_info(domain)
         assert info.state.messages == 1
-        assert (await bus.js.get_msg(domain, info.state.last_seq)).headers["Nats-Msg-Id"] == event_id
-        await wait_until(_backlog_is(0, "outage"), timeout=2)
+        assert (await bus.js.get_msg(domain, info.state.last_seq)).headers[
+            "Nats-Msg-Id"
+        ] == event_id
+        await eventually(lambda: backlog("outage") == 0, within=2)
     finally:
         if task is not None:
             task.cancel()
@@ -170,13 +175,10 @@ async def test_the_relay_keeps_events_while_nats_is_down_and_publishes_them_when
         nats.stop()
 
 
+def backlog(service: str) -> float | None:
+    return REGISTRY.get_sample_value("omni_outbox_backlog", {"service": service})
+
+
 async def _is_sent(db, event_id: str) -> bool:
     row = await db.outbox.find_one({"_id": event_id})
     return row["sent_at"] is not None
-
-
-def _backlog_is(value: float, service: str):
-    async def check() -> bool:
-        return REGISTRY.get_sample_value("omni_outbox_backlog", {"service": service}) == value
-
-    return check

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from google.protobuf import struct_pb2, wrappers_pb2
 
-from omni_kit.events import Backoff, PoisonMessage, decode, dlq_subject, event_type
-from omni_kit.events import stream_name, stream_subjects
+from omni_kit.events import (
+    Backoff,
+    PoisonMessage,
+    decode,
+    dlq_subject,
+    event_type,
+    stream_name,
+    stream_subjects,
+)
 from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id, describe
 
 
@@ -29,13 +36,15 @@ def test_decode_returns_the_message_it_was_given():
 
 
 def test_undecodable_bytes_are_poison():
-    with pytest.raises(PoisonMessage, match="cannot decode google.protobuf.StringValue"):
+    with pytest.raises(PoisonMessage, match=r"cannot decode google\.protobuf\.StringValue"):
         decode(wrappers_pb2.StringValue, b"garbage \xff\xfe bytes", {})
 
 
 def test_a_payload_declared_as_another_type_is_poison_even_if_it_would_decode():
     payload = struct_pb2.Struct().SerializeToString()
-    with pytest.raises(PoisonMessage, match="expected google.protobuf.StringValue"):
+    with pytest.raises(
+        PoisonMessage, match=r"expected google\.protobuf\.StringValue, got google\.protobuf\.Struct"
+    ):
         decode(wrappers_pb2.StringValue, payload, {"Omni-Event-Type": "google.protobuf.Struct"})
 
 

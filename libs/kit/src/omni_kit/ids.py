@@ -12,4 +12,6 @@ def new_id(prefix: str = "") -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now in UTC, to the millisecond: what a BSON date keeps, so a stored time reads back equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -23,7 +23,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on it (connections in TIME_WAIT do not count)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -82,6 +84,14 @@ def wait_for_port(proc: LocalProcess, timeout: float = 30.0, host: str = "127.0.
     raise TimeoutError(f"{proc.name} did not open port {proc.port} within {timeout}s")
 
 
+def _stop_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the process that started it dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def spawn(
     name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
 ) -> LocalProcess:
@@ -94,6 +104,7 @@ def spawn(
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         start_new_session=True,
+        preexec_fn=_stop_with_parent,  # noqa: PLW1509 - no threads have started the child yet
     )
     log.close()
     return LocalProcess(name, process, port, log_path)

@@ -49,7 +49,7 @@ def from_timestamp(stamp: Timestamp) -> datetime:
 
 
 def _is_repeated(field: Any) -> bool:
-    return bool(getattr(field, "is_repeated", False) or field.label == field.LABEL_REPEATED)
+    return bool(field.is_repeated)
 
 
 def _jsonable(value: Any) -> Any:

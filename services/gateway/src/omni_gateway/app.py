@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
@@ -13,14 +14,17 @@ from omni_gateway.settings import GatewaySettings
 
 
 def create_app(settings: GatewaySettings) -> Litestar:
-    downstream = Downstream(settings)
+    # gRPC channels belong to the server's event loop, so they are opened at startup.
+    async def open_downstream(app: Litestar) -> None:
+        app.state.downstream = Downstream(settings)
 
-    async def close_downstream() -> None:
-        await downstream.close()
+    async def close_downstream(app: Litestar) -> None:
+        await app.state.downstream.close()
 
     return Litestar(
         route_handlers=[healthz, readyz],
-        state_dict={"downstream": downstream, "settings": settings},  # type: ignore[call-arg]
+        state=State({"settings": settings}),
+        on_startup=[open_downstream],
         on_shutdown=[close_downstream],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
         openapi_config=OpenAPIConfig(

@@ -16,7 +16,7 @@ from nats.js import JetStreamContext, api
 from opentelemetry.trace import Status, StatusCode
 
 from omni_kit.events.backoff import Backoff
-from omni_kit.events.bus import EventBus
+from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
 from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id
 from omni_kit.events.names import EVENT_TYPE, MSG_ID, dlq_subject
@@ -83,7 +83,7 @@ class Consumer(Generic[M]):
         base = (self.bus.service_name, self.durable)
         return base if outcome is None else (*base, outcome)
 
-    async def start(self) -> None:
+    async def start(self) -> JetStreamContext.PullSubscription:
         """Create or update the durable consumer and the dead-letter stream, then bind to it."""
         await self.bus.ensure_dead_letter_stream()
         config = api.ConsumerConfig(
@@ -95,15 +95,11 @@ class Consumer(Generic[M]):
             # max_deliver (an advisory only), losing a message whose last attempt crashed or
             # whose dead-letter publish failed. Here the last attempt always reaches the DLQ.
             max_deliver=-1,
-            max_ack_pending=max(1000, self.batch * 10),
-            **(
-                {"filter_subject": self.subjects[0]}
-                if len(self.subjects) == 1
-                else {"filter_subjects": self.subjects}
-            ),
+            filter_subjects=self.subjects,
         )
         await self.bus.js.add_consumer(self.stream, config)
         self._sub = await self.bus.js.pull_subscribe_bind(self.durable, stream=self.stream)
+        return self._sub
 
     async def stop(self) -> None:
         sub, self._sub = self._sub, None
@@ -117,13 +113,11 @@ class Consumer(Generic[M]):
         try:
             while True:
                 try:
-                    if self._sub is None:
-                        await self.start()
-                    assert self._sub is not None
-                    messages = await self._sub.fetch(self.batch, timeout=self.fetch_timeout)
+                    sub = self._sub or await self.start()
+                    messages = await sub.fetch(self.batch, timeout=self.fetch_timeout)
                 except nats.errors.TimeoutError:
                     messages = []
-                except nats.errors.Error as error:
+                except (nats.errors.Error, BusUnavailable) as error:
                     delay = self.backoff.delay(failures)
                     failures += 1
                     log.warning("consumer_retrying", consumer=self.durable, error=str(error))
@@ -137,6 +131,8 @@ class Consumer(Generic[M]):
             await self.stop()
 
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        if not messages:
+            return
         # One at a time, so events of one aggregate are handled in the order they were stored.
         keepalive = asyncio.create_task(self._keep_in_progress(messages))
         try:

@@ -1,0 +1,251 @@
+"""Durable pull consumers against a real nats-server: retries, dead letters, poison, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import Counter as Tally
+
+import pytest
+from google.protobuf import wrappers_pb2
+from prometheus_client import REGISTRY
+
+from omni_kit.events import (
+    DLQ_STREAM,
+    Backoff,
+    Consumer,
+    EventBus,
+    EventContext,
+    Inbox,
+    dlq_subject,
+    stream_name,
+)
+from omni_kit.ids import new_id
+
+FAST = {
+    "max_deliver": 3,
+    "ack_wait": 2.0,
+    "backoff": Backoff(first=0.05, maximum=0.2),
+    "fetch_timeout": 0.2,
+    "lag_interval": 0.1,
+}
+
+
+@pytest.fixture
+async def bus(nats_url):
+    bus = EventBus(nats_url, service_name="test", publish_timeout=2.0)
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+async def domain(bus):
+    domain = new_id("t")[:14]
+    await bus.ensure_domain_stream(domain)
+    yield domain
+    await bus.js.delete_stream(stream_name(domain))
+
+
+@pytest.fixture
+async def running():
+    tasks: list[asyncio.Task] = []
+
+    def start(consumer: Consumer) -> asyncio.Task:
+        tasks.append(asyncio.create_task(consumer.run()))
+        return tasks[-1]
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 5)
+
+
+async def eventually(check, within: float = 10.0) -> None:
+    """Wait until check() (a bool, or an awaitable of one) holds, at most `within` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            result = check()
+            if await result if inspect.isawaitable(result) else result:
+                return
+            await asyncio.sleep(0.05)
+
+
+async def dead_letters(bus: EventBus, durable: str) -> int:
+    info = await bus.js.stream_info(DLQ_STREAM, subjects_filter=dlq_subject(durable))
+    return (info.state.subjects or {}).get(dlq_subject(durable), 0)
+
+
+def handled(durable: str, outcome: str) -> float:
+    labels = {"service": "test", "consumer": durable, "outcome": outcome}
+    return REGISTRY.get_sample_value("omni_events_handled_total", labels) or 0.0
+
+
+async def publish(bus: EventBus, subject: str, value: str) -> str:
+    event_id = new_id("evt")
+    await bus.publish(subject, wrappers_pb2.StringValue(value=value), event_id=event_id)
+    return event_id
+
+
+async def test_a_handler_failing_twice_then_succeeding_is_acked_once_with_one_effect(
+    bus, domain, running, mongo, db_name
+):
+    db, durable = mongo[db_name], new_id("c")
+    inbox = Inbox(db, durable)
+    deliveries: list[int] = []
+
+    async def flaky(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        deliveries.append(context.delivery)
+        if context.delivery < 3:
+            raise ConnectionError("inventory is not answering")
+
+        async def effect(session):
+            await db.effects.insert_one({"event_id": context.event_id}, session=session)
+
+        await inbox.handle_once(mongo, context.event_id, effect)
+
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        durable,
+        f"omni.{domain}.>",
+        flaky,
+        wrappers_pb2.StringValue,
+        **FAST,
+    )
+    running(consumer)
+    event_id = await publish(bus, f"omni.{domain}.item.created", "sku-1")
+    await eventually(lambda: _count(db.effects, {"event_id": event_id}, 1))
+    await asyncio.sleep(0.5)  # room for a wrong extra delivery to show up
+
+    assert deliveries == [1, 2, 3]
+    assert await db.effects.count_documents({}) == 1
+    info = await bus.js.consumer_info(stream_name(domain), durable)
+    assert info.num_ack_pending == 0
+    assert info.num_pending == 0
+    assert info.ack_floor.stream_seq == 1
+    assert handled(durable, "retry") == 2
+    assert handled(durable, "ok") == 1
+    assert await dead_letters(bus, durable) == 0
+    labels = {"service": "test", "consumer": durable}
+    assert REGISTRY.get_sample_value("omni_consumer_redeliveries_total", labels) == 2
+
+
+async def test_an_always_failing_event_is_dead_lettered_after_max_deliver_and_others_flow(
+    bus, domain, running
+):
+    durable = new_id("c")
+    calls: Tally[str] = Tally()
+
+    async def refuses_bad(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        calls[event.value] += 1
+        if event.value == "bad":
+            raise ValueError("sku bad does not exist")
+
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        durable,
+        f"omni.{domain}.>",
+        refuses_bad,
+        wrappers_pb2.StringValue,
+        **FAST,
+    )
+    running(consumer)
+    subject = f"omni.{domain}.item.created"
+    bad_id = await publish(bus, subject, "bad")
+    await publish(bus, subject, "good-1")
+    await publish(bus, subject, "good-2")
+    await eventually(lambda: _dead_lettered(bus, durable, 1))
+    await eventually(lambda: calls["good-1"] == 1 and calls["good-2"] == 1)
+
+    assert calls["bad"] == 3
+    parked = await bus.js.get_last_msg(DLQ_STREAM, dlq_subject(durable))
+    assert wrappers_pb2.StringValue.FromString(parked.data).value == "bad"
+    assert parked.headers["Omni-Event-Id"] == bad_id
+    assert parked.headers["Omni-Dlq-Error"] == "ValueError: sku bad does not exist"
+    assert parked.headers["Omni-Dlq-Consumer"] == durable
+    assert parked.headers["Omni-Dlq-Subject"] == subject
+    assert parked.headers["Omni-Dlq-Deliveries"] == "3"
+    assert parked.headers["Omni-Event-Type"] == "google.protobuf.StringValue"
+    await eventually(lambda: _settled(bus, domain, durable))
+    assert handled(durable, "dead_letter") == 1
+
+
+async def test_a_poison_payload_is_dead_lettered_at_once_and_does_not_stall_the_consumer(
+    bus, domain, running
+):
+    durable = new_id("c")
+    seen: list[str] = []
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        durable,
+        f"omni.{domain}.>",
+        record,
+        wrappers_pb2.StringValue,
+        **FAST,
+    )
+    running(consumer)
+    subject = f"omni.{domain}.item.created"
+    await bus.js.publish(subject, b"garbage \xff\xfe bytes", headers={"Nats-Msg-Id": "poison-1"})
+    await publish(bus, subject, "after-poison")
+    await eventually(lambda: seen == ["after-poison"])
+    await eventually(lambda: _dead_lettered(bus, durable, 1))
+
+    parked = await bus.js.get_last_msg(DLQ_STREAM, dlq_subject(durable))
+    assert parked.data == b"garbage \xff\xfe bytes"
+    assert parked.headers["Omni-Event-Id"] == "poison-1"
+    assert parked.headers["Omni-Dlq-Deliveries"] == "1"
+    assert parked.headers["Omni-Dlq-Error"].startswith("PoisonMessage: cannot decode")
+    assert handled(durable, "poison") == 1
+
+
+async def test_a_stopped_consumer_resumes_where_it_left_off(bus, domain, running):
+    durable = new_id("c")
+    seen: list[str] = []
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    def make() -> Consumer:
+        return Consumer(
+            bus,
+            stream_name(domain),
+            durable,
+            f"omni.{domain}.item.*",
+            record,
+            wrappers_pb2.StringValue,
+            **FAST,
+        )
+
+    subject = f"omni.{domain}.item.created"
+    first = running(make())
+    await publish(bus, subject, "one")
+    await eventually(lambda: seen == ["one"])
+    first.cancel()
+    await asyncio.wait_for(asyncio.gather(first, return_exceptions=True), 2)
+
+    await publish(bus, subject, "two")
+    await publish(bus, f"omni.{domain}.other.created", "not for this consumer")
+    running(make())
+    await eventually(lambda: seen == ["one", "two"])
+    labels = {"service": "test", "consumer": durable}
+    await eventually(lambda: REGISTRY.get_sample_value("omni_consumer_lag", labels) == 0)
+
+
+async def _count(collection, query, expected: int) -> bool:
+    return await collection.count_documents(query) == expected
+
+
+async def _dead_lettered(bus: EventBus, durable: str, expected: int) -> bool:
+    return await dead_letters(bus, durable) == expected
+
+
+async def _settled(bus: EventBus, domain: str, durable: str) -> bool:
+    info = await bus.js.consumer_info(stream_name(domain), durable)
+    return info.num_ack_pending == 0 and info.num_pending == 0
