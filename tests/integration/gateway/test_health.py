@@ -1,0 +1,79 @@
+"""The gateway's own health: alive always, ready only when every service answers."""
+
+from __future__ import annotations
+
+import importlib
+
+import httpx
+
+from omni_kit.app import ServiceApp
+from omni_kit.localstack import free_port
+
+SERVICES = ["catalog", "inventory", "order", "customer", "notification"]
+
+
+async def start_service(name: str, mongo_uri: str, nats_url: str, database: str) -> ServiceApp:
+    settings_module = importlib.import_module(f"omni_{name}.settings")
+    settings = getattr(settings_module, f"{name.capitalize()}Settings")(
+        grpc_port=0, mongo_uri=mongo_uri, nats_url=nats_url, mongo_database=database
+    )
+    app = await importlib.import_module(f"omni_{name}.server").create_app(settings)
+    await app.start()
+    return app
+
+
+async def test_ready_only_when_every_service_serves(start_gateway, mongo_uri, nats_url, db_name):
+    apps = {
+        name: await start_service(name, mongo_uri, nats_url, f"{db_name}_{name}")
+        for name in SERVICES[:-1]
+    }
+    addresses = {f"{name}_addr": f"127.0.0.1:{app.port}" for name, app in apps.items()}
+    addresses["notification_addr"] = f"127.0.0.1:{free_port()}"  # nothing listens there
+    base = start_gateway(**addresses, readiness_timeout_seconds="0.5")
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            assert (await client.get("/healthz")).status_code == 200
+
+            not_ready = await client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.headers["retry-after"]
+            statuses = not_ready.json()["services"]
+            assert statuses["notification"] == "UNREACHABLE"
+            assert statuses["catalog"] == "SERVING"
+
+            await apps.pop("catalog").stop(grace=0)
+            statuses = (await client.get("/readyz")).json()["services"]
+            assert statuses["catalog"] != "SERVING"
+    finally:
+        for app in apps.values():
+            await app.stop(grace=0)
+
+
+async def test_ready_when_all_five_serve(start_gateway, mongo_uri, nats_url, db_name):
+    apps = [await start_service(n, mongo_uri, nats_url, f"{db_name}_{n}") for n in SERVICES]
+    base = start_gateway(
+        **{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in zip(SERVICES, apps, strict=True)}
+    )
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "ready"
+    finally:
+        for app in apps:
+            await app.stop(grace=0)
+
+
+def test_unknown_route_is_a_problem_document(start_gateway):
+    reply = httpx.get(start_gateway() + "/api/v1/nowhere")
+    assert reply.status_code == 404
+    assert reply.headers["content-type"].startswith("application/problem+json")
+    assert reply.json()["status"] == 404
+
+
+def test_openapi_document_is_served(start_gateway):
+    base = start_gateway()
+    document = httpx.get(base + "/schema/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    assert {"/healthz", "/readyz"} <= set(document["paths"])
+    assert httpx.get(base + "/schema").status_code == 200
