@@ -3,13 +3,13 @@ from datetime import timedelta
 
 import pytest
 
-from omni_kit.ids import utcnow
 from omni_kit.idempotency import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IdempotencyStore,
     fingerprint,
 )
+from omni_kit.ids import utcnow
 
 
 @pytest.fixture

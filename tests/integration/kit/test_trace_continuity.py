@@ -21,6 +21,8 @@ from omni_kit.store import transaction
 from omni_kit.telemetry import setup_telemetry
 
 SERVICE = "tracetest.Probe"
+CLIENT, SERVER = trace.SpanKind.CLIENT, trace.SpanKind.SERVER
+PRODUCER, CONSUMER = trace.SpanKind.PRODUCER, trace.SpanKind.CONSUMER
 
 
 class TraceSettings(ServiceSettings):
@@ -107,42 +109,27 @@ async def test_one_trace_runs_from_the_grpc_client_to_the_event_consumer(
     finally:
         await app.stop(grace=0)
 
-    finished = {span.context.span_id: span for span in spans.get_finished_spans()}
-    by_kind = {
-        kind: next(s for s in finished.values() if s.kind == kind and _is_ours(s, event_id))
-        for kind in (trace.SpanKind.PRODUCER, trace.SpanKind.CONSUMER)
-    }
-    client = next(
-        s
-        for s in finished.values()
-        if s.kind == trace.SpanKind.CLIENT and s.name == f"/{SERVICE}/Change"
-    )
-    server = next(
-        s
-        for s in finished.values()
-        if s.kind == trace.SpanKind.SERVER and s.context.trace_id == client.context.trace_id
-    )
-    producer, consumer_span = by_kind[trace.SpanKind.PRODUCER], by_kind[trace.SpanKind.CONSUMER]
-    trace_ids = {s.context.trace_id for s in (client, server, producer, consumer_span)}
-    assert len(trace_ids) == 1
-    assert _ancestors(consumer_span, finished)[:2] == [
-        producer.context.span_id,
-        server.context.span_id,
-    ]
-    assert server.parent.span_id == client.context.span_id
+    finished = spans.get_finished_spans()
+    [client] = [s for s in finished if s.kind == CLIENT and s.name == f"/{SERVICE}/Change"]
+    one_trace = [s for s in finished if s.context.trace_id == client.context.trace_id]
+    [server] = [s for s in one_trace if s.kind == SERVER]
+    [producer] = [s for s in one_trace if s.kind == PRODUCER]
+    [handler] = [s for s in one_trace if s.kind == CONSUMER]
+    assert producer.attributes["messaging.message.id"] == event_id
+    assert handler.attributes["messaging.message.id"] == event_id
+    chain = _ancestors(handler, one_trace)
+    assert chain[0] == producer.context.span_id
+    assert server.context.span_id in chain
+    assert chain[-1] == client.context.span_id
 
 
-def _is_ours(span, event_id: str) -> bool:
-    return (span.attributes or {}).get("messaging.message.id") == event_id
-
-
-def _ancestors(span, finished) -> list[int]:
+def _ancestors(span, spans) -> list[int]:
+    """Span ids from the span's parent up to the root."""
+    by_id = {s.context.span_id: s for s in spans}
     chain = []
-    while span.parent is not None:
+    while span is not None and span.parent is not None:
         chain.append(span.parent.span_id)
-        span = finished.get(span.parent.span_id)
-        if span is None:
-            break
+        span = by_id.get(span.parent.span_id)
     return chain
 
 

@@ -93,7 +93,7 @@ async def test_service_serves_health_and_stops_cleanly_on_sigterm(
         prefix + "MONGO_DATABASE": db_name,
         prefix + "NATS_URL": nats_url,
     }
-    proc = subprocess.Popen(  # noqa: ASYNC220 - the test waits on it in a thread-free way below
+    proc = subprocess.Popen(
         [sys.executable, "-m", f"omni_{service}"],
         env=env,
         stdout=subprocess.PIPE,

@@ -7,7 +7,6 @@ startup/shutdown hooks and background tasks; `run_service` runs it until SIGTERM
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -98,9 +97,9 @@ class ServiceApp:
         await self.server.stop(self.settings.shutdown_grace_seconds if grace is None else grace)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            # Bounded: a library that swallows a cancellation must not hang shutdown.
+            await asyncio.wait(self._tasks, timeout=self.settings.shutdown_grace_seconds + 1)
         self._tasks.clear()
         for hook in reversed(self._shutdown):
             await hook()

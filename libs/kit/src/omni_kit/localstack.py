@@ -104,7 +104,7 @@ def spawn(
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         start_new_session=True,
-        preexec_fn=_stop_with_parent,  # noqa: PLW1509 - no threads have started the child yet
+        preexec_fn=_stop_with_parent,
     )
     log.close()
     return LocalProcess(name, process, port, log_path)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from google.protobuf.message import Message
 from pymongo import IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
 from omni_kit.app import ServiceApp, StartupError
-from omni_kit.events import EventBus, Outbox, OutboxRelay
+from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 
 
 class Infrastructure:
@@ -33,8 +35,9 @@ class Infrastructure:
         self.bus = EventBus.from_settings(settings)
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.db, self.bus, settings.service_name, outbox=self.outbox)
-        self._indexes = {**indexes, **Outbox.indexes()}
+        self._indexes = {**indexes, **Outbox.indexes(), **Inbox.indexes()}
         self._streams = streams
+        self._app = app
         app.on_startup(self._start_store)
         app.on_startup(self._start_bus)
         app.on_shutdown(self._stop_store)
@@ -46,6 +49,23 @@ class Infrastructure:
         result = await transaction(self.client, work)
         self.relay.notify()
         return result
+
+    def consume(
+        self,
+        durable: str,
+        stream: str,
+        subjects: str | Sequence[str],
+        message_type: type[M] | Sequence[type[Message]],
+        handler: Handler[M],
+        **options: Any,
+    ) -> Inbox:
+        """Run a durable consumer in the background (several message types: each event is decoded
+        as the type its Omni-Event-Type header names); returns the inbox its handler should use
+        (`await inbox.handle_once(infra.client, context.event_id, effect)`) so a redelivered
+        event has its effect once."""
+        consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
+        self._app.add_background_task(f"consumer-{durable}", consumer.run)
+        return Inbox(self.db, durable)
 
     async def _start_store(self) -> None:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"

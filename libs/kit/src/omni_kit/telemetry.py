@@ -63,6 +63,13 @@ def setup_telemetry(
     return provider
 
 
+def add_span_exporter(exporter: SpanExporter, service_name: str = "tests") -> TracerProvider:
+    """Send finished spans to `exporter` too (tests use an in-memory exporter)."""
+    provider = setup_telemetry(service_name)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider
+
+
 def tracer(name: str = "omni") -> trace.Tracer:
     return trace.get_tracer(name)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from omni_kit.settings import ProcessSettings
@@ -18,4 +18,25 @@ class GatewaySettings(ProcessSettings):
     customer_addr: str = "127.0.0.1:50054"
     notification_addr: str = "127.0.0.1:50055"
     downstream_timeout_seconds: float = Field(default=5.0, gt=0)
+    downstream_retries: int = Field(default=2, ge=0, le=5)
     readiness_timeout_seconds: float = Field(default=1.0, gt=0)
+
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_database: str = "omni_gateway"
+    nats_url: str = "nats://127.0.0.1:4222"
+
+    # Signs customer and staff tokens (HS256); at least 32 characters, from a secret in production.
+    jwt_secret: SecretStr = Field(min_length=32)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600)
+    # The first admin, created at start when no staff user exists yet.
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    partner_rate_limit_per_minute: int = Field(default=1200, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    webhook_first_retry_seconds: float = Field(default=2.0, gt=0)

@@ -92,7 +92,8 @@ class EventBus:
                     self.url,
                     name=f"omni-{self.service_name}",
                     max_reconnect_attempts=-1,
-                    reconnect_time_wait=self.reconnect.first,
+                    # Annotated int in nats-py, but only ever slept on: a float is fine.
+                    reconnect_time_wait=self.reconnect.first,  # type: ignore[arg-type]
                     reconnect_to_server_handler=self._next_server,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,

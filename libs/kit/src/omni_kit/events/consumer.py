@@ -11,6 +11,7 @@ from typing import Generic
 
 import nats
 import structlog
+from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from opentelemetry.trace import Status, StatusCode
@@ -20,6 +21,7 @@ from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
 from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id
 from omni_kit.events.names import EVENT_TYPE, MSG_ID, dlq_subject
+from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.events.tracing import consumer_span
 from omni_kit.logs import get_logger
 from omni_kit.metrics import CONSUMER_LAG, CONSUMER_REDELIVERIES, EVENTS_HANDLED
@@ -53,7 +55,7 @@ class Consumer(Generic[M]):
         durable: str,
         subjects: str | Sequence[str],
         handler: Handler[M],
-        message_type: type[M],
+        message_type: type[M] | Sequence[type[Message]],
         *,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
@@ -112,10 +114,11 @@ class Consumer(Generic[M]):
         failures = 0
         try:
             while True:
+                raise_if_cancelled()
                 try:
                     sub = self._sub or await self.start()
                     messages = await sub.fetch(self.batch, timeout=self.fetch_timeout)
-                except nats.errors.TimeoutError:
+                except TimeoutError:  # nats-py raises both its own and asyncio's
                     messages = []
                 except (nats.errors.Error, BusUnavailable) as error:
                     delay = self.backoff.delay(failures)
@@ -124,6 +127,7 @@ class Consumer(Generic[M]):
                     await self.stop()
                     await asyncio.sleep(delay)
                     continue
+                raise_if_cancelled()
                 failures = 0
                 await self.handle_batch(messages)
                 await self._update_lag()

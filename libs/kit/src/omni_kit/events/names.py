@@ -8,6 +8,8 @@ EVENT_TYPE = "Omni-Event-Type"
 PROTOBUF = "application/protobuf"
 TRACE_HEADERS = ("traceparent", "tracestate")
 
+DOMAINS = ("catalog", "inventory", "order", "customer", "notification")
+
 DLQ_STREAM = "OMNI_DLQ"
 DLQ_SUBJECTS = ("omni.dlq.>",)
 

@@ -16,6 +16,7 @@ from pymongo.errors import PyMongoError
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import EventBus
 from omni_kit.events.outbox import Outbox
+from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.logs import get_logger
 from omni_kit.metrics import OUTBOX_BACKLOG
 from omni_kit.store import Document
@@ -53,6 +54,7 @@ class OutboxRelay:
         """Publish until cancelled; outages of NATS or the store are retried, never dropped."""
         failures = 0
         while True:
+            raise_if_cancelled()
             try:
                 await self.drain()
             # Whatever failed (NATS, the store, a bad stream), the events stay in the outbox.
@@ -64,7 +66,8 @@ class OutboxRelay:
                 continue
             failures = 0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def drain(self) -> None:

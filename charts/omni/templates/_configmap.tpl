@@ -1,0 +1,43 @@
+{{- define "omni.configmapData" -}}
+{{- $root := .root -}}
+{{- $svc := .svc -}}
+{{- $p := $svc.envPrefix -}}
+{{ $p }}SERVICE_NAME: {{ printf "omni-%s" $svc.name | quote }}
+{{ $p }}LOG_LEVEL: {{ $svc.logLevel | quote }}
+{{ $p }}MONGO_DATABASE: {{ $svc.mongoDatabase | quote }}
+{{- if or $root.Values.dev.enabled (not $root.Values.nats.urlSecret.existingSecret) }}
+{{ $p }}NATS_URL: {{ include "omni.natsUrl" $root | quote }}
+{{- end }}
+{{- with $root.Values.otel.endpoint }}
+{{ $p }}OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- if eq $svc.protocol "http" }}
+{{ $p }}HTTP_HOST: "0.0.0.0"
+{{ $p }}HTTP_PORT: {{ $root.Values.ports.http | quote }}
+{{- else }}
+{{ $p }}GRPC_HOST: "0.0.0.0"
+{{ $p }}GRPC_PORT: {{ $root.Values.ports.grpc | quote }}
+{{- end }}
+{{ $p }}METRICS_HOST: "0.0.0.0"
+{{ $p }}METRICS_PORT: {{ $root.Values.ports.metrics | quote }}
+{{- range $callee := $svc.calls | sortAlpha }}
+{{ $p }}{{ upper $callee }}_ADDR: {{ printf "%s:%v" (include "omni.componentName" (list $root $callee)) $root.Values.ports.grpc | quote }}
+{{- end }}
+{{- range $k, $v := $svc.env }}
+{{ $p }}{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "omni.configmap" -}}
+{{- $root := .root -}}
+{{- $svc := .svc -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ $svc.fullName }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "omni.labels" (dict "root" $root "component" $svc.name "version" $svc.version) | nindent 4 }}
+data:
+  {{- include "omni.configmapData" . | nindent 2 }}
+{{- end -}}

@@ -1,0 +1,31 @@
+{{- define "omni.k8sService" -}}
+{{- $root := .root -}}
+{{- $svc := .svc -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $svc.fullName }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "omni.labels" (dict "root" $root "component" $svc.name "version" $svc.version) | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "omni.selectorLabels" (dict "root" $root "component" $svc.name) | nindent 4 }}
+  ports:
+    {{- if eq $svc.protocol "http" }}
+    - name: http
+      port: {{ $root.Values.ports.http }}
+      targetPort: http
+      protocol: TCP
+    {{- else }}
+    - name: grpc
+      port: {{ $root.Values.ports.grpc }}
+      targetPort: grpc
+      protocol: TCP
+    {{- end }}
+    - name: metrics
+      port: {{ $root.Values.ports.metrics }}
+      targetPort: metrics
+      protocol: TCP
+{{- end -}}

@@ -1,0 +1,54 @@
+"""Who is calling: the principal each route family authenticates, and what it may touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    CUSTOMER = "customer"
+    ANONYMOUS = "anonymous"
+    STAFF = "staff"
+    PARTNER = "partner"
+
+
+class StaffRole(StrEnum):
+    ASSOCIATE = "associate"
+    STORE_MANAGER = "store_manager"
+    CONSULTANT = "consultant"
+    ADMIN = "admin"
+
+
+STORE_ROLES = {StaffRole.ASSOCIATE, StaffRole.STORE_MANAGER}
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    APP = "app"
+    POS = "pos"
+    SOCIAL = "social"
+    MESSENGER = "messenger"
+    MARKETPLACE = "marketplace"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Kind
+    id: str
+    role: StaffRole | None = None
+    store_ids: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    partner_id: str = ""
+    key_id: str = ""
+
+    def may_act_for_store(self, store_id: str) -> bool:
+        """Store roles act only for their stores; consultants and admins for every store."""
+        if self.kind is not Kind.STAFF:
+            return False
+        return self.role not in STORE_ROLES or store_id in self.store_ids
+
+    @property
+    def rate_limit_key(self) -> str:
+        return f"{self.kind}:{self.key_id or self.id}"
