@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 import time
@@ -39,6 +40,19 @@ def port_setting(name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         sys.exit(f"invalid setting {name}: expected a port number 1-65535 (got {raw!r})")
     return int(raw)
+
+
+DEV_ADMIN_PASSWORD = "omni-admin-dev"
+
+
+def dev_secret(data_dir: Path) -> str:
+    """A signing secret made once per data folder, so sessions survive a restart of make dev."""
+    path = data_dir / "gateway-jwt-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def main() -> None:
@@ -120,6 +134,10 @@ def main() -> None:
     print(f"Omni is running. Logs: {logs}", flush=True)
     print(f"  gateway:  {base}", flush=True)
     print(f"  API docs: {base}/schema", flush=True)
+    print(
+        f"  staff sign-in: admin / {gateway_env['OMNI_GATEWAY_ADMIN_PASSWORD']} (POST /staff/v1/auth/token)",
+        flush=True,
+    )
     print("Ctrl-C stops everything.", flush=True)
     while True:
         for proc in children:

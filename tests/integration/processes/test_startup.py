@@ -42,7 +42,9 @@ def test_a_malformed_setting_stops_the_service_with_one_line_naming_it(service):
 
 
 def test_a_malformed_gateway_setting_names_it():
-    result = run_module("omni_gateway", {"OMNI_GATEWAY_LOG_LEVEL": "loud"})
+    result = run_module(
+        "omni_gateway", {"OMNI_GATEWAY_LOG_LEVEL": "loud", "OMNI_GATEWAY_JWT_SECRET": "s" * 40}
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         line for line in result.stderr.strip().splitlines() if "OMNI_GATEWAY_LOG_LEVEL" in line
@@ -69,12 +71,22 @@ def test_a_port_in_use_is_reported_not_a_stack_trace(mongo_uri, nats_url):
     assert "already in use" in result.stderr
 
 
+def test_a_missing_gateway_secret_is_named():
+    result = run_module("omni_gateway", {"OMNI_GATEWAY_JWT_SECRET": ""})
+    assert result.returncode == 2
+    assert "OMNI_GATEWAY_JWT_SECRET" in result.stderr
+    assert "at least 32 characters" in result.stderr
+
+
 def test_gateway_port_in_use_is_reported():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_module("omni_gateway", {"OMNI_GATEWAY_HTTP_PORT": str(port)})
+        result = run_module(
+            "omni_gateway",
+            {"OMNI_GATEWAY_HTTP_PORT": str(port), "OMNI_GATEWAY_JWT_SECRET": "s" * 40},
+        )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "already in use" in result.stderr

@@ -45,8 +45,11 @@ def describe_errors(cls: type[BaseSettings], error: ValidationError) -> list[str
     for item in error.errors():
         name = prefix + "_".join(str(part) for part in item["loc"]).upper()
         given = item.get("input")
-        shown = "" if item["type"] == "missing" else f" (got {given!r})"
+        secret = any(word in name for word in ("SECRET", "PASSWORD", "TOKEN", "_URI"))
+        shown = "" if item["type"] == "missing" or secret else f" (got {given!r})"
         message = item["msg"][:1].lower() + item["msg"][1:]
+        if isinstance(given, str):
+            message = message.replace(" items", " characters")
         lines.append(f"invalid setting {name}: {message}{shown}")
     return lines
 

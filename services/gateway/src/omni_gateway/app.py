@@ -1,36 +1,131 @@
-"""Wiring of the gateway: routes, error documents, OpenAPI, tracing."""
+"""Wiring of the gateway: routes, auth state, error documents, OpenAPI, limits, tracing, and the
+webhook worker running beside the HTTP server."""
 
 from __future__ import annotations
 
-from litestar import Litestar
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.stores.memory import MemoryStore
 
+from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
+from omni_gateway.problems import EXCEPTION_HANDLERS
+from omni_gateway.ratelimits import client_limit, partner_limit
+from omni_gateway.routes.auth import CustomerAuth, StaffAuth
+from omni_gateway.routes.customers import Carts, Me
 from omni_gateway.routes.health import healthz, readyz
+from omni_gateway.routes.partner import PartnerWebhooks
+from omni_gateway.routes.staff import StaffAdmin
+from omni_gateway.security.accounts import Accounts
+from omni_gateway.security.api_keys import ApiKeys
+from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
+from omni_gateway.store import INDEXES
+from omni_gateway.webhooks.store import WebhookStore
+from omni_gateway.webhooks.worker import Dispatcher, intake_consumers
+from omni_kit.events import EventBus
+from omni_kit.idempotency import IdempotencyStore
+from omni_kit.logs import get_logger
+from omni_kit.store import ensure_indexes, mongo_client
+
+log = get_logger("omni.gateway")
+
+PUBLIC_ROUTES = [healthz, readyz, CustomerAuth, StaffAuth, Me, Carts, StaffAdmin]
+PARTNER_ROUTES = [PartnerWebhooks]
 
 
 def create_app(settings: GatewaySettings) -> Litestar:
-    # gRPC channels belong to the server's event loop, so they are opened at startup.
-    async def open_downstream(app: Litestar) -> None:
-        app.state.downstream = Downstream(settings)
+    tasks: list[asyncio.Task[None]] = []
 
-    async def close_downstream(app: Litestar) -> None:
+    # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
+    async def start(app: Litestar) -> None:
+        state = app.state
+        state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
+        db = state.mongo[settings.mongo_database]
+        await ensure_indexes(db, INDEXES)
+        state.downstream = Downstream(settings)
+        state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
+        state.api_keys = ApiKeys(db)
+        state.webhooks = WebhookStore(db)
+        state.idempotency = IdempotencyStore(db)
+        if settings.admin_password is not None:
+            await state.accounts.ensure_admin(
+                settings.admin_username, settings.admin_password.get_secret_value()
+            )
+        state.bus = EventBus(settings.nats_url, service_name="gateway")
+        tasks.append(asyncio.create_task(_run_webhooks(state.bus, state.webhooks, settings)))
+
+    async def stop(app: Litestar) -> None:
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        await app.state.bus.close()
         await app.state.downstream.close()
+        await app.state.mongo.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz],
-        state=State({"settings": settings}),
-        on_startup=[open_downstream],
-        on_shutdown=[close_downstream],
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
+        route_handlers=[
+            *PUBLIC_ROUTES,
+            Router("/", route_handlers=PARTNER_ROUTES, middleware=[partner_limit(settings)]),
+        ],
+        state=State(
+            {
+                "settings": settings,
+                "tokens": TokenSigner(
+                    settings.jwt_secret.get_secret_value(),
+                    timedelta(seconds=settings.access_token_ttl_seconds),
+                ),
+            }
+        ),
+        on_startup=[start],
+        on_shutdown=[stop],
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_request_headers],
+        middleware=[client_limit(settings)],
+        stores={"rate_limit_partner": MemoryStore(), "rate_limit_clients": MemoryStore()},
+        plugins=[OpenTelemetryPlugin(OpenTelemetryConfig())],
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Omni API",
             version="1.0.0",
+            description=(
+                "One API for every audience: /api/v1 for frontends (customer JWT), /staff/v1 for "
+                "store and call-centre staff (staff JWT with role and stores), /partner/v1 for "
+                "marketplaces (API key). Errors are RFC 9457 problem documents."
+            ),
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                    "apiKey": SecurityScheme(
+                        type="apiKey", name="X-Api-Key", security_scheme_in="header"
+                    ),
+                }
+            ),
         ),
     )
+
+
+async def _run_webhooks(bus: EventBus, store: WebhookStore, settings: GatewaySettings) -> None:
+    """Connect to NATS in the background: the HTTP API keeps serving while NATS is away."""
+    while True:
+        try:
+            await bus.connect()
+            break
+        except Exception as error:  # keep trying; webhooks wait, requests do not
+            log.warning("gateway_nats_unavailable", error=str(error))
+            await asyncio.sleep(2)
+    runners = [consumer.run() for consumer in intake_consumers(bus, store)]
+    runners.append(Dispatcher(store, settings).run())
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*runners)

@@ -1,17 +1,39 @@
-"""The gateway's gRPC channels to the services, and their health."""
+"""The gateway's gRPC channels to the services: stubs, call metadata, retries, health."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import grpc
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from omni.catalog.v1 import catalog_pb2_grpc
+from omni.common.v1 import common_pb2
+from omni.customer.v1 import customer_pb2_grpc
+from omni.inventory.v1 import inventory_pb2_grpc
+from omni.notification.v1 import notification_pb2_grpc
+from omni.order.v1 import order_pb2_grpc
+from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.settings import GatewaySettings
 from omni_kit.app import channel
 
 SERVICES = ("catalog", "inventory", "order", "customer", "notification")
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
+R = TypeVar("R")
+
+ACTOR_KINDS = {
+    Kind.CUSTOMER: common_pb2.ACTOR_KIND_CUSTOMER,
+    Kind.ANONYMOUS: common_pb2.ACTOR_KIND_CUSTOMER,
+    Kind.STAFF: common_pb2.ACTOR_KIND_STAFF,
+    Kind.PARTNER: common_pb2.ACTOR_KIND_PARTNER,
+}
+
+
+def actor_of(principal: Principal) -> common_pb2.Actor:
+    return common_pb2.Actor(kind=ACTOR_KINDS[principal.kind], id=principal.id)
 
 
 class Downstream:
@@ -24,6 +46,35 @@ class Downstream:
             )
             for name in SERVICES
         }
+        self.catalog = catalog_pb2_grpc.CatalogServiceStub(self.channels["catalog"])
+        self.inventory = inventory_pb2_grpc.InventoryServiceStub(self.channels["inventory"])
+        self.order = order_pb2_grpc.OrderServiceStub(self.channels["order"])
+        self.customer = customer_pb2_grpc.CustomerServiceStub(self.channels["customer"])
+        self.notification = notification_pb2_grpc.NotificationServiceStub(
+            self.channels["notification"]
+        )
+
+    async def call(
+        self,
+        method: Callable[..., Awaitable[R]],
+        request: Any,
+        *,
+        idempotent: bool,
+        metadata: tuple[tuple[str, str], ...] = (),
+    ) -> R:
+        """One call with the gateway's deadline; UNAVAILABLE is retried only when repeating the
+        call cannot do anything twice (reads, and writes carrying a request_id)."""
+        attempts = 1 + (self.settings.downstream_retries if idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                return await method(
+                    request, timeout=self.settings.downstream_timeout_seconds, metadata=metadata
+                )
+            except grpc.aio.AioRpcError as error:
+                if error.code() not in RETRYABLE or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def health(self) -> dict[str, str]:
         """Each service's health status name (SERVING, NOT_SERVING, UNREACHABLE)."""

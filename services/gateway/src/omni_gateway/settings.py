@@ -40,3 +40,7 @@ class GatewaySettings(ProcessSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_first_retry_seconds: float = Field(default=2.0, gt=0)
+    # Production accepts only public https endpoints (no SSRF into the cluster); tests and local
+    # development may allow http and loopback receivers.
+    webhook_allow_http: bool = False
+    webhook_allow_private_networks: bool = False

@@ -1,0 +1,154 @@
+"""RFC 9457 problem documents for every error, and gRPC status -> HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from omni_kit.errors import error_details
+from omni_kit.logs import get_logger
+from omni_kit.telemetry import current_trace_id
+
+log = get_logger("omni.gateway")
+
+PROBLEM = "application/problem+json"
+
+HTTP_FOR_GRPC = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 503,
+    grpc.StatusCode.CANCELLED: 503,
+}
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+}
+RETRY_AFTER_SECONDS = "2"
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"https://omni.dev/problems/{(code or TITLES.get(status, 'error')).lower().replace(' ', '-').replace('_', '-')}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    body["request_id"] = request.scope.get("state", {}).get("request_id", "")
+    trace_id = current_trace_id()
+    if trace_id:
+        body["trace_id"] = trace_id
+    body.update(extra or {})
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers or {})
+
+
+def grpc_error_handler(
+    request: Request[Any, Any, Any], error: grpc.aio.AioRpcError
+) -> Response[Any]:
+    details = error_details(error)
+    status = HTTP_FOR_GRPC.get(details.code, 502)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    if status == 502:
+        log.error("downstream_failed", code=details.code.name, message=details.message)
+        return problem(request, 502, "a service failed to answer this request", headers=headers)
+    if status == 503:
+        detail = "a service is temporarily unavailable; retry shortly"
+    else:
+        detail = details.message
+    errors = [{"field": details.field, "message": details.message}] if details.field else None
+    extra = {"metadata": details.metadata} if details.metadata else None
+    return problem(
+        request,
+        status,
+        detail,
+        code=details.reason or None,
+        errors=errors,
+        headers=headers,
+        extra=extra,
+    )
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> Response[Any]:
+    errors = []
+    for item in error.extra if isinstance(error.extra, list) else []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append({"field": field, "message": str(item.get("message", ""))})
+    malformed = (
+        "malformed" in (error.detail or "").lower() or "decode" in (error.detail or "").lower()
+    )
+    status = 400 if malformed and not errors else 422
+    return problem(
+        request,
+        status,
+        error.detail or "the request is invalid",
+        code="VALIDATION_FAILED" if status == 422 else "MALFORMED_BODY",
+        errors=errors or None,
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    status = error.status_code
+    headers = dict(error.headers or {})
+    extra = error.extra if isinstance(error.extra, dict) else {}
+    code = extra.pop("code", None) if extra else None
+    errors = extra.pop("errors", None) if extra else None
+    return problem(
+        request,
+        status,
+        error.detail,
+        code=code,
+        errors=errors,
+        headers=headers,
+        extra=extra or None,
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unhandled_error", path=request.url.path)
+    return problem(request, 500, "an internal error occurred; it has been logged")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    grpc.aio.AioRpcError: grpc_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

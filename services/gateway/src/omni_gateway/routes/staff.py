@@ -1,0 +1,184 @@
+"""Staff administration: staff users, partners and their API keys; store-scoped views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import ClientException, NotFoundException
+
+from omni.inventory.v1 import inventory_pb2
+from omni_gateway.idempotency import idempotent
+from omni_gateway.resources import as_json
+from omni_gateway.security import dependencies as auth
+from omni_gateway.security.accounts import AccountExists
+from omni_gateway.security.api_keys import SCOPES
+from omni_gateway.security.principals import STORE_ROLES, Principal, StaffRole
+from omni_kit.ids import new_id, utcnow
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
+Scope = Annotated[str, msgspec.Meta(max_length=50)]
+
+
+class NewStaffUser(msgspec.Struct, forbid_unknown_fields=True):
+    username: Name
+    password: Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
+    role: StaffRole
+    store_ids: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)
+    ] = []
+
+
+class StaffUser(msgspec.Struct):
+    id: str
+    username: str
+    role: StaffRole
+    store_ids: list[str]
+
+
+class NewPartner(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+
+
+class Partner(msgspec.Struct):
+    id: str
+    name: str
+
+
+class NewApiKey(msgspec.Struct, forbid_unknown_fields=True):
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=10)]
+    label: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class CreatedApiKey(msgspec.Struct):
+    id: str
+    partner_id: str
+    scopes: list[str]
+    label: str
+    api_key: str  # shown once; only its digest is stored
+
+
+class StaffAdmin(Controller):
+    path = "/staff/v1"
+    tags = ["staff admin"]
+    dependencies = {"principal": Provide(auth.staff)}
+    security = [{"bearerAuth": []}]
+
+    @post("/users", summary="Create a staff user (admin)", status_code=201)
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        data: NewStaffUser,
+    ) -> Response[Any]:
+        auth.require_roles(principal, StaffRole.ADMIN)
+        if data.role in STORE_ROLES and not data.store_ids:
+            raise ClientException(
+                "store roles need at least one store",
+                status_code=422,
+                extra={"errors": [{"field": "store_ids", "message": "required for this role"}]},
+            )
+
+        async def work() -> tuple[int, Any]:
+            try:
+                user = await state.accounts.create_staff(
+                    data.username, data.password, data.role, data.store_ids
+                )
+            except AccountExists:
+                raise ClientException(
+                    f"the username {data.username!r} is taken",
+                    status_code=409,
+                    extra={
+                        "code": "USERNAME_TAKEN",
+                        "errors": [{"field": "username", "message": "taken"}],
+                    },
+                ) from None
+            body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
+            return 201, msgspec.to_builtins(body)
+
+        return await idempotent(request, state, principal, work)
+
+    @post("/partners", summary="Register a marketplace partner (admin)", status_code=201)
+    async def create_partner(
+        self, request: Request[Any, Any, Any], state: State, principal: Principal, data: NewPartner
+    ) -> Response[Any]:
+        auth.require_roles(principal, StaffRole.ADMIN)
+
+        async def work() -> tuple[int, Any]:
+            partner_id = new_id("ptn")
+            if await state.api_keys.partners.find_one({"name": data.name}):
+                raise ClientException(
+                    f"a partner named {data.name!r} exists",
+                    status_code=409,
+                    extra={"code": "PARTNER_EXISTS"},
+                )
+            await state.api_keys.partners.insert_one(
+                {"_id": partner_id, "name": data.name, "created_at": utcnow()}
+            )
+            return 201, msgspec.to_builtins(Partner(partner_id, data.name))
+
+        return await idempotent(request, state, principal, work)
+
+    @post(
+        "/partners/{partner_id:str}/api-keys",
+        summary="Issue an API key (admin); shown once",
+        status_code=201,
+    )
+    async def create_key(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        partner_id: str,
+        data: NewApiKey,
+    ) -> Response[Any]:
+        auth.require_roles(principal, StaffRole.ADMIN)
+        unknown = sorted(set(data.scopes) - SCOPES)
+        if unknown:
+            raise ClientException(
+                f"unknown scope {unknown[0]!r}",
+                status_code=422,
+                extra={
+                    "errors": [
+                        {"field": "scopes", "message": f"allowed: {', '.join(sorted(SCOPES))}"}
+                    ]
+                },
+            )
+        if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
+            raise NotFoundException(f"no partner {partner_id!r}")
+
+        async def work() -> tuple[int, Any]:
+            raw, record = await state.api_keys.create(partner_id, data.scopes, data.label)
+            body = CreatedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
+            return 201, msgspec.to_builtins(body)
+
+        return await idempotent(request, state, principal, work)
+
+    @delete(
+        "/partners/{partner_id:str}/api-keys/{key_id:str}",
+        summary="Revoke an API key (admin)",
+        status_code=204,
+    )
+    async def revoke_key(
+        self, state: State, principal: Principal, partner_id: str, key_id: str
+    ) -> None:
+        auth.require_roles(principal, StaffRole.ADMIN)
+        if not await state.api_keys.revoke(partner_id, key_id):
+            raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")
+
+    @get(
+        "/stores/{store_id:str}",
+        summary="A store location (staff of that store, consultants, admins)",
+    )
+    async def store(self, state: State, principal: Principal, store_id: str) -> dict[str, Any]:
+        auth.require_store(principal, store_id)
+        reply = await state.downstream.call(
+            state.downstream.inventory.GetStockLocation,
+            inventory_pb2.GetStockLocationRequest(location_id=store_id),
+            idempotent=True,
+        )
+        return as_json(reply.location)

@@ -1,0 +1,144 @@
+"""Customer and staff accounts, and rotating refresh tokens (stored hashed, revocable)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from omni_gateway.security.passwords import hash_password, verify_password
+from omni_gateway.security.principals import Kind, Principal, StaffRole
+from omni_gateway.store import Db
+from omni_kit.ids import new_id, utcnow
+
+
+class AccountError(Exception):
+    """Sign-in refused; deliberately vague so it does not reveal which accounts exist."""
+
+
+class AccountExists(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RefreshGrant:
+    token: str
+    principal: Principal
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, db: Db, refresh_ttl: timedelta) -> None:
+        self.customers = db["customer_accounts"]
+        self.staff = db["staff_users"]
+        self.refresh_tokens = db["refresh_tokens"]
+        self.refresh_ttl = refresh_ttl
+
+    async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
+        try:
+            await self.customers.insert_one(
+                {
+                    "_id": email,
+                    "customer_id": customer_id,
+                    "password": hash_password(password),
+                    "created_at": utcnow(),
+                }
+            )
+        except DuplicateKeyError:
+            raise AccountExists(email) from None
+        return Principal(Kind.CUSTOMER, customer_id)
+
+    async def sign_in_customer(self, email: str, password: str) -> Principal:
+        account = await self.customers.find_one({"_id": email})
+        if account is None or not verify_password(password, account["password"]):
+            raise AccountError
+        return Principal(Kind.CUSTOMER, account["customer_id"])
+
+    async def create_staff(
+        self, username: str, password: str, role: StaffRole, store_ids: list[str]
+    ) -> Principal:
+        user_id = new_id("staff")
+        try:
+            await self.staff.insert_one(
+                {
+                    "_id": user_id,
+                    "username": username,
+                    "password": hash_password(password),
+                    "role": role.value,
+                    "store_ids": sorted(set(store_ids)),
+                    "created_at": utcnow(),
+                }
+            )
+        except DuplicateKeyError:
+            raise AccountExists(username) from None
+        return Principal(Kind.STAFF, user_id, role=role, store_ids=frozenset(store_ids))
+
+    async def ensure_admin(self, username: str, password: str) -> None:
+        if await self.staff.count_documents({}, limit=1) == 0:
+            try:
+                await self.create_staff(username, password, StaffRole.ADMIN, [])
+            except AccountExists:  # another gateway replica created it first
+                pass
+
+    async def sign_in_staff(self, username: str, password: str) -> Principal:
+        user = await self.staff.find_one({"username": username})
+        if user is None or not verify_password(password, user["password"]):
+            raise AccountError
+        return self._staff_principal(user)
+
+    async def issue_refresh(self, principal: Principal, family: str | None = None) -> str:
+        token = secrets.token_urlsafe(32)
+        await self.refresh_tokens.insert_one(
+            {
+                "_id": _digest(token),
+                "family": family or new_id("fam"),
+                "kind": principal.kind.value,
+                "subject": principal.id,
+                "used": False,
+                "expires_at": utcnow() + self.refresh_ttl,
+            }
+        )
+        return token
+
+    async def rotate_refresh(self, token: str) -> RefreshGrant:
+        """Exchange a refresh token for a new one. Reusing a spent token revokes its whole family
+        (a stolen token raced the owner), so both parties must sign in again."""
+        record = await self.refresh_tokens.find_one_and_update(
+            {"_id": _digest(token), "used": False, "expires_at": {"$gt": utcnow()}},
+            {"$set": {"used": True}},
+        )
+        if record is None:
+            spent = await self.refresh_tokens.find_one({"_id": _digest(token)})
+            if spent is not None:
+                await self.refresh_tokens.delete_many({"family": spent["family"]})
+            raise AccountError
+        principal = await self._current_principal(record["kind"], record["subject"])
+        return RefreshGrant(await self.issue_refresh(principal, record["family"]), principal)
+
+    async def revoke_refresh(self, token: str) -> None:
+        record = await self.refresh_tokens.find_one({"_id": _digest(token)})
+        if record is not None:
+            await self.refresh_tokens.delete_many({"family": record["family"]})
+
+    async def _current_principal(self, kind: str, subject: str) -> Principal:
+        if kind == Kind.STAFF:
+            user = await self.staff.find_one({"_id": subject})
+            if user is None:
+                raise AccountError
+            return self._staff_principal(user)
+        return Principal(Kind(kind), subject)
+
+    @staticmethod
+    def _staff_principal(user: dict[str, object]) -> Principal:
+        return Principal(
+            Kind.STAFF,
+            str(user["_id"]),
+            role=StaffRole(str(user["role"])),
+            store_ids=frozenset(user.get("store_ids") or []),  # type: ignore[arg-type]
+        )

@@ -1,0 +1,31 @@
+"""The gateway's own database: accounts, refresh tokens, partners and keys, webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni_kit import idempotency
+
+Db = AsyncDatabase[dict[str, Any]]
+
+INDEXES = {
+    # _id is the normalized e-mail: one account per address.
+    "customer_accounts": [IndexModel([("customer_id", ASCENDING)], unique=True)],
+    "staff_users": [IndexModel([("username", ASCENDING)], unique=True)],
+    "refresh_tokens": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        IndexModel([("family", ASCENDING)]),
+    ],
+    "partners": [IndexModel([("name", ASCENDING)], unique=True)],
+    "api_keys": [IndexModel([("partner_id", ASCENDING)])],
+    "webhooks": [IndexModel([("partner_id", ASCENDING)]), IndexModel([("event_types", ASCENDING)])],
+    "webhook_deliveries": [
+        IndexModel([("partner_id", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+        IndexModel([("webhook_id", ASCENDING), ("event_id", ASCENDING)], unique=True),
+    ],
+    idempotency.COLLECTION: idempotency.INDEXES,
+}

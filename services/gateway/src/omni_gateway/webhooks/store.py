@@ -1,0 +1,116 @@
+"""Webhook subscriptions and deliveries, with every attempt recorded."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from omni_gateway.store import Db
+from omni_gateway.webhooks.subscriptions import recipient_filter
+from omni_kit.ids import new_id, utcnow
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+class WebhookStore:
+    def __init__(self, db: Db) -> None:
+        self.webhooks = db["webhooks"]
+        self.deliveries = db["webhook_deliveries"]
+
+    async def register(self, partner_id: str, url: str, event_types: list[str]) -> dict[str, Any]:
+        webhook = {
+            "_id": new_id("whk"),
+            "partner_id": partner_id,
+            "url": url,
+            "event_types": sorted(set(event_types)),
+            "secret": secrets.token_hex(32),
+            "active": True,
+            "created_at": utcnow(),
+        }
+        await self.webhooks.insert_one(webhook)
+        return webhook
+
+    async def list_for(self, partner_id: str) -> list[dict[str, Any]]:
+        cursor = self.webhooks.find({"partner_id": partner_id, "active": True}).sort(
+            "created_at", 1
+        )
+        return await cursor.to_list(200)
+
+    async def deactivate(self, partner_id: str, webhook_id: str) -> bool:
+        result = await self.webhooks.update_one(
+            {"_id": webhook_id, "partner_id": partner_id, "active": True},
+            {"$set": {"active": False}},
+        )
+        return result.modified_count == 1
+
+    async def enqueue(self, event_id: str, event_type: str, partner_id: str, payload: bytes) -> int:
+        """One delivery per subscribed webhook; a redelivered event adds nothing (unique index)."""
+        added = 0
+        async for webhook in self.webhooks.find(recipient_filter(event_type, partner_id)):
+            try:
+                await self.deliveries.insert_one(
+                    {
+                        "_id": new_id("dlv"),
+                        "webhook_id": webhook["_id"],
+                        "partner_id": webhook["partner_id"],
+                        "event_id": event_id,
+                        "event_type": event_type,
+                        "payload": payload,
+                        "status": PENDING,
+                        "attempts": [],
+                        "next_attempt_at": utcnow(),
+                        "created_at": utcnow(),
+                    }
+                )
+                added += 1
+            except DuplicateKeyError:
+                pass
+        return added
+
+    async def claim_due(self, lease: timedelta) -> dict[str, Any] | None:
+        """Take one due delivery; the lease keeps other gateway replicas off it meanwhile."""
+        now = utcnow()
+        return await self.deliveries.find_one_and_update(
+            {"status": PENDING, "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": now + lease}},
+            sort=[("next_attempt_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def webhook(self, webhook_id: str) -> dict[str, Any] | None:
+        return await self.webhooks.find_one({"_id": webhook_id})
+
+    async def record_attempt(
+        self,
+        delivery_id: str,
+        attempt: dict[str, Any],
+        status: str,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        update: dict[str, Any] = {"$push": {"attempts": attempt}, "$set": {"status": status}}
+        if next_attempt_at is not None:
+            update["$set"]["next_attempt_at"] = next_attempt_at
+        await self.deliveries.update_one({"_id": delivery_id}, update)
+
+    async def list_deliveries(
+        self, partner_id: str, webhook_id: str | None, status: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"partner_id": partner_id}
+        if webhook_id:
+            query["webhook_id"] = webhook_id
+        if status:
+            query["status"] = status
+        cursor = self.deliveries.find(query, {"payload": 0}).sort("created_at", -1).limit(limit)
+        return await cursor.to_list(limit)
+
+    async def replay(self, partner_id: str, delivery_id: str) -> dict[str, Any] | None:
+        return await self.deliveries.find_one_and_update(
+            {"_id": delivery_id, "partner_id": partner_id},
+            {"$set": {"status": PENDING, "next_attempt_at": utcnow()}},
+            projection={"payload": 0},
+            return_document=ReturnDocument.AFTER,
+        )

@@ -1,0 +1,79 @@
+"""Which events partners may subscribe to, and who receives each event."""
+
+from __future__ import annotations
+
+import ipaddress
+from types import ModuleType
+from urllib.parse import urlsplit
+
+from google.protobuf.message import Message
+
+from omni.catalog.v1 import events_pb2 as catalog_events
+from omni.inventory.v1 import events_pb2 as inventory_events
+from omni.order.v1 import events_pb2 as order_events
+
+# Order events reach only the partner whose order it is; catalog and inventory facts are public
+# to partners. Customer and notification events carry personal data and are never offered.
+STREAMS: dict[str, ModuleType] = {
+    "OMNI_ORDER": order_events,
+    "OMNI_CATALOG": catalog_events,
+    "OMNI_INVENTORY": inventory_events,
+}
+PARTNER_OWNED_PREFIX = "omni.order."
+EVENT_TYPES = frozenset(
+    {
+        "omni.order.order.placed",
+        "omni.order.order.confirmed",
+        "omni.order.order.payment_failed",
+        "omni.order.order.cancelled",
+        "omni.order.order.lines_cancelled",
+        "omni.order.shipment.created",
+        "omni.order.order.shipped",
+        "omni.order.order.delivered",
+        "omni.order.order.ready_for_pickup",
+        "omni.order.order.collected",
+        "omni.order.return.received",
+        "omni.order.refund.recorded",
+        "omni.catalog.product.created",
+        "omni.catalog.product.updated",
+        "omni.catalog.product.deleted",
+        "omni.catalog.product.published",
+        "omni.catalog.product.unpublished",
+        "omni.catalog.price.changed",
+        "omni.inventory.stock.changed",
+        "omni.inventory.stock.low",
+        "omni.inventory.stock.out_of_stock",
+        "omni.inventory.stock.back_in_stock",
+    }
+)
+
+
+def message_types(module: ModuleType) -> list[type[Message]]:
+    return [getattr(module, name) for name in module.DESCRIPTOR.message_types_by_name]
+
+
+def recipient_filter(event_type: str, partner_id: str) -> dict[str, object]:
+    query: dict[str, object] = {"event_types": event_type, "active": True}
+    if event_type.startswith(PARTNER_OWNED_PREFIX):
+        query["partner_id"] = partner_id or "-"
+    return query
+
+
+def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str | None:
+    """Why a webhook URL is refused, or None when acceptable."""
+    parts = urlsplit(url)
+    if parts.scheme not in ({"https", "http"} if allow_http else {"https"}):
+        return "must be an https:// URL"
+    if not parts.hostname:
+        return "must name a host"
+    if not allow_private:
+        host = parts.hostname
+        if host == "localhost" or host.endswith(".local"):
+            return "must not point at a private host"
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        if address.is_private or address.is_loopback or address.is_link_local:
+            return "must not point at a private address"
+    return None

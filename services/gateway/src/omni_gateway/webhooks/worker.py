@@ -1,0 +1,123 @@
+"""Webhook delivery: events from NATS become deliveries; a dispatcher posts them, signed, with
+exponential backoff, recording every attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from google.protobuf.message import Message
+
+from omni_gateway.resources import as_json
+from omni_gateway.settings import GatewaySettings
+from omni_gateway.webhooks.signing import sign
+from omni_gateway.webhooks.store import DELIVERED, FAILED, PENDING, WebhookStore
+from omni_gateway.webhooks.subscriptions import EVENT_TYPES, STREAMS, message_types
+from omni_kit.events import Consumer, EventBus, EventContext
+from omni_kit.ids import utcnow
+from omni_kit.logs import get_logger
+
+log = get_logger("omni.webhooks")
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
+    async def intake(event: Message, context: EventContext) -> None:
+        meta = event.meta  # type: ignore[attr-defined]
+        if meta.event_type not in EVENT_TYPES:
+            return
+        payload = json.dumps(
+            {
+                "id": meta.event_id,
+                "type": meta.event_type,
+                "occurred_at": meta.occurred_at.ToJsonString(),
+                "data": as_json(event),
+            },
+            separators=(",", ":"),
+        ).encode()
+        await store.enqueue(meta.event_id, meta.event_type, meta.channel.partner_id, payload)
+
+    return [
+        Consumer(
+            bus,
+            stream,
+            f"gateway-webhooks-{stream.lower()}",
+            [f"omni.{stream[5:].lower()}.>"],
+            intake,
+            message_types(module),
+        )
+        for stream, module in STREAMS.items()
+    ]
+
+
+class Dispatcher:
+    def __init__(
+        self, store: WebhookStore, settings: GatewaySettings, *, concurrency: int = 8
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.slots = asyncio.Semaphore(concurrency)
+        self.client = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        )
+
+    async def run(self, idle_wait: float = 0.2) -> None:
+        try:
+            while True:
+                await self.slots.acquire()
+                delivery = await self.store.claim_due(LEASE)
+                if delivery is None:
+                    self.slots.release()
+                    await asyncio.sleep(idle_wait)
+                    continue
+                task = asyncio.create_task(self._deliver(delivery))
+                task.add_done_callback(lambda _: self.slots.release())
+        finally:
+            await self.client.aclose()
+
+    async def _deliver(self, delivery: dict[str, Any]) -> None:
+        webhook = await self.store.webhook(delivery["webhook_id"])
+        attempt_no = len(delivery["attempts"]) + 1
+        if webhook is None or not webhook["active"]:
+            await self.store.record_attempt(
+                delivery["_id"], {"at": utcnow(), "error": "webhook removed"}, FAILED, None
+            )
+            return
+        body: bytes = delivery["payload"]
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "Omni-Webhook-Id": webhook["_id"],
+            "Omni-Delivery-Id": delivery["_id"],
+            "Omni-Event-Id": delivery["event_id"],
+            "Omni-Event-Type": delivery["event_type"],
+            "Omni-Timestamp": str(timestamp),
+            "Omni-Signature": sign(webhook["secret"], timestamp, body),
+        }
+        started = time.perf_counter()
+        attempt: dict[str, Any] = {"at": utcnow(), "number": attempt_no}
+        try:
+            reply = await self.client.post(webhook["url"], content=body, headers=headers)
+            attempt["status_code"] = reply.status_code
+            ok = 200 <= reply.status_code < 300
+        except httpx.HTTPError as error:
+            attempt["error"] = f"{type(error).__name__}: {error}"[:300]
+            ok = False
+        attempt["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if ok:
+            await self.store.record_attempt(delivery["_id"], attempt, DELIVERED, None)
+            return
+        if attempt_no >= self.settings.webhook_max_attempts:
+            log.warning("webhook_failed", delivery=delivery["_id"], attempts=attempt_no)
+            await self.store.record_attempt(delivery["_id"], attempt, FAILED, None)
+            return
+        delay = min(
+            timedelta(seconds=self.settings.webhook_first_retry_seconds * 2 ** (attempt_no - 1)),
+            MAX_BACKOFF,
+        )
+        await self.store.record_attempt(delivery["_id"], attempt, PENDING, utcnow() + delay)
