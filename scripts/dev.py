@@ -42,7 +42,7 @@ def port_setting(name: str, default: int) -> int:
     return int(raw)
 
 
-DEV_ADMIN_PASSWORD = "omni-admin-dev"
+DEV_ADMIN_PASSWORD = "omni-admin-dev"  # noqa: S105 - local development only, printed at start
 
 
 def dev_secret(data_dir: Path) -> str:
@@ -115,7 +115,18 @@ def main() -> None:
         gateway_env = {
             f"OMNI_GATEWAY_{n.upper()}_ADDR": f"{host}:{p}" for n, p in grpc_ports.items()
         }
-        gateway_env["OMNI_GATEWAY_HTTP_PORT"] = str(gateway_port)
+        gateway_env |= {
+            "OMNI_GATEWAY_HTTP_PORT": str(gateway_port),
+            "OMNI_GATEWAY_MONGO_URI": common["MONGO_URI"],
+            "OMNI_GATEWAY_NATS_URL": common["NATS_URL"],
+            "OMNI_GATEWAY_JWT_SECRET": os.environ.get("OMNI_GATEWAY_JWT_SECRET")
+            or dev_secret(data_dir),
+            "OMNI_GATEWAY_ADMIN_PASSWORD": os.environ.get(
+                "OMNI_GATEWAY_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD
+            ),
+            "OMNI_GATEWAY_WEBHOOK_ALLOW_HTTP": "true",
+            "OMNI_GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+        }
         if trace_file:
             gateway_env["OMNI_GATEWAY_TRACE_FILE"] = trace_file
         argv = [sys.executable, "-m", "omni_gateway"]
@@ -134,10 +145,8 @@ def main() -> None:
     print(f"Omni is running. Logs: {logs}", flush=True)
     print(f"  gateway:  {base}", flush=True)
     print(f"  API docs: {base}/schema", flush=True)
-    print(
-        f"  staff sign-in: admin / {gateway_env['OMNI_GATEWAY_ADMIN_PASSWORD']} (POST /staff/v1/auth/token)",
-        flush=True,
-    )
+    admin_password = gateway_env["OMNI_GATEWAY_ADMIN_PASSWORD"]
+    print(f"  staff:    admin / {admin_password} (POST /staff/v1/auth/token)", flush=True)
     print("Ctrl-C stops everything.", flush=True)
     while True:
         for proc in children:

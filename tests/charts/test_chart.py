@@ -97,7 +97,8 @@ def template_args(files: tuple[str, ...], sets: tuple[str, ...]) -> list[str]:
     for f in files:
         args += ["-f", f]
     for s in sets:
-        args += ["--set", s]
+        # --set keeps 0.25 a string; "json:" entries go through --set-json
+        args += ["--set-json", s[5:]] if s.startswith("json:") else ["--set", s]
     return args
 
 
@@ -611,7 +612,7 @@ def test_alert_thresholds_come_from_values() -> None:
     docs = render(
         VALUE_SETS["production"],
         (
-            "monitoring.prometheusRule.thresholds.p99LatencySeconds=0.25",
+            "json:monitoring.prometheusRule.thresholds.p99LatencySeconds=0.25",
             "monitoring.prometheusRule.thresholds.outboxBacklog=42",
         ),
     )

@@ -58,8 +58,9 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
+    slug = (code or TITLES.get(status, "error")).lower().replace(" ", "-").replace("_", "-")
     body: dict[str, Any] = {
-        "type": f"https://omni.dev/problems/{(code or TITLES.get(status, 'error')).lower().replace(' ', '-').replace('_', '-')}",
+        "type": f"https://omni.dev/problems/{slug}",
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,

@@ -1,4 +1,4 @@
-"""Rate limits: per API key on the partner API, per signed-in subject or client address elsewhere."""
+"""Rate limits: per API key on the partner API, per signed-in subject or address elsewhere."""
 
 from __future__ import annotations
 

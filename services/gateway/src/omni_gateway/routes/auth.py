@@ -59,7 +59,7 @@ def _email(value: str) -> str:
 async def _session(state: State, principal: Principal, refresh: bool = True) -> Session:
     return Session(
         access_token=state.tokens.issue(principal),
-        token_type="Bearer",
+        token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
         expires_in=int(state.tokens.access_ttl.total_seconds()),
         subject=principal.id,
         refresh_token=await state.accounts.issue_refresh(principal) if refresh else None,

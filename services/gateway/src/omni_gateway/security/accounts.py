@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -81,10 +82,8 @@ class Accounts:
 
     async def ensure_admin(self, username: str, password: str) -> None:
         if await self.staff.count_documents({}, limit=1) == 0:
-            try:
+            with contextlib.suppress(AccountExists):  # another replica created it first
                 await self.create_staff(username, password, StaffRole.ADMIN, [])
-            except AccountExists:  # another gateway replica created it first
-                pass
 
     async def sign_in_staff(self, username: str, password: str) -> Principal:
         user = await self.staff.find_one({"username": username})
