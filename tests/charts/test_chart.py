@@ -9,6 +9,7 @@ here instead, and the test fails on any other kind it cannot validate.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -503,8 +504,6 @@ def test_dev_mode_points_every_service_at_the_in_cluster_stores() -> None:
     for svc in SERVICES:
         cfg = configmap_env(docs, svc)
         assert cfg[f"OMNI_{svc.upper()}_NATS_URL"] == f"nats://{FULLNAME}-nats:4222"
-    import base64
-
     [secret] = of_kind(docs, "Secret")
     uri = base64.b64decode(secret["data"]["order-mongodb-uri"]).decode()
     assert uri.startswith(f"mongodb://{FULLNAME}-mongodb-0.{FULLNAME}-mongodb:27017/")
@@ -691,3 +690,33 @@ def test_a_wrong_value_fails_with_a_message_naming_the_field(setting: str, field
     proc = helm(*template_args((), (setting,)))
     assert proc.returncode != 0, f"--set {setting} was accepted"
     assert field in proc.stderr, proc.stderr
+
+
+def test_the_schema_closes_every_object() -> None:
+    """additionalProperties is false wherever properties are listed; open maps say what they hold."""
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    open_objects = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "properties" in node and node.get("additionalProperties") is not False:
+                open_objects.append(path)
+            # a map (labels, env, ...) must constrain its values; only `global` is free
+            is_map = node.get("type") == "object" and "properties" not in node
+            if (
+                is_map
+                and path != "/properties/global"
+                and not isinstance(node.get("additionalProperties"), dict)
+            ):
+                open_objects.append(path)
+            for k, v in node.items():
+                walk(v, f"{path}/{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}/{i}")
+
+    walk(schema, "")
+    assert not open_objects, open_objects
+    # and the shipped values satisfy it (helm lint checks the same, this names the file)
+    for values in ("values.yaml", "values-dev.yaml", "values-production.yaml"):
+        assert helm(*template_args((str(CHART / values),), ())).returncode == 0, values

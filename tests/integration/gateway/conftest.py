@@ -63,3 +63,76 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
     for proc in procs:
         proc.terminate()
         proc.wait(10)
+
+
+SERVICES = ["catalog", "inventory", "order", "customer", "notification"]
+
+
+class Stack:
+    """Five services in-process, the gateway as a process, and helpers to act as each audience."""
+
+    def __init__(self, base: str, apps: dict, mongo_uri: str, nats_url: str, db_name: str) -> None:
+        self.base = base
+        self.apps = apps
+        self.mongo_uri = mongo_uri
+        self.nats_url = nats_url
+        self.db_name = db_name
+        self.http = httpx.AsyncClient(base_url=base, timeout=15)
+        self.jwt_secret = JWT_SECRET
+
+    async def admin(self) -> dict[str, str]:
+        return await self.staff_login("admin", ADMIN_PASSWORD)
+
+    async def staff_login(self, username: str, password: str) -> dict[str, str]:
+        reply = await self.http.post(
+            "/staff/v1/auth/token", json={"username": username, "password": password}
+        )
+        assert reply.status_code == 200, reply.text
+        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+    async def customer(self, email: str) -> tuple[dict[str, str], dict]:
+        reply = await self.http.post(
+            "/api/v1/auth/register", json={"email": email, "password": "correct horse battery"}
+        )
+        assert reply.status_code == 201, reply.text
+        session = reply.json()
+        return {"Authorization": f"Bearer {session['access_token']}"}, session
+
+    async def partner(self, name: str, scopes: list[str]) -> tuple[str, dict[str, str]]:
+        admin = await self.admin()
+        partner = await self.http.post("/staff/v1/partners", json={"name": name}, headers=admin)
+        assert partner.status_code == 201, partner.text
+        partner_id = partner.json()["id"]
+        key = await self.http.post(
+            f"/staff/v1/partners/{partner_id}/api-keys", json={"scopes": scopes}, headers=admin
+        )
+        assert key.status_code == 201, key.text
+        return partner_id, {"X-Api-Key": key.json()["api_key"]}
+
+
+async def start_services(mongo_uri: str, nats_url: str, db_name: str) -> dict:
+    import importlib
+
+    apps = {}
+    for name in SERVICES:
+        settings_class = getattr(
+            importlib.import_module(f"omni_{name}.settings"), f"{name.capitalize()}Settings"
+        )
+        settings = settings_class(
+            grpc_port=0, mongo_uri=mongo_uri, nats_url=nats_url, mongo_database=f"{db_name}_{name}"
+        )
+        app = await importlib.import_module(f"omni_{name}.server").create_app(settings)
+        await app.start()
+        apps[name] = app
+    return apps
+
+
+@pytest.fixture
+async def stack(start_gateway, mongo_uri, nats_url, db_name):
+    apps = await start_services(mongo_uri, nats_url, db_name)
+    base = start_gateway(**{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in apps.items()})
+    stack = Stack(base, apps, mongo_uri, nats_url, db_name)
+    yield stack
+    await stack.http.aclose()
+    for app in apps.values():
+        await app.stop(grace=0)

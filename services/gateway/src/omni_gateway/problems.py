@@ -8,7 +8,8 @@ import grpc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from omni_kit.errors import error_details
+from omni_gateway.context import assign_request_id
+from omni_kit.errors import DomainError, error_details
 from omni_kit.logs import get_logger
 from omni_kit.telemetry import current_trace_id
 
@@ -70,7 +71,7 @@ def problem(
         body["code"] = code
     if errors:
         body["errors"] = errors
-    body["request_id"] = request.scope.get("state", {}).get("request_id", "")
+    body["request_id"] = assign_request_id(request.scope)
     trace_id = current_trace_id()
     if trace_id:
         body["trace_id"] = trace_id
@@ -102,6 +103,12 @@ def grpc_error_handler(
         headers=headers,
         extra=extra,
     )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    status = HTTP_FOR_GRPC.get(error.code, 500)
+    errors = [{"field": error.field, "message": error.message}] if error.field else None
+    return problem(request, status, error.message, code=error.reason, errors=errors)
 
 
 def validation_error_handler(
@@ -149,6 +156,7 @@ def internal_error_handler(request: Request[Any, Any, Any], error: Exception) ->
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     grpc.aio.AioRpcError: grpc_error_handler,
+    DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
