@@ -2,7 +2,6 @@
 {{- $root := .root -}}
 {{- $svc := .svc -}}
 {{- $p := $svc.envPrefix -}}
-{{ $p }}SERVICE_NAME: {{ printf "omni-%s" $svc.name | quote }}
 {{ $p }}LOG_LEVEL: {{ $svc.logLevel | quote }}
 {{ $p }}MONGO_DATABASE: {{ $svc.mongoDatabase | quote }}
 {{- if or $root.Values.dev.enabled (not $root.Values.nats.urlSecret.existingSecret) }}

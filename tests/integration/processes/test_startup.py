@@ -49,7 +49,7 @@ def test_a_malformed_gateway_setting_names_it():
     assert result.stderr.strip().splitlines() == [
         line for line in result.stderr.strip().splitlines() if "OMNI_GATEWAY_LOG_LEVEL" in line
     ]
-    assert "'DEBUG', 'INFO', 'WARNING' or 'ERROR'" in result.stderr
+    assert "'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'" in result.stderr
 
 
 def test_a_port_in_use_is_reported_not_a_stack_trace(mongo_uri, nats_url):

@@ -134,7 +134,7 @@ def prepare_process(settings: ProcessSettings) -> None:
         settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file
     )
     try:
-        start_metrics_server(settings.metrics_port)
+        start_metrics_server(settings.metrics_port, settings.metrics_host)
     except OSError as error:
         raise PortInUse(
             f"cannot serve metrics on port {settings.metrics_port}: {error.strerror}"

@@ -9,7 +9,7 @@ from typing import Literal, TypeVar
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class ProcessSettings(BaseSettings):
@@ -22,6 +22,7 @@ class ProcessSettings(BaseSettings):
     trace_file: Path | None = None
     log_level: LogLevel = "INFO"
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
 
 class ServiceSettings(ProcessSettings):
