@@ -11,12 +11,32 @@ import pytest
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
-def schemathesis(base: str, include: str, headers: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def schemathesis(
+    base: str, include: str, headers: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     argv = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{base}/schema/openapi.json",
-        "--checks", CHECKS, "--max-examples", "12", "--max-time", "90", "--seed", "7",
-        "--include-path-regex", include, "--phases", "examples,coverage,fuzzing",
-        "--request-timeout", "10", "--suppress-health-check", "all", "--no-color",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{base}/schema/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        "12",
+        "--max-time",
+        "90",
+        "--seed",
+        "7",
+        "--include-path-regex",
+        include,
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--request-timeout",
+        "10",
+        "--suppress-health-check",
+        "all",
+        "--no-color",
     ]
     for name, value in headers.items():
         argv += ["--header", f"{name}: {value}"]

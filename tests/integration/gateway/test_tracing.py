@@ -18,7 +18,8 @@ async def test_service_spans_continue_the_gateway_trace(stack):
     trace_id = reply.headers["x-trace-id"]
 
     server_spans = [
-        span for span in exporter.get_finished_spans()
+        span
+        for span in exporter.get_finished_spans()
         if span.name.endswith("OrderService/GetOrCreateCart")
     ]
     assert server_spans, [s.name for s in exporter.get_finished_spans()]

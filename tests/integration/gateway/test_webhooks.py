@@ -27,7 +27,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((self.path, dict(self.headers), body))
                 queued = receiver.plan.get(self.path) or [200]
@@ -122,7 +122,9 @@ async def test_order_event_reaches_only_its_partner_signed_retried_and_replayabl
     assert replayed.status_code == 202
     await eventually(lambda: len(receiver.to("/one")) == 3)
     assert (
-        await stack.http.post(f"/partner/v1/webhook-deliveries/{delivery['id']}/replay", headers=key2)
+        await stack.http.post(
+            f"/partner/v1/webhook-deliveries/{delivery['id']}/replay", headers=key2
+        )
     ).status_code == 404
 
     await asyncio.sleep(1.0)
@@ -134,7 +136,12 @@ async def test_webhook_urls_must_be_public_https_in_production(start_gateway, st
     strict = start_gateway(webhook_allow_http="false", webhook_allow_private_networks="false")
     stack.http.base_url = strict
     _, key = await stack.partner("market-three", ["webhooks:manage"])
-    for url in ("http://hooks.example.com/x", "https://127.0.0.1/x", "https://10.0.0.8/x", "ftp://x"):
+    for url in (
+        "http://hooks.example.com/x",
+        "https://127.0.0.1/x",
+        "https://10.0.0.8/x",
+        "ftp://x",
+    ):
         reply = await stack.http.post(
             "/partner/v1/webhooks",
             json={"url": url, "event_types": ["omni.order.order.confirmed"]},
@@ -144,7 +151,10 @@ async def test_webhook_urls_must_be_public_https_in_production(start_gateway, st
         assert reply.json()["errors"][0]["field"] == "url"
     unknown = await stack.http.post(
         "/partner/v1/webhooks",
-        json={"url": "https://hooks.example.com/x", "event_types": ["omni.customer.profile.created"]},
+        json={
+            "url": "https://hooks.example.com/x",
+            "event_types": ["omni.customer.profile.created"],
+        },
         headers=key,
     )
     assert unknown.status_code == 422
