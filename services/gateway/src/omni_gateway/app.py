@@ -20,8 +20,8 @@ from omni_gateway.downstream import Downstream
 from omni_gateway.openapi import document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
+from omni_gateway.routes import catalog, inventory, notifications, orders, profiles
 from omni_gateway.routes.auth import CustomerAuth, StaffAuth
-from omni_gateway.routes.customers import Carts, Me
 from omni_gateway.routes.health import healthz, readyz
 from omni_gateway.routes.partner import PartnerWebhooks
 from omni_gateway.routes.staff import StaffAdmin
@@ -39,8 +39,19 @@ from omni_kit.store import ensure_indexes, mongo_client
 
 log = get_logger("omni.gateway")
 
-PUBLIC_ROUTES = [healthz, readyz, CustomerAuth, StaffAuth, Me, Carts, StaffAdmin]
-PARTNER_ROUTES = [PartnerWebhooks]
+DOMAINS = (catalog, inventory, orders, profiles, notifications)
+PUBLIC_ROUTES = [
+    healthz,
+    readyz,
+    CustomerAuth,
+    StaffAuth,
+    StaffAdmin,
+    *(route for domain in DOMAINS for route in domain.PUBLIC_ROUTES),
+]
+PARTNER_ROUTES = [
+    PartnerWebhooks,
+    *(route for domain in DOMAINS for route in domain.PARTNER_ROUTES),
+]
 
 
 def create_app(settings: GatewaySettings) -> Litestar:

@@ -1,4 +1,4 @@
-"""Customer-facing resources that belong to the caller: their profile and their cart.
+"""Order routes: carts, checkout and orders for every audience.
 Every object is checked against the caller, not just the route (OWASP API1)."""
 
 from __future__ import annotations
@@ -11,28 +11,11 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 
 from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
 from omni.order.v1 import order_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.resources import as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Kind, Principal
-
-
-class Me(Controller):
-    path = "/api/v1/me"
-    tags = ["customer"]
-    dependencies = {"principal": Provide(auth.customer), "channel": Provide(auth.frontend_channel)}
-    security = [{"bearerAuth": []}]
-
-    @get("/", summary="My profile")
-    async def profile(self, state: State, principal: Principal) -> dict[str, Any]:
-        reply = await state.downstream.call(
-            state.downstream.customer.GetProfile,
-            customer_pb2.GetProfileRequest(profile_id=principal.id),
-            idempotent=True,
-        )
-        return as_json(reply.profile)
 
 
 class Carts(Controller):
@@ -67,3 +50,7 @@ class Carts(Controller):
             # Not 403: whether someone else's cart exists is not the caller's business.
             raise NotFoundException(f"no cart {cart_id!r}")
         return as_json(reply.cart)
+
+
+PUBLIC_ROUTES: list[Any] = [Carts]
+PARTNER_ROUTES: list[Any] = []
