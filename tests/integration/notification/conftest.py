@@ -1,19 +1,18 @@
-"""The notification service (and the real services it calls) in-process on free ports."""
+"""The notification service (and the real services it calls) in-process on free ports, and
+real receivers for its providers."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import importlib
-import json
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from grpc import aio
+from notification_helpers import Mailbox, Receiver
 
 from omni.notification.v1 import notification_pb2_grpc
 from omni_kit.app import ServiceApp, channel
@@ -71,25 +70,6 @@ def notification_stub(connect):
     return stub
 
 
-class Mailbox:
-    """A real SMTP server (aiosmtpd) that keeps what it receives; refuses listed recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.refused: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address in self.refused:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
@@ -97,42 +77,6 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, controller.port
     controller.stop()
-
-
-class Receiver:
-    """A real HTTP endpoint for webhook providers: records each JSON POST and answers as told
-    (`status`), or holds the request until `release` is set (a hanging provider)."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.status = 200
-        self.hang = False
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                body["_headers"] = dict(self.headers)
-                with receiver.lock:
-                    receiver.requests.append(body)
-                    number = len(receiver.requests)
-                if receiver.hang:
-                    receiver.release.wait(30)
-                reply = json.dumps({"message_id": f"m-{number}"}).encode()
-                self.send_response(receiver.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
 
 
 @pytest.fixture

@@ -72,7 +72,11 @@ class Triggers:
         kind = registry.EVENT_TYPES[draft.event_type]
         document = new_notification(
             draft,
-            dedup_key=drafts.dedup_key(context.event_id, draft.customer_id, kind.purpose),
+            # The event's own id: the same fact republished under another message id (an
+            # outbox relay after a crash) still sends nothing twice.
+            dedup_key=drafts.dedup_key(
+                draft.source_event_id or context.event_id, draft.customer_id, kind.purpose
+            ),
             purpose=kind.purpose,
             urgent=kind.urgent,
             now=utcnow(),
@@ -112,7 +116,7 @@ class Triggers:
             )
             notice = new_notification(
                 draft,
-                dedup_key=f"{context.event_id}:{subscription.id}",
+                dedup_key=f"{event.meta.event_id or context.event_id}:{subscription.id}",
                 purpose=common_pb2.CONTACT_PURPOSE_TRANSACTIONAL,
                 urgent=False,
                 now=now,
