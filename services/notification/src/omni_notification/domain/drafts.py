@@ -3,6 +3,7 @@ who, about what, with which variables, and the key that makes it happen once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.protos import from_timestamp
 from omni_notification.domain import registry
@@ -117,6 +119,21 @@ def subscription_matches(subscription_location: str, event_location: str) -> boo
     """A subscription "anywhere" matches stock back at any location or overall; one that names
     a store matches only that store (an overall event has no location)."""
     return not subscription_location or subscription_location == event_location
+
+
+def available_to(
+    availability: Sequence[inventory_pb2.ChannelAvailability], channel: common_pb2.ChannelRef
+) -> bool:
+    """Whether the channel may sell it: an event without a per-channel split means every
+    channel; with one, the channel's own share must be above zero."""
+    if not availability:
+        return True
+    return any(
+        share.channel.channel == channel.channel
+        and share.channel.partner_id == channel.partner_id
+        and share.available > 0
+        for share in availability
+    )
 
 
 def back_in_stock_variables(
