@@ -11,11 +11,11 @@ from omni.inventory.v1 import inventory_pb2
 from omni_inventory import events
 from omni_inventory.api.base import Base
 from omni_inventory.domain import reservations as rules
+from omni_inventory.domain.levels import shortage
 from omni_inventory.domain.requests import lines, page_size, require
 from omni_inventory.store import listing
-from omni_inventory.store import policies as policy_store
 from omni_inventory.store import reservations as store
-from omni_inventory.store.changes import StockChanges, inactive_locations, total_available
+from omni_inventory.store.changes import StockChanges
 from omni_kit.errors import AlreadyExists, InvalidArgument, NotFound
 from omni_kit.idempotency import fingerprint
 from omni_kit.ids import utcnow
@@ -63,13 +63,12 @@ class Reservations(Base):
                 await self._release(changes, replaced, [], f"replaced by {request.reservation_id}")
             if request.kind == CART_HOLD:
                 await self._check_cap(changes, request, now)
-            policy = await policy_store.policy_for(self.collections, request.channel, session)
-            inactive = await inactive_locations(self.collections, session)
+            policy = await changes.policy_for(request.channel)
             made: list[rules.Line] = []
             for index, line in enumerate(request.lines):
                 field = f"lines[{index}]"
-                candidates = await self._candidates(changes, line, inactive, field)
-                total = await total_available(self.collections, line.sku, session)
+                candidates = await self._candidates(changes, line, field)
+                total = await changes.total(line.sku)
                 plan = rules.allocate(
                     rules.Wanted(line.sku, line.quantity, line.location_id),
                     candidates,
@@ -101,6 +100,8 @@ class Reservations(Base):
             return inventory_pb2.ReserveStockResponse(reservation=reservation)
 
         async with self.locks.hold(skus):
+            if not request.replaces_reservation_ids:
+                await self._refuse_early_when_short(request)
             return await self.write(request, inventory_pb2.ReserveStockResponse, work)
 
     async def ReleaseReservation(
@@ -307,31 +308,46 @@ class Reservations(Base):
             raise rules.hold_cap_exceeded(holder.split(":", 1)[1], held, wanted, cap)
 
     async def _candidates(
-        self,
-        changes: StockChanges,
-        line: inventory_pb2.StockQuantity,
-        inactive: list[str],
-        field: str,
+        self, changes: StockChanges, line: inventory_pb2.StockQuantity, field: str
     ) -> list[tuple[str, int]]:
         """(location, available) for the line, fullest first; NOT_FOUND for unknown SKU/place."""
         if line.location_id:
             await self.location(line.location_id, f"{field}.location_id", changes.session)
-        query: dict[str, Any] = {"sku": line.sku}
-        cursor = self.collections.stock.find(query, session=changes.session)
-        levels = [document async for document in cursor]
-        if not levels:
+        levels = await changes.sku_levels(line.sku)
+        if not levels and not changes.known(line.sku):
             raise NotFound(
                 f"no stock of SKU {line.sku!r} is known",
                 reason="SKU_NOT_FOUND",
                 field=f"{field}.sku",
             )
         rows = [
-            (document["location_id"], document.get("available", 0))
-            for document in levels
-            if document["location_id"] not in inactive
-            and (not line.location_id or document["location_id"] == line.location_id)
+            (level.location_id, level.available)
+            for level in levels
+            if not line.location_id or level.location_id == line.location_id
         ]
         return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+    async def _refuse_early_when_short(self, request: inventory_pb2.ReserveStockRequest) -> None:
+        """Refuse without a transaction when even all stock everywhere is too little.
+
+        Under a rush on one SKU most requests lose; this keeps their cost to two reads. Safe:
+        a refusal never oversells, and a repeat of an existing reservation still gets it."""
+        wanted: dict[str, int] = {}
+        for line in request.lines:
+            wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+        cursor = self.collections.stock.find(
+            {"sku": {"$in": list(wanted)}}, {"sku": 1, "available": 1}
+        )
+        total: dict[str, int] = {}
+        async for document in cursor:
+            total[document["sku"]] = total.get(document["sku"], 0) + document.get("available", 0)
+        for index, line in enumerate(request.lines):
+            if line.sku in total and wanted[line.sku] > total[line.sku]:
+                exists = {"_id": request.reservation_id}
+                if await self.collections.reservations.find_one(exists, {"_id": 1}):
+                    return
+                field = f"lines[{index}].quantity"
+                raise shortage(line.sku, total[line.sku], line.quantity, field)
 
     async def _skus(self, reservation_id: str) -> list[str]:
         document = await self.collections.reservations.find_one(

@@ -19,6 +19,8 @@ from omni_kit.facts import Event
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document
 
+Policies = list[tuple[common_pb2.ChannelRef, ChannelPolicy]]
+
 _last_seq = 0
 
 
@@ -49,11 +51,50 @@ class StockChanges:
     extra_events: list[Event] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
     _changes: dict[str, _Change] = field(default_factory=dict)
+    # Read once per transaction: each store round trip counts on the hot reservation path.
+    _inactive: list[str] | None = None
+    _policies: Policies | None = None
+    _read: dict[str, list[Level]] = field(default_factory=dict)
+
+    async def inactive(self) -> list[str]:
+        if self._inactive is None:
+            self._inactive = await inactive_locations(self.collections, self.session)
+        return self._inactive
+
+    async def policies(self) -> Policies:
+        if self._policies is None:
+            self._policies = await load_policies(self.collections, self.session)
+        return self._policies
+
+    async def policy_for(self, channel: common_pb2.ChannelRef) -> ChannelPolicy:
+        return match_policy(await self.policies(), channel)
+
+    async def sku_levels(self, sku: str) -> list[Level]:
+        """Every level of the SKU at active locations as this transaction sees it now."""
+        if sku not in self._read:
+            cursor = self.collections.stock.find({"sku": sku}, session=self.session)
+            self._read[sku] = [to_level(document) async for document in cursor]
+        current = {level.location_id: level for level in self._read[sku]}
+        for change in self._changes.values():
+            if change.after.sku == sku:
+                current[change.after.location_id] = change.after
+        inactive = await self.inactive()
+        return [level for place, level in current.items() if place not in inactive]
+
+    def known(self, sku: str) -> bool:
+        """Whether the SKU has a level anywhere (active or not), after `sku_levels` read it."""
+        return bool(self._read.get(sku))
+
+    async def total(self, sku: str) -> int:
+        return sum(level.available for level in await self.sku_levels(sku))
 
     async def level(self, sku: str, location_id: str, *, create: bool = False) -> Level:
         key = level_id(sku, location_id)
         if key in self._changes:
             return self._changes[key].after
+        for level in self._read.get(sku, []):
+            if level.location_id == location_id:
+                return level
         document = await self.collections.stock.find_one({"_id": key}, session=self.session)
         if document is None:
             if not create:
@@ -150,10 +191,10 @@ class StockChanges:
 
     async def finish(self, outbox: Outbox) -> None:
         """Add StockChanged per changed level, and the low/out/back-in-stock facts it crossed."""
-        policies = await load_policies(self.collections, self.session)
+        policies = await self.policies()
         for sku in {change.after.sku for change in self._changes.values()}:
             changes = [c for c in self._changes.values() if c.after.sku == sku]
-            total = await total_available(self.collections, sku, self.session)
+            total = await self.total(sku)
             total_before = total - sum(c.after.available - c.before.available for c in changes)
             for change in changes:
                 level = level_message(change.document)
@@ -219,12 +260,23 @@ async def inactive_locations(
 
 async def load_policies(
     collections: Collections, session: AsyncClientSession | None = None
-) -> list[tuple[common_pb2.ChannelRef, ChannelPolicy]]:
+) -> Policies:
     found = []
     async for document in collections.policies.find({}, session=session):
         message = from_document(document, inventory_pb2.ChannelStockPolicy)
         found.append((message.channel, to_policy(message)))
     return found
+
+
+def match_policy(policies: Policies, channel: common_pb2.ChannelRef) -> ChannelPolicy:
+    """The channel's own policy (per partner), else its channel-wide one, else all stock."""
+    wide = None
+    for ref, policy in policies:
+        if ref.channel == channel.channel and ref.partner_id == channel.partner_id:
+            return policy
+        if ref.channel == channel.channel and not ref.partner_id:
+            wide = policy
+    return wide or ChannelPolicy()
 
 
 def to_policy(message: inventory_pb2.ChannelStockPolicy) -> ChannelPolicy:

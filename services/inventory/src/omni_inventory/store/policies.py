@@ -10,7 +10,7 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.domain.levels import ChannelPolicy
 from omni_inventory.store import Collections
-from omni_inventory.store.changes import to_policy
+from omni_inventory.store.changes import load_policies, match_policy
 from omni_kit.protos import from_document, to_document
 
 
@@ -37,7 +37,7 @@ async def policy_for(
     channel: common_pb2.ChannelRef,
     session: AsyncClientSession | None = None,
 ) -> ChannelPolicy:
-    return to_policy(await find(collections, channel, session))
+    return match_policy(await load_policies(collections, session), channel)
 
 
 async def save(collections: Collections, policy: inventory_pb2.ChannelStockPolicy) -> None:
