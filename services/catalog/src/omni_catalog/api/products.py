@@ -29,9 +29,9 @@ class ProductRpcs(Catalog):
         created.CopyFrom(request.product)
         created.status = created.status or catalog_pb2.PRODUCT_STATUS_DRAFT
         products.validate_product(created)
-        await self._check_references(created)
 
         async def work() -> catalog_pb2.CreateProductResponse:
+            await self._check_references(created)
             created.id = new_id("prod")
             created.version = 1
             created.created_at.CopyFrom(to_timestamp(utcnow()))
