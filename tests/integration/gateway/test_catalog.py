@@ -48,7 +48,7 @@ def problem(reply, status: int) -> dict:
     return reply.json()
 
 
-async def test_shoppers_see_only_their_channels_published_listings(stack):
+async def shoppers_see_only_their_channels_published_listings(stack):
     admin = await stack.admin()
     reply = await stack.http.post(
         "/staff/v1/catalog/categories", json={"name": "Shoes", "slug": "shoes"}, headers=admin
@@ -124,7 +124,7 @@ async def test_shoppers_see_only_their_channels_published_listings(stack):
     assert problem(bad, 404)["code"] == "CATEGORY_NOT_FOUND"
 
 
-async def test_staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
+async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
     admin = await stack.admin()
     keyed = admin | {"Idempotency-Key": "create-boot-1"}
     body = new_product("boot", "BT-1", "Boot")
@@ -241,9 +241,9 @@ async def test_staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
     assert (await stack.http.get(url, headers=admin)).status_code == 404
 
 
-async def test_associates_may_look_but_not_edit_the_catalog(stack):
+async def associates_may_look_but_not_edit_the_catalog(stack):
     admin = await stack.admin()
-    boot = await create(stack, admin, new_product("boot", "BT-1", "Boot"))
+    boot = await create(stack, admin, new_product("shoe", "SH-1", "Shoe"))
     created = await stack.http.post(
         "/staff/v1/users",
         json={
@@ -272,7 +272,7 @@ async def test_associates_may_look_but_not_edit_the_catalog(stack):
     assert after.headers["ETag"] == '"1"'
 
 
-async def test_partners_pull_their_own_marketplace_listings(stack):
+async def partners_pull_their_own_marketplace_listings(stack):
     admin = await stack.admin()
     market, market_key = await stack.partner("market", ["catalog:read"])
     other, _ = await stack.partner("other-market", ["catalog:read"])
@@ -323,3 +323,14 @@ async def test_partners_pull_their_own_marketplace_listings(stack):
     refused = await stack.http.get("/partner/v1/catalog/feed", headers=no_scope)
     assert problem(refused, 403)["detail"].endswith("'catalog:read'")
     assert (await stack.http.get("/partner/v1/catalog/feed")).status_code == 401
+
+
+# One stack per audience pair: starting the services and the gateway dominates the run time.
+async def test_shoppers_browse_their_channel_and_partners_pull_their_feed(stack):
+    await shoppers_see_only_their_channels_published_listings(stack)
+    await partners_pull_their_own_marketplace_listings(stack)
+
+
+async def test_admins_edit_with_etags_and_associates_are_refused(stack):
+    await staff_edit_with_etags_and_bad_input_is_refused_precisely(stack)
+    await associates_may_look_but_not_edit_the_catalog(stack)

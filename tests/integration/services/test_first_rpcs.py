@@ -27,16 +27,19 @@ def shirt(slug: str = "linen-shirt", skus: tuple[str, ...] = ("LS-M",)) -> catal
     )
 
 
-async def next_event(nc, subject: str, message_type, timeout: float = 10.0):
+async def next_event(nc, subject: str, message_type, timeout: float = 10.0, match=None):
+    """The first event on `subject` that `match` accepts (the stream outlives each test)."""
     js = nc.jetstream()
     sub = await js.subscribe(subject, ordered_consumer=True)
     try:
-        msg = await sub.next_msg(timeout=timeout)
+        while True:
+            msg = await sub.next_msg(timeout=timeout)
+            event = message_type()
+            event.ParseFromString(msg.data)
+            if match is None or match(event):
+                return msg, event
     finally:
         await sub.unsubscribe()
-    event = message_type()
-    event.ParseFromString(msg.data)
-    return msg, event
 
 
 async def test_catalog_creates_a_product_reads_it_back_and_publishes_the_fact(start_service, nc):
@@ -49,7 +52,12 @@ async def test_catalog_creates_a_product_reads_it_back_and_publishes_the_fact(st
     fetched = (await stub.GetProduct(catalog_pb2.GetProductRequest(product_id=created.id))).product
     assert fetched == created
 
-    msg, event = await next_event(nc, "omni.catalog.product.created", catalog_events.ProductCreated)
+    msg, event = await next_event(
+        nc,
+        "omni.catalog.product.created",
+        catalog_events.ProductCreated,
+        match=lambda event: event.product.id == created.id,
+    )
     assert event.product.id == created.id
     assert msg.headers["Nats-Msg-Id"] == event.meta.event_id
     assert event.meta.source == "catalog"
