@@ -82,3 +82,22 @@ async def read_published(
     finally:
         await sub.unsubscribe()
     return found
+
+
+async def eventually(
+    read: Callable[[], Any], until: Callable[[Any], bool], tries: int = 100
+) -> Any:
+    """Read again until `until` holds (an event consumer works in the background)."""
+    import asyncio
+
+    for _ in range(tries):
+        value = await read()
+        if until(value):
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never reached the expected state; last: {value}")
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Any]:
+    return eventually
