@@ -121,6 +121,7 @@ NOTIFICATION_EVENTS: dict[str, type[Message]] = {
     "omni.notification.notification.failed": notification_events.NotificationFailed,
     "omni.notification.notification.suppressed": notification_events.NotificationSuppressed,
     "omni.notification.subscription.created": notification_events.BackInStockSubscribed,
+    "omni.notification.subscription.closed": notification_events.BackInStockSubscriptionClosed,
 }
 CHANNEL_NAMES = {
     common_pb2.CONTACT_CHANNEL_EMAIL: "E-mail",
@@ -172,7 +173,11 @@ def order_entry(event: Message, event_id: str, now: datetime) -> Found | None:
 
 
 def notification_entry(event: Message, event_id: str, now: datetime) -> Found | None:
-    if isinstance(event, notification_events.BackInStockSubscribed):
+    if isinstance(
+        event,
+        notification_events.BackInStockSubscribed
+        | notification_events.BackInStockSubscriptionClosed,
+    ):
         return _subscription_entry(event, event_id, now)
     notification: notification_pb2.Notification = event.notification  # type: ignore[attr-defined]
     if not notification.customer_id:
@@ -199,7 +204,10 @@ def notification_entry(event: Message, event_id: str, now: datetime) -> Found | 
 
 
 def _subscription_entry(
-    event: notification_events.BackInStockSubscribed, event_id: str, now: datetime
+    event: notification_events.BackInStockSubscribed
+    | notification_events.BackInStockSubscriptionClosed,
+    event_id: str,
+    now: datetime,
 ) -> Found | None:
     subscription = event.subscription
     if not subscription.customer_id:
@@ -207,7 +215,12 @@ def _subscription_entry(
     entry = _base(event, event_id, now)
     entry.type = T.TIMELINE_ENTRY_TYPE_BACK_IN_STOCK_SUBSCRIPTION
     where = f" at store {subscription.location_id}" if subscription.location_id else ""
-    entry.summary = f"Asked to be told when {subscription.sku} is back in stock{where}"
+    if isinstance(event, notification_events.BackInStockSubscribed):
+        entry.summary = f"Asked to be told when {subscription.sku} is back in stock{where}"
+    else:
+        status = notification_pb2.SubscriptionStatus.Name(subscription.status)
+        entry.summary = f"Back-in-stock request for {subscription.sku}{where} closed"
+        entry.attributes["status"] = status.removeprefix("SUBSCRIPTION_STATUS_").lower()
     if subscription.HasField("channel"):
         entry.channel.CopyFrom(subscription.channel)
     entry.ref.CopyFrom(customer_pb2.ObjectRef(kind="subscription", id=subscription.id))
