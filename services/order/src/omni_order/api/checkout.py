@@ -53,13 +53,18 @@ class CheckoutApi:
                 )
             )
         if request.pickup_location_id and not stores:
-            store = await self.deps.inventory.location(request.pickup_location_id)
-            if store is not None and store.active and store.click_and_collect:
-                to_store = C.Delivery(mode=rules.SHIP_TO_STORE, pickup_location_id=store.id)
+            chosen = await self.deps.inventory.location(request.pickup_location_id)
+            if chosen is not None and chosen.active and chosen.click_and_collect:
+                to_store = C.Delivery(mode=rules.SHIP_TO_STORE, pickup_location_id=chosen.id)
                 if await self.deps.inventory.select_sources(wanted, to_store, channel):
                     options.append(
                         rules.pickup_option(
-                            rules.SHIP_TO_STORE, store.id, store.name, 0.0, cart.currency_code, now
+                            rules.SHIP_TO_STORE,
+                            chosen.id,
+                            chosen.name,
+                            0.0,
+                            cart.currency_code,
+                            now,
                         )
                     )
         return C.GetDeliveryOptionsResponse(options=options)

@@ -14,7 +14,7 @@ from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain import returns as rules
 from omni_order.domain.common import require
-from omni_order.events import next_version
+from omni_order.events import EventSpec, next_version
 from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
@@ -102,7 +102,7 @@ class ReturnsApi:
         )
         rules.apply_return(order, order_return, refund, now=now)
         order.return_ids.append(return_id)
-        specs = [("return_received", {"order_return": order_return})]
+        specs: list[EventSpec] = [("return_received", {"order_return": order_return})]
         if refund is not None:
             payment_id = order.payments[0].id
             specs.append(("refund_recorded", {"payment_id": payment_id, "refund": refund}))

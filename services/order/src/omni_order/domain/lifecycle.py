@@ -10,7 +10,7 @@ from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.protos import to_timestamp
-from omni_order.domain.checkout import HOME, PICKUP_MODES, compute_totals
+from omni_order.domain.checkout import CLICK_AND_COLLECT, HOME, PICKUP_MODES, compute_totals
 from omni_order.domain.common import record, require_quantity
 
 P = order_pb2
@@ -335,7 +335,7 @@ def ready_for_pickup(
     require_pickup_order(order)
     if order.status == P.ORDER_STATUS_READY_FOR_PICKUP:
         return False
-    at_store = order.delivery.mode == P.DELIVERY_MODE_CLICK_AND_COLLECT
+    at_store = order.delivery.mode == CLICK_AND_COLLECT
     ready = order.status == P.ORDER_STATUS_FULFILLED or (at_store and order.status in FULFILLING)
     if not ready:
         raise FailedPrecondition(
