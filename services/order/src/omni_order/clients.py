@@ -13,7 +13,7 @@ from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni.order.v1 import order_pb2
-from omni_kit.errors import FailedPrecondition, Unavailable, error_details
+from omni_kit.errors import DomainError, FailedPrecondition, Unavailable, error_details
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.domain.common import Price
@@ -21,7 +21,20 @@ from omni_order.ports import Location, PickupStore, Placement, StockShortage
 
 R = TypeVar("R")
 DOWN = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+# Not enough stock, or none of that SKU known anywhere (nothing was ever received).
+SHORT = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND}
 INV = inventory_pb2
+
+
+class DownstreamError(DomainError):
+    """A refusal from the catalog or inventory, passed on with its status and reason."""
+
+    def __init__(self, error: grpc.aio.AioRpcError, what: str) -> None:
+        details = error_details(error)
+        super().__init__(
+            f"{what}: {details.message}", reason=details.reason or None, metadata=details.metadata
+        )
+        self.code = error.code()
 
 
 async def call(method: Callable[..., Awaitable[R]], request: Any, what: str) -> R:
@@ -31,7 +44,7 @@ async def call(method: Callable[..., Awaitable[R]], request: Any, what: str) -> 
     except grpc.aio.AioRpcError as error:
         if error.code() in DOWN:
             raise Unavailable(f"{what} is not reachable right now; try again shortly") from None
-        raise
+        raise DownstreamError(error, what) from None
 
 
 class CatalogClient:
@@ -95,15 +108,15 @@ class InventoryClient:
         )
         try:
             reply = await call(self.stub.ReserveStock, request, "the inventory")
-        except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
+        except DownstreamError as error:
+            if error.code not in SHORT:
                 raise
             raise FailedPrecondition(
-                f"not enough stock of {placement.sku} for {placement.quantity}: "
-                f"{error_details(error).message}",
+                f"not enough stock of {placement.sku} for {placement.quantity} units "
+                f"({error.message})",
                 reason="INSUFFICIENT_STOCK",
                 field="quantity",
-                metadata=error_details(error).metadata,
+                metadata=error.metadata,
             ) from None
         expires = reply.reservation.expires_at
         if expires.seconds:
@@ -126,9 +139,9 @@ class InventoryClient:
         )
         try:
             await call(self.stub.ReleaseReservation, request, "the inventory")
-        except grpc.aio.AioRpcError as error:
+        except DownstreamError as error:
             # Gone already (expired hold, never made): nothing is held, which is what we want.
-            if error.code() != grpc.StatusCode.NOT_FOUND:
+            if error.code != grpc.StatusCode.NOT_FOUND:
                 raise
 
     async def select_sources(
@@ -176,18 +189,18 @@ class InventoryClient:
         )
         try:
             reply = await call(self.stub.ReserveStock, request, "the inventory")
-        except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
+        except DownstreamError as error:
+            if error.code not in SHORT:
                 raise
-            raise StockShortage(error_details(error).message) from None
+            raise StockShortage(error.message) from None
         return _placements(reply.reservation)
 
     async def reservation(self, reservation_id: str) -> list[Placement] | None:
         request = INV.GetReservationRequest(reservation_id=reservation_id)
         try:
             reply = await call(self.stub.GetReservation, request, "the inventory")
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:
+        except DownstreamError as error:
+            if error.code == grpc.StatusCode.NOT_FOUND:
                 return None
             raise
         return _placements(reply.reservation)
@@ -225,8 +238,8 @@ class InventoryClient:
         request = INV.GetStockLocationRequest(location_id=location_id)
         try:
             found = (await call(self.stub.GetStockLocation, request, "the inventory")).location
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:
+        except DownstreamError as error:
+            if error.code == grpc.StatusCode.NOT_FOUND:
                 return None
             raise
         return Location(

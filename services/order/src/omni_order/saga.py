@@ -13,12 +13,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-import grpc
-
+from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Unavailable
 from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
+from omni_order.clients import DownstreamError
 from omni_order.domain.common import record
 from omni_order.events import EventSpec, next_version
 from omni_order.ports import (
@@ -63,8 +63,8 @@ class Saga:
                 order = await self.step(order)
             except Unavailable as error:
                 return await self._attempt_failed(order, error.message)
-            except grpc.aio.AioRpcError as error:  # a step refused unexpectedly: retried later
-                return await self._attempt_failed(order, error.details() or error.code().name)
+            except DownstreamError as error:  # a step refused unexpectedly: retried later
+                return await self._attempt_failed(order, error.message)
         return order
 
     async def step(self, order: order_pb2.Order) -> order_pb2.Order:
@@ -90,7 +90,9 @@ class Saga:
             if plan is None:
                 # The cart's own holds may be what makes the plan fall short: let inventory
                 # source the lines while it turns those holds into the order's reservation.
-                plan = wanted
+                at_store = order.delivery.mode == common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
+                store = order.delivery.pickup_location_id if at_store else ""
+                plan = [Placement(p.sku, p.quantity, store) for p in wanted]
             inputs = await self.orders.checkout_inputs(order.id)
             try:
                 placed = await self.inventory.reserve_order(

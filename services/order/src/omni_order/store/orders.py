@@ -14,10 +14,10 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, from_timestamp, to_document
+from omni_kit.protos import from_document, from_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_order.ports import CheckoutInputs
-from omni_order.store.documents import before_cursor, save_version
+from omni_order.store.documents import before_cursor, save_version, versioned_document
 
 NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED"]
 
@@ -106,7 +106,7 @@ class OrderStore:
         False when an order with the same request id or partner order id exists already."""
 
         async def work(session: AsyncClientSession) -> None:
-            document = to_document(order) | helper_fields(order) | extra
+            document = versioned_document(order) | helper_fields(order) | extra
             await self.orders.insert_one(document, session=session)
             if also is not None:
                 await also(session)
