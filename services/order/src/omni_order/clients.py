@@ -78,7 +78,12 @@ def _quantities(lines: Sequence[Placement]) -> list[inventory_pb2.StockQuantity]
 
 
 def _placements(reservation: inventory_pb2.Reservation) -> list[Placement]:
-    return [Placement(line.sku, line.quantity, line.location_id) for line in reservation.lines]
+    """The units a reservation still holds, per SKU and location."""
+    return [
+        Placement(line.sku, held, line.location_id)
+        for line in reservation.lines
+        if (held := line.quantity - line.committed_quantity - line.released_quantity) > 0
+    ]
 
 
 class InventoryClient:
@@ -256,8 +261,10 @@ class InventoryClient:
         channel: common_pb2.ChannelRef,
         near: common_pb2.GeoPoint | None,
         location_id: str = "",
+        own: Sequence[Placement] = (),
     ) -> list[PickupStore]:
-        """Click & collect stores that have every line's quantity now, nearest first."""
+        """Click & collect stores that have every line's quantity now (counting what the cart
+        itself holds there), nearest first."""
         request = INV.GetAvailableToPromiseRequest(
             skus=sorted({p.sku for p in lines}),
             channel=channel,
@@ -271,9 +278,13 @@ class InventoryClient:
             needed[p.sku] += p.quantity
         stores: dict[str, PickupStore] = {}
         enough: dict[str, int] = {}
+        held: dict[tuple[str, str], int] = {}
+        for p in own:
+            held[(p.sku, p.location_id)] = held.get((p.sku, p.location_id), 0) + p.quantity
         for sku in reply.availability:
             for loc in sku.locations:
-                if loc.capabilities.click_and_collect and loc.available >= needed.get(sku.sku, 0):
+                available = loc.available + held.get((sku.sku, loc.location_id), 0)
+                if loc.capabilities.click_and_collect and available >= needed.get(sku.sku, 0):
                     stores[loc.location_id] = PickupStore(
                         loc.location_id, loc.location_name, loc.distance_km
                     )

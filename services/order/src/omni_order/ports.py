@@ -112,6 +112,7 @@ class Inventory(Protocol):
         channel: common_pb2.ChannelRef,
         near: common_pb2.GeoPoint | None,
         location_id: str = "",
+        own: Sequence[Placement] = (),
     ) -> list[PickupStore]: ...
 
 

@@ -33,13 +33,15 @@ class CheckoutApi:
         wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
         near = request.geo if request.HasField("geo") else None
         now = utcnow()
+        own = await self._held(cart)
         options: list[C.DeliveryOption] = []
         if not request.pickup_location_id:
             home = C.Delivery(mode=rules.HOME, address=request.address, geo=request.geo)
-            if await self.deps.inventory.select_sources(wanted, home, channel) is not None:
+            held = _covers(own, wanted)
+            if held or await self.deps.inventory.select_sources(wanted, home, channel):
                 options.extend(rules.home_options(cart.currency_code, now))
         stores = await self.deps.inventory.pickup_stores(
-            wanted, channel, near, request.pickup_location_id
+            wanted, channel, near, request.pickup_location_id, own
         )
         for store in stores[:MAX_STORES]:
             options.append(
@@ -222,6 +224,14 @@ class CheckoutApi:
         order = await self.deps.saga.run(order.id)
         return C.ImportMarketplaceOrderResponse(order=order, created=True)
 
+    async def _held(self, cart: C.Cart) -> list[Placement]:
+        """What the cart's own holds keep for it, where."""
+        held: list[Placement] = []
+        for line in cart.lines:
+            if line.reservation_id:
+                held.extend(await self.deps.inventory.reservation(line.reservation_id) or [])
+        return held
+
     async def _require_pickup_store(self, location_id: str) -> None:
         store = await self.deps.inventory.location(location_id)
         if store is None:
@@ -231,6 +241,13 @@ class CheckoutApi:
                 field="delivery.pickup_location_id",
             )
         rules.require_pickup_store(store.name, store.click_and_collect, store.active)
+
+
+def _covers(held: list[Placement], wanted: list[Placement]) -> bool:
+    units: dict[str, int] = {}
+    for p in held:
+        units[p.sku] = units.get(p.sku, 0) + p.quantity
+    return all(units.get(p.sku, 0) >= p.quantity for p in wanted)
 
 
 def _require_open_cart(cart: C.Cart) -> None:
