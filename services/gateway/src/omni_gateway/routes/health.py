@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
@@ -19,7 +21,7 @@ def healthz() -> dict[str, str]:
     summary="Every downstream service is serving",
     responses={
         HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
-            data_container=dict[str, object],
+            data_container=dict[str, Any],
             description="Some service is not serving; the body names each one's state",
         )
     },
