@@ -37,6 +37,11 @@ def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
     last = order.history[-1] if order.history else None
     snapshot = order_pb2.Order()
     snapshot.CopyFrom(order)
+    channel = common_pb2.ChannelRef()
+    channel.CopyFrom(last.channel if last else order.channel)
+    # Partner webhooks route by the event's partner: a marketplace order's updates reach its
+    # partner whoever made them (staff in a store, the pickup sweeper).
+    channel.partner_id = channel.partner_id or order.channel.partner_id
     return make_event(
         message_type,
         subject,
@@ -45,7 +50,7 @@ def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
         aggregate_id=order.id,
         aggregate_version=order.version,
         correlation_id=order.id,
-        channel=last.channel if last else order.channel,
+        channel=channel,
         actor=last.actor if last else common_pb2.Actor(),
         order=snapshot,
         **fields,
