@@ -105,6 +105,18 @@ async def test_a_staff_message_is_sent_once_by_email_and_announced(world, nc):
     assert event.meta.source == "notification"
     assert len(world.mailbox.messages) == 1
 
+    async def on_timeline() -> list[customer_pb2.TimelineEntry]:
+        reply = await world.customers.stub.ListTimeline(
+            customer_pb2.ListTimelineRequest(
+                profile_id=ana, types=[customer_pb2.TIMELINE_ENTRY_TYPE_NOTIFICATION]
+            )
+        )
+        return [e for e in reply.entries if e.ref.id == queued.id]
+
+    [entry] = await eventually(on_timeline)
+    assert entry.attributes["status"] == "sent"
+    assert entry.attributes["contact_channel"] == "email"
+
 
 async def test_a_failing_preferred_channel_falls_back_to_the_next_allowed_one(world):
     ana = await world.customers.create(
