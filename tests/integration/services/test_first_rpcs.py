@@ -175,14 +175,15 @@ async def test_notification_saves_a_template_and_refuses_a_broken_one(start_serv
     template = notification_pb2.Template(
         event_type="omni.order.order.confirmed",
         channel=common_pb2.CONTACT_CHANNEL_EMAIL,
-        language="en",
-        subject="Order {{ order_number }}",
-        body="Thanks, {{ name }}!",
+        # Not "en": the service stores built-in English templates on its first start.
+        language="de",
+        subject="Bestellung {{ order_number }}",
+        body="Danke, {{ customer_name }}!",
     )
     saved = (
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=template))
     ).template
-    assert list(saved.variables) == ["name", "order_number"]
+    assert list(saved.variables) == ["customer_name", "order_number"]
     assert saved.version == 1
     again = (
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=template))
@@ -200,7 +201,7 @@ async def test_notification_saves_a_template_and_refuses_a_broken_one(start_serv
 
     broken = notification_pb2.Template()
     broken.CopyFrom(template)
-    broken.body = "Thanks, {{ name "
+    broken.body = "Danke, {{ customer_name "
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=broken))
     assert error_details(refused.value).field == "template.body"
