@@ -292,6 +292,7 @@ async def test_a_staff_template_send_needs_its_variables_and_lists_newest_first(
     sent = await world.settled(first.id, N.NOTIFICATION_STATUS_SENT)
     assert sent.message.subject == "Sorry, Ana"
     assert sent.message.body == "Here is SORRY10."
+    assert (sent.template_id, sent.template_version) == (template.id, 1)
     second = await world.send("req-t2", ana, body="Another")
     await world.settled(second.id, N.NOTIFICATION_STATUS_SENT)
 

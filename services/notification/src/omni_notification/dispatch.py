@@ -175,7 +175,7 @@ class Dispatcher:
             notification.channel = route.channel
             notification.recipient = route.address
             try:
-                message = await self._render(document, route.channel, permission)
+                message, template = await self._render(document, route.channel, permission)
             except Unrenderable as error:
                 self._attempt(
                     notification, route.channel, "", N.DELIVERY_OUTCOME_FAILED, str(error)
@@ -183,6 +183,8 @@ class Dispatcher:
                 dead.add(route.channel)
                 continue
             notification.message.CopyFrom(message)
+            notification.template_id = template.id
+            notification.template_version = template.version
             if await self._try(notification, route, message, dead):
                 notification.sent_at.CopyFrom(to_timestamp(utcnow()))
                 document["dead_channels"] = sorted(dead)
@@ -252,14 +254,16 @@ class Dispatcher:
         document: dict[str, Any],
         channel: int,
         permission: customer_pb2.ContactPermission,
-    ) -> N.RenderedMessage:
+    ) -> tuple[N.RenderedMessage, N.Template]:
+        """The message for this channel, and the template it came from (none for free text)."""
         language = permission.language or self.settings.fallback_language
         text = document.get("text")
         if text is not None:
             subject = text["subject"] if channel in templates.SUBJECT_CHANNELS else ""
-            return N.RenderedMessage(
+            message = N.RenderedMessage(
                 channel=channel, language=language, subject=subject, body=text["body"]
             )
+            return message, N.Template()
         found = await self.template_store.find(
             document["event_type"],
             channel,
@@ -271,7 +275,8 @@ class Dispatcher:
         template = from_document(found, N.Template)
         variables = {**document.get("variables", {}), "customer_name": permission.display_name}
         try:
-            return templates.render(template, templates.localize(variables, permission.time_zone))
+            variables = templates.localize(variables, permission.time_zone)
+            return templates.render(template, variables), template
         except InvalidArgument as error:
             raise Unrenderable(error.message) from None
 
