@@ -154,7 +154,7 @@ async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
         (
             stack.http.patch(url, json={"colour": "x"}, headers=admin | {"If-Match": '"3"'}),
             422,
-            "body",
+            "colour",
         ),
         (
             stack.http.patch(

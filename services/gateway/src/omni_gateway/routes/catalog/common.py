@@ -109,6 +109,10 @@ def path_channel(channel: str, partner_id: str | None) -> common_pb2.ChannelRef:
 def parse(data: Any, message_type: type[Message]) -> Any:
     if not isinstance(data, dict):
         raise invalid("body", "a JSON object is required")
+    fields = message_type.DESCRIPTOR
+    for key in data:
+        if key not in fields.fields_by_name and key not in fields.fields_by_camelcase_name:
+            raise invalid(str(key), f"unknown field {key!r}")
     try:
         return json_format.ParseDict(data, message_type())
     except (json_format.ParseError, ValueError, TypeError) as error:
