@@ -236,6 +236,20 @@ async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
     assert problem(stale, 409)["metadata"]["current_version"] == "2"
     assert listing["version"] == 1
 
+    made = await stack.http.post(
+        "/staff/v1/catalog/categories", json={"name": "Boots", "slug": "boots"}, headers=admin
+    )
+    category_url = f"/staff/v1/catalog/categories/{made.json()['id']}"
+    assert (await stack.http.get(category_url, headers=admin)).headers["ETag"] == '"1"'
+    renamed = await stack.http.patch(
+        category_url, json={"name": "Winter boots"}, headers=admin | {"If-Match": '"1"'}
+    )
+    assert (renamed.json()["name"], renamed.json()["path"]) == ("Winter boots", "/boots")
+    late = await stack.http.patch(
+        category_url, json={"slug": "late"}, headers=admin | {"If-Match": '"1"'}
+    )
+    assert problem(late, 409)["errors"][0]["field"] == "If-Match"
+
     removed = await stack.http.delete(url, headers=admin | {"If-Match": '"3"'})
     assert removed.status_code == 204
     assert (await stack.http.get(url, headers=admin)).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -209,7 +210,7 @@ class ListingRpcs(Catalog):
 
     async def _save_all(
         self,
-        changes: list[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
+        changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
         product: catalog_pb2.Product,
         reason: str,
     ) -> list[catalog_pb2.ChannelListing]:

@@ -53,7 +53,7 @@ def listing_document(listing: catalog_pb2.ChannelListing) -> dict[str, Any]:
     document["channel_key"] = key
     document["version"] = listing.version
     for name in MONEY_FIELDS:
-        if listing.HasField(name):
+        if listing.HasField(name):  # type: ignore[arg-type]
             document[name]["amount_minor"] = getattr(listing, name).amount_minor
     return document
 

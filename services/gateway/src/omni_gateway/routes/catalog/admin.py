@@ -244,6 +244,46 @@ class CatalogAdmin(Controller):
 
         return await idempotent(request, state, principal, work)
 
+    @get("/categories/{category_id:str}", summary="A category; its version as ETag")
+    async def category(
+        self, state: State, principal: Principal, category_id: str
+    ) -> Response[dict[str, Any]]:
+        reply = await call(
+            state,
+            state.downstream.catalog.GetCategory,
+            catalog_pb2.GetCategoryRequest(category_id=category_id),
+            idempotent=True,
+        )
+        return Response(as_json(reply.category), headers=etag(reply.category.version))
+
+    @patch(
+        "/categories/{category_id:str}",
+        summary="Rename, re-slug or move a category with its subtree (If-Match; stale -> 409)",
+    )
+    async def update_category(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        category_id: str,
+        data: Any,
+    ) -> Response[dict[str, Any]]:
+        auth.require_roles(principal, *EDITORS)
+        version = require_version(request, data if isinstance(data, dict) else None)
+        category = parse(_without_version(data), catalog_pb2.Category)
+        paths = mask_paths(data, catalog_pb2.Category)
+        category.id = category_id
+        reply = await call(
+            state,
+            state.downstream.catalog.UpdateCategory,
+            catalog_pb2.UpdateCategoryRequest(
+                category=category, update_mask=FieldMask(paths=paths), expected_version=version
+            ),
+            idempotent=True,
+            paths=paths,
+        )
+        return Response(as_json(reply.category), headers=etag(reply.category.version))
+
 
 def _without_version(data: Any) -> Any:
     return {k: v for k, v in data.items() if k != "version"} if isinstance(data, dict) else data
