@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import ClientException
 from litestar.params import Parameter
@@ -149,6 +149,24 @@ def require_version(request: Request[Any, Any, Any], data: dict[str, Any] | None
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def tagged(resource: Any) -> Response[dict[str, Any]]:
+    """A versioned resource with its version as the ETag."""
+    return Response(as_json(resource), headers=etag(resource.version))
+
+
+def partial(
+    request: Request[Any, Any, Any], data: Any, message_type: type[Message]
+) -> tuple[Any, list[str], int]:
+    """A PATCH: the changes, the fields the body names (its update mask) and the version read."""
+    version = require_version(request, data if isinstance(data, dict) else None)
+    changes = parse(without_version(data), message_type)
+    return changes, mask_paths(data, message_type), version
+
+
+def without_version(data: Any) -> Any:
+    return {k: v for k, v in data.items() if k != "version"} if isinstance(data, dict) else data
 
 
 def browse_request(
