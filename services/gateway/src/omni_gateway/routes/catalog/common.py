@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import ClientException
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
@@ -42,7 +42,7 @@ Sort = Literal[
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Token = Annotated[str | None, Parameter(max_length=2000)]
 Text = Annotated[str | None, Parameter(max_length=200)]
-Attrs = Annotated[list[str] | None, Parameter(query="attr", max_items=20)]
+Attrs = Annotated[list[str] | None, QueryParameter(name="attr", max_items=20)]
 Amount = Annotated[int | None, Parameter(ge=0)]
 Currency = Annotated[str | None, Parameter(max_length=3)]
 # Fields the catalog names in its errors, as an HTTP caller knows them.
