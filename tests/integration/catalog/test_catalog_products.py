@@ -199,7 +199,16 @@ async def test_deleting_a_product_takes_it_off_every_channel_and_frees_its_skus(
         catalog.stub.GetProduct, catalog_pb2.GetProductRequest(product_id=created.id)
     )
     assert gone.code == grpc.StatusCode.NOT_FOUND
-    assert await catalog.db["listings"].count_documents({}) == 0
+    listed = await catalog.stub.ListChannelListings(
+        catalog_pb2.ListChannelListingsRequest(product_id=created.id)
+    )
+    assert list(listed.listings) == []
+    feed = await catalog.stub.ListProductFeed(
+        catalog_pb2.ListProductFeedRequest(channel=WEB, include_unpublished=True)
+    )
+    (gone_item,) = feed.items
+    assert (gone_item.product.id, gone_item.listing.published) == (created.id, False)
+    assert [v.sku for v in gone_item.product.variants] == ["DEL-1"]
     assert (await catalog.subjects())[-2:] == [
         "omni.catalog.product.unpublished",
         "omni.catalog.product.deleted",
