@@ -147,7 +147,7 @@ async def test_invalid_identities_are_refused_with_the_field_and_nothing_is_crea
     assert list(everyone.profiles) == []
 
 
-async def test_add_identity_with_an_invalid_phone_writes_nothing(customer):
+async def test_add_identity_with_an_invalid_phone_writes_nothing(customer, published):
     anna = await customer.email("anna@example.com")
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await customer.stub.AddIdentity(
@@ -159,3 +159,15 @@ async def test_add_identity_with_an_invalid_phone_writes_nothing(customer):
     assert error_details(refused.value).field == "identity.value"
     after = (await customer.stub.GetProfile(pb.GetProfileRequest(profile_id=anna.id))).profile
     assert after == anna
+    await customer.stub.UpdateProfile(
+        pb.UpdateProfileRequest(
+            profile=pb.Profile(id=anna.id, display_name="Anna"),
+            update_mask={"paths": ["display_name"]},
+        )
+    )
+    updates = await published(
+        "omni.customer.profile.updated",
+        events_pb2.ProfileUpdated,
+        lambda e: e.profile.id == anna.id,
+    )
+    assert [list(e.changed_fields.paths) for e in updates] == [["display_name"]]

@@ -53,6 +53,13 @@ async def test_a_customer_manages_only_their_own_profile(stack):
         headers=anna | {"X-Omni-Channel": "app"},
     )
     assert consent.status_code == 201, consent.text
+    unknown = await http.post(
+        "/api/v1/me/consents",
+        json={"channel": "fax", "purpose": "marketing", "granted": True},
+        headers=anna,
+    )
+    assert unknown.status_code == 422
+    assert "channel" in unknown.json()["errors"][0]["field"]
     given = consent.json()["preferences"]["consents"][0]
     assert (given["granted"], given["source"]["channel"]) == (True, "SALES_CHANNEL_APP")
 

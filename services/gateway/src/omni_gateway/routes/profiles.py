@@ -162,9 +162,9 @@ def postal(body: PostalAddress) -> common_pb2.Address:
     return common_pb2.Address(**msgspec.to_builtins(body))
 
 
-def channel_ref(channel: Channel, principal: Principal | None = None) -> common_pb2.ChannelRef:
+def channel_ref(via: Channel, principal: Principal | None = None) -> common_pb2.ChannelRef:
     store = sorted(principal.store_ids)[0] if principal and principal.store_ids else ""
-    return common_pb2.ChannelRef(channel=SALES_CHANNELS[channel], store_id=store)
+    return common_pb2.ChannelRef(channel=SALES_CHANNELS[via], store_id=store)
 
 
 async def surviving(state: State, profile_id: str) -> customer_pb2.Profile:
@@ -223,7 +223,7 @@ async def update_personal(
 class Me(Controller):
     path = "/api/v1/me"
     tags = ["customer"]
-    dependencies = {"principal": Provide(auth.customer), "channel": Provide(auth.frontend_channel)}
+    dependencies = {"principal": Provide(auth.customer), "via": Provide(auth.frontend_channel)}
     security = [{"bearerAuth": []}]
 
     @get("/", summary="My profile")
@@ -239,7 +239,7 @@ class Me(Controller):
 
     @put("/preferences", summary="My contact preferences: preferred channel, quiet hours, zone")
     async def preferences(
-        self, state: State, principal: Principal, channel: Channel, data: PreferencesBody
+        self, state: State, principal: Principal, via: Channel, data: PreferencesBody
     ) -> dict[str, Any]:
         given = pb.Preferences(time_zone=data.time_zone or "", language=data.language or "")
         if data.preferred_channel:
@@ -255,7 +255,7 @@ class Me(Controller):
                 profile_id=principal.id,
                 preferences=given,
                 update_mask={"paths": set_fields(data)},
-                channel=channel_ref(channel),
+                channel=channel_ref(via),
                 actor=actor_of(principal),
             ),
             idempotent=True,
@@ -264,7 +264,7 @@ class Me(Controller):
 
     @post("/consents", summary="Give or withdraw a consent for a channel and purpose")
     async def consent(
-        self, state: State, principal: Principal, channel: Channel, data: ConsentBody
+        self, state: State, principal: Principal, via: Channel, data: ConsentBody
     ) -> dict[str, Any]:
         reply = await state.downstream.call(
             state.downstream.customer.RecordConsent,
@@ -273,7 +273,7 @@ class Me(Controller):
                 channel=enum(common_pb2.ContactChannel, data.channel),
                 purpose=enum(common_pb2.ContactPurpose, data.purpose),
                 granted=data.granted,
-                source=channel_ref(channel),
+                source=channel_ref(via),
                 actor=actor_of(principal),
             ),
             idempotent=False,
@@ -364,7 +364,7 @@ class Me(Controller):
 class CustomerTimelines(Controller):
     path = "/api/v1/customers"
     tags = ["customer"]
-    dependencies = {"principal": Provide(auth.customer), "channel": Provide(auth.frontend_channel)}
+    dependencies = {"principal": Provide(auth.customer), "via": Provide(auth.frontend_channel)}
     security = [{"bearerAuth": []}]
 
     @get("/{profile_id:str}/timeline", summary="A customer's timeline: only my own")
@@ -396,7 +396,7 @@ class CustomerTimelines(Controller):
 class StaffCustomers(Controller):
     path = "/staff/v1/customers"
     tags = ["staff customers"]
-    dependencies = {"principal": Provide(auth.staff), "channel": Provide(auth.staff_channel)}
+    dependencies = {"principal": Provide(auth.staff), "via": Provide(auth.staff_channel)}
     security = [{"bearerAuth": []}]
 
     @get("/", summary="Search customers by any identity (exact) or by name")
@@ -456,7 +456,7 @@ class StaffCustomers(Controller):
         request: Request[Any, Any, Any],
         state: State,
         principal: Principal,
-        channel: Channel,
+        via: Channel,
         profile_id: str,
         data: NoteBody,
     ) -> Response[Any]:
@@ -464,7 +464,7 @@ class StaffCustomers(Controller):
         entry = pb.TimelineEntry(
             profile_id=profile_id,
             type=enum(pb.TimelineEntryType, data.type),
-            channel=channel_ref(channel, principal),
+            channel=channel_ref(via, principal),
             actor=actor_of(principal),
             summary=data.summary,
             body=data.body,
@@ -493,7 +493,7 @@ class StaffCustomers(Controller):
         self,
         state: State,
         principal: Principal,
-        channel: Channel,
+        via: Channel,
         profile_id: str,
         data: IdentityBody,
     ) -> dict[str, Any]:
@@ -505,7 +505,7 @@ class StaffCustomers(Controller):
                     kind=enum(pb.IdentityKind, data.kind),
                     value=data.value,
                     partner_id=data.partner_id,
-                    source_channel=SALES_CHANNELS[channel],
+                    source_channel=SALES_CHANNELS[via],
                 ),
                 actor=actor_of(principal),
             ),
