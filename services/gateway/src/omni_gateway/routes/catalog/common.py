@@ -222,8 +222,8 @@ async def availability(
             idempotent=True,
         )
     except grpc.aio.AioRpcError as error:
-        # Availability enriches the answer; browsing goes on without it whatever inventory says.
-        # (Until inventory implements the call, the kit reports INTERNAL, not UNIMPLEMENTED.)
+        # Availability enriches the answer: browsing goes on without it whatever inventory says
+        # (down, slow, UNIMPLEMENTED in an older version, or failing).
         log.warning("availability_unknown", code=error.code().name)
         return None
     return {
