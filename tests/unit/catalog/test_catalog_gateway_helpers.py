@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
+import grpc
 import pytest
+from grpc.aio import Metadata
 from litestar.exceptions import ClientException
 
 from omni.catalog.v1 import catalog_pb2
@@ -88,3 +91,29 @@ def test_a_feed_item_becomes_one_row_per_sku_and_survives_csv_quoting():
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["name"] == 'Shirt, "Oxford"'
     assert parsed[0]["sale_price_minor"] == ""
+
+
+class _Downstream:
+    """Stands in for the gateway's downstream: every inventory call fails with `code`."""
+
+    def __init__(self, code: grpc.StatusCode) -> None:
+        self.code = code
+        self.inventory = SimpleNamespace(GetAvailableToPromise=object())
+
+    async def call(self, method, request, *, idempotent):
+        raise grpc.aio.AioRpcError(self.code, Metadata(), Metadata(), details="inventory says no")
+
+
+@pytest.mark.parametrize(
+    "code", [grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.INTERNAL]
+)
+async def test_browsing_goes_on_without_availability_when_inventory_cannot_answer(code):
+    state = SimpleNamespace(downstream=_Downstream(code))
+    web = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+    stock = await common.availability(state, ["S-1"], web)
+    assert stock is None
+    product = catalog_pb2.Product(id="prod_1", variants=[catalog_pb2.Variant(sku="S-1")])
+    assert "availability" not in common.shown(product, None, stock)
+    assert common.shown(product, None, {"S-1": {"status": "in_stock"}})["availability"] == {
+        "S-1": {"status": "in_stock"}
+    }
