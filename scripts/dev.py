@@ -1,8 +1,9 @@
 """`make dev`: the whole platform as local processes, stopped cleanly on Ctrl-C or SIGTERM.
 
 Starts nats-server (JetStream) and the MongoDB-protocol store with their data under .omni/,
-then every service and the gateway, waits until each is healthy, loads demo data and prints
-the URLs. Ports come from the same OMNI_* settings the services read.
+then every service and the gateway, waits until each is healthy, loads demo data (unless
+OMNI_DEV_DEMO_DATA=false) and prints the URLs. Ports come from the same OMNI_* settings the
+services read.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def main() -> None:
         )
         base = f"http://{host}:{gateway_port}"
         wait_http_ready("gateway", f"{base}/readyz", children)
-        load_demo_data(grpc_ports, host)
+        if setting("OMNI_DEV_DEMO_DATA", "true").lower() != "false":
+            load_demo_data(grpc_ports, host)
     except Exception as error:  # a child failed to start: say which, stop the rest
         print(f"make dev failed: {error}", file=sys.stderr, flush=True)
         for proc in reversed(children):

@@ -48,7 +48,7 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
         )
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: the machine may be busy
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError((tmp_path / f"gateway-{port}.log").read_text())
@@ -62,7 +62,7 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
     yield start
     for proc in procs:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(30)
 
 
 SERVICES = ["catalog", "inventory", "order", "customer", "notification"]
@@ -118,8 +118,18 @@ async def start_services(mongo_uri: str, nats_url: str, db_name: str) -> dict:
         settings_class = getattr(
             importlib.import_module(f"omni_{name}.settings"), f"{name.capitalize()}Settings"
         )
+        # Each service calls the ones started before it (OMNI_<SELF>_<CALLEE>_ADDR).
+        callees = {
+            f"{callee}_addr": f"127.0.0.1:{app.port}"
+            for callee, app in apps.items()
+            if f"{callee}_addr" in settings_class.model_fields
+        }
         settings = settings_class(
-            grpc_port=0, mongo_uri=mongo_uri, nats_url=nats_url, mongo_database=f"{db_name}_{name}"
+            grpc_port=0,
+            mongo_uri=mongo_uri,
+            nats_url=nats_url,
+            mongo_database=f"{db_name}_{name}",
+            **callees,
         )
         app = await importlib.import_module(f"omni_{name}.server").create_app(settings)
         await app.start()

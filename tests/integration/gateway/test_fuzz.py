@@ -3,6 +3,7 @@ response that breaks the schema (status codes, content types, bodies)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
@@ -23,9 +24,9 @@ def schemathesis(
         "--checks",
         CHECKS,
         "--max-examples",
-        "12",
+        "8",
         "--max-time",
-        "90",
+        "45",
         "--seed",
         "7",
         "--include-path-regex",
@@ -60,5 +61,6 @@ async def test_no_server_errors_and_no_schema_violations(start_gateway, stack):
         ("^/staff/v1", admin),
         ("^/partner/v1", partner),
     ]:
-        result = schemathesis(fuzzed, include, headers)
+        # In a thread: the services under test share this event loop and must keep serving.
+        result = await asyncio.to_thread(schemathesis, fuzzed, include, headers)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -106,7 +106,8 @@ async def test_deadline_of_the_incoming_call_bounds_the_outgoing_one(running):
     async with channel(f"127.0.0.1:{middle_port}") as ch:
         await call(ch, "Middle", timeout=5.0)
     await downstream.close()
-    assert 0 < seen[0] <= 5.0  # bounded by the caller, not the 30 s default
+    # Bounded by the caller (5 s, give or take clock rounding), not the 30 s default.
+    assert 0 < seen[0] < 6.0
 
 
 async def test_a_port_in_use_is_reported_as_such(running):

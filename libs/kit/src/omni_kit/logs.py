@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -18,6 +19,32 @@ def _add_trace_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+SECRET_KEYS = re.compile(r"pass(word)?|secret|token|api_?key|authorization|cookie|signature", re.I)
+# Credentials that can hide inside free text: JWTs, partner API keys, bearer headers.
+SECRET_VALUES = re.compile(
+    r"eyJ[\w-]+\.[\w-]+\.[\w-]+|omni_pk_[\w-]+\.[\w-]+|(?i:bearer)\s+[\w.~+/-]+=*"
+)
+REDACTED = "[redacted]"
+
+
+def redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return SECRET_VALUES.sub(REDACTED, value)
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if isinstance(key, str) and SECRET_KEYS.search(key) else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+def _redact_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """No token, key or password reaches a log line, whatever a caller passes in."""
+    return redact(event)
+
+
 def setup_logging(service_name: str, level: str = "INFO") -> None:
     numeric = logging.getLevelName(level)
     logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s", force=True)
@@ -28,6 +55,7 @@ def setup_logging(service_name: str, level: str = "INFO") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _add_trace_ids,
             structlog.processors.format_exc_info,
+            _redact_secrets,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -81,7 +81,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
-        await app.state.bus.close()
+        with contextlib.suppress(TimeoutError):  # never let a stuck NATS hold the shutdown
+            await asyncio.wait_for(app.state.bus.close(), 5)
         await app.state.downstream.close()
         await app.state.mongo.close()
 
@@ -131,14 +132,23 @@ def create_app(settings: GatewaySettings) -> Litestar:
 
 async def _run_webhooks(bus: EventBus, store: WebhookStore, settings: GatewaySettings) -> None:
     """Connect to NATS in the background: the HTTP API keeps serving while NATS is away."""
+    consumers = intake_consumers(bus, store)
     while True:
         try:
-            await bus.connect()
+            if not bus.connected:
+                await bus.connect()
+            # On a fresh cluster the streams the webhooks read may not exist yet; provisioning
+            # is idempotent, so the gateway does not depend on which service started first.
+            for consumer in consumers:
+                await bus.ensure_domain_stream(consumer.stream.removeprefix("OMNI_").lower())
+            await bus.ensure_dead_letter_stream()
             break
         except Exception as error:  # keep trying; webhooks wait, requests do not
             log.warning("gateway_nats_unavailable", error=str(error))
             await asyncio.sleep(2)
-    runners = [consumer.run() for consumer in intake_consumers(bus, store)]
-    runners.append(Dispatcher(store, settings).run())
+    # A task group: if one runner fails, the others stop too instead of running on orphaned.
     with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*runners)
+        async with asyncio.TaskGroup() as group:
+            for consumer in consumers:
+                group.create_task(consumer.run())
+            group.create_task(Dispatcher(store, settings).run())

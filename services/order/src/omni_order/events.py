@@ -1,4 +1,66 @@
-"""What the order service publishes (subjects omni.order.<entity>.<event>)."""
+"""What the order service publishes (subjects omni.order.<entity>.<event>); every event carries
+the order as it is after the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import Message
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import events_pb2, order_pb2
+from omni_kit.facts import Event, make_event
 
 STREAM = "OMNI_ORDER"
 SUBJECTS = ["omni.order.>"]
+
+KINDS: dict[str, tuple[type[Message], str]] = {
+    "placed": (events_pb2.OrderPlaced, "omni.order.order.placed"),
+    "confirmed": (events_pb2.OrderConfirmed, "omni.order.order.confirmed"),
+    "payment_failed": (events_pb2.OrderPaymentFailed, "omni.order.order.payment_failed"),
+    "cancelled": (events_pb2.OrderCancelled, "omni.order.order.cancelled"),
+    "lines_cancelled": (events_pb2.OrderLinesCancelled, "omni.order.order.lines_cancelled"),
+    "shipment_created": (events_pb2.ShipmentCreated, "omni.order.shipment.created"),
+    "shipped": (events_pb2.OrderShipped, "omni.order.order.shipped"),
+    "delivered": (events_pb2.OrderDelivered, "omni.order.order.delivered"),
+    "ready_for_pickup": (events_pb2.OrderReadyForPickup, "omni.order.order.ready_for_pickup"),
+    "reminder_due": (events_pb2.PickupReminderDue, "omni.order.pickup.reminder_due"),
+    "collected": (events_pb2.OrderCollected, "omni.order.order.collected"),
+    "return_received": (events_pb2.ReturnReceived, "omni.order.return.received"),
+    "refund_recorded": (events_pb2.RefundRecorded, "omni.order.refund.recorded"),
+}
+
+
+def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
+    """The event for the order's latest history entry (its actor and channel)."""
+    message_type, subject = KINDS[kind]
+    last = order.history[-1] if order.history else None
+    snapshot = order_pb2.Order()
+    snapshot.CopyFrom(order)
+    channel = common_pb2.ChannelRef()
+    channel.CopyFrom(last.channel if last else order.channel)
+    # Partner webhooks route by the event's partner: a marketplace order's updates reach its
+    # partner whoever made them (staff in a store, the pickup sweeper).
+    channel.partner_id = channel.partner_id or order.channel.partner_id
+    return make_event(
+        message_type,
+        subject,
+        source="order",
+        aggregate_type="order",
+        aggregate_id=order.id,
+        aggregate_version=order.version,
+        correlation_id=order.id,
+        channel=channel,
+        actor=last.actor if last else common_pb2.Actor(),
+        order=snapshot,
+        **fields,
+    )
+
+
+EventSpec = tuple[str, dict[str, Any]]
+
+
+def next_version(order: order_pb2.Order, *specs: EventSpec) -> list[Event]:
+    """Move the order to its next version and build the events of this change (saved together)."""
+    order.version += 1
+    return [order_event(kind, order, **fields) for kind, fields in specs]

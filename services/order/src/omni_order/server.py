@@ -1,20 +1,62 @@
-"""Wiring only: the order service's store, events and gRPC servicer on a kit ServiceApp."""
+"""Wiring only: the order service's store, clients, saga, workers and gRPC servicer."""
 
+from omni.catalog.v1 import catalog_pb2_grpc
+from omni.inventory.v1 import inventory_pb2_grpc
 from omni.order.v1 import order_pb2, order_pb2_grpc
-from omni_kit.app import ServiceApp
+from omni_kit.app import ServiceApp, channel
 from omni_kit.runtime import Infrastructure
-from omni_order import events
-from omni_order.api import OrderApi
+from omni_order import events, workers
+from omni_order.api import Deps, OrderApi
+from omni_order.clients import CatalogClient, InventoryClient
+from omni_order.payments import TestPaymentProvider
+from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import INDEXES, CartStore
+from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
 
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
     app = ServiceApp(settings)
     infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
-    api = OrderApi(CartStore(infra.db))
+    timeout = settings.downstream_timeout_seconds
+    catalog_channel = channel(settings.catalog_addr, default_timeout=timeout)
+    inventory_channel = channel(settings.inventory_addr, default_timeout=timeout)
+    inventory = InventoryClient(
+        inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
+    )
+    orders = OrderStore(infra)
+    payments = TestPaymentProvider()
+    deps = Deps(
+        settings=settings,
+        carts=CartStore(infra.db),
+        orders=orders,
+        returns=ReturnStore(infra.db),
+        catalog=CatalogClient(catalog_pb2_grpc.CatalogServiceStub(catalog_channel)),
+        inventory=inventory,
+        payments=payments,
+        saga=Saga(orders, inventory, payments, payment_timeout=settings.payment_timeout_seconds),
+        transaction=infra.transaction,
+    )
+    api = OrderApi(deps)
     app.add_service(
         order_pb2.DESCRIPTOR.services_by_name["OrderService"].full_name,
         lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(api, server),
     )
+    app.add_background_task(
+        "saga-resumer",
+        lambda: workers.every(
+            settings.saga_resume_interval_seconds, lambda: workers.resume_sagas(deps)
+        ),
+    )
+    app.add_background_task(
+        "pickup-sweeper",
+        lambda: workers.every(
+            settings.pickup_sweep_interval_seconds, lambda: workers.sweep_pickups(deps)
+        ),
+    )
+
+    async def close_channels() -> None:
+        await catalog_channel.close()
+        await inventory_channel.close()
+
+    app.on_shutdown(close_channels)
     return app

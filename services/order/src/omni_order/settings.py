@@ -10,3 +10,17 @@ class OrderSettings(ServiceSettings):
     service_name: str = "order"
     grpc_port: int = Field(default=50053, ge=0, le=65535)
     mongo_database: str = "omni_order"
+    catalog_addr: str = "127.0.0.1:50051"
+    inventory_addr: str = "127.0.0.1:50052"
+    downstream_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Cart lines hold stock for this long (inventory cart-hold reservations).
+    cart_hold_seconds: int = Field(default=900, gt=0)
+    # A provider that has not answered by then counts as failed; the saga compensates.
+    payment_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A saga whose document has not moved for this long is taken over by the resumer.
+    saga_stale_seconds: float = Field(default=30.0, gt=0)
+    saga_resume_interval_seconds: float = Field(default=5.0, gt=0)
+    pickup_window_hours: float = Field(default=72.0, gt=0)
+    # A reminder goes out this long before the pickup deadline.
+    pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
+    pickup_sweep_interval_seconds: float = Field(default=60.0, gt=0)

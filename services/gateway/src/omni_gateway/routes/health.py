@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 
@@ -12,7 +15,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", tags=["health"], summary="Every downstream service is serving")
+@get(
+    "/readyz",
+    tags=["health"],
+    summary="Every downstream service is serving",
+    responses={
+        HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+            data_container=dict[str, Any],
+            description="Some service is not serving; the body names each one's state",
+        )
+    },
+)
 async def readyz(state: State) -> Response[dict[str, object]]:
     services = await state.downstream.health()
     ready = all(status == "SERVING" for status in services.values())

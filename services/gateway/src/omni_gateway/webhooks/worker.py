@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from google.protobuf.message import Message
+from pymongo.errors import PyMongoError
 
 from omni_gateway.resources import as_json
 from omni_gateway.settings import GatewaySettings
@@ -24,6 +25,7 @@ from omni_kit.logs import get_logger
 log = get_logger("omni.webhooks")
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
+STORE_RETRY_SECONDS = 2.0
 
 
 def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
@@ -70,7 +72,13 @@ class Dispatcher:
         try:
             while True:
                 await self.slots.acquire()
-                delivery = await self.store.claim_due(LEASE)
+                try:
+                    delivery = await self.store.claim_due(LEASE)
+                except PyMongoError as error:  # the store is away: wait, then carry on
+                    self.slots.release()
+                    log.warning("webhook_store_unavailable", error=str(error))
+                    await asyncio.sleep(STORE_RETRY_SECONDS)
+                    continue
                 if delivery is None:
                     self.slots.release()
                     await asyncio.sleep(idle_wait)

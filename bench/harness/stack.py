@@ -1,0 +1,94 @@
+"""The local stack for benchmarks: `make dev`'s runner on free ports with a throwaway data folder.
+
+The load generator is the benchmark script's own process; everything it measures runs in the
+stack's processes (nats-server, store, five services, gateway), as on a real deployment."""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from omni_kit.localstack import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("catalog", "inventory", "order", "customer", "notification")
+ADMIN = ("admin", "omni-admin-dev")
+
+
+@dataclass(frozen=True)
+class Stack:
+    base_url: str
+    grpc: dict[str, str]
+    mongo_uri: str
+    data_dir: Path
+
+
+@contextmanager
+def local_stack(**extra_env: str) -> Iterator[Stack]:
+    with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
+        data_dir = Path(tmp)
+        ports = {f"OMNI_{name.upper()}_GRPC_PORT": free_port() for name in SERVICES}
+        gateway, nats, store = free_port(), free_port(), free_port()
+        env = {
+            **os.environ,
+            **{key: str(port) for key, port in ports.items()},
+            "OMNI_GATEWAY_HTTP_PORT": str(gateway),
+            "OMNI_DEV_NATS_PORT": str(nats),
+            "OMNI_DEV_STORE_PORT": str(store),
+            "OMNI_DEV_DATA_DIR": str(data_dir),
+            "OMNI_DEV_DEMO_DATA": "false",
+            **{f"OMNI_{name.upper()}_LOG_LEVEL": "WARNING" for name in (*SERVICES, "gateway")},
+            **extra_env,
+        }
+        log = (data_dir / "dev.out").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "Omni is running" not in (data_dir / "dev.out").read_text():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "dev.out").read_text()[-3000:])
+                time.sleep(0.2)
+            yield Stack(
+                base_url=f"http://127.0.0.1:{gateway}",
+                grpc={
+                    name: f"127.0.0.1:{ports[f'OMNI_{name.upper()}_GRPC_PORT']}"
+                    for name in SERVICES
+                },
+                mongo_uri=f"mongodb://127.0.0.1:{store}/",
+                data_dir=data_dir,
+            )
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def machine() -> dict[str, object]:
+    """What the numbers were measured on: they mean little without it."""
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "load_average": os.getloadavg(),
+    }

@@ -1,0 +1,21 @@
+"""The OrderService gRPC servicer: protobuf <-> domain and store, one part per concern."""
+
+from __future__ import annotations
+
+from omni.order.v1 import order_pb2_grpc
+from omni_order.api.carts import CartApi
+from omni_order.api.checkout import CheckoutApi
+from omni_order.api.deps import Deps
+from omni_order.api.lifecycle import LifecycleApi
+from omni_order.api.queries import QueriesApi
+from omni_order.api.returns import ReturnsApi
+
+
+class OrderApi(
+    CartApi, CheckoutApi, LifecycleApi, ReturnsApi, QueriesApi, order_pb2_grpc.OrderServiceServicer
+):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+
+__all__ = ["Deps", "OrderApi"]

@@ -1,0 +1,258 @@
+"""Cart RPCs: one active cart per owner; lines priced from the listing and held in stock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import to_timestamp
+from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.domain import carts as rules
+from omni_order.domain.common import require, require_quantity
+from omni_order.ports import Placement
+
+C = order_pb2
+
+
+class CartApi:
+    deps: Deps
+
+    async def GetOrCreateCart(
+        self, request: C.GetOrCreateCartRequest, context: aio.ServicerContext
+    ) -> C.GetOrCreateCartResponse:
+        owner_field, owner = rules.cart_owner(request.customer_id, request.anonymous_id)
+        cart, created = await self._active_cart(
+            owner_field, owner, request.channel, request.currency_code
+        )
+        return C.GetOrCreateCartResponse(cart=await self._shown(cart), created=created)
+
+    async def GetCart(
+        self, request: C.GetCartRequest, context: aio.ServicerContext
+    ) -> C.GetCartResponse:
+        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+        return C.GetCartResponse(cart=await self._shown(cart))
+
+    async def AddCartLine(
+        self, request: C.AddCartLineRequest, context: aio.ServicerContext
+    ) -> C.AddCartLineResponse:
+        require(request.cart_id, "cart_id")
+        sku = require(request.sku, "sku")
+        require_quantity(request.quantity, "quantity")
+        cart = await self.deps.carts.get(request.cart_id)
+        if request.request_id and await self.deps.carts.applied(cart.id, request.request_id):
+            return C.AddCartLineResponse(cart=await self._shown(cart))
+        rules.require_active(cart, request.expected_version)
+        channel = chosen_channel(request.channel, cart.channel)
+        prices = await self.deps.catalog.prices(channel, [sku])
+        price = rules.sellable_price(prices, sku, channel_name(channel), cart.currency_code)
+        line = rules.find_line(cart, sku=sku)
+        quantity = request.quantity + (line.quantity if line else 0)
+        require_quantity(quantity, "quantity")
+        new_line = line is None
+        if line is None:
+            line = C.CartLine(line_id=new_id("cl"), sku=sku)
+        hold_id, expires = await self._hold(cart, line, quantity, channel)
+        rules.set_line(
+            cart,
+            line,
+            quantity=quantity,
+            reservation_id=hold_id,
+            hold_expires_at=expires,
+            price=price if new_line else None,
+            now=utcnow(),
+        )
+        await self._save(cart, channel, request.request_id, new_hold=hold_id)
+        return C.AddCartLineResponse(cart=await self._shown(cart))
+
+    async def UpdateCartLine(
+        self, request: C.UpdateCartLineRequest, context: aio.ServicerContext
+    ) -> C.UpdateCartLineResponse:
+        require(request.cart_id, "cart_id")
+        require(request.line.line_id, "line.line_id")
+        paths = list(request.update_mask.paths) or ["quantity"]
+        if paths != ["quantity"]:
+            raise InvalidArgument(
+                "only quantity can be changed on a cart line", field="update_mask"
+            )
+        require_quantity(request.line.quantity, "line.quantity")
+        cart = await self.deps.carts.get(request.cart_id)
+        rules.require_active(cart, request.expected_version)
+        line = rules.existing_line(cart, request.line.line_id)
+        channel = chosen_channel(request.channel, cart.channel)
+        if line.quantity == request.line.quantity:
+            return C.UpdateCartLineResponse(cart=await self._shown(cart))
+        hold_id, expires = await self._hold(cart, line, request.line.quantity, channel)
+        rules.set_line(
+            cart,
+            line,
+            quantity=request.line.quantity,
+            reservation_id=hold_id,
+            hold_expires_at=expires,
+            now=utcnow(),
+        )
+        await self._save(cart, channel, new_hold=hold_id)
+        return C.UpdateCartLineResponse(cart=await self._shown(cart))
+
+    async def RemoveCartLine(
+        self, request: C.RemoveCartLineRequest, context: aio.ServicerContext
+    ) -> C.RemoveCartLineResponse:
+        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+        require(request.line_id, "line_id")
+        rules.require_active(cart, request.expected_version)
+        line = rules.remove_line(cart, request.line_id)
+        await self._save(cart, chosen_channel(request.channel, cart.channel))
+        if line.reservation_id:
+            await self.deps.inventory.release(line.reservation_id, reason="removed from cart")
+        return C.RemoveCartLineResponse(cart=await self._shown(cart))
+
+    async def RepriceCart(
+        self, request: C.RepriceCartRequest, context: aio.ServicerContext
+    ) -> C.RepriceCartResponse:
+        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+        rules.require_active(cart, request.expected_version)
+        channel = chosen_channel(request.channel, cart.channel)
+        prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
+        rules.accept_current_prices(cart, prices, utcnow())
+        await self._save(cart, channel)
+        return C.RepriceCartResponse(cart=cart)
+
+    async def MergeCarts(
+        self, request: C.MergeCartsRequest, context: aio.ServicerContext
+    ) -> C.MergeCartsResponse:
+        source = await self.deps.carts.get(require(request.source_cart_id, "source_cart_id"))
+        customer_id = require(request.customer_id, "customer_id")
+        if source.customer_id == customer_id:
+            return C.MergeCartsResponse(cart=await self._shown(source))
+        if source.customer_id:
+            raise FailedPrecondition(
+                f"cart {source.id} belongs to another customer",
+                reason="CART_OF_ANOTHER_CUSTOMER",
+                field="source_cart_id",
+            )
+        if source.status == C.CART_STATUS_MERGED and source.merged_into_cart_id:
+            target = await self.deps.carts.get(source.merged_into_cart_id)
+            if target.customer_id == customer_id:
+                return C.MergeCartsResponse(cart=await self._shown(target))
+        rules.require_active(source)
+        channel = chosen_channel(request.channel, source.channel)
+        target, _ = await self._active_cart(
+            "customer_id", customer_id, channel, source.currency_code
+        )
+        new_holds = []
+        for moved, same_sku in rules.merge_plan(target, source):
+            if same_sku is None:
+                target.lines.append(moved)
+                continue
+            quantity = same_sku.quantity + moved.quantity
+            hold_id, expires = await self._hold(target, same_sku, quantity, channel, also=[moved])
+            new_holds.append(hold_id)
+            rules.set_line(
+                target,
+                same_sku,
+                quantity=quantity,
+                reservation_id=hold_id,
+                hold_expires_at=expires,
+                now=utcnow(),
+            )
+        rules.recompute(target)
+        source.status = C.CART_STATUS_MERGED
+        source.merged_into_cart_id = target.id
+        self._touch(target, channel)
+        self._touch(source, channel)
+
+        async def both(session: AsyncClientSession) -> None:
+            await self.deps.carts.save(target, request.request_id, session)
+            await self.deps.carts.save(source, request.request_id, session)
+
+        try:
+            await self.deps.transaction(both)
+        except Conflict:
+            for hold_id in new_holds:
+                await self.deps.inventory.release(hold_id, reason="cart merge retried")
+            raise
+        return C.MergeCartsResponse(cart=await self._shown(target))
+
+    async def _active_cart(
+        self,
+        owner_field: str,
+        owner: str,
+        channel: common_pb2.ChannelRef,
+        currency_code: str,
+    ) -> tuple[C.Cart, bool]:
+        existing = await self.deps.carts.find_active(owner_field, owner)
+        if existing is not None:
+            return existing, False
+        now = utcnow()
+        cart = C.Cart(
+            id=new_id("cart"),
+            version=1,
+            status=C.CART_STATUS_ACTIVE,
+            channel=channel,
+            currency_code=rules.cart_currency(currency_code),
+            created_at=to_timestamp(now),
+            updated_at=to_timestamp(now),
+            expires_at=to_timestamp(rules.cart_expiry(now)),
+        )
+        setattr(cart, owner_field, owner)
+        cart.subtotal.currency_code = cart.currency_code
+        if await self.deps.carts.insert_active(cart):
+            return cart, True
+        winner = await self.deps.carts.find_active(owner_field, owner)
+        if winner is None:
+            raise Conflict("the cart changed meanwhile; try again", reason="CONCURRENT_CHANGE")
+        return winner, False
+
+    async def _hold(
+        self,
+        cart: C.Cart,
+        line: C.CartLine,
+        quantity: int,
+        channel: common_pb2.ChannelRef,
+        also: list[C.CartLine] | None = None,
+    ) -> tuple[str, datetime]:
+        """A new stock hold for the line's whole quantity, replacing its previous ones at once."""
+        hold_id = new_id("hold")
+        replaced = [other.reservation_id for other in [line, *(also or [])] if other.reservation_id]
+        expires = await self.deps.inventory.hold(
+            hold_id,
+            Placement(line.sku, quantity),
+            channel=channel,
+            cart_id=cart.id,
+            customer_id=cart.customer_id,
+            replaces=replaced,
+        )
+        return hold_id, expires
+
+    def _touch(self, cart: C.Cart, channel: common_pb2.ChannelRef) -> None:
+        cart.version += 1
+        cart.channel.CopyFrom(channel)
+        cart.updated_at.CopyFrom(to_timestamp(utcnow()))
+
+    async def _save(
+        self, cart: C.Cart, channel: common_pb2.ChannelRef, request_id: str = "", new_hold: str = ""
+    ) -> None:
+        self._touch(cart, channel)
+        try:
+            await self.deps.carts.save(cart, request_id)
+        except Conflict:
+            if new_hold:
+                await self.deps.inventory.release(new_hold, reason="cart changed meanwhile")
+            raise
+
+    async def _shown(self, cart: C.Cart) -> C.Cart:
+        """The cart with each line's current listing price (a changed price is shown, not
+        applied); the stored cart when the catalog cannot be asked right now."""
+        if not cart.lines or cart.status != C.CART_STATUS_ACTIVE:
+            return cart
+        try:
+            prices = await self.deps.catalog.prices(cart.channel, [line.sku for line in cart.lines])
+        except Unavailable:
+            return cart
+        rules.show_current_prices(cart, prices)
+        return cart

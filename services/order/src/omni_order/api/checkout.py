@@ -1,0 +1,270 @@
+"""Checkout RPCs: delivery options, PlaceOrder (idempotent, runs the saga), marketplace imports."""
+
+from __future__ import annotations
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import to_timestamp
+from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.domain import carts as cart_rules
+from omni_order.domain import checkout as rules
+from omni_order.domain.common import require, require_quantity
+from omni_order.events import order_event
+from omni_order.ports import Placement
+
+C = order_pb2
+MAX_STORES = 5
+
+
+class CheckoutApi:
+    deps: Deps
+
+    async def GetDeliveryOptions(
+        self, request: C.GetDeliveryOptionsRequest, context: aio.ServicerContext
+    ) -> C.GetDeliveryOptionsResponse:
+        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+        rules.require_checkout(cart)
+        channel = chosen_channel(request.channel, cart.channel)
+        wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
+        near = request.geo if request.HasField("geo") else None
+        now = utcnow()
+        own = await self._held(cart)
+        options: list[C.DeliveryOption] = []
+        if not request.pickup_location_id:
+            home = C.Delivery(mode=rules.HOME, address=request.address, geo=request.geo)
+            held = _covers(own, wanted)
+            if held or await self.deps.inventory.select_sources(wanted, home, channel):
+                options.extend(rules.home_options(cart.currency_code, now))
+        stores = await self.deps.inventory.pickup_stores(
+            wanted, channel, near, request.pickup_location_id, own
+        )
+        for store in stores[:MAX_STORES]:
+            options.append(
+                rules.pickup_option(
+                    rules.CLICK_AND_COLLECT,
+                    store.location_id,
+                    store.name,
+                    store.distance_km,
+                    cart.currency_code,
+                    now,
+                )
+            )
+        if request.pickup_location_id and not stores:
+            chosen = await self.deps.inventory.location(request.pickup_location_id)
+            if chosen is not None and chosen.active and chosen.click_and_collect:
+                to_store = C.Delivery(mode=rules.SHIP_TO_STORE, pickup_location_id=chosen.id)
+                if await self.deps.inventory.select_sources(wanted, to_store, channel):
+                    options.append(
+                        rules.pickup_option(
+                            rules.SHIP_TO_STORE,
+                            chosen.id,
+                            chosen.name,
+                            0.0,
+                            cart.currency_code,
+                            now,
+                        )
+                    )
+        return C.GetDeliveryOptionsResponse(options=options)
+
+    async def PlaceOrder(
+        self, request: C.PlaceOrderRequest, context: aio.ServicerContext
+    ) -> C.PlaceOrderResponse:
+        request_id = require(request.request_id, "request_id")
+        require(request.cart_id, "cart_id")
+        existing = await self.deps.orders.find({"request_id": request_id})
+        if existing is not None:
+            return C.PlaceOrderResponse(order=_same_request(existing, request.cart_id))
+        cart = await self.deps.carts.get(request.cart_id)
+        _require_open_cart(cart)
+        rules.require_checkout(cart)
+        channel = chosen_channel(request.channel, cart.channel)
+        prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
+        gone = cart_rules.show_current_prices(cart, prices)
+        if gone:
+            raise FailedPrecondition(
+                f"no longer sold on the {channel_name(channel)} channel: {', '.join(gone)}; "
+                "remove these lines",
+                reason="PRODUCT_NOT_LISTED",
+                field="cart_id",
+                metadata={"skus": ",".join(gone)},
+            )
+        rules.require_checkout(cart)
+        now = utcnow()
+        delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
+        if delivery.mode in rules.PICKUP_MODES:
+            await self._require_pickup_store(delivery.pickup_location_id)
+        rules.require_payment(request.payment_method, request.payment_token, delivery.mode)
+        order = rules.new_order(
+            order_id=new_id("ord"),
+            payment_id=new_id("pay"),
+            lines=rules.lines_from_cart(cart),
+            currency=cart.currency_code,
+            delivery=delivery,
+            payment_method=request.payment_method,
+            channel=channel,
+            actor=request.actor,
+            now=now,
+            customer_id=cart.customer_id,
+            cart_id=cart.id,
+            provider=self.deps.payments.name
+            if request.payment_method == C.PAYMENT_METHOD_ONLINE_CARD
+            else "",
+        )
+        rules.require_expected_total(order, request.expected_total)
+        cart.status = C.CART_STATUS_CHECKED_OUT
+        cart.order_id = order.id
+        cart.version += 1
+        cart.updated_at.CopyFrom(to_timestamp(now))
+
+        async def check_out(session: AsyncClientSession) -> None:
+            await self.deps.carts.save(cart, session=session)
+
+        extra = {
+            "request_id": request_id,
+            "payment_token": request.payment_token,
+            "cart_holds": [line.reservation_id for line in cart.lines if line.reservation_id],
+        }
+        try:
+            created = await self.deps.orders.insert(
+                order, [order_event("placed", order)], extra=extra, also=check_out
+            )
+        except Conflict:
+            _require_open_cart(await self.deps.carts.get(cart.id))
+            raise
+        if not created:
+            existing = await self.deps.orders.find({"request_id": request_id})
+            if existing is None:
+                raise Conflict("the order is being placed; retry", reason="CONCURRENT_CHANGE")
+            return C.PlaceOrderResponse(order=_same_request(existing, request.cart_id))
+        return C.PlaceOrderResponse(order=await self.deps.saga.run(order.id))
+
+    async def ImportMarketplaceOrder(
+        self, request: C.ImportMarketplaceOrderRequest, context: aio.ServicerContext
+    ) -> C.ImportMarketplaceOrderResponse:
+        partner_id = require(request.partner_id, "partner_id")
+        partner_order_id = require(request.partner_order_id, "partner_order_id")
+        partner_key = f"{partner_id}:{partner_order_id}"
+        existing = await self.deps.orders.find({"partner_key": partner_key})
+        if existing is not None:
+            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
+        if not request.lines:
+            raise InvalidArgument("an imported order needs at least one line", field="lines")
+        channel = common_pb2.ChannelRef(
+            channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
+        )
+        currency = request.lines[0].unit_price.currency_code
+        prices = await self.deps.catalog.prices(channel, [line.sku for line in request.lines])
+        lines = []
+        for index, item in enumerate(request.lines):
+            require(item.sku, f"lines[{index}].sku")
+            require_quantity(item.quantity, f"lines[{index}].quantity")
+            if item.unit_price.currency_code != currency or not currency:
+                raise InvalidArgument(
+                    "every line needs a unit_price in the same currency",
+                    field=f"lines[{index}].unit_price",
+                )
+            price = prices.get(item.sku)
+            if price is None or not price.published:
+                raise NotFound(
+                    f"SKU {item.sku!r} is not listed for marketplace partner {partner_id}",
+                    reason="PRODUCT_NOT_LISTED",
+                    field=f"lines[{index}].sku",
+                )
+            lines.append(
+                C.OrderLine(
+                    line_id=f"l{index + 1}",
+                    product_id=price.product_id,
+                    sku=item.sku,
+                    product_name=price.product_name,
+                    quantity=item.quantity,
+                    unit_price=item.unit_price,
+                    status=C.ORDER_LINE_STATUS_OPEN,
+                    partner_line_id=item.partner_line_id,
+                    listing_version=price.listing_version,
+                )
+            )
+        now = utcnow()
+        delivery = rules.delivery_for(request.delivery, currency, now)
+        if request.HasField("delivery_price"):
+            delivery.price.CopyFrom(request.delivery_price)
+        actor = (
+            request.actor
+            if request.actor.kind
+            else common_pb2.Actor(kind=common_pb2.ACTOR_KIND_PARTNER, id=partner_id)
+        )
+        order = rules.new_order(
+            order_id=new_id("ord"),
+            payment_id=new_id("pay"),
+            lines=lines,
+            currency=currency,
+            delivery=delivery,
+            payment_method=C.PAYMENT_METHOD_MARKETPLACE,
+            channel=channel,
+            actor=actor,
+            now=now,
+            provider=partner_id,
+        )
+        order.partner_order_id = partner_order_id
+        order.buyer.CopyFrom(request.buyer)
+        if request.HasField("placed_at"):
+            order.placed_at.CopyFrom(request.placed_at)
+        extra = {"partner_key": partner_key}
+        if request.request_id:
+            extra["request_id"] = request.request_id
+        if not await self.deps.orders.insert(order, [order_event("placed", order)], extra=extra):
+            existing = await self.deps.orders.find({"partner_key": partner_key})
+            if existing is None:
+                raise Conflict("this order is being imported; retry", reason="CONCURRENT_CHANGE")
+            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
+        order = await self.deps.saga.run(order.id)
+        return C.ImportMarketplaceOrderResponse(order=order, created=True)
+
+    async def _held(self, cart: C.Cart) -> list[Placement]:
+        """What the cart's own holds keep for it, where."""
+        held: list[Placement] = []
+        for line in cart.lines:
+            if line.reservation_id:
+                held.extend(await self.deps.inventory.reservation(line.reservation_id) or [])
+        return held
+
+    async def _require_pickup_store(self, location_id: str) -> None:
+        store = await self.deps.inventory.location(location_id)
+        if store is None:
+            raise NotFound(
+                f"no store with id {location_id!r}",
+                reason="LOCATION_NOT_FOUND",
+                field="delivery.pickup_location_id",
+            )
+        rules.require_pickup_store(store.name, store.click_and_collect, store.active)
+
+
+def _covers(held: list[Placement], wanted: list[Placement]) -> bool:
+    units: dict[str, int] = {}
+    for p in held:
+        units[p.sku] = units.get(p.sku, 0) + p.quantity
+    return all(units.get(p.sku, 0) >= p.quantity for p in wanted)
+
+
+def _require_open_cart(cart: C.Cart) -> None:
+    if cart.status == C.CART_STATUS_CHECKED_OUT:
+        raise FailedPrecondition(
+            f"cart {cart.id} was already checked out as order {cart.order_id}",
+            reason="CART_CHECKED_OUT",
+            field="cart_id",
+        )
+    cart_rules.require_active(cart)
+
+
+def _same_request(order: C.Order, cart_id: str) -> C.Order:
+    if order.cart_id != cart_id:
+        raise InvalidArgument(
+            "this request_id was already used to place an order from another cart",
+            reason="IDEMPOTENCY_KEY_REUSED",
+            field="request_id",
+        )
+    return order

@@ -1,0 +1,172 @@
+"""Lifecycle RPCs after confirmation: cancel, shipments, pickup, collection, delivery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from grpc import aio
+
+from omni.order.v1 import order_pb2
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_timestamp
+from omni_order.api.deps import Deps
+from omni_order.domain import lifecycle as rules
+from omni_order.domain.common import require
+from omni_order.events import next_version
+from omni_order.ports import Placement
+
+C = order_pb2
+
+
+def placements(
+    order: C.Order, units: list[C.LineQuantity], location_id: str = ""
+) -> list[Placement]:
+    """Reservation lines for order units: at the given location, or the line's only source."""
+    lines = {line.line_id: line for line in order.lines}
+    result = []
+    for unit in units:
+        sources = list(lines[unit.line_id].source_location_ids)
+        where = location_id or (sources[0] if len(sources) == 1 else "")
+        result.append(Placement(unit.sku, unit.quantity, where))
+    return result
+
+
+class LifecycleApi:
+    deps: Deps
+
+    async def CancelOrder(
+        self, request: C.CancelOrderRequest, context: aio.ServicerContext
+    ) -> C.CancelOrderResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        if request.request_id and await self.deps.orders.applied(order.id, request.request_id):
+            return C.CancelOrderResponse(order=order)
+        units = rules.cancellation(order, request.lines)
+        if not units:
+            return C.CancelOrderResponse(order=order)
+        release_id = request.request_id or new_id("cancel")
+        if order.reservation_id:
+            whole = not request.lines
+            await self.deps.inventory.release(
+                order.reservation_id,
+                [] if whole else placements(order, units),
+                request_id=release_id,
+                reason="order cancelled",
+            )
+        kind = rules.cancel(
+            order,
+            units,
+            reason=request.reason,
+            note=request.note,
+            actor=request.actor,
+            channel=request.channel,
+            now=utcnow(),
+        )
+        fields = {"reason": order.cancellation_reason or request.reason, "note": request.note}
+        if kind == "lines_cancelled":
+            fields["lines"] = units
+        await self.deps.orders.save(
+            order, next_version(order, (kind, fields)), request_id=request.request_id
+        )
+        return C.CancelOrderResponse(order=order)
+
+    async def CreateShipment(
+        self, request: C.CreateShipmentRequest, context: aio.ServicerContext
+    ) -> C.CreateShipmentResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        location_id = require(request.source_location_id, "source_location_id")
+        shipment_id = f"shp_{request.request_id}" if request.request_id else new_id("shp")
+        for shipment in order.shipments:
+            if shipment.id == shipment_id:
+                return C.CreateShipmentResponse(shipment=shipment, order=order)
+        units = rules.shipment_units(order, location_id, request.lines)
+        await self.deps.inventory.commit(
+            order.reservation_id,
+            placements(order, units, location_id),
+            request_id=shipment_id,
+            reference=shipment_id,
+        )
+        shipment = rules.add_shipment(
+            order,
+            shipment_id,
+            location_id,
+            units,
+            carrier=request.carrier,
+            tracking_number=request.tracking_number,
+            actor=request.actor,
+            channel=request.channel,
+            now=utcnow(),
+        )
+        events = next_version(order, ("shipment_created", {"shipment": shipment}))
+        await self.deps.orders.save(order, events)
+        return C.CreateShipmentResponse(shipment=shipment, order=order)
+
+    async def MarkShipped(
+        self, request: C.MarkShippedRequest, context: aio.ServicerContext
+    ) -> C.MarkShippedResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        shipment = rules.find_shipment(order, require(request.shipment_id, "shipment_id"))
+        changed = rules.ship(
+            order,
+            shipment,
+            carrier=request.carrier,
+            tracking_number=request.tracking_number,
+            actor=request.actor,
+            channel=request.channel,
+            now=utcnow(),
+        )
+        if changed:
+            events = next_version(order, ("shipped", {"shipment": shipment}))
+            await self.deps.orders.save(order, events)
+        return C.MarkShippedResponse(order=order)
+
+    async def MarkDelivered(
+        self, request: C.MarkDeliveredRequest, context: aio.ServicerContext
+    ) -> C.MarkDeliveredResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        shipment = rules.find_shipment(order, require(request.shipment_id, "shipment_id"))
+        when = (
+            from_timestamp(request.delivered_at) if request.HasField("delivered_at") else utcnow()
+        )
+        changed = rules.deliver(
+            order, shipment, actor=request.actor, channel=request.channel, now=when
+        )
+        if changed:
+            events = next_version(order, ("delivered", {"shipment": shipment}))
+            await self.deps.orders.save(order, events)
+        return C.MarkDeliveredResponse(order=order)
+
+    async def MarkReadyForPickup(
+        self, request: C.MarkReadyForPickupRequest, context: aio.ServicerContext
+    ) -> C.MarkReadyForPickupResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        now = utcnow()
+        window = timedelta(hours=self.deps.settings.pickup_window_hours)
+        deadline = (
+            from_timestamp(request.pickup_deadline)
+            if request.HasField("pickup_deadline")
+            else now + window
+        )
+        changed = rules.ready_for_pickup(
+            order, deadline=deadline, actor=request.actor, channel=request.channel, now=now
+        )
+        if changed:
+            await self.deps.orders.save(order, next_version(order, ("ready_for_pickup", {})))
+        return C.MarkReadyForPickupResponse(order=order)
+
+    async def MarkCollected(
+        self, request: C.MarkCollectedRequest, context: aio.ServicerContext
+    ) -> C.MarkCollectedResponse:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        if order.status == C.ORDER_STATUS_COLLECTED:
+            return C.MarkCollectedResponse(order=order)
+        units = rules.collectable(order, require(request.pickup_code, "pickup_code"))
+        if units:
+            await self.deps.inventory.commit(
+                order.reservation_id,
+                placements(order, units),
+                request_id=f"collect_{order.id}",
+                reference=order.id,
+            )
+        rules.collect(order, units, actor=request.actor, channel=request.channel, now=utcnow())
+        await self.deps.orders.save(order, next_version(order, ("collected", {})))
+        return C.MarkCollectedResponse(order=order)

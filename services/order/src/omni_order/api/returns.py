@@ -1,0 +1,138 @@
+"""CreateReturn: goods back at any location (restocked there), refunds recorded, exchanges."""
+
+from __future__ import annotations
+
+import hashlib
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.order.v1 import order_pb2
+from omni_kit.errors import FailedPrecondition, NotFound
+from omni_kit.ids import utcnow
+from omni_kit.protos import to_timestamp
+from omni_order.api.deps import Deps
+from omni_order.domain import returns as rules
+from omni_order.domain.common import require
+from omni_order.events import EventSpec, next_version
+from omni_order.ports import Placement, StockShortage
+
+C = order_pb2
+
+
+class ReturnsApi:
+    deps: Deps
+
+    async def CreateReturn(
+        self, request: C.CreateReturnRequest, context: aio.ServicerContext
+    ) -> C.CreateReturnResponse:
+        request_id = require(request.request_id, "request_id")
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        done = await self.deps.returns.by_request(request_id)
+        if done is not None:
+            return C.CreateReturnResponse(order_return=done, order=order)
+        lines = rules.returned_lines(order, request.lines)
+        location_id = require(request.receiving_location_id, "receiving_location_id")
+        location = await self.deps.inventory.location(location_id)
+        if location is None:
+            raise NotFound(
+                f"no location with id {location_id!r}",
+                reason="LOCATION_NOT_FOUND",
+                field="receiving_location_id",
+            )
+        if not location.receives_returns:
+            raise FailedPrecondition(
+                f"{location.name} does not take returns",
+                reason="LOCATION_TAKES_NO_RETURNS",
+                field="receiving_location_id",
+            )
+        # Derived from the request id, so a retry after a crash repeats each step idempotently.
+        return_id = "ret_" + hashlib.sha256(f"{order.id}:{request_id}".encode()).hexdigest()[:24]
+        exchanges = [line for line in lines if line.resolution == C.RETURN_RESOLUTION_EXCHANGE]
+        for index, line in enumerate(exchanges):
+            line.exchange_line_id = f"x{len(order.lines) + index + 1}"
+        exchange_hold = f"res_{return_id}"
+        if exchanges:
+            try:
+                await self.deps.inventory.reserve_order(
+                    exchange_hold,
+                    [
+                        Placement(line.exchange_sku, line.quantity, location_id)
+                        for line in exchanges
+                    ],
+                    channel=request.channel,
+                    order_id=order.id,
+                    customer_id=order.customer_id,
+                )
+            except StockShortage as shortage:
+                raise FailedPrecondition(
+                    f"{location.name} cannot hand over the exchange goods: {shortage}",
+                    reason="EXCHANGE_OUT_OF_STOCK",
+                    field="lines.exchange_sku",
+                ) from None
+        skus = {line.line_id: line.sku for line in order.lines}
+        await self.deps.inventory.return_to_stock(
+            location_id,
+            [(skus[line.line_id], line.quantity, line.condition) for line in lines],
+            request_id=return_id,
+            order_id=order.id,
+            return_id=return_id,
+        )
+        now = utcnow()
+        refund = await self._refund(order, lines, return_id, request.note)
+        if exchanges:
+            await self.deps.inventory.commit(
+                exchange_hold, [], request_id=return_id, reference=return_id
+            )
+        order_return = C.OrderReturn(
+            id=return_id,
+            order_id=order.id,
+            lines=lines,
+            receiving_location_id=location_id,
+            channel=request.channel,
+            status=C.RETURN_STATUS_REFUND_FAILED
+            if refund is not None and refund.status == C.REFUND_STATUS_FAILED
+            else C.RETURN_STATUS_COMPLETED,
+            refund_total=rules.refund_total(lines, order.totals.total.currency_code),
+            refund_ids=[refund.id] if refund is not None else [],
+            note=request.note,
+            actor=request.actor,
+            created_at=to_timestamp(now),
+            updated_at=to_timestamp(now),
+        )
+        rules.apply_return(order, order_return, refund, now=now)
+        order.return_ids.append(return_id)
+        specs: list[EventSpec] = [("return_received", {"order_return": order_return})]
+        if refund is not None:
+            payment_id = order.payments[0].id
+            specs.append(("refund_recorded", {"payment_id": payment_id, "refund": refund}))
+
+        async def keep_return(session: AsyncClientSession) -> None:
+            await self.deps.returns.insert(order_return, request_id, session)
+
+        await self.deps.orders.save(order, next_version(order, *specs), also=keep_return)
+        return C.CreateReturnResponse(order_return=order_return, order=order)
+
+    async def _refund(
+        self, order: C.Order, lines: list[C.ReturnLine], return_id: str, note: str
+    ) -> C.Refund | None:
+        amount = rules.refund_total(lines, order.totals.total.currency_code)
+        if amount.amount_minor == 0:
+            return None
+        payment = order.payments[0]
+        refund = C.Refund(
+            id=f"rf_{return_id}",
+            amount=amount,
+            status=C.REFUND_STATUS_SUCCEEDED,
+            return_id=return_id,
+            reason=note or "goods returned",
+            created_at=to_timestamp(utcnow()),
+            completed_at=to_timestamp(utcnow()),
+        )
+        if payment.method == C.PAYMENT_METHOD_ONLINE_CARD:
+            result = await self.deps.payments.refund(refund.id, amount)
+            refund.provider_ref = result.reference
+            if not result.approved:
+                refund.status = C.REFUND_STATUS_FAILED
+                refund.reason = result.reason
+        return refund

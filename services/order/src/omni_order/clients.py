@@ -1,0 +1,293 @@
+"""The catalog and inventory as the order service uses them (gRPC adapters of ports.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.duration_pb2 import Duration
+
+from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from omni.order.v1 import order_pb2
+from omni_kit.errors import DomainError, FailedPrecondition, Unavailable, error_details
+from omni_kit.ids import utcnow
+from omni_kit.protos import from_timestamp
+from omni_order.domain.common import Price
+from omni_order.ports import Location, PickupStore, Placement, StockShortage
+
+R = TypeVar("R")
+DOWN = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+# Not enough stock, or none of that SKU known anywhere (nothing was ever received).
+SHORT = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND}
+INV = inventory_pb2
+
+
+class DownstreamError(DomainError):
+    """A refusal from the catalog or inventory, passed on with its status and reason."""
+
+    def __init__(self, error: grpc.aio.AioRpcError, what: str) -> None:
+        details = error_details(error)
+        super().__init__(
+            f"{what}: {details.message}", reason=details.reason or None, metadata=details.metadata
+        )
+        self.code = error.code()
+
+
+async def call(method: Callable[..., Awaitable[R]], request: Any, what: str) -> R:
+    """A downstream call; the service being down or slow becomes UNAVAILABLE naming it."""
+    try:
+        return await method(request)
+    except grpc.aio.AioRpcError as error:
+        if error.code() in DOWN:
+            raise Unavailable(f"{what} is not reachable right now; try again shortly") from None
+        raise DownstreamError(error, what) from None
+
+
+class CatalogClient:
+    def __init__(self, stub: catalog_pb2_grpc.CatalogServiceStub) -> None:
+        self.stub = stub
+
+    async def prices(self, channel: common_pb2.ChannelRef, skus: Sequence[str]) -> dict[str, Price]:
+        listing_channel = common_pb2.ChannelRef(
+            channel=channel.channel, partner_id=channel.partner_id
+        )
+        request = catalog_pb2.GetPricesRequest(channel=listing_channel, skus=sorted(set(skus)))
+        reply = await call(self.stub.GetPrices, request, "the catalog")
+        return {
+            price.sku: Price(
+                sku=price.sku,
+                product_id=price.product_id,
+                product_name=price.product_name,
+                amount_minor=price.effective_price.amount_minor,
+                currency_code=price.effective_price.currency_code,
+                listing_version=price.listing_version,
+                published=price.published,
+            )
+            for price in reply.prices
+        }
+
+
+def _quantities(lines: Sequence[Placement]) -> list[inventory_pb2.StockQuantity]:
+    return [
+        INV.StockQuantity(sku=p.sku, quantity=p.quantity, location_id=p.location_id) for p in lines
+    ]
+
+
+def _placements(reservation: inventory_pb2.Reservation) -> list[Placement]:
+    """The units a reservation still holds, per SKU and location."""
+    return [
+        Placement(line.sku, held, line.location_id)
+        for line in reservation.lines
+        if (held := line.quantity - line.committed_quantity - line.released_quantity) > 0
+    ]
+
+
+class InventoryClient:
+    def __init__(self, stub: inventory_pb2_grpc.InventoryServiceStub, hold_seconds: int) -> None:
+        self.stub = stub
+        self.hold_seconds = hold_seconds
+
+    async def hold(
+        self,
+        reservation_id: str,
+        placement: Placement,
+        *,
+        channel: common_pb2.ChannelRef,
+        cart_id: str,
+        customer_id: str,
+        replaces: Sequence[str] = (),
+    ) -> datetime:
+        request = INV.ReserveStockRequest(
+            reservation_id=reservation_id,
+            kind=INV.RESERVATION_KIND_CART_HOLD,
+            ttl=Duration(seconds=self.hold_seconds),
+            lines=_quantities([placement]),
+            channel=channel,
+            allow_split=True,
+            owner=INV.ReservationOwner(cart_id=cart_id, customer_id=customer_id),
+            replaces_reservation_ids=list(replaces),
+        )
+        try:
+            reply = await call(self.stub.ReserveStock, request, "the inventory")
+        except DownstreamError as error:
+            if error.code not in SHORT:
+                raise
+            raise FailedPrecondition(
+                f"not enough stock of {placement.sku} for {placement.quantity} units "
+                f"({error.message})",
+                reason="INSUFFICIENT_STOCK",
+                field="quantity",
+                metadata=error.metadata,
+            ) from None
+        expires = reply.reservation.expires_at
+        if expires.seconds:
+            return from_timestamp(expires)
+        return utcnow() + timedelta(seconds=self.hold_seconds)
+
+    async def release(
+        self,
+        reservation_id: str,
+        lines: Sequence[Placement] = (),
+        *,
+        request_id: str = "",
+        reason: str = "",
+    ) -> None:
+        request = INV.ReleaseReservationRequest(
+            reservation_id=reservation_id,
+            request_id=request_id,
+            lines=_quantities(lines),
+            reason=reason,
+        )
+        try:
+            await call(self.stub.ReleaseReservation, request, "the inventory")
+        except DownstreamError as error:
+            # Gone already (expired hold, never made): nothing is held, which is what we want.
+            if error.code != grpc.StatusCode.NOT_FOUND:
+                raise
+
+    async def select_sources(
+        self,
+        lines: Sequence[Placement],
+        delivery: order_pb2.Delivery,
+        channel: common_pb2.ChannelRef,
+    ) -> list[Placement] | None:
+        request = INV.SelectSourcesRequest(
+            lines=_quantities(lines),
+            delivery_mode=delivery.mode,
+            pickup_location_id=delivery.pickup_location_id,
+            delivery_geo=delivery.geo,
+            delivery_address=delivery.address,
+            channel=channel,
+            allow_split=True,
+        )
+        plan = (await call(self.stub.SelectSources, request, "the inventory")).plan
+        if not plan.complete:
+            return None
+        return [
+            Placement(line.sku, line.quantity, shipment.location_id)
+            for shipment in plan.shipments
+            for line in shipment.lines
+        ]
+
+    async def reserve_order(
+        self,
+        reservation_id: str,
+        lines: Sequence[Placement],
+        *,
+        channel: common_pb2.ChannelRef,
+        order_id: str,
+        customer_id: str,
+        replaces: Sequence[str] = (),
+    ) -> list[Placement]:
+        request = INV.ReserveStockRequest(
+            reservation_id=reservation_id,
+            kind=INV.RESERVATION_KIND_ORDER,
+            lines=_quantities(lines),
+            channel=channel,
+            allow_split=True,
+            owner=INV.ReservationOwner(order_id=order_id, customer_id=customer_id),
+            replaces_reservation_ids=list(replaces),
+        )
+        try:
+            reply = await call(self.stub.ReserveStock, request, "the inventory")
+        except DownstreamError as error:
+            if error.code not in SHORT:
+                raise
+            raise StockShortage(error.message) from None
+        return _placements(reply.reservation)
+
+    async def reservation(self, reservation_id: str) -> list[Placement] | None:
+        request = INV.GetReservationRequest(reservation_id=reservation_id)
+        try:
+            reply = await call(self.stub.GetReservation, request, "the inventory")
+        except DownstreamError as error:
+            if error.code == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return _placements(reply.reservation)
+
+    async def commit(
+        self, reservation_id: str, lines: Sequence[Placement], *, request_id: str, reference: str
+    ) -> None:
+        request = INV.CommitReservationRequest(
+            reservation_id=reservation_id,
+            request_id=request_id,
+            lines=_quantities(lines),
+            reference=reference,
+        )
+        await call(self.stub.CommitReservation, request, "the inventory")
+
+    async def return_to_stock(
+        self,
+        location_id: str,
+        lines: Sequence[tuple[str, int, int]],
+        *,
+        request_id: str,
+        order_id: str,
+        return_id: str,
+    ) -> None:
+        request = INV.ReturnToStockRequest(
+            request_id=request_id,
+            location_id=location_id,
+            lines=[INV.ReturnLine(sku=s, quantity=q, condition=c) for s, q, c in lines],
+            order_id=order_id,
+            return_id=return_id,
+        )
+        await call(self.stub.ReturnToStock, request, "the inventory")
+
+    async def location(self, location_id: str) -> Location | None:
+        request = INV.GetStockLocationRequest(location_id=location_id)
+        try:
+            found = (await call(self.stub.GetStockLocation, request, "the inventory")).location
+        except DownstreamError as error:
+            if error.code == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return Location(
+            id=found.id,
+            name=found.name or found.code,
+            active=found.active,
+            click_and_collect=found.capabilities.click_and_collect,
+            receives_returns=found.capabilities.receives_returns,
+        )
+
+    async def pickup_stores(
+        self,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        near: common_pb2.GeoPoint | None,
+        location_id: str = "",
+        own: Sequence[Placement] = (),
+    ) -> list[PickupStore]:
+        """Click & collect stores that have every line's quantity now (counting what the cart
+        itself holds there), nearest first."""
+        request = INV.GetAvailableToPromiseRequest(
+            skus=sorted({p.sku for p in lines}),
+            channel=channel,
+            location_id=location_id,
+            near=near,
+            click_and_collect_only=True,
+        )
+        reply = await call(self.stub.GetAvailableToPromise, request, "the inventory")
+        needed = {p.sku: 0 for p in lines}
+        for p in lines:
+            needed[p.sku] += p.quantity
+        stores: dict[str, PickupStore] = {}
+        enough: dict[str, int] = {}
+        held: dict[tuple[str, str], int] = {}
+        for p in own:
+            held[(p.sku, p.location_id)] = held.get((p.sku, p.location_id), 0) + p.quantity
+        for sku in reply.availability:
+            for loc in sku.locations:
+                available = loc.available + held.get((sku.sku, loc.location_id), 0)
+                if loc.capabilities.click_and_collect and available >= needed.get(sku.sku, 0):
+                    stores[loc.location_id] = PickupStore(
+                        loc.location_id, loc.location_name, loc.distance_km
+                    )
+                    enough[loc.location_id] = enough.get(loc.location_id, 0) + 1
+        complete = [store for lid, store in stores.items() if enough[lid] == len(needed)]
+        return sorted(complete, key=lambda store: store.distance_km)

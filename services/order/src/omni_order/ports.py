@@ -1,0 +1,155 @@
+"""What the order service needs from the outside (catalog, inventory, payments, its own store),
+as small interfaces; clients.py, payments.py and store/ implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.facts import Event
+from omni_order.domain.common import Price
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Units of a SKU at one location (a sourcing plan line or a reservation line)."""
+
+    sku: str
+    quantity: int
+    location_id: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    name: str
+    active: bool
+    click_and_collect: bool
+    receives_returns: bool
+
+
+@dataclass(frozen=True)
+class PickupStore:
+    location_id: str
+    name: str
+    distance_km: float
+
+
+class StockShortage(Exception):
+    """Not enough stock for an order's lines (inventory refused the reservation)."""
+
+
+class Catalog(Protocol):
+    async def prices(
+        self, channel: common_pb2.ChannelRef, skus: Sequence[str]
+    ) -> dict[str, Price]: ...
+
+
+class Inventory(Protocol):
+    async def hold(
+        self,
+        reservation_id: str,
+        placement: Placement,
+        *,
+        channel: common_pb2.ChannelRef,
+        cart_id: str,
+        customer_id: str,
+        replaces: Sequence[str] = (),
+    ) -> datetime: ...
+
+    async def release(
+        self,
+        reservation_id: str,
+        lines: Sequence[Placement] = (),
+        *,
+        request_id: str = "",
+        reason: str = "",
+    ) -> None: ...
+
+    async def select_sources(
+        self,
+        lines: Sequence[Placement],
+        delivery: order_pb2.Delivery,
+        channel: common_pb2.ChannelRef,
+    ) -> list[Placement] | None: ...
+
+    async def reserve_order(
+        self,
+        reservation_id: str,
+        lines: Sequence[Placement],
+        *,
+        channel: common_pb2.ChannelRef,
+        order_id: str,
+        customer_id: str,
+        replaces: Sequence[str] = (),
+    ) -> list[Placement]: ...
+
+    async def reservation(self, reservation_id: str) -> list[Placement] | None: ...
+
+    async def commit(
+        self, reservation_id: str, lines: Sequence[Placement], *, request_id: str, reference: str
+    ) -> None: ...
+
+    async def return_to_stock(
+        self,
+        location_id: str,
+        lines: Sequence[tuple[str, int, int]],
+        *,
+        request_id: str,
+        order_id: str,
+        return_id: str,
+    ) -> None: ...
+
+    async def location(self, location_id: str) -> Location | None: ...
+
+    async def pickup_stores(
+        self,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        near: common_pb2.GeoPoint | None,
+        location_id: str = "",
+        own: Sequence[Placement] = (),
+    ) -> list[PickupStore]: ...
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    approved: bool
+    reference: str = ""
+    reason: str = ""
+
+
+class PaymentTimeout(Exception):
+    """The provider did not answer in time; whether it acted is unknown."""
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult: ...
+
+    async def void(self, key: str) -> None: ...
+
+    async def refund(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
+
+
+@dataclass(frozen=True)
+class CheckoutInputs:
+    """What the saga needs besides the order: kept in the order document, never shown."""
+
+    payment_token: str = ""
+    cart_holds: list[str] = field(default_factory=list)
+
+
+class Orders(Protocol):
+    async def get(self, order_id: str) -> order_pb2.Order: ...
+
+    async def save(
+        self, order: order_pb2.Order, events: Sequence[Event] = ()
+    ) -> order_pb2.Order: ...
+
+    async def checkout_inputs(self, order_id: str) -> CheckoutInputs: ...

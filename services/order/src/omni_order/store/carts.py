@@ -1,0 +1,86 @@
+"""Carts: one active cart per customer and per anonymous visitor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from omni.order.v1 import order_pb2
+from omni_kit.errors import NotFound
+from omni_kit.protos import from_document
+from omni_order.store.documents import save_version, versioned_document
+
+ACTIVE = "CART_STATUS_ACTIVE"
+# Request ids a cart remembers, so a repeated AddCartLine adds nothing twice.
+REMEMBERED_REQUESTS = 50
+
+CART_INDEXES = {
+    "carts": [
+        # One active cart per customer and per anonymous visitor, whatever the device.
+        IndexModel(
+            [("customer_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"status": ACTIVE, "customer_id": {"$type": "string"}},
+            name="one_active_cart_per_customer",
+        ),
+        IndexModel(
+            [("anonymous_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"status": ACTIVE, "anonymous_id": {"$type": "string"}},
+            name="one_active_cart_per_visitor",
+        ),
+    ],
+}
+
+
+class CartStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.carts = db["carts"]
+
+    async def get(self, cart_id: str) -> order_pb2.Cart:
+        document = await self.carts.find_one({"_id": cart_id})
+        if document is None:
+            raise NotFound(f"no cart with id {cart_id!r}", reason="CART_NOT_FOUND", field="cart_id")
+        return from_document(document, order_pb2.Cart)
+
+    async def applied(self, cart_id: str, request_id: str) -> bool:
+        """Whether the cart already took the change made under this request id."""
+        found = await self.carts.find_one(
+            {"_id": cart_id, "applied_requests": request_id}, {"_id": 1}
+        )
+        return found is not None
+
+    async def find_active(self, owner_field: str, owner: str) -> order_pb2.Cart | None:
+        document = await self.carts.find_one({owner_field: owner, "status": ACTIVE})
+        return None if document is None else from_document(document, order_pb2.Cart)
+
+    async def insert_active(self, cart: order_pb2.Cart) -> bool:
+        """False when another device created the owner's active cart first."""
+        try:
+            await self.carts.insert_one(versioned_document(cart))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def save(
+        self,
+        cart: order_pb2.Cart,
+        request_id: str = "",
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        """Write the cart's next version (cart.version already incremented)."""
+        await save_version(self.carts, cart, {}, session)
+        if request_id:
+            await self.carts.update_one(
+                {"_id": cart.id},
+                {
+                    "$push": {
+                        "applied_requests": {"$each": [request_id], "$slice": -REMEMBERED_REQUESTS}
+                    }
+                },
+                session=session,
+            )

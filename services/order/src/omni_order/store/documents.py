@@ -1,0 +1,90 @@
+"""Versioned documents: a proto resource saved with optimistic concurrency on its `version`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.message import Message
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from omni_kit.errors import Conflict, InvalidArgument
+from omni_kit.protos import to_document
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+async def save_version(
+    collection: AsyncCollection[dict[str, Any]],
+    resource: Message,
+    extra: dict[str, Any],
+    session: AsyncClientSession | None = None,
+) -> None:
+    """Write `resource` (whose `version` is the one being written) over the previous version."""
+    document = versioned_document(resource) | extra
+    document.pop("_id")
+    missing = {
+        field.name: ""
+        for field in resource.DESCRIPTOR.fields
+        if field.name != "id" and field.name not in document
+    }
+    update: dict[str, Any] = {"$set": document}
+    if missing:
+        update["$unset"] = missing
+    version = resource.version  # type: ignore[attr-defined]
+    result = await collection.update_one(
+        {"_id": resource.id, "version": version - 1},  # type: ignore[attr-defined]
+        update,
+        session=session,
+    )
+    if result.matched_count != 1:
+        raise Conflict(
+            f"{resource.id} was changed by someone else meanwhile; reload it and try again",  # type: ignore[attr-defined]
+            reason="CONCURRENT_CHANGE",
+        )
+
+
+def versioned_document(resource: Message) -> dict[str, Any]:
+    """The proto's document with `version` as a number (proto JSON writes int64 as text)."""
+    document = to_document(resource)
+    document["version"] = resource.version  # type: ignore[attr-defined]
+    return document
+
+
+def page_size(requested: int) -> int:
+    if requested < 0:
+        raise InvalidArgument(
+            f"page_size must not be negative (got {requested})", field="page_size"
+        )
+    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def encode_cursor(*values: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(token: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except ValueError:
+        raise InvalidArgument(
+            "page_token is not a token this service issued", field="page_token"
+        ) from None
+    if not isinstance(values, list):
+        raise InvalidArgument("page_token is not a token this service issued", field="page_token")
+    return values
+
+
+def before_cursor(
+    query: dict[str, Any], field: str, after: tuple[datetime, str] | None
+) -> dict[str, Any]:
+    """Narrow a newest-first query to what comes after the (time, id) of the previous page's end."""
+    if after is None:
+        return query
+    at, last_id = after
+    later = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
+    return {"$and": [query, later]}

@@ -1,0 +1,79 @@
+"""Background work: resume sagas left mid-way (a crash, a restart) and sweep pickups
+(a reminder before the deadline, then cancel and restock)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.errors import DomainError
+from omni_kit.ids import utcnow
+from omni_kit.logs import get_logger
+from omni_kit.protos import from_timestamp
+from omni_order.api.deps import Deps
+from omni_order.domain import lifecycle
+from omni_order.events import next_version
+
+log = get_logger("omni.order.workers")
+
+
+async def resume_sagas(deps: Deps) -> int:
+    """Run every saga nobody has moved for a while; returns how many were taken up."""
+    stale = utcnow() - timedelta(seconds=deps.settings.saga_stale_seconds)
+    order_ids = await deps.orders.stale_sagas(stale)
+    for order_id in order_ids:
+        try:
+            order = await deps.saga.run(order_id)
+            log.info("saga_resumed", order_id=order_id, status=order.status)
+        except DomainError as error:  # another instance moved it meanwhile, or a step refused
+            log.warning("saga_resume_failed", order_id=order_id, error=error.message)
+    return len(order_ids)
+
+
+async def sweep_pickups(deps: Deps) -> None:
+    now = utcnow()
+    lead = timedelta(hours=deps.settings.pickup_reminder_lead_hours)
+    for order_id in await deps.orders.pickups_due(now + lead):
+        order = await deps.orders.get(order_id)
+        if order.status != order_pb2.ORDER_STATUS_READY_FOR_PICKUP:
+            continue
+        deadline = from_timestamp(order.pickup.deadline)
+        try:
+            if now >= deadline:
+                await _cancel_uncollected(deps, order)
+            elif order.pickup.reminders_sent == 0:
+                number = lifecycle.remind(order, now)
+                fields = {"reminder_number": number, "deadline": order.pickup.deadline}
+                await deps.orders.save(order, next_version(order, ("reminder_due", fields)))
+        except DomainError as error:
+            log.warning("pickup_sweep_failed", order_id=order_id, error=error.message)
+
+
+async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
+    store = order.delivery.pickup_location_id
+    if order.reservation_id:
+        await deps.inventory.release(
+            order.reservation_id, request_id=f"uncollected_{order.id}", reason="not collected"
+        )
+    at_store = lifecycle.abandon_pickup(order, utcnow())
+    if at_store:
+        skus = {line.line_id: line.sku for line in order.lines}
+        sellable = common_pb2.ITEM_CONDITION_SELLABLE
+        await deps.inventory.return_to_stock(
+            store,
+            [(skus[unit.line_id], unit.quantity, sellable) for unit in at_store],
+            request_id=f"uncollected_{order.id}",
+            order_id=order.id,
+            return_id="",
+        )
+    fields = {"reason": order.cancellation_reason, "note": order.status_reason}
+    await deps.orders.save(order, next_version(order, ("cancelled", fields)))
+
+
+async def every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await work()
+        await asyncio.sleep(seconds)

@@ -1,0 +1,234 @@
+"""Orders through the gateway: customers, store staff and partners, each refused another's orders."""
+
+from __future__ import annotations
+
+from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from omni_kit.app import channel
+
+WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+APP = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_APP)
+ADDRESS = {"lines": ["Invalidenstr. 1"], "city": "Berlin", "country_code": "DE"}
+
+
+async def seed(stack, *, partner_id: str = "") -> dict[str, str]:
+    """A listed product with stock in two stores; returns the store ids."""
+    catalog_ch = channel(f"127.0.0.1:{stack.apps['catalog'].port}")
+    inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
+    catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
+    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
+    product = catalog_pb2.Product(
+        slug="tee",
+        status=catalog_pb2.PRODUCT_STATUS_ACTIVE,
+        default_language="en",
+        texts={"en": catalog_pb2.LocalizedText(name="Tee")},
+        variants=[catalog_pb2.Variant(sku="TEE-M")],
+    )
+    created = (
+        await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
+    ).product
+    channels = [WEB, APP]
+    if partner_id:
+        channels.append(
+            common_pb2.ChannelRef(
+                channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
+            )
+        )
+    for listed in channels:
+        await catalog.UpsertChannelListing(
+            catalog_pb2.UpsertChannelListingRequest(
+                listing=catalog_pb2.ChannelListing(
+                    product_id=created.id,
+                    channel=listed,
+                    published=True,
+                    price=common_pb2.Money(amount_minor=1500, currency_code="EUR"),
+                )
+            )
+        )
+    stores = {}
+    for code in ("MITTE", "XBERG"):
+        location = inventory_pb2.StockLocation(
+            code=code,
+            name=code,
+            kind=inventory_pb2.LOCATION_KIND_STORE,
+            geo=common_pb2.GeoPoint(lat=52.5, lng=13.4),
+            capabilities=inventory_pb2.LocationCapabilities(
+                ships=True, click_and_collect=True, receives_returns=True
+            ),
+        )
+        reply = await inventory.CreateStockLocation(
+            inventory_pb2.CreateStockLocationRequest(location=location)
+        )
+        stores[code] = reply.location.id
+        await inventory.ReceiveStock(
+            inventory_pb2.ReceiveStockRequest(
+                location_id=reply.location.id,
+                lines=[inventory_pb2.StockQuantity(sku="TEE-M", quantity=10)],
+            )
+        )
+    await catalog_ch.close()
+    await inventory_ch.close()
+    return stores
+
+
+async def cart_with_tee(stack, headers: dict[str, str], quantity: int = 1) -> dict:
+    cart = (await stack.http.get("/api/v1/carts/current", headers=headers)).json()
+    added = await stack.http.post(
+        f"/api/v1/carts/{cart['id']}/lines",
+        json={"sku": "TEE-M", "quantity": quantity},
+        headers=headers,
+    )
+    assert added.status_code == 201, added.text
+    return added.json()
+
+
+async def test_customers_check_out_once_see_and_cancel_only_their_own_orders(stack):
+    await seed(stack)
+    anna, _ = await stack.customer("anna@example.com")
+    bob, _ = await stack.customer("bob@example.com")
+
+    empty = (await stack.http.get("/api/v1/carts/current", headers=bob)).json()
+    body = {
+        "cart_id": empty["id"],
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+        "payment_method": "online_card",
+        "payment_token": "tok_visa",
+    }
+    refused = await stack.http.post(
+        "/api/v1/orders", json=body, headers=bob | {"Idempotency-Key": "b1"}
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "CART_EMPTY"
+
+    cart = await cart_with_tee(stack, anna, 2)
+    body["cart_id"] = cart["id"]
+    no_key = await stack.http.post("/api/v1/orders", json=body, headers=anna)
+    assert no_key.status_code == 422
+    first = await stack.http.post(
+        "/api/v1/orders", json=body, headers=anna | {"Idempotency-Key": "k1"}
+    )
+    assert first.status_code == 201, first.text
+    order = first.json()
+    assert order["status"] == "ORDER_STATUS_CONFIRMED"
+    assert order["totals"]["total"]["amount_minor"] == 2 * 1500 + 499
+    again = await stack.http.post(
+        "/api/v1/orders", json=body, headers=anna | {"Idempotency-Key": "k1"}
+    )
+    assert again.json()["id"] == order["id"]
+
+    mine = (await stack.http.get("/api/v1/orders", headers=anna)).json()
+    assert [o["id"] for o in mine["orders"]] == [order["id"]]
+    assert (await stack.http.get("/api/v1/orders", headers=bob)).json()["orders"] == []
+    stranger = await stack.http.get(f"/api/v1/orders/{order['id']}", headers=bob)
+    assert stranger.status_code == 404
+    steal = await stack.http.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=bob)
+    assert steal.status_code == 404
+
+    cancelled = await stack.http.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=anna)
+    assert cancelled.json()["status"] == "ORDER_STATUS_CANCELLED"
+
+
+async def test_store_staff_handle_pickups_and_returns_of_their_stores_only(stack):
+    stores = await seed(stack)
+    mitte, xberg = stores["MITTE"], stores["XBERG"]
+    admin = await stack.admin()
+    for name, store in (("anna.mitte", mitte), ("kai.xberg", xberg)):
+        made = await stack.http.post(
+            "/staff/v1/users",
+            json={
+                "username": name,
+                "password": "long-password-1",
+                "role": "associate",
+                "store_ids": [store],
+            },
+            headers=admin,
+        )
+        assert made.status_code == 201, made.text
+    at_mitte = await stack.staff_login("anna.mitte", "long-password-1")
+    at_xberg = await stack.staff_login("kai.xberg", "long-password-1")
+
+    customer, _ = await stack.customer("carla@example.com")
+    cart = await cart_with_tee(stack, customer, 2)
+    placed = await stack.http.post(
+        "/api/v1/orders",
+        json={
+            "cart_id": cart["id"],
+            "delivery": {"mode": "click_and_collect", "pickup_location_id": mitte},
+            "payment_method": "pay_in_store",
+        },
+        headers=customer | {"Idempotency-Key": "c1"},
+    )
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+
+    assert (
+        await stack.http.get(f"/staff/v1/stores/{mitte}/pickups", headers=at_xberg)
+    ).status_code == 403
+    waiting = (await stack.http.get(f"/staff/v1/stores/{mitte}/pickups", headers=at_mitte)).json()
+    assert [o["id"] for o in waiting["orders"]] == [order_id]
+    other_store = await stack.http.post(
+        f"/staff/v1/orders/{order_id}/ready-for-pickup", headers=at_xberg
+    )
+    assert other_store.status_code == 403
+    ready = await stack.http.post(f"/staff/v1/orders/{order_id}/ready-for-pickup", headers=at_mitte)
+    assert ready.json()["status"] == "ORDER_STATUS_READY_FOR_PICKUP"
+    code = ready.json()["pickup"]["code"]
+    collected = await stack.http.post(
+        f"/staff/v1/orders/{order_id}/collected", json={"pickup_code": code}, headers=at_mitte
+    )
+    assert collected.json()["status"] == "ORDER_STATUS_COLLECTED"
+
+    returned = await stack.http.post(
+        f"/staff/v1/orders/{order_id}/returns",
+        json={"receiving_location_id": xberg, "lines": [{"line_id": "l1", "quantity": 1}]},
+        headers=at_xberg | {"Idempotency-Key": "r1"},
+    )
+    assert returned.status_code == 201, returned.text
+    assert returned.json()["order"]["status"] == "ORDER_STATUS_PARTIALLY_RETURNED"
+    history = returned.json()["order"]["history"]
+    assert history[-2]["channel"]["store_id"] == xberg
+
+    assert (
+        await stack.http.get(
+            "/staff/v1/reports/sales?from=2026-01-01&to=2030-01-01", headers=at_mitte
+        )
+    ).status_code == 403
+    report = await stack.http.get(
+        "/staff/v1/reports/sales?from=2026-01-01&to=2030-12-31", headers=admin
+    )
+    assert report.status_code == 200, report.text
+    assert report.json()["channel_totals"][0]["units"] == 2
+
+
+async def test_partners_import_once_and_read_only_their_own_orders(stack):
+    writer_id, writer = await stack.partner("market-one", ["orders:write", "orders:read"])
+    _, other = await stack.partner("market-two", ["orders:read"])
+    await seed(stack, partner_id=writer_id)
+    body = {
+        "partner_order_id": "M1-1001",
+        "lines": [
+            {
+                "sku": "TEE-M",
+                "quantity": 1,
+                "unit_price": {"amount_minor": 1400, "currency_code": "EUR"},
+            }
+        ],
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+        "buyer": {"name": "Kim"},
+    }
+    first = await stack.http.post("/partner/v1/orders", json=body, headers=writer)
+    assert first.status_code == 201, first.text
+    again = await stack.http.post("/partner/v1/orders", json=body, headers=writer)
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    order_id = first.json()["id"]
+
+    assert (
+        await stack.http.post("/partner/v1/orders", json=body, headers=other)
+    ).status_code == 403
+    assert (
+        await stack.http.get(f"/partner/v1/orders/{order_id}", headers=other)
+    ).status_code == 404
+    assert (await stack.http.get("/partner/v1/orders", headers=other)).json()["orders"] == []
+    mine = (await stack.http.get("/partner/v1/orders", headers=writer)).json()
+    assert [o["id"] for o in mine["orders"]] == [order_id]

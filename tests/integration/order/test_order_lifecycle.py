@@ -1,0 +1,198 @@
+"""After confirmation, with the real inventory: shipments, cancellation, pickup deadlines,
+marketplace imports, resuming sagas after a restart, the sales report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import grpc
+from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, refused
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import to_timestamp
+from omni_order.domain import checkout
+from omni_order.store.documents import versioned_document
+from omni_order.store.orders import helper_fields
+
+P = order_pb2
+
+
+async def confirmed_order(shop, quantity: int = 3, **place) -> tuple[P.Order, str]:
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 10)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", quantity)
+    order = await shop.place(cart.id, **place)
+    assert order.status == P.ORDER_STATUS_CONFIRMED
+    return order, warehouse
+
+
+async def test_home_delivery_ships_per_source_with_tracking_and_cannot_be_cancelled_after(shop):
+    order, warehouse = await confirmed_order(shop)
+    cancelled = await shop.order.CancelOrder(
+        P.CancelOrderRequest(
+            request_id=new_id("req"),
+            order_id=order.id,
+            lines=[P.LineQuantity(line_id="l1", quantity=1)],
+            reason=P.CANCELLATION_REASON_CUSTOMER_REQUEST,
+            actor=STAFF,
+        )
+    )
+    assert cancelled.order.lines[0].cancelled_quantity == 1
+    assert cancelled.order.totals.subtotal.amount_minor == 3000
+    assert (await shop.level("TEE-M", warehouse)).reserved == 2
+
+    request = P.CreateShipmentRequest(
+        request_id=new_id("req"),
+        order_id=order.id,
+        source_location_id=warehouse,
+        carrier="dhl",
+        tracking_number="JD0001",
+        actor=STAFF,
+    )
+    created = await shop.order.CreateShipment(request)
+    assert (created.shipment.tracking_number, created.order.status) == (
+        "JD0001",
+        P.ORDER_STATUS_FULFILLED,
+    )
+    assert (await shop.order.CreateShipment(request)).shipment.id == created.shipment.id
+    level = await shop.level("TEE-M", warehouse)
+    assert (level.on_hand, level.reserved) == (8, 0)
+
+    too_late = await refused(
+        shop.order.CancelOrder(P.CancelOrderRequest(request_id=new_id("req"), order_id=order.id))
+    )
+    assert (too_late.code, too_late.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "ORDER_ALREADY_FULFILLED",
+    )
+    assert "return" in too_late.message
+    shipment_id = created.shipment.id
+    shipped = await shop.order.MarkShipped(
+        P.MarkShippedRequest(order_id=order.id, shipment_id=shipment_id)
+    )
+    assert shipped.order.status == P.ORDER_STATUS_SHIPPED
+    delivered = await shop.order.MarkDelivered(
+        P.MarkDeliveredRequest(order_id=order.id, shipment_id=shipment_id)
+    )
+    assert delivered.order.status == P.ORDER_STATUS_DELIVERED
+    actions = [entry.action for entry in delivered.order.history]
+    assert actions == [
+        "placed",
+        "confirmed",
+        "lines_cancelled",
+        "shipment_created",
+        "shipped",
+        "delivered",
+    ]
+
+
+async def test_a_whole_cancel_releases_the_stock(shop):
+    order, warehouse = await confirmed_order(shop)
+    reply = await shop.order.CancelOrder(
+        P.CancelOrderRequest(request_id=new_id("req"), order_id=order.id, note="changed my mind")
+    )
+    assert reply.order.status == P.ORDER_STATUS_CANCELLED
+    assert reply.order.payments[0].status == P.PAYMENT_STATUS_VOIDED
+    assert (await shop.level("TEE-M", warehouse)).reserved == 0
+
+
+async def test_an_uncollected_pickup_is_reminded_then_cancelled_and_restocked(shop):
+    await shop.product("TEE-M", 1500)
+    store = await shop.location("MITTE")
+    await shop.receive(store, "TEE-M", 4)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    pickup = P.DeliveryChoice(mode=CLICK_AND_COLLECT, pickup_location_id=store)
+    order = await shop.place(cart.id, delivery=pickup, method=P.PAYMENT_METHOD_PAY_IN_STORE)
+    await shop.order_app.stop(grace=0)
+    _, sweeping = await shop.start_order(pickup_sweep_interval_seconds=0.2)
+    deadline = to_timestamp(utcnow() + timedelta(seconds=2))
+    await sweeping.MarkReadyForPickup(
+        P.MarkReadyForPickupRequest(order_id=order.id, pickup_deadline=deadline)
+    )
+    shop.order = sweeping
+
+    done = await shop.eventually(order.id, P.ORDER_STATUS_CANCELLED)
+    assert done.status == P.ORDER_STATUS_CANCELLED
+    assert done.cancellation_reason == P.CANCELLATION_REASON_PICKUP_NOT_COLLECTED
+    assert done.pickup.reminders_sent == 1
+    assert [e.action for e in done.history][-2:] == ["pickup_reminder", "cancelled"]
+    level = await shop.level("TEE-M", store)
+    assert (level.on_hand, level.reserved, level.available) == (4, 0, 4)
+
+
+async def test_a_saga_left_pending_is_finished_by_a_new_instance(shop, mongo, db_name):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 5)
+    await shop.order_app.stop(grace=0)
+    # What a crash right after checkout leaves behind: a PENDING order at its first saga step.
+    long_ago = utcnow() - timedelta(minutes=5)
+    order = checkout.new_order(
+        order_id=new_id("ord"),
+        payment_id=new_id("pay"),
+        lines=[P.OrderLine(line_id="l1", sku="TEE-M", quantity=2, unit_price=eur(1500))],
+        currency="EUR",
+        delivery=P.Delivery(mode=checkout.HOME, address=ADDRESS, price=eur(499)),
+        payment_method=P.PAYMENT_METHOD_ONLINE_CARD,
+        channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB),
+        actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CUSTOMER, id="cus_anna"),
+        now=long_ago,
+        customer_id="cus_anna",
+    )
+    document = versioned_document(order) | helper_fields(order)
+    document |= {"saga_touched_at": long_ago, "payment_token": "tok_visa", "cart_holds": []}
+    await mongo[f"{db_name}_order"]["orders"].insert_one(document)
+
+    _, restarted = await shop.start_order(saga_stale_seconds=1, saga_resume_interval_seconds=0.2)
+    shop.order = restarted
+    done = await shop.eventually(order.id, P.ORDER_STATUS_CONFIRMED)
+    assert done.status == P.ORDER_STATUS_CONFIRMED
+    assert done.saga.status == P.SAGA_STATUS_COMPLETED
+    assert (await shop.level("TEE-M", warehouse)).reserved == 2
+
+
+async def test_a_marketplace_order_is_imported_once(shop):
+    partner = common_pb2.ChannelRef(
+        channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="ptn_zalando"
+    )
+    await shop.product("TEE-M", 1500, channels=(partner,))
+    await shop.receive(await shop.location("WH-1"), "TEE-M", 5)
+    request = P.ImportMarketplaceOrderRequest(
+        partner_id="ptn_zalando",
+        partner_order_id="Z-1001",
+        lines=[P.ImportLine(partner_line_id="1", sku="TEE-M", quantity=1, unit_price=eur(1400))],
+        buyer=P.MarketplaceBuyer(buyer_id="b-7", name="Kim"),
+        delivery=P.DeliveryChoice(mode=checkout.HOME, address=ADDRESS),
+        delivery_price=eur(0),
+    )
+    first = await shop.order.ImportMarketplaceOrder(request)
+    assert first.created and first.order.status == P.ORDER_STATUS_CONFIRMED
+    assert first.order.totals.total.amount_minor == 1400
+    second = await shop.order.ImportMarketplaceOrder(request)
+    assert (second.created, second.order.id) == (False, first.order.id)
+    mine = await shop.order.ListOrders(P.ListOrdersRequest(partner_id="ptn_zalando"))
+    assert [o.id for o in mine.orders] == [first.order.id]
+    others = await shop.order.ListOrders(P.ListOrdersRequest(partner_id="ptn_other"))
+    assert list(others.orders) == []
+
+
+async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_day(shop):
+    await confirmed_order(shop, quantity=2)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 1, channel={"channel": 2})
+    failed = await shop.place(cart.id, token="tok_decline", channel={"channel": 2})
+    assert failed.status == P.ORDER_STATUS_PAYMENT_FAILED
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    span = common_pb2.TimeRange(
+        start_time=to_timestamp(today), end_time=to_timestamp(today + timedelta(days=1))
+    )
+    report = (await shop.order.GetSalesReport(P.GetSalesReportRequest(time_range=span))).report
+    rows = [(r.day, r.channel, r.revenue.amount_minor, r.orders, r.units) for r in report.rows]
+    assert rows == [(f"{today:%Y-%m-%d}", common_pb2.SALES_CHANNEL_WEB, 2 * 1500 + 499, 1, 2)]
+    assert report.channel_totals[0].orders == 1
+    bad = await refused(shop.order.GetSalesReport(P.GetSalesReportRequest()))
+    assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_range")
+    negative = await refused(shop.order.ListOrders(P.ListOrdersRequest(page_size=-1)))
+    assert negative.field == "page_size"

@@ -1,0 +1,122 @@
+"""In-memory stand-ins for the saga's ports (unit tests of one module only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.errors import Conflict, Unavailable
+from omni_kit.facts import Event
+from omni_order.domain import checkout
+from omni_order.ports import CheckoutInputs, Placement, StockShortage
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+WAREHOUSE = "loc_wh"
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+        self.inputs: dict[str, CheckoutInputs] = {}
+        self.events: list[Event] = []
+        self.crash_on_save = 0
+
+    def add(self, order: order_pb2.Order, inputs: CheckoutInputs) -> None:
+        self.documents[order.id] = order.SerializeToString()
+        self.inputs[order.id] = inputs
+
+    async def get(self, order_id: str) -> order_pb2.Order:
+        return order_pb2.Order.FromString(self.documents[order_id])
+
+    async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
+        if self.crash_on_save:
+            self.crash_on_save -= 1
+            raise RuntimeError("the process died before the write")
+        stored = order_pb2.Order.FromString(self.documents[order.id])
+        if stored.version != order.version - 1:
+            raise Conflict("changed meanwhile")
+        self.documents[order.id] = order.SerializeToString()
+        self.events.extend(events)
+        return order
+
+    async def checkout_inputs(self, order_id: str) -> CheckoutInputs:
+        return self.inputs[order_id]
+
+    def subjects(self) -> list[str]:
+        return [event.subject for event in self.events]
+
+
+class FakeInventory:
+    """One warehouse; reservations by id, like the real service."""
+
+    def __init__(self, stock: dict[str, int]) -> None:
+        self.available = dict(stock)
+        self.reservations: dict[str, list[Placement]] = {}
+        self.released: list[str] = []
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise Unavailable("the inventory is not reachable right now")
+
+    async def select_sources(self, lines, delivery, channel) -> list[Placement] | None:
+        self._check()
+        if any(self.available.get(p.sku, 0) < p.quantity for p in lines):
+            return None
+        return [Placement(p.sku, p.quantity, WAREHOUSE) for p in lines]
+
+    async def reserve_order(
+        self, reservation_id, lines, *, channel, order_id, customer_id, replaces=()
+    ) -> list[Placement]:
+        self._check()
+        if reservation_id in self.reservations:
+            return self.reservations[reservation_id]
+        short = [p for p in lines if self.available.get(p.sku, 0) < p.quantity]
+        if short:
+            raise StockShortage(f"{short[0].sku}: {self.available.get(short[0].sku, 0)} available")
+        for p in lines:
+            self.available[p.sku] -= p.quantity
+        placed = [Placement(p.sku, p.quantity, p.location_id or WAREHOUSE) for p in lines]
+        self.reservations[reservation_id] = placed
+        return placed
+
+    async def reservation(self, reservation_id: str) -> list[Placement] | None:
+        self._check()
+        return self.reservations.get(reservation_id)
+
+    async def release(self, reservation_id, lines=(), *, request_id="", reason="") -> None:
+        self._check()
+        for p in self.reservations.pop(reservation_id, []):
+            self.available[p.sku] += p.quantity
+        self.released.append(reservation_id)
+
+
+def pending_order(
+    method: int = order_pb2.PAYMENT_METHOD_ONLINE_CARD, quantity: int = 2
+) -> order_pb2.Order:
+    return checkout.new_order(
+        order_id="ord_1",
+        payment_id="pay_1",
+        lines=[
+            order_pb2.OrderLine(
+                line_id="l1",
+                sku="TEE-M",
+                quantity=quantity,
+                unit_price=common_pb2.Money(amount_minor=1500, currency_code="EUR"),
+                status=order_pb2.ORDER_LINE_STATUS_OPEN,
+            )
+        ],
+        currency="EUR",
+        delivery=order_pb2.Delivery(
+            mode=common_pb2.DELIVERY_MODE_HOME_DELIVERY,
+            price=common_pb2.Money(amount_minor=499, currency_code="EUR"),
+        ),
+        payment_method=method,
+        channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB),
+        actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CUSTOMER, id="cus_1"),
+        now=NOW,
+        customer_id="cus_1",
+        provider="test",
+    )

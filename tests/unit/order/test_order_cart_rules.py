@@ -1,0 +1,120 @@
+"""Cart rules: listing prices, price changes shown not applied, totals, merging."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from order_fakes import NOW
+
+from omni.order.v1 import order_pb2
+from omni_kit.errors import DomainError
+from omni_order.domain import carts
+from omni_order.domain.common import Price
+
+
+def price(sku: str = "TEE-M", amount: int = 1500, **changes) -> Price:
+    values = dict(
+        sku=sku,
+        product_id="prod_1",
+        product_name="Tee",
+        amount_minor=amount,
+        currency_code="EUR",
+        listing_version=1,
+        published=True,
+    )
+    return Price(**(values | changes))
+
+
+def cart_with(*lines: tuple[str, int, int]) -> order_pb2.Cart:
+    cart = order_pb2.Cart(
+        id="cart_1", version=1, status=order_pb2.CART_STATUS_ACTIVE, currency_code="EUR"
+    )
+    for sku, quantity, amount in lines:
+        line = order_pb2.CartLine(line_id=f"cl_{sku}", sku=sku)
+        carts.set_line(
+            cart,
+            line,
+            quantity=quantity,
+            reservation_id="hold",
+            hold_expires_at=None,
+            price=price(sku, amount),
+            now=NOW,
+        )
+    return cart
+
+
+def refused(call) -> tuple[grpc.StatusCode, str | None, str]:
+    with pytest.raises(DomainError) as error:
+        call()
+    return error.value.code, error.value.field, error.value.reason
+
+
+def test_unknown_unpublished_and_foreign_currency_skus_are_refused_precisely():
+    prices = {"DRAFT": price("DRAFT", published=False), "USD": price("USD", currency_code="USD")}
+    sell = carts.sellable_price
+    assert refused(lambda: sell(prices, "NOPE", "web", "EUR")) == (
+        grpc.StatusCode.NOT_FOUND,
+        "sku",
+        "PRODUCT_NOT_LISTED",
+    )
+    assert refused(lambda: sell(prices, "DRAFT", "web", "EUR"))[2] == "PRODUCT_NOT_PUBLISHED"
+    assert refused(lambda: sell(prices, "USD", "web", "EUR"))[2] == "CURRENCY_MISMATCH"
+
+
+def test_a_changed_listing_price_is_shown_and_only_applied_on_reprice():
+    cart = cart_with(("TEE-M", 2, 1500))
+    gone = carts.show_current_prices(cart, {"TEE-M": price(amount=1700)})
+    assert gone == []
+    line = cart.lines[0]
+    assert (line.unit_price.amount_minor, line.current_unit_price.amount_minor) == (1500, 1700)
+    assert line.price_changed and cart.has_price_changes
+    assert cart.subtotal.amount_minor == 3000
+    carts.accept_current_prices(cart, {"TEE-M": price(amount=1700, listing_version=2)}, NOW)
+    assert cart.lines[0].unit_price.amount_minor == 1700
+    assert cart.lines[0].listing_version == 2
+    assert not cart.has_price_changes
+    assert cart.subtotal.amount_minor == 3400
+
+
+def test_a_line_no_longer_listed_is_reported():
+    cart = cart_with(("TEE-M", 1, 1500), ("CAP", 1, 900))
+    assert carts.show_current_prices(cart, {"TEE-M": price()}) == ["CAP"]
+
+
+def test_only_an_active_cart_at_the_expected_version_changes():
+    cart = cart_with(("TEE-M", 1, 1500))
+    assert refused(lambda: carts.require_active(cart, expected_version=7))[1] == "expected_version"
+    cart.status = order_pb2.CART_STATUS_CHECKED_OUT
+    assert refused(lambda: carts.require_active(cart))[2] == "CART_NOT_ACTIVE"
+
+
+def test_merging_pairs_lines_by_sku_and_refuses_another_currency():
+    target = cart_with(("TEE-M", 1, 1500))
+    source = cart_with(("TEE-M", 2, 1500), ("CAP", 1, 900))
+    pairs = carts.merge_plan(target, source)
+    assert [(moved.sku, same.sku if same else None) for moved, same in pairs] == [
+        ("TEE-M", "TEE-M"),
+        ("CAP", None),
+    ]
+    source.currency_code = "USD"
+    assert refused(lambda: carts.merge_plan(target, source))[2] == "CURRENCY_MISMATCH"
+
+
+def test_exactly_one_owner():
+    assert carts.cart_owner("cus_1", "") == ("customer_id", "cus_1")
+    assert carts.cart_owner("", "anon_1") == ("anonymous_id", "anon_1")
+    assert refused(lambda: carts.cart_owner("cus_1", "anon_1"))[1] == "customer_id"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 50), st.integers(0, 100_000)), min_size=1, max_size=6))
+def test_totals_are_the_sum_of_lines(lines):
+    cart = cart_with(*[(f"SKU-{i}", q, a) for i, (q, a) in enumerate(lines)])
+    assert cart.subtotal.amount_minor == sum(q * a for q, a in lines)
+    assert cart.item_count == sum(q for q, _ in lines)
+    removed = carts.remove_line(cart, "cl_SKU-0")
+    assert (
+        cart.subtotal.amount_minor == sum(q * a for q, a in lines) - removed.line_total.amount_minor
+    )
