@@ -1,16 +1,17 @@
 """Benchmark: 50 concurrent clients reserving one SKU (1 unit each) on a locally started
 inventory service with a real store and NATS.
 
-    uv run python bench/inventory_reserve.py [--clients 50] [--units 600] [--attempts 900]
+    uv run python bench/inventory_reserve.py [--clients 50] [--units 300] [--attempts 450]
 
 Prints reservations/s, p50/p99 latency of successful and refused calls, and an oversell check
-(reserved units == successful reservations, available never below zero)."""
+(reserved units == successful reservations, available never below zero); the last line is
+`RESULT <json>` for bench/run.py. It reports; it asserts nothing about speed."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import json
 import statistics
 import sys
 import tempfile
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import grpc
+from harness.stack import machine
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -72,7 +74,7 @@ async def seed(stub: inventory_pb2_grpc.InventoryServiceStub, units: int) -> lis
     return locations
 
 
-async def run(clients: int, units: int, attempts: int, target: str) -> None:
+async def run(clients: int, units: int, attempts: int, target: str) -> dict[str, object]:
     ch = channel(target, default_timeout=60)
     stub = inventory_pb2_grpc.InventoryServiceStub(ch)
     await seed(stub, units)
@@ -114,8 +116,9 @@ async def run(clients: int, units: int, attempts: int, target: str) -> None:
     await ch.close()
 
     ms = 1000
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"clients={clients} units={units} attempts={attempts} cpus={os.cpu_count()} load={load}")
+    oversold = max(0, reserved - on_hand) + len(negative)
+    consistent = reserved == len(won) and len(won) <= units
+    print(f"clients={clients} units={units} attempts={attempts}")
     print(f"elapsed            {elapsed:8.2f} s")
     print(f"reservations/s     {len(won) / elapsed:8.1f}  (successful)")
     print(f"calls/s            {(len(won) + len(refused)) / elapsed:8.1f}  (all answered)")
@@ -129,19 +132,32 @@ async def run(clients: int, units: int, attempts: int, target: str) -> None:
     if won:
         print(f"mean reserve       {statistics.fmean(won) * ms:8.1f} ms")
     print(f"succeeded={len(won)} refused={len(refused)} errors={len(errors)} {sorted(set(errors))}")
-    oversold = max(0, reserved - on_hand) + len(negative)
-    consistent = reserved == len(won) and len(won) <= units
     print(
         f"oversell check: on_hand={on_hand} reserved={reserved} successful={len(won)} "
         f"oversold={oversold} -> {'OK' if consistent and not oversold else 'MISMATCH'}"
     )
+    return {
+        "scenario": f"inventory reserve: {clients} clients, 1 unit each, one SKU over 3 locations",
+        "reservations_per_s": round(len(won) / elapsed, 1),
+        "calls_per_s": round((len(won) + len(refused)) / elapsed, 1),
+        "reserve_p50_ms": round(percentile(won, 0.5) * ms, 1),
+        "reserve_p99_ms": round(percentile(won, 0.99) * ms, 1),
+        "refuse_p50_ms": round(percentile(refused, 0.5) * ms, 1),
+        "refuse_p99_ms": round(percentile(refused, 0.99) * ms, 1),
+        "succeeded": len(won),
+        "refused": len(refused),
+        "errors": len(errors),
+        "oversold": oversold,
+        "consistent": consistent,
+        "machine": machine(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--units", type=int, default=600)
-    parser.add_argument("--attempts", type=int, default=900)
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--attempts", type=int, default=450)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
         work = Path(tmp)
@@ -152,11 +168,13 @@ def main() -> None:
             service = start_service(
                 work, localstack.mongo_uri(store.port), localstack.nats_url(nats.port)
             )
-            asyncio.run(run(args.clients, args.units, args.attempts, f"127.0.0.1:{service.port}"))
+            target = f"127.0.0.1:{service.port}"
+            result = asyncio.run(run(args.clients, args.units, args.attempts, target))
         finally:
             for proc in (service, nats, store):
                 if proc is not None:
                     proc.stop()
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":

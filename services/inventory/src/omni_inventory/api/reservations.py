@@ -22,6 +22,7 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 
 CART_HOLD = inventory_pb2.RESERVATION_KIND_CART_HOLD
+OWNER_FIELDS = ("cart_id", "order_id", "customer_id")
 Taken = list[tuple[int, int]]
 
 
@@ -196,19 +197,13 @@ class Reservations(Base):
         self, request: inventory_pb2.ListReservationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListReservationsResponse:
         size = page_size(request.page_size)
-        query: dict[str, Any] = {}
-        for name in ("cart_id", "order_id", "customer_id"):
-            if getattr(request, name):
-                query[f"owner.{name}"] = getattr(request, name)
-        if request.sku:
-            query["skus"] = request.sku
-        if request.location_id:
-            query["location_ids"] = request.location_id
-        if request.statuses:
-            names = [inventory_pb2.ReservationStatus.Name(s) for s in request.statuses]
-            query["status"] = {"$in": names}
-        if request.kind:
-            query["kind"] = inventory_pb2.ReservationKind.Name(request.kind)
+        query = listing.where(
+            **{f"owner.{name}": getattr(request, name) for name in OWNER_FIELDS},
+            skus=request.sku,
+            location_ids=request.location_id,
+            status=listing.names(inventory_pb2.ReservationStatus, request.statuses),
+            kind=inventory_pb2.ReservationKind.Name(request.kind) if request.kind else "",
+        )
         documents, token = await listing.page(
             self.collections.reservations, query, "created_at", size, request.page_token
         )
