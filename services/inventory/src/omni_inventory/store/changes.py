@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
@@ -134,7 +135,10 @@ class StockChanges:
         if before.version == 0:
             document = {"_id": key, "sku": after.sku, "location_id": after.location_id, **values}
             document = {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document
-            await self.collections.stock.insert_one(document, session=self.session)
+            try:
+                await self.collections.stock.insert_one(document, session=self.session)
+            except DuplicateKeyError:
+                raise Conflict(f"stock of {after.sku!r} was created meanwhile; retry") from None
         else:
             guard: dict[str, Any] = {"_id": key, "version": before.version}
             if guard_free:
