@@ -152,7 +152,7 @@ async def test_replacing_cart_holds_by_an_order_reservation_keeps_the_units(stub
     await receive(stub, berlin, "LAST", 1)
     await stub.ReserveStock(reserve_request("cart-1", "LAST", 1, kind=CART_HOLD))
     order = await stub.ReserveStock(
-        reserve_request("order-1", "LAST", 1, replaces_reservation_ids=["cart-1"])
+        reserve_request("order-1", "LAST", 1, replaces_reservation_ids=["cart-1", "never-made"])
     )
     assert order.reservation.status == inventory_pb2.RESERVATION_STATUS_ACTIVE
     hold = await stub.GetReservation(inventory_pb2.GetReservationRequest(reservation_id="cart-1"))

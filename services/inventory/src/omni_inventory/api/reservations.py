@@ -61,7 +61,12 @@ class Reservations(Base):
                 return inventory_pb2.ReserveStockResponse(reservation=store.to_message(existing))
             now = utcnow()
             for replaced in request.replaces_reservation_ids:
-                await self._release(changes, replaced, [], f"replaced by {request.reservation_id}")
+                # A hold that never came to be holds nothing: there is nothing to give back.
+                if await self.collections.reservations.find_one(
+                    {"_id": replaced}, {"_id": 1}, session=session
+                ):
+                    reason = f"replaced by {request.reservation_id}"
+                    await self._release(changes, replaced, [], reason)
             if request.kind == CART_HOLD:
                 await self._check_cap(changes, request, now)
             policy = await changes.policy_for(request.channel)
