@@ -39,7 +39,7 @@ class Reservations(Base):
             raise InvalidArgument(
                 "a reservation cannot replace itself", field="replaces_reservation_ids"
             )
-        print_ = fingerprint(
+        digest = fingerprint(
             inventory_pb2.ReserveStockRequest(
                 kind=request.kind, lines=request.lines, owner=request.owner
             ).SerializeToString(deterministic=True)
@@ -52,7 +52,7 @@ class Reservations(Base):
                 {"_id": request.reservation_id}, session=session
             )
             if existing is not None:
-                if existing["fingerprint"] != print_:
+                if existing["fingerprint"] != digest:
                     raise AlreadyExists(
                         f"reservation {request.reservation_id!r} exists with other lines",
                         reason="RESERVATION_EXISTS",
@@ -100,7 +100,7 @@ class Reservations(Base):
             if ttl is not None:
                 reservation.expires_at.CopyFrom(to_timestamp(now + ttl))
             store.set_lines(reservation, _merged(made))
-            document = store.to_document_with_keys(reservation, fingerprint=print_, applied=[])
+            document = store.to_document_with_keys(reservation, fingerprint=digest, applied=[])
             await self.collections.reservations.insert_one(document, session=session)
             changes.extra_events.append(events.stock_reserved(reservation))
             return inventory_pb2.ReserveStockResponse(reservation=reservation)
