@@ -14,10 +14,8 @@ from omni.inventory.v1 import inventory_pb2
 from omni_inventory import events
 from omni_inventory.domain.levels import ChannelPolicy, Level
 from omni_inventory.store import Collections, level_id
-from omni_kit.attributes import searchable_attributes
 from omni_kit.errors import Conflict, NotFound
 from omni_kit.events import Outbox
-from omni_kit.events.names import CHANNEL
 from omni_kit.facts import Event
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document
@@ -233,14 +231,6 @@ class StockChanges:
 
 async def add_event(outbox: Outbox, session: AsyncClientSession, event: Event) -> None:
     await outbox.add(session, event.subject, event.message, event_id=event.id)
-    # Workaround until the kit's Outbox.add joins several channels into one header value: a
-    # StockChanged naming two channels stores Omni-Channel as a list, which nats-py cannot send,
-    # and the relay would retry it forever.
-    channel = searchable_attributes(event.message).get("omni.channel")
-    if isinstance(channel, list):
-        await outbox.collection.update_one(
-            {"_id": event.id}, {"$set": {f"headers.{CHANNEL}": ",".join(channel)}}, session=session
-        )
 
 
 def to_level(document: dict[str, Any]) -> Level:
