@@ -118,14 +118,18 @@ async def start_services(mongo_uri: str, nats_url: str, db_name: str) -> dict:
         settings_class = getattr(
             importlib.import_module(f"omni_{name}.settings"), f"{name.capitalize()}Settings"
         )
-        # Services started earlier are passed on (the order service calls catalog and inventory).
-        addresses = {f"{other}_addr": f"127.0.0.1:{app.port}" for other, app in apps.items()}
+        # Each service calls the ones started before it (OMNI_<SELF>_<CALLEE>_ADDR).
+        callees = {
+            f"{callee}_addr": f"127.0.0.1:{app.port}"
+            for callee, app in apps.items()
+            if f"{callee}_addr" in settings_class.model_fields
+        }
         settings = settings_class(
             grpc_port=0,
             mongo_uri=mongo_uri,
             nats_url=nats_url,
             mongo_database=f"{db_name}_{name}",
-            **addresses,
+            **callees,
         )
         app = await importlib.import_module(f"omni_{name}.server").create_app(settings)
         await app.start()

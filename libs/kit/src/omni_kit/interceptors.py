@@ -10,9 +10,10 @@ import grpc
 from grpc import aio
 
 from omni_kit import deadlines
+from omni_kit.attributes import annotate_current_span
 from omni_kit.errors import DomainError, to_status
 from omni_kit.logs import get_logger
-from omni_kit.metrics import RPC_DURATION, RPC_REQUESTS
+from omni_kit.metrics import RPC_DURATION, RPC_REFUSALS, RPC_REQUESTS
 
 log = get_logger("omni.rpc")
 
@@ -57,10 +58,12 @@ class ServiceInterceptor(aio.ServerInterceptor):
             token = deadlines.set_deadline_from_remaining(context.time_remaining())
             started = time.perf_counter()
             code = grpc.StatusCode.OK
+            annotate_current_span(request)
             try:
                 return await behaviour(request, context)
             except DomainError as error:
                 code = error.code
+                RPC_REFUSALS.labels(self.service_name, method, error.reason).inc()
                 await context.abort_with_status(to_status(error, self.service_name))
             except Exception as error:
                 code = await self._unexpected(method, error, context)
@@ -75,11 +78,13 @@ class ServiceInterceptor(aio.ServerInterceptor):
             token = deadlines.set_deadline_from_remaining(context.time_remaining())
             started = time.perf_counter()
             code = grpc.StatusCode.OK
+            annotate_current_span(request)
             try:
                 async for item in behaviour(request, context):
                     yield item
             except DomainError as error:
                 code = error.code
+                RPC_REFUSALS.labels(self.service_name, method, error.reason).inc()
                 await context.abort_with_status(to_status(error, self.service_name))
             except Exception as error:
                 code = await self._unexpected(method, error, context)

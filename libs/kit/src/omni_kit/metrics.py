@@ -11,7 +11,16 @@ RPC_DURATION = Histogram(
     ["service", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-EVENTS_PUBLISHED = Counter("omni_events_published", "Events published", ["service", "subject"])
+RPC_REFUSALS = Counter(
+    "omni_rpc_refusals",
+    "Requests refused by a domain rule, by reason (e.g. INSUFFICIENT_STOCK)",
+    ["service", "method", "reason"],
+)
+# Business counters come from the events themselves: orders confirmed per channel is
+# omni_events_published_total{subject="omni.order.order.confirmed", channel="web"}.
+EVENTS_PUBLISHED = Counter(
+    "omni_events_published", "Events published", ["service", "subject", "channel"]
+)
 EVENTS_HANDLED = Counter(
     "omni_events_handled", "Events handled by consumers", ["service", "consumer", "outcome"]
 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from google.protobuf.field_mask_pb2 import FieldMask
+
 from omni.catalog.v1 import catalog_pb2, events_pb2
 from omni_kit.facts import Event, make_event
 
@@ -10,12 +14,87 @@ SUBJECTS = ["omni.catalog.>"]
 
 
 def product_created(product: catalog_pb2.Product) -> Event:
+    return _about_product(events_pb2.ProductCreated, "created", product, product=product)
+
+
+def product_updated(product: catalog_pb2.Product, changed: Sequence[str]) -> Event:
+    return _about_product(
+        events_pb2.ProductUpdated,
+        "updated",
+        product,
+        product=product,
+        changed_fields=FieldMask(paths=list(changed)),
+    )
+
+
+def product_deleted(product: catalog_pb2.Product) -> Event:
+    skus = [variant.sku for variant in product.variants]
+    return _about_product(
+        events_pb2.ProductDeleted, "deleted", product, product_id=product.id, skus=skus
+    )
+
+
+def product_published(listing: catalog_pb2.ChannelListing, skus: Sequence[str]) -> Event:
+    return _about_listing(
+        events_pb2.ProductPublished, "omni.catalog.product.published", listing, skus=list(skus)
+    )
+
+
+def product_unpublished(
+    listing: catalog_pb2.ChannelListing, skus: Sequence[str], reason: str
+) -> Event:
+    return _about_listing(
+        events_pb2.ProductUnpublished,
+        "omni.catalog.product.unpublished",
+        listing,
+        skus=list(skus),
+        reason=reason,
+    )
+
+
+def price_changed(
+    listing: catalog_pb2.ChannelListing,
+    before: catalog_pb2.ChannelListing,
+    skus: Sequence[str],
+) -> Event:
+    previous = {
+        "previous_price": before.price if before.HasField("price") else None,
+        "previous_sale_price": before.sale_price if before.HasField("sale_price") else None,
+    }
+    return _about_listing(
+        events_pb2.PriceChanged,
+        "omni.catalog.price.changed",
+        listing,
+        skus=list(skus),
+        **previous,
+    )
+
+
+def _about_product(
+    message_type: type, event: str, aggregate: catalog_pb2.Product, **fields: object
+) -> Event:
     return make_event(
-        events_pb2.ProductCreated,
-        "omni.catalog.product.created",
+        message_type,
+        f"omni.catalog.product.{event}",
         source="catalog",
         aggregate_type="product",
-        aggregate_id=product.id,
-        aggregate_version=product.version,
-        product=product,
+        aggregate_id=aggregate.id,
+        aggregate_version=aggregate.version,
+        **fields,
+    )
+
+
+def _about_listing(
+    message_type: type, subject: str, listing: catalog_pb2.ChannelListing, **fields: object
+) -> Event:
+    return make_event(
+        message_type,
+        subject,
+        source="catalog",
+        aggregate_type="listing",
+        aggregate_id=listing.product_id,
+        aggregate_version=listing.version,
+        channel=listing.channel,
+        listing=listing,
+        **fields,
     )

@@ -3,16 +3,22 @@
 from omni.customer.v1 import customer_pb2, customer_pb2_grpc
 from omni_customer import events
 from omni_customer.api import CustomerApi
+from omni_customer.events.consume import CONSUMED_DOMAINS, EventConsumers
 from omni_customer.settings import CustomerSettings
-from omni_customer.store import INDEXES, ProfileStore
+from omni_customer.store import INDEXES, CustomerStore
 from omni_kit.app import ServiceApp
+from omni_kit.events import stream_name, stream_subjects
 from omni_kit.runtime import Infrastructure
 
 
 async def create_app(settings: CustomerSettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
-    api = CustomerApi(infra, ProfileStore(infra.db))
+    streams = {events.STREAM: events.SUBJECTS}
+    streams.update({stream_name(d): stream_subjects(d) for d in CONSUMED_DOMAINS})
+    infra = Infrastructure(app, INDEXES, streams=streams)
+    store = CustomerStore(infra.db)
+    EventConsumers(infra, store)
+    api = CustomerApi(infra, store, settings)
     app.add_service(
         customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name,
         lambda server: customer_pb2_grpc.add_CustomerServiceServicer_to_server(api, server),

@@ -1,18 +1,61 @@
-"""Wiring only: the notification service's store, events and gRPC servicer on a kit ServiceApp."""
+"""Wiring only: the notification service's store, providers, sender, triggers and servicer."""
+
+from __future__ import annotations
+
+import httpx
 
 from omni.notification.v1 import notification_pb2, notification_pb2_grpc
 from omni_kit.app import ServiceApp
+from omni_kit.events.names import stream_name, stream_subjects
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.api import NotificationApi
+from omni_notification.consumers import Triggers
+from omni_notification.contacts import Contacts
+from omni_notification.dispatch import Dispatcher
+from omni_notification.domain.defaults import default_templates
+from omni_notification.providers import build_providers
 from omni_notification.settings import NotificationSettings
-from omni_notification.store import INDEXES, TemplateStore
+from omni_notification.store import INDEXES, NotificationStore, SubscriptionStore, TemplateStore
 
 
 async def create_app(settings: NotificationSettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
-    api = NotificationApi(TemplateStore(infra.db))
+    # The streams it reads too, so its consumers can bind whichever service starts first.
+    streams = {events.STREAM: events.SUBJECTS}
+    streams.update({stream_name(d): stream_subjects(d) for d in ("order", "inventory")})
+    infra = Infrastructure(app, INDEXES, streams=streams)
+    templates = TemplateStore(infra.db)
+    notifications = NotificationStore(infra.db)
+    subscriptions = SubscriptionStore(infra.db)
+    contacts = Contacts(
+        settings.customer_addr,
+        settings.catalog_addr,
+        timeout=settings.downstream_timeout_seconds,
+    )
+    http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
+    dispatcher = Dispatcher(
+        infra, notifications, templates, contacts, build_providers(settings, http), settings
+    )
+    Triggers(infra, notifications, subscriptions, contacts, dispatcher)
+    api = NotificationApi(
+        infra, templates, notifications, subscriptions, dispatcher, settings.fallback_language
+    )
+
+    async def seed() -> None:
+        if settings.seed_templates and await templates.count() == 0:
+            for template in default_templates(settings.fallback_language):
+                await api.UpsertTemplate(
+                    notification_pb2.UpsertTemplateRequest(template=template), None
+                )
+
+    async def close() -> None:
+        await http.aclose()
+        await contacts.close()
+
+    app.on_startup(seed)
+    app.on_shutdown(close)
+    app.add_background_task("dispatcher", dispatcher.run)
     app.add_service(
         notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
         lambda server: notification_pb2_grpc.add_NotificationServiceServicer_to_server(api, server),

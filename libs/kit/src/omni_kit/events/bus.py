@@ -16,6 +16,7 @@ from omni_kit.app import StartupError
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.codec import event_type
 from omni_kit.events.names import (
+    CHANNEL,
     CONTENT_TYPE,
     DLQ_STREAM,
     DLQ_SUBJECTS,
@@ -189,7 +190,7 @@ class EventBus:
                 ack = await self.js.publish(subject, payload, headers=traced)
             except (nats.errors.TimeoutError, nats.errors.ConnectionClosedError) as error:
                 raise BusUnavailable(f"no acknowledgement from JetStream for {subject}") from error
-        EVENTS_PUBLISHED.labels(self.service_name, subject).inc()
+        EVENTS_PUBLISHED.labels(self.service_name, subject, traced.get(CHANNEL, "")).inc()
         return bool(ack.duplicate)
 
     def _next_server(self, servers: list[Any], _info: dict[str, Any]) -> tuple[Any, float]:

@@ -16,6 +16,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from opentelemetry.trace import Status, StatusCode
 
+from omni_kit.attributes import searchable_attributes
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
@@ -172,6 +173,7 @@ class Consumer(Generic[M]):
         ):
             try:
                 event = decode(self.message_type, message.data, headers)
+                span.set_attributes(searchable_attributes(event))
                 async with asyncio.timeout(self.handler_timeout):
                     await self.handler(event, context)
             except Exception as error:

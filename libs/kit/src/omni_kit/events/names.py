@@ -5,6 +5,7 @@ from __future__ import annotations
 MSG_ID = "Nats-Msg-Id"
 CONTENT_TYPE = "Content-Type"
 EVENT_TYPE = "Omni-Event-Type"
+CHANNEL = "Omni-Channel"
 PROTOBUF = "application/protobuf"
 TRACE_HEADERS = ("traceparent", "tracestate")
 

@@ -12,7 +12,9 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from omni_kit.attributes import searchable_attributes
 from omni_kit.events.codec import event_type
+from omni_kit.events.names import CHANNEL
 from omni_kit.ids import new_id, utcnow
 from omni_kit.store import Document, ensure_indexes
 from omni_kit.telemetry import inject_headers
@@ -61,13 +63,17 @@ class Outbox:
     ) -> str:
         """Store an event inside the caller's transaction; the relay publishes it after commit."""
         event_id = event_id or new_id("evt")
+        headers = inject_headers()
+        channel = searchable_attributes(message).get("omni.channel")
+        if channel:
+            headers[CHANNEL] = channel
         await self.collection.insert_one(
             {
                 "_id": event_id,
                 "subject": subject,
                 "type": event_type(message),
                 "payload": Binary(message.SerializeToString()),
-                "headers": inject_headers(),
+                "headers": headers,
                 "seq": _sequence(),
                 "created_at": utcnow(),
                 "sent_at": None,

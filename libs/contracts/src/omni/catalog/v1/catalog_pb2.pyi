@@ -718,6 +718,7 @@ class ListProductsRequest(_message.Message):
     SORT_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
     STATUSES_FIELD_NUMBER: _builtins.int
+    INCLUDE_UNPUBLISHED_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     category_id: _builtins.str
@@ -727,6 +728,8 @@ class ListProductsRequest(_message.Message):
     sort: Global___ProductSort.ValueType
     language: _builtins.str
     """Language for name sorting and text matching priority; default: each product's default."""
+    include_unpublished: _builtins.bool
+    """With a channel: also products listed there but not published (staff views)."""
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """With a channel: only products published there, with their listing and price."""
@@ -760,10 +763,11 @@ class ListProductsRequest(_message.Message):
         sort: Global___ProductSort.ValueType = ...,
         language: _builtins.str = ...,
         statuses: _abc.Iterable[Global___ProductStatus.ValueType] | None = ...,
+        include_unpublished: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "max_price", b"max_price", "min_price", b"min_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attribute_filters", b"attribute_filters", "category_id", b"category_id", "channel", b"channel", "include_subcategories", b"include_subcategories", "language", b"language", "max_price", b"max_price", "min_price", b"min_price", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "sort", b"sort", "statuses", b"statuses"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attribute_filters", b"attribute_filters", "category_id", b"category_id", "channel", b"channel", "include_subcategories", b"include_subcategories", "include_unpublished", b"include_unpublished", "language", b"language", "max_price", b"max_price", "min_price", b"min_price", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "sort", b"sort", "statuses", b"statuses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

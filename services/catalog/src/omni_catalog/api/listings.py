@@ -1,0 +1,288 @@
+"""Channel listing RPCs: publish and price per channel, prices for carts, partner feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.catalog.v1 import catalog_pb2
+from omni.common.v1 import common_pb2
+from omni_catalog import events
+from omni_catalog.api.common import Catalog
+from omni_catalog.domain import listings as rules
+from omni_catalog.domain import masks, paging, products, versions
+from omni_catalog.store.documents import listing_of
+from omni_catalog.store.listings import no_listing
+from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from omni_kit.facts import Event
+from omni_kit.ids import utcnow
+from omni_kit.protos import from_timestamp, to_timestamp
+
+MAX_SKUS = 200
+ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
+
+
+class ListingRpcs(Catalog):
+    async def UpsertChannelListing(
+        self, request: catalog_pb2.UpsertChannelListingRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.UpsertChannelListingResponse:
+        wanted = catalog_pb2.ChannelListing()
+        wanted.CopyFrom(request.listing)
+        wanted.channel.CopyFrom(rules.listing_channel(wanted.channel))
+        rules.validate_listing(wanted)
+        if request.expected_version < 0:
+            raise InvalidArgument("expected_version must not be negative", field="expected_version")
+
+        async def work() -> catalog_pb2.UpsertChannelListingResponse:
+            key = rules.channel_key(wanted.channel)
+            before = await self.listings.get(wanted.product_id, key)
+            if request.expected_version == 0 and before is not None:
+                raise AlreadyExists(
+                    f"product {wanted.product_id!r} is already listed on {key} (version "
+                    f"{before.version}); send that version to replace it",
+                    reason="LISTING_EXISTS",
+                    field="expected_version",
+                    metadata={"current_version": before.version},
+                )
+            if request.expected_version and before is None:
+                raise no_listing(wanted.product_id, key)
+            saved = await self._save(before, wanted, request.expected_version)
+            return catalog_pb2.UpsertChannelListingResponse(listing=saved)
+
+        return await self.once(
+            "UpsertChannelListing",
+            request.request_id,
+            request,
+            catalog_pb2.UpsertChannelListingResponse,
+            work,
+        )
+
+    async def UpdateChannelListing(
+        self, request: catalog_pb2.UpdateChannelListingRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.UpdateChannelListingResponse:
+        changes = request.listing
+        if not changes.product_id:
+            raise InvalidArgument("listing.product_id is required", field="listing.product_id")
+        key = rules.channel_key(changes.channel, "listing.channel")
+        paths = masks.validate_mask(request.update_mask.paths, rules.UPDATABLE, rules.READ_ONLY)
+        versions.require_version(request.expected_version)
+        before = await self.listings.require(changes.product_id, key)
+        updated = masks.apply_mask(before, changes, paths)
+        rules.validate_listing(updated)
+        saved = await self._save(before, updated, request.expected_version)
+        return catalog_pb2.UpdateChannelListingResponse(listing=saved)
+
+    async def GetChannelListing(
+        self, request: catalog_pb2.GetChannelListingRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.GetChannelListingResponse:
+        if not request.product_id:
+            raise InvalidArgument("product_id is required", field="product_id")
+        key = rules.channel_key(request.channel)
+        listing = await self.listings.require(request.product_id, key)
+        return catalog_pb2.GetChannelListingResponse(
+            listing=rules.with_effective_price(listing, utcnow())
+        )
+
+    async def ListChannelListings(
+        self, request: catalog_pb2.ListChannelListingsRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.ListChannelListingsResponse:
+        size = paging.page_size(request.page_size)
+        query: dict[str, Any] = {}
+        if request.product_id:
+            query["product_id"] = request.product_id
+        if request.HasField("channel"):
+            query["channel_key"] = rules.channel_key(request.channel)
+        if request.published_only:
+            query["published"] = True
+        owner = paging.fingerprint("listings", query)
+        if request.page_token:
+            (last,) = paging.decode_cursor(request.page_token, owner, 1)
+            query["_id"] = {"$gt": last}
+        page = await self.listings.page(query, [("_id", 1)], size + 1)
+        now = utcnow()
+        response = catalog_pb2.ListChannelListingsResponse(
+            listings=[rules.with_effective_price(listing_of(doc), now) for doc in page[:size]]
+        )
+        if len(page) > size:
+            response.next_page_token = paging.encode_cursor([page[size - 1]["_id"]], owner)
+        return response
+
+    async def UnpublishProduct(
+        self, request: catalog_pb2.UnpublishProductRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.UnpublishProductResponse:
+        if not request.product_id:
+            raise InvalidArgument("product_id is required", field="product_id")
+        product = await self.products.get(request.product_id)
+        if request.HasField("channel"):
+            key = rules.channel_key(request.channel)
+            targets = [await self.listings.require(product.id, key)]
+        else:
+            targets = await self.listings.for_product(product.id)
+        changes = []
+        for listing in targets:
+            if not listing.published:
+                continue
+            if request.expected_version and listing.version != request.expected_version:
+                raise versions.stale("the listing", request.expected_version, listing.version)
+            after = catalog_pb2.ChannelListing()
+            after.CopyFrom(listing)
+            after.published = False
+            changes.append((listing, after))
+        reason = request.reason or "unpublished by staff"
+        saved = await self._save_all(changes, product, reason) if changes else []
+        return catalog_pb2.UnpublishProductResponse(listings=saved)
+
+    async def GetPrices(
+        self, request: catalog_pb2.GetPricesRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.GetPricesResponse:
+        if not request.HasField("channel"):
+            raise InvalidArgument("channel is required (prices are per channel)", field="channel")
+        key = rules.channel_key(request.channel)
+        if not request.skus or len(request.skus) > MAX_SKUS:
+            raise InvalidArgument(f"give 1-{MAX_SKUS} SKUs", field="skus")
+        at = from_timestamp(request.at) if request.HasField("at") else utcnow()
+        skus = list(dict.fromkeys(request.skus))
+        owners = await self.products.by_skus(skus)
+        listed = await self.listings.for_products([p.id for p in owners.values()], key)
+        response = catalog_pb2.GetPricesResponse()
+        for sku in skus:
+            product = owners.get(sku)
+            listing = listed.get(product.id) if product else None
+            if product is None or listing is None:
+                response.unknown_skus.append(sku)
+                continue
+            response.prices.append(_sku_price(sku, product, listing, at))
+        return response
+
+    async def ListProductFeed(
+        self, request: catalog_pb2.ListProductFeedRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.ListProductFeedResponse:
+        if not request.HasField("channel"):
+            raise InvalidArgument("channel is required", field="channel")
+        size = paging.page_size(request.page_size)
+        key = rules.channel_key(request.channel)
+        query: dict[str, Any] = {"channel_key": key}
+        if not request.include_unpublished:
+            query["published"] = True
+        if request.HasField("updated_since"):
+            query["feed_at"] = {"$gte": from_timestamp(request.updated_since)}
+        sort = [paging.SortKey("feed_at"), paging.SortKey("_id")]
+        owner = paging.fingerprint("feed", query)
+        if request.page_token:
+            values = paging.decode_cursor(request.page_token, owner, 2)
+            query = {"$and": [query, paging.after(sort, values)]}
+        page = await self.listings.page(query, [("feed_at", 1), ("_id", 1)], size + 1)
+        found = await self.products.find([doc["product_id"] for doc in page[:size]])
+        now = utcnow()
+        response = catalog_pb2.ListProductFeedResponse()
+        for document in page[:size]:
+            listing = rules.with_effective_price(listing_of(document), now)
+            response.items.add(product=found[listing.product_id], listing=listing)
+        if len(page) > size:
+            last = page[size - 1]
+            response.next_page_token = paging.encode_cursor([last["feed_at"], last["_id"]], owner)
+        return response
+
+    async def _save(
+        self,
+        before: catalog_pb2.ChannelListing | None,
+        after: catalog_pb2.ChannelListing,
+        expected_version: int,
+    ) -> catalog_pb2.ChannelListing:
+        """Store a new or changed listing with the events its change means."""
+        product = await self.products.get(after.product_id, field="listing.product_id")
+        if after.published and product.status != ACTIVE:
+            raise FailedPrecondition(
+                f"product {product.id!r} is "
+                f"{catalog_pb2.ProductStatus.Name(product.status)}; only active products can be "
+                "published",
+                reason="PRODUCT_NOT_ACTIVE",
+                field="listing.published",
+            )
+        if before is not None and before.version != expected_version:
+            raise versions.stale("the listing", expected_version, before.version)
+        saved = await self._save_all([(before, after)], product, "unpublished by staff")
+        return saved[0]
+
+    async def _save_all(
+        self,
+        changes: list[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
+        product: catalog_pb2.Product,
+        reason: str,
+    ) -> list[catalog_pb2.ChannelListing]:
+        now = utcnow()
+        stamp = to_timestamp(now)
+        skus = products.skus(product)
+        stamped = [(before, _stamped(before, after, stamp)) for before, after in changes]
+
+        async def write(session: AsyncClientSession) -> list[Event]:
+            facts: list[Event] = []
+            for before, after in stamped:
+                if before is None:
+                    await self.listings.insert(after, session)
+                else:
+                    await self.listings.replace(after, before.version, session)
+                facts += _facts(before, after, skus, reason)
+            return facts
+
+        await self.commit(write)
+        return [rules.with_effective_price(after, now) for _, after in stamped]
+
+
+def _stamped(
+    before: catalog_pb2.ChannelListing | None,
+    after: catalog_pb2.ChannelListing,
+    stamp: Any,
+) -> catalog_pb2.ChannelListing:
+    stored = catalog_pb2.ChannelListing()
+    stored.CopyFrom(after)
+    stored.ClearField("effective_price")
+    stored.version = before.version + 1 if before else 1
+    stored.created_at.CopyFrom(before.created_at if before else stamp)
+    stored.updated_at.CopyFrom(stamp)
+    if after.published and not (before and before.published):
+        stored.published_at.CopyFrom(stamp)
+    elif before is not None and before.HasField("published_at"):
+        stored.published_at.CopyFrom(before.published_at)
+    return stored
+
+
+def _facts(
+    before: catalog_pb2.ChannelListing | None,
+    after: catalog_pb2.ChannelListing,
+    skus: list[str],
+    reason: str,
+) -> list[Event]:
+    facts = []
+    was_published = before is not None and before.published
+    if after.published and not was_published:
+        facts.append(events.product_published(after, skus))
+    if was_published and not after.published:
+        facts.append(events.product_unpublished(after, skus, reason))
+    if before is not None and rules.price_terms_changed(before, after):
+        facts.append(events.price_changed(after, before, skus))
+    return facts
+
+
+def _sku_price(
+    sku: str,
+    product: catalog_pb2.Product,
+    listing: catalog_pb2.ChannelListing,
+    at: datetime,
+) -> catalog_pb2.SkuPrice:
+    price = rules.effective_price(listing, at)
+    return catalog_pb2.SkuPrice(
+        sku=sku,
+        product_id=product.id,
+        effective_price=common_pb2.Money(
+            amount_minor=price.amount_minor, currency_code=price.currency_code
+        ),
+        list_price=listing.price,
+        on_sale=price.on_sale,
+        published=listing.published and product.status == ACTIVE,
+        listing_version=listing.version,
+        product_name=products.name(product),
+    )

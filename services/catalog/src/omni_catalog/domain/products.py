@@ -1,0 +1,160 @@
+"""What a valid product is, and which of its fields an update may change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from omni.catalog.v1 import catalog_pb2
+from omni_kit.errors import InvalidArgument
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# Attribute keys become document paths, so no '.' or '$'.
+ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_SLUG = 120
+MAX_NAME = 300
+MAX_VALUE = 300
+
+UPDATABLE = (
+    "slug",
+    "status",
+    "texts",
+    "default_language",
+    "brand",
+    "category_ids",
+    "attributes",
+    "media",
+    "variants",
+)
+READ_ONLY = ("id", "version", "created_at", "updated_at")
+
+
+def validate_product(product: catalog_pb2.Product, field: str = "product") -> None:
+    """Every rule a stored product keeps; checked on create and after every update."""
+    validate_slug(product.slug, f"{field}.slug")
+    if product.status == catalog_pb2.PRODUCT_STATUS_UNSPECIFIED:
+        raise InvalidArgument("status is required", field=f"{field}.status")
+    _validate_texts(product.default_language, product.texts, field)
+    validate_attributes(product.attributes, f"{field}.attributes")
+    validate_media(product.media, f"{field}.media")
+    _validate_categories(product.category_ids, f"{field}.category_ids")
+    _validate_variants(product.variants, f"{field}.variants")
+
+
+def validate_slug(slug: str, field: str) -> None:
+    if not slug:
+        raise InvalidArgument("slug is required", field=field)
+    if len(slug) > MAX_SLUG or not SLUG.match(slug):
+        raise InvalidArgument(
+            f"slug {slug!r} must be lower-case letters and digits joined by single hyphens "
+            f"(at most {MAX_SLUG} characters)",
+            reason="INVALID_SLUG",
+            field=field,
+        )
+
+
+def validate_attributes(attributes: Mapping[str, str], field: str) -> None:
+    for key, value in attributes.items():
+        if not ATTRIBUTE_KEY.match(key):
+            raise InvalidArgument(
+                f"attribute name {key!r} must be 1-64 letters, digits, '_' or '-'",
+                field=f"{field}[{key}]",
+            )
+        if not value or len(value) > MAX_VALUE:
+            raise InvalidArgument(
+                f"attribute {key!r} needs a value of 1-{MAX_VALUE} characters",
+                field=f"{field}[{key}]",
+            )
+
+
+def validate_media(media: Sequence[catalog_pb2.Media], field: str) -> None:
+    for index, item in enumerate(media):
+        parts = urlsplit(item.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidArgument(
+                f"media URL {item.url!r} must be an absolute http or https URL",
+                reason="INVALID_MEDIA_URL",
+                field=f"{field}[{index}].url",
+            )
+
+
+def skus(product: catalog_pb2.Product) -> list[str]:
+    return [variant.sku for variant in product.variants]
+
+
+def name(product: catalog_pb2.Product, language: str = "") -> str:
+    """The product name in `language`, else in its default language."""
+    texts = product.texts
+    if language in texts and texts[language].name:
+        return texts[language].name
+    return texts[product.default_language].name if product.default_language in texts else ""
+
+
+def _validate_texts(
+    default_language: str, texts: Mapping[str, catalog_pb2.LocalizedText], field: str
+) -> None:
+    if not default_language:
+        raise InvalidArgument("default_language is required", field=f"{field}.default_language")
+    if not LANGUAGE.match(default_language):
+        raise InvalidArgument(
+            f"default_language {default_language!r} must be a language tag such as 'en' or 'pt-BR'",
+            field=f"{field}.default_language",
+        )
+    if default_language not in texts:
+        raise InvalidArgument(
+            f"texts must include the default language {default_language!r}",
+            field=f"{field}.texts",
+        )
+    for language, text in texts.items():
+        if not LANGUAGE.match(language):
+            raise InvalidArgument(
+                f"{language!r} is not a language tag such as 'en' or 'pt-BR'",
+                field=f"{field}.texts[{language}]",
+            )
+        if not text.name.strip() or len(text.name) > MAX_NAME:
+            raise InvalidArgument(
+                f"the {language!r} text needs a name of 1-{MAX_NAME} characters",
+                field=f"{field}.texts[{language}].name",
+            )
+
+
+def _validate_categories(category_ids: Sequence[str], field: str) -> None:
+    seen: set[str] = set()
+    for index, category_id in enumerate(category_ids):
+        if not category_id:
+            raise InvalidArgument("category id must not be empty", field=f"{field}[{index}]")
+        if category_id in seen:
+            raise InvalidArgument(
+                f"category {category_id!r} is listed twice", field=f"{field}[{index}]"
+            )
+        seen.add(category_id)
+
+
+def _validate_variants(variants: Sequence[catalog_pb2.Variant], field: str) -> None:
+    if not variants:
+        raise InvalidArgument("a product needs at least one variant", field=field)
+    seen: set[str] = set()
+    for index, variant in enumerate(variants):
+        if not SKU.match(variant.sku):
+            raise InvalidArgument(
+                f"SKU {variant.sku!r} must be 1-64 letters, digits, '.', '_' or '-'",
+                reason="INVALID_SKU",
+                field=f"{field}[{index}].sku",
+            )
+        if variant.sku in seen:
+            raise InvalidArgument(
+                f"SKU {variant.sku!r} appears twice in this product",
+                reason="DUPLICATE_SKU",
+                field=field,
+                metadata={"sku": variant.sku},
+            )
+        seen.add(variant.sku)
+        if variant.weight_grams < 0:
+            raise InvalidArgument(
+                "weight_grams must not be negative", field=f"{field}[{index}].weight_grams"
+            )
+        validate_attributes(variant.attributes, f"{field}[{index}].attributes")
+        validate_media(variant.media, f"{field}[{index}].media")

@@ -1,0 +1,167 @@
+"""Profiles and identities: find or create by any identity, search, update, add/remove."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from omni.customer.v1 import customer_pb2
+from omni_customer.api.base import ApiBase
+from omni_customer.domain import identities, paging, profiles
+from omni_customer.events import publish
+from omni_kit.facts import Event
+from omni_kit.ids import new_id, utcnow
+
+pb = customer_pb2
+
+
+class ProfilesApi(ApiBase):
+    async def GetProfile(
+        self, request: pb.GetProfileRequest, context: aio.ServicerContext
+    ) -> pb.GetProfileResponse:
+        return pb.GetProfileResponse(
+            profile=await self.store.profiles.surviving(request.profile_id)
+        )
+
+    async def FindProfiles(
+        self, request: pb.FindProfilesRequest, context: aio.ServicerContext
+    ) -> pb.FindProfilesResponse:
+        size = paging.page_size(request.page_size)
+        if request.identity_kind or request.identity_value:
+            value = identities.normalize_identity(
+                request.identity_kind,
+                request.identity_value,
+                request.partner_id,
+                region=self.settings.default_phone_region,
+                field="identity_",
+            )
+            partner = (
+                request.partner_id
+                if request.identity_kind == pb.IDENTITY_KIND_MARKETPLACE_BUYER
+                else ""
+            )
+            owner = await self.store.profiles.owner_of(
+                identities.identity_key(request.identity_kind, value, partner)
+            )
+            found = [await self.store.profiles.surviving(owner)] if owner else []
+            return pb.FindProfilesResponse(profiles=found)
+        after = paging.decode_token(request.page_token, (str,))
+        found = await self.store.profiles.search(
+            request.query.strip(),
+            request.include_merged,
+            str(after[0]) if after else None,
+            size + 1,
+        )
+        more = len(found) > size
+        return pb.FindProfilesResponse(
+            profiles=found[:size],
+            next_page_token=paging.encode_token([found[size - 1].id]) if more else "",
+        )
+
+    async def FindOrCreateProfile(
+        self, request: pb.FindOrCreateProfileRequest, context: aio.ServicerContext
+    ) -> pb.FindOrCreateProfileResponse:
+        now = utcnow()
+        identity = identities.normalized(
+            request.identity,
+            region=self.settings.default_phone_region,
+            source_channel=request.channel.channel,
+            now=now,
+        )
+        key = identities.key_of(identity)
+        owner = await self.store.profiles.owner_of(key)
+        if owner is not None:
+            profile = await self.store.profiles.surviving(owner)
+            return pb.FindOrCreateProfileResponse(profile=profile)
+        profile = profiles.new_profile(
+            new_id("cus"), identity, request.display_name, request.channel.channel, now
+        )
+        event = publish.profile_created(profile, request.channel, request.actor)
+
+        async def write(session: AsyncClientSession) -> None:
+            await self.store.profiles.insert(profile, [key], session)
+            await self.changes.publish([event], session)
+
+        try:
+            await self.infra.transaction(write)
+        except DuplicateKeyError:  # the same identity arrived from another channel at once
+            owner = await self.store.profiles.owner_of(key)
+            if owner is None:
+                raise
+            profile = await self.store.profiles.surviving(owner)
+            return pb.FindOrCreateProfileResponse(profile=profile)
+        return pb.FindOrCreateProfileResponse(profile=profile, created=True)
+
+    async def UpdateProfile(
+        self, request: pb.UpdateProfileRequest, context: aio.ServicerContext
+    ) -> pb.UpdateProfileResponse:
+        async def work(
+            profile: pb.Profile, session: AsyncClientSession, now: datetime
+        ) -> Sequence[Event]:
+            profiles.check_version(profile, request.expected_version)
+            changed = profiles.update_personal(profile, request.profile, request.update_mask)
+            if not changed:
+                return []
+            profiles.touch(profile, now)
+            return [publish.profile_updated(profile, changed, request.actor)]
+
+        profile = await self.change_profile(request.profile.id, work, field="profile.id")
+        return pb.UpdateProfileResponse(profile=profile)
+
+    async def AddIdentity(
+        self, request: pb.AddIdentityRequest, context: aio.ServicerContext
+    ) -> pb.AddIdentityResponse:
+        identity = identities.normalized(
+            request.identity,
+            region=self.settings.default_phone_region,
+            source_channel=0,
+            now=utcnow(),
+        )
+        key = identities.key_of(identity)
+
+        async def work(
+            profile: pb.Profile, session: AsyncClientSession, now: datetime
+        ) -> Sequence[Event]:
+            owner = await self.store.profiles.owner_of(key, session)
+            if owner == profile.id:
+                return []
+            if owner is not None:
+                identities.refuse_taken(identity, owner)
+            identities.add(profile, identity)
+            await self.store.profiles.claim([key], profile.id, session)
+            profiles.touch(profile, now)
+            return [publish.profile_updated(profile, ["identities"], request.actor)]
+
+        try:
+            profile = await self.change_profile(request.profile_id, work)
+        except DuplicateKeyError:  # claimed by another profile at the same moment
+            identities.refuse_taken(identity, await self.store.profiles.owner_of(key) or "")
+        return pb.AddIdentityResponse(profile=profile)
+
+    async def RemoveIdentity(
+        self, request: pb.RemoveIdentityRequest, context: aio.ServicerContext
+    ) -> pb.RemoveIdentityResponse:
+        partner = request.partner_id if request.kind == pb.IDENTITY_KIND_MARKETPLACE_BUYER else ""
+        value = identities.normalize_identity(
+            request.kind,
+            request.value,
+            partner,
+            region=self.settings.default_phone_region,
+            field="",
+        )
+        key = identities.identity_key(request.kind, value, partner)
+
+        async def work(
+            profile: pb.Profile, session: AsyncClientSession, now: datetime
+        ) -> Sequence[Event]:
+            identities.remove(profile, key)
+            await self.store.profiles.release([key], session)
+            profiles.touch(profile, now)
+            return [publish.profile_updated(profile, ["identities"], request.actor)]
+
+        profile = await self.change_profile(request.profile_id, work)
+        return pb.RemoveIdentityResponse(profile=profile)

@@ -1,0 +1,98 @@
+"""The interaction timeline (staff entries, the feed) and loyalty adjustments by staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.customer.v1 import customer_pb2
+from omni_customer.api.base import ApiBase
+from omni_customer.domain import loyalty, paging, profiles, timeline
+from omni_customer.store.timeline import cursor_of
+from omni_kit.errors import InvalidArgument
+from omni_kit.facts import Event
+from omni_kit.idempotency import fingerprint
+from omni_kit.ids import new_id, utcnow
+
+pb = customer_pb2
+
+
+class TimelineApi(ApiBase):
+    async def AddTimelineEntry(
+        self, request: pb.AddTimelineEntryRequest, context: aio.ServicerContext
+    ) -> pb.AddTimelineEntryResponse:
+        entry = timeline.staff_entry(request.entry, utcnow())
+        seed = f"request:{request.request_id}" if request.request_id else new_id()
+        entry.id = timeline.entry_id(seed)
+
+        async def run(session: AsyncClientSession) -> pb.TimelineEntry:
+            existing = await self.store.timeline.get(entry.id, session)
+            if existing is not None:  # a retried request
+                return existing
+            profile = await self.store.profiles.surviving(
+                entry.profile_id, session, field="entry.profile_id"
+            )
+            profiles.require_writable(profile)
+            entry.profile_id = profile.id
+            await self.changes.add_entry(entry, session)
+            return entry
+
+        return pb.AddTimelineEntryResponse(entry=await self.infra.transaction(run))
+
+    async def ListTimeline(
+        self, request: pb.ListTimelineRequest, context: aio.ServicerContext
+    ) -> pb.ListTimelineResponse:
+        size = paging.page_size(request.page_size)
+        after = paging.decode_token(request.page_token, (int, str))
+        timeline.check_filters(list(request.channels), list(request.types))
+        profile = await self.store.profiles.surviving(request.profile_id)
+        found = await self.store.timeline.page(
+            profile.id,
+            channels=list(request.channels),
+            types=list(request.types),
+            time_range=request.time_range if request.HasField("time_range") else None,
+            after=(int(after[0]), str(after[1])) if after else None,
+            limit=size + 1,
+        )
+        more = len(found) > size
+        token = paging.encode_token(list(cursor_of(found[size - 1]))) if more else ""
+        return pb.ListTimelineResponse(entries=found[:size], next_page_token=token)
+
+    async def AdjustLoyalty(
+        self, request: pb.AdjustLoyaltyRequest, context: aio.ServicerContext
+    ) -> pb.AdjustLoyaltyResponse:
+        loyalty.check_adjustment(request.request_id, request.points_delta, request.reason)
+        key = f"request:{request.request_id}"
+        request_fingerprint = fingerprint(
+            request.profile_id, str(request.points_delta), request.reason, request.order_id
+        )
+
+        async def work(
+            profile: pb.Profile, session: AsyncClientSession, now: datetime
+        ) -> Sequence[Event]:
+            done = await self.store.ledger.get(key, session)
+            if done is not None:
+                if done.get("fingerprint") != request_fingerprint:
+                    raise InvalidArgument(
+                        "this request_id was already used for a different adjustment",
+                        reason="REQUEST_ID_REUSED",
+                        field="request_id",
+                    )
+                return []
+            return await self.changes.adjust_points(
+                profile,
+                request.points_delta,
+                key=key,
+                reason=request.reason.strip(),
+                order_id=request.order_id,
+                actor=request.actor,
+                now=now,
+                session=session,
+                fingerprint=request_fingerprint,
+            )
+
+        profile = await self.change_profile(request.profile_id, work)
+        return pb.AdjustLoyaltyResponse(profile=profile)

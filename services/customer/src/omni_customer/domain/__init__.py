@@ -1,0 +1,1 @@
+"""Customer rules: pure functions over protobuf messages, no I/O. One module per concern."""

@@ -1,0 +1,88 @@
+"""Loyalty points: earned from confirmed orders, adjusted by the service; never set by a client."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from omni.common.v1 import common_pb2
+from omni.customer.v1 import customer_pb2
+from omni_kit.errors import FailedPrecondition, InvalidArgument
+from omni_kit.protos import to_timestamp
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+MAX_REASON_LENGTH = 200
+
+
+def exponent(currency_code: str) -> int:
+    return _EXPONENTS.get(currency_code.upper(), 2)
+
+
+def points_for_order(total: common_pb2.Money) -> int:
+    """One point per full currency unit of the order total."""
+    if total.amount_minor <= 0:
+        return 0
+    return total.amount_minor // 10 ** exponent(total.currency_code)
+
+
+def format_money(money: common_pb2.Money) -> str:
+    places = exponent(money.currency_code)
+    units, minor = divmod(abs(money.amount_minor), 10**places)
+    sign = "-" if money.amount_minor < 0 else ""
+    amount = f"{units}.{minor:0{places}d}" if places else f"{units}"
+    return f"{sign}{amount} {money.currency_code}".strip()
+
+
+def check_adjustment(request_id: str, delta: int, reason: str) -> None:
+    if not request_id:
+        raise InvalidArgument(
+            "request_id is required: it makes the adjustment happen once", field="request_id"
+        )
+    if delta == 0:
+        raise InvalidArgument("points_delta must not be zero", field="points_delta")
+    if not reason.strip():
+        raise InvalidArgument("a reason is required", field="reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidArgument(
+            f"reason is longer than {MAX_REASON_LENGTH} characters", field="reason"
+        )
+
+
+def adjust(profile: customer_pb2.Profile, delta: int, now: datetime) -> int:
+    """Apply `delta`; the balance never goes below zero. Returns the new balance."""
+    balance = profile.loyalty.points_balance + delta
+    if balance < 0:
+        raise FailedPrecondition(
+            f"the balance is {profile.loyalty.points_balance} points; cannot take {-delta}",
+            reason="INSUFFICIENT_POINTS",
+            field="points_delta",
+            metadata={"balance": profile.loyalty.points_balance},
+        )
+    profile.loyalty.points_balance = balance
+    profile.loyalty.updated_at.CopyFrom(to_timestamp(now))
+    return balance

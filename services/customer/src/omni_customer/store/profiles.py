@@ -1,0 +1,131 @@
+"""Profiles and the identity index (one document per identity key: the unique index)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni.customer.v1 import customer_pb2
+from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.protos import from_document, to_document
+
+Session = AsyncClientSession | None
+Profile = customer_pb2.Profile
+
+INDEXES = {
+    "profiles": [
+        IndexModel([("identities.value", ASCENDING)]),
+        IndexModel([("merged_into_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    # _id is the identity key: each identity belongs to at most one profile.
+    "identities": [IndexModel([("profile_id", ASCENDING)])],
+}
+MAX_MERGE_HOPS = 16
+ACTIVE = customer_pb2.ProfileStatus.Name(customer_pb2.PROFILE_STATUS_ACTIVE)
+
+
+class ProfileStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.profiles = db["profiles"]
+        self.identities = db["identities"]
+
+    async def get(self, profile_id: str, session: Session = None) -> Profile | None:
+        document = await self.profiles.find_one({"_id": profile_id}, session=session)
+        return None if document is None else from_document(document, Profile)
+
+    async def surviving(
+        self, profile_id: str, session: Session = None, *, field: str = "profile_id"
+    ) -> Profile:
+        """The profile, following merges to the one that survived."""
+        if not profile_id:
+            raise InvalidArgument(f"{field} is required", field=field)
+        current = profile_id
+        for _ in range(MAX_MERGE_HOPS):
+            profile = await self.get(current, session)
+            if profile is None:
+                raise NotFound(
+                    f"no profile with id {profile_id!r}",
+                    reason="PROFILE_NOT_FOUND",
+                    field=field,
+                )
+            if not profile.merged_into_id:
+                return profile
+            current = profile.merged_into_id
+        raise NotFound(f"profile {profile_id!r} has a merge chain too long to follow")
+
+    async def merged_into(self, profile_id: str, session: Session = None) -> list[Profile]:
+        """Every profile merged (directly or through others) into this one."""
+        found: list[Profile] = []
+        frontier = [profile_id]
+        while frontier:
+            cursor = self.profiles.find({"merged_into_id": {"$in": frontier}}, session=session)
+            batch = [from_document(document, Profile) async for document in cursor]
+            found.extend(batch)
+            frontier = [profile.id for profile in batch]
+        return found
+
+    async def insert(
+        self, profile: Profile, keys: Iterable[str], session: AsyncClientSession
+    ) -> None:
+        await self.profiles.insert_one(to_document(profile), session=session)
+        await self.claim(keys, profile.id, session)
+
+    async def save(
+        self, profile: Profile, previous_version: int, session: AsyncClientSession
+    ) -> None:
+        """Replace the stored profile if it is still at `previous_version`."""
+        # int64 fields are stored as JSON strings by to_document; accept either form.
+        current = {"$in": [previous_version, str(previous_version)]}
+        result = await self.profiles.replace_one(
+            {"_id": profile.id, "version": current}, to_document(profile), session=session
+        )
+        if result.matched_count != 1:
+            raise Conflict(
+                f"profile {profile.id!r} changed while this request ran; retry",
+                reason="CONCURRENT_UPDATE",
+            )
+
+    async def owner_of(self, key: str, session: Session = None) -> str | None:
+        found = await self.identities.find_one({"_id": key}, session=session)
+        return None if found is None else str(found["profile_id"])
+
+    async def claim(
+        self, keys: Iterable[str], profile_id: str, session: AsyncClientSession
+    ) -> None:
+        """Index identities to the profile; a key owned already raises DuplicateKeyError."""
+        documents = [{"_id": key, "profile_id": profile_id} for key in keys]
+        if documents:
+            await self.identities.insert_many(documents, session=session)
+
+    async def release(self, keys: Iterable[str], session: AsyncClientSession) -> None:
+        await self.identities.delete_many({"_id": {"$in": list(keys)}}, session=session)
+
+    async def reassign(
+        self, keys: Iterable[str], profile_id: str, session: AsyncClientSession
+    ) -> None:
+        await self.identities.update_many(
+            {"_id": {"$in": list(keys)}}, {"$set": {"profile_id": profile_id}}, session=session
+        )
+
+    async def search(
+        self, query: str, include_merged: bool, after_id: str | None, limit: int
+    ) -> list[Profile]:
+        """Profiles whose names or identity values contain `query` (any case), by id."""
+        conditions: list[dict[str, Any]] = []
+        if query:
+            pattern = {"$regex": re.escape(query), "$options": "i"}
+            fields = ("display_name", "given_name", "family_name", "identities.value")
+            conditions.append({"$or": [{field: pattern} for field in fields]})
+        if not include_merged:
+            conditions.append({"status": ACTIVE})
+        if after_id is not None:
+            conditions.append({"_id": {"$gt": after_id}})
+        cursor = self.profiles.find({"$and": conditions} if conditions else {})
+        cursor = cursor.sort("_id", ASCENDING).limit(limit)
+        return [from_document(document, Profile) async for document in cursor]

@@ -1,0 +1,131 @@
+"""Append-only records: merges (with what moved), the consent history, the loyalty ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni.customer.v1 import customer_pb2
+from omni_kit.ids import new_id
+from omni_kit.protos import from_document, from_timestamp, to_document
+
+Session = AsyncClientSession | None
+Merge = customer_pb2.ProfileMerge
+# Newest first: (merged_at as epoch milliseconds, _id).
+Cursor = tuple[int, str]
+
+INDEXES = {
+    "merges": [
+        IndexModel([("survivor_id", ASCENDING)]),
+        IndexModel([("merged_id", ASCENDING)]),
+        IndexModel([("merged_at", DESCENDING), ("_id", DESCENDING)]),
+    ],
+    "consents": [IndexModel([("profile_id", ASCENDING), ("recorded_at", ASCENDING)])],
+    "loyalty_ledger": [IndexModel([("profile_id", ASCENDING), ("at", ASCENDING)])],
+}
+
+
+def merge_cursor(merge: Merge) -> Cursor:
+    return int(from_timestamp(merge.merged_at).timestamp() * 1000), merge.id
+
+
+class MergeStore:
+    """A merge document is the ProfileMerge plus internals: moved_points and request ids."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.merges = db["merges"]
+
+    async def insert(
+        self, merge: Merge, *, moved_points: int, request_id: str, session: AsyncClientSession
+    ) -> None:
+        document = {**to_document(merge), "moved_points": moved_points, "request_id": request_id}
+        await self.merges.insert_one(document, session=session)
+
+    async def get(self, merge_id: str, session: Session = None) -> dict[str, Any] | None:
+        return await self.merges.find_one({"_id": merge_id}, session=session)
+
+    async def save(self, merge: Merge, session: AsyncClientSession, **internals: Any) -> None:
+        await self.merges.update_one(
+            {"_id": merge.id},
+            {"$set": {**{k: v for k, v in to_document(merge).items() if k != "_id"}, **internals}},
+            session=session,
+        )
+
+    async def forget_identities(
+        self, profile_ids: Sequence[str], session: AsyncClientSession
+    ) -> None:
+        """Erasure: merge records keep which profiles were joined, not the identities."""
+        await self.merges.update_many(
+            {
+                "$or": [
+                    {"survivor_id": {"$in": list(profile_ids)}},
+                    {"merged_id": {"$in": list(profile_ids)}},
+                ]
+            },
+            {"$unset": {"moved_identities": ""}},
+            session=session,
+        )
+
+    async def page(
+        self, profile_id: str, statuses: Sequence[int], after: Cursor | None, limit: int
+    ) -> list[Merge]:
+        conditions: list[dict[str, Any]] = []
+        if profile_id:
+            conditions.append({"$or": [{"survivor_id": profile_id}, {"merged_id": profile_id}]})
+        if statuses:
+            names = [customer_pb2.MergeStatus.Name(s) for s in statuses]
+            conditions.append({"status": {"$in": names}})
+        if after is not None:
+            at = datetime.fromtimestamp(after[0] / 1000, UTC)
+            conditions.append(
+                {"$or": [{"merged_at": {"$lt": at}}, {"merged_at": at, "_id": {"$lt": after[1]}}]}
+            )
+        cursor = self.merges.find({"$and": conditions} if conditions else {})
+        cursor = cursor.sort([("merged_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [from_document(document, Merge) async for document in cursor]
+
+    async def involving(self, profile_ids: Sequence[str]) -> list[Merge]:
+        ids = list(profile_ids)
+        cursor = self.merges.find(
+            {"$or": [{"survivor_id": {"$in": ids}}, {"merged_id": {"$in": ids}}]}
+        )
+        return [
+            from_document(document, Merge) async for document in cursor.sort("merged_at", ASCENDING)
+        ]
+
+
+class ConsentHistory:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.records = db["consents"]
+
+    async def append(
+        self, profile_id: str, consent: customer_pb2.Consent, session: AsyncClientSession
+    ) -> None:
+        document = {"_id": new_id("cst"), "profile_id": profile_id, **to_document(consent)}
+        await self.records.insert_one(document, session=session)
+
+    async def of(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+        cursor = self.records.find({"profile_id": {"$in": list(profile_ids)}})
+        return [document async for document in cursor.sort("recorded_at", ASCENDING)]
+
+
+class LoyaltyLedger:
+    """One record per adjustment, keyed by what must happen once ("request:<id>", "order:<id>")."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.records = db["loyalty_ledger"]
+
+    async def get(self, key: str, session: Session = None) -> dict[str, Any] | None:
+        return await self.records.find_one({"_id": key}, session=session)
+
+    async def append(self, key: str, record: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.records.insert_one({"_id": key, **record}, session=session)
+
+    async def of(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
+        cursor = self.records.find({"profile_id": {"$in": list(profile_ids)}})
+        return [document async for document in cursor.sort("at", ASCENDING)]

@@ -1,0 +1,112 @@
+"""Browse and search for frontends: published listings of the caller's channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from omni.catalog.v1 import catalog_pb2
+from omni_gateway.context import CHANNEL_HEADER
+from omni_gateway.resources import as_json
+from omni_gateway.routes.catalog.common import (
+    Amount,
+    Attrs,
+    Currency,
+    PageSize,
+    Sort,
+    Text,
+    Token,
+    availability,
+    browse_request,
+    call,
+    channel_ref,
+    invalid,
+    shown,
+)
+from omni_gateway.security import dependencies as auth
+from omni_gateway.security.principals import Channel
+
+
+async def shop_channel(request: Request[Any, Any, Any]) -> Channel:
+    channel = await auth.frontend_channel(request)
+    if channel is Channel.MARKETPLACE:
+        raise invalid(CHANNEL_HEADER, "marketplaces use the partner API")
+    return channel
+
+
+class CatalogBrowse(Controller):
+    path = "/api/v1/catalog"
+    tags = ["catalog"]
+    dependencies = {"channel": Provide(shop_channel)}
+
+    @get("/products", summary="Browse and search the products published on my channel")
+    async def products(
+        self,
+        state: State,
+        channel: Channel,
+        q: Text = None,
+        category: Text = None,
+        subcategories: bool = True,
+        attr: Attrs = None,
+        min_price: Amount = None,
+        max_price: Amount = None,
+        currency: Currency = None,
+        sort: Sort = "relevance",
+        page_size: PageSize = 24,
+        page_token: Token = None,
+    ) -> dict[str, Any]:
+        ref = channel_ref(channel)
+        request = browse_request(
+            ref,
+            q=q,
+            category=category,
+            subcategories=subcategories,
+            attr=attr,
+            min_price=min_price,
+            max_price=max_price,
+            currency=currency,
+            sort=sort,
+            page_size=page_size,
+            page_token=page_token,
+        )
+        reply = await call(state, state.downstream.catalog.ListProducts, request, idempotent=True)
+        skus = [variant.sku for product in reply.products for variant in product.variants]
+        stock = await availability(state, skus, ref)
+        items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
+        return {"items": items, "next_page_token": reply.next_page_token or None}
+
+    @get("/products/{product_id:str}", summary="A product with its variants, price, availability")
+    async def product(self, state: State, channel: Channel, product_id: str) -> dict[str, Any]:
+        ref = channel_ref(channel)
+        reply = await call(
+            state,
+            state.downstream.catalog.GetProduct,
+            catalog_pb2.GetProductRequest(product_id=product_id, channel=ref),
+            idempotent=True,
+        )
+        skus = [variant.sku for variant in reply.product.variants]
+        return shown(reply.product, reply.listing, await availability(state, skus, ref))
+
+    @get("/categories", summary="The category tree, parents first")
+    async def categories(
+        self,
+        state: State,
+        parent_id: Text = None,
+        page_size: PageSize = 200,
+        page_token: Token = None,
+    ) -> dict[str, Any]:
+        reply = await call(
+            state,
+            state.downstream.catalog.ListCategories,
+            catalog_pb2.ListCategoriesRequest(
+                parent_id=parent_id or "", page_size=page_size, page_token=page_token or ""
+            ),
+            idempotent=True,
+        )
+        return {
+            "items": [as_json(category) for category in reply.categories],
+            "next_page_token": reply.next_page_token or None,
+        }

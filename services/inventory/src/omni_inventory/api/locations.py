@@ -1,0 +1,173 @@
+"""Stock locations: warehouses and stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grpc import aio
+from pymongo.errors import DuplicateKeyError
+
+from omni.inventory.v1 import inventory_pb2
+from omni_inventory.api.base import Base, location_message
+from omni_inventory.domain import paging
+from omni_inventory.domain.locations import distance_km, validate_new_location, validate_point
+from omni_inventory.domain.requests import page_size, require
+from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import to_document, to_timestamp
+
+UPDATABLE = {"name", "address", "geo", "time_zone", "opening_hours", "capabilities", "active"}
+
+
+class Locations(Base):
+    async def CreateStockLocation(
+        self, request: inventory_pb2.CreateStockLocationRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.CreateStockLocationResponse:
+        given = request.location
+        validate_new_location(given.code, given.name, given.kind != 0, given.geo.lat, given.geo.lng)
+        location = inventory_pb2.StockLocation()
+        location.CopyFrom(given)
+        location.id = new_id("loc")
+        location.active = True
+        location.version = 1
+        location.created_at.CopyFrom(to_timestamp(utcnow()))
+        location.updated_at.CopyFrom(location.created_at)
+        try:
+            await self.collections.locations.insert_one(_document(location))
+        except DuplicateKeyError:
+            raise AlreadyExists(
+                f"a location with code {location.code!r} already exists",
+                reason="LOCATION_CODE_TAKEN",
+                field="location.code",
+            ) from None
+        return inventory_pb2.CreateStockLocationResponse(location=location)
+
+    async def GetStockLocation(
+        self, request: inventory_pb2.GetStockLocationRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.GetStockLocationResponse:
+        require(request.location_id, "location_id")
+        document = await self.collections.locations.find_one({"_id": request.location_id})
+        if document is None:
+            raise NotFound(
+                f"no location with id {request.location_id!r}",
+                reason="LOCATION_NOT_FOUND",
+                field="location_id",
+            )
+        return inventory_pb2.GetStockLocationResponse(location=location_message(document))
+
+    async def ListStockLocations(
+        self, request: inventory_pb2.ListStockLocationsRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListStockLocationsResponse:
+        size = page_size(request.page_size)
+        after = paging.decode(request.page_token, 2)
+        rows = await self.nearby(
+            request.near if request.HasField("near") else None,
+            request.radius_km,
+            kind=request.kind,
+            click_and_collect_only=request.click_and_collect_only,
+            ships_only=request.ships_only,
+            include_inactive=request.include_inactive,
+            location_ids=list(request.location_ids),
+        )
+        keys = [(round(distance, 6), location.id) for location, distance in rows]
+        start = (
+            0
+            if after is None
+            else next((i for i, k in enumerate(keys) if list(k) > after), len(keys))
+        )
+        page = rows[start : start + size]
+        more = start + size < len(rows)
+        return inventory_pb2.ListStockLocationsResponse(
+            locations=[location for location, _ in page],
+            next_page_token=paging.encode(*keys[start + size - 1]) if more else "",
+        )
+
+    async def nearby(
+        self,
+        near: Any,
+        radius_km: float,
+        *,
+        kind: inventory_pb2.LocationKind.ValueType = inventory_pb2.LOCATION_KIND_UNSPECIFIED,
+        click_and_collect_only: bool = False,
+        ships_only: bool = False,
+        include_inactive: bool = False,
+        location_ids: list[str] | None = None,
+    ) -> list[tuple[inventory_pb2.StockLocation, float]]:
+        """Matching locations with their distance from `near` (0 without), nearest first."""
+        if radius_km < 0:
+            raise InvalidArgument("radius_km must not be negative", field="radius_km")
+        if near is not None:
+            validate_point(near.lat, near.lng, "near")
+        query: dict[str, Any] = {}
+        if kind:
+            query["kind"] = inventory_pb2.LocationKind.Name(kind)
+        if click_and_collect_only:
+            query["capabilities.click_and_collect"] = True
+        if ships_only:
+            query["capabilities.ships"] = True
+        if not include_inactive:
+            query["active"] = True
+        if location_ids:
+            query["_id"] = {"$in": location_ids}
+        rows = []
+        async for document in self.collections.locations.find(query):
+            location = location_message(document)
+            distance = 0.0
+            if near is not None:
+                distance = distance_km((near.lat, near.lng), (location.geo.lat, location.geo.lng))
+                if radius_km and distance > radius_km:
+                    continue
+            rows.append((location, distance))
+        rows.sort(key=lambda row: (row[1], row[0].code))
+        return rows
+
+    async def UpdateStockLocation(
+        self, request: inventory_pb2.UpdateStockLocationRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.UpdateStockLocationResponse:
+        given = request.location
+        require(given.id, "location.id")
+        paths = list(request.update_mask.paths)
+        if not paths:
+            raise InvalidArgument("update_mask must name the fields to change", field="update_mask")
+        for path in paths:
+            if path.split(".")[0] not in UPDATABLE:
+                raise InvalidArgument(
+                    f"{path!r} cannot be updated (allowed: {', '.join(sorted(UPDATABLE))})",
+                    field="update_mask",
+                )
+        current = await self.collections.locations.find_one({"_id": given.id})
+        if current is None:
+            raise NotFound(
+                f"no location with id {given.id!r}",
+                reason="LOCATION_NOT_FOUND",
+                field="location.id",
+            )
+        location = location_message(current)
+        version = location.version
+        if request.expected_version and request.expected_version != version:
+            raise Conflict(
+                f"location {given.id!r} is at version {version}, not {request.expected_version}",
+                reason="STALE_VERSION",
+                field="expected_version",
+            )
+        request.update_mask.MergeMessage(given, location, replace_message_field=True)
+        if not location.name.strip():
+            raise InvalidArgument("name is required", field="location.name")
+        validate_point(location.geo.lat, location.geo.lng, "location.geo")
+        location.version = version + 1
+        location.updated_at.CopyFrom(to_timestamp(utcnow()))
+        replaced = await self.collections.locations.replace_one(
+            {"_id": location.id, "version": version}, _document(location)
+        )
+        if not replaced.matched_count:
+            raise Conflict(
+                f"location {given.id!r} changed meanwhile; retry", reason="STALE_VERSION"
+            )
+        return inventory_pb2.UpdateStockLocationResponse(location=location)
+
+
+def _document(location: inventory_pb2.StockLocation) -> dict[str, Any]:
+    document = to_document(location)
+    document["version"] = location.version
+    document["active"] = location.active
+    return document

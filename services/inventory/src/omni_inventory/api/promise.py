@@ -1,0 +1,258 @@
+"""What can be promised: ATP per channel and location, sourcing plans, channel policies, feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from grpc import aio
+
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
+from omni_inventory.api.locations import Locations
+from omni_inventory.domain import paging, sourcing
+from omni_inventory.domain.levels import Availability, availability
+from omni_inventory.domain.locations import distance_km, validate_point
+from omni_inventory.domain.requests import lines, page_size, require
+from omni_inventory.store import listing
+from omni_inventory.store import policies as policy_store
+from omni_inventory.store.changes import inactive_locations
+from omni_kit.errors import FailedPrecondition, InvalidArgument
+from omni_kit.ids import utcnow
+from omni_kit.protos import from_document, from_timestamp, to_timestamp
+
+STATUS = {
+    Availability.IN_STOCK: inventory_pb2.AVAILABILITY_STATUS_IN_STOCK,
+    Availability.LOW_STOCK: inventory_pb2.AVAILABILITY_STATUS_LOW_STOCK,
+    Availability.OUT_OF_STOCK: inventory_pb2.AVAILABILITY_STATUS_OUT_OF_STOCK,
+}
+C_AND_C = common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
+SHIP_TO_STORE = common_pb2.DELIVERY_MODE_SHIP_TO_STORE
+
+
+class Promise(Locations):
+    async def GetAvailableToPromise(
+        self, request: inventory_pb2.GetAvailableToPromiseRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.GetAvailableToPromiseResponse:
+        if not request.skus:
+            raise InvalidArgument("skus must name at least one SKU", field="skus")
+        if request.max_locations < 0:
+            raise InvalidArgument("max_locations must not be negative", field="max_locations")
+        if request.location_id:
+            await self.location(request.location_id, "location_id")
+        near = request.near if request.HasField("near") else None
+        places = await self.nearby(
+            near,
+            request.radius_km,
+            click_and_collect_only=request.click_and_collect_only,
+            location_ids=[request.location_id] if request.location_id else None,
+        )
+        policy = await policy_store.policy_for(self.collections, request.channel)
+        default_low = self.settings.low_stock_threshold
+        found = inventory_pb2.GetAvailableToPromiseResponse()
+        for sku in dict.fromkeys(request.skus):
+            levels = await self._levels_by_location(sku)
+            item = found.availability.add(sku=sku)
+            total = 0
+            for location, distance in places:
+                level = levels.get(location.id)
+                if level is None:
+                    continue
+                total += level.get("available", 0)
+                shown = policy.apply_share(level.get("available", 0))
+                row = inventory_pb2.LocationAvailability(
+                    location_id=location.id,
+                    location_name=location.name,
+                    kind=location.kind,
+                    available=shown,
+                    status=STATUS[
+                        availability(shown, level.get("low_stock_threshold") or default_low)
+                    ],
+                    distance_km=round(distance, 3),
+                    capabilities=location.capabilities,
+                    inbound=level.get("inbound", 0),
+                    next_inbound_at=to_timestamp(level.get("next_inbound_at")),
+                )
+                item.locations.append(row)
+                _note_inbound(item, level)
+            if near is None:
+                item.locations.sort(key=lambda row: (-row.available, row.location_name))
+            if request.max_locations:
+                del item.locations[request.max_locations :]
+            item.available = policy.apply(total)
+            item.status = STATUS[availability(item.available, default_low)]
+        return found
+
+    async def SelectSources(
+        self, request: inventory_pb2.SelectSourcesRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.SelectSourcesResponse:
+        lines(((line.sku, line.quantity) for line in request.lines), "lines")
+        if not request.delivery_mode:
+            raise InvalidArgument(
+                "delivery_mode must be HOME_DELIVERY, CLICK_AND_COLLECT or SHIP_TO_STORE",
+                field="delivery_mode",
+            )
+        policy = await policy_store.policy_for(self.collections, request.channel)
+        point = None
+        if request.delivery_mode in (C_AND_C, SHIP_TO_STORE):
+            require(request.pickup_location_id, "pickup_location_id")
+            store_doc = await self.location(request.pickup_location_id, "pickup_location_id")
+            if not store_doc.get("capabilities", {}).get("click_and_collect"):
+                raise FailedPrecondition(
+                    f"location {request.pickup_location_id!r} does not serve click & collect",
+                    reason="NOT_A_PICKUP_LOCATION",
+                    field="pickup_location_id",
+                )
+            geo = store_doc.get("geo", {})
+            point = (geo.get("lat", 0.0), geo.get("lng", 0.0))
+        elif request.HasField("delivery_geo"):
+            validate_point(request.delivery_geo.lat, request.delivery_geo.lng, "delivery_geo")
+            point = (request.delivery_geo.lat, request.delivery_geo.lng)
+        if request.delivery_mode == C_AND_C:
+            places = await self.nearby(None, 0, location_ids=[request.pickup_location_id])
+        else:
+            places = await self.nearby(None, 0, ships_only=True)
+        skus = list(dict.fromkeys(line.sku for line in request.lines))
+        stock = {sku: await self._levels_by_location(sku) for sku in skus}
+        sources = [
+            sourcing.Source(
+                location_id=location.id,
+                code=location.code,
+                distance_km=distance_km(point, (location.geo.lat, location.geo.lng))
+                if point
+                else 0.0,
+                available={
+                    sku: policy.apply_share(stock[sku].get(location.id, {}).get("available", 0))
+                    for sku in skus
+                },
+            )
+            for location, _ in places
+        ]
+        plan = sourcing.select(
+            [(line.sku, line.quantity) for line in request.lines],
+            sources,
+            allow_split=request.allow_split or request.delivery_mode == C_AND_C,
+        )
+        result = inventory_pb2.SourcingPlan(complete=not plan.shortfalls)
+        for source, taken in plan.shipments:
+            result.shipments.add(
+                location_id=source.location_id,
+                distance_km=round(source.distance_km, 3),
+                lines=[
+                    inventory_pb2.StockQuantity(
+                        sku=sku, quantity=units, location_id=source.location_id
+                    )
+                    for sku, units in taken.items()
+                ],
+            )
+        prefix = "pickup store " if request.delivery_mode == C_AND_C else ""
+        result.explanations.extend(prefix + text for text in plan.explanations)
+        result.shortfalls.extend(
+            inventory_pb2.StockQuantity(sku=sku, quantity=units)
+            for sku, units in plan.shortfalls.items()
+        )
+        return inventory_pb2.SelectSourcesResponse(plan=result)
+
+    async def SetChannelStockPolicy(
+        self, request: inventory_pb2.SetChannelStockPolicyRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.SetChannelStockPolicyResponse:
+        policy = inventory_pb2.ChannelStockPolicy()
+        policy.CopyFrom(request.policy)
+        if not policy.channel.channel:
+            raise InvalidArgument("policy.channel.channel is required", field="policy.channel")
+        if policy.HasField("share_percent") and not 0 <= policy.share_percent <= 100:
+            raise InvalidArgument(
+                "share_percent must be between 0 and 100", field="policy.share_percent"
+            )
+        if policy.buffer_units < 0:
+            raise InvalidArgument("buffer_units must not be negative", field="policy.buffer_units")
+        policy.channel.store_id = ""
+        policy.updated_at.CopyFrom(to_timestamp(utcnow()))
+        await policy_store.save(self.collections, policy)
+        return inventory_pb2.SetChannelStockPolicyResponse(policy=policy)
+
+    async def GetChannelStockPolicy(
+        self, request: inventory_pb2.GetChannelStockPolicyRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.GetChannelStockPolicyResponse:
+        return inventory_pb2.GetChannelStockPolicyResponse(
+            policy=await policy_store.find(self.collections, request.channel)
+        )
+
+    async def ListChannelStockPolicies(
+        self, request: inventory_pb2.ListChannelStockPoliciesRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListChannelStockPoliciesResponse:
+        size = page_size(request.page_size)
+        documents, token = await listing.page(
+            self.collections.policies, {}, "_id", size, request.page_token
+        )
+        return inventory_pb2.ListChannelStockPoliciesResponse(
+            policies=[from_document(d, inventory_pb2.ChannelStockPolicy) for d in documents],
+            next_page_token=token,
+        )
+
+    async def ListStockFeed(
+        self, request: inventory_pb2.ListStockFeedRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListStockFeedResponse:
+        size = page_size(request.page_size)
+        if not request.channel.channel:
+            raise InvalidArgument("channel is required", field="channel")
+        after = paging.decode(request.page_token, 2)
+        since = (
+            from_timestamp(request.updated_since)
+            if request.HasField("updated_since")
+            else datetime.fromtimestamp(0, UTC)
+        )
+        inactive = await inactive_locations(self.collections)
+        totals: dict[str, dict[str, Any]] = {}
+        async for level in self.collections.stock.find({"updated_at": {"$gte": since}}):
+            sku = level["sku"]
+            entry = totals.setdefault(sku, {"available": 0, "updated_at": level["updated_at"]})
+            entry["updated_at"] = max(entry["updated_at"], level["updated_at"])
+        for sku in list(totals):
+            async for level in self.collections.stock.find({"sku": sku}):
+                if level["location_id"] not in inactive:
+                    totals[sku]["available"] += level.get("available", 0)
+                    _earliest(totals[sku], level.get("next_inbound_at"))
+        ordered = sorted(totals.items(), key=lambda item: (item[1]["updated_at"], item[0]))
+        if after is not None:
+            ordered = [item for item in ordered if [_ms(item[1]["updated_at"]), item[0]] > after]
+        policy = await policy_store.policy_for(self.collections, request.channel)
+        page = ordered[:size]
+        response = inventory_pb2.ListStockFeedResponse()
+        for sku, entry in page:
+            shown = policy.apply(entry["available"])
+            response.items.add(
+                sku=sku,
+                available=shown,
+                status=STATUS[availability(shown, self.settings.low_stock_threshold)],
+                next_inbound_at=to_timestamp(entry.get("next_inbound_at")),
+                updated_at=to_timestamp(entry["updated_at"]),
+            )
+        if len(ordered) > size:
+            last_sku, last = page[-1]
+            response.next_page_token = paging.encode(_ms(last["updated_at"]), last_sku)
+        return response
+
+    async def _levels_by_location(self, sku: str) -> dict[str, dict[str, Any]]:
+        cursor = self.collections.stock.find({"sku": sku})
+        return {document["location_id"]: document async for document in cursor}
+
+
+def _note_inbound(item: inventory_pb2.SkuAvailability, level: dict[str, Any]) -> None:
+    item.inbound += level.get("inbound", 0)
+    arrives = level.get("next_inbound_at")
+    if arrives is not None and (
+        not item.HasField("next_inbound_at") or arrives < from_timestamp(item.next_inbound_at)
+    ):
+        item.next_inbound_at.CopyFrom(to_timestamp(arrives))
+
+
+def _earliest(entry: dict[str, Any], arrives: datetime | None) -> None:
+    if arrives is not None and (
+        entry.get("next_inbound_at") is None or arrives < entry["next_inbound_at"]
+    ):
+        entry["next_inbound_at"] = arrives
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

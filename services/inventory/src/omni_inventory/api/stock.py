@@ -1,0 +1,287 @@
+"""Stock levels and the movements that change on hand: receipts, adjustments, returns, inbound."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from grpc import aio
+
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
+from omni_inventory.api.base import Base
+from omni_inventory.domain.requests import lines, page_size, positive, require
+from omni_inventory.store import inbound as inbound_store
+from omni_inventory.store import level_id, listing
+from omni_inventory.store.changes import StockChanges, level_message
+from omni_kit.errors import InvalidArgument, NotFound
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_document, from_timestamp, to_timestamp
+
+DAMAGED = inventory_pb2.ADJUSTMENT_REASON_DAMAGED
+
+
+class Stock(Base):
+    async def ListStockLevels(
+        self, request: inventory_pb2.ListStockLevelsRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListStockLevelsResponse:
+        size = page_size(request.page_size)
+        if not request.skus and not request.location_ids:
+            raise InvalidArgument("name at least one of skus or location_ids", field="skus")
+        query: dict[str, Any] = {}
+        if request.skus:
+            query["sku"] = {"$in": list(request.skus)}
+        if request.location_ids:
+            query["location_id"] = {"$in": list(request.location_ids)}
+        if request.non_zero_only:
+            query["$or"] = [
+                {name: {"$ne": 0}} for name in ("on_hand", "reserved", "damaged", "inbound")
+            ]
+        documents, token = await listing.page(
+            self.collections.stock, query, "sku", size, request.page_token
+        )
+        return inventory_pb2.ListStockLevelsResponse(
+            stock_levels=[level_message(document) for document in documents],
+            next_page_token=token,
+        )
+
+    async def SetSafetyStock(
+        self, request: inventory_pb2.SetSafetyStockRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.SetSafetyStockResponse:
+        require(request.sku, "sku")
+        require(request.location_id, "location_id")
+        if request.safety_stock < 0:
+            raise InvalidArgument("safety_stock must not be negative", field="safety_stock")
+        if request.HasField("low_stock_threshold") and request.low_stock_threshold < 0:
+            raise InvalidArgument(
+                "low_stock_threshold must not be negative", field="low_stock_threshold"
+            )
+        await self.location(request.location_id, "location_id")
+
+        async def work(changes: StockChanges) -> inventory_pb2.SetSafetyStockResponse:
+            before = await changes.level(request.sku, request.location_id, create=True)
+            after = dataclasses.replace(before, safety_stock=request.safety_stock)
+            extra = {}
+            if request.HasField("low_stock_threshold"):
+                extra["low_stock_threshold"] = request.low_stock_threshold
+            document = await changes.write(before, after, settings=extra)
+            return inventory_pb2.SetSafetyStockResponse(stock_level=level_message(document))
+
+        return await self.write(request, inventory_pb2.SetSafetyStockResponse, work)
+
+    async def ReceiveStock(
+        self, request: inventory_pb2.ReceiveStockRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ReceiveStockResponse:
+        require(request.location_id, "location_id")
+        lines(((line.sku, line.quantity) for line in request.lines), "lines")
+        await self.location(request.location_id, "location_id")
+        location_id = request.location_id
+
+        async def work(changes: StockChanges) -> inventory_pb2.ReceiveStockResponse:
+            for index, line in enumerate(request.lines):
+                before = await changes.level(line.sku, location_id, create=True)
+                after = before.move(line.quantity, f"lines[{index}].quantity")
+                await changes.write(
+                    before,
+                    after,
+                    kind="MOVEMENT_KIND_RECEIPT",
+                    note=request.note,
+                    reference=request.reference,
+                )
+            skus = {line.sku for line in request.lines}
+            for index, inbound_id in enumerate(request.inbound_ids):
+                field = f"inbound_ids[{index}]"
+                found = await self.collections.inbound.find_one_and_update(
+                    {
+                        "_id": inbound_id,
+                        "location_id": location_id,
+                        "status": "INBOUND_STATUS_EXPECTED",
+                    },
+                    {"$set": {"status": "INBOUND_STATUS_RECEIVED", "updated_at": utcnow()}},
+                    session=changes.session,
+                )
+                if found is None:
+                    raise NotFound(
+                        f"no expected inbound {inbound_id!r} at location {location_id!r}",
+                        reason="INBOUND_NOT_FOUND",
+                        field=field,
+                    )
+                skus.add(found["sku"])
+            for sku in skus:
+                await inbound_store.refresh(self.collections, changes.session, sku, location_id)
+            return inventory_pb2.ReceiveStockResponse(
+                stock_levels=await self._levels(changes, skus, location_id)
+            )
+
+        return await self.write(
+            request,
+            inventory_pb2.ReceiveStockResponse,
+            work,
+            actor=request.actor,
+            request_id=request.request_id,
+        )
+
+    async def AdjustStock(
+        self, request: inventory_pb2.AdjustStockRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.AdjustStockResponse:
+        require(request.sku, "sku")
+        require(request.location_id, "location_id")
+        if request.quantity_delta == 0:
+            raise InvalidArgument("quantity_delta must not be 0", field="quantity_delta")
+        if not request.reason:
+            raise InvalidArgument("reason is required for an adjustment", field="reason")
+        if request.reason == DAMAGED and request.quantity_delta > 0:
+            raise InvalidArgument(
+                "a DAMAGED adjustment moves units out of sellable stock: quantity_delta must be "
+                "negative",
+                field="quantity_delta",
+            )
+        await self.location(request.location_id, "location_id")
+
+        async def work(changes: StockChanges) -> inventory_pb2.AdjustStockResponse:
+            before = await changes.level(request.sku, request.location_id)
+            delta = request.quantity_delta
+            damaged = -delta if request.reason == DAMAGED else 0
+            after = before.move(delta, "quantity_delta", damaged_delta=damaged)
+            document = await changes.write(
+                before,
+                after,
+                kind="MOVEMENT_KIND_DAMAGE" if damaged else "MOVEMENT_KIND_ADJUSTMENT",
+                reason=inventory_pb2.AdjustmentReason.Name(request.reason),
+                note=request.note,
+            )
+            return inventory_pb2.AdjustStockResponse(
+                stock_level=level_message(document),
+                entry=from_document(changes.entries[-1], inventory_pb2.LedgerEntry),
+            )
+
+        return await self.write(
+            request,
+            inventory_pb2.AdjustStockResponse,
+            work,
+            actor=request.actor,
+            request_id=request.request_id,
+        )
+
+    async def ReturnToStock(
+        self, request: inventory_pb2.ReturnToStockRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ReturnToStockResponse:
+        require(request.location_id, "location_id")
+        lines(((line.sku, line.quantity) for line in request.lines), "lines")
+        for index, line in enumerate(request.lines):
+            if not line.condition:
+                raise InvalidArgument(
+                    "condition must be SELLABLE or DAMAGED", field=f"lines[{index}].condition"
+                )
+        await self.location(request.location_id, "location_id")
+        location_id = request.location_id
+
+        async def work(changes: StockChanges) -> inventory_pb2.ReturnToStockResponse:
+            for index, line in enumerate(request.lines):
+                before = await changes.level(line.sku, location_id, create=True)
+                damaged = line.condition == common_pb2.ITEM_CONDITION_DAMAGED
+                after = before.move(
+                    0 if damaged else line.quantity,
+                    f"lines[{index}].quantity",
+                    damaged_delta=line.quantity if damaged else 0,
+                )
+                await changes.write(
+                    before,
+                    after,
+                    kind="MOVEMENT_KIND_RETURN",
+                    reference=request.return_id or request.order_id,
+                )
+            skus = {line.sku for line in request.lines}
+            return inventory_pb2.ReturnToStockResponse(
+                stock_levels=await self._levels(changes, skus, location_id)
+            )
+
+        return await self.write(
+            request,
+            inventory_pb2.ReturnToStockResponse,
+            work,
+            actor=request.actor,
+            request_id=request.request_id,
+        )
+
+    async def RecordInbound(
+        self, request: inventory_pb2.RecordInboundRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.RecordInboundResponse:
+        given = request.inbound
+        require(given.sku, "inbound.sku")
+        require(given.location_id, "inbound.location_id")
+        positive(given.quantity, "inbound.quantity")
+        if not given.HasField("expected_at"):
+            raise InvalidArgument("expected_at is required", field="inbound.expected_at")
+        await self.location(given.location_id, "inbound.location_id")
+        inbound = inventory_pb2.InboundStock()
+        inbound.CopyFrom(given)
+        inbound.id = new_id("inb")
+        inbound.status = inventory_pb2.INBOUND_STATUS_EXPECTED
+        inbound.source_kind = given.source_kind or inventory_pb2.INBOUND_SOURCE_KIND_PURCHASE_ORDER
+        inbound.created_at.CopyFrom(to_timestamp(utcnow()))
+        inbound.updated_at.CopyFrom(inbound.created_at)
+
+        async def work(changes: StockChanges) -> inventory_pb2.RecordInboundResponse:
+            session = changes.session
+            await self.collections.inbound.insert_one(
+                inbound_store.inbound_document(inbound), session=session
+            )
+            await inbound_store.refresh(self.collections, session, inbound.sku, inbound.location_id)
+            return inventory_pb2.RecordInboundResponse(inbound=inbound)
+
+        return await self.write(
+            request, inventory_pb2.RecordInboundResponse, work, request_id=request.request_id
+        )
+
+    async def ListInbound(
+        self, request: inventory_pb2.ListInboundRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListInboundResponse:
+        size = page_size(request.page_size)
+        query: dict[str, Any] = {}
+        if request.sku:
+            query["sku"] = request.sku
+        if request.location_id:
+            query["location_id"] = request.location_id
+        if request.statuses:
+            query["status"] = {
+                "$in": [inventory_pb2.InboundStatus.Name(s) for s in request.statuses]
+            }
+        documents, token = await listing.page(
+            self.collections.inbound, query, "expected_at", size, request.page_token
+        )
+        return inventory_pb2.ListInboundResponse(
+            inbound=[from_document(d, inventory_pb2.InboundStock) for d in documents],
+            next_page_token=token,
+        )
+
+    async def ListLedgerEntries(
+        self, request: inventory_pb2.ListLedgerEntriesRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.ListLedgerEntriesResponse:
+        size = page_size(request.page_size)
+        query: dict[str, Any] = {}
+        if request.sku:
+            query["sku"] = request.sku
+        if request.location_id:
+            query["location_id"] = request.location_id
+        if request.kinds:
+            query["kind"] = {"$in": [inventory_pb2.MovementKind.Name(k) for k in request.kinds]}
+        window = request.time_range
+        if window.HasField("start_time"):
+            query.setdefault("occurred_at", {})["$gte"] = from_timestamp(window.start_time)
+        if window.HasField("end_time"):
+            query.setdefault("occurred_at", {})["$lt"] = from_timestamp(window.end_time)
+        documents, token = await listing.page(
+            self.collections.ledger, query, "seq", size, request.page_token
+        )
+        return inventory_pb2.ListLedgerEntriesResponse(
+            entries=[from_document(d, inventory_pb2.LedgerEntry) for d in documents],
+            next_page_token=token,
+        )
+
+    async def _levels(
+        self, changes: StockChanges, skus: set[str], location_id: str
+    ) -> list[inventory_pb2.StockLevel]:
+        ids = [level_id(sku, location_id) for sku in sorted(skus)]
+        cursor = self.collections.stock.find({"_id": {"$in": ids}}, session=changes.session)
+        return [level_message(document) async for document in cursor]

@@ -1,0 +1,1 @@
+"""Inventory rules. Pure: no I/O, no framework."""

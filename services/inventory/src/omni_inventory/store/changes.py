@@ -1,0 +1,284 @@
+"""One transaction's stock changes: guarded level writes, ledger entries, and their events."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
+from omni_inventory import events
+from omni_inventory.domain.levels import ChannelPolicy, Level
+from omni_inventory.store import Collections, level_id
+from omni_kit.errors import Conflict, NotFound
+from omni_kit.events import Outbox
+from omni_kit.facts import Event
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_document
+
+Policies = list[tuple[common_pb2.ChannelRef, ChannelPolicy]]
+
+_last_seq = 0
+
+
+def _seq() -> int:
+    """Ledger order: strictly increasing in a process, close to wall-clock time across them."""
+    global _last_seq
+    _last_seq = max(_last_seq + 1, time.time_ns())
+    return _last_seq
+
+
+@dataclass
+class _Change:
+    before: Level
+    after: Level
+    document: dict[str, Any]
+    cause: str = "MOVEMENT_KIND_UNSPECIFIED"
+
+
+@dataclass
+class StockChanges:
+    """Use one per transaction: `level()` reads, `write()` stores, `finish()` adds the events."""
+
+    collections: Collections
+    session: AsyncClientSession
+    default_low_threshold: int
+    actor: common_pb2.Actor | None = None
+    request_id: str = ""
+    extra_events: list[Event] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    _changes: dict[str, _Change] = field(default_factory=dict)
+    # Read once per transaction: each store round trip counts on the hot reservation path.
+    _inactive: list[str] | None = None
+    _policies: Policies | None = None
+    _read: dict[str, list[Level]] = field(default_factory=dict)
+
+    async def inactive(self) -> list[str]:
+        if self._inactive is None:
+            self._inactive = await inactive_locations(self.collections, self.session)
+        return self._inactive
+
+    async def policies(self) -> Policies:
+        if self._policies is None:
+            self._policies = await load_policies(self.collections, self.session)
+        return self._policies
+
+    async def policy_for(self, channel: common_pb2.ChannelRef) -> ChannelPolicy:
+        return match_policy(await self.policies(), channel)
+
+    async def sku_levels(self, sku: str) -> list[Level]:
+        """Every level of the SKU at active locations as this transaction sees it now."""
+        if sku not in self._read:
+            cursor = self.collections.stock.find({"sku": sku}, session=self.session)
+            self._read[sku] = [to_level(document) async for document in cursor]
+        current = {level.location_id: level for level in self._read[sku]}
+        for change in self._changes.values():
+            if change.after.sku == sku:
+                current[change.after.location_id] = change.after
+        inactive = await self.inactive()
+        return [level for place, level in current.items() if place not in inactive]
+
+    def known(self, sku: str) -> bool:
+        """Whether the SKU has a level anywhere (active or not), after `sku_levels` read it."""
+        return bool(self._read.get(sku))
+
+    async def total(self, sku: str) -> int:
+        return sum(level.available for level in await self.sku_levels(sku))
+
+    async def level(self, sku: str, location_id: str, *, create: bool = False) -> Level:
+        key = level_id(sku, location_id)
+        if key in self._changes:
+            return self._changes[key].after
+        for level in self._read.get(sku, []):
+            if level.location_id == location_id:
+                return level
+        document = await self.collections.stock.find_one({"_id": key}, session=self.session)
+        if document is None:
+            if not create:
+                raise NotFound(
+                    f"SKU {sku!r} has no stock record at location {location_id!r}",
+                    reason="STOCK_LEVEL_NOT_FOUND",
+                    field="sku",
+                )
+            return Level(sku, location_id)
+        return to_level(document)
+
+    async def write(
+        self,
+        before: Level,
+        after: Level,
+        *,
+        kind: str = "",
+        reason: str = "",
+        note: str = "",
+        reference: str = "",
+        guard_free: int = 0,
+        settings: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store `after` if the level is still `before`; a ledger entry when `kind` is given."""
+        key = level_id(after.sku, after.location_id)
+        now = utcnow()
+        values = {
+            "on_hand": after.on_hand,
+            "reserved": after.reserved,
+            "safety_stock": after.safety_stock,
+            "damaged": after.damaged,
+            "free": after.free,
+            "available": after.available,
+            "updated_at": now,
+            **(settings or {}),
+        }
+        if before.version == 0:
+            document = {"_id": key, "sku": after.sku, "location_id": after.location_id, **values}
+            document = {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document
+            await self.collections.stock.insert_one(document, session=self.session)
+        else:
+            guard: dict[str, Any] = {"_id": key, "version": before.version}
+            if guard_free:
+                guard["free"] = {"$gte": guard_free}
+            updated = await self.collections.stock.find_one_and_update(
+                guard,
+                {"$set": values, "$inc": {"version": 1}},
+                session=self.session,
+                return_document=True,
+            )
+            if updated is None:
+                raise Conflict(f"stock of {after.sku!r} changed meanwhile; retry")
+            document = updated
+        after = to_level(document)
+        if kind:
+            await self._ledger(before, after, kind, reason, note, reference, now)
+        earlier = self._changes.get(key)
+        self._changes[key] = _Change(
+            before=earlier.before if earlier else before,
+            after=after,
+            document=document,
+            cause=kind or (earlier.cause if earlier else "MOVEMENT_KIND_UNSPECIFIED"),
+        )
+        return document
+
+    async def _ledger(
+        self, before: Level, after: Level, kind: str, reason: str, note: str, ref: str, now: Any
+    ) -> None:
+        entry = {
+            "_id": new_id("led"),
+            "sku": after.sku,
+            "location_id": after.location_id,
+            "kind": kind,
+            "quantity_delta": after.on_hand - before.on_hand,
+            "damaged_delta": after.damaged - before.damaged,
+            "on_hand_after": after.on_hand,
+            "adjustment_reason": reason or "ADJUSTMENT_REASON_UNSPECIFIED",
+            "note": note,
+            "reference": ref,
+            "occurred_at": now,
+            "request_id": self.request_id,
+            "seq": _seq(),
+        }
+        if self.actor is not None and self.actor.ByteSize():
+            entry["actor"] = {"kind": common_pb2.ActorKind.Name(self.actor.kind)} | {
+                "id": self.actor.id,
+                "display": self.actor.display,
+            }
+        await self.collections.ledger.insert_one(entry, session=self.session)
+        self.entries.append(entry)
+
+    def levels(self) -> list[inventory_pb2.StockLevel]:
+        return [level_message(change.document) for change in self._changes.values()]
+
+    async def finish(self, outbox: Outbox) -> None:
+        """Add StockChanged per changed level, and the low/out/back-in-stock facts it crossed."""
+        policies = await self.policies()
+        for sku in {change.after.sku for change in self._changes.values()}:
+            changes = [c for c in self._changes.values() if c.after.sku == sku]
+            total = await self.total(sku)
+            total_before = total - sum(c.after.available - c.before.available for c in changes)
+            for change in changes:
+                level = level_message(change.document)
+                threshold = level.low_stock_threshold or self.default_low_threshold
+                for event in [
+                    events.stock_changed(
+                        level,
+                        change.cause,
+                        change.after.on_hand - change.before.on_hand,
+                        change.after.reserved - change.before.reserved,
+                        total,
+                        policies,
+                    ),
+                    *events.thresholds(
+                        sku, level.location_id, change.before.available, level.available, threshold
+                    ),
+                ]:
+                    await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+            for event in events.thresholds(
+                sku, "", total_before, total, self.default_low_threshold
+            ):
+                if event.subject == events.BACK_IN_STOCK:
+                    event.message.channel_availability.extend(  # type: ignore[attr-defined]
+                        events.channel_availability(total, policies)
+                    )
+                await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+        for event in self.extra_events:
+            await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+
+
+def to_level(document: dict[str, Any]) -> Level:
+    return Level(
+        sku=document["sku"],
+        location_id=document["location_id"],
+        on_hand=document.get("on_hand", 0),
+        reserved=document.get("reserved", 0),
+        safety_stock=document.get("safety_stock", 0),
+        damaged=document.get("damaged", 0),
+        version=document.get("version", 0),
+    )
+
+
+def level_message(document: dict[str, Any]) -> inventory_pb2.StockLevel:
+    return from_document(document, inventory_pb2.StockLevel)
+
+
+async def total_available(
+    collections: Collections, sku: str, session: AsyncClientSession | None = None
+) -> int:
+    inactive = await inactive_locations(collections, session)
+    cursor = collections.stock.find(
+        {"sku": sku, "location_id": {"$nin": inactive}}, {"available": 1}, session=session
+    )
+    return sum([document.get("available", 0) async for document in cursor])
+
+
+async def inactive_locations(
+    collections: Collections, session: AsyncClientSession | None = None
+) -> list[str]:
+    cursor = collections.locations.find({"active": {"$ne": True}}, {"_id": 1}, session=session)
+    return [document["_id"] async for document in cursor]
+
+
+async def load_policies(
+    collections: Collections, session: AsyncClientSession | None = None
+) -> Policies:
+    found = []
+    async for document in collections.policies.find({}, session=session):
+        message = from_document(document, inventory_pb2.ChannelStockPolicy)
+        found.append((message.channel, to_policy(message)))
+    return found
+
+
+def match_policy(policies: Policies, channel: common_pb2.ChannelRef) -> ChannelPolicy:
+    """The channel's own policy (per partner), else its channel-wide one, else all stock."""
+    wide = None
+    for ref, policy in policies:
+        if ref.channel == channel.channel and ref.partner_id == channel.partner_id:
+            return policy
+        if ref.channel == channel.channel and not ref.partner_id:
+            wide = policy
+    return wide or ChannelPolicy()
+
+
+def to_policy(message: inventory_pb2.ChannelStockPolicy) -> ChannelPolicy:
+    share = message.share_percent if message.HasField("share_percent") else 100
+    return ChannelPolicy(share_percent=share, buffer_units=message.buffer_units)

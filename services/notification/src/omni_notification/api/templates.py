@@ -1,0 +1,122 @@
+"""Template RPCs: save (validated), read, list, delete, preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+from grpc import aio
+
+from omni.common.v1 import common_pb2
+from omni.notification.v1 import notification_pb2
+from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_document, to_document
+from omni_notification.domain import paging, templates
+from omni_notification.store import TemplateStore
+
+KEY_FIELDS = ("event_type", "channel", "language")
+ASSIGNED = ("_id", "version", "created_at")
+
+
+def as_template(document: dict[str, Any]) -> notification_pb2.Template:
+    return from_document(document, notification_pb2.Template)
+
+
+class TemplateRpcs:
+    templates: TemplateStore
+    fallback_language: str
+
+    async def stored_template(self, template_id: str) -> notification_pb2.Template:
+        if not template_id:
+            raise InvalidArgument("template_id is required", field="template_id")
+        document = await self.templates.get(template_id)
+        if document is None:
+            raise NotFound(f"no template with id {template_id!r}", reason="TEMPLATE_NOT_FOUND")
+        return as_template(document)
+
+    async def resolve_template(
+        self, event_type: str, channel: int, language: str
+    ) -> notification_pb2.Template | None:
+        """The template for the event and channel in `language`, else its base, else fallback."""
+        document = await self.templates.find(
+            event_type, channel, templates.language_candidates(language, self.fallback_language)
+        )
+        return as_template(document) if document else None
+
+    async def UpsertTemplate(
+        self, request: notification_pb2.UpsertTemplateRequest, context: aio.ServicerContext
+    ) -> notification_pb2.UpsertTemplateResponse:
+        if request.expected_version < 0:
+            raise InvalidArgument("expected_version must not be negative", field="expected_version")
+        template = templates.check_template(request.template)
+        template.updated_by.CopyFrom(request.actor)
+        now = utcnow()
+        fields = {k: v for k, v in to_document(template).items() if k not in ASSIGNED}
+        fields.update(updated_at=now, created_at=now)
+        key = {k: fields.pop(k) for k in KEY_FIELDS}
+        stored = await self.templates.upsert(key, fields, new_id("tpl"), request.expected_version)
+        if stored is None:
+            raise Conflict(
+                f"the template changed since version {request.expected_version}; reload it",
+                reason="STALE_VERSION",
+                field="expected_version",
+            )
+        return notification_pb2.UpsertTemplateResponse(template=as_template(stored))
+
+    async def GetTemplate(
+        self, request: notification_pb2.GetTemplateRequest, context: aio.ServicerContext
+    ) -> notification_pb2.GetTemplateResponse:
+        return notification_pb2.GetTemplateResponse(
+            template=await self.stored_template(request.template_id)
+        )
+
+    async def ListTemplates(
+        self, request: notification_pb2.ListTemplatesRequest, context: aio.ServicerContext
+    ) -> notification_pb2.ListTemplatesResponse:
+        size = paging.page_size(request.page_size)
+        after = paging.decode_cursor(request.page_token, 1)
+        query: dict[str, Any] = {}
+        if request.event_type:
+            query["event_type"] = request.event_type
+        if request.channel:
+            query["channel"] = common_pb2.ContactChannel.Name(request.channel)
+        if request.language:
+            query["language"] = templates.normalize_language(request.language)
+        found = await self.templates.page(query, after[0] if after else None, size + 1)
+        reply = notification_pb2.ListTemplatesResponse(
+            templates=[as_template(document) for document in found[:size]]
+        )
+        if len(found) > size:
+            reply.next_page_token = paging.encode_cursor([found[size - 1]["_id"]])
+        return reply
+
+    async def DeleteTemplate(
+        self, request: notification_pb2.DeleteTemplateRequest, context: aio.ServicerContext
+    ) -> notification_pb2.DeleteTemplateResponse:
+        if not request.template_id:
+            raise InvalidArgument("template_id is required", field="template_id")
+        if not await self.templates.delete(request.template_id):
+            raise NotFound(
+                f"no template with id {request.template_id!r}", reason="TEMPLATE_NOT_FOUND"
+            )
+        return notification_pb2.DeleteTemplateResponse()
+
+    async def PreviewTemplate(
+        self, request: notification_pb2.PreviewTemplateRequest, context: aio.ServicerContext
+    ) -> notification_pb2.PreviewTemplateResponse:
+        variables = json_format.MessageToDict(request.variables)
+        if request.template_id and request.HasField("template"):
+            raise InvalidArgument(
+                "give either template_id or an inline template, not both", field="template_id"
+            )
+        if request.HasField("template"):
+            template = templates.check_template(request.template)
+        else:
+            stored = await self.stored_template(request.template_id)
+            language = request.language or stored.language
+            template = await self.resolve_template(stored.event_type, stored.channel, language)
+            template = template or stored
+        return notification_pb2.PreviewTemplateResponse(
+            rendered=templates.render(template, variables)
+        )

@@ -1,0 +1,1 @@
+"""Notification rules, pure (no I/O): the event registry, templates, routing, drafts, requests."""

@@ -1,0 +1,69 @@
+"""Built-in English templates, stored on a first start so a fresh platform sends something
+readable for every event; staff replace or translate them through UpsertTemplate."""
+
+from __future__ import annotations
+
+from omni.common.v1 import common_pb2
+from omni.notification.v1 import notification_pb2
+from omni_notification.domain import registry
+from omni_notification.domain.templates import DELIVERY_CHANNELS, SUBJECT_CHANNELS, check_template
+
+_HI = "Hi{% if customer_name %} {{ customer_name }}{% endif %}, "
+_AT_STORE = "{% if store_id %} at store {{ store_id }}{% endif %}"
+
+TEXTS = {
+    registry.ORDER_CONFIRMED: (
+        "Order {{ order_number }} confirmed",
+        _HI + "thank you! Your order {{ order_number }} ({{ item_count }} items, "
+        "{{ order_total }}) is confirmed.",
+    ),
+    registry.READY_FOR_PICKUP: (
+        "Order {{ order_number }} is ready for pickup",
+        _HI + "your order {{ order_number }} is ready" + _AT_STORE + ". Pickup code: "
+        "{{ pickup_code }}.{% if pickup_deadline %} Please collect it by {{ pickup_deadline }}."
+        "{% endif %}",
+    ),
+    registry.PICKUP_REMINDER: (
+        "Reminder: order {{ order_number }} is waiting for you",
+        _HI + "your order {{ order_number }} is still waiting" + _AT_STORE + ". Pickup code: "
+        "{{ pickup_code }}.{% if pickup_deadline %} Please collect it by {{ pickup_deadline }}."
+        "{% endif %}",
+    ),
+    registry.ORDER_SHIPPED: (
+        "Order {{ order_number }} is on its way",
+        _HI + "your order {{ order_number }} has shipped{% if carrier %} with {{ carrier }}"
+        "{% endif %}.{% if tracking_number %} Tracking number: {{ tracking_number }}.{% endif %}",
+    ),
+    registry.ORDER_DELIVERED: (
+        "Order {{ order_number }} delivered",
+        _HI + "your order {{ order_number }} has been delivered. Enjoy!",
+    ),
+    registry.RETURN_RECEIVED: (
+        "We received your return for order {{ order_number }}",
+        _HI + "we received your return for order {{ order_number }}"
+        "{% if refund_total %}; a refund of {{ refund_total }} is on its way{% endif %}.",
+    ),
+    registry.BACK_IN_STOCK: (
+        "{{ product_name }} is back in stock",
+        _HI + "{{ product_name }} ({{ sku }}) is back in stock" + _AT_STORE + ".",
+    ),
+}
+
+
+def default_templates(language: str = "en") -> list[notification_pb2.Template]:
+    templates = []
+    for event_type, (subject, body) in TEXTS.items():
+        for channel in DELIVERY_CHANNELS:
+            template = notification_pb2.Template(
+                event_type=event_type,
+                channel=channel,
+                language=language,
+                subject=subject if channel in SUBJECT_CHANNELS else "",
+                body=body,
+                urgent=registry.EVENT_TYPES[event_type].urgent,
+                updated_by=common_pb2.Actor(
+                    kind=common_pb2.ACTOR_KIND_SYSTEM, id="notification", display="built-in"
+                ),
+            )
+            templates.append(check_template(template))
+    return templates

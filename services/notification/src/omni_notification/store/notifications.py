@@ -1,0 +1,106 @@
+"""Notification records: one per dedup key, claimed by one sender at a time (a lease)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni_kit.store import Document
+from omni_notification.store.newest import newest_first
+
+QUEUED = "NOTIFICATION_STATUS_QUEUED"
+DELAYED = "NOTIFICATION_STATUS_DELAYED_QUIET_HOURS"
+PENDING = [QUEUED, DELAYED]
+
+
+class NotificationStore:
+    INDEXES = {
+        "notifications": [
+            IndexModel([("dedup_key", ASCENDING)], unique=True),
+            IndexModel([("customer_id", ASCENDING), ("created_at", DESCENDING)]),
+            IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("status", ASCENDING), ("scheduled_at", ASCENDING)]),
+            IndexModel([("attempts.provider_message_id", ASCENDING)]),
+        ],
+    }
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.notifications = db["notifications"]
+
+    async def get(self, notification_id: str) -> Document | None:
+        return await self.notifications.find_one({"_id": notification_id})
+
+    async def by_dedup_key(
+        self, key: str, session: AsyncClientSession | None = None
+    ) -> Document | None:
+        return await self.notifications.find_one({"dedup_key": key}, session=session)
+
+    async def insert(self, document: Document, session: AsyncClientSession) -> None:
+        await self.notifications.insert_one(document, session=session)
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """Ids of notifications whose send time has come and that nobody is working on."""
+        cursor = (
+            self.notifications.find(
+                {
+                    "status": {"$in": PENDING},
+                    "scheduled_at": {"$lte": now},
+                    "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+                },
+                {"_id": 1},
+            )
+            .sort("scheduled_at", ASCENDING)
+            .limit(limit)
+        )
+        return [document["_id"] for document in await cursor.to_list(limit)]
+
+    async def claim(
+        self, notification_id: str, token: str, now: datetime, until: datetime
+    ) -> Document | None:
+        """Take the notification for one send pass; None when it is not due or is taken."""
+        return await self.notifications.find_one_and_update(
+            {
+                "_id": notification_id,
+                "status": {"$in": PENDING},
+                "scheduled_at": {"$lte": now},
+                "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+            },
+            {"$set": {"lease": token, "lease_until": until}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def save_pass(
+        self, notification_id: str, token: str, fields: Document, session: AsyncClientSession
+    ) -> bool:
+        """Store the outcome of a send pass and release the lease; False if the lease was lost."""
+        result = await self.notifications.update_one(
+            {"_id": notification_id, "lease": token},
+            {"$set": {**fields, "lease": None, "lease_until": None}},
+            session=session,
+        )
+        return result.matched_count == 1
+
+    async def by_provider_message(self, provider: str, message_id: str) -> Document | None:
+        return await self.notifications.find_one(
+            {"attempts": {"$elemMatch": {"provider": provider, "provider_message_id": message_id}}}
+        )
+
+    async def update(
+        self,
+        notification_id: str,
+        expected_status: str,
+        fields: Document,
+        session: AsyncClientSession,
+    ) -> bool:
+        result = await self.notifications.update_one(
+            {"_id": notification_id, "status": expected_status},
+            {"$set": fields},
+            session=session,
+        )
+        return result.matched_count == 1
+
+    async def page(self, query: Document, after: list[object] | None, limit: int) -> list[Document]:
+        return await newest_first(self.notifications, query, after, limit)

@@ -1,0 +1,88 @@
+"""Identity normalization: every spelling of one identity has one stored form and one key."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omni.customer.v1 import customer_pb2 as pb
+from omni_customer.domain import identities
+from omni_kit.errors import AlreadyExists, InvalidArgument
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        (pb.IDENTITY_KIND_EMAIL, " Anna@Example.COM ", "anna@example.com"),
+        (pb.IDENTITY_KIND_PHONE, "0151 23456789", "+4915123456789"),
+        (pb.IDENTITY_KIND_PHONE, "+49 (151) 234-56789", "+4915123456789"),
+        (pb.IDENTITY_KIND_PHONE, "0049 151 23456789", "+4915123456789"),
+        (pb.IDENTITY_KIND_PHONE, "+1 212 555 0100", "+12125550100"),
+        (pb.IDENTITY_KIND_WHATSAPP, "0151 23456789", "+4915123456789"),
+        (pb.IDENTITY_KIND_INSTAGRAM, "@Anna.Style", "anna.style"),
+        (pb.IDENTITY_KIND_VIBER, "@AbC", "AbC"),
+        (pb.IDENTITY_KIND_LOYALTY_CARD, "ab-12 34", "AB1234"),
+    ],
+)
+def test_each_spelling_has_one_stored_form(kind, value, expected):
+    assert identities.normalize_identity(kind, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "partner", "field"),
+    [
+        (pb.IDENTITY_KIND_EMAIL, "anna@", "", "identity.value"),
+        (pb.IDENTITY_KIND_EMAIL, "   ", "", "identity.value"),
+        (pb.IDENTITY_KIND_PHONE, "12", "", "identity.value"),
+        (pb.IDENTITY_KIND_PHONE, "call me", "", "identity.value"),
+        (pb.IDENTITY_KIND_TELEGRAM, "two words", "", "identity.value"),
+        (pb.IDENTITY_KIND_MARKETPLACE_BUYER, "B-1", " ", "identity.partner_id"),
+        (pb.IDENTITY_KIND_LOYALTY_CARD, "x", "", "identity.value"),
+        (0, "x", "", "identity.kind"),
+        (99, "x", "", "identity.kind"),
+    ],
+)
+def test_invalid_identities_name_the_field(kind, value, partner, field):
+    with pytest.raises(InvalidArgument) as refused:
+        identities.normalize_identity(kind, value, partner)
+    assert refused.value.field == field
+
+
+def test_marketplace_buyers_are_unique_per_partner():
+    a = identities.identity_key(pb.IDENTITY_KIND_MARKETPLACE_BUYER, "B-1", "ptn_a")
+    b = identities.identity_key(pb.IDENTITY_KIND_MARKETPLACE_BUYER, "B-1", "ptn_b")
+    assert a != b
+
+
+def test_a_taken_identity_is_refused_naming_its_owner():
+    identity = pb.Identity(kind=pb.IDENTITY_KIND_EMAIL, value="anna@example.com")
+    with pytest.raises(AlreadyExists) as refused:
+        identities.refuse_taken(identity, "cus_owner")
+    assert refused.value.metadata["owner_profile_id"] == "cus_owner"
+    assert refused.value.reason == "IDENTITY_TAKEN"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    local=st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True),
+    domain=st.sampled_from(["example.com", "mail.example.org"]),
+    upper=st.booleans(),
+    pad=st.sampled_from(["", " ", "\t"]),
+)
+def test_email_normalization_is_stable(local, domain, upper, pad):
+    raw = f"{pad}{local}@{domain}{pad}"
+    raw = raw.upper() if upper else raw
+    once = identities.normalize_identity(pb.IDENTITY_KIND_EMAIL, raw)
+    assert once == f"{local}@{domain}"
+    assert identities.normalize_identity(pb.IDENTITY_KIND_EMAIL, once) == once
+
+
+@settings(max_examples=60, deadline=None)
+@given(number=st.integers(min_value=10_000_000, max_value=99_999_999))
+def test_local_and_international_phone_spellings_agree(number):
+    local = f"0151 {number}"
+    international = f"+49 151 {number}"
+    assert identities.normalize_identity(
+        pb.IDENTITY_KIND_PHONE, local
+    ) == identities.normalize_identity(pb.IDENTITY_KIND_PHONE, international)

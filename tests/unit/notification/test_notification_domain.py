@@ -1,0 +1,111 @@
+"""Templates, drafts, paging and request checks: pure rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omni.common.v1 import common_pb2
+from omni.notification.v1 import notification_pb2 as N
+from omni.order.v1 import events_pb2 as order_events
+from omni.order.v1 import order_pb2
+from omni_kit.errors import InvalidArgument
+from omni_kit.protos import to_timestamp
+from omni_notification.domain import defaults, drafts, paging, registry, requests, templates
+
+SMS = common_pb2.CONTACT_CHANNEL_SMS
+
+
+def test_language_candidates_go_from_specific_to_fallback():
+    assert templates.language_candidates("PT-br", "en") == ["pt-BR", "pt", "en"]
+    assert templates.language_candidates("en", "en") == ["en"]
+    assert templates.language_candidates("", "de") == ["de"]
+    assert templates.language_candidates("not a tag!", "en") == ["en"]
+
+
+def test_unknown_variable_is_named_with_what_the_event_offers():
+    template = N.Template(
+        event_type=registry.ORDER_SHIPPED, channel=SMS, language="en", body="{{ tracking }}"
+    )
+    with pytest.raises(InvalidArgument) as refused:
+        templates.check_template(template)
+    assert refused.value.metadata == {"variable": "tracking"}
+    assert "tracking_number" in refused.value.message
+    assert refused.value.field == "template.body"
+
+
+def test_staff_templates_take_any_variable_and_render_strictly():
+    template = templates.check_template(
+        N.Template(event_type="staff.note", channel=SMS, language="EN", body="{{ a }}-{{ b }}")
+    )
+    assert template.language == "en"
+    assert list(template.variables) == ["a", "b"]
+    assert templates.render(template, {"a": 1, "b": "x"}).body == "1-x"
+    with pytest.raises(InvalidArgument) as missing:
+        templates.render(template, {"a": 1})
+    assert missing.value.field == "variables.b"
+
+
+def test_every_built_in_template_renders_with_what_its_event_provides():
+    order = order_pb2.Order(
+        id="ord_1",
+        customer_id="cus_1",
+        number="A-1",
+        pickup=order_pb2.Pickup(code="K7", deadline=to_timestamp(datetime(2026, 1, 2, tzinfo=UTC))),
+    )
+    events = {
+        registry.ORDER_CONFIRMED: order_events.OrderConfirmed(order=order),
+        registry.READY_FOR_PICKUP: order_events.OrderReadyForPickup(order=order),
+        registry.PICKUP_REMINDER: order_events.PickupReminderDue(order=order, reminder_number=1),
+        registry.ORDER_SHIPPED: order_events.OrderShipped(order=order),
+        registry.ORDER_DELIVERED: order_events.OrderDelivered(order=order),
+        registry.RETURN_RECEIVED: order_events.ReturnReceived(order=order),
+    }
+    for template in defaults.default_templates():
+        if template.event_type == registry.BACK_IN_STOCK:
+            variables = drafts.back_in_stock_variables("LS-M", "Shirt", "", 2)
+        else:
+            draft = drafts.order_draft(template.event_type, events[template.event_type])
+            assert draft is not None
+            variables = draft.variables
+        variables = templates.localize({**variables, "customer_name": ""}, "Europe/Berlin")
+        rendered = templates.render(template, variables)
+        assert rendered.body
+    ready = drafts.order_draft(registry.READY_FOR_PICKUP, events[registry.READY_FOR_PICKUP])
+    assert templates.localize(ready.variables, "Europe/Berlin")["pickup_deadline"] == (
+        "2026-01-02 01:00"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["EUR", "JPY", "KWD"]))
+def test_money_reads_back_as_the_same_minor_units(amount, currency):
+    text = drafts.money(common_pb2.Money(amount_minor=amount, currency_code=currency))
+    number, code = text.split(" ")
+    assert code == currency
+    assert int(number.replace(".", "")) == amount
+
+
+def test_page_tokens_round_trip_and_garbage_is_refused():
+    when = datetime(2026, 11, 23, 10, 0, 0, 123000, tzinfo=UTC)
+    token = paging.encode_cursor([when, "ntf_1"])
+    assert paging.decode_cursor(token, 2) == [when, "ntf_1"]
+    with pytest.raises(InvalidArgument):
+        paging.decode_cursor(token, 1)
+    with pytest.raises(InvalidArgument):
+        paging.decode_cursor("%%%", 2)
+    assert paging.page_size(0) == 50
+    assert paging.page_size(1000) == 200
+    with pytest.raises(InvalidArgument):
+        paging.page_size(-1)
+
+
+def test_a_marketing_template_cannot_be_sent_as_transactional():
+    template = N.Template(purpose=common_pb2.CONTACT_PURPOSE_MARKETING)
+    request = N.SendNotificationRequest(purpose=common_pb2.CONTACT_PURPOSE_TRANSACTIONAL)
+    with pytest.raises(InvalidArgument) as refused:
+        requests.check_send_template(request, template)
+    assert refused.value.field == "purpose"
