@@ -46,8 +46,8 @@ proto-check: ## fail when libs/contracts is stale
 charts: ## lint, render and validate the Helm chart
 	$(RUN) pytest tests/charts
 
-bench: ## run the benchmarks in bench/ and print their results
-	$(RUN) python bench/run.py
+bench: ## run the benchmarks in bench/ (only="browse checkout" for some) and record their results
+	$(RUN) python bench/run.py $(only)
 
 images: ## build every service image (needs a Docker engine)
 	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "no Docker engine here"; exit 1; }

@@ -1,4 +1,4 @@
-"""`make bench`: run every scenario in bench/scenarios/ (or those named), each in its own process,
+"""`make bench`: run every scenario script in bench/ (or those named), each in its own process,
 and collect what they report into bench/results.json.
 
 A scenario is a script that measures one thing on the local stack and prints, as its last line,
@@ -13,16 +13,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = HERE / "scenarios"
 RESULTS = HERE / "results.json"
 
 
 def main(names: list[str]) -> int:
-    scripts = sorted(SCENARIOS.glob("*.py"))
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run.py")
     if names:
         scripts = [script for script in scripts if script.stem in names]
     if not scripts:
-        print(f"no scenarios found in {SCENARIOS} matching {names or 'anything'}")
+        print(f"no scenarios found in {HERE} matching {names or 'anything'}")
         return 1
     results: dict[str, object] = {}
     failed = []

@@ -48,7 +48,7 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
         )
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: the machine may be busy
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError((tmp_path / f"gateway-{port}.log").read_text())
@@ -62,7 +62,7 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
     yield start
     for proc in procs:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(30)
 
 
 SERVICES = ["catalog", "inventory", "order", "customer", "notification"]

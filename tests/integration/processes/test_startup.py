@@ -18,7 +18,7 @@ SERVICES = ["catalog", "inventory", "order", "customer", "notification"]
 
 
 def run_module(
-    module: str, env: dict[str, str], timeout: float = 30
+    module: str, env: dict[str, str], timeout: float = 90
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", module],

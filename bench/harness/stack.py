@@ -19,7 +19,7 @@ from pathlib import Path
 
 from omni_kit.localstack import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("catalog", "inventory", "order", "customer", "notification")
 ADMIN = ("admin", "omni-admin-dev")
 
