@@ -5,7 +5,7 @@
 2. Flash sale (--flash): 1,000 concurrent orders from three channels (web, app, a marketplace)
    for 100 units: how many are confirmed, oversold units, duplicate orders.
 
-Run: `uv run python bench/checkout.py [--seconds 20] [--flash]`. Prints the figures and, last,
+Run: `uv run python bench/checkout.py [--seconds 20] [--no-flash]`. Prints the figures and, last,
 `RESULT <json>`. It never asserts a speed."""
 
 from __future__ import annotations
@@ -13,27 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from load import run_clients, run_once_each
-from stack import ADMIN, Stack, local_stack, machine
+from harness.load import run_clients, run_once_each
+from harness.shop import ADDRESS, register, seed_products
+from harness.stack import ADMIN, Stack, local_stack, machine
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni_kit.app import channel
 
-ADDRESS = {"lines": ["Invalidenstr. 1"], "city": "Berlin", "country_code": "DE"}
 CHANNELS = ("web", "app")
 
 
-async def seed(stack: Stack, sku: str, units: int, partner_id: str = "") -> str:
-    """A product listed on web, app (and the partner's marketplace) with `units` in a warehouse."""
+async def seed_flash(stack: Stack, sku: str, units: int, partner_id: str) -> str:
+    """One product on web, app and the partner's marketplace, `units` of it in one warehouse."""
     catalog_ch = channel(stack.grpc["catalog"], default_timeout=30)
     inventory_ch = channel(stack.grpc["inventory"], default_timeout=30)
     catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
@@ -47,8 +42,7 @@ async def seed(stack: Stack, sku: str, units: int, partner_id: str = "") -> str:
     )
     created = await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
     refs = [common_pb2.ChannelRef(channel=c) for c in (1, 2)]
-    if partner_id:
-        refs.append(common_pb2.ChannelRef(channel=6, partner_id=partner_id))
+    refs.append(common_pb2.ChannelRef(channel=6, partner_id=partner_id))
     for ref in refs:
         await catalog.UpsertChannelListing(
             catalog_pb2.UpsertChannelListingRequest(
@@ -83,18 +77,11 @@ async def seed(stack: Stack, sku: str, units: int, partner_id: str = "") -> str:
 
 
 async def customers(http: httpx.AsyncClient, count: int, prefix: str) -> list[dict[str, str]]:
-    async def one(number: int) -> dict[str, str]:
-        reply = await http.post(
-            "/api/v1/auth/register",
-            json={"email": f"{prefix}{number}@bench.example", "password": "correct horse battery"},
-        )
-        reply.raise_for_status()
-        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
-
     sessions = []
     for start in range(0, count, 50):  # registration hashes passwords: not part of the figures
         batch = range(start, min(count, start + 50))
-        sessions.extend(await asyncio.gather(*(one(n) for n in batch)))
+        emails = [f"{prefix}{n}@bench.example" for n in batch]
+        sessions.extend(await asyncio.gather(*(register(http, email) for email in emails)))
     return sessions
 
 
@@ -142,9 +129,7 @@ async def _buy(
 
 async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, object]:
     # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
-    skus = [f"STEADY-{n}" for n in range(10)]
-    for sku in skus:
-        await seed(stack, sku, 1_000_000)
+    _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
     limits = httpx.Limits(max_connections=clients * 2)
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits) as http:
         sessions = await customers(http, clients, "steady")
@@ -177,7 +162,7 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
             headers=staff,
         )
         api_key = {"X-Api-Key": key.json()["api_key"]}
-        warehouse = await seed(stack, "FLASH", units, partner_id=partner["id"])
+        warehouse = await seed_flash(stack, "FLASH", units, partner["id"])
         per_channel = orders // 3
         sessions = await customers(http, orders - per_channel, "flash")
 
@@ -269,7 +254,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--flash", action="store_true")
+    parser.add_argument("--flash", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--units", type=int, default=100)
     outcome = asyncio.run(main(parser.parse_args()))
