@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -253,9 +255,17 @@ async def test_the_domain_journey_web_app_click_and_collect_pickup_and_a_return_
 
 
 async def test_partners_import_once_and_read_only_their_own_orders(stack):
-    writer_id, writer = await stack.partner("market-one", ["orders:write", "orders:read"])
-    _, other = await stack.partner("market-two", ["orders:read"])
+    scopes = ["orders:write", "orders:read", "webhooks:manage"]
+    writer_id, writer = await stack.partner("market-one", scopes)
+    _, other = await stack.partner("market-two", ["orders:read", "webhooks:manage"])
     await seed(stack, partner_id=writer_id)
+    for key in (writer, other):
+        hook = await stack.http.post(
+            "/partner/v1/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "event_types": ["omni.order.order.confirmed"]},
+            headers=key,
+        )
+        assert hook.status_code == 201, hook.text
     body = {
         "partner_order_id": "M1-1001",
         "lines": [
@@ -283,3 +293,12 @@ async def test_partners_import_once_and_read_only_their_own_orders(stack):
     assert (await stack.http.get("/partner/v1/orders", headers=other)).json()["orders"] == []
     mine = (await stack.http.get("/partner/v1/orders", headers=writer)).json()
     assert [o["id"] for o in mine["orders"]] == [order_id]
+
+    # The status update goes back to this partner's webhook, never to another partner's.
+    for _ in range(150):
+        sent = (await stack.http.get("/partner/v1/webhook-deliveries", headers=writer)).json()
+        if sent:
+            break
+        await asyncio.sleep(0.1)
+    assert [d["event_type"] for d in sent] == ["omni.order.order.confirmed"]
+    assert (await stack.http.get("/partner/v1/webhook-deliveries", headers=other)).json() == []
