@@ -196,3 +196,44 @@ async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_
     assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_range")
     negative = await refused(shop.order.ListOrders(P.ListOrdersRequest(page_size=-1)))
     assert negative.field == "page_size"
+
+
+async def test_ship_to_store_goes_from_the_warehouse_to_the_store_then_is_collected(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1", kind=1, click_and_collect=False)
+    store = await shop.location("MITTE")
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    options = await shop.order.GetDeliveryOptions(
+        P.GetDeliveryOptionsRequest(cart_id=cart.id, pickup_location_id=store)
+    )
+    assert [(o.mode, o.option_id) for o in options.options] == [
+        (common_pb2.DELIVERY_MODE_SHIP_TO_STORE, f"sts:{store}")
+    ]
+    choice = P.DeliveryChoice(mode=common_pb2.DELIVERY_MODE_SHIP_TO_STORE, pickup_location_id=store)
+    order = await shop.place(cart.id, delivery=choice, method=P.PAYMENT_METHOD_PAY_IN_STORE)
+    assert list(order.lines[0].source_location_ids) == [warehouse]
+
+    early = await refused(
+        shop.order.MarkReadyForPickup(P.MarkReadyForPickupRequest(order_id=order.id))
+    )
+    assert early.reason == "ORDER_NOT_READY"
+    shipment = (
+        await shop.order.CreateShipment(
+            P.CreateShipmentRequest(
+                request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
+            )
+        )
+    ).shipment
+    assert shipment.destination_location_id == store
+    await shop.order.MarkShipped(P.MarkShippedRequest(order_id=order.id, shipment_id=shipment.id))
+    arrived = await shop.order.MarkDelivered(
+        P.MarkDeliveredRequest(order_id=order.id, shipment_id=shipment.id)
+    )
+    assert arrived.order.status == P.ORDER_STATUS_FULFILLED
+    ready = await shop.order.MarkReadyForPickup(P.MarkReadyForPickupRequest(order_id=order.id))
+    collected = await shop.order.MarkCollected(
+        P.MarkCollectedRequest(order_id=order.id, pickup_code=ready.order.pickup.code)
+    )
+    assert collected.order.status == P.ORDER_STATUS_COLLECTED
+    assert (await shop.level("TEE-M", warehouse)).on_hand == 3
