@@ -225,7 +225,7 @@ class InventoryClient:
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, int]],
+        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
         request_id: str,
         order_id: str,

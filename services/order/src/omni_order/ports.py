@@ -97,7 +97,7 @@ class Inventory(Protocol):
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, int]],
+        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
         request_id: str,
         order_id: str,

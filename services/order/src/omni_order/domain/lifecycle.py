@@ -23,7 +23,7 @@ ENDED = {P.ORDER_STATUS_CANCELLED, P.ORDER_STATUS_PAYMENT_FAILED}
 FULFILLING = {P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_PARTIALLY_FULFILLED}
 
 
-def status_name(status: int) -> str:
+def status_name(status: order_pb2.OrderStatus.ValueType) -> str:
     return P.OrderStatus.Name(status).removeprefix("ORDER_STATUS_").lower().replace("_", " ")
 
 
@@ -74,7 +74,7 @@ def cancel(
     order: order_pb2.Order,
     units: Sequence[order_pb2.LineQuantity],
     *,
-    reason: int,
+    reason: order_pb2.CancellationReason.ValueType,
     note: str,
     actor: common_pb2.Actor,
     channel: common_pb2.ChannelRef,
