@@ -180,7 +180,7 @@ async def test_a_marketplace_order_is_imported_once(shop):
 
 
 async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_day(shop):
-    await confirmed_order(shop, quantity=2)
+    order, _ = await confirmed_order(shop, quantity=2)
     cart = await shop.add((await shop.cart()).id, "TEE-M", 1, channel={"channel": 2})
     failed = await shop.place(cart.id, token="tok_decline", channel={"channel": 2})
     assert failed.status == P.ORDER_STATUS_PAYMENT_FAILED
@@ -192,6 +192,11 @@ async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_
     rows = [(r.day, r.channel, r.revenue.amount_minor, r.orders, r.units) for r in report.rows]
     assert rows == [(f"{today:%Y-%m-%d}", common_pb2.SALES_CHANNEL_WEB, 2 * 1500 + 499, 1, 2)]
     assert report.channel_totals[0].orders == 1
+    tokyo = P.GetSalesReportRequest(time_range=span, time_zone="Asia/Tokyo")
+    shifted = (await shop.order.GetSalesReport(tokyo)).report
+    assert sum(row.orders for row in shifted.rows) == 1
+    in_tokyo = order.placed_at.ToDatetime() + timedelta(hours=9)  # no daylight saving there
+    assert shifted.rows[0].day == f"{in_tokyo:%Y-%m-%d}"
     bad = await refused(shop.order.GetSalesReport(P.GetSalesReportRequest()))
     assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_range")
     negative = await refused(shop.order.ListOrders(P.ListOrdersRequest(page_size=-1)))
