@@ -3,9 +3,11 @@ marketplace imports, resuming sagas after a restart, the sales report."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import grpc
+import pytest
 from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, refused
 
 from omni.common.v1 import common_pb2
@@ -242,3 +244,37 @@ async def test_ship_to_store_goes_from_the_warehouse_to_the_store_then_is_collec
     )
     assert collected.order.status == P.ORDER_STATUS_COLLECTED
     assert (await shop.level("TEE-M", warehouse)).on_hand == 3
+
+
+async def test_a_service_stopped_mid_saga_leaves_it_to_the_next_instance_which_compensates(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    await shop.order_app.stop(grace=0)
+    first_app, first = await shop.start_order(payment_timeout_seconds=60)
+
+    async def place() -> P.PlaceOrderResponse:
+        return await first.PlaceOrder(shop.place_request(cart.id, token="tok_timeout"))
+
+    placing = asyncio.create_task(place())
+    listed: list[P.Order] = []
+    for _ in range(150):  # until the saga waits for the payment provider
+        listed = list((await first.ListOrders(P.ListOrdersRequest(customer_id="cus_anna"))).orders)
+        if listed and listed[0].saga.step == P.SAGA_STEP_AUTHORIZE_PAYMENT:
+            break
+        await asyncio.sleep(0.1)
+    assert listed[0].saga.step == P.SAGA_STEP_AUTHORIZE_PAYMENT
+    assert (await shop.level("TEE-M", warehouse)).reserved == 2
+    await first_app.stop(grace=0)  # the process goes away mid-saga
+    with pytest.raises(grpc.aio.AioRpcError):
+        await placing
+
+    _, second = await shop.start_order(
+        saga_stale_seconds=0.5, saga_resume_interval_seconds=0.2, payment_timeout_seconds=0.3
+    )
+    shop.order = second
+    done = await shop.eventually(listed[0].id, P.ORDER_STATUS_PAYMENT_FAILED)
+    assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
+    assert done.saga.status == P.SAGA_STATUS_COMPENSATED
+    assert (await shop.level("TEE-M", warehouse)).reserved == 0
