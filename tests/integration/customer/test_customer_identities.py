@@ -147,7 +147,7 @@ async def test_invalid_identities_are_refused_with_the_field_and_nothing_is_crea
     assert list(everyone.profiles) == []
 
 
-async def test_add_identity_with_an_invalid_phone_writes_nothing(customer):
+async def test_add_identity_with_an_invalid_phone_writes_nothing(customer, published):
     anna = await customer.email("anna@example.com")
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await customer.stub.AddIdentity(
@@ -159,3 +159,58 @@ async def test_add_identity_with_an_invalid_phone_writes_nothing(customer):
     assert error_details(refused.value).field == "identity.value"
     after = (await customer.stub.GetProfile(pb.GetProfileRequest(profile_id=anna.id))).profile
     assert after == anna
+    await customer.stub.UpdateProfile(
+        pb.UpdateProfileRequest(
+            profile=pb.Profile(id=anna.id, display_name="Anna"),
+            update_mask={"paths": ["display_name"]},
+        )
+    )
+    updates = await published(
+        "omni.customer.profile.updated",
+        events_pb2.ProfileUpdated,
+        lambda e: e.profile.id == anna.id,
+    )
+    assert [list(e.changed_fields.paths) for e in updates] == [["display_name"]]
+
+
+async def test_the_same_identity_arriving_at_once_from_many_channels_is_one_customer(customer):
+    import asyncio
+
+    channels = [common_pb2.SALES_CHANNEL_WEB, common_pb2.SALES_CHANNEL_POS] * 3
+    replies = await asyncio.gather(
+        *(
+            customer.stub.FindOrCreateProfile(
+                pb.FindOrCreateProfileRequest(
+                    identity=pb.Identity(kind=PHONE, value="0151 99988877"),
+                    channel=common_pb2.ChannelRef(channel=channel),
+                )
+            )
+            for channel in channels
+        )
+    )
+    assert len({reply.profile.id for reply in replies}) == 1
+    assert sum(reply.created for reply in replies) == 1
+
+
+async def test_two_profiles_claiming_one_identity_at_once_one_wins(customer):
+    import asyncio
+
+    anna = await customer.email("anna@example.com")
+    bob = await customer.email("bob@example.com")
+    results = await asyncio.gather(
+        *(
+            customer.stub.AddIdentity(
+                pb.AddIdentityRequest(
+                    profile_id=owner.id, identity=pb.Identity(kind=PHONE, value="0151 44455566")
+                )
+            )
+            for owner in (anna, bob)
+        ),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert [r.code() for r in refused] == [grpc.StatusCode.ALREADY_EXISTS]
+    owners = await customer.stub.FindProfiles(
+        pb.FindProfilesRequest(identity_kind=PHONE, identity_value="+4915144455566")
+    )
+    assert len(owners.profiles) == 1

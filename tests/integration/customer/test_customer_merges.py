@@ -8,7 +8,10 @@ import pytest
 from omni.common.v1 import common_pb2 as common
 from omni.customer.v1 import customer_pb2 as pb
 from omni.customer.v1 import events_pb2
+from omni.order.v1 import events_pb2 as order_events
+from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
+from omni_kit.ids import new_id
 
 CONSULTANT = common.Actor(kind=common.ACTOR_KIND_STAFF, id="stf_1")
 INSTAGRAM = pb.IDENTITY_KIND_INSTAGRAM
@@ -57,7 +60,9 @@ async def summaries(customer, profile_id: str) -> set[str]:
     return {e.summary for e in reply.entries}
 
 
-async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(customer, published):
+async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(
+    customer, published, wait_for
+):
     stub = customer.stub
     anna = await customer.email("anna@example.com", "Anna")
     insta = await customer.create(INSTAGRAM, "anna.style", display_name="anna.style")
@@ -89,6 +94,20 @@ async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(customer,
     found = await customer.create(INSTAGRAM, "@Anna.Style")
     assert found.id == anna.id
     assert await summaries(customer, anna.id) == {"called about a jacket", "DM about sizes"}
+    # An event about the old id lands on the survivor's timeline.
+    placed = order_events.OrderPlaced(
+        meta=common.EventMeta(event_id=new_id()),
+        order=order_pb2.Order(id="ord_dm", number="OM-9", customer_id=insta.id),
+    )
+    await customer.bus.publish("omni.order.order.placed", placed, event_id=placed.meta.event_id)
+
+    async def orders():
+        feed = await stub.ListTimeline(
+            pb.ListTimelineRequest(profile_id=anna.id, types=[pb.TIMELINE_ENTRY_TYPE_ORDER])
+        )
+        return [e.ref.id for e in feed.entries]
+
+    assert await wait_for(orders, lambda ids: ids != []) == ["ord_dm"]
     listed = await stub.ListMerges(pb.ListMergesRequest(profile_id=insta.id))
     assert [m.id for m in listed.merges] == [merged.merge.id]
 

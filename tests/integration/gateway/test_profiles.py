@@ -53,6 +53,13 @@ async def test_a_customer_manages_only_their_own_profile(stack):
         headers=anna | {"X-Omni-Channel": "app"},
     )
     assert consent.status_code == 201, consent.text
+    unknown = await http.post(
+        "/api/v1/me/consents",
+        json={"channel": "fax", "purpose": "marketing", "granted": True},
+        headers=anna,
+    )
+    assert unknown.status_code == 422
+    assert "channel" in unknown.json()["errors"][0]["field"]
     given = consent.json()["preferences"]["consents"][0]
     assert (given["granted"], given["source"]["channel"]) == (True, "SALES_CHANNEL_APP")
 
@@ -191,3 +198,18 @@ async def test_staff_find_see_note_and_only_consultants_merge(stack):
     assert undone.json()["restored"]["id"] == bob_id
     back = (await http.get(f"/staff/v1/customers/{bob_id}", headers=associate)).json()
     assert back["profile"]["id"] == bob_id
+
+    # Privacy: export and erasure are for admins only.
+    assert (
+        await http.get(f"/staff/v1/customers/{bob_id}/export", headers=consultant)
+    ).status_code == 403
+    admin = await stack.admin()
+    exported = await http.get(f"/staff/v1/customers/{bob_id}/export", headers=admin)
+    assert exported.json()["profile"]["identities"][0]["value"] == "bob@example.com"
+    assert (
+        await http.post(f"/staff/v1/customers/{bob_id}/erasure", headers=consultant)
+    ).status_code == 403
+    erased = await http.post(f"/staff/v1/customers/{bob_id}/erasure", headers=admin)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["status"] == "PROFILE_STATUS_ERASED"
+    assert "identities" not in erased.json()

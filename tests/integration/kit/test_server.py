@@ -88,6 +88,18 @@ async def test_unexpected_error_is_internal_without_a_stack_trace(running):
     assert failure.value.details() == "internal error"
 
 
+async def test_an_rpc_not_built_yet_is_unimplemented_not_internal(running):
+    async def later(request, context):
+        raise NotImplementedError
+
+    port = await running(probe_app({"Later": later}))
+    async with channel(f"127.0.0.1:{port}") as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await call(ch, "Later")
+    assert failure.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "Later" in failure.value.details()
+
+
 async def test_deadline_of_the_incoming_call_bounds_the_outgoing_one(running):
     seen: list[float] = []
 

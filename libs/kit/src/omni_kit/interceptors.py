@@ -100,6 +100,8 @@ class ServiceInterceptor(aio.ServerInterceptor):
         # context.abort raises an exception of grpc's own to end the call: let it through.
         if isinstance(error, aio.AbortError) or type(error).__name__ == "AbortError":
             raise error
+        if isinstance(error, NotImplementedError):  # an RPC of the contract not built yet
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented")
         if isinstance(error, _TRANSIENT_STORE_ERRORS):
             log.warning("rpc_unavailable", method=method, error=str(error))
             await context.abort(grpc.StatusCode.UNAVAILABLE, "a backing store is unavailable")

@@ -40,7 +40,7 @@ class ProfilesApi(ApiBase):
                 field="identity_",
             )
             partner = (
-                request.partner_id
+                request.partner_id.strip()
                 if request.identity_kind == pb.IDENTITY_KIND_MARKETPLACE_BUYER
                 else ""
             )

@@ -14,6 +14,7 @@ from datetime import datetime
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni_customer.domain.identities import key_of
+from omni_customer.domain.profiles import require_writable
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 from omni_kit.protos import to_timestamp
 
@@ -39,10 +40,7 @@ def check_mergeable(profile: Profile, field: str) -> None:
             field=field,
             metadata={"merged_into_id": profile.merged_into_id},
         )
-    if profile.status == customer_pb2.PROFILE_STATUS_ERASED:
-        raise FailedPrecondition(
-            f"profile {profile.id!r} was erased", reason="PROFILE_ERASED", field=field
-        )
+    require_writable(profile, field)
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,7 @@ def check_undoable(record: customer_pb2.ProfileMerge, survivor: Profile, merged:
             metadata={"merged_into_id": survivor.merged_into_id},
         )
     for profile in (survivor, merged):
-        if profile.status == customer_pb2.PROFILE_STATUS_ERASED:
-            raise FailedPrecondition(
-                f"profile {profile.id!r} was erased", reason="PROFILE_ERASED", field="merge_id"
-            )
+        require_writable(profile, "merge_id")
     if merged.merged_into_id != survivor.id:
         raise FailedPrecondition(
             f"profile {merged.id!r} is not merged into {survivor.id!r}",

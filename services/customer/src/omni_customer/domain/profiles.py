@@ -48,10 +48,10 @@ def check_name(value: str, field: str) -> None:
         raise InvalidArgument(f"{field} contains control characters", field=field)
 
 
-def require_writable(profile: Profile) -> None:
+def require_writable(profile: Profile, field: str = "profile_id") -> None:
     if profile.status == customer_pb2.PROFILE_STATUS_ERASED:
         raise FailedPrecondition(
-            f"profile {profile.id!r} was erased", reason="PROFILE_ERASED", field="profile_id"
+            f"profile {profile.id!r} was erased", reason="PROFILE_ERASED", field=field
         )
 
 

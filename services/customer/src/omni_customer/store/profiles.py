@@ -99,9 +99,11 @@ class ProfileStore:
         self, keys: Iterable[str], profile_id: str, session: AsyncClientSession
     ) -> None:
         """Index identities to the profile; a key owned already raises DuplicateKeyError."""
-        documents = [{"_id": key, "profile_id": profile_id} for key in keys]
-        if documents:
-            await self.identities.insert_many(documents, session=session)
+        # One insert each: insert_many would wrap the duplicate in a BulkWriteError.
+        for key in keys:
+            await self.identities.insert_one(
+                {"_id": key, "profile_id": profile_id}, session=session
+            )
 
     async def release(self, keys: Iterable[str], session: AsyncClientSession) -> None:
         await self.identities.delete_many({"_id": {"$in": list(keys)}}, session=session)
