@@ -278,3 +278,51 @@ async def test_a_service_stopped_mid_saga_leaves_it_to_the_next_instance_which_c
     assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
     assert done.saga.status == P.SAGA_STATUS_COMPENSATED
     assert (await shop.level("TEE-M", warehouse)).reserved == 0
+
+
+async def test_an_exchange_hands_over_the_replacement_and_damaged_goods_are_kept_apart(shop):
+    order, warehouse = await confirmed_order(shop, quantity=2)
+    await shop.product("TEE-L", 1500)
+    store = await shop.location("MITTE")
+    await shop.receive(store, "TEE-L", 1)
+    await shop.order.CreateShipment(
+        P.CreateShipmentRequest(
+            request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
+        )
+    )
+    request = P.CreateReturnRequest(
+        request_id=new_id("req"),
+        order_id=order.id,
+        lines=[
+            P.ReturnLine(
+                line_id="l1",
+                quantity=1,
+                resolution=P.RETURN_RESOLUTION_EXCHANGE,
+                exchange_sku="TEE-L",
+                reason="too small",
+            ),
+            P.ReturnLine(line_id="l1", quantity=1, condition=common_pb2.ITEM_CONDITION_DAMAGED),
+        ],
+        receiving_location_id=store,
+        actor=STAFF,
+    )
+    reply = await shop.order.CreateReturn(request)
+    assert reply.order.status == P.ORDER_STATUS_RETURNED
+    replacement = reply.order.lines[-1]
+    assert (replacement.sku, replacement.exchange_for_line_id) == ("TEE-L", "l1")
+    assert replacement.status == P.ORDER_LINE_STATUS_FULFILLED
+    assert reply.order_return.refund_total.amount_minor == 1500  # only the damaged unit
+    assert (await shop.order.CreateReturn(request)).order_return.id == reply.order_return.id
+    swapped = await shop.level("TEE-L", store)
+    assert (swapped.on_hand, swapped.reserved) == (0, 0)
+    back = await shop.level("TEE-M", store)
+    assert (back.on_hand, back.damaged) == (1, 1)
+
+    none_left = P.CreateReturnRequest(
+        request_id=new_id("req"),
+        order_id=order.id,
+        lines=[P.ReturnLine(line_id="l1", quantity=1)],
+        receiving_location_id=store,
+    )
+    refusal = await refused(shop.order.CreateReturn(none_left))
+    assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION
