@@ -256,6 +256,16 @@ class InventoryClient:
             receives_returns=found.capabilities.receives_returns,
         )
 
+    async def pickup_locations(
+        self, near: common_pb2.GeoPoint | None, limit: int
+    ) -> list[PickupStore]:
+        """Active click & collect stores, nearest first when a point is given."""
+        request = INV.ListStockLocationsRequest(
+            click_and_collect_only=True, near=near, page_size=limit
+        )
+        reply = await call(self.stub.ListStockLocations, request, "the inventory")
+        return [PickupStore(loc.id, loc.name or loc.code, 0.0) for loc in reply.locations]
+
     async def pickup_stores(
         self,
         lines: Sequence[Placement],

@@ -106,6 +106,10 @@ class Inventory(Protocol):
 
     async def location(self, location_id: str) -> Location | None: ...
 
+    async def pickup_locations(
+        self, near: common_pb2.GeoPoint | None, limit: int
+    ) -> list[PickupStore]: ...
+
     async def pickup_stores(
         self,
         lines: Sequence[Placement],
