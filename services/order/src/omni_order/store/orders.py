@@ -10,11 +10,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit.attributes import searchable_attributes
 from omni_kit.errors import NotFound
-from omni_kit.events.names import CHANNEL
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp
@@ -65,10 +62,6 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
         },
     }
     return fields
-
-
-def _channel_name(channel: common_pb2.ChannelRef) -> str:
-    return common_pb2.SalesChannel.Name(channel.channel).removeprefix("SALES_CHANNEL_").lower()
 
 
 class OrderStore:
@@ -151,14 +144,6 @@ class OrderStore:
     async def _add_events(self, session: AsyncClientSession, events: Sequence[Event]) -> None:
         for event in events:
             await self.infra.outbox.add(session, event.subject, event.message, event_id=event.id)
-            if isinstance(searchable_attributes(event.message).get("omni.channel"), list):
-                # Workaround: the kit's outbox stores an order's several channels (web, then a
-                # store) as a list header, which the relay cannot publish; keep the event's own.
-                await self.infra.outbox.collection.update_one(
-                    {"_id": event.id},
-                    {"$set": {f"headers.{CHANNEL}": _channel_name(event.message.meta.channel)}},  # type: ignore[attr-defined]
-                    session=session,
-                )
 
     async def page(
         self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int
