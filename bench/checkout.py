@@ -212,18 +212,20 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
         await mongo["omni_order"]["orders"]
         .find(
             {"status": "ORDER_STATUS_CONFIRMED", "lines.sku": "FLASH"},
-            {"request_id": 1, "partner_key": 1},
+            {"request_id": 1, "partner_key": 1, "sales": 1},
         )
         .to_list(None)
     )
     await mongo.close()
     keys = [doc.get("request_id") or doc.get("partner_key") for doc in confirmed]
+    sold = sum(doc["sales"]["units"] for doc in confirmed)
     return {
         "orders_sent": len(tasks),
         "distinct_orders": orders,
         "units": units,
         "confirmed": len(confirmed),
-        "oversold": max(0, len(confirmed) - units),
+        "units_sold": sold,
+        "oversold": max(0, sold - units),
         "duplicate_orders": len(keys) - len(set(keys)),
         "reserved_after": level.reserved,
         "available_after": level.available,
