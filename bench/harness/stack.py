@@ -29,6 +29,7 @@ class Stack:
     base_url: str
     grpc: dict[str, str]
     mongo_uri: str
+    nats_url: str
     data_dir: Path
 
 
@@ -66,6 +67,7 @@ def local_stack(**extra_env: str) -> Iterator[Stack]:
                     for name in SERVICES
                 },
                 mongo_uri=f"mongodb://127.0.0.1:{store}/",
+                nats_url=f"nats://127.0.0.1:{nats}",
                 data_dir=data_dir,
             )
         finally:

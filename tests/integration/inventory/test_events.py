@@ -101,3 +101,22 @@ async def test_stock_facts_follow_available_units_per_location_and_overall(start
     expired = [event for name, event in seen if name == "reservation.expired"]
     assert {event.reservation.id for event in expired} == {"hold-a", "hold-b"}
     assert all(e.reservation.status == inventory_pb2.RESERVATION_STATUS_EXPIRED for e in expired)
+
+
+async def test_stock_events_naming_several_channels_are_still_published(start_inventory, nc):
+    stub = (await start_inventory()).stub
+    sku = f"TWO-{new_id()[:8]}"
+    for channel in (common_pb2.SALES_CHANNEL_MARKETPLACE, common_pb2.SALES_CHANNEL_APP):
+        await stub.SetChannelStockPolicy(
+            inventory_pb2.SetChannelStockPolicyRequest(
+                policy=inventory_pb2.ChannelStockPolicy(
+                    channel=common_pb2.ChannelRef(channel=channel), share_percent=50
+                )
+            )
+        )
+    berlin = await add_location(stub, "BER-01")
+    await receive(stub, berlin, sku, 4)
+    seen = await events_until(nc, sku, lambda s: "stock.changed" in names(s))
+    changed = next(event for name, event in seen if name == "stock.changed")
+    shares = sorted(row.available for row in changed.channel_availability)
+    assert shares == [2, 2, 4]

@@ -10,6 +10,7 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 from inventory_helpers import add_location, level, receive
 
+from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_kit.errors import error_details
 
@@ -151,7 +152,7 @@ async def test_replacing_cart_holds_by_an_order_reservation_keeps_the_units(stub
     await receive(stub, berlin, "LAST", 1)
     await stub.ReserveStock(reserve_request("cart-1", "LAST", 1, kind=CART_HOLD))
     order = await stub.ReserveStock(
-        reserve_request("order-1", "LAST", 1, replaces_reservation_ids=["cart-1"])
+        reserve_request("order-1", "LAST", 1, replaces_reservation_ids=["cart-1", "never-made"])
     )
     assert order.reservation.status == inventory_pb2.RESERVATION_STATUS_ACTIVE
     hold = await stub.GetReservation(inventory_pb2.GetReservationRequest(reservation_id="cart-1"))
@@ -201,3 +202,48 @@ async def test_holds_expire_and_stock_returns_even_when_their_process_died(start
     assert hold.reservation.status == inventory_pb2.RESERVATION_STATUS_EXPIRED
     stock = await level(second.stub, "TOY", berlin)
     assert (stock.reserved, stock.available) == (0, 3)
+
+
+async def test_a_marketplace_reserves_only_within_its_share(stub):
+    berlin = await add_location(stub, "BER-01")
+    await receive(stub, berlin, "DRONE", 10)
+    marketplace = common_pb2.ChannelRef(
+        channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="mp-9"
+    )
+    await stub.SetChannelStockPolicy(
+        inventory_pb2.SetChannelStockPolicyRequest(
+            policy=inventory_pb2.ChannelStockPolicy(
+                channel=marketplace, share_percent=50, buffer_units=1
+            )
+        )
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.ReserveStock(reserve_request("mp-1", "DRONE", 5, channel=marketplace))
+    assert error_details(refused.value).metadata["available"] == "4"
+    await stub.ReserveStock(reserve_request("mp-2", "DRONE", 4, channel=marketplace))
+    # The web shop still sees the rest.
+    await stub.ReserveStock(reserve_request("web-1", "DRONE", 6))
+
+
+async def test_a_cart_hold_can_be_extended_but_not_once_settled(stub):
+    berlin = await add_location(stub, "BER-01")
+    await receive(stub, berlin, "KITE", 2)
+    hold = (
+        await stub.ReserveStock(
+            reserve_request("hold-x", "KITE", 1, kind=CART_HOLD, ttl=Duration(seconds=60))
+        )
+    ).reservation
+    extended = (
+        await stub.ExtendReservation(
+            inventory_pb2.ExtendReservationRequest(
+                reservation_id="hold-x", ttl=Duration(seconds=600)
+            )
+        )
+    ).reservation
+    assert extended.expires_at.seconds >= hold.expires_at.seconds + 500
+    await stub.ReleaseReservation(inventory_pb2.ReleaseReservationRequest(reservation_id="hold-x"))
+    with pytest.raises(grpc.aio.AioRpcError) as settled:
+        await stub.ExtendReservation(
+            inventory_pb2.ExtendReservationRequest(reservation_id="hold-x")
+        )
+    assert error_details(settled.value).reason == "RESERVATION_RELEASED"

@@ -101,6 +101,31 @@ async def test_a_committed_event_is_published_once_with_its_event_id(
     assert row["expire_at"] > row["sent_at"]
 
 
+async def test_an_event_naming_several_channels_is_published_with_its_own_channel(
+    mongo, db_name, bus, domain, outbox
+):
+    """An order picked up in a store names the store's channel and the order's: the header
+    carries the event's own (the first), as a string NATS can send."""
+    from omni.common.v1 import common_pb2
+    from omni.order.v1 import events_pb2 as order_events
+    from omni.order.v1 import order_pb2
+
+    db = mongo[db_name]
+    event = order_events.OrderReadyForPickup(
+        meta=common_pb2.EventMeta(
+            event_id="evt-1", channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS)
+        ),
+        order=order_pb2.Order(
+            id="ord-1", channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+        ),
+    )
+    subject = f"omni.{domain}.order.ready_for_pickup"
+    await transaction(mongo, lambda session: outbox.add(session, subject, event))
+    await OutboxRelay(db, bus, "test").drain()
+    [message] = await stored(bus, domain)
+    assert message.headers["Omni-Channel"] == "pos"
+
+
 async def test_events_are_published_in_the_order_they_were_written(
     mongo, db_name, bus, domain, outbox
 ):

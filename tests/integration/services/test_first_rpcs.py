@@ -177,30 +177,31 @@ async def test_notification_saves_a_template_and_refuses_a_broken_one(start_serv
         channel=common_pb2.CONTACT_CHANNEL_EMAIL,
         language="en",
         subject="Order {{ order_number }}",
-        body="Thanks, {{ name }}!",
+        body="Thanks, {{ customer_name }}!",
     )
     saved = (
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=template))
     ).template
-    assert list(saved.variables) == ["name", "order_number"]
-    assert saved.version == 1
+    assert list(saved.variables) == ["customer_name", "order_number"]
     again = (
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=template))
     ).template
-    assert (again.id, again.version) == (saved.id, 2)
+    assert (again.id, again.version) == (saved.id, saved.version + 1)
     fetched = (
         await stub.GetTemplate(notification_pb2.GetTemplateRequest(template_id=saved.id))
     ).template
     assert fetched.body == template.body
 
-    stale = notification_pb2.UpsertTemplateRequest(template=template, expected_version=1)
+    stale = notification_pb2.UpsertTemplateRequest(
+        template=template, expected_version=saved.version
+    )
     with pytest.raises(grpc.aio.AioRpcError) as conflict:
         await stub.UpsertTemplate(stale)
     assert conflict.value.code() == grpc.StatusCode.ABORTED
 
     broken = notification_pb2.Template()
     broken.CopyFrom(template)
-    broken.body = "Thanks, {{ name "
+    broken.body = "Thanks, {{ customer_name "
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await stub.UpsertTemplate(notification_pb2.UpsertTemplateRequest(template=broken))
     assert error_details(refused.value).field == "template.body"

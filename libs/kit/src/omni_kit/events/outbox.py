@@ -66,7 +66,8 @@ class Outbox:
         headers = inject_headers()
         channel = searchable_attributes(message).get("omni.channel")
         if channel:
-            headers[CHANNEL] = channel
+            # The first channel named is the event's own (its meta); NATS headers are strings.
+            headers[CHANNEL] = channel if isinstance(channel, str) else channel[0]
         await self.collection.insert_one(
             {
                 "_id": event_id,

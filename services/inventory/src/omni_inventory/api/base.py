@@ -43,12 +43,12 @@ class Base:
     ) -> R:
         """Run `work` in one transaction with its stock events; replay by request_id if given."""
         scope = type(request).__name__
-        print_ = fingerprint(request.SerializeToString(deterministic=True))
+        digest = fingerprint(request.SerializeToString(deterministic=True))
 
         async def transaction(session: AsyncClientSession) -> R:
             if request_id:
                 stored = await idempotency.replay(
-                    self.collections, session, scope, request_id, print_
+                    self.collections, session, scope, request_id, digest
                 )
                 if stored is not None:
                     return response_type.FromString(stored)
@@ -67,7 +67,7 @@ class Base:
                     session,
                     scope,
                     request_id,
-                    print_,
+                    digest,
                     response.SerializeToString(),
                 )
             return response

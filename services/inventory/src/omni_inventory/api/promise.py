@@ -105,7 +105,9 @@ class Promise(Locations):
                 )
             geo = store_doc.get("geo", {})
             point = (geo.get("lat", 0.0), geo.get("lng", 0.0))
-        elif request.HasField("delivery_geo"):
+        elif request.HasField("delivery_geo") and (
+            request.delivery_geo.lat or request.delivery_geo.lng
+        ):
             validate_point(request.delivery_geo.lat, request.delivery_geo.lng, "delivery_geo")
             point = (request.delivery_geo.lat, request.delivery_geo.lng)
         if request.delivery_mode == C_AND_C:

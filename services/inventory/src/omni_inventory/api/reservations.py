@@ -22,6 +22,7 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 
 CART_HOLD = inventory_pb2.RESERVATION_KIND_CART_HOLD
+OWNER_FIELDS = ("cart_id", "order_id", "customer_id")
 Taken = list[tuple[int, int]]
 
 
@@ -38,7 +39,7 @@ class Reservations(Base):
             raise InvalidArgument(
                 "a reservation cannot replace itself", field="replaces_reservation_ids"
             )
-        print_ = fingerprint(
+        digest = fingerprint(
             inventory_pb2.ReserveStockRequest(
                 kind=request.kind, lines=request.lines, owner=request.owner
             ).SerializeToString(deterministic=True)
@@ -51,7 +52,7 @@ class Reservations(Base):
                 {"_id": request.reservation_id}, session=session
             )
             if existing is not None:
-                if existing["fingerprint"] != print_:
+                if existing["fingerprint"] != digest:
                     raise AlreadyExists(
                         f"reservation {request.reservation_id!r} exists with other lines",
                         reason="RESERVATION_EXISTS",
@@ -60,7 +61,12 @@ class Reservations(Base):
                 return inventory_pb2.ReserveStockResponse(reservation=store.to_message(existing))
             now = utcnow()
             for replaced in request.replaces_reservation_ids:
-                await self._release(changes, replaced, [], f"replaced by {request.reservation_id}")
+                # A hold that never came to be holds nothing: there is nothing to give back.
+                if await self.collections.reservations.find_one(
+                    {"_id": replaced}, {"_id": 1}, session=session
+                ):
+                    reason = f"replaced by {request.reservation_id}"
+                    await self._release(changes, replaced, [], reason)
             if request.kind == CART_HOLD:
                 await self._check_cap(changes, request, now)
             policy = await changes.policy_for(request.channel)
@@ -94,7 +100,7 @@ class Reservations(Base):
             if ttl is not None:
                 reservation.expires_at.CopyFrom(to_timestamp(now + ttl))
             store.set_lines(reservation, _merged(made))
-            document = store.to_document_with_keys(reservation, fingerprint=print_, applied=[])
+            document = store.to_document_with_keys(reservation, fingerprint=digest, applied=[])
             await self.collections.reservations.insert_one(document, session=session)
             changes.extra_events.append(events.stock_reserved(reservation))
             return inventory_pb2.ReserveStockResponse(reservation=reservation)
@@ -196,19 +202,13 @@ class Reservations(Base):
         self, request: inventory_pb2.ListReservationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListReservationsResponse:
         size = page_size(request.page_size)
-        query: dict[str, Any] = {}
-        for name in ("cart_id", "order_id", "customer_id"):
-            if getattr(request, name):
-                query[f"owner.{name}"] = getattr(request, name)
-        if request.sku:
-            query["skus"] = request.sku
-        if request.location_id:
-            query["location_ids"] = request.location_id
-        if request.statuses:
-            names = [inventory_pb2.ReservationStatus.Name(s) for s in request.statuses]
-            query["status"] = {"$in": names}
-        if request.kind:
-            query["kind"] = inventory_pb2.ReservationKind.Name(request.kind)
+        query = listing.where(
+            **{f"owner.{name}": getattr(request, name) for name in OWNER_FIELDS},
+            skus=request.sku,
+            location_ids=request.location_id,
+            status=listing.names(inventory_pb2.ReservationStatus, request.statuses),
+            kind=inventory_pb2.ReservationKind.Name(request.kind) if request.kind else "",
+        )
         documents, token = await listing.page(
             self.collections.reservations, query, "created_at", size, request.page_token
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from grpc import aio
 
@@ -28,11 +27,7 @@ class Stock(Base):
         size = page_size(request.page_size)
         if not request.skus and not request.location_ids:
             raise InvalidArgument("name at least one of skus or location_ids", field="skus")
-        query: dict[str, Any] = {}
-        if request.skus:
-            query["sku"] = {"$in": list(request.skus)}
-        if request.location_ids:
-            query["location_id"] = {"$in": list(request.location_ids)}
+        query = listing.where(sku=request.skus, location_id=request.location_ids)
         if request.non_zero_only:
             query["$or"] = [
                 {name: {"$ne": 0}} for name in ("on_hand", "reserved", "damaged", "inbound")
@@ -238,15 +233,11 @@ class Stock(Base):
         self, request: inventory_pb2.ListInboundRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListInboundResponse:
         size = page_size(request.page_size)
-        query: dict[str, Any] = {}
-        if request.sku:
-            query["sku"] = request.sku
-        if request.location_id:
-            query["location_id"] = request.location_id
-        if request.statuses:
-            query["status"] = {
-                "$in": [inventory_pb2.InboundStatus.Name(s) for s in request.statuses]
-            }
+        query = listing.where(
+            sku=request.sku,
+            location_id=request.location_id,
+            status=listing.names(inventory_pb2.InboundStatus, request.statuses),
+        )
         documents, token = await listing.page(
             self.collections.inbound, query, "expected_at", size, request.page_token
         )
@@ -259,13 +250,11 @@ class Stock(Base):
         self, request: inventory_pb2.ListLedgerEntriesRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListLedgerEntriesResponse:
         size = page_size(request.page_size)
-        query: dict[str, Any] = {}
-        if request.sku:
-            query["sku"] = request.sku
-        if request.location_id:
-            query["location_id"] = request.location_id
-        if request.kinds:
-            query["kind"] = {"$in": [inventory_pb2.MovementKind.Name(k) for k in request.kinds]}
+        query = listing.where(
+            sku=request.sku,
+            location_id=request.location_id,
+            kind=listing.names(inventory_pb2.MovementKind, request.kinds),
+        )
         window = request.time_range
         if window.HasField("start_time"):
             query.setdefault("occurred_at", {})["$gte"] = from_timestamp(window.start_time)

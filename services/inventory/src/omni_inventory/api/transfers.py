@@ -90,10 +90,7 @@ class Transfers(Base):
                 {"from_location_id": request.location_id},
                 {"to_location_id": request.location_id},
             ]
-        if request.statuses:
-            query["status"] = {
-                "$in": [inventory_pb2.TransferStatus.Name(s) for s in request.statuses]
-            }
+        query |= listing.where(status=listing.names(inventory_pb2.TransferStatus, request.statuses))
         documents, token = await listing.page(
             self.collections.transfers, query, "created_at", size, request.page_token
         )

@@ -23,6 +23,8 @@ INDEXES = {
     "inbound": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("status", ASCENDING)])
     ],
+    # A request_id is replayable for a week; a retry after that is a new request.
+    "requests": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
@@ -134,7 +135,10 @@ class StockChanges:
         if before.version == 0:
             document = {"_id": key, "sku": after.sku, "location_id": after.location_id, **values}
             document = {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document
-            await self.collections.stock.insert_one(document, session=self.session)
+            try:
+                await self.collections.stock.insert_one(document, session=self.session)
+            except DuplicateKeyError:
+                raise Conflict(f"stock of {after.sku!r} was created meanwhile; retry") from None
         else:
             guard: dict[str, Any] = {"_id": key, "version": before.version}
             if guard_free:
@@ -212,7 +216,7 @@ class StockChanges:
                         sku, level.location_id, change.before.available, level.available, threshold
                     ),
                 ]:
-                    await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+                    await add_event(outbox, self.session, event)
             for event in events.thresholds(
                 sku, "", total_before, total, self.default_low_threshold
             ):
@@ -220,9 +224,13 @@ class StockChanges:
                     event.message.channel_availability.extend(  # type: ignore[attr-defined]
                         events.channel_availability(total, policies)
                     )
-                await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+                await add_event(outbox, self.session, event)
         for event in self.extra_events:
-            await outbox.add(self.session, event.subject, event.message, event_id=event.id)
+            await add_event(outbox, self.session, event)
+
+
+async def add_event(outbox: Outbox, session: AsyncClientSession, event: Event) -> None:
+    await outbox.add(session, event.subject, event.message, event_id=event.id)
 
 
 def to_level(document: dict[str, Any]) -> Level:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,24 @@ async def page(
         return documents, ""
     last = documents[size - 1]
     return documents[:size], paging.encode(_dump(last.get(field)), last["_id"])
+
+
+def where(**conditions: Any) -> dict[str, Any]:
+    """A query from the filters a List request set (empty strings and lists mean "any");
+    a list matches any of its values."""
+    query: dict[str, Any] = {}
+    for name, value in conditions.items():
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            if value:
+                query[name] = value
+        elif values := list(value):
+            query[name] = {"$in": values}
+    return query
+
+
+def names(enum: Any, values: Any) -> list[str]:
+    """Enum values as the names documents store."""
+    return [enum.Name(value) for value in values]
 
 
 def _dump(value: Any) -> Any:
