@@ -107,6 +107,10 @@ def main() -> None:
             prefix = f"OMNI_{name.upper()}_"
             env = {prefix + key: value for key, value in common.items()}
             env[prefix + "GRPC_PORT"] = str(port)
+            # Where the other services listen (the order service calls catalog and inventory).
+            env |= {
+                f"{prefix}{other.upper()}_ADDR": f"{host}:{p}" for other, p in grpc_ports.items()
+            }
             if trace_file:
                 env[prefix + "TRACE_FILE"] = trace_file
             argv = [sys.executable, "-m", f"omni_{name}"]

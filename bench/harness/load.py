@@ -24,15 +24,15 @@ class Sample:
         return {
             "requests": len(ordered),
             "throughput_per_s": round(len(ordered) / self.elapsed, 1) if self.elapsed else 0.0,
-            "p50_ms": _ms(_percentile(ordered, 50)),
-            "p95_ms": _ms(_percentile(ordered, 95)),
-            "p99_ms": _ms(_percentile(ordered, 99)),
+            "p50_ms": _ms(percentile(ordered, 50)),
+            "p95_ms": _ms(percentile(ordered, 95)),
+            "p99_ms": _ms(percentile(ordered, 99)),
             "median_ms": _ms(statistics.median(ordered)) if ordered else None,
             "outcomes": dict(sorted(self.outcomes.items())),
         }
 
 
-def _percentile(ordered: list[float], pct: float) -> float | None:
+def percentile(ordered: list[float], pct: float) -> float | None:
     if not ordered:
         return None
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))

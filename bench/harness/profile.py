@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 from collections import Counter
@@ -23,6 +24,8 @@ def children(pid: int) -> dict[str, int]:
                     found[name] = int(child)
             if "secantusd" in text:
                 found["store"] = int(child)
+            if "nats-server" in text:
+                found["nats-server"] = int(child)
     return found
 
 
@@ -88,3 +91,13 @@ def _short(frame: str) -> str:
     # "function (path/to/module.py:123)" -> "function (module.py:123)"
     name, _, where = frame.partition(" (")
     return f"{name} ({Path(where.rstrip(')')).name})" if where else name
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) each process has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in pids.items():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used[name] = (int(fields[11]) + int(fields[12])) / ticks
+    return used

@@ -31,6 +31,7 @@ class Stack:
     mongo_uri: str
     nats_url: str
     data_dir: Path
+    pid: int  # the runner's; its children are the stack's processes
 
 
 @contextmanager
@@ -69,6 +70,7 @@ def local_stack(**extra_env: str) -> Iterator[Stack]:
                 mongo_uri=f"mongodb://127.0.0.1:{store}/",
                 nats_url=f"nats://127.0.0.1:{nats}",
                 data_dir=data_dir,
+                pid=proc.pid,
             )
         finally:
             proc.send_signal(signal.SIGTERM)

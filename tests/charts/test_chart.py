@@ -35,15 +35,27 @@ K8S_VERSIONS = ("1.27", "1.35")
 
 SERVICES = ("catalog", "inventory", "order", "customer", "notification", "gateway")
 GRPC_SERVICES = tuple(s for s in SERVICES if s != "gateway")
-# Who calls whom over gRPC (the architecture the NetworkPolicies must encode).
-CALLS = {
-    "gateway": {"catalog", "inventory", "order", "customer", "notification"},
-    "order": {"catalog", "inventory", "customer"},
-    "notification": {"customer", "catalog"},
-    "catalog": {"inventory"},
-    "customer": set(),
-    "inventory": set(),
-}
+
+
+def _calls_in_code() -> dict[str, set[str]]:
+    """Who calls whom over gRPC, read from each service's settings (an `<callee>_addr` field per
+    service it calls): the NetworkPolicies must encode exactly what the code does."""
+    import importlib
+
+    calls = {}
+    for name in SERVICES:
+        settings = getattr(
+            importlib.import_module(f"omni_{name}.settings"), f"{name.capitalize()}Settings"
+        )
+        calls[name] = {
+            field.removesuffix("_addr")
+            for field in settings.model_fields
+            if field.endswith("_addr") and field.removesuffix("_addr") in GRPC_SERVICES
+        }
+    return calls
+
+
+CALLS = _calls_in_code()
 CRD_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),

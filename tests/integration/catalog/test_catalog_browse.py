@@ -165,3 +165,9 @@ async def test_bad_browse_requests_are_refused_with_the_field(seeded):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await catalog.stub.ListProducts(catalog_pb2.ListProductsRequest(category_id="cat_nope"))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_relevance_puts_an_exact_sku_before_name_prefixes(catalog):
+    for name, sku in [("Walking Boot", "WB-1"), ("Boot Polish", "BP-1"), ("Laces", "boot")]:
+        await catalog.create(product(slug=sku.lower(), skus=(sku,), name=name))
+    assert await names(catalog, query="BOOT") == ["Laces", "Boot Polish", "Walking Boot"]

@@ -192,3 +192,28 @@ async def test_the_feed_pages_a_partners_listings_changed_since_a_time(catalog):
         catalog_pb2.ListProductFeedRequest(channel=partner, updated_since=to_timestamp(mark))
     )
     assert [(i.product.id, i.product.brand) for i in since.items] == [(ids[1], "Changed")]
+
+
+async def test_a_price_change_reaches_nats_with_its_event_id(catalog, nc):
+    shirt = await catalog.create(product(slug="nats-shirt", skus=("NS-1",)))
+    await catalog.list_on(shirt.id, 2000)
+    await catalog.stub.UpdateChannelListing(
+        catalog_pb2.UpdateChannelListingRequest(
+            listing=catalog_pb2.ChannelListing(product_id=shirt.id, channel=WEB, price=eur(2500)),
+            update_mask=FieldMask(paths=["price"]),
+            expected_version=1,
+        )
+    )
+    sub = await nc.jetstream().subscribe("omni.catalog.price.changed", ordered_consumer=True)
+    try:
+        while True:  # the stream is shared with other tests: find this product's event
+            msg = await sub.next_msg(timeout=10)
+            event = events_pb2.PriceChanged.FromString(msg.data)
+            if event.listing.product_id == shirt.id:
+                break
+    finally:
+        await sub.unsubscribe()
+    assert msg.headers["Nats-Msg-Id"] == event.meta.event_id
+    assert (event.meta.source, event.meta.aggregate_version) == ("catalog", 2)
+    assert (event.previous_price, event.listing.price) == (eur(2000), eur(2500))
+    assert event.meta.channel.channel == common_pb2.SALES_CHANNEL_WEB

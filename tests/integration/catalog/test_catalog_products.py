@@ -3,6 +3,8 @@ events each change writes to the outbox."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from catalog_builders import WEB, product
@@ -197,7 +199,16 @@ async def test_deleting_a_product_takes_it_off_every_channel_and_frees_its_skus(
         catalog.stub.GetProduct, catalog_pb2.GetProductRequest(product_id=created.id)
     )
     assert gone.code == grpc.StatusCode.NOT_FOUND
-    assert await catalog.db["listings"].count_documents({}) == 0
+    listed = await catalog.stub.ListChannelListings(
+        catalog_pb2.ListChannelListingsRequest(product_id=created.id)
+    )
+    assert list(listed.listings) == []
+    feed = await catalog.stub.ListProductFeed(
+        catalog_pb2.ListProductFeedRequest(channel=WEB, include_unpublished=True)
+    )
+    (gone_item,) = feed.items
+    assert (gone_item.product.id, gone_item.listing.published) == (created.id, False)
+    assert [v.sku for v in gone_item.product.variants] == ["DEL-1"]
     assert (await catalog.subjects())[-2:] == [
         "omni.catalog.product.unpublished",
         "omni.catalog.product.deleted",
@@ -266,3 +277,44 @@ async def test_the_category_tree_moves_a_subtree_together(catalog):
     assert paths == ["/men", "/men/shoes", "/men/shoes/sneakers", "/women"]
     roots = await catalog.stub.ListCategories(catalog_pb2.ListCategoriesRequest(roots_only=True))
     assert [c.slug for c in roots.categories] == ["men", "women"]
+
+
+async def test_concurrent_creates_of_one_sku_leave_exactly_one_product(catalog):
+    requests = [
+        catalog.stub.CreateProduct(
+            catalog_pb2.CreateProductRequest(product=product(slug=f"race-{n}", skus=("RACE-1",)))
+        )
+        for n in range(8)
+    ]
+    results = await asyncio.gather(*requests, return_exceptions=True)
+    created = [r for r in results if not isinstance(r, Exception)]
+    refusals = [error_details(r) for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(created) == 1
+    assert {(d.code, d.metadata["sku"]) for d in refusals} == {
+        (grpc.StatusCode.ALREADY_EXISTS, "RACE-1")
+    }
+    assert len(refusals) == 7
+    assert await catalog.db["products"].count_documents({}) == 1
+    assert await catalog.subjects() == ["omni.catalog.product.created"]
+
+
+async def test_concurrent_updates_from_one_version_let_exactly_one_through(catalog):
+    created = await catalog.create(product())
+    requests = [
+        catalog.stub.UpdateProduct(
+            catalog_pb2.UpdateProductRequest(
+                product=catalog_pb2.Product(id=created.id, brand=f"brand-{n}"),
+                update_mask=FieldMask(paths=["brand"]),
+                expected_version=1,
+            )
+        )
+        for n in range(6)
+    ]
+    results = await asyncio.gather(*requests, return_exceptions=True)
+    winners = [r.product for r in results if not isinstance(r, Exception)]
+    codes = {r.code() for r in results if isinstance(r, grpc.aio.AioRpcError)}
+    assert len(winners) == 1
+    assert codes == {grpc.StatusCode.ABORTED}
+    stored = await catalog.stub.GetProduct(catalog_pb2.GetProductRequest(product_id=created.id))
+    assert (stored.product.version, stored.product.brand) == (2, winners[0].brand)
+    assert (await catalog.subjects()).count("omni.catalog.product.updated") == 1

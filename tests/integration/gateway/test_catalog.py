@@ -7,6 +7,11 @@ import csv
 import io
 import json
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from omni_kit.app import channel
+
 EUR = "EUR"
 
 
@@ -40,6 +45,40 @@ async def list_on(stack, headers, product_id, channel, price, partner="", **fiel
     )
     assert reply.status_code == 200, reply.text
     return reply.json()
+
+
+async def stock(stack, on_hand: dict[str, int], inbound_sku: str, expected: str) -> str:
+    """A warehouse holding `on_hand`, with units of `inbound_sku` expected at `expected`; that
+    time as the gateway renders it."""
+    expected_at = Timestamp()
+    expected_at.FromJsonString(expected)
+    async with channel(f"127.0.0.1:{stack.apps['inventory'].port}") as ch:
+        inventory = inventory_pb2_grpc.InventoryServiceStub(ch)
+        location = await inventory.CreateStockLocation(
+            inventory_pb2.CreateStockLocationRequest(
+                location=inventory_pb2.StockLocation(
+                    code="WH-1",
+                    name="Warehouse",
+                    kind=inventory_pb2.LOCATION_KIND_WAREHOUSE,
+                    capabilities=inventory_pb2.LocationCapabilities(ships=True),
+                )
+            )
+        )
+        location_id = location.location.id
+        await inventory.ReceiveStock(
+            inventory_pb2.ReceiveStockRequest(
+                location_id=location_id,
+                lines=[inventory_pb2.StockQuantity(sku=s, quantity=n) for s, n in on_hand.items()],
+            )
+        )
+        await inventory.RecordInbound(
+            inventory_pb2.RecordInboundRequest(
+                inbound=inventory_pb2.InboundStock(
+                    sku=inbound_sku, location_id=location_id, quantity=5, expected_at=expected_at
+                )
+            )
+        )
+    return expected_at.ToJsonString()
 
 
 def problem(reply, status: int) -> dict:
@@ -77,6 +116,8 @@ async def shoppers_see_only_their_channels_published_listings(stack):
     await list_on(stack, admin, sneaker["id"], "app", 6500)
     await list_on(stack, admin, hidden["id"], "web", 100, published=False)
 
+    expected = await stock(stack, {"RB-42": 20}, "SN-42", "2031-05-01T00:00:00Z")
+
     web = await stack.http.get(
         "/api/v1/catalog/products",
         params={"category": shoes, "sort": "price_asc", "page_size": 1},
@@ -86,6 +127,9 @@ async def shoppers_see_only_their_channels_published_listings(stack):
     assert [i["product"]["id"] for i in first["items"]] == [boot["id"]]
     assert first["items"][0]["listing"]["effective_price"] == money(4000)
     assert first["items"][0]["product"]["variants"][0]["sku"] == "RB-42"
+    assert first["items"][0]["availability"] == {
+        "RB-42": {"status": "in_stock", "expected_at": None}
+    }
     second = await stack.http.get(
         "/api/v1/catalog/products",
         params={
@@ -96,6 +140,9 @@ async def shoppers_see_only_their_channels_published_listings(stack):
         },
     )
     assert [i["product"]["id"] for i in second.json()["items"]] == [sneaker["id"]]
+    assert second.json()["items"][0]["availability"] == {
+        "SN-42": {"status": "out_of_stock", "expected_at": expected}
+    }
     assert second.json()["next_page_token"] is None
 
     search = await stack.http.get("/api/v1/catalog/products", params={"q": "BOOT"})
@@ -154,7 +201,7 @@ async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
         (
             stack.http.patch(url, json={"colour": "x"}, headers=admin | {"If-Match": '"3"'}),
             422,
-            "body",
+            "colour",
         ),
         (
             stack.http.patch(
@@ -235,6 +282,20 @@ async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
     )
     assert problem(stale, 409)["metadata"]["current_version"] == "2"
     assert listing["version"] == 1
+
+    made = await stack.http.post(
+        "/staff/v1/catalog/categories", json={"name": "Boots", "slug": "boots"}, headers=admin
+    )
+    category_url = f"/staff/v1/catalog/categories/{made.json()['id']}"
+    assert (await stack.http.get(category_url, headers=admin)).headers["ETag"] == '"1"'
+    renamed = await stack.http.patch(
+        category_url, json={"name": "Winter boots"}, headers=admin | {"If-Match": '"1"'}
+    )
+    assert (renamed.json()["name"], renamed.json()["path"]) == ("Winter boots", "/boots")
+    late = await stack.http.patch(
+        category_url, json={"slug": "late"}, headers=admin | {"If-Match": '"1"'}
+    )
+    assert problem(late, 409)["errors"][0]["field"] == "If-Match"
 
     removed = await stack.http.delete(url, headers=admin | {"If-Match": '"3"'})
     assert removed.status_code == 204

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -13,7 +15,7 @@ ADDRESS = {"lines": ["Invalidenstr. 1"], "city": "Berlin", "country_code": "DE"}
 
 
 async def seed(stack, *, partner_id: str = "") -> dict[str, str]:
-    """A listed product with stock in two stores; returns the store ids."""
+    """A listed product with stock in two stores; returns the store ids and the product id."""
     catalog_ch = channel(f"127.0.0.1:{stack.apps['catalog'].port}")
     inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
     catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
@@ -69,7 +71,7 @@ async def seed(stack, *, partner_id: str = "") -> dict[str, str]:
         )
     await catalog_ch.close()
     await inventory_ch.close()
-    return stores
+    return stores | {"product": created.id}
 
 
 async def cart_with_tee(stack, headers: dict[str, str], quantity: int = 1) -> dict:
@@ -129,9 +131,27 @@ async def test_customers_check_out_once_see_and_cancel_only_their_own_orders(sta
     assert cancelled.json()["status"] == "ORDER_STATUS_CANCELLED"
 
 
-async def test_store_staff_handle_pickups_and_returns_of_their_stores_only(stack):
-    stores = await seed(stack)
-    mitte, xberg = stores["MITTE"], stores["XBERG"]
+async def order_events(nc, order_id: str, count: int) -> list[str]:
+    """The subjects of the order's events on the bus, in order (the stream is shared)."""
+    sub = await nc.jetstream().subscribe("omni.order.>", ordered_consumer=True)
+    subjects: list[str] = []
+    try:
+        while len(subjects) < count:
+            msg = await sub.next_msg(timeout=10)
+            if order_id.encode() in msg.data:
+                subjects.append(msg.subject)
+    finally:
+        await sub.unsubscribe()
+    return subjects
+
+
+async def test_the_domain_journey_web_app_click_and_collect_pickup_and_a_return_elsewhere(
+    stack, nc
+):
+    """Browse on web, continue the cart on the app, collect in one store, return in another;
+    store staff act only for their own store; every step is in the history and on the bus."""
+    seeded = await seed(stack)
+    mitte, xberg = seeded["MITTE"], seeded["XBERG"]
     admin = await stack.admin()
     for name, store in (("anna.mitte", mitte), ("kai.xberg", xberg)):
         made = await stack.http.post(
@@ -147,9 +167,26 @@ async def test_store_staff_handle_pickups_and_returns_of_their_stores_only(stack
         assert made.status_code == 201, made.text
     at_mitte = await stack.staff_login("anna.mitte", "long-password-1")
     at_xberg = await stack.staff_login("kai.xberg", "long-password-1")
-
     customer, _ = await stack.customer("carla@example.com")
-    cart = await cart_with_tee(stack, customer, 2)
+    web, app = customer | {"X-Omni-Channel": "web"}, customer | {"X-Omni-Channel": "app"}
+
+    product = await stack.http.get(f"/api/v1/catalog/products/{seeded['product']}", headers=web)
+    assert product.status_code == 200, product.text
+    cart = (await stack.http.get("/api/v1/carts/current", headers=web)).json()
+    added = await stack.http.post(
+        f"/api/v1/carts/{cart['id']}/lines", json={"sku": "TEE-M", "quantity": 1}, headers=web
+    )
+    assert added.status_code == 201, added.text
+    on_app = (await stack.http.get("/api/v1/carts/current", headers=app)).json()
+    assert on_app["id"] == cart["id"]
+    more = await stack.http.post(
+        f"/api/v1/carts/{cart['id']}/lines", json={"sku": "TEE-M", "quantity": 1}, headers=app
+    )
+    assert more.json()["lines"][0]["quantity"] == 2
+    options = await stack.http.get(f"/api/v1/carts/{cart['id']}/delivery-options", headers=app)
+    pickup_stores = {o.get("pickup_location_id") for o in options.json()["options"]}
+    assert {mitte, xberg} <= pickup_stores
+
     placed = await stack.http.post(
         "/api/v1/orders",
         json={
@@ -157,25 +194,24 @@ async def test_store_staff_handle_pickups_and_returns_of_their_stores_only(stack
             "delivery": {"mode": "click_and_collect", "pickup_location_id": mitte},
             "payment_method": "pay_in_store",
         },
-        headers=customer | {"Idempotency-Key": "c1"},
+        headers=app | {"Idempotency-Key": "c1"},
     )
     assert placed.status_code == 201, placed.text
     order_id = placed.json()["id"]
+    assert placed.json()["channel"]["channel"] == "SALES_CHANNEL_APP"
 
-    assert (
-        await stack.http.get(f"/staff/v1/stores/{mitte}/pickups", headers=at_xberg)
-    ).status_code == 403
+    refused = await stack.http.get(f"/staff/v1/stores/{mitte}/pickups", headers=at_xberg)
+    assert refused.status_code == 403
     waiting = (await stack.http.get(f"/staff/v1/stores/{mitte}/pickups", headers=at_mitte)).json()
     assert [o["id"] for o in waiting["orders"]] == [order_id]
-    other_store = await stack.http.post(
-        f"/staff/v1/orders/{order_id}/ready-for-pickup", headers=at_xberg
-    )
-    assert other_store.status_code == 403
-    ready = await stack.http.post(f"/staff/v1/orders/{order_id}/ready-for-pickup", headers=at_mitte)
+    ready_url = f"/staff/v1/orders/{order_id}/ready-for-pickup"
+    assert (await stack.http.post(ready_url, headers=at_xberg)).status_code == 403
+    ready = await stack.http.post(ready_url, headers=at_mitte)
     assert ready.json()["status"] == "ORDER_STATUS_READY_FOR_PICKUP"
-    code = ready.json()["pickup"]["code"]
     collected = await stack.http.post(
-        f"/staff/v1/orders/{order_id}/collected", json={"pickup_code": code}, headers=at_mitte
+        f"/staff/v1/orders/{order_id}/collected",
+        json={"pickup_code": ready.json()["pickup"]["code"]},
+        headers=at_mitte,
     )
     assert collected.json()["status"] == "ORDER_STATUS_COLLECTED"
 
@@ -186,25 +222,50 @@ async def test_store_staff_handle_pickups_and_returns_of_their_stores_only(stack
     )
     assert returned.status_code == 201, returned.text
     assert returned.json()["order"]["status"] == "ORDER_STATUS_PARTIALLY_RETURNED"
-    history = returned.json()["order"]["history"]
-    assert history[-2]["channel"]["store_id"] == xberg
 
-    assert (
-        await stack.http.get(
-            "/staff/v1/reports/sales?from=2026-01-01&to=2030-01-01", headers=at_mitte
-        )
-    ).status_code == 403
-    report = await stack.http.get(
-        "/staff/v1/reports/sales?from=2026-01-01&to=2030-12-31", headers=admin
-    )
+    mine = (await stack.http.get(f"/api/v1/orders/{order_id}", headers=customer)).json()
+    steps = [
+        (e["action"], e["channel"]["channel"], e["channel"].get("store_id"))
+        for e in mine["history"]
+    ]
+    assert steps == [
+        ("placed", "SALES_CHANNEL_APP", None),
+        ("confirmed", "SALES_CHANNEL_APP", None),
+        ("ready_for_pickup", "SALES_CHANNEL_POS", mitte),
+        ("collected", "SALES_CHANNEL_POS", mitte),
+        ("return_received", "SALES_CHANNEL_POS", xberg),
+        ("refund_recorded", "SALES_CHANNEL_POS", xberg),
+    ]
+    assert mine["history"][2]["actor"]["kind"] == "ACTOR_KIND_STAFF"
+    assert await order_events(nc, order_id, 6) == [
+        "omni.order.order.placed",
+        "omni.order.order.confirmed",
+        "omni.order.order.ready_for_pickup",
+        "omni.order.order.collected",
+        "omni.order.return.received",
+        "omni.order.refund.recorded",
+    ]
+
+    sales_url = "/staff/v1/reports/sales?from=2026-01-01&to=2030-12-31"
+    assert (await stack.http.get(sales_url, headers=at_mitte)).status_code == 403
+    report = await stack.http.get(sales_url, headers=admin)
     assert report.status_code == 200, report.text
-    assert report.json()["channel_totals"][0]["units"] == 2
+    totals = report.json()["channel_totals"]
+    assert [(t["channel"], t["units"]) for t in totals] == [("SALES_CHANNEL_APP", 2)]
 
 
 async def test_partners_import_once_and_read_only_their_own_orders(stack):
-    writer_id, writer = await stack.partner("market-one", ["orders:write", "orders:read"])
-    _, other = await stack.partner("market-two", ["orders:read"])
+    scopes = ["orders:write", "orders:read", "webhooks:manage"]
+    writer_id, writer = await stack.partner("market-one", scopes)
+    _, other = await stack.partner("market-two", ["orders:read", "webhooks:manage"])
     await seed(stack, partner_id=writer_id)
+    for key in (writer, other):
+        hook = await stack.http.post(
+            "/partner/v1/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "event_types": ["omni.order.order.confirmed"]},
+            headers=key,
+        )
+        assert hook.status_code == 201, hook.text
     body = {
         "partner_order_id": "M1-1001",
         "lines": [
@@ -232,3 +293,12 @@ async def test_partners_import_once_and_read_only_their_own_orders(stack):
     assert (await stack.http.get("/partner/v1/orders", headers=other)).json()["orders"] == []
     mine = (await stack.http.get("/partner/v1/orders", headers=writer)).json()
     assert [o["id"] for o in mine["orders"]] == [order_id]
+
+    # The status update goes back to this partner's webhook, never to another partner's.
+    for _ in range(150):
+        sent = (await stack.http.get("/partner/v1/webhook-deliveries", headers=writer)).json()
+        if sent:
+            break
+        await asyncio.sleep(0.1)
+    assert [d["event_type"] for d in sent] == ["omni.order.order.confirmed"]
+    assert (await stack.http.get("/partner/v1/webhook-deliveries", headers=other)).json() == []

@@ -114,6 +114,11 @@ async def test_file_sink_writes_an_eml_file_and_a_json_line_per_message(tmp_path
     ]
     assert lines[1]["messenger"] == "telegram"
 
+    (tmp_path / "blocked").write_text("a file where the sink wants a folder")
+    with pytest.raises(DeliveryError) as unwritable:
+        await FileSink(tmp_path / "blocked", sender="shop@omni.test").send(messenger)
+    assert not unwritable.value.permanent
+
 
 def test_settings_choose_a_provider_per_channel(tmp_path):
     settings = NotificationSettings(

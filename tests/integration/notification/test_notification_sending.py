@@ -105,6 +105,18 @@ async def test_a_staff_message_is_sent_once_by_email_and_announced(world, nc):
     assert event.meta.source == "notification"
     assert len(world.mailbox.messages) == 1
 
+    async def on_timeline() -> list[customer_pb2.TimelineEntry]:
+        reply = await world.customers.stub.ListTimeline(
+            customer_pb2.ListTimelineRequest(
+                profile_id=ana, types=[customer_pb2.TIMELINE_ENTRY_TYPE_NOTIFICATION]
+            )
+        )
+        return [e for e in reply.entries if e.ref.id == queued.id]
+
+    [entry] = await eventually(on_timeline)
+    assert entry.attributes["status"] == "sent"
+    assert entry.attributes["contact_channel"] == "email"
+
 
 async def test_a_failing_preferred_channel_falls_back_to_the_next_allowed_one(world):
     ana = await world.customers.create(
@@ -280,6 +292,7 @@ async def test_a_staff_template_send_needs_its_variables_and_lists_newest_first(
     sent = await world.settled(first.id, N.NOTIFICATION_STATUS_SENT)
     assert sent.message.subject == "Sorry, Ana"
     assert sent.message.body == "Here is SORRY10."
+    assert (sent.template_id, sent.template_version) == (template.id, 1)
     second = await world.send("req-t2", ana, body="Another")
     await world.settled(second.id, N.NOTIFICATION_STATUS_SENT)
 

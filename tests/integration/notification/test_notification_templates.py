@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import grpc
 import pytest
 from google.protobuf import struct_pb2
@@ -177,3 +179,11 @@ async def test_preview_names_a_missing_variable_and_the_sandbox_blocks_internals
         )
     assert unsafe.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "unsafe" in unsafe.value.details() or "__class__" in unsafe.value.details()
+
+
+async def test_the_dev_demo_template_is_accepted(stub, repo_root):
+    spec = importlib.util.spec_from_file_location("demo_data", repo_root / "scripts/demo_data.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    saved = (await stub.UpsertTemplate(N.UpsertTemplateRequest(template=demo.TEMPLATE))).template
+    assert "store_name" in saved.variables

@@ -129,3 +129,31 @@ async def test_an_anonymous_cart_merges_into_the_customers_at_sign_in(shop):
     assert (await shop.order.MergeCarts(request)).cart.id == mine.id  # a repeat changes nothing
     source = (await shop.order.GetCart(order_pb2.GetCartRequest(cart_id=anonymous.id))).cart
     assert (source.status, source.merged_into_cart_id) == (order_pb2.CART_STATUS_MERGED, mine.id)
+
+
+async def test_changing_and_removing_a_line_moves_its_stock_hold(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 1)
+    line_id = cart.lines[0].line_id
+
+    change = order_pb2.UpdateCartLineRequest(
+        cart_id=cart.id,
+        line=order_pb2.CartLine(line_id=line_id, quantity=4),
+        update_mask={"paths": ["quantity"]},
+    )
+    changed = (await shop.order.UpdateCartLine(change)).cart
+    assert (changed.lines[0].quantity, changed.subtotal.amount_minor) == (4, 6000)
+    assert (await shop.level("TEE-M", warehouse)).reserved == 4
+    change.line.quantity = 6
+    too_many = await refused(shop.order.UpdateCartLine(change))
+    assert (too_many.field, too_many.reason) == ("quantity", "INSUFFICIENT_STOCK")
+    change.update_mask.paths[:] = ["unit_price"]
+    assert (await refused(shop.order.UpdateCartLine(change))).field == "update_mask"
+
+    removed = await shop.order.RemoveCartLine(
+        order_pb2.RemoveCartLineRequest(cart_id=cart.id, line_id=line_id)
+    )
+    assert list(removed.cart.lines) == []
+    assert (await shop.level("TEE-M", warehouse)).reserved == 0

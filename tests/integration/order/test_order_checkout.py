@@ -7,6 +7,7 @@ import asyncio
 import grpc
 from order_shop import CLICK_AND_COLLECT, STAFF, refused
 
+from omni.common.v1.common_pb2 import DELIVERY_MODE_SHIP_TO_STORE as SHIP_TO_STORE
 from omni.order.v1 import events_pb2, order_pb2
 from omni_kit.ids import new_id
 
@@ -136,7 +137,9 @@ async def test_click_and_collect_is_offered_where_the_stock_is_then_ready_collec
         await shop.order.GetDeliveryOptions(P.GetDeliveryOptionsRequest(cart_id=cart.id))
     ).options
     pickups = [o.pickup_location_id for o in options if o.mode == CLICK_AND_COLLECT]
-    assert pickups == [mitte]  # Kreuzberg has none of it
+    assert pickups == [mitte]  # Kreuzberg has none of it: it is offered ship-to-store
+    to_store = [o.pickup_location_id for o in options if o.mode == SHIP_TO_STORE]
+    assert to_store == [kreuzberg]
     assert any(o.option_id == "home:dhl:express" for o in options)
 
     order = await shop.place(

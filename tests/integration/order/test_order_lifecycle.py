@@ -3,9 +3,11 @@ marketplace imports, resuming sagas after a restart, the sales report."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import grpc
+import pytest
 from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, refused
 
 from omni.common.v1 import common_pb2
@@ -180,7 +182,7 @@ async def test_a_marketplace_order_is_imported_once(shop):
 
 
 async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_day(shop):
-    await confirmed_order(shop, quantity=2)
+    order, _ = await confirmed_order(shop, quantity=2)
     cart = await shop.add((await shop.cart()).id, "TEE-M", 1, channel={"channel": 2})
     failed = await shop.place(cart.id, token="tok_decline", channel={"channel": 2})
     assert failed.status == P.ORDER_STATUS_PAYMENT_FAILED
@@ -192,7 +194,135 @@ async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_
     rows = [(r.day, r.channel, r.revenue.amount_minor, r.orders, r.units) for r in report.rows]
     assert rows == [(f"{today:%Y-%m-%d}", common_pb2.SALES_CHANNEL_WEB, 2 * 1500 + 499, 1, 2)]
     assert report.channel_totals[0].orders == 1
+    tokyo = P.GetSalesReportRequest(time_range=span, time_zone="Asia/Tokyo")
+    shifted = (await shop.order.GetSalesReport(tokyo)).report
+    assert sum(row.orders for row in shifted.rows) == 1
+    in_tokyo = order.placed_at.ToDatetime() + timedelta(hours=9)  # no daylight saving there
+    assert shifted.rows[0].day == f"{in_tokyo:%Y-%m-%d}"
     bad = await refused(shop.order.GetSalesReport(P.GetSalesReportRequest()))
     assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_range")
     negative = await refused(shop.order.ListOrders(P.ListOrdersRequest(page_size=-1)))
     assert negative.field == "page_size"
+
+
+async def test_ship_to_store_goes_from_the_warehouse_to_the_store_then_is_collected(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1", kind=1, click_and_collect=False)
+    store = await shop.location("MITTE")
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    options = await shop.order.GetDeliveryOptions(
+        P.GetDeliveryOptionsRequest(cart_id=cart.id, pickup_location_id=store)
+    )
+    assert [(o.mode, o.option_id) for o in options.options] == [
+        (common_pb2.DELIVERY_MODE_SHIP_TO_STORE, f"sts:{store}")
+    ]
+    choice = P.DeliveryChoice(mode=common_pb2.DELIVERY_MODE_SHIP_TO_STORE, pickup_location_id=store)
+    order = await shop.place(cart.id, delivery=choice, method=P.PAYMENT_METHOD_PAY_IN_STORE)
+    assert list(order.lines[0].source_location_ids) == [warehouse]
+
+    early = await refused(
+        shop.order.MarkReadyForPickup(P.MarkReadyForPickupRequest(order_id=order.id))
+    )
+    assert early.reason == "ORDER_NOT_READY"
+    shipment = (
+        await shop.order.CreateShipment(
+            P.CreateShipmentRequest(
+                request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
+            )
+        )
+    ).shipment
+    assert shipment.destination_location_id == store
+    await shop.order.MarkShipped(P.MarkShippedRequest(order_id=order.id, shipment_id=shipment.id))
+    arrived = await shop.order.MarkDelivered(
+        P.MarkDeliveredRequest(order_id=order.id, shipment_id=shipment.id)
+    )
+    assert arrived.order.status == P.ORDER_STATUS_FULFILLED
+    ready = await shop.order.MarkReadyForPickup(P.MarkReadyForPickupRequest(order_id=order.id))
+    collected = await shop.order.MarkCollected(
+        P.MarkCollectedRequest(order_id=order.id, pickup_code=ready.order.pickup.code)
+    )
+    assert collected.order.status == P.ORDER_STATUS_COLLECTED
+    assert (await shop.level("TEE-M", warehouse)).on_hand == 3
+
+
+async def test_a_service_stopped_mid_saga_leaves_it_to_the_next_instance_which_compensates(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    await shop.order_app.stop(grace=0)
+    first_app, first = await shop.start_order(payment_timeout_seconds=60)
+
+    async def place() -> P.PlaceOrderResponse:
+        return await first.PlaceOrder(shop.place_request(cart.id, token="tok_timeout"))
+
+    placing = asyncio.create_task(place())
+    listed: list[P.Order] = []
+    for _ in range(150):  # until the saga waits for the payment provider
+        listed = list((await first.ListOrders(P.ListOrdersRequest(customer_id="cus_anna"))).orders)
+        if listed and listed[0].saga.step == P.SAGA_STEP_AUTHORIZE_PAYMENT:
+            break
+        await asyncio.sleep(0.1)
+    assert listed[0].saga.step == P.SAGA_STEP_AUTHORIZE_PAYMENT
+    assert (await shop.level("TEE-M", warehouse)).reserved == 2
+    await first_app.stop(grace=0)  # the process goes away mid-saga
+    with pytest.raises(grpc.aio.AioRpcError):
+        await placing
+
+    _, second = await shop.start_order(
+        saga_stale_seconds=0.5, saga_resume_interval_seconds=0.2, payment_timeout_seconds=0.3
+    )
+    shop.order = second
+    done = await shop.eventually(listed[0].id, P.ORDER_STATUS_PAYMENT_FAILED)
+    assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
+    assert done.saga.status == P.SAGA_STATUS_COMPENSATED
+    assert (await shop.level("TEE-M", warehouse)).reserved == 0
+
+
+async def test_an_exchange_hands_over_the_replacement_and_damaged_goods_are_kept_apart(shop):
+    order, warehouse = await confirmed_order(shop, quantity=2)
+    await shop.product("TEE-L", 1500)
+    store = await shop.location("MITTE")
+    await shop.receive(store, "TEE-L", 1)
+    await shop.order.CreateShipment(
+        P.CreateShipmentRequest(
+            request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
+        )
+    )
+    request = P.CreateReturnRequest(
+        request_id=new_id("req"),
+        order_id=order.id,
+        lines=[
+            P.ReturnLine(
+                line_id="l1",
+                quantity=1,
+                resolution=P.RETURN_RESOLUTION_EXCHANGE,
+                exchange_sku="TEE-L",
+                reason="too small",
+            ),
+            P.ReturnLine(line_id="l1", quantity=1, condition=common_pb2.ITEM_CONDITION_DAMAGED),
+        ],
+        receiving_location_id=store,
+        actor=STAFF,
+    )
+    reply = await shop.order.CreateReturn(request)
+    assert reply.order.status == P.ORDER_STATUS_RETURNED
+    replacement = reply.order.lines[-1]
+    assert (replacement.sku, replacement.exchange_for_line_id) == ("TEE-L", "l1")
+    assert replacement.status == P.ORDER_LINE_STATUS_FULFILLED
+    assert reply.order_return.refund_total.amount_minor == 1500  # only the damaged unit
+    assert (await shop.order.CreateReturn(request)).order_return.id == reply.order_return.id
+    swapped = await shop.level("TEE-L", store)
+    assert (swapped.on_hand, swapped.reserved) == (0, 0)
+    back = await shop.level("TEE-M", store)
+    assert (back.on_hand, back.damaged) == (1, 1)
+
+    none_left = P.CreateReturnRequest(
+        request_id=new_id("req"),
+        order_id=order.id,
+        lines=[P.ReturnLine(line_id="l1", quantity=1)],
+        receiving_location_id=store,
+    )
+    refusal = await refused(shop.order.CreateReturn(none_left))
+    assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION

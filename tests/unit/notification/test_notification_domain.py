@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
 from omni.notification.v1 import notification_pb2 as N
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
@@ -109,3 +110,18 @@ def test_a_marketing_template_cannot_be_sent_as_transactional():
     with pytest.raises(InvalidArgument) as refused:
         requests.check_send_template(request, template)
     assert refused.value.field == "purpose"
+
+
+def test_a_channel_split_limits_who_hears_about_stock():
+    web = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+    market = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="p1")
+    split = [
+        inventory_pb2.ChannelAvailability(channel=web, available=3),
+        inventory_pb2.ChannelAvailability(channel=market, available=0),
+    ]
+    assert drafts.available_to([], market)
+    assert drafts.available_to(split, web)
+    assert not drafts.available_to(split, market)
+    assert drafts.subscription_matches("", "store-1")
+    assert drafts.subscription_matches("store-1", "store-1")
+    assert not drafts.subscription_matches("store-1", "")

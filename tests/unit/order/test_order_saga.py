@@ -58,7 +58,7 @@ async def test_a_declined_card_releases_the_stock_and_records_why():
 
 
 async def test_a_provider_timeout_voids_then_releases_in_reverse_order():
-    saga, orders, inventory, payments, order = setup(token="tok_timeout")
+    saga, _orders, inventory, payments, order = setup(token="tok_timeout")
     done = await saga.run(order.id)
     assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
     assert done.payments[0].status == P.PAYMENT_STATUS_FAILED
@@ -78,14 +78,14 @@ async def test_not_enough_stock_cancels_without_touching_payment():
 
 
 async def test_cash_on_delivery_confirms_without_the_provider():
-    saga, orders, _, _, order = setup(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    saga, _orders, _, _, order = setup(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
     done = await saga.run(order.id)
     assert done.status == P.ORDER_STATUS_CONFIRMED
     assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
 
 
 async def test_inventory_down_leaves_the_saga_pending_and_a_later_run_finishes_it():
-    saga, orders, inventory, _, order = setup()
+    saga, _orders, inventory, _, order = setup()
     inventory.down = True
     waiting = await saga.run(order.id)
     assert waiting.status == P.ORDER_STATUS_PENDING
@@ -110,7 +110,7 @@ async def test_a_crash_after_reserving_resumes_without_a_second_reservation():
 
 
 async def test_a_finished_saga_is_not_run_again():
-    saga, orders, inventory, _, order = setup()
+    saga, orders, _inventory, _, order = setup()
     await saga.run(order.id)
     again = await saga.run(order.id)
     assert again.status == P.ORDER_STATUS_CONFIRMED

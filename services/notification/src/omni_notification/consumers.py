@@ -98,6 +98,8 @@ class Triggers:
         for document in matching:
             subscription = from_document(document, notification_pb2.BackInStockSubscription)
             channel = subscription.channel
+            if not drafts.available_to(event.channel_availability, channel):
+                continue
             key = (common_pb2.SalesChannel.Name(channel.channel), channel.partner_id)
             if key not in listings:
                 listings[key] = await self.contacts.listing(event.sku, channel)

@@ -13,7 +13,6 @@ from typing import Any
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni.notification.v1 import notification_pb2
-from omni_kit.errors import InvalidArgument
 from omni_kit.events.backoff import Backoff
 from omni_kit.ids import new_id, utcnow
 from omni_kit.logs import get_logger
@@ -21,7 +20,8 @@ from omni_kit.protos import from_document, to_document, to_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.contacts import Contacts, CustomerUnknown, NotReachable
-from omni_notification.domain import routing, templates
+from omni_notification.domain import routing
+from omni_notification.messages import Messages, Unrenderable
 from omni_notification.providers import DeliveryError, Outgoing, Provider
 from omni_notification.settings import NotificationSettings
 from omni_notification.store import NotificationStore, TemplateStore
@@ -30,10 +30,6 @@ log = get_logger("omni.notification.dispatch")
 
 N = notification_pb2
 Status = int
-
-
-class Unrenderable(Exception):
-    """No message can be made for this channel (no template, or the template fails)."""
 
 
 class Dispatcher:
@@ -48,7 +44,7 @@ class Dispatcher:
     ) -> None:
         self.infra = infra
         self.notifications = notifications
-        self.template_store = template_store
+        self.messages = Messages(template_store, settings.fallback_language)
         self.contacts = contacts
         self.providers = providers
         self.settings = settings
@@ -175,7 +171,7 @@ class Dispatcher:
             notification.channel = route.channel
             notification.recipient = route.address
             try:
-                message = await self._render(document, route.channel, permission)
+                message, template = await self.messages.render(document, route.channel, permission)
             except Unrenderable as error:
                 self._attempt(
                     notification, route.channel, "", N.DELIVERY_OUTCOME_FAILED, str(error)
@@ -183,6 +179,8 @@ class Dispatcher:
                 dead.add(route.channel)
                 continue
             notification.message.CopyFrom(message)
+            notification.template_id = template.id
+            notification.template_version = template.version
             if await self._try(notification, route, message, dead):
                 notification.sent_at.CopyFrom(to_timestamp(utcnow()))
                 document["dead_channels"] = sorted(dead)
@@ -246,34 +244,6 @@ class Dispatcher:
             outcome=outcome,
             error=error,
         )
-
-    async def _render(
-        self,
-        document: dict[str, Any],
-        channel: int,
-        permission: customer_pb2.ContactPermission,
-    ) -> N.RenderedMessage:
-        language = permission.language or self.settings.fallback_language
-        text = document.get("text")
-        if text is not None:
-            subject = text["subject"] if channel in templates.SUBJECT_CHANNELS else ""
-            return N.RenderedMessage(
-                channel=channel, language=language, subject=subject, body=text["body"]
-            )
-        found = await self.template_store.find(
-            document["event_type"],
-            channel,
-            templates.language_candidates(language, self.settings.fallback_language),
-        )
-        if found is None:
-            name = templates.channel_name(channel)
-            raise Unrenderable(f"no {name} template for {document['event_type']}")
-        template = from_document(found, N.Template)
-        variables = {**document.get("variables", {}), "customer_name": permission.display_name}
-        try:
-            return templates.render(template, templates.localize(variables, permission.time_zone))
-        except InvalidArgument as error:
-            raise Unrenderable(error.message) from None
 
     async def _retry_later(
         self,

@@ -102,26 +102,17 @@ class InventoryClient:
         replaces: Sequence[str] = (),
     ) -> datetime:
         request = INV.ReserveStockRequest(
-            reservation_id=reservation_id,
             kind=INV.RESERVATION_KIND_CART_HOLD,
             ttl=Duration(seconds=self.hold_seconds),
-            lines=_quantities([placement]),
-            channel=channel,
-            allow_split=True,
             owner=INV.ReservationOwner(cart_id=cart_id, customer_id=customer_id),
-            replaces_reservation_ids=list(replaces),
         )
         try:
-            reply = await call(self.stub.ReserveStock, request, "the inventory")
-        except DownstreamError as error:
-            if error.code not in SHORT:
-                raise
+            reply = await self._reserve(request, reservation_id, [placement], channel, replaces)
+        except StockShortage as error:
             raise FailedPrecondition(
-                f"not enough stock of {placement.sku} for {placement.quantity} units "
-                f"({error.message})",
+                f"not enough stock of {placement.sku} for {placement.quantity} units ({error})",
                 reason="INSUFFICIENT_STOCK",
                 field="quantity",
-                metadata=error.metadata,
             ) from None
         expires = reply.reservation.expires_at
         if expires.seconds:
@@ -184,21 +175,31 @@ class InventoryClient:
         replaces: Sequence[str] = (),
     ) -> list[Placement]:
         request = INV.ReserveStockRequest(
-            reservation_id=reservation_id,
             kind=INV.RESERVATION_KIND_ORDER,
-            lines=_quantities(lines),
-            channel=channel,
-            allow_split=True,
             owner=INV.ReservationOwner(order_id=order_id, customer_id=customer_id),
-            replaces_reservation_ids=list(replaces),
         )
+        reply = await self._reserve(request, reservation_id, lines, channel, replaces)
+        return _placements(reply.reservation)
+
+    async def _reserve(
+        self,
+        request: inventory_pb2.ReserveStockRequest,
+        reservation_id: str,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        replaces: Sequence[str],
+    ) -> inventory_pb2.ReserveStockResponse:
+        request.reservation_id = reservation_id
+        request.lines.extend(_quantities(lines))
+        request.channel.CopyFrom(channel)
+        request.allow_split = True
+        request.replaces_reservation_ids.extend(replaces)
         try:
-            reply = await call(self.stub.ReserveStock, request, "the inventory")
+            return await call(self.stub.ReserveStock, request, "the inventory")
         except DownstreamError as error:
             if error.code not in SHORT:
                 raise
             raise StockShortage(error.message) from None
-        return _placements(reply.reservation)
 
     async def reservation(self, reservation_id: str) -> list[Placement] | None:
         request = INV.GetReservationRequest(reservation_id=reservation_id)
@@ -224,7 +225,7 @@ class InventoryClient:
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, int]],
+        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
         request_id: str,
         order_id: str,
@@ -254,6 +255,16 @@ class InventoryClient:
             click_and_collect=found.capabilities.click_and_collect,
             receives_returns=found.capabilities.receives_returns,
         )
+
+    async def pickup_locations(
+        self, near: common_pb2.GeoPoint | None, limit: int
+    ) -> list[PickupStore]:
+        """Active click & collect stores, nearest first when a point is given."""
+        request = INV.ListStockLocationsRequest(
+            click_and_collect_only=True, near=near, page_size=limit
+        )
+        reply = await call(self.stub.ListStockLocations, request, "the inventory")
+        return [PickupStore(loc.id, loc.name or loc.code, 0.0) for loc in reply.locations]
 
     async def pickup_stores(
         self,

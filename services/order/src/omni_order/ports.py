@@ -97,7 +97,7 @@ class Inventory(Protocol):
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, int]],
+        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
         request_id: str,
         order_id: str,
@@ -105,6 +105,10 @@ class Inventory(Protocol):
     ) -> None: ...
 
     async def location(self, location_id: str) -> Location | None: ...
+
+    async def pickup_locations(
+        self, near: common_pb2.GeoPoint | None, limit: int
+    ) -> list[PickupStore]: ...
 
     async def pickup_stores(
         self,

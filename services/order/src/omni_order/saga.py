@@ -179,12 +179,16 @@ class Saga:
         fields = {"reason": S.CANCELLATION_REASON_OUT_OF_STOCK, "note": reason}
         return await self._save(order, ("cancelled", fields))
 
-    async def _compensate(self, order: order_pb2.Order, step: int, reason: str) -> order_pb2.Order:
+    async def _compensate(
+        self, order: order_pb2.Order, step: order_pb2.SagaStep.ValueType, reason: str
+    ) -> order_pb2.Order:
         order.saga.status = S.SAGA_STATUS_COMPENSATING
         order.saga.last_error = reason
         return await self._advance(order, step)
 
-    async def _advance(self, order: order_pb2.Order, step: int) -> order_pb2.Order:
+    async def _advance(
+        self, order: order_pb2.Order, step: order_pb2.SagaStep.ValueType
+    ) -> order_pb2.Order:
         order.saga.step = step
         order.saga.updated_at.CopyFrom(to_timestamp(self.clock()))
         return await self._save(order)
@@ -195,7 +199,9 @@ class Saga:
         order.saga.updated_at.CopyFrom(to_timestamp(self.clock()))
         return await self._save(order)
 
-    def _finish(self, order: order_pb2.Order, status: int, now: datetime) -> None:
+    def _finish(
+        self, order: order_pb2.Order, status: order_pb2.SagaStatus.ValueType, now: datetime
+    ) -> None:
         order.saga.step = S.SAGA_STEP_DONE
         order.saga.status = status
         order.saga.updated_at.CopyFrom(to_timestamp(now))

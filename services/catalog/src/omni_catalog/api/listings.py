@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from omni_catalog import events
 from omni_catalog.api.common import Catalog
 from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
-from omni_catalog.store.documents import listing_of
+from omni_catalog.store.documents import RETIRED, listing_of, retired_product
 from omni_catalog.store.listings import no_listing
 from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from omni_kit.facts import Event
@@ -90,7 +91,7 @@ class ListingRpcs(Catalog):
         self, request: catalog_pb2.ListChannelListingsRequest, context: aio.ServicerContext
     ) -> catalog_pb2.ListChannelListingsResponse:
         size = paging.page_size(request.page_size)
-        query: dict[str, Any] = {}
+        query: dict[str, Any] = {RETIRED: {"$exists": False}}
         if request.product_id:
             query["product_id"] = request.product_id
         if request.HasField("channel"):
@@ -180,7 +181,8 @@ class ListingRpcs(Catalog):
         response = catalog_pb2.ListProductFeedResponse()
         for document in page[:size]:
             listing = rules.with_effective_price(listing_of(document), now)
-            response.items.add(product=found[listing.product_id], listing=listing)
+            product = found.get(listing.product_id) or retired_product(document)
+            response.items.add(product=product, listing=listing)
         if len(page) > size:
             last = page[size - 1]
             response.next_page_token = paging.encode_cursor([last["feed_at"], last["_id"]], owner)
@@ -209,7 +211,7 @@ class ListingRpcs(Catalog):
 
     async def _save_all(
         self,
-        changes: list[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
+        changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
         product: catalog_pb2.Product,
         reason: str,
     ) -> list[catalog_pb2.ChannelListing]:

@@ -155,7 +155,7 @@ class ProductRpcs(Catalog):
         async def write(session: AsyncClientSession) -> list[Event]:
             await self.products.delete(product.id, request.expected_version, session)
             taken_down = await self._unpublish_all(product, "product deleted", session)
-            await self.listings.delete_for_product(product.id, session)
+            await self.listings.retire(product.id, products.skus(product), utcnow(), session)
             return [*taken_down, events.product_deleted(product)]
 
         await self.commit(write)

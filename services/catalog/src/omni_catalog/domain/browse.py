@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from omni.catalog.v1 import catalog_pb2
@@ -129,7 +130,7 @@ def _price_bounds(
 
 
 def _attribute_filters(
-    filters: list[catalog_pb2.AttributeFilter],
+    filters: Sequence[catalog_pb2.AttributeFilter],
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if len(filters) > MAX_ATTRIBUTE_FILTERS:
         raise InvalidArgument(
@@ -151,7 +152,7 @@ def _attribute_filters(
     return tuple(result)
 
 
-def _statuses(statuses: list[int]) -> tuple[str, ...]:
+def _statuses(statuses: Sequence[catalog_pb2.ProductStatus.ValueType]) -> tuple[str, ...]:
     if not statuses:
         return (catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE),)
     for index, status in enumerate(statuses):

@@ -146,7 +146,7 @@ def price_terms_changed(
     before: catalog_pb2.ChannelListing, after: catalog_pb2.ChannelListing
 ) -> bool:
     return any(
-        before.HasField(name) != after.HasField(name)
+        before.HasField(name) != after.HasField(name)  # type: ignore[arg-type]
         or getattr(before, name) != getattr(after, name)
         for name in PRICE_TERMS
     )

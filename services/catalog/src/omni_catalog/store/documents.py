@@ -14,6 +14,8 @@ from omni_catalog.domain.listings import channel_key
 from omni_kit.protos import from_document, to_document
 
 MONEY_FIELDS = ("price", "sale_price")
+# On the listings of a deleted product: the SKUs it had.
+RETIRED = "retired_skus"
 
 
 def product_document(product: catalog_pb2.Product) -> dict[str, Any]:
@@ -53,10 +55,19 @@ def listing_document(listing: catalog_pb2.ChannelListing) -> dict[str, Any]:
     document["channel_key"] = key
     document["version"] = listing.version
     for name in MONEY_FIELDS:
-        if listing.HasField(name):
+        if listing.HasField(name):  # type: ignore[arg-type]
             document[name]["amount_minor"] = getattr(listing, name).amount_minor
     return document
 
 
 def listing_of(document: dict[str, Any]) -> catalog_pb2.ChannelListing:
     return from_document(document, catalog_pb2.ChannelListing)
+
+
+def retired_product(listing: dict[str, Any]) -> catalog_pb2.Product:
+    """What is left of a deleted product, from one of its tombstone listings."""
+    return catalog_pb2.Product(
+        id=listing["product_id"],
+        status=catalog_pb2.PRODUCT_STATUS_ARCHIVED,
+        variants=[catalog_pb2.Variant(sku=sku) for sku in listing[RETIRED]],
+    )

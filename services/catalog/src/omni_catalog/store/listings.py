@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain.versions import stale
-from omni_catalog.store.documents import listing_document, listing_id, listing_of
+from omni_catalog.store.documents import RETIRED, listing_document, listing_id, listing_of
 from omni_kit.errors import AlreadyExists, NotFound
 from omni_kit.protos import from_timestamp
 
@@ -88,8 +88,16 @@ class ListingStore:
             {"product_id": product_id}, {"$set": {"feed_at": at}}, session=session
         )
 
-    async def delete_for_product(self, product_id: str, session: AsyncClientSession) -> None:
-        await self.listings.delete_many({"product_id": product_id}, session=session)
+    async def retire(
+        self, product_id: str, skus: list[str], at: datetime, session: AsyncClientSession
+    ) -> None:
+        """The product is deleted: its listings (unpublished by now) stay behind as tombstones,
+        so a marketplace feed tells the partner to take the SKUs down."""
+        await self.listings.update_many(
+            {"product_id": product_id},
+            {"$set": {RETIRED: skus, "feed_at": at}},
+            session=session,
+        )
 
     async def page(
         self, query: dict[str, Any], sort: list[tuple[str, int]], limit: int

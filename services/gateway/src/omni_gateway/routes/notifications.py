@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import Parameter
 
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2 as N
@@ -27,6 +28,9 @@ ContactChannel = Literal["email", "sms", "push", "messenger"]
 Purpose = Literal["transactional", "marketing"]
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+PageSize = Annotated[int, Parameter(ge=1, le=200)]
+Token = Annotated[str, Parameter(max_length=2000)]
+Filter = Annotated[str, Parameter(max_length=200)]
 
 CHANNELS = {
     "email": common_pb2.CONTACT_CHANNEL_EMAIL,
@@ -59,7 +63,7 @@ class TemplateBody(msgspec.Struct, forbid_unknown_fields=True):
     html_body: Annotated[str, msgspec.Meta(max_length=200_000)] = ""
     purpose: Purpose | None = None
     urgent: bool = False
-    expected_version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    expected_version: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0
 
     def to_proto(self) -> N.Template:
         return N.Template(
@@ -122,11 +126,11 @@ class Templates(Controller):
         self,
         state: State,
         principal: Principal,
-        event_type: str = "",
+        event_type: Filter = "",
         channel: ContactChannel | None = None,
-        language: str = "",
-        page_size: int = 0,
-        page_token: str = "",
+        language: Filter = "",
+        page_size: PageSize = 50,
+        page_token: Token = "",
     ) -> dict[str, Any]:
         auth.require_roles(principal, StaffRole.ADMIN)
         request = N.ListTemplatesRequest(
@@ -204,7 +208,9 @@ class Templates(Controller):
 class CustomerMessages(Controller):
     path = "/staff/v1/customers"
     tags = ["notifications"]
-    dependencies = {"principal": Provide(auth.staff), "channel": Provide(auth.staff_channel)}
+    # Not "channel": the body has a field of that name, and Litestar would blame a bad value in
+    # it on the dependency (a 500) instead of the caller (a 4xx).
+    dependencies = {"principal": Provide(auth.staff), "source": Provide(auth.staff_channel)}
     security = [{"bearerAuth": []}]
 
     @post(
@@ -217,7 +223,7 @@ class CustomerMessages(Controller):
         request: Request[Any, Any, Any],
         state: State,
         principal: Principal,
-        channel: Channel,
+        source: Channel,
         profile_id: str,
         data: MessageBody,
     ) -> Response[Any]:
@@ -234,7 +240,7 @@ class CustomerMessages(Controller):
             body=data.body,
             urgent=data.urgent,
             actor=actor_of(principal),
-            source=common_pb2.ChannelRef(channel=SALES_CHANNELS[channel]),
+            source=common_pb2.ChannelRef(channel=SALES_CHANNELS[source]),
         )
 
         async def work() -> tuple[int, Any]:
@@ -251,9 +257,9 @@ class CustomerMessages(Controller):
         state: State,
         principal: Principal,
         profile_id: str,
-        status: str | None = None,
-        page_size: int = 0,
-        page_token: str = "",
+        status: Filter | None = None,
+        page_size: PageSize = 50,
+        page_token: Token = "",
     ) -> dict[str, Any]:
         request = N.ListNotificationsRequest(
             customer_id=profile_id, page_size=page_size, page_token=page_token
@@ -269,12 +275,12 @@ class CustomerMessages(Controller):
 class MySubscriptions(Controller):
     path = "/api/v1/me/back-in-stock-subscriptions"
     tags = ["notifications"]
-    dependencies = {"principal": Provide(auth.customer), "channel": Provide(auth.frontend_channel)}
+    dependencies = {"principal": Provide(auth.customer), "source": Provide(auth.frontend_channel)}
     security = [{"bearerAuth": []}]
 
     @post("/", summary="Tell me when a SKU is back in stock (optionally at one store)")
     async def subscribe(
-        self, state: State, principal: Principal, channel: Channel, data: SubscriptionBody
+        self, state: State, principal: Principal, source: Channel, data: SubscriptionBody
     ) -> Response[Any]:
         reply = await state.downstream.call(
             state.downstream.notification.CreateBackInStockSubscription,
@@ -282,7 +288,7 @@ class MySubscriptions(Controller):
                 customer_id=principal.id,
                 sku=data.sku,
                 location_id=data.location_id,
-                channel=common_pb2.ChannelRef(channel=SALES_CHANNELS[channel]),
+                channel=common_pb2.ChannelRef(channel=SALES_CHANNELS[source]),
                 contact_channel=CHANNELS[data.contact_channel] if data.contact_channel else 0,
             ),
             # One active subscription per SKU and store: repeating the call changes nothing.
@@ -295,9 +301,9 @@ class MySubscriptions(Controller):
         self,
         state: State,
         principal: Principal,
-        status: str | None = None,
-        page_size: int = 0,
-        page_token: str = "",
+        status: Filter | None = None,
+        page_size: PageSize = 50,
+        page_token: Token = "",
     ) -> dict[str, Any]:
         request = N.ListBackInStockSubscriptionsRequest(
             customer_id=principal.id, page_size=page_size, page_token=page_token

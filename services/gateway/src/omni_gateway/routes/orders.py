@@ -199,6 +199,12 @@ async def _call(state: State, method: str, request: Any, *, idempotent: bool = F
     )
 
 
+async def _changed(state: State, method: str, request: Any) -> Response[dict[str, Any]]:
+    """A change to an order (each carries its own idempotency); 200 with the order as it is now."""
+    reply = await _call(state, method, request, idempotent=True)
+    return Response(as_json(reply.order), status_code=200)
+
+
 async def _order(state: State, order_id: str) -> P.Order:
     reply = await _call(state, "GetOrder", P.GetOrderRequest(order_id=order_id), idempotent=True)
     return reply.order
@@ -423,8 +429,7 @@ class CustomerOrders(Controller):
             actor=actor_of(principal),
             channel=_channel(channel),
         )
-        reply = await _call(state, "CancelOrder", cancel, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "CancelOrder", cancel)
 
 
 class StaffOrders(Controller):
@@ -477,8 +482,7 @@ class StaffOrders(Controller):
         mark = P.MarkReadyForPickupRequest(
             order_id=order_id, actor=actor_of(principal), channel=_channel(channel, store_id)
         )
-        reply = await _call(state, "MarkReadyForPickup", mark, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "MarkReadyForPickup", mark)
 
     @post("/orders/{order_id:str}/collected", summary="The customer took the order")
     async def collected(
@@ -491,8 +495,7 @@ class StaffOrders(Controller):
             actor=actor_of(principal),
             channel=_channel(channel, store_id),
         )
-        reply = await _call(state, "MarkCollected", mark, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "MarkCollected", mark)
 
     @post("/orders/{order_id:str}/shipments", summary="Fulfil lines from one location")
     async def ship_from(
@@ -539,8 +542,7 @@ class StaffOrders(Controller):
             actor=actor_of(principal),
             channel=_channel(channel, source),
         )
-        reply = await _call(state, "MarkShipped", mark, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "MarkShipped", mark)
 
     @post("/orders/{order_id:str}/shipments/{shipment_id:str}/delivered", summary="Arrived")
     async def delivered(
@@ -553,8 +555,7 @@ class StaffOrders(Controller):
             actor=actor_of(principal),
             channel=_channel(channel, source),
         )
-        reply = await _call(state, "MarkDelivered", mark, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "MarkDelivered", mark)
 
     @post("/orders/{order_id:str}/returns", summary="Goods back at my store (any channel's order)")
     async def take_back(
@@ -619,8 +620,7 @@ class StaffOrders(Controller):
             actor=actor_of(principal),
             channel=_channel(channel),
         )
-        reply = await _call(state, "CancelOrder", cancel, idempotent=True)
-        return Response(as_json(reply.order), status_code=200)
+        return await _changed(state, "CancelOrder", cancel)
 
     @get("/reports/sales", summary="Revenue, orders and units per channel and day")
     async def sales(

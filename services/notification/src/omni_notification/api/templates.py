@@ -115,8 +115,8 @@ class TemplateRpcs:
         else:
             stored = await self.stored_template(request.template_id)
             language = request.language or stored.language
-            template = await self.resolve_template(stored.event_type, stored.channel, language)
-            template = template or stored
+            found = await self.resolve_template(stored.event_type, stored.channel, language)
+            template = found or stored
         return notification_pb2.PreviewTemplateResponse(
             rendered=templates.render(template, variables)
         )

@@ -9,7 +9,7 @@ from omni_notification.domain import registry
 from omni_notification.domain.templates import DELIVERY_CHANNELS, SUBJECT_CHANNELS, check_template
 
 _HI = "Hi{% if customer_name %} {{ customer_name }}{% endif %}, "
-_AT_STORE = "{% if store_id %} at store {{ store_id }}{% endif %}"
+_AT_STORE = "{% if store_name %} at {{ store_name }}{% endif %}"
 
 TEXTS = {
     registry.ORDER_CONFIRMED: (

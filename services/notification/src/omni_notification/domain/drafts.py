@@ -3,6 +3,7 @@ who, about what, with which variables, and the key that makes it happen once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.protos import from_timestamp
 from omni_notification.domain import registry
@@ -84,7 +86,7 @@ def order_draft(subject: str, event: Message) -> Draft | None:
             _item(lines.get(line.line_id), line.quantity) for line in returned.lines
         ]
         variables["refund_total"] = money(returned.refund_total)
-        variables["store_id"] = returned.receiving_location_id
+        variables["store_id"] = variables["store_name"] = returned.receiving_location_id
     return Draft(
         customer_id=order.customer_id,
         event_type=subject,
@@ -104,6 +106,7 @@ def order_variables(order: order_pb2.Order) -> dict[str, Any]:
         "item_count": sum(item["quantity"] for item in items),
         "items": items,
         "store_id": order.delivery.pickup_location_id,
+        "store_name": order.delivery.pickup_location_id,
     }
 
 
@@ -119,6 +122,21 @@ def subscription_matches(subscription_location: str, event_location: str) -> boo
     return not subscription_location or subscription_location == event_location
 
 
+def available_to(
+    availability: Sequence[inventory_pb2.ChannelAvailability], channel: common_pb2.ChannelRef
+) -> bool:
+    """Whether the channel may sell it: an event without a per-channel split means every
+    channel; with one, the channel's own share must be above zero."""
+    if not availability:
+        return True
+    return any(
+        share.channel.channel == channel.channel
+        and share.channel.partner_id == channel.partner_id
+        and share.available > 0
+        for share in availability
+    )
+
+
 def back_in_stock_variables(
     sku: str, product_name: str, location_id: str, available: int
 ) -> dict[str, Any]:
@@ -126,6 +144,7 @@ def back_in_stock_variables(
         "sku": sku,
         "product_name": product_name or sku,
         "store_id": location_id,
+        "store_name": location_id,
         "available": available,
     }
 

@@ -38,6 +38,8 @@ _ORDER = frozenset(
         # [{"product_name", "sku", "quantity"}, ...]
         "items",
         "store_id",
+        # The store's id for now: the service does not look location names up (yet).
+        "store_name",
     }
 )
 _PICKUP = frozenset({"pickup_code", "pickup_deadline"})
@@ -80,7 +82,9 @@ EVENT_TYPES: dict[str, EventType] = {
             BACK_IN_STOCK,
             TRANSACTIONAL,
             False,
-            frozenset({"customer_name", "sku", "product_name", "store_id", "available"}),
+            frozenset(
+                {"customer_name", "sku", "product_name", "store_id", "store_name", "available"}
+            ),
             "Back in stock",
         ),
     )

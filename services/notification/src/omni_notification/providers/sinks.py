@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from omni_kit.ids import utcnow
-from omni_notification.providers.base import Outgoing
+from omni_notification.providers.base import DeliveryError, Outgoing
 from omni_notification.providers.smtp import email_message
 from omni_notification.providers.webhook import payload
 
@@ -24,7 +24,10 @@ class FileSink:
         self.sender = sender
 
     async def send(self, outgoing: Outgoing) -> str:
-        await asyncio.to_thread(self._write, outgoing)
+        try:
+            await asyncio.to_thread(self._write, outgoing)
+        except OSError as error:
+            raise DeliveryError(f"cannot write to the sink {self.directory}: {error}") from None
         return outgoing.notification_id
 
     def _write(self, outgoing: Outgoing) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -15,7 +17,7 @@ from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
 from omni_order.domain.common import require, require_quantity
 from omni_order.events import order_event
-from omni_order.ports import Placement
+from omni_order.ports import PickupStore, Placement
 
 C = order_pb2
 MAX_STORES = 5
@@ -35,40 +37,24 @@ class CheckoutApi:
         now = utcnow()
         own = await self._held(cart)
         options: list[C.DeliveryOption] = []
-        if not request.pickup_location_id:
-            home = C.Delivery(mode=rules.HOME, address=request.address, geo=request.geo)
-            held = _covers(own, wanted)
-            if held or await self.deps.inventory.select_sources(wanted, home, channel):
-                options.extend(rules.home_options(cart.currency_code, now))
+        home = C.Delivery(mode=rules.HOME, address=request.address, geo=request.geo)
+        # Ship-to-store draws on the same shipping locations as home delivery.
+        ships = _covers(own, wanted) or bool(
+            await self.deps.inventory.select_sources(wanted, home, channel)
+        )
+        if ships and not request.pickup_location_id:
+            options.extend(rules.home_options(cart.currency_code, now))
         stores = await self.deps.inventory.pickup_stores(
             wanted, channel, near, request.pickup_location_id, own
         )
+        collect = rules.CLICK_AND_COLLECT
         for store in stores[:MAX_STORES]:
-            options.append(
-                rules.pickup_option(
-                    rules.CLICK_AND_COLLECT,
-                    store.location_id,
-                    store.name,
-                    store.distance_km,
-                    cart.currency_code,
-                    now,
-                )
-            )
-        if request.pickup_location_id and not stores:
-            chosen = await self.deps.inventory.location(request.pickup_location_id)
-            if chosen is not None and chosen.active and chosen.click_and_collect:
-                to_store = C.Delivery(mode=rules.SHIP_TO_STORE, pickup_location_id=chosen.id)
-                if await self.deps.inventory.select_sources(wanted, to_store, channel):
-                    options.append(
-                        rules.pickup_option(
-                            rules.SHIP_TO_STORE,
-                            chosen.id,
-                            chosen.name,
-                            0.0,
-                            cart.currency_code,
-                            now,
-                        )
-                    )
+            options.append(_pickup(collect, store, cart.currency_code, now))
+        if ships:
+            with_stock = {store.location_id for store in stores}
+            for store in await self._pickup_points(request.pickup_location_id, near):
+                if store.location_id not in with_stock:
+                    options.append(_pickup(rules.SHIP_TO_STORE, store, cart.currency_code, now))
         return C.GetDeliveryOptionsResponse(options=options)
 
     async def PlaceOrder(
@@ -224,6 +210,17 @@ class CheckoutApi:
         order = await self.deps.saga.run(order.id)
         return C.ImportMarketplaceOrderResponse(order=order, created=True)
 
+    async def _pickup_points(
+        self, location_id: str, near: common_pb2.GeoPoint | None
+    ) -> list[PickupStore]:
+        """The chosen pickup store, or the nearest ones."""
+        if not location_id:
+            return await self.deps.inventory.pickup_locations(near, MAX_STORES)
+        chosen = await self.deps.inventory.location(location_id)
+        if chosen is None or not chosen.active or not chosen.click_and_collect:
+            return []
+        return [PickupStore(chosen.id, chosen.name, 0.0)]
+
     async def _held(self, cart: C.Cart) -> list[Placement]:
         """What the cart's own holds keep for it, where."""
         held: list[Placement] = []
@@ -241,6 +238,14 @@ class CheckoutApi:
                 field="delivery.pickup_location_id",
             )
         rules.require_pickup_store(store.name, store.click_and_collect, store.active)
+
+
+def _pickup(
+    mode: common_pb2.DeliveryMode.ValueType, store: PickupStore, currency: str, now: datetime
+) -> C.DeliveryOption:
+    return rules.pickup_option(
+        mode, store.location_id, store.name, store.distance_km, currency, now
+    )
 
 
 def _covers(held: list[Placement], wanted: list[Placement]) -> bool:

@@ -54,7 +54,12 @@ def home_options(currency: str, now: datetime) -> list[order_pb2.DeliveryOption]
 
 
 def pickup_option(
-    mode: int, location_id: str, name: str, distance_km: float, currency: str, now: datetime
+    mode: common_pb2.DeliveryMode.ValueType,
+    location_id: str,
+    name: str,
+    distance_km: float,
+    currency: str,
+    now: datetime,
 ) -> order_pb2.DeliveryOption:
     prefix, days = ("cc", (0, 1)) if mode == CLICK_AND_COLLECT else ("sts", SHIP_TO_STORE_DAYS)
     return order_pb2.DeliveryOption(

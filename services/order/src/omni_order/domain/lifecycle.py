@@ -23,7 +23,7 @@ ENDED = {P.ORDER_STATUS_CANCELLED, P.ORDER_STATUS_PAYMENT_FAILED}
 FULFILLING = {P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_PARTIALLY_FULFILLED}
 
 
-def status_name(status: int) -> str:
+def status_name(status: order_pb2.OrderStatus.ValueType) -> str:
     return P.OrderStatus.Name(status).removeprefix("ORDER_STATUS_").lower().replace("_", " ")
 
 
@@ -66,31 +66,15 @@ def cancellation(
             field="order_id",
         )
     if not requested:
-        return [
-            P.LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
-            for line in order.lines
-            if open_quantity(line) > 0
-        ]
-    units = []
-    for index, wanted in enumerate(requested):
-        line = order_line(order, wanted.line_id, f"lines[{index}].line_id")
-        require_quantity(wanted.quantity, f"lines[{index}].quantity")
-        if wanted.quantity > open_quantity(line):
-            raise FailedPrecondition(
-                f"line {line.line_id} ({line.sku}) has {open_quantity(line)} unfulfilled units; "
-                f"{wanted.quantity} cannot be cancelled",
-                reason="QUANTITY_NOT_CANCELLABLE",
-                field=f"lines[{index}].quantity",
-            )
-        units.append(P.LineQuantity(line_id=line.line_id, quantity=wanted.quantity, sku=line.sku))
-    return units
+        return open_units(order)
+    return requested_units(order, requested, "cancelled", "QUANTITY_NOT_CANCELLABLE")
 
 
 def cancel(
     order: order_pb2.Order,
     units: Sequence[order_pb2.LineQuantity],
     *,
-    reason: int,
+    reason: order_pb2.CancellationReason.ValueType,
     note: str,
     actor: common_pb2.Actor,
     channel: common_pb2.ChannelRef,
@@ -157,12 +141,7 @@ def shipment_units(
             field="order_id",
         )
     if not requested:
-        units = [
-            P.LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
-            for line in order.lines
-            if open_quantity(line) > 0
-            and (not line.source_location_ids or location_id in line.source_location_ids)
-        ]
+        units = open_units(order, location_id)
         if not units:
             raise FailedPrecondition(
                 f"order {order.number} has nothing left to fulfil from {location_id}",
@@ -170,15 +149,36 @@ def shipment_units(
                 field="source_location_id",
             )
         return units
+    return requested_units(order, requested, "fulfilled", "QUANTITY_NOT_FULFILLABLE")
+
+
+def open_units(order: order_pb2.Order, location_id: str = "") -> list[order_pb2.LineQuantity]:
+    """Every unit not fulfilled or cancelled yet (sourced from location_id, when given)."""
+    return [
+        P.LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
+        for line in order.lines
+        if open_quantity(line) > 0
+        and (
+            not location_id
+            or not line.source_location_ids
+            or location_id in line.source_location_ids
+        )
+    ]
+
+
+def requested_units(
+    order: order_pb2.Order, requested: Sequence[order_pb2.LineQuantity], verb: str, reason: str
+) -> list[order_pb2.LineQuantity]:
+    """The units asked for, each within what its line has open, or a refusal naming the line."""
     units = []
     for index, wanted in enumerate(requested):
         line = order_line(order, wanted.line_id, f"lines[{index}].line_id")
         require_quantity(wanted.quantity, f"lines[{index}].quantity")
         if wanted.quantity > open_quantity(line):
             raise FailedPrecondition(
-                f"line {line.line_id} ({line.sku}) has {open_quantity(line)} units left to fulfil, "
-                f"not {wanted.quantity}",
-                reason="QUANTITY_NOT_FULFILLABLE",
+                f"line {line.line_id} ({line.sku}) has {open_quantity(line)} open units; "
+                f"{wanted.quantity} cannot be {verb}",
+                reason=reason,
                 field=f"lines[{index}].quantity",
             )
         units.append(P.LineQuantity(line_id=line.line_id, quantity=wanted.quantity, sku=line.sku))
@@ -375,11 +375,7 @@ def collectable(order: order_pb2.Order, code: str) -> list[order_pb2.LineQuantit
             field="pickup_code",
             reason="WRONG_PICKUP_CODE",
         )
-    return [
-        P.LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
-        for line in order.lines
-        if open_quantity(line) > 0
-    ]
+    return open_units(order)
 
 
 def collect(

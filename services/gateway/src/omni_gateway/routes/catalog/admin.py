@@ -22,13 +22,14 @@ from omni_gateway.routes.catalog.common import (
     browse_request,
     call,
     channel_ref,
-    etag,
     expected_version,
-    mask_paths,
     parse,
+    partial,
     path_channel,
     require_version,
     shown,
+    tagged,
+    without_version,
 )
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
@@ -114,7 +115,7 @@ class CatalogAdmin(Controller):
             catalog_pb2.GetProductRequest(product_id=product_id),
             idempotent=True,
         )
-        return Response(as_json(reply.product), headers=etag(reply.product.version))
+        return tagged(reply.product)
 
     @patch(
         "/products/{product_id:str}",
@@ -129,9 +130,7 @@ class CatalogAdmin(Controller):
         data: Any,
     ) -> Response[dict[str, Any]]:
         auth.require_roles(principal, *EDITORS)
-        version = require_version(request, data if isinstance(data, dict) else None)
-        product = parse(data, catalog_pb2.Product)
-        paths = mask_paths(data, catalog_pb2.Product)
+        product, paths, version = partial(request, data, catalog_pb2.Product)
         product.id = product_id
         reply = await call(
             state,
@@ -142,7 +141,7 @@ class CatalogAdmin(Controller):
             idempotent=True,
             paths=paths,
         )
-        return Response(as_json(reply.product), headers=etag(reply.product.version))
+        return tagged(reply.product)
 
     @delete("/products/{product_id:str}", summary="Delete a product (If-Match)", status_code=204)
     async def delete_product(
@@ -184,7 +183,7 @@ class CatalogAdmin(Controller):
     ) -> Response[dict[str, Any]]:
         auth.require_roles(principal, *EDITORS)
         version = expected_version(request, data if isinstance(data, dict) else None)
-        listing = parse(_without_version(data), catalog_pb2.ChannelListing)
+        listing = parse(without_version(data), catalog_pb2.ChannelListing)
         listing.product_id = product_id
         listing.channel.CopyFrom(path_channel(channel, partner_id))
         reply = await call(
@@ -193,7 +192,7 @@ class CatalogAdmin(Controller):
             catalog_pb2.UpsertChannelListingRequest(listing=listing, expected_version=version),
             idempotent=False,
         )
-        return Response(as_json(reply.listing), headers=etag(reply.listing.version))
+        return tagged(reply.listing)
 
     @patch(
         "/products/{product_id:str}/listings/{channel:str}",
@@ -210,9 +209,7 @@ class CatalogAdmin(Controller):
         partner_id: Text = None,
     ) -> Response[dict[str, Any]]:
         auth.require_roles(principal, *EDITORS)
-        version = require_version(request, data if isinstance(data, dict) else None)
-        listing = parse(_without_version(data), catalog_pb2.ChannelListing)
-        paths = mask_paths(data, catalog_pb2.ChannelListing)
+        listing, paths, version = partial(request, data, catalog_pb2.ChannelListing)
         listing.product_id = product_id
         listing.channel.CopyFrom(path_channel(channel, partner_id))
         reply = await call(
@@ -224,7 +221,7 @@ class CatalogAdmin(Controller):
             idempotent=True,
             paths=paths,
         )
-        return Response(as_json(reply.listing), headers=etag(reply.listing.version))
+        return tagged(reply.listing)
 
     @post("/categories", summary="Create a category (catalog editors)", status_code=201)
     async def create_category(
@@ -244,6 +241,40 @@ class CatalogAdmin(Controller):
 
         return await idempotent(request, state, principal, work)
 
+    @get("/categories/{category_id:str}", summary="A category; its version as ETag")
+    async def category(
+        self, state: State, principal: Principal, category_id: str
+    ) -> Response[dict[str, Any]]:
+        reply = await call(
+            state,
+            state.downstream.catalog.GetCategory,
+            catalog_pb2.GetCategoryRequest(category_id=category_id),
+            idempotent=True,
+        )
+        return tagged(reply.category)
 
-def _without_version(data: Any) -> Any:
-    return {k: v for k, v in data.items() if k != "version"} if isinstance(data, dict) else data
+    @patch(
+        "/categories/{category_id:str}",
+        summary="Rename, re-slug or move a category with its subtree (If-Match; stale -> 409)",
+    )
+    async def update_category(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        category_id: str,
+        data: Any,
+    ) -> Response[dict[str, Any]]:
+        auth.require_roles(principal, *EDITORS)
+        category, paths, version = partial(request, data, catalog_pb2.Category)
+        category.id = category_id
+        reply = await call(
+            state,
+            state.downstream.catalog.UpdateCategory,
+            catalog_pb2.UpdateCategoryRequest(
+                category=category, update_mask=FieldMask(paths=paths), expected_version=version
+            ),
+            idempotent=True,
+            paths=paths,
+        )
+        return tagged(reply.category)

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import ClientException
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
@@ -42,7 +42,7 @@ Sort = Literal[
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Token = Annotated[str | None, Parameter(max_length=2000)]
 Text = Annotated[str | None, Parameter(max_length=200)]
-Attrs = Annotated[list[str] | None, Parameter(query="attr", max_items=20)]
+Attrs = Annotated[list[str] | None, QueryParameter(name="attr", max_items=20)]
 Amount = Annotated[int | None, Parameter(ge=0)]
 Currency = Annotated[str | None, Parameter(max_length=3)]
 # Fields the catalog names in its errors, as an HTTP caller knows them.
@@ -109,6 +109,10 @@ def path_channel(channel: str, partner_id: str | None) -> common_pb2.ChannelRef:
 def parse(data: Any, message_type: type[Message]) -> Any:
     if not isinstance(data, dict):
         raise invalid("body", "a JSON object is required")
+    fields = message_type.DESCRIPTOR
+    for key in data:
+        if key not in fields.fields_by_name and key not in fields.fields_by_camelcase_name:
+            raise invalid(str(key), f"unknown field {key!r}")
     try:
         return json_format.ParseDict(data, message_type())
     except (json_format.ParseError, ValueError, TypeError) as error:
@@ -145,6 +149,24 @@ def require_version(request: Request[Any, Any, Any], data: dict[str, Any] | None
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def tagged(resource: Any) -> Response[dict[str, Any]]:
+    """A versioned resource with its version as the ETag."""
+    return Response(as_json(resource), headers=etag(resource.version))
+
+
+def partial(
+    request: Request[Any, Any, Any], data: Any, message_type: type[Message]
+) -> tuple[Any, list[str], int]:
+    """A PATCH: the changes, the fields the body names (its update mask) and the version read."""
+    version = require_version(request, data if isinstance(data, dict) else None)
+    changes = parse(without_version(data), message_type)
+    return changes, mask_paths(data, message_type), version
+
+
+def without_version(data: Any) -> Any:
+    return {k: v for k, v in data.items() if k != "version"} if isinstance(data, dict) else data
 
 
 def browse_request(
@@ -200,8 +222,8 @@ async def availability(
             idempotent=True,
         )
     except grpc.aio.AioRpcError as error:
-        # Availability enriches the answer; browsing goes on without it whatever inventory says.
-        # (Until inventory implements the call, the kit reports INTERNAL, not UNIMPLEMENTED.)
+        # Availability enriches the answer: browsing goes on without it whatever inventory says
+        # (down, slow, UNIMPLEMENTED in an older version, or failing).
         log.warning("availability_unknown", code=error.code().name)
         return None
     return {

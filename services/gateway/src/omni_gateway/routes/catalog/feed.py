@@ -134,8 +134,8 @@ def _feed_rows(item: catalog_pb2.FeedItem) -> list[dict[str, Any]]:
                 "image_url": media[0].url if media else None,
                 "listing_version": listing.version,
                 "updated_at": max(
-                    _time(listing, "updated_at") or "", _time(product, "updated_at") or ""
-                ),
+                    listing.updated_at, product.updated_at, key=lambda t: t.ToNanoseconds()
+                ).ToJsonString(),
             }
         )
     return rows

@@ -1,0 +1,263 @@
+"""Checkout through the gateway on a locally started stack.
+
+1. Steady load: 50 concurrent customers, each adding to its cart and placing an order, back to
+   back: throughput and p50/p99 of the whole add-to-cart + place-order step.
+2. Flash sale (--flash): 1,000 concurrent orders from three channels (web, app, a marketplace)
+   for 100 units: how many are confirmed, oversold units, duplicate orders.
+
+Run: `uv run python bench/checkout.py [--seconds 20] [--no-flash]`. Prints the figures and, last,
+`RESULT <json>`. It never asserts a speed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+import httpx
+from harness.load import run_clients, run_once_each
+from harness.shop import ADDRESS, register, seed_products
+from harness.stack import ADMIN, Stack, local_stack, machine
+
+from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from omni.common.v1 import common_pb2
+from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from omni_kit.app import channel
+
+CHANNELS = ("web", "app")
+
+
+async def seed_flash(stack: Stack, sku: str, units: int, partner_id: str) -> str:
+    """One product on web, app and the partner's marketplace, `units` of it in one warehouse."""
+    catalog_ch = channel(stack.grpc["catalog"], default_timeout=30)
+    inventory_ch = channel(stack.grpc["inventory"], default_timeout=30)
+    catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
+    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
+    product = catalog_pb2.Product(
+        slug=sku.lower(),
+        status=catalog_pb2.PRODUCT_STATUS_ACTIVE,
+        default_language="en",
+        texts={"en": catalog_pb2.LocalizedText(name=sku)},
+        variants=[catalog_pb2.Variant(sku=sku)],
+    )
+    created = await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
+    refs = [common_pb2.ChannelRef(channel=c) for c in (1, 2)]
+    refs.append(common_pb2.ChannelRef(channel=6, partner_id=partner_id))
+    for ref in refs:
+        await catalog.UpsertChannelListing(
+            catalog_pb2.UpsertChannelListingRequest(
+                listing=catalog_pb2.ChannelListing(
+                    product_id=created.product.id,
+                    channel=ref,
+                    published=True,
+                    price=common_pb2.Money(amount_minor=1500, currency_code="EUR"),
+                )
+            )
+        )
+    location = await inventory.CreateStockLocation(
+        inventory_pb2.CreateStockLocationRequest(
+            location=inventory_pb2.StockLocation(
+                code=f"WH-{sku}",
+                name="Warehouse",
+                kind=inventory_pb2.LOCATION_KIND_WAREHOUSE,
+                geo=common_pb2.GeoPoint(lat=52.5, lng=13.4),
+                capabilities=inventory_pb2.LocationCapabilities(ships=True),
+            )
+        )
+    )
+    await inventory.ReceiveStock(
+        inventory_pb2.ReceiveStockRequest(
+            location_id=location.location.id,
+            lines=[inventory_pb2.StockQuantity(sku=sku, quantity=units)],
+        )
+    )
+    await catalog_ch.close()
+    await inventory_ch.close()
+    return location.location.id
+
+
+async def customers(http: httpx.AsyncClient, count: int, prefix: str) -> list[dict[str, str]]:
+    sessions = []
+    for start in range(0, count, 50):  # registration hashes passwords: not part of the figures
+        batch = range(start, min(count, start + 50))
+        emails = [f"{prefix}{n}@bench.example" for n in batch]
+        sessions.extend(await asyncio.gather(*(register(http, email) for email in emails)))
+    return sessions
+
+
+async def buy(
+    http: httpx.AsyncClient, headers: dict[str, str], sku: str, key: str, copies: int = 1
+) -> str:
+    """Add one unit to the cart and check out; the outcome label is what the customer got."""
+    try:
+        return await _buy(http, headers, sku, key, copies)
+    except httpx.TransportError as error:
+        return f"transport {type(error).__name__}"
+
+
+async def _buy(
+    http: httpx.AsyncClient, headers: dict[str, str], sku: str, key: str, copies: int = 1
+) -> str:
+    cart = await http.get("/api/v1/carts/current", headers=headers)
+    if cart.status_code != 200:
+        return f"cart {cart.status_code}"
+    added = await http.post(
+        f"/api/v1/carts/{cart.json()['id']}/lines",
+        json={"sku": sku, "quantity": 1},
+        headers=headers,
+    )
+    if added.status_code != 201:
+        return f"add {added.status_code} {added.json().get('code', '')}".strip()
+    body = {
+        "cart_id": cart.json()["id"],
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+        "payment_method": "online_card",
+        "payment_token": "tok_visa",
+    }
+    # copies > 1: the same checkout sent several times at once (a double click, a retry).
+    replies = await asyncio.gather(
+        *(
+            http.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": key})
+            for _ in range(copies)
+        )
+    )
+    placed = replies[0]
+    if placed.status_code != 201:
+        return f"order {placed.status_code} {placed.json().get('code', '')}".strip()
+    return placed.json()["status"].removeprefix("ORDER_STATUS_").lower()
+
+
+async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, object]:
+    # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
+    _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
+    limits = httpx.Limits(max_connections=clients * 2)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits) as http:
+        sessions = await customers(http, clients, "steady")
+        counter = {"n": 0}
+
+        async def operation(worker: int) -> str:
+            counter["n"] += 1
+            key = f"steady-{worker}-{counter['n']}"
+            headers = sessions[worker] | {"X-Omni-Channel": CHANNELS[worker % 2]}
+            return await buy(http, headers, skus[worker % len(skus)], key)
+
+        sample = await run_clients(clients, operation, seconds=seconds)
+    return {"clients": clients, "seconds": seconds, **sample.summary()}
+
+
+async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]:
+    async with httpx.AsyncClient(
+        base_url=stack.base_url, timeout=120, limits=httpx.Limits(max_connections=200)
+    ) as http:
+        admin = await http.post(
+            "/staff/v1/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}
+        )
+        staff = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+        partner = (
+            await http.post("/staff/v1/partners", json={"name": "flash"}, headers=staff)
+        ).json()
+        key = await http.post(
+            f"/staff/v1/partners/{partner['id']}/api-keys",
+            json={"scopes": ["orders:write", "orders:read"]},
+            headers=staff,
+        )
+        api_key = {"X-Api-Key": key.json()["api_key"]}
+        warehouse = await seed_flash(stack, "FLASH", units, partner["id"])
+        per_channel = orders // 3
+        sessions = await customers(http, orders - per_channel, "flash")
+
+        def customer_task(number: int):  # type: ignore[no-untyped-def]
+            headers = sessions[number] | {"X-Omni-Channel": CHANNELS[number % 2]}
+            copies = 2 if number % 10 == 0 else 1
+            return lambda: buy(http, headers, "FLASH", f"flash-{number}", copies)
+
+        def partner_task(number: int):  # type: ignore[no-untyped-def]
+            async def run() -> str:
+                body = {
+                    "partner_order_id": f"F-{number}",
+                    "lines": [
+                        {
+                            "sku": "FLASH",
+                            "quantity": 1,
+                            "unit_price": {"amount_minor": 1500, "currency_code": "EUR"},
+                        }
+                    ],
+                    "delivery": {"mode": "home_delivery", "address": ADDRESS},
+                }
+                reply = await http.post("/partner/v1/orders", json=body, headers=api_key)
+                if reply.status_code not in (200, 201):
+                    return f"import {reply.status_code} {reply.json().get('code', '')}".strip()
+                return reply.json()["status"].removeprefix("ORDER_STATUS_").lower()
+
+            return run
+
+        # Every tenth order is sent twice at once (same key, same partner order id): one order.
+        tasks = [customer_task(n) for n in range(len(sessions))]
+        tasks += [partner_task(n) for n in range(per_channel)]
+        tasks += [partner_task(n) for n in range(0, per_channel, 10)]
+        sample = await run_once_each(tasks)
+
+    inventory_ch = channel(stack.grpc["inventory"], default_timeout=30)
+    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
+    level = (
+        await inventory.ListStockLevels(
+            inventory_pb2.ListStockLevelsRequest(skus=["FLASH"], location_ids=[warehouse])
+        )
+    ).stock_levels[0]
+    await inventory_ch.close()
+    from pymongo import AsyncMongoClient
+
+    mongo: AsyncMongoClient = AsyncMongoClient(stack.mongo_uri, directConnection=True)
+    confirmed = (
+        await mongo["omni_order"]["orders"]
+        .find(
+            {"status": "ORDER_STATUS_CONFIRMED", "lines.sku": "FLASH"},
+            {"request_id": 1, "partner_key": 1, "sales": 1},
+        )
+        .to_list(None)
+    )
+    await mongo.close()
+    keys = [doc.get("request_id") or doc.get("partner_key") for doc in confirmed]
+    sold = sum(doc["sales"]["units"] for doc in confirmed)
+    return {
+        "orders_sent": len(tasks),
+        "distinct_orders": orders,
+        "units": units,
+        "confirmed": len(confirmed),
+        "units_sold": sold,
+        "oversold": max(0, sold - units),
+        "duplicate_orders": len(keys) - len(set(keys)),
+        "reserved_after": level.reserved,
+        "available_after": level.available,
+        **sample.summary(),
+    }
+
+
+async def main(args: argparse.Namespace) -> dict[str, object]:
+    env = {
+        "OMNI_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
+        "OMNI_GATEWAY_PARTNER_RATE_LIMIT_PER_MINUTE": "1000000",
+        "OMNI_INVENTORY_HOLD_CAP_UNITS": "1000000",
+        # Measure slow answers instead of cutting them off at the default 5 s.
+        "OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS": "60",
+        "OMNI_ORDER_DOWNSTREAM_TIMEOUT_SECONDS": "60",
+    }
+    result: dict[str, object] = {"machine": machine()}
+    with local_stack(**env) as stack:
+        result["checkout"] = await steady(stack, args.seconds, args.clients)
+        print(json.dumps(result["checkout"], indent=2), flush=True)
+        if args.flash:
+            result["flash_sale"] = await flash_sale(stack, args.orders, args.units)
+            print(json.dumps(result["flash_sale"], indent=2), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--flash", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--units", type=int, default=100)
+    outcome = asyncio.run(main(parser.parse_args()))
+    print("RESULT " + json.dumps(outcome))
