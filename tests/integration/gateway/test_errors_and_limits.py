@@ -19,6 +19,10 @@ async def test_bad_bodies_get_precise_problems_and_write_nothing(stack):
     assert malformed.status_code == 400
     assert malformed.headers["content-type"].startswith("application/problem+json")
 
+    not_utf8 = await post(b'"\x8d"', **json_headers)
+    assert not_utf8.status_code == 400
+    assert not_utf8.json()["code"] == "MALFORMED_BODY"
+
     unknown = await post(b'{"name": "p1", "admin": true}', **json_headers)
     assert unknown.status_code == 422
     assert "admin" in str(unknown.json())

@@ -132,6 +132,19 @@ def validation_error_handler(
     )
 
 
+def undecodable_body_handler(
+    request: Request[Any, Any, Any], error: UnicodeDecodeError
+) -> Response[Any]:
+    """A body that is not UTF-8 cannot be JSON: the caller's mistake, never a 500."""
+    return problem(
+        request,
+        400,
+        f"the request body is not UTF-8 text (byte {error.start})",
+        code="MALFORMED_BODY",
+        errors=[{"field": "body", "message": "not valid UTF-8"}],
+    )
+
+
 def http_error_handler(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
     headers = dict(error.headers or {})
@@ -158,6 +171,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     grpc.aio.AioRpcError: grpc_error_handler,
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
+    UnicodeDecodeError: undecodable_body_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
 }
