@@ -158,9 +158,9 @@ def test_products_need_a_default_language_text_and_valid_variants():
 @given(values=st.lists(st.one_of(st.text(max_size=10), st.integers(-(10**12), 10**12)), max_size=3))
 def test_a_cursor_carries_its_values_and_only_serves_its_own_query(values):
     token = paging.encode_cursor([*values, T0], "q1")
-    assert paging.decode_cursor(token, "q1", len(values) + 1) == [*values, T0]
+    assert paging.decode_cursor(token, len(values) + 1, query="q1") == [*values, T0]
     with pytest.raises(InvalidArgument):
-        paging.decode_cursor(token, "q2", len(values) + 1)
+        paging.decode_cursor(token, len(values) + 1, query="q2")
 
 
 def test_page_sizes_default_cap_and_refuse_negatives():

@@ -13,9 +13,10 @@ from omni.inventory.v1 import inventory_pb2
 from omni.notification.v1 import notification_pb2 as N
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
+from omni_kit import paging
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import to_timestamp
-from omni_notification.domain import defaults, drafts, paging, registry, requests, templates
+from omni_notification.domain import defaults, drafts, registry, requests, templates
 
 SMS = common_pb2.CONTACT_CHANNEL_SMS
 

@@ -23,7 +23,7 @@ class BrowseRpcs(Catalog):
         owner = paging.fingerprint("products", repr(wanted))
         cursor = None
         if request.page_token:
-            cursor = paging.decode_cursor(request.page_token, owner, len(wanted.sort))
+            cursor = paging.decode_cursor(request.page_token, len(wanted.sort), query=owner)
         category_ids = None
         if wanted.category_id:
             category = await self.categories.get(wanted.category_id)

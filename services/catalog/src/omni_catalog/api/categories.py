@@ -68,7 +68,7 @@ class CategoryRpcs(Catalog):
         owner = paging.fingerprint("categories", request.parent_id, request.roots_only)
         after = None
         if request.page_token:
-            values = paging.decode_cursor(request.page_token, owner, 1)
+            values = paging.decode_cursor(request.page_token, 1, query=owner)
             after = {"path": {"$gt": values[0]}}
         page = await self.categories.page(query, after, size + 1)
         response = catalog_pb2.ListCategoriesResponse(categories=page[:size])

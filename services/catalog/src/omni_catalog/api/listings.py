@@ -100,7 +100,7 @@ class ListingRpcs(Catalog):
             query["published"] = True
         owner = paging.fingerprint("listings", query)
         if request.page_token:
-            (last,) = paging.decode_cursor(request.page_token, owner, 1)
+            (last,) = paging.decode_cursor(request.page_token, 1, query=owner)
             query["_id"] = {"$gt": last}
         page = await self.listings.page(query, [("_id", 1)], size + 1)
         now = utcnow()
@@ -173,7 +173,7 @@ class ListingRpcs(Catalog):
         sort = [paging.SortKey("feed_at"), paging.SortKey("_id")]
         owner = paging.fingerprint("feed", query)
         if request.page_token:
-            values = paging.decode_cursor(request.page_token, owner, 2)
+            values = paging.decode_cursor(request.page_token, 2, query=owner)
             query = {"$and": [query, paging.after(sort, values)]}
         page = await self.listings.page(query, [("feed_at", 1), ("_id", 1)], size + 1)
         found = await self.products.find([doc["product_id"] for doc in page[:size]])

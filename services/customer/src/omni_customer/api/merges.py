@@ -7,9 +7,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import customer_pb2
 from omni_customer.api.base import ApiBase, stable_id
-from omni_customer.domain import identities, merge, paging, profiles
+from omni_customer.domain import identities, merge, profiles
 from omni_customer.events import publish
 from omni_customer.store.records import merge_cursor
+from omni_kit import paging
 from omni_kit.errors import InvalidArgument, NotFound
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, to_timestamp
@@ -125,7 +126,7 @@ class MergesApi(ApiBase):
         self, request: pb.ListMergesRequest, context: aio.ServicerContext
     ) -> pb.ListMergesResponse:
         size = paging.page_size(request.page_size)
-        after = paging.decode_token(request.page_token, (int, str))
+        after = paging.decode_cursor(request.page_token, 2, kinds=(int, str))
         found = await self.store.merges.page(
             request.profile_id,
             list(request.statuses),
@@ -133,7 +134,7 @@ class MergesApi(ApiBase):
             size + 1,
         )
         more = len(found) > size
-        token = paging.encode_token(list(merge_cursor(found[size - 1]))) if more else ""
+        token = paging.encode_cursor(list(merge_cursor(found[size - 1]))) if more else ""
         return pb.ListMergesResponse(merges=found[:size], next_page_token=token)
 
     async def _exact(self, profile_id: str, field: str, session: AsyncClientSession) -> pb.Profile:

@@ -11,8 +11,9 @@ from pymongo.errors import DuplicateKeyError
 
 from omni.customer.v1 import customer_pb2
 from omni_customer.api.base import ApiBase
-from omni_customer.domain import identities, paging, profiles
+from omni_customer.domain import identities, profiles
 from omni_customer.events import publish
+from omni_kit import paging
 from omni_kit.facts import Event
 from omni_kit.ids import new_id, utcnow
 
@@ -49,7 +50,7 @@ class ProfilesApi(ApiBase):
             )
             found = [await self.store.profiles.surviving(owner)] if owner else []
             return pb.FindProfilesResponse(profiles=found)
-        after = paging.decode_token(request.page_token, (str,))
+        after = paging.decode_cursor(request.page_token, 1, kinds=(str,))
         found = await self.store.profiles.search(
             request.query.strip(),
             request.include_merged,
@@ -59,7 +60,7 @@ class ProfilesApi(ApiBase):
         more = len(found) > size
         return pb.FindProfilesResponse(
             profiles=found[:size],
-            next_page_token=paging.encode_token([found[size - 1].id]) if more else "",
+            next_page_token=paging.encode_cursor([found[size - 1].id]) if more else "",
         )
 
     async def FindOrCreateProfile(

@@ -10,8 +10,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import customer_pb2
 from omni_customer.api.base import ApiBase
-from omni_customer.domain import loyalty, paging, profiles, timeline
+from omni_customer.domain import loyalty, profiles, timeline
 from omni_customer.store.timeline import cursor_of
+from omni_kit import paging
 from omni_kit.errors import InvalidArgument
 from omni_kit.facts import Event
 from omni_kit.idempotency import fingerprint
@@ -46,7 +47,7 @@ class TimelineApi(ApiBase):
         self, request: pb.ListTimelineRequest, context: aio.ServicerContext
     ) -> pb.ListTimelineResponse:
         size = paging.page_size(request.page_size)
-        after = paging.decode_token(request.page_token, (int, str))
+        after = paging.decode_cursor(request.page_token, 2, kinds=(int, str))
         timeline.check_filters(list(request.channels), list(request.types))
         profile = await self.store.profiles.surviving(request.profile_id)
         found = await self.store.timeline.page(
@@ -58,7 +59,7 @@ class TimelineApi(ApiBase):
             limit=size + 1,
         )
         more = len(found) > size
-        token = paging.encode_token(list(cursor_of(found[size - 1]))) if more else ""
+        token = paging.encode_cursor(list(cursor_of(found[size - 1]))) if more else ""
         return pb.ListTimelineResponse(entries=found[:size], next_page_token=token)
 
     async def AdjustLoyalty(

@@ -9,9 +9,9 @@ from pymongo.errors import DuplicateKeyError
 
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.api.base import Base, location_message
-from omni_inventory.domain import paging
 from omni_inventory.domain.locations import distance_km, validate_new_location, validate_point
 from omni_inventory.domain.requests import page_size, require
+from omni_kit import paging
 from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_document, to_timestamp
@@ -59,7 +59,7 @@ class Locations(Base):
         self, request: inventory_pb2.ListStockLocationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListStockLocationsResponse:
         size = page_size(request.page_size)
-        after = paging.decode(request.page_token, 2)
+        after = paging.decode_cursor(request.page_token, 2)
         rows = await self.nearby(
             request.near if request.HasField("near") else None,
             request.radius_km,
@@ -79,7 +79,7 @@ class Locations(Base):
         more = start + size < len(rows)
         return inventory_pb2.ListStockLocationsResponse(
             locations=[location for location, _ in page],
-            next_page_token=paging.encode(*keys[start + size - 1]) if more else "",
+            next_page_token=paging.encode_cursor(keys[start + size - 1]) if more else "",
         )
 
     async def nearby(

@@ -10,13 +10,14 @@ from grpc import aio
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.api.locations import Locations
-from omni_inventory.domain import paging, sourcing
+from omni_inventory.domain import sourcing
 from omni_inventory.domain.levels import Availability, availability
 from omni_inventory.domain.locations import distance_km, validate_point
 from omni_inventory.domain.requests import lines, page_size, require
 from omni_inventory.store import listing
 from omni_inventory.store import policies as policy_store
 from omni_inventory.store.changes import inactive_locations
+from omni_kit import paging
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp, to_timestamp
@@ -198,7 +199,7 @@ class Promise(Locations):
         size = page_size(request.page_size)
         if not request.channel.channel:
             raise InvalidArgument("channel is required", field="channel")
-        after = paging.decode(request.page_token, 2)
+        after = paging.decode_cursor(request.page_token, 2)
         since = (
             from_timestamp(request.updated_since)
             if request.HasField("updated_since")
@@ -232,7 +233,7 @@ class Promise(Locations):
             )
         if len(ordered) > size:
             last_sku, last = page[-1]
-            response.next_page_token = paging.encode(_ms(last["updated_at"]), last_sku)
+            response.next_page_token = paging.encode_cursor([_ms(last["updated_at"]), last_sku])
         return response
 
     async def _levels_by_location(self, sku: str) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from omni_inventory.domain import paging
+from omni_kit import paging
 
 
 async def page(
@@ -19,7 +19,7 @@ async def page(
     token: str,
 ) -> tuple[list[dict[str, Any]], str]:
     """One page of documents and the token for the next ("" at the end)."""
-    after = paging.decode(token, 2)
+    after = paging.decode_cursor(token, 2)
     if after is not None:
         value, last_id = _load(after[0]), after[1]
         query = {
@@ -33,7 +33,7 @@ async def page(
     if len(documents) <= size:
         return documents, ""
     last = documents[size - 1]
-    return documents[:size], paging.encode(_dump(last.get(field)), last["_id"])
+    return documents[:size], paging.encode_cursor([_dump(last.get(field)), last["_id"]])
 
 
 def where(**conditions: Any) -> dict[str, Any]:

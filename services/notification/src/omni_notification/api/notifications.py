@@ -9,6 +9,7 @@ from grpc import aio
 from pymongo.errors import DuplicateKeyError
 
 from omni.notification.v1 import notification_pb2
+from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp, to_timestamp
@@ -16,7 +17,7 @@ from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.api.templates import TemplateRpcs
 from omni_notification.dispatch import Dispatcher
-from omni_notification.domain import drafts, paging, registry, requests, templates
+from omni_notification.domain import drafts, registry, requests, templates
 from omni_notification.domain.records import new_notification
 from omni_notification.store import NotificationStore
 

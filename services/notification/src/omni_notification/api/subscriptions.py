@@ -9,12 +9,13 @@ from pymongo.errors import DuplicateKeyError
 
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
+from omni_kit import paging
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, to_document, to_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
-from omni_notification.domain import paging, requests
+from omni_notification.domain import requests
 from omni_notification.store import SubscriptionStore
 
 N = notification_pb2

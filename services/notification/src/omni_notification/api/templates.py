@@ -9,10 +9,11 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
+from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, to_document
-from omni_notification.domain import paging, templates
+from omni_notification.domain import templates
 from omni_notification.store import TemplateStore
 
 KEY_FIELDS = ("event_type", "channel", "language")

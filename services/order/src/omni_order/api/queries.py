@@ -10,24 +10,22 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
+from omni_kit import paging
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain.common import money, require
-from omni_order.store.documents import decode_cursor, encode_cursor, page_size
 
 C = order_pb2
 
 
 def _after(token: str) -> tuple[datetime, str] | None:
-    if not token:
-        return None
-    at_ms, last_id = decode_cursor(token)
-    return datetime.fromtimestamp(at_ms / 1000, tz=ZoneInfo("UTC")), last_id
+    values = paging.decode_cursor(token, 2, kinds=(datetime, str))
+    return None if values is None else (values[0], values[1])  # type: ignore[return-value]
 
 
 def _token(at: datetime, last_id: str) -> str:
-    return encode_cursor(round(at.timestamp() * 1000), last_id)
+    return paging.encode_cursor([at, last_id])
 
 
 class QueriesApi:
@@ -43,7 +41,7 @@ class QueriesApi:
     async def ListOrders(
         self, request: C.ListOrdersRequest, context: aio.ServicerContext
     ) -> C.ListOrdersResponse:
-        limit = page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         query: dict[str, Any] = {}
         filters = {
             "customer_id": request.customer_id,
@@ -80,7 +78,7 @@ class QueriesApi:
     async def ListReturns(
         self, request: C.ListReturnsRequest, context: aio.ServicerContext
     ) -> C.ListReturnsResponse:
-        limit = page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         query: dict[str, Any] = {}
         if request.order_id:
             query["order_id"] = request.order_id

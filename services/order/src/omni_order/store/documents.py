@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +9,8 @@ from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from omni_kit.errors import Conflict, InvalidArgument
+from omni_kit.errors import Conflict
 from omni_kit.protos import to_document
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 
 
 async def save_version(
@@ -53,30 +48,6 @@ def versioned_document(resource: Message) -> dict[str, Any]:
     document = to_document(resource)
     document["version"] = resource.version  # type: ignore[attr-defined]
     return document
-
-
-def page_size(requested: int) -> int:
-    if requested < 0:
-        raise InvalidArgument(
-            f"page_size must not be negative (got {requested})", field="page_size"
-        )
-    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def encode_cursor(*values: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
-
-
-def decode_cursor(token: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except ValueError:
-        raise InvalidArgument(
-            "page_token is not a token this service issued", field="page_token"
-        ) from None
-    if not isinstance(values, list):
-        raise InvalidArgument("page_token is not a token this service issued", field="page_token")
-    return values
 
 
 def before_cursor(
