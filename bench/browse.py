@@ -1,5 +1,8 @@
 """Browse: product list and product detail with availability, 50 concurrent clients through
-the gateway. Target on 2 cores with everything on them: >= 1,000 req/s at p99 <= 50 ms."""
+the gateway. Target on 2 cores with everything on them: >= 1,000 req/s at p99 <= 50 ms.
+
+The clients use aiohttp: it costs about 0.3 ms of CPU per request where httpx costs 3.8 ms, and
+on two shared cores the load generator must not be what is measured."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import asyncio
 import json
 import random
 
-import httpx
+import aiohttp
 from harness.load import run_clients
 from harness.shop import seed_products
 from harness.stack import local_stack, machine
@@ -24,24 +27,26 @@ UNLIMITED = {
 async def main() -> dict[str, object]:
     with local_stack(**UNLIMITED) as stack:
         product_ids, _, _ = await seed_products(stack.grpc, PRODUCTS, stock_per_location=5)
-        limits = httpx.Limits(max_connections=CLIENTS)
-        async with httpx.AsyncClient(
-            base_url=stack.base_url, limits=limits, headers={"X-Omni-Channel": "web"}, timeout=30
+        async with aiohttp.ClientSession(
+            base_url=stack.base_url,
+            connector=aiohttp.TCPConnector(limit=CLIENTS),
+            headers={"X-Omni-Channel": "web"},
+            timeout=aiohttp.ClientTimeout(total=30),
         ) as http:
-            warm = await http.get("/api/v1/catalog/products", params={"page_size": 24})
-            warm.raise_for_status()
-            assert warm.json()["items"], "the seeded products are not listed"
+            async with http.get("/api/v1/catalog/products", params={"page_size": 24}) as warm:
+                warm.raise_for_status()
+                assert (await warm.json())["items"], "the seeded products are not listed"
 
             async def browse(worker: int) -> str:
                 if worker % 2:
-                    reply = await http.get(
-                        "/api/v1/catalog/products",
-                        params={"page_size": 24, "attr": "colour:red", "sort": "price_asc"},
-                    )
+                    params = {"page_size": 24, "attr": "colour:red", "sort": "price_asc"}
+                    path = "/api/v1/catalog/products"
                 else:
-                    product = random.choice(product_ids)
-                    reply = await http.get(f"/api/v1/catalog/products/{product}")
-                return str(reply.status_code)
+                    params = {}
+                    path = f"/api/v1/catalog/products/{random.choice(product_ids)}"
+                async with http.get(path, params=params) as reply:
+                    await reply.read()
+                    return str(reply.status)
 
             sample = await run_clients(CLIENTS, browse, seconds=SECONDS)
     summary = sample.summary()

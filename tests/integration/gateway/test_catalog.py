@@ -3,6 +3,7 @@ browse their channel's published listings, partners pull their marketplace feed.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -395,3 +396,44 @@ async def test_shoppers_browse_their_channel_and_partners_pull_their_feed(stack)
 async def test_admins_edit_with_etags_and_associates_are_refused(stack):
     await staff_edit_with_etags_and_bad_input_is_refused_precisely(stack)
     await associates_may_look_but_not_edit_the_catalog(stack)
+
+
+async def test_browse_answers_are_shared_briefly_and_outlive_a_catalog_outage(start_gateway, stack):
+    """A changed price reaches shoppers within the cache time; while the catalog is down, pages
+    already seen are still shown (stale), and pages never seen are a clean 503."""
+    shop = start_gateway(
+        **{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in stack.apps.items()},
+        browse_cache_seconds="0.5",
+        browse_cache_stale_seconds="60",
+    )
+    admin = await stack.admin()
+    boot = await create(stack, admin, new_product("cached-boot", "CB-42", "Cached Boot"))
+    unseen = await create(stack, admin, new_product("unseen-boot", "UB-42", "Unseen Boot"))
+    await list_on(stack, admin, boot["id"], "web", 5000)
+    await list_on(stack, admin, unseen["id"], "web", 5000)
+    page = f"{shop}/api/v1/catalog/products/{boot['id']}"
+
+    async def price() -> int:
+        reply = await stack.http.get(page)
+        assert reply.status_code == 200, reply.text
+        return reply.json()["listing"]["effective_price"]["amount_minor"]
+
+    assert await price() == 5000
+    repriced = await stack.http.put(
+        f"/staff/v1/catalog/products/{boot['id']}/listings/web",
+        json={"published": True, "price": money(4500)},
+        headers=admin | {"If-Match": '"1"'},
+    )
+    assert repriced.status_code == 200, repriced.text
+    assert await price() == 5000  # the shared answer, not a new catalog call
+    for _ in range(100):
+        if await price() == 4500:
+            break
+        await asyncio.sleep(0.1)
+    assert await price() == 4500
+
+    await stack.apps["catalog"].stop(grace=0)
+    await asyncio.sleep(0.6)  # past the fresh time: the refresh fails, the stale page is shown
+    assert [await price() for _ in range(3)] == [4500] * 3
+    missing = await stack.http.get(f"{shop}/api/v1/catalog/products/{unseen['id']}")
+    assert problem(missing, 503)["status"] == 503

@@ -76,3 +76,13 @@ async def test_inbox_records_expire_after_the_retention(mongo, db_name, inbox):
     assert (record["expire_at"] - record["processed_at"]).days == 14
     ttl = (await db.inbox.index_information())["expire_at_1"]
     assert ttl["expireAfterSeconds"] == 0
+
+
+async def test_an_applied_effect_wakes_the_relay_and_a_repeat_does_not(mongo, db_name):
+    """Events an effect adds to the outbox are published at once, not at the relay's next poll."""
+    wakes: list[str] = []
+    inbox = Inbox(mongo[db_name], "loyalty", on_commit=lambda: wakes.append("wake"))
+    db = mongo[db_name]
+    await inbox.handle_once(mongo, "evt_1", add_points(db, 10))
+    await inbox.handle_once(mongo, "evt_1", add_points(db, 10))
+    assert wakes == ["wake"]

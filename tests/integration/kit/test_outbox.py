@@ -143,6 +143,29 @@ async def test_events_are_published_in_the_order_they_were_written(
     assert values == ["first", "second", "third", "fourth"]
 
 
+async def test_a_failure_mid_batch_marks_what_was_published_and_keeps_the_rest(
+    mongo, db_name, bus, domain, outbox
+):
+    db = mongo[db_name]
+    subject = f"omni.{domain}.item.changed"
+    ids = [await commit_event(mongo, db, outbox, subject, value) for value in ("a", "b", "c")]
+
+    class NatsDiesAfterTwo(OutboxRelay):
+        async def publish(self, event):
+            if event["_id"] == ids[2]:
+                raise ConnectionError("nats went away")
+            await super().publish(event)
+
+    with pytest.raises(ConnectionError):
+        await NatsDiesAfterTwo(db, bus, "batch").publish_pending()
+    assert [row["_id"] async for row in db.outbox.find({"sent_at": {"$ne": None}})] == ids[:2]
+    assert backlog("batch") == 1
+    assert await OutboxRelay(db, bus, "batch").publish_pending() == 1
+    assert backlog("batch") == 0
+    messages = await stored(bus, domain)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == ids
+
+
 async def test_a_crash_between_publish_and_mark_sent_republishes_and_jetstream_drops_the_copy(
     mongo, db_name, bus, domain, outbox
 ):

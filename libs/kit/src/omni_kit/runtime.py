@@ -62,10 +62,10 @@ class Infrastructure:
         """Run a durable consumer in the background (several message types: each event is decoded
         as the type its Omni-Event-Type header names); returns the inbox its handler should use
         (`await inbox.handle_once(infra.client, context.event_id, effect)`) so a redelivered
-        event has its effect once."""
+        event has its effect once; events its effects add are published at once."""
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
-        return Inbox(self.db, durable)
+        return Inbox(self.db, durable, on_commit=self.relay.notify)
 
     async def _start_store(self) -> None:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"

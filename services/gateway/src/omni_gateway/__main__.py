@@ -27,6 +27,8 @@ def main() -> None:
         port=settings.http_port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        loop="uvloop",
+        http="httptools",
     )
 
 

@@ -155,5 +155,4 @@ class Triggers:
                     await self.notifications.insert(notice, session)
 
         if await inbox.handle_once(self.infra.client, context.event_id, effect):
-            self.infra.relay.notify()
             self.dispatcher.wake()

@@ -28,11 +28,18 @@ class _AlreadyProcessed(Exception):
 
 class Inbox:
     def __init__(
-        self, db: AsyncDatabase[Document], consumer_name: str, *, retention: timedelta = RETENTION
+        self,
+        db: AsyncDatabase[Document],
+        consumer_name: str,
+        *,
+        retention: timedelta = RETENTION,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self.collection = db[COLLECTION]
         self.consumer_name = consumer_name
         self.retention = retention
+        # Called after an effect commits (the service's outbox relay: publish what it added).
+        self.on_commit = on_commit
 
     @staticmethod
     def indexes() -> dict[str, list[IndexModel]]:
@@ -73,6 +80,9 @@ class Inbox:
             return True
 
         try:
-            return await transaction(client, work)
+            applied = await transaction(client, work)
         except _AlreadyProcessed:
             return False
+        if applied and self.on_commit is not None:
+            self.on_commit()
+        return applied

@@ -87,10 +87,11 @@ class Outbox:
         cursor = self.collection.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)
         return await cursor.to_list(limit)
 
-    async def mark_sent(self, event_id: str) -> None:
+    async def mark_sent(self, event_ids: list[str]) -> None:
+        """One write for a whole published batch: the relay's cost per event stays small."""
         now = utcnow()
-        await self.collection.update_one(
-            {"_id": event_id, "sent_at": None},
+        await self.collection.update_many(
+            {"_id": {"$in": event_ids}, "sent_at": None},
             {"$set": {"sent_at": now, "expire_at": now + self.retention}},
         )
 

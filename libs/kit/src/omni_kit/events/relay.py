@@ -33,7 +33,9 @@ class OutboxRelay:
         bus: EventBus,
         service_name: str,
         *,
-        poll_interval: float = 0.1,
+        # Commits in this process wake the relay at once (notify); the poll only picks up what
+        # another replica, or one that died, left behind.
+        poll_interval: float = 1.0,
         batch_size: int = 100,
         backoff: Backoff = RETRY_BACKOFF,
         outbox: Outbox | None = None,
@@ -78,20 +80,21 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to batch_size unsent events oldest first; returns how many."""
         events = await self.outbox.pending(self.batch_size)
-        if not events:
-            OUTBOX_BACKLOG.labels(self.service_name).set(0)
-            return 0
-        published = 0
+        published: list[str] = []
         try:
             # Stop at the first failure so a later event never overtakes an earlier one.
             for event in events:
                 await self.publish(event)
-                await self.outbox.mark_sent(event["_id"])
-                published += 1
+                published.append(event["_id"])
         finally:
-            with contextlib.suppress(PyMongoError):
-                OUTBOX_BACKLOG.labels(self.service_name).set(await self.outbox.backlog())
-        return published
+            if published:
+                await self.outbox.mark_sent(published)
+            if len(published) == len(events) < self.batch_size:
+                OUTBOX_BACKLOG.labels(self.service_name).set(0)  # drained: nothing to count
+            else:
+                with contextlib.suppress(PyMongoError):
+                    OUTBOX_BACKLOG.labels(self.service_name).set(await self.outbox.backlog())
+        return len(published)
 
     async def publish(self, event: dict[str, Any]) -> None:
         duplicate = await self.bus.publish_payload(

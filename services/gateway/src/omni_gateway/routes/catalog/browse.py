@@ -1,4 +1,7 @@
-"""Browse and search for frontends: published listings of the caller's channel."""
+"""Browse and search for frontends: published listings of the caller's channel.
+
+The answers are the same for every caller on a channel, so they are shared for a moment
+(`Microcache`): stock shown while browsing may be that old; the cart and the order check it live."""
 
 from __future__ import annotations
 
@@ -58,37 +61,48 @@ class CatalogBrowse(Controller):
         page_size: PageSize = 24,
         page_token: Token = None,
     ) -> dict[str, Any]:
-        ref = channel_ref(channel)
-        request = browse_request(
-            ref,
-            q=q,
-            category=category,
-            subcategories=subcategories,
-            attr=attr,
-            min_price=min_price,
-            max_price=max_price,
-            currency=currency,
-            sort=sort,
-            page_size=page_size,
-            page_token=page_token,
-        )
-        reply = await call(state, state.downstream.catalog.ListProducts, request, idempotent=True)
-        skus = [variant.sku for product in reply.products for variant in product.variants]
-        stock = await availability(state, skus, ref)
-        items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
-        return {"items": items, "next_page_token": reply.next_page_token or None}
+        key = ("products", channel, q, category, subcategories, tuple(attr or ()))
+        key += (min_price, max_price, currency, sort, page_size, page_token)
+
+        async def load() -> dict[str, Any]:
+            ref = channel_ref(channel)
+            request = browse_request(
+                ref,
+                q=q,
+                category=category,
+                subcategories=subcategories,
+                attr=attr,
+                min_price=min_price,
+                max_price=max_price,
+                currency=currency,
+                sort=sort,
+                page_size=page_size,
+                page_token=page_token,
+            )
+            reply = await call(
+                state, state.downstream.catalog.ListProducts, request, idempotent=True
+            )
+            skus = [variant.sku for product in reply.products for variant in product.variants]
+            stock = await availability(state, skus, ref)
+            items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
+            return {"items": items, "next_page_token": reply.next_page_token or None}
+
+        return await state.browse_cache.get(key, load)
 
     @get("/products/{product_id:str}", summary="A product with its variants, price, availability")
     async def product(self, state: State, channel: Channel, product_id: str) -> dict[str, Any]:
-        ref = channel_ref(channel)
-        reply = await call(
-            state,
-            state.downstream.catalog.GetProduct,
-            catalog_pb2.GetProductRequest(product_id=product_id, channel=ref),
-            idempotent=True,
-        )
-        skus = [variant.sku for variant in reply.product.variants]
-        return shown(reply.product, reply.listing, await availability(state, skus, ref))
+        async def load() -> dict[str, Any]:
+            ref = channel_ref(channel)
+            reply = await call(
+                state,
+                state.downstream.catalog.GetProduct,
+                catalog_pb2.GetProductRequest(product_id=product_id, channel=ref),
+                idempotent=True,
+            )
+            skus = [variant.sku for variant in reply.product.variants]
+            return shown(reply.product, reply.listing, await availability(state, skus, ref))
+
+        return await state.browse_cache.get(("product", channel, product_id), load)
 
     @get("/categories", summary="The category tree, parents first")
     async def categories(
@@ -98,15 +112,19 @@ class CatalogBrowse(Controller):
         page_size: PageSize = 200,
         page_token: Token = None,
     ) -> dict[str, Any]:
-        reply = await call(
-            state,
-            state.downstream.catalog.ListCategories,
-            catalog_pb2.ListCategoriesRequest(
-                parent_id=parent_id or "", page_size=page_size, page_token=page_token or ""
-            ),
-            idempotent=True,
-        )
-        return {
-            "items": [as_json(category) for category in reply.categories],
-            "next_page_token": reply.next_page_token or None,
-        }
+        async def load() -> dict[str, Any]:
+            reply = await call(
+                state,
+                state.downstream.catalog.ListCategories,
+                catalog_pb2.ListCategoriesRequest(
+                    parent_id=parent_id or "", page_size=page_size, page_token=page_token or ""
+                ),
+                idempotent=True,
+            )
+            return {
+                "items": [as_json(category) for category in reply.categories],
+                "next_page_token": reply.next_page_token or None,
+            }
+
+        key = ("categories", parent_id, page_size, page_token)
+        return await state.browse_cache.get(key, load)
