@@ -3,7 +3,9 @@
 1. Steady load: 50 concurrent customers, each adding to its cart and placing an order, back to
    back: throughput and p50/p99 of the whole add-to-cart + place-order step.
 2. Flash sale (--flash): 1,000 concurrent orders from three channels (web, app, a marketplace)
-   for 100 units: how many are confirmed, oversold units, duplicate orders.
+   for 100 units: how many are confirmed, oversold units, duplicate orders, and whether every
+   refusal was a clean 409 (imports included: an import stock cannot cover is refused, never
+   recorded and cancelled).
 
 Run: `uv run python bench/checkout.py [--seconds 20] [--no-flash]`. Prints the figures and, last,
 `RESULT <json>`. It never asserts a speed."""
@@ -187,7 +189,7 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
                 reply = await http.post("/partner/v1/orders", json=body, headers=api_key)
                 if reply.status_code not in (200, 201):
                     return f"import {reply.status_code} {reply.json().get('code', '')}".strip()
-                return reply.json()["status"].removeprefix("ORDER_STATUS_").lower()
+                return "import " + reply.json()["status"].removeprefix("ORDER_STATUS_").lower()
 
             return run
 
@@ -229,7 +231,22 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
         "duplicate_orders": len(keys) - len(set(keys)),
         "reserved_after": level.reserved,
         "available_after": level.available,
+        **refusals(sample.outcomes),
         **sample.summary(),
+    }
+
+
+def refusals(outcomes: dict[str, int]) -> dict[str, int]:
+    """Orders that were not taken: clean 409s (at add-to-cart, checkout or import) and anything
+    else that ended without an order (a cancelled import, a 5xx, a dropped connection)."""
+    taken = ("confirmed", "pending", "import confirmed", "import pending")
+    clean = {label: n for label, n in outcomes.items() if label.split(" ")[1:2] == ["409"]}
+    return {
+        "refused_409": sum(clean.values()),
+        "imports_refused_409": sum(n for label, n in clean.items() if label.startswith("import")),
+        "refused_otherwise": sum(
+            n for label, n in outcomes.items() if label not in clean and label not in taken
+        ),
     }
 
 

@@ -302,3 +302,56 @@ async def test_partners_import_once_and_read_only_their_own_orders(stack):
         await asyncio.sleep(0.1)
     assert [d["event_type"] for d in sent] == ["omni.order.order.confirmed"]
     assert (await stack.http.get("/partner/v1/webhook-deliveries", headers=other)).json() == []
+
+
+async def reserved(stack, sku: str) -> int:
+    inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
+    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
+    reply = await inventory.ListStockLevels(inventory_pb2.ListStockLevelsRequest(skus=[sku]))
+    await inventory_ch.close()
+    return sum(level.reserved for level in reply.stock_levels)
+
+
+async def test_a_partner_import_beyond_stock_is_a_409_and_writes_nothing(stack):
+    scopes = ["orders:write", "orders:read", "webhooks:manage"]
+    partner_id, key = await stack.partner("market-rush", scopes)
+    await seed(stack, partner_id=partner_id)  # 2 x 10 units
+    events = ["omni.order.order.placed", "omni.order.order.confirmed", "omni.order.order.cancelled"]
+    hook = await stack.http.post(
+        "/partner/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": events},
+        headers=key,
+    )
+    assert hook.status_code == 201, hook.text
+    price = {"amount_minor": 1400, "currency_code": "EUR"}
+    line = {"sku": "TEE-M", "quantity": 21, "unit_price": price}
+    body = {
+        "partner_order_id": "M2-1",
+        "lines": [line],
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+    }
+    refused = await stack.http.post("/partner/v1/orders", json=body, headers=key)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["code"] == "INSUFFICIENT_STOCK"
+    assert problem["errors"][0]["field"] == "lines[0].quantity"
+    assert (problem["metadata"]["sku"], problem["metadata"]["available"]) == ("TEE-M", "20")
+    assert (await stack.http.get("/partner/v1/orders", headers=key)).json()["orders"] == []
+    assert await reserved(stack, "TEE-M") == 0
+
+    line["quantity"] = 20
+    imported = await stack.http.post("/partner/v1/orders", json=body, headers=key)
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["status"] == "ORDER_STATUS_CONFIRMED"
+    assert await reserved(stack, "TEE-M") == 20
+    # Webhooks tell of the order that was written, and of nothing for the refusal.
+    for _ in range(150):
+        sent = (await stack.http.get("/partner/v1/webhook-deliveries", headers=key)).json()
+        if set(events[:2]) <= {d["event_type"] for d in sent}:
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(d["event_type"] for d in sent) == [
+        "omni.order.order.confirmed",
+        "omni.order.order.placed",
+    ]

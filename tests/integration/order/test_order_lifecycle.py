@@ -1,5 +1,5 @@
 """After confirmation, with the real inventory: shipments, cancellation, pickup deadlines,
-marketplace imports, resuming sagas after a restart, the sales report."""
+resuming sagas after a restart, the sales report."""
 
 from __future__ import annotations
 
@@ -154,31 +154,6 @@ async def test_a_saga_left_pending_is_finished_by_a_new_instance(shop, mongo, db
     assert done.status == P.ORDER_STATUS_CONFIRMED
     assert done.saga.status == P.SAGA_STATUS_COMPLETED
     assert (await shop.level("TEE-M", warehouse)).reserved == 2
-
-
-async def test_a_marketplace_order_is_imported_once(shop):
-    partner = common_pb2.ChannelRef(
-        channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="ptn_zalando"
-    )
-    await shop.product("TEE-M", 1500, channels=(partner,))
-    await shop.receive(await shop.location("WH-1"), "TEE-M", 5)
-    request = P.ImportMarketplaceOrderRequest(
-        partner_id="ptn_zalando",
-        partner_order_id="Z-1001",
-        lines=[P.ImportLine(partner_line_id="1", sku="TEE-M", quantity=1, unit_price=eur(1400))],
-        buyer=P.MarketplaceBuyer(buyer_id="b-7", name="Kim"),
-        delivery=P.DeliveryChoice(mode=checkout.HOME, address=ADDRESS),
-        delivery_price=eur(0),
-    )
-    first = await shop.order.ImportMarketplaceOrder(request)
-    assert first.created and first.order.status == P.ORDER_STATUS_CONFIRMED
-    assert first.order.totals.total.amount_minor == 1400
-    second = await shop.order.ImportMarketplaceOrder(request)
-    assert (second.created, second.order.id) == (False, first.order.id)
-    mine = await shop.order.ListOrders(P.ListOrdersRequest(partner_id="ptn_zalando"))
-    assert [o.id for o in mine.orders] == [first.order.id]
-    others = await shop.order.ListOrders(P.ListOrdersRequest(partner_id="ptn_other"))
-    assert list(others.orders) == []
 
 
 async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_day(shop):

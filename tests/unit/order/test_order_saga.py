@@ -7,7 +7,7 @@ from order_fakes import FakeInventory, FakeOrders, pending_order
 
 from omni.order.v1 import order_pb2
 from omni_order.payments import TestPaymentProvider
-from omni_order.ports import CheckoutInputs
+from omni_order.ports import CheckoutInputs, Placement, StockShortage
 from omni_order.saga import Saga, reservation_id
 
 P = order_pb2
@@ -23,6 +23,18 @@ def setup(token: str = "tok_ok", stock: int = 5, **order_args):
     orders.add(order, CheckoutInputs(payment_token=token, cart_holds=["hold_1"]))
     saga = Saga(orders, inventory, payments, payment_timeout=0.05)
     return saga, orders, inventory, payments, order
+
+
+class StalePlans(FakeInventory):
+    """Sourcing plans a store whose stock others take before the reservation is made."""
+
+    async def select_sources(self, lines, delivery, channel) -> list[Placement] | None:
+        return [Placement(p.sku, p.quantity, "loc_sold_out") for p in lines]
+
+    async def reserve_order(self, reservation_id, lines, **kwargs) -> list[Placement]:
+        if any(p.location_id == "loc_sold_out" for p in lines):
+            raise StockShortage("taken meanwhile")
+        return await super().reserve_order(reservation_id, lines, **kwargs)
 
 
 def actions(order: order_pb2.Order) -> list[str]:
@@ -75,6 +87,16 @@ async def test_not_enough_stock_cancels_without_touching_payment():
     assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
     assert inventory.available["TEE-M"] == 1
     assert orders.subjects() == ["omni.order.order.cancelled"]
+
+
+@pytest.mark.parametrize(("holds", "status"), [(["hold_1"], "CONFIRMED"), ([], "CANCELLED")])
+async def test_a_stale_plan_falls_back_on_the_orders_own_holds(holds, status):
+    orders, inventory = FakeOrders(), StalePlans({"TEE-M": 5})
+    order = pending_order(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    orders.add(order, CheckoutInputs(cart_holds=holds))
+    saga = Saga(orders, inventory, TestPaymentProvider(), payment_timeout=0.05)
+    done = await saga.run(order.id)
+    assert P.OrderStatus.Name(done.status) == f"ORDER_STATUS_{status}"
 
 
 async def test_cash_on_delivery_confirms_without_the_provider():

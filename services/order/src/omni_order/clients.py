@@ -13,7 +13,7 @@ from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni.order.v1 import order_pb2
-from omni_kit.errors import DomainError, FailedPrecondition, Unavailable, error_details
+from omni_kit.errors import DomainError, Unavailable, error_details
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.domain.common import Price
@@ -24,6 +24,7 @@ DOWN = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 # Not enough stock, or none of that SKU known anywhere (nothing was ever received).
 SHORT = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND}
 INV = inventory_pb2
+HOLDING = {INV.RESERVATION_STATUS_ACTIVE, INV.RESERVATION_STATUS_PARTIALLY_COMMITTED}
 
 
 class DownstreamError(DomainError):
@@ -35,6 +36,8 @@ class DownstreamError(DomainError):
             f"{what}: {details.message}", reason=details.reason or None, metadata=details.metadata
         )
         self.code = error.code()
+        # The field of the downstream request: only its caller knows what it means upstream.
+        self.downstream_field = details.field or ""
 
 
 async def call(method: Callable[..., Awaitable[R]], request: Any, what: str) -> R:
@@ -94,30 +97,32 @@ class InventoryClient:
     async def hold(
         self,
         reservation_id: str,
-        placement: Placement,
+        lines: Sequence[Placement],
         *,
         channel: common_pb2.ChannelRef,
-        cart_id: str,
-        customer_id: str,
+        cart_id: str = "",
+        customer_id: str = "",
+        seconds: int = 0,
         replaces: Sequence[str] = (),
-    ) -> datetime:
+    ) -> datetime | None:
+        ttl = seconds or self.hold_seconds
         request = INV.ReserveStockRequest(
             kind=INV.RESERVATION_KIND_CART_HOLD,
-            ttl=Duration(seconds=self.hold_seconds),
+            ttl=Duration(seconds=ttl),
             owner=INV.ReservationOwner(cart_id=cart_id, customer_id=customer_id),
         )
         try:
-            reply = await self._reserve(request, reservation_id, [placement], channel, replaces)
-        except StockShortage as error:
-            raise FailedPrecondition(
-                f"not enough stock of {placement.sku} for {placement.quantity} units ({error})",
-                reason="INSUFFICIENT_STOCK",
-                field="quantity",
-            ) from None
+            reply = await self._reserve(request, reservation_id, lines, channel, replaces)
+        except DownstreamError as error:
+            if error.code == grpc.StatusCode.ALREADY_EXISTS:
+                return None
+            raise
+        if reply.reservation.status not in HOLDING:
+            return None
         expires = reply.reservation.expires_at
         if expires.seconds:
             return from_timestamp(expires)
-        return utcnow() + timedelta(seconds=self.hold_seconds)
+        return utcnow() + timedelta(seconds=ttl)
 
     async def release(
         self,
@@ -199,7 +204,7 @@ class InventoryClient:
         except DownstreamError as error:
             if error.code not in SHORT:
                 raise
-            raise StockShortage(error.message) from None
+            raise StockShortage(error.message, error.downstream_field, error.metadata) from None
 
     async def reservation(self, reservation_id: str) -> list[Placement] | None:
         request = INV.GetReservationRequest(reservation_id=reservation_id)

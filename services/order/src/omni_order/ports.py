@@ -3,13 +3,14 @@ as small interfaces; clients.py, payments.py and store/ implement them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
+from omni_kit.errors import FailedPrecondition
 from omni_kit.facts import Event
 from omni_order.domain.common import Price
 
@@ -40,7 +41,27 @@ class PickupStore:
 
 
 class StockShortage(Exception):
-    """Not enough stock for an order's lines (inventory refused the reservation)."""
+    """Not enough stock for an order's lines (inventory refused the reservation).
+
+    `field` is the line of the reservation request inventory named (`lines[2].quantity`), and
+    `metadata` its SKU and units."""
+
+    def __init__(
+        self, message: str, field: str = "", metadata: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.metadata = dict(metadata or {})
+
+    def refusal(self, what: str, field: str = "") -> FailedPrecondition:
+        """The caller's clean refusal: `what` cannot be had from stock, naming `field` or the
+        line inventory named."""
+        return FailedPrecondition(
+            f"{what} ({self})",
+            reason="INSUFFICIENT_STOCK",
+            field=field or self.field or None,
+            metadata=self.metadata,
+        )
 
 
 class Catalog(Protocol):
@@ -53,13 +74,18 @@ class Inventory(Protocol):
     async def hold(
         self,
         reservation_id: str,
-        placement: Placement,
+        lines: Sequence[Placement],
         *,
         channel: common_pb2.ChannelRef,
-        cart_id: str,
-        customer_id: str,
+        cart_id: str = "",
+        customer_id: str = "",
+        seconds: int = 0,
         replaces: Sequence[str] = (),
-    ) -> datetime: ...
+    ) -> datetime | None:
+        """A hold with a time to live (`seconds`, else the cart hold time): when it lapses, or
+        None when the id names an earlier hold that holds nothing now (lapsed, replaced) or other
+        lines. StockShortage when the stock is not there."""
+        ...
 
     async def release(
         self,
@@ -146,6 +172,7 @@ class CheckoutInputs:
     """What the saga needs besides the order: kept in the order document, never shown."""
 
     payment_token: str = ""
+    # The holds the order's reservation replaces: its cart lines', or its import's.
     cart_holds: list[str] = field(default_factory=list)
 
 

@@ -38,6 +38,18 @@ def reservation_id(order_id: str) -> str:
     return f"res_{order_id}"
 
 
+def open_units(order: order_pb2.Order) -> list[Placement]:
+    """What the order still needs, line by line: at the pickup store for click & collect, else
+    wherever inventory has it."""
+    at_store = order.delivery.mode == common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
+    store = order.delivery.pickup_location_id if at_store else ""
+    return [
+        Placement(line.sku, line.quantity - line.cancelled_quantity, store)
+        for line in order.lines
+        if line.quantity > line.cancelled_quantity
+    ]
+
+
 class Saga:
     def __init__(
         self,
@@ -78,31 +90,11 @@ class Saga:
         return await steps[order.saga.step](order)
 
     async def _reserve(self, order: order_pb2.Order) -> order_pb2.Order:
-        wanted = [
-            Placement(line.sku, line.quantity - line.cancelled_quantity)
-            for line in order.lines
-            if line.quantity > line.cancelled_quantity
-        ]
         rid = reservation_id(order.id)
         placed = await self.inventory.reservation(rid)
         if placed is None:
-            plan = await self.inventory.select_sources(wanted, order.delivery, order.channel)
-            if plan is None:
-                # The cart's own holds may be what makes the plan fall short: let inventory
-                # source the lines while it turns those holds into the order's reservation.
-                at_store = order.delivery.mode == common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
-                store = order.delivery.pickup_location_id if at_store else ""
-                plan = [Placement(p.sku, p.quantity, store) for p in wanted]
-            inputs = await self.orders.checkout_inputs(order.id)
             try:
-                placed = await self.inventory.reserve_order(
-                    rid,
-                    plan,
-                    channel=order.channel,
-                    order_id=order.id,
-                    customer_id=order.customer_id,
-                    replaces=inputs.cart_holds,
-                )
+                placed = await self._reserve_stock(order, rid)
             except StockShortage as shortage:
                 return await self._out_of_stock(order, str(shortage))
         order.reservation_id = rid
@@ -112,6 +104,35 @@ class Saga:
                 sorted({p.location_id for p in placed if p.sku == line.sku and p.location_id})
             )
         return await self._advance(order, S.SAGA_STEP_AUTHORIZE_PAYMENT)
+
+    async def _reserve_stock(self, order: order_pb2.Order, rid: str) -> list[Placement]:
+        """Reserve by the sourcing plan, turning the order's holds (the cart's, or an import's)
+        into its reservation in the same inventory transaction."""
+        units = open_units(order)
+        wanted = [Placement(p.sku, p.quantity) for p in units]
+        plan = await self.inventory.select_sources(wanted, order.delivery, order.channel)
+        holds = (await self.orders.checkout_inputs(order.id)).cart_holds
+
+        async def reserve(lines: list[Placement]) -> list[Placement]:
+            return await self.inventory.reserve_order(
+                rid,
+                lines,
+                channel=order.channel,
+                order_id=order.id,
+                customer_id=order.customer_id,
+                replaces=holds,
+            )
+
+        if plan is not None:
+            try:
+                return await reserve(plan)
+            except StockShortage:
+                if not holds:
+                    raise
+        # The order's own holds may be what makes the plan fall short, or the stock the plan
+        # counted beside them may be gone by now: inventory then sources the lines itself, with
+        # the held units given back first.
+        return await reserve(units)
 
     async def _authorize(self, order: order_pb2.Order) -> order_pb2.Order:
         payment = order.payments[0]

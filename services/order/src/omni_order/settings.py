@@ -15,6 +15,9 @@ class OrderSettings(ServiceSettings):
     downstream_timeout_seconds: float = Field(default=5.0, gt=0)
     # Cart lines hold stock for this long (inventory cart-hold reservations).
     cart_hold_seconds: int = Field(default=900, gt=0)
+    # A marketplace import holds its stock this long until its order's reservation replaces the
+    # hold; an import that dies in between gives the stock back when it lapses.
+    import_hold_seconds: int = Field(default=120, gt=0)
     # A provider that has not answered by then counts as failed; the saga compensates.
     payment_timeout_seconds: float = Field(default=5.0, gt=0)
     # A saga whose document has not moved for this long is taken over by the resumer.

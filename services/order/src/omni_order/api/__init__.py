@@ -6,13 +6,20 @@ from omni.order.v1 import order_pb2_grpc
 from omni_order.api.carts import CartApi
 from omni_order.api.checkout import CheckoutApi
 from omni_order.api.deps import Deps
+from omni_order.api.imports import ImportApi
 from omni_order.api.lifecycle import LifecycleApi
 from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
 
 
 class OrderApi(
-    CartApi, CheckoutApi, LifecycleApi, ReturnsApi, QueriesApi, order_pb2_grpc.OrderServiceServicer
+    CartApi,
+    CheckoutApi,
+    ImportApi,
+    LifecycleApi,
+    ReturnsApi,
+    QueriesApi,
+    order_pb2_grpc.OrderServiceServicer,
 ):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps

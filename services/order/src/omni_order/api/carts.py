@@ -15,7 +15,7 @@ from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel
 from omni_order.domain import carts as rules
 from omni_order.domain.common import require, require_quantity
-from omni_order.ports import Placement
+from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
 
@@ -215,18 +215,22 @@ class CartApi:
         quantity: int,
         channel: common_pb2.ChannelRef,
         also: list[C.CartLine] | None = None,
-    ) -> tuple[str, datetime]:
+    ) -> tuple[str, datetime | None]:
         """A new stock hold for the line's whole quantity, replacing its previous ones at once."""
         hold_id = new_id("hold")
         replaced = [other.reservation_id for other in [line, *(also or [])] if other.reservation_id]
-        expires = await self.deps.inventory.hold(
-            hold_id,
-            Placement(line.sku, quantity),
-            channel=channel,
-            cart_id=cart.id,
-            customer_id=cart.customer_id,
-            replaces=replaced,
-        )
+        try:
+            expires = await self.deps.inventory.hold(
+                hold_id,
+                [Placement(line.sku, quantity)],
+                channel=channel,
+                cart_id=cart.id,
+                customer_id=cart.customer_id,
+                replaces=replaced,
+            )
+        except StockShortage as shortage:
+            what = f"not enough stock of {line.sku} for {quantity} units"
+            raise shortage.refusal(what, field="quantity") from None
         return hold_id, expires
 
     def _touch(self, cart: C.Cart, channel: common_pb2.ChannelRef) -> None:

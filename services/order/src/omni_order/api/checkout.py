@@ -1,4 +1,4 @@
-"""Checkout RPCs: delivery options, PlaceOrder (idempotent, runs the saga), marketplace imports."""
+"""Checkout RPCs: delivery options and PlaceOrder (idempotent, runs the saga)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel
 from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
-from omni_order.domain.common import require, require_quantity
+from omni_order.domain.common import require
 from omni_order.events import order_event
-from omni_order.ports import PickupStore, Placement
+from omni_order.ports import Inventory, PickupStore, Placement
 
 C = order_pb2
 MAX_STORES = 5
@@ -83,7 +83,7 @@ class CheckoutApi:
         now = utcnow()
         delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
         if delivery.mode in rules.PICKUP_MODES:
-            await self._require_pickup_store(delivery.pickup_location_id)
+            await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
         rules.require_payment(request.payment_method, request.payment_token, delivery.mode)
         order = rules.new_order(
             order_id=new_id("ord"),
@@ -129,87 +129,6 @@ class CheckoutApi:
             return C.PlaceOrderResponse(order=_same_request(existing, request.cart_id))
         return C.PlaceOrderResponse(order=await self.deps.saga.run(order.id))
 
-    async def ImportMarketplaceOrder(
-        self, request: C.ImportMarketplaceOrderRequest, context: aio.ServicerContext
-    ) -> C.ImportMarketplaceOrderResponse:
-        partner_id = require(request.partner_id, "partner_id")
-        partner_order_id = require(request.partner_order_id, "partner_order_id")
-        partner_key = f"{partner_id}:{partner_order_id}"
-        existing = await self.deps.orders.find({"partner_key": partner_key})
-        if existing is not None:
-            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
-        if not request.lines:
-            raise InvalidArgument("an imported order needs at least one line", field="lines")
-        channel = common_pb2.ChannelRef(
-            channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
-        )
-        currency = request.lines[0].unit_price.currency_code
-        prices = await self.deps.catalog.prices(channel, [line.sku for line in request.lines])
-        lines = []
-        for index, item in enumerate(request.lines):
-            require(item.sku, f"lines[{index}].sku")
-            require_quantity(item.quantity, f"lines[{index}].quantity")
-            if item.unit_price.currency_code != currency or not currency:
-                raise InvalidArgument(
-                    "every line needs a unit_price in the same currency",
-                    field=f"lines[{index}].unit_price",
-                )
-            price = prices.get(item.sku)
-            if price is None or not price.published:
-                raise NotFound(
-                    f"SKU {item.sku!r} is not listed for marketplace partner {partner_id}",
-                    reason="PRODUCT_NOT_LISTED",
-                    field=f"lines[{index}].sku",
-                )
-            lines.append(
-                C.OrderLine(
-                    line_id=f"l{index + 1}",
-                    product_id=price.product_id,
-                    sku=item.sku,
-                    product_name=price.product_name,
-                    quantity=item.quantity,
-                    unit_price=item.unit_price,
-                    status=C.ORDER_LINE_STATUS_OPEN,
-                    partner_line_id=item.partner_line_id,
-                    listing_version=price.listing_version,
-                )
-            )
-        now = utcnow()
-        delivery = rules.delivery_for(request.delivery, currency, now)
-        if request.HasField("delivery_price"):
-            delivery.price.CopyFrom(request.delivery_price)
-        actor = (
-            request.actor
-            if request.actor.kind
-            else common_pb2.Actor(kind=common_pb2.ACTOR_KIND_PARTNER, id=partner_id)
-        )
-        order = rules.new_order(
-            order_id=new_id("ord"),
-            payment_id=new_id("pay"),
-            lines=lines,
-            currency=currency,
-            delivery=delivery,
-            payment_method=C.PAYMENT_METHOD_MARKETPLACE,
-            channel=channel,
-            actor=actor,
-            now=now,
-            provider=partner_id,
-        )
-        order.partner_order_id = partner_order_id
-        order.buyer.CopyFrom(request.buyer)
-        if request.HasField("placed_at"):
-            order.placed_at.CopyFrom(request.placed_at)
-        extra = {"partner_key": partner_key}
-        if request.request_id:
-            extra["request_id"] = request.request_id
-        if not await self.deps.orders.insert(order, [order_event("placed", order)], extra=extra):
-            existing = await self.deps.orders.find({"partner_key": partner_key})
-            if existing is None:
-                raise Conflict("this order is being imported; retry", reason="CONCURRENT_CHANGE")
-            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
-        order = await self.deps.saga.run(order.id)
-        return C.ImportMarketplaceOrderResponse(order=order, created=True)
-
     async def _pickup_points(
         self, location_id: str, near: common_pb2.GeoPoint | None
     ) -> list[PickupStore]:
@@ -229,15 +148,16 @@ class CheckoutApi:
                 held.extend(await self.deps.inventory.reservation(line.reservation_id) or [])
         return held
 
-    async def _require_pickup_store(self, location_id: str) -> None:
-        store = await self.deps.inventory.location(location_id)
-        if store is None:
-            raise NotFound(
-                f"no store with id {location_id!r}",
-                reason="LOCATION_NOT_FOUND",
-                field="delivery.pickup_location_id",
-            )
-        rules.require_pickup_store(store.name, store.click_and_collect, store.active)
+
+async def require_pickup_store(inventory: Inventory, location_id: str) -> None:
+    store = await inventory.location(location_id)
+    if store is None:
+        raise NotFound(
+            f"no store with id {location_id!r}",
+            reason="LOCATION_NOT_FOUND",
+            field="delivery.pickup_location_id",
+        )
+    rules.require_pickup_store(store.name, store.click_and_collect, store.active)
 
 
 def _pickup(

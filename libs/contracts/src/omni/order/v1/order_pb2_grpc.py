@@ -217,7 +217,9 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ImportMarketplaceOrder(self, request, context):
-        """A marketplace order; deduplicated by (partner_id, partner_order_id).
+        """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
+        order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
+        (the field names the line) and writes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -54,7 +54,10 @@ class OrderServiceStub:
     Idempotent by request_id, also for concurrent duplicates.
     """
     ImportMarketplaceOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.ImportMarketplaceOrderRequest, _order_pb2.ImportMarketplaceOrderResponse]
-    """A marketplace order; deduplicated by (partner_id, partner_order_id)."""
+    """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
+    order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
+    (the field names the line) and writes nothing.
+    """
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -99,7 +102,10 @@ class OrderServiceAsyncStub(OrderServiceStub):
     Idempotent by request_id, also for concurrent duplicates.
     """
     ImportMarketplaceOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.ImportMarketplaceOrderRequest, _order_pb2.ImportMarketplaceOrderResponse]  # type: ignore[assignment]
-    """A marketplace order; deduplicated by (partner_id, partner_order_id)."""
+    """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
+    order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
+    (the field names the line) and writes nothing.
+    """
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -201,7 +207,10 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _order_pb2.ImportMarketplaceOrderRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.ImportMarketplaceOrderResponse, _abc.Awaitable[_order_pb2.ImportMarketplaceOrderResponse]]:
-        """A marketplace order; deduplicated by (partner_id, partner_order_id)."""
+        """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
+        order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
+        (the field names the line) and writes nothing.
+        """
 
     @_abc_1.abstractmethod
     def GetOrder(

@@ -1,0 +1,159 @@
+"""ImportMarketplaceOrder: one order per partner order, or a clean refusal with nothing written.
+
+An import is checked out like a cart: its lines' stock is held first (a short hold under an id
+derived from the partner order, so a repeat shares it), then the order is written and its saga
+turns the hold into the order's reservation. Stock that is not there refuses the import before
+anything is written; a hold whose import died before its order was written lapses by itself."""
+
+from __future__ import annotations
+
+from grpc import aio
+
+from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.ids import new_id, utcnow
+from omni_order.api.checkout import require_pickup_store
+from omni_order.api.deps import Deps
+from omni_order.domain import checkout as rules
+from omni_order.domain.common import require, require_quantity
+from omni_order.events import order_event
+from omni_order.ports import StockShortage
+from omni_order.saga import open_units
+
+C = order_pb2
+
+
+def import_hold_id(partner_key: str, generation: int) -> str:
+    return f"hold_import{generation}_{partner_key}"
+
+
+class ImportApi:
+    deps: Deps
+
+    async def ImportMarketplaceOrder(
+        self, request: C.ImportMarketplaceOrderRequest, context: aio.ServicerContext
+    ) -> C.ImportMarketplaceOrderResponse:
+        partner_id = require(request.partner_id, "partner_id")
+        require(request.partner_order_id, "partner_order_id")
+        partner_key = f"{partner_id}:{request.partner_order_id}"
+        existing = await self.deps.orders.find({"partner_key": partner_key})
+        if existing is not None:
+            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
+        order = await self._imported_order(request, partner_id)
+        if order.delivery.mode in rules.PICKUP_MODES:
+            await require_pickup_store(self.deps.inventory, order.delivery.pickup_location_id)
+        hold_id = await self._hold_stock(order, partner_key)
+        if hold_id is None:
+            return await self._imported_before(partner_key)
+        extra = {"partner_key": partner_key, "cart_holds": [hold_id]}
+        if request.request_id:
+            extra["request_id"] = request.request_id
+        if not await self.deps.orders.insert(order, [order_event("placed", order)], extra=extra):
+            return await self._imported_before(partner_key, hold_id)
+        order = await self.deps.saga.run(order.id)
+        return C.ImportMarketplaceOrderResponse(order=order, created=True)
+
+    async def _imported_order(
+        self, request: C.ImportMarketplaceOrderRequest, partner_id: str
+    ) -> C.Order:
+        """The new order from the partner's lines at their prices; refuses unlisted SKUs."""
+        if not request.lines:
+            raise InvalidArgument("an imported order needs at least one line", field="lines")
+        channel = common_pb2.ChannelRef(
+            channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
+        )
+        currency = request.lines[0].unit_price.currency_code
+        prices = await self.deps.catalog.prices(channel, [line.sku for line in request.lines])
+        lines = []
+        for index, item in enumerate(request.lines):
+            require(item.sku, f"lines[{index}].sku")
+            require_quantity(item.quantity, f"lines[{index}].quantity")
+            if item.unit_price.currency_code != currency or not currency:
+                raise InvalidArgument(
+                    "every line needs a unit_price in the same currency",
+                    field=f"lines[{index}].unit_price",
+                )
+            price = prices.get(item.sku)
+            if price is None or not price.published:
+                raise NotFound(
+                    f"SKU {item.sku!r} is not listed for marketplace partner {partner_id}",
+                    reason="PRODUCT_NOT_LISTED",
+                    field=f"lines[{index}].sku",
+                )
+            lines.append(
+                C.OrderLine(
+                    line_id=f"l{index + 1}",
+                    product_id=price.product_id,
+                    sku=item.sku,
+                    product_name=price.product_name,
+                    quantity=item.quantity,
+                    unit_price=item.unit_price,
+                    status=C.ORDER_LINE_STATUS_OPEN,
+                    partner_line_id=item.partner_line_id,
+                    listing_version=price.listing_version,
+                )
+            )
+        now = utcnow()
+        delivery = rules.delivery_for(request.delivery, currency, now)
+        if request.HasField("delivery_price"):
+            delivery.price.CopyFrom(request.delivery_price)
+        actor = (
+            request.actor
+            if request.actor.kind
+            else common_pb2.Actor(kind=common_pb2.ACTOR_KIND_PARTNER, id=partner_id)
+        )
+        order = rules.new_order(
+            order_id=new_id("ord"),
+            payment_id=new_id("pay"),
+            lines=lines,
+            currency=currency,
+            delivery=delivery,
+            payment_method=C.PAYMENT_METHOD_MARKETPLACE,
+            channel=channel,
+            actor=actor,
+            now=now,
+            provider=partner_id,
+        )
+        order.partner_order_id = request.partner_order_id
+        order.buyer.CopyFrom(request.buyer)
+        if request.HasField("placed_at"):
+            order.placed_at.CopyFrom(request.placed_at)
+        return order
+
+    async def _hold_stock(self, order: C.Order, partner_key: str) -> str | None:
+        """The id of a hold on the order's stock (made now, or shared with a concurrent import of
+        the same partner order); None when the order was imported meanwhile."""
+        units = open_units(order)
+        generation = 1
+        while True:
+            hold_id = import_hold_id(partner_key, generation)
+            try:
+                held = await self.deps.inventory.hold(
+                    hold_id,
+                    units,
+                    channel=order.channel,
+                    seconds=self.deps.settings.import_hold_seconds,
+                )
+            except StockShortage as shortage:
+                what = f"not enough stock for marketplace order {order.partner_order_id}"
+                raise shortage.refusal(what) from None
+            if held is not None:
+                return hold_id
+            # This id is spent (its order was written, or its import died and the hold lapsed)
+            # or holds other lines of the same partner order: the order may be there already.
+            if await self.deps.orders.find({"partner_key": partner_key}) is not None:
+                return None
+            generation += 1
+
+    async def _imported_before(
+        self, partner_key: str, hold_id: str = ""
+    ) -> C.ImportMarketplaceOrderResponse:
+        existing = await self.deps.orders.find({"partner_key": partner_key})
+        if existing is None:
+            raise Conflict("this order is being imported; retry", reason="CONCURRENT_CHANGE")
+        used = (await self.deps.orders.checkout_inputs(existing.id)).cart_holds
+        if hold_id and hold_id not in used:
+            # Only the written order can use a hold of its partner order: this one is spare.
+            await self.deps.inventory.release(hold_id, reason="the order was imported meanwhile")
+        return C.ImportMarketplaceOrderResponse(order=existing, created=False)
