@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 TOOLS := $(CURDIR)/.tools/bin
 export PATH := $(TOOLS):$(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup dev test test-fast lint fmt proto proto-check charts bench images clean
+.PHONY: help setup dev test test-fast lint fmt proto proto-check charts bench audit images clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,11 @@ charts: ## lint, render and validate the Helm chart
 
 bench: ## run the benchmarks in bench/ (only="browse checkout" for some) and record their results
 	$(RUN) python bench/run.py $(only)
+
+audit: ## check the locked dependencies for known vulnerabilities (needs the PyPI JSON API)
+	mkdir -p .omni
+	$(UV) export --frozen --all-packages --no-emit-workspace --quiet -o .omni/requirements.txt
+	$(RUN) pip-audit --strict --disable-pip --progress-spinner off -r .omni/requirements.txt
 
 images: ## build every service image (needs a Docker engine)
 	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "no Docker engine here"; exit 1; }
