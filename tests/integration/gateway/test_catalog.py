@@ -48,7 +48,9 @@ async def list_on(stack, headers, product_id, channel, price, partner="", **fiel
     return reply.json()
 
 
-async def stock(stack, on_hand: dict[str, int], inbound_sku: str, expected: str) -> str:
+async def stock(
+    stack, on_hand: dict[str, int], inbound_sku: str, expected: str, code: str = "WH-1"
+) -> str:
     """A warehouse holding `on_hand`, with units of `inbound_sku` expected at `expected`; that
     time as the gateway renders it."""
     expected_at = Timestamp()
@@ -58,7 +60,7 @@ async def stock(stack, on_hand: dict[str, int], inbound_sku: str, expected: str)
         location = await inventory.CreateStockLocation(
             inventory_pb2.CreateStockLocationRequest(
                 location=inventory_pb2.StockLocation(
-                    code="WH-1",
+                    code=code,
                     name="Warehouse",
                     kind=inventory_pb2.LOCATION_KIND_WAREHOUSE,
                     capabilities=inventory_pb2.LocationCapabilities(ships=True),
@@ -398,13 +400,16 @@ async def test_admins_edit_with_etags_and_associates_are_refused(stack):
     await associates_may_look_but_not_edit_the_catalog(stack)
 
 
-async def test_browse_answers_are_shared_briefly_and_outlive_a_catalog_outage(start_gateway, stack):
-    """A changed price reaches shoppers within the cache time; while the catalog is down, pages
-    already seen are still shown (stale), and pages never seen are a clean 503."""
+async def test_browse_answers_are_shared_kept_fresh_by_events_and_outlive_a_catalog_outage(
+    start_gateway, stack
+):
+    """Pages are shared for a minute, yet a new price or new stock shows within moments (catalog
+    and stock events mark them stale); while the catalog is down, pages already seen are still
+    shown, and pages never seen are a clean 503."""
     shop = start_gateway(
         **{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in stack.apps.items()},
-        browse_cache_seconds="0.5",
-        browse_cache_stale_seconds="60",
+        browse_cache_seconds="60",
+        browse_cache_stale_seconds="600",
     )
     admin = await stack.admin()
     boot = await create(stack, admin, new_product("cached-boot", "CB-42", "Cached Boot"))
@@ -413,27 +418,36 @@ async def test_browse_answers_are_shared_briefly_and_outlive_a_catalog_outage(st
     await list_on(stack, admin, unseen["id"], "web", 5000)
     page = f"{shop}/api/v1/catalog/products/{boot['id']}"
 
-    async def price() -> int:
+    async def shown() -> tuple[int, str]:
         reply = await stack.http.get(page)
         assert reply.status_code == 200, reply.text
-        return reply.json()["listing"]["effective_price"]["amount_minor"]
+        body = reply.json()
+        return body["listing"]["effective_price"]["amount_minor"], body["availability"]["CB-42"][
+            "status"
+        ]
 
-    assert await price() == 5000
+    async def eventually_shown(expected: tuple[int, str]) -> None:
+        for _ in range(100):
+            if await shown() == expected:
+                return
+            await asyncio.sleep(0.1)
+        assert await shown() == expected
+
+    assert await shown() == (5000, "out_of_stock")
     repriced = await stack.http.put(
         f"/staff/v1/catalog/products/{boot['id']}/listings/web",
         json={"published": True, "price": money(4500)},
         headers=admin | {"If-Match": '"1"'},
     )
     assert repriced.status_code == 200, repriced.text
-    assert await price() == 5000  # the shared answer, not a new catalog call
-    for _ in range(100):
-        if await price() == 4500:
-            break
-        await asyncio.sleep(0.1)
-    assert await price() == 4500
+    await eventually_shown((4500, "out_of_stock"))
+    await stock(stack, {"CB-42": 20}, "CB-42", "2031-05-01T00:00:00Z")
+    await eventually_shown((4500, "in_stock"))
 
     await stack.apps["catalog"].stop(grace=0)
-    await asyncio.sleep(0.6)  # past the fresh time: the refresh fails, the stale page is shown
-    assert [await price() for _ in range(3)] == [4500] * 3
+    # The stock event marks the page stale; its refresh fails without the catalog.
+    await stock(stack, {"CB-42": 1}, "CB-42", "2031-06-01T00:00:00Z", code="WH-2")
+    await asyncio.sleep(1)
+    assert [await shown() for _ in range(3)] == [(4500, "in_stock")] * 3
     missing = await stack.http.get(f"{shop}/api/v1/catalog/products/{unseen['id']}")
     assert problem(missing, 503)["status"] == 503

@@ -122,3 +122,36 @@ async def test_the_least_recently_used_entries_go_first_beyond_the_bound(clock):
 async def test_zero_seconds_turns_the_cache_off(clock):
     cache, load = Microcache[str](0, 30, clock=clock), Loader()
     assert [await cache.get("k", load) for _ in range(3)] == ["v1", "v2", "v3"]
+
+
+async def test_a_change_marks_only_the_entries_it_touches_stale(clock):
+    cache, load = Microcache[str](60, 300, clock=clock), Loader()
+    await cache.get("boot", load, lambda _: ["product:boot", "sku:B-42"])
+    await cache.get("coat", load, lambda _: ["product:coat"])
+    assert cache.invalidate(["sku:B-42", "sku:unknown"]) == 1
+    assert await cache.get("boot", load) == "v1"  # served while the new answer loads
+    await settle()
+    assert await cache.get("boot", load) == "v3"
+    assert await cache.get("coat", load) == "v2"
+    assert load.calls == 3
+
+
+async def test_a_load_under_way_when_a_change_comes_is_kept_stale(clock):
+    cache, load = Microcache[str](60, 300, clock=clock), Loader()
+    load.gate = asyncio.Event()
+    reading = asyncio.create_task(cache.get("boot", load, lambda _: ["product:boot"]))
+    await settle()
+    cache.invalidate(["product:boot"])  # the load may have read the state before the change
+    load.gate.set()
+    assert await reading == "v1"
+    assert await cache.get("boot", load) == "v1"
+    await settle()
+    assert await cache.get("boot", load) == "v2"
+
+
+async def test_evicted_entries_leave_no_tags_behind(clock):
+    cache, load = Microcache[str](60, 300, max_entries=1, clock=clock), Loader()
+    await cache.get("a", load, lambda _: ["product:a"])
+    await cache.get("b", load, lambda _: ["product:b"])
+    assert cache.invalidate(["product:a"]) == 0
+    assert cache.invalidate(["product:b"]) == 1

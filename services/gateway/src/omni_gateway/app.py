@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -15,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.stores.memory import MemoryStore
 
+from omni_gateway import browse_freshness
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.microcache import Microcache
@@ -76,7 +78,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 settings.admin_username, settings.admin_password.get_secret_value()
             )
         state.bus = EventBus(settings.nats_url, service_name="gateway")
-        tasks.append(asyncio.create_task(_run_webhooks(state.bus, state.webhooks, settings)))
+        events = _run_events(state.bus, state.webhooks, state.browse_cache, settings)
+        tasks.append(asyncio.create_task(events))
 
     async def stop(app: Litestar) -> None:
         for task in tasks:
@@ -141,8 +144,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
     )
 
 
-async def _run_webhooks(bus: EventBus, store: WebhookStore, settings: GatewaySettings) -> None:
-    """Connect to NATS in the background: the HTTP API keeps serving while NATS is away."""
+async def _run_events(
+    bus: EventBus, store: WebhookStore, cache: Microcache[Any], settings: GatewaySettings
+) -> None:
+    """Connect to NATS in the background (the HTTP API keeps serving while NATS is away), then
+    keep the browse cache fresh and run the webhook consumers and dispatcher."""
     consumers = intake_consumers(bus, store)
     while True:
         try:
@@ -153,6 +159,7 @@ async def _run_webhooks(bus: EventBus, store: WebhookStore, settings: GatewaySet
             for consumer in consumers:
                 await bus.ensure_domain_stream(consumer.stream.removeprefix("OMNI_").lower())
             await bus.ensure_dead_letter_stream()
+            await browse_freshness.watch(bus, cache)
             break
         except Exception as error:  # keep trying; webhooks wait, requests do not
             log.warning("gateway_nats_unavailable", error=str(error))

@@ -36,11 +36,12 @@ class GatewaySettings(ProcessSettings):
     rate_limit_per_minute: int = Field(default=600, ge=1)
     partner_rate_limit_per_minute: int = Field(default=1200, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    # Anonymous browse answers (product lists and pages, categories) are shared for this long;
-    # 0 turns the cache off. Past it they are refreshed in the background and, while the catalog
-    # cannot answer, still served up to browse_cache_stale_seconds.
-    browse_cache_seconds: float = Field(default=2.0, ge=0)
-    browse_cache_stale_seconds: float = Field(default=30.0, ge=0)
+    # Anonymous browse answers (product lists and pages, categories) are shared for this long at
+    # most (catalog and stock events mark them stale sooner); 0 turns the cache off. Past it they
+    # are refreshed in the background and, while the catalog cannot answer, still served up to
+    # browse_cache_stale_seconds.
+    browse_cache_seconds: float = Field(default=10.0, ge=0)
+    browse_cache_stale_seconds: float = Field(default=60.0, ge=0)
 
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)

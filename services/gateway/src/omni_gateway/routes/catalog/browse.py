@@ -1,7 +1,8 @@
 """Browse and search for frontends: published listings of the caller's channel.
 
-The answers are the same for every caller on a channel, so they are shared for a moment
-(`Microcache`): stock shown while browsing may be that old; the cart and the order check it live."""
+The answers are the same for every caller on a channel, so they are shared (`Microcache`), and
+catalog and stock events mark the ones they touch stale (`browse_freshness`); the cart and the
+order check price and stock live."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from omni.catalog.v1 import catalog_pb2
+from omni_gateway.browse_freshness import list_tags, product_tags
 from omni_gateway.context import CHANNEL_HEADER
 from omni_gateway.resources import as_json
 from omni_gateway.routes.catalog.common import (
@@ -87,7 +89,7 @@ class CatalogBrowse(Controller):
             items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
             return {"items": items, "next_page_token": reply.next_page_token or None}
 
-        return await state.browse_cache.get(key, load)
+        return await state.browse_cache.get(key, load, list_tags)
 
     @get("/products/{product_id:str}", summary="A product with its variants, price, availability")
     async def product(self, state: State, channel: Channel, product_id: str) -> dict[str, Any]:
@@ -102,7 +104,7 @@ class CatalogBrowse(Controller):
             skus = [variant.sku for variant in reply.product.variants]
             return shown(reply.product, reply.listing, await availability(state, skus, ref))
 
-        return await state.browse_cache.get(("product", channel, product_id), load)
+        return await state.browse_cache.get(("product", channel, product_id), load, product_tags)
 
     @get("/categories", summary="The category tree, parents first")
     async def categories(
