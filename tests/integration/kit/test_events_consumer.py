@@ -249,3 +249,39 @@ async def _dead_lettered(bus: EventBus, durable: str, expected: int) -> bool:
 async def _settled(bus: EventBus, domain: str, durable: str) -> bool:
     info = await bus.js.consumer_info(stream_name(domain), durable)
     return info.num_ack_pending == 0 and info.num_pending == 0
+
+
+async def test_aggregates_are_handled_side_by_side_and_each_in_its_own_order(bus, domain, running):
+    """One slow order does not hold up another's events; one order's events keep their order."""
+    handled_values: list[str] = []
+    other_order_done = asyncio.Event()
+
+    async def handler(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        if event.value == "a-1":  # waits for an event stored after it, of another aggregate
+            await asyncio.wait_for(other_order_done.wait(), 5)
+        handled_values.append(event.value)
+        if event.value == "b-1":
+            other_order_done.set()
+
+    for value, aggregate in (("a-1", "order:a"), ("a-2", "order:a"), ("b-1", "order:b")):
+        await bus.publish(
+            f"omni.{domain}.order.changed",
+            wrappers_pb2.StringValue(value=value),
+            event_id=new_id("evt"),
+            headers={"Omni-Aggregate": aggregate},
+        )
+    durable = new_id("c")
+    running(
+        Consumer(
+            bus,
+            stream_name(domain),
+            durable,
+            f"omni.{domain}.>",
+            handler,
+            wrappers_pb2.StringValue,
+            **FAST,
+        )
+    )
+    await eventually(lambda: len(handled_values) == 3)
+    assert handled_values == ["b-1", "a-1", "a-2"]
+    assert handled(durable, "ok") == 3

@@ -113,7 +113,10 @@ async def test_an_event_naming_several_channels_is_published_with_its_own_channe
     db = mongo[db_name]
     event = order_events.OrderReadyForPickup(
         meta=common_pb2.EventMeta(
-            event_id="evt-1", channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS)
+            event_id="evt-1",
+            channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS),
+            aggregate_type="order",
+            aggregate_id="ord-1",
         ),
         order=order_pb2.Order(
             id="ord-1", channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
@@ -124,6 +127,7 @@ async def test_an_event_naming_several_channels_is_published_with_its_own_channe
     await OutboxRelay(db, bus, "test").drain()
     [message] = await stored(bus, domain)
     assert message.headers["Omni-Channel"] == "pos"
+    assert message.headers["Omni-Aggregate"] == "order:ord-1"  # consumers keep its order
 
 
 async def test_events_are_published_in_the_order_they_were_written(

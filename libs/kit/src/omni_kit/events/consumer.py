@@ -21,7 +21,7 @@ from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
 from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id
-from omni_kit.events.names import EVENT_TYPE, MSG_ID, dlq_subject
+from omni_kit.events.names import AGGREGATE, EVENT_TYPE, MSG_ID, dlq_subject
 from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.events.tracing import consumer_span
 from omni_kit.logs import get_logger
@@ -138,20 +138,27 @@ class Consumer(Generic[M]):
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
         if not messages:
             return
-        # One at a time, so events of one aggregate are handled in the order they were stored.
+        # Each aggregate's events one at a time, in the order they were stored; different
+        # aggregates side by side (events without an aggregate header share one lane).
+        lanes: dict[str, list[Msg]] = {}
+        for message in messages:
+            lanes.setdefault((message.headers or {}).get(AGGREGATE, ""), []).append(message)
         keepalive = asyncio.create_task(self._keep_in_progress(messages))
         try:
-            for message in messages:
-                try:
-                    await self.handle(message)
-                except nats.errors.Error as error:
-                    # The ack was lost: the message comes back after ack_wait, and the
-                    # handler's inbox makes that harmless.
-                    log.warning("consumer_ack_failed", consumer=self.durable, error=str(error))
+            await asyncio.gather(*(self._handle_in_order(lane) for lane in lanes.values()))
         finally:
             keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keepalive
+
+    async def _handle_in_order(self, lane: list[Msg]) -> None:
+        for message in lane:
+            try:
+                await self.handle(message)
+            except nats.errors.Error as error:
+                # The ack was lost: the message comes back after ack_wait, and the
+                # handler's inbox makes that harmless.
+                log.warning("consumer_ack_failed", consumer=self.durable, error=str(error))
 
     async def handle(self, message: Msg) -> None:
         headers = message.headers or {}

@@ -6,6 +6,8 @@ MSG_ID = "Nats-Msg-Id"
 CONTENT_TYPE = "Content-Type"
 EVENT_TYPE = "Omni-Event-Type"
 CHANNEL = "Omni-Channel"
+# "<aggregate_type>:<aggregate_id>": consumers keep each aggregate's events in order, no more.
+AGGREGATE = "Omni-Aggregate"
 PROTOBUF = "application/protobuf"
 TRACE_HEADERS = ("traceparent", "tracestate")
 

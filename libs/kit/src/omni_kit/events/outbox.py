@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from omni_kit.attributes import searchable_attributes
 from omni_kit.events.codec import event_type
-from omni_kit.events.names import CHANNEL
+from omni_kit.events.names import AGGREGATE, CHANNEL
 from omni_kit.ids import new_id, utcnow
 from omni_kit.store import Document, ensure_indexes
 from omni_kit.telemetry import inject_headers
@@ -68,6 +68,10 @@ class Outbox:
         if channel:
             # The first channel named is the event's own (its meta); NATS headers are strings.
             headers[CHANNEL] = channel if isinstance(channel, str) else channel[0]
+        if "meta" in message.DESCRIPTOR.fields_by_name:
+            meta = message.meta  # type: ignore[attr-defined]
+            if meta.aggregate_id:
+                headers[AGGREGATE] = f"{meta.aggregate_type}:{meta.aggregate_id}"
         await self.collection.insert_one(
             {
                 "_id": event_id,
