@@ -193,6 +193,11 @@ async def test_partner_keys_are_scoped_revocable_and_see_only_their_own_objects(
     key_id = key1["X-Api-Key"].removeprefix("omni_pk_").split(".")[0]
     revoked = await stack.http.delete(f"/staff/v1/partners/{p1}/api-keys/{key_id}", headers=admin)
     assert revoked.status_code == 204
+    unknown = await stack.http.post(
+        f"/staff/v1/partners/{p1}/api-keys", json={"scopes": ["orders:delete"]}, headers=admin
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "scopes[0]"
     after = await stack.http.get("/partner/v1/webhooks", headers=key1)
     assert after.status_code == 401
     assert "revoked" in after.json()["detail"]

@@ -168,6 +168,10 @@ async def shoppers_see_only_their_channels_published_listings(stack):
 
     bad = await stack.http.get("/api/v1/catalog/products", params={"min_price": 5})
     assert problem(bad, 422)["errors"][0]["field"] == "currency"
+    # A price no int64 holds is the caller's mistake, not a 500.
+    too_big = {"min_price": 2**64, "currency": EUR}
+    bad = await stack.http.get("/api/v1/catalog/products", params=too_big)
+    assert problem(bad, 422)["errors"][0]["field"] == "min_price"
     bad = await stack.http.get("/api/v1/catalog/products", params={"page_token": "nonsense"})
     assert problem(bad, 422)["errors"][0]["field"] == "page_token"
     bad = await stack.http.get("/api/v1/catalog/products", params={"category": "cat_nope"})

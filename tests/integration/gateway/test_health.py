@@ -76,4 +76,14 @@ def test_openapi_document_is_served(start_gateway):
     document = httpx.get(base + "/schema/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     assert {"/healthz", "/readyz"} <= set(document["paths"])
+    # What a client (or a stateful test) can do next with a created resource: OpenAPI links.
+    created = document["paths"]["/staff/v1/partners"]["post"]["responses"]["201"]
+    issue_key = created["links"]["IssueKey"]
+    assert issue_key["parameters"] == {"partner_id": "$response.body#/id"}
+    target = document["paths"]["/staff/v1/partners/{partner_id}/api-keys"]["post"]
+    assert issue_key["operationId"] == target["operationId"]
+    # Bodies refuse fields they do not name, and the document says which values a field takes.
+    schemas = document["components"]["schemas"]
+    assert schemas["NewPartner"]["additionalProperties"] is False
+    assert "orders:read" in schemas["NewApiKey"]["properties"]["scopes"]["items"]["enum"]
     assert httpx.get(base + "/schema").status_code == 200

@@ -130,6 +130,21 @@ async def admins_manage_templates_and_a_consultant_messages_a_customer(stack, lo
     )
     assert empty.status_code == 422
     assert empty.json()["errors"][0]["field"] == "body"
+    # A number no double holds is the caller's mistake, not a 500.
+    huge = {"template_id": template_id, "variables": {"voucher": 10**400}}
+    for url in (
+        "/staff/v1/notification-templates/preview",
+        f"/staff/v1/customers/{customer_id}/notifications",
+    ):
+        refused = await stack.http.post(url, json=huge, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "variables"
+    nul = {"body": "hi", "variables": {"a\u0000b": 1}}  # no stored document can hold the key
+    refused = await stack.http.post(
+        f"/staff/v1/customers/{customer_id}/notifications", json=nul, headers=consultant
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "variables"
     deleted = await stack.http.delete(
         f"/staff/v1/notification-templates/{template_id}", headers=admin
     )

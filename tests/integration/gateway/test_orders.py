@@ -74,6 +74,33 @@ async def seed(stack, *, partner_id: str = "") -> dict[str, str]:
     return stores | {"product": created.id}
 
 
+def home_delivery(cart_id: str) -> dict:
+    """A checkout of the cart to ADDRESS, paid online."""
+    return {
+        "cart_id": cart_id,
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+        "payment_method": "online_card",
+        "payment_token": "tok_visa",
+    }
+
+
+def marketplace_order(partner_order_id: str, amount_minor: int = 1400) -> dict:
+    """A marketplace's order of one TEE-M at its own price."""
+    price = {"amount_minor": amount_minor, "currency_code": "EUR"}
+    return {
+        "partner_order_id": partner_order_id,
+        "lines": [{"sku": "TEE-M", "quantity": 1, "unit_price": price}],
+        "delivery": {"mode": "home_delivery", "address": ADDRESS},
+        "buyer": {"name": "Kim"},
+    }
+
+
+async def documented(stack, method: str, path: str) -> set[int]:
+    """The statuses the OpenAPI document promises for an operation."""
+    document = (await stack.http.get("/schema/openapi.json")).json()
+    return {int(status) for status in document["paths"][path][method]["responses"]}
+
+
 async def cart_with_tee(stack, headers: dict[str, str], quantity: int = 1) -> dict:
     cart = (await stack.http.get("/api/v1/carts/current", headers=headers)).json()
     added = await stack.http.post(
@@ -91,12 +118,7 @@ async def test_customers_check_out_once_see_and_cancel_only_their_own_orders(sta
     bob, _ = await stack.customer("bob@example.com")
 
     empty = (await stack.http.get("/api/v1/carts/current", headers=bob)).json()
-    body = {
-        "cart_id": empty["id"],
-        "delivery": {"mode": "home_delivery", "address": ADDRESS},
-        "payment_method": "online_card",
-        "payment_token": "tok_visa",
-    }
+    body = home_delivery(empty["id"])
     refused = await stack.http.post(
         "/api/v1/orders", json=body, headers=bob | {"Idempotency-Key": "b1"}
     )
@@ -129,6 +151,9 @@ async def test_customers_check_out_once_see_and_cancel_only_their_own_orders(sta
 
     cancelled = await stack.http.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=anna)
     assert cancelled.json()["status"] == "ORDER_STATUS_CANCELLED"
+    # A change answers 200 with the order, and the document says so (it said 201).
+    assert cancelled.status_code == 200
+    assert 200 in await documented(stack, "post", "/api/v1/orders/{order_id}/cancel")
 
 
 async def order_events(nc, order_id: str, count: int) -> list[str]:
@@ -214,6 +239,9 @@ async def test_the_domain_journey_web_app_click_and_collect_pickup_and_a_return_
         headers=at_mitte,
     )
     assert collected.json()["status"] == "ORDER_STATUS_COLLECTED"
+    assert (ready.status_code, collected.status_code) == (200, 200)
+    for action in ("ready-for-pickup", "collected"):
+        assert 200 in await documented(stack, "post", f"/staff/v1/orders/{{order_id}}/{action}")
 
     returned = await stack.http.post(
         f"/staff/v1/orders/{order_id}/returns",
@@ -266,22 +294,17 @@ async def test_partners_import_once_and_read_only_their_own_orders(stack):
             headers=key,
         )
         assert hook.status_code == 201, hook.text
-    body = {
-        "partner_order_id": "M1-1001",
-        "lines": [
-            {
-                "sku": "TEE-M",
-                "quantity": 1,
-                "unit_price": {"amount_minor": 1400, "currency_code": "EUR"},
-            }
-        ],
-        "delivery": {"mode": "home_delivery", "address": ADDRESS},
-        "buyer": {"name": "Kim"},
-    }
+    body = marketplace_order("M1-1001")
     first = await stack.http.post("/partner/v1/orders", json=body, headers=writer)
     assert first.status_code == 201, first.text
     again = await stack.http.post("/partner/v1/orders", json=body, headers=writer)
     assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert {200, 201} <= await documented(stack, "post", "/partner/v1/orders")
+    # A price no int64 holds is the caller's mistake, not a 500.
+    too_big = marketplace_order("M1-1002", amount_minor=2**64)
+    refused = await stack.http.post("/partner/v1/orders", json=too_big, headers=writer)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"].endswith("amount_minor")
     order_id = first.json()["id"]
 
     assert (

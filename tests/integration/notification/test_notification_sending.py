@@ -249,6 +249,11 @@ async def test_a_delivery_receipt_marks_the_message_delivered(world, nc):
         ({"channel": common_pb2.CONTACT_CHANNEL_PHONE_CALL}, "channel"),
         ({"body": ""}, "body"),
         ({"template_id": "tpl_x"}, "template_id"),
+        # A key no document can hold (it was an internal error at the store).
+        (
+            {"variables": struct_pb2.Struct(fields={"a\x00b": struct_pb2.Value(number_value=1)})},
+            "variables",
+        ),
     ],
 )
 async def test_bad_sends_are_refused_naming_the_field_and_record_nothing(world, fields, field):

@@ -113,6 +113,14 @@ def test_a_marketing_template_cannot_be_sent_as_transactional():
     assert refused.value.field == "purpose"
 
 
+def test_variable_names_that_no_document_can_store_are_refused():
+    requests.check_variables({"voucher": "V10", "items": [{"name": "Tee"}], "a.b": 1})
+    for variables in ({"a\x00b": 1}, {"order": {"\x00": 1}}, {"items": [[{"x\x00": 1}]]}):
+        with pytest.raises(InvalidArgument) as refused:
+            requests.check_variables(variables)
+        assert refused.value.field == "variables"
+
+
 def test_a_channel_split_limits_who_hears_about_stock():
     web = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
     market = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="p1")

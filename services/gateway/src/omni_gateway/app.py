@@ -20,7 +20,7 @@ from omni_gateway import browse_freshness
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.microcache import Microcache
-from omni_gateway.openapi import document_problems
+from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
 from omni_gateway.routes import catalog, inventory, notifications, orders, profiles
@@ -64,6 +64,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
     # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
     async def start(app: Litestar) -> None:
         document_problems(app)
+        document_closed_bodies(app)
+        document_links(app)
         state = app.state
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
         db = state.mongo[settings.mongo_database]

@@ -1,12 +1,233 @@
-"""The OpenAPI document: every operation lists the problem documents it can answer with."""
+"""The OpenAPI document: every operation lists the problem documents it can answer with, and the
+responses that hand out an id link to the operations that take it (OpenAPI links), so clients and
+stateful test tools can follow create -> read -> change -> delete."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec import (
+    Components,
+    Link,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 
 from omni_gateway.problems import PROBLEM, TITLES
+
+
+class Follow(NamedTuple):
+    """A call a response enables: the target ("METHOD /path") and where its inputs come from
+    (OpenAPI runtime expressions; `header.If-Match` and the like name a header)."""
+
+    target: str
+    parameters: dict[str, str] = {}
+    body: dict[str, Any] | None = None
+
+
+ID = "$response.body#/id"
+ETAG = "$response.header.ETag"
+
+
+def _item(items: str, field: str = "id") -> str:
+    return f"$response.body#/{items}/0/{field}"
+
+
+def _same(parameters: dict[str, str], **targets: str) -> dict[str, Follow]:
+    """Links that all take the same inputs from the response."""
+    return {name: Follow(target, parameters) for name, target in targets.items()}
+
+
+CART = {"cart_id": ID}
+CART_LINE = {"cart_id": ID, "line_id": _item("lines", "line_id")}
+PROFILE = {"profile_id": ID}
+FIRST_PROFILE = {"profile_id": _item("profiles")}
+FIRST_STORE = {"store_id": _item("locations", "location_id")}
+VERSIONED_PRODUCT = {"product_id": ID, "header.If-Match": ETAG}
+SHIPMENT = {"order_id": "$response.body#/order/id", "shipment_id": "$response.body#/shipment/id"}
+FIRST_WEBHOOK = "$response.body#/0/id"
+
+# The create -> read -> change -> delete flows, per audience. Each key is a response (its operation
+# and status); each value names the calls it makes possible.
+LINKS: dict[tuple[str, int], dict[str, Follow]] = {
+    # Customers: the cart, checkout and the order; addresses; back-in-stock subscriptions.
+    ("GET /api/v1/carts/current", 200): _same(
+        CART,
+        GetCart="GET /api/v1/carts/{cart_id}",
+        AddLine="POST /api/v1/carts/{cart_id}/lines",
+        DeliveryOptions="GET /api/v1/carts/{cart_id}/delivery-options",
+        Reprice="POST /api/v1/carts/{cart_id}/reprice",
+    )
+    | {"CheckOut": Follow("POST /api/v1/orders", body=CART)},
+    ("POST /api/v1/carts/{cart_id}/lines", 201): _same(
+        CART_LINE,
+        ChangeLine="PATCH /api/v1/carts/{cart_id}/lines/{line_id}",
+        RemoveLine="DELETE /api/v1/carts/{cart_id}/lines/{line_id}",
+    )
+    | {"CheckOut": Follow("POST /api/v1/orders", body=CART)},
+    ("GET /api/v1/catalog/products", 200): {
+        "GetProduct": Follow(
+            "GET /api/v1/catalog/products/{product_id}",
+            {"product_id": _item("items", "product/id")},
+        ),
+        "Availability": Follow(
+            "GET /api/v1/availability/{sku}", {"sku": _item("items", "product/variants/0/sku")}
+        ),
+    },
+    ("POST /api/v1/orders", 201): _same(
+        {"order_id": ID},
+        GetOrder="GET /api/v1/orders/{order_id}",
+        CancelOrder="POST /api/v1/orders/{order_id}/cancel",
+    ),
+    ("GET /api/v1/orders", 200): _same(
+        {"order_id": _item("orders")},
+        GetOrder="GET /api/v1/orders/{order_id}",
+        CancelOrder="POST /api/v1/orders/{order_id}/cancel",
+    ),
+    ("GET /api/v1/me", 200): {
+        "Timeline": Follow("GET /api/v1/customers/{profile_id}/timeline", PROFILE),
+        "ChangeAddress": Follow(
+            "PATCH /api/v1/me/addresses/{address_id}", {"address_id": _item("addresses")}
+        ),
+    },
+    ("POST /api/v1/me/addresses", 201): _same(
+        {"address_id": ID},
+        ChangeAddress="PATCH /api/v1/me/addresses/{address_id}",
+        RemoveAddress="DELETE /api/v1/me/addresses/{address_id}",
+    ),
+    ("POST /api/v1/me/back-in-stock-subscriptions", 201): _same(
+        {"subscription_id": ID},
+        GetSubscription="GET /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
+        CancelSubscription="DELETE /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
+    ),
+    # Staff: partners and keys; products with their ETags; customers, their orders and
+    # fulfilment; stock and transfers; message templates.
+    ("POST /staff/v1/partners", 201): _same(
+        {"partner_id": ID},
+        IssueKey="POST /staff/v1/partners/{partner_id}/api-keys",
+        StockPolicy="PUT /staff/v1/inventory/partners/{partner_id}/stock-policy",
+    ),
+    ("POST /staff/v1/partners/{partner_id}/api-keys", 201): {
+        "RevokeKey": Follow(
+            "DELETE /staff/v1/partners/{partner_id}/api-keys/{key_id}",
+            {"partner_id": "$response.body#/partner_id", "key_id": ID},
+        ),
+    },
+    ("GET /staff/v1/catalog/products", 200): {
+        "GetProduct": Follow(
+            "GET /staff/v1/catalog/products/{product_id}",
+            {"product_id": _item("items", "product/id")},
+        ),
+        "SkuStock": Follow(
+            "GET /staff/v1/inventory/skus/{sku}/stock",
+            {"sku": _item("items", "product/variants/0/sku")},
+        ),
+    },
+    ("GET /staff/v1/catalog/products/{product_id}", 200): _same(
+        VERSIONED_PRODUCT,
+        ChangeProduct="PATCH /staff/v1/catalog/products/{product_id}",
+        DeleteProduct="DELETE /staff/v1/catalog/products/{product_id}",
+    )
+    | _same(
+        {"product_id": ID},
+        Listings="GET /staff/v1/catalog/products/{product_id}/listings",
+        PutListing="PUT /staff/v1/catalog/products/{product_id}/listings/{channel}",
+    ),
+    ("GET /staff/v1/customers", 200): _same(
+        FIRST_PROFILE,
+        View="GET /staff/v1/customers/{profile_id}",
+        Timeline="GET /staff/v1/customers/{profile_id}/timeline",
+        AddNote="POST /staff/v1/customers/{profile_id}/notes",
+        Notify="POST /staff/v1/customers/{profile_id}/notifications",
+    )
+    | {
+        "Orders": Follow(
+            "GET /staff/v1/customers/{customer_id}/orders", {"customer_id": _item("profiles")}
+        )
+    },
+    ("GET /staff/v1/customers/{profile_id}", 200): _same(
+        PROFILE,
+        Change="PATCH /staff/v1/customers/{profile_id}",
+        Sent="GET /staff/v1/customers/{profile_id}/notifications",
+        Export="GET /staff/v1/customers/{profile_id}/export",
+        AdjustLoyalty="POST /staff/v1/customers/{profile_id}/loyalty-adjustments",
+    ),
+    ("GET /staff/v1/customers/{customer_id}/orders", 200): {
+        "GetOrder": Follow("GET /staff/v1/orders/{order_id}", {"order_id": _item("orders")}),
+    },
+    ("GET /staff/v1/orders/{order_id}", 200): _same(
+        {"order_id": ID},
+        ReadyForPickup="POST /staff/v1/orders/{order_id}/ready-for-pickup",
+        Collected="POST /staff/v1/orders/{order_id}/collected",
+        Cancel="POST /staff/v1/orders/{order_id}/cancel",
+        TakeBack="POST /staff/v1/orders/{order_id}/returns",
+    )
+    | {
+        "Ship": Follow(
+            "POST /staff/v1/orders/{order_id}/shipments",
+            {"order_id": ID},
+            body={"source_location_id": _item("lines", "source_location_ids/0")},
+        ),
+    },
+    ("POST /staff/v1/orders/{order_id}/shipments", 201): _same(
+        SHIPMENT,
+        Shipped="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/shipped",
+        Delivered="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/delivered",
+    ),
+    ("GET /staff/v1/inventory/skus/{sku}/stock", 200): _same(
+        FIRST_STORE,
+        Store="GET /staff/v1/stores/{store_id}",
+        StoreStock="GET /staff/v1/inventory/stores/{store_id}/stock",
+        Adjust="POST /staff/v1/inventory/stores/{store_id}/adjustments",
+        Transfer="POST /staff/v1/inventory/stores/{store_id}/transfers",
+        Pickups="GET /staff/v1/stores/{store_id}/pickups",
+    ),
+    ("POST /staff/v1/inventory/stores/{store_id}/transfers", 201): _same(
+        {"transfer_id": ID},
+        Ship="POST /staff/v1/inventory/transfers/{transfer_id}/ship",
+        Receive="POST /staff/v1/inventory/transfers/{transfer_id}/receive",
+    ),
+    ("GET /staff/v1/notification-templates", 200): {
+        "GetTemplate": Follow(
+            "GET /staff/v1/notification-templates/{template_id}",
+            {"template_id": _item("templates")},
+        ),
+    },
+    ("POST /staff/v1/notification-templates", 200): _same(
+        {"template_id": ID},
+        GetTemplate="GET /staff/v1/notification-templates/{template_id}",
+        DeleteTemplate="DELETE /staff/v1/notification-templates/{template_id}",
+    ),
+    # Partners: webhooks and their deliveries; imported orders.
+    ("POST /partner/v1/webhooks", 201): {
+        "Deliveries": Follow("GET /partner/v1/webhook-deliveries", {"query.webhook_id": ID}),
+        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": ID}),
+    },
+    ("GET /partner/v1/webhooks", 200): {
+        "Deliveries": Follow(
+            "GET /partner/v1/webhook-deliveries", {"query.webhook_id": FIRST_WEBHOOK}
+        ),
+        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": FIRST_WEBHOOK}),
+    },
+    ("GET /partner/v1/webhook-deliveries", 200): {
+        "Replay": Follow(
+            "POST /partner/v1/webhook-deliveries/{delivery_id}/replay",
+            {"delivery_id": "$response.body#/0/id"},
+        ),
+    },
+    ("POST /partner/v1/orders", 201): {
+        "GetOrder": Follow("GET /partner/v1/orders/{order_id}", {"order_id": ID}),
+    },
+    ("GET /partner/v1/orders", 200): {
+        "GetOrder": Follow("GET /partner/v1/orders/{order_id}", {"order_id": _item("orders")}),
+    },
+}
 
 PROBLEM_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 
@@ -60,3 +281,46 @@ def document_problems(app: Litestar) -> None:
                     ),
                 )
             operation.responses = responses
+
+
+def document_closed_bodies(app: Litestar) -> None:
+    """Request bodies refuse fields they do not name (forbid_unknown_fields): the document says
+    so, or clients and generated tests would send extra fields the gateway answers with a 422."""
+    schemas = (app.openapi_schema.components or Components()).schemas or {}
+    for struct in _structs(msgspec.Struct):
+        schema = schemas.get(struct.__name__)
+        if isinstance(schema, Schema) and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+
+
+def _structs(base: type[msgspec.Struct]) -> Iterator[type[msgspec.Struct]]:
+    for struct in base.__subclasses__():
+        if struct.__module__.startswith("omni_gateway."):
+            yield struct
+        yield from _structs(struct)
+
+
+def document_links(app: Litestar) -> None:
+    """Adds LINKS to the responses they start from; a link naming an unknown operation fails the
+    start, so the table cannot drift from the routes."""
+    paths = app.openapi_schema.paths or {}
+
+    def operation(label: str) -> Any:
+        method, path = label.split(" ", 1)
+        found = getattr(paths.get(path), method.lower(), None) if path in paths else None
+        if found is None:
+            raise LookupError(f"OpenAPI link names no operation: {label}")
+        return found
+
+    for (label, status), follows in LINKS.items():
+        response = (operation(label).responses or {})[str(status)]
+        if not isinstance(response, OpenAPIResponse):
+            raise LookupError(f"OpenAPI link starts from no response: {label} {status}")
+        response.links = {
+            name: Link(
+                operation_id=operation(follow.target).operation_id,
+                parameters=dict(follow.parameters) or None,
+                request_body=follow.body,
+            )
+            for name, follow in follows.items()
+        }

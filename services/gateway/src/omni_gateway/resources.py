@@ -8,6 +8,8 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+# The largest protobuf int64: a bigger number from a caller is refused, not passed on (a 500).
+INT64_MAX = 2**63 - 1
 _INT64 = {
     FieldDescriptor.TYPE_INT64,
     FieldDescriptor.TYPE_SINT64,

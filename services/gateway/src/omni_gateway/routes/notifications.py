@@ -19,7 +19,7 @@ from omni.notification.v1 import notification_pb2 as N
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
 from omni_gateway.idempotency import idempotency_key, idempotent
-from omni_gateway.resources import as_json
+from omni_gateway.resources import INT64_MAX, as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
 from omni_kit.ids import new_id
@@ -63,7 +63,7 @@ class TemplateBody(msgspec.Struct, forbid_unknown_fields=True):
     html_body: Annotated[str, msgspec.Meta(max_length=200_000)] = ""
     purpose: Purpose | None = None
     urgent: bool = False
-    expected_version: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0
+    expected_version: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
 
     def to_proto(self) -> N.Template:
         return N.Template(
@@ -103,7 +103,13 @@ class SubscriptionBody(msgspec.Struct, forbid_unknown_fields=True):
 
 def struct(values: dict[str, Any]) -> struct_pb2.Struct:
     result = struct_pb2.Struct()
-    result.update(values)
+    try:
+        result.update(values)
+    except OverflowError:  # a JSON integer too large for a protobuf number (a double)
+        raise ValidationException(
+            "variables hold a number too large",
+            extra=[{"key": "variables", "message": "numbers must fit a double"}],
+        ) from None
     return result
 
 

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from omni.common.v1 import common_pb2
@@ -18,7 +19,7 @@ from omni.order.v1 import order_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
 from omni_gateway.idempotency import idempotency_key
-from omni_gateway.resources import as_json
+from omni_gateway.resources import INT64_MAX, as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenError
@@ -51,7 +52,7 @@ CANCEL_ROLES = REPORT_ROLES
 
 
 class Money(msgspec.Struct, forbid_unknown_fields=True):
-    amount_minor: Annotated[int, msgspec.Meta(ge=0)]
+    amount_minor: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     currency_code: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 
 
@@ -409,7 +410,11 @@ class CustomerOrders(Controller):
     async def order(self, state: State, principal: Principal, order_id: str) -> dict[str, Any]:
         return as_json(await _own_order(state, principal, order_id))
 
-    @post("/{order_id:str}/cancel", summary="Cancel my order (or some lines) before fulfilment")
+    @post(
+        "/{order_id:str}/cancel",
+        summary="Cancel my order (or some lines) before fulfilment",
+        status_code=200,
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -474,7 +479,11 @@ class StaffOrders(Controller):
     async def order(self, state: State, principal: Principal, order_id: str) -> dict[str, Any]:
         return as_json(await _order(state, order_id))
 
-    @post("/orders/{order_id:str}/ready-for-pickup", summary="Goods at the store: code + deadline")
+    @post(
+        "/orders/{order_id:str}/ready-for-pickup",
+        summary="Goods at the store: code + deadline",
+        status_code=200,
+    )
     async def ready(
         self, state: State, principal: Principal, channel: Channel, order_id: str
     ) -> Response[dict[str, Any]]:
@@ -484,7 +493,9 @@ class StaffOrders(Controller):
         )
         return await _changed(state, "MarkReadyForPickup", mark)
 
-    @post("/orders/{order_id:str}/collected", summary="The customer took the order")
+    @post(
+        "/orders/{order_id:str}/collected", summary="The customer took the order", status_code=200
+    )
     async def collected(
         self, state: State, principal: Principal, channel: Channel, order_id: str, data: Collection
     ) -> Response[dict[str, Any]]:
@@ -523,7 +534,11 @@ class StaffOrders(Controller):
             {"shipment": as_json(reply.shipment), "order": as_json(reply.order)}, status_code=201
         )
 
-    @post("/orders/{order_id:str}/shipments/{shipment_id:str}/shipped", summary="Handed over")
+    @post(
+        "/orders/{order_id:str}/shipments/{shipment_id:str}/shipped",
+        summary="Handed over",
+        status_code=200,
+    )
     async def shipped(
         self,
         state: State,
@@ -544,7 +559,11 @@ class StaffOrders(Controller):
         )
         return await _changed(state, "MarkShipped", mark)
 
-    @post("/orders/{order_id:str}/shipments/{shipment_id:str}/delivered", summary="Arrived")
+    @post(
+        "/orders/{order_id:str}/shipments/{shipment_id:str}/delivered",
+        summary="Arrived",
+        status_code=200,
+    )
     async def delivered(
         self, state: State, principal: Principal, channel: Channel, order_id: str, shipment_id: str
     ) -> Response[dict[str, Any]]:
@@ -600,7 +619,9 @@ class StaffOrders(Controller):
             {"return": as_json(reply.order_return), "order": as_json(reply.order)}, status_code=201
         )
 
-    @post("/orders/{order_id:str}/cancel", summary="Cancel an order (or some lines)")
+    @post(
+        "/orders/{order_id:str}/cancel", summary="Cancel an order (or some lines)", status_code=200
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -669,7 +690,16 @@ class PartnerOrders(Controller):
     dependencies = {"principal": Provide(auth.partner)}
     security = [{"apiKey": []}]
 
-    @post("", summary="Import a marketplace order (deduplicated by partner_order_id)")
+    @post(
+        "",
+        summary="Import a marketplace order (deduplicated by partner_order_id)",
+        status_code=201,
+        responses={
+            200: ResponseSpec(
+                data_container=dict[str, Any], description="Imported before: the order as it is"
+            )
+        },
+    )
     async def import_order(
         self, state: State, principal: Principal, data: ImportedOrder
     ) -> Response[dict[str, Any]]:

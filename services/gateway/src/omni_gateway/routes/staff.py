@@ -15,12 +15,11 @@ from omni_gateway.idempotency import idempotent
 from omni_gateway.resources import as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
-from omni_gateway.security.api_keys import SCOPES
+from omni_gateway.security.api_keys import Scope
 from omni_gateway.security.principals import STORE_ROLES, Principal, StaffRole
 from omni_kit.ids import new_id, utcnow
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
-Scope = Annotated[str, msgspec.Meta(max_length=50)]
 
 
 class NewStaffUser(msgspec.Struct, forbid_unknown_fields=True):
@@ -137,17 +136,6 @@ class StaffAdmin(Controller):
         data: NewApiKey,
     ) -> Response[Any]:
         auth.require_roles(principal, StaffRole.ADMIN)
-        unknown = sorted(set(data.scopes) - SCOPES)
-        if unknown:
-            raise ClientException(
-                f"unknown scope {unknown[0]!r}",
-                status_code=422,
-                extra={
-                    "errors": [
-                        {"field": "scopes", "message": f"allowed: {', '.join(sorted(SCOPES))}"}
-                    ]
-                },
-            )
         if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
             raise NotFoundException(f"no partner {partner_id!r}")
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Literal
 
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.store import Db
 from omni_kit.ids import new_id, utcnow
 
-SCOPES = frozenset(
-    {"catalog:read", "inventory:read", "orders:read", "orders:write", "webhooks:manage"}
-)
+Scope = Literal["catalog:read", "inventory:read", "orders:read", "orders:write", "webhooks:manage"]
 PREFIX = "omni_pk_"
 
 

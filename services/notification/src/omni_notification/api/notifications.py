@@ -37,11 +37,12 @@ class NotificationRpcs(TemplateRpcs):
         self, request: N.SendNotificationRequest, context: aio.ServicerContext
     ) -> N.SendNotificationResponse:
         requests.check_send(request)
+        variables = json_format.MessageToDict(request.variables)
+        requests.check_variables(variables)
         key = drafts.staff_dedup_key(request.request_id)
         existing = await self.notifications.by_dedup_key(key)
         if existing is not None:
             return N.SendNotificationResponse(notification=as_notification(existing))
-        variables = json_format.MessageToDict(request.variables)
         urgent = request.urgent
         text = None
         if request.template_id:

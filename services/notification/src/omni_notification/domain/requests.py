@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
 from omni_kit.errors import InvalidArgument
@@ -48,6 +51,22 @@ def check_send(request: notification_pb2.SendNotificationRequest) -> None:
     for name in ("subject", "body"):
         if len(getattr(request, name)) > LIMITS[name]:
             raise InvalidArgument(f"{name} is longer than {LIMITS[name]} characters", field=name)
+
+
+def check_variables(variables: Mapping[str, Any], field: str = "variables") -> None:
+    """Variables are stored as a document, and no document key may hold the NUL character."""
+    pending: list[Any] = [variables]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if "\x00" in key:
+                    raise InvalidArgument(
+                        f"variable names must not contain the NUL character: {key!r}", field=field
+                    )
+                pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def check_send_template(

@@ -20,7 +20,7 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.problems import HTTP_FOR_GRPC
-from omni_gateway.resources import as_json
+from omni_gateway.resources import INT64_MAX, as_json
 from omni_gateway.security.principals import Channel
 from omni_kit.errors import error_details
 from omni_kit.logs import get_logger
@@ -43,7 +43,7 @@ PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Token = Annotated[str | None, Parameter(max_length=2000)]
 Text = Annotated[str | None, Parameter(max_length=200)]
 Attrs = Annotated[list[str] | None, QueryParameter(name="attr", max_items=20)]
-Amount = Annotated[int | None, Parameter(ge=0)]
+Amount = Annotated[int | None, Parameter(ge=0, le=INT64_MAX)]
 Currency = Annotated[str | None, Parameter(max_length=3)]
 # Fields the catalog names in its errors, as an HTTP caller knows them.
 FIELD_PREFIXES = ("product.", "listing.", "category.")
