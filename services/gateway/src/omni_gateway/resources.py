@@ -24,6 +24,14 @@ def as_json(message: Message) -> dict[str, Any]:
     return _numbers(data, message.DESCRIPTOR)
 
 
+def list_page(reply: Any, items: str) -> dict[str, Any]:
+    """A list reply with its items always present (an empty page is `[]`, not missing)."""
+    return {
+        items: [as_json(item) for item in getattr(reply, items)],
+        "next_page_token": reply.next_page_token,
+    }
+
+
 def _numbers(data: dict[str, Any], descriptor: Descriptor) -> dict[str, Any]:
     # proto3 JSON writes int64 as strings; amounts and counts are plain numbers to our callers.
     for name, value in data.items():

@@ -19,7 +19,7 @@ from omni.notification.v1 import notification_pb2 as N
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
 from omni_gateway.idempotency import idempotency_key, idempotent
-from omni_gateway.resources import INT64_MAX, as_json
+from omni_gateway.resources import INT64_MAX, as_json, list_page
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
 from omni_kit.ids import new_id
@@ -113,14 +113,6 @@ def struct(values: dict[str, Any]) -> struct_pb2.Struct:
     return result
 
 
-def page(reply: Any, items: str) -> dict[str, Any]:
-    """A list reply with its items always present (an empty page is `[]`, not missing)."""
-    return {
-        items: [as_json(item) for item in getattr(reply, items)],
-        "next_page_token": reply.next_page_token,
-    }
-
-
 class Templates(Controller):
     path = "/staff/v1/notification-templates"
     tags = ["notifications"]
@@ -149,7 +141,7 @@ class Templates(Controller):
         reply = await state.downstream.call(
             state.downstream.notification.ListTemplates, request, idempotent=True
         )
-        return page(reply, "templates")
+        return list_page(reply, "templates")
 
     @post(
         "/",
@@ -275,7 +267,7 @@ class CustomerMessages(Controller):
         reply = await state.downstream.call(
             state.downstream.notification.ListNotifications, request, idempotent=True
         )
-        return page(reply, "notifications")
+        return list_page(reply, "notifications")
 
 
 class MySubscriptions(Controller):
@@ -319,7 +311,7 @@ class MySubscriptions(Controller):
         reply = await state.downstream.call(
             state.downstream.notification.ListBackInStockSubscriptions, request, idempotent=True
         )
-        return page(reply, "subscriptions")
+        return list_page(reply, "subscriptions")
 
     @get("/{subscription_id:str}", summary="One of my subscriptions")
     async def one(self, state: State, principal: Principal, subscription_id: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from omni.order.v1 import order_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
 from omni_gateway.idempotency import idempotency_key
-from omni_gateway.resources import INT64_MAX, as_json
+from omni_gateway.resources import INT64_MAX, as_json, list_page
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenError
@@ -185,13 +185,6 @@ def _request_id(request: Request[Any, Any, Any], principal: Principal) -> str:
     """The caller's Idempotency-Key scoped to the caller (another caller's key never collides)."""
     key = idempotency_key(request)
     return f"{principal.rate_limit_key}:{key}" if key else new_id("req")
-
-
-def _page(reply: Any, items: str) -> dict[str, Any]:
-    return {
-        items: [as_json(item) for item in getattr(reply, items)],
-        "next_page_token": reply.next_page_token,
-    }
 
 
 async def _call(state: State, method: str, request: Any, *, idempotent: bool = False) -> Any:
@@ -404,7 +397,7 @@ class CustomerOrders(Controller):
         ask = P.ListOrdersRequest(
             customer_id=principal.id, page_size=page_size, page_token=page_token
         )
-        return _page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
+        return list_page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
 
     @get("/{order_id:str}", summary="An order of mine")
     async def order(self, state: State, principal: Principal, order_id: str) -> dict[str, Any]:
@@ -459,7 +452,7 @@ class StaffOrders(Controller):
             page_size=page_size,
             page_token=page_token,
         )
-        return _page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
+        return list_page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
 
     @get("/customers/{customer_id:str}/orders", summary="A customer's orders across channels")
     async def customer_orders(
@@ -473,7 +466,7 @@ class StaffOrders(Controller):
         ask = P.ListOrdersRequest(
             customer_id=customer_id, page_size=page_size, page_token=page_token
         )
-        return _page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
+        return list_page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
 
     @get("/orders/{order_id:str}", summary="Any order, with its history")
     async def order(self, state: State, principal: Principal, order_id: str) -> dict[str, Any]:
@@ -740,7 +733,7 @@ class PartnerOrders(Controller):
             page_size=page_size,
             page_token=page_token,
         )
-        return _page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
+        return list_page(await _call(state, "ListOrders", ask, idempotent=True), "orders")
 
     @get("/{order_id:str}", summary="One of my marketplace's orders")
     async def order(self, state: State, principal: Principal, order_id: str) -> dict[str, Any]:
