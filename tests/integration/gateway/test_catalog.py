@@ -415,6 +415,10 @@ async def test_browse_answers_are_shared_kept_fresh_by_events_and_outlive_a_cata
         browse_cache_seconds="60",
         browse_cache_stale_seconds="600",
     )
+    for _ in range(300):  # the gateway listens to events once it has reached NATS
+        if (await stack.http.get(f"{shop}/readyz")).json()["events"] == "connected":
+            break
+        await asyncio.sleep(0.1)
     admin = await stack.admin()
     boot = await create(stack, admin, new_product("cached-boot", "CB-42", "Cached Boot"))
     unseen = await create(stack, admin, new_product("unseen-boot", "UB-42", "Unseen Boot"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 
 import httpx
@@ -57,8 +58,13 @@ async def test_ready_when_all_five_serve(start_gateway, mongo_uri, nats_url, db_
     try:
         async with httpx.AsyncClient(base_url=base) as client:
             ready = await client.get("/readyz")
-        assert ready.status_code == 200
-        assert ready.json()["status"] == "ready"
+            assert ready.status_code == 200
+            assert ready.json()["status"] == "ready"
+            for _ in range(300):  # NATS is reached in the background, after HTTP is up
+                if (await client.get("/readyz")).json()["events"] == "connected":
+                    break
+                await asyncio.sleep(0.1)
+            assert (await client.get("/readyz")).json()["events"] == "connected"
     finally:
         for app in apps:
             await app.stop(grace=0)

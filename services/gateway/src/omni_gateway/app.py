@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -80,8 +79,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 settings.admin_username, settings.admin_password.get_secret_value()
             )
         state.bus = EventBus(settings.nats_url, service_name="gateway")
-        events = _run_events(state.bus, state.webhooks, state.browse_cache, settings)
-        tasks.append(asyncio.create_task(events))
+        state.events_subscribed = False
+        tasks.append(asyncio.create_task(_run_events(state, settings)))
 
     async def stop(app: Litestar) -> None:
         for task in tasks:
@@ -146,11 +145,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
     )
 
 
-async def _run_events(
-    bus: EventBus, store: WebhookStore, cache: Microcache[Any], settings: GatewaySettings
-) -> None:
+async def _run_events(state: State, settings: GatewaySettings) -> None:
     """Connect to NATS in the background (the HTTP API keeps serving while NATS is away), then
     keep the browse cache fresh and run the webhook consumers and dispatcher."""
+    bus: EventBus = state.bus
+    store: WebhookStore = state.webhooks
     consumers = intake_consumers(bus, store)
     while True:
         try:
@@ -161,7 +160,8 @@ async def _run_events(
             for consumer in consumers:
                 await bus.ensure_domain_stream(consumer.stream.removeprefix("OMNI_").lower())
             await bus.ensure_dead_letter_stream()
-            await browse_freshness.watch(bus, cache)
+            await browse_freshness.watch(bus, state.browse_cache)
+            state.events_subscribed = True
             break
         except Exception as error:  # keep trying; webhooks wait, requests do not
             log.warning("gateway_nats_unavailable", error=str(error))

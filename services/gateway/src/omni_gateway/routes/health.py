@@ -29,8 +29,11 @@ def healthz() -> dict[str, str]:
 async def readyz(state: State) -> Response[dict[str, object]]:
     services = await state.downstream.health()
     ready = all(status == "SERVING" for status in services.values())
+    # Informational: without NATS the API serves, but webhooks wait and browse pages are only
+    # as fresh as the cache time.
+    events = "connected" if state.events_subscribed and state.bus.connected else "unavailable"
     return Response(
-        {"status": "ready" if ready else "not ready", "services": services},
+        {"status": "ready" if ready else "not ready", "services": services, "events": events},
         status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE,
         headers={} if ready else {"Retry-After": "5"},
     )
