@@ -98,10 +98,9 @@ class Microcache(Generic[T]):
             value = await load()
         finally:
             del self._loading[key]
-        stored_at = self.clock()
-        if key in self._changed_while_loading:
+            changed = key in self._changed_while_loading
             self._changed_while_loading.discard(key)
-            stored_at -= self.fresh_seconds
+        stored_at = self.clock() - (self.fresh_seconds if changed else 0)
         self._forget(key)
         self._entries[key] = (stored_at, value)
         self._tags_of[key] = frozenset(tags(value))
