@@ -10,7 +10,7 @@ from order_fakes import NOW
 
 from omni.order.v1 import order_pb2
 from omni_kit.errors import DomainError
-from omni_order.domain import carts
+from omni_order.domain import carts, checkout
 from omni_order.domain.common import Price
 
 
@@ -118,3 +118,35 @@ def test_totals_are_the_sum_of_lines(lines):
     assert (
         cart.subtotal.amount_minor == sum(q * a for q, a in lines) - removed.line_total.amount_minor
     )
+
+
+def imported(sku: str, quantity: int = 1, currency: str = "EUR") -> order_pb2.ImportLine:
+    return order_pb2.ImportLine(
+        sku=sku,
+        quantity=quantity,
+        unit_price={"amount_minor": 1200, "currency_code": currency},
+        partner_line_id=f"p-{sku}",
+    )
+
+
+def test_an_import_keeps_the_partners_prices_and_refuses_what_is_not_listed():
+    prices = {"TEE-M": price(), "HIDDEN": price("HIDDEN", published=False)}
+    lines, currency = checkout.lines_from_import([imported("TEE-M", 2)], prices, "market")
+    assert currency == "EUR"
+    [line] = lines
+    assert (line.line_id, line.sku, line.quantity, line.unit_price.amount_minor) == (
+        "l1",
+        "TEE-M",
+        2,
+        1200,
+    )
+    assert (line.product_id, line.partner_line_id, line.listing_version) == ("prod_1", "p-TEE-M", 1)
+    for items, field in [
+        ([imported("TEE-M"), imported("HIDDEN")], "lines[1].sku"),
+        ([imported("TEE-M"), imported("NOPE")], "lines[1].sku"),
+        ([imported("TEE-M"), imported("TEE-M", currency="USD")], "lines[1].unit_price"),
+        ([imported("TEE-M", quantity=0)], "lines[0].quantity"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            checkout.lines_from_import(items, prices, "market")
+        assert refused.value.field == field

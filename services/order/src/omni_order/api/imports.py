@@ -11,12 +11,12 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.errors import Conflict, InvalidArgument
 from omni_kit.ids import new_id, utcnow
 from omni_order.api.checkout import require_pickup_store
 from omni_order.api.deps import Deps
 from omni_order.domain import checkout as rules
-from omni_order.domain.common import require, require_quantity
+from omni_order.domain.common import require
 from omni_order.events import order_event
 from omni_order.ports import StockShortage
 from omni_order.saga import open_units
@@ -63,37 +63,8 @@ class ImportApi:
         channel = common_pb2.ChannelRef(
             channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
         )
-        currency = request.lines[0].unit_price.currency_code
         prices = await self.deps.catalog.prices(channel, [line.sku for line in request.lines])
-        lines = []
-        for index, item in enumerate(request.lines):
-            require(item.sku, f"lines[{index}].sku")
-            require_quantity(item.quantity, f"lines[{index}].quantity")
-            if item.unit_price.currency_code != currency or not currency:
-                raise InvalidArgument(
-                    "every line needs a unit_price in the same currency",
-                    field=f"lines[{index}].unit_price",
-                )
-            price = prices.get(item.sku)
-            if price is None or not price.published:
-                raise NotFound(
-                    f"SKU {item.sku!r} is not listed for marketplace partner {partner_id}",
-                    reason="PRODUCT_NOT_LISTED",
-                    field=f"lines[{index}].sku",
-                )
-            lines.append(
-                C.OrderLine(
-                    line_id=f"l{index + 1}",
-                    product_id=price.product_id,
-                    sku=item.sku,
-                    product_name=price.product_name,
-                    quantity=item.quantity,
-                    unit_price=item.unit_price,
-                    status=C.ORDER_LINE_STATUS_OPEN,
-                    partner_line_id=item.partner_line_id,
-                    listing_version=price.listing_version,
-                )
-            )
+        lines, currency = rules.lines_from_import(request.lines, prices, partner_id)
         now = utcnow()
         delivery = rules.delivery_for(request.delivery, currency, now)
         if request.HasField("delivery_price"):

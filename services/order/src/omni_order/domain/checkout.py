@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit.errors import FailedPrecondition, InvalidArgument
+from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.protos import to_timestamp
-from omni_order.domain.common import money, record
+from omni_order.domain.common import Price, money, record, require, require_quantity
 
 HOME = common_pb2.DELIVERY_MODE_HOME_DELIVERY
 CLICK_AND_COLLECT = common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
@@ -263,6 +264,44 @@ def lines_from_cart(cart: order_pb2.Cart) -> list[order_pb2.OrderLine]:
         )
         for index, line in enumerate(cart.lines, start=1)
     ]
+
+
+def lines_from_import(
+    items: Sequence[order_pb2.ImportLine], prices: Mapping[str, Price], partner_id: str
+) -> tuple[list[order_pb2.OrderLine], str]:
+    """A partner's lines at the partner's prices (one currency), each SKU listed for it; with
+    that currency."""
+    currency = items[0].unit_price.currency_code
+    lines = []
+    for index, item in enumerate(items):
+        require(item.sku, f"lines[{index}].sku")
+        require_quantity(item.quantity, f"lines[{index}].quantity")
+        if item.unit_price.currency_code != currency or not currency:
+            raise InvalidArgument(
+                "every line needs a unit_price in the same currency",
+                field=f"lines[{index}].unit_price",
+            )
+        price = prices.get(item.sku)
+        if price is None or not price.published:
+            raise NotFound(
+                f"SKU {item.sku!r} is not listed for marketplace partner {partner_id}",
+                reason="PRODUCT_NOT_LISTED",
+                field=f"lines[{index}].sku",
+            )
+        lines.append(
+            order_pb2.OrderLine(
+                line_id=f"l{index + 1}",
+                product_id=price.product_id,
+                sku=item.sku,
+                product_name=price.product_name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                status=order_pb2.ORDER_LINE_STATUS_OPEN,
+                partner_line_id=item.partner_line_id,
+                listing_version=price.listing_version,
+            )
+        )
+    return lines, currency
 
 
 def compute_totals(order: order_pb2.Order, currency: str = "") -> None:
