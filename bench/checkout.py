@@ -18,7 +18,7 @@ import json
 
 import httpx
 from harness.load import run_clients, run_once_each
-from harness.shop import ADDRESS, register, seed_products
+from harness.shop import ADDRESS, APP, WEB, list_on, register, seed_products
 from harness.stack import ADMIN, Stack, local_stack, machine
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -43,19 +43,10 @@ async def seed_flash(stack: Stack, sku: str, units: int, partner_id: str) -> str
         variants=[catalog_pb2.Variant(sku=sku)],
     )
     created = await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
-    refs = [common_pb2.ChannelRef(channel=c) for c in (1, 2)]
-    refs.append(common_pb2.ChannelRef(channel=6, partner_id=partner_id))
-    for ref in refs:
-        await catalog.UpsertChannelListing(
-            catalog_pb2.UpsertChannelListingRequest(
-                listing=catalog_pb2.ChannelListing(
-                    product_id=created.product.id,
-                    channel=ref,
-                    published=True,
-                    price=common_pb2.Money(amount_minor=1500, currency_code="EUR"),
-                )
-            )
-        )
+    market = common_pb2.ChannelRef(
+        channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
+    )
+    await list_on(catalog, created.product.id, [WEB, APP, market], 1500)
     location = await inventory.CreateStockLocation(
         inventory_pb2.CreateStockLocationRequest(
             location=inventory_pb2.StockLocation(

@@ -18,6 +18,26 @@ ADDRESS = {"lines": ["Invalidenstr. 1"], "city": "Berlin", "country_code": "DE"}
 STORES = (("MITTE", 52.53, 13.40), ("XBERG", 52.49, 13.42), ("DC-NORTH", 52.60, 13.30))
 
 
+async def list_on(
+    catalog: catalog_pb2_grpc.CatalogServiceStub,
+    product_id: str,
+    channels: list[common_pb2.ChannelRef],
+    amount_minor: int,
+) -> None:
+    """Publish a product on each channel at one price in EUR."""
+    for ref in channels:
+        await catalog.UpsertChannelListing(
+            catalog_pb2.UpsertChannelListingRequest(
+                listing=catalog_pb2.ChannelListing(
+                    product_id=product_id,
+                    channel=ref,
+                    published=True,
+                    price=common_pb2.Money(amount_minor=amount_minor, currency_code="EUR"),
+                )
+            )
+        )
+
+
 async def seed_products(
     grpc: dict[str, str],
     count: int,
@@ -59,17 +79,7 @@ async def seed_products(
             variants=[catalog_pb2.Variant(sku=sku)],
         )
         created = await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
-        for ref in listed:
-            await catalog.UpsertChannelListing(
-                catalog_pb2.UpsertChannelListingRequest(
-                    listing=catalog_pb2.ChannelListing(
-                        product_id=created.product.id,
-                        channel=ref,
-                        published=True,
-                        price=common_pb2.Money(amount_minor=1000 + number, currency_code="EUR"),
-                    )
-                )
-            )
+        await list_on(catalog, created.product.id, listed, 1000 + number)
         for location in locations:
             await inventory.ReceiveStock(
                 inventory_pb2.ReceiveStockRequest(
