@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from test_orders import ADDRESS, cart_with_tee, seed
+from test_orders import cart_with_tee, home_delivery, seed
 
 from omni_kit.telemetry import add_span_exporter
 
@@ -37,12 +37,7 @@ async def test_a_checkout_is_one_trace_across_gateway_services_and_events(
 
     placed = await stack.http.post(
         "/api/v1/orders",
-        json={
-            "cart_id": cart["id"],
-            "delivery": {"mode": "home_delivery", "address": ADDRESS},
-            "payment_method": "online_card",
-            "payment_token": "tok_visa",
-        },
+        json=home_delivery(cart["id"]),
         headers=customer | {"Idempotency-Key": "trace-1"},
     )
     assert placed.status_code == 201, placed.text

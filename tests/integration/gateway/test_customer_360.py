@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_orders import ADDRESS, cart_with_tee, seed
+from test_orders import cart_with_tee, home_delivery, seed
 
 
 async def test_the_360_view_shows_orders_from_every_channel(stack):
@@ -14,12 +14,7 @@ async def test_the_360_view_shows_orders_from_every_channel(stack):
         cart = await cart_with_tee(stack, headers)
         reply = await stack.http.post(
             "/api/v1/orders",
-            json={
-                "cart_id": cart["id"],
-                "delivery": {"mode": "home_delivery", "address": ADDRESS},
-                "payment_method": "online_card",
-                "payment_token": "tok_visa",
-            },
+            json=home_delivery(cart["id"]),
             headers=headers | {"Idempotency-Key": f"360-{channel}"},
         )
         assert reply.status_code == 201, reply.text

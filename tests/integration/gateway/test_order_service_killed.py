@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from test_orders import ADDRESS, seed
+from test_orders import home_delivery, seed
 
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni_kit.app import channel
@@ -107,12 +107,7 @@ async def test_orders_survive_a_killed_order_service(
 
         async def checkout(number: int) -> None:
             headers, cart_id = sessions[number]
-            body = {
-                "cart_id": cart_id,
-                "delivery": {"mode": "home_delivery", "address": ADDRESS},
-                "payment_method": "online_card",
-                "payment_token": "tok_visa",
-            }
+            body = home_delivery(cart_id)
             deadline = time.monotonic() + 120
             confirmations = 0
             while time.monotonic() < deadline:
