@@ -7,8 +7,9 @@ from pathlib import Path
 
 import nats
 import pytest
+from harness_health import executor_problem, store_problem
 from nats.aio.client import Client as NATS
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
 from omni_kit import localstack
 from omni_kit.ids import new_id
@@ -35,7 +36,20 @@ def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localstac
 
 
 @pytest.fixture(scope="session")
-def mongo_uri(store_server: localstack.LocalProcess) -> str:
+def store_probe(store_server: localstack.LocalProcess) -> Iterator[MongoClient]:
+    client: MongoClient = MongoClient(
+        localstack.mongo_uri(store_server.port), serverSelectionTimeoutMS=10_000
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mongo_uri(store_server: localstack.LocalProcess, store_probe: MongoClient) -> str:
+    """The shared store's URI, once it is known to answer and the test loop can reach it."""
+    problem = store_problem(store_server, store_probe) or executor_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
     return localstack.mongo_uri(store_server.port)
 
 

@@ -73,7 +73,10 @@ def notification_stub(connect):
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    # A fixed server name: aiosmtpd would otherwise resolve this machine's name through DNS.
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=free_port(), server_hostname="smtp.omni.test"
+    )
     controller.start()
     yield mailbox, controller.port
     controller.stop()

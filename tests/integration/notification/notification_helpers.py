@@ -26,6 +26,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.greetings: list[str] = []  # the name each sender gave in EHLO/HELO
         self.refused: set[str] = set()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -37,6 +38,7 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
+        self.greetings.append(session.host_name)
         return "250 Message accepted"
 
 

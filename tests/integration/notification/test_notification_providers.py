@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -42,6 +43,23 @@ async def test_smtp_delivers_a_plain_and_html_mail_to_a_real_server(smtp_server)
     assert mail["Message-ID"] == message_id
     assert mail.get_body(("plain",)).get_content().strip() == "Code K7"
     assert mail.get_body(("html",)).get_content().strip() == "<b>K7</b>"
+
+
+async def test_smtp_greets_with_its_set_name_or_the_host_name_without_a_dns_lookup(
+    smtp_server, monkeypatch
+):
+    def no_dns(name: str = "") -> str:
+        raise AssertionError("a reverse DNS lookup per connection stalls sends where DNS is slow")
+
+    monkeypatch.setattr(socket, "getfqdn", no_dns)
+    mailbox, port = smtp_server
+    named = SmtpProvider(
+        "127.0.0.1", port, sender="shop@omni.test", security="none", helo_name="mail.omni.test"
+    )
+    await named.send(outgoing(EMAIL, "ana@example.com", subject="s", body="b"))
+    unnamed = SmtpProvider("127.0.0.1", port, sender="shop@omni.test", security="none")
+    await unnamed.send(outgoing(EMAIL, "ana@example.com", subject="s", body="b"))
+    assert mailbox.greetings == ["mail.omni.test", socket.gethostname()]
 
 
 async def test_smtp_refused_recipient_is_permanent_and_no_server_is_transient(smtp_server):

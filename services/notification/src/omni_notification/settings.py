@@ -51,6 +51,9 @@ class NotificationSettings(ServiceSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_from: str = "Omni <no-reply@omni.local>"
     smtp_security: SmtpSecurity = "auto"
+    # The name this service gives in EHLO. Unset: the host's name, read without a DNS lookup
+    # (a reverse lookup per connection can stall every send where DNS is slow).
+    smtp_helo_name: str = ""
 
     # Unset: "webhook" when the channel's URL is set, else "file".
     sms_provider: WebhookProvider | None = None

@@ -36,6 +36,7 @@ def build_providers(
                 username=settings.smtp_username,
                 password=settings.smtp_password.get_secret_value(),
                 security=settings.smtp_security,
+                helo_name=settings.smtp_helo_name,
                 timeout=settings.provider_timeout_seconds,
             )
         elif kind == "webhook":

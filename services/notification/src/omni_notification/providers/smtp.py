@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -35,6 +36,7 @@ class SmtpProvider:
         username: str = "",
         password: str = "",
         security: str = "auto",
+        helo_name: str = "",
         timeout: float = 10.0,
     ) -> None:
         self.host = host
@@ -43,6 +45,8 @@ class SmtpProvider:
         self.username = username or None
         self.password = password or None
         self.security = security
+        # aiosmtplib's default is socket.getfqdn() on a worker thread for every connection.
+        self.helo_name = helo_name or socket.gethostname()
         self.timeout = timeout
 
     async def send(self, outgoing: Outgoing) -> str:
@@ -52,6 +56,7 @@ class SmtpProvider:
                 message,
                 hostname=self.host,
                 port=self.port,
+                local_hostname=self.helo_name,
                 username=self.username,
                 password=self.password,
                 use_tls=self.security == "tls",
