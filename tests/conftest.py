@@ -7,9 +7,9 @@ from pathlib import Path
 
 import nats
 import pytest
-from harness_health import executor_problem, store_problem
 from nats.aio.client import Client as NATS
 from pymongo import AsyncMongoClient, MongoClient
+from pymongo.errors import PyMongoError
 
 from omni_kit import localstack
 from omni_kit.ids import new_id
@@ -46,10 +46,18 @@ def store_probe(store_server: localstack.LocalProcess) -> Iterator[MongoClient]:
 
 @pytest.fixture
 def mongo_uri(store_server: localstack.LocalProcess, store_probe: MongoClient) -> str:
-    """The shared store's URI, once it is known to answer and the test loop can reach it."""
-    problem = store_problem(store_server, store_probe) or executor_problem()
-    if problem:
-        pytest.fail(problem, pytrace=False)
+    """The shared store's URI, once it answers: a store that stopped answering fails the test
+    as such, with its log, rather than as each in-process service's "cannot use the store"."""
+    try:
+        store_probe.admin.command("ping")
+    except PyMongoError as error:
+        state = "running" if store_server.running else f"exited {store_server.process.returncode}"
+        log_tail = store_server.log_path.read_text(errors="replace")[-1500:]
+        pytest.fail(
+            f"the shared test store on port {store_server.port} does not answer ({state}): "
+            f"{error}\n--- end of {store_server.log_path} ---\n{log_tail}",
+            pytrace=False,
+        )
     return localstack.mongo_uri(store_server.port)
 
 
