@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from test_orders import cart_with_tee, home_delivery, seed
+from test_orders import check_out_tee, seed
 
 from omni_kit.telemetry import add_span_exporter
 
@@ -33,14 +33,7 @@ async def test_a_checkout_is_one_trace_across_gateway_services_and_events(
     )
     await seed(stack)
     customer, _ = await stack.customer("trace@example.com")
-    cart = await cart_with_tee(stack, customer)
-
-    placed = await stack.http.post(
-        "/api/v1/orders",
-        json=home_delivery(cart["id"]),
-        headers=customer | {"Idempotency-Key": "trace-1"},
-    )
-    assert placed.status_code == 201, placed.text
+    placed = await check_out_tee(stack, customer, "trace-1")
     order_id = placed.json()["id"]
     trace_id = placed.headers["x-trace-id"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_orders import cart_with_tee, home_delivery, seed
+from test_orders import check_out_tee, seed
 
 
 async def test_the_360_view_shows_orders_from_every_channel(stack):
@@ -11,13 +11,7 @@ async def test_the_360_view_shows_orders_from_every_channel(stack):
     placed = []
     for channel in ("web", "app"):
         headers = customer | {"X-Omni-Channel": channel}
-        cart = await cart_with_tee(stack, headers)
-        reply = await stack.http.post(
-            "/api/v1/orders",
-            json=home_delivery(cart["id"]),
-            headers=headers | {"Idempotency-Key": f"360-{channel}"},
-        )
-        assert reply.status_code == 201, reply.text
+        reply = await check_out_tee(stack, headers, f"360-{channel}")
         placed.append(reply.json()["id"])
 
     me = (await stack.http.get("/api/v1/me", headers=customer)).json()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_orders import cart_with_tee, home_delivery, marketplace_order, seed
+from test_orders import check_out_tee, marketplace_order, seed
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -76,13 +76,7 @@ async def seed_every_audience(stack, customer: dict[str, str], partner_id: str, 
         headers=partner,
     )
     assert hook.status_code == 201, hook.text
-    cart = await cart_with_tee(stack, customer)
-    placed = await stack.http.post(
-        "/api/v1/orders",
-        json=home_delivery(cart["id"]),
-        headers=customer | {"Idempotency-Key": "fuzz-1"},
-    )
-    assert placed.status_code == 201, placed.text
+    await check_out_tee(stack, customer, "fuzz-1")
     imported = await stack.http.post(
         "/partner/v1/orders", json=marketplace_order("FUZZ-1"), headers=partner
     )

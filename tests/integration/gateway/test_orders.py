@@ -112,6 +112,18 @@ async def cart_with_tee(stack, headers: dict[str, str], quantity: int = 1) -> di
     return added.json()
 
 
+async def check_out_tee(stack, headers: dict[str, str], idempotency_key: str):
+    """A cart with one TEE-M checked out for home delivery; the placing response (201)."""
+    cart = await cart_with_tee(stack, headers)
+    placed = await stack.http.post(
+        "/api/v1/orders",
+        json=home_delivery(cart["id"]),
+        headers=headers | {"Idempotency-Key": idempotency_key},
+    )
+    assert placed.status_code == 201, placed.text
+    return placed
+
+
 async def test_customers_check_out_once_see_and_cancel_only_their_own_orders(stack):
     await seed(stack)
     anna, _ = await stack.customer("anna@example.com")
