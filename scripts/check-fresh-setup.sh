@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves `make setup` works first time on a machine that has only Python 3.11, pip, Node/npm,
-# make and git: a throw-away clone of HEAD, a PATH holding only those tools and the system
+# make and git: a throw-away clone of HEAD, the machine's environment (proxies, CA bundles) but
+# a PATH holding only those tools and the system
 # directories, no uv anywhere on it. Run by .ci/run before the real setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,11 +24,11 @@ if PATH="$clean_path" command -v uv >/dev/null 2>&1; then
 fi
 git clone --quiet --no-local . "$work/omni"
 cd "$work/omni"
-env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 make setup >"$work/setup.log" 2>&1 || {
+env -u VIRTUAL_ENV PATH="$clean_path" make setup >"$work/setup.log" 2>&1 || {
   echo "check-fresh-setup: the first make setup failed on a clean PATH:" >&2
   tail -30 "$work/setup.log" >&2
   exit 1
 }
-env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 make setup >>"$work/setup.log" 2>&1
-env -i HOME="$HOME" PATH="$clean_path" LANG=C.UTF-8 .tools/bin/uv run --frozen python -c \
+env -u VIRTUAL_ENV PATH="$clean_path" make setup >>"$work/setup.log" 2>&1
+env -u VIRTUAL_ENV PATH="$clean_path" .tools/bin/uv run --frozen python -c \
   "import omni_kit, omni_gateway, omni_order; print('check-fresh-setup: make setup passed first time on a clean PATH')"
