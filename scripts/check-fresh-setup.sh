@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves `make setup` works first time on a machine that has only Python 3.11, pip, Node/npm,
 # make and git: a throw-away clone of HEAD, the machine's environment (proxies, CA bundles) but
-# a PATH holding only those tools and the system
-# directories, no uv anywhere on it. Run by .ci/run before the real setup.
+# a PATH holding only those tools and the system directories, no uv anywhere on it. Run by
+# .ci/run before the real setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
