@@ -34,6 +34,8 @@ class ServiceSettings(ProcessSettings):
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # How long an idempotency key is remembered: a retry after that is a new request.
+    idempotency_retention_hours: float = Field(default=24.0, gt=0)
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -1468,14 +1468,11 @@ Global___GetOrCreateCartResponse: _TypeAlias = GetOrCreateCartResponse  # noqa: 
 class AddCartLineRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CART_ID_FIELD_NUMBER: _builtins.int
     SKU_FIELD_NUMBER: _builtins.int
     QUANTITY_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key."""
     cart_id: _builtins.str
     sku: _builtins.str
     quantity: _builtins.int
@@ -1488,7 +1485,6 @@ class AddCartLineRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         cart_id: _builtins.str = ...,
         sku: _builtins.str = ...,
         quantity: _builtins.int = ...,
@@ -1497,7 +1493,7 @@ class AddCartLineRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "expected_version", b"expected_version", "quantity", b"quantity", "request_id", b"request_id", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "expected_version", b"expected_version", "quantity", b"quantity", "sku", b"sku"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1680,11 +1676,9 @@ Global___RepriceCartResponse: _TypeAlias = RepriceCartResponse  # noqa: Y015
 class MergeCartsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     SOURCE_CART_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     source_cart_id: _builtins.str
     """The anonymous visitor's cart."""
     customer_id: _builtins.str
@@ -1694,14 +1688,13 @@ class MergeCartsRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         source_cart_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
         channel: _common_pb2.ChannelRef | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "request_id", b"request_id", "source_cart_id", b"source_cart_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "source_cart_id", b"source_cart_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1790,7 +1783,6 @@ Global___GetDeliveryOptionsResponse: _TypeAlias = GetDeliveryOptionsResponse  # 
 class PlaceOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CART_ID_FIELD_NUMBER: _builtins.int
     DELIVERY_FIELD_NUMBER: _builtins.int
     PAYMENT_METHOD_FIELD_NUMBER: _builtins.int
@@ -1799,8 +1791,6 @@ class PlaceOrderRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key (the gateway's Idempotency-Key)."""
     cart_id: _builtins.str
     payment_method: Global___PaymentMethod.ValueType
     payment_token: _builtins.str
@@ -1819,7 +1809,6 @@ class PlaceOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         cart_id: _builtins.str = ...,
         delivery: Global___DeliveryChoice | None = ...,
         payment_method: Global___PaymentMethod.ValueType = ...,
@@ -1831,7 +1820,7 @@ class PlaceOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "cart_id", b"cart_id", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total", "note", b"note", "payment_method", b"payment_method", "payment_token", b"payment_token", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "cart_id", b"cart_id", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total", "note", b"note", "payment_method", b"payment_method", "payment_token", b"payment_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1894,7 +1883,6 @@ Global___ImportLine: _TypeAlias = ImportLine  # noqa: Y015
 class ImportMarketplaceOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PARTNER_ID_FIELD_NUMBER: _builtins.int
     PARTNER_ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
@@ -1903,7 +1891,6 @@ class ImportMarketplaceOrderRequest(_message.Message):
     DELIVERY_PRICE_FIELD_NUMBER: _builtins.int
     PLACED_AT_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     partner_id: _builtins.str
     partner_order_id: _builtins.str
     """Unique per partner; importing it again returns the same order."""
@@ -1924,7 +1911,6 @@ class ImportMarketplaceOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         partner_id: _builtins.str = ...,
         partner_order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___ImportLine] | None = ...,
@@ -1936,7 +1922,7 @@ class ImportMarketplaceOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "placed_at", b"placed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "lines", b"lines", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "placed_at", b"placed_at", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "lines", b"lines", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "placed_at", b"placed_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2083,14 +2069,12 @@ Global___ListOrdersResponse: _TypeAlias = ListOrdersResponse  # noqa: Y015
 class CancelOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     reason: Global___CancellationReason.ValueType
     note: _builtins.str
@@ -2105,7 +2089,6 @@ class CancelOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___LineQuantity] | None = ...,
         reason: Global___CancellationReason.ValueType = ...,
@@ -2115,7 +2098,7 @@ class CancelOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2145,7 +2128,6 @@ Global___CancelOrderResponse: _TypeAlias = CancelOrderResponse  # noqa: Y015
 class CreateShipmentRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     SOURCE_LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
@@ -2153,7 +2135,6 @@ class CreateShipmentRequest(_message.Message):
     TRACKING_NUMBER_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     source_location_id: _builtins.str
     carrier: _builtins.str
@@ -2167,7 +2148,6 @@ class CreateShipmentRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         source_location_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___LineQuantity] | None = ...,
@@ -2178,7 +2158,7 @@ class CreateShipmentRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "carrier", b"carrier", "channel", b"channel", "lines", b"lines", "order_id", b"order_id", "request_id", b"request_id", "source_location_id", b"source_location_id", "tracking_number", b"tracking_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "carrier", b"carrier", "channel", b"channel", "lines", b"lines", "order_id", b"order_id", "source_location_id", b"source_location_id", "tracking_number", b"tracking_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2429,14 +2409,12 @@ Global___MarkDeliveredResponse: _TypeAlias = MarkDeliveredResponse  # noqa: Y015
 class CreateReturnRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     RECEIVING_LOCATION_ID_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     receiving_location_id: _builtins.str
     """The store or warehouse that received the goods."""
@@ -2450,7 +2428,6 @@ class CreateReturnRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___ReturnLine] | None = ...,
         receiving_location_id: _builtins.str = ...,
@@ -2460,7 +2437,7 @@ class CreateReturnRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
