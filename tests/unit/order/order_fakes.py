@@ -86,7 +86,7 @@ class FakeInventory:
         self._check()
         return self.reservations.get(reservation_id)
 
-    async def release(self, reservation_id, lines=(), *, request_id="", reason="") -> None:
+    async def release(self, reservation_id, lines=(), *, key="", reason="") -> None:
         self._check()
         for p in self.reservations.pop(reservation_id, []):
             self.available[p.sku] += p.quantity

@@ -12,6 +12,7 @@ from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
 from omni_kit.facts import Event
+from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import Price
 
 
@@ -92,7 +93,7 @@ class Inventory(Protocol):
         reservation_id: str,
         lines: Sequence[Placement] = (),
         *,
-        request_id: str = "",
+        key: str = "",
         reason: str = "",
     ) -> None: ...
 
@@ -117,7 +118,7 @@ class Inventory(Protocol):
     async def reservation(self, reservation_id: str) -> list[Placement] | None: ...
 
     async def commit(
-        self, reservation_id: str, lines: Sequence[Placement], *, request_id: str, reference: str
+        self, reservation_id: str, lines: Sequence[Placement], *, key: str, reference: str
     ) -> None: ...
 
     async def return_to_stock(
@@ -125,7 +126,7 @@ class Inventory(Protocol):
         location_id: str,
         lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
-        request_id: str,
+        key: str,
         order_id: str,
         return_id: str,
     ) -> None: ...
@@ -144,6 +145,14 @@ class Inventory(Protocol):
         location_id: str = "",
         own: Sequence[Placement] = (),
     ) -> list[PickupStore]: ...
+
+    async def shortfalls(
+        self,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        location_id: str = "",
+        own: Sequence[Placement] = (),
+    ) -> list[Shortfall]: ...
 
 
 @dataclass(frozen=True)

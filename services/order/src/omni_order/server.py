@@ -34,7 +34,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         inventory=inventory,
         payments=payments,
         saga=Saga(orders, inventory, payments, payment_timeout=settings.payment_timeout_seconds),
-        transaction=infra.transaction,
+        idempotency=infra.idempotency,
     )
     api = OrderApi(deps)
     app.add_service(

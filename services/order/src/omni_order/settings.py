@@ -18,6 +18,10 @@ class OrderSettings(ServiceSettings):
     # A marketplace import holds its stock this long until its order's reservation replaces the
     # hold; an import that dies in between gives the stock back when it lapses.
     import_hold_seconds: int = Field(default=120, gt=0)
+    # PlaceOrder answers within this (and within the caller's deadline): a saga still running
+    # then (a slow payment provider) carries on, and the order is returned PENDING. It must stay
+    # below the gateway's downstream timeout (OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS, 5 s).
+    checkout_answer_seconds: float = Field(default=3.0, gt=0)
     # A provider that has not answered by then counts as failed; the saga compensates.
     payment_timeout_seconds: float = Field(default=5.0, gt=0)
     # A saga whose document has not moved for this long is taken over by the resumer.

@@ -56,7 +56,7 @@ async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
     store = order.delivery.pickup_location_id
     if order.reservation_id:
         await deps.inventory.release(
-            order.reservation_id, request_id=f"uncollected_{order.id}", reason="not collected"
+            order.reservation_id, key=f"uncollected_{order.id}", reason="not collected"
         )
     at_store = lifecycle.abandon_pickup(order, utcnow())
     if at_store:
@@ -65,7 +65,7 @@ async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
         await deps.inventory.return_to_stock(
             store,
             [(skus[unit.line_id], unit.quantity, sellable) for unit in at_store],
-            request_id=f"uncollected_{order.id}",
+            key=f"uncollected_{order.id}",
             order_id=order.id,
             return_id="",
         )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
 from omni.order.v1 import order_pb2
 from omni_kit.errors import NotFound
@@ -23,13 +22,6 @@ NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED"]
 
 ORDER_INDEXES = {
     "orders": [
-        # Two identical checkouts at the same moment: the second insert fails, it replays the first.
-        IndexModel(
-            [("request_id", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"request_id": {"$type": "string"}},
-            name="one_order_per_request",
-        ),
         IndexModel(
             [("partner_key", ASCENDING)],
             unique=True,
@@ -81,12 +73,6 @@ class OrderStore:
         document = await self.orders.find_one(query)
         return None if document is None else from_document(document, order_pb2.Order)
 
-    async def applied(self, order_id: str, request_id: str) -> bool:
-        found = await self.orders.find_one(
-            {"_id": order_id, "applied_requests": request_id}, {"_id": 1}
-        )
-        return found is not None
-
     async def checkout_inputs(self, order_id: str) -> CheckoutInputs:
         document = await self.orders.find_one(
             {"_id": order_id}, {"payment_token": 1, "cart_holds": 1}
@@ -94,49 +80,33 @@ class OrderStore:
         document = document or {}
         return CheckoutInputs(document.get("payment_token", ""), document.get("cart_holds", []))
 
-    async def insert(
+    async def add(
         self,
+        session: AsyncClientSession,
         order: order_pb2.Order,
         events: Sequence[Event],
         *,
         extra: dict[str, Any],
-        also: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
-    ) -> bool:
-        """Insert a new order with its events (and `also`, e.g. the cart's checkout) atomically;
-        False when an order with the same request id or partner order id exists already."""
+    ) -> None:
+        """Insert a new order with its events inside the caller's transaction."""
+        document = versioned_document(order) | helper_fields(order) | extra
+        await self.orders.insert_one(document, session=session)
+        await self._add_events(session, events)
+
+    async def write(
+        self, session: AsyncClientSession, order: order_pb2.Order, events: Sequence[Event] = ()
+    ) -> None:
+        """Write the order's next version (order.version already incremented) and its events
+        inside the caller's transaction."""
+        await save_version(self.orders, order, helper_fields(order), session)
+        await self._add_events(session, events)
+
+    async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
+        """Write the order's next version and its events in a transaction of its own (the saga's
+        and the workers' steps, which no caller's key covers)."""
 
         async def work(session: AsyncClientSession) -> None:
-            document = versioned_document(order) | helper_fields(order) | extra
-            await self.orders.insert_one(document, session=session)
-            if also is not None:
-                await also(session)
-            await self._add_events(session, events)
-
-        try:
-            await self.infra.transaction(work)
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def save(
-        self,
-        order: order_pb2.Order,
-        events: Sequence[Event] = (),
-        also: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
-        request_id: str = "",
-    ) -> order_pb2.Order:
-        """Write the order's next version (order.version already incremented) and its events;
-        a request id is remembered so the same request changes nothing twice."""
-
-        async def work(session: AsyncClientSession) -> None:
-            await save_version(self.orders, order, helper_fields(order), session)
-            if request_id:
-                await self.orders.update_one(
-                    {"_id": order.id}, {"$push": {"applied_requests": request_id}}, session=session
-                )
-            if also is not None:
-                await also(session)
-            await self._add_events(session, events)
+            await self.write(session, order, events)
 
         await self.infra.transaction(work)
         return order

@@ -1,4 +1,4 @@
-"""Returns: one document per return, idempotent by its request id."""
+"""Returns: one document per return."""
 
 from __future__ import annotations
 
@@ -16,12 +16,6 @@ from omni_order.store.documents import before_cursor
 
 RETURN_INDEXES = {
     "returns": [
-        IndexModel(
-            [("request_id", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"request_id": {"$type": "string"}},
-            name="one_return_per_request",
-        ),
         IndexModel([("order_id", ASCENDING), ("created_at", DESCENDING)]),
     ],
 }
@@ -39,15 +33,10 @@ class ReturnStore:
             )
         return from_document(document, order_pb2.OrderReturn)
 
-    async def by_request(self, request_id: str) -> order_pb2.OrderReturn | None:
-        document = await self.returns.find_one({"request_id": request_id})
-        return None if document is None else from_document(document, order_pb2.OrderReturn)
-
     async def insert(
-        self, order_return: order_pb2.OrderReturn, request_id: str, session: AsyncClientSession
+        self, order_return: order_pb2.OrderReturn, session: AsyncClientSession
     ) -> None:
-        document = to_document(order_return) | {"request_id": request_id}
-        await self.returns.insert_one(document, session=session)
+        await self.returns.insert_one(to_document(order_return), session=session)
 
     async def page(
         self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int

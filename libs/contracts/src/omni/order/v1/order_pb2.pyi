@@ -1106,6 +1106,7 @@ class Order(_message.Message):
     PLACED_AT_FIELD_NUMBER: _builtins.int
     CONFIRMED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     number: _builtins.str
     """Human-friendly order number."""
@@ -1121,6 +1122,8 @@ class Order(_message.Message):
     cancellation_reason: Global___CancellationReason.ValueType
     status_reason: _builtins.str
     """Why the order failed or was cancelled, for people."""
+    note: _builtins.str
+    """The customer's note at checkout ("leave it at the back door")."""
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """The channel it was placed through (partner_id for marketplace orders, store_id for POS)."""
@@ -1178,10 +1181,11 @@ class Order(_message.Message):
         placed_at: _timestamp_pb2.Timestamp | None = ...,
         confirmed_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "channel", b"channel", "confirmed_at", b"confirmed_at", "delivery", b"delivery", "pickup", b"pickup", "placed_at", b"placed_at", "saga", b"saga", "totals", b"totals", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
