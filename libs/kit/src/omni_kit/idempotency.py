@@ -24,7 +24,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bson import Binary
 from google.protobuf.message import Message
@@ -46,9 +46,18 @@ INDEXES = [IndexModel([("expires_at", ASCENDING)], name="expire", expireAfterSec
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 R = TypeVar("R", bound=Message)
-Work = Callable[[AsyncClientSession], Awaitable[R]]
-Plan = Callable[[], Awaitable[Work[R]]]
-Then = Callable[[R], Awaitable[R]]
+T = TypeVar("T")
+Work = Callable[[AsyncClientSession], Awaitable[T]]
+Plan = Callable[[], Awaitable[Work[T]]]
+Then = Callable[[T], Awaitable[T]]
+
+
+@dataclass(frozen=True)
+class Codec(Generic[T]):
+    """How a response is stored in its record and read back for a replay."""
+
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
 
 
 class IdempotencyKeyReused(InvalidArgument):
@@ -157,14 +166,36 @@ class Idempotency:
         *,
         then: Then[R] | None = None,
     ) -> R:
-        """Run a state-changing request once per key.
+        """Run a state-changing RPC once per key.
 
-        `plan` decides (reads and checks, no writes) and returns the write: a function that
-        changes state and adds its outbox events through the session it is given, inside one
-        transaction, and returns the response. A repeat skips `plan` and answers from the record
-        written with that transaction. `then` runs after the commit (it must be idempotent).
+        `plan` decides (reads and checks, no writes of its own; calls to other services carry
+        keys derived from this command) and returns the write: a function that changes state
+        and adds its outbox events through the session it is given, inside one transaction,
+        and returns the response. A repeat skips `plan` and answers from the record written
+        with that transaction. `then` runs after the commit (it must be idempotent).
         """
-        command = Command.of(context, request)
+
+        def replayed() -> None:
+            context.set_trailing_metadata(((REPLAYED_METADATA, "true"),))
+
+        return await self.once(
+            Command.of(context, request),
+            plan,
+            Codec(lambda response: response.SerializeToString(), response_type.FromString),
+            replayed=replayed,
+            then=then,
+        )
+
+    async def once(
+        self,
+        command: Command | None,
+        plan: Plan[T],
+        codec: Codec[T],
+        *,
+        replayed: Callable[[], None] = lambda: None,
+        then: Then[T] | None = None,
+    ) -> T:
+        """`run` for any response that `codec` stores: the gateway's own writes use it too."""
         if command is None:
             response = await self._transaction(await plan())
             return await then(response) if then else response
@@ -173,17 +204,19 @@ class Idempotency:
             if stored is None:
                 write = await plan()
                 try:
-                    response, lease_until = await self._first(command, write, then is not None)
+                    response, lease_until = await self._first(
+                        command, write, codec, then is not None
+                    )
                 except DuplicateKeyError:
                     continue  # a concurrent duplicate committed first: answer as its repeat
-                return await self._continue(command, lease_until, response, then)
-            response = response_type.FromString(bytes(stored["response"]))
+                return await self._continue(command, lease_until, response, codec, then)
+            response = codec.decode(bytes(stored["response"]))
             if self._finished(command, stored):
-                context.set_trailing_metadata(((REPLAYED_METADATA, "true"),))
+                replayed()
                 return response
             lease_until = await self._take_over(command)
             # The first attempt died in its continuation: carry it on from what was committed.
-            return await self._continue(command, lease_until, response, then)
+            return await self._continue(command, lease_until, response, codec, then)
         raise self._in_progress(command)
 
     def _finished(self, command: Command, stored: Document) -> bool:
@@ -220,12 +253,12 @@ class Idempotency:
         )
 
     async def _first(
-        self, command: Command, work: Work[R], continues: bool
-    ) -> tuple[R, datetime | None]:
+        self, command: Command, work: Work[T], codec: Codec[T], continues: bool
+    ) -> tuple[T, datetime | None]:
         now = utcnow()
         lease_until = now + self.lease if continues else None
 
-        async def run(session: AsyncClientSession) -> R:
+        async def run(session: AsyncClientSession) -> T:
             if await self.records.find_one({"_id": command.record_id}, {"_id": 1}, session=session):
                 raise DuplicateKeyError(command.record_id)
             response = await work(session)
@@ -234,7 +267,7 @@ class Idempotency:
                     "_id": command.record_id,
                     "fingerprint": command.fingerprint,
                     "state": "continuing" if continues else "done",
-                    "response": Binary(response.SerializeToString()),
+                    "response": Binary(codec.encode(response)),
                     "lease_until": lease_until,
                     "created_at": now,
                     "expires_at": now + self.retention,
@@ -246,18 +279,23 @@ class Idempotency:
         return await self._transaction(run), lease_until
 
     async def _continue(
-        self, command: Command, lease_until: datetime | None, response: R, then: Then[R] | None
-    ) -> R:
+        self,
+        command: Command,
+        lease_until: datetime | None,
+        response: T,
+        codec: Codec[T],
+        then: Then[T] | None,
+    ) -> T:
         if then is None:
             return response
         final = await then(response)
         await self.records.update_one(
             {"_id": command.record_id, "lease_until": lease_until},
-            {"$set": {"state": "done", "response": Binary(final.SerializeToString())}},
+            {"$set": {"state": "done", "response": Binary(codec.encode(final))}},
         )
         return final
 
-    async def _transaction(self, work: Work[R]) -> R:
+    async def _transaction(self, work: Work[T]) -> T:
         result = await transaction(self.client, work)
         self.on_commit()
         return result
