@@ -144,10 +144,15 @@ class CheckoutApi:
         if short:
             raise rules.stock_refusal(short)
 
+    async def _saga(self, order_id: str) -> C.Order:
+        # The saga outlives the call that started it: the call's deadline must not bound it.
+        deadlines.set_deadline_from_remaining(None)
+        return await self.deps.saga.run(order_id)
+
     async def _placed(self, order_id: str) -> C.Order:
         """Run the saga, but answer within the caller's deadline: past the checkout budget the
         order is returned as it stands (PENDING) while its saga carries on."""
-        saga = asyncio.ensure_future(self.deps.saga.run(order_id))
+        saga = asyncio.ensure_future(self._saga(order_id))
         self._sagas.add(saga)
         saga.add_done_callback(self._sagas.discard)
         left = deadlines.remaining()
