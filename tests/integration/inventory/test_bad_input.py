@@ -9,7 +9,17 @@ from inventory_helpers import add_location, receive
 from omni.inventory.v1 import inventory_pb2
 from omni_kit.errors import error_details
 
-COLLECTIONS = ("stock", "ledger", "reservations", "transfers", "inbound", "outbox", "requests")
+COLLECTIONS = (
+    "stock",
+    "ledger",
+    "reservations",
+    "transfers",
+    "inbound",
+    "outbox",
+    "idempotency",
+    "locations",
+    "policies",
+)
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION

@@ -23,8 +23,6 @@ INDEXES = {
     "inbound": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("status", ASCENDING)])
     ],
-    # A request_id is replayable for a week; a retry after that is a new request.
-    "requests": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
 }
 
 
@@ -37,7 +35,6 @@ class Collections:
         self.transfers = db["transfers"]
         self.inbound = db["inbound"]
         self.policies = db["policies"]
-        self.requests = db["requests"]
         self.holders = db["holders"]
 
 
