@@ -68,6 +68,11 @@ class IdempotencyInProgress(Conflict):
     default_reason = "IDEMPOTENCY_REQUEST_IN_PROGRESS"
 
 
+class _Recorded(Exception):
+    """The command's record exists: a concurrent duplicate committed first. Its own type, so a
+    duplicate key the work's own writes meet is not taken for one."""
+
+
 def check_key(key: str, field: str = "Idempotency-Key") -> str:
     if not KEY_PATTERN.match(key):
         raise InvalidArgument(
@@ -207,7 +212,7 @@ class Idempotency:
                     response, lease_until = await self._first(
                         command, write, codec, then is not None
                     )
-                except DuplicateKeyError:
+                except _Recorded:
                     continue  # a concurrent duplicate committed first: answer as its repeat
                 return await self._continue(command, lease_until, response, codec, then)
             response = codec.decode(bytes(stored["response"]))
@@ -260,20 +265,23 @@ class Idempotency:
 
         async def run(session: AsyncClientSession) -> T:
             if await self.records.find_one({"_id": command.record_id}, {"_id": 1}, session=session):
-                raise DuplicateKeyError(command.record_id)
+                raise _Recorded
             response = await work(session)
-            await self.records.insert_one(
-                {
-                    "_id": command.record_id,
-                    "fingerprint": command.fingerprint,
-                    "state": "continuing" if continues else "done",
-                    "response": Binary(codec.encode(response)),
-                    "lease_until": lease_until,
-                    "created_at": now,
-                    "expires_at": now + self.retention,
-                },
-                session=session,
-            )
+            try:
+                await self.records.insert_one(
+                    {
+                        "_id": command.record_id,
+                        "fingerprint": command.fingerprint,
+                        "state": "continuing" if continues else "done",
+                        "response": Binary(codec.encode(response)),
+                        "lease_until": lease_until,
+                        "created_at": now,
+                        "expires_at": now + self.retention,
+                    },
+                    session=session,
+                )
+            except DuplicateKeyError:
+                raise _Recorded from None
             return response
 
         return await self._transaction(run), lease_until
