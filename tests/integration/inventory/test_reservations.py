@@ -105,10 +105,12 @@ async def test_a_reservation_splits_over_locations_and_commits_and_releases(stub
         reference="shipment-1",
     )
     committed = (
-        await stub.CommitReservation(shipment, metadata=call_metadata("shipment-1", "order"))
+        await stub.CommitReservation(
+            shipment, metadata=call_metadata("shipment-1", "service:order")
+        )
     ).reservation
     assert committed.status == inventory_pb2.RESERVATION_STATUS_PARTIALLY_COMMITTED
-    call = stub.CommitReservation(shipment, metadata=call_metadata("shipment-1", "order"))
+    call = stub.CommitReservation(shipment, metadata=call_metadata("shipment-1", "service:order"))
     assert (await call).reservation == committed
     assert was_replayed(await call.trailing_metadata())
     south_level = await level(stub, "JACKET", south)
