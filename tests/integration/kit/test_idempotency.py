@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from pymongo.errors import DuplicateKeyError
 from google.protobuf.struct_pb2 import Value
 
 from omni_kit.idempotency import (
@@ -168,3 +169,23 @@ async def test_without_a_key_every_call_is_a_new_change(pipeline, mongo, db_name
     assert await db["effects"].count_documents({}) == 2
     assert await db["idempotency"].count_documents({}) == 0
     assert Command.of(Context(), Value()) is None
+
+
+async def test_a_duplicate_key_the_write_meets_is_its_own_error(pipeline, mongo, db_name):
+    db, plans = mongo[db_name], []
+    await db["effects"].insert_one({"_id": "taken"})
+
+    async def plan():
+        plans.append(1)
+
+        async def write(session):
+            await db["effects"].insert_one({"_id": "taken"}, session=session)
+            return Value()
+
+        return write
+
+    for context in (Context("k9"), Context()):
+        with pytest.raises(DuplicateKeyError):
+            await pipeline.run(context, Value(string_value="x"), Value, plan)
+    assert plans == [1, 1]
+    assert await db["idempotency"].count_documents({}) == 0

@@ -55,7 +55,8 @@ class LifecycleApi:
             await self.deps.inventory.release(
                 order.reservation_id,
                 [] if whole else placements(order, units),
-                key=command.key_for("release") if command else "",
+                # Without a caller's key this cancel is a new request: so is its release.
+                key=command.key_for("release") if command else new_id("release"),
                 reason="order cancelled",
             )
         kind = rules.cancel(
