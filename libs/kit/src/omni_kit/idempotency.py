@@ -175,6 +175,8 @@ class Idempotency:
                 try:
                     response, lease_until = await self._first(command, write, then is not None)
                 except DuplicateKeyError:
+                    if await self.records.find_one({"_id": command.record_id}, {"_id": 1}) is None:
+                        raise  # the change itself broke a unique index: not a duplicate command
                     continue  # a concurrent duplicate committed first: answer as its repeat
                 return await self._continue(command, lease_until, response, then)
             response = response_type.FromString(bytes(stored["response"]))
