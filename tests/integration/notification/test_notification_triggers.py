@@ -21,6 +21,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
 from omni_kit.events import EventBus
 from omni_kit.facts import make_event
+from omni_kit.idempotency import call_metadata
 
 WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
 MARKETPLACE = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="p1")
@@ -183,7 +184,6 @@ async def listed_shirt(catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
     product = (
         await catalog.CreateProduct(
             catalog_pb2.CreateProductRequest(
-                request_id="p-1",
                 product=catalog_pb2.Product(
                     slug="linen-shirt",
                     default_language="en",
@@ -191,19 +191,20 @@ async def listed_shirt(catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
                     texts={"en": catalog_pb2.LocalizedText(name="Linen shirt")},
                     variants=[catalog_pb2.Variant(sku="LS-M")],
                 ),
-            )
+            ),
+            metadata=call_metadata("p-1", "test"),
         )
     ).product
     await catalog.UpsertChannelListing(
         catalog_pb2.UpsertChannelListingRequest(
-            request_id="l-1",
             listing=catalog_pb2.ChannelListing(
                 product_id=product.id,
                 channel=WEB,
                 published=True,
                 price=common_pb2.Money(amount_minor=2999, currency_code="EUR"),
             ),
-        )
+        ),
+        metadata=call_metadata("l-1", "test"),
     )
 
 
@@ -220,15 +221,14 @@ def back_in_stock(location_id: str):
     )
 
 
-async def subscribe(notifications, customer_id: str, location_id: str, channel=WEB):
+async def subscribe(
+    notifications, customer_id: str, location_id: str, channel=WEB, key: str | None = None
+):
     reply = await notifications.CreateBackInStockSubscription(
         N.CreateBackInStockSubscriptionRequest(
-            request_id=f"sub-{customer_id}",
-            customer_id=customer_id,
-            sku="LS-M",
-            location_id=location_id,
-            channel=channel,
-        )
+            customer_id=customer_id, sku="LS-M", location_id=location_id, channel=channel
+        ),
+        metadata=call_metadata(key, customer_id) if key else None,
     )
     return reply.subscription
 
@@ -288,8 +288,10 @@ async def test_back_in_stock_notifies_matching_subscribers_once_and_closes_them(
 
 async def test_subscriptions_are_created_once_cancelled_once_and_checked(services):
     notifications, _, _, _ = services
-    first = await subscribe(notifications, "cus_1", "store-1")
+    first = await subscribe(notifications, "cus_1", "store-1", key="s-1")
     assert first.status == N.SUBSCRIPTION_STATUS_ACTIVE
+    assert await subscribe(notifications, "cus_1", "store-1", key="s-1") == first
+    # Without a key too: one active subscription per customer, SKU and location.
     assert (await subscribe(notifications, "cus_1", "store-1")).id == first.id
     second = await subscribe(notifications, "cus_1", "")
 

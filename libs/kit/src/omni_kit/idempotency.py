@@ -42,7 +42,8 @@ KEY_METADATA = "omni-idempotency-key"
 CALLER_METADATA = "omni-caller"
 REPLAYED_METADATA = "omni-idempotent-replayed"
 COLLECTION = "idempotency"
-INDEXES = [IndexModel([("expires_at", ASCENDING)], name="expire", expireAfterSeconds=0)]
+# Unnamed, as the earlier kit made it: a store that has it already starts without a conflict.
+INDEXES = [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 R = TypeVar("R", bound=Message)

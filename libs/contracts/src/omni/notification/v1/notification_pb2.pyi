@@ -277,7 +277,7 @@ class Notification(_message.Message):
     source_event_id: _builtins.str
     """The event that triggered it; empty for staff sends."""
     dedup_key: _builtins.str
-    """Unique: the same key is never sent twice (event id + kind, or the staff request id)."""
+    """Unique: the same key is never sent twice (event id + kind, or a new one per staff send)."""
     purpose: _common_pb2.ContactPurpose.ValueType
     urgent: _builtins.bool
     channel: _common_pb2.ContactChannel.ValueType
