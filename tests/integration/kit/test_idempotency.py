@@ -7,8 +7,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from pymongo.errors import DuplicateKeyError
 from google.protobuf.struct_pb2 import Value
+from pymongo.errors import DuplicateKeyError
 
 from omni_kit.idempotency import (
     CALLER_METADATA,
