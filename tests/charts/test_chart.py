@@ -617,6 +617,7 @@ def test_custom_resources_are_well_formed(value_set: str) -> None:
     assert "omni_rpc_duration_seconds_bucket" in alerts["OmniHighLatencyP99"]["expr"]
     assert "omni_consumer_lag" in alerts["OmniConsumerLag"]["expr"]
     assert "omni_outbox_backlog" in alerts["OmniOutboxBacklog"]["expr"]
+    assert "omni_order_sagas_failed_total" in alerts["OmniOrderSagasFailed"]["expr"]
 
 
 def test_alert_thresholds_come_from_values() -> None:

@@ -122,6 +122,13 @@ def order_events_for(order: order_pb2.Order):
             order=order,
             order_return=refund,
         ),
+        make_event(
+            order_events.OrderFailed,
+            "omni.order.order.failed",
+            **common,
+            order=order,
+            reason="the payment provider is not reachable right now",
+        ),
     ]
 
 
@@ -149,6 +156,7 @@ async def test_each_order_milestone_is_sent_once_even_when_the_fact_arrives_agai
     assert "TRK-9" in sent["omni.order.order.shipped"].message.body
     assert "29.99 EUR" in sent["omni.order.return.received"].message.body
     assert "59.98 EUR" in sent["omni.order.order.confirmed"].message.body
+    assert "could not place your order A-100" in sent["omni.order.order.failed"].message.subject
     assert sent["omni.order.order.ready_for_pickup"].source_event_id == ready.id
     assert len(mailbox.messages) == len(facts)
     subjects = sorted(str(mail["Subject"]) for mail in mailbox.messages)

@@ -197,3 +197,38 @@ class Shop:
             if order.status == status or asyncio.get_running_loop().time() > deadline:
                 return order
             await asyncio.sleep(0.1)
+
+
+async def ledger(mongo, db_name: str, payment_id: str) -> dict[str, Any]:
+    """What the test payment provider recorded for a payment, read from its own collection in
+    the order service's store (not from the order)."""
+    collection = mongo[f"{db_name}_order"]["test_provider_payments"]
+    return await collection.find_one({"_id": payment_id}) or {}
+
+
+async def holding(shop: Shop, sku: str) -> list[str]:
+    """Reservations of any kind (cart holds, orders) that still hold the SKU, from inventory."""
+    reply = await shop.inventory.ListReservations(
+        inventory_pb2.ListReservationsRequest(
+            sku=sku,
+            statuses=[
+                inventory_pb2.RESERVATION_STATUS_ACTIVE,
+                inventory_pb2.RESERVATION_STATUS_PARTIALLY_COMMITTED,
+            ],
+        )
+    )
+    return [reservation.id for reservation in reply.reservations]
+
+
+async def next_event(nc, subject: str, message_type, order_id: str):
+    """The first event on `subject` about the order, read from its JetStream stream."""
+    js = nc.jetstream()
+    sub = await js.subscribe(subject, ordered_consumer=True)
+    try:
+        while True:
+            msg = await sub.next_msg(timeout=10)
+            event = message_type.FromString(msg.data)
+            if event.order.id == order_id:
+                return event
+    finally:
+        await sub.unsubscribe()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from order_shop import CLICK_AND_COLLECT, STAFF, keyed, refused
+from order_shop import CLICK_AND_COLLECT, STAFF, keyed, next_event, refused
 
 from omni.common.v1.common_pb2 import DELIVERY_MODE_SHIP_TO_STORE as SHIP_TO_STORE
 from omni.order.v1 import events_pb2, order_pb2
@@ -20,19 +20,6 @@ async def stocked_cart(shop, quantity: int = 2, stock: int = 5) -> tuple[str, st
     await shop.receive(warehouse, "TEE-M", stock)
     cart = await shop.add((await shop.cart()).id, "TEE-M", quantity)
     return cart.id, warehouse
-
-
-async def next_event(nc, subject: str, message_type, order_id: str):
-    js = nc.jetstream()
-    sub = await js.subscribe(subject, ordered_consumer=True)
-    try:
-        while True:
-            msg = await sub.next_msg(timeout=10)
-            event = message_type.FromString(msg.data)
-            if event.order.id == order_id:
-                return event
-    finally:
-        await sub.unsubscribe()
 
 
 async def test_an_approved_order_is_confirmed_its_holds_become_its_reservation_and_it_is_announced(

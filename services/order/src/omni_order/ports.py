@@ -167,13 +167,23 @@ class PaymentTimeout(Exception):
 
 
 class PaymentProvider(Protocol):
+    """A card payment provider. Every call names the payment by its key (the order's payment
+    id) and is idempotent by it: the same call again does nothing twice and answers the same.
+    A provider that cannot be reached raises omni_kit.errors.Unavailable (the saga retries)."""
+
     name: str
 
     async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult: ...
 
-    async def void(self, key: str) -> None: ...
+    async def capture(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
 
-    async def refund(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
+    async def void(self, key: str) -> None:
+        """Cancel the authorization under `key`, if there is one (safe when there is none)."""
+        ...
+
+    async def refund(self, key: str, refund_key: str, amount: common_pb2.Money) -> PaymentResult:
+        """Give back part of the money captured under `key`; once per `refund_key`."""
+        ...
 
 
 @dataclass(frozen=True)

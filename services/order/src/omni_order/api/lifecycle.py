@@ -14,6 +14,7 @@ from omni_order.api.deps import Deps, unchanged
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
 from omni_order.events import next_version
+from omni_order.payments import settle_cancellation
 from omni_order.ports import Placement
 
 C = order_pb2
@@ -68,11 +69,12 @@ class LifecycleApi:
             channel=request.channel,
             now=utcnow(),
         )
+        refunds = await settle_cancellation(self.deps.payments, order, units, utcnow())
         fields = {"reason": order.cancellation_reason or request.reason, "note": request.note}
         if kind == "lines_cancelled":
             fields["lines"] = units
         return self.deps.saving(
-            order, next_version(order, (kind, fields)), C.CancelOrderResponse(order=order)
+            order, next_version(order, (kind, fields), *refunds), C.CancelOrderResponse(order=order)
         )
 
     async def CreateShipment(

@@ -134,7 +134,7 @@ class ReturnsApi:
             completed_at=to_timestamp(utcnow()),
         )
         if payment.method == C.PAYMENT_METHOD_ONLINE_CARD:
-            result = await self.deps.payments.refund(refund.id, amount)
+            result = await self.deps.payments.refund(payment.id, refund.id, amount)
             refund.provider_ref = result.reference
             if not result.approved:
                 refund.status = C.REFUND_STATUS_FAILED

@@ -18,7 +18,7 @@ from omni_kit.runtime import Infrastructure
 from omni_order.ports import CheckoutInputs
 from omni_order.store.documents import before_cursor, save_version, versioned_document
 
-NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED"]
+NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED", "ORDER_STATUS_FAILED"]
 
 ORDER_INDEXES = {
     "orders": [
@@ -43,6 +43,10 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
         "saga_active": order.saga.status
         in (order_pb2.SAGA_STATUS_RUNNING, order_pb2.SAGA_STATUS_COMPENSATING),
         "saga_touched_at": utcnow(),
+        # Set while a failed saga step waits for its next attempt (nobody runs it until then).
+        "saga_next_attempt_at": from_timestamp(order.saga.next_attempt_at)
+        if order.saga.HasField("next_attempt_at")
+        else None,
         "pickup_deadline_at": from_timestamp(order.pickup.deadline)
         if order.pickup.HasField("deadline")
         else None,
@@ -125,11 +129,20 @@ class OrderStore:
             from_document(doc, order_pb2.Order) for doc in await cursor.limit(limit).to_list(limit)
         ]
 
-    async def stale_sagas(self, before: datetime, limit: int = 50) -> list[str]:
-        cursor = self.orders.find(
-            {"saga_active": True, "saga_touched_at": {"$lt": before}}, {"_id": 1}
-        ).limit(limit)
+    async def due_sagas(self, now: datetime, stale: datetime, limit: int = 50) -> list[str]:
+        """Sagas for the resumer: waiting for a next attempt whose time has come, or untouched
+        since `stale` (the process running them went away)."""
+        cursor = self.orders.find(_due(now, stale), {"_id": 1}).limit(limit)
         return [doc["_id"] for doc in await cursor.to_list(limit)]
+
+    async def claim_saga(self, order_id: str, now: datetime, stale: datetime) -> bool:
+        """Take a due saga for this process (it is no longer due for other instances); False
+        when another one took it first."""
+        result = await self.orders.update_one(
+            {"_id": order_id, **_due(now, stale)},
+            {"$set": {"saga_touched_at": now, "saga_next_attempt_at": None}},
+        )
+        return result.modified_count == 1
 
     async def pickups_due(self, before: datetime, limit: int = 100) -> list[str]:
         """Ready-for-pickup orders whose deadline (or reminder time) is before `before`."""
@@ -176,3 +189,13 @@ class OrderStore:
         ]
         cursor = await self.orders.aggregate(pipeline)
         return await cursor.to_list(None)
+
+
+def _due(now: datetime, stale: datetime) -> dict[str, Any]:
+    return {
+        "saga_active": True,
+        "$or": [
+            {"saga_next_attempt_at": {"$lte": now}},
+            {"saga_next_attempt_at": None, "saga_touched_at": {"$lt": stale}},
+        ],
+    }

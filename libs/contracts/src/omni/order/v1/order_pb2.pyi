@@ -68,6 +68,11 @@ class _OrderStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderStat
     ORDER_STATUS_DELIVERED: _OrderStatus.ValueType  # 10
     ORDER_STATUS_PARTIALLY_RETURNED: _OrderStatus.ValueType  # 11
     ORDER_STATUS_RETURNED: _OrderStatus.ValueType  # 12
+    ORDER_STATUS_FAILED: _OrderStatus.ValueType  # 13
+    """The saga gave up placing it: a service it needs stayed unreachable, or kept refusing, past
+    the retry bound. Its stock and holds were released and any payment authorization voided;
+    status_reason says what failed.
+    """
 
 class OrderStatus(_OrderStatus, metaclass=_OrderStatusEnumTypeWrapper): ...
 
@@ -86,6 +91,11 @@ ORDER_STATUS_SHIPPED: OrderStatus.ValueType  # 9
 ORDER_STATUS_DELIVERED: OrderStatus.ValueType  # 10
 ORDER_STATUS_PARTIALLY_RETURNED: OrderStatus.ValueType  # 11
 ORDER_STATUS_RETURNED: OrderStatus.ValueType  # 12
+ORDER_STATUS_FAILED: OrderStatus.ValueType  # 13
+"""The saga gave up placing it: a service it needs stayed unreachable, or kept refusing, past
+the retry bound. Its stock and holds were released and any payment authorization voided;
+status_reason says what failed.
+"""
 Global___OrderStatus: _TypeAlias = OrderStatus  # noqa: Y015
 
 class _OrderLineStatus:
@@ -1024,12 +1034,28 @@ class SagaState(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _builtins.int
     LAST_ERROR_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _builtins.int
+    FIRST_FAILED_AT_FIELD_NUMBER: _builtins.int
+    FAILED_STEP_FIELD_NUMBER: _builtins.int
     step: Global___SagaStep.ValueType
     status: Global___SagaStatus.ValueType
     attempts: _builtins.int
+    """Failed attempts so far (a service unreachable, or refusing a step unexpectedly)."""
     last_error: _builtins.str
+    failed_step: Global___SagaStep.ValueType
+    """The step it gave up on past the retry bound (then it compensates and the order is FAILED)."""
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def next_attempt_at(self) -> _timestamp_pb2.Timestamp:
+        """After a failed attempt: when the next one may run (backoff with jitter). The resumer
+        leaves the saga alone until then.
+        """
+
+    @_builtins.property
+    def first_failed_at(self) -> _timestamp_pb2.Timestamp:
+        """When the first attempt failed; the retry bound's time counts from here."""
+
     def __init__(
         self,
         *,
@@ -1038,10 +1064,13 @@ class SagaState(_message.Message):
         attempts: _builtins.int = ...,
         last_error: _builtins.str = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        next_attempt_at: _timestamp_pb2.Timestamp | None = ...,
+        first_failed_at: _timestamp_pb2.Timestamp | None = ...,
+        failed_step: Global___SagaStep.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_failed_at", b"first_failed_at", "next_attempt_at", b"next_attempt_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "last_error", b"last_error", "status", b"status", "step", b"step", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "failed_step", b"failed_step", "first_failed_at", b"first_failed_at", "last_error", b"last_error", "next_attempt_at", b"next_attempt_at", "status", b"status", "step", b"step", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
