@@ -13,17 +13,28 @@ from notification_helpers import Customers, eventually
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2_grpc
+from omni.notification.v1 import events_pb2, notification_pb2_grpc
 from omni.notification.v1 import notification_pb2 as N
-from omni.notification.v1 import notification_pb2_grpc
 from omni_kit.errors import error_details
 from omni_kit.idempotency import call_metadata, was_replayed
 
 EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
 WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
 STAFF = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_STAFF, id="stf_1", display="Bo")
-COLLECTIONS = ("templates", "notifications", "subscriptions", "outbox", "idempotency")
-# What a staff send writes; the sender then works in the background and adds its own events.
-SEND_RECORDS = ("notifications", "idempotency")
+# What each test watches. Its own documents only: the tests share one NATS server, so this
+# service's consumers also turn other tests' order events into notifications of their own, and
+# the sender adds events in the background.
+Watched = dict[str, dict[str, Any]]
+TEMPLATES: Watched = {"templates": {}, "idempotency": {}}
+SUBSCRIPTIONS: Watched = {
+    "subscriptions": {},
+    "outbox": {"subject": {"$regex": "^omni\\.notification\\.subscription\\."}},
+    "idempotency": {},
+}
+
+
+def sends_to(customer_id: str) -> Watched:
+    return {"notifications": {"customer_id": customer_id}, "idempotency": {}}
 
 
 @dataclass
@@ -57,19 +68,19 @@ async def keyed(call, request, key: str, caller: str = "staff:stf_1"):
     return response, was_replayed(await pending.trailing_metadata())
 
 
-async def counts(db, collections=COLLECTIONS) -> dict[str, int]:
-    return {name: await db[name].count_documents({}) for name in collections}
+async def counts(db, watched: Watched) -> dict[str, int]:
+    return {name: await db[name].count_documents(query) for name, query in watched.items()}
 
 
-async def twice(db, call, request, key: str, collections=COLLECTIONS):
+async def twice(db, call, request, key: str, watched: Watched):
     """Call under `key`, then again: the repeat is the first response, replayed, and adds
-    nothing to `collections`."""
+    nothing to what is `watched`."""
     first, first_replayed = await keyed(call, request, key)
-    after_first = await counts(db, collections)
+    after_first = await counts(db, watched)
     again, again_replayed = await keyed(call, request, key)
     assert (first_replayed, again_replayed) == (False, True)
     assert again.SerializeToString() == first.SerializeToString()
-    assert await counts(db, collections) == after_first
+    assert await counts(db, watched) == after_first
     return first
 
 
@@ -93,13 +104,14 @@ def template(body: str = "Hi {{ customer_name }}") -> N.UpsertTemplateRequest:
 
 async def test_template_changes_replay_under_their_keys(service):
     stub, db = service.stub, service.db
-    saved = (await twice(db, stub.UpsertTemplate, template(), "tpl-1")).template
+    saved = (await twice(db, stub.UpsertTemplate, template(), "tpl-1", TEMPLATES)).template
     assert saved.version == 1
     # The repeat of an update answers what it did, though the version has moved on since.
     changed = N.UpsertTemplateRequest(template=template("Hello {{ customer_name }}").template)
     changed.expected_version = 1
-    assert (await twice(db, stub.UpsertTemplate, changed, "tpl-2")).template.version == 2
-    await twice(db, stub.DeleteTemplate, N.DeleteTemplateRequest(template_id=saved.id), "tpl-3")
+    assert (await twice(db, stub.UpsertTemplate, changed, "tpl-2", TEMPLATES)).template.version == 2
+    delete = N.DeleteTemplateRequest(template_id=saved.id)
+    await twice(db, stub.DeleteTemplate, delete, "tpl-3", TEMPLATES)
     assert await db["templates"].count_documents({}) == 0
     # Without a key a repeat is a new request: the template is gone.
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -110,7 +122,7 @@ async def test_template_changes_replay_under_their_keys(service):
 async def test_a_staff_send_and_its_receipt_happen_once_under_their_keys(service):
     stub, db = service.stub, service.db
     ana = await service.customers.create("ana@example.com", name="Ana")
-    sending = await twice(db, stub.SendNotification, staff_send(ana), "send-1", SEND_RECORDS)
+    sending = await twice(db, stub.SendNotification, staff_send(ana), "send-1", sends_to(ana))
     queued = sending.notification
     assert queued.status == N.NOTIFICATION_STATUS_QUEUED
 
@@ -123,18 +135,22 @@ async def test_a_staff_send_and_its_receipt_happen_once_under_their_keys(service
     # A later repeat still answers with the notification as it was queued, and sends nothing.
     again, replayed = await keyed(stub.SendNotification, staff_send(ana), "send-1")
     assert replayed and again.notification == queued
-    assert await db["notifications"].count_documents({}) == 1
+    assert await counts(db, sends_to(ana)) == {"notifications": 1, "idempotency": 1}
 
     receipt = N.RecordDeliveryReceiptRequest(
         provider="file", provider_message_id=message_id, outcome=N.DELIVERY_OUTCOME_DELIVERED
     )
-    delivered = await twice(db, stub.RecordDeliveryReceipt, receipt, "receipt-1")
+    delivered = await twice(db, stub.RecordDeliveryReceipt, receipt, "receipt-1", sends_to(ana))
     assert delivered.notification.status == N.NOTIFICATION_STATUS_DELIVERED
     stored = await stub.GetNotification(N.GetNotificationRequest(notification_id=queued.id))
     outcomes = [attempt.outcome for attempt in stored.notification.attempts]
     assert outcomes == [N.DELIVERY_OUTCOME_ACCEPTED, N.DELIVERY_OUTCOME_DELIVERED]
-    subjects = [doc["subject"] async for doc in db["outbox"].find({}).sort("seq", 1)]
-    assert subjects.count("omni.notification.notification.delivered") == 1
+    stored_events = db["outbox"].find({"subject": "omni.notification.notification.delivered"})
+    announced = [
+        events_pb2.NotificationDelivered.FromString(doc["payload"]).notification.id
+        async for doc in stored_events
+    ]
+    assert announced == [queued.id]
 
 
 async def test_a_subscription_and_its_cancellation_replay_under_their_keys(service):
@@ -142,12 +158,13 @@ async def test_a_subscription_and_its_cancellation_replay_under_their_keys(servi
     create = N.CreateBackInStockSubscriptionRequest(
         customer_id="cus_1", sku="LS-M", location_id="store-1", channel=WEB
     )
-    made = (await twice(db, stub.CreateBackInStockSubscription, create, "sub-1")).subscription
-    cancel = N.CancelBackInStockSubscriptionRequest(subscription_id=made.id, actor=STAFF)
-    cancelled = await twice(db, stub.CancelBackInStockSubscription, cancel, "cancel-1")
+    creating = await twice(db, stub.CreateBackInStockSubscription, create, "sub-1", SUBSCRIPTIONS)
+    cancel = N.CancelBackInStockSubscriptionRequest(
+        subscription_id=creating.subscription.id, actor=STAFF
+    )
+    cancelled = await twice(db, stub.CancelBackInStockSubscription, cancel, "c-1", SUBSCRIPTIONS)
     assert cancelled.subscription.status == N.SUBSCRIPTION_STATUS_CANCELLED
-    subjects = [doc["subject"] async for doc in db["outbox"].find({}).sort("seq", 1)]
-    assert len(subjects) == 2
+    assert await counts(db, SUBSCRIPTIONS) == {"subscriptions": 1, "outbox": 2, "idempotency": 2}
     # Without a key a repeat is a new request, refused: the subscription is closed already.
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CancelBackInStockSubscription(cancel)
@@ -157,14 +174,14 @@ async def test_a_subscription_and_its_cancellation_replay_under_their_keys(servi
 async def test_a_key_sent_again_with_another_message_is_refused_and_sends_nothing(service):
     ana = await service.customers.create("ana@example.com", name="Ana")
     await keyed(service.stub.SendNotification, staff_send(ana), "k1")
-    before = await counts(service.db, SEND_RECORDS)
+    before = await counts(service.db, sends_to(ana))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await keyed(service.stub.SendNotification, staff_send(ana, "Another text"), "k1")
     refused = error_details(caught.value)
     assert refused.code == grpc.StatusCode.INVALID_ARGUMENT
     assert refused.reason == "IDEMPOTENCY_KEY_REUSED"
     assert (refused.field, refused.metadata["key"]) == ("Idempotency-Key", "k1")
-    assert await counts(service.db, SEND_RECORDS) == before
+    assert await counts(service.db, sends_to(ana)) == before
 
 
 async def test_two_callers_with_the_same_key_send_two_messages(service):
@@ -175,7 +192,7 @@ async def test_two_callers_with_the_same_key_send_two_messages(service):
     )
     assert not replayed
     assert first.notification.id != second.notification.id
-    assert await service.db["notifications"].count_documents({}) == 2
+    assert await counts(service.db, sends_to(ana)) == {"notifications": 2, "idempotency": 2}
 
 
 async def test_a_staff_send_without_a_key_is_refused_and_records_nothing(service):
@@ -184,7 +201,7 @@ async def test_a_staff_send_without_a_key_is_refused_and_records_nothing(service
         await service.stub.SendNotification(staff_send(ana))
     refused = error_details(caught.value)
     assert (refused.code, refused.field) == (grpc.StatusCode.INVALID_ARGUMENT, "Idempotency-Key")
-    assert await counts(service.db) == dict.fromkeys(COLLECTIONS, 0)
+    assert await counts(service.db, sends_to(ana)) == {"notifications": 0, "idempotency": 0}
 
 
 async def test_without_a_key_each_template_save_is_a_new_change(service):
