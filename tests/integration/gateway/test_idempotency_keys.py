@@ -111,3 +111,39 @@ async def test_a_checkout_waiting_for_a_slow_payment_answers_202_and_finishes_la
             break
         await asyncio.sleep(0.2)
     assert polled["status"] == "ORDER_STATUS_PAYMENT_FAILED"
+
+
+async def test_click_and_collect_beyond_the_stores_stock_is_a_409_naming_what_is_short(stack):
+    stores = await seed(stack)  # ten TEE-M in each of two stores
+    anna, _ = await stack.customer("anna@example.com")
+    cart = await cart_with_tee(stack, anna, 12)
+    body = {
+        "cart_id": cart["id"],
+        "delivery": {"mode": "click_and_collect", "pickup_location_id": stores["MITTE"]},
+        "payment_method": "pay_in_store",
+    }
+    refused = await stack.http.post(
+        "/api/v1/orders", json=body, headers=anna | {"Idempotency-Key": "cc-1"}
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["code"] == "INSUFFICIENT_STOCK"
+    assert problem["errors"][0]["field"] == "delivery.pickup_location_id"
+    assert {k: problem["metadata"][k] for k in ("sku", "location_id", "requested")} == {
+        "sku": "TEE-M",
+        "location_id": stores["MITTE"],
+        "requested": "12",
+    }
+    assert int(problem["metadata"]["available"]) < 12
+    assert await orders_of(stack, anna) == []
+    still = (await stack.http.get(f"/api/v1/carts/{cart['id']}", headers=anna)).json()
+    assert still["status"] == "CART_STATUS_ACTIVE"
+    assert [line["reservation_id"] != "" for line in still["lines"]] == [True]
+    # The refusal stored nothing under the key: the same key may check out what fits.
+    body["delivery"] = home_delivery(cart["id"])["delivery"]
+    body |= {"payment_method": "cash_on_delivery"}
+    placed = await stack.http.post(
+        "/api/v1/orders", json=body, headers=anna | {"Idempotency-Key": "cc-1"}
+    )
+    assert placed.status_code == 201, placed.text
