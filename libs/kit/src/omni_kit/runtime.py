@@ -41,6 +41,7 @@ class Infrastructure:
             self.client,
             self.db,
             retention=timedelta(hours=settings.idempotency_retention_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
             on_commit=self.relay.notify,
         )
         self._indexes = {

@@ -10,7 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit import deadlines
+from omni_kit import deadlines, faults
 from omni_kit.errors import FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
@@ -69,6 +69,7 @@ class CheckoutApi:
         require_command(context, request)
 
         async def run_saga(reply: C.PlaceOrderResponse) -> C.PlaceOrderResponse:
+            faults.reach("order.after_order_insert")
             return C.PlaceOrderResponse(order=await self._placed(reply.order.id))
 
         return await self.deps.idempotency.run(
