@@ -44,6 +44,8 @@ class ServiceSettings(ProcessSettings):
     # How long a command's continuation (a placed order's saga) is left to its first attempt
     # before a retry under the same key may take it over.
     idempotency_lease_seconds: float = Field(default=30.0, gt=0)
+    # An event fetched by a consumer that died unacknowledged is redelivered after this.
+    event_ack_wait_seconds: float = Field(default=30.0, gt=0)
     # Crash tests only: the process kills itself (SIGKILL) the fault_exit_after-th time it
     # reaches this step (omni_kit.faults.STEPS). Refused in production.
     fault_exit_at: str = ""
