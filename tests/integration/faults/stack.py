@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -68,6 +69,14 @@ TIMELINE_SUBJECTS = {
 SETTLED = {order_pb2.SAGA_STATUS_COMPLETED, order_pb2.SAGA_STATUS_COMPENSATED}
 
 
+# `python -m omni_<name>`, after asking Linux for SIGTERM when the parent (the tests) dies.
+LAUNCH = (
+    "import ctypes, runpy, signal, sys; "
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "  # PR_SET_PDEATHSIG
+    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
+)
+
+
 def service_env(name: str, values: dict[str, str]) -> dict[str, str]:
     return {f"OMNI_{name.upper()}_{key.upper()}": value for key, value in values.items()}
 
@@ -85,9 +94,20 @@ class Process:
     exits: list[int] = field(default_factory=list)
 
     def start(self, *, faulted: bool) -> None:
-        env = self.env | (self.fault if faulted else {})
-        argv = [sys.executable, "-m", f"omni_{self.name}"]
-        self.proc = localstack.spawn(self.name, argv, self.port, self.log, env)
+        env = os.environ | self.env | (self.fault if faulted else {})
+        log = self.log.open("ab")
+        # No preexec_fn: forking a process full of gRPC threads and running Python in the child
+        # before exec can crash it (SIGSEGV). The child asks for SIGTERM when the tests die.
+        process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, f"omni_{self.name}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        log.close()
+        self.proc = localstack.LocalProcess(self.name, process, self.port, self.log)
 
     @property
     def address(self) -> str:
@@ -248,7 +268,8 @@ class Stack:
         self._watcher = asyncio.create_task(self._watch())
 
     async def _watch(self) -> None:
-        """Restart, without the fault, any process that died; note who died and how."""
+        """Restart, without the fault, any process that died; note who died and how. (The
+        clients retry until it serves again.)"""
         while True:
             for process in self.processes.values():
                 code = process.poll_exit()
@@ -257,7 +278,6 @@ class Stack:
                 process.exits.append(code)
                 self.deaths.append((process.name, code))
                 process.start(faulted=False)
-                await serving(process.address)
             await asyncio.sleep(0.05)
 
     async def close(self) -> None:
