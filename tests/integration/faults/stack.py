@@ -7,6 +7,7 @@ touches, so a test can say what a crash cost: nothing.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
@@ -154,7 +155,7 @@ class Retrying:
     async def __call__(self, method: Callable[..., Awaitable[Any]], request: Any, key: str = ""):
         metadata = call_metadata(key, CALLER) if key else None
         deadline = time.monotonic() + self.within
-        while True:
+        for attempt in itertools.count():
             began = time.monotonic()
             try:
                 return await method(request, metadata=metadata, timeout=10)
@@ -171,7 +172,8 @@ class Retrying:
                 if not (code in RETRIED or in_progress) or time.monotonic() > deadline:
                     raise
                 self.retries[IN_PROGRESS if in_progress else code.name] += 1
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(min(0.1 * 1.5**attempt, 1.0))
+        raise AssertionError("unreachable")
 
 
 @dataclass
@@ -410,7 +412,7 @@ class Stack:
                 except nats.js.errors.NotFoundError:
                     continue
                 headers = raw.headers or {}
-                events.append(Event.of(raw.subject, headers, raw.data or b""))
+                events.append(Event.of(raw.subject or "", headers, raw.data or b""))
             return events
         finally:
             await nc.close()
@@ -526,7 +528,12 @@ async def check_payments(stack: Stack, orders: list[order_pb2.Order]) -> dict[st
         assert set(ledger) <= set(keys), (
             f"the provider saw unknown payments: {set(ledger) - set(keys)}"
         )
-    return {"authorized": authorized, "from_provider_ledger": int(bool(ledger))}
+    repeats = sum(entry.get("authorize", {}).get("repeats", 0) for entry in ledger.values())
+    return {
+        "authorized": authorized,
+        "from_provider_ledger": int(bool(ledger)),
+        "provider_authorize_repeats": repeats,
+    }
 
 
 async def check_events(
@@ -540,10 +547,17 @@ async def check_events(
         "inventory": await stack.stream("OMNI_INVENTORY"),
         "customer": await stack.stream("OMNI_CUSTOMER"),
     }
+    stored_events = 0
     for service, events in streams.items():
         stored = {row["_id"] async for row in stack.db(service)["outbox"].find({}, {"_id": 1})}
         missing = stored - {event.event_id for event in events}
         assert not missing, f"{service}: {len(missing)} stored events never published"
+        # A republished event (a crash between publish and mark-sent) was dropped by JetStream.
+        copies = [
+            i for i, n in Counter(e.event_id for e in events).items() if n > 1 and i in stored
+        ]
+        assert not copies, f"{service}: events in the stream more than once: {copies}"
+        stored_events += len(stored)
     ids = {order.id for order in orders}
     mine = [e for e in streams["order"] if e.aggregate_id in ids]
     twice = facts_seen_twice(mine, lambda e: (e.aggregate_id, e.subject))
@@ -568,9 +582,11 @@ async def check_events(
     twice = facts_seen_twice(customer, _customer_fact)
     assert not twice, f"customer facts published under several ids: {twice}"
     return {
+        "events_stored_and_published": stored_events,
         "order_events": len(mine),
         "inventory_events": len(stock) + len(reservations),
         "customer_events": len(customer),
+        "facts_published_twice": 0,
     }
 
 
@@ -645,7 +661,7 @@ async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, 
         reservation = by_order[order.id]
         assert reservation.id == order.reservation_id
         units = Counter({line.sku: line.quantity for line in order.lines})
-        held = Counter()
+        held: Counter[str] = Counter()
         for line in reservation.lines:
             held[line.sku] += line.quantity - line.committed_quantity - line.released_quantity
         assert held == units, f"order {order.id} wants {units}, its reservation holds {held}"
