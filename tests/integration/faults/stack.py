@@ -237,6 +237,8 @@ class Stack:
                 # A saga or a continuation left by a dead process is taken up within seconds.
                 "saga_stale_seconds": "2",
                 "saga_resume_interval_seconds": "0.5",
+                "saga_retry_first_seconds": "0.3",
+                "saga_retry_max_delay_seconds": "2",
                 "idempotency_lease_seconds": "3",
             },
         }
