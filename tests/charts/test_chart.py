@@ -421,6 +421,8 @@ def test_settings_follow_the_service_conventions(value_set: str) -> None:
         assert cfg[f"{p}MONGO_DATABASE"] == f"omni_{svc}"
         assert cfg[f"{p}METRICS_PORT"] == "9464"
         assert cfg[f"{p}LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+        # Production refuses test-only parts (fault injection): only the dev values say dev.
+        assert cfg[f"{p}ENVIRONMENT"] == ("dev" if value_set == "dev" else "production")
         assert f"{p}SERVICE_NAME" not in cfg  # the service name is the code's own: labels, errors
         nats = cfg.get(f"{p}NATS_URL") or container_env(docs, svc)[f"{p}NATS_URL"]
         assert nats

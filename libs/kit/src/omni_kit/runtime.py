@@ -41,6 +41,7 @@ class Infrastructure:
             self.client,
             self.db,
             retention=timedelta(hours=settings.idempotency_retention_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
             on_commit=self.relay.notify,
         )
         self._indexes = {
@@ -77,6 +78,7 @@ class Infrastructure:
         as the type its Omni-Event-Type header names); returns the inbox its handler should use
         (`await inbox.handle_once(infra.client, context.event_id, effect)`) so a redelivered
         event has its effect once; events its effects add are published at once."""
+        options.setdefault("ack_wait", self.settings.event_ack_wait_seconds)
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
         return Inbox(self.db, durable, on_commit=self.relay.notify)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
+from omni_kit import faults
 from omni_kit.errors import Unavailable
 from omni_kit.events.backoff import Backoff
 from omni_kit.ids import utcnow
@@ -171,7 +172,9 @@ class Saga:
             line.source_location_ids.extend(
                 sorted({p.location_id for p in placed if p.sku == line.sku and p.location_id})
             )
-        return await self._advance(order, S.SAGA_STEP_AUTHORIZE_PAYMENT)
+        order = await self._advance(order, S.SAGA_STEP_AUTHORIZE_PAYMENT)
+        faults.reach("order.after_reservation")
+        return order
 
     async def _reserve_stock(self, order: order_pb2.Order, rid: str) -> list[Placement]:
         """Reserve by the sourcing plan, turning the order's holds (the cart's, or an import's)
@@ -215,6 +218,7 @@ class Saga:
             payment.status = S.PAYMENT_STATUS_FAILED
             payment.failure_reason = "the payment provider did not answer in time"
             return await self._compensate(order, S.SAGA_STEP_VOID_PAYMENT, payment.failure_reason)
+        faults.reach("order.after_payment_authorization")
         payment.provider = self.payments.name
         payment.updated_at.CopyFrom(to_timestamp(self.clock()))
         if not result.approved:

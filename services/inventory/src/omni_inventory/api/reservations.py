@@ -17,6 +17,7 @@ from omni_inventory.domain.requests import lines, page_size, require
 from omni_inventory.store import listing
 from omni_inventory.store import reservations as store
 from omni_inventory.store.changes import StockChanges
+from omni_kit import faults
 from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from omni_kit.idempotency import fingerprint, require_command
 from omni_kit.ids import utcnow
@@ -116,9 +117,11 @@ class Reservations(Base):
                 await self._refuse_early_when_short(request)
             return work
 
-        return await self.write(
+        reply = await self.write(
             context, request, inventory_pb2.ReserveStockResponse, plan, skus=skus
         )
+        faults.reach("inventory.after_reservation")
+        return reply
 
     async def ReleaseReservation(
         self, request: inventory_pb2.ReleaseReservationRequest, context: aio.ServicerContext

@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
-from omni_kit.idempotency import Work
+from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
@@ -46,11 +46,14 @@ class CartApi:
     async def AddCartLine(
         self, request: C.AddCartLineRequest, context: aio.ServicerContext
     ) -> C.AddCartLineResponse:
+        command = Command.of(context, request)
         return await self.deps.idempotency.run(
-            context, request, C.AddCartLineResponse, lambda: self._add_line(request)
+            context, request, C.AddCartLineResponse, lambda: self._add_line(request, command)
         )
 
-    async def _add_line(self, request: C.AddCartLineRequest) -> Work[C.AddCartLineResponse]:
+    async def _add_line(
+        self, request: C.AddCartLineRequest, command: Command | None
+    ) -> Work[C.AddCartLineResponse]:
         require(request.cart_id, "cart_id")
         sku = require(request.sku, "sku")
         require_quantity(request.quantity, "quantity")
@@ -65,7 +68,7 @@ class CartApi:
         new_line = line is None
         if line is None:
             line = C.CartLine(line_id=new_id("cl"), sku=sku)
-        hold_id, expires = await self._hold(cart, line, quantity, channel)
+        hold_id, expires = await self._hold(cart, line, quantity, channel, command)
         rules.set_line(
             cart,
             line,
@@ -80,12 +83,13 @@ class CartApi:
     async def UpdateCartLine(
         self, request: C.UpdateCartLineRequest, context: aio.ServicerContext
     ) -> C.UpdateCartLineResponse:
+        command = Command.of(context, request)
         return await self.deps.idempotency.run(
-            context, request, C.UpdateCartLineResponse, lambda: self._change_line(request)
+            context, request, C.UpdateCartLineResponse, lambda: self._change_line(request, command)
         )
 
     async def _change_line(
-        self, request: C.UpdateCartLineRequest
+        self, request: C.UpdateCartLineRequest, command: Command | None
     ) -> Work[C.UpdateCartLineResponse]:
         require(request.cart_id, "cart_id")
         require(request.line.line_id, "line.line_id")
@@ -101,7 +105,7 @@ class CartApi:
         channel = chosen_channel(request.channel, cart.channel)
         if line.quantity == request.line.quantity:
             return unchanged(C.UpdateCartLineResponse(cart=cart))
-        hold_id, expires = await self._hold(cart, line, request.line.quantity, channel)
+        hold_id, expires = await self._hold(cart, line, request.line.quantity, channel, command)
         rules.set_line(
             cart,
             line,
@@ -152,9 +156,13 @@ class CartApi:
         self, request: C.MergeCartsRequest, context: aio.ServicerContext
     ) -> C.MergeCartsResponse:
         new_holds: list[str] = []
+        command = Command.of(context, request)
         try:
             return await self.deps.idempotency.run(
-                context, request, C.MergeCartsResponse, lambda: self._merge(request, new_holds)
+                context,
+                request,
+                C.MergeCartsResponse,
+                lambda: self._merge(request, command, new_holds),
             )
         except Conflict:
             for hold_id in new_holds:
@@ -162,7 +170,7 @@ class CartApi:
             raise
 
     async def _merge(
-        self, request: C.MergeCartsRequest, new_holds: list[str]
+        self, request: C.MergeCartsRequest, command: Command | None, new_holds: list[str]
     ) -> Work[C.MergeCartsResponse]:
         source = await self.deps.carts.get(require(request.source_cart_id, "source_cart_id"))
         customer_id = require(request.customer_id, "customer_id")
@@ -188,7 +196,9 @@ class CartApi:
                 target.lines.append(moved)
                 continue
             quantity = same_sku.quantity + moved.quantity
-            hold_id, expires = await self._hold(target, same_sku, quantity, channel, also=[moved])
+            hold_id, expires = await self._hold(
+                target, same_sku, quantity, channel, command, also=[moved]
+            )
             new_holds.append(hold_id)
             rules.set_line(
                 target,
@@ -247,10 +257,19 @@ class CartApi:
         line: C.CartLine,
         quantity: int,
         channel: common_pb2.ChannelRef,
+        command: Command | None,
         also: list[C.CartLine] | None = None,
     ) -> tuple[str, datetime | None]:
-        """A new stock hold for the line's whole quantity, replacing its previous ones at once."""
-        hold_id = new_id("hold")
+        """A new stock hold for the line's whole quantity, replacing its previous ones at once.
+
+        Under a key its id derives from the key and the cart version read: a retry after a crash
+        that came between the hold and the cart's save finds that hold instead of taking a
+        second one, and a retry after the cart moved on takes a fresh one."""
+        hold_id = (
+            "hold_" + command.key_for(f"hold:{cart.id}:{cart.version}:{line.sku}")[:32]
+            if command
+            else new_id("hold")
+        )
         replaced = [other.reservation_id for other in [line, *(also or [])] if other.reservation_id]
         try:
             expires = await self.deps.inventory.hold(

@@ -10,8 +10,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit import deadlines
-from omni_kit.errors import FailedPrecondition, NotFound
+from omni_kit import deadlines, faults
+from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
@@ -69,6 +69,7 @@ class CheckoutApi:
         require_command(context, request)
 
         async def run_saga(reply: C.PlaceOrderResponse) -> C.PlaceOrderResponse:
+            faults.reach("order.after_order_insert")
             return C.PlaceOrderResponse(order=await self._placed(reply.order.id))
 
         return await self.deps.idempotency.run(
@@ -147,7 +148,12 @@ class CheckoutApi:
     async def _saga(self, order_id: str) -> C.Order:
         # The saga outlives the call that started it: the call's deadline must not bound it.
         deadlines.set_deadline_from_remaining(None)
-        return await self.deps.saga.run(order_id)
+        try:
+            return await self.deps.saga.run(order_id)
+        except Conflict:
+            # Another runner moved it meanwhile (the resumer, after a crash left it): that one
+            # carries it on, and a retried checkout gets the order as it stands, not a conflict.
+            return await self.deps.orders.get(order_id)
 
     async def _placed(self, order_id: str) -> C.Order:
         """Run the saga, but answer within the caller's deadline: past the checkout budget the
