@@ -23,7 +23,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     inventory = InventoryClient(
         inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
     )
-    orders = OrderStore(infra)
+    orders = OrderStore(infra, settings.report_time_zones)
     payments = TestPaymentProvider()
     deps = Deps(
         settings=settings,
@@ -53,6 +53,8 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             settings.pickup_sweep_interval_seconds, lambda: workers.sweep_pickups(deps)
         ),
     )
+
+    app.add_background_task("sales-totals", lambda: workers.count_sales(deps))
 
     async def close_channels() -> None:
         await catalog_channel.close()

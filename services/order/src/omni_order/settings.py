@@ -1,5 +1,8 @@
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
 
@@ -27,3 +30,24 @@ class OrderSettings(ServiceSettings):
     # A reminder goes out this long before the pickup deadline.
     pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
     pickup_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # Sales totals are kept per day in each of these IANA zones (a report asks for one of them);
+    # changing the list recounts every order once, in the background, at the next start.
+    report_time_zones: Annotated[tuple[str, ...], NoDecode] = (
+        "UTC",
+        "Europe/Warsaw",
+        "Europe/Kyiv",
+    )
+
+    @field_validator("report_time_zones", mode="before")
+    @classmethod
+    def _zones(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [zone.strip() for zone in value.split(",") if zone.strip()]
+        for zone in value or ():  # type: ignore[union-attr]
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r}") from None
+        if not value:
+            raise ValueError("name at least one time zone")
+        return value

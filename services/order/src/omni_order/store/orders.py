@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,15 +12,30 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from omni.order.v1 import order_pb2
+from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_order.ports import CheckoutInputs
-from omni_order.store.documents import before_cursor, save_version, versioned_document
+from omni_order.store.documents import save_version, versioned_document
+from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
 
-NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED"]
+# Request ids an order remembers, so a repeated change is applied once (an order changes a
+# handful of times in its life; the bound keeps a runaway client from growing the document).
+REMEMBERED_REQUESTS = 100
+PLACED = keyset.time_axis("placed_at")
+# A list that would need more index branches than this (stores x statuses) checks the statuses
+# on the rows instead.
+MAX_BRANCHES = 24
+
+
+def _newest(*fields: str) -> IndexModel:
+    return IndexModel(
+        [*((name, ASCENDING) for name in fields), ("placed_at", DESCENDING), ("_id", DESCENDING)]
+    )
+
 
 ORDER_INDEXES = {
     "orders": [
@@ -36,18 +52,118 @@ ORDER_INDEXES = {
             partialFilterExpression={"partner_key": {"$type": "string"}},
             name="one_order_per_partner_order",
         ),
-        IndexModel([("customer_id", ASCENDING), ("placed_at", DESCENDING)]),
-        IndexModel([("placed_at", DESCENDING)]),
+        # One per list the staff and partners page through, newest (or oldest) first: the
+        # equality filters, then the sort key (see `OrderFilter.branches`).
+        _newest(),
+        _newest("customer_id"),
+        _newest("channel.channel"),
+        _newest("channel.channel", "status"),
+        _newest("status"),
+        _newest("stores"),
+        _newest("stores", "status"),
+        _newest("channel.partner_id"),
+        _newest("delivery.pickup_location_id", "status"),
+        IndexModel([("number", ASCENDING)]),
         IndexModel([("saga_active", ASCENDING), ("saga_touched_at", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("pickup_deadline_at", ASCENDING)]),
     ],
+    **SALES_INDEXES,
 }
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What a list of orders asks for; every field is optional and they combine with AND."""
+
+    customer_id: str = ""
+    partner_id: str = ""
+    partner_order_id: str = ""
+    pickup_location_id: str = ""
+    # Orders placed at, to be picked up at, or shipped from any of these stores.
+    store_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    channel: str = ""
+    number: str = ""
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    oldest_first: bool = False
+
+    def branches(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The index branches to read (equality on an index's leading fields; the pages are
+        ranges of `placed_at` after them) and the conditions checked on the rows read.
+
+        The most selective thing asked for leads: an order number, a partner's order id, a
+        customer (a few orders each), a pickup store, stores, a channel, statuses."""
+        wanted = {
+            "number": self.number,
+            "partner_key": f"{self.partner_id}:{self.partner_order_id}"
+            if self.partner_order_id
+            else "",
+            "customer_id": self.customer_id,
+            "channel.partner_id": self.partner_id,
+            "channel.channel": self.channel,
+            "delivery.pickup_location_id": self.pickup_location_id,
+        }
+        rest = {name: value for name, value in wanted.items() if value}
+        if self.store_ids:
+            rest["stores"] = list(self.store_ids)
+        if self.statuses:
+            rest["status"] = list(self.statuses)
+        for lead in ("number", "partner_key", "customer_id"):
+            if lead in rest:
+                return [{lead: rest.pop(lead)}], rest
+        statuses = rest.pop("status", [])
+        pairs: list[tuple[str, list[Any]]] = []
+        if "delivery.pickup_location_id" in rest:
+            pairs = [("delivery.pickup_location_id", [rest.pop("delivery.pickup_location_id")])]
+            if statuses:
+                pairs.append(("status", statuses))
+            else:  # the pickup store is one of the order's stores
+                pairs = [("stores", pairs[0][1])]
+                rest["delivery.pickup_location_id"] = pairs[0][1][0]
+        elif "stores" in rest:
+            pairs = [("stores", rest.pop("stores"))]
+            if statuses:
+                pairs.append(("status", statuses))
+        elif "channel.channel" in rest:
+            pairs = [("channel.channel", [rest.pop("channel.channel")])]
+            if statuses:
+                pairs.append(("status", statuses))
+        elif "channel.partner_id" in rest:
+            pairs = [("channel.partner_id", [rest.pop("channel.partner_id")])]
+            if statuses:
+                rest["status"] = statuses
+        elif statuses:
+            pairs = [("status", statuses)]
+        branches: list[dict[str, Any]] = [{}]
+        for name, values in pairs:
+            if len(branches) * len(values) > MAX_BRANCHES:
+                rest[name] = values
+                continue
+            branches = [{**branch, name: value} for branch in branches for value in values]
+        return branches, rest
+
+
+def matches(document: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    """Whether a stored order meets the conditions no index branch covered."""
+    for name, wanted in conditions.items():
+        value: Any = document
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        values = value if isinstance(value, list) else [value]
+        options = wanted if isinstance(wanted, list) else [wanted]
+        if not any(item in options for item in values):
+            return False
+    return True
 
 
 def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
     """Top-level fields the queries need typed (dates, integers) next to the proto document."""
     live = [line for line in order.lines if not line.exchange_for_line_id]
+    stores = {order.channel.store_id, order.delivery.pickup_location_id}
+    stores |= {shipment.source_location_id for shipment in order.shipments}
     fields: dict[str, Any] = {
+        "stores": sorted(store for store in stores if store),
         "saga_active": order.saga.status
         in (order_pb2.SAGA_STATUS_RUNNING, order_pb2.SAGA_STATUS_COMPENSATING),
         "saga_touched_at": utcnow(),
@@ -64,10 +180,19 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
     return fields
 
 
+def document_of(order: order_pb2.Order, zones: Sequence[str]) -> dict[str, Any]:
+    """The stored order: the proto document, its query helpers and what it adds to the sales
+    totals."""
+    document = versioned_document(order) | helper_fields(order)
+    document["sales_counted"] = contribution(document, zones)
+    return document
+
+
 class OrderStore:
-    def __init__(self, infra: Infrastructure) -> None:
+    def __init__(self, infra: Infrastructure, report_time_zones: Sequence[str] = ("UTC",)) -> None:
         self.infra = infra
         self.orders = infra.db["orders"]
+        self.totals = SalesTotals(infra.db["sales_days"], tuple(report_time_zones))
 
     async def get(self, order_id: str) -> order_pb2.Order:
         document = await self.orders.find_one({"_id": order_id})
@@ -105,9 +230,12 @@ class OrderStore:
         """Insert a new order with its events (and `also`, e.g. the cart's checkout) atomically;
         False when an order with the same request id or partner order id exists already."""
 
+        document = document_of(order, self.totals.zones) | extra
+        await self.totals.prepare(document["sales_counted"])
+
         async def work(session: AsyncClientSession) -> None:
-            document = versioned_document(order) | helper_fields(order) | extra
             await self.orders.insert_one(document, session=session)
+            await self.totals.apply(None, document["sales_counted"], session)
             if also is not None:
                 await also(session)
             await self._add_events(session, events)
@@ -128,11 +256,22 @@ class OrderStore:
         """Write the order's next version (order.version already incremented) and its events;
         a request id is remembered so the same request changes nothing twice."""
 
+        fields = helper_fields(order)
+        counted = contribution(versioned_document(order) | fields, self.totals.zones)
+        await self.totals.prepare(counted)
+
         async def work(session: AsyncClientSession) -> None:
-            await save_version(self.orders, order, helper_fields(order), session)
+            before = await self.orders.find_one(
+                {"_id": order.id}, {"sales_counted": 1}, session=session
+            )
+            await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
+            await self.totals.apply((before or {}).get("sales_counted"), counted, session)
             if request_id:
+                remembered = {"$each": [request_id], "$slice": -REMEMBERED_REQUESTS}
                 await self.orders.update_one(
-                    {"_id": order.id}, {"$push": {"applied_requests": request_id}}, session=session
+                    {"_id": order.id},
+                    {"$push": {"applied_requests": remembered}},
+                    session=session,
                 )
             if also is not None:
                 await also(session)
@@ -146,14 +285,23 @@ class OrderStore:
             await self.infra.outbox.add(session, event.subject, event.message, event_id=event.id)
 
     async def page(
-        self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int
+        self, wanted: OrderFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[order_pb2.Order]:
-        """Newest first; `after` is the (placed_at, id) of the last order of the previous page."""
-        query = before_cursor(query, "placed_at", after)
-        cursor = self.orders.find(query).sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
-        return [
-            from_document(doc, order_pb2.Order) for doc in await cursor.limit(limit).to_list(limit)
-        ]
+        """Newest first (oldest first if asked); `after` is the (placed_at, id) of the last
+        order of the previous page."""
+        branches, rest = wanted.branches()
+        found = await keyset.page(
+            self.orders,
+            branches,
+            PLACED,
+            limit=limit,
+            descending=not wanted.oldest_first,
+            after=after,
+            start=wanted.placed_from,
+            end=wanted.placed_to,
+            keep=(lambda document: matches(document, rest)) if rest else None,
+        )
+        return [from_document(document, order_pb2.Order) for document in found]
 
     async def stale_sagas(self, before: datetime, limit: int = 50) -> list[str]:
         cursor = self.orders.find(
@@ -173,36 +321,42 @@ class OrderStore:
         self, start: datetime, end: datetime, time_zone: str, channels: list[str]
     ) -> list[dict[str, Any]]:
         """Per day (in time_zone), channel and currency: revenue, orders, units, refunds."""
-        match: dict[str, Any] = {
-            "placed_at": {"$gte": start, "$lt": end},
-            "status": {"$nin": NOT_SOLD},
-        }
-        if channels:
-            match["channel.channel"] = {"$in": channels}
-        cancelled = {"$eq": ["$status", "ORDER_STATUS_CANCELLED"]}
-        pipeline: list[dict[str, Any]] = [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": {
-                        "day": {
-                            "$dateToString": {
-                                "format": "%Y-%m-%d",
-                                "date": "$placed_at",
-                                "timezone": time_zone,
-                            }
-                        },
-                        "channel": "$channel.channel",
-                        "currency": "$sales.currency",
-                    },
-                    "revenue": {"$sum": {"$cond": [cancelled, 0, "$sales.revenue"]}},
-                    "orders": {"$sum": {"$cond": [cancelled, 0, 1]}},
-                    "units": {"$sum": {"$cond": [cancelled, 0, "$sales.units"]}},
-                    "refunded": {"$sum": "$sales.refunded"},
-                    "cancelled_orders": {"$sum": {"$cond": [cancelled, 1, 0]}},
-                }
-            },
-            {"$sort": {"_id.day": 1, "_id.channel": 1, "_id.currency": 1}},
-        ]
-        cursor = await self.orders.aggregate(pipeline)
-        return await cursor.to_list(None)
+        return await self.totals.report(time_zone, days_in(start, end, time_zone), channels)
+
+    async def count_sales(self) -> int:
+        """Bring every order's share of the sales totals up to date (orders stored before the
+        totals existed, or counted for other time zones); returns how many were changed."""
+        changed = 0
+        cursor = self.orders.find({}, {"_id": 1, "sales_counted": 1, "status": 1})
+        async for document in cursor:
+            counted = document.get("sales_counted")
+            if counted is not None and set(counted.get("days", {})) == set(self.totals.zones):
+                continue
+            if counted is None and "sales_counted" in document:
+                continue  # not sold: counted as nothing
+            if await self._recount(document["_id"]):
+                changed += 1
+        return changed
+
+    async def _recount(self, order_id: str) -> bool:
+        stored = await self.orders.find_one({"_id": order_id})
+        if stored is None:
+            return False
+        counted = contribution(stored, self.totals.zones)
+        await self.totals.prepare(counted)
+
+        async def work(session: AsyncClientSession) -> bool:
+            current = await self.orders.find_one({"_id": order_id}, session=session)
+            if current is None:
+                return False
+            now = contribution(current, self.totals.zones)
+            before = current.get("sales_counted")
+            if "sales_counted" in current and before == now:
+                return False
+            await self.orders.update_one(
+                {"_id": order_id}, {"$set": {"sales_counted": now}}, session=session
+            )
+            await self.totals.apply(before, now, session)
+            return True
+
+        return await self.infra.transaction(work)

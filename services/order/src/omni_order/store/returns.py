@@ -10,9 +10,18 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.order.v1 import order_pb2
+from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.protos import from_document, to_document
-from omni_order.store.documents import before_cursor
+
+CREATED = keyset.time_axis("created_at")
+
+
+def _newest(*fields: str) -> IndexModel:
+    return IndexModel(
+        [*((name, ASCENDING) for name in fields), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    )
+
 
 RETURN_INDEXES = {
     "returns": [
@@ -22,9 +31,31 @@ RETURN_INDEXES = {
             partialFilterExpression={"request_id": {"$type": "string"}},
             name="one_return_per_request",
         ),
-        IndexModel([("order_id", ASCENDING), ("created_at", DESCENDING)]),
+        _newest("order_id"),
+        _newest("receiving_location_id", "status"),
+        _newest("receiving_location_id"),
+        _newest("status"),
+        _newest(),
     ],
 }
+
+
+def return_branches(
+    order_id: str, location_id: str, statuses: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Index branches for a list of returns, and what is checked on the rows (an order has a
+    few returns: its own branch, the rest checked on them)."""
+    if order_id:
+        rest: dict[str, Any] = {}
+        if location_id:
+            rest["receiving_location_id"] = location_id
+        if statuses:
+            rest["status"] = statuses
+        return [{"order_id": order_id}], rest
+    base = {"receiving_location_id": location_id} if location_id else {}
+    if statuses:
+        return [{**base, "status": status} for status in statuses], {}
+    return [base], {}
 
 
 class ReturnStore:
@@ -50,9 +81,23 @@ class ReturnStore:
         await self.returns.insert_one(document, session=session)
 
     async def page(
-        self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int
+        self,
+        order_id: str,
+        location_id: str,
+        statuses: list[str],
+        after: tuple[datetime, str] | None,
+        limit: int,
     ) -> list[order_pb2.OrderReturn]:
-        query = before_cursor(query, "created_at", after)
-        cursor = self.returns.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-        docs = await cursor.limit(limit).to_list(limit)
+        """Newest first; `after` is the (created_at, id) of the previous page's last return."""
+        branches, rest = return_branches(order_id, location_id, statuses)
+
+        def keep(document: dict[str, Any]) -> bool:
+            return all(
+                document.get(name) in (wanted if isinstance(wanted, list) else [wanted])
+                for name, wanted in rest.items()
+            )
+
+        docs = await keyset.page(
+            self.returns, branches, CREATED, limit=limit, after=after, keep=keep if rest else None
+        )
         return [from_document(doc, order_pb2.OrderReturn) for doc in docs]
