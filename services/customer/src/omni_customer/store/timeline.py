@@ -12,22 +12,64 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
+from omni_kit import keyset
 from omni_kit.protos import from_document, from_timestamp, to_document
 
 Session = AsyncClientSession | None
 Entry = customer_pb2.TimelineEntry
 # The newest first, ties broken by id: (occurred_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
+OCCURRED = keyset.time_axis("occurred_at")
+# A filter naming more values than this is checked on the entries read, not an index branch
+# each (the customer's own feed asks for every type but the internal ones).
+MAX_BRANCHES = 6
+
+
+def _feed(*fields: str, name: str | None = None) -> IndexModel:
+    keys = [("profile_id", ASCENDING), *((f, ASCENDING) for f in fields)]
+    keys += [("occurred_at", DESCENDING), ("_id", DESCENDING)]
+    return IndexModel(keys, name=name) if name else IndexModel(keys)
+
 
 INDEXES = {
     "timeline": [
-        IndexModel(
-            [("profile_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)],
-            name="feed",
-        ),
+        _feed(name="feed"),
+        _feed("type"),
+        _feed("channel.channel"),
+        _feed("channel.channel", "type"),
         IndexModel([("merges", ASCENDING)], name="moved_by_merge"),
     ]
 }
+
+
+def feed_branches(
+    profile_id: str, channels: list[str | None], types: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Index branches of one profile's feed (a branch per channel and type asked for, while
+    they are few) and the filters checked on the entries read."""
+    branches: list[dict[str, Any]] = [{"profile_id": profile_id}]
+    rest: dict[str, list[Any]] = {}
+    for name, values in (("channel.channel", channels), ("type", types)):
+        if not values:
+            continue
+        if len(branches) * len(values) > MAX_BRANCHES:
+            rest[name] = values
+            continue
+        branches = [{**branch, name: value} for branch in branches for value in values]
+    return branches, rest
+
+
+def _keeps(rest: dict[str, list[Any]]) -> Any:
+    def keep(document: dict[str, Any]) -> bool:
+        for name, values in rest.items():
+            value: Any = document
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value not in values:
+                return False
+        return True
+
+    return keep
 
 
 def cursor_of(entry: Entry) -> Cursor:
@@ -60,38 +102,29 @@ class TimelineStore:
         after: Cursor | None,
         limit: int,
     ) -> list[Entry]:
-        conditions: list[dict[str, Any]] = [{"profile_id": profile_id}]
-        if channels:
-            names = [common_pb2.SalesChannel.Name(c) for c in channels]
-            if common_pb2.SALES_CHANNEL_UNSPECIFIED in channels:
-                conditions.append(
-                    {"$or": [{"channel.channel": {"$in": names}}, {"channel.channel": None}]}
-                )
-            else:
-                conditions.append({"channel.channel": {"$in": names}})
-        if types:
-            names = [customer_pb2.TimelineEntryType.Name(t) for t in types]
-            conditions.append({"type": {"$in": names}})
+        wanted_channels: list[str | None] = [
+            None if c == common_pb2.SALES_CHANNEL_UNSPECIFIED else common_pb2.SalesChannel.Name(c)
+            for c in channels
+        ]
+        wanted_types = [customer_pb2.TimelineEntryType.Name(t) for t in types]
+        branches, rest = feed_branches(profile_id, wanted_channels, wanted_types)
+        since = None if after is None else datetime.fromtimestamp(after[0] / 1000, UTC)
+        start = end = None
         if time_range is not None and time_range.HasField("start_time"):
-            conditions.append({"occurred_at": {"$gte": from_timestamp(time_range.start_time)}})
+            start = from_timestamp(time_range.start_time)
         if time_range is not None and time_range.HasField("end_time"):
-            conditions.append({"occurred_at": {"$lt": from_timestamp(time_range.end_time)}})
-        if after is not None:
-            at = datetime.fromtimestamp(after[0] / 1000, UTC)
-            conditions.append(
-                {
-                    "$or": [
-                        {"occurred_at": {"$lt": at}},
-                        {"occurred_at": at, "_id": {"$lt": after[1]}},
-                    ]
-                }
-            )
-        cursor = (
-            self.entries.find({"$and": conditions})
-            .sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(limit)
+            end = from_timestamp(time_range.end_time)
+        found = await keyset.page(
+            self.entries,
+            branches,
+            OCCURRED,
+            limit=limit,
+            after=None if after is None or since is None else (since, after[1]),
+            start=start,
+            end=end,
+            keep=_keeps(rest) if rest else None,
         )
-        return [from_document(document, Entry) async for document in cursor]
+        return [from_document(document, Entry) for document in found]
 
     async def all_for(self, profile_ids: Sequence[str], session: Session = None) -> list[Entry]:
         cursor = self.entries.find({"profile_id": {"$in": list(profile_ids)}}, session=session)
