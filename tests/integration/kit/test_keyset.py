@@ -82,8 +82,11 @@ async def test_windows_page_through_everything_in_order(rows, descending):
         ([{"tags": "x"}, {"tags": "y"}], lambda d: {"x", "y"} & set(d["tags"]), None),
         ([{"kind": "a"}], lambda d: d["kind"] == "a" and d["n"] < 2, lambda d: d["n"] < 2),
     ]
+    start = None if descending else NOW - timedelta(days=4000)
     for branches, match, keep in cases:
-        got = await walk_all(collection, branches, axis, 25, descending=descending, keep=keep)
+        got = await walk_all(
+            collection, branches, axis, 25, descending=descending, keep=keep, start=start
+        )
         want = expected(documents, match, descending)
         assert [d["_id"] for d in got] == [d["_id"] for d in want], branches
 
@@ -98,6 +101,23 @@ async def test_a_time_range_bounds_the_walk(rows):
         )
         want = expected(documents, lambda d: d["kind"] == "c", descending, start, end)
         assert [d["_id"] for d in got] == [d["_id"] for d in want]
+
+
+async def test_small_branches_are_read_whole_and_paged_here(rows):
+    collection, documents = rows
+    axis = keyset.time_axis("at")
+    for descending in (True, False):
+        got = await walk_all(
+            collection, [{"kind": "a"}, {"kind": "b"}], axis, 30, descending=descending, whole=True
+        )
+        want = expected(documents, lambda d: d["kind"] in "ab", descending)
+        assert [d["_id"] for d in got] == [d["_id"] for d in want]
+
+
+async def test_an_ascending_walk_of_time_needs_a_start(rows):
+    collection, _ = rows
+    with pytest.raises(ValueError, match="needs a start"):
+        await keyset.page(collection, [{}], keyset.time_axis("at"), limit=5, descending=False)
 
 
 async def test_ids_page_by_windows_over_their_random_space(mongo, db_name):

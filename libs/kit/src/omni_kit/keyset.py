@@ -249,37 +249,50 @@ async def page(
     end: Any = None,
     keep: Callable[[Document], bool] | None = None,
     projection: Document | None = None,
+    whole: bool = False,
 ) -> list[Document]:
     """Up to `limit` documents matching any of `branches`, ordered by the axis (then `_id`),
-    after the (value, _id) cursor `after`, with the key in [start, end) when given."""
-    walk = _Walk(collection, branches or [{}], axis, descending, keep, projection)
+    after the (value, _id) cursor `after`, with the key in [start, end) when given.
+
+    `whole`: the branches are small by nature (an order number, a partner's order id): each is
+    read at once through its own index and ordered here. An ascending walk of an axis without
+    a ceiling needs `start` (where the data begins is not known: the windows from the epoch
+    would grow wide before they reached it)."""
     if limit <= 0:
         return []
+    walk = _Walk(collection, branches or [{}], axis, descending, keep, projection)
+    if whole:
+        return await _whole(walk, limit, after, start, end)
+    if not descending and start is None and axis.ceiling is None:
+        raise ValueError(f"an ascending walk of {axis.field} needs a start")
     floor = axis.floor if start is None else axis.number(start)
     top = axis.ceiling if end is None else axis.number(end)
     lowest = None if start is None else _Bound(start, True)
     highest = None if end is None else _Bound(end, False)
 
-    if descending:
-        if after is not None:
-            if not axis.unique:
-                await walk.ties(after[0], after[1], limit)
-            high: _Bound | None = _Bound(after[0], False)
-            position = axis.number(after[0])
-        else:
-            high = highest
-            position = top if top is not None else axis.origin()
+    low: _Bound | None
+    high: _Bound | None
+    if after is not None:
+        if not axis.unique:
+            await walk.ties(after[0], after[1], limit)
+        position = axis.number(after[0])
+        low, high = (
+            (lowest, _Bound(after[0], False))
+            if descending
+            else (
+                _Bound(after[0], False),
+                highest,
+            )
+        )
+    elif descending:
+        low, high = lowest, highest
+        position = top if top is not None else axis.origin()
     else:
-        if after is not None:
-            if not axis.unique:
-                await walk.ties(after[0], after[1], limit)
-            low: _Bound | None = _Bound(after[0], False)
-            position = axis.number(after[0])
-        else:
-            low = lowest
-            position = floor
+        low, high = lowest, highest
+        position = floor
+    origin = position
 
-    key = f"{collection.full_name}|{axis.field}|{sorted(map(repr, branches))}"
+    key = f"{collection.full_name}|{axis.field}|{descending}|{sorted(map(repr, branches))}"
     rate = _densities.get(key)
     width = axis.width if rate is None else max(axis.width / 64, limit / rate)
     covered = 0.0
@@ -290,33 +303,59 @@ async def page(
             edge = position - width
             last = edge <= floor
             low = lowest if last else _Bound(axis.value(edge), True)
-            count = await walk.window(low, high, need)
+            read += await walk.window(low, high, need)
             high = None if low is None else _Bound(low.value, False)
-            position = edge
         else:
             edge = position + width
-            now = axis.origin()
-            last = (top is not None and edge >= top) or (top is None and edge > now)
+            ceiling = top if top is not None else axis.origin()
+            last = edge >= ceiling
+            # Past the ceiling (now, for times): nothing should be there, so the last window
+            # is open-ended and catches whatever is.
             high = highest if last else _Bound(axis.value(edge), True)
-            count = await walk.window(low, high, need)
+            read += await walk.window(low, high, need)
             low = None if high is None else _Bound(high.value, False)
-            position = edge
-        read += count
+        position = edge
         covered += width
         if last:
             break
         if read:
-            rate = read / covered
-            wanted = (limit - len(walk.found)) / rate * SLACK
+            wanted = (limit - len(walk.found)) / (read / covered) * SLACK
             width = min(max(wanted, axis.width / 64), width * GROWTH)
         else:
             width *= GROWTH
-    if read and covered:
+    ordered = heapq.nsmallest(
+        limit, walk.found.values(), key=lambda doc: _Sortable(walk.order_key(doc), descending)
+    )
+    # The density where this page ended (not over the whole walk: a page that ends inside a
+    # burst of rows should start the next one with a narrow window).
+    if len(ordered) == limit:
+        span = abs(origin - axis.number(ordered[-1].get(axis.field)))
+        if span > 0:
+            _densities.put(key, limit / span)
+    elif read and covered:
         _densities.put(key, read / covered)
+    return ordered
+
+
+async def _whole(
+    walk: _Walk, limit: int, after: tuple[Any, Any] | None, start: Any, end: Any
+) -> list[Document]:
+    rows = await asyncio.gather(*(walk._read(branch, 10_000) for branch in walk.branches))
+    walk._add([row for found in rows for row in found])
+    chosen = []
+    for document in walk.found.values():
+        value = document.get(walk.axis.field)
+        if value is None or (start is not None and value < start):
+            continue
+        if end is not None and value >= end:
+            continue
+        if after is not None:
+            here = walk.order_key(document)
+            if (here >= after) if walk.descending else (here <= after):
+                continue
+        chosen.append(document)
     return heapq.nsmallest(
-        limit,
-        walk.found.values(),
-        key=lambda doc: _Sortable(walk.order_key(doc), descending),
+        limit, chosen, key=lambda doc: _Sortable(walk.order_key(doc), walk.descending)
     )
 
 
@@ -329,6 +368,53 @@ class _Sortable:
 
     def __lt__(self, other: _Sortable) -> bool:
         return self.key > other.key if self.reverse else self.key < other.key
+
+
+def plan(
+    wanted: dict[str, list[Any]],
+    indexes: Sequence[Sequence[str]],
+    *,
+    max_branches: int = 24,
+) -> tuple[list[Document], dict[str, list[Any]]]:
+    """The index branches for what a list asks for, and what is left to check on the rows.
+
+    `wanted` maps each filtered field to the values it may take; `indexes` are the equality
+    fields that lead the collection's indexes (before the sort key), most selective first. The
+    first index whose fields are all asked for, within `max_branches` combinations of their
+    values, is read: one branch per combination. The other fields are checked on the rows."""
+    for fields in indexes:
+        if not all(wanted.get(name) for name in fields):
+            continue
+        count = 1
+        for name in fields:
+            count *= len(wanted[name])
+        if count > max_branches:
+            continue
+        branches: list[Document] = [{}]
+        for name in fields:
+            branches = [{**branch, name: value} for branch in branches for value in wanted[name]]
+        rest = {name: values for name, values in wanted.items() if values and name not in fields}
+        return branches, rest
+    raise ValueError(f"no index serves {sorted(wanted)}; list () last")
+
+
+def keeps(rest: dict[str, list[Any]]) -> Callable[[Document], bool] | None:
+    """A row check for the fields `plan` left over (a dotted path; an array field matches when
+    any of its items is one of the values); None when nothing is left."""
+    if not rest:
+        return None
+
+    def keep(document: Document) -> bool:
+        for name, values in rest.items():
+            value: Any = document
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            items = value if isinstance(value, list) else [value]
+            if not any(item in values for item in items):
+                return False
+        return True
+
+    return keep
 
 
 def cursor(document: Document, axis: Axis) -> tuple[Any, Any]:

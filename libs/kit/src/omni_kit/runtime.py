@@ -27,6 +27,7 @@ class Infrastructure:
         indexes: Mapping[str, Sequence[IndexModel]],
         *,
         streams: Mapping[str, Sequence[str]],
+        obsolete_indexes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         settings = app.settings
         self.settings = settings
@@ -36,6 +37,7 @@ class Infrastructure:
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.db, self.bus, settings.service_name, outbox=self.outbox)
         self._indexes = {**indexes, **Outbox.indexes(), **Inbox.indexes()}
+        self._obsolete = obsolete_indexes or {}
         self._streams = streams
         self._app = app
         app.on_startup(self._start_store)
@@ -71,7 +73,7 @@ class Infrastructure:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"
         try:
             await ping(self.client)
-            await ensure_indexes(self.db, self._indexes)
+            await ensure_indexes(self.db, self._indexes, self._obsolete)
         except PyMongoError as error:
             raise StartupError(
                 f"cannot use the store at {redact(self.settings.mongo_uri)} ({setting}): {error}"

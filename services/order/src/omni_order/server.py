@@ -11,12 +11,17 @@ from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.payments import TestPaymentProvider
 from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
+from omni_order.store import INDEXES, OBSOLETE_INDEXES, CartStore, OrderStore, ReturnStore
 
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
+    infra = Infrastructure(
+        app,
+        INDEXES,
+        streams={events.STREAM: events.SUBJECTS},
+        obsolete_indexes=OBSOLETE_INDEXES,
+    )
     timeout = settings.downstream_timeout_seconds
     catalog_channel = channel(settings.catalog_addr, default_timeout=timeout)
     inventory_channel = channel(settings.inventory_addr, default_timeout=timeout)

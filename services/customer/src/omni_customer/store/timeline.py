@@ -42,34 +42,13 @@ INDEXES = {
 }
 
 
-def feed_branches(
-    profile_id: str, channels: list[str | None], types: list[str]
-) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
-    """Index branches of one profile's feed (a branch per channel and type asked for, while
-    they are few) and the filters checked on the entries read."""
-    branches: list[dict[str, Any]] = [{"profile_id": profile_id}]
-    rest: dict[str, list[Any]] = {}
-    for name, values in (("channel.channel", channels), ("type", types)):
-        if not values:
-            continue
-        if len(branches) * len(values) > MAX_BRANCHES:
-            rest[name] = values
-            continue
-        branches = [{**branch, name: value} for branch in branches for value in values]
-    return branches, rest
-
-
-def _keeps(rest: dict[str, list[Any]]) -> Any:
-    def keep(document: dict[str, Any]) -> bool:
-        for name, values in rest.items():
-            value: Any = document
-            for part in name.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            if value not in values:
-                return False
-        return True
-
-    return keep
+# The equality fields leading the feed indexes, most selective first.
+FEEDS: list[tuple[str, ...]] = [
+    ("profile_id", "channel.channel", "type"),
+    ("profile_id", "type"),
+    ("profile_id", "channel.channel"),
+    ("profile_id",),
+]
 
 
 def cursor_of(entry: Entry) -> Cursor:
@@ -107,7 +86,12 @@ class TimelineStore:
             for c in channels
         ]
         wanted_types = [customer_pb2.TimelineEntryType.Name(t) for t in types]
-        branches, rest = feed_branches(profile_id, wanted_channels, wanted_types)
+        wanted = {
+            "profile_id": [profile_id],
+            "channel.channel": wanted_channels,
+            "type": wanted_types,
+        }
+        branches, rest = keyset.plan(wanted, FEEDS, max_branches=MAX_BRANCHES)
         since = None if after is None else datetime.fromtimestamp(after[0] / 1000, UTC)
         start = end = None
         if time_range is not None and time_range.HasField("start_time"):
@@ -122,7 +106,7 @@ class TimelineStore:
             after=None if after is None or since is None else (since, after[1]),
             start=start,
             end=end,
-            keep=_keeps(rest) if rest else None,
+            keep=keyset.keeps(rest),
         )
         return [from_document(document, Entry) for document in found]
 

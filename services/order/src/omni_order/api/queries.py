@@ -38,6 +38,11 @@ def order_filter(request: C.ListOrdersRequest) -> OrderFilter:
     if len(request.number) > 64:
         raise InvalidArgument("number is at most 64 characters", field="number")
     span = request.placed_time
+    if request.oldest_first and not span.HasField("start_time"):
+        raise InvalidArgument(
+            "oldest first needs placed_time.start_time: where to start from",
+            field="placed_time.start_time",
+        )
     return OrderFilter(
         customer_id=request.customer_id,
         partner_id=request.partner_id,

@@ -21,20 +21,23 @@ REMEMBERED_REQUESTS = 50
 CART_INDEXES = {
     "carts": [
         # One active cart per customer and per anonymous visitor, whatever the device.
+        # `$gte: ""` (every string) rather than `$type`, which the dev store cannot reason
+        # about: a look-up of an owner's active cart then reads this index.
         IndexModel(
             [("customer_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"status": ACTIVE, "customer_id": {"$type": "string"}},
-            name="one_active_cart_per_customer",
+            partialFilterExpression={"status": ACTIVE, "customer_id": {"$gte": ""}},
+            name="one_active_cart_per_customer_id",
         ),
         IndexModel(
             [("anonymous_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"status": ACTIVE, "anonymous_id": {"$type": "string"}},
-            name="one_active_cart_per_visitor",
+            partialFilterExpression={"status": ACTIVE, "anonymous_id": {"$gte": ""}},
+            name="one_active_cart_per_visitor_id",
         ),
     ],
 }
+OBSOLETE_CART_INDEXES = {"carts": ["one_active_cart_per_customer", "one_active_cart_per_visitor"]}
 
 
 class CartStore:
@@ -49,10 +52,8 @@ class CartStore:
 
     async def applied(self, cart_id: str, request_id: str) -> bool:
         """Whether the cart already took the change made under this request id."""
-        found = await self.carts.find_one(
-            {"_id": cart_id, "applied_requests": request_id}, {"_id": 1}
-        )
-        return found is not None
+        found = await self.carts.find_one({"_id": cart_id}, {"applied_requests": 1})
+        return request_id in (found or {}).get("applied_requests", [])
 
     async def find_active(self, owner_field: str, owner: str) -> order_pb2.Cart | None:
         document = await self.carts.find_one({owner_field: owner, "status": ACTIVE})

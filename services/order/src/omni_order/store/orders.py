@@ -26,9 +26,26 @@ from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, day
 # handful of times in its life; the bound keeps a runaway client from growing the document).
 REMEMBERED_REQUESTS = 100
 PLACED = keyset.time_axis("placed_at")
+# Branches on these name an order or two: read at once, no windows.
+SMALL = {"number", "partner_key"}
 # A list that would need more index branches than this (stores x statuses) checks the statuses
 # on the rows instead.
 MAX_BRANCHES = 24
+# The equality fields leading the list indexes, most selective first (see `OrderFilter`).
+LISTS: list[tuple[str, ...]] = [
+    ("number",),
+    ("partner_key",),
+    ("customer_id",),
+    ("delivery.pickup_location_id", "status"),
+    ("stores", "channel.channel"),
+    ("stores", "status"),
+    ("stores",),
+    ("channel.partner_id",),
+    ("channel.channel", "status"),
+    ("channel.channel",),
+    ("status",),
+    (),
+]
 
 
 def _newest(*fields: str) -> IndexModel:
@@ -40,17 +57,19 @@ def _newest(*fields: str) -> IndexModel:
 ORDER_INDEXES = {
     "orders": [
         # Two identical checkouts at the same moment: the second insert fails, it replays the first.
+        # Partial on `$gte: ""` (every string) rather than `$type`: a store that cannot reason
+        # about `$type` (the dev store) then still sees an equality on a string is covered.
         IndexModel(
             [("request_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"request_id": {"$type": "string"}},
-            name="one_order_per_request",
+            partialFilterExpression={"request_id": {"$gte": ""}},
+            name="one_order_per_request_id",
         ),
         IndexModel(
             [("partner_key", ASCENDING)],
             unique=True,
-            partialFilterExpression={"partner_key": {"$type": "string"}},
-            name="one_order_per_partner_order",
+            partialFilterExpression={"partner_key": {"$gte": ""}},
+            name="one_order_per_partner_key",
         ),
         # One per list the staff and partners page through, newest (or oldest) first: the
         # equality filters, then the sort key (see `OrderFilter.branches`).
@@ -61,6 +80,7 @@ ORDER_INDEXES = {
         _newest("status"),
         _newest("stores"),
         _newest("stores", "status"),
+        _newest("stores", "channel.channel"),
         _newest("channel.partner_id"),
         _newest("delivery.pickup_location_id", "status"),
         IndexModel([("number", ASCENDING)]),
@@ -69,6 +89,8 @@ ORDER_INDEXES = {
     ],
     **SALES_INDEXES,
 }
+# Replaced by the indexes above (same keys; partial filters a store can reason about).
+OBSOLETE_ORDER_INDEXES = {"orders": ["one_order_per_request", "one_order_per_partner_order"]}
 
 
 @dataclass(frozen=True)
@@ -88,73 +110,29 @@ class OrderFilter:
     placed_to: datetime | None = None
     oldest_first: bool = False
 
-    def branches(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def branches(self) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
         """The index branches to read (equality on an index's leading fields; the pages are
-        ranges of `placed_at` after them) and the conditions checked on the rows read.
-
-        The most selective thing asked for leads: an order number, a partner's order id, a
-        customer (a few orders each), a pickup store, stores, a channel, statuses."""
-        wanted = {
-            "number": self.number,
-            "partner_key": f"{self.partner_id}:{self.partner_order_id}"
+        ranges of `placed_at` after them) and the conditions checked on the rows read."""
+        wanted: dict[str, list[Any]] = {
+            "number": [self.number] if self.number else [],
+            "partner_key": [f"{self.partner_id}:{self.partner_order_id}"]
             if self.partner_order_id
-            else "",
-            "customer_id": self.customer_id,
-            "channel.partner_id": self.partner_id,
-            "channel.channel": self.channel,
-            "delivery.pickup_location_id": self.pickup_location_id,
+            else [],
+            "customer_id": [self.customer_id] if self.customer_id else [],
+            "channel.partner_id": [self.partner_id] if self.partner_id else [],
+            "channel.channel": [self.channel] if self.channel else [],
+            "delivery.pickup_location_id": [self.pickup_location_id]
+            if self.pickup_location_id
+            else [],
+            "stores": list(self.store_ids),
+            "status": list(self.statuses),
         }
-        rest = {name: value for name, value in wanted.items() if value}
-        if self.store_ids:
-            rest["stores"] = list(self.store_ids)
-        if self.statuses:
-            rest["status"] = list(self.statuses)
-        for lead in ("number", "partner_key", "customer_id"):
-            if lead in rest:
-                return [{lead: rest.pop(lead)}], rest
-        statuses = rest.pop("status", [])
-        pairs: list[tuple[str, list[Any]]] = []
-        if "delivery.pickup_location_id" in rest:
-            pairs = [("delivery.pickup_location_id", [rest.pop("delivery.pickup_location_id")])]
-            if statuses:
-                pairs.append(("status", statuses))
-            else:  # the pickup store is one of the order's stores
-                pairs = [("stores", pairs[0][1])]
-                rest["delivery.pickup_location_id"] = pairs[0][1][0]
-        elif "stores" in rest:
-            pairs = [("stores", rest.pop("stores"))]
-            if statuses:
-                pairs.append(("status", statuses))
-        elif "channel.channel" in rest:
-            pairs = [("channel.channel", [rest.pop("channel.channel")])]
-            if statuses:
-                pairs.append(("status", statuses))
-        elif "channel.partner_id" in rest:
-            pairs = [("channel.partner_id", [rest.pop("channel.partner_id")])]
-            if statuses:
-                rest["status"] = statuses
-        elif statuses:
-            pairs = [("status", statuses)]
-        branches: list[dict[str, Any]] = [{}]
-        for name, values in pairs:
-            if len(branches) * len(values) > MAX_BRANCHES:
-                rest[name] = values
-                continue
-            branches = [{**branch, name: value} for branch in branches for value in values]
-        return branches, rest
-
-
-def matches(document: dict[str, Any], conditions: dict[str, Any]) -> bool:
-    """Whether a stored order meets the conditions no index branch covered."""
-    for name, wanted in conditions.items():
-        value: Any = document
-        for part in name.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        values = value if isinstance(value, list) else [value]
-        options = wanted if isinstance(wanted, list) else [wanted]
-        if not any(item in options for item in values):
-            return False
-    return True
+        if self.pickup_location_id and not self.statuses:
+            # The pickup store is one of the order's stores: read that branch, check the rest.
+            if self.store_ids and self.pickup_location_id not in self.store_ids:
+                return [], {}
+            wanted["stores"] = [self.pickup_location_id]
+        return keyset.plan(wanted, LISTS, max_branches=MAX_BRANCHES)
 
 
 def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
@@ -207,10 +185,8 @@ class OrderStore:
         return None if document is None else from_document(document, order_pb2.Order)
 
     async def applied(self, order_id: str, request_id: str) -> bool:
-        found = await self.orders.find_one(
-            {"_id": order_id, "applied_requests": request_id}, {"_id": 1}
-        )
-        return found is not None
+        found = await self.orders.find_one({"_id": order_id}, {"applied_requests": 1})
+        return request_id in (found or {}).get("applied_requests", [])
 
     async def checkout_inputs(self, order_id: str) -> CheckoutInputs:
         document = await self.orders.find_one(
@@ -290,6 +266,8 @@ class OrderStore:
         """Newest first (oldest first if asked); `after` is the (placed_at, id) of the last
         order of the previous page."""
         branches, rest = wanted.branches()
+        if not branches:
+            return []
         found = await keyset.page(
             self.orders,
             branches,
@@ -299,7 +277,8 @@ class OrderStore:
             after=after,
             start=wanted.placed_from,
             end=wanted.placed_to,
-            keep=(lambda document: matches(document, rest)) if rest else None,
+            keep=keyset.keeps(rest),
+            whole=any(SMALL.intersection(branch) for branch in branches),
         )
         return [from_document(document, order_pb2.Order) for document in found]
 

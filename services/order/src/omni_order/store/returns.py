@@ -28,8 +28,8 @@ RETURN_INDEXES = {
         IndexModel(
             [("request_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"request_id": {"$type": "string"}},
-            name="one_return_per_request",
+            partialFilterExpression={"request_id": {"$gte": ""}},
+            name="one_return_per_request_id",
         ),
         _newest("order_id"),
         _newest("receiving_location_id", "status"),
@@ -40,22 +40,16 @@ RETURN_INDEXES = {
 }
 
 
-def return_branches(
-    order_id: str, location_id: str, statuses: list[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Index branches for a list of returns, and what is checked on the rows (an order has a
-    few returns: its own branch, the rest checked on them)."""
-    if order_id:
-        rest: dict[str, Any] = {}
-        if location_id:
-            rest["receiving_location_id"] = location_id
-        if statuses:
-            rest["status"] = statuses
-        return [{"order_id": order_id}], rest
-    base = {"receiving_location_id": location_id} if location_id else {}
-    if statuses:
-        return [{**base, "status": status} for status in statuses], {}
-    return [base], {}
+OBSOLETE_RETURN_INDEXES = {"returns": ["one_return_per_request"]}
+
+
+LISTS: list[tuple[str, ...]] = [
+    ("order_id",),
+    ("receiving_location_id", "status"),
+    ("receiving_location_id",),
+    ("status",),
+    (),
+]
 
 
 class ReturnStore:
@@ -89,15 +83,13 @@ class ReturnStore:
         limit: int,
     ) -> list[order_pb2.OrderReturn]:
         """Newest first; `after` is the (created_at, id) of the previous page's last return."""
-        branches, rest = return_branches(order_id, location_id, statuses)
-
-        def keep(document: dict[str, Any]) -> bool:
-            return all(
-                document.get(name) in (wanted if isinstance(wanted, list) else [wanted])
-                for name, wanted in rest.items()
-            )
-
+        wanted = {
+            "order_id": [order_id] if order_id else [],
+            "receiving_location_id": [location_id] if location_id else [],
+            "status": statuses,
+        }
+        branches, rest = keyset.plan(wanted, LISTS)
         docs = await keyset.page(
-            self.returns, branches, CREATED, limit=limit, after=after, keep=keep if rest else None
+            self.returns, branches, CREATED, limit=limit, after=after, keep=keyset.keeps(rest)
         )
         return [from_document(doc, order_pb2.OrderReturn) for doc in docs]
