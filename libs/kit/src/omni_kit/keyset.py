@@ -294,7 +294,7 @@ async def page(
 
     key = f"{collection.full_name}|{axis.field}|{descending}|{sorted(map(repr, branches))}"
     rate = _densities.get(key)
-    width = axis.width if rate is None else max(axis.width / 64, limit / rate)
+    width = axis.width if rate is None else max(axis.width / 64, limit / rate * SLACK)
     covered = 0.0
     read = 0
     while len(walk.found) < limit:
@@ -326,12 +326,13 @@ async def page(
     ordered = heapq.nsmallest(
         limit, walk.found.values(), key=lambda doc: _Sortable(walk.order_key(doc), descending)
     )
-    # The density where this page ended (not over the whole walk: a page that ends inside a
-    # burst of rows should start the next one with a narrow window).
+    # Rows read (kept or not) per unit of the key where this page ended, not over the whole
+    # walk: a page that ends inside a burst should start the next one with a narrow window,
+    # and a window is sized by what it reads, which is what it costs.
     if len(ordered) == limit:
         span = abs(origin - axis.number(ordered[-1].get(axis.field)))
         if span > 0:
-            _densities.put(key, limit / span)
+            _densities.put(key, max(read, limit) / span)
     elif read and covered:
         _densities.put(key, read / covered)
     return ordered

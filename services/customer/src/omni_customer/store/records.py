@@ -101,6 +101,7 @@ class MergeStore:
             self.merges,
             branches,
             MERGED_AT,
+            whole=bool(profile_id),  # a profile takes part in a few merges
             limit=limit,
             after=None
             if after is None

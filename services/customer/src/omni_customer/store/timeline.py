@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -19,7 +19,8 @@ Session = AsyncClientSession | None
 Entry = customer_pb2.TimelineEntry
 # The newest first, ties broken by id: (occurred_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
-OCCURRED = keyset.time_axis("occurred_at")
+# One customer's history is sparse (a few entries a month): the first window looks back a week.
+OCCURRED = keyset.time_axis("occurred_at", width=timedelta(days=7))
 # A filter naming more values than this is checked on the entries read, not an index branch
 # each (the customer's own feed asks for every type but the internal ones).
 MAX_BRANCHES = 6

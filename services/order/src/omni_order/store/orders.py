@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -26,6 +26,8 @@ from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, day
 # handful of times in its life; the bound keeps a runaway client from growing the document).
 REMEMBERED_REQUESTS = 100
 PLACED = keyset.time_axis("placed_at")
+# One customer's orders are sparse (a few a year): the first window looks back a month.
+PLACED_BY_CUSTOMER = keyset.time_axis("placed_at", width=timedelta(days=30))
 # Branches on these name an order or two: read at once, no windows.
 SMALL = {"number", "partner_key"}
 # A list that would need more index branches than this (stores x statuses) checks the statuses
@@ -271,7 +273,7 @@ class OrderStore:
         found = await keyset.page(
             self.orders,
             branches,
-            PLACED,
+            PLACED_BY_CUSTOMER if "customer_id" in branches[0] else PLACED,
             limit=limit,
             descending=not wanted.oldest_first,
             after=after,

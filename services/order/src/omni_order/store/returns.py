@@ -90,6 +90,12 @@ class ReturnStore:
         }
         branches, rest = keyset.plan(wanted, LISTS)
         docs = await keyset.page(
-            self.returns, branches, CREATED, limit=limit, after=after, keep=keyset.keeps(rest)
+            self.returns,
+            branches,
+            CREATED,
+            limit=limit,
+            after=after,
+            keep=keyset.keeps(rest),
+            whole=bool(order_id),  # an order has a return or two
         )
         return [from_document(doc, order_pb2.OrderReturn) for doc in docs]
