@@ -8,7 +8,7 @@ explained with `executionStats` and refused when it
 - scans a collection (COLLSCAN), unless the collection is small by nature (listed below);
 - sorts in memory more than two pages of documents;
 - examines far more documents than it returns (more than two pages, and more than four times
-  what it returned).
+  what it returned), or returns more than two pages.
 
 SecantusDB (the dev and test store) reports `totalDocsExamined` equal to `nReturned` for every
 index scan and ignores the limit in `nReturned`, so there the documents an index scan examines
@@ -136,6 +136,8 @@ async def judge(client: AsyncMongoClient, issued: Issued) -> list[str]:
         problems.append(f"{where}: sorts {returned_all} documents in memory for a page of {page}")
     if examined > max(2 * page, 4 * max(returned, 1)):
         problems.append(f"{where}: examines {examined} documents to return {returned}")
+    elif returned > 2 * page:
+        problems.append(f"{where}: returns {returned} documents for a page of {page}")
     return problems
 
 
