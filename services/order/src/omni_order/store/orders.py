@@ -213,10 +213,11 @@ class OrderStore:
 
         async def work(session: AsyncClientSession) -> None:
             await self.orders.insert_one(document, session=session)
-            await self.totals.apply(None, document["sales_counted"], session)
             if also is not None:
                 await also(session)
             await self._add_events(session, events)
+            # Last: the day's row is shared by every order of the day, channel and currency.
+            await self.totals.apply(None, document["sales_counted"], session)
 
         try:
             await self.infra.transaction(work)
@@ -243,7 +244,6 @@ class OrderStore:
                 {"_id": order.id}, {"sales_counted": 1}, session=session
             )
             await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
-            await self.totals.apply((before or {}).get("sales_counted"), counted, session)
             if request_id:
                 remembered = {"$each": [request_id], "$slice": -REMEMBERED_REQUESTS}
                 await self.orders.update_one(
@@ -254,6 +254,7 @@ class OrderStore:
             if also is not None:
                 await also(session)
             await self._add_events(session, events)
+            await self.totals.apply((before or {}).get("sales_counted"), counted, session)
 
         await self.infra.transaction(work)
         return order
