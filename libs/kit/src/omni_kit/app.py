@@ -40,7 +40,10 @@ class ServiceApp:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.server = aio.server(
-            interceptors=[aio_server_interceptor(), ServiceInterceptor(settings.service_name)],
+            interceptors=[
+                aio_server_interceptor(),
+                ServiceInterceptor(settings.service_name, settings.store_budget_seconds),
+            ],
             # Without this, a second process could silently share the port (SO_REUSEPORT).
             options=[("grpc.so_reuseport", 0)],
         )

@@ -42,16 +42,19 @@ def bounded_timeout(timeout: float | None) -> float | None:
 
 
 @contextlib.contextmanager
-def store_deadline() -> Iterator[None]:
-    """Bound every store operation inside by what is left of the current call's deadline.
+def store_deadline(budget: float | None = None) -> Iterator[None]:
+    """Bound every store operation inside by what is left of the current call's deadline (and
+    by `budget`, the most store time one call may take).
 
     PyMongo's client-side operation timeout sends each command with `maxTimeMS` set to the time
-    left (less the round trip), so the store gives up on work nobody waits for any more, and
-    the call fails with a timeout error instead of queueing behind it."""
+    left (less the round trip), so the store gives up on work nobody waits for any more. It also
+    waits for a reachable store that long instead of `serverSelectionTimeoutMS`, so the budget
+    keeps a call with a distant deadline from hanging on a store that is down."""
     left = remaining()
-    if left is None:
+    limit = min((x for x in (left, budget) if x is not None), default=None)
+    if limit is None:
         yield
         return
     # pymongo.timeout(0) means "no timeout": an expired deadline still has to bound the work.
-    with pymongo.timeout(max(left, 0.001)):
+    with pymongo.timeout(max(limit, 0.001)):
         yield

@@ -27,8 +27,9 @@ class ServiceInterceptor(aio.ServerInterceptor):
     its stack and answered INTERNAL without details, so no trace leaks to the caller.
     """
 
-    def __init__(self, service_name: str) -> None:
+    def __init__(self, service_name: str, store_budget: float | None = None) -> None:
         self.service_name = service_name
+        self.store_budget = store_budget
 
     async def intercept_service(
         self,
@@ -60,7 +61,7 @@ class ServiceInterceptor(aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             annotate_current_span(request)
             try:
-                with deadlines.store_deadline():
+                with deadlines.store_deadline(self.store_budget):
                     return await behaviour(request, context)
             except DomainError as error:
                 code = error.code
@@ -81,7 +82,7 @@ class ServiceInterceptor(aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             annotate_current_span(request)
             try:
-                with deadlines.store_deadline():
+                with deadlines.store_deadline(self.store_budget):
                     async for item in behaviour(request, context):
                         yield item
             except DomainError as error:

@@ -34,6 +34,10 @@ class ServiceSettings(ProcessSettings):
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # The most store time one call may take (each call's store work is bounded by its deadline
+    # and by this): a call with a distant deadline does not wait that long for a store that is
+    # down, and no single call holds the store longer.
+    store_budget_seconds: float = Field(default=10.0, gt=0)
 
 
 S = TypeVar("S", bound=BaseSettings)
