@@ -82,6 +82,7 @@ def problem(
 # Refusals that are about the request's URL rather than its meaning: 400, not 422.
 BAD_REQUEST_REASONS = {"INVALID_PAGE_TOKEN"}
 URL_PARTS = {"query", "path", "header", "cookie"}
+PAGING_PARAMETERS = {"page_size", "page_token"}
 
 
 def grpc_error_handler(
@@ -122,18 +123,22 @@ def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[Any]:
     errors = []
-    sources = set()
+    paging_or_length = True
     for item in error.extra if isinstance(error.extra, list) else []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "message": str(item.get("message", ""))})
-            sources.add(str(getattr(item.get("source"), "value", item.get("source"))))
+            message = str(item.get("message", ""))
+            errors.append({"field": field, "message": message})
+            source = str(getattr(item.get("source"), "value", item.get("source")))
+            paging_or_length &= source in URL_PARTS and (
+                field in PAGING_PARAMETERS or "of length" in message
+            )
     malformed = (
         "malformed" in (error.detail or "").lower() or "decode" in (error.detail or "").lower()
     )
-    # A bad query parameter (a page size out of range, an over-long search, an unknown enum
-    # value) is a malformed request: 400. A body that parses but means nothing valid: 422.
-    in_url = bool(errors) and sources <= URL_PARTS
+    # A page size out of range, a page token or an over-long value in the URL: 400, the request
+    # is not one the route reads. A value that parses but means nothing valid: 422.
+    in_url = bool(errors) and paging_or_length
     status = 400 if (malformed and not errors) or in_url else 422
     return problem(
         request,

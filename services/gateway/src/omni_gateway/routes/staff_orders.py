@@ -98,12 +98,12 @@ class StaffOrderList(Controller):
         if start and end and end < start:
             raise ValidationException(
                 "the range ends before it starts",
-                extra=[{"key": "to", "message": "before from", "source": "query"}],
+                extra=[{"key": "to", "message": "before from"}],
             )
         if sort == "oldest" and start is None:
             raise ValidationException(
                 "oldest first needs a start date",
-                extra=[{"key": "from", "message": "required when sort=oldest", "source": "query"}],
+                extra=[{"key": "from", "message": "required when sort=oldest"}],
             )
         placed = common_pb2.TimeRange()
         if start:
