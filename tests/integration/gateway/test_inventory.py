@@ -166,7 +166,7 @@ async def partners_read_their_share_and_frontends_see_availability(stack, berlin
     bad_page = await stack.http.get(
         "/partner/v1/inventory/feed", params={"page_token": "garbage"}, headers=key
     )
-    assert bad_page.status_code == 422
+    assert bad_page.status_code == 400
     assert bad_page.json()["errors"][0]["field"] == "page_token"
 
     web = await stack.http.get("/api/v1/availability/SHIRT")

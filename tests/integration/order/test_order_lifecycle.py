@@ -4,7 +4,8 @@ resuming sagas after a restart, the sales report."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -171,13 +172,20 @@ async def test_the_sales_report_counts_revenue_orders_and_units_per_channel_and_
     rows = [(r.day, r.channel, r.revenue.amount_minor, r.orders, r.units) for r in report.rows]
     assert rows == [(f"{today:%Y-%m-%d}", common_pb2.SALES_CHANNEL_WEB, 2 * 1500 + 499, 1, 2)]
     assert report.channel_totals[0].orders == 1
-    tokyo = P.GetSalesReportRequest(time_range=span, time_zone="Asia/Tokyo")
-    shifted = (await shop.order.GetSalesReport(tokyo)).report
-    assert sum(row.orders for row in shifted.rows) == 1
-    in_tokyo = order.placed_at.ToDatetime() + timedelta(hours=9)  # no daylight saving there
-    assert shifted.rows[0].day == f"{in_tokyo:%Y-%m-%d}"
+    kyiv = ZoneInfo("Europe/Kyiv")
+    local_day = order.placed_at.ToDatetime(tzinfo=UTC).astimezone(kyiv).date()
+    midnight = datetime.combine(local_day, time(), kyiv)
+    in_kyiv = common_pb2.TimeRange(
+        start_time=to_timestamp(midnight), end_time=to_timestamp(midnight + timedelta(days=1))
+    )
+    local = P.GetSalesReportRequest(time_range=in_kyiv, time_zone="Europe/Kyiv")
+    shifted = (await shop.order.GetSalesReport(local)).report
+    assert [(row.day, row.orders) for row in shifted.rows] == [(local_day.isoformat(), 1)]
     bad = await refused(shop.order.GetSalesReport(P.GetSalesReportRequest()))
     assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_range")
+    elsewhere = P.GetSalesReportRequest(time_range=span, time_zone="Asia/Tokyo")
+    bad = await refused(shop.order.GetSalesReport(elsewhere))
+    assert (bad.code, bad.field) == (grpc.StatusCode.INVALID_ARGUMENT, "time_zone")
     negative = await refused(shop.order.ListOrders(P.ListOrdersRequest(page_size=-1)))
     assert negative.field == "page_size"
 

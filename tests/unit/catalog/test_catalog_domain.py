@@ -164,9 +164,10 @@ def test_a_cursor_carries_its_values_and_only_serves_its_own_query(values):
 
 
 def test_page_sizes_default_cap_and_refuse_negatives():
-    assert (paging.page_size(0), paging.page_size(500), paging.page_size(7)) == (50, 200, 7)
-    with pytest.raises(InvalidArgument):
-        paging.page_size(-1)
+    assert (paging.page_size(0), paging.page_size(200), paging.page_size(7)) == (50, 200, 7)
+    for out_of_range in (-1, 201):
+        with pytest.raises(InvalidArgument):
+            paging.page_size(out_of_range)
 
 
 def test_keyset_after_continues_strictly_past_the_last_row():

@@ -42,7 +42,10 @@ class ServiceApp:
         self.settings = settings
         faults.configure(settings.fault_exit_at, settings.fault_exit_after)
         self.server = aio.server(
-            interceptors=[aio_server_interceptor(), ServiceInterceptor(settings.service_name)],
+            interceptors=[
+                aio_server_interceptor(),
+                ServiceInterceptor(settings.service_name, settings.store_budget_seconds),
+            ],
             # Without this, a second process could silently share the port (SO_REUSEPORT).
             options=[("grpc.so_reuseport", 0)],
         )

@@ -1,9 +1,14 @@
-"""Deadline propagation: an incoming call's deadline bounds every outgoing call it makes."""
+"""Deadline propagation: an incoming call's deadline bounds every outgoing call it makes and
+every store operation it runs."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import time
+from collections.abc import Iterator
+
+import pymongo
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "omni_deadline", default=None
@@ -25,8 +30,31 @@ def remaining() -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
+def expired() -> bool:
+    return remaining() == 0.0
+
+
 def bounded_timeout(timeout: float | None) -> float | None:
     left = remaining()
     if left is None:
         return timeout
     return left if timeout is None else min(timeout, left)
+
+
+@contextlib.contextmanager
+def store_deadline(budget: float | None = None) -> Iterator[None]:
+    """Bound every store operation inside by what is left of the current call's deadline (and
+    by `budget`, the most store time one call may take).
+
+    PyMongo's client-side operation timeout sends each command with `maxTimeMS` set to the time
+    left (less the round trip), so the store gives up on work nobody waits for any more. It also
+    waits for a reachable store that long instead of `serverSelectionTimeoutMS`, so the budget
+    keeps a call with a distant deadline from hanging on a store that is down."""
+    left = remaining()
+    limit = min((x for x in (left, budget) if x is not None), default=None)
+    if limit is None:
+        yield
+        return
+    # pymongo.timeout(0) means "no timeout": an expired deadline still has to bound the work.
+    with pymongo.timeout(max(limit, 0.001)):
+        yield

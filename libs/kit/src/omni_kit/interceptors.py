@@ -27,8 +27,9 @@ class ServiceInterceptor(aio.ServerInterceptor):
     its stack and answered INTERNAL without details, so no trace leaks to the caller.
     """
 
-    def __init__(self, service_name: str) -> None:
+    def __init__(self, service_name: str, store_budget: float | None = None) -> None:
         self.service_name = service_name
+        self.store_budget = store_budget
 
     async def intercept_service(
         self,
@@ -60,7 +61,8 @@ class ServiceInterceptor(aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             annotate_current_span(request)
             try:
-                return await behaviour(request, context)
+                with deadlines.store_deadline(self.store_budget):
+                    return await behaviour(request, context)
             except DomainError as error:
                 code = error.code
                 RPC_REFUSALS.labels(self.service_name, method, error.reason).inc()
@@ -80,8 +82,9 @@ class ServiceInterceptor(aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             annotate_current_span(request)
             try:
-                async for item in behaviour(request, context):
-                    yield item
+                with deadlines.store_deadline(self.store_budget):
+                    async for item in behaviour(request, context):
+                        yield item
             except DomainError as error:
                 code = error.code
                 RPC_REFUSALS.labels(self.service_name, method, error.reason).inc()
@@ -102,6 +105,9 @@ class ServiceInterceptor(aio.ServerInterceptor):
             raise error
         if isinstance(error, NotImplementedError):  # an RPC of the contract not built yet
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented")
+        if _out_of_time(error):
+            log.warning("rpc_deadline_exceeded", method=method, error=str(error))
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "the call ran out of time")
         if isinstance(error, _TRANSIENT_STORE_ERRORS):
             log.warning("rpc_unavailable", method=method, error=str(error))
             await context.abort(grpc.StatusCode.UNAVAILABLE, "a backing store is unavailable")
@@ -127,6 +133,16 @@ def _transient_store_errors() -> tuple[type[Exception], ...]:
 
 
 _TRANSIENT_STORE_ERRORS = _transient_store_errors()
+
+
+def _out_of_time(error: Exception) -> bool:
+    """A store operation stopped by the call's own deadline (the store's maxTimeMS, or the
+    client-side timeout once nothing was left), not a store that is down."""
+    from pymongo.errors import ExecutionTimeout, PyMongoError
+
+    if isinstance(error, ExecutionTimeout):
+        return True
+    return isinstance(error, PyMongoError) and error.timeout and deadlines.expired()
 
 
 class DeadlineClientInterceptor(aio.UnaryUnaryClientInterceptor, aio.UnaryStreamClientInterceptor):

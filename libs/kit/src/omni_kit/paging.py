@@ -23,9 +23,14 @@ Value = str | int | bool | datetime | None
 
 
 def page_size(requested: int, field: str = "page_size") -> int:
-    if requested < 0:
-        raise InvalidArgument(f"page_size must not be negative (got {requested})", field=field)
-    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    """The page size asked for (0: the default); out of range is the caller's mistake."""
+    if requested < 0 or requested > MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"page_size must be between 1 and {MAX_PAGE_SIZE} (0 for {DEFAULT_PAGE_SIZE}); "
+            f"got {requested}",
+            field=field,
+        )
+    return requested or DEFAULT_PAGE_SIZE
 
 
 def fingerprint(*parts: object) -> str:

@@ -29,6 +29,7 @@ class Infrastructure:
         indexes: Mapping[str, Sequence[IndexModel]],
         *,
         streams: Mapping[str, Sequence[str]],
+        obsolete_indexes: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         settings = app.settings
         self.settings = settings
@@ -50,6 +51,7 @@ class Infrastructure:
             **Inbox.indexes(),
             **Idempotency.indexes(),
         }
+        self._obsolete = obsolete_indexes or {}
         self._streams = streams
         self._app = app
         app.on_startup(self._start_store)
@@ -87,7 +89,7 @@ class Infrastructure:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"
         try:
             await ping(self.client)
-            await ensure_indexes(self.db, self._indexes)
+            await ensure_indexes(self.db, self._indexes, self._obsolete)
         except PyMongoError as error:
             raise StartupError(
                 f"cannot use the store at {redact(self.settings.mongo_uri)} ({setting}): {error}"

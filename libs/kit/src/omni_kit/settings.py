@@ -39,6 +39,10 @@ class ServiceSettings(ProcessSettings):
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # The most store time one call may take (each call's store work is bounded by its deadline
+    # and by this): a call with a distant deadline does not wait that long for a store that is
+    # down, and no single call holds the store longer.
+    store_budget_seconds: float = Field(default=10.0, gt=0)
     # How long an idempotency key is remembered: a retry after that is a new request.
     idempotency_retention_hours: float = Field(default=24.0, gt=0)
     # How long a command's continuation (a placed order's saga) is left to its first attempt

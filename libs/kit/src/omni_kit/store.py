@@ -30,9 +30,17 @@ def mongo_client(uri: str, *, app_name: str, timeout_ms: int = 5000) -> AsyncMon
 
 
 async def ensure_indexes(
-    db: AsyncDatabase[Document], indexes: Mapping[str, Sequence[IndexModel]]
+    db: AsyncDatabase[Document],
+    indexes: Mapping[str, Sequence[IndexModel]],
+    obsolete: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Create each collection's indexes (idempotent; run at every start)."""
+    """Drop the `obsolete` indexes (by name, where they exist), then create each collection's
+    indexes (idempotent; run at every start)."""
+    for collection, names in (obsolete or {}).items():
+        present = {index["name"] async for index in await db[collection].list_indexes()}
+        for name in names:
+            if name in present:
+                await db[collection].drop_index(name)
     for collection, models in indexes.items():
         if models:
             await db[collection].create_indexes(list(models))

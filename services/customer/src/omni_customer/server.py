@@ -8,7 +8,17 @@ from omni_customer.settings import CustomerSettings
 from omni_customer.store import INDEXES, CustomerStore
 from omni_kit.app import ServiceApp
 from omni_kit.events import stream_name, stream_subjects
+from omni_kit.logs import get_logger
 from omni_kit.runtime import Infrastructure
+
+log = get_logger("omni.customer")
+
+
+async def index_names(store: CustomerStore) -> None:
+    """Once at start: profiles stored before the search words existed get them."""
+    changed = await store.profiles.index_names()
+    if changed:
+        log.info("profile_search_words_added", profiles=changed)
 
 
 async def create_app(settings: CustomerSettings) -> ServiceApp:
@@ -19,6 +29,7 @@ async def create_app(settings: CustomerSettings) -> ServiceApp:
     store = CustomerStore(infra.db)
     EventConsumers(infra, store)
     api = CustomerApi(infra, store, settings)
+    app.add_background_task("search-words", lambda: index_names(store))
     app.add_service(
         customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name,
         lambda server: customer_pb2_grpc.add_CustomerServiceServicer_to_server(api, server),

@@ -79,11 +79,19 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers or {})
 
 
+# Refusals that are about the request's URL rather than its meaning: 400, not 422.
+BAD_REQUEST_REASONS = {"INVALID_PAGE_TOKEN"}
+URL_PARTS = {"query", "path", "header", "cookie"}
+PAGING_PARAMETERS = {"page_size", "page_token"}
+
+
 def grpc_error_handler(
     request: Request[Any, Any, Any], error: grpc.aio.AioRpcError
 ) -> Response[Any]:
     details = error_details(error)
     status = HTTP_FOR_GRPC.get(details.code, 502)
+    if details.reason in BAD_REQUEST_REASONS:
+        status = 400
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
     if status == 502:
         log.error("downstream_failed", code=details.code.name, message=details.message)
@@ -115,19 +123,30 @@ def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[Any]:
     errors = []
+    paging_or_length = True
     for item in error.extra if isinstance(error.extra, list) else []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            errors.append({"field": field, "message": message})
+            source = str(getattr(item.get("source"), "value", item.get("source")))
+            paging_or_length &= source in URL_PARTS and (
+                field in PAGING_PARAMETERS or "of length" in message
+            )
     malformed = (
         "malformed" in (error.detail or "").lower() or "decode" in (error.detail or "").lower()
     )
-    status = 400 if malformed and not errors else 422
+    # A page size out of range, a page token or an over-long value in the URL: 400, the request
+    # is not one the route reads. A value that parses but means nothing valid: 422.
+    in_url = bool(errors) and paging_or_length
+    status = 400 if (malformed and not errors) or in_url else 422
     return problem(
         request,
         status,
         error.detail or "the request is invalid",
-        code="VALIDATION_FAILED" if status == 422 else "MALFORMED_BODY",
+        code="VALIDATION_FAILED"
+        if status == 422
+        else ("INVALID_PARAMETER" if in_url else "MALFORMED_BODY"),
         errors=errors or None,
     )
 

@@ -14,19 +14,20 @@ from omni_kit.logs import get_logger
 
 log = get_logger("omni.inventory.expiry")
 BATCH = 200
+CART_HOLD = "RESERVATION_KIND_CART_HOLD"
 
 
 async def sweep_once(api: Reservations) -> int:
     """Expire every due cart hold; returns how many this call expired."""
-    query = {
-        "kind": "RESERVATION_KIND_CART_HOLD",
-        "status": {"$in": HOLDING_NAMES},
-        "expires_at": {"$lte": utcnow()},
-    }
+    now = utcnow()
+    due: list[str] = []
+    for status in HOLDING_NAMES:  # a (kind, status, expires_at) index range each
+        query = {"kind": CART_HOLD, "status": status, "expires_at": {"$lte": now}}
+        cursor = api.collections.reservations.find(query, {"_id": 1}).limit(BATCH)
+        due += [document["_id"] for document in await cursor.to_list(BATCH)]
     expired = 0
-    cursor = api.collections.reservations.find(query, {"_id": 1}).limit(BATCH)
-    for document in await cursor.to_list(BATCH):
-        if await api.expire(document["_id"]):
+    for reservation_id in due[:BATCH]:
+        if await api.expire(reservation_id):
             expired += 1
     return expired
 

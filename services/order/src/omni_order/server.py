@@ -12,19 +12,24 @@ from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.payments import LEDGER, TestPaymentProvider
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
+from omni_order.store import INDEXES, OBSOLETE_INDEXES, CartStore, OrderStore, ReturnStore
 
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
+    infra = Infrastructure(
+        app,
+        INDEXES,
+        streams={events.STREAM: events.SUBJECTS},
+        obsolete_indexes=OBSOLETE_INDEXES,
+    )
     timeout = settings.downstream_timeout_seconds
     catalog_channel = channel(settings.catalog_addr, default_timeout=timeout)
     inventory_channel = channel(settings.inventory_addr, default_timeout=timeout)
     inventory = InventoryClient(
         inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
     )
-    orders = OrderStore(infra)
+    orders = OrderStore(infra, settings.report_time_zones)
     payments = TestPaymentProvider(infra.db[LEDGER])
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,
@@ -68,6 +73,8 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             settings.pickup_sweep_interval_seconds, lambda: workers.sweep_pickups(deps)
         ),
     )
+
+    app.add_background_task("sales-totals", lambda: workers.count_sales(deps))
 
     async def close_channels() -> None:
         await catalog_channel.close()

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import Field, ValidationInfo, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
 
@@ -41,6 +44,13 @@ class OrderSettings(ServiceSettings):
     # A reminder goes out this long before the pickup deadline.
     pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
     pickup_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # Sales totals are kept per day in each of these IANA zones (a report asks for one of them);
+    # changing the list recounts every order once, in the background, at the next start.
+    report_time_zones: Annotated[tuple[str, ...], NoDecode] = (
+        "UTC",
+        "Europe/Warsaw",
+        "Europe/Kyiv",
+    )
 
     @field_validator("saga_retry_max_delay_seconds")
     @classmethod
@@ -48,4 +58,18 @@ class OrderSettings(ServiceSettings):
         first = info.data.get("saga_retry_first_seconds", 0.0)
         if value < first:
             raise ValueError(f"must be at least OMNI_ORDER_SAGA_RETRY_FIRST_SECONDS ({first})")
+        return value
+
+    @field_validator("report_time_zones", mode="before")
+    @classmethod
+    def _zones(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [zone.strip() for zone in value.split(",") if zone.strip()]
+        for zone in value or ():  # type: ignore[union-attr]
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r}") from None
+        if not value:
+            raise ValueError("name at least one time zone")
         return value

@@ -93,3 +93,11 @@ async def every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
     while True:
         await work()
         await asyncio.sleep(seconds)
+
+
+async def count_sales(deps: Deps) -> None:
+    """Once at start: count the orders the sales totals do not hold yet (stored before the
+    totals existed, or counted for other time zones)."""
+    changed = await deps.orders.count_sales()
+    if changed:
+        log.info("sales_totals_caught_up", orders=changed)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
@@ -11,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.customer.v1 import customer_pb2
+from omni_kit import keyset, text
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.protos import from_document, to_document
 
@@ -22,12 +22,33 @@ INDEXES = {
         IndexModel([("identities.value", ASCENDING)]),
         IndexModel([("merged_into_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
+        # Staff search by name: every prefix of every folded name word (omni_kit.text).
+        IndexModel([("search", ASCENDING), ("_id", ASCENDING)]),
     ],
     # _id is the identity key: each identity belongs to at most one profile.
     "identities": [IndexModel([("profile_id", ASCENDING)])],
 }
 MAX_MERGE_HOPS = 16
 ACTIVE = customer_pb2.ProfileStatus.Name(customer_pb2.PROFILE_STATUS_ACTIVE)
+STATUSES = [customer_pb2.ProfileStatus.Name(v) for v in customer_pb2.ProfileStatus.values() if v]
+IDS = keyset.id_axis("cus")
+EMAIL = customer_pb2.IdentityKind.Name(customer_pb2.IDENTITY_KIND_EMAIL)
+MAX_QUERY = 100
+
+
+def search_words(document: Mapping[str, Any]) -> list[str]:
+    """The words staff find a profile by: its names and the local part of its e-mails."""
+    parts = [document.get(name, "") for name in ("display_name", "given_name", "family_name")]
+    for identity in document.get("identities", []):
+        if identity.get("kind") == EMAIL:
+            parts.append(str(identity.get("value", "")).split("@", 1)[0])
+    return text.words(" ".join(part for part in parts if part), latin=True)
+
+
+def stored(profile: Profile) -> dict[str, Any]:
+    document = to_document(profile)
+    document["search"] = text.prefixes(search_words(document))
+    return document
 
 
 class ProfileStore:
@@ -73,7 +94,7 @@ class ProfileStore:
     async def insert(
         self, profile: Profile, keys: Iterable[str], session: AsyncClientSession
     ) -> None:
-        await self.profiles.insert_one(to_document(profile), session=session)
+        await self.profiles.insert_one(stored(profile), session=session)
         await self.claim(keys, profile.id, session)
 
     async def save(
@@ -83,7 +104,7 @@ class ProfileStore:
         # int64 fields are stored as JSON strings by to_document; accept either form.
         current = {"$in": [previous_version, str(previous_version)]}
         result = await self.profiles.replace_one(
-            {"_id": profile.id, "version": current}, to_document(profile), session=session
+            {"_id": profile.id, "version": current}, stored(profile), session=session
         )
         if result.matched_count != 1:
             raise Conflict(
@@ -118,16 +139,49 @@ class ProfileStore:
     async def search(
         self, query: str, include_merged: bool, after_id: str | None, limit: int
     ) -> list[Profile]:
-        """Profiles whose names or identity values contain `query` (any case), by id."""
-        conditions: list[dict[str, Any]] = []
-        if query:
-            pattern = {"$regex": re.escape(query), "$options": "i"}
-            fields = ("display_name", "given_name", "family_name", "identities.value")
-            conditions.append({"$or": [{field: pattern} for field in fields]})
-        if not include_merged:
-            conditions.append({"status": ACTIVE})
-        if after_id is not None:
-            conditions.append({"_id": {"$gt": after_id}})
-        cursor = self.profiles.find({"$and": conditions} if conditions else {})
-        cursor = cursor.sort("_id", ASCENDING).limit(limit)
-        return [from_document(document, Profile) async for document in cursor]
+        """Profiles with a name word (or e-mail name) starting with each word of `query`, folded
+        (case, diacritics; Cyrillic also by its Latin spelling), by id; every profile when the
+        query has no words."""
+        if len(query) > MAX_QUERY:
+            raise InvalidArgument(f"query is at most {MAX_QUERY} characters", field="query")
+        asked = text.query_words(query)
+        statuses = STATUSES if include_merged else [ACTIVE]
+        if asked:
+            branches = [{"search": asked[0][: text.MAX_PREFIX]}]
+
+            def keep(document: dict[str, Any]) -> bool:
+                return document.get("status") in statuses and text.matches(
+                    asked, search_words(document)
+                )
+
+        else:
+            branches = [{"status": status} for status in statuses]
+            keep = None  # type: ignore[assignment]
+        found = await keyset.page(
+            self.profiles,
+            branches,
+            IDS,
+            limit=limit,
+            descending=False,
+            after=None if after_id is None else (after_id, after_id),
+            keep=keep,
+        )
+        return [from_document(document, Profile) for document in found]
+
+    async def index_names(self) -> int:
+        """Give every stored profile its search words (profiles stored before they existed, or
+        under older folding rules); returns how many changed. Safe beside live writes: a profile
+        changed meanwhile is left to the write that changed it."""
+        changed = 0
+        fields = {"display_name": 1, "given_name": 1, "family_name": 1, "identities": 1}
+        cursor = self.profiles.find({}, {**fields, "search": 1, "version": 1})
+        async for document in cursor:
+            words = text.prefixes(search_words(document))
+            if document.get("search") == words:
+                continue
+            result = await self.profiles.update_one(
+                {"_id": document["_id"], "version": document.get("version")},
+                {"$set": {"search": words}},
+            )
+            changed += result.modified_count
+        return changed

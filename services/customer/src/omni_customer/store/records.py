@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.customer.v1 import customer_pb2
+from omni_kit import keyset
 from omni_kit.ids import new_id
 from omni_kit.protos import from_document, from_timestamp, to_document
 
@@ -19,11 +20,22 @@ Merge = customer_pb2.ProfileMerge
 # Newest first: (merged_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
 
+MERGED_AT = keyset.time_axis("merged_at")
+
+
+def _newest(*fields: str) -> IndexModel:
+    keys = [*((f, ASCENDING) for f in fields), ("merged_at", DESCENDING), ("_id", DESCENDING)]
+    return IndexModel(keys)
+
+
 INDEXES = {
     "merges": [
         IndexModel([("survivor_id", ASCENDING)]),
         IndexModel([("merged_id", ASCENDING)]),
-        IndexModel([("merged_at", DESCENDING), ("_id", DESCENDING)]),
+        _newest(),
+        _newest("survivor_id"),
+        _newest("merged_id"),
+        _newest("status"),
     ],
     "consents": [IndexModel([("profile_id", ASCENDING), ("recorded_at", ASCENDING)])],
     "loyalty_ledger": [IndexModel([("profile_id", ASCENDING), ("at", ASCENDING)])],
@@ -58,43 +70,52 @@ class MergeStore:
         self, profile_ids: Sequence[str], session: AsyncClientSession
     ) -> None:
         """Erasure: merge records keep which profiles were joined, not the identities."""
-        await self.merges.update_many(
-            {
-                "$or": [
-                    {"survivor_id": {"$in": list(profile_ids)}},
-                    {"merged_id": {"$in": list(profile_ids)}},
-                ]
-            },
-            {"$unset": {"moved_identities": ""}},
-            session=session,
-        )
+        for side in ("survivor_id", "merged_id"):
+            await self.merges.update_many(
+                {side: {"$in": list(profile_ids)}},
+                {"$unset": {"moved_identities": ""}},
+                session=session,
+            )
 
     async def page(
         self, profile_id: str, statuses: Sequence[int], after: Cursor | None, limit: int
     ) -> list[Merge]:
-        conditions: list[dict[str, Any]] = []
+        names = [customer_pb2.MergeStatus.Name(s) for s in statuses]
+        keep = None
         if profile_id:
-            conditions.append({"$or": [{"survivor_id": profile_id}, {"merged_id": profile_id}]})
-        if statuses:
-            names = [customer_pb2.MergeStatus.Name(s) for s in statuses]
-            conditions.append({"status": {"$in": names}})
-        if after is not None:
-            at = datetime.fromtimestamp(after[0] / 1000, UTC)
-            conditions.append(
-                {"$or": [{"merged_at": {"$lt": at}}, {"merged_at": at, "_id": {"$lt": after[1]}}]}
-            )
-        cursor = self.merges.find({"$and": conditions} if conditions else {})
-        cursor = cursor.sort([("merged_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
-        return [from_document(document, Merge) async for document in cursor]
+            # A profile takes part in a few merges: its two branches, the statuses checked.
+            branches: list[dict[str, Any]] = [
+                {"survivor_id": profile_id},
+                {"merged_id": profile_id},
+            ]
+            if names:
+
+                def keep(document: dict[str, Any]) -> bool:
+                    return document.get("status") in names
+
+        else:
+            branches = [{"status": name} for name in names] or [{}]
+        found = await keyset.page(
+            self.merges,
+            branches,
+            MERGED_AT,
+            whole=bool(profile_id),  # a profile takes part in a few merges
+            limit=limit,
+            after=None
+            if after is None
+            else (datetime.fromtimestamp(after[0] / 1000, UTC), after[1]),
+            keep=keep,
+        )
+        return [from_document(document, Merge) for document in found]
 
     async def involving(self, profile_ids: Sequence[str]) -> list[Merge]:
         ids = list(profile_ids)
-        cursor = self.merges.find(
-            {"$or": [{"survivor_id": {"$in": ids}}, {"merged_id": {"$in": ids}}]}
-        )
-        return [
-            from_document(document, Merge) async for document in cursor.sort("merged_at", ASCENDING)
-        ]
+        found: dict[str, dict[str, Any]] = {}
+        for side in ("survivor_id", "merged_id"):
+            async for document in self.merges.find({side: {"$in": ids}}):
+                found[document["_id"]] = document
+        ordered = sorted(found.values(), key=lambda document: document["merged_at"])
+        return [from_document(document, Merge) for document in ordered]
 
 
 class ConsentHistory:

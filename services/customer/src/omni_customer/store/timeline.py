@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -12,22 +12,44 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
+from omni_kit import keyset
 from omni_kit.protos import from_document, from_timestamp, to_document
 
 Session = AsyncClientSession | None
 Entry = customer_pb2.TimelineEntry
 # The newest first, ties broken by id: (occurred_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
+# One customer's history is sparse (a few entries a month): the first window looks back a week.
+OCCURRED = keyset.time_axis("occurred_at", width=timedelta(days=7))
+# A filter naming more values than this is checked on the entries read, not an index branch
+# each (the customer's own feed asks for every type but the internal ones).
+MAX_BRANCHES = 6
+
+
+def _feed(*fields: str, name: str | None = None) -> IndexModel:
+    keys = [("profile_id", ASCENDING), *((f, ASCENDING) for f in fields)]
+    keys += [("occurred_at", DESCENDING), ("_id", DESCENDING)]
+    return IndexModel(keys, name=name) if name else IndexModel(keys)
+
 
 INDEXES = {
     "timeline": [
-        IndexModel(
-            [("profile_id", ASCENDING), ("occurred_at", DESCENDING), ("_id", DESCENDING)],
-            name="feed",
-        ),
+        _feed(name="feed"),
+        _feed("type"),
+        _feed("channel.channel"),
+        _feed("channel.channel", "type"),
         IndexModel([("merges", ASCENDING)], name="moved_by_merge"),
     ]
 }
+
+
+# The equality fields leading the feed indexes, most selective first.
+FEEDS: list[tuple[str, ...]] = [
+    ("profile_id", "channel.channel", "type"),
+    ("profile_id", "type"),
+    ("profile_id", "channel.channel"),
+    ("profile_id",),
+]
 
 
 def cursor_of(entry: Entry) -> Cursor:
@@ -60,38 +82,34 @@ class TimelineStore:
         after: Cursor | None,
         limit: int,
     ) -> list[Entry]:
-        conditions: list[dict[str, Any]] = [{"profile_id": profile_id}]
-        if channels:
-            names = [common_pb2.SalesChannel.Name(c) for c in channels]
-            if common_pb2.SALES_CHANNEL_UNSPECIFIED in channels:
-                conditions.append(
-                    {"$or": [{"channel.channel": {"$in": names}}, {"channel.channel": None}]}
-                )
-            else:
-                conditions.append({"channel.channel": {"$in": names}})
-        if types:
-            names = [customer_pb2.TimelineEntryType.Name(t) for t in types]
-            conditions.append({"type": {"$in": names}})
+        wanted_channels: list[str | None] = [
+            None if c == common_pb2.SALES_CHANNEL_UNSPECIFIED else common_pb2.SalesChannel.Name(c)
+            for c in channels
+        ]
+        wanted_types = [customer_pb2.TimelineEntryType.Name(t) for t in types]
+        wanted = {
+            "profile_id": [profile_id],
+            "channel.channel": wanted_channels,
+            "type": wanted_types,
+        }
+        branches, rest = keyset.plan(wanted, FEEDS, max_branches=MAX_BRANCHES)
+        since = None if after is None else datetime.fromtimestamp(after[0] / 1000, UTC)
+        start = end = None
         if time_range is not None and time_range.HasField("start_time"):
-            conditions.append({"occurred_at": {"$gte": from_timestamp(time_range.start_time)}})
+            start = from_timestamp(time_range.start_time)
         if time_range is not None and time_range.HasField("end_time"):
-            conditions.append({"occurred_at": {"$lt": from_timestamp(time_range.end_time)}})
-        if after is not None:
-            at = datetime.fromtimestamp(after[0] / 1000, UTC)
-            conditions.append(
-                {
-                    "$or": [
-                        {"occurred_at": {"$lt": at}},
-                        {"occurred_at": at, "_id": {"$lt": after[1]}},
-                    ]
-                }
-            )
-        cursor = (
-            self.entries.find({"$and": conditions})
-            .sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(limit)
+            end = from_timestamp(time_range.end_time)
+        found = await keyset.page(
+            self.entries,
+            branches,
+            OCCURRED,
+            limit=limit,
+            after=None if after is None or since is None else (since, after[1]),
+            start=start,
+            end=end,
+            keep=keyset.keeps(rest),
         )
-        return [from_document(document, Entry) async for document in cursor]
+        return [from_document(document, Entry) for document in found]
 
     async def all_for(self, profile_ids: Sequence[str], session: Session = None) -> list[Entry]:
         cursor = self.entries.find({"profile_id": {"$in": list(profile_ids)}}, session=session)

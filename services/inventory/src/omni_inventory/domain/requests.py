@@ -31,8 +31,10 @@ def lines(items: Iterable[tuple[str, int]], field: str, *, allow_empty: bool = F
 
 
 def page_size(requested: int, default: int = 50, cap: int = 200) -> int:
-    if requested < 0:
+    """The page size asked for (0: the default); out of range is the caller's mistake."""
+    if requested < 0 or requested > cap:
         raise InvalidArgument(
-            f"page_size must not be negative (got {requested})", field="page_size"
+            f"page_size must be between 1 and {cap} (0 for {default}); got {requested}",
+            field="page_size",
         )
-    return min(requested or default, cap)
+    return requested or default

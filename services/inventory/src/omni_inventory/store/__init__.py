@@ -7,6 +7,13 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+
+def _list(field: str, *leading: str) -> IndexModel:
+    """An index serving a list filtered by equality on `leading`, sorted by `field` (see
+    store/listing.py: LISTS names the same leading fields)."""
+    return IndexModel([*((name, ASCENDING) for name in leading), (field, ASCENDING), ("_id", 1)])
+
+
 INDEXES = {
     "locations": [IndexModel([("code", ASCENDING)], unique=True)],
     "stock": [
@@ -14,14 +21,37 @@ INDEXES = {
         IndexModel([("location_id", ASCENDING), ("sku", ASCENDING)]),
         IndexModel([("updated_at", ASCENDING), ("sku", ASCENDING)]),
     ],
-    "ledger": [IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("seq", ASCENDING)])],
+    "ledger": [
+        IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("seq", ASCENDING)]),
+        _list("seq", "sku"),
+        _list("seq", "location_id"),
+        _list("seq"),
+    ],
     "reservations": [
         IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+        IndexModel([("kind", ASCENDING), ("status", ASCENDING), ("expires_at", ASCENDING)]),
         IndexModel([("holder", ASCENDING), ("status", ASCENDING)]),
+        _list("created_at", "owner.order_id"),
+        _list("created_at", "owner.cart_id"),
+        _list("created_at", "owner.customer_id"),
+        _list("created_at", "skus"),
+        _list("created_at", "status"),
+        _list("created_at"),
     ],
-    "transfers": [IndexModel([("from_location_id", ASCENDING), ("to_location_id", ASCENDING)])],
+    "transfers": [
+        IndexModel([("from_location_id", ASCENDING), ("to_location_id", ASCENDING)]),
+        _list("created_at", "from_location_id"),
+        _list("created_at", "to_location_id"),
+        _list("created_at", "status"),
+        _list("created_at"),
+    ],
     "inbound": [
-        IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("status", ASCENDING)])
+        IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("status", ASCENDING)]),
+        _list("expected_at", "sku", "location_id"),
+        _list("expected_at", "sku"),
+        _list("expected_at", "location_id"),
+        _list("expected_at", "status"),
+        _list("expected_at"),
     ],
 }
 

@@ -252,11 +252,17 @@ def level_message(document: dict[str, Any]) -> inventory_pb2.StockLevel:
 async def total_available(
     collections: Collections, sku: str, session: AsyncClientSession | None = None
 ) -> int:
-    inactive = await inactive_locations(collections, session)
+    inactive = set(await inactive_locations(collections, session))
     cursor = collections.stock.find(
-        {"sku": sku, "location_id": {"$nin": inactive}}, {"available": 1}, session=session
+        {"sku": sku}, {"available": 1, "location_id": 1}, session=session
     )
-    return sum([document.get("available", 0) async for document in cursor])
+    return sum(
+        [
+            document.get("available", 0)
+            async for document in cursor
+            if document["location_id"] not in inactive
+        ]
+    )
 
 
 async def inactive_locations(

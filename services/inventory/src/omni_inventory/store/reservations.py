@@ -109,11 +109,16 @@ async def units_held(
     await collections.holders.update_one(
         {"_id": holder_key}, {"$inc": {"writes": 1}}, upsert=True, session=session
     )
-    query = {
-        "holder": holder_key,
-        "kind": "RESERVATION_KIND_CART_HOLD",
-        "status": {"$in": HOLDING_NAMES},
-        "expires_at": {"$gt": now},
-    }
-    cursor = collections.reservations.find(query, {"held": 1}, session=session)
-    return sum([document.get("held", 0) async for document in cursor])
+    # The (holder, status) index range; kind and expiry are checked on the holder's few rows.
+    query = {"holder": holder_key, "status": {"$in": HOLDING_NAMES}}
+    fields = {"held": 1, "kind": 1, "expires_at": 1}
+    cursor = collections.reservations.find(query, fields, session=session)
+    return sum(
+        [
+            document.get("held", 0)
+            async for document in cursor
+            if document.get("kind") == "RESERVATION_KIND_CART_HOLD"
+            and document.get("expires_at") is not None
+            and document["expires_at"] > now
+        ]
+    )

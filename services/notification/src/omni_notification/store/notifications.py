@@ -16,12 +16,30 @@ DELAYED = "NOTIFICATION_STATUS_DELAYED_QUIET_HOURS"
 PENDING = [QUEUED, DELAYED]
 
 
+def _newest(*fields: str) -> IndexModel:
+    keys = [*((f, ASCENDING) for f in fields), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    return IndexModel(keys)
+
+
+# The equality fields leading the `created_at` indexes, most selective first.
+LISTS: list[tuple[str, ...]] = [
+    ("customer_id",),
+    ("event_type", "status"),
+    ("event_type",),
+    ("status",),
+    (),
+]
+
+
 class NotificationStore:
     INDEXES = {
         "notifications": [
             IndexModel([("dedup_key", ASCENDING)], unique=True),
-            IndexModel([("customer_id", ASCENDING), ("created_at", DESCENDING)]),
-            IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)]),
+            _newest("customer_id"),
+            _newest("event_type", "status"),
+            _newest("event_type"),
+            _newest("status"),
+            _newest(),
             IndexModel([("status", ASCENDING), ("scheduled_at", ASCENDING)]),
             IndexModel([("attempts.provider_message_id", ASCENDING)]),
         ],
@@ -42,20 +60,22 @@ class NotificationStore:
         await self.notifications.insert_one(document, session=session)
 
     async def due(self, now: datetime, limit: int) -> list[str]:
-        """Ids of notifications whose send time has come and that nobody is working on."""
-        cursor = (
-            self.notifications.find(
-                {
-                    "status": {"$in": PENDING},
-                    "scheduled_at": {"$lte": now},
-                    "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
-                },
-                {"_id": 1},
+        """Ids of notifications whose send time has come and that nobody is working on (a
+        (status, scheduled_at) range per pending status; the lease checked on the rows)."""
+        due: list[Document] = []
+        for status in PENDING:
+            cursor = (
+                self.notifications.find(
+                    {"status": status, "scheduled_at": {"$lte": now}},
+                    {"_id": 1, "scheduled_at": 1, "lease_until": 1},
+                )
+                .sort("scheduled_at", ASCENDING)
+                .limit(2 * limit)  # some of them may be leased by a send in progress
             )
-            .sort("scheduled_at", ASCENDING)
-            .limit(limit)
-        )
-        return [document["_id"] for document in await cursor.to_list(limit)]
+            due += await cursor.to_list(None)
+        free = [d for d in due if d.get("lease_until") is None or d["lease_until"] <= now]
+        free.sort(key=lambda document: document["scheduled_at"])
+        return [document["_id"] for document in free[:limit]]
 
     async def claim(
         self, notification_id: str, token: str, now: datetime, until: datetime
@@ -84,9 +104,14 @@ class NotificationStore:
         return result.matched_count == 1
 
     async def by_provider_message(self, provider: str, message_id: str) -> Document | None:
-        return await self.notifications.find_one(
-            {"attempts": {"$elemMatch": {"provider": provider, "provider_message_id": message_id}}}
-        )
+        async for document in self.notifications.find({"attempts.provider_message_id": message_id}):
+            for attempt in document.get("attempts", []):
+                if (attempt.get("provider"), attempt.get("provider_message_id")) == (
+                    provider,
+                    message_id,
+                ):
+                    return document
+        return None
 
     async def update(
         self,
@@ -103,4 +128,4 @@ class NotificationStore:
         return result.matched_count == 1
 
     async def page(self, query: Document, after: list[object] | None, limit: int) -> list[Document]:
-        return await newest_first(self.notifications, query, after, limit)
+        return await newest_first(self.notifications, query, after, limit, LISTS)

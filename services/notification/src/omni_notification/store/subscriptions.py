@@ -16,13 +16,26 @@ def active_key(customer_id: str, sku: str, location_id: str) -> str:
     return f"{customer_id}|{sku}|{location_id}"
 
 
+def _newest(*fields: str) -> IndexModel:
+    keys = [*((f, ASCENDING) for f in fields), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    return IndexModel(keys)
+
+
+# The equality fields leading the `created_at` indexes, most selective first.
+LISTS: list[tuple[str, ...]] = [("customer_id",), ("sku", "status"), ("sku",), ("status",), ()]
+
+
 class SubscriptionStore:
     INDEXES = {
         "subscriptions": [
             # Set only while active, so closed subscriptions never block a new one.
             IndexModel([("active_key", ASCENDING)], unique=True, sparse=True),
             IndexModel([("sku", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)]),
+            _newest("customer_id"),
+            _newest("sku", "status"),
+            _newest("sku"),
+            _newest("status"),
+            _newest(),
         ],
     }
 
@@ -56,4 +69,4 @@ class SubscriptionStore:
         )
 
     async def page(self, query: Document, after: list[object] | None, limit: int) -> list[Document]:
-        return await newest_first(self.subscriptions, query, after, limit)
+        return await newest_first(self.subscriptions, query, after, limit, LISTS)

@@ -127,6 +127,8 @@ class CheckoutApi:
             "cart_holds": [line.reservation_id for line in cart.lines if line.reservation_id],
         }
 
+        await self.deps.orders.prepare(order)
+
         async def place(session: AsyncClientSession) -> C.PlaceOrderResponse:
             await self.deps.carts.save(cart, session)
             await self.deps.orders.add(session, order, [order_event("placed", order)], extra=extra)

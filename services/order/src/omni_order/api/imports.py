@@ -54,6 +54,7 @@ class ImportApi:
                 return unchanged(await self._imported_before(partner_key))
             holds.append(hold_id)
             extra = {"partner_key": partner_key, "cart_holds": [hold_id]}
+            await self.deps.orders.prepare(order)
 
             async def write(session: AsyncClientSession) -> C.ImportMarketplaceOrderResponse:
                 await self.deps.orders.add(

@@ -15,6 +15,7 @@ from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain.common import money, require
+from omni_order.store.orders import OrderFilter
 
 C = order_pb2
 
@@ -26,6 +27,35 @@ def _after(token: str) -> tuple[datetime, str] | None:
 
 def _token(at: datetime, last_id: str) -> str:
     return paging.encode_cursor([at, last_id])
+
+
+MAX_STORES = 20
+
+
+def order_filter(request: C.ListOrdersRequest) -> OrderFilter:
+    if len(request.store_ids) > MAX_STORES:
+        raise InvalidArgument(f"at most {MAX_STORES} store_ids", field="store_ids")
+    if len(request.number) > 64:
+        raise InvalidArgument("number is at most 64 characters", field="number")
+    span = request.placed_time
+    if request.oldest_first and not span.HasField("start_time"):
+        raise InvalidArgument(
+            "oldest first needs placed_time.start_time: where to start from",
+            field="placed_time.start_time",
+        )
+    return OrderFilter(
+        customer_id=request.customer_id,
+        partner_id=request.partner_id,
+        partner_order_id=request.partner_order_id,
+        pickup_location_id=request.pickup_location_id,
+        store_ids=tuple(sorted(set(request.store_ids))),
+        statuses=tuple(sorted({C.OrderStatus.Name(s) for s in request.statuses})),
+        channel=common_pb2.SalesChannel.Name(request.channel) if request.channel else "",
+        number=request.number.strip(),
+        placed_from=from_timestamp(span.start_time) if span.HasField("start_time") else None,
+        placed_to=from_timestamp(span.end_time) if span.HasField("end_time") else None,
+        oldest_first=request.oldest_first,
+    )
 
 
 class QueriesApi:
@@ -42,26 +72,8 @@ class QueriesApi:
         self, request: C.ListOrdersRequest, context: aio.ServicerContext
     ) -> C.ListOrdersResponse:
         limit = paging.page_size(request.page_size)
-        query: dict[str, Any] = {}
-        filters = {
-            "customer_id": request.customer_id,
-            "channel.partner_id": request.partner_id,
-            "partner_order_id": request.partner_order_id,
-            "delivery.pickup_location_id": request.pickup_location_id,
-        }
-        query.update({key: value for key, value in filters.items() if value})
-        if request.statuses:
-            query["status"] = {"$in": [C.OrderStatus.Name(s) for s in request.statuses]}
-        if request.channel:
-            query["channel.channel"] = common_pb2.SalesChannel.Name(request.channel)
-        placed: dict[str, datetime] = {}
-        if request.placed_time.HasField("start_time"):
-            placed["$gte"] = from_timestamp(request.placed_time.start_time)
-        if request.placed_time.HasField("end_time"):
-            placed["$lt"] = from_timestamp(request.placed_time.end_time)
-        if placed:
-            query["placed_at"] = placed
-        orders = await self.deps.orders.page(query, _after(request.page_token), limit + 1)
+        wanted = order_filter(request)
+        orders = await self.deps.orders.page(wanted, _after(request.page_token), limit + 1)
         next_token = ""
         if len(orders) > limit:
             orders = orders[:limit]
@@ -79,14 +91,13 @@ class QueriesApi:
         self, request: C.ListReturnsRequest, context: aio.ServicerContext
     ) -> C.ListReturnsResponse:
         limit = paging.page_size(request.page_size)
-        query: dict[str, Any] = {}
-        if request.order_id:
-            query["order_id"] = request.order_id
-        if request.receiving_location_id:
-            query["receiving_location_id"] = request.receiving_location_id
-        if request.statuses:
-            query["status"] = {"$in": [C.ReturnStatus.Name(s) for s in request.statuses]}
-        found = await self.deps.returns.page(query, _after(request.page_token), limit + 1)
+        found = await self.deps.returns.page(
+            request.order_id,
+            request.receiving_location_id,
+            [C.ReturnStatus.Name(s) for s in request.statuses],
+            _after(request.page_token),
+            limit + 1,
+        )
         next_token = ""
         if len(found) > limit:
             found = found[:limit]
@@ -114,8 +125,14 @@ class QueriesApi:
                 f"unknown time zone {zone!r}; use an IANA name like 'Europe/Berlin'",
                 field="time_zone",
             ) from None
+        kept = self.deps.settings.report_time_zones
+        if zone not in kept:
+            raise InvalidArgument(
+                f"sales are totalled by day in {', '.join(kept)}; ask for one of those",
+                field="time_zone",
+            )
         channels = [common_pb2.SalesChannel.Name(c) for c in request.channels]
-        groups = await self.deps.orders.sales(start, end, zone, channels)
+        rows = await self.deps.orders.sales(start, end, zone, channels)
         report = C.SalesReport(
             time_range=common_pb2.TimeRange(
                 start_time=to_timestamp(start), end_time=to_timestamp(end)
@@ -123,12 +140,12 @@ class QueriesApi:
             time_zone=zone,
         )
         totals: dict[tuple[str, str], C.SalesReportRow] = {}
-        for group in groups:
-            key = group["_id"]
-            row = _row(key["day"], key["channel"], key["currency"], group)
+        for group in rows:
+            row = _row(group["day"], group["channel"], group["currency"], group)
             report.rows.append(row)
             total = totals.setdefault(
-                (key["channel"], key["currency"]), _row("", key["channel"], key["currency"], {})
+                (group["channel"], group["currency"]),
+                _row("", group["channel"], group["currency"], {}),
             )
             _add(total, row)
         report.channel_totals.extend(totals[key] for key in sorted(totals))

@@ -19,20 +19,23 @@ ACTIVE = "CART_STATUS_ACTIVE"
 CART_INDEXES = {
     "carts": [
         # One active cart per customer and per anonymous visitor, whatever the device.
+        # `$gte: ""` (every string) rather than `$type`, which the dev store cannot reason
+        # about: a look-up of an owner's active cart then reads this index.
         IndexModel(
             [("customer_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"status": ACTIVE, "customer_id": {"$type": "string"}},
-            name="one_active_cart_per_customer",
+            partialFilterExpression={"status": ACTIVE, "customer_id": {"$gte": ""}},
+            name="one_active_cart_per_customer_id",
         ),
         IndexModel(
             [("anonymous_id", ASCENDING)],
             unique=True,
-            partialFilterExpression={"status": ACTIVE, "anonymous_id": {"$type": "string"}},
-            name="one_active_cart_per_visitor",
+            partialFilterExpression={"status": ACTIVE, "anonymous_id": {"$gte": ""}},
+            name="one_active_cart_per_visitor_id",
         ),
     ],
 }
+OBSOLETE_CART_INDEXES = {"carts": ["one_active_cart_per_customer", "one_active_cart_per_visitor"]}
 
 
 class CartStore:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from google.protobuf.message import Message
@@ -48,14 +47,3 @@ def versioned_document(resource: Message) -> dict[str, Any]:
     document = to_document(resource)
     document["version"] = resource.version  # type: ignore[attr-defined]
     return document
-
-
-def before_cursor(
-    query: dict[str, Any], field: str, after: tuple[datetime, str] | None
-) -> dict[str, Any]:
-    """Narrow a newest-first query to what comes after the (time, id) of the previous page's end."""
-    if after is None:
-        return query
-    at, last_id = after
-    later = {"$or": [{field: {"$lt": at}}, {field: at, "_id": {"$lt": last_id}}]}
-    return {"$and": [query, later]}

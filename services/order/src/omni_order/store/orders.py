@@ -3,43 +3,147 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.order.v1 import order_pb2
+from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_order.ports import CheckoutInputs
-from omni_order.store.documents import before_cursor, save_version, versioned_document
+from omni_order.store.documents import save_version, versioned_document
+from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
 
-NOT_SOLD = ["ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED", "ORDER_STATUS_FAILED"]
+PLACED = keyset.time_axis("placed_at")
+# One customer's orders are sparse (a few a year): the first window looks back a month.
+PLACED_BY_CUSTOMER = keyset.time_axis("placed_at", width=timedelta(days=30))
+# Branches on these name an order or two: read at once, no windows.
+SMALL = {"number", "partner_key"}
+# A list that would need more index branches than this (stores x statuses) checks the statuses
+# on the rows instead.
+MAX_BRANCHES = 24
+# The equality fields leading the list indexes, most selective first (see `OrderFilter`).
+LISTS: list[tuple[str, ...]] = [
+    ("number",),
+    ("partner_key",),
+    ("customer_id",),
+    ("delivery.pickup_location_id", "status"),
+    ("stores", "channel.channel"),
+    ("stores", "status"),
+    ("stores",),
+    ("channel.partner_id",),
+    ("channel.channel", "status"),
+    ("channel.channel",),
+    ("status",),
+    (),
+]
+
+
+def _newest(*fields: str) -> IndexModel:
+    return IndexModel(
+        [*((name, ASCENDING) for name in fields), ("placed_at", DESCENDING), ("_id", DESCENDING)]
+    )
+
 
 ORDER_INDEXES = {
     "orders": [
         IndexModel(
             [("partner_key", ASCENDING)],
             unique=True,
-            partialFilterExpression={"partner_key": {"$type": "string"}},
-            name="one_order_per_partner_order",
+            partialFilterExpression={"partner_key": {"$gte": ""}},
+            name="one_order_per_partner_key",
         ),
-        IndexModel([("customer_id", ASCENDING), ("placed_at", DESCENDING)]),
-        IndexModel([("placed_at", DESCENDING)]),
-        IndexModel([("saga_active", ASCENDING), ("saga_touched_at", ASCENDING)]),
+        # One per list the staff and partners page through, newest (or oldest) first: the
+        # equality filters, then the sort key (see `OrderFilter.branches`).
+        _newest(),
+        _newest("customer_id"),
+        _newest("channel.channel"),
+        _newest("channel.channel", "status"),
+        _newest("status"),
+        _newest("stores"),
+        _newest("stores", "status"),
+        _newest("stores", "channel.channel"),
+        _newest("channel.partner_id"),
+        _newest("delivery.pickup_location_id", "status"),
+        IndexModel([("number", ASCENDING)]),
+        # The resumer's two reads: sagas due for a next attempt, and sagas nobody moves.
+        IndexModel(
+            [
+                ("saga_active", ASCENDING),
+                ("saga_next_attempt_at", ASCENDING),
+                ("saga_touched_at", ASCENDING),
+            ]
+        ),
         IndexModel([("status", ASCENDING), ("pickup_deadline_at", ASCENDING)]),
     ],
+    **SALES_INDEXES,
 }
+# Replaced by the indexes above (same keys; partial filters a store can reason about).
+OBSOLETE_ORDER_INDEXES = {
+    "orders": [
+        "one_order_per_request",
+        "one_order_per_partner_order",
+        "saga_active_1_saga_touched_at_1",
+    ]
+}
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What a list of orders asks for; every field is optional and they combine with AND."""
+
+    customer_id: str = ""
+    partner_id: str = ""
+    partner_order_id: str = ""
+    pickup_location_id: str = ""
+    # Orders placed at, to be picked up at, or shipped from any of these stores.
+    store_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    channel: str = ""
+    number: str = ""
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    oldest_first: bool = False
+
+    def branches(self) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+        """The index branches to read (equality on an index's leading fields; the pages are
+        ranges of `placed_at` after them) and the conditions checked on the rows read."""
+        wanted: dict[str, list[Any]] = {
+            "number": [self.number] if self.number else [],
+            "partner_key": [f"{self.partner_id}:{self.partner_order_id}"]
+            if self.partner_order_id
+            else [],
+            "customer_id": [self.customer_id] if self.customer_id else [],
+            "channel.partner_id": [self.partner_id] if self.partner_id else [],
+            "channel.channel": [self.channel] if self.channel else [],
+            "delivery.pickup_location_id": [self.pickup_location_id]
+            if self.pickup_location_id
+            else [],
+            "stores": list(self.store_ids),
+            "status": list(self.statuses),
+        }
+        if self.pickup_location_id and not self.statuses:
+            # The pickup store is one of the order's stores: read that branch, check the rest.
+            if self.store_ids and self.pickup_location_id not in self.store_ids:
+                return [], {}
+            wanted["stores"] = [self.pickup_location_id]
+        return keyset.plan(wanted, LISTS, max_branches=MAX_BRANCHES)
 
 
 def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
     """Top-level fields the queries need typed (dates, integers) next to the proto document."""
     live = [line for line in order.lines if not line.exchange_for_line_id]
+    stores = {order.channel.store_id, order.delivery.pickup_location_id}
+    stores |= {shipment.source_location_id for shipment in order.shipments}
     fields: dict[str, Any] = {
+        "stores": sorted(store for store in stores if store),
         "saga_active": order.saga.status
         in (order_pb2.SAGA_STATUS_RUNNING, order_pb2.SAGA_STATUS_COMPENSATING),
         "saga_touched_at": utcnow(),
@@ -60,10 +164,19 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
     return fields
 
 
+def document_of(order: order_pb2.Order, zones: Sequence[str]) -> dict[str, Any]:
+    """The stored order: the proto document, its query helpers and what it adds to the sales
+    totals."""
+    document = versioned_document(order) | helper_fields(order)
+    document["sales_counted"] = contribution(document, zones)
+    return document
+
+
 class OrderStore:
-    def __init__(self, infra: Infrastructure) -> None:
+    def __init__(self, infra: Infrastructure, report_time_zones: Sequence[str] = ("UTC",)) -> None:
         self.infra = infra
         self.orders = infra.db["orders"]
+        self.totals = SalesTotals(infra.db["sales_days"], tuple(report_time_zones))
 
     async def get(self, order_id: str) -> order_pb2.Order:
         document = await self.orders.find_one({"_id": order_id})
@@ -84,6 +197,11 @@ class OrderStore:
         document = document or {}
         return CheckoutInputs(document.get("payment_token", ""), document.get("cart_holds", []))
 
+    async def prepare(self, order: order_pb2.Order) -> None:
+        """Create the sales-totals rows a new order will add to, before its transaction starts
+        (two transactions creating one row would otherwise conflict on its key)."""
+        await self.totals.prepare(document_of(order, self.totals.zones)["sales_counted"])
+
     async def add(
         self,
         session: AsyncClientSession,
@@ -92,22 +210,32 @@ class OrderStore:
         *,
         extra: dict[str, Any],
     ) -> None:
-        """Insert a new order with its events inside the caller's transaction."""
-        document = versioned_document(order) | helper_fields(order) | extra
+        """Insert a new order with its events inside the caller's transaction (`prepare` it
+        first)."""
+        document = document_of(order, self.totals.zones) | extra
         await self.orders.insert_one(document, session=session)
         await self._add_events(session, events)
+        # Last: the day's row is shared by every order of the day, channel and currency.
+        await self.totals.apply(None, document["sales_counted"], session)
 
     async def write(
         self, session: AsyncClientSession, order: order_pb2.Order, events: Sequence[Event] = ()
     ) -> None:
         """Write the order's next version (order.version already incremented) and its events
-        inside the caller's transaction."""
-        await save_version(self.orders, order, helper_fields(order), session)
+        inside the caller's transaction; its share of the sales totals moves with it."""
+        fields = helper_fields(order)
+        counted = contribution(versioned_document(order) | fields, self.totals.zones)
+        before = await self.orders.find_one(
+            {"_id": order.id}, {"sales_counted": 1}, session=session
+        )
+        await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
         await self._add_events(session, events)
+        await self.totals.apply((before or {}).get("sales_counted"), counted, session)
 
     async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
         """Write the order's next version and its events in a transaction of its own (the saga's
         and the workers' steps, which no caller's key covers)."""
+        await self.prepare(order)
 
         async def work(session: AsyncClientSession) -> None:
             await self.write(session, order, events)
@@ -120,20 +248,35 @@ class OrderStore:
             await self.infra.outbox.add(session, event.subject, event.message, event_id=event.id)
 
     async def page(
-        self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int
+        self, wanted: OrderFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[order_pb2.Order]:
-        """Newest first; `after` is the (placed_at, id) of the last order of the previous page."""
-        query = before_cursor(query, "placed_at", after)
-        cursor = self.orders.find(query).sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
-        return [
-            from_document(doc, order_pb2.Order) for doc in await cursor.limit(limit).to_list(limit)
-        ]
+        """Newest first (oldest first if asked); `after` is the (placed_at, id) of the last
+        order of the previous page."""
+        branches, rest = wanted.branches()
+        if not branches:
+            return []
+        found = await keyset.page(
+            self.orders,
+            branches,
+            PLACED_BY_CUSTOMER if "customer_id" in branches[0] else PLACED,
+            limit=limit,
+            descending=not wanted.oldest_first,
+            after=after,
+            start=wanted.placed_from,
+            end=wanted.placed_to,
+            keep=keyset.keeps(rest),
+            whole=any(SMALL.intersection(branch) for branch in branches),
+        )
+        return [from_document(document, order_pb2.Order) for document in found]
 
     async def due_sagas(self, now: datetime, stale: datetime, limit: int = 50) -> list[str]:
         """Sagas for the resumer: waiting for a next attempt whose time has come, or untouched
         since `stale` (the process running them went away)."""
-        cursor = self.orders.find(_due(now, stale), {"_id": 1}).limit(limit)
-        return [doc["_id"] for doc in await cursor.to_list(limit)]
+        found: list[str] = []
+        for due in _due(now, stale)["$or"]:  # one index range each, not an $or over the lot
+            cursor = self.orders.find({"saga_active": True, **due}, {"_id": 1}).limit(limit)
+            found += [doc["_id"] for doc in await cursor.to_list(limit) if doc["_id"] not in found]
+        return found[:limit]
 
     async def claim_saga(self, order_id: str, now: datetime, stale: datetime) -> bool:
         """Take a due saga for this process (it is no longer due for other instances); False
@@ -156,39 +299,45 @@ class OrderStore:
         self, start: datetime, end: datetime, time_zone: str, channels: list[str]
     ) -> list[dict[str, Any]]:
         """Per day (in time_zone), channel and currency: revenue, orders, units, refunds."""
-        match: dict[str, Any] = {
-            "placed_at": {"$gte": start, "$lt": end},
-            "status": {"$nin": NOT_SOLD},
-        }
-        if channels:
-            match["channel.channel"] = {"$in": channels}
-        cancelled = {"$eq": ["$status", "ORDER_STATUS_CANCELLED"]}
-        pipeline: list[dict[str, Any]] = [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": {
-                        "day": {
-                            "$dateToString": {
-                                "format": "%Y-%m-%d",
-                                "date": "$placed_at",
-                                "timezone": time_zone,
-                            }
-                        },
-                        "channel": "$channel.channel",
-                        "currency": "$sales.currency",
-                    },
-                    "revenue": {"$sum": {"$cond": [cancelled, 0, "$sales.revenue"]}},
-                    "orders": {"$sum": {"$cond": [cancelled, 0, 1]}},
-                    "units": {"$sum": {"$cond": [cancelled, 0, "$sales.units"]}},
-                    "refunded": {"$sum": "$sales.refunded"},
-                    "cancelled_orders": {"$sum": {"$cond": [cancelled, 1, 0]}},
-                }
-            },
-            {"$sort": {"_id.day": 1, "_id.channel": 1, "_id.currency": 1}},
-        ]
-        cursor = await self.orders.aggregate(pipeline)
-        return await cursor.to_list(None)
+        return await self.totals.report(time_zone, days_in(start, end, time_zone), channels)
+
+    async def count_sales(self) -> int:
+        """Bring every order's share of the sales totals up to date (orders stored before the
+        totals existed, or counted for other time zones); returns how many were changed."""
+        changed = 0
+        cursor = self.orders.find({}, {"_id": 1, "sales_counted": 1, "status": 1})
+        async for document in cursor:
+            counted = document.get("sales_counted")
+            if counted is not None and set(counted.get("days", {})) == set(self.totals.zones):
+                continue
+            if counted is None and "sales_counted" in document:
+                continue  # not sold: counted as nothing
+            if await self._recount(document["_id"]):
+                changed += 1
+        return changed
+
+    async def _recount(self, order_id: str) -> bool:
+        stored = await self.orders.find_one({"_id": order_id})
+        if stored is None:
+            return False
+        counted = contribution(stored, self.totals.zones)
+        await self.totals.prepare(counted)
+
+        async def work(session: AsyncClientSession) -> bool:
+            current = await self.orders.find_one({"_id": order_id}, session=session)
+            if current is None:
+                return False
+            now = contribution(current, self.totals.zones)
+            before = current.get("sales_counted")
+            if "sales_counted" in current and before == now:
+                return False
+            await self.orders.update_one(
+                {"_id": order_id}, {"$set": {"sales_counted": now}}, session=session
+            )
+            await self.totals.apply(before, now, session)
+            return True
+
+        return await self.infra.transaction(work)
 
 
 def _due(now: datetime, stale: datetime) -> dict[str, Any]:

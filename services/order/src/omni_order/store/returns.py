@@ -10,15 +10,40 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.order.v1 import order_pb2
+from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.protos import from_document, to_document
-from omni_order.store.documents import before_cursor
+
+CREATED = keyset.time_axis("created_at")
+
+
+def _newest(*fields: str) -> IndexModel:
+    return IndexModel(
+        [*((name, ASCENDING) for name in fields), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    )
+
 
 RETURN_INDEXES = {
     "returns": [
-        IndexModel([("order_id", ASCENDING), ("created_at", DESCENDING)]),
+        _newest("order_id"),
+        _newest("receiving_location_id", "status"),
+        _newest("receiving_location_id"),
+        _newest("status"),
+        _newest(),
     ],
 }
+
+
+OBSOLETE_RETURN_INDEXES = {"returns": ["one_return_per_request"]}
+
+
+LISTS: list[tuple[str, ...]] = [
+    ("order_id",),
+    ("receiving_location_id", "status"),
+    ("receiving_location_id",),
+    ("status",),
+    (),
+]
 
 
 class ReturnStore:
@@ -39,9 +64,27 @@ class ReturnStore:
         await self.returns.insert_one(to_document(order_return), session=session)
 
     async def page(
-        self, query: dict[str, Any], after: tuple[datetime, str] | None, limit: int
+        self,
+        order_id: str,
+        location_id: str,
+        statuses: list[str],
+        after: tuple[datetime, str] | None,
+        limit: int,
     ) -> list[order_pb2.OrderReturn]:
-        query = before_cursor(query, "created_at", after)
-        cursor = self.returns.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-        docs = await cursor.limit(limit).to_list(limit)
+        """Newest first; `after` is the (created_at, id) of the previous page's last return."""
+        wanted = {
+            "order_id": [order_id] if order_id else [],
+            "receiving_location_id": [location_id] if location_id else [],
+            "status": statuses,
+        }
+        branches, rest = keyset.plan(wanted, LISTS)
+        docs = await keyset.page(
+            self.returns,
+            branches,
+            CREATED,
+            limit=limit,
+            after=after,
+            keep=keyset.keeps(rest),
+            whole=bool(order_id),  # an order has a return or two
+        )
         return [from_document(doc, order_pb2.OrderReturn) for doc in docs]

@@ -2037,6 +2037,9 @@ class ListOrdersRequest(_message.Message):
     STATUSES_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     PLACED_TIME_FIELD_NUMBER: _builtins.int
+    STORE_IDS_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    OLDEST_FIRST_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     customer_id: _builtins.str
@@ -2046,11 +2049,21 @@ class ListOrdersRequest(_message.Message):
     pickup_location_id: _builtins.str
     """Orders to be picked up at this store."""
     channel: _common_pb2.SalesChannel.ValueType
+    number: _builtins.str
+    """The human-friendly order number, exactly."""
+    oldest_first: _builtins.bool
+    """Oldest first instead of newest first (by placed_at, then id)."""
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___OrderStatus.ValueType]: ...
     @_builtins.property
     def placed_time(self) -> _common_pb2.TimeRange:
         """On placed_at."""
+
+    @_builtins.property
+    def store_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Orders placed at, to be picked up at, or shipped from any of these stores (stock location
+        ids); at most 20.
+        """
 
     def __init__(
         self,
@@ -2064,10 +2077,13 @@ class ListOrdersRequest(_message.Message):
         statuses: _abc.Iterable[Global___OrderStatus.ValueType] | None = ...,
         channel: _common_pb2.SalesChannel.ValueType = ...,
         placed_time: _common_pb2.TimeRange | None = ...,
+        store_ids: _abc.Iterable[_builtins.str] | None = ...,
+        number: _builtins.str = ...,
+        oldest_first: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["placed_time", b"placed_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "page_size", b"page_size", "page_token", b"page_token", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "pickup_location_id", b"pickup_location_id", "placed_time", b"placed_time", "statuses", b"statuses"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "number", b"number", "oldest_first", b"oldest_first", "page_size", b"page_size", "page_token", b"page_token", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "pickup_location_id", b"pickup_location_id", "placed_time", b"placed_time", "statuses", b"statuses", "store_ids", b"store_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2602,10 +2618,15 @@ class GetSalesReportRequest(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     CHANNELS_FIELD_NUMBER: _builtins.int
     time_zone: _builtins.str
-    """IANA zone for day boundaries; default "UTC"."""
+    """IANA zone for day boundaries; default "UTC". Totals are kept for the zones the order service
+    is configured with (OMNI_ORDER_REPORT_TIME_ZONES); another zone is INVALID_ARGUMENT.
+    """
     @_builtins.property
     def time_range(self) -> _common_pb2.TimeRange:
-        """Orders placed in this range; both bounds required."""
+        """Both bounds required. The report covers whole days in its time zone: each day whose midday
+        falls in this range (so calendar days asked for with bounds at midnight UTC are those days in
+        any zone within 12 hours of UTC).
+        """
 
     @_builtins.property
     def channels(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.SalesChannel.ValueType]:

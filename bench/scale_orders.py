@@ -1,0 +1,259 @@
+# ruff: noqa: RUF001 - Cyrillic names are part of the data
+"""Orders and customers at a moderate size: the reads staff wait for, one request at a time.
+
+Seeds the order and customer databases of a fresh local stack directly (20,000 orders over a
+year in five channels, 5,000 customer profiles with names in Polish, Ukrainian and English, and
+their timelines: one customer with 5,000 entries), then measures sequential requests to the
+services over gRPC (medians and p95 of REPEAT requests each): the order list (first page, by
+channel, later pages), a customer's orders, the 30-day sales report, staff search by name, the
+long timeline (first and later pages) and the 360 view's three reads. Sizes: ORDERS, PROFILES,
+TIMELINE environment variables.
+
+The documents are built by the code under test (its own document functions when it has them),
+so the same script measures the code before and after a change."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from harness.stack import local_stack, machine
+from pymongo import AsyncMongoClient
+
+from omni.common.v1 import common_pb2
+from omni.customer.v1 import customer_pb2 as C
+from omni.customer.v1 import customer_pb2_grpc
+from omni.order.v1 import order_pb2 as P
+from omni.order.v1 import order_pb2_grpc
+from omni_kit.app import channel
+from omni_kit.ids import new_id
+from omni_kit.protos import to_document, to_timestamp
+from omni_order.store.documents import versioned_document
+from omni_order.store.orders import helper_fields
+
+ORDERS = int(os.environ.get("ORDERS", "20000"))
+PROFILES = int(os.environ.get("PROFILES", "5000"))
+TIMELINE = int(os.environ.get("TIMELINE", "5000"))
+REPEAT = int(os.environ.get("REPEAT", "15"))
+NOW = datetime.now(UTC).replace(microsecond=0)
+GIVEN = ["Anna", "Andrzej", "Zofia", "Żaneta", "Piotr", "John", "Mary", "Олена", "Тарас", "Андрій"]
+FAMILY = ["Kowalska", "Nowak", "Wiśniewski", "Smith", "Brown", "Шевченко", "Коваленко", "Łukasik"]
+CHANNELS = [
+    common_pb2.SALES_CHANNEL_WEB,
+    common_pb2.SALES_CHANNEL_APP,
+    common_pb2.SALES_CHANNEL_POS,
+    common_pb2.SALES_CHANNEL_MARKETPLACE,
+    common_pb2.SALES_CHANNEL_PHONE,
+]
+STATUSES = [P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_DELIVERED, P.ORDER_STATUS_CANCELLED]
+STORES = ["loc_mitte", "loc_xberg", "loc_praga", "loc_lviv"]
+
+
+def order_document() -> Callable[[P.Order], dict[str, Any]]:
+    try:
+        from omni_order.store.orders import document_of
+
+        return lambda order: document_of(order, ("UTC", "Europe/Warsaw", "Europe/Kyiv"))
+    except ImportError:  # the code before per-day sales totals
+        return lambda order: versioned_document(order) | helper_fields(order)
+
+
+def profile_document() -> Callable[[C.Profile], dict[str, Any]]:
+    try:
+        from omni_customer.store.profiles import stored
+
+        return stored
+    except ImportError:  # the code before search words
+        return to_document
+
+
+def sales_rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-day totals of the seeded orders (when the code keeps them)."""
+    try:
+        from omni_order.store.sales import changes
+    except ImportError:
+        return []
+    rows: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        for key, change in changes(None, document.get("sales_counted")).items():
+            row = rows.setdefault(key, {"_id": key, **change["key"]})
+            for amount, value in change["inc"].items():
+                row[amount] = row.get(amount, 0) + value
+    return list(rows.values())
+
+
+def an_order(rng: random.Random, index: int) -> P.Order:
+    placed = NOW - timedelta(seconds=rng.randrange(365 * 86400))
+    channel_ref = common_pb2.ChannelRef(channel=rng.choice(CHANNELS))
+    if channel_ref.channel == common_pb2.SALES_CHANNEL_POS:
+        channel_ref.store_id = rng.choice(STORES)
+    quantity = rng.randrange(1, 4)
+    return P.Order(
+        id=new_id("ord"),
+        number=f"{placed:%y%m%d}-{index:06d}",
+        version=3,
+        status=rng.choice(STATUSES),
+        customer_id=f"cus_bench{index % 4000}",
+        channel=channel_ref,
+        delivery=P.Delivery(mode=common_pb2.DELIVERY_MODE_HOME_DELIVERY),
+        lines=[
+            P.OrderLine(
+                line_id="l1",
+                sku=f"SKU-{rng.randrange(2000)}",
+                quantity=quantity,
+                unit_price=common_pb2.Money(amount_minor=1999, currency_code="EUR"),
+            )
+        ],
+        totals=P.OrderTotals(
+            total=common_pb2.Money(amount_minor=1999 * quantity, currency_code="EUR")
+        ),
+        placed_at=to_timestamp(placed),
+    )
+
+
+def an_entry(rng: random.Random, profile_id: str) -> dict[str, Any]:
+    entry = C.TimelineEntry(
+        id=new_id("tl"),
+        profile_id=profile_id,
+        type=rng.choice([C.TIMELINE_ENTRY_TYPE_ORDER, C.TIMELINE_ENTRY_TYPE_NOTIFICATION]),
+        channel=common_pb2.ChannelRef(channel=rng.choice(CHANNELS)),
+        occurred_at=to_timestamp(NOW - timedelta(seconds=rng.randrange(730 * 86400))),
+        summary="order placed",
+    )
+    return {**to_document(entry), "merges": []}
+
+
+async def seed(mongo_uri: str) -> dict[str, Any]:
+    rng = random.Random(26)
+    client: AsyncMongoClient = AsyncMongoClient(mongo_uri, tz_aware=True)
+    make_order, make_profile = order_document(), profile_document()
+    orders = [make_order(an_order(rng, index)) for index in range(ORDERS)]
+    for start in range(0, len(orders), 2000):
+        await client.omni_order.orders.insert_many(orders[start : start + 2000])
+    rows = sales_rows(orders)
+    if rows:
+        await client.omni_order.sales_days.insert_many(rows)
+    profiles, entries = [], []
+    for index in range(PROFILES):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        profile = C.Profile(
+            id=new_id("cus"),
+            version=1,
+            status=C.PROFILE_STATUS_ACTIVE,
+            display_name=f"{given} {family}",
+            given_name=given,
+            family_name=family,
+            identities=[C.Identity(kind=C.IDENTITY_KIND_EMAIL, value=f"p{index}@example.com")],
+        )
+        profiles.append(make_profile(profile))
+        entries += [an_entry(rng, profile.id) for _ in range(2)]
+    heavy = profiles[0]["_id"]
+    entries += [an_entry(rng, heavy) for _ in range(TIMELINE)]
+    for start in range(0, len(profiles), 2000):
+        await client.omni_customer.profiles.insert_many(profiles[start : start + 2000])
+    for start in range(0, len(entries), 2000):
+        await client.omni_customer.timeline.insert_many(entries[start : start + 2000])
+    await client.close()
+    return {"heavy": heavy, "customer": "cus_bench7"}
+
+
+async def measure(name: str, call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+    await call()  # warm
+    took = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        await call()
+        took.append((time.perf_counter() - started) * 1000)
+    took.sort()
+    result = {
+        "median_ms": round(statistics.median(took), 1),
+        "p95_ms": round(took[max(0, round(0.95 * len(took)) - 1)], 1),
+    }
+    print(f"{name:45} median {result['median_ms']:8.1f} ms  p95 {result['p95_ms']:8.1f} ms")
+    return result
+
+
+async def main() -> dict[str, Any]:
+    with local_stack() as stack:
+        started = time.monotonic()
+        seeded = await seed(stack.mongo_uri.rstrip("/") + "/?directConnection=true")
+        seconds = round(time.monotonic() - started, 1)
+        print(f"seeded {ORDERS} orders, {PROFILES} profiles, {TIMELINE} entries in {seconds} s")
+        order_ch = channel(stack.grpc["order"], default_timeout=60)
+        customer_ch = channel(stack.grpc["customer"], default_timeout=60)
+        orders = order_pb2_grpc.OrderServiceStub(order_ch)
+        customers = customer_pb2_grpc.CustomerServiceStub(customer_ch)
+        web = common_pb2.SALES_CHANNEL_WEB
+        first = await orders.ListOrders(P.ListOrdersRequest(page_size=50))
+        by_channel = await orders.ListOrders(P.ListOrdersRequest(page_size=50, channel=web))
+        mine = await orders.ListOrders(
+            P.ListOrdersRequest(page_size=2, customer_id=seeded["customer"])
+        )
+        feed = await customers.ListTimeline(
+            C.ListTimelineRequest(profile_id=seeded["heavy"], page_size=50)
+        )
+        month = common_pb2.TimeRange(
+            start_time=to_timestamp(NOW - timedelta(days=30)), end_time=to_timestamp(NOW)
+        )
+        cases: dict[str, Callable[[], Awaitable[Any]]] = {
+            "order list, first page": lambda: orders.ListOrders(P.ListOrdersRequest(page_size=50)),
+            "order list, page 2": lambda: orders.ListOrders(
+                P.ListOrdersRequest(page_size=50, page_token=first.next_page_token)
+            ),
+            "order list by channel, first page": lambda: orders.ListOrders(
+                P.ListOrdersRequest(page_size=50, channel=web)
+            ),
+            "order list by channel, page 2": lambda: orders.ListOrders(
+                P.ListOrdersRequest(
+                    page_size=50, channel=web, page_token=by_channel.next_page_token
+                )
+            ),
+            "a customer's orders, page 2": lambda: orders.ListOrders(
+                P.ListOrdersRequest(
+                    page_size=2, customer_id=seeded["customer"], page_token=mine.next_page_token
+                )
+            ),
+            "sales report, 30 days": lambda: orders.GetSalesReport(
+                P.GetSalesReportRequest(time_range=month, time_zone="UTC")
+            ),
+            "customer search by name": lambda: customers.FindProfiles(
+                C.FindProfilesRequest(query="kowal", page_size=50)
+            ),
+            "timeline of 5,000 entries, first page": lambda: customers.ListTimeline(
+                C.ListTimelineRequest(profile_id=seeded["heavy"], page_size=50)
+            ),
+            "timeline of 5,000 entries, page 2": lambda: customers.ListTimeline(
+                C.ListTimelineRequest(
+                    profile_id=seeded["heavy"], page_size=50, page_token=feed.next_page_token
+                )
+            ),
+        }
+
+        async def view_360() -> None:
+            await customers.GetProfile(C.GetProfileRequest(profile_id=seeded["heavy"]))
+            await customers.ListTimeline(
+                C.ListTimelineRequest(profile_id=seeded["heavy"], page_size=20)
+            )
+            await orders.ListOrders(P.ListOrdersRequest(customer_id=seeded["heavy"], page_size=20))
+
+        cases["360 view (profile, timeline, orders)"] = view_360
+        results = {name: await measure(name, call) for name, call in cases.items()}
+        await order_ch.close()
+        await customer_ch.close()
+    return {
+        "machine": machine(),
+        "sizes": {"orders": ORDERS, "profiles": PROFILES, "timeline": TIMELINE},
+        "seed_seconds": seconds,
+        "cases": results,
+    }
+
+
+if __name__ == "__main__":
+    print("RESULT " + json.dumps(asyncio.run(main())))

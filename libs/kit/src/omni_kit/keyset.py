@@ -1,0 +1,423 @@
+"""Keyset pages read from bounded index ranges, one window at a time.
+
+A page of "the newest 50 orders of channel X" is `find({channel: X}).sort(placed_at).limit(50)`;
+MongoDB walks the `(channel, placed_at)` index and stops after 50 entries. Not every store that
+speaks the protocol stops early: the dev store (SecantusDB) fetches every entry in the index
+range, sorts them, and only then applies the limit, so that query costs all of channel X's
+orders. So every query here names a bounded range of the sort key, a window: the newest first
+walk asks for `placed_at` in `[now - w, now)`, then in the window before it, widening it while
+rows are sparse and narrowing it to the density seen, until the page is full. Each query is an
+index range with equality on the branch's fields and one range on the sort key (the shape both
+stores plan as an index scan), and each touches about a page of documents, whatever the size of
+the collection.
+
+A filter that needs several values of one field (`status in [a, b]`) is one branch per value,
+merged here the way MongoDB merges sorted index scans. `keep` applies what no index can serve
+(checked on the fetched rows), at the cost of reading the rows it rejects.
+
+Ties on the sort key are broken by `_id`; a page token is the (value, _id) of a page's last row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+Document = dict[str, Any]
+
+GROWTH = 8  # a window with nothing in it is followed by one this many times wider
+SLACK = 1.25  # a window sized from the density seen asks for this much more than it needs
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The sort key of a keyset walk, as numbers so windows can be sized."""
+
+    field: str
+    number: Callable[[Any], float]
+    value: Callable[[float], Any]
+    # Where a descending walk without a cursor starts (now, for times).
+    origin: Callable[[], float]
+    # The lowest and highest numbers the key takes; past them the last window is open-ended.
+    floor: float
+    ceiling: float | None
+    # The first window's width when no density is known yet.
+    width: float
+    # The key alone orders the rows (it is `_id`): no ties to break.
+    unique: bool = False
+
+
+def time_axis(key: str, width: timedelta = timedelta(minutes=1)) -> Axis:
+    """A datetime key; windows in milliseconds since the epoch."""
+    return Axis(
+        field=key,
+        number=lambda value: value.timestamp() * 1000,
+        value=lambda number: datetime.fromtimestamp(round(number) / 1000, UTC),
+        origin=lambda: time.time() * 1000,
+        floor=0.0,
+        ceiling=None,
+        width=width.total_seconds() * 1000,
+    )
+
+
+def int_axis(key: str, width: int, origin: Callable[[], float]) -> Axis:
+    """An integer key that grows with time (a sequence number)."""
+    return Axis(
+        field=key,
+        number=float,
+        value=lambda number: int(number),
+        origin=origin,
+        floor=0.0,
+        ceiling=None,
+        width=float(width),
+    )
+
+
+HEX_DIGITS = 32
+HEX_SPACE = float(16**HEX_DIGITS)
+
+
+def id_axis(prefix: str) -> Axis:
+    """`_id`s made by `omni_kit.ids.new_id(prefix)` (a random 128-bit hex number): they spread
+    evenly over their space, so an id range holds its share of the rows. An id of another shape
+    still sorts into exactly one window; it only spoils the estimate."""
+
+    def number(value: Any) -> float:
+        text = str(value)
+        digits = text[len(prefix) + 1 :] if text.startswith(f"{prefix}_") else ""
+        try:
+            return float(int(digits[:HEX_DIGITS].ljust(HEX_DIGITS, "0"), 16))
+        except ValueError:
+            return 0.0 if text < f"{prefix}_" else HEX_SPACE
+
+    return Axis(
+        field="_id",
+        number=number,
+        value=lambda n: f"{prefix}_{min(int(n), 16**HEX_DIGITS - 1):0{HEX_DIGITS}x}",
+        origin=lambda: HEX_SPACE,
+        floor=0.0,
+        ceiling=HEX_SPACE,
+        width=HEX_SPACE / 64,
+        unique=True,
+    )
+
+
+@dataclass
+class _Bound:
+    value: Any
+    inclusive: bool
+
+
+@dataclass
+class _Walk:
+    collection: AsyncCollection[Document]
+    branches: Sequence[Document]
+    axis: Axis
+    descending: bool
+    keep: Callable[[Document], bool] | None
+    projection: Document | None
+    found: dict[Any, Document] = field(default_factory=dict)
+
+    def sort(self) -> list[tuple[str, int]]:
+        direction = DESCENDING if self.descending else ASCENDING
+        if self.axis.unique:
+            return [(self.axis.field, direction)]
+        return [(self.axis.field, direction), ("_id", direction)]
+
+    def order_key(self, document: Document) -> tuple[Any, Any]:
+        return (document.get(self.axis.field), document["_id"])
+
+    async def ties(self, at: Any, last_id: Any, need: int) -> None:
+        """Rows with the cursor's sort value that come after its id, in every branch."""
+        await asyncio.gather(*(self._tied(branch, at, last_id, need) for branch in self.branches))
+
+    async def window(self, low: _Bound | None, high: _Bound | None, need: int) -> int:
+        """Add up to `need` kept rows per branch from one window; returns the rows read."""
+        counts = await asyncio.gather(
+            *(self._branch_window(branch, low, high, need) for branch in self.branches)
+        )
+        return sum(counts)
+
+    async def _branch_window(
+        self, branch: Document, low: _Bound | None, high: _Bound | None, need: int
+    ) -> int:
+        read = kept = 0
+        while True:
+            want = need - kept
+            query = {**branch}
+            if bounds := _bounds(low, high):
+                query[self.axis.field] = bounds
+            rows = await self._read(query, want)
+            read += len(rows)
+            kept += self._add(rows)
+            if len(rows) < want or kept >= need:
+                return read
+            # The window holds more than was asked for and `keep` refused some of it: go on
+            # from the last row read, inside the same window.
+            last = rows[-1]
+            value = last.get(self.axis.field)
+            if not self.axis.unique:
+                tied_read, tied_kept = await self._tied(branch, value, last["_id"], need - kept)
+                read += tied_read
+                kept += tied_kept
+                if kept >= need:
+                    return read
+            if self.descending:
+                high = _Bound(value, False)
+            else:
+                low = _Bound(value, False)
+
+    async def _tied(self, branch: Document, value: Any, last_id: Any, need: int) -> tuple[int, int]:
+        read = kept = 0
+        while kept < need:
+            want = need - kept
+            after = {"$lt": last_id} if self.descending else {"$gt": last_id}
+            rows = await self._read({**branch, self.axis.field: value, "_id": after}, want)
+            read += len(rows)
+            kept += self._add(rows)
+            if len(rows) < want:
+                break
+            last_id = rows[-1]["_id"]
+        return read, kept
+
+    def _add(self, rows: list[Document]) -> int:
+        added = 0
+        for row in rows:
+            if (self.keep is None or self.keep(row)) and row["_id"] not in self.found:
+                self.found[row["_id"]] = row
+                added += 1
+        return added
+
+    async def _read(self, query: Document, limit: int) -> list[Document]:
+        if limit <= 0:
+            return []
+        cursor = self.collection.find(query, self.projection).sort(self.sort()).limit(limit)
+        return await cursor.to_list(limit)
+
+
+def _bounds(low: _Bound | None, high: _Bound | None) -> Document:
+    ops: Document = {}
+    if low is not None:
+        ops["$gte" if low.inclusive else "$gt"] = low.value
+    if high is not None:
+        ops["$lte" if high.inclusive else "$lt"] = high.value
+    return ops
+
+
+class _Densities:
+    """Rows per unit of the sort key seen by recent walks of the same branches (per process),
+    so the next page starts with a window of about the right width."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._size = size
+
+    def get(self, key: str) -> float | None:
+        rate = self._seen.get(key)
+        if rate is not None:
+            self._seen.move_to_end(key)
+        return rate
+
+    def put(self, key: str, rate: float) -> None:
+        self._seen[key] = rate
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+
+_densities = _Densities()
+
+
+async def page(
+    collection: AsyncCollection[Document],
+    branches: Sequence[Document],
+    axis: Axis,
+    *,
+    limit: int,
+    descending: bool = True,
+    after: tuple[Any, Any] | None = None,
+    start: Any = None,
+    end: Any = None,
+    keep: Callable[[Document], bool] | None = None,
+    projection: Document | None = None,
+    whole: bool = False,
+) -> list[Document]:
+    """Up to `limit` documents matching any of `branches`, ordered by the axis (then `_id`),
+    after the (value, _id) cursor `after`, with the key in [start, end) when given.
+
+    `whole`: the branches are small by nature (an order number, a partner's order id): each is
+    read at once through its own index and ordered here. An ascending walk of an axis without
+    a ceiling needs `start` (where the data begins is not known: the windows from the epoch
+    would grow wide before they reached it)."""
+    if limit <= 0:
+        return []
+    walk = _Walk(collection, branches or [{}], axis, descending, keep, projection)
+    if whole:
+        return await _whole(walk, limit, after, start, end)
+    if not descending and start is None and axis.ceiling is None:
+        raise ValueError(f"an ascending walk of {axis.field} needs a start")
+    floor = axis.floor if start is None else axis.number(start)
+    top = axis.ceiling if end is None else axis.number(end)
+    lowest = None if start is None else _Bound(start, True)
+    highest = None if end is None else _Bound(end, False)
+
+    low: _Bound | None
+    high: _Bound | None
+    if after is not None:
+        if not axis.unique:
+            await walk.ties(after[0], after[1], limit)
+        position = axis.number(after[0])
+        low, high = (
+            (lowest, _Bound(after[0], False))
+            if descending
+            else (
+                _Bound(after[0], False),
+                highest,
+            )
+        )
+    elif descending:
+        low, high = lowest, highest
+        position = top if top is not None else axis.origin()
+    else:
+        low, high = lowest, highest
+        position = floor
+    origin = position
+
+    key = f"{collection.full_name}|{axis.field}|{descending}|{sorted(map(repr, branches))}"
+    rate = _densities.get(key)
+    width = axis.width if rate is None else max(axis.width / 64, limit / rate * SLACK)
+    covered = 0.0
+    read = 0
+    while len(walk.found) < limit:
+        need = limit - len(walk.found)
+        if descending:
+            edge = position - width
+            last = edge <= floor
+            low = lowest if last else _Bound(axis.value(edge), True)
+            read += await walk.window(low, high, need)
+            high = None if low is None else _Bound(low.value, False)
+        else:
+            edge = position + width
+            ceiling = top if top is not None else axis.origin()
+            last = edge >= ceiling
+            # Past the ceiling (now, for times): nothing should be there, so the last window
+            # is open-ended and catches whatever is.
+            high = highest if last else _Bound(axis.value(edge), True)
+            read += await walk.window(low, high, need)
+            low = None if high is None else _Bound(high.value, False)
+        position = edge
+        covered += width
+        if last:
+            break
+        if read:
+            wanted = (limit - len(walk.found)) / (read / covered) * SLACK
+            width = min(max(wanted, axis.width / 64), width * GROWTH)
+        else:
+            width *= GROWTH
+    ordered = heapq.nsmallest(
+        limit, walk.found.values(), key=lambda doc: _Sortable(walk.order_key(doc), descending)
+    )
+    # Rows read (kept or not) per unit of the key where this page ended, not over the whole
+    # walk: a page that ends inside a burst should start the next one with a narrow window,
+    # and a window is sized by what it reads, which is what it costs.
+    if len(ordered) == limit:
+        span = abs(origin - axis.number(ordered[-1].get(axis.field)))
+        if span > 0:
+            _densities.put(key, max(read, limit) / span)
+    elif read and covered:
+        _densities.put(key, read / covered)
+    return ordered
+
+
+async def _whole(
+    walk: _Walk, limit: int, after: tuple[Any, Any] | None, start: Any, end: Any
+) -> list[Document]:
+    rows = await asyncio.gather(*(walk._read(branch, 10_000) for branch in walk.branches))
+    walk._add([row for found in rows for row in found])
+    chosen = []
+    for document in walk.found.values():
+        value = document.get(walk.axis.field)
+        if value is None or (start is not None and value < start):
+            continue
+        if end is not None and value >= end:
+            continue
+        if after is not None:
+            here = walk.order_key(document)
+            if (here >= after) if walk.descending else (here <= after):
+                continue
+        chosen.append(document)
+    return heapq.nsmallest(
+        limit, chosen, key=lambda doc: _Sortable(walk.order_key(doc), walk.descending)
+    )
+
+
+class _Sortable:
+    __slots__ = ("key", "reverse")
+
+    def __init__(self, key: tuple[Any, Any], reverse: bool) -> None:
+        self.key = key
+        self.reverse = reverse
+
+    def __lt__(self, other: _Sortable) -> bool:
+        return self.key > other.key if self.reverse else self.key < other.key
+
+
+def plan(
+    wanted: dict[str, list[Any]],
+    indexes: Sequence[Sequence[str]],
+    *,
+    max_branches: int = 24,
+) -> tuple[list[Document], dict[str, list[Any]]]:
+    """The index branches for what a list asks for, and what is left to check on the rows.
+
+    `wanted` maps each filtered field to the values it may take; `indexes` are the equality
+    fields that lead the collection's indexes (before the sort key), most selective first. The
+    first index whose fields are all asked for, within `max_branches` combinations of their
+    values, is read: one branch per combination. The other fields are checked on the rows."""
+    for fields in indexes:
+        if not all(wanted.get(name) for name in fields):
+            continue
+        count = 1
+        for name in fields:
+            count *= len(wanted[name])
+        if count > max_branches:
+            continue
+        branches: list[Document] = [{}]
+        for name in fields:
+            branches = [{**branch, name: value} for branch in branches for value in wanted[name]]
+        rest = {name: values for name, values in wanted.items() if values and name not in fields}
+        return branches, rest
+    raise ValueError(f"no index serves {sorted(wanted)}; list () last")
+
+
+def keeps(rest: dict[str, list[Any]]) -> Callable[[Document], bool] | None:
+    """A row check for the fields `plan` left over (a dotted path; an array field matches when
+    any of its items is one of the values); None when nothing is left."""
+    if not rest:
+        return None
+
+    def keep(document: Document) -> bool:
+        for name, values in rest.items():
+            value: Any = document
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            items = value if isinstance(value, list) else [value]
+            if not any(item in values for item in items):
+                return False
+        return True
+
+    return keep
+
+
+def cursor(document: Document, axis: Axis) -> tuple[Any, Any]:
+    """The (value, _id) a page token keeps for this row."""
+    return document.get(axis.field), document["_id"]

@@ -1,0 +1,130 @@
+"""Keyset pages from windows: every page equals what one sorted query would return, whatever
+the spread of the data (bursts, ties, gaps of years), in both directions, with several branches
+(a multikey field matching two of them) and a filter no index serves."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from omni_kit import keyset
+from omni_kit.ids import new_id
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def when(rng: random.Random) -> datetime:
+    kind = rng.random()
+    if kind < 0.4:  # a burst: many rows in the same second, ties included
+        return NOW - timedelta(minutes=3)
+    if kind < 0.8:
+        return NOW - timedelta(seconds=rng.randrange(0, 90 * 86400))
+    return NOW - timedelta(days=rng.randrange(400, 3000))  # years back
+
+
+@pytest.fixture
+async def rows(mongo, db_name):
+    rng = random.Random(7)
+    collection = mongo[db_name]["rows"]
+    documents = [
+        {
+            "_id": new_id("row"),
+            "at": when(rng),
+            "kind": rng.choice(["a", "b", "c"]),
+            "tags": rng.sample(["x", "y", "z"], rng.randrange(1, 3)),
+            "n": rng.randrange(10),
+        }
+        for _ in range(700)
+    ]
+    await collection.insert_many(documents)
+    await collection.create_indexes(
+        [
+            IndexModel([("kind", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("tags", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
+            IndexModel([("at", DESCENDING), ("_id", DESCENDING)]),
+        ]
+    )
+    return collection, documents
+
+
+def expected(documents, match, descending, start=None, end=None):
+    chosen = [
+        d
+        for d in documents
+        if match(d) and (start is None or d["at"] >= start) and (end is None or d["at"] < end)
+    ]
+    return sorted(chosen, key=lambda d: (d["at"], d["_id"]), reverse=descending)
+
+
+async def walk_all(collection, branches, axis, size, **options):
+    pages, after = [], None
+    while True:
+        found = await keyset.page(
+            collection, branches, axis, limit=size + 1, after=after, **options
+        )
+        pages.append(found[:size])
+        if len(found) <= size:
+            return [row for page in pages for row in page]
+        after = keyset.cursor(found[size - 1], axis)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+async def test_windows_page_through_everything_in_order(rows, descending):
+    collection, documents = rows
+    axis = keyset.time_axis("at")
+    cases = [
+        ([{}], lambda d: True, None),
+        ([{"kind": "b"}], lambda d: d["kind"] == "b", None),
+        ([{"kind": "a"}, {"kind": "c"}], lambda d: d["kind"] in "ac", None),
+        ([{"tags": "x"}, {"tags": "y"}], lambda d: {"x", "y"} & set(d["tags"]), None),
+        ([{"kind": "a"}], lambda d: d["kind"] == "a" and d["n"] < 2, lambda d: d["n"] < 2),
+    ]
+    start = None if descending else NOW - timedelta(days=4000)
+    for branches, match, keep in cases:
+        got = await walk_all(
+            collection, branches, axis, 25, descending=descending, keep=keep, start=start
+        )
+        want = expected(documents, match, descending)
+        assert [d["_id"] for d in got] == [d["_id"] for d in want], branches
+
+
+async def test_a_time_range_bounds_the_walk(rows):
+    collection, documents = rows
+    axis = keyset.time_axis("at")
+    start, end = NOW - timedelta(days=60), NOW - timedelta(days=5)
+    for descending in (True, False):
+        got = await walk_all(
+            collection, [{"kind": "c"}], axis, 10, descending=descending, start=start, end=end
+        )
+        want = expected(documents, lambda d: d["kind"] == "c", descending, start, end)
+        assert [d["_id"] for d in got] == [d["_id"] for d in want]
+
+
+async def test_small_branches_are_read_whole_and_paged_here(rows):
+    collection, documents = rows
+    axis = keyset.time_axis("at")
+    for descending in (True, False):
+        got = await walk_all(
+            collection, [{"kind": "a"}, {"kind": "b"}], axis, 30, descending=descending, whole=True
+        )
+        want = expected(documents, lambda d: d["kind"] in "ab", descending)
+        assert [d["_id"] for d in got] == [d["_id"] for d in want]
+
+
+async def test_an_ascending_walk_of_time_needs_a_start(rows):
+    collection, _ = rows
+    with pytest.raises(ValueError, match="needs a start"):
+        await keyset.page(collection, [{}], keyset.time_axis("at"), limit=5, descending=False)
+
+
+async def test_ids_page_by_windows_over_their_random_space(mongo, db_name):
+    collection = mongo[db_name]["ids"]
+    ids = [new_id("cus") for _ in range(300)] + ["cus_anna", "other"]
+    await collection.insert_many([{"_id": i, "k": i[-1]} for i in ids])
+    axis = keyset.id_axis("cus")
+    for descending in (False, True):
+        got = await walk_all(collection, [{}], axis, 40, descending=descending)
+        assert [d["_id"] for d in got] == sorted(ids, reverse=descending)
