@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from omni.catalog.v1 import catalog_pb2, events_pb2
+from omni.common.v1 import common_pb2
 from omni_kit.facts import Event, make_event
 
 STREAM = "OMNI_CATALOG"
@@ -67,6 +68,20 @@ def price_changed(
         listing,
         skus=list(skus),
         **previous,
+    )
+
+
+def effective_price_changed(
+    listing: catalog_pb2.ChannelListing,
+    previous: common_pb2.Money,
+    skus: Sequence[str],
+) -> Event:
+    return _about_listing(
+        events_pb2.EffectivePriceChanged,
+        "omni.catalog.price.effective_changed",
+        listing,
+        previous_effective_price=previous,
+        skus=list(skus),
     )
 
 

@@ -107,6 +107,7 @@ class CategoryRpcs(Catalog):
         async def write(session: AsyncClientSession) -> list[Event]:
             await self.categories.replace(updated, request.expected_version, session)
             if updated.path != stored.path:
+                subtree = [updated.id]
                 for below in await self.categories.descendants(updated.id, session):
                     moved = categories.rebase(below, updated.id, placement, stored.path)
                     below.ClearField("ancestor_ids")
@@ -115,6 +116,11 @@ class CategoryRpcs(Catalog):
                     below.version += 1
                     below.updated_at.CopyFrom(updated.updated_at)
                     await self.categories.replace(below, below.version - 1, session)
+                    subtree.append(below.id)
+                if list(updated.ancestor_ids) != list(stored.ancestor_ids):
+                    # Products below now sit under other ancestors: their browse terms change.
+                    for product in await self.products.in_categories(subtree, session):
+                        await self.readmodel.refresh(product, session)
             return []
 
         await self.commit(write)

@@ -9,6 +9,7 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from omni_catalog.readmodel import ReadModel
 from omni_catalog.store import CategoryStore, ListingStore, ProductStore
 from omni_kit.facts import Event
 from omni_kit.idempotency import IdempotencyStore, fingerprint
@@ -25,6 +26,7 @@ class Catalog:
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
         self.idempotency = IdempotencyStore(infra.db)
+        self.readmodel = ReadModel(infra.db)
 
     async def commit(self, work: Work) -> None:
         """Run `work` in one transaction with the events it returns: all or nothing."""

@@ -15,6 +15,7 @@ from omni_catalog import events
 from omni_catalog.api.common import Catalog
 from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
+from omni_catalog.store.browse_model import CATALOG
 from omni_catalog.store.documents import RETIRED, listing_of, retired_product
 from omni_catalog.store.listings import no_listing
 from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
@@ -228,10 +229,23 @@ class ListingRpcs(Catalog):
                 else:
                     await self.listings.replace(after, before.version, session)
                 facts += _facts(before, after, skus, reason)
+            current = await self.products.get(product.id, session)
+            await self.readmodel.refresh(current, session, scopes=_scopes(stamped))
             return facts
 
         await self.commit(write)
         return [rules.with_effective_price(after, now) for _, after in stamped]
+
+
+def _scopes(
+    changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
+) -> list[str]:
+    """The browse documents a listing change rewrites: the channel's, and the catalog's when
+    the product joins a channel or its published state there changes."""
+    scopes = [rules.channel_key(after.channel) for _, after in changes]
+    if any(before is None or before.published != after.published for before, after in changes):
+        scopes.append(CATALOG)
+    return scopes
 
 
 def _stamped(

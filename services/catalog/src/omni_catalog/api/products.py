@@ -39,9 +39,11 @@ class ProductRpcs(Catalog):
 
             async def write(session: AsyncClientSession) -> list[Event]:
                 await self.products.insert(created, session)
+                await self.readmodel.refresh(created, session, listings=[])
                 return [events.product_created(created)]
 
             await self.commit(write)
+            self.readmodel.words_changed(None, created)
             return catalog_pb2.CreateProductResponse(product=created)
 
         return await self.once(
@@ -138,9 +140,11 @@ class ProductRpcs(Catalog):
             taken_down = []
             if updated.status != ACTIVE:
                 taken_down = await self._unpublish_all(updated, reason, session)
+            await self.readmodel.refresh(updated, session)
             return [events.product_updated(updated, changed), *taken_down]
 
         await self.commit(write)
+        self.readmodel.words_changed(stored, updated)
         return catalog_pb2.UpdateProductResponse(product=updated)
 
     async def DeleteProduct(
@@ -156,9 +160,12 @@ class ProductRpcs(Catalog):
             await self.products.delete(product.id, request.expected_version, session)
             taken_down = await self._unpublish_all(product, "product deleted", session)
             await self.listings.retire(product.id, products.skus(product), utcnow(), session)
+            listed = await self.listings.for_product(product.id, session)
+            await self.readmodel.forget(product.id, listed, session)
             return [*taken_down, events.product_deleted(product)]
 
         await self.commit(write)
+        self.readmodel.words_changed(product, None)
         return catalog_pb2.DeleteProductResponse()
 
     async def _unpublish_all(

@@ -60,6 +60,14 @@ class CategoryStore:
         found = {document["_id"] async for document in cursor}
         return [category_id for category_id in category_ids if category_id not in found]
 
+    async def by_ids(
+        self, category_ids: Sequence[str], session: AsyncClientSession | None = None
+    ) -> dict[str, catalog_pb2.Category]:
+        if not category_ids:
+            return {}
+        cursor = self.categories.find({"_id": {"$in": list(category_ids)}}, session=session)
+        return {document["_id"]: category_of(document) async for document in cursor}
+
     async def descendants(
         self, category_id: str, session: AsyncClientSession | None = None
     ) -> list[catalog_pb2.Category]:
