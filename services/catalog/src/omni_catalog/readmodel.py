@@ -24,12 +24,12 @@ from omni_kit.ids import utcnow
 
 
 class ReadModel:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], words_every: float = 5.0) -> None:
         self.browse = BrowseStore(db)
         self.listings = ListingStore(db)
         self.categories = CategoryStore(db)
         self.vocabulary = VocabularyStore(db)
-        self.words = VocabularyWriter(self.vocabulary)
+        self.words = VocabularyWriter(self.vocabulary, words_every)
 
     async def refresh(
         self,
@@ -64,6 +64,6 @@ class ReadModel:
         self, before: catalog_pb2.Product | None, after: catalog_pb2.Product | None
     ) -> None:
         """After the commit: the vocabulary counts the words `after` has and `before` had."""
-        old = product_words(before).all if before is not None else set()
-        new = product_words(after).all if after is not None else set()
+        old = product_words(before).spelling if before is not None else set()
+        new = product_words(after).spelling if after is not None else set()
         self.words.note(added=new - old, removed=old - new)

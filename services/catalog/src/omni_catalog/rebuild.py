@@ -70,7 +70,7 @@ async def _rebuild_batch(
     built = []
     for product in products:
         built += browse_model.documents(product, listed[product.id], categories, now)
-        words.update(product_words(product).all)
+        words.update(product_words(product).spelling)
     expected.update(doc["_id"] for doc in built)
     changes = [
         ReplaceOne({"_id": doc["_id"], "stamp": {"$lte": doc["stamp"]}}, doc, upsert=True)

@@ -19,6 +19,7 @@ from omni_catalog.domain import products
 from omni_catalog.domain.listings import with_effective_price
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.settings import CatalogSettings
+from omni_catalog.store.browse_model import CATALOG
 from omni_catalog.store.products import ProductStore
 from omni_kit.errors import NotFound
 from omni_kit.ids import utcnow
@@ -74,7 +75,7 @@ class SaleWindows:
             listing = await self.readmodel.listings.get(product_id, scope, session)
             if listing is None:
                 return 0
-            await self.readmodel.refresh(product, session, scopes=[scope], now=at)
+            await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
             await self.readmodel.listings.touch_one(product_id, scope, at, session)
             shown = with_effective_price(listing, at)
             if shown.effective_price != previous:

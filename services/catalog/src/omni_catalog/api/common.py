@@ -26,7 +26,7 @@ class Catalog:
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
         self.idempotency = IdempotencyStore(infra.db)
-        self.readmodel = ReadModel(infra.db)
+        self.readmodel = ReadModel(infra.db, getattr(infra.settings, "vocabulary_seconds", 5.0))
 
     async def commit(self, work: Work) -> None:
         """Run `work` in one transaction with the events it returns: all or nothing."""

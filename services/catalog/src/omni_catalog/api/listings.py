@@ -240,12 +240,9 @@ class ListingRpcs(Catalog):
 def _scopes(
     changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
 ) -> list[str]:
-    """The browse documents a listing change rewrites: the channel's, and the catalog's when
-    the product joins a channel or its published state there changes."""
-    scopes = [rules.channel_key(after.channel) for _, after in changes]
-    if any(before is None or before.published != after.published for before, after in changes):
-        scopes.append(CATALOG)
-    return scopes
+    """The browse documents a listing change rewrites: the channel's, and the catalog's (which
+    knows where the product is published and at what price)."""
+    return [CATALOG, *(rules.channel_key(after.channel) for _, after in changes)]
 
 
 def _stamped(

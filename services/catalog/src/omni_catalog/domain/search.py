@@ -9,12 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from omni.catalog.v1 import catalog_pb2
-from omni_kit.text import fold, prefixes, tokens
+from omni_kit.text import fold, tokens
 
 MAX_WORDS = 8
-# Type-ahead: a name word is found by its first 2 to 8 letters.
+# Type-ahead: a name word is found by its first letters, two at least.
 PREFIX_MIN = 2
-PREFIX_MAX = 8
 # Field weights (name and brand, then SKUs and attribute values) and match quality.
 NAME_EXACT = 3.0
 NAME_PREFIX = 2.0
@@ -29,17 +28,14 @@ CORRECTED = 0.8
 class Words:
     """A product's searchable words: `name` (names in every language and the brand), `other`
     (SKUs, their parts, attribute values; not already in `name`) and `skus` (whole SKUs folded
-    to letters and digits, for an exact SKU match)."""
+    to letters and digits, for an exact SKU match). `spelling` are the words misspellings are
+    corrected to: name and attribute words, never SKUs (the vocabulary grows with words, not
+    with products)."""
 
     name: tuple[str, ...]
     other: tuple[str, ...]
     skus: tuple[str, ...]
-
-    @property
-    def name_prefixes(self) -> list[str]:
-        """Prefixes of name words that are not themselves name words."""
-        whole = set(self.name)
-        return [p for p in prefixes(self.name, PREFIX_MIN, PREFIX_MAX) if p not in whole]
+    spelling: frozenset[str] = frozenset()
 
     @property
     def all(self) -> set[str]:
@@ -61,12 +57,15 @@ def product_words(product: catalog_pb2.Product) -> Words:
         other[whole] = None
     values = [*product.attributes.values()]
     values += [value for variant in product.variants for value in variant.attributes.values()]
+    described: dict[str, None] = {}
     for value in values:
-        other.update(dict.fromkeys(tokens(value)))
+        described.update(dict.fromkeys(tokens(value)))
+    other.update(described)
     return Words(
         name=tuple(name),
         other=tuple(word for word in other if word not in name),
         skus=tuple(skus),
+        spelling=frozenset(word for word in (*name, *described) if not word.isdigit()),
     )
 
 

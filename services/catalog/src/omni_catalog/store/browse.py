@@ -3,7 +3,10 @@ the `keys` index a few keys at a time (see browse_model.py for what the keys are
 
 from __future__ import annotations
 
+import bisect
 import math
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,24 +26,49 @@ INDEXES = [
 ]
 # What a list never reads back: the keys (the document's fields give its sort value).
 NO_KEYS = {"keys": 0}
-# What finding a fence needs: the fields its sort value is made of.
-SORT_FIELDS = {"product_id": 1, "name": 1, "price": 1, "currency": 1, "created": 1, "updated": 1}
+# What finding a fence needs: the fields its place in a range is made of.
+FENCE = {
+    "product_id": 1,
+    "name": 1,
+    "price": 1,
+    "currency": 1,
+    "created": 1,
+    "updated": 1,
+    "words": 1,
+}
 Accept = Callable[[dict[str, Any]], bool]
+# Fence lists remembered per range: at most CACHED fences each, for FENCE_SECONDS.
+CACHED = 512
+CACHED_RANGES = 4096
+FENCE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
 class Range:
-    """One (shelf, term, sort) range of keys, optionally bounded: keys strictly between `low`
-    and `high` (suffixes; None is open)."""
+    """One (shelf, sort, term) range of keys, optionally bounded: keys strictly between `low`
+    and `high` (sort values; None is open). With `words`, the term is a word class (`n` or
+    `o`) and the range holds every word of it beginning with `term` (type-ahead)."""
 
     shelf: str
     term: str
     sort: str
     low: str | None = None
     high: str | None = None
+    words: str | None = None
 
     def prefix(self, level: int = 0) -> str:
+        if self.words is not None:
+            return model.words_prefix(self.shelf, self.words, self.term, level)
         return model.prefix(self.shelf, self.term, self.sort, level)
+
+    def positions(self, doc: dict[str, Any]) -> list[str]:
+        """Where `doc`'s keys sit in the range: the part of each key after the prefix."""
+        value = model.sort_value(doc, self.sort)
+        if self.words is None:
+            return [value]
+        start = len(self.term)
+        found = doc.get("words", {}).get(self.words, ())
+        return sorted(f"{w[start:]}{model.SEP}{value}" for w in found if w.startswith(self.term))
 
 
 @dataclass
@@ -58,6 +86,13 @@ class Budget:
 
 
 @dataclass
+class Fences:
+    level: int
+    values: list[str]
+    expires: float
+
+
+@dataclass
 class Rows:
     """Documents accepted from a range, in sort order, with each one's sort value; `frontier`
     is how far the range has been read (None: to its end), the cursor to go on from."""
@@ -67,8 +102,12 @@ class Rows:
 
 
 class BrowseStore:
+    # Tests set this to see every query the browse read model runs (to explain them).
+    observer: Callable[[dict[str, Any]], None] | None = None
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.docs = db[model.COLLECTION]
+        self._fences: OrderedDict[tuple[str, str | None, str | None], Fences] = OrderedDict()
 
     # --- writes (inside the caller's transaction) ------------------------------------------
 
@@ -95,14 +134,13 @@ class BrowseStore:
     async def by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        cursor = self.docs.find({"_id": {"$in": list(ids)}}, NO_KEYS)
-        return {doc["_id"]: doc async for doc in cursor}
+        found = await self._find({"_id": {"$in": list(ids)}}, NO_KEYS)
+        return {doc["_id"]: doc for doc in found}
 
     async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Channel documents whose price changes at or before `now` (a sale window opened or
         closed), oldest first."""
-        cursor = self.docs.find({"flip_at": {"$gte": DAWN, "$lte": now}}, NO_KEYS).limit(limit)
-        documents = [doc async for doc in cursor]
+        documents = await self._find({"flip_at": {"$gte": DAWN, "$lte": now}}, NO_KEYS, limit)
         return sorted(documents, key=lambda doc: doc["flip_at"])
 
     async def read(
@@ -129,8 +167,11 @@ class BrowseStore:
             documents = await self._window(
                 span, 0, position, far, descending, projection or NO_KEYS, budget
             )
-            accepted = [(model.sort_value(doc, span.sort), doc) for doc in documents]
-            accepted = [row for row in accepted if accept(row[1])]
+            accepted = [
+                (_place(span, doc, position, far, descending), doc)
+                for doc in documents
+                if accept(doc)
+            ]
             accepted.sort(key=lambda row: row[0], reverse=descending)
             room = need - len(result.rows)
             result.rows += accepted[:room]
@@ -146,31 +187,53 @@ class BrowseStore:
         return result
 
     async def estimate(self, span: Range, budget: Budget) -> int:
-        """About how many keys `span` holds, from its fences (a few small reads)."""
+        """About how many keys `span` holds, from its fences."""
+        fences = await self.fences(span, budget)
+        return round(max(len(fences.values), 0.5) * model.FANOUT**fences.level)
+
+    async def fences(self, span: Range, budget: Budget) -> Fences:
+        """The range's fences at the lowest level that has at most CACHED of them (remembered
+        for FENCE_SECONDS: they only bound reads, so an old list costs speed, never rows)."""
+        key = (span.prefix(), span.low, span.high)
+        now = time.monotonic()
+        known = self._fences.get(key)
+        if known is not None and known.expires > now:
+            self._fences.move_to_end(key)
+            return known
+        chosen = Fences(model.LEVELS, [], now + FENCE_SECONDS)
         for level in range(model.LEVELS, 0, -1):
-            fences = await self._window(
-                span, level, None, None, False, SORT_FIELDS, budget, bounded=False
+            documents = await self._window(span, level, None, None, False, FENCE, budget)
+            values = sorted(
+                place for doc in documents for place in span.positions(doc) if _inside(span, place)
             )
-            if len(fences) >= 2 or level == 1:
-                return len(fences) * model.FANOUT**level
-        return 0
+            chosen = Fences(level, values, now + FENCE_SECONDS)
+            if len(values) * model.FANOUT > CACHED:
+                break
+        self._fences[key] = chosen
+        while len(self._fences) > CACHED_RANGES:
+            self._fences.popitem(last=False)
+        return chosen
 
     async def _reach(
         self, span: Range, position: str | None, descending: bool, need: int, budget: Budget
     ) -> str | None:
-        """A sort value about `need` keys past `position` (None: the end of the range), found
-        by walking the fences down from the top level, each level's read bounded by the one
-        above: like a skip list."""
-        far: str | None = None
-        for level in range(model.LEVELS, 0, -1):
-            fences = await self._window(span, level, position, far, descending, SORT_FIELDS, budget)
+        """A place about `need` keys past `position` (None: the end of the range), found by
+        walking the fences down the levels, each level's read bounded by the one above: like a
+        skip list. The upper levels come from the remembered fences."""
+        fences = await self.fences(span, budget)
+        ahead = _ahead(fences.values, position, descending)
+        step = math.ceil(need / model.FANOUT**fences.level)
+        far = ahead[step - 1] if len(ahead) >= step else None
+        for level in range(fences.level - 1, 0, -1):
+            documents = await self._window(span, level, position, far, descending, FENCE, budget)
             values = sorted(
-                (model.sort_value(doc, span.sort) for doc in fences), reverse=descending
+                (_place(span, doc, position, far, descending) for doc in documents),
+                reverse=descending,
             )
             step = math.ceil(need / model.FANOUT**level)
             if len(values) >= step:
                 far = values[step - 1]
-        return far if far is not None else None
+        return far
 
     async def _window(
         self,
@@ -181,8 +244,6 @@ class BrowseStore:
         descending: bool,
         projection: dict[str, int],
         budget: Budget,
-        *,
-        bounded: bool = True,
     ) -> list[dict[str, Any]]:
         """Documents whose key at `level` lies strictly past `near` and up to `far` inclusive
         (None: the range's own bounds)."""
@@ -199,12 +260,18 @@ class BrowseStore:
                 condition["$lte"] = start + high
             else:
                 condition["$lt"] = model.end_of(start)
-        if bounded:
-            condition = _within(span, start, condition)
+        condition = _within(span, start, condition)
         budget.used_queries += 1
-        documents = [doc async for doc in self.docs.find({"keys": condition}, projection)]
+        documents = await self._find({"keys": condition}, projection)
         budget.read += len(documents)
         return documents
+
+    async def _find(
+        self, query: dict[str, Any], projection: dict[str, int], limit: int = 0
+    ) -> list[dict[str, Any]]:
+        if BrowseStore.observer is not None:
+            BrowseStore.observer(query)
+        return [doc async for doc in self.docs.find(query, projection, limit=limit)]
 
     @staticmethod
     def _clip(span: Range, cursor: str | None, descending: bool) -> str | None:
@@ -233,6 +300,35 @@ def _within(span: Range, start: str, condition: dict[str, str]) -> dict[str, str
             narrowed.pop("$lte", None)
             narrowed["$lt"] = ceiling
     return narrowed
+
+
+def _place(
+    span: Range, doc: dict[str, Any], near: str | None, far: str | None, descending: bool
+) -> str:
+    """The first of `doc`'s places in the range inside the window read (a document holding
+    several words of a type-ahead range has several)."""
+    places = span.positions(doc)
+    if descending:
+        places = places[::-1]
+    for place in places:
+        past_near = near is None or (place < near if descending else place > near)
+        within_far = far is None or (place >= far if descending else place <= far)
+        if past_near and within_far:
+            return place
+    return places[0] if places else ""
+
+
+def _inside(span: Range, place: str) -> bool:
+    return (span.low is None or place > span.low) and (span.high is None or place < span.high)
+
+
+def _ahead(values: list[str], position: str | None, descending: bool) -> list[str]:
+    """The fences past `position` in reading order."""
+    if descending:
+        end = len(values) if position is None else bisect.bisect_left(values, position)
+        return values[:end][::-1]
+    start = 0 if position is None else bisect.bisect_right(values, position)
+    return values[start:]
 
 
 def _sparsity(documents: Sequence[Any], accepted: Sequence[Any]) -> int:

@@ -1,20 +1,26 @@
 """The browse read model: one document per product per channel it is listed on, plus one for the
-whole catalog (scope `*`, for staff lists and for search), holding what a page shows (the product
-and the listing as stored protobuf) and what it filters and sorts by.
+whole catalog (scope `*`), holding what a page shows (the product and the listing as stored
+protobuf) and what it filters and sorts by.
 
 Everything a list filters or sorts by is a string in one indexed array, `keys`:
 
-    <shelf> \\x1f <term> \\x1f <sort> \\x1f <sort value> \\x1f <product id>
+    <shelf> \x1f <sort><level> \x1f <term> \x1f <sort value> \x1f <product id>
 
 - shelf: scope and state: `SALES_CHANNEL_WEB|live` (published there, so active), or
   `<scope>|<status>` for what is listed but not published and for the catalog scope;
+- sort: `n` name, `c` newest, `u` recently updated (catalog documents), `p` effective price
+  (channel documents, currency first);
 - term: `all`, `c:<category id>` (the product's categories and their ancestors),
   `a:<key>=<folded value>` (product and variant attributes), and on catalog documents the
-  search words: `n:<word>` (in a name or the brand), `p:<prefix>` (a name word begins so),
-  `o:<word>` (elsewhere: SKUs, attribute values);
-- sort: `n` name, `p` effective price (currency first), `c` newest, `u` recently updated; a
-  channel document carries n, p, c for every term, a catalog document n and c for every term, u
-  for `all`, and n for its search words.
+  search words, by name: `n:<word>` (in a name or the brand), `o:<word>` (SKUs, attribute
+  values). The term comes after the sort, so all words starting with some letters are one
+  range too (type-ahead needs no stored prefixes).
+
+A catalog document carries name and newest keys for every term (`u` for `all`) and its words,
+and the price in force on each channel; a channel document carries price keys for every term.
+Name and newest are the same on every channel, so a channel list in those orders reads the
+catalog's range and keeps the products published on the channel (the `live` list); a price
+list reads the channel's own range.
 
 So every page of every filter and sort is one range of one index, and the sort value ending in
 the product id is itself the keyset cursor.
@@ -52,9 +58,7 @@ CATALOG = "*"
 LIVE = "live"
 ALL = "all"
 NAME, PRICE, NEWEST, UPDATED = "n", "p", "c", "u"
-CHANNEL_SORTS = (NAME, PRICE, NEWEST)
 CATALOG_SORTS = (NAME, NEWEST)
-WORD_CLASSES = ("n", "p", "o")
 MAX_NAME_KEY = 80
 ACTIVE = catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE)
 
@@ -64,13 +68,21 @@ def shelf(scope: str, state: str) -> str:
 
 
 def prefix(shelf_name: str, term: str, sort: str, level: int = 0) -> str:
-    """The key prefix of one (shelf, term, sort) range, or of its fences at `level`."""
-    return f"{shelf_name}{SEP}{term}{SEP}{sort}{level or ''}{SEP}"
+    """The key prefix of one (shelf, sort, term) range, or of its fences at `level`."""
+    return f"{shelf_name}{SEP}{sort}{level or ''}{SEP}{term}{SEP}"
+
+
+def words_prefix(shelf_name: str, kind: str, start: str, level: int = 0) -> str:
+    """The key prefix of every `kind` word beginning with `start` (in name order per word)."""
+    return f"{shelf_name}{SEP}{NAME}{level or ''}{SEP}{kind}:{start}"
 
 
 def end_of(range_prefix: str) -> str:
-    """A bound above every key of the range `range_prefix` (which ends with SEP)."""
-    return range_prefix[:-1] + chr(ord(SEP) + 1)
+    """A bound above every key of the range `range_prefix` (a prefix ending with SEP covers one
+    term; any other covers every term it begins)."""
+    if range_prefix.endswith(SEP):
+        return range_prefix[:-1] + chr(ord(SEP) + 1)
+    return range_prefix + "\U0010ffff"
 
 
 def fence_level(product_id: str) -> int:
@@ -201,6 +213,10 @@ def documents(
         level,
     )
     live = [channel_key(listing.channel) for listing in listings if listing.published]
+    prices = {}
+    for listing in listings:
+        price = price_at(listing, now)
+        prices[channel_key(listing.channel)] = {"c": price.currency, "a": price.amount}
     catalog_doc = {
         "_id": document_id(product.id, CATALOG),
         "scope": CATALOG,
@@ -211,6 +227,8 @@ def documents(
         "words": {"n": list(words.name), "o": list(words.other), "s": list(words.skus)},
         "live": live,
         "listed": [channel_key(listing.channel) for listing in listings],
+        # The price in force on each channel, for price filters and sorts of catalog reads.
+        "prices": prices,
         "stamp": _stamp(product, listings),
         **common,
     }
@@ -220,21 +238,13 @@ def documents(
         state = LIVE if listing.published and status == ACTIVE else status
         place = shelf(scope, state)
         price = price_at(listing, now)
-        values = {
-            NAME: name,
-            PRICE: price_value(price.currency, price.amount),
-            NEWEST: created,
-        }
+        values = {PRICE: price_value(price.currency, price.amount)}
         channel_doc: dict[str, Any] = {
             "_id": document_id(product.id, scope),
             "scope": scope,
             "shelf": place,
             "keys": with_fences(
-                [
-                    (place, term, sort, suffix(values[sort], product.id))
-                    for term in terms
-                    for sort in CHANNEL_SORTS
-                ],
+                [(place, term, PRICE, suffix(values[PRICE], product.id)) for term in terms],
                 level,
             ),
             "created": created,
@@ -268,7 +278,6 @@ def _catalog_keys(
     ]
     keys.append((place, ALL, UPDATED, suffix(updated, product_id)))
     keys += [(place, word_term("n", w), NAME, by_name) for w in words.name]
-    keys += [(place, word_term("p", w), NAME, by_name) for w in words.name_prefixes]
     keys += [(place, word_term("o", w), NAME, by_name) for w in words.other]
     return keys
 

@@ -19,7 +19,7 @@ from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni_catalog.domain import browse as rules
 from omni_catalog.domain.browse import Browse
-from omni_catalog.domain.search import Query, folded_value, matches, score
+from omni_catalog.domain.search import PREFIX_MIN, Query, folded_value, matches, score
 from omni_catalog.store import browse_model as model
 from omni_catalog.store.browse import Accept, BrowseStore, Budget, Range, Rows
 
@@ -60,17 +60,20 @@ class BrowseQuery:
         budget = Budget()
         channel = wanted.channel_key
         sort = wanted.sort
-        on_catalog = channel is None or sort == rules.UPDATED
-        terms = self._terms(wanted, category)
-        if on_catalog:
-            shelves = [model.shelf(model.CATALOG, status) for status in wanted.statuses]
-            if sort == rules.UPDATED:
-                terms = []
-        else:
+        # Name, newest and recently-updated orders are the same on every channel: they are read
+        # from the catalog's ranges; only prices are per channel.
+        on_catalog = channel is None or sort != rules.PRICE
+        terms = [] if sort == rules.UPDATED else self._terms(wanted, category)
+        if not on_catalog:
             states = [model.LIVE] if model.ACTIVE in wanted.statuses else []
             if wanted.include_unpublished:
                 states += list(wanted.statuses)
             shelves = [model.shelf(channel or "", state) for state in states]
+        elif channel is not None and not wanted.include_unpublished:
+            live = model.ACTIVE in wanted.statuses
+            shelves = [model.shelf(model.CATALOG, model.ACTIVE)] if live else []
+        else:
+            shelves = [model.shelf(model.CATALOG, status) for status in wanted.statuses]
         driver = model.ALL
         if len(terms) == 1:
             driver = terms[0]
@@ -116,7 +119,7 @@ class BrowseQuery:
         rows = await self._read(plan.spans, None, plan.descending, FACET_CAP, plan.accept, budget)
         documents = [doc for _, doc in rows.rows]
         if plan.listings_from is not None and channel is not None:
-            documents = await self._with_listings(documents, channel)
+            documents = [_priced(doc, channel) for doc in documents]
         complete = rows.frontier is None and not budget.spent
         return facets(documents, complete)
 
@@ -191,7 +194,7 @@ class BrowseQuery:
             field_name = "listed" if wanted.include_unpublished else "live"
             checks.append(lambda doc: channel in doc[field_name])
         if not price_is_range and (wanted.min_price or wanted.max_price):
-            checks.append(_price_check(wanted))
+            checks.append(_price_check(wanted, channel))
         return lambda doc: all(check(doc) for check in checks)
 
     async def _with_listings(
@@ -225,12 +228,9 @@ class BrowseQuery:
         by relevance or sorted as asked."""
         candidates, complete = await self.candidates(wanted, query, category, budget)
         channel = wanted.channel_key
-        if channel is not None and (wanted.needs_price or wanted.include_facets):
-            candidates = await self._with_listings(candidates, channel)
-            candidates = [doc for doc in candidates if "listing" in doc]
-            if wanted.min_price or wanted.max_price:
-                check = _price_check(wanted)
-                candidates = [doc for doc in candidates if check(doc)]
+        if channel is not None:
+            # Catalog documents carry each channel's price: sorts and facets use it.
+            candidates = [_priced(doc, channel) for doc in candidates]
         descending = wanted.descending and wanted.sort != rules.RELEVANCE
         ordered = sorted(
             ((_search_key(wanted, query, doc), doc) for doc in candidates),
@@ -270,8 +270,14 @@ class BrowseQuery:
         if wanted.channel_key is not None and not wanted.include_unpublished:
             statuses = tuple(s for s in statuses if s == model.ACTIVE)
         shelves = [model.shelf(model.CATALOG, status) for status in statuses]
-        driver = _rarest(query)
-        classes = ["n", "p", "o"] if driver == query.words[-1] else ["n", "o"]
+        driver = query.words[-1]
+        if len(query.words) > 1 and shelves:
+            sizes = []
+            for word in query.words:
+                spans = _word_spans(query, word, shelves[:1])
+                sizes.append(sum([await self.store.estimate(span, budget) for span in spans]))
+            driver = query.words[sizes.index(min(sizes))]
+        spans = _word_spans(query, driver, shelves)
         base = self._residual(wanted, category, "", True, True)
 
         def accept(doc: dict[str, Any]) -> bool:
@@ -279,18 +285,16 @@ class BrowseQuery:
 
         found: dict[str, dict[str, Any]] = {}
         complete = True
-        for kind in classes:
-            for place in shelves:
-                span = Range(place, model.word_term(kind, driver), model.NAME)
-                rows = await self.store.read(
-                    span, None, False, SEARCH_CAP - len(found), accept, budget, projection=LEAN
-                )
-                for _, doc in rows.rows:
-                    found.setdefault(doc["product_id"], doc)
-                if rows.frontier is not None:
-                    complete = False
-                if len(found) >= SEARCH_CAP:
-                    return list(found.values()), False
+        for span in spans:
+            rows = await self.store.read(
+                span, None, False, SEARCH_CAP - len(found), accept, budget, projection=LEAN
+            )
+            for _, doc in rows.rows:
+                found.setdefault(doc["product_id"], doc)
+            if rows.frontier is not None:
+                complete = False
+            if len(found) >= SEARCH_CAP:
+                return list(found.values()), False
         return list(found.values()), complete
 
     async def _full(
@@ -305,13 +309,14 @@ class BrowseQuery:
         return full
 
 
-def _rarest(query: Query) -> str:
-    """The query word to read by: the longest finished word (longer words are rarer), else the
-    last one."""
-    finished = [word for word in query.words[:-1] if len(word) >= 2]
-    if finished:
-        return max(finished, key=len)
-    return query.words[-1]
+def _word_spans(query: Query, word: str, shelves: Sequence[str]) -> list[Range]:
+    """Where products with `word` are, best field first: the word in a name, a name word it
+    begins (the query's last word, being typed), the word elsewhere."""
+    spans = [Range(place, model.word_term("n", word), model.NAME) for place in shelves]
+    if word == query.words[-1] and len(word) >= PREFIX_MIN:
+        spans += [Range(place, word, model.NAME, words="n") for place in shelves]
+    spans += [Range(place, model.word_term("o", word), model.NAME) for place in shelves]
+    return spans
 
 
 def _search_key(wanted: Browse, query: Query, doc: dict[str, Any]) -> tuple[str, str]:
@@ -328,11 +333,21 @@ def _search_key(wanted: Browse, query: Query, doc: dict[str, Any]) -> tuple[str,
     return (doc["created"] if sort == rules.NEWEST else doc["updated"], name)
 
 
-def _price_check(wanted: Browse) -> Accept:
+def _priced(doc: dict[str, Any], channel: str) -> dict[str, Any]:
+    """A catalog document with its price on `channel` as a channel document has it."""
+    price = doc.get("prices", {}).get(channel)
+    if price is None:
+        return doc
+    return {**doc, "price": price["a"], "currency": price["c"]}
+
+
+def _price_check(wanted: Browse, channel: str | None) -> Accept:
     low, high = wanted.min_price, wanted.max_price
     currency = wanted.currency
 
     def check(doc: dict[str, Any]) -> bool:
+        if "currency" not in doc and channel is not None:
+            doc = _priced(doc, channel)
         if doc.get("currency") != currency:
             return False
         price = doc.get("price", 0)

@@ -59,11 +59,13 @@ class VocabularyStore:
 
 
 class VocabularyWriter:
-    """Collects word count changes from committed writes and applies them in one batch as soon
-    as the previous batch is done (a background task)."""
+    """Collects word count changes from committed writes and applies them in batches, at most
+    one per `every` seconds (a background task): an upsert per word is costly, and a bulk
+    import repeats the same words thousands of times."""
 
-    def __init__(self, store: VocabularyStore) -> None:
+    def __init__(self, store: VocabularyStore, every: float = 5.0) -> None:
         self.store = store
+        self.every = every
         self._pending: Counter[str] = Counter()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -79,6 +81,7 @@ class VocabularyWriter:
     async def run(self) -> None:
         while True:
             await self._wake.wait()
+            await asyncio.sleep(self.every)
             self._wake.clear()
             await self.flush()
 
