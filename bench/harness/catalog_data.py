@@ -87,7 +87,7 @@ KINDS = [
     ("latawiec", "повітряний", "kite"),
     ("piłeczka", "мʼячик", "rubberball"),
     ("kredki", "олівці", "crayons"),
-    ("gra", "гра", "boardgame"),
+    ("gra", "гра", "boardgame"),  # noqa: RUF001 (Ukrainian)
     # electronics
     ("słuchawki", "навушники", "headphones"),
     ("głośnik", "колонка", "speaker"),

@@ -72,16 +72,24 @@ async def _rebuild_batch(
         built += browse_model.documents(product, listed[product.id], categories, now)
         words.update(product_words(product).spelling)
     expected.update(doc["_id"] for doc in built)
+    browse = db[browse_model.COLLECTION]
+    ids = [doc["_id"] for doc in built]
+    stored = {doc["_id"] async for doc in browse.find({"_id": {"$in": ids}}, {"_id": 1})}
+    fresh = [doc for doc in built if doc["_id"] not in stored]
+    if fresh:
+        try:
+            await browse.insert_many(fresh, ordered=False)
+        except BulkWriteError as error:
+            # Written meanwhile by the service itself, from data at least as new: keep it.
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
     changes = [
-        ReplaceOne({"_id": doc["_id"], "stamp": {"$lte": doc["stamp"]}}, doc, upsert=True)
+        ReplaceOne({"_id": doc["_id"], "stamp": {"$lte": doc["stamp"]}}, doc)
         for doc in built
+        if doc["_id"] in stored
     ]
-    try:
-        await db[browse_model.COLLECTION].bulk_write(changes, ordered=False)
-    except BulkWriteError as error:
-        # A duplicate key here is a document already written from newer data: keep it.
-        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-            raise
+    if changes:
+        await browse.bulk_write(changes, ordered=False)
     report.products += len(products)
     report.documents += len(built)
 

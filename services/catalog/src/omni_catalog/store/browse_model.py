@@ -16,7 +16,7 @@ Everything a list filters or sorts by is a string in one indexed array, `keys`:
   values). The term comes after the sort, so all words starting with some letters are one
   range too (type-ahead needs no stored prefixes).
 
-A catalog document carries name and newest keys for every term (`u` for `all`) and its words,
+A catalog document carries name, newest and updated keys for every term, and its words,
 and the price in force on each channel; a channel document carries price keys for every term.
 Name and newest are the same on every channel, so a channel list in those orders reads the
 catalog's range and keeps the products published on the channel (the `live` list); a price
@@ -58,7 +58,7 @@ CATALOG = "*"
 LIVE = "live"
 ALL = "all"
 NAME, PRICE, NEWEST, UPDATED = "n", "p", "c", "u"
-CATALOG_SORTS = (NAME, NEWEST)
+CATALOG_SORTS = (NAME, NEWEST, UPDATED)
 MAX_NAME_KEY = 80
 ACTIVE = catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE)
 
@@ -271,12 +271,12 @@ def _catalog_keys(
     updated: str,
 ) -> list[tuple[str, str, str, str]]:
     by_name = suffix(name, product_id)
+    values = {NAME: name, NEWEST: created, UPDATED: updated}
     keys = [
-        (place, term, sort, suffix(value, product_id))
+        (place, term, sort, suffix(values[sort], product_id))
         for term in terms
-        for sort, value in ((NAME, name), (NEWEST, created))
+        for sort in CATALOG_SORTS
     ]
-    keys.append((place, ALL, UPDATED, suffix(updated, product_id)))
     keys += [(place, word_term("n", w), NAME, by_name) for w in words.name]
     keys += [(place, word_term("o", w), NAME, by_name) for w in words.other]
     return keys

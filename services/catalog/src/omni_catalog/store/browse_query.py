@@ -24,6 +24,8 @@ from omni_catalog.store import browse_model as model
 from omni_catalog.store.browse import Accept, BrowseStore, Budget, Range, Rows
 
 SEARCH_CAP = 240
+# A filter with more values than this is checked on the documents read, not read by.
+MAX_MERGED = 8
 FACET_CAP = 300
 # Price bands for facets, in minor units: [0, 10.00), [10.00, 25.00) ...
 BANDS = (0, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
@@ -63,7 +65,7 @@ class BrowseQuery:
         # Name, newest and recently-updated orders are the same on every channel: they are read
         # from the catalog's ranges; only prices are per channel.
         on_catalog = channel is None or sort != rules.PRICE
-        terms = [] if sort == rules.UPDATED else self._terms(wanted, category)
+        options = self._options(wanted, category)
         if not on_catalog:
             states = [model.LIVE] if model.ACTIVE in wanted.statuses else []
             if wanted.include_unpublished:
@@ -74,14 +76,16 @@ class BrowseQuery:
             shelves = [model.shelf(model.CATALOG, model.ACTIVE)] if live else []
         else:
             shelves = [model.shelf(model.CATALOG, status) for status in wanted.statuses]
-        driver = model.ALL
-        if len(terms) == 1:
-            driver = terms[0]
-        elif len(terms) > 1 and shelves:
-            sizes = [
-                await self.store.estimate(Range(shelves[0], term, sort), budget) for term in terms
-            ]
-            driver = terms[sizes.index(min(sizes))]
+        # Read by the filter with the fewest products (its values' ranges merged).
+        driver: tuple[str, ...] = (model.ALL,)
+        if len(options) == 1 or (options and not shelves):
+            driver = options[0]
+        elif len(options) > 1:
+            sizes = []
+            for terms in options:
+                spans = [Range(shelves[0], term, sort) for term in terms]
+                sizes.append(sum([await self.store.estimate(span, budget) for span in spans]))
+            driver = options[sizes.index(min(sizes))]
         low = high = None
         price_is_range = sort == rules.PRICE and wanted.currency is not None
         if price_is_range:
@@ -96,7 +100,7 @@ class BrowseQuery:
                 if wanted.max_price
                 else currency + ":"
             )
-        spans = tuple(Range(place, driver, sort, low, high) for place in shelves)
+        spans = tuple(Range(place, term, sort, low, high) for place in shelves for term in driver)
         accept = self._residual(wanted, category, driver, on_catalog, price_is_range)
         listings_from = channel if on_catalog else None
         return Plan(spans, accept, wanted.descending, listings_from)
@@ -159,34 +163,38 @@ class BrowseQuery:
                 return Rows(rows, value)
         return Rows(rows, safe)
 
-    def _terms(self, wanted: Browse, category: catalog_pb2.Category | None) -> list[str]:
-        terms = []
+    def _options(
+        self, wanted: Browse, category: catalog_pb2.Category | None
+    ) -> list[tuple[str, ...]]:
+        """The filters a list can be read by: each a set of terms, any of which matches."""
+        options = []
         for key, values in wanted.attributes:
-            if len(values) == 1:
-                terms.append(model.attribute_term(key, values[0]))
+            terms = tuple(dict.fromkeys(model.attribute_term(key, value) for value in values))
+            if len(terms) <= MAX_MERGED:
+                options.append(terms)
         if category is not None:
-            terms.append(model.category_term(category.id))
-        return terms
+            options.append((model.category_term(category.id),))
+        return options
 
     @staticmethod
     def _residual(
         wanted: Browse,
         category: catalog_pb2.Category | None,
-        driver: str,
+        driver: tuple[str, ...],
         on_catalog: bool,
         price_is_range: bool,
     ) -> Accept:
-        """What a document read from the driver's range must also satisfy."""
+        """What a document read from the driver's ranges must also satisfy."""
         checks: list[Accept] = []
         if category is not None:
             cat_id = category.id
             if not wanted.include_subcategories:
                 checks.append(lambda doc: cat_id in doc["own_cats"])
-            elif driver != model.category_term(cat_id):
+            elif driver != (model.category_term(cat_id),):
                 checks.append(lambda doc: cat_id in doc["cats"])
         for key, values in wanted.attributes:
             wanted_pairs = {f"{key}={folded_value(value)}" for value in values}
-            if len(values) == 1 and driver == f"a:{next(iter(wanted_pairs))}":
+            if set(driver) == {f"a:{pair}" for pair in wanted_pairs}:
                 continue
             checks.append(lambda doc, pairs=wanted_pairs: not pairs.isdisjoint(doc["attrs"]))
         channel = wanted.channel_key
@@ -278,7 +286,7 @@ class BrowseQuery:
                 sizes.append(sum([await self.store.estimate(span, budget) for span in spans]))
             driver = query.words[sizes.index(min(sizes))]
         spans = _word_spans(query, driver, shelves)
-        base = self._residual(wanted, category, "", True, True)
+        base = self._residual(wanted, category, (), True, True)
 
         def accept(doc: dict[str, Any]) -> bool:
             return matches(query, doc["words"], skip=driver) and base(doc)
