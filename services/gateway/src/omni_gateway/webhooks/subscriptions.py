@@ -40,6 +40,7 @@ EVENT_TYPES = frozenset(
         "omni.catalog.product.published",
         "omni.catalog.product.unpublished",
         "omni.catalog.price.changed",
+        "omni.catalog.price.effective_changed",
         "omni.inventory.stock.changed",
         "omni.inventory.stock.low",
         "omni.inventory.stock.out_of_stock",
