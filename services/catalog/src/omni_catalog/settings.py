@@ -13,4 +13,4 @@ class CatalogSettings(ServiceSettings):
     # How often the sale-window task looks for prices that change by themselves now.
     sale_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # How often word counts of changed products reach the vocabulary (spelling corrections).
-    vocabulary_seconds: float = Field(default=5.0, ge=0, le=300)
+    vocabulary_seconds: float = Field(default=30.0, ge=0, le=600)

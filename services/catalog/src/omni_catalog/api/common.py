@@ -26,16 +26,14 @@ class Catalog:
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
         self.idempotency = IdempotencyStore(infra.db)
-        self.readmodel = ReadModel(infra.db, getattr(infra.settings, "vocabulary_seconds", 5.0))
+        self.readmodel = ReadModel(infra.db, getattr(infra.settings, "vocabulary_seconds", 30.0))
 
     async def commit(self, work: Work) -> None:
         """Run `work` in one transaction with the events it returns: all or nothing."""
 
         async def run(session: AsyncClientSession) -> None:
-            for event in await work(session):
-                await self.infra.outbox.add(
-                    session, event.subject, event.message, event_id=event.id
-                )
+            facts = [(event.subject, event.message, event.id) for event in await work(session)]
+            await self.infra.outbox.add_many(session, facts)
 
         await self.infra.transaction(run)
 
