@@ -125,6 +125,8 @@ def score(query: Query, words: Mapping[str, Sequence[str]]) -> float:
         else:
             value = 0.0
         total += value * (CORRECTED if word in query.corrected else 1.0)
+    if len(query.words) > 1 and "".join(query.words) in skus:
+        total += WHOLE_SKU  # "RB-42" is the words "rb" and "42", and the SKU "rb42"
     if names and names[0].startswith(query.words[0]):
         total += FIRST_WORD
     return round(total, 3)
