@@ -66,7 +66,9 @@ async def stocked(catalog):
             if active and rng.random() > 0.5:
                 item.listings.add(channel=APP, published=True, price=eur(price + 50))
             items.append(item)
-        reply = await catalog.stub.ImportProducts(catalog_pb2.ImportProductsRequest(items=items))
+        reply = await catalog.stub.ImportProducts(
+            catalog_pb2.ImportProductsRequest(items=items), timeout=60
+        )
         for made in reply.products:
             facts[made.id] = made
         for listing in reply.listings:

@@ -59,12 +59,21 @@ LIVE = "live"
 ALL = "all"
 NAME, PRICE, NEWEST, UPDATED = "n", "p", "c", "u"
 CATALOG_SORTS = (NAME, NEWEST, UPDATED)
-MAX_NAME_KEY = 80
+MAX_NAME_KEY = 48
 ACTIVE = catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE)
 
 
+# Short spellings inside keys (every key repeats its shelf).
+_STATES = {
+    LIVE: "L",
+    ACTIVE: "A",
+    catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_DRAFT): "D",
+    catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ARCHIVED): "X",
+}
+
+
 def shelf(scope: str, state: str) -> str:
-    return f"{scope}|{state}"
+    return f"{scope.removeprefix('SALES_CHANNEL_')}|{_STATES.get(state, state)}"
 
 
 def prefix(shelf_name: str, term: str, sort: str, level: int = 0) -> str:
@@ -214,9 +223,11 @@ def documents(
     )
     live = [channel_key(listing.channel) for listing in listings if listing.published]
     prices = {}
+    shown = {}
     for listing in listings:
         price = price_at(listing, now)
         prices[channel_key(listing.channel)] = {"c": price.currency, "a": price.amount}
+        shown[channel_key(listing.channel)] = Binary(listing.SerializeToString())
     catalog_doc = {
         "_id": document_id(product.id, CATALOG),
         "scope": CATALOG,
@@ -227,8 +238,10 @@ def documents(
         "words": {"n": list(words.name), "o": list(words.other), "s": list(words.skus)},
         "live": live,
         "listed": [channel_key(listing.channel) for listing in listings],
-        # The price in force on each channel, for price filters and sorts of catalog reads.
+        # The price in force on each channel, for price filters and sorts of catalog reads, and
+        # each listing, so a page read from the catalog needs no second read.
         "prices": prices,
+        "listings": shown,
         "stamp": _stamp(product, listings),
         **common,
     }

@@ -29,7 +29,7 @@ MAX_MERGED = 8
 FACET_CAP = 300
 # Price bands for facets, in minor units: [0, 10.00), [10.00, 25.00) ...
 BANDS = (0, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
-LEAN = {"keys": 0, "product": 0, "listing": 0}
+LEAN = {"keys": 0, "product": 0, "listing": 0, "listings": 0}
 
 
 @dataclass
@@ -115,7 +115,7 @@ class BrowseQuery:
             next_cursor = ["k", rows.frontier]
         documents = [doc for _, doc in rows.rows[:size]]
         if plan.listings_from is not None:
-            documents = await self._with_listings(documents, plan.listings_from)
+            documents = self._with_listings(documents, plan.listings_from)
         return Page(documents, next_cursor, budget=budget)
 
     async def list_facets(self, plan: Plan, channel: str | None) -> catalog_pb2.ProductFacets:
@@ -205,20 +205,13 @@ class BrowseQuery:
             checks.append(_price_check(wanted, channel))
         return lambda doc: all(check(doc) for check in checks)
 
-    async def _with_listings(
-        self, documents: list[dict[str, Any]], channel: str
-    ) -> list[dict[str, Any]]:
-        """Catalog documents with the channel's listing (and price) from the channel documents."""
-        ids = [model.document_id(doc["product_id"], channel) for doc in documents]
-        found = await self.store.by_ids(ids)
+    @staticmethod
+    def _with_listings(documents: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+        """Catalog documents with the channel's listing and price (which they carry)."""
         shown = []
-        for doc, channel_id in zip(documents, ids, strict=True):
-            listed = found.get(channel_id)
-            merged = dict(doc)
-            if listed is not None:
-                for name in ("listing", "price", "currency"):
-                    merged[name] = listed[name]
-            shown.append(merged)
+        for doc in documents:
+            listing = doc.get("listings", {}).get(channel)
+            shown.append(doc if listing is None else {**_priced(doc, channel), "listing": listing})
         return shown
 
     # --- search ------------------------------------------------------------------------------
@@ -313,7 +306,7 @@ class BrowseQuery:
         found = await self.store.by_ids(ids)
         full = [found[i] for i in ids if i in found]
         if channel is not None:
-            full = await self._with_listings(full, channel)
+            full = self._with_listings(full, channel)
         return full
 
 
