@@ -1,5 +1,7 @@
 """ImportProducts: many products with their listings in one transaction, checked as the single
-creates check them; the same events and read-model documents, written in batches."""
+creates check them, written in batches with their read-model documents, and announced by one
+`omni.catalog.products.imported` event per call (100,000 products would otherwise be 400,000
+events for the outbox relay to publish one by one)."""
 
 from __future__ import annotations
 
@@ -52,16 +54,13 @@ class ImportRpcs(Catalog):
                 categories = await self.categories.by_ids(list(category_ids), session)
                 now = utcnow()
                 documents = []
-                facts: list[Event] = []
                 for product, listings in made:
                     documents += browse_model.documents(product, listings, categories, now)
-                    skus = products.skus(product)
-                    facts.append(events.product_created(product))
-                    facts += [events.product_published(x, skus) for x in listings if x.published]
+                all_listings = [x for _, ls in made for x in ls]
                 await self.products.insert_many([product for product, _ in made], session)
-                await self.listings.insert_many([x for _, ls in made for x in ls], session)
+                await self.listings.insert_many(all_listings, session)
                 await self.readmodel.browse.insert(documents, session)
-                return facts
+                return [events.products_imported([p for p, _ in made], all_listings)]
 
             await self.commit(write)
             for product, _ in made:

@@ -39,6 +39,7 @@ EVENT_TYPES = frozenset(
         "omni.catalog.product.deleted",
         "omni.catalog.product.published",
         "omni.catalog.product.unpublished",
+        "omni.catalog.products.imported",
         "omni.catalog.price.changed",
         "omni.catalog.price.effective_changed",
         "omni.inventory.stock.changed",

@@ -259,3 +259,36 @@ class EffectivePriceChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EffectivePriceChanged: _TypeAlias = EffectivePriceChanged  # noqa: Y015
+
+@_typing.final
+class ProductsImported(_message.Message):
+    """Products created by one ImportProducts call, with their listings: a bulk import is announced by
+    one event per call instead of a product.created and product.published per product.
+    Subject: omni.catalog.products.imported
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    PRODUCTS_FIELD_NUMBER: _builtins.int
+    LISTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def products(self) -> _containers.RepeatedCompositeFieldContainer[_catalog_pb2.Product]: ...
+    @_builtins.property
+    def listings(self) -> _containers.RepeatedCompositeFieldContainer[_catalog_pb2.ChannelListing]: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        products: _abc.Iterable[_catalog_pb2.Product] | None = ...,
+        listings: _abc.Iterable[_catalog_pb2.ChannelListing] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listings", b"listings", "meta", b"meta", "products", b"products"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProductsImported: _TypeAlias = ProductsImported  # noqa: Y015
