@@ -43,7 +43,7 @@ _WORD = re.compile(r"[^\W_]+")
 def fold(text: str) -> str:
     """Lower-case `text` without diacritics: "Żółty" -> "zolty", "Їжак" -> "іжак"."""
     lowered = text.casefold().translate(_SPECIAL)
-    kept = []
+    kept: list[str] = []
     for char in unicodedata.normalize("NFKD", lowered):
         if unicodedata.combining(char):
             # й is a letter of its own in Ukrainian and Russian, not an accented и.

@@ -15,10 +15,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain.listings import channel_key
 from omni_catalog.domain.search import product_words
+from omni_catalog.ports import SearchEngine
 from omni_catalog.store import browse_model as model
 from omni_catalog.store.browse import BrowseStore
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
+from omni_catalog.store.search import ReadModelSearch
 from omni_catalog.store.vocabulary import VocabularyStore, VocabularyWriter
 from omni_kit.ids import utcnow
 
@@ -30,6 +32,7 @@ class ReadModel:
         self.categories = CategoryStore(db)
         self.vocabulary = VocabularyStore(db)
         self.words = VocabularyWriter(self.vocabulary, words_every)
+        self.search: SearchEngine = ReadModelSearch(self.browse, self.vocabulary)
 
     async def refresh(
         self,

@@ -12,7 +12,7 @@ from omni_catalog.api.common import Catalog
 from omni_catalog.domain import browse as rules
 from omni_catalog.domain import paging
 from omni_catalog.domain.listings import with_effective_price
-from omni_catalog.domain.search import PREFIX_MIN, Query, best_correction
+from omni_catalog.ports import SearchRequest
 from omni_catalog.store.browse import Budget
 from omni_catalog.store.browse_query import BrowseQuery, Page
 from omni_kit.errors import InvalidArgument
@@ -39,37 +39,18 @@ class BrowseRpcs(Catalog):
         finder = BrowseQuery(self.readmodel.browse)
         corrected = ""
         if wanted.searching:
-            query = await self._corrected(wanted.query, finish=False)
-            page = await finder.search(wanted, query, category, cursor, size, Budget())
-            if not page.documents and cursor is None:
-                retried = await self._corrected(query, finish=True)
-                if retried != query:
-                    query = retried
-                    page = await finder.search(wanted, query, category, cursor, size, Budget())
-            if query.corrected:
-                corrected = query.text
+            found = await self.readmodel.search.search(
+                SearchRequest(wanted, category, cursor, size)
+            )
+            documents = await finder.shown(found.product_ids, wanted.channel_key)
+            page = Page(documents, found.next_cursor, found.facets)
+            corrected = found.corrected_query
         else:
             plan = await finder.plan(wanted, category)
             page = await finder.page(plan, cursor[1] if cursor else None, size, Budget())
             if wanted.include_facets:
                 page.facets = await finder.list_facets(plan, wanted.channel_key)
         return _response(page, owner, corrected)
-
-    async def _corrected(self, query: Query, *, finish: bool) -> Query:
-        """The query with words the catalog does not know replaced by the closest known word.
-        The last word may be unfinished (type-ahead): it is left alone unless `finish`."""
-        known = await self.readmodel.vocabulary.counts(query.words)
-        words = list(query.words)
-        fixed = []
-        for index, word in enumerate(words):
-            unfinished = index == len(words) - 1 and len(word) >= PREFIX_MIN and not finish
-            if word in known or unfinished or word.isdigit():
-                continue
-            replacement = best_correction(word, await self.readmodel.vocabulary.near(word))
-            if replacement is not None:
-                words[index] = replacement
-                fixed.append(replacement)
-        return query.with_words(words, fixed) if fixed else query
 
 
 def _cursor(token: str, owner: str, mode: str) -> list[str] | None:

@@ -5,6 +5,7 @@ events for the outbox relay to publish one by one)."""
 
 from __future__ import annotations
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -18,7 +19,6 @@ from omni_catalog.store.products import sku_taken, slug_taken
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
 
 MAX_ITEMS = 200
 ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
@@ -35,7 +35,8 @@ class ImportRpcs(Catalog):
 
         async def work() -> catalog_pb2.ImportProductsResponse:
             await self._check_batch(made)
-            stamp = to_timestamp(utcnow())
+            stamp = Timestamp()
+            stamp.FromDatetime(utcnow())
             for product, listings in made:
                 product.id = new_id("prod")
                 product.version = 1

@@ -100,10 +100,10 @@ class BrowseQuery:
                 if wanted.max_price
                 else currency + ":"
             )
-        spans = tuple(Range(place, term, sort, low, high) for place in shelves for term in driver)
+        ranges = tuple(Range(place, term, sort, low, high) for place in shelves for term in driver)
         accept = self._residual(wanted, category, driver, on_catalog, price_is_range)
         listings_from = channel if on_catalog else None
-        return Plan(spans, accept, wanted.descending, listings_from)
+        return Plan(ranges, accept, wanted.descending, listings_from)
 
     async def page(self, plan: Plan, cursor: str | None, size: int, budget: Budget) -> Page:
         rows = await self._read(plan.spans, cursor, plan.descending, size + 1, plan.accept, budget)
@@ -196,7 +196,7 @@ class BrowseQuery:
             wanted_pairs = {f"{key}={folded_value(value)}" for value in values}
             if set(driver) == {f"a:{pair}" for pair in wanted_pairs}:
                 continue
-            checks.append(lambda doc, pairs=wanted_pairs: not pairs.isdisjoint(doc["attrs"]))
+            checks.append(_has_any(wanted_pairs))
         channel = wanted.channel_key
         if on_catalog and channel is not None:
             field_name = "listed" if wanted.include_unpublished else "live"
@@ -224,9 +224,9 @@ class BrowseQuery:
         cursor: list[str] | None,
         size: int,
         budget: Budget,
-    ) -> Page:
+    ) -> tuple[list[str], list[str] | None, catalog_pb2.ProductFacets | None]:
         """A page of the best SEARCH_CAP matches (fewer read when the budget runs out), ranked
-        by relevance or sorted as asked."""
+        by relevance or sorted as asked: product ids, the next page's cursor, facets."""
         candidates, complete = await self.candidates(wanted, query, category, budget)
         channel = wanted.channel_key
         if channel is not None:
@@ -253,10 +253,8 @@ class BrowseQuery:
         next_cursor = None
         if start + size < len(ordered):
             next_cursor = ["s", *chosen[-1][0]]
-        documents = [doc for _, doc in chosen]
-        documents = await self._full(documents, channel)
         found = facets(candidates, complete) if wanted.include_facets else None
-        return Page(documents, next_cursor, found, budget)
+        return [doc["product_id"] for _, doc in chosen], next_cursor, found
 
     async def candidates(
         self,
@@ -279,7 +277,7 @@ class BrowseQuery:
                 sizes.append(sum([await self.store.estimate(span, budget) for span in spans]))
             driver = query.words[sizes.index(min(sizes))]
         spans = _word_spans(query, driver, shelves)
-        base = self._residual(wanted, category, (), True, True)
+        base = self._residual(wanted, category, (), True, False)
 
         def accept(doc: dict[str, Any]) -> bool:
             return matches(query, doc["words"], skip=driver) and base(doc)
@@ -298,11 +296,9 @@ class BrowseQuery:
                 return list(found.values()), False
         return list(found.values()), complete
 
-    async def _full(
-        self, documents: list[dict[str, Any]], channel: str | None
-    ) -> list[dict[str, Any]]:
-        """The page's documents with the product (and the channel's listing)."""
-        ids = [doc["_id"] for doc in documents]
+    async def shown(self, product_ids: Sequence[str], channel: str | None) -> list[dict[str, Any]]:
+        """The documents of a page of products (with the channel's listing), in order."""
+        ids = [model.document_id(product_id, model.CATALOG) for product_id in product_ids]
         found = await self.store.by_ids(ids)
         full = [found[i] for i in ids if i in found]
         if channel is not None:
@@ -340,6 +336,10 @@ def _priced(doc: dict[str, Any], channel: str) -> dict[str, Any]:
     if price is None:
         return doc
     return {**doc, "price": price["a"], "currency": price["c"]}
+
+
+def _has_any(pairs: set[str]) -> Accept:
+    return lambda doc: not pairs.isdisjoint(doc["attrs"])
 
 
 def _price_check(wanted: Browse, channel: str | None) -> Accept:
