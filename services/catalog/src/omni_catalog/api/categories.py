@@ -61,7 +61,8 @@ class CategoryRpcs(Catalog):
         size = paging.page_size(request.page_size)
         query: dict[str, object] = {}
         if request.roots_only:
-            query["parent_id"] = {"$in": ["", None]}
+            # Roots have no parent_id stored (proto3 leaves an empty string out).
+            query["parent_id"] = None
         elif request.parent_id:
             await self.categories.get(request.parent_id, "parent_id")
             query["parent_id"] = request.parent_id

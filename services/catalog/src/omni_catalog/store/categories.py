@@ -77,8 +77,10 @@ class CategoryStore:
     async def page(
         self, query: dict[str, Any], after: dict[str, Any] | None, limit: int
     ) -> list[catalog_pb2.Category]:
-        """Categories by path (parents before children), after a cursor."""
-        combined = {"$and": [query, after]} if after else query
+        """Categories by path (parents before children), after a cursor. The filter and the
+        cursor name different fields, so they merge into one plain filter (a one-item `$and`
+        keeps some stores off the index)."""
+        combined = {**query, **(after or {})}
         cursor = self.categories.find(combined).sort([("path", ASCENDING)]).limit(limit)
         return [category_of(document) async for document in cursor]
 
