@@ -53,7 +53,12 @@ async def catalog(
 ) -> AsyncIterator[Catalog]:
     database = f"{db_name}_catalog"
     settings = CatalogSettings(
-        grpc_port=0, mongo_uri=mongo_uri, nats_url=nats_url, mongo_database=database
+        grpc_port=0,
+        mongo_uri=mongo_uri,
+        nats_url=nats_url,
+        mongo_database=database,
+        vocabulary_seconds=0,
+        sale_poll_seconds=0.2,
     )
     app = await create_app(settings)
     port = await app.start()

@@ -166,14 +166,27 @@ async def shoppers_see_only_their_channels_published_listings(stack):
     shown = await stack.http.get(f"/api/v1/catalog/products/{boot['id']}")
     assert shown.json()["product"]["texts"]["en"]["name"] == "Rain Boot"
 
+    # Everything a browse sends is a query parameter: a refused one is a 400 naming it.
     bad = await stack.http.get("/api/v1/catalog/products", params={"min_price": 5})
-    assert problem(bad, 422)["errors"][0]["field"] == "currency"
+    assert problem(bad, 400)["errors"][0]["field"] == "currency"
     # A price no int64 holds is the caller's mistake, not a 500.
     too_big = {"min_price": 2**64, "currency": EUR}
     bad = await stack.http.get("/api/v1/catalog/products", params=too_big)
-    assert problem(bad, 422)["errors"][0]["field"] == "min_price"
-    bad = await stack.http.get("/api/v1/catalog/products", params={"page_token": "nonsense"})
-    assert problem(bad, 422)["errors"][0]["field"] == "page_token"
+    assert problem(bad, 400)["errors"][0]["field"] == "min_price"
+    for params, field in [
+        ({"page_token": "nonsense"}, "page_token"),
+        ({"q": "x" * 201}, "q"),
+        ({"page_size": 500}, "page_size"),
+        ({"page_size": 0}, "page_size"),
+    ]:
+        bad = await stack.http.get("/api/v1/catalog/products", params=params)
+        assert problem(bad, 400)["errors"][0]["field"] == field
+    faceted = await stack.http.get(
+        "/api/v1/catalog/products", params={"q": "boot", "facets": "true", "page_size": 1}
+    )
+    facets = faceted.json()["facets"]
+    assert (facets["counted"], facets["complete"]) == (1, True)
+    assert {"value": shoes, "count": 1} in facets["categories"]
     bad = await stack.http.get("/api/v1/catalog/products", params={"category": "cat_nope"})
     assert problem(bad, 404)["code"] == "CATEGORY_NOT_FOUND"
 

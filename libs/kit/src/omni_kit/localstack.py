@@ -127,10 +127,21 @@ def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProce
     return proc
 
 
+# The dev store's own TTL sweeper walks every document of every TTL-indexed collection under its
+# global lock once a minute, so outboxes and idempotency records that grow with every write stall
+# every service for longer and longer. It is off; services delete what has expired through the
+# index themselves (omni_kit.expiry), as they would have to on any store.
+STORE_CONFIG = "[storage]\nttl_sweep_seconds = 0\n"
+
+
 def start_store(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir / "secantusd.toml"
+    config.write_text(STORE_CONFIG)
     argv = [
         find_binary("secantusd-py"),
+        "--config",
+        str(config),
         "--host",
         host,
         "--port",

@@ -13,6 +13,7 @@ from pymongo import IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
+from omni_kit import expiry
 from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.idempotency import Idempotency
@@ -59,6 +60,8 @@ class Infrastructure:
         app.on_shutdown(self._stop_store)
         app.on_shutdown(self._stop_bus)
         app.add_background_task("outbox-relay", self.relay.run)
+        rules = expiry.expiring(self._indexes)
+        app.add_background_task("expiry", lambda: expiry.run(self.db, rules))
 
     async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         """Run `work` in one transaction, then wake the relay to publish what it added. For a

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from omni.catalog.v1 import catalog_pb2, events_pb2
+from omni.common.v1 import common_pb2
 from omni_kit.facts import Event, make_event
+from omni_kit.ids import new_id
 
 STREAM = "OMNI_CATALOG"
 SUBJECTS = ["omni.catalog.>"]
@@ -67,6 +69,34 @@ def price_changed(
         listing,
         skus=list(skus),
         **previous,
+    )
+
+
+def effective_price_changed(
+    listing: catalog_pb2.ChannelListing,
+    previous: common_pb2.Money,
+    skus: Sequence[str],
+) -> Event:
+    return _about_listing(
+        events_pb2.EffectivePriceChanged,
+        "omni.catalog.price.effective_changed",
+        listing,
+        previous_effective_price=previous,
+        skus=list(skus),
+    )
+
+
+def products_imported(
+    products: Sequence[catalog_pb2.Product], listings: Sequence[catalog_pb2.ChannelListing]
+) -> Event:
+    return make_event(
+        events_pb2.ProductsImported,
+        "omni.catalog.products.imported",
+        source="catalog",
+        aggregate_type="import",
+        aggregate_id=new_id("imp"),
+        products=list(products),
+        listings=list(listings),
     )
 
 

@@ -10,3 +10,7 @@ class CatalogSettings(ServiceSettings):
     service_name: str = "catalog"
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     mongo_database: str = "omni_catalog"
+    # How often the sale-window task looks for prices that change by themselves now.
+    sale_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How often word counts of changed products reach the vocabulary (spelling corrections).
+    vocabulary_seconds: float = Field(default=30.0, ge=0, le=600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -62,7 +63,25 @@ class Outbox:
         event_id: str | None = None,
     ) -> str:
         """Store an event inside the caller's transaction; the relay publishes it after commit."""
-        event_id = event_id or new_id("evt")
+        document = self._document(subject, message, event_id or new_id("evt"))
+        await self.collection.insert_one(document, session=session)
+        return str(document["_id"])
+
+    async def add_many(
+        self,
+        session: AsyncClientSession,
+        events: Sequence[tuple[str, Message, str | None]],
+    ) -> list[str]:
+        """Store several (subject, message, event id) events in one write, in order."""
+        documents = [
+            self._document(subject, message, event_id or new_id("evt"))
+            for subject, message, event_id in events
+        ]
+        if documents:
+            await self.collection.insert_many(documents, session=session)
+        return [str(document["_id"]) for document in documents]
+
+    def _document(self, subject: str, message: Message, event_id: str) -> dict[str, Any]:
         headers = inject_headers()
         channel = searchable_attributes(message).get("omni.channel")
         if channel:
@@ -72,20 +91,16 @@ class Outbox:
             meta = message.meta  # type: ignore[attr-defined]
             if meta.aggregate_id:
                 headers[AGGREGATE] = f"{meta.aggregate_type}:{meta.aggregate_id}"
-        await self.collection.insert_one(
-            {
-                "_id": event_id,
-                "subject": subject,
-                "type": event_type(message),
-                "payload": Binary(message.SerializeToString()),
-                "headers": headers,
-                "seq": _sequence(),
-                "created_at": utcnow(),
-                "sent_at": None,
-            },
-            session=session,
-        )
-        return event_id
+        return {
+            "_id": event_id,
+            "subject": subject,
+            "type": event_type(message),
+            "payload": Binary(message.SerializeToString()),
+            "headers": headers,
+            "seq": _sequence(),
+            "created_at": utcnow(),
+            "sent_at": None,
+        }
 
     async def pending(self, limit: int) -> list[dict[str, Any]]:
         cursor = self.collection.find({"sent_at": None}).sort("seq", ASCENDING).limit(limit)

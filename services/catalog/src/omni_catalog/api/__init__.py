@@ -5,11 +5,17 @@ from __future__ import annotations
 from omni.catalog.v1 import catalog_pb2_grpc
 from omni_catalog.api.browse import BrowseRpcs
 from omni_catalog.api.categories import CategoryRpcs
+from omni_catalog.api.imports import ImportRpcs
 from omni_catalog.api.listings import ListingRpcs
 from omni_catalog.api.products import ProductRpcs
 
 
 class CatalogApi(
-    ProductRpcs, CategoryRpcs, ListingRpcs, BrowseRpcs, catalog_pb2_grpc.CatalogServiceServicer
+    ProductRpcs,
+    ImportRpcs,
+    CategoryRpcs,
+    ListingRpcs,
+    BrowseRpcs,
+    catalog_pb2_grpc.CatalogServiceServicer,
 ):
     pass

@@ -61,7 +61,8 @@ class CategoryRpcs(Catalog):
         size = paging.page_size(request.page_size)
         query: dict[str, object] = {}
         if request.roots_only:
-            query["parent_id"] = {"$in": ["", None]}
+            # Roots have no parent_id stored (proto3 leaves an empty string out).
+            query["parent_id"] = None
         elif request.parent_id:
             await self.categories.get(request.parent_id, "parent_id")
             query["parent_id"] = request.parent_id
@@ -117,6 +118,7 @@ class CategoryRpcs(Catalog):
         async def write(session: AsyncClientSession) -> list[Event]:
             await self.categories.replace(updated, request.expected_version, session)
             if updated.path != stored.path:
+                subtree = [updated.id]
                 for below in await self.categories.descendants(updated.id, session):
                     moved = categories.rebase(below, updated.id, placement, stored.path)
                     below.ClearField("ancestor_ids")
@@ -125,6 +127,11 @@ class CategoryRpcs(Catalog):
                     below.version += 1
                     below.updated_at.CopyFrom(updated.updated_at)
                     await self.categories.replace(below, below.version - 1, session)
+                    subtree.append(below.id)
+                if list(updated.ancestor_ids) != list(stored.ancestor_ids):
+                    # Products below now sit under other ancestors: their browse terms change.
+                    for product in await self.products.in_categories(subtree, session):
+                        await self.readmodel.refresh(product, session)
             return []
 
         return self.writing(write, catalog_pb2.UpdateCategoryResponse(category=updated))

@@ -12,12 +12,16 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from omni.catalog.v1 import catalog_pb2
+from omni_catalog.readmodel import ReadModel
 from omni_catalog.store import CategoryStore, ListingStore, ProductStore
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
 from omni_kit.runtime import Infrastructure
 
 R = TypeVar("R", bound=Message)
+# Products a command changes, (before, after), for the vocabulary once the change is committed.
+Noted = list[tuple[catalog_pb2.Product | None, catalog_pb2.Product | None]]
 Write = Callable[[AsyncClientSession], Awaitable[list[Event]]]
 
 
@@ -32,15 +36,25 @@ class Catalog:
         self.products = ProductStore(infra.db)
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
+        self.readmodel = ReadModel(infra.db, getattr(infra.settings, "vocabulary_seconds", 30.0))
+
+    def count_words(self, noted: Noted) -> Callable[[R], Awaitable[R]]:
+        """After the commit (once per command, never on a replay): the search vocabulary
+        counts the words of the products the command changed."""
+
+        async def then(reply: R) -> R:
+            for before, after in noted:
+                self.readmodel.words_changed(before, after)
+            return reply
+
+        return then
 
     def writing(self, write: Write, response: R) -> Work[R]:
         """The pipeline's write step: `write` with the events it returns, answering `response`."""
 
         async def work(session: AsyncClientSession) -> R:
-            for event in await write(session):
-                await self.infra.outbox.add(
-                    session, event.subject, event.message, event_id=event.id
-                )
+            facts = [(event.subject, event.message, event.id) for event in await write(session)]
+            await self.infra.outbox.add_many(session, facts)
             return response
 
         return work

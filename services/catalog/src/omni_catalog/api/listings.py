@@ -15,6 +15,7 @@ from omni_catalog import events
 from omni_catalog.api.common import Catalog, Write, nothing
 from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
+from omni_catalog.store.browse_model import CATALOG
 from omni_catalog.store.documents import RETIRED, listing_of, retired_product
 from omni_catalog.store.listings import no_listing
 from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
@@ -246,9 +247,19 @@ class ListingRpcs(Catalog):
                 else:
                     await self.listings.replace(after, before.version, session)
                 facts += _facts(before, after, skus, reason)
+            current = await self.products.get(product.id, session)
+            await self.readmodel.refresh(current, session, scopes=_scopes(stamped))
             return facts
 
         return [rules.with_effective_price(after, now) for _, after in stamped], write
+
+
+def _scopes(
+    changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
+) -> list[str]:
+    """The browse documents a listing change rewrites: the channel's, and the catalog's (which
+    knows where the product is published and at what price)."""
+    return [CATALOG, *(rules.channel_key(after.channel) for _, after in changes)]
 
 
 def _stamped(

@@ -8,7 +8,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni_catalog import events
-from omni_catalog.api.common import Catalog, nothing
+from omni_catalog.api.common import Catalog, Noted, nothing
 from omni_catalog.domain import listings as listing_rules
 from omni_catalog.domain import masks, products, versions
 from omni_catalog.store.products import sku_taken, slug_taken
@@ -40,12 +40,15 @@ class ProductRpcs(Catalog):
 
             async def write(session: AsyncClientSession) -> list[Event]:
                 await self.products.insert(created, session)
+                await self.readmodel.refresh(created, session, listings=[])
                 return [events.product_created(created)]
 
+            noted.append((None, created))
             return self.writing(write, catalog_pb2.CreateProductResponse(product=created))
 
+        noted: Noted = []
         return await self.infra.idempotency.run(
-            context, request, catalog_pb2.CreateProductResponse, plan
+            context, request, catalog_pb2.CreateProductResponse, plan, then=self.count_words(noted)
         )
 
     async def GetProduct(
@@ -107,15 +110,17 @@ class ProductRpcs(Catalog):
     async def UpdateProduct(
         self, request: catalog_pb2.UpdateProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UpdateProductResponse:
+        noted: Noted = []
         return await self.infra.idempotency.run(
             context,
             request,
             catalog_pb2.UpdateProductResponse,
-            lambda: self._plan_update_product(request),
+            lambda: self._plan_update_product(request, noted),
+            then=self.count_words(noted),
         )
 
     async def _plan_update_product(
-        self, request: catalog_pb2.UpdateProductRequest
+        self, request: catalog_pb2.UpdateProductRequest, noted: Noted
     ) -> Work[catalog_pb2.UpdateProductResponse]:
         changes = request.product
         if not changes.id:
@@ -144,22 +149,26 @@ class ProductRpcs(Catalog):
             taken_down = []
             if updated.status != ACTIVE:
                 taken_down = await self._unpublish_all(updated, reason, session)
+            await self.readmodel.refresh(updated, session)
             return [events.product_updated(updated, changed), *taken_down]
 
+        noted.append((stored, updated))
         return self.writing(write, catalog_pb2.UpdateProductResponse(product=updated))
 
     async def DeleteProduct(
         self, request: catalog_pb2.DeleteProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.DeleteProductResponse:
+        noted: Noted = []
         return await self.infra.idempotency.run(
             context,
             request,
             catalog_pb2.DeleteProductResponse,
-            lambda: self._plan_delete_product(request),
+            lambda: self._plan_delete_product(request, noted),
+            then=self.count_words(noted),
         )
 
     async def _plan_delete_product(
-        self, request: catalog_pb2.DeleteProductRequest
+        self, request: catalog_pb2.DeleteProductRequest, noted: Noted
     ) -> Work[catalog_pb2.DeleteProductResponse]:
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
@@ -171,8 +180,11 @@ class ProductRpcs(Catalog):
             await self.products.delete(product.id, request.expected_version, session)
             taken_down = await self._unpublish_all(product, "product deleted", session)
             await self.listings.retire(product.id, products.skus(product), utcnow(), session)
+            listed = await self.listings.for_product(product.id, session)
+            await self.readmodel.forget(product.id, listed, session)
             return [*taken_down, events.product_deleted(product)]
 
+        noted.append((product, None))
         return self.writing(write, catalog_pb2.DeleteProductResponse())
 
     async def _unpublish_all(

@@ -7,30 +7,24 @@ from dataclasses import dataclass
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain.listings import channel_key, validate_money
-from omni_catalog.domain.paging import SortKey
 from omni_catalog.domain.products import ATTRIBUTE_KEY, LANGUAGE
+from omni_catalog.domain.search import Query, parse_query
 from omni_kit.errors import InvalidArgument
 
 MAX_QUERY = 200
 MAX_ATTRIBUTE_FILTERS = 20
 MAX_FILTER_VALUES = 50
 
-# Computed per product by the store's browse query.
-NAME = "_name"
-PRICE = "_price"
-RANK = "_rank"
-ID = "_id"
-
-SORTS: dict[int, list[SortKey]] = {
-    catalog_pb2.PRODUCT_SORT_NAME_ASC: [SortKey(NAME), SortKey(ID)],
-    catalog_pb2.PRODUCT_SORT_NAME_DESC: [SortKey(NAME, True), SortKey(ID, True)],
-    catalog_pb2.PRODUCT_SORT_PRICE_ASC: [SortKey(PRICE), SortKey(ID)],
-    catalog_pb2.PRODUCT_SORT_PRICE_DESC: [SortKey(PRICE, True), SortKey(ID, True)],
-    catalog_pb2.PRODUCT_SORT_NEWEST: [SortKey("created_at", True), SortKey(ID, True)],
-    catalog_pb2.PRODUCT_SORT_RECENTLY_UPDATED: [SortKey("updated_at", True), SortKey(ID, True)],
+# Sort codes (the read model's) and whether the list runs from the top down.
+NAME, PRICE, NEWEST, UPDATED, RELEVANCE = "n", "p", "c", "u", "r"
+SORTS: dict[int, tuple[str, bool]] = {
+    catalog_pb2.PRODUCT_SORT_NAME_ASC: (NAME, False),
+    catalog_pb2.PRODUCT_SORT_NAME_DESC: (NAME, True),
+    catalog_pb2.PRODUCT_SORT_PRICE_ASC: (PRICE, False),
+    catalog_pb2.PRODUCT_SORT_PRICE_DESC: (PRICE, True),
+    catalog_pb2.PRODUCT_SORT_NEWEST: (NEWEST, True),
+    catalog_pb2.PRODUCT_SORT_RECENTLY_UPDATED: (UPDATED, True),
 }
-# Without a text index, relevance is: exact SKU first, then names starting with the query.
-RELEVANCE = [SortKey(RANK), SortKey(NAME), SortKey(ID)]
 
 
 @dataclass(frozen=True)
@@ -48,32 +42,44 @@ class Browse:
     attributes: tuple[tuple[str, tuple[str, ...]], ...]
     min_price: Bound | None
     max_price: Bound | None
-    query: str
-    sort: tuple[SortKey, ...]
+    query: Query
+    sort: str
+    descending: bool
     language: str
     statuses: tuple[str, ...]
+    include_facets: bool = False
 
     @property
     def needs_price(self) -> bool:
-        return (
-            self.min_price is not None
-            or self.max_price is not None
-            or any(key.field == PRICE for key in self.sort)
-        )
+        return self.min_price is not None or self.max_price is not None or self.sort == PRICE
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.query.words)
+
+    @property
+    def currency(self) -> str | None:
+        bound = self.min_price or self.max_price
+        return bound.currency_code if bound else None
 
 
 def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
     """The validated meaning of a ListProducts request (paging aside)."""
     key = channel_key(request.channel) if request.HasField("channel") else None
-    query = request.query.strip()
-    if len(query) > MAX_QUERY:
-        raise InvalidArgument(f"query must be at most {MAX_QUERY} characters", field="query")
+    if len(request.query) > MAX_QUERY:
+        raise InvalidArgument(
+            f"query must be at most {MAX_QUERY} characters (got {len(request.query)})",
+            reason="QUERY_TOO_LONG",
+            field="query",
+        )
     if request.language and not LANGUAGE.match(request.language):
         raise InvalidArgument(
             f"language {request.language!r} must be a tag such as 'en' or 'pt-BR'",
             field="language",
         )
     bounds = _price_bounds(request, key)
+    query = parse_query(request.query)
+    sort, descending = sort_of(request.sort, bool(query.words))
     result = Browse(
         channel_key=key,
         include_unpublished=request.include_unpublished,
@@ -83,9 +89,11 @@ def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
         min_price=bounds[0],
         max_price=bounds[1],
         query=query,
-        sort=tuple(sort_keys(request.sort, bool(query))),
+        sort=sort,
+        descending=descending,
         language=request.language,
         statuses=_statuses(request.statuses),
+        include_facets=request.include_facets,
     )
     if result.needs_price and key is None:
         raise InvalidArgument(
@@ -96,9 +104,10 @@ def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
     return result
 
 
-def sort_keys(sort: int, has_query: bool) -> list[SortKey]:
+def sort_of(sort: int, searching: bool) -> tuple[str, bool]:
+    """(sort code, descending): relevance for a search without a sort, else newest first."""
     if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
-        return RELEVANCE if has_query else SORTS[catalog_pb2.PRODUCT_SORT_NEWEST]
+        return (RELEVANCE, False) if searching else SORTS[catalog_pb2.PRODUCT_SORT_NEWEST]
     if sort not in SORTS:
         raise InvalidArgument(f"unknown sort {sort}", field="sort")
     return SORTS[sort]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, IndexModel
 
+from omni_catalog.store import browse, browse_model, vocabulary
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
 from omni_catalog.store.products import ProductStore
@@ -18,13 +19,15 @@ INDEXES = {
     ],
     "categories": [
         IndexModel([("path", ASCENDING)], unique=True),
-        IndexModel([("parent_id", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("parent_id", ASCENDING), ("path", ASCENDING)]),
         IndexModel([("ancestor_ids", ASCENDING)]),
     ],
     "listings": [
         IndexModel([("product_id", ASCENDING)]),
         IndexModel([("channel_key", ASCENDING), ("feed_at", ASCENDING), ("_id", ASCENDING)]),
     ],
+    browse_model.COLLECTION: browse.INDEXES,
+    vocabulary.COLLECTION: vocabulary.INDEXES,
 }
 
 __all__ = ["INDEXES", "CategoryStore", "ListingStore", "ProductStore"]

@@ -60,6 +60,14 @@ class CategoryStore:
         found = {document["_id"] async for document in cursor}
         return [category_id for category_id in category_ids if category_id not in found]
 
+    async def by_ids(
+        self, category_ids: Sequence[str], session: AsyncClientSession | None = None
+    ) -> dict[str, catalog_pb2.Category]:
+        if not category_ids:
+            return {}
+        cursor = self.categories.find({"_id": {"$in": list(category_ids)}}, session=session)
+        return {document["_id"]: category_of(document) async for document in cursor}
+
     async def descendants(
         self, category_id: str, session: AsyncClientSession | None = None
     ) -> list[catalog_pb2.Category]:
@@ -69,8 +77,10 @@ class CategoryStore:
     async def page(
         self, query: dict[str, Any], after: dict[str, Any] | None, limit: int
     ) -> list[catalog_pb2.Category]:
-        """Categories by path (parents before children), after a cursor."""
-        combined = {"$and": [query, after]} if after else query
+        """Categories by path (parents before children), after a cursor. The filter and the
+        cursor name different fields, so they merge into one plain filter (a one-item `$and`
+        keeps some stores off the index)."""
+        combined = {**query, **(after or {})}
         cursor = self.categories.find(combined).sort([("path", ASCENDING)]).limit(limit)
         return [category_of(document) async for document in cursor]
 

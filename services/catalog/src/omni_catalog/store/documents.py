@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from omni.catalog.v1 import catalog_pb2
-from omni_catalog.domain import products
 from omni_catalog.domain.listings import channel_key
 from omni_kit.protos import from_document, to_document
 
@@ -21,9 +20,6 @@ RETIRED = "retired_skus"
 def product_document(product: catalog_pb2.Product) -> dict[str, Any]:
     document = to_document(product)
     document["version"] = product.version
-    document["search_names"] = [text.name for text in product.texts.values()]
-    document["sort_name"] = products.name(product).casefold()
-    document["sku_keys"] = [sku.casefold() for sku in products.skus(product)]
     return document
 
 

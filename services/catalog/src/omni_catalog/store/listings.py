@@ -53,6 +53,14 @@ class ListingStore:
                 field="expected_version",
             ) from None
 
+    async def insert_many(
+        self, listings: Sequence[catalog_pb2.ChannelListing], session: AsyncClientSession
+    ) -> None:
+        if listings:
+            await self.listings.insert_many(
+                [_stored(listing) for listing in listings], session=session
+            )
+
     async def replace(
         self,
         listing: catalog_pb2.ChannelListing,
@@ -86,6 +94,14 @@ class ListingStore:
         """The product changed: its listings reappear in feeds."""
         await self.listings.update_many(
             {"product_id": product_id}, {"$set": {"feed_at": at}}, session=session
+        )
+
+    async def touch_one(
+        self, product_id: str, key: str, at: datetime, session: AsyncClientSession
+    ) -> None:
+        """The listing's price in force changed: it reappears in feeds."""
+        await self.listings.update_one(
+            {"_id": listing_id(product_id, key)}, {"$set": {"feed_at": at}}, session=session
         )
 
     async def retire(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain.versions import stale
@@ -26,6 +26,25 @@ class ProductStore:
             await self.products.insert_one(product_document(product), session=session)
         except DuplicateKeyError as error:
             raise _taken(error) from None
+
+    async def insert_many(
+        self, products: Sequence[catalog_pb2.Product], session: AsyncClientSession
+    ) -> None:
+        try:
+            await self.products.insert_many(
+                [product_document(product) for product in products], session=session
+            )
+        except BulkWriteError as error:
+            duplicate = next(
+                (e for e in error.details.get("writeErrors", []) if e.get("code") == 11000), None
+            )
+            if duplicate is None:
+                raise
+            raise _taken(DuplicateKeyError(duplicate.get("errmsg", ""), 11000, duplicate)) from None
+
+    async def slug_owners(self, slugs: Sequence[str]) -> dict[str, str]:
+        cursor = self.products.find({"slug": {"$in": list(slugs)}}, {"slug": 1})
+        return {document["slug"]: document["_id"] async for document in cursor}
 
     async def replace(
         self, product: catalog_pb2.Product, expected_version: int, session: AsyncClientSession
@@ -70,6 +89,12 @@ class ProductStore:
     async def find(self, product_ids: Sequence[str]) -> dict[str, catalog_pb2.Product]:
         cursor = self.products.find({"_id": {"$in": list(product_ids)}})
         return {doc["_id"]: product_of(doc) async for doc in cursor}
+
+    async def in_categories(
+        self, category_ids: Sequence[str], session: Session = None
+    ) -> list[catalog_pb2.Product]:
+        cursor = self.products.find({"category_ids": {"$in": list(category_ids)}}, session=session)
+        return [product_of(document) async for document in cursor]
 
     async def by_skus(self, skus: Sequence[str]) -> dict[str, catalog_pb2.Product]:
         """The product owning each SKU that exists."""

@@ -52,8 +52,11 @@ class Promise(Locations):
         policy = await policy_store.policy_for(self.collections, request.channel)
         default_low = self.settings.low_stock_threshold
         found = inventory_pb2.GetAvailableToPromiseResponse()
-        for sku in dict.fromkeys(request.skus):
-            levels = await self._levels_by_location(sku)
+        wanted = list(dict.fromkeys(request.skus))
+        # One read for every SKU of the request (a browse page asks for dozens at once).
+        by_sku = await self._levels_by_sku(wanted)
+        for sku in wanted:
+            levels = by_sku.get(sku, {})
             item = found.availability.add(sku=sku)
             total = 0
             for location, distance in places:
@@ -117,7 +120,8 @@ class Promise(Locations):
         else:
             places = await self.nearby(None, 0, ships_only=True)
         skus = list(dict.fromkeys(line.sku for line in request.lines))
-        stock = {sku: await self._levels_by_location(sku) for sku in skus}
+        levels = await self._levels_by_sku(skus)
+        stock = {sku: levels.get(sku, {}) for sku in skus}
         sources = [
             sourcing.Source(
                 location_id=location.id,
@@ -243,9 +247,12 @@ class Promise(Locations):
             response.next_page_token = paging.encode_cursor([_ms(last["updated_at"]), last_sku])
         return response
 
-    async def _levels_by_location(self, sku: str) -> dict[str, dict[str, Any]]:
-        cursor = self.collections.stock.find({"sku": sku})
-        return {document["location_id"]: document async for document in cursor}
+    async def _levels_by_sku(self, skus: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Per SKU, its stock level documents by location."""
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        async for document in self.collections.stock.find({"sku": {"$in": skus}}):
+            found.setdefault(document["sku"], {})[document["location_id"]] = document
+        return found
 
 
 def _note_inbound(item: inventory_pb2.SkuAvailability, level: dict[str, Any]) -> None:

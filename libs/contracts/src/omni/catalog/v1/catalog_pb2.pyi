@@ -485,6 +485,78 @@ class CreateProductResponse(_message.Message):
 Global___CreateProductResponse: _TypeAlias = CreateProductResponse  # noqa: Y015
 
 @_typing.final
+class ImportItem(_message.Message):
+    """One product of an import, with its listings (product_id is filled in)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    LISTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def product(self) -> Global___Product: ...
+    @_builtins.property
+    def listings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelListing]: ...
+    def __init__(
+        self,
+        *,
+        product: Global___Product | None = ...,
+        listings: _abc.Iterable[Global___ChannelListing] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listings", b"listings", "product", b"product"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportItem: _TypeAlias = ImportItem  # noqa: Y015
+
+@_typing.final
+class ImportProductsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportItem]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___ImportItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportProductsRequest: _TypeAlias = ImportProductsRequest  # noqa: Y015
+
+@_typing.final
+class ImportProductsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCTS_FIELD_NUMBER: _builtins.int
+    LISTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def products(self) -> _containers.RepeatedCompositeFieldContainer[Global___Product]:
+        """In the order of the items."""
+
+    @_builtins.property
+    def listings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelListing]: ...
+    def __init__(
+        self,
+        *,
+        products: _abc.Iterable[Global___Product] | None = ...,
+        listings: _abc.Iterable[Global___ChannelListing] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listings", b"listings", "products", b"products"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportProductsResponse: _TypeAlias = ImportProductsResponse  # noqa: Y015
+
+@_typing.final
 class GetProductRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -715,17 +787,24 @@ class ListProductsRequest(_message.Message):
     LANGUAGE_FIELD_NUMBER: _builtins.int
     STATUSES_FIELD_NUMBER: _builtins.int
     INCLUDE_UNPUBLISHED_FIELD_NUMBER: _builtins.int
+    INCLUDE_FACETS_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     category_id: _builtins.str
     include_subcategories: _builtins.bool
     query: _builtins.str
-    """Case-insensitive substring match over names (any language) and SKUs."""
+    """Words matched against names (any language), brand, SKUs and attribute values, folded (case
+    and diacritics ignored); the last word also matches as a prefix. At most 200 characters.
+    Words the catalog does not know are corrected from its vocabulary. Only punctuation: no
+    text filter.
+    """
     sort: Global___ProductSort.ValueType
     language: _builtins.str
     """Language for name sorting and text matching priority; default: each product's default."""
     include_unpublished: _builtins.bool
     """With a channel: also products listed there but not published (staff views)."""
+    include_facets: _builtins.bool
+    """Also count the matching products by category, attribute value and price band."""
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """With a channel: only products published there, with their listing and price."""
@@ -760,10 +839,11 @@ class ListProductsRequest(_message.Message):
         language: _builtins.str = ...,
         statuses: _abc.Iterable[Global___ProductStatus.ValueType] | None = ...,
         include_unpublished: _builtins.bool = ...,
+        include_facets: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "max_price", b"max_price", "min_price", b"min_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attribute_filters", b"attribute_filters", "category_id", b"category_id", "channel", b"channel", "include_subcategories", b"include_subcategories", "include_unpublished", b"include_unpublished", "language", b"language", "max_price", b"max_price", "min_price", b"min_price", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "sort", b"sort", "statuses", b"statuses"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attribute_filters", b"attribute_filters", "category_id", b"category_id", "channel", b"channel", "include_facets", b"include_facets", "include_subcategories", b"include_subcategories", "include_unpublished", b"include_unpublished", "language", b"language", "max_price", b"max_price", "min_price", b"min_price", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "sort", b"sort", "statuses", b"statuses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -797,12 +877,23 @@ class ListProductsResponse(_message.Message):
     PRODUCTS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     LISTINGS_FIELD_NUMBER: _builtins.int
+    FACETS_FIELD_NUMBER: _builtins.int
+    CORRECTED_QUERY_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
+    """May come with fewer than page_size products (even none) when a page's work budget ran out
+    first: follow it for more.
+    """
+    corrected_query: _builtins.str
+    """The query as searched, when words of it were corrected from the catalog's vocabulary."""
     @_builtins.property
     def products(self) -> _containers.RepeatedCompositeFieldContainer[Global___Product]: ...
     @_builtins.property
     def listings(self) -> _containers.MessageMap[_builtins.str, Global___ChannelListing]:
         """Keyed by product id; present when a channel was given."""
+
+    @_builtins.property
+    def facets(self) -> Global___ProductFacets:
+        """Set when include_facets was."""
 
     def __init__(
         self,
@@ -810,14 +901,136 @@ class ListProductsResponse(_message.Message):
         products: _abc.Iterable[Global___Product] | None = ...,
         next_page_token: _builtins.str = ...,
         listings: _abc.Mapping[_builtins.str, Global___ChannelListing] | None = ...,
+        facets: Global___ProductFacets | None = ...,
+        corrected_query: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["facets", b"facets"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["listings", b"listings", "next_page_token", b"next_page_token", "products", b"products"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["corrected_query", b"corrected_query", "facets", b"facets", "listings", b"listings", "next_page_token", b"next_page_token", "products", b"products"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListProductsResponse: _TypeAlias = ListProductsResponse  # noqa: Y015
+
+@_typing.final
+class FacetCount(_message.Message):
+    """How many matching products carry a value."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VALUE_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    value: _builtins.str
+    count: _builtins.int
+    def __init__(
+        self,
+        *,
+        value: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FacetCount: _TypeAlias = FacetCount  # noqa: Y015
+
+@_typing.final
+class AttributeFacet(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    @_builtins.property
+    def values(self) -> _containers.RepeatedCompositeFieldContainer[Global___FacetCount]: ...
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        values: _abc.Iterable[Global___FacetCount] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttributeFacet: _TypeAlias = AttributeFacet  # noqa: Y015
+
+@_typing.final
+class PriceBand(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MIN_FIELD_NUMBER: _builtins.int
+    MAX_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    count: _builtins.int
+    @_builtins.property
+    def min(self) -> _common_pb2.Money:
+        """Inclusive."""
+
+    @_builtins.property
+    def max(self) -> _common_pb2.Money:
+        """Exclusive; unset for the top band."""
+
+    def __init__(
+        self,
+        *,
+        min: _common_pb2.Money | None = ...,
+        max: _common_pb2.Money | None = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["max", b"max", "min", b"min"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "max", b"max", "min", b"min"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PriceBand: _TypeAlias = PriceBand  # noqa: Y015
+
+@_typing.final
+class ProductFacets(_message.Message):
+    """Counts over the matching products, up to a bound: `counted` products were counted and
+    `complete` says whether that was all of them.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CATEGORIES_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    PRICE_BANDS_FIELD_NUMBER: _builtins.int
+    COUNTED_FIELD_NUMBER: _builtins.int
+    COMPLETE_FIELD_NUMBER: _builtins.int
+    counted: _builtins.int
+    complete: _builtins.bool
+    @_builtins.property
+    def categories(self) -> _containers.RepeatedCompositeFieldContainer[Global___FacetCount]:
+        """Category ids (a product counts for its categories and their ancestors)."""
+
+    @_builtins.property
+    def attributes(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttributeFacet]: ...
+    @_builtins.property
+    def price_bands(self) -> _containers.RepeatedCompositeFieldContainer[Global___PriceBand]:
+        """Effective prices on the channel (with a channel only)."""
+
+    def __init__(
+        self,
+        *,
+        categories: _abc.Iterable[Global___FacetCount] | None = ...,
+        attributes: _abc.Iterable[Global___AttributeFacet] | None = ...,
+        price_bands: _abc.Iterable[Global___PriceBand] | None = ...,
+        counted: _builtins.int = ...,
+        complete: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "categories", b"categories", "complete", b"complete", "counted", b"counted", "price_bands", b"price_bands"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProductFacets: _TypeAlias = ProductFacets  # noqa: Y015
 
 @_typing.final
 class UpdateProductRequest(_message.Message):

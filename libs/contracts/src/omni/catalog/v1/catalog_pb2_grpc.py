@@ -40,6 +40,11 @@ class CatalogServiceStub:
                 request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductRequest.SerializeToString,
                 response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductResponse.FromString,
                 _registered_method=True)
+        self.ImportProducts = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/ImportProducts',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsResponse.FromString,
+                _registered_method=True)
         self.GetProduct = channel.unary_unary(
                 '/omni.catalog.v1.CatalogService/GetProduct',
                 request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetProductRequest.SerializeToString,
@@ -133,6 +138,14 @@ class CatalogServiceServicer:
 
     def CreateProduct(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportProducts(self, request, context):
+        """Creates up to 200 products with their channel listings in one transaction (bulk import):
+        all of them or none.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -256,6 +269,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductRequest.FromString,
                     response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductResponse.SerializeToString,
             ),
+            'ImportProducts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportProducts,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsResponse.SerializeToString,
+            ),
             'GetProduct': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProduct,
                     request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetProductRequest.FromString,
@@ -370,6 +388,33 @@ class CatalogService:
             '/omni.catalog.v1.CatalogService/CreateProduct',
             omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductRequest.SerializeToString,
             omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateProductResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportProducts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/ImportProducts',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.ImportProductsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -34,6 +34,10 @@ class CatalogServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> CatalogServiceAsyncStub: ...
     CreateProduct: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateProductRequest, _catalog_pb2.CreateProductResponse]
+    ImportProducts: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ImportProductsRequest, _catalog_pb2.ImportProductsResponse]
+    """Creates up to 200 products with their channel listings in one transaction (bulk import):
+    all of them or none.
+    """
     GetProduct: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetProductRequest, _catalog_pb2.GetProductResponse]
     """With a channel, also returns that channel's listing."""
     GetProductBySku: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetProductBySkuRequest, _catalog_pb2.GetProductBySkuResponse]
@@ -67,6 +71,10 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateProduct: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateProductRequest, _catalog_pb2.CreateProductResponse]  # type: ignore[assignment]
+    ImportProducts: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ImportProductsRequest, _catalog_pb2.ImportProductsResponse]  # type: ignore[assignment]
+    """Creates up to 200 products with their channel listings in one transaction (bulk import):
+    all of them or none.
+    """
     GetProduct: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetProductRequest, _catalog_pb2.GetProductResponse]  # type: ignore[assignment]
     """With a channel, also returns that channel's listing."""
     GetProductBySku: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetProductBySkuRequest, _catalog_pb2.GetProductBySkuResponse]  # type: ignore[assignment]
@@ -103,6 +111,16 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _catalog_pb2.CreateProductRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.CreateProductResponse, _abc.Awaitable[_catalog_pb2.CreateProductResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ImportProducts(
+        self,
+        request: _catalog_pb2.ImportProductsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ImportProductsResponse, _abc.Awaitable[_catalog_pb2.ImportProductsResponse]]:
+        """Creates up to 200 products with their channel listings in one transaction (bulk import):
+        all of them or none.
+        """
 
     @_abc_1.abstractmethod
     def GetProduct(

@@ -220,3 +220,75 @@ class PriceChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PriceChanged: _TypeAlias = PriceChanged  # noqa: Y015
+
+@_typing.final
+class EffectivePriceChanged(_message.Message):
+    """The price in force changed because a sale window opened or closed (the listing's terms did not
+    change).
+    Subject: omni.catalog.price.effective_changed
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    LISTING_FIELD_NUMBER: _builtins.int
+    PREVIOUS_EFFECTIVE_PRICE_FIELD_NUMBER: _builtins.int
+    SKUS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def listing(self) -> _catalog_pb2.ChannelListing:
+        """The listing, with effective_price as of the change."""
+
+    @_builtins.property
+    def previous_effective_price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def skus(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        listing: _catalog_pb2.ChannelListing | None = ...,
+        previous_effective_price: _common_pb2.Money | None = ...,
+        skus: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing", "meta", b"meta", "previous_effective_price", b"previous_effective_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing", "meta", b"meta", "previous_effective_price", b"previous_effective_price", "skus", b"skus"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EffectivePriceChanged: _TypeAlias = EffectivePriceChanged  # noqa: Y015
+
+@_typing.final
+class ProductsImported(_message.Message):
+    """Products created by one ImportProducts call, with their listings: a bulk import is announced by
+    one event per call instead of a product.created and product.published per product.
+    Subject: omni.catalog.products.imported
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    PRODUCTS_FIELD_NUMBER: _builtins.int
+    LISTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def products(self) -> _containers.RepeatedCompositeFieldContainer[_catalog_pb2.Product]: ...
+    @_builtins.property
+    def listings(self) -> _containers.RepeatedCompositeFieldContainer[_catalog_pb2.ChannelListing]: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        products: _abc.Iterable[_catalog_pb2.Product] | None = ...,
+        listings: _abc.Iterable[_catalog_pb2.ChannelListing] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["listings", b"listings", "meta", b"meta", "products", b"products"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProductsImported: _TypeAlias = ProductsImported  # noqa: Y015

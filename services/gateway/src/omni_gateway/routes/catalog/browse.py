@@ -2,19 +2,24 @@
 
 The answers are the same for every caller on a channel, so they are shared (`Microcache`), and
 catalog and stock events mark the ones they touch stale (`browse_freshness`); the cart and the
-order check price and stock live."""
+order check price and stock live.
+
+Everything a browse caller sends is in the query string, so a refused parameter (a query too
+long, a page size out of range, a page token this API did not make) is a 400 naming it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ClientException, ValidationException
 
 from omni.catalog.v1 import catalog_pb2
 from omni_gateway.browse_freshness import list_tags, product_tags
 from omni_gateway.context import CHANNEL_HEADER
+from omni_gateway.problems import http_error_handler, validation_error_handler
 from omni_gateway.resources import as_json
 from omni_gateway.routes.catalog.common import (
     Amount,
@@ -42,10 +47,44 @@ async def shop_channel(request: Request[Any, Any, Any]) -> Channel:
     return channel
 
 
+PARAMETERS = frozenset(
+    {
+        "q",
+        "category",
+        "subcategories",
+        "attr",
+        "min_price",
+        "max_price",
+        "currency",
+        "sort",
+        "page_size",
+        "page_token",
+        "facets",
+        "parent_id",
+    }
+)
+
+
+def bad_parameter(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A refused query parameter: 400, naming it (a channel header or a body keeps its own)."""
+    if isinstance(error, ValidationException):
+        response = validation_error_handler(request, error)
+    else:
+        assert isinstance(error, ClientException)
+        response = http_error_handler(request, error)
+    fields = [str(item.get("field")).split("[")[0] for item in response.content.get("errors") or []]
+    if response.status_code == 422 and fields and all(f in PARAMETERS for f in fields):
+        response.status_code = 400
+        response.content["status"] = 400
+        response.content["title"] = "Bad request"
+    return response
+
+
 class CatalogBrowse(Controller):
     path = "/api/v1/catalog"
     tags = ["catalog"]
     dependencies = {"channel": Provide(shop_channel)}
+    exception_handlers = {ValidationException: bad_parameter, ClientException: bad_parameter}
 
     @get("/products", summary="Browse and search the products published on my channel")
     async def products(
@@ -62,9 +101,10 @@ class CatalogBrowse(Controller):
         sort: Sort = "relevance",
         page_size: PageSize = 24,
         page_token: Token = None,
+        facets: bool = False,
     ) -> dict[str, Any]:
         key = ("products", channel, q, category, subcategories, tuple(attr or ()))
-        key += (min_price, max_price, currency, sort, page_size, page_token)
+        key += (min_price, max_price, currency, sort, page_size, page_token, facets)
 
         async def load() -> dict[str, Any]:
             ref = channel_ref(channel)
@@ -81,13 +121,22 @@ class CatalogBrowse(Controller):
                 page_size=page_size,
                 page_token=page_token,
             )
+            request.include_facets = facets
             reply = await call(
                 state, state.downstream.catalog.ListProducts, request, idempotent=True
             )
             skus = [variant.sku for product in reply.products for variant in product.variants]
             stock = await availability(state, skus, ref)
             items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
-            return {"items": items, "next_page_token": reply.next_page_token or None}
+            page: dict[str, Any] = {
+                "items": items,
+                "next_page_token": reply.next_page_token or None,
+            }
+            if reply.corrected_query:
+                page["corrected_query"] = reply.corrected_query
+            if facets:
+                page["facets"] = as_json(reply.facets)
+            return page
 
         return await state.browse_cache.get(key, load, list_tags)
 

@@ -1,0 +1,166 @@
+"""ImportProducts: many products with their listings in one transaction, checked as the single
+creates check them, written in batches with their read-model documents, and announced by one
+`omni.catalog.products.imported` event per call (100,000 products would otherwise be 400,000
+events for the outbox relay to publish one by one)."""
+
+from __future__ import annotations
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from omni.catalog.v1 import catalog_pb2
+from omni_catalog import events
+from omni_catalog.api.common import Catalog
+from omni_catalog.domain import listings as listing_rules
+from omni_catalog.domain import products
+from omni_catalog.store import browse_model
+from omni_catalog.store.products import sku_taken, slug_taken
+from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from omni_kit.facts import Event
+from omni_kit.idempotency import Work
+from omni_kit.ids import new_id, utcnow
+
+MAX_ITEMS = 200
+ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
+
+
+class ImportRpcs(Catalog):
+    async def ImportProducts(
+        self, request: catalog_pb2.ImportProductsRequest, context: aio.ServicerContext
+    ) -> catalog_pb2.ImportProductsResponse:
+        if not request.items or len(request.items) > MAX_ITEMS:
+            raise InvalidArgument(f"give 1-{MAX_ITEMS} items", field="items")
+        made = [_checked(index, item) for index, item in enumerate(request.items)]
+        _unique_within(made)
+
+        async def plan() -> Work[catalog_pb2.ImportProductsResponse]:
+            await self._check_batch(made)
+            stamp = Timestamp()
+            stamp.FromDatetime(utcnow())
+            for product, listings in made:
+                product.id = new_id("prod")
+                product.version = 1
+                product.created_at.CopyFrom(stamp)
+                product.updated_at.CopyFrom(stamp)
+                for listing in listings:
+                    listing.product_id = product.id
+                    listing.version = 1
+                    listing.created_at.CopyFrom(stamp)
+                    listing.updated_at.CopyFrom(stamp)
+                    if listing.published:
+                        listing.published_at.CopyFrom(stamp)
+            category_ids = {c for product, _ in made for c in product.category_ids}
+
+            async def write(session: AsyncClientSession) -> list[Event]:
+                categories = await self.categories.by_ids(list(category_ids), session)
+                now = utcnow()
+                documents = []
+                for product, listings in made:
+                    documents += browse_model.documents(product, listings, categories, now)
+                all_listings = [x for _, ls in made for x in ls]
+                await self.products.insert_many([product for product, _ in made], session)
+                await self.listings.insert_many(all_listings, session)
+                await self.readmodel.browse.insert(documents, session)
+                return [events.products_imported([p for p, _ in made], all_listings)]
+
+            response = catalog_pb2.ImportProductsResponse(
+                products=[product for product, _ in made],
+                listings=[
+                    listing_rules.with_effective_price(listing, utcnow())
+                    for _, listings in made
+                    for listing in listings
+                ],
+            )
+            return self.writing(write, response)
+
+        async def count_words(
+            reply: catalog_pb2.ImportProductsResponse,
+        ) -> catalog_pb2.ImportProductsResponse:
+            for product in reply.products:
+                self.readmodel.words_changed(None, product)
+            return reply
+
+        return await self.infra.idempotency.run(
+            context, request, catalog_pb2.ImportProductsResponse, plan, then=count_words
+        )
+
+    async def _check_batch(
+        self, made: list[tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]]
+    ) -> None:
+        """Categories exist; no slug or SKU is another product's already."""
+        wanted = list(dict.fromkeys(c for product, _ in made for c in product.category_ids))
+        missing = set(await self.categories.missing(wanted))
+        for index, (product, _) in enumerate(made):
+            for position, category_id in enumerate(product.category_ids):
+                if category_id in missing:
+                    raise NotFound(
+                        f"no category with id {category_id!r}",
+                        reason="CATEGORY_NOT_FOUND",
+                        field=f"items[{index}].product.category_ids[{position}]",
+                        metadata={"category_id": category_id},
+                    )
+        taken_slugs = await self.products.slug_owners([product.slug for product, _ in made])
+        if taken_slugs:
+            raise slug_taken(next(iter(taken_slugs)))
+        owners = await self.products.by_skus(
+            [s for product, _ in made for s in products.skus(product)]
+        )
+        if owners:
+            sku, owner = next(iter(owners.items()))
+            raise sku_taken(sku, owner.id)
+
+
+def _checked(
+    index: int, item: catalog_pb2.ImportItem
+) -> tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]:
+    field = f"items[{index}]"
+    product = catalog_pb2.Product()
+    product.CopyFrom(item.product)
+    product.status = product.status or catalog_pb2.PRODUCT_STATUS_DRAFT
+    products.validate_product(product, f"{field}.product")
+    listings = []
+    channels: set[str] = set()
+    for position, given in enumerate(item.listings):
+        where = f"{field}.listings[{position}]"
+        listing = catalog_pb2.ChannelListing()
+        listing.CopyFrom(given)
+        listing.ClearField("effective_price")
+        listing.product_id = "new"
+        listing.channel.CopyFrom(listing_rules.listing_channel(listing.channel))
+        listing_rules.validate_listing(listing, where)
+        key = listing_rules.channel_key(listing.channel, f"{where}.channel")
+        if key in channels:
+            raise InvalidArgument(f"the product is listed on {key} twice", field=f"{where}.channel")
+        channels.add(key)
+        if listing.published and product.status != ACTIVE:
+            raise FailedPrecondition(
+                "only active products can be published",
+                reason="PRODUCT_NOT_ACTIVE",
+                field=f"{where}.published",
+            )
+        listings.append(listing)
+    return product, listings
+
+
+def _unique_within(
+    made: list[tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]],
+) -> None:
+    slugs: set[str] = set()
+    skus: set[str] = set()
+    for index, (product, _) in enumerate(made):
+        if product.slug in slugs:
+            raise InvalidArgument(
+                f"slug {product.slug!r} appears twice in this import",
+                reason="DUPLICATE_SLUG",
+                field=f"items[{index}].product.slug",
+            )
+        slugs.add(product.slug)
+        for sku in products.skus(product):
+            if sku in skus:
+                raise InvalidArgument(
+                    f"SKU {sku!r} appears twice in this import",
+                    reason="DUPLICATE_SKU",
+                    field=f"items[{index}].product.variants",
+                )
+            skus.add(sku)

@@ -1,0 +1,72 @@
+"""Keeps the browse read model in step with what it is made of: every write of a product, a
+listing or a category move rewrites the product's browse documents inside the same transaction
+(so a page never shows a state that was not committed), and the vocabulary's word counts follow
+after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.listings import channel_key
+from omni_catalog.domain.search import product_words
+from omni_catalog.ports import SearchEngine
+from omni_catalog.store import browse_model as model
+from omni_catalog.store.browse import BrowseStore
+from omni_catalog.store.categories import CategoryStore
+from omni_catalog.store.listings import ListingStore
+from omni_catalog.store.search import ReadModelSearch
+from omni_catalog.store.vocabulary import VocabularyStore, VocabularyWriter
+from omni_kit.ids import utcnow
+
+
+class ReadModel:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], words_every: float = 5.0) -> None:
+        self.browse = BrowseStore(db)
+        self.listings = ListingStore(db)
+        self.categories = CategoryStore(db)
+        self.vocabulary = VocabularyStore(db)
+        self.words = VocabularyWriter(self.vocabulary, words_every)
+        self.search: SearchEngine = ReadModelSearch(self.browse, self.vocabulary)
+
+    async def refresh(
+        self,
+        product: catalog_pb2.Product,
+        session: AsyncClientSession,
+        *,
+        listings: Sequence[catalog_pb2.ChannelListing] | None = None,
+        scopes: Sequence[str] | None = None,
+        now: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rewrite `product`'s browse documents (those of `scopes` only, when given) from what
+        the transaction sees."""
+        if listings is None:
+            listings = await self.listings.for_product(product.id, session)
+        categories = await self.categories.by_ids(list(product.category_ids), session)
+        documents = model.documents(product, listings, categories, now or utcnow())
+        if scopes is not None:
+            documents = [doc for doc in documents if doc["scope"] in scopes]
+        await self.browse.write(documents, session)
+        return documents
+
+    async def forget(
+        self,
+        product_id: str,
+        listings: Sequence[catalog_pb2.ChannelListing],
+        session: AsyncClientSession,
+    ) -> None:
+        scopes = [model.CATALOG, *(channel_key(listing.channel) for listing in listings)]
+        await self.browse.remove([model.document_id(product_id, s) for s in scopes], session)
+
+    def words_changed(
+        self, before: catalog_pb2.Product | None, after: catalog_pb2.Product | None
+    ) -> None:
+        """After the commit: the vocabulary counts the words `after` has and `before` had."""
+        old = product_words(before).spelling if before is not None else set()
+        new = product_words(after).spelling if after is not None else set()
+        self.words.note(added=new - old, removed=old - new)

@@ -1,0 +1,86 @@
+"""Sale windows open and close on time: a background task finds the browse documents whose price
+in force changes now (their `flip_at` has come), rewrites them in a transaction with the
+listing's feed time and an `omni.catalog.price.effective_changed` event, so browse pages, the
+gateway's cache and marketplace feeds follow. Several replicas may run it: each flip is made
+once, by whichever transaction sees the document still due."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
+
+from omni.common.v1 import common_pb2
+from omni_catalog import events
+from omni_catalog.domain import products
+from omni_catalog.domain.listings import with_effective_price
+from omni_catalog.readmodel import ReadModel
+from omni_catalog.settings import CatalogSettings
+from omni_catalog.store.browse_model import CATALOG
+from omni_catalog.store.products import ProductStore
+from omni_kit.errors import NotFound
+from omni_kit.ids import utcnow
+from omni_kit.logs import get_logger
+from omni_kit.runtime import Infrastructure
+
+BATCH = 100
+log = get_logger("omni.catalog.sale_windows")
+
+
+class SaleWindows:
+    def __init__(self, infra: Infrastructure, readmodel: ReadModel, settings: CatalogSettings):
+        self.infra = infra
+        self.readmodel = readmodel
+        self.products = ProductStore(infra.db)
+        self.poll = settings.sale_poll_seconds
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.flip_due()
+            except PyMongoError as error:
+                log.warning("sale_window_flip_failed", error=str(error))
+            await asyncio.sleep(self.poll)
+
+    async def flip_due(self, now: datetime | None = None) -> int:
+        """Flip every price due at `now`; returns how many changed."""
+        at = now or utcnow()
+        flipped = 0
+        while True:
+            due = await self.readmodel.browse.due(at, BATCH)
+            for document in due:
+                flipped += await self._flip(document, at)
+            if len(due) < BATCH:
+                return flipped
+
+    async def _flip(self, document: dict[str, Any], at: datetime) -> int:
+        product_id, scope = document["product_id"], document["scope"]
+        previous = common_pb2.Money(
+            amount_minor=document["price"], currency_code=document["currency"]
+        )
+
+        async def work(session: AsyncClientSession) -> int:
+            current = await self.readmodel.browse.docs.find_one(
+                {"_id": document["_id"]}, {"flip_at": 1}, session=session
+            )
+            if current is None or current.get("flip_at") != document["flip_at"]:
+                return 0  # another replica flipped it, or the listing changed meanwhile
+            try:
+                product = await self.products.get(product_id, session)
+            except NotFound:
+                return 0
+            listing = await self.readmodel.listings.get(product_id, scope, session)
+            if listing is None:
+                return 0
+            await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
+            await self.readmodel.listings.touch_one(product_id, scope, at, session)
+            shown = with_effective_price(listing, at)
+            if shown.effective_price != previous:
+                fact = events.effective_price_changed(shown, previous, products.skus(product))
+                await self.infra.outbox.add(session, fact.subject, fact.message, event_id=fact.id)
+            return 1
+
+        return await self.infra.transaction(work)
