@@ -706,5 +706,10 @@ async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, 
     return {
         "reserved_units": sum(wanted.values()),
         "holds_made": sum(r.kind == inventory_pb2.RESERVATION_KIND_CART_HOLD for r in reservations),
+        # In the order they were made: H a cart hold, O an order's reservation.
+        "reservations_made": "".join(
+            "H" if r.kind == inventory_pb2.RESERVATION_KIND_CART_HOLD else "O"
+            for r in sorted(reservations, key=lambda r: r.created_at.ToNanoseconds())
+        ),
         "holds_active": len(holds),
     }
