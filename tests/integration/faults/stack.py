@@ -645,7 +645,7 @@ async def check_timeline(stack: Stack, orders: list[order_pb2.Order], profiles: 
     return len(entries)
 
 
-async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, int]:
+async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, int | str]:
     """Every cart hold was turned into its order's reservation or released; each confirmed
     order holds exactly its units; the levels' on hand is exactly what the ledger says was
     received minus committed, and reserved exactly what the live reservations hold."""
