@@ -680,7 +680,7 @@ async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, 
     for level in levels.stock_levels:
         ledger = await stack.inventory.ListLedgerEntries(
             inventory_pb2.ListLedgerEntriesRequest(
-                sku=level.sku, location_id=level.location_id, page_size=500
+                sku=level.sku, location_id=level.location_id, page_size=200
             )
         )
         received = sum(
