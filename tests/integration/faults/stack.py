@@ -645,7 +645,7 @@ async def check_timeline(stack: Stack, orders: list[order_pb2.Order], profiles: 
     return len(entries)
 
 
-async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, int]:
+async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, int | str]:
     """Every cart hold was turned into its order's reservation or released; each confirmed
     order holds exactly its units; the levels' on hand is exactly what the ledger says was
     received minus committed, and reserved exactly what the live reservations hold."""
@@ -680,7 +680,7 @@ async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, 
     for level in levels.stock_levels:
         ledger = await stack.inventory.ListLedgerEntries(
             inventory_pb2.ListLedgerEntriesRequest(
-                sku=level.sku, location_id=level.location_id, page_size=500
+                sku=level.sku, location_id=level.location_id, page_size=200
             )
         )
         received = sum(
@@ -706,5 +706,10 @@ async def check_stock(stack: Stack, orders: list[order_pb2.Order]) -> dict[str, 
     return {
         "reserved_units": sum(wanted.values()),
         "holds_made": sum(r.kind == inventory_pb2.RESERVATION_KIND_CART_HOLD for r in reservations),
+        # In the order they were made: H a cart hold, O an order's reservation.
+        "reservations_made": "".join(
+            "H" if r.kind == inventory_pb2.RESERVATION_KIND_CART_HOLD else "O"
+            for r in sorted(reservations, key=lambda r: r.created_at.ToNanoseconds())
+        ),
         "holds_active": len(holds),
     }

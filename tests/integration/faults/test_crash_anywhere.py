@@ -25,15 +25,17 @@ from stack import (
 
 CHECKOUTS = 6
 
-# (service, step, the time it is reached that kills): reached from the first checkouts on, so
-# the kill lands while the others are in flight.
+# (service, step, the time it is reached that kills): early enough that the kill lands while
+# other checkouts are in flight. Each checkout adds its line (a cart hold) before it places its
+# order, so ReserveStock's first hits are cart holds and its last ones the orders' reservations.
 CRASHES = [
     ("order", "order.after_order_insert", 3),
     ("order", "order.after_reservation", 3),
     ("order", "order.after_payment_authorization", 3),
     ("order", "outbox.before_publish", 3),
     ("order", "outbox.after_publish", 3),
-    ("inventory", "inventory.after_reservation", 6),
+    ("inventory", "inventory.after_reservation", 2),  # a cart hold
+    ("inventory", "inventory.after_reservation", 10),  # an order's reservation
     ("inventory", "outbox.before_publish", 6),
     ("customer", "customer.after_timeline_entry", 4),
     ("customer", "outbox.before_publish", 8),
@@ -42,7 +44,7 @@ CRASHES = [
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize(
-    ("service", "step", "after"), CRASHES, ids=[f"{s}:{step}" for s, step, _ in CRASHES]
+    ("service", "step", "after"), CRASHES, ids=[f"{s}:{step}#{n}" for s, step, n in CRASHES]
 )
 async def test_a_crash_loses_nothing(fault_stack_args, service: str, step: str, after: int):
     started = time.monotonic()
