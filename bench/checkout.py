@@ -205,12 +205,13 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
         await mongo["omni_order"]["orders"]
         .find(
             {"status": "ORDER_STATUS_CONFIRMED", "lines.sku": "FLASH"},
-            {"request_id": 1, "partner_key": 1, "sales": 1},
+            {"cart_id": 1, "partner_key": 1, "sales": 1},
         )
         .to_list(None)
     )
     await mongo.close()
-    keys = [doc.get("request_id") or doc.get("partner_key") for doc in confirmed]
+    # One order per cart (checkouts) and per partner order (imports).
+    keys = [doc.get("cart_id") or doc.get("partner_key") for doc in confirmed]
     sold = sum(doc["sales"]["units"] for doc in confirmed)
     return {
         "orders_sent": len(tasks),

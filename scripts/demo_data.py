@@ -12,6 +12,7 @@ from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni.notification.v1 import notification_pb2, notification_pb2_grpc
+from omni_kit.idempotency import call_metadata
 
 LOCATIONS = [
     inventory_pb2.StockLocation(
@@ -66,18 +67,22 @@ TEMPLATE = notification_pb2.Template(
 )
 
 
+# Loading twice replays the first load (the same keys), so the demo data is there once.
+CALLER = "demo-data"
+
+
 async def load(addresses: dict[str, str]) -> None:
     async with grpc.aio.insecure_channel(addresses["inventory"]) as channel:
         inventory = inventory_pb2_grpc.InventoryServiceStub(channel)
         for location in LOCATIONS:
-            request = inventory_pb2.CreateStockLocationRequest(
-                request_id=f"demo-{location.code}", location=location
-            )
-            await _unless_exists(inventory.CreateStockLocation(request, timeout=10))
+            request = inventory_pb2.CreateStockLocationRequest(location=location)
+            key = call_metadata(f"demo-{location.code}", CALLER)
+            await _unless_exists(inventory.CreateStockLocation(request, timeout=10, metadata=key))
     async with grpc.aio.insecure_channel(addresses["catalog"]) as channel:
         catalog = catalog_pb2_grpc.CatalogServiceStub(channel)
-        request = catalog_pb2.CreateProductRequest(request_id="demo-linen-shirt", product=PRODUCT)
-        await _unless_exists(catalog.CreateProduct(request, timeout=10))
+        request = catalog_pb2.CreateProductRequest(product=PRODUCT)
+        key = call_metadata("demo-linen-shirt", CALLER)
+        await _unless_exists(catalog.CreateProduct(request, timeout=10, metadata=key))
     async with grpc.aio.insecure_channel(addresses["notification"]) as channel:
         notification = notification_pb2_grpc.NotificationServiceStub(channel)
         await notification.UpsertTemplate(

@@ -421,6 +421,8 @@ def test_settings_follow_the_service_conventions(value_set: str) -> None:
         assert cfg[f"{p}MONGO_DATABASE"] == f"omni_{svc}"
         assert cfg[f"{p}METRICS_PORT"] == "9464"
         assert cfg[f"{p}LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+        # Production refuses test-only parts (fault injection): only the dev values say dev.
+        assert cfg[f"{p}ENVIRONMENT"] == ("dev" if value_set == "dev" else "production")
         assert f"{p}SERVICE_NAME" not in cfg  # the service name is the code's own: labels, errors
         nats = cfg.get(f"{p}NATS_URL") or container_env(docs, svc)[f"{p}NATS_URL"]
         assert nats
@@ -617,6 +619,7 @@ def test_custom_resources_are_well_formed(value_set: str) -> None:
     assert "omni_rpc_duration_seconds_bucket" in alerts["OmniHighLatencyP99"]["expr"]
     assert "omni_consumer_lag" in alerts["OmniConsumerLag"]["expr"]
     assert "omni_outbox_backlog" in alerts["OmniOutboxBacklog"]["expr"]
+    assert "omni_order_sagas_failed_total" in alerts["OmniOrderSagasFailed"]["expr"]
 
 
 def test_alert_thresholds_come_from_values() -> None:

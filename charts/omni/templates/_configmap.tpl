@@ -3,6 +3,7 @@
 {{- $svc := .svc -}}
 {{- $p := $svc.envPrefix -}}
 {{ $p }}LOG_LEVEL: {{ $svc.logLevel | quote }}
+{{ $p }}ENVIRONMENT: {{ $root.Values.environment | quote }}
 {{ $p }}MONGO_DATABASE: {{ $svc.mongoDatabase | quote }}
 {{- if or $root.Values.dev.enabled (not $root.Values.nats.urlSecret.existingSecret) }}
 {{ $p }}NATS_URL: {{ include "omni.natsUrl" $root | quote }}

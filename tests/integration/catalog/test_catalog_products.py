@@ -12,6 +12,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from omni.catalog.v1 import catalog_pb2
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata
 
 
 async def refused(call, request):
@@ -59,10 +60,10 @@ async def test_a_product_keeps_its_variants_texts_media_and_categories(catalog):
     assert await catalog.subjects() == ["omni.catalog.product.created"]
 
 
-async def test_a_create_repeated_with_its_request_id_makes_one_product(catalog):
-    request = catalog_pb2.CreateProductRequest(request_id="req-1", product=product())
-    first = await catalog.stub.CreateProduct(request)
-    again = await catalog.stub.CreateProduct(request)
+async def test_a_create_repeated_with_its_idempotency_key_makes_one_product(catalog):
+    request = catalog_pb2.CreateProductRequest(product=product())
+    first = await catalog.stub.CreateProduct(request, metadata=call_metadata("req-1", "test"))
+    again = await catalog.stub.CreateProduct(request, metadata=call_metadata("req-1", "test"))
     assert again.product.id == first.product.id
     assert await catalog.subjects() == ["omni.catalog.product.created"]
 

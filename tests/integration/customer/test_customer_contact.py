@@ -13,6 +13,7 @@ from omni.customer.v1 import events_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id
 from omni_kit.protos import to_timestamp
 
@@ -144,30 +145,22 @@ def berlin(street: str) -> common.Address:
 
 async def test_addresses_keep_one_default_each(customer):
     anna = await customer.email("anna@example.com")
-    home = await customer.stub.AddAddress(
-        pb.AddAddressRequest(
-            profile_id=anna.id,
-            request_id="r1",
-            address=pb.CustomerAddress(label="home", address=berlin("Invalidenstr. 1")),
-        )
+    add_home = pb.AddAddressRequest(
+        profile_id=anna.id,
+        address=pb.CustomerAddress(label="home", address=berlin("Invalidenstr. 1")),
     )
+    home = await customer.stub.AddAddress(add_home, metadata=call_metadata("r1", "test"))
     assert home.address.default_shipping and home.address.default_billing
-    retried = await customer.stub.AddAddress(
-        pb.AddAddressRequest(
-            profile_id=anna.id,
-            request_id="r1",
-            address=pb.CustomerAddress(label="home", address=berlin("Invalidenstr. 1")),
-        )
-    )
-    assert len(retried.profile.addresses) == 1
+    retried = await customer.stub.AddAddress(add_home, metadata=call_metadata("r1", "test"))
+    assert retried == home
     work = await customer.stub.AddAddress(
         pb.AddAddressRequest(
             profile_id=anna.id,
-            request_id="r2",
             address=pb.CustomerAddress(
                 label="work", address=berlin("Friedrichstr. 2"), default_shipping=True
             ),
-        )
+        ),
+        metadata=call_metadata("r2", "test"),
     )
     defaults = {a.label: (a.default_shipping, a.default_billing) for a in work.profile.addresses}
     assert defaults == {"home": (False, True), "work": (True, False)}
@@ -230,17 +223,17 @@ async def test_a_confirmed_order_earns_points_once_and_staff_adjust_them(custome
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await customer.stub.AdjustLoyalty(
-            pb.AdjustLoyaltyRequest(
-                request_id="r1", profile_id=anna.id, points_delta=-200, reason="redeemed"
-            )
+            pb.AdjustLoyaltyRequest(profile_id=anna.id, points_delta=-200, reason="redeemed"),
+            metadata=call_metadata("r1", "test"),
         )
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert error_details(refused.value).field == "points_delta"
     for _ in range(2):
         adjusted = await customer.stub.AdjustLoyalty(
             pb.AdjustLoyaltyRequest(
-                request_id="r2", profile_id=anna.id, points_delta=-23, reason="goodwill correction"
-            )
+                profile_id=anna.id, points_delta=-23, reason="goodwill correction"
+            ),
+            metadata=call_metadata("r2", "test"),
         )
     assert adjusted.profile.loyalty.points_balance == 100
 

@@ -11,6 +11,7 @@ from omni.customer.v1 import events_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id
 
 CONSULTANT = common.Actor(kind=common.ACTOR_KIND_STAFF, id="stf_1")
@@ -30,12 +31,9 @@ async def prepare(customer, profile: pb.Profile, street: str, points: int, note:
     )
     await stub.AdjustLoyalty(
         pb.AdjustLoyaltyRequest(
-            request_id=f"welcome-{profile.id}",
-            profile_id=profile.id,
-            points_delta=points,
-            reason="welcome",
-            actor=CONSULTANT,
-        )
+            profile_id=profile.id, points_delta=points, reason="welcome", actor=CONSULTANT
+        ),
+        metadata=call_metadata(f"welcome-{profile.id}", "stf_1"),
     )
     await stub.AddTimelineEntry(
         pb.AddTimelineEntryRequest(
@@ -69,15 +67,13 @@ async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(
     await prepare(customer, anna, "Invalidenstr. 1", 50, "called about a jacket")
     await prepare(customer, insta, "Friedrichstr. 2", 30, "DM about sizes")
 
-    merged = await stub.MergeProfiles(
-        pb.MergeProfilesRequest(
-            request_id="m1",
-            survivor_id=anna.id,
-            merged_id=insta.id,
-            reason="same person, confirmed on the phone",
-            actor=CONSULTANT,
-        )
+    merge = pb.MergeProfilesRequest(
+        survivor_id=anna.id,
+        merged_id=insta.id,
+        reason="same person, confirmed on the phone",
+        actor=CONSULTANT,
     )
+    merged = await stub.MergeProfiles(merge, metadata=call_metadata("m1", "stf_1"))
     survivor = merged.survivor
     assert {i.kind for i in survivor.identities} == {pb.IDENTITY_KIND_EMAIL, INSTAGRAM}
     assert len(survivor.addresses) == 2
@@ -85,10 +81,8 @@ async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(
     assert survivor.loyalty.points_balance == 80
     assert merged.merge.status == pb.MERGE_STATUS_ACTIVE
 
-    retried = await stub.MergeProfiles(
-        pb.MergeProfilesRequest(request_id="m1", survivor_id=anna.id, merged_id=insta.id)
-    )
-    assert retried.merge.id == merged.merge.id
+    retried = await stub.MergeProfiles(merge, metadata=call_metadata("m1", "stf_1"))
+    assert retried == merged
     # An old id answers with the survivor; its identity lands on the survivor too.
     assert (await get(customer, insta.id)).id == anna.id
     found = await customer.create(INSTAGRAM, "@Anna.Style")
@@ -119,7 +113,8 @@ async def test_a_merge_joins_two_profiles_and_undoing_it_restores_both(
     assert [(e.merge.merged_id, e.meta.actor.id) for e in events] == [(insta.id, "stf_1")]
 
     undone = await stub.UnmergeProfiles(
-        pb.UnmergeProfilesRequest(request_id="u1", merge_id=merged.merge.id, actor=CONSULTANT)
+        pb.UnmergeProfilesRequest(merge_id=merged.merge.id, actor=CONSULTANT),
+        metadata=call_metadata("u1", "stf_1"),
     )
     assert undone.merge.status == pb.MERGE_STATUS_UNDONE
     restored = await get(customer, insta.id)

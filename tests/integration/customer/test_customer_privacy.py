@@ -7,6 +7,7 @@ import json
 from omni.common.v1 import common_pb2 as common
 from omni.customer.v1 import customer_pb2 as pb
 from omni.customer.v1 import events_pb2
+from omni_kit.idempotency import call_metadata
 
 WEB = common.ChannelRef(channel=common.SALES_CHANNEL_WEB)
 
@@ -43,7 +44,8 @@ async def test_export_holds_everything_and_erasure_removes_the_person(customer, 
         )
     )
     await stub.AdjustLoyalty(
-        pb.AdjustLoyaltyRequest(request_id="r1", profile_id=anna.id, points_delta=40, reason="gift")
+        pb.AdjustLoyaltyRequest(profile_id=anna.id, points_delta=40, reason="gift"),
+        metadata=call_metadata("r1", "test"),
     )
     await stub.MergeProfiles(pb.MergeProfilesRequest(survivor_id=anna.id, merged_id=old.id))
 

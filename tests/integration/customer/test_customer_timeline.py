@@ -14,6 +14,7 @@ from omni.notification.v1 import notification_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 
@@ -29,25 +30,21 @@ def meta(channel: common.ChannelRef | None = None) -> common.EventMeta:
 async def test_a_consultant_sees_every_channel_in_one_feed_newest_first(customer, wait_for):
     anna = await customer.email("anna@example.com", "Anna")
     months_ago = utcnow() - timedelta(days=180)
-    call = await customer.stub.AddTimelineEntry(
-        pb.AddTimelineEntryRequest(
-            request_id="call-1",
-            entry=pb.TimelineEntry(
-                profile_id=anna.id,
-                type=pb.TIMELINE_ENTRY_TYPE_CALL_NOTE,
-                channel=PHONE,
-                actor=CONSULTANT,
-                occurred_at=to_timestamp(months_ago),
-                summary="Asked about a jacket in size M",
-                body="Wants a call back when the M is in.",
-                ref=pb.ObjectRef(kind="product", id="prod_jacket"),
-            ),
-        )
+    note = pb.AddTimelineEntryRequest(
+        entry=pb.TimelineEntry(
+            profile_id=anna.id,
+            type=pb.TIMELINE_ENTRY_TYPE_CALL_NOTE,
+            channel=PHONE,
+            actor=CONSULTANT,
+            occurred_at=to_timestamp(months_ago),
+            summary="Asked about a jacket in size M",
+            body="Wants a call back when the M is in.",
+            ref=pb.ObjectRef(kind="product", id="prod_jacket"),
+        ),
     )
-    again = await customer.stub.AddTimelineEntry(
-        pb.AddTimelineEntryRequest(request_id="call-1", entry=call.entry)
-    )
-    assert again.entry.id == call.entry.id  # a retried request adds nothing
+    call = await customer.stub.AddTimelineEntry(note, metadata=call_metadata("call-1", "stf_1"))
+    again = await customer.stub.AddTimelineEntry(note, metadata=call_metadata("call-1", "stf_1"))
+    assert again == call  # a retried request adds nothing
     await customer.stub.AddTimelineEntry(
         pb.AddTimelineEntryRequest(
             entry=pb.TimelineEntry(

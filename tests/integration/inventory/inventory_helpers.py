@@ -5,6 +5,29 @@ from __future__ import annotations
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
+# Everything a request can write: a refused one must leave all of them as they were.
+COLLECTIONS = (
+    "stock",
+    "ledger",
+    "reservations",
+    "transfers",
+    "inbound",
+    "outbox",
+    "idempotency",
+    "locations",
+    "policies",
+    "holders",
+)
+
+
+async def snapshot(db) -> dict[str, list]:
+    """Every document, except that outbox entries count by id (the relay marks them sent)."""
+    found = {}
+    for name in COLLECTIONS:
+        projection = {"_id": 1} if name == "outbox" else None
+        found[name] = await db[name].find({}, projection).sort("_id").to_list(None)
+    return found
+
 
 async def add_location(
     stub: inventory_pb2_grpc.InventoryServiceStub,

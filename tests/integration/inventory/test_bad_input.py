@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from inventory_helpers import add_location, receive
+from inventory_helpers import add_location, receive, snapshot
 
 from omni.inventory.v1 import inventory_pb2
 from omni_kit.errors import error_details
 
-COLLECTIONS = ("stock", "ledger", "reservations", "transfers", "inbound", "outbox", "requests")
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
-
-
-async def snapshot(db) -> dict[str, list]:
-    """Every document, except that outbox entries count by id (the relay marks them sent)."""
-    found = {}
-    for name in COLLECTIONS:
-        projection = {"_id": 1} if name == "outbox" else None
-        found[name] = await db[name].find({}, projection).sort("_id").to_list(None)
-    return found
 
 
 def line(sku: str, quantity: int, location_id: str = "") -> inventory_pb2.StockQuantity:

@@ -13,6 +13,7 @@ from inventory_helpers import add_location, level, receive
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata, was_replayed
 
 CART_HOLD = inventory_pb2.RESERVATION_KIND_CART_HOLD
 ORDER = inventory_pb2.RESERVATION_KIND_ORDER
@@ -98,25 +99,20 @@ async def test_a_reservation_splits_over_locations_and_commits_and_releases(stub
     assert sorted((line.location_id, line.quantity) for line in split.lines) == sorted(
         [(south, 3), (north, 1)]
     )
+    shipment = inventory_pb2.CommitReservationRequest(
+        reservation_id="o-1",
+        lines=[inventory_pb2.StockQuantity(sku="JACKET", quantity=3, location_id=south)],
+        reference="shipment-1",
+    )
     committed = (
         await stub.CommitReservation(
-            inventory_pb2.CommitReservationRequest(
-                reservation_id="o-1",
-                request_id="shipment-1",
-                lines=[inventory_pb2.StockQuantity(sku="JACKET", quantity=3, location_id=south)],
-                reference="shipment-1",
-            )
+            shipment, metadata=call_metadata("shipment-1", "service:order")
         )
     ).reservation
     assert committed.status == inventory_pb2.RESERVATION_STATUS_PARTIALLY_COMMITTED
-    again = await stub.CommitReservation(
-        inventory_pb2.CommitReservationRequest(
-            reservation_id="o-1",
-            request_id="shipment-1",
-            lines=[inventory_pb2.StockQuantity(sku="JACKET", quantity=3, location_id=south)],
-        )
-    )
-    assert again.reservation == committed
+    call = stub.CommitReservation(shipment, metadata=call_metadata("shipment-1", "service:order"))
+    assert (await call).reservation == committed
+    assert was_replayed(await call.trailing_metadata())
     south_level = await level(stub, "JACKET", south)
     assert (south_level.on_hand, south_level.reserved) == (0, 0)
 

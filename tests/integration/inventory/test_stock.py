@@ -8,6 +8,7 @@ from inventory_helpers import add_location, level, receive
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
+from omni_kit.idempotency import call_metadata, was_replayed
 from omni_kit.protos import to_timestamp
 
 
@@ -86,17 +87,20 @@ async def test_receipt_adjustment_transfer_and_return_move_stock_with_a_ledger(s
         )
 
 
-async def test_a_receipt_repeated_with_its_request_id_counts_once(stub):
+async def test_a_receipt_repeated_with_its_idempotency_key_counts_once(stub):
     berlin = await add_location(stub, "BER-01")
     request = inventory_pb2.ReceiveStockRequest(
-        request_id="delivery-7",
         location_id=berlin,
         lines=[inventory_pb2.StockQuantity(sku="CAP", quantity=3)],
     )
-    first = await stub.ReceiveStock(request)
-    again = await stub.ReceiveStock(request)
+    first = await stub.ReceiveStock(request, metadata=call_metadata("delivery-7", "test"))
+    call = stub.ReceiveStock(request, metadata=call_metadata("delivery-7", "test"))
+    again = await call
     assert first == again
+    assert was_replayed(await call.trailing_metadata())
     assert (await level(stub, "CAP", berlin)).on_hand == 3
+    ledger = await stub.ListLedgerEntries(inventory_pb2.ListLedgerEntriesRequest(sku="CAP"))
+    assert [entry.request_id for entry in ledger.entries] == ["delivery-7"]
 
 
 async def test_inbound_stock_carries_its_expected_date_until_received(stub):

@@ -285,3 +285,132 @@ async def test_aggregates_are_handled_side_by_side_and_each_in_its_own_order(bus
     await eventually(lambda: len(handled_values) == 3)
     assert handled_values == ["b-1", "a-1", "a-2"]
     assert handled(durable, "ok") == 3
+
+
+async def publish_for(bus: EventBus, domain: str, value: str) -> None:
+    """Publish `value` ("a-1", "b-2", ...) as an event of aggregate "order:<letter>"."""
+    await bus.publish(
+        f"omni.{domain}.order.changed",
+        wrappers_pb2.StringValue(value=value),
+        event_id=new_id("evt"),
+        headers={"Omni-Aggregate": f"order:{value.split('-')[0]}"},
+    )
+
+
+async def test_a_failing_event_holds_back_its_aggregates_later_events_but_no_other_aggregate(
+    bus, domain, running
+):
+    """a-1 fails twice; a-2 (same batch) and a-3 (a later batch) wait for its retry, b flows."""
+    calls: list[str] = []  # every handler call, in order
+    done: list[str] = []  # every successful one, in order
+    a1_failed = asyncio.Event()
+
+    async def handler(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        calls.append(event.value)
+        if event.value == "a-1" and context.delivery < 3:
+            a1_failed.set()
+            raise ConnectionError("partner endpoint is not answering")
+        done.append(event.value)
+
+    durable = new_id("c")
+    options = {**FAST, "backoff": Backoff(first=0.5, maximum=0.5)}
+    running(
+        Consumer(
+            bus,
+            stream_name(domain),
+            durable,
+            f"omni.{domain}.>",
+            handler,
+            wrappers_pb2.StringValue,
+            **options,
+        )
+    )
+    for value in ("a-1", "b-1", "a-2"):
+        await publish_for(bus, domain, value)
+    await asyncio.wait_for(a1_failed.wait(), 5)
+    for value in ("a-3", "b-2"):
+        await publish_for(bus, domain, value)
+    await eventually(lambda: len(done) == 5)
+    await eventually(lambda: _settled(bus, domain, durable))
+
+    assert [value for value in calls if value.startswith("a")] == ["a-1"] * 3 + ["a-2", "a-3"]
+    assert [value for value in done if value.startswith("a")] == ["a-1", "a-2", "a-3"]
+    assert done.index("b-2") < done.index("a-1")  # b did not wait for a's retries
+    assert handled(durable, "ok") == 5
+    assert handled(durable, "retry") == 2
+
+
+async def test_a_dead_lettered_event_lets_its_aggregates_later_events_through(bus, domain, running):
+    calls: list[str] = []
+
+    async def handler(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        calls.append(event.value)
+        if event.value == "a-1":
+            raise ValueError("order a cannot be confirmed")
+
+    durable = new_id("c")
+    running(
+        Consumer(
+            bus,
+            stream_name(domain),
+            durable,
+            f"omni.{domain}.>",
+            handler,
+            wrappers_pb2.StringValue,
+            **FAST,
+        )
+    )
+    for value in ("a-1", "a-2", "b-1", "a-3"):
+        await publish_for(bus, domain, value)
+    await eventually(lambda: "a-3" in calls)
+    await eventually(lambda: _settled(bus, domain, durable))
+
+    assert [value for value in calls if value.startswith("a")] == ["a-1"] * 3 + ["a-2", "a-3"]
+    assert calls.index("b-1") < calls.index("a-2")
+    assert await dead_letters(bus, durable) == 1
+    parked = await bus.js.get_last_msg(DLQ_STREAM, dlq_subject(durable))
+    assert wrappers_pb2.StringValue.FromString(parked.data).value == "a-1"
+    assert handled(durable, "ok") == 3
+    assert handled(durable, "dead_letter") == 1
+
+
+async def test_held_events_handed_back_at_shutdown_come_after_the_event_they_wait_for(
+    bus, domain, running
+):
+    """The retry is due after ack_wait: left to ack_wait, a-2 would come back before a-1."""
+    done: list[str] = []
+    a1_failed = asyncio.Event()
+
+    async def handler(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        if event.value == "a-1" and context.delivery == 1:
+            a1_failed.set()
+            raise ConnectionError("partner endpoint is not answering")
+        done.append(event.value)
+
+    durable = new_id("c")
+
+    def make() -> Consumer:
+        options = {**FAST, "backoff": Backoff(first=3.0, maximum=3.0)}
+        subjects = f"omni.{domain}.>"
+        return Consumer(
+            bus,
+            stream_name(domain),
+            durable,
+            subjects,
+            handler,
+            wrappers_pb2.StringValue,
+            **options,
+        )
+
+    first = running(make())
+    for value in ("a-1", "a-2"):
+        await publish_for(bus, domain, value)
+    await asyncio.wait_for(a1_failed.wait(), 5)
+    await asyncio.sleep(0.3)  # a-2 is held
+    first.cancel()
+    await asyncio.wait_for(asyncio.gather(first, return_exceptions=True), 2)
+    assert done == []
+
+    running(make())
+    await eventually(lambda: len(done) == 2)
+    assert done == ["a-1", "a-2"]

@@ -17,6 +17,7 @@ from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
 from omni.customer.v1 import customer_pb2, customer_pb2_grpc
+from omni_kit.idempotency import call_metadata
 
 M = TypeVar("M", bound=Message)
 
@@ -124,10 +125,10 @@ class Customers:
     ) -> str:
         created = await self.stub.FindOrCreateProfile(
             customer_pb2.FindOrCreateProfileRequest(
-                request_id=f"create-{email}",
                 identity=customer_pb2.Identity(kind=customer_pb2.IDENTITY_KIND_EMAIL, value=email),
                 display_name=name,
-            )
+            ),
+            metadata=call_metadata(f"create-{email}", "test"),
         )
         profile_id = created.profile.id
         if phone:

@@ -16,6 +16,7 @@ from omni.customer.v1 import customer_pb2, customer_pb2_grpc
 from omni.notification.v1 import events_pb2, notification_pb2_grpc
 from omni.notification.v1 import notification_pb2 as N
 from omni_kit.errors import error_details
+from omni_kit.idempotency import call_metadata
 
 EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
 SMS = common_pb2.CONTACT_CHANNEL_SMS
@@ -31,13 +32,12 @@ class World:
     mailbox: Mailbox
     sms: Receiver
 
-    async def send(self, request_id: str, customer_id: str, **fields: Any) -> N.Notification:
+    async def send(self, key: str, customer_id: str, **fields: Any) -> N.Notification:
         fields.setdefault("purpose", TRANSACTIONAL)
         fields.setdefault("body", "Your parcel is ready")
         reply = await self.notifications.SendNotification(
-            N.SendNotificationRequest(
-                request_id=request_id, customer_id=customer_id, actor=STAFF, **fields
-            )
+            N.SendNotificationRequest(customer_id=customer_id, actor=STAFF, **fields),
+            metadata=call_metadata(key, "staff:stf_1"),
         )
         return reply.notification
 
@@ -243,7 +243,7 @@ async def test_a_delivery_receipt_marks_the_message_delivered(world, nc):
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"request_id": ""}, "request_id"),
+        ({"key": ""}, "Idempotency-Key"),
         ({"customer_id": ""}, "customer_id"),
         ({"purpose": 0}, "purpose"),
         ({"channel": common_pb2.CONTACT_CHANNEL_PHONE_CALL}, "channel"),
@@ -257,15 +257,13 @@ async def test_a_delivery_receipt_marks_the_message_delivered(world, nc):
     ],
 )
 async def test_bad_sends_are_refused_naming_the_field_and_record_nothing(world, fields, field):
-    request = {
-        "request_id": "req-bad",
-        "customer_id": "cus_1",
-        "purpose": TRANSACTIONAL,
-        "body": "x",
-        **fields,
-    }
+    request = {"customer_id": "cus_1", "purpose": TRANSACTIONAL, "body": "x", **fields}
+    key = request.pop("key", "req-bad")
+    metadata = call_metadata(key, "staff:stf_1") if key else None
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await world.notifications.SendNotification(N.SendNotificationRequest(**request))
+        await world.notifications.SendNotification(
+            N.SendNotificationRequest(**request), metadata=metadata
+        )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_details(refused.value).field == field
     listed = await world.notifications.ListNotifications(N.ListNotificationsRequest())

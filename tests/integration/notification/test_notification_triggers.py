@@ -21,6 +21,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
 from omni_kit.events import EventBus
 from omni_kit.facts import make_event
+from omni_kit.idempotency import call_metadata
 
 WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
 MARKETPLACE = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="p1")
@@ -121,6 +122,13 @@ def order_events_for(order: order_pb2.Order):
             order=order,
             order_return=refund,
         ),
+        make_event(
+            order_events.OrderFailed,
+            "omni.order.order.failed",
+            **common,
+            order=order,
+            reason="the payment provider is not reachable right now",
+        ),
     ]
 
 
@@ -148,6 +156,7 @@ async def test_each_order_milestone_is_sent_once_even_when_the_fact_arrives_agai
     assert "TRK-9" in sent["omni.order.order.shipped"].message.body
     assert "29.99 EUR" in sent["omni.order.return.received"].message.body
     assert "59.98 EUR" in sent["omni.order.order.confirmed"].message.body
+    assert "could not place your order A-100" in sent["omni.order.order.failed"].message.subject
     assert sent["omni.order.order.ready_for_pickup"].source_event_id == ready.id
     assert len(mailbox.messages) == len(facts)
     subjects = sorted(str(mail["Subject"]) for mail in mailbox.messages)
@@ -183,7 +192,6 @@ async def listed_shirt(catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
     product = (
         await catalog.CreateProduct(
             catalog_pb2.CreateProductRequest(
-                request_id="p-1",
                 product=catalog_pb2.Product(
                     slug="linen-shirt",
                     default_language="en",
@@ -191,19 +199,20 @@ async def listed_shirt(catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
                     texts={"en": catalog_pb2.LocalizedText(name="Linen shirt")},
                     variants=[catalog_pb2.Variant(sku="LS-M")],
                 ),
-            )
+            ),
+            metadata=call_metadata("p-1", "test"),
         )
     ).product
     await catalog.UpsertChannelListing(
         catalog_pb2.UpsertChannelListingRequest(
-            request_id="l-1",
             listing=catalog_pb2.ChannelListing(
                 product_id=product.id,
                 channel=WEB,
                 published=True,
                 price=common_pb2.Money(amount_minor=2999, currency_code="EUR"),
             ),
-        )
+        ),
+        metadata=call_metadata("l-1", "test"),
     )
 
 
@@ -220,15 +229,14 @@ def back_in_stock(location_id: str):
     )
 
 
-async def subscribe(notifications, customer_id: str, location_id: str, channel=WEB):
+async def subscribe(
+    notifications, customer_id: str, location_id: str, channel=WEB, key: str | None = None
+):
     reply = await notifications.CreateBackInStockSubscription(
         N.CreateBackInStockSubscriptionRequest(
-            request_id=f"sub-{customer_id}",
-            customer_id=customer_id,
-            sku="LS-M",
-            location_id=location_id,
-            channel=channel,
-        )
+            customer_id=customer_id, sku="LS-M", location_id=location_id, channel=channel
+        ),
+        metadata=call_metadata(key, customer_id) if key else None,
     )
     return reply.subscription
 
@@ -288,8 +296,10 @@ async def test_back_in_stock_notifies_matching_subscribers_once_and_closes_them(
 
 async def test_subscriptions_are_created_once_cancelled_once_and_checked(services):
     notifications, _, _, _ = services
-    first = await subscribe(notifications, "cus_1", "store-1")
+    first = await subscribe(notifications, "cus_1", "store-1", key="s-1")
     assert first.status == N.SUBSCRIPTION_STATUS_ACTIVE
+    assert await subscribe(notifications, "cus_1", "store-1", key="s-1") == first
+    # Without a key too: one active subscription per customer, SKU and location.
     assert (await subscribe(notifications, "cus_1", "store-1")).id == first.id
     second = await subscribe(notifications, "cus_1", "")
 

@@ -15,6 +15,7 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.errors import ErrorDetails, error_details
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id
 
 WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
@@ -40,6 +41,11 @@ async def refused(call: Awaitable[Any]) -> ErrorDetails:
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await call
     return error_details(error.value)
+
+
+def keyed(key: str = "") -> tuple[tuple[str, str], ...]:
+    """Call metadata for a change that must happen once: a fresh key unless one is given."""
+    return call_metadata(key or new_id("key"), "test")
 
 
 @dataclass
@@ -136,12 +142,9 @@ class Shop:
     async def add(self, cart_id: str, sku: str, quantity: int = 1, channel=WEB) -> order_pb2.Cart:
         reply = await self.order.AddCartLine(
             order_pb2.AddCartLineRequest(
-                request_id=new_id("req"),
-                cart_id=cart_id,
-                sku=sku,
-                quantity=quantity,
-                channel=channel,
-            )
+                cart_id=cart_id, sku=sku, quantity=quantity, channel=channel
+            ),
+            metadata=keyed(),
         )
         return reply.cart
 
@@ -152,18 +155,14 @@ class Shop:
         token: str = "tok_visa",
         delivery: order_pb2.DeliveryChoice | None = None,
         method: int = order_pb2.PAYMENT_METHOD_ONLINE_CARD,
-        request_id: str = "",
+        key: str = "",
         channel=WEB,
     ) -> order_pb2.Order:
         reply = await self.order.PlaceOrder(
             self.place_request(
-                cart_id,
-                token=token,
-                delivery=delivery,
-                method=method,
-                request_id=request_id,
-                channel=channel,
-            )
+                cart_id, token=token, delivery=delivery, method=method, channel=channel
+            ),
+            metadata=keyed(key),
         )
         return reply.order
 
@@ -174,11 +173,9 @@ class Shop:
         token: str = "tok_visa",
         delivery: order_pb2.DeliveryChoice | None = None,
         method: int = order_pb2.PAYMENT_METHOD_ONLINE_CARD,
-        request_id: str = "",
         channel=WEB,
     ) -> order_pb2.PlaceOrderRequest:
         return order_pb2.PlaceOrderRequest(
-            request_id=request_id or new_id("req"),
             cart_id=cart_id,
             delivery=delivery or order_pb2.DeliveryChoice(mode=HOME, address=ADDRESS),
             payment_method=method,
@@ -200,3 +197,38 @@ class Shop:
             if order.status == status or asyncio.get_running_loop().time() > deadline:
                 return order
             await asyncio.sleep(0.1)
+
+
+async def ledger(mongo, db_name: str, payment_id: str) -> dict[str, Any]:
+    """What the test payment provider recorded for a payment, read from its own collection in
+    the order service's store (not from the order)."""
+    collection = mongo[f"{db_name}_order"]["test_provider_payments"]
+    return await collection.find_one({"_id": payment_id}) or {}
+
+
+async def holding(shop: Shop, sku: str) -> list[str]:
+    """Reservations of any kind (cart holds, orders) that still hold the SKU, from inventory."""
+    reply = await shop.inventory.ListReservations(
+        inventory_pb2.ListReservationsRequest(
+            sku=sku,
+            statuses=[
+                inventory_pb2.RESERVATION_STATUS_ACTIVE,
+                inventory_pb2.RESERVATION_STATUS_PARTIALLY_COMMITTED,
+            ],
+        )
+    )
+    return [reservation.id for reservation in reply.reservations]
+
+
+async def next_event(nc, subject: str, message_type, order_id: str):
+    """The first event on `subject` about the order, read from its JetStream stream."""
+    js = nc.jetstream()
+    sub = await js.subscribe(subject, ordered_consumer=True)
+    try:
+        while True:
+            msg = await sub.next_msg(timeout=10)
+            event = message_type.FromString(msg.data)
+            if event.order.id == order_id:
+                return event
+    finally:
+        await sub.unsubscribe()

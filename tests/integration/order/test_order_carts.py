@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import grpc
-from order_shop import APP, WEB, refused
+from order_shop import APP, WEB, keyed, refused
 
 from omni.order.v1 import order_pb2
-from omni_kit.ids import new_id
 
 
 async def test_a_cart_follows_the_customer_across_channels_and_holds_stock(shop):
@@ -38,12 +37,26 @@ async def test_a_repeated_add_adds_once(shop):
     await shop.product("CAP", 900)
     await shop.receive(await shop.location("WH-1"), "CAP", 5)
     cart = await shop.cart()
-    request = order_pb2.AddCartLineRequest(
-        request_id=new_id("req"), cart_id=cart.id, sku="CAP", quantity=1, channel=WEB
-    )
-    await shop.order.AddCartLine(request)
-    again = (await shop.order.AddCartLine(request)).cart
+    request = order_pb2.AddCartLineRequest(cart_id=cart.id, sku="CAP", quantity=1, channel=WEB)
+    key = keyed()
+    await shop.order.AddCartLine(request, metadata=key)
+    call = shop.order.AddCartLine(request, metadata=key)
+    again = (await call).cart
     assert again.lines[0].quantity == 1
+    assert ("omni-idempotent-replayed", "true") in tuple(await call.trailing_metadata())
+    reused = await refused(
+        shop.order.AddCartLine(
+            order_pb2.AddCartLineRequest(cart_id=cart.id, sku="CAP", quantity=2, channel=WEB),
+            metadata=key,
+        )
+    )
+    assert (reused.code, reused.reason) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "IDEMPOTENCY_KEY_REUSED",
+    )
+    assert (await shop.order.GetCart(order_pb2.GetCartRequest(cart_id=cart.id))).cart.lines[
+        0
+    ].quantity == 1
 
 
 async def test_bad_lines_are_refused_and_leave_the_cart_as_it_was(shop):
@@ -120,13 +133,15 @@ async def test_an_anonymous_cart_merges_into_the_customers_at_sign_in(shop):
     await shop.add(anonymous.id, "CAP", 1, channel=APP)
 
     request = order_pb2.MergeCartsRequest(
-        request_id=new_id("req"), source_cart_id=anonymous.id, customer_id="cus_anna", channel=APP
+        source_cart_id=anonymous.id, customer_id="cus_anna", channel=APP
     )
-    merged = (await shop.order.MergeCarts(request)).cart
+    merged = (await shop.order.MergeCarts(request, metadata=keyed("merge-1"))).cart
     assert merged.id == mine.id
     assert sorted((x.sku, x.quantity) for x in merged.lines) == [("CAP", 1), ("TEE-M", 3)]
     assert (await shop.level("TEE-M", warehouse)).reserved == 3
-    assert (await shop.order.MergeCarts(request)).cart.id == mine.id  # a repeat changes nothing
+    # a repeat changes nothing, with its key or without
+    assert (await shop.order.MergeCarts(request, metadata=keyed("merge-1"))).cart.id == mine.id
+    assert (await shop.order.MergeCarts(request)).cart.id == mine.id
     source = (await shop.order.GetCart(order_pb2.GetCartRequest(cart_id=anonymous.id))).cart
     assert (source.status, source.merged_into_cart_id) == (order_pb2.CART_STATUS_MERGED, mine.id)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from order_shop import CLICK_AND_COLLECT, STAFF, refused
+from order_shop import CLICK_AND_COLLECT, STAFF, keyed, next_event, refused
 
 from omni.common.v1.common_pb2 import DELIVERY_MODE_SHIP_TO_STORE as SHIP_TO_STORE
 from omni.order.v1 import events_pb2, order_pb2
-from omni_kit.ids import new_id
+from omni_kit.errors import error_details
 
 P = order_pb2
 
@@ -20,19 +20,6 @@ async def stocked_cart(shop, quantity: int = 2, stock: int = 5) -> tuple[str, st
     await shop.receive(warehouse, "TEE-M", stock)
     cart = await shop.add((await shop.cart()).id, "TEE-M", quantity)
     return cart.id, warehouse
-
-
-async def next_event(nc, subject: str, message_type, order_id: str):
-    js = nc.jetstream()
-    sub = await js.subscribe(subject, ordered_consumer=True)
-    try:
-        while True:
-            msg = await sub.next_msg(timeout=10)
-            event = message_type.FromString(msg.data)
-            if event.order.id == order_id:
-                return event
-    finally:
-        await sub.unsubscribe()
 
 
 async def test_an_approved_order_is_confirmed_its_holds_become_its_reservation_and_it_is_announced(
@@ -59,16 +46,25 @@ async def test_an_approved_order_is_confirmed_its_holds_become_its_reservation_a
 
 async def test_two_identical_requests_at_the_same_moment_make_one_order(shop):
     cart_id, _ = await stocked_cart(shop)
-    request = shop.place_request(cart_id, request_id=new_id("req"))
-    first, second = await asyncio.gather(
-        shop.order.PlaceOrder(request), shop.order.PlaceOrder(request)
+    request = shop.place_request(cart_id)
+    key = keyed()
+    outcomes = await asyncio.gather(
+        shop.order.PlaceOrder(request, metadata=key),
+        shop.order.PlaceOrder(request, metadata=key),
+        return_exceptions=True,
     )
-    assert first.order.id == second.order.id
-    third = await shop.order.PlaceOrder(request)
-    assert third.order.id == first.order.id
+    placed = [o for o in outcomes if not isinstance(o, BaseException)]
+    # The second is answered from the first's record, or told the first is still running.
+    for other in outcomes:
+        if isinstance(other, BaseException):
+            assert isinstance(other, grpc.aio.AioRpcError)
+            assert error_details(other).reason == "IDEMPOTENCY_REQUEST_IN_PROGRESS"
+    third = await shop.order.PlaceOrder(request, metadata=key)
+    assert {o.order.id for o in placed} == {third.order.id}
+    first = third
     listed = await shop.order.ListOrders(P.ListOrdersRequest(customer_id="cus_anna"))
     assert [o.id for o in listed.orders] == [first.order.id]
-    again = await refused(shop.order.PlaceOrder(shop.place_request(cart_id)))
+    again = await refused(shop.order.PlaceOrder(shop.place_request(cart_id), metadata=keyed()))
     assert (again.code, again.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "CART_CHECKED_OUT")
 
 
@@ -177,13 +173,13 @@ async def test_click_and_collect_is_offered_where_the_stock_is_then_ready_collec
 
     returned = await shop.order.CreateReturn(
         P.CreateReturnRequest(
-            request_id=new_id("req"),
             order_id=order.id,
             lines=[P.ReturnLine(line_id="l1", quantity=1, reason="too small")],
             receiving_location_id=kreuzberg,
             actor=STAFF,
             channel={"channel": 3, "store_id": kreuzberg},
-        )
+        ),
+        metadata=keyed(),
     )
     assert returned.order.status == P.ORDER_STATUS_PARTIALLY_RETURNED
     assert returned.order_return.refund_total.amount_minor == 1500
@@ -198,3 +194,79 @@ async def test_click_and_collect_is_offered_where_the_stock_is_then_ready_collec
     ]
     event = await next_event(nc, "omni.order.return.received", events_pb2.ReturnReceived, order.id)
     assert event.order_return.receiving_location_id == kreuzberg
+
+
+async def test_click_and_collect_beyond_the_stores_stock_is_refused_with_nothing_written(
+    shop, mongo, db_name
+):
+    await shop.product("TEE-M", 1500)
+    mitte = await shop.location("MITTE")
+    warehouse = await shop.location("WH-1")
+    await shop.receive(mitte, "TEE-M", 1)
+    await shop.receive(warehouse, "TEE-M", 5)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 3)
+    order_db = mongo[f"{db_name}_order"]
+
+    async def everything() -> tuple:
+        return (
+            [d async for d in order_db["orders"].find({})],
+            [d async for d in order_db["carts"].find({})],
+            [d async for d in order_db["outbox"].find({}, {"_id": 1})],
+            [d async for d in order_db["idempotency"].find({}, {"_id": 1})],
+            [(lv.on_hand, lv.reserved) for lv in [await shop.level("TEE-M", mitte)]],
+            [(lv.on_hand, lv.reserved) for lv in [await shop.level("TEE-M", warehouse)]],
+        )
+
+    before = await everything()
+    pickup = P.DeliveryChoice(mode=CLICK_AND_COLLECT, pickup_location_id=mitte)
+    refusal = await refused(
+        shop.place(cart.id, delivery=pickup, method=P.PAYMENT_METHOD_PAY_IN_STORE)
+    )
+    assert (refusal.code, refusal.reason, refusal.field) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "INSUFFICIENT_STOCK",
+        "delivery.pickup_location_id",
+    )
+    assert refusal.metadata == {
+        "sku": "TEE-M",
+        "location_id": mitte,
+        "requested": "3",
+        "available": "1",
+        "skus": "TEE-M",
+    }
+    assert "TEE-M: 3 wanted, 1 available" in refusal.message
+    assert await everything() == before  # no order, no event, no record; the cart and its holds
+    still = (await shop.order.GetCart(P.GetCartRequest(cart_id=cart.id))).cart
+    assert still.status == P.CART_STATUS_ACTIVE and still.lines[0].reservation_id
+
+    # Home delivery of the same cart is fine: the warehouse has it.
+    assert (await shop.place(cart.id)).status == P.ORDER_STATUS_CONFIRMED
+
+
+async def test_the_checkout_note_is_kept_with_the_order(shop):
+    cart_id, _ = await stocked_cart(shop)
+    request = shop.place_request(cart_id)
+    request.note = "leave it at the back door"
+    placed = (await shop.order.PlaceOrder(request, metadata=keyed())).order
+    assert placed.note == "leave it at the back door"
+    assert (await shop.get(placed.id)).note == "leave it at the back door"
+
+
+async def test_checkout_needs_a_key_and_a_key_is_one_request(shop):
+    cart_id, _ = await stocked_cart(shop)
+    request = shop.place_request(cart_id)
+    keyless = await refused(shop.order.PlaceOrder(request))
+    assert (keyless.code, keyless.field) == (grpc.StatusCode.INVALID_ARGUMENT, "Idempotency-Key")
+    key = keyed()
+    first = (await shop.order.PlaceOrder(request, metadata=key)).order
+    other = shop.place_request(cart_id, token="tok_mastercard")
+    reused = await refused(shop.order.PlaceOrder(other, metadata=key))
+    assert (reused.code, reused.reason, reused.field) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "IDEMPOTENCY_KEY_REUSED",
+        "Idempotency-Key",
+    )
+    assert reused.metadata["key"] == key[0][1]
+    call = shop.order.PlaceOrder(request, metadata=key)
+    assert (await call).order == first
+    assert ("omni-idempotent-replayed", "true") in tuple(await call.trailing_metadata())

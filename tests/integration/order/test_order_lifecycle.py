@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
-from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, refused
+from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, keyed, refused
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
@@ -36,36 +36,38 @@ async def test_home_delivery_ships_per_source_with_tracking_and_cannot_be_cancel
     order, warehouse = await confirmed_order(shop)
     cancelled = await shop.order.CancelOrder(
         P.CancelOrderRequest(
-            request_id=new_id("req"),
             order_id=order.id,
             lines=[P.LineQuantity(line_id="l1", quantity=1)],
             reason=P.CANCELLATION_REASON_CUSTOMER_REQUEST,
             actor=STAFF,
-        )
+        ),
+        metadata=keyed(),
     )
     assert cancelled.order.lines[0].cancelled_quantity == 1
     assert cancelled.order.totals.subtotal.amount_minor == 3000
     assert (await shop.level("TEE-M", warehouse)).reserved == 2
 
     request = P.CreateShipmentRequest(
-        request_id=new_id("req"),
         order_id=order.id,
         source_location_id=warehouse,
         carrier="dhl",
         tracking_number="JD0001",
         actor=STAFF,
     )
-    created = await shop.order.CreateShipment(request)
+    key = keyed()
+    created = await shop.order.CreateShipment(request, metadata=key)
     assert (created.shipment.tracking_number, created.order.status) == (
         "JD0001",
         P.ORDER_STATUS_FULFILLED,
     )
-    assert (await shop.order.CreateShipment(request)).shipment.id == created.shipment.id
+    assert (
+        await shop.order.CreateShipment(request, metadata=key)
+    ).shipment.id == created.shipment.id
     level = await shop.level("TEE-M", warehouse)
     assert (level.on_hand, level.reserved) == (8, 0)
 
     too_late = await refused(
-        shop.order.CancelOrder(P.CancelOrderRequest(request_id=new_id("req"), order_id=order.id))
+        shop.order.CancelOrder(P.CancelOrderRequest(order_id=order.id), metadata=keyed())
     )
     assert (too_late.code, too_late.reason) == (
         grpc.StatusCode.FAILED_PRECONDITION,
@@ -95,7 +97,7 @@ async def test_home_delivery_ships_per_source_with_tracking_and_cannot_be_cancel
 async def test_a_whole_cancel_releases_the_stock(shop):
     order, warehouse = await confirmed_order(shop)
     reply = await shop.order.CancelOrder(
-        P.CancelOrderRequest(request_id=new_id("req"), order_id=order.id, note="changed my mind")
+        P.CancelOrderRequest(order_id=order.id, note="changed my mind"), metadata=keyed()
     )
     assert reply.order.status == P.ORDER_STATUS_CANCELLED
     assert reply.order.payments[0].status == P.PAYMENT_STATUS_VOIDED
@@ -210,9 +212,8 @@ async def test_ship_to_store_goes_from_the_warehouse_to_the_store_then_is_collec
     assert early.reason == "ORDER_NOT_READY"
     shipment = (
         await shop.order.CreateShipment(
-            P.CreateShipmentRequest(
-                request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
-            )
+            P.CreateShipmentRequest(order_id=order.id, source_location_id=warehouse),
+            metadata=keyed(),
         )
     ).shipment
     assert shipment.destination_location_id == store
@@ -238,7 +239,9 @@ async def test_a_service_stopped_mid_saga_leaves_it_to_the_next_instance_which_c
     first_app, first = await shop.start_order(payment_timeout_seconds=60)
 
     async def place() -> P.PlaceOrderResponse:
-        return await first.PlaceOrder(shop.place_request(cart.id, token="tok_timeout"))
+        return await first.PlaceOrder(
+            shop.place_request(cart.id, token="tok_timeout"), metadata=keyed()
+        )
 
     placing = asyncio.create_task(place())
     listed: list[P.Order] = []
@@ -269,12 +272,9 @@ async def test_an_exchange_hands_over_the_replacement_and_damaged_goods_are_kept
     store = await shop.location("MITTE")
     await shop.receive(store, "TEE-L", 1)
     await shop.order.CreateShipment(
-        P.CreateShipmentRequest(
-            request_id=new_id("req"), order_id=order.id, source_location_id=warehouse
-        )
+        P.CreateShipmentRequest(order_id=order.id, source_location_id=warehouse), metadata=keyed()
     )
     request = P.CreateReturnRequest(
-        request_id=new_id("req"),
         order_id=order.id,
         lines=[
             P.ReturnLine(
@@ -289,23 +289,25 @@ async def test_an_exchange_hands_over_the_replacement_and_damaged_goods_are_kept
         receiving_location_id=store,
         actor=STAFF,
     )
-    reply = await shop.order.CreateReturn(request)
+    key = keyed()
+    reply = await shop.order.CreateReturn(request, metadata=key)
     assert reply.order.status == P.ORDER_STATUS_RETURNED
     replacement = reply.order.lines[-1]
     assert (replacement.sku, replacement.exchange_for_line_id) == ("TEE-L", "l1")
     assert replacement.status == P.ORDER_LINE_STATUS_FULFILLED
     assert reply.order_return.refund_total.amount_minor == 1500  # only the damaged unit
-    assert (await shop.order.CreateReturn(request)).order_return.id == reply.order_return.id
+    assert (
+        await shop.order.CreateReturn(request, metadata=key)
+    ).order_return.id == reply.order_return.id
     swapped = await shop.level("TEE-L", store)
     assert (swapped.on_hand, swapped.reserved) == (0, 0)
     back = await shop.level("TEE-M", store)
     assert (back.on_hand, back.damaged) == (1, 1)
 
     none_left = P.CreateReturnRequest(
-        request_id=new_id("req"),
         order_id=order.id,
         lines=[P.ReturnLine(line_id="l1", quantity=1)],
         receiving_location_id=store,
     )
-    refusal = await refused(shop.order.CreateReturn(none_left))
+    refusal = await refused(shop.order.CreateReturn(none_left, metadata=keyed()))
     assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from order_shop import APP, CLICK_AND_COLLECT, STAFF, WEB
+from order_shop import APP, CLICK_AND_COLLECT, STAFF, WEB, keyed
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit.ids import new_id, utcnow
+from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 
 P = order_pb2
@@ -80,15 +80,15 @@ async def test_the_totals_equal_a_recount_after_cancellations_and_returns(shop, 
     )
 
     await shop.order.CancelOrder(
-        P.CancelOrderRequest(request_id=new_id("req"), order_id=orders[0].id, actor=STAFF)
+        P.CancelOrderRequest(order_id=orders[0].id, actor=STAFF), metadata=keyed()
     )
     await shop.order.CancelOrder(
         P.CancelOrderRequest(
-            request_id=new_id("req"),
             order_id=orders[2].id,
             lines=[P.LineQuantity(line_id="l1", quantity=1)],
             actor=STAFF,
-        )
+        ),
+        metadata=keyed(),
     )
     pickup = P.DeliveryChoice(mode=CLICK_AND_COLLECT, pickup_location_id=store)
     cart = await shop.add((await shop.cart("cus_r")).id, "TEE-M", 2)
@@ -104,12 +104,12 @@ async def test_the_totals_equal_a_recount_after_cancellations_and_returns(shop, 
     )
     await shop.order.CreateReturn(
         P.CreateReturnRequest(
-            request_id=new_id("req"),
             order_id=collected.id,
             lines=[P.ReturnLine(line_id="l1", quantity=1, reason="too small")],
             receiving_location_id=store,
             **at_store,
-        )
+        ),
+        metadata=keyed(),
     )
 
     stored = mongo[f"{db_name}_order"]["orders"]

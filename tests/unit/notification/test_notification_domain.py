@@ -60,6 +60,7 @@ def test_every_built_in_template_renders_with_what_its_event_provides():
     )
     events = {
         registry.ORDER_CONFIRMED: order_events.OrderConfirmed(order=order),
+        registry.ORDER_FAILED: order_events.OrderFailed(order=order),
         registry.READY_FOR_PICKUP: order_events.OrderReadyForPickup(order=order),
         registry.PICKUP_REMINDER: order_events.PickupReminderDue(order=order, reminder_number=1),
         registry.ORDER_SHIPPED: order_events.OrderShipped(order=order),

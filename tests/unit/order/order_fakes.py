@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, Unavailable
 from omni_kit.facts import Event
 from omni_order.domain import checkout
-from omni_order.ports import CheckoutInputs, Placement, StockShortage
+from omni_order.ports import CheckoutInputs, PaymentResult, Placement, StockShortage
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WAREHOUSE = "loc_wh"
@@ -46,6 +47,58 @@ class FakeOrders:
 
     def subjects(self) -> list[str]:
         return [event.subject for event in self.events]
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakePayments:
+    """Decides by token like the test provider (tok_decline, tok_timeout, tok_unavailable) and
+    remembers every call; `down` makes every call fail as unreachable."""
+
+    name = "test"
+
+    def __init__(self) -> None:
+        self.authorized: list[str] = []
+        self.voided: list[str] = []
+        self.refunded: list[tuple[str, str, int]] = []
+        self.down = False
+
+    def _check(self, token: str = "") -> None:
+        if self.down or token.startswith("tok_unavailable"):
+            raise Unavailable("the payment provider is not reachable right now")
+
+    async def authorize(self, key, amount, token) -> PaymentResult:
+        self._check(token)
+        self.authorized.append(key)
+        if token.startswith("tok_decline"):
+            return PaymentResult(approved=False, reason="card declined by the issuer")
+        if token.startswith("tok_timeout"):
+            await asyncio.sleep(3600)
+        return PaymentResult(approved=True, reference=f"auth_{key}")
+
+    async def capture(self, key, amount) -> PaymentResult:
+        self._check()
+        return PaymentResult(approved=True, reference=f"capture_{key}")
+
+    async def void(self, key) -> None:
+        self._check()
+        self.voided.append(key)
+
+    async def refund(self, key, refund_key, amount) -> PaymentResult:
+        self._check()
+        self.refunded.append((key, refund_key, amount.amount_minor))
+        return PaymentResult(approved=True, reference=f"refund_{refund_key}")
 
 
 class FakeInventory:
@@ -86,7 +139,7 @@ class FakeInventory:
         self._check()
         return self.reservations.get(reservation_id)
 
-    async def release(self, reservation_id, lines=(), *, request_id="", reason="") -> None:
+    async def release(self, reservation_id, lines=(), *, key="", reason="") -> None:
         self._check()
         for p in self.reservations.pop(reservation_id, []):
             self.available[p.sku] += p.quantity

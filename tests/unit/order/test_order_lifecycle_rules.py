@@ -261,3 +261,65 @@ def test_nothing_comes_back_before_the_customer_has_it():
     assert refused(lambda: returns.returned_lines(order, [P.ReturnLine(line_id="l1", quantity=1)]))[
         2
     ] == ("ORDER_NOT_RETURNABLE")
+
+
+def card_order(status: int, captured: int = 0, quantity: int = 3) -> P.Order:
+    order = confirmed(quantity=quantity)
+    payment = order.payments[0]
+    payment.status = status
+    payment.captured_amount.CopyFrom(common_pb2.Money(amount_minor=captured, currency_code="EUR"))
+    return order
+
+
+def cancel_units(order: P.Order, *pairs: tuple[str, int]) -> list[P.LineQuantity]:
+    asked = lifecycle.cancellation(order, units(*pairs))
+    lifecycle.cancel(order, asked, reason=0, note="", actor=STAFF, channel=POS, now=NOW)
+    return asked
+
+
+def test_a_cancelled_order_voids_its_authorization_and_a_partial_cancel_leaves_it():
+    whole = card_order(P.PAYMENT_STATUS_AUTHORIZED)
+    gone = lifecycle.cancellation(whole, [])
+    lifecycle.cancel(whole, gone, reason=0, note="", actor=STAFF, channel=POS, now=NOW)
+    assert whole.payments[0].status == P.PAYMENT_STATUS_AUTHORIZED  # until the provider voids it
+    assert lifecycle.cancellation_payments(whole, gone) == [
+        lifecycle.PaymentAction("void", "pay_1", common_pb2.Money(currency_code="EUR"))
+    ]
+    lifecycle.voided(whole.payments[0], NOW)
+    assert whole.payments[0].status == P.PAYMENT_STATUS_VOIDED
+
+    part = card_order(P.PAYMENT_STATUS_AUTHORIZED)
+    assert lifecycle.cancellation_payments(part, cancel_units(part, ("l1", 1))) == []
+    cash = card_order(P.PAYMENT_STATUS_PENDING)
+    cash.payments[0].method = P.PAYMENT_METHOD_CASH_ON_DELIVERY
+    assert lifecycle.cancellation_payments(cash, lifecycle.cancellation(cash, [])) == []
+
+
+def test_cancelled_units_get_back_what_was_captured_for_them():
+    order = card_order(P.PAYMENT_STATUS_CAPTURED, captured=3 * 1500 + 499)
+    [action] = lifecycle.cancellation_payments(order, cancel_units(order, ("l1", 1)))
+    assert (action.kind, action.amount.amount_minor) == ("refund", 1500)
+    lifecycle.refunded(
+        order,
+        order.payments[0],
+        P.Refund(id="rf_1", amount=action.amount, status=P.REFUND_STATUS_SUCCEEDED),
+        NOW,
+    )
+    assert order.payments[0].status == P.PAYMENT_STATUS_PARTIALLY_REFUNDED
+    assert order.totals.refunded.amount_minor == 1500
+    # the rest of the order cancelled too: everything still captured comes back
+    [rest] = lifecycle.cancellation_payments(order, cancel_units(order, ("l1", 2)))
+    assert (rest.kind, rest.amount.amount_minor) == ("refund", 2 * 1500 + 499)
+
+
+def test_a_refund_the_provider_refused_is_recorded_but_gives_nothing_back():
+    order = card_order(P.PAYMENT_STATUS_CAPTURED, captured=1000)
+    refund = P.Refund(
+        id="rf_1",
+        amount=common_pb2.Money(amount_minor=1000, currency_code="EUR"),
+        status=P.REFUND_STATUS_FAILED,
+    )
+    lifecycle.add_refund(order.payments[0], refund, NOW)
+    assert [r.id for r in order.payments[0].refunds] == ["rf_1"]
+    assert order.payments[0].refunded_amount.amount_minor == 0
+    assert order.payments[0].status == P.PAYMENT_STATUS_CAPTURED

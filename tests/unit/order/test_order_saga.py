@@ -1,27 +1,38 @@
-"""The place-order saga against in-memory ports: outcomes, compensations, resuming."""
+"""The place-order saga against in-memory ports: outcomes, compensations, resuming, and the
+retry bound (backoff with jitter, giving up, compensating)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from order_fakes import FakeInventory, FakeOrders, pending_order
+from order_fakes import NOW, Clock, FakeInventory, FakeOrders, FakePayments, pending_order
+from prometheus_client import REGISTRY
 
 from omni.order.v1 import order_pb2
-from omni_order.payments import TestPaymentProvider
+from omni_kit.events.backoff import Backoff
+from omni_kit.protos import from_timestamp
 from omni_order.ports import CheckoutInputs, Placement, StockShortage
-from omni_order.saga import Saga, reservation_id
+from omni_order.saga import RetryBound, Saga, reservation_id
 
 P = order_pb2
+BOUND = RetryBound(max_attempts=3, max_seconds=60, backoff=Backoff(first=2, maximum=10))
 
 
-def setup(token: str = "tok_ok", stock: int = 5, **order_args):
-    orders, inventory, payments = (
-        FakeOrders(),
-        FakeInventory({"TEE-M": stock}),
-        TestPaymentProvider(),
-    )
+def setup(token: str = "tok_ok", stock: int = 5, bound: RetryBound = BOUND, **order_args):
+    orders, inventory, payments = FakeOrders(), FakeInventory({"TEE-M": stock}), FakePayments()
     order = pending_order(**order_args)
     orders.add(order, CheckoutInputs(payment_token=token, cart_holds=["hold_1"]))
-    saga = Saga(orders, inventory, payments, payment_timeout=0.05)
+    clock = Clock()
+    saga = Saga(
+        orders,
+        inventory,
+        payments,
+        payment_timeout=0.05,
+        bound=bound,
+        clock=clock,
+        spread=lambda: 0.5,
+    )
     return saga, orders, inventory, payments, order
 
 
@@ -75,7 +86,7 @@ async def test_a_provider_timeout_voids_then_releases_in_reverse_order():
     assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
     assert done.payments[0].status == P.PAYMENT_STATUS_FAILED
     assert "did not answer" in done.status_reason
-    assert payments.voided == {"pay_1"}
+    assert payments.voided == ["pay_1"]
     assert inventory.available["TEE-M"] == 5
 
 
@@ -86,6 +97,7 @@ async def test_not_enough_stock_cancels_without_touching_payment():
     assert done.cancellation_reason == P.CANCELLATION_REASON_OUT_OF_STOCK
     assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
     assert inventory.available["TEE-M"] == 1
+    assert "hold_1" in inventory.released  # the cart's holds go back too, not only at expiry
     assert orders.subjects() == ["omni.order.order.cancelled"]
 
 
@@ -94,7 +106,7 @@ async def test_a_stale_plan_falls_back_on_the_orders_own_holds(holds, status):
     orders, inventory = FakeOrders(), StalePlans({"TEE-M": 5})
     order = pending_order(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
     orders.add(order, CheckoutInputs(cart_holds=holds))
-    saga = Saga(orders, inventory, TestPaymentProvider(), payment_timeout=0.05)
+    saga = Saga(orders, inventory, FakePayments(), payment_timeout=0.05)
     done = await saga.run(order.id)
     assert P.OrderStatus.Name(done.status) == f"ORDER_STATUS_{status}"
 
@@ -137,3 +149,128 @@ async def test_a_finished_saga_is_not_run_again():
     again = await saga.run(order.id)
     assert again.status == P.ORDER_STATUS_CONFIRMED
     assert orders.subjects() == ["omni.order.order.confirmed"]
+
+
+def failed_sagas(step: str) -> float:
+    return REGISTRY.get_sample_value("omni_order_sagas_failed_total", {"step": step}) or 0.0
+
+
+def test_the_backoff_doubles_up_to_its_cap_with_half_of_each_delay_jittered():
+    bound = RetryBound(max_attempts=10, max_seconds=3600, backoff=Backoff(first=2, maximum=10))
+    assert [bound.delay(n, 1.0) for n in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
+    assert [bound.delay(n, 0.0) for n in (1, 2, 3, 4, 5)] == [1, 2, 4, 5, 5]
+    assert bound.delay(2, 0.5) == 3
+    assert not bound.exhausted(9, 3599)
+    assert bound.exhausted(10, 0)
+    assert bound.exhausted(1, 3600)
+
+
+async def test_a_failed_step_waits_for_its_backoff_and_counts_from_the_first_failure():
+    saga, orders, inventory, _, order = setup()
+    inventory.down = True
+    waiting = await saga.run(order.id)
+    assert waiting.status == P.ORDER_STATUS_PENDING
+    assert waiting.saga.status == P.SAGA_STATUS_RUNNING
+    assert waiting.saga.attempts == 1
+    assert from_timestamp(waiting.saga.first_failed_at) == NOW
+    # first retry: 2 s of backoff, half of it fixed, half jittered (0.5 here)
+    assert from_timestamp(waiting.saga.next_attempt_at) == NOW + timedelta(seconds=1.5)
+    saga.clock.advance(1.5)
+    again = await saga.run(order.id)
+    assert again.saga.attempts == 2
+    assert from_timestamp(again.saga.first_failed_at) == NOW
+    assert from_timestamp(again.saga.next_attempt_at) == NOW + timedelta(seconds=1.5 + 3)
+    inventory.down = False
+    done = await saga.run(order.id)
+    assert done.status == P.ORDER_STATUS_CONFIRMED
+    assert not done.saga.HasField("next_attempt_at")
+    assert orders.subjects() == ["omni.order.order.confirmed"]
+
+
+async def test_past_the_attempt_bound_it_voids_releases_and_fails_the_order_with_a_reason():
+    saga, orders, inventory, payments, order = setup(token="tok_unavailable")
+    before = failed_sagas("authorize_payment")
+    for _ in range(2):
+        waiting = await saga.run(order.id)
+        assert waiting.status == P.ORDER_STATUS_PENDING
+        saga.clock.advance(10)
+    assert inventory.available["TEE-M"] == 3  # reserved while it retried
+    done = await saga.run(order.id)
+    assert done.status == P.ORDER_STATUS_FAILED
+    assert (done.saga.status, done.saga.step) == (P.SAGA_STATUS_COMPENSATED, P.SAGA_STEP_DONE)
+    assert done.saga.failed_step == P.SAGA_STEP_AUTHORIZE_PAYMENT
+    assert done.saga.attempts == 3
+    assert "authorizing its payment failed 3 times over 20.0 s" in done.status_reason
+    assert "not reachable" in done.status_reason
+    assert payments.voided == ["pay_1"]  # the outage may have hidden an authorization
+    assert done.payments[0].status == P.PAYMENT_STATUS_VOIDED
+    assert inventory.available["TEE-M"] == 5
+    assert inventory.released == [reservation_id(order.id)]
+    assert orders.subjects() == ["omni.order.order.failed"]
+    event = orders.events[0].message
+    assert (event.reason, event.step, event.attempts) == (
+        done.status_reason,
+        P.SAGA_STEP_AUTHORIZE_PAYMENT,
+        3,
+    )
+    assert failed_sagas("authorize_payment") == before + 1
+    assert [e.action for e in done.history] == ["placed", "failed"]
+
+
+async def test_past_the_time_bound_it_gives_up_at_the_next_failure_whatever_the_count():
+    bound = RetryBound(max_attempts=100, max_seconds=60, backoff=Backoff(first=1, maximum=5))
+    saga, _orders, inventory, payments, order = setup(bound=bound)
+    inventory.down = True
+    await saga.run(order.id)
+    saga.clock.advance(59)
+    assert (await saga.run(order.id)).status == P.ORDER_STATUS_PENDING
+    saga.clock.advance(1)
+    giving_up = await saga.run(order.id)
+    # nothing was reserved and no payment touched; the release waits for inventory
+    assert giving_up.saga.status == P.SAGA_STATUS_COMPENSATING
+    assert giving_up.saga.step == P.SAGA_STEP_RELEASE_STOCK
+    assert giving_up.saga.failed_step == P.SAGA_STEP_RESERVE_STOCK
+    assert payments.voided == []
+    inventory.down = False
+    saga.clock.advance(5)
+    done = await saga.run(order.id)
+    assert done.status == P.ORDER_STATUS_FAILED
+    assert "reserving its stock failed 3 times over 1 min" in done.status_reason
+    # no reservation was on record: the one it may have made and the cart's holds go back
+    assert inventory.released == [reservation_id(order.id), "hold_1"]
+
+
+async def test_a_compensation_is_never_given_up_its_retries_stay_at_the_backoff_cap():
+    saga, _orders, inventory, payments, order = setup(token="tok_unavailable")
+    for _ in range(2):
+        await saga.run(order.id)
+        saga.clock.advance(10)
+    payments.down = True  # the provider is gone entirely: the void cannot be done now either
+    for attempt in range(4, 10):
+        stuck = await saga.run(order.id)
+        assert stuck.saga.status == P.SAGA_STATUS_COMPENSATING
+        assert stuck.saga.step == P.SAGA_STEP_VOID_PAYMENT
+        assert stuck.saga.attempts == attempt
+        wait = from_timestamp(stuck.saga.next_attempt_at) - saga.clock()
+        assert wait <= timedelta(seconds=10)
+        saga.clock.advance(10)
+    assert stuck.status == P.ORDER_STATUS_PENDING
+    assert inventory.available["TEE-M"] == 3
+    payments.down = False
+    done = await saga.run(order.id)
+    assert done.status == P.ORDER_STATUS_FAILED
+    assert payments.voided == ["pay_1"]
+    assert inventory.available["TEE-M"] == 5
+
+
+async def test_cash_on_delivery_gives_up_without_calling_the_provider():
+    saga, _orders, inventory, payments, order = setup(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    inventory.down = True
+    for _ in range(3):
+        await saga.run(order.id)
+        saga.clock.advance(10)
+    inventory.down = False
+    done = await saga.run(order.id)
+    assert done.status == P.ORDER_STATUS_FAILED
+    assert payments.voided == []
+    assert done.payments[0].status == P.PAYMENT_STATUS_PENDING

@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
+from omni_kit import faults
 from omni_kit.interceptors import DeadlineClientInterceptor, ServiceInterceptor
 from omni_kit.logs import get_logger, setup_logging
 from omni_kit.metrics import start_metrics_server
@@ -39,6 +40,7 @@ class PortInUse(StartupError):
 class ServiceApp:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
+        faults.configure(settings.fault_exit_at, settings.fault_exit_after)
         self.server = aio.server(
             interceptors=[
                 aio_server_interceptor(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -14,6 +15,7 @@ from pymongo.errors import PyMongoError
 
 from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
+from omni_kit.idempotency import Idempotency
 from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
 
 T = TypeVar("T")
@@ -36,7 +38,19 @@ class Infrastructure:
         self.bus = EventBus.from_settings(settings)
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.db, self.bus, settings.service_name, outbox=self.outbox)
-        self._indexes = {**indexes, **Outbox.indexes(), **Inbox.indexes()}
+        self.idempotency = Idempotency(
+            self.client,
+            self.db,
+            retention=timedelta(hours=settings.idempotency_retention_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
+            on_commit=self.relay.notify,
+        )
+        self._indexes = {
+            **indexes,
+            **Outbox.indexes(),
+            **Inbox.indexes(),
+            **Idempotency.indexes(),
+        }
         self._obsolete = obsolete_indexes or {}
         self._streams = streams
         self._app = app
@@ -47,7 +61,8 @@ class Infrastructure:
         app.add_background_task("outbox-relay", self.relay.run)
 
     async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-        """Run `work` in one transaction, then wake the relay to publish what it added."""
+        """Run `work` in one transaction, then wake the relay to publish what it added. For a
+        change a caller asked for, use `idempotency.run`, which records it with the change."""
         result = await transaction(self.client, work)
         self.relay.notify()
         return result
@@ -65,6 +80,7 @@ class Infrastructure:
         as the type its Omni-Event-Type header names); returns the inbox its handler should use
         (`await inbox.handle_once(infra.client, context.event_id, effect)`) so a redelivered
         event has its effect once; events its effects add are published at once."""
+        options.setdefault("ack_wait", self.settings.event_ack_wait_seconds)
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
         return Inbox(self.db, durable, on_commit=self.relay.notify)

@@ -6,10 +6,13 @@ import sys
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from omni_kit import faults
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Environment = Literal["dev", "test", "production"]
 
 
 class ProcessSettings(BaseSettings):
@@ -18,6 +21,8 @@ class ProcessSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service_name: str
+    # Production refuses test-only parts (fault injection).
+    environment: Environment = "dev"
     otlp_endpoint: str | None = None
     trace_file: Path | None = None
     log_level: LogLevel = "INFO"
@@ -38,6 +43,28 @@ class ServiceSettings(ProcessSettings):
     # and by this): a call with a distant deadline does not wait that long for a store that is
     # down, and no single call holds the store longer.
     store_budget_seconds: float = Field(default=10.0, gt=0)
+    # How long an idempotency key is remembered: a retry after that is a new request.
+    idempotency_retention_hours: float = Field(default=24.0, gt=0)
+    # How long a command's continuation (a placed order's saga) is left to its first attempt
+    # before a retry under the same key may take it over.
+    idempotency_lease_seconds: float = Field(default=30.0, gt=0)
+    # An event fetched by a consumer that died unacknowledged is redelivered after this.
+    event_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # Crash tests only: the process kills itself (SIGKILL) the fault_exit_after-th time it
+    # reaches this step (omni_kit.faults.STEPS). Refused in production.
+    fault_exit_at: str = ""
+    fault_exit_after: int = Field(default=1, ge=1)
+
+    @field_validator("fault_exit_at")
+    @classmethod
+    def _fault_allowed(cls, step: str, info: ValidationInfo) -> str:
+        if not step:
+            return step
+        if info.data.get("environment") == "production":
+            raise ValueError("fault injection is refused in the production environment")
+        if step not in faults.STEPS:
+            raise ValueError(f"no such step; one of {', '.join(faults.STEPS)}")
+        return step
 
 
 S = TypeVar("S", bound=BaseSettings)

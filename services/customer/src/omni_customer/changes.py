@@ -86,7 +86,6 @@ class Changes:
         actor: common_pb2.Actor,
         now: datetime,
         session: AsyncClientSession,
-        fingerprint: str = "",
     ) -> list[Event]:
         """Apply a loyalty adjustment once per `key`: ledger record, balance, timeline entry."""
         balance = loyalty.adjust(profile, delta, now)
@@ -98,7 +97,6 @@ class Changes:
             "reason": reason,
             "order_id": order_id,
             "actor": {"kind": common_pb2.ActorKind.Name(actor.kind), "id": actor.id},
-            "fingerprint": fingerprint,
             "at": now,
         }
         await self.store.ledger.append(key, record, session)

@@ -18,6 +18,7 @@ from litestar.stores.memory import MemoryStore
 from omni_gateway import browse_freshness
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
+from omni_gateway.idempotency import call_scope_middleware
 from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
@@ -35,7 +36,7 @@ from omni_gateway.store import INDEXES
 from omni_gateway.webhooks.store import WebhookStore
 from omni_gateway.webhooks.worker import Dispatcher, intake_consumers
 from omni_kit.events import EventBus
-from omni_kit.idempotency import IdempotencyStore
+from omni_kit.idempotency import Idempotency
 from omni_kit.logs import get_logger
 from omni_kit.store import ensure_indexes, mongo_client
 
@@ -73,7 +74,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
         state.api_keys = ApiKeys(db)
         state.webhooks = WebhookStore(db)
-        state.idempotency = IdempotencyStore(db)
+        state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
             await state.accounts.ensure_admin(
                 settings.admin_username, settings.admin_password.get_secret_value()
@@ -113,7 +114,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         on_shutdown=[stop],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_headers],
-        middleware=[client_limit(settings)],
+        middleware=[call_scope_middleware, client_limit(settings)],
         stores={"rate_limit_partner": MemoryStore(), "rate_limit_clients": MemoryStore()},
         # One server span per request: no extra span per ASGI message (a third of the gateway's
         # CPU per request) and none for the probes that kubelets send every few seconds.

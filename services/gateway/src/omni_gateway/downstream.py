@@ -16,9 +16,11 @@ from omni.customer.v1 import customer_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
 from omni.notification.v1 import notification_pb2_grpc
 from omni.order.v1 import order_pb2_grpc
+from omni_gateway import idempotency
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.settings import GatewaySettings
 from omni_kit.app import channel
+from omni_kit.idempotency import was_replayed
 
 SERVICES = ("catalog", "inventory", "order", "customer", "notification")
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
@@ -62,14 +64,23 @@ class Downstream:
         idempotent: bool,
         metadata: tuple[tuple[str, str], ...] = (),
     ) -> R:
-        """One call with the gateway's deadline; UNAVAILABLE is retried only when repeating the
-        call cannot do anything twice (reads, and writes carrying a request_id)."""
-        attempts = 1 + (self.settings.downstream_retries if idempotent else 0)
+        """One call with the gateway's deadline, carrying this request's idempotency key when it
+        may change something; UNAVAILABLE is retried only when repeating the call cannot do
+        anything twice (reads, and changes carrying a key)."""
+        calls = idempotency.current()
+        keyed = calls.metadata_for(request) if calls is not None else ()
+        attempts = 1 + (self.settings.downstream_retries if idempotent or keyed else 0)
         for attempt in range(attempts):
             try:
-                return await method(
-                    request, timeout=self.settings.downstream_timeout_seconds, metadata=metadata
+                call = method(
+                    request,
+                    timeout=self.settings.downstream_timeout_seconds,
+                    metadata=(*metadata, *keyed),
                 )
+                response = await call
+                if calls is not None and was_replayed(await call.trailing_metadata()):  # type: ignore[attr-defined]
+                    calls.replayed = True
+                return response
             except grpc.aio.AioRpcError as error:
                 if error.code() not in RETRYABLE or attempt == attempts - 1:
                     raise

@@ -27,6 +27,7 @@ from omni_notification.store import NotificationStore, SubscriptionStore
 
 ORDER_MESSAGES: list[type[Message]] = [
     order_events.OrderConfirmed,
+    order_events.OrderFailed,
     order_events.OrderReadyForPickup,
     order_events.PickupReminderDue,
     order_events.OrderShipped,

@@ -45,9 +45,8 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
     async def seed() -> None:
         if settings.seed_templates and await templates.count() == 0:
             for template in default_templates(settings.fallback_language):
-                await api.UpsertTemplate(
-                    notification_pb2.UpsertTemplateRequest(template=template), None
-                )
+                request = notification_pb2.UpsertTemplateRequest(template=template)
+                await infra.transaction(await api.plan_template_upsert(request))
 
     async def close() -> None:
         await http.aclose()

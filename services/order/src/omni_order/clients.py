@@ -14,12 +14,15 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni.order.v1 import order_pb2
 from omni_kit.errors import DomainError, Unavailable, error_details
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp
+from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import Price
 from omni_order.ports import Location, PickupStore, Placement, StockShortage
 
 R = TypeVar("R")
+CALLER = "service:order"
 DOWN = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 # Not enough stock, or none of that SKU known anywhere (nothing was ever received).
 SHORT = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND}
@@ -40,10 +43,12 @@ class DownstreamError(DomainError):
         self.downstream_field = details.field or ""
 
 
-async def call(method: Callable[..., Awaitable[R]], request: Any, what: str) -> R:
-    """A downstream call; the service being down or slow becomes UNAVAILABLE naming it."""
+async def call(method: Callable[..., Awaitable[R]], request: Any, what: str, key: str = "") -> R:
+    """A downstream call; the service being down or slow becomes UNAVAILABLE naming it. A change
+    that must happen once carries its idempotency key."""
+    metadata = call_metadata(key, CALLER) if key else None
     try:
-        return await method(request)
+        return await method(request, metadata=metadata)
     except grpc.aio.AioRpcError as error:
         if error.code() in DOWN:
             raise Unavailable(f"{what} is not reachable right now; try again shortly") from None
@@ -129,17 +134,14 @@ class InventoryClient:
         reservation_id: str,
         lines: Sequence[Placement] = (),
         *,
-        request_id: str = "",
+        key: str = "",
         reason: str = "",
     ) -> None:
         request = INV.ReleaseReservationRequest(
-            reservation_id=reservation_id,
-            request_id=request_id,
-            lines=_quantities(lines),
-            reason=reason,
+            reservation_id=reservation_id, lines=_quantities(lines), reason=reason
         )
         try:
-            await call(self.stub.ReleaseReservation, request, "the inventory")
+            await call(self.stub.ReleaseReservation, request, "the inventory", key)
         except DownstreamError as error:
             # Gone already (expired hold, never made): nothing is held, which is what we want.
             if error.code != grpc.StatusCode.NOT_FOUND:
@@ -200,6 +202,7 @@ class InventoryClient:
         request.allow_split = True
         request.replaces_reservation_ids.extend(replaces)
         try:
+            # No key: the reservation's id is its identity (a second create is ALREADY_EXISTS).
             return await call(self.stub.ReserveStock, request, "the inventory")
         except DownstreamError as error:
             if error.code not in SHORT:
@@ -217,33 +220,29 @@ class InventoryClient:
         return _placements(reply.reservation)
 
     async def commit(
-        self, reservation_id: str, lines: Sequence[Placement], *, request_id: str, reference: str
+        self, reservation_id: str, lines: Sequence[Placement], *, key: str, reference: str
     ) -> None:
         request = INV.CommitReservationRequest(
-            reservation_id=reservation_id,
-            request_id=request_id,
-            lines=_quantities(lines),
-            reference=reference,
+            reservation_id=reservation_id, lines=_quantities(lines), reference=reference
         )
-        await call(self.stub.CommitReservation, request, "the inventory")
+        await call(self.stub.CommitReservation, request, "the inventory", key)
 
     async def return_to_stock(
         self,
         location_id: str,
         lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
-        request_id: str,
+        key: str,
         order_id: str,
         return_id: str,
     ) -> None:
         request = INV.ReturnToStockRequest(
-            request_id=request_id,
             location_id=location_id,
             lines=[INV.ReturnLine(sku=s, quantity=q, condition=c) for s, q, c in lines],
             order_id=order_id,
             return_id=return_id,
         )
-        await call(self.stub.ReturnToStock, request, "the inventory")
+        await call(self.stub.ReturnToStock, request, "the inventory", key)
 
     async def location(self, location_id: str) -> Location | None:
         request = INV.GetStockLocationRequest(location_id=location_id)
@@ -270,6 +269,39 @@ class InventoryClient:
         )
         reply = await call(self.stub.ListStockLocations, request, "the inventory")
         return [PickupStore(loc.id, loc.name or loc.code, 0.0) for loc in reply.locations]
+
+    async def shortfalls(
+        self,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        location_id: str = "",
+        own: Sequence[Placement] = (),
+    ) -> list[Shortfall]:
+        """The lines that the channel's available stock (at one location, or anywhere) plus
+        what the cart itself holds there cannot cover now."""
+        request = INV.GetAvailableToPromiseRequest(
+            skus=sorted({p.sku for p in lines}), channel=channel, location_id=location_id
+        )
+        reply = await call(self.stub.GetAvailableToPromise, request, "the inventory")
+        available = {sku.sku: sku.available for sku in reply.availability}
+        if location_id:
+            available = {
+                sku.sku: sum(
+                    loc.available for loc in sku.locations if loc.location_id == location_id
+                )
+                for sku in reply.availability
+            }
+        wanted: dict[str, int] = {}
+        for p in lines:
+            wanted[p.sku] = wanted.get(p.sku, 0) + p.quantity
+        for p in own:
+            if not location_id or p.location_id == location_id:
+                available[p.sku] = available.get(p.sku, 0) + p.quantity
+        return [
+            Shortfall(sku, location_id, units, available.get(sku, 0))
+            for sku, units in sorted(wanted.items())
+            if available.get(sku, 0) < units
+        ]
 
     async def pickup_stores(
         self,

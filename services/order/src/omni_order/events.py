@@ -18,6 +18,7 @@ KINDS: dict[str, tuple[type[Message], str]] = {
     "placed": (events_pb2.OrderPlaced, "omni.order.order.placed"),
     "confirmed": (events_pb2.OrderConfirmed, "omni.order.order.confirmed"),
     "payment_failed": (events_pb2.OrderPaymentFailed, "omni.order.order.payment_failed"),
+    "failed": (events_pb2.OrderFailed, "omni.order.order.failed"),
     "cancelled": (events_pb2.OrderCancelled, "omni.order.order.cancelled"),
     "lines_cancelled": (events_pb2.OrderLinesCancelled, "omni.order.order.lines_cancelled"),
     "shipment_created": (events_pb2.ShipmentCreated, "omni.order.shipment.created"),

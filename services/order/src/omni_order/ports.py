@@ -12,6 +12,7 @@ from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
 from omni_kit.facts import Event
+from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import Price
 
 
@@ -92,7 +93,7 @@ class Inventory(Protocol):
         reservation_id: str,
         lines: Sequence[Placement] = (),
         *,
-        request_id: str = "",
+        key: str = "",
         reason: str = "",
     ) -> None: ...
 
@@ -117,7 +118,7 @@ class Inventory(Protocol):
     async def reservation(self, reservation_id: str) -> list[Placement] | None: ...
 
     async def commit(
-        self, reservation_id: str, lines: Sequence[Placement], *, request_id: str, reference: str
+        self, reservation_id: str, lines: Sequence[Placement], *, key: str, reference: str
     ) -> None: ...
 
     async def return_to_stock(
@@ -125,7 +126,7 @@ class Inventory(Protocol):
         location_id: str,
         lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
         *,
-        request_id: str,
+        key: str,
         order_id: str,
         return_id: str,
     ) -> None: ...
@@ -145,6 +146,14 @@ class Inventory(Protocol):
         own: Sequence[Placement] = (),
     ) -> list[PickupStore]: ...
 
+    async def shortfalls(
+        self,
+        lines: Sequence[Placement],
+        channel: common_pb2.ChannelRef,
+        location_id: str = "",
+        own: Sequence[Placement] = (),
+    ) -> list[Shortfall]: ...
+
 
 @dataclass(frozen=True)
 class PaymentResult:
@@ -158,13 +167,23 @@ class PaymentTimeout(Exception):
 
 
 class PaymentProvider(Protocol):
+    """A card payment provider. Every call names the payment by its key (the order's payment
+    id) and is idempotent by it: the same call again does nothing twice and answers the same.
+    A provider that cannot be reached raises omni_kit.errors.Unavailable (the saga retries)."""
+
     name: str
 
     async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult: ...
 
-    async def void(self, key: str) -> None: ...
+    async def capture(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
 
-    async def refund(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
+    async def void(self, key: str) -> None:
+        """Cancel the authorization under `key`, if there is one (safe when there is none)."""
+        ...
+
+    async def refund(self, key: str, refund_key: str, amount: common_pb2.Money) -> PaymentResult:
+        """Give back part of the money captured under `key`; once per `refund_key`."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,36 @@
 reserve stock (source selection + reservation) -> authorize payment -> confirm (order.confirmed).
 Each step is idempotent (the reservation id and the payment key derive from the order), its
 outcome is saved before the next one starts, and a failure runs the compensations in reverse
-order (void the payment, release the stock). A crash leaves the saga state in the document; the
-resumer runs it on from there.
+order (void the payment, release the stock and holds). A crash leaves the saga state in the
+document; the resumer runs it on from there.
+
+A step a service cannot do now (unreachable, or refusing unexpectedly) is retried with backoff
+and jitter, the next attempt's time kept in the saga state for the resumer. Past the retry bound
+(attempts or time since the first failure) the saga gives up: it compensates and the order ends
+FAILED (order.failed). Compensations are never given up: they retry until they are done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
+from omni_kit import faults
 from omni_kit.errors import Unavailable
+from omni_kit.events.backoff import Backoff
 from omni_kit.ids import utcnow
-from omni_kit.protos import to_timestamp
+from omni_kit.logs import get_logger
+from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.clients import DownstreamError
 from omni_order.domain.common import record
+from omni_order.domain.lifecycle import voided
 from omni_order.events import EventSpec, next_version
+from omni_order.metrics import SAGAS_FAILED
 from omni_order.ports import (
     Inventory,
     Orders,
@@ -32,6 +44,19 @@ from omni_order.ports import (
 
 S = order_pb2
 ACTIVE = {S.SAGA_STATUS_RUNNING, S.SAGA_STATUS_COMPENSATING}
+DOING = {
+    S.SAGA_STEP_RESERVE_STOCK: "reserving its stock",
+    S.SAGA_STEP_AUTHORIZE_PAYMENT: "authorizing its payment",
+    S.SAGA_STEP_CONFIRM_ORDER: "confirming it",
+}
+RELEASE_REASONS = {
+    "failed": "order could not be placed",
+    "cancelled": "not enough stock",
+    "payment_failed": "payment failed",
+}
+
+log = get_logger("omni.order.saga")
+JITTER = secrets.SystemRandom()
 
 
 def reservation_id(order_id: str) -> str:
@@ -50,6 +75,44 @@ def open_units(order: order_pb2.Order) -> list[Placement]:
     ]
 
 
+@dataclass(frozen=True)
+class RetryBound:
+    """How long a saga keeps retrying steps a service cannot do now before it gives up."""
+
+    max_attempts: int = 12
+    max_seconds: float = 600.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, maximum=60.0))
+
+    def exhausted(self, attempts: int, elapsed: float) -> bool:
+        """Whether `attempts` failed attempts, the first `elapsed` seconds ago, are enough."""
+        return attempts >= self.max_attempts or elapsed >= self.max_seconds
+
+    def delay(self, attempts: int, spread: float) -> float:
+        """Seconds to wait after `attempts` failed attempts: the backoff's delay, half of it
+        fixed and half scaled by `spread` (0..1, random), so orders hit by one outage do not all
+        come back at the same moment."""
+        full = self.backoff.delay(attempts - 1)
+        return full / 2 + full / 2 * spread
+
+
+def gave_up_reason(
+    step: order_pb2.SagaStep.ValueType, attempts: int, elapsed: float, error: str
+) -> str:
+    return (
+        f"the order could not be placed: {DOING.get(step, 'placing it')} failed {attempts} times "
+        f"over {_duration(elapsed)} ({error}); its stock was released and any card "
+        "authorization voided, so it can be placed again"
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 class Saga:
     def __init__(
         self,
@@ -58,25 +121,29 @@ class Saga:
         payments: PaymentProvider,
         *,
         payment_timeout: float,
+        bound: RetryBound | None = None,
         clock: Callable[[], datetime] = utcnow,
+        spread: Callable[[], float] = JITTER.random,
     ) -> None:
         self.orders = orders
         self.inventory = inventory
         self.payments = payments
         self.payment_timeout = payment_timeout
+        self.bound = bound or RetryBound()
         self.clock = clock
+        self.spread = spread
 
     async def run(self, order_id: str) -> order_pb2.Order:
-        """Run the saga to its end; a step that cannot be done now (a service down) leaves it
-        where it is for the resumer, counting the attempt."""
+        """Run the saga as far as it goes now: to its end, or until a step fails and waits for
+        its next attempt (saga.next_attempt_at; the resumer takes it up then)."""
         order = await self.orders.get(order_id)
         while order.saga.status in ACTIVE:
             try:
                 order = await self.step(order)
-            except Unavailable as error:
-                return await self._attempt_failed(order, error.message)
-            except DownstreamError as error:  # a step refused unexpectedly: retried later
-                return await self._attempt_failed(order, error.message)
+            except (Unavailable, DownstreamError) as error:  # down, or an unexpected refusal
+                order = await self._attempt_failed(order, error.message)
+                if order.saga.HasField("next_attempt_at"):
+                    return order
         return order
 
     async def step(self, order: order_pb2.Order) -> order_pb2.Order:
@@ -96,14 +163,18 @@ class Saga:
             try:
                 placed = await self._reserve_stock(order, rid)
             except StockShortage as shortage:
-                return await self._out_of_stock(order, str(shortage))
+                order.cancellation_reason = S.CANCELLATION_REASON_OUT_OF_STOCK
+                reason = f"not enough stock: {shortage}"
+                return await self._compensate(order, S.SAGA_STEP_RELEASE_STOCK, reason)
         order.reservation_id = rid
         for line in order.lines:
             del line.source_location_ids[:]
             line.source_location_ids.extend(
                 sorted({p.location_id for p in placed if p.sku == line.sku and p.location_id})
             )
-        return await self._advance(order, S.SAGA_STEP_AUTHORIZE_PAYMENT)
+        order = await self._advance(order, S.SAGA_STEP_AUTHORIZE_PAYMENT)
+        faults.reach("order.after_reservation")
+        return order
 
     async def _reserve_stock(self, order: order_pb2.Order, rid: str) -> list[Placement]:
         """Reserve by the sourcing plan, turning the order's holds (the cart's, or an import's)
@@ -147,6 +218,7 @@ class Saga:
             payment.status = S.PAYMENT_STATUS_FAILED
             payment.failure_reason = "the payment provider did not answer in time"
             return await self._compensate(order, S.SAGA_STEP_VOID_PAYMENT, payment.failure_reason)
+        faults.reach("order.after_payment_authorization")
         payment.provider = self.payments.name
         payment.updated_at.CopyFrom(to_timestamp(self.clock()))
         if not result.approved:
@@ -165,66 +237,119 @@ class Saga:
         return await self._save(order, ("confirmed", {}))
 
     async def _void(self, order: order_pb2.Order) -> order_pb2.Order:
-        # The provider may have authorized before the timeout: voiding by the same key is safe.
+        # The provider may have authorized before the timeout or the outage: voiding by the same
+        # key is safe.
         payment = order.payments[0]
-        await self.payments.void(payment.id)
-        if payment.status == S.PAYMENT_STATUS_AUTHORIZED:
-            payment.status = S.PAYMENT_STATUS_VOIDED
+        if payment.method == S.PAYMENT_METHOD_ONLINE_CARD:
+            await self.payments.void(payment.id)
+            voided(payment, self.clock())
         return await self._advance(order, S.SAGA_STEP_RELEASE_STOCK)
 
     async def _release(self, order: order_pb2.Order) -> order_pb2.Order:
-        if order.reservation_id:
-            await self.inventory.release(order.reservation_id, reason="payment failed")
+        if order.saga.failed_step:
+            outcome = "failed"
+        elif order.cancellation_reason == S.CANCELLATION_REASON_OUT_OF_STOCK:
+            outcome = "cancelled"
+        else:
+            outcome = "payment_failed"
+        await self._release_everything(order, RELEASE_REASONS[outcome])
         now = self.clock()
-        reason = order.saga.last_error
-        record(
-            order,
-            "payment_failed",
-            to_status=S.ORDER_STATUS_PAYMENT_FAILED,
-            reason=reason,
-            now=now,
-        )
-        order.status_reason = reason
-        order.cancellation_reason = S.CANCELLATION_REASON_PAYMENT_FAILED
+        reason = order.status_reason
         self._finish(order, S.SAGA_STATUS_COMPENSATED, now)
+        if outcome == "failed":
+            record(order, "failed", to_status=S.ORDER_STATUS_FAILED, reason=reason, now=now)
+            fields = {
+                "reason": reason,
+                "step": order.saga.failed_step,
+                "attempts": order.saga.attempts,
+            }
+            return await self._save(order, ("failed", fields))
+        if outcome == "cancelled":
+            record(order, "cancelled", to_status=S.ORDER_STATUS_CANCELLED, reason=reason, now=now)
+            fields = {"reason": S.CANCELLATION_REASON_OUT_OF_STOCK, "note": reason}
+            return await self._save(order, ("cancelled", fields))
+        record(
+            order, "payment_failed", to_status=S.ORDER_STATUS_PAYMENT_FAILED, reason=reason, now=now
+        )
+        order.cancellation_reason = S.CANCELLATION_REASON_PAYMENT_FAILED
         return await self._save(order, ("payment_failed", {"reason": reason}))
 
-    async def _out_of_stock(self, order: order_pb2.Order, detail: str) -> order_pb2.Order:
-        now = self.clock()
-        reason = f"not enough stock: {detail}"
-        record(order, "cancelled", to_status=S.ORDER_STATUS_CANCELLED, reason=reason, now=now)
-        order.status_reason = reason
-        order.cancellation_reason = S.CANCELLATION_REASON_OUT_OF_STOCK
-        order.saga.last_error = reason
-        self._finish(order, S.SAGA_STATUS_COMPENSATED, now)
-        fields = {"reason": S.CANCELLATION_REASON_OUT_OF_STOCK, "note": reason}
-        return await self._save(order, ("cancelled", fields))
+    async def _release_everything(self, order: order_pb2.Order, reason: str) -> None:
+        """Give back all the stock the order holds: its reservation (which replaced its holds),
+        or, when it has none on record, one made whose answer was lost and the holds it came
+        with (a cart's, an import's)."""
+        if order.reservation_id:
+            await self.inventory.release(order.reservation_id, reason=reason)
+            return
+        await self.inventory.release(reservation_id(order.id), reason=reason)
+        for hold in (await self.orders.checkout_inputs(order.id)).cart_holds:
+            await self.inventory.release(hold, reason=reason)
 
     async def _compensate(
         self, order: order_pb2.Order, step: order_pb2.SagaStep.ValueType, reason: str
     ) -> order_pb2.Order:
         order.saga.status = S.SAGA_STATUS_COMPENSATING
         order.saga.last_error = reason
+        # Kept apart from last_error, which a failing compensation overwrites.
+        order.status_reason = reason
         return await self._advance(order, step)
 
     async def _advance(
         self, order: order_pb2.Order, step: order_pb2.SagaStep.ValueType
     ) -> order_pb2.Order:
         order.saga.step = step
+        order.saga.ClearField("next_attempt_at")
         order.saga.updated_at.CopyFrom(to_timestamp(self.clock()))
         return await self._save(order)
 
     async def _attempt_failed(self, order: order_pb2.Order, error: str) -> order_pb2.Order:
-        order.saga.attempts += 1
-        order.saga.last_error = error
-        order.saga.updated_at.CopyFrom(to_timestamp(self.clock()))
+        """Count the failed attempt; give up past the bound (compensations never give up), else
+        set the time of the next attempt."""
+        now = self.clock()
+        saga = order.saga
+        saga.attempts += 1
+        saga.last_error = error
+        saga.updated_at.CopyFrom(to_timestamp(now))
+        if not saga.HasField("first_failed_at"):
+            saga.first_failed_at.CopyFrom(to_timestamp(now))
+        elapsed = (now - from_timestamp(saga.first_failed_at)).total_seconds()
+        log.warning(
+            "saga_attempt_failed",
+            order_id=order.id,
+            step=S.SagaStep.Name(saga.step),
+            attempts=saga.attempts,
+            error=error,
+        )
+        if saga.status == S.SAGA_STATUS_RUNNING and self.bound.exhausted(saga.attempts, elapsed):
+            return await self._give_up(order, elapsed)
+        wait = self.bound.delay(saga.attempts, self.spread())
+        saga.next_attempt_at.CopyFrom(to_timestamp(now + timedelta(seconds=wait)))
         return await self._save(order)
+
+    async def _give_up(self, order: order_pb2.Order, elapsed: float) -> order_pb2.Order:
+        saga = order.saga
+        step = saga.step
+        saga.failed_step = step
+        reason = gave_up_reason(step, saga.attempts, elapsed, saga.last_error)
+        # Past the reservation the provider may have authorized (an outage hides its answer).
+        card = order.payments[0].method == S.PAYMENT_METHOD_ONLINE_CARD
+        first = (
+            S.SAGA_STEP_VOID_PAYMENT
+            if card and step != S.SAGA_STEP_RESERVE_STOCK
+            else S.SAGA_STEP_RELEASE_STOCK
+        )
+        order = await self._compensate(order, first, reason)
+        step_name = S.SagaStep.Name(step).removeprefix("SAGA_STEP_").lower()
+        SAGAS_FAILED.labels(step=step_name).inc()
+        log.error("saga_gave_up", order_id=order.id, step=step_name, reason=reason)
+        return order
 
     def _finish(
         self, order: order_pb2.Order, status: order_pb2.SagaStatus.ValueType, now: datetime
     ) -> None:
         order.saga.step = S.SAGA_STEP_DONE
         order.saga.status = status
+        order.saga.ClearField("next_attempt_at")
         order.saga.updated_at.CopyFrom(to_timestamp(now))
 
     async def _save(self, order: order_pb2.Order, *events: EventSpec) -> order_pb2.Order:

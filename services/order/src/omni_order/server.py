@@ -4,12 +4,13 @@ from omni.catalog.v1 import catalog_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
 from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import ServiceApp, channel
+from omni_kit.events.backoff import Backoff
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
 from omni_order.clients import CatalogClient, InventoryClient
-from omni_order.payments import TestPaymentProvider
-from omni_order.saga import Saga
+from omni_order.payments import LEDGER, TestPaymentProvider
+from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import INDEXES, OBSOLETE_INDEXES, CartStore, OrderStore, ReturnStore
 
@@ -29,7 +30,15 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
     )
     orders = OrderStore(infra, settings.report_time_zones)
-    payments = TestPaymentProvider()
+    payments = TestPaymentProvider(infra.db[LEDGER])
+    bound = RetryBound(
+        max_attempts=settings.saga_max_attempts,
+        max_seconds=settings.saga_max_seconds,
+        backoff=Backoff(
+            first=settings.saga_retry_first_seconds,
+            maximum=settings.saga_retry_max_delay_seconds,
+        ),
+    )
     deps = Deps(
         settings=settings,
         carts=CartStore(infra.db),
@@ -38,8 +47,14 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         catalog=CatalogClient(catalog_pb2_grpc.CatalogServiceStub(catalog_channel)),
         inventory=inventory,
         payments=payments,
-        saga=Saga(orders, inventory, payments, payment_timeout=settings.payment_timeout_seconds),
-        transaction=infra.transaction,
+        saga=Saga(
+            orders,
+            inventory,
+            payments,
+            payment_timeout=settings.payment_timeout_seconds,
+            bound=bound,
+        ),
+        idempotency=infra.idempotency,
     )
     api = OrderApi(deps)
     app.add_service(

@@ -1,7 +1,9 @@
+from __future__ import annotations
+
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
@@ -21,11 +23,23 @@ class OrderSettings(ServiceSettings):
     # A marketplace import holds its stock this long until its order's reservation replaces the
     # hold; an import that dies in between gives the stock back when it lapses.
     import_hold_seconds: int = Field(default=120, gt=0)
+    # PlaceOrder answers within this (and within the caller's deadline): a saga still running
+    # then (a slow payment provider) carries on, and the order is returned PENDING. It must stay
+    # below the gateway's downstream timeout (OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS, 5 s).
+    checkout_answer_seconds: float = Field(default=3.0, gt=0)
     # A provider that has not answered by then counts as failed; the saga compensates.
     payment_timeout_seconds: float = Field(default=5.0, gt=0)
     # A saga whose document has not moved for this long is taken over by the resumer.
     saga_stale_seconds: float = Field(default=30.0, gt=0)
     saga_resume_interval_seconds: float = Field(default=5.0, gt=0)
+    # A saga step a service cannot do now is retried with exponential backoff and jitter (the
+    # first retry after about saga_retry_first_seconds, at most saga_retry_max_delay_seconds
+    # apart). After saga_max_attempts failed attempts, or saga_max_seconds after the first
+    # failure, it gives up: stock and holds are released, the payment voided, the order FAILED.
+    saga_max_attempts: int = Field(default=12, ge=1)
+    saga_max_seconds: float = Field(default=600.0, gt=0)
+    saga_retry_first_seconds: float = Field(default=1.0, gt=0)
+    saga_retry_max_delay_seconds: float = Field(default=60.0, gt=0)
     pickup_window_hours: float = Field(default=72.0, gt=0)
     # A reminder goes out this long before the pickup deadline.
     pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
@@ -37,6 +51,14 @@ class OrderSettings(ServiceSettings):
         "Europe/Warsaw",
         "Europe/Kyiv",
     )
+
+    @field_validator("saga_retry_max_delay_seconds")
+    @classmethod
+    def _not_below_the_first_delay(cls, value: float, info: ValidationInfo) -> float:
+        first = info.data.get("saga_retry_first_seconds", 0.0)
+        if value < first:
+            raise ValueError(f"must be at least OMNI_ORDER_SAGA_RETRY_FIRST_SECONDS ({first})")
+        return value
 
     @field_validator("report_time_zones", mode="before")
     @classmethod

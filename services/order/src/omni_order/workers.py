@@ -16,21 +16,36 @@ from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain import lifecycle
 from omni_order.events import next_version
+from omni_order.payments import settle_cancellation
 
 log = get_logger("omni.order.workers")
 
 
 async def resume_sagas(deps: Deps) -> int:
-    """Run every saga nobody has moved for a while; returns how many were taken up."""
-    stale = utcnow() - timedelta(seconds=deps.settings.saga_stale_seconds)
-    order_ids = await deps.orders.stale_sagas(stale)
-    for order_id in order_ids:
+    """Run every saga that is due: its next attempt's time has come (after a failed step, with
+    backoff), or nobody has moved it for a while (a crash, a restart). The saga's retry bound
+    holds across restarts: its attempts and first failure are in the order. Returns how many
+    were taken up."""
+    now = utcnow()
+    stale = now - timedelta(seconds=deps.settings.saga_stale_seconds)
+    taken = 0
+    for order_id in await deps.orders.due_sagas(now, stale):
+        if not await deps.orders.claim_saga(order_id, now, stale):
+            continue  # another instance took it
+        taken += 1
         try:
             order = await deps.saga.run(order_id)
-            log.info("saga_resumed", order_id=order_id, status=order.status)
+            log.info(
+                "saga_resumed",
+                order_id=order_id,
+                status=order_pb2.OrderStatus.Name(order.status),
+                attempts=order.saga.attempts,
+            )
         except DomainError as error:  # another instance moved it meanwhile, or a step refused
             log.warning("saga_resume_failed", order_id=order_id, error=error.message)
-    return len(order_ids)
+        except Exception:  # one broken order must not stop the resumer for every other one
+            log.exception("saga_resume_crashed", order_id=order_id)
+    return taken
 
 
 async def sweep_pickups(deps: Deps) -> None:
@@ -56,7 +71,7 @@ async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
     store = order.delivery.pickup_location_id
     if order.reservation_id:
         await deps.inventory.release(
-            order.reservation_id, request_id=f"uncollected_{order.id}", reason="not collected"
+            order.reservation_id, key=f"uncollected_{order.id}", reason="not collected"
         )
     at_store = lifecycle.abandon_pickup(order, utcnow())
     if at_store:
@@ -65,12 +80,13 @@ async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
         await deps.inventory.return_to_stock(
             store,
             [(skus[unit.line_id], unit.quantity, sellable) for unit in at_store],
-            request_id=f"uncollected_{order.id}",
+            key=f"uncollected_{order.id}",
             order_id=order.id,
             return_id="",
         )
+    refunds = await settle_cancellation(deps.payments, order, at_store, utcnow())
     fields = {"reason": order.cancellation_reason, "note": order.status_reason}
-    await deps.orders.save(order, next_version(order, ("cancelled", fields)))
+    await deps.orders.save(order, next_version(order, ("cancelled", fields), *refunds))
 
 
 async def every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:

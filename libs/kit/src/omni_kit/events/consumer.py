@@ -21,7 +21,8 @@ from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
 from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id
-from omni_kit.events.names import AGGREGATE, EVENT_TYPE, MSG_ID, dlq_subject
+from omni_kit.events.lanes import Lanes, sequence
+from omni_kit.events.names import EVENT_TYPE, MSG_ID, dlq_subject
 from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.events.tracing import consumer_span
 from omni_kit.logs import get_logger
@@ -47,6 +48,20 @@ Handler = Callable[[M, EventContext], Awaitable[None]]
 class Consumer(Generic[M]):
     """Runs `handler` for each message; ack on success, nak with backoff on failure, and after
     `max_deliver` deliveries (or at once for an undecodable payload) park it on omni.dlq.<durable>.
+
+    Each aggregate's events (the `Omni-Aggregate` header) are handled one at a time in stream
+    order, different aggregates side by side. An event that fails holds back the later events of
+    its aggregate, from this batch and later ones, until it is handled or parked (see `Lanes`);
+    other aggregates keep flowing.
+
+    That order is exact within one process. With several replicas on one durable, the server
+    gives each delivery to any of them: an event this process holds stays in progress here, so
+    no replica handles it before what it waits for is settled; the failed event's retry may go
+    to another replica, and this process lets its held events go once the consumer's ack floor
+    passes it. A later event fetched by a replica that has not seen the failure is handled at
+    once, as it would be without holds. Nothing is lost: a held event is handled here, handed
+    back at shutdown to come due after its predecessor's retry, or (if this process dies)
+    redelivered after `ack_wait`.
     """
 
     def __init__(
@@ -81,6 +96,8 @@ class Consumer(Generic[M]):
         self.lag_interval = lag_interval
         self._sub: JetStreamContext.PullSubscription | None = None
         self._lag_checked = 0.0
+        self._lanes = Lanes()
+        self._in_flight: list[Msg] = []
 
     def _labels(self, outcome: str | None = None) -> tuple[str, ...]:
         base = (self.bus.service_name, self.durable)
@@ -113,6 +130,7 @@ class Consumer(Generic[M]):
     async def run(self) -> None:
         """Fetch and handle batches until cancelled; connection trouble is retried with backoff."""
         failures = 0
+        keepalive = asyncio.create_task(self._keep_in_progress())
         try:
             while True:
                 raise_if_cancelled()
@@ -133,34 +151,33 @@ class Consumer(Generic[M]):
                 await self.handle_batch(messages)
                 await self._update_lag()
         finally:
-            await self.stop()
-
-    async def handle_batch(self, messages: Sequence[Msg]) -> None:
-        if not messages:
-            return
-        # Each aggregate's events one at a time, in the order they were stored; different
-        # aggregates side by side (events without an aggregate header share one lane).
-        lanes: dict[str, list[Msg]] = {}
-        for message in messages:
-            lanes.setdefault((message.headers or {}).get(AGGREGATE, ""), []).append(message)
-        keepalive = asyncio.create_task(self._keep_in_progress(messages))
-        try:
-            await asyncio.gather(*(self._handle_in_order(lane) for lane in lanes.values()))
-        finally:
             keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keepalive
+            for message, delay in self._lanes.hand_back():
+                await self._answer(message.nak(delay=delay))
+            await self.stop()
 
-    async def _handle_in_order(self, lane: list[Msg]) -> None:
-        for message in lane:
-            try:
-                await self.handle(message)
-            except nats.errors.Error as error:
-                # The ack was lost: the message comes back after ack_wait, and the
-                # handler's inbox makes that harmless.
-                log.warning("consumer_ack_failed", consumer=self.durable, error=str(error))
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        """Handle a fetched batch together with the events held from earlier ones."""
+        lanes = self._lanes.split(messages)
+        self._in_flight = [message for _, lane in lanes for message in lane]
+        await asyncio.gather(*(self._handle_in_order(key, lane) for key, lane in lanes))
 
-    async def handle(self, message: Msg) -> None:
+    async def _handle_in_order(self, key: str, lane: list[Msg]) -> None:
+        for index, message in enumerate(lane):
+            if self._lanes.waits(key, sequence(message)):
+                self._lanes.hold(key, lane[index:])
+                return
+            retry_in = await self.handle(message)
+            if retry_in is None:
+                self._lanes.settled(key, sequence(message))
+            else:
+                self._lanes.failed(key, sequence(message), retry_in)
+
+    async def handle(self, message: Msg) -> float | None:
+        """Handle one delivery: None once it is settled (acked or parked), else the delay after
+        which the server redelivers it."""
         headers = message.headers or {}
         meta = message.metadata
         context = EventContext(
@@ -186,24 +203,25 @@ class Consumer(Generic[M]):
             except Exception as error:
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, str(error)))
-                await self._failed(message, context, error)
-                return
-            await message.ack()
-            EVENTS_HANDLED.labels(*self._labels("ok")).inc()
+                return await self._failed(message, context, error)
+            if await self._answer(message.ack()):
+                EVENTS_HANDLED.labels(*self._labels("ok")).inc()
+            return None
 
-    async def _failed(self, message: Msg, context: EventContext, error: Exception) -> None:
+    async def _failed(self, message: Msg, context: EventContext, error: Exception) -> float | None:
         poison = isinstance(error, PoisonMessage)
         if poison or context.delivery >= self.max_deliver:
-            await self._dead_letter(message, context, error, "poison" if poison else "dead_letter")
-            return
+            outcome = "poison" if poison else "dead_letter"
+            return await self._dead_letter(message, context, error, outcome)
         delay = self.backoff.delay(context.delivery - 1)
         log.warning("event_retry", error=str(error), delivery=context.delivery, retry_in=delay)
-        await message.nak(delay=delay)
-        EVENTS_HANDLED.labels(*self._labels("retry")).inc()
+        if await self._answer(message.nak(delay=delay)):
+            EVENTS_HANDLED.labels(*self._labels("retry")).inc()
+        return delay
 
     async def _dead_letter(
         self, message: Msg, context: EventContext, error: Exception, outcome: str
-    ) -> None:
+    ) -> float | None:
         headers = dead_letter_headers(
             context.headers,
             event_id=context.event_id,
@@ -224,20 +242,32 @@ class Consumer(Generic[M]):
         except Exception as publish_error:
             # Not parked yet: leave it pending so a later delivery tries the DLQ again.
             log.warning("dead_letter_failed", error=str(publish_error))
-            await message.nak(delay=self.backoff.delay(context.delivery - 1))
-            return
-        await message.term()
-        log.error(
-            "event_dead_lettered", error=str(error), outcome=outcome, delivery=context.delivery
-        )
-        EVENTS_HANDLED.labels(*self._labels(outcome)).inc()
+            delay = self.backoff.delay(context.delivery - 1)
+            await self._answer(message.nak(delay=delay))
+            return delay
+        if await self._answer(message.term()):
+            log.error(
+                "event_dead_lettered", error=str(error), outcome=outcome, delivery=context.delivery
+            )
+            EVENTS_HANDLED.labels(*self._labels(outcome)).inc()
+        return None
 
-    async def _keep_in_progress(self, messages: Sequence[Msg]) -> None:
-        """Tell the server the batch is still being worked on, so a message that waits behind
-        a slow one is not redelivered to another replica meanwhile."""
+    async def _answer(self, answer: Awaitable[None]) -> bool:
+        try:
+            await answer
+        except nats.errors.Error as error:
+            # Lost: the server redelivers after ack_wait (after a lost ack, the handler's inbox
+            # makes that harmless).
+            log.warning("consumer_ack_failed", consumer=self.durable, error=str(error))
+            return False
+        return True
+
+    async def _keep_in_progress(self) -> None:
+        """Tell the server that fetched events are still being worked on or held here, so one
+        that waits behind a slow or failed one is not redelivered to another replica meanwhile."""
         while True:
             await asyncio.sleep(self.ack_wait / 2)
-            for message in messages:
+            for message in self._in_flight:
                 if not message.is_acked:
                     with contextlib.suppress(nats.errors.Error):
                         await message.in_progress()
@@ -250,3 +280,5 @@ class Consumer(Generic[M]):
         with contextlib.suppress(nats.errors.Error):
             info = await self._sub.consumer_info()
             CONSUMER_LAG.labels(*self._labels()).set(info.num_pending or 0)
+            if info.ack_floor is not None:
+                self._lanes.settled_up_to(info.ack_floor.stream_seq or 0)

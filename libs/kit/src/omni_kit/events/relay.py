@@ -13,6 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from omni_kit import faults
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import EventBus
 from omni_kit.events.outbox import Outbox
@@ -80,11 +81,14 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to batch_size unsent events oldest first; returns how many."""
         events = await self.outbox.pending(self.batch_size)
+        if events:
+            faults.reach("outbox.before_publish")
         published: list[str] = []
         try:
             # Stop at the first failure so a later event never overtakes an earlier one.
             for event in events:
                 await self.publish(event)
+                faults.reach("outbox.after_publish")
                 published.append(event["_id"])
         finally:
             if published:

@@ -10,6 +10,7 @@ from omni_catalog.api.common import Catalog
 from omni_catalog.domain import categories, masks, paging, versions
 from omni_kit.errors import InvalidArgument
 from omni_kit.facts import Event
+from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 
@@ -21,12 +22,12 @@ class CategoryRpcs(Catalog):
         created = catalog_pb2.Category()
         created.CopyFrom(request.category)
         categories.validate_category(created)
-        parent = None
-        if created.parent_id:
-            parent = await self.categories.get(created.parent_id, "category.parent_id")
-        placement = categories.place(created.slug, parent)
 
-        async def work() -> catalog_pb2.CreateCategoryResponse:
+        async def plan() -> Work[catalog_pb2.CreateCategoryResponse]:
+            parent = None
+            if created.parent_id:
+                parent = await self.categories.get(created.parent_id, "category.parent_id")
+            placement = categories.place(created.slug, parent)
             created.id = new_id("cat")
             created.version = 1
             created.ClearField("ancestor_ids")
@@ -39,11 +40,10 @@ class CategoryRpcs(Catalog):
                 await self.categories.insert(created, session)
                 return []
 
-            await self.commit(write)
-            return catalog_pb2.CreateCategoryResponse(category=created)
+            return self.writing(write, catalog_pb2.CreateCategoryResponse(category=created))
 
-        return await self.once(
-            "CreateCategory", request.request_id, request, catalog_pb2.CreateCategoryResponse, work
+        return await self.infra.idempotency.run(
+            context, request, catalog_pb2.CreateCategoryResponse, plan
         )
 
     async def GetCategory(
@@ -79,6 +79,16 @@ class CategoryRpcs(Catalog):
     async def UpdateCategory(
         self, request: catalog_pb2.UpdateCategoryRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UpdateCategoryResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            catalog_pb2.UpdateCategoryResponse,
+            lambda: self._plan_update_category(request),
+        )
+
+    async def _plan_update_category(
+        self, request: catalog_pb2.UpdateCategoryRequest
+    ) -> Work[catalog_pb2.UpdateCategoryResponse]:
         changes = request.category
         if not changes.id:
             raise InvalidArgument("category.id is required", field="category.id")
@@ -117,5 +127,4 @@ class CategoryRpcs(Catalog):
                     await self.categories.replace(below, below.version - 1, session)
             return []
 
-        await self.commit(write)
-        return catalog_pb2.UpdateCategoryResponse(category=updated)
+        return self.writing(write, catalog_pb2.UpdateCategoryResponse(category=updated))

@@ -1,5 +1,8 @@
-"""What every part of the servicer shares: the stores, transactional writes with their events,
-and request_id replay for creates."""
+"""What every part of the servicer shares: the stores, and a change's write with its events.
+
+Every state-changing RPC runs through the kit's idempotency pipeline
+(`self.infra.idempotency.run`): its plan reads and checks, then hands back the write, which
+the pipeline runs in one transaction with the command's record."""
 
 from __future__ import annotations
 
@@ -11,11 +14,16 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni_catalog.store import CategoryStore, ListingStore, ProductStore
 from omni_kit.facts import Event
-from omni_kit.idempotency import IdempotencyStore, fingerprint
+from omni_kit.idempotency import Work
 from omni_kit.runtime import Infrastructure
 
 R = TypeVar("R", bound=Message)
-Work = Callable[[AsyncClientSession], Awaitable[list[Event]]]
+Write = Callable[[AsyncClientSession], Awaitable[list[Event]]]
+
+
+async def nothing(session: AsyncClientSession) -> list[Event]:
+    """The write of a request that changes nothing."""
+    return []
 
 
 class Catalog:
@@ -24,34 +32,15 @@ class Catalog:
         self.products = ProductStore(infra.db)
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
-        self.idempotency = IdempotencyStore(infra.db)
 
-    async def commit(self, work: Work) -> None:
-        """Run `work` in one transaction with the events it returns: all or nothing."""
+    def writing(self, write: Write, response: R) -> Work[R]:
+        """The pipeline's write step: `write` with the events it returns, answering `response`."""
 
-        async def run(session: AsyncClientSession) -> None:
-            for event in await work(session):
+        async def work(session: AsyncClientSession) -> R:
+            for event in await write(session):
                 await self.infra.outbox.add(
                     session, event.subject, event.message, event_id=event.id
                 )
+            return response
 
-        await self.infra.transaction(run)
-
-    async def once(
-        self,
-        method: str,
-        request_id: str,
-        request: Message,
-        response_type: type[R],
-        work: Callable[[], Awaitable[R]],
-    ) -> R:
-        """Run a create once per request_id; a repeat gets the first response."""
-        if not request_id:
-            return await work()
-
-        async def run() -> bytes:
-            return (await work()).SerializeToString()
-
-        digest = fingerprint(request.SerializeToString(deterministic=True))
-        outcome = await self.idempotency.run(method, request_id, digest, run)
-        return response_type.FromString(outcome.response)
+        return work

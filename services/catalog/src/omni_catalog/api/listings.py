@@ -12,13 +12,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni_catalog import events
-from omni_catalog.api.common import Catalog
+from omni_catalog.api.common import Catalog, Write, nothing
 from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
 from omni_catalog.store.documents import RETIRED, listing_of, retired_product
 from omni_catalog.store.listings import no_listing
 from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from omni_kit.facts import Event
+from omni_kit.idempotency import Work
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 
@@ -37,7 +38,7 @@ class ListingRpcs(Catalog):
         if request.expected_version < 0:
             raise InvalidArgument("expected_version must not be negative", field="expected_version")
 
-        async def work() -> catalog_pb2.UpsertChannelListingResponse:
+        async def plan() -> Work[catalog_pb2.UpsertChannelListingResponse]:
             key = rules.channel_key(wanted.channel)
             before = await self.listings.get(wanted.product_id, key)
             if request.expected_version == 0 and before is not None:
@@ -50,20 +51,26 @@ class ListingRpcs(Catalog):
                 )
             if request.expected_version and before is None:
                 raise no_listing(wanted.product_id, key)
-            saved = await self._save(before, wanted, request.expected_version)
-            return catalog_pb2.UpsertChannelListingResponse(listing=saved)
+            saved, write = await self._save(before, wanted, request.expected_version)
+            return self.writing(write, catalog_pb2.UpsertChannelListingResponse(listing=saved))
 
-        return await self.once(
-            "UpsertChannelListing",
-            request.request_id,
-            request,
-            catalog_pb2.UpsertChannelListingResponse,
-            work,
+        return await self.infra.idempotency.run(
+            context, request, catalog_pb2.UpsertChannelListingResponse, plan
         )
 
     async def UpdateChannelListing(
         self, request: catalog_pb2.UpdateChannelListingRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UpdateChannelListingResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            catalog_pb2.UpdateChannelListingResponse,
+            lambda: self._plan_update_channel_listing(request),
+        )
+
+    async def _plan_update_channel_listing(
+        self, request: catalog_pb2.UpdateChannelListingRequest
+    ) -> Work[catalog_pb2.UpdateChannelListingResponse]:
         changes = request.listing
         if not changes.product_id:
             raise InvalidArgument("listing.product_id is required", field="listing.product_id")
@@ -73,8 +80,8 @@ class ListingRpcs(Catalog):
         before = await self.listings.require(changes.product_id, key)
         updated = masks.apply_mask(before, changes, paths)
         rules.validate_listing(updated)
-        saved = await self._save(before, updated, request.expected_version)
-        return catalog_pb2.UpdateChannelListingResponse(listing=saved)
+        saved, write = await self._save(before, updated, request.expected_version)
+        return self.writing(write, catalog_pb2.UpdateChannelListingResponse(listing=saved))
 
     async def GetChannelListing(
         self, request: catalog_pb2.GetChannelListingRequest, context: aio.ServicerContext
@@ -114,6 +121,16 @@ class ListingRpcs(Catalog):
     async def UnpublishProduct(
         self, request: catalog_pb2.UnpublishProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UnpublishProductResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            catalog_pb2.UnpublishProductResponse,
+            lambda: self._plan_unpublish_product(request),
+        )
+
+    async def _plan_unpublish_product(
+        self, request: catalog_pb2.UnpublishProductRequest
+    ) -> Work[catalog_pb2.UnpublishProductResponse]:
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
         product = await self.products.get(request.product_id)
@@ -133,8 +150,8 @@ class ListingRpcs(Catalog):
             after.published = False
             changes.append((listing, after))
         reason = request.reason or "unpublished by staff"
-        saved = await self._save_all(changes, product, reason) if changes else []
-        return catalog_pb2.UnpublishProductResponse(listings=saved)
+        saved, write = await self._save_all(changes, product, reason) if changes else ([], nothing)
+        return self.writing(write, catalog_pb2.UnpublishProductResponse(listings=saved))
 
     async def GetPrices(
         self, request: catalog_pb2.GetPricesRequest, context: aio.ServicerContext
@@ -193,8 +210,9 @@ class ListingRpcs(Catalog):
         before: catalog_pb2.ChannelListing | None,
         after: catalog_pb2.ChannelListing,
         expected_version: int,
-    ) -> catalog_pb2.ChannelListing:
-        """Store a new or changed listing with the events its change means."""
+    ) -> tuple[catalog_pb2.ChannelListing, Write]:
+        """A new or changed listing, and the write that stores it with the events its change
+        means."""
         product = await self.products.get(after.product_id, field="listing.product_id")
         if after.published and product.status != ACTIVE:
             raise FailedPrecondition(
@@ -206,15 +224,15 @@ class ListingRpcs(Catalog):
             )
         if before is not None and before.version != expected_version:
             raise versions.stale("the listing", expected_version, before.version)
-        saved = await self._save_all([(before, after)], product, "unpublished by staff")
-        return saved[0]
+        saved, write = await self._save_all([(before, after)], product, "unpublished by staff")
+        return saved[0], write
 
     async def _save_all(
         self,
         changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
         product: catalog_pb2.Product,
         reason: str,
-    ) -> list[catalog_pb2.ChannelListing]:
+    ) -> tuple[list[catalog_pb2.ChannelListing], Write]:
         now = utcnow()
         stamp = to_timestamp(now)
         skus = products.skus(product)
@@ -230,8 +248,7 @@ class ListingRpcs(Catalog):
                 facts += _facts(before, after, skus, reason)
             return facts
 
-        await self.commit(write)
-        return [rules.with_effective_price(after, now) for _, after in stamped]
+        return [rules.with_effective_price(after, now) for _, after in stamped], write
 
 
 def _stamped(

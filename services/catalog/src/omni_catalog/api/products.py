@@ -8,12 +8,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni_catalog import events
-from omni_catalog.api.common import Catalog
+from omni_catalog.api.common import Catalog, nothing
 from omni_catalog.domain import listings as listing_rules
 from omni_catalog.domain import masks, products, versions
 from omni_catalog.store.products import sku_taken, slug_taken
 from omni_kit.errors import InvalidArgument, NotFound
 from omni_kit.facts import Event
+from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 
@@ -30,7 +31,7 @@ class ProductRpcs(Catalog):
         created.status = created.status or catalog_pb2.PRODUCT_STATUS_DRAFT
         products.validate_product(created)
 
-        async def work() -> catalog_pb2.CreateProductResponse:
+        async def plan() -> Work[catalog_pb2.CreateProductResponse]:
             await self._check_references(created)
             created.id = new_id("prod")
             created.version = 1
@@ -41,15 +42,10 @@ class ProductRpcs(Catalog):
                 await self.products.insert(created, session)
                 return [events.product_created(created)]
 
-            await self.commit(write)
-            return catalog_pb2.CreateProductResponse(product=created)
+            return self.writing(write, catalog_pb2.CreateProductResponse(product=created))
 
-        return await self.once(
-            "CreateProduct",
-            request.request_id,
-            request,
-            catalog_pb2.CreateProductResponse,
-            work,
+        return await self.infra.idempotency.run(
+            context, request, catalog_pb2.CreateProductResponse, plan
         )
 
     async def GetProduct(
@@ -111,6 +107,16 @@ class ProductRpcs(Catalog):
     async def UpdateProduct(
         self, request: catalog_pb2.UpdateProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UpdateProductResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            catalog_pb2.UpdateProductResponse,
+            lambda: self._plan_update_product(request),
+        )
+
+    async def _plan_update_product(
+        self, request: catalog_pb2.UpdateProductRequest
+    ) -> Work[catalog_pb2.UpdateProductResponse]:
         changes = request.product
         if not changes.id:
             raise InvalidArgument("product.id is required", field="product.id")
@@ -125,7 +131,7 @@ class ProductRpcs(Catalog):
         products.validate_product(updated)
         changed = masks.changed_paths(stored, updated, paths)
         if not changed:
-            return catalog_pb2.UpdateProductResponse(product=stored)
+            return self.writing(nothing, catalog_pb2.UpdateProductResponse(product=stored))
         await self._check_references(updated, changed)
         now = utcnow()
         updated.version = stored.version + 1
@@ -140,12 +146,21 @@ class ProductRpcs(Catalog):
                 taken_down = await self._unpublish_all(updated, reason, session)
             return [events.product_updated(updated, changed), *taken_down]
 
-        await self.commit(write)
-        return catalog_pb2.UpdateProductResponse(product=updated)
+        return self.writing(write, catalog_pb2.UpdateProductResponse(product=updated))
 
     async def DeleteProduct(
         self, request: catalog_pb2.DeleteProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.DeleteProductResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            catalog_pb2.DeleteProductResponse,
+            lambda: self._plan_delete_product(request),
+        )
+
+    async def _plan_delete_product(
+        self, request: catalog_pb2.DeleteProductRequest
+    ) -> Work[catalog_pb2.DeleteProductResponse]:
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
         if request.expected_version < 0:
@@ -158,8 +173,7 @@ class ProductRpcs(Catalog):
             await self.listings.retire(product.id, products.skus(product), utcnow(), session)
             return [*taken_down, events.product_deleted(product)]
 
-        await self.commit(write)
-        return catalog_pb2.DeleteProductResponse()
+        return self.writing(write, catalog_pb2.DeleteProductResponse())
 
     async def _unpublish_all(
         self, product: catalog_pb2.Product, reason: str, session: AsyncClientSession

@@ -7,7 +7,6 @@ from pymongo import ASCENDING, IndexModel
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
 from omni_catalog.store.products import ProductStore
-from omni_kit import idempotency
 
 INDEXES = {
     "products": [
@@ -26,7 +25,6 @@ INDEXES = {
         IndexModel([("product_id", ASCENDING)]),
         IndexModel([("channel_key", ASCENDING), ("feed_at", ASCENDING), ("_id", ASCENDING)]),
     ],
-    idempotency.COLLECTION: idempotency.INDEXES,
 }
 
 __all__ = ["INDEXES", "CategoryStore", "ListingStore", "ProductStore"]

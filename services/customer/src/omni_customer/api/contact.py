@@ -9,11 +9,11 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import customer_pb2
-from omni_customer.api.base import ApiBase, stable_id
+from omni_customer.api.base import ApiBase
 from omni_customer.domain import addresses, permissions, preferences, profiles
 from omni_customer.events import publish
 from omni_kit.facts import Event
-from omni_kit.ids import utcnow
+from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 
 pb = customer_pb2
@@ -25,20 +25,24 @@ class ContactApi(ApiBase):
     ) -> pb.AddAddressResponse:
         address = pb.CustomerAddress()
         address.CopyFrom(request.address)
-        address.id = stable_id("adr", request.profile_id, request.request_id)
+        address.id = new_id("adr")
 
         async def work(
             profile: pb.Profile, session: AsyncClientSession, now: datetime
         ) -> Sequence[Event]:
-            if any(existing.id == address.id for existing in profile.addresses):
-                return []  # a retried request: the address is there already
-            addresses.add(profile, address)
+            added = pb.CustomerAddress()
+            added.CopyFrom(address)  # the store may run this again: start from the request
+            addresses.add(profile, added)
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, ["addresses"], request.actor)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        stored = addresses.find(profile, address.id, field="address.id")
-        return pb.AddAddressResponse(address=stored, profile=profile)
+        def respond(profile: pb.Profile) -> pb.AddAddressResponse:
+            stored = addresses.find(profile, address.id, field="address.id")
+            return pb.AddAddressResponse(address=stored, profile=profile)
+
+        return await self.change_profile(
+            context, request, pb.AddAddressResponse, request.profile_id, work, respond=respond
+        )
 
     async def UpdateAddress(
         self, request: pb.UpdateAddressRequest, context: aio.ServicerContext
@@ -50,9 +54,13 @@ class ContactApi(ApiBase):
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, ["addresses"], request.actor)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        stored = addresses.find(profile, request.address.id, field="address.id")
-        return pb.UpdateAddressResponse(address=stored, profile=profile)
+        def respond(profile: pb.Profile) -> pb.UpdateAddressResponse:
+            stored = addresses.find(profile, request.address.id, field="address.id")
+            return pb.UpdateAddressResponse(address=stored, profile=profile)
+
+        return await self.change_profile(
+            context, request, pb.UpdateAddressResponse, request.profile_id, work, respond=respond
+        )
 
     async def RemoveAddress(
         self, request: pb.RemoveAddressRequest, context: aio.ServicerContext
@@ -64,8 +72,9 @@ class ContactApi(ApiBase):
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, ["addresses"], request.actor)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        return pb.RemoveAddressResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.RemoveAddressResponse, request.profile_id, work
+        )
 
     async def UpdatePreferences(
         self, request: pb.UpdatePreferencesRequest, context: aio.ServicerContext
@@ -78,8 +87,9 @@ class ContactApi(ApiBase):
             profiles.touch(profile, now)
             return [publish.preferences_changed(profile, request.actor, request.channel)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        return pb.UpdatePreferencesResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.UpdatePreferencesResponse, request.profile_id, work
+        )
 
     async def RecordConsent(
         self, request: pb.RecordConsentRequest, context: aio.ServicerContext
@@ -110,8 +120,9 @@ class ContactApi(ApiBase):
             )
             return [publish.consent_changed(profile, consent, before)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        return pb.RecordConsentResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.RecordConsentResponse, request.profile_id, work
+        )
 
     async def GetContactPermission(
         self, request: pb.GetContactPermissionRequest, context: aio.ServicerContext

@@ -6,13 +6,13 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import customer_pb2
-from omni_customer.api.base import ApiBase, stable_id
+from omni_customer.api.base import ApiBase
 from omni_customer.domain import identities, merge, profiles
 from omni_customer.events import publish
 from omni_customer.store.records import merge_cursor
 from omni_kit import paging
 from omni_kit.errors import InvalidArgument, NotFound
-from omni_kit.ids import utcnow
+from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, to_timestamp
 
 pb = customer_pb2
@@ -23,15 +23,9 @@ class MergesApi(ApiBase):
         self, request: pb.MergeProfilesRequest, context: aio.ServicerContext
     ) -> pb.MergeProfilesResponse:
         merge.check_ids(request.survivor_id, request.merged_id)
-        merge_id = stable_id("mrg", request.survivor_id, request.merged_id, request.request_id)
+        merge_id = new_id("mrg")
 
         async def run(session: AsyncClientSession) -> pb.MergeProfilesResponse:
-            done = await self.store.merges.get(merge_id, session)
-            if done is not None:  # a retried request: answer with what it did
-                survivor = await self.store.profiles.surviving(done["survivor_id"], session)
-                return pb.MergeProfilesResponse(
-                    merge=from_document(done, pb.ProfileMerge), survivor=survivor
-                )
             now = utcnow()
             survivor = await self._exact(request.survivor_id, "survivor_id", session)
             merged = await self._exact(request.merged_id, "merged_id", session)
@@ -50,9 +44,7 @@ class MergesApi(ApiBase):
             keys = [identities.key_of(identity) for identity in moved.identities]
             await self.store.profiles.reassign(keys, survivor.id, session)
             await self.store.timeline.move(merged.id, survivor.id, merge_id, session)
-            await self.store.merges.insert(
-                record, moved_points=moved.points, request_id=request.request_id, session=session
-            )
+            await self.store.merges.insert(record, moved_points=moved.points, session=session)
             await self.changes.profile_note(
                 survivor.id,
                 f"Profile {merged.id} merged into this one"
@@ -68,7 +60,7 @@ class MergesApi(ApiBase):
             )
             return pb.MergeProfilesResponse(merge=record, survivor=survivor)
 
-        return await self.infra.transaction(run)
+        return await self.command(context, request, pb.MergeProfilesResponse, run)
 
     async def UnmergeProfiles(
         self, request: pb.UnmergeProfilesRequest, context: aio.ServicerContext
@@ -87,11 +79,6 @@ class MergesApi(ApiBase):
             record = from_document(document, pb.ProfileMerge)
             survivor = await self._exact(record.survivor_id, "merge_id", session)
             merged = await self._exact(record.merged_id, "merge_id", session)
-            replayed = (
-                request.request_id and document.get("unmerge_request_id") == request.request_id
-            )
-            if record.status == pb.MERGE_STATUS_UNDONE and replayed:
-                return pb.UnmergeProfilesResponse(merge=record, survivor=survivor, restored=merged)
             now = utcnow()
             versions = survivor.version, merged.version
             back = merge.unmerge(
@@ -104,7 +91,7 @@ class MergesApi(ApiBase):
             keys = [identities.key_of(identity) for identity in back]
             await self.store.profiles.reassign(keys, merged.id, session)
             await self.store.timeline.move_back(record.id, merged.id, session)
-            await self.store.merges.save(record, session, unmerge_request_id=request.request_id)
+            await self.store.merges.save(record, session)
             await self.changes.profile_note(
                 survivor.id,
                 f"Merge with profile {merged.id} undone"
@@ -120,7 +107,7 @@ class MergesApi(ApiBase):
             )
             return pb.UnmergeProfilesResponse(merge=record, survivor=survivor, restored=merged)
 
-        return await self.infra.transaction(run)
+        return await self.command(context, request, pb.UnmergeProfilesResponse, run)
 
     async def ListMerges(
         self, request: pb.ListMergesRequest, context: aio.ServicerContext

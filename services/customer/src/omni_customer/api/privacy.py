@@ -35,10 +35,10 @@ class PrivacyApi(ApiBase):
     async def EraseProfile(
         self, request: pb.EraseProfileRequest, context: aio.ServicerContext
     ) -> pb.EraseProfileResponse:
-        async def run(session: AsyncClientSession) -> pb.Profile:
+        async def run(session: AsyncClientSession) -> pb.EraseProfileResponse:
             profile = await self.store.profiles.surviving(request.profile_id, session)
             if profile.status == pb.PROFILE_STATUS_ERASED:
-                return profile  # erased before: a retry changes nothing
+                return pb.EraseProfileResponse(profile=profile)  # nothing left to erase
             merged = await self.store.profiles.merged_into(profile.id, session)
             ids = [profile.id, *(other.id for other in merged)]
             keys = [identities.key_of(identity) for identity in profile.identities]
@@ -56,6 +56,6 @@ class PrivacyApi(ApiBase):
             await self.store.merges.forget_identities(ids, session)
             erased = [publish.profile_erased(p, request.actor) for p in (profile, *merged)]
             await self.changes.publish(erased, session)
-            return profile
+            return pb.EraseProfileResponse(profile=profile)
 
-        return pb.EraseProfileResponse(profile=await self.infra.transaction(run))
+        return await self.command(context, request, pb.EraseProfileResponse, run)

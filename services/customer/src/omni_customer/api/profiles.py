@@ -10,7 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from omni.customer.v1 import customer_pb2
-from omni_customer.api.base import ApiBase
+from omni_customer.api.base import ApiBase, Write, answer
 from omni_customer.domain import identities, profiles
 from omni_customer.events import publish
 from omni_kit import paging
@@ -74,28 +74,34 @@ class ProfilesApi(ApiBase):
             now=now,
         )
         key = identities.key_of(identity)
-        owner = await self.store.profiles.owner_of(key)
-        if owner is not None:
-            profile = await self.store.profiles.surviving(owner)
-            return pb.FindOrCreateProfileResponse(profile=profile)
-        profile = profiles.new_profile(
-            new_id("cus"), identity, request.display_name, request.channel.channel, now
-        )
-        event = publish.profile_created(profile, request.channel, request.actor)
 
-        async def write(session: AsyncClientSession) -> None:
-            await self.store.profiles.insert(profile, [key], session)
-            await self.changes.publish([event], session)
+        async def plan() -> Write[pb.FindOrCreateProfileResponse]:
+            owner = await self.store.profiles.owner_of(key)
+            if owner is not None:
+                profile = await self.store.profiles.surviving(owner)
+                return answer(pb.FindOrCreateProfileResponse(profile=profile))
+            profile = profiles.new_profile(
+                new_id("cus"), identity, request.display_name, request.channel.channel, now
+            )
+            event = publish.profile_created(profile, request.channel, request.actor)
+
+            async def write(session: AsyncClientSession) -> pb.FindOrCreateProfileResponse:
+                await self.store.profiles.insert(profile, [key], session)
+                await self.changes.publish([event], session)
+                return pb.FindOrCreateProfileResponse(profile=profile, created=True)
+
+            return write
 
         try:
-            await self.infra.transaction(write)
+            return await self.infra.idempotency.run(
+                context, request, pb.FindOrCreateProfileResponse, plan
+            )
         except DuplicateKeyError:  # the same identity arrived from another channel at once
             owner = await self.store.profiles.owner_of(key)
             if owner is None:
                 raise
             profile = await self.store.profiles.surviving(owner)
             return pb.FindOrCreateProfileResponse(profile=profile)
-        return pb.FindOrCreateProfileResponse(profile=profile, created=True)
 
     async def UpdateProfile(
         self, request: pb.UpdateProfileRequest, context: aio.ServicerContext
@@ -110,8 +116,9 @@ class ProfilesApi(ApiBase):
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, changed, request.actor)]
 
-        profile = await self.change_profile(request.profile.id, work, field="profile.id")
-        return pb.UpdateProfileResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.UpdateProfileResponse, request.profile.id, work, field="profile.id"
+        )
 
     async def AddIdentity(
         self, request: pb.AddIdentityRequest, context: aio.ServicerContext
@@ -138,10 +145,12 @@ class ProfilesApi(ApiBase):
             return [publish.profile_updated(profile, ["identities"], request.actor)]
 
         try:
-            profile = await self.change_profile(request.profile_id, work)
+            return await self.change_profile(
+                context, request, pb.AddIdentityResponse, request.profile_id, work
+            )
         except DuplicateKeyError:  # claimed by another profile at the same moment
             identities.refuse_taken(identity, await self.store.profiles.owner_of(key) or "")
-        return pb.AddIdentityResponse(profile=profile)
+            raise
 
     async def RemoveIdentity(
         self, request: pb.RemoveIdentityRequest, context: aio.ServicerContext
@@ -164,5 +173,6 @@ class ProfilesApi(ApiBase):
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, ["identities"], request.actor)]
 
-        profile = await self.change_profile(request.profile_id, work)
-        return pb.RemoveIdentityResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.RemoveIdentityResponse, request.profile_id, work
+        )

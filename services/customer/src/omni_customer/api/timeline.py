@@ -13,9 +13,8 @@ from omni_customer.api.base import ApiBase
 from omni_customer.domain import loyalty, profiles, timeline
 from omni_customer.store.timeline import cursor_of
 from omni_kit import paging
-from omni_kit.errors import InvalidArgument
 from omni_kit.facts import Event
-from omni_kit.idempotency import fingerprint
+from omni_kit.idempotency import require_command
 from omni_kit.ids import new_id, utcnow
 
 pb = customer_pb2
@@ -26,22 +25,18 @@ class TimelineApi(ApiBase):
         self, request: pb.AddTimelineEntryRequest, context: aio.ServicerContext
     ) -> pb.AddTimelineEntryResponse:
         entry = timeline.staff_entry(request.entry, utcnow())
-        seed = f"request:{request.request_id}" if request.request_id else new_id()
-        entry.id = timeline.entry_id(seed)
+        entry.id = timeline.entry_id(new_id())
 
-        async def run(session: AsyncClientSession) -> pb.TimelineEntry:
-            existing = await self.store.timeline.get(entry.id, session)
-            if existing is not None:  # a retried request
-                return existing
+        async def run(session: AsyncClientSession) -> pb.AddTimelineEntryResponse:
             profile = await self.store.profiles.surviving(
                 entry.profile_id, session, field="entry.profile_id"
             )
             profiles.require_writable(profile)
             entry.profile_id = profile.id
             await self.changes.add_entry(entry, session)
-            return entry
+            return pb.AddTimelineEntryResponse(entry=entry)
 
-        return pb.AddTimelineEntryResponse(entry=await self.infra.transaction(run))
+        return await self.command(context, request, pb.AddTimelineEntryResponse, run)
 
     async def ListTimeline(
         self, request: pb.ListTimelineRequest, context: aio.ServicerContext
@@ -65,24 +60,13 @@ class TimelineApi(ApiBase):
     async def AdjustLoyalty(
         self, request: pb.AdjustLoyaltyRequest, context: aio.ServicerContext
     ) -> pb.AdjustLoyaltyResponse:
-        loyalty.check_adjustment(request.request_id, request.points_delta, request.reason)
-        key = f"request:{request.request_id}"
-        request_fingerprint = fingerprint(
-            request.profile_id, str(request.points_delta), request.reason, request.order_id
-        )
+        require_command(context, request)  # an adjustment must happen once: it needs a key
+        loyalty.check_adjustment(request.points_delta, request.reason)
+        key = f"adjustment:{new_id()}"
 
         async def work(
             profile: pb.Profile, session: AsyncClientSession, now: datetime
         ) -> Sequence[Event]:
-            done = await self.store.ledger.get(key, session)
-            if done is not None:
-                if done.get("fingerprint") != request_fingerprint:
-                    raise InvalidArgument(
-                        "this request_id was already used for a different adjustment",
-                        reason="REQUEST_ID_REUSED",
-                        field="request_id",
-                    )
-                return []
             return await self.changes.adjust_points(
                 profile,
                 request.points_delta,
@@ -92,8 +76,8 @@ class TimelineApi(ApiBase):
                 actor=request.actor,
                 now=now,
                 session=session,
-                fingerprint=request_fingerprint,
             )
 
-        profile = await self.change_profile(request.profile_id, work)
-        return pb.AdjustLoyaltyResponse(profile=profile)
+        return await self.change_profile(
+            context, request, pb.AdjustLoyaltyResponse, request.profile_id, work
+        )

@@ -58,11 +58,7 @@ def format_money(money: common_pb2.Money) -> str:
     return f"{sign}{amount} {money.currency_code}".strip()
 
 
-def check_adjustment(request_id: str, delta: int, reason: str) -> None:
-    if not request_id:
-        raise InvalidArgument(
-            "request_id is required: it makes the adjustment happen once", field="request_id"
-        )
+def check_adjustment(delta: int, reason: str) -> None:
     if delta == 0:
         raise InvalidArgument("points_delta must not be zero", field="points_delta")
     if not reason.strip():

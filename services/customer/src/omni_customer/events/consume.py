@@ -13,6 +13,7 @@ from omni_customer.changes import Changes
 from omni_customer.domain import event_entries, loyalty, profiles
 from omni_customer.domain.event_entries import Builder, Found
 from omni_customer.store import CustomerStore
+from omni_kit import faults
 from omni_kit.errors import NotFound
 from omni_kit.events import EventContext, Inbox, stream_name
 from omni_kit.ids import utcnow
@@ -56,6 +57,7 @@ class EventConsumers:
                 await self.apply(found, event, session)
 
             await inbox.handle_once(self.infra.client, context.event_id, effect)
+            faults.reach("customer.after_timeline_entry")
 
         inbox = self.infra.consume(
             durable, stream_name(domain), list(types), list(types.values()), handle

@@ -47,24 +47,22 @@ def merge_cursor(merge: Merge) -> Cursor:
 
 
 class MergeStore:
-    """A merge document is the ProfileMerge plus internals: moved_points and request ids."""
+    """A merge document is the ProfileMerge plus what moved internally: moved_points."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.merges = db["merges"]
 
-    async def insert(
-        self, merge: Merge, *, moved_points: int, request_id: str, session: AsyncClientSession
-    ) -> None:
-        document = {**to_document(merge), "moved_points": moved_points, "request_id": request_id}
+    async def insert(self, merge: Merge, *, moved_points: int, session: AsyncClientSession) -> None:
+        document = {**to_document(merge), "moved_points": moved_points}
         await self.merges.insert_one(document, session=session)
 
     async def get(self, merge_id: str, session: Session = None) -> dict[str, Any] | None:
         return await self.merges.find_one({"_id": merge_id}, session=session)
 
-    async def save(self, merge: Merge, session: AsyncClientSession, **internals: Any) -> None:
+    async def save(self, merge: Merge, session: AsyncClientSession) -> None:
         await self.merges.update_one(
             {"_id": merge.id},
-            {"$set": {**{k: v for k, v in to_document(merge).items() if k != "_id"}, **internals}},
+            {"$set": {k: v for k, v in to_document(merge).items() if k != "_id"}},
             session=session,
         )
 
@@ -136,7 +134,8 @@ class ConsentHistory:
 
 
 class LoyaltyLedger:
-    """One record per adjustment, keyed by what must happen once ("request:<id>", "order:<id>")."""
+    """One record per adjustment: "order:<id>" for the points an order earned (once per order),
+    "adjustment:<id>" for each adjustment by staff (the idempotency pipeline runs it once)."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.records = db["loyalty_ledger"]

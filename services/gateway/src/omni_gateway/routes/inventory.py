@@ -16,7 +16,6 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
-from omni_gateway.idempotency import idempotency_key, idempotent
 from omni_gateway.resources import as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
@@ -54,12 +53,6 @@ class NewTransfer(msgspec.Struct, forbid_unknown_fields=True):
 class StockPolicy(msgspec.Struct, forbid_unknown_fields=True):
     share_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 100
     buffer_units: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
-
-
-def _request_id(request: Request[Any, Any, Any], principal: Principal) -> str:
-    """The caller's Idempotency-Key, scoped to the caller, so a retry reaches the service as one."""
-    key = idempotency_key(request)
-    return f"{principal.id}:{key}" if key else ""
 
 
 class Availability(Controller):
@@ -165,7 +158,6 @@ class StaffInventory(Controller):
         auth.require_roles(principal, *MOVERS)
         auth.require_store(principal, store_id)
         call = inventory_pb2.AdjustStockRequest(
-            request_id=_request_id(request, principal),
             sku=data.sku,
             location_id=store_id,
             quantity_delta=data.quantity_delta,
@@ -174,13 +166,10 @@ class StaffInventory(Controller):
             actor=actor_of(principal),
         )
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.inventory.AdjustStock, call, idempotent=bool(call.request_id)
-            )
-            return 201, as_json(reply)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.inventory.AdjustStock, call, idempotent=False
+        )
+        return Response(as_json(reply), status_code=201)
 
     @post(
         "/stores/{store_id:str}/transfers",
@@ -198,7 +187,6 @@ class StaffInventory(Controller):
         auth.require_roles(principal, *MOVERS)
         auth.require_store(principal, store_id)
         call = inventory_pb2.CreateTransferRequest(
-            request_id=_request_id(request, principal),
             from_location_id=store_id,
             to_location_id=data.to_location_id,
             lines=[
@@ -211,13 +199,10 @@ class StaffInventory(Controller):
         if data.expected_at is not None:
             call.expected_at.CopyFrom(to_timestamp(data.expected_at))
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.inventory.CreateTransfer, call, idempotent=bool(call.request_id)
-            )
-            return 201, as_json(reply.transfer)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.inventory.CreateTransfer, call, idempotent=False
+        )
+        return Response(as_json(reply.transfer), status_code=201)
 
     @post(
         "/transfers/{transfer_id:str}/ship",

@@ -18,11 +18,9 @@ from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2 as N
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
-from omni_gateway.idempotency import idempotency_key, idempotent
 from omni_gateway.resources import INT64_MAX, as_json, list_page
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
-from omni_kit.ids import new_id
 
 ContactChannel = Literal["email", "sms", "push", "messenger"]
 Purpose = Literal["transactional", "marketing"]
@@ -226,9 +224,7 @@ class CustomerMessages(Controller):
         data: MessageBody,
     ) -> Response[Any]:
         auth.require_roles(principal, StaffRole.CONSULTANT, StaffRole.ADMIN)
-        key = idempotency_key(request)
         send = N.SendNotificationRequest(
-            request_id=f"{principal.id}:{key}" if key else new_id("msg"),
             customer_id=profile_id,
             purpose=PURPOSES[data.purpose],
             channel=CHANNELS[data.channel] if data.channel else 0,
@@ -241,13 +237,10 @@ class CustomerMessages(Controller):
             source=common_pb2.ChannelRef(channel=SALES_CHANNELS[source]),
         )
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.notification.SendNotification, send, idempotent=True
-            )
-            return 202, as_json(reply.notification)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.notification.SendNotification, send, idempotent=True
+        )
+        return Response(as_json(reply.notification), status_code=202)
 
     @get("/{profile_id:str}/notifications", summary="Messages sent to the customer, newest first")
     async def list_sent(

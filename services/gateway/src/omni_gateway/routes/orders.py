@@ -23,7 +23,6 @@ from omni_gateway.resources import INT64_MAX, as_json, list_page
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenError
-from omni_kit.ids import new_id
 from omni_kit.protos import to_timestamp
 
 P = order_pb2
@@ -181,12 +180,6 @@ def _channel(channel: Channel, store_id: str = "") -> common_pb2.ChannelRef:
     return common_pb2.ChannelRef(channel=SALES_CHANNELS[channel], store_id=store_id)
 
 
-def _request_id(request: Request[Any, Any, Any], principal: Principal) -> str:
-    """The caller's Idempotency-Key scoped to the caller (another caller's key never collides)."""
-    key = idempotency_key(request)
-    return f"{principal.rate_limit_key}:{key}" if key else new_id("req")
-
-
 async def _call(state: State, method: str, request: Any, *, idempotent: bool = False) -> Any:
     return await state.downstream.call(
         getattr(state.downstream.order, method), request, idempotent=idempotent
@@ -194,7 +187,7 @@ async def _call(state: State, method: str, request: Any, *, idempotent: bool = F
 
 
 async def _changed(state: State, method: str, request: Any) -> Response[dict[str, Any]]:
-    """A change to an order (each carries its own idempotency); 200 with the order as it is now."""
+    """A change to an order; 200 with the order as it is after it."""
     reply = await _call(state, method, request, idempotent=True)
     return Response(as_json(reply.order), status_code=200)
 
@@ -251,7 +244,6 @@ class Carts(Controller):
     ) -> dict[str, Any]:
         await _owned_cart(state, principal, cart_id)
         add = P.AddCartLineRequest(
-            request_id=_request_id(request, principal),
             cart_id=cart_id,
             sku=data.sku,
             quantity=data.quantity,
@@ -321,7 +313,6 @@ class Carts(Controller):
             idempotent=True,
         )
         merge = P.MergeCartsRequest(
-            request_id=f"merge:{source.cart.id}",
             source_cart_id=source.cart.id,
             customer_id=principal.id,
             channel=_channel(channel),
@@ -357,7 +348,17 @@ class CustomerOrders(Controller):
     dependencies = {"principal": Provide(auth.customer), "channel": Provide(auth.frontend_channel)}
     security = [{"bearerAuth": []}]
 
-    @post("", summary="Check out my cart (send an Idempotency-Key: a repeat is the same order)")
+    @post(
+        "",
+        summary="Check out my cart (send an Idempotency-Key: a repeat is the same order)",
+        status_code=201,
+        responses={
+            202: ResponseSpec(
+                data_container=dict[str, Any],
+                description="Accepted, still pending (a slow payment): poll the Location",
+            )
+        },
+    )
     async def checkout(
         self,
         request: Request[Any, Any, Any],
@@ -373,7 +374,6 @@ class CustomerOrders(Controller):
             )
         await _owned_cart(state, principal, data.cart_id)
         place = P.PlaceOrderRequest(
-            request_id=_request_id(request, principal),
             cart_id=data.cart_id,
             delivery=_delivery(data.delivery),
             payment_method=PAYMENTS[data.payment_method],
@@ -383,7 +383,11 @@ class CustomerOrders(Controller):
             actor=actor_of(principal),
             note=data.note,
         )
-        reply = await _call(state, "PlaceOrder", place, idempotent=True)
+        reply = await _call(state, "PlaceOrder", place)
+        if reply.order.status == P.ORDER_STATUS_PENDING:
+            # Still being placed (a slow payment provider): poll the order for the outcome.
+            location = f"/api/v1/orders/{reply.order.id}"
+            return Response(as_json(reply.order), status_code=202, headers={"Location": location})
         return Response(as_json(reply.order), status_code=201)
 
     @get("", summary="My orders from every channel, newest first")
@@ -419,7 +423,6 @@ class CustomerOrders(Controller):
     ) -> Response[dict[str, Any]]:
         await _own_order(state, principal, order_id)
         cancel = P.CancelOrderRequest(
-            request_id=_request_id(request, principal),
             order_id=order_id,
             lines=_units(data.lines),
             reason=P.CANCELLATION_REASON_CUSTOMER_REQUEST,
@@ -513,7 +516,6 @@ class StaffOrders(Controller):
     ) -> Response[dict[str, Any]]:
         auth.require_store(principal, data.source_location_id)
         create = P.CreateShipmentRequest(
-            request_id=_request_id(request, principal),
             order_id=order_id,
             source_location_id=data.source_location_id,
             lines=_units(data.lines),
@@ -589,7 +591,6 @@ class StaffOrders(Controller):
             "exchange": P.RETURN_RESOLUTION_EXCHANGE,
         }
         create = P.CreateReturnRequest(
-            request_id=_request_id(request, principal),
             order_id=order_id,
             lines=[
                 P.ReturnLine(
@@ -626,7 +627,6 @@ class StaffOrders(Controller):
     ) -> Response[dict[str, Any]]:
         auth.require_roles(principal, *CANCEL_ROLES)
         cancel = P.CancelOrderRequest(
-            request_id=_request_id(request, principal),
             order_id=order_id,
             lines=_units(data.lines),
             reason=P.CANCELLATION_REASON_STAFF_DECISION,

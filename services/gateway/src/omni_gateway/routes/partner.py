@@ -11,8 +11,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Parameter
+from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni_gateway.idempotency import idempotent
+from omni_gateway.idempotency import Reply, gateway_once, planned
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Principal
 from omni_gateway.webhooks.subscriptions import EVENT_TYPES, check_url
@@ -114,11 +115,13 @@ class PartnerWebhooks(Controller):
                 },
             )
 
-        async def work() -> tuple[int, Any]:
-            doc = await state.webhooks.register(principal.partner_id, data.url, data.event_types)
+        async def write(session: AsyncClientSession) -> Reply:
+            doc = await state.webhooks.register(
+                principal.partner_id, data.url, data.event_types, session=session
+            )
             return 201, msgspec.to_builtins(_webhook(doc, with_secret=True))
 
-        return await idempotent(request, state, principal, work)
+        return await gateway_once(request, state.idempotency, "register_webhook", planned(write))
 
     @get("/event-types", summary="Event types a webhook can subscribe to")
     async def event_types(self, principal: Principal) -> list[str]:

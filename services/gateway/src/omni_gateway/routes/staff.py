@@ -9,9 +9,10 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, NotFoundException
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.inventory.v1 import inventory_pb2
-from omni_gateway.idempotency import idempotent
+from omni_gateway.idempotency import Reply, gateway_once, planned
 from omni_gateway.resources import as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
@@ -82,10 +83,10 @@ class StaffAdmin(Controller):
                 extra={"errors": [{"field": "store_ids", "message": "required for this role"}]},
             )
 
-        async def work() -> tuple[int, Any]:
+        async def write(session: AsyncClientSession) -> Reply:
             try:
                 user = await state.accounts.create_staff(
-                    data.username, data.password, data.role, data.store_ids
+                    data.username, data.password, data.role, data.store_ids, session=session
                 )
             except AccountExists:
                 raise ClientException(
@@ -99,7 +100,7 @@ class StaffAdmin(Controller):
             body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
             return 201, msgspec.to_builtins(body)
 
-        return await idempotent(request, state, principal, work)
+        return await gateway_once(request, state.idempotency, "create_staff_user", planned(write))
 
     @post("/partners", summary="Register a marketplace partner (admin)", status_code=201)
     async def create_partner(
@@ -107,20 +108,20 @@ class StaffAdmin(Controller):
     ) -> Response[Any]:
         auth.require_roles(principal, StaffRole.ADMIN)
 
-        async def work() -> tuple[int, Any]:
+        async def write(session: AsyncClientSession) -> Reply:
             partner_id = new_id("ptn")
-            if await state.api_keys.partners.find_one({"name": data.name}):
+            if await state.api_keys.partners.find_one({"name": data.name}, session=session):
                 raise ClientException(
                     f"a partner named {data.name!r} exists",
                     status_code=409,
                     extra={"code": "PARTNER_EXISTS"},
                 )
             await state.api_keys.partners.insert_one(
-                {"_id": partner_id, "name": data.name, "created_at": utcnow()}
+                {"_id": partner_id, "name": data.name, "created_at": utcnow()}, session=session
             )
             return 201, msgspec.to_builtins(Partner(partner_id, data.name))
 
-        return await idempotent(request, state, principal, work)
+        return await gateway_once(request, state.idempotency, "create_partner", planned(write))
 
     @post(
         "/partners/{partner_id:str}/api-keys",
@@ -139,12 +140,14 @@ class StaffAdmin(Controller):
         if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
             raise NotFoundException(f"no partner {partner_id!r}")
 
-        async def work() -> tuple[int, Any]:
-            raw, record = await state.api_keys.create(partner_id, data.scopes, data.label)
+        async def write(session: AsyncClientSession) -> Reply:
+            raw, record = await state.api_keys.create(
+                partner_id, data.scopes, data.label, session=session
+            )
             body = CreatedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
             return 201, msgspec.to_builtins(body)
 
-        return await idempotent(request, state, principal, work)
+        return await gateway_once(request, state.idempotency, "create_api_key", planned(write))
 
     @delete(
         "/partners/{partner_id:str}/api-keys/{key_id:str}",

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from omni_gateway.security.passwords import hash_password, verify_password
@@ -62,7 +63,12 @@ class Accounts:
         return Principal(Kind.CUSTOMER, account["customer_id"])
 
     async def create_staff(
-        self, username: str, password: str, role: StaffRole, store_ids: list[str]
+        self,
+        username: str,
+        password: str,
+        role: StaffRole,
+        store_ids: list[str],
+        session: AsyncClientSession | None = None,
     ) -> Principal:
         user_id = new_id("staff")
         try:
@@ -74,7 +80,8 @@ class Accounts:
                     "role": role.value,
                     "store_ids": sorted(set(store_ids)),
                     "created_at": utcnow(),
-                }
+                },
+                session=session,
             )
         except DuplicateKeyError:
             raise AccountExists(username) from None

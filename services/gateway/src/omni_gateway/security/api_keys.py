@@ -7,6 +7,8 @@ import hmac
 import secrets
 from typing import Literal
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.store import Db
 from omni_kit.ids import new_id, utcnow
@@ -32,7 +34,11 @@ class ApiKeys:
         self.keys = db["api_keys"]
 
     async def create(
-        self, partner_id: str, scopes: list[str], label: str
+        self,
+        partner_id: str,
+        scopes: list[str],
+        label: str,
+        session: AsyncClientSession | None = None,
     ) -> tuple[str, dict[str, object]]:
         key_id = new_id()[:16]
         secret = secrets.token_urlsafe(32)
@@ -45,7 +51,7 @@ class ApiKeys:
             "created_at": utcnow(),
             "revoked_at": None,
         }
-        await self.keys.insert_one(record)
+        await self.keys.insert_one(record, session=session)
         return f"{PREFIX}{key_id}.{secret}", record
 
     async def authenticate(self, raw: str) -> Principal:

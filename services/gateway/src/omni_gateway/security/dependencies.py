@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from omni_gateway.context import request_channel
+from omni_gateway.idempotency import identify
 from omni_gateway.security.api_keys import InvalidApiKey
 from omni_gateway.security.principals import Channel, Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenError
@@ -27,7 +28,7 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
 
 def _verify(request: Request[Any, Any, Any], state: State, audience: str) -> Principal:
     try:
-        return state.tokens.verify(_bearer(request), audience)
+        return identify(state.tokens.verify(_bearer(request), audience))
     except TokenError as error:
         raise NotAuthorizedException(
             str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -56,7 +57,7 @@ async def staff(request: Request[Any, Any, Any], state: State) -> Principal:
 async def partner(request: Request[Any, Any, Any], state: State) -> Principal:
     raw = request.headers.get("X-Api-Key") or _bearer(request)
     try:
-        return await state.api_keys.authenticate(raw)
+        return identify(await state.api_keys.authenticate(raw))
     except InvalidApiKey as error:
         raise NotAuthorizedException(str(error), headers={"WWW-Authenticate": "ApiKey"}) from None
 

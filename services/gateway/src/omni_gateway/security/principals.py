@@ -50,5 +50,13 @@ class Principal:
         return self.role not in STORE_ROLES or store_id in self.store_ids
 
     @property
+    def caller(self) -> str:
+        """Whose idempotency keys these are: a partner's keys are the partner's, whichever of
+        its API keys sends them."""
+        if self.partner_id:
+            return f"partner:{self.partner_id}"
+        return f"{self.kind}:{self.id}"
+
+    @property
     def rate_limit_key(self) -> str:
         return f"{self.kind}:{self.key_id or self.id}"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from omni_gateway.store import Db
@@ -21,7 +22,13 @@ class WebhookStore:
         self.webhooks = db["webhooks"]
         self.deliveries = db["webhook_deliveries"]
 
-    async def register(self, partner_id: str, url: str, event_types: list[str]) -> dict[str, Any]:
+    async def register(
+        self,
+        partner_id: str,
+        url: str,
+        event_types: list[str],
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any]:
         webhook = {
             "_id": new_id("whk"),
             "partner_id": partner_id,
@@ -31,7 +38,7 @@ class WebhookStore:
             "active": True,
             "created_at": utcnow(),
         }
-        await self.webhooks.insert_one(webhook)
+        await self.webhooks.insert_one(webhook, session=session)
         return webhook
 
     async def list_for(self, partner_id: str) -> list[dict[str, Any]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
+from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
@@ -13,14 +14,15 @@ from omni.inventory.v1 import inventory_pb2
 from omni_inventory.locks import KeyedLocks
 from omni_inventory.settings import InventorySettings
 from omni_inventory.store import Collections
-from omni_inventory.store import requests as idempotency
 from omni_inventory.store.changes import StockChanges
 from omni_kit.errors import NotFound
-from omni_kit.idempotency import fingerprint
+from omni_kit.idempotency import Command
 from omni_kit.protos import from_document
 from omni_kit.runtime import Infrastructure
 
 R = TypeVar("R", bound=Message)
+Work = Callable[[StockChanges], Awaitable[R]]
+Plan = Callable[[], Awaitable[Work[R]]]
 
 
 class Base:
@@ -34,45 +36,40 @@ class Base:
 
     async def write(
         self,
+        context: aio.ServicerContext,
         request: Message,
         response_type: type[R],
-        work: Callable[[StockChanges], Awaitable[R]],
+        plan: Plan[R],
         *,
         actor: common_pb2.Actor | None = None,
-        request_id: str = "",
+        skus: Iterable[str] = (),
     ) -> R:
-        """Run `work` in one transaction with its stock events; replay by request_id if given."""
-        scope = type(request).__name__
-        digest = fingerprint(request.SerializeToString(deterministic=True))
+        """Run a caller's change through the kit's idempotency pipeline, queued per SKU.
 
-        async def transaction(session: AsyncClientSession) -> R:
-            if request_id:
-                stored = await idempotency.replay(
-                    self.collections, session, scope, request_id, digest
-                )
-                if stored is not None:
-                    return response_type.FromString(stored)
-            changes = StockChanges(
-                self.collections,
-                session,
-                self.settings.low_stock_threshold,
-                actor=actor,
-                request_id=request_id,
-            )
-            response = await work(changes)
-            await changes.finish(self.infra.outbox)
-            if request_id:
-                await idempotency.remember(
+        `plan` reads and checks, then returns the work: the changes it makes through a
+        StockChanges in the command's transaction, whose stock events are added with it. A repeat
+        under the caller's key answers from the stored response without planning again."""
+        command = Command.of(context, request)
+
+        async def decide() -> Callable[[AsyncClientSession], Awaitable[R]]:
+            work = await plan()
+
+            async def write(session: AsyncClientSession) -> R:
+                changes = StockChanges(
                     self.collections,
                     session,
-                    scope,
-                    request_id,
-                    digest,
-                    response.SerializeToString(),
+                    self.settings.low_stock_threshold,
+                    actor=actor,
+                    request_id=command.key if command else "",
                 )
-            return response
+                response = await work(changes)
+                await changes.finish(self.infra.outbox)
+                return response
 
-        return await self.infra.transaction(transaction)
+            return write
+
+        async with self.locks.hold(skus):
+            return await self.infra.idempotency.run(context, request, response_type, decide)
 
     async def location(
         self, location_id: str, field: str, session: AsyncClientSession | None = None
@@ -92,3 +89,12 @@ class Base:
 
 def location_message(document: dict[str, Any]) -> inventory_pb2.StockLocation:
     return from_document(document, inventory_pb2.StockLocation)
+
+
+def no_checks(work: Work[R]) -> Plan[R]:
+    """The plan of a change that reads nothing before its transaction."""
+
+    async def plan() -> Work[R]:
+        return work
+
+    return plan

@@ -8,9 +8,10 @@ from grpc import aio
 from pymongo.errors import DuplicateKeyError
 
 from omni.inventory.v1 import inventory_pb2
-from omni_inventory.api.base import Base, location_message
+from omni_inventory.api.base import Base, Work, location_message, no_checks
 from omni_inventory.domain.locations import distance_km, validate_new_location, validate_point
 from omni_inventory.domain.requests import page_size, require
+from omni_inventory.store.changes import StockChanges
 from omni_kit import paging
 from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from omni_kit.ids import new_id, utcnow
@@ -32,15 +33,23 @@ class Locations(Base):
         location.version = 1
         location.created_at.CopyFrom(to_timestamp(utcnow()))
         location.updated_at.CopyFrom(location.created_at)
-        try:
-            await self.collections.locations.insert_one(_document(location))
-        except DuplicateKeyError:
-            raise AlreadyExists(
-                f"a location with code {location.code!r} already exists",
-                reason="LOCATION_CODE_TAKEN",
-                field="location.code",
-            ) from None
-        return inventory_pb2.CreateStockLocationResponse(location=location)
+
+        async def work(changes: StockChanges) -> inventory_pb2.CreateStockLocationResponse:
+            try:
+                await self.collections.locations.insert_one(
+                    _document(location), session=changes.session
+                )
+            except DuplicateKeyError:
+                raise AlreadyExists(
+                    f"a location with code {location.code!r} already exists",
+                    reason="LOCATION_CODE_TAKEN",
+                    field="location.code",
+                ) from None
+            return inventory_pb2.CreateStockLocationResponse(location=location)
+
+        return await self.write(
+            context, request, inventory_pb2.CreateStockLocationResponse, no_checks(work)
+        )
 
     async def GetStockLocation(
         self, request: inventory_pb2.GetStockLocationRequest, context: aio.ServicerContext
@@ -135,35 +144,46 @@ class Locations(Base):
                     f"{path!r} cannot be updated (allowed: {', '.join(sorted(UPDATABLE))})",
                     field="update_mask",
                 )
-        current = await self.collections.locations.find_one({"_id": given.id})
-        if current is None:
-            raise NotFound(
-                f"no location with id {given.id!r}",
-                reason="LOCATION_NOT_FOUND",
-                field="location.id",
-            )
-        location = location_message(current)
-        version = location.version
-        if request.expected_version and request.expected_version != version:
-            raise Conflict(
-                f"location {given.id!r} is at version {version}, not {request.expected_version}",
-                reason="STALE_VERSION",
-                field="expected_version",
-            )
-        request.update_mask.MergeMessage(given, location, replace_message_field=True)
-        if not location.name.strip():
-            raise InvalidArgument("name is required", field="location.name")
-        validate_point(location.geo.lat, location.geo.lng, "location.geo")
-        location.version = version + 1
-        location.updated_at.CopyFrom(to_timestamp(utcnow()))
-        replaced = await self.collections.locations.replace_one(
-            {"_id": location.id, "version": version}, _document(location)
-        )
-        if not replaced.matched_count:
-            raise Conflict(
-                f"location {given.id!r} changed meanwhile; retry", reason="STALE_VERSION"
-            )
-        return inventory_pb2.UpdateStockLocationResponse(location=location)
+
+        async def plan() -> Work[inventory_pb2.UpdateStockLocationResponse]:
+            current = await self.collections.locations.find_one({"_id": given.id})
+            if current is None:
+                raise NotFound(
+                    f"no location with id {given.id!r}",
+                    reason="LOCATION_NOT_FOUND",
+                    field="location.id",
+                )
+            location = location_message(current)
+            version = location.version
+            if request.expected_version and request.expected_version != version:
+                raise Conflict(
+                    f"location {given.id!r} is at version {version}, "
+                    f"not {request.expected_version}",
+                    reason="STALE_VERSION",
+                    field="expected_version",
+                )
+            request.update_mask.MergeMessage(given, location, replace_message_field=True)
+            if not location.name.strip():
+                raise InvalidArgument("name is required", field="location.name")
+            validate_point(location.geo.lat, location.geo.lng, "location.geo")
+            location.version = version + 1
+            location.updated_at.CopyFrom(to_timestamp(utcnow()))
+
+            async def work(changes: StockChanges) -> inventory_pb2.UpdateStockLocationResponse:
+                replaced = await self.collections.locations.replace_one(
+                    {"_id": location.id, "version": version},
+                    _document(location),
+                    session=changes.session,
+                )
+                if not replaced.matched_count:
+                    raise Conflict(
+                        f"location {given.id!r} changed meanwhile; retry", reason="STALE_VERSION"
+                    )
+                return inventory_pb2.UpdateStockLocationResponse(location=location)
+
+            return work
+
+        return await self.write(context, request, inventory_pb2.UpdateStockLocationResponse, plan)
 
 
 def _document(location: inventory_pb2.StockLocation) -> dict[str, Any]:

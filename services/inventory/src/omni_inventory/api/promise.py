@@ -9,6 +9,7 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
+from omni_inventory.api.base import no_checks
 from omni_inventory.api.locations import Locations
 from omni_inventory.domain import sourcing
 from omni_inventory.domain.levels import Availability, availability
@@ -16,7 +17,7 @@ from omni_inventory.domain.locations import distance_km, validate_point
 from omni_inventory.domain.requests import lines, page_size, require
 from omni_inventory.store import listing
 from omni_inventory.store import policies as policy_store
-from omni_inventory.store.changes import inactive_locations
+from omni_inventory.store.changes import StockChanges, inactive_locations
 from omni_kit import paging
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 from omni_kit.ids import utcnow
@@ -171,8 +172,14 @@ class Promise(Locations):
             raise InvalidArgument("buffer_units must not be negative", field="policy.buffer_units")
         policy.channel.store_id = ""
         policy.updated_at.CopyFrom(to_timestamp(utcnow()))
-        await policy_store.save(self.collections, policy)
-        return inventory_pb2.SetChannelStockPolicyResponse(policy=policy)
+
+        async def work(changes: StockChanges) -> inventory_pb2.SetChannelStockPolicyResponse:
+            await policy_store.save(self.collections, policy, changes.session)
+            return inventory_pb2.SetChannelStockPolicyResponse(policy=policy)
+
+        return await self.write(
+            context, request, inventory_pb2.SetChannelStockPolicyResponse, no_checks(work)
+        )
 
     async def GetChannelStockPolicy(
         self, request: inventory_pb2.GetChannelStockPolicyRequest, context: aio.ServicerContext

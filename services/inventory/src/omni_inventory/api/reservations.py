@@ -6,18 +6,20 @@ from datetime import timedelta
 from typing import Any
 
 from grpc import aio
+from pymongo.errors import DuplicateKeyError
 
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory import events
-from omni_inventory.api.base import Base
+from omni_inventory.api.base import Base, Work, no_checks
 from omni_inventory.domain import reservations as rules
 from omni_inventory.domain.levels import shortage
 from omni_inventory.domain.requests import lines, page_size, require
 from omni_inventory.store import listing
 from omni_inventory.store import reservations as store
 from omni_inventory.store.changes import StockChanges
-from omni_kit.errors import AlreadyExists, InvalidArgument, NotFound
-from omni_kit.idempotency import fingerprint
+from omni_kit import faults
+from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from omni_kit.idempotency import fingerprint, require_command
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 
@@ -100,48 +102,65 @@ class Reservations(Base):
             if ttl is not None:
                 reservation.expires_at.CopyFrom(to_timestamp(now + ttl))
             store.set_lines(reservation, _merged(made))
-            document = store.to_document_with_keys(reservation, fingerprint=digest, applied=[])
-            await self.collections.reservations.insert_one(document, session=session)
+            document = store.to_document_with_keys(reservation, fingerprint=digest)
+            try:
+                await self.collections.reservations.insert_one(document, session=session)
+            except DuplicateKeyError:
+                raise Conflict(
+                    f"reservation {request.reservation_id!r} was made meanwhile; retry"
+                ) from None
             changes.extra_events.append(events.stock_reserved(reservation))
             return inventory_pb2.ReserveStockResponse(reservation=reservation)
 
-        async with self.locks.hold(skus):
+        async def plan() -> Work[inventory_pb2.ReserveStockResponse]:
             if not request.replaces_reservation_ids:
                 await self._refuse_early_when_short(request)
-            return await self.write(request, inventory_pb2.ReserveStockResponse, work)
+            return work
+
+        reply = await self.write(
+            context, request, inventory_pb2.ReserveStockResponse, plan, skus=skus
+        )
+        faults.reach("inventory.after_reservation")
+        return reply
 
     async def ReleaseReservation(
         self, request: inventory_pb2.ReleaseReservationRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ReleaseReservationResponse:
         require(request.reservation_id, "reservation_id")
         wanted = _wanted(request.lines, "lines")
+        if wanted:
+            require_command(context, request)  # a repeat would give back the units again
         skus = await self._skus(request.reservation_id)
 
         async def work(changes: StockChanges) -> inventory_pb2.ReleaseReservationResponse:
             reservation = await self._release(
-                changes, request.reservation_id, wanted, request.reason, request.request_id
+                changes, request.reservation_id, wanted, request.reason
             )
             return inventory_pb2.ReleaseReservationResponse(reservation=reservation)
 
-        async with self.locks.hold(skus):
-            return await self.write(
-                request, inventory_pb2.ReleaseReservationResponse, work, actor=request.actor
-            )
+        return await self.write(
+            context,
+            request,
+            inventory_pb2.ReleaseReservationResponse,
+            no_checks(work),
+            actor=request.actor,
+            skus=skus,
+        )
 
     async def CommitReservation(
         self, request: inventory_pb2.CommitReservationRequest, context: aio.ServicerContext
     ) -> inventory_pb2.CommitReservationResponse:
         require(request.reservation_id, "reservation_id")
         wanted = _wanted(request.lines, "lines")
+        if wanted:
+            require_command(context, request)  # a repeat would take the units twice
         skus = await self._skus(request.reservation_id)
 
         async def work(changes: StockChanges) -> inventory_pb2.CommitReservationResponse:
             document = await store.load(self.collections, request.reservation_id, changes.session)
             reservation = store.to_message(document)
             status = store.status_of(reservation)
-            if _already_applied(
-                document, request.request_id, bool(wanted), status, rules.Status.COMMITTED
-            ):
+            if not wanted and status is rules.Status.COMMITTED:
                 return inventory_pb2.CommitReservationResponse(reservation=reservation)
             rules.must_be_holding(status, reservation.id, "committed")
             held = store.to_lines(reservation)
@@ -156,7 +175,7 @@ class Reservations(Base):
                     reference=request.reference or reservation.id,
                 )
                 line.committed_quantity += units
-            await self._store(changes, reservation, document, held, request.request_id)
+            await self._store(changes, reservation, document, held)
             changes.extra_events.append(
                 events.reservation_committed(
                     reservation, _quantities(held, taken), request.reference
@@ -164,10 +183,14 @@ class Reservations(Base):
             )
             return inventory_pb2.CommitReservationResponse(reservation=reservation)
 
-        async with self.locks.hold(skus):
-            return await self.write(
-                request, inventory_pb2.CommitReservationResponse, work, actor=request.actor
-            )
+        return await self.write(
+            context,
+            request,
+            inventory_pb2.CommitReservationResponse,
+            no_checks(work),
+            actor=request.actor,
+            skus=skus,
+        )
 
     async def ExtendReservation(
         self, request: inventory_pb2.ExtendReservationRequest, context: aio.ServicerContext
@@ -186,10 +209,12 @@ class Reservations(Base):
                 )
             now = utcnow()
             reservation.expires_at.CopyFrom(to_timestamp(now + ttl))
-            await self._store(changes, reservation, document, store.to_lines(reservation), "")
+            await self._store(changes, reservation, document, store.to_lines(reservation))
             return inventory_pb2.ExtendReservationResponse(reservation=reservation)
 
-        return await self.write(request, inventory_pb2.ExtendReservationResponse, work)
+        return await self.write(
+            context, request, inventory_pb2.ExtendReservationResponse, no_checks(work)
+        )
 
     async def GetReservation(
         self, request: inventory_pb2.GetReservationRequest, context: aio.ServicerContext
@@ -218,7 +243,10 @@ class Reservations(Base):
         )
 
     async def expire(self, reservation_id: str) -> bool:
-        """Give a due cart hold's units back; False when it was no longer due (or gone)."""
+        """Give a due cart hold's units back; False when it was no longer due (or gone).
+
+        The sweep's own decision, not a caller's request: a plain transaction, no idempotency
+        record (running it twice finds the hold expired and does nothing)."""
         skus = await self._skus(reservation_id)
 
         async def work(changes: StockChanges) -> bool:
@@ -232,7 +260,7 @@ class Reservations(Base):
             held = store.to_lines(reservation)
             await self._give_back(changes, held, rules.take(held, [], "lines"))
             expired = inventory_pb2.RESERVATION_STATUS_EXPIRED
-            await self._store(changes, reservation, document, held, "", status=expired)
+            await self._store(changes, reservation, document, held, status=expired)
             changes.extra_events.append(events.reservation_expired(reservation))
             await changes.finish(self.infra.outbox)
             return True
@@ -250,21 +278,17 @@ class Reservations(Base):
         reservation_id: str,
         wanted: list[rules.Wanted],
         reason: str,
-        request_id: str = "",
     ) -> inventory_pb2.Reservation:
         document = await store.load(self.collections, reservation_id, changes.session)
         reservation = store.to_message(document)
         status = store.status_of(reservation)
-        if status is rules.Status.COMMITTED:
-            rules.must_be_holding(status, reservation.id, "released")
-        settled = (rules.Status.RELEASED, rules.Status.EXPIRED)
-        if _already_applied(document, request_id, bool(wanted), status, *settled):
-            return reservation
+        if not wanted and status in (rules.Status.RELEASED, rules.Status.EXPIRED):
+            return reservation  # nothing is held any more: releasing it all again is harmless
         rules.must_be_holding(status, reservation.id, "released")
         held = store.to_lines(reservation)
         taken = rules.take(held, wanted, "lines")
         await self._give_back(changes, held, taken)
-        await self._store(changes, reservation, document, held, request_id)
+        await self._store(changes, reservation, document, held)
         changes.extra_events.append(
             events.reservation_released(reservation, _quantities(held, taken), reason)
         )
@@ -283,7 +307,6 @@ class Reservations(Base):
         reservation: inventory_pb2.Reservation,
         document: dict[str, Any],
         held: list[rules.Line],
-        request_id: str,
         status: Any = 0,
     ) -> None:
         store.set_lines(reservation, held)
@@ -291,9 +314,8 @@ class Reservations(Base):
         reservation.status = status or computed
         reservation.version = document["version"] + 1
         reservation.updated_at.CopyFrom(to_timestamp(utcnow()))
-        applied = [*document.get("applied", []), *([request_id] if request_id else [])]
-        await store.save(self.collections, changes.session, reservation, document, applied)
-        document.update(version=reservation.version, applied=applied)
+        await store.save(self.collections, changes.session, reservation, document)
+        document.update(version=reservation.version)
 
     async def _check_cap(
         self, changes: StockChanges, request: inventory_pb2.ReserveStockRequest, now: Any
@@ -370,19 +392,6 @@ class Reservations(Base):
 def _wanted(items: Any, field: str) -> list[rules.Wanted]:
     lines(((line.sku, line.quantity) for line in items), field, allow_empty=True)
     return [rules.Wanted(line.sku, line.quantity, line.location_id) for line in items]
-
-
-def _already_applied(
-    document: dict[str, Any],
-    request_id: str,
-    partial: bool,
-    status: rules.Status,
-    *done: rules.Status,
-) -> bool:
-    """A repeat: this request id was applied, or a whole-reservation call found it settled."""
-    if request_id and request_id in document.get("applied", []):
-        return True
-    return not partial and status in done
 
 
 def _quantities(held: list[rules.Line], taken: Taken) -> list[inventory_pb2.StockQuantity]:

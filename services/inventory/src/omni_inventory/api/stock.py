@@ -8,7 +8,7 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
-from omni_inventory.api.base import Base
+from omni_inventory.api.base import Base, Work
 from omni_inventory.domain.requests import lines, page_size, positive, require
 from omni_inventory.store import inbound as inbound_store
 from omni_inventory.store import level_id, listing
@@ -51,7 +51,6 @@ class Stock(Base):
             raise InvalidArgument(
                 "low_stock_threshold must not be negative", field="low_stock_threshold"
             )
-        await self.location(request.location_id, "location_id")
 
         async def work(changes: StockChanges) -> inventory_pb2.SetSafetyStockResponse:
             before = await changes.level(request.sku, request.location_id, create=True)
@@ -62,14 +61,19 @@ class Stock(Base):
             document = await changes.write(before, after, settings=extra)
             return inventory_pb2.SetSafetyStockResponse(stock_level=level_message(document))
 
-        return await self.write(request, inventory_pb2.SetSafetyStockResponse, work)
+        async def plan() -> Work[inventory_pb2.SetSafetyStockResponse]:
+            await self.location(request.location_id, "location_id")
+            return work
+
+        return await self.write(
+            context, request, inventory_pb2.SetSafetyStockResponse, plan, skus=[request.sku]
+        )
 
     async def ReceiveStock(
         self, request: inventory_pb2.ReceiveStockRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ReceiveStockResponse:
         require(request.location_id, "location_id")
         lines(((line.sku, line.quantity) for line in request.lines), "lines")
-        await self.location(request.location_id, "location_id")
         location_id = request.location_id
 
         async def work(changes: StockChanges) -> inventory_pb2.ReceiveStockResponse:
@@ -108,12 +112,17 @@ class Stock(Base):
                 stock_levels=await self._levels(changes, skus, location_id)
             )
 
+        async def plan() -> Work[inventory_pb2.ReceiveStockResponse]:
+            await self.location(location_id, "location_id")
+            return work
+
         return await self.write(
+            context,
             request,
             inventory_pb2.ReceiveStockResponse,
-            work,
+            plan,
             actor=request.actor,
-            request_id=request.request_id,
+            skus=[line.sku for line in request.lines],
         )
 
     async def AdjustStock(
@@ -131,7 +140,6 @@ class Stock(Base):
                 "negative",
                 field="quantity_delta",
             )
-        await self.location(request.location_id, "location_id")
 
         async def work(changes: StockChanges) -> inventory_pb2.AdjustStockResponse:
             before = await changes.level(request.sku, request.location_id)
@@ -150,12 +158,17 @@ class Stock(Base):
                 entry=from_document(changes.entries[-1], inventory_pb2.LedgerEntry),
             )
 
+        async def plan() -> Work[inventory_pb2.AdjustStockResponse]:
+            await self.location(request.location_id, "location_id")
+            return work
+
         return await self.write(
+            context,
             request,
             inventory_pb2.AdjustStockResponse,
-            work,
+            plan,
             actor=request.actor,
-            request_id=request.request_id,
+            skus=[request.sku],
         )
 
     async def ReturnToStock(
@@ -168,7 +181,6 @@ class Stock(Base):
                 raise InvalidArgument(
                     "condition must be SELLABLE or DAMAGED", field=f"lines[{index}].condition"
                 )
-        await self.location(request.location_id, "location_id")
         location_id = request.location_id
 
         async def work(changes: StockChanges) -> inventory_pb2.ReturnToStockResponse:
@@ -191,12 +203,17 @@ class Stock(Base):
                 stock_levels=await self._levels(changes, skus, location_id)
             )
 
+        async def plan() -> Work[inventory_pb2.ReturnToStockResponse]:
+            await self.location(location_id, "location_id")
+            return work
+
         return await self.write(
+            context,
             request,
             inventory_pb2.ReturnToStockResponse,
-            work,
+            plan,
             actor=request.actor,
-            request_id=request.request_id,
+            skus=[line.sku for line in request.lines],
         )
 
     async def RecordInbound(
@@ -208,7 +225,6 @@ class Stock(Base):
         positive(given.quantity, "inbound.quantity")
         if not given.HasField("expected_at"):
             raise InvalidArgument("expected_at is required", field="inbound.expected_at")
-        await self.location(given.location_id, "inbound.location_id")
         inbound = inventory_pb2.InboundStock()
         inbound.CopyFrom(given)
         inbound.id = new_id("inb")
@@ -225,8 +241,12 @@ class Stock(Base):
             await inbound_store.refresh(self.collections, session, inbound.sku, inbound.location_id)
             return inventory_pb2.RecordInboundResponse(inbound=inbound)
 
+        async def plan() -> Work[inventory_pb2.RecordInboundResponse]:
+            await self.location(given.location_id, "inbound.location_id")
+            return work
+
         return await self.write(
-            request, inventory_pb2.RecordInboundResponse, work, request_id=request.request_id
+            context, request, inventory_pb2.RecordInboundResponse, plan, skus=[given.sku]
         )
 
     async def ListInbound(

@@ -53,8 +53,6 @@ INDEXES = {
         _list("expected_at", "status"),
         _list("expected_at"),
     ],
-    # A request_id is replayable for a week; a retry after that is a new request.
-    "requests": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 24 * 3600)],
 }
 
 
@@ -67,7 +65,6 @@ class Collections:
         self.transfers = db["transfers"]
         self.inbound = db["inbound"]
         self.policies = db["policies"]
-        self.requests = db["requests"]
         self.holders = db["holders"]
 
 

@@ -195,8 +195,8 @@ class StockChanges:
 
     async def finish(self, outbox: Outbox) -> None:
         """Add StockChanged per changed level, and the low/out/back-in-stock facts it crossed."""
-        policies = await self.policies()
         for sku in {change.after.sku for change in self._changes.values()}:
+            policies = await self.policies()
             changes = [c for c in self._changes.values() if c.after.sku == sku]
             total = await self.total(sku)
             total_before = total - sum(c.after.available - c.before.available for c in changes)

@@ -40,7 +40,13 @@ async def policy_for(
     return match_policy(await load_policies(collections, session), channel)
 
 
-async def save(collections: Collections, policy: inventory_pb2.ChannelStockPolicy) -> None:
+async def save(
+    collections: Collections,
+    policy: inventory_pb2.ChannelStockPolicy,
+    session: AsyncClientSession,
+) -> None:
     document: dict[str, Any] = to_document(policy)
     document["buffer_units"] = policy.buffer_units
-    await collections.policies.replace_one({"_id": key(policy.channel)}, document, upsert=True)
+    await collections.policies.replace_one(
+        {"_id": key(policy.channel)}, document, upsert=True, session=session
+    )

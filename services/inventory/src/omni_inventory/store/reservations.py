@@ -1,4 +1,7 @@
-"""Reservation documents: stored proto fields plus what queries need (holder, fingerprint)."""
+"""Reservation documents: stored proto fields plus what queries need (holder, fingerprint).
+
+The fingerprint is the reservation's identity: its kind, lines and owner. A ReserveStock naming
+an existing id with the same fingerprint finds that reservation; with another, it is refused."""
 
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ def status_of(reservation: inventory_pb2.Reservation) -> Status:
 
 
 def to_document_with_keys(
-    reservation: inventory_pb2.Reservation, *, fingerprint: str, applied: list[str]
+    reservation: inventory_pb2.Reservation, *, fingerprint: str
 ) -> dict[str, Any]:
     document = to_document(reservation)
     document["version"] = reservation.version
@@ -66,7 +69,6 @@ def to_document_with_keys(
         for line in reservation.lines
     )
     document["fingerprint"] = fingerprint
-    document["applied"] = applied
     document["skus"] = sorted({line.sku for line in reservation.lines})
     document["location_ids"] = sorted({line.location_id for line in reservation.lines})
     return document
@@ -90,11 +92,8 @@ async def save(
     session: AsyncClientSession,
     reservation: inventory_pb2.Reservation,
     previous: dict[str, Any],
-    applied: list[str],
 ) -> None:
-    document = to_document_with_keys(
-        reservation, fingerprint=previous["fingerprint"], applied=applied
-    )
+    document = to_document_with_keys(reservation, fingerprint=previous["fingerprint"])
     saved = await collections.reservations.replace_one(
         {"_id": reservation.id, "version": previous["version"]}, document, session=session
     )

@@ -6,11 +6,11 @@ from typing import Any
 
 from google.protobuf import json_format
 from grpc import aio
-from pymongo.errors import DuplicateKeyError
 
 from omni.notification.v1 import notification_pb2
 from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_document, from_timestamp, to_timestamp
 from omni_kit.runtime import Infrastructure
@@ -36,13 +36,22 @@ class NotificationRpcs(TemplateRpcs):
     async def SendNotification(
         self, request: N.SendNotificationRequest, context: aio.ServicerContext
     ) -> N.SendNotificationResponse:
+        require_command(context, request)  # a message staff send must go out once: it needs a key
         requests.check_send(request)
         variables = json_format.MessageToDict(request.variables)
         requests.check_variables(variables)
-        key = drafts.staff_dedup_key(request.request_id)
-        existing = await self.notifications.by_dedup_key(key)
-        if existing is not None:
-            return N.SendNotificationResponse(notification=as_notification(existing))
+        response = await self.infra.idempotency.run(
+            context,
+            request,
+            N.SendNotificationResponse,
+            lambda: self._plan_send(request, variables),
+        )
+        self.dispatcher.wake()
+        return response
+
+    async def _plan_send(
+        self, request: N.SendNotificationRequest, variables: dict[str, Any]
+    ) -> Work[N.SendNotificationResponse]:
         urgent = request.urgent
         text = None
         if request.template_id:
@@ -65,7 +74,7 @@ class NotificationRpcs(TemplateRpcs):
         )
         document = new_notification(
             draft,
-            dedup_key=key,
+            dedup_key=drafts.staff_dedup_key(),
             purpose=request.purpose,
             urgent=urgent,
             now=utcnow(),
@@ -74,15 +83,11 @@ class NotificationRpcs(TemplateRpcs):
             text=text,
         )
 
-        async def write(session: Any) -> None:
+        async def write(session: Any) -> N.SendNotificationResponse:
             await self.notifications.insert(document, session)
+            return N.SendNotificationResponse(notification=as_notification(document))
 
-        try:
-            await self.infra.transaction(write)
-        except DuplicateKeyError:
-            document = await self.notifications.by_dedup_key(key) or document
-        self.dispatcher.wake()
-        return N.SendNotificationResponse(notification=as_notification(document))
+        return write
 
     async def GetNotification(
         self, request: N.GetNotificationRequest, context: aio.ServicerContext
@@ -130,6 +135,16 @@ class NotificationRpcs(TemplateRpcs):
         self, request: N.RecordDeliveryReceiptRequest, context: aio.ServicerContext
     ) -> N.RecordDeliveryReceiptResponse:
         requests.check_receipt(request)
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            N.RecordDeliveryReceiptResponse,
+            lambda: self._plan_receipt(request),
+        )
+
+    async def _plan_receipt(
+        self, request: N.RecordDeliveryReceiptRequest
+    ) -> Work[N.RecordDeliveryReceiptResponse]:
         document = await self.notifications.by_provider_message(
             request.provider, request.provider_message_id
         )
@@ -160,7 +175,7 @@ class NotificationRpcs(TemplateRpcs):
         event = events.notification_status(notification) if changed else None
         fields = self.receipt_fields(notification)
 
-        async def write(session: Any) -> None:
+        async def write(session: Any) -> N.RecordDeliveryReceiptResponse:
             if not await self.notifications.update(notification.id, previous, fields, session):
                 raise Conflict(
                     "the notification changed meanwhile; send the receipt again",
@@ -170,9 +185,9 @@ class NotificationRpcs(TemplateRpcs):
                 await self.infra.outbox.add(
                     session, event.subject, event.message, event_id=event.id
                 )
+            return N.RecordDeliveryReceiptResponse(notification=notification)
 
-        await self.infra.transaction(write)
-        return N.RecordDeliveryReceiptResponse(notification=notification)
+        return write
 
     @staticmethod
     def receipt_fields(notification: N.Notification) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
 from omni_kit import paging
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
+from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, to_document, to_timestamp
 from omni_kit.runtime import Infrastructure
@@ -33,11 +34,34 @@ class SubscriptionRpcs:
         self, request: N.CreateBackInStockSubscriptionRequest, context: aio.ServicerContext
     ) -> N.CreateBackInStockSubscriptionResponse:
         requests.check_subscription(request)
+        try:
+            return await self.infra.idempotency.run(
+                context,
+                request,
+                N.CreateBackInStockSubscriptionResponse,
+                lambda: self._plan_subscription(request),
+            )
+        except DuplicateKeyError:  # the same subscription was made at the same moment
+            existing = await self.subscriptions.active(
+                request.customer_id, request.sku, request.location_id
+            )
+            if existing is None:
+                raise
+            return N.CreateBackInStockSubscriptionResponse(subscription=as_subscription(existing))
+
+    async def _plan_subscription(
+        self, request: N.CreateBackInStockSubscriptionRequest
+    ) -> Work[N.CreateBackInStockSubscriptionResponse]:
         existing = await self.subscriptions.active(
             request.customer_id, request.sku, request.location_id
         )
-        if existing is not None:
-            return N.CreateBackInStockSubscriptionResponse(subscription=as_subscription(existing))
+        if existing is not None:  # one active subscription per customer, SKU and location
+            found = N.CreateBackInStockSubscriptionResponse(subscription=as_subscription(existing))
+
+            async def unchanged(session: Any) -> N.CreateBackInStockSubscriptionResponse:
+                return found
+
+            return unchanged
         subscription = N.BackInStockSubscription(
             id=new_id("bis"),
             customer_id=request.customer_id,
@@ -51,19 +75,12 @@ class SubscriptionRpcs:
         actor = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CUSTOMER, id=request.customer_id)
         event = events.subscription_event("created", subscription, actor)
 
-        async def write(session: Any) -> None:
+        async def write(session: Any) -> N.CreateBackInStockSubscriptionResponse:
             await self.subscriptions.insert(to_document(subscription), session)
             await self.infra.outbox.add(session, event.subject, event.message, event_id=event.id)
+            return N.CreateBackInStockSubscriptionResponse(subscription=subscription)
 
-        try:
-            await self.infra.transaction(write)
-        except DuplicateKeyError:
-            existing = await self.subscriptions.active(
-                request.customer_id, request.sku, request.location_id
-            )
-            if existing is not None:
-                subscription = as_subscription(existing)
-        return N.CreateBackInStockSubscriptionResponse(subscription=subscription)
+        return write
 
     async def _subscription(self, subscription_id: str) -> N.BackInStockSubscription:
         if not subscription_id:
@@ -86,6 +103,16 @@ class SubscriptionRpcs:
     async def CancelBackInStockSubscription(
         self, request: N.CancelBackInStockSubscriptionRequest, context: aio.ServicerContext
     ) -> N.CancelBackInStockSubscriptionResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            N.CancelBackInStockSubscriptionResponse,
+            lambda: self._plan_cancel(request),
+        )
+
+    async def _plan_cancel(
+        self, request: N.CancelBackInStockSubscriptionRequest
+    ) -> Work[N.CancelBackInStockSubscriptionResponse]:
         subscription = await self._subscription(request.subscription_id)
         if subscription.status != N.SUBSCRIPTION_STATUS_ACTIVE:
             status = N.SubscriptionStatus.Name(subscription.status)
@@ -99,17 +126,15 @@ class SubscriptionRpcs:
         event = events.subscription_event("closed", subscription, request.actor)
         fields = {"status": N.SubscriptionStatus.Name(subscription.status), "cancelled_at": now}
 
-        async def write(session: Any) -> bool:
+        async def write(session: Any) -> N.CancelBackInStockSubscriptionResponse:
             if await self.subscriptions.close(subscription.id, fields, session) is None:
-                return False
+                raise FailedPrecondition(
+                    "the subscription was closed meanwhile", reason="SUBSCRIPTION_CLOSED"
+                )
             await self.infra.outbox.add(session, event.subject, event.message, event_id=event.id)
-            return True
+            return N.CancelBackInStockSubscriptionResponse(subscription=subscription)
 
-        if not await self.infra.transaction(write):
-            raise FailedPrecondition(
-                "the subscription was closed meanwhile", reason="SUBSCRIPTION_CLOSED"
-            )
-        return N.CancelBackInStockSubscriptionResponse(subscription=subscription)
+        return write
 
     async def ListBackInStockSubscriptions(
         self, request: N.ListBackInStockSubscriptionsRequest, context: aio.ServicerContext

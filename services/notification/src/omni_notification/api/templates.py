@@ -11,8 +11,10 @@ from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
 from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
+from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, to_document
+from omni_kit.runtime import Infrastructure
 from omni_notification.domain import templates
 from omni_notification.store import TemplateStore
 
@@ -25,6 +27,7 @@ def as_template(document: dict[str, Any]) -> notification_pb2.Template:
 
 
 class TemplateRpcs:
+    infra: Infrastructure
     templates: TemplateStore
     fallback_language: str
 
@@ -48,6 +51,17 @@ class TemplateRpcs:
     async def UpsertTemplate(
         self, request: notification_pb2.UpsertTemplateRequest, context: aio.ServicerContext
     ) -> notification_pb2.UpsertTemplateResponse:
+        return await self.infra.idempotency.run(
+            context,
+            request,
+            notification_pb2.UpsertTemplateResponse,
+            lambda: self.plan_template_upsert(request),
+        )
+
+    async def plan_template_upsert(
+        self, request: notification_pb2.UpsertTemplateRequest
+    ) -> Work[notification_pb2.UpsertTemplateResponse]:
+        """Check a template and return the write that saves it (also the service's own seed)."""
         if request.expected_version < 0:
             raise InvalidArgument("expected_version must not be negative", field="expected_version")
         template = templates.check_template(request.template)
@@ -56,14 +70,21 @@ class TemplateRpcs:
         fields = {k: v for k, v in to_document(template).items() if k not in ASSIGNED}
         fields.update(updated_at=now, created_at=now)
         key = {k: fields.pop(k) for k in KEY_FIELDS}
-        stored = await self.templates.upsert(key, fields, new_id("tpl"), request.expected_version)
-        if stored is None:
-            raise Conflict(
-                f"the template changed since version {request.expected_version}; reload it",
-                reason="STALE_VERSION",
-                field="expected_version",
+        template_id = new_id("tpl")
+
+        async def write(session: Any) -> notification_pb2.UpsertTemplateResponse:
+            stored = await self.templates.upsert(
+                key, fields, template_id, request.expected_version, session
             )
-        return notification_pb2.UpsertTemplateResponse(template=as_template(stored))
+            if stored is None:
+                raise Conflict(
+                    f"the template changed since version {request.expected_version}; reload it",
+                    reason="STALE_VERSION",
+                    field="expected_version",
+                )
+            return notification_pb2.UpsertTemplateResponse(template=as_template(stored))
+
+        return write
 
     async def GetTemplate(
         self, request: notification_pb2.GetTemplateRequest, context: aio.ServicerContext
@@ -97,11 +118,20 @@ class TemplateRpcs:
     ) -> notification_pb2.DeleteTemplateResponse:
         if not request.template_id:
             raise InvalidArgument("template_id is required", field="template_id")
-        if not await self.templates.delete(request.template_id):
-            raise NotFound(
-                f"no template with id {request.template_id!r}", reason="TEMPLATE_NOT_FOUND"
-            )
-        return notification_pb2.DeleteTemplateResponse()
+
+        async def write(session: Any) -> notification_pb2.DeleteTemplateResponse:
+            if not await self.templates.delete(request.template_id, session):
+                raise NotFound(
+                    f"no template with id {request.template_id!r}", reason="TEMPLATE_NOT_FOUND"
+                )
+            return notification_pb2.DeleteTemplateResponse()
+
+        async def plan() -> Work[notification_pb2.DeleteTemplateResponse]:
+            return write
+
+        return await self.infra.idempotency.run(
+            context, request, notification_pb2.DeleteTemplateResponse, plan
+        )
 
     async def PreviewTemplate(
         self, request: notification_pb2.PreviewTemplateRequest, context: aio.ServicerContext

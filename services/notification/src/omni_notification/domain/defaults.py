@@ -17,6 +17,12 @@ TEXTS = {
         _HI + "thank you! Your order {{ order_number }} ({{ item_count }} items, "
         "{{ order_total }}) is confirmed.",
     ),
+    registry.ORDER_FAILED: (
+        "We could not place your order {{ order_number }}",
+        _HI + "we are sorry: a technical problem on our side stopped us from placing your order "
+        "{{ order_number }} ({{ item_count }} items, {{ order_total }}). Nothing was charged and "
+        "any card authorization was released. Please place the order again.",
+    ),
     registry.READY_FOR_PICKUP: (
         "Order {{ order_number }} is ready for pickup",
         _HI + "your order {{ order_number }} is ready" + _AT_STORE + ". Pickup code: "

@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni.order.v1 import order_pb2
+from omni_kit.ids import new_id
 from omni_kit.protos import from_timestamp
 from omni_notification.domain import registry
 from omni_notification.domain.routing import purpose_name
@@ -43,8 +44,10 @@ def dedup_key(event_id: str, customer_id: str, purpose: int) -> str:
     return f"{event_id}:{customer_id}:{purpose_name(purpose)}"
 
 
-def staff_dedup_key(request_id: str) -> str:
-    return f"staff:{request_id}"
+def staff_dedup_key() -> str:
+    """Each staff send is a notification of its own; the idempotency pipeline answers a repeated
+    request with the first one's response."""
+    return f"staff:{new_id()}"
 
 
 def money(amount: common_pb2.Money) -> str:

@@ -18,6 +18,7 @@ STAFF_PREFIX = "staff."
 STAFF_AD_HOC = "staff.ad_hoc"
 
 ORDER_CONFIRMED = "omni.order.order.confirmed"
+ORDER_FAILED = "omni.order.order.failed"
 READY_FOR_PICKUP = "omni.order.order.ready_for_pickup"
 PICKUP_REMINDER = "omni.order.pickup.reminder_due"
 ORDER_SHIPPED = "omni.order.order.shipped"
@@ -61,6 +62,7 @@ EVENT_TYPES: dict[str, EventType] = {
     e.name: e
     for e in (
         EventType(ORDER_CONFIRMED, TRANSACTIONAL, False, _ORDER, "Order confirmed"),
+        EventType(ORDER_FAILED, TRANSACTIONAL, False, _ORDER, "Order could not be placed"),
         EventType(READY_FOR_PICKUP, TRANSACTIONAL, True, _ORDER | _PICKUP, "Ready for pickup"),
         EventType(
             PICKUP_REMINDER,
@@ -92,6 +94,7 @@ EVENT_TYPES: dict[str, EventType] = {
 
 ORDER_EVENTS = (
     ORDER_CONFIRMED,
+    ORDER_FAILED,
     READY_FOR_PICKUP,
     PICKUP_REMINDER,
     ORDER_SHIPPED,

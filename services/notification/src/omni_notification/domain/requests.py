@@ -20,9 +20,9 @@ RECEIPT_OUTCOMES = (
 MAX_ID = 200
 
 
-def required(value: str, field: str, what: str = "") -> None:
+def required(value: str, field: str) -> None:
     if not value.strip():
-        raise InvalidArgument(f"{field} is required{what}", field=field)
+        raise InvalidArgument(f"{field} is required", field=field)
     if len(value) > MAX_ID:
         raise InvalidArgument(f"{field} is longer than {MAX_ID} characters", field=field)
 
@@ -37,7 +37,6 @@ def contact_channel(value: int, field: str) -> None:
 
 
 def check_send(request: notification_pb2.SendNotificationRequest) -> None:
-    required(request.request_id, "request_id", " (it makes the send happen once)")
     required(request.customer_id, "customer_id")
     if request.purpose not in PURPOSES:
         raise InvalidArgument("purpose must be TRANSACTIONAL or MARKETING", field="purpose")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.common.v1 import common_pb2
@@ -42,12 +43,18 @@ class TemplateStore:
         return await self.templates.count_documents({})
 
     async def upsert(
-        self, key: dict[str, Any], fields: dict[str, Any], new_id: str, expected_version: int
+        self,
+        key: dict[str, Any],
+        fields: dict[str, Any],
+        new_id: str,
+        expected_version: int,
+        session: AsyncClientSession,
     ) -> Document | None:
         """Create or replace by (event_type, channel, language); None when the version is stale."""
         query = dict(key)
         if expected_version:
             query["version"] = expected_version
+        fields = dict(fields)
         created_at = fields.pop("created_at")
         return await self.templates.find_one_and_update(
             query,
@@ -58,10 +65,11 @@ class TemplateStore:
             },
             upsert=not expected_version,
             return_document=ReturnDocument.AFTER,
+            session=session,
         )
 
-    async def delete(self, template_id: str) -> bool:
-        result = await self.templates.delete_one({"_id": template_id})
+    async def delete(self, template_id: str, session: AsyncClientSession) -> bool:
+        result = await self.templates.delete_one({"_id": template_id}, session=session)
         return result.deleted_count == 1
 
     async def page(self, query: Document, after: str | None, limit: int) -> list[Document]:

@@ -23,6 +23,7 @@ class OrderApi(
 ):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self._sagas = set()
 
 
 __all__ = ["Deps", "OrderApi"]

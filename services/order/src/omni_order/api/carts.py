@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
+from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
-from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
 from omni_order.domain import carts as rules
 from omni_order.domain.common import require, require_quantity
 from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
+R = TypeVar("R", bound=Message)
 
 
 class CartApi:
@@ -41,12 +46,18 @@ class CartApi:
     async def AddCartLine(
         self, request: C.AddCartLineRequest, context: aio.ServicerContext
     ) -> C.AddCartLineResponse:
+        command = Command.of(context, request)
+        return await self.deps.idempotency.run(
+            context, request, C.AddCartLineResponse, lambda: self._add_line(request, command)
+        )
+
+    async def _add_line(
+        self, request: C.AddCartLineRequest, command: Command | None
+    ) -> Work[C.AddCartLineResponse]:
         require(request.cart_id, "cart_id")
         sku = require(request.sku, "sku")
         require_quantity(request.quantity, "quantity")
         cart = await self.deps.carts.get(request.cart_id)
-        if request.request_id and await self.deps.carts.applied(cart.id, request.request_id):
-            return C.AddCartLineResponse(cart=await self._shown(cart))
         rules.require_active(cart, request.expected_version)
         channel = chosen_channel(request.channel, cart.channel)
         prices = await self.deps.catalog.prices(channel, [sku])
@@ -57,7 +68,7 @@ class CartApi:
         new_line = line is None
         if line is None:
             line = C.CartLine(line_id=new_id("cl"), sku=sku)
-        hold_id, expires = await self._hold(cart, line, quantity, channel)
+        hold_id, expires = await self._hold(cart, line, quantity, channel, command)
         rules.set_line(
             cart,
             line,
@@ -67,12 +78,19 @@ class CartApi:
             price=price if new_line else None,
             now=utcnow(),
         )
-        await self._save(cart, channel, request.request_id, new_hold=hold_id)
-        return C.AddCartLineResponse(cart=await self._shown(cart))
+        return self._saving(cart, channel, C.AddCartLineResponse, new_hold=hold_id)
 
     async def UpdateCartLine(
         self, request: C.UpdateCartLineRequest, context: aio.ServicerContext
     ) -> C.UpdateCartLineResponse:
+        command = Command.of(context, request)
+        return await self.deps.idempotency.run(
+            context, request, C.UpdateCartLineResponse, lambda: self._change_line(request, command)
+        )
+
+    async def _change_line(
+        self, request: C.UpdateCartLineRequest, command: Command | None
+    ) -> Work[C.UpdateCartLineResponse]:
         require(request.cart_id, "cart_id")
         require(request.line.line_id, "line.line_id")
         paths = list(request.update_mask.paths) or ["quantity"]
@@ -86,8 +104,8 @@ class CartApi:
         line = rules.existing_line(cart, request.line.line_id)
         channel = chosen_channel(request.channel, cart.channel)
         if line.quantity == request.line.quantity:
-            return C.UpdateCartLineResponse(cart=await self._shown(cart))
-        hold_id, expires = await self._hold(cart, line, request.line.quantity, channel)
+            return unchanged(C.UpdateCartLineResponse(cart=cart))
+        hold_id, expires = await self._hold(cart, line, request.line.quantity, channel, command)
         rules.set_line(
             cart,
             line,
@@ -96,39 +114,68 @@ class CartApi:
             hold_expires_at=expires,
             now=utcnow(),
         )
-        await self._save(cart, channel, new_hold=hold_id)
-        return C.UpdateCartLineResponse(cart=await self._shown(cart))
+        return self._saving(cart, channel, C.UpdateCartLineResponse, new_hold=hold_id)
 
     async def RemoveCartLine(
         self, request: C.RemoveCartLineRequest, context: aio.ServicerContext
     ) -> C.RemoveCartLineResponse:
-        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
-        require(request.line_id, "line_id")
-        rules.require_active(cart, request.expected_version)
-        line = rules.remove_line(cart, request.line_id)
-        await self._save(cart, chosen_channel(request.channel, cart.channel))
-        if line.reservation_id:
-            await self.deps.inventory.release(line.reservation_id, reason="removed from cart")
-        return C.RemoveCartLineResponse(cart=await self._shown(cart))
+        removed: list[str] = []
+
+        async def plan() -> Work[C.RemoveCartLineResponse]:
+            cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+            require(request.line_id, "line_id")
+            rules.require_active(cart, request.expected_version)
+            line = rules.remove_line(cart, request.line_id)
+            removed.extend([line.reservation_id] if line.reservation_id else [])
+            channel = chosen_channel(request.channel, cart.channel)
+            return self._saving(cart, channel, C.RemoveCartLineResponse)
+
+        async def release(reply: C.RemoveCartLineResponse) -> C.RemoveCartLineResponse:
+            for hold_id in removed:
+                await self.deps.inventory.release(hold_id, reason="removed from cart")
+            return reply
+
+        return await self.deps.idempotency.run(
+            context, request, C.RemoveCartLineResponse, plan, then=release
+        )
 
     async def RepriceCart(
         self, request: C.RepriceCartRequest, context: aio.ServicerContext
     ) -> C.RepriceCartResponse:
-        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
-        rules.require_active(cart, request.expected_version)
-        channel = chosen_channel(request.channel, cart.channel)
-        prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
-        rules.accept_current_prices(cart, prices, utcnow())
-        await self._save(cart, channel)
-        return C.RepriceCartResponse(cart=cart)
+        async def plan() -> Work[C.RepriceCartResponse]:
+            cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
+            rules.require_active(cart, request.expected_version)
+            channel = chosen_channel(request.channel, cart.channel)
+            prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
+            rules.accept_current_prices(cart, prices, utcnow())
+            return self._saving(cart, channel, C.RepriceCartResponse)
+
+        return await self.deps.idempotency.run(context, request, C.RepriceCartResponse, plan)
 
     async def MergeCarts(
         self, request: C.MergeCartsRequest, context: aio.ServicerContext
     ) -> C.MergeCartsResponse:
+        new_holds: list[str] = []
+        command = Command.of(context, request)
+        try:
+            return await self.deps.idempotency.run(
+                context,
+                request,
+                C.MergeCartsResponse,
+                lambda: self._merge(request, command, new_holds),
+            )
+        except Conflict:
+            for hold_id in new_holds:
+                await self.deps.inventory.release(hold_id, reason="cart merge retried")
+            raise
+
+    async def _merge(
+        self, request: C.MergeCartsRequest, command: Command | None, new_holds: list[str]
+    ) -> Work[C.MergeCartsResponse]:
         source = await self.deps.carts.get(require(request.source_cart_id, "source_cart_id"))
         customer_id = require(request.customer_id, "customer_id")
         if source.customer_id == customer_id:
-            return C.MergeCartsResponse(cart=await self._shown(source))
+            return unchanged(C.MergeCartsResponse(cart=source))
         if source.customer_id:
             raise FailedPrecondition(
                 f"cart {source.id} belongs to another customer",
@@ -138,19 +185,20 @@ class CartApi:
         if source.status == C.CART_STATUS_MERGED and source.merged_into_cart_id:
             target = await self.deps.carts.get(source.merged_into_cart_id)
             if target.customer_id == customer_id:
-                return C.MergeCartsResponse(cart=await self._shown(target))
+                return unchanged(C.MergeCartsResponse(cart=target))
         rules.require_active(source)
         channel = chosen_channel(request.channel, source.channel)
         target, _ = await self._active_cart(
             "customer_id", customer_id, channel, source.currency_code
         )
-        new_holds = []
         for moved, same_sku in rules.merge_plan(target, source):
             if same_sku is None:
                 target.lines.append(moved)
                 continue
             quantity = same_sku.quantity + moved.quantity
-            hold_id, expires = await self._hold(target, same_sku, quantity, channel, also=[moved])
+            hold_id, expires = await self._hold(
+                target, same_sku, quantity, channel, command, also=[moved]
+            )
             new_holds.append(hold_id)
             rules.set_line(
                 target,
@@ -166,17 +214,12 @@ class CartApi:
         self._touch(target, channel)
         self._touch(source, channel)
 
-        async def both(session: AsyncClientSession) -> None:
-            await self.deps.carts.save(target, request.request_id, session)
-            await self.deps.carts.save(source, request.request_id, session)
+        async def both(session: AsyncClientSession) -> C.MergeCartsResponse:
+            await self.deps.carts.save(target, session)
+            await self.deps.carts.save(source, session)
+            return C.MergeCartsResponse(cart=target)
 
-        try:
-            await self.deps.transaction(both)
-        except Conflict:
-            for hold_id in new_holds:
-                await self.deps.inventory.release(hold_id, reason="cart merge retried")
-            raise
-        return C.MergeCartsResponse(cart=await self._shown(target))
+        return both
 
     async def _active_cart(
         self,
@@ -214,10 +257,19 @@ class CartApi:
         line: C.CartLine,
         quantity: int,
         channel: common_pb2.ChannelRef,
+        command: Command | None,
         also: list[C.CartLine] | None = None,
     ) -> tuple[str, datetime | None]:
-        """A new stock hold for the line's whole quantity, replacing its previous ones at once."""
-        hold_id = new_id("hold")
+        """A new stock hold for the line's whole quantity, replacing its previous ones at once.
+
+        Under a key its id derives from the key and the cart version read: a retry after a crash
+        that came between the hold and the cart's save finds that hold instead of taking a
+        second one, and a retry after the cart moved on takes a fresh one."""
+        hold_id = (
+            "hold_" + command.key_for(f"hold:{cart.id}:{cart.version}:{line.sku}")[:32]
+            if command
+            else new_id("hold")
+        )
         replaced = [other.reservation_id for other in [line, *(also or [])] if other.reservation_id]
         try:
             expires = await self.deps.inventory.hold(
@@ -238,16 +290,28 @@ class CartApi:
         cart.channel.CopyFrom(channel)
         cart.updated_at.CopyFrom(to_timestamp(utcnow()))
 
-    async def _save(
-        self, cart: C.Cart, channel: common_pb2.ChannelRef, request_id: str = "", new_hold: str = ""
-    ) -> None:
+    def _saving(
+        self,
+        cart: C.Cart,
+        channel: common_pb2.ChannelRef,
+        response_type: Callable[..., R],
+        new_hold: str = "",
+    ) -> Work[R]:
+        """The write of the cart's next version, answering `response_type(cart=...)`; a cart
+        changed meanwhile gives back the hold this change took (refused as a conflict)."""
         self._touch(cart, channel)
-        try:
-            await self.deps.carts.save(cart, request_id)
-        except Conflict:
-            if new_hold:
-                await self.deps.inventory.release(new_hold, reason="cart changed meanwhile")
-            raise
+        response = response_type(cart=cart)
+
+        async def write(session: AsyncClientSession) -> R:
+            try:
+                await self.deps.carts.save(cart, session)
+            except Conflict:
+                if new_hold:
+                    await self.deps.inventory.release(new_hold, reason="cart changed meanwhile")
+                raise
+            return response
+
+        return write
 
     async def _shown(self, cart: C.Cart) -> C.Cart:
         """The cart with each line's current listing price (a changed price is shown, not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from grpc import aio
@@ -9,7 +10,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from omni_kit import deadlines, faults
+from omni_kit.errors import Conflict, FailedPrecondition, NotFound
+from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel
@@ -21,10 +24,13 @@ from omni_order.ports import Inventory, PickupStore, Placement
 
 C = order_pb2
 MAX_STORES = 5
+# What the answer itself needs after the budget: reading the order and sending it back.
+ANSWER_MARGIN_SECONDS = 0.5
 
 
 class CheckoutApi:
     deps: Deps
+    _sagas: set[asyncio.Future[C.Order]]
 
     async def GetDeliveryOptions(
         self, request: C.GetDeliveryOptionsRequest, context: aio.ServicerContext
@@ -60,12 +66,20 @@ class CheckoutApi:
     async def PlaceOrder(
         self, request: C.PlaceOrderRequest, context: aio.ServicerContext
     ) -> C.PlaceOrderResponse:
-        request_id = require(request.request_id, "request_id")
-        require(request.cart_id, "cart_id")
-        existing = await self.deps.orders.find({"request_id": request_id})
-        if existing is not None:
-            return C.PlaceOrderResponse(order=_same_request(existing, request.cart_id))
-        cart = await self.deps.carts.get(request.cart_id)
+        require_command(context, request)
+
+        async def run_saga(reply: C.PlaceOrderResponse) -> C.PlaceOrderResponse:
+            faults.reach("order.after_order_insert")
+            return C.PlaceOrderResponse(order=await self._placed(reply.order.id))
+
+        return await self.deps.idempotency.run(
+            context, request, C.PlaceOrderResponse, lambda: self._check_out(request), then=run_saga
+        )
+
+    async def _check_out(self, request: C.PlaceOrderRequest) -> Work[C.PlaceOrderResponse]:
+        """Everything checkout can refuse, refused before anything is written; then the write
+        of the order, the cart's checkout and `order.placed`."""
+        cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
         _require_open_cart(cart)
         rules.require_checkout(cart)
         channel = chosen_channel(request.channel, cart.channel)
@@ -85,6 +99,7 @@ class CheckoutApi:
         if delivery.mode in rules.PICKUP_MODES:
             await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
         rules.require_payment(request.payment_method, request.payment_token, delivery.mode)
+        await self._require_stock(cart, channel, delivery)
         order = rules.new_order(
             order_id=new_id("ord"),
             payment_id=new_id("pay"),
@@ -101,33 +116,61 @@ class CheckoutApi:
             if request.payment_method == C.PAYMENT_METHOD_ONLINE_CARD
             else "",
         )
+        order.note = request.note
         rules.require_expected_total(order, request.expected_total)
         cart.status = C.CART_STATUS_CHECKED_OUT
         cart.order_id = order.id
         cart.version += 1
         cart.updated_at.CopyFrom(to_timestamp(now))
-
-        async def check_out(session: AsyncClientSession) -> None:
-            await self.deps.carts.save(cart, session=session)
-
         extra = {
-            "request_id": request_id,
             "payment_token": request.payment_token,
             "cart_holds": [line.reservation_id for line in cart.lines if line.reservation_id],
         }
+
+        await self.deps.orders.prepare(order)
+
+        async def place(session: AsyncClientSession) -> C.PlaceOrderResponse:
+            await self.deps.carts.save(cart, session)
+            await self.deps.orders.add(session, order, [order_event("placed", order)], extra=extra)
+            return C.PlaceOrderResponse(order=order)
+
+        return place
+
+    async def _require_stock(
+        self, cart: C.Cart, channel: common_pb2.ChannelRef, delivery: C.Delivery
+    ) -> None:
+        """Refuse a delivery that stock cannot cover now (counting the cart's own live holds):
+        click & collect from the chosen store's shelves, anything else from anywhere."""
+        wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
+        at = delivery.pickup_location_id if delivery.mode == rules.CLICK_AND_COLLECT else ""
+        short = await self.deps.inventory.shortfalls(wanted, channel, at, await self._held(cart))
+        if short:
+            raise rules.stock_refusal(short)
+
+    async def _saga(self, order_id: str) -> C.Order:
+        # The saga outlives the call that started it: the call's deadline must not bound it.
+        deadlines.set_deadline_from_remaining(None)
         try:
-            created = await self.deps.orders.insert(
-                order, [order_event("placed", order)], extra=extra, also=check_out
-            )
+            return await self.deps.saga.run(order_id)
         except Conflict:
-            _require_open_cart(await self.deps.carts.get(cart.id))
-            raise
-        if not created:
-            existing = await self.deps.orders.find({"request_id": request_id})
-            if existing is None:
-                raise Conflict("the order is being placed; retry", reason="CONCURRENT_CHANGE")
-            return C.PlaceOrderResponse(order=_same_request(existing, request.cart_id))
-        return C.PlaceOrderResponse(order=await self.deps.saga.run(order.id))
+            # Another runner moved it meanwhile (the resumer, after a crash left it): that one
+            # carries it on, and a retried checkout gets the order as it stands, not a conflict.
+            return await self.deps.orders.get(order_id)
+
+    async def _placed(self, order_id: str) -> C.Order:
+        """Run the saga, but answer within the caller's deadline: past the checkout budget the
+        order is returned as it stands (PENDING) while its saga carries on."""
+        saga = asyncio.ensure_future(self._saga(order_id))
+        self._sagas.add(saga)
+        saga.add_done_callback(self._sagas.discard)
+        left = deadlines.remaining()
+        budget = self.deps.settings.checkout_answer_seconds
+        if left is not None:
+            budget = min(budget, max(0.0, left - ANSWER_MARGIN_SECONDS))
+        try:
+            return await asyncio.wait_for(asyncio.shield(saga), budget)
+        except TimeoutError:
+            return await self.deps.orders.get(order_id)
 
     async def _pickup_points(
         self, location_id: str, near: common_pb2.GeoPoint | None
@@ -183,13 +226,3 @@ def _require_open_cart(cart: C.Cart) -> None:
             field="cart_id",
         )
     cart_rules.require_active(cart)
-
-
-def _same_request(order: C.Order, cart_id: str) -> C.Order:
-    if order.cart_id != cart_id:
-        raise InvalidArgument(
-            "this request_id was already used to place an order from another cart",
-            reason="IDEMPOTENCY_KEY_REUSED",
-            field="request_id",
-        )
-    return order

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
+from omni.order.v1 import order_pb2
+from omni_kit.facts import Event
+from omni_kit.idempotency import Idempotency, Work
 from omni_order.ports import Catalog, Inventory, PaymentProvider
 from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import CartStore, OrderStore, ReturnStore
 
-Transaction = Callable[[Callable[[AsyncClientSession], Awaitable[Any]]], Awaitable[Any]]
+R = TypeVar("R", bound=Message)
 
 
 @dataclass
@@ -27,7 +31,25 @@ class Deps:
     inventory: Inventory
     payments: PaymentProvider
     saga: Saga
-    transaction: Transaction
+    idempotency: Idempotency
+
+    def saving(self, order: order_pb2.Order, events: Sequence[Event], response: R) -> Work[R]:
+        """The write of a changed order and its events, answering `response`."""
+
+        async def write(session: AsyncClientSession) -> R:
+            await self.orders.write(session, order, events)
+            return response
+
+        return write
+
+
+def unchanged(response: R) -> Work[R]:
+    """The write of a request that changes nothing (already so): it only answers."""
+
+    async def write(session: AsyncClientSession) -> R:
+        return response
+
+    return write
 
 
 def channel_name(channel: common_pb2.ChannelRef) -> str:

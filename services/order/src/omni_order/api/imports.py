@@ -8,13 +8,16 @@ anything is written; a hold whose import died before its order was written lapse
 from __future__ import annotations
 
 from grpc import aio
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, InvalidArgument
+from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 from omni_order.api.checkout import require_pickup_store
-from omni_order.api.deps import Deps
+from omni_order.api.deps import Deps, unchanged
 from omni_order.domain import checkout as rules
 from omni_order.domain.common import require
 from omni_order.events import order_event
@@ -37,22 +40,44 @@ class ImportApi:
         partner_id = require(request.partner_id, "partner_id")
         require(request.partner_order_id, "partner_order_id")
         partner_key = f"{partner_id}:{request.partner_order_id}"
-        existing = await self.deps.orders.find({"partner_key": partner_key})
-        if existing is not None:
-            return C.ImportMarketplaceOrderResponse(order=existing, created=False)
-        order = await self._imported_order(request, partner_id)
-        if order.delivery.mode in rules.PICKUP_MODES:
-            await require_pickup_store(self.deps.inventory, order.delivery.pickup_location_id)
-        hold_id = await self._hold_stock(order, partner_key)
-        if hold_id is None:
-            return await self._imported_before(partner_key)
-        extra = {"partner_key": partner_key, "cart_holds": [hold_id]}
-        if request.request_id:
-            extra["request_id"] = request.request_id
-        if not await self.deps.orders.insert(order, [order_event("placed", order)], extra=extra):
-            return await self._imported_before(partner_key, hold_id)
-        order = await self.deps.saga.run(order.id)
-        return C.ImportMarketplaceOrderResponse(order=order, created=True)
+        holds: list[str] = []
+
+        async def plan() -> Work[C.ImportMarketplaceOrderResponse]:
+            if await self.deps.orders.find({"partner_key": partner_key}) is not None:
+                # Imported meanwhile (a concurrent import of the same partner order).
+                return unchanged(await self._imported_before(partner_key, *holds[-1:]))
+            order = await self._imported_order(request, partner_id)
+            if order.delivery.mode in rules.PICKUP_MODES:
+                await require_pickup_store(self.deps.inventory, order.delivery.pickup_location_id)
+            hold_id = await self._hold_stock(order, partner_key)
+            if hold_id is None:
+                return unchanged(await self._imported_before(partner_key))
+            holds.append(hold_id)
+            extra = {"partner_key": partner_key, "cart_holds": [hold_id]}
+            await self.deps.orders.prepare(order)
+
+            async def write(session: AsyncClientSession) -> C.ImportMarketplaceOrderResponse:
+                await self.deps.orders.add(
+                    session, order, [order_event("placed", order)], extra=extra
+                )
+                return C.ImportMarketplaceOrderResponse(order=order, created=True)
+
+            return write
+
+        async def run_saga(
+            reply: C.ImportMarketplaceOrderResponse,
+        ) -> C.ImportMarketplaceOrderResponse:
+            if not reply.created:
+                return reply
+            order = await self._placed(reply.order.id)  # type: ignore[attr-defined]
+            return C.ImportMarketplaceOrderResponse(order=order, created=True)
+
+        try:
+            return await self.deps.idempotency.run(
+                context, request, C.ImportMarketplaceOrderResponse, plan, then=run_saga
+            )
+        except DuplicateKeyError:  # the same partner order, imported by a concurrent request
+            return await self._imported_before(partner_key, *holds[-1:])
 
     async def _imported_order(
         self, request: C.ImportMarketplaceOrderRequest, partner_id: str

@@ -7,12 +7,14 @@ from datetime import timedelta
 from grpc import aio
 
 from omni.order.v1 import order_pb2
+from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
-from omni_order.api.deps import Deps
+from omni_order.api.deps import Deps, unchanged
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
 from omni_order.events import next_version
+from omni_order.payments import settle_cancellation
 from omni_order.ports import Placement
 
 C = order_pb2
@@ -37,19 +39,25 @@ class LifecycleApi:
     async def CancelOrder(
         self, request: C.CancelOrderRequest, context: aio.ServicerContext
     ) -> C.CancelOrderResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.CancelOrderResponse, lambda: self._cancel(request, context)
+        )
+
+    async def _cancel(
+        self, request: C.CancelOrderRequest, context: aio.ServicerContext
+    ) -> Work[C.CancelOrderResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
-        if request.request_id and await self.deps.orders.applied(order.id, request.request_id):
-            return C.CancelOrderResponse(order=order)
         units = rules.cancellation(order, request.lines)
         if not units:
-            return C.CancelOrderResponse(order=order)
-        release_id = request.request_id or new_id("cancel")
+            return unchanged(C.CancelOrderResponse(order=order))
+        command = Command.of(context, request)
         if order.reservation_id:
             whole = not request.lines
             await self.deps.inventory.release(
                 order.reservation_id,
                 [] if whole else placements(order, units),
-                request_id=release_id,
+                # Without a caller's key this cancel is a new request: so is its release.
+                key=command.key_for("release") if command else new_id("release"),
                 reason="order cancelled",
             )
         kind = rules.cancel(
@@ -61,28 +69,34 @@ class LifecycleApi:
             channel=request.channel,
             now=utcnow(),
         )
+        refunds = await settle_cancellation(self.deps.payments, order, units, utcnow())
         fields = {"reason": order.cancellation_reason or request.reason, "note": request.note}
         if kind == "lines_cancelled":
             fields["lines"] = units
-        await self.deps.orders.save(
-            order, next_version(order, (kind, fields)), request_id=request.request_id
+        return self.deps.saving(
+            order, next_version(order, (kind, fields), *refunds), C.CancelOrderResponse(order=order)
         )
-        return C.CancelOrderResponse(order=order)
 
     async def CreateShipment(
         self, request: C.CreateShipmentRequest, context: aio.ServicerContext
     ) -> C.CreateShipmentResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.CreateShipmentResponse, lambda: self._ship(request, context)
+        )
+
+    async def _ship(
+        self, request: C.CreateShipmentRequest, context: aio.ServicerContext
+    ) -> Work[C.CreateShipmentResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
         location_id = require(request.source_location_id, "source_location_id")
-        shipment_id = f"shp_{request.request_id}" if request.request_id else new_id("shp")
-        for shipment in order.shipments:
-            if shipment.id == shipment_id:
-                return C.CreateShipmentResponse(shipment=shipment, order=order)
+        command = Command.of(context, request)
+        # Derived from the key, so a retry after a crash commits the same units once.
+        shipment_id = "shp_" + command.key_for("shipment")[:24] if command else new_id("shp")
         units = rules.shipment_units(order, location_id, request.lines)
         await self.deps.inventory.commit(
             order.reservation_id,
             placements(order, units, location_id),
-            request_id=shipment_id,
+            key=shipment_id,
             reference=shipment_id,
         )
         shipment = rules.add_shipment(
@@ -97,12 +111,18 @@ class LifecycleApi:
             now=utcnow(),
         )
         events = next_version(order, ("shipment_created", {"shipment": shipment}))
-        await self.deps.orders.save(order, events)
-        return C.CreateShipmentResponse(shipment=shipment, order=order)
+        return self.deps.saving(
+            order, events, C.CreateShipmentResponse(shipment=shipment, order=order)
+        )
 
     async def MarkShipped(
         self, request: C.MarkShippedRequest, context: aio.ServicerContext
     ) -> C.MarkShippedResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.MarkShippedResponse, lambda: self._shipped(request)
+        )
+
+    async def _shipped(self, request: C.MarkShippedRequest) -> Work[C.MarkShippedResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
         shipment = rules.find_shipment(order, require(request.shipment_id, "shipment_id"))
         changed = rules.ship(
@@ -114,14 +134,21 @@ class LifecycleApi:
             channel=request.channel,
             now=utcnow(),
         )
-        if changed:
-            events = next_version(order, ("shipped", {"shipment": shipment}))
-            await self.deps.orders.save(order, events)
-        return C.MarkShippedResponse(order=order)
+        reply = C.MarkShippedResponse(order=order)
+        if not changed:
+            return unchanged(reply)
+        return self.deps.saving(
+            order, next_version(order, ("shipped", {"shipment": shipment})), reply
+        )
 
     async def MarkDelivered(
         self, request: C.MarkDeliveredRequest, context: aio.ServicerContext
     ) -> C.MarkDeliveredResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.MarkDeliveredResponse, lambda: self._delivered(request)
+        )
+
+    async def _delivered(self, request: C.MarkDeliveredRequest) -> Work[C.MarkDeliveredResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
         shipment = rules.find_shipment(order, require(request.shipment_id, "shipment_id"))
         when = (
@@ -130,14 +157,22 @@ class LifecycleApi:
         changed = rules.deliver(
             order, shipment, actor=request.actor, channel=request.channel, now=when
         )
-        if changed:
-            events = next_version(order, ("delivered", {"shipment": shipment}))
-            await self.deps.orders.save(order, events)
-        return C.MarkDeliveredResponse(order=order)
+        reply = C.MarkDeliveredResponse(order=order)
+        if not changed:
+            return unchanged(reply)
+        events = next_version(order, ("delivered", {"shipment": shipment}))
+        return self.deps.saving(order, events, reply)
 
     async def MarkReadyForPickup(
         self, request: C.MarkReadyForPickupRequest, context: aio.ServicerContext
     ) -> C.MarkReadyForPickupResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.MarkReadyForPickupResponse, lambda: self._ready(request)
+        )
+
+    async def _ready(
+        self, request: C.MarkReadyForPickupRequest
+    ) -> Work[C.MarkReadyForPickupResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
         now = utcnow()
         window = timedelta(hours=self.deps.settings.pickup_window_hours)
@@ -149,24 +184,30 @@ class LifecycleApi:
         changed = rules.ready_for_pickup(
             order, deadline=deadline, actor=request.actor, channel=request.channel, now=now
         )
-        if changed:
-            await self.deps.orders.save(order, next_version(order, ("ready_for_pickup", {})))
-        return C.MarkReadyForPickupResponse(order=order)
+        reply = C.MarkReadyForPickupResponse(order=order)
+        if not changed:
+            return unchanged(reply)
+        return self.deps.saving(order, next_version(order, ("ready_for_pickup", {})), reply)
 
     async def MarkCollected(
         self, request: C.MarkCollectedRequest, context: aio.ServicerContext
     ) -> C.MarkCollectedResponse:
+        return await self.deps.idempotency.run(
+            context, request, C.MarkCollectedResponse, lambda: self._collected(request)
+        )
+
+    async def _collected(self, request: C.MarkCollectedRequest) -> Work[C.MarkCollectedResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
         if order.status == C.ORDER_STATUS_COLLECTED:
-            return C.MarkCollectedResponse(order=order)
+            return unchanged(C.MarkCollectedResponse(order=order))
         units = rules.collectable(order, require(request.pickup_code, "pickup_code"))
         if units:
             await self.deps.inventory.commit(
                 order.reservation_id,
                 placements(order, units),
-                request_id=f"collect_{order.id}",
+                key=f"collect_{order.id}",
                 reference=order.id,
             )
         rules.collect(order, units, actor=request.actor, channel=request.channel, now=utcnow())
-        await self.deps.orders.save(order, next_version(order, ("collected", {})))
-        return C.MarkCollectedResponse(order=order)
+        events = next_version(order, ("collected", {}))
+        return self.deps.saving(order, events, C.MarkCollectedResponse(order=order))

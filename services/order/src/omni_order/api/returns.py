@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, NotFound
+from omni_kit.idempotency import Command, Work, require_command
 from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps
@@ -18,6 +17,7 @@ from omni_order.events import EventSpec, next_version
 from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
+Write = Work[C.CreateReturnResponse]
 
 
 class ReturnsApi:
@@ -26,11 +26,15 @@ class ReturnsApi:
     async def CreateReturn(
         self, request: C.CreateReturnRequest, context: aio.ServicerContext
     ) -> C.CreateReturnResponse:
-        request_id = require(request.request_id, "request_id")
+        command = require_command(context, request)
+        return await self.deps.idempotency.run(
+            context, request, C.CreateReturnResponse, lambda: self._receive(request, command)
+        )
+
+    async def _receive(self, request: C.CreateReturnRequest, command: Command) -> Write:
+        """Take the goods back (restock, exchange goods, refund: each keyed by the return, so a
+        retry after a crash repeats them harmlessly), then the write that records the return."""
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
-        done = await self.deps.returns.by_request(request_id)
-        if done is not None:
-            return C.CreateReturnResponse(order_return=done, order=order)
         lines = rules.returned_lines(order, request.lines)
         location_id = require(request.receiving_location_id, "receiving_location_id")
         location = await self.deps.inventory.location(location_id)
@@ -46,8 +50,7 @@ class ReturnsApi:
                 reason="LOCATION_TAKES_NO_RETURNS",
                 field="receiving_location_id",
             )
-        # Derived from the request id, so a retry after a crash repeats each step idempotently.
-        return_id = "ret_" + hashlib.sha256(f"{order.id}:{request_id}".encode()).hexdigest()[:24]
+        return_id = "ret_" + command.key_for("return")[:24]
         exchanges = [line for line in lines if line.resolution == C.RETURN_RESOLUTION_EXCHANGE]
         for index, line in enumerate(exchanges):
             line.exchange_line_id = f"x{len(order.lines) + index + 1}"
@@ -74,16 +77,14 @@ class ReturnsApi:
         await self.deps.inventory.return_to_stock(
             location_id,
             [(skus[line.line_id], line.quantity, line.condition) for line in lines],
-            request_id=return_id,
+            key=return_id,
             order_id=order.id,
             return_id=return_id,
         )
         now = utcnow()
         refund = await self._refund(order, lines, return_id, request.note)
         if exchanges:
-            await self.deps.inventory.commit(
-                exchange_hold, [], request_id=return_id, reference=return_id
-            )
+            await self.deps.inventory.commit(exchange_hold, [], key=return_id, reference=return_id)
         order_return = C.OrderReturn(
             id=return_id,
             order_id=order.id,
@@ -107,11 +108,14 @@ class ReturnsApi:
             payment_id = order.payments[0].id
             specs.append(("refund_recorded", {"payment_id": payment_id, "refund": refund}))
 
-        async def keep_return(session: AsyncClientSession) -> None:
-            await self.deps.returns.insert(order_return, request_id, session)
+        events = next_version(order, *specs)
 
-        await self.deps.orders.save(order, next_version(order, *specs), also=keep_return)
-        return C.CreateReturnResponse(order_return=order_return, order=order)
+        async def write(session: AsyncClientSession) -> C.CreateReturnResponse:
+            await self.deps.returns.insert(order_return, session)
+            await self.deps.orders.write(session, order, events)
+            return C.CreateReturnResponse(order_return=order_return, order=order)
+
+        return write
 
     async def _refund(
         self, order: C.Order, lines: list[C.ReturnLine], return_id: str, note: str
@@ -130,7 +134,7 @@ class ReturnsApi:
             completed_at=to_timestamp(utcnow()),
         )
         if payment.method == C.PAYMENT_METHOD_ONLINE_CARD:
-            result = await self.deps.payments.refund(refund.id, amount)
+            result = await self.deps.payments.refund(payment.id, refund.id, amount)
             refund.provider_ref = result.reference
             if not result.approved:
                 refund.status = C.REFUND_STATUS_FAILED

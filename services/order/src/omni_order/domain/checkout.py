@@ -19,6 +19,16 @@ PICKUP_MODES = {CLICK_AND_COLLECT, SHIP_TO_STORE}
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """A line stock cannot cover: at one location (or anywhere, when location_id is empty)."""
+
+    sku: str
+    location_id: str
+    requested: int
+    available: int
+
+
+@dataclass(frozen=True)
 class CarrierRate:
     carrier: str
     service_level: str
@@ -183,6 +193,25 @@ def require_checkout(cart: order_pb2.Cart) -> None:
             field="cart_id",
             metadata={"skus": ",".join(changed)},
         )
+
+
+def stock_refusal(short: Sequence[Shortfall]) -> FailedPrecondition:
+    """Checkout refused because stock cannot cover some lines: each SKU with its units."""
+    where = f" at {short[0].location_id}" if short[0].location_id else ""
+    listed = "; ".join(f"{s.sku}: {s.requested} wanted, {s.available} available" for s in short)
+    first = short[0]
+    return FailedPrecondition(
+        f"not enough stock{where} for this cart ({listed}); change the quantities or the delivery",
+        reason="INSUFFICIENT_STOCK",
+        field="delivery.pickup_location_id" if first.location_id else "cart_id",
+        metadata={
+            "sku": first.sku,
+            "location_id": first.location_id,
+            "requested": first.requested,
+            "available": first.available,
+            "skus": ",".join(s.sku for s in short),
+        },
+    )
 
 
 def require_expected_total(order: order_pb2.Order, expected: common_pb2.Money) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from omni.common.v1 import common_pb2
@@ -11,7 +12,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.protos import to_timestamp
 from omni_order.domain.checkout import CLICK_AND_COLLECT, HOME, PICKUP_MODES, compute_totals
-from omni_order.domain.common import record, require_quantity
+from omni_order.domain.common import money, record, require_quantity
 
 P = order_pb2
 CANCELLABLE = {
@@ -19,7 +20,7 @@ CANCELLABLE = {
     P.ORDER_STATUS_PARTIALLY_FULFILLED,
     P.ORDER_STATUS_READY_FOR_PICKUP,
 }
-ENDED = {P.ORDER_STATUS_CANCELLED, P.ORDER_STATUS_PAYMENT_FAILED}
+ENDED = {P.ORDER_STATUS_CANCELLED, P.ORDER_STATUS_PAYMENT_FAILED, P.ORDER_STATUS_FAILED}
 FULFILLING = {P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_PARTIALLY_FULFILLED}
 
 
@@ -101,10 +102,6 @@ def cancel(
         )
         order.cancellation_reason = reason
         order.status_reason = note or P.CancellationReason.Name(reason)
-        for payment in order.payments:
-            if payment.status == P.PAYMENT_STATUS_AUTHORIZED:
-                payment.status = P.PAYMENT_STATUS_VOIDED
-                payment.updated_at.CopyFrom(to_timestamp(now))
         return "cancelled"
     record(
         order,
@@ -427,3 +424,85 @@ def abandon_pickup(order: order_pb2.Order, now: datetime) -> list[order_pb2.Line
     order.cancellation_reason = P.CANCELLATION_REASON_PICKUP_NOT_COLLECTED
     order.status_reason = reason
     return at_store
+
+
+VOID = "void"
+REFUND = "refund"
+SETTLED = {P.PAYMENT_STATUS_CAPTURED, P.PAYMENT_STATUS_PARTIALLY_REFUNDED}
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """What the payment provider must do for units the order will not fulfil."""
+
+    kind: str  # VOID or REFUND
+    payment_id: str
+    amount: common_pb2.Money
+
+
+def cancellation_payments(
+    order: order_pb2.Order, units: Sequence[order_pb2.LineQuantity]
+) -> list[PaymentAction]:
+    """After `units` were cancelled: a cancelled order voids its card authorization and gets back
+    what was captured; cancelled lines of an order that goes on get back what was captured for
+    them (an authorization needs nothing: it is captured for the smaller total later)."""
+    whole = order.status == P.ORDER_STATUS_CANCELLED
+    prices = {line.line_id: line.unit_price.amount_minor for line in order.lines}
+    value = sum(prices[unit.line_id] * unit.quantity for unit in units)
+    actions = []
+    for payment in order.payments:
+        if payment.method != P.PAYMENT_METHOD_ONLINE_CARD:
+            continue
+        if payment.status == P.PAYMENT_STATUS_AUTHORIZED and whole:
+            actions.append(PaymentAction(VOID, payment.id, money(0, payment.amount.currency_code)))
+            continue
+        left = payment.captured_amount.amount_minor - payment.refunded_amount.amount_minor
+        if payment.status not in SETTLED or left <= 0:
+            continue
+        amount = left if whole else min(value, left)
+        value -= amount
+        if amount > 0:
+            currency = payment.captured_amount.currency_code or payment.amount.currency_code
+            actions.append(PaymentAction(REFUND, payment.id, money(amount, currency)))
+    return actions
+
+
+def find_payment(order: order_pb2.Order, payment_id: str) -> order_pb2.Payment:
+    for payment in order.payments:
+        if payment.id == payment_id:
+            return payment
+    raise NotFound(
+        f"order {order.number} has no payment {payment_id!r}",
+        reason="PAYMENT_NOT_FOUND",
+        field="payment_id",
+    )
+
+
+def voided(payment: order_pb2.Payment, now: datetime) -> None:
+    """The provider cancelled the payment's authorization (or confirmed there was none)."""
+    if payment.status in (P.PAYMENT_STATUS_AUTHORIZED, P.PAYMENT_STATUS_PENDING):
+        payment.status = P.PAYMENT_STATUS_VOIDED
+    payment.updated_at.CopyFrom(to_timestamp(now))
+
+
+def add_refund(payment: order_pb2.Payment, refund: order_pb2.Refund, now: datetime) -> None:
+    """Record a refund on its payment; only one that succeeded counts as money given back."""
+    payment.refunds.append(refund)
+    payment.updated_at.CopyFrom(to_timestamp(now))
+    if refund.status != P.REFUND_STATUS_SUCCEEDED:
+        return
+    refunded = payment.refunded_amount.amount_minor + refund.amount.amount_minor
+    payment.refunded_amount.CopyFrom(money(refunded, refund.amount.currency_code))
+    paid = payment.captured_amount.amount_minor or payment.amount.amount_minor
+    payment.status = (
+        P.PAYMENT_STATUS_REFUNDED if refunded >= paid else P.PAYMENT_STATUS_PARTIALLY_REFUNDED
+    )
+
+
+def refunded(
+    order: order_pb2.Order, payment: order_pb2.Payment, refund: order_pb2.Refund, now: datetime
+) -> None:
+    """A refund for cancelled units, on the payment, the totals and the history."""
+    add_refund(payment, refund, now)
+    compute_totals(order)
+    record(order, "refund_recorded", reason=refund.reason, now=now)

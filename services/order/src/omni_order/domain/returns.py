@@ -8,10 +8,9 @@ from datetime import datetime
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
-from omni_kit.protos import to_timestamp
 from omni_order.domain.checkout import compute_totals
 from omni_order.domain.common import money, record, require_quantity
-from omni_order.domain.lifecycle import order_line, status_name
+from omni_order.domain.lifecycle import add_refund, order_line, status_name
 
 P = order_pb2
 RETURNABLE = {
@@ -101,16 +100,7 @@ def apply_return(
             )
             replacement.line_total.CopyFrom(money(0, line.unit_price.currency_code))
     if refund is not None:
-        payment = order.payments[0]
-        payment.refunds.append(refund)
-        refunded = payment.refunded_amount.amount_minor + refund.amount.amount_minor
-        payment.refunded_amount.CopyFrom(money(refunded, refund.amount.currency_code))
-        payment.status = (
-            P.PAYMENT_STATUS_REFUNDED
-            if refunded >= payment.amount.amount_minor
-            else P.PAYMENT_STATUS_PARTIALLY_REFUNDED
-        )
-        payment.updated_at.CopyFrom(to_timestamp(now))
+        add_refund(order.payments[0], refund, now)
     compute_totals(order)
     originals = [line for line in order.lines if not line.exchange_for_line_id]
     everything_back = all(

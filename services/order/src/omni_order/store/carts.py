@@ -15,8 +15,6 @@ from omni_kit.protos import from_document
 from omni_order.store.documents import save_version, versioned_document
 
 ACTIVE = "CART_STATUS_ACTIVE"
-# Request ids a cart remembers, so a repeated AddCartLine adds nothing twice.
-REMEMBERED_REQUESTS = 50
 
 CART_INDEXES = {
     "carts": [
@@ -50,11 +48,6 @@ class CartStore:
             raise NotFound(f"no cart with id {cart_id!r}", reason="CART_NOT_FOUND", field="cart_id")
         return from_document(document, order_pb2.Cart)
 
-    async def applied(self, cart_id: str, request_id: str) -> bool:
-        """Whether the cart already took the change made under this request id."""
-        found = await self.carts.find_one({"_id": cart_id}, {"applied_requests": 1})
-        return request_id in (found or {}).get("applied_requests", [])
-
     async def find_active(self, owner_field: str, owner: str) -> order_pb2.Cart | None:
         document = await self.carts.find_one({owner_field: owner, "status": ACTIVE})
         return None if document is None else from_document(document, order_pb2.Cart)
@@ -67,21 +60,6 @@ class CartStore:
             return False
         return True
 
-    async def save(
-        self,
-        cart: order_pb2.Cart,
-        request_id: str = "",
-        session: AsyncClientSession | None = None,
-    ) -> None:
+    async def save(self, cart: order_pb2.Cart, session: AsyncClientSession) -> None:
         """Write the cart's next version (cart.version already incremented)."""
         await save_version(self.carts, cart, {}, session)
-        if request_id:
-            await self.carts.update_one(
-                {"_id": cart.id},
-                {
-                    "$push": {
-                        "applied_requests": {"$each": [request_id], "$slice": -REMEMBERED_REQUESTS}
-                    }
-                },
-                session=session,
-            )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
 from omni.order.v1 import order_pb2
 from omni_kit import keyset
@@ -22,9 +21,6 @@ from omni_order.ports import CheckoutInputs
 from omni_order.store.documents import save_version, versioned_document
 from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
 
-# Request ids an order remembers, so a repeated change is applied once (an order changes a
-# handful of times in its life; the bound keeps a runaway client from growing the document).
-REMEMBERED_REQUESTS = 100
 PLACED = keyset.time_axis("placed_at")
 # One customer's orders are sparse (a few a year): the first window looks back a month.
 PLACED_BY_CUSTOMER = keyset.time_axis("placed_at", width=timedelta(days=30))
@@ -58,15 +54,6 @@ def _newest(*fields: str) -> IndexModel:
 
 ORDER_INDEXES = {
     "orders": [
-        # Two identical checkouts at the same moment: the second insert fails, it replays the first.
-        # Partial on `$gte: ""` (every string) rather than `$type`: a store that cannot reason
-        # about `$type` (the dev store) then still sees an equality on a string is covered.
-        IndexModel(
-            [("request_id", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"request_id": {"$gte": ""}},
-            name="one_order_per_request_id",
-        ),
         IndexModel(
             [("partner_key", ASCENDING)],
             unique=True,
@@ -86,13 +73,26 @@ ORDER_INDEXES = {
         _newest("channel.partner_id"),
         _newest("delivery.pickup_location_id", "status"),
         IndexModel([("number", ASCENDING)]),
-        IndexModel([("saga_active", ASCENDING), ("saga_touched_at", ASCENDING)]),
+        # The resumer's two reads: sagas due for a next attempt, and sagas nobody moves.
+        IndexModel(
+            [
+                ("saga_active", ASCENDING),
+                ("saga_next_attempt_at", ASCENDING),
+                ("saga_touched_at", ASCENDING),
+            ]
+        ),
         IndexModel([("status", ASCENDING), ("pickup_deadline_at", ASCENDING)]),
     ],
     **SALES_INDEXES,
 }
 # Replaced by the indexes above (same keys; partial filters a store can reason about).
-OBSOLETE_ORDER_INDEXES = {"orders": ["one_order_per_request", "one_order_per_partner_order"]}
+OBSOLETE_ORDER_INDEXES = {
+    "orders": [
+        "one_order_per_request",
+        "one_order_per_partner_order",
+        "saga_active_1_saga_touched_at_1",
+    ]
+}
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,10 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
         "saga_active": order.saga.status
         in (order_pb2.SAGA_STATUS_RUNNING, order_pb2.SAGA_STATUS_COMPENSATING),
         "saga_touched_at": utcnow(),
+        # Set while a failed saga step waits for its next attempt (nobody runs it until then).
+        "saga_next_attempt_at": from_timestamp(order.saga.next_attempt_at)
+        if order.saga.HasField("next_attempt_at")
+        else None,
         "pickup_deadline_at": from_timestamp(order.pickup.deadline)
         if order.pickup.HasField("deadline")
         else None,
@@ -186,10 +190,6 @@ class OrderStore:
         document = await self.orders.find_one(query)
         return None if document is None else from_document(document, order_pb2.Order)
 
-    async def applied(self, order_id: str, request_id: str) -> bool:
-        found = await self.orders.find_one({"_id": order_id}, {"applied_requests": 1})
-        return request_id in (found or {}).get("applied_requests", [])
-
     async def checkout_inputs(self, order_id: str) -> CheckoutInputs:
         document = await self.orders.find_one(
             {"_id": order_id}, {"payment_token": 1, "cart_holds": 1}
@@ -197,64 +197,48 @@ class OrderStore:
         document = document or {}
         return CheckoutInputs(document.get("payment_token", ""), document.get("cart_holds", []))
 
-    async def insert(
+    async def prepare(self, order: order_pb2.Order) -> None:
+        """Create the sales-totals rows a new order will add to, before its transaction starts
+        (two transactions creating one row would otherwise conflict on its key)."""
+        await self.totals.prepare(document_of(order, self.totals.zones)["sales_counted"])
+
+    async def add(
         self,
+        session: AsyncClientSession,
         order: order_pb2.Order,
         events: Sequence[Event],
         *,
         extra: dict[str, Any],
-        also: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
-    ) -> bool:
-        """Insert a new order with its events (and `also`, e.g. the cart's checkout) atomically;
-        False when an order with the same request id or partner order id exists already."""
-
+    ) -> None:
+        """Insert a new order with its events inside the caller's transaction (`prepare` it
+        first)."""
         document = document_of(order, self.totals.zones) | extra
-        await self.totals.prepare(document["sales_counted"])
+        await self.orders.insert_one(document, session=session)
+        await self._add_events(session, events)
+        # Last: the day's row is shared by every order of the day, channel and currency.
+        await self.totals.apply(None, document["sales_counted"], session)
 
-        async def work(session: AsyncClientSession) -> None:
-            await self.orders.insert_one(document, session=session)
-            if also is not None:
-                await also(session)
-            await self._add_events(session, events)
-            # Last: the day's row is shared by every order of the day, channel and currency.
-            await self.totals.apply(None, document["sales_counted"], session)
-
-        try:
-            await self.infra.transaction(work)
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def save(
-        self,
-        order: order_pb2.Order,
-        events: Sequence[Event] = (),
-        also: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
-        request_id: str = "",
-    ) -> order_pb2.Order:
-        """Write the order's next version (order.version already incremented) and its events;
-        a request id is remembered so the same request changes nothing twice."""
-
+    async def write(
+        self, session: AsyncClientSession, order: order_pb2.Order, events: Sequence[Event] = ()
+    ) -> None:
+        """Write the order's next version (order.version already incremented) and its events
+        inside the caller's transaction; its share of the sales totals moves with it."""
         fields = helper_fields(order)
         counted = contribution(versioned_document(order) | fields, self.totals.zones)
-        await self.totals.prepare(counted)
+        before = await self.orders.find_one(
+            {"_id": order.id}, {"sales_counted": 1}, session=session
+        )
+        await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
+        await self._add_events(session, events)
+        await self.totals.apply((before or {}).get("sales_counted"), counted, session)
+
+    async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
+        """Write the order's next version and its events in a transaction of its own (the saga's
+        and the workers' steps, which no caller's key covers)."""
+        await self.prepare(order)
 
         async def work(session: AsyncClientSession) -> None:
-            before = await self.orders.find_one(
-                {"_id": order.id}, {"sales_counted": 1}, session=session
-            )
-            await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
-            if request_id:
-                remembered = {"$each": [request_id], "$slice": -REMEMBERED_REQUESTS}
-                await self.orders.update_one(
-                    {"_id": order.id},
-                    {"$push": {"applied_requests": remembered}},
-                    session=session,
-                )
-            if also is not None:
-                await also(session)
-            await self._add_events(session, events)
-            await self.totals.apply((before or {}).get("sales_counted"), counted, session)
+            await self.write(session, order, events)
 
         await self.infra.transaction(work)
         return order
@@ -285,11 +269,23 @@ class OrderStore:
         )
         return [from_document(document, order_pb2.Order) for document in found]
 
-    async def stale_sagas(self, before: datetime, limit: int = 50) -> list[str]:
-        cursor = self.orders.find(
-            {"saga_active": True, "saga_touched_at": {"$lt": before}}, {"_id": 1}
-        ).limit(limit)
-        return [doc["_id"] for doc in await cursor.to_list(limit)]
+    async def due_sagas(self, now: datetime, stale: datetime, limit: int = 50) -> list[str]:
+        """Sagas for the resumer: waiting for a next attempt whose time has come, or untouched
+        since `stale` (the process running them went away)."""
+        found: list[str] = []
+        for due in _due(now, stale)["$or"]:  # one index range each, not an $or over the lot
+            cursor = self.orders.find({"saga_active": True, **due}, {"_id": 1}).limit(limit)
+            found += [doc["_id"] for doc in await cursor.to_list(limit) if doc["_id"] not in found]
+        return found[:limit]
+
+    async def claim_saga(self, order_id: str, now: datetime, stale: datetime) -> bool:
+        """Take a due saga for this process (it is no longer due for other instances); False
+        when another one took it first."""
+        result = await self.orders.update_one(
+            {"_id": order_id, **_due(now, stale)},
+            {"$set": {"saga_touched_at": now, "saga_next_attempt_at": None}},
+        )
+        return result.modified_count == 1
 
     async def pickups_due(self, before: datetime, limit: int = 100) -> list[str]:
         """Ready-for-pickup orders whose deadline (or reminder time) is before `before`."""
@@ -342,3 +338,13 @@ class OrderStore:
             return True
 
         return await self.infra.transaction(work)
+
+
+def _due(now: datetime, stale: datetime) -> dict[str, Any]:
+    return {
+        "saga_active": True,
+        "$or": [
+            {"saga_next_attempt_at": {"$lte": now}},
+            {"saga_next_attempt_at": None, "saga_touched_at": {"$lt": stale}},
+        ],
+    }

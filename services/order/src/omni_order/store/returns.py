@@ -1,4 +1,4 @@
-"""Returns: one document per return, idempotent by its request id."""
+"""Returns: one document per return."""
 
 from __future__ import annotations
 
@@ -25,12 +25,6 @@ def _newest(*fields: str) -> IndexModel:
 
 RETURN_INDEXES = {
     "returns": [
-        IndexModel(
-            [("request_id", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"request_id": {"$gte": ""}},
-            name="one_return_per_request_id",
-        ),
         _newest("order_id"),
         _newest("receiving_location_id", "status"),
         _newest("receiving_location_id"),
@@ -64,15 +58,10 @@ class ReturnStore:
             )
         return from_document(document, order_pb2.OrderReturn)
 
-    async def by_request(self, request_id: str) -> order_pb2.OrderReturn | None:
-        document = await self.returns.find_one({"request_id": request_id})
-        return None if document is None else from_document(document, order_pb2.OrderReturn)
-
     async def insert(
-        self, order_return: order_pb2.OrderReturn, request_id: str, session: AsyncClientSession
+        self, order_return: order_pb2.OrderReturn, session: AsyncClientSession
     ) -> None:
-        document = to_document(order_return) | {"request_id": request_id}
-        await self.returns.insert_one(document, session=session)
+        await self.returns.insert_one(to_document(order_return), session=session)
 
     async def page(
         self,

@@ -446,10 +446,7 @@ Global___ChannelListing: _TypeAlias = ChannelListing  # noqa: Y015
 class CreateProductRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PRODUCT_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key."""
     @_builtins.property
     def product(self) -> Global___Product:
         """id, version and times are assigned by the service."""
@@ -457,12 +454,11 @@ class CreateProductRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         product: Global___Product | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product", b"product"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -916,20 +912,17 @@ Global___DeleteProductResponse: _TypeAlias = DeleteProductResponse  # noqa: Y015
 class CreateCategoryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CATEGORY_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     @_builtins.property
     def category(self) -> Global___Category: ...
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         category: Global___Category | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["category", b"category"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1098,10 +1091,8 @@ Global___UpdateCategoryResponse: _TypeAlias = UpdateCategoryResponse  # noqa: Y0
 class UpsertChannelListingRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LISTING_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     expected_version: _builtins.int
     """0 creates (refused with ALREADY_EXISTS if the listing exists); otherwise must equal the stored
     version (stale: ABORTED).
@@ -1111,13 +1102,12 @@ class UpsertChannelListingRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         listing: Global___ChannelListing | None = ...,
         expected_version: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["listing", b"listing"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_version", b"expected_version", "listing", b"listing", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_version", b"expected_version", "listing", b"listing"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -780,12 +780,10 @@ Global___FindProfilesResponse: _TypeAlias = FindProfilesResponse  # noqa: Y015
 class FindOrCreateProfileRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     IDENTITY_FIELD_NUMBER: _builtins.int
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     display_name: _builtins.str
     """Used only when a profile is created."""
     @_builtins.property
@@ -797,7 +795,6 @@ class FindOrCreateProfileRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         identity: Global___Identity | None = ...,
         display_name: _builtins.str = ...,
         channel: _common_pb2.ChannelRef | None = ...,
@@ -805,7 +802,7 @@ class FindOrCreateProfileRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "identity", b"identity"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "display_name", b"display_name", "identity", b"identity", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "display_name", b"display_name", "identity", b"identity"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -993,11 +990,9 @@ Global___RemoveIdentityResponse: _TypeAlias = RemoveIdentityResponse  # noqa: Y0
 class AddAddressRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PROFILE_ID_FIELD_NUMBER: _builtins.int
     ADDRESS_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     profile_id: _builtins.str
     @_builtins.property
     def address(self) -> Global___CustomerAddress:
@@ -1008,14 +1003,13 @@ class AddAddressRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         profile_id: _builtins.str = ...,
         address: Global___CustomerAddress | None = ...,
         actor: _common_pb2.Actor | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "address", b"address"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "address", b"address", "profile_id", b"profile_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "address", b"address", "profile_id", b"profile_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1323,12 +1317,10 @@ Global___GetContactPermissionResponse: _TypeAlias = GetContactPermissionResponse
 class MergeProfilesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     SURVIVOR_ID_FIELD_NUMBER: _builtins.int
     MERGED_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     survivor_id: _builtins.str
     merged_id: _builtins.str
     """Must differ from survivor_id."""
@@ -1338,7 +1330,6 @@ class MergeProfilesRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         survivor_id: _builtins.str = ...,
         merged_id: _builtins.str = ...,
         reason: _builtins.str = ...,
@@ -1346,7 +1337,7 @@ class MergeProfilesRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "merged_id", b"merged_id", "reason", b"reason", "request_id", b"request_id", "survivor_id", b"survivor_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "merged_id", b"merged_id", "reason", b"reason", "survivor_id", b"survivor_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1380,11 +1371,9 @@ Global___MergeProfilesResponse: _TypeAlias = MergeProfilesResponse  # noqa: Y015
 class UnmergeProfilesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     MERGE_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     merge_id: _builtins.str
     reason: _builtins.str
     @_builtins.property
@@ -1392,14 +1381,13 @@ class UnmergeProfilesRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         merge_id: _builtins.str = ...,
         reason: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "merge_id", b"merge_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "merge_id", b"merge_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1490,9 +1478,7 @@ Global___ListMergesResponse: _TypeAlias = ListMergesResponse  # noqa: Y015
 class AddTimelineEntryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ENTRY_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     @_builtins.property
     def entry(self) -> Global___TimelineEntry:
         """id and created_at are assigned by the service."""
@@ -1500,12 +1486,11 @@ class AddTimelineEntryRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         entry: Global___TimelineEntry | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1600,13 +1585,11 @@ Global___ListTimelineResponse: _TypeAlias = ListTimelineResponse  # noqa: Y015
 class AdjustLoyaltyRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PROFILE_ID_FIELD_NUMBER: _builtins.int
     POINTS_DELTA_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     profile_id: _builtins.str
     points_delta: _builtins.int
     """Non-zero; may not take the balance below zero."""
@@ -1617,7 +1600,6 @@ class AdjustLoyaltyRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         profile_id: _builtins.str = ...,
         points_delta: _builtins.int = ...,
         reason: _builtins.str = ...,
@@ -1626,7 +1608,7 @@ class AdjustLoyaltyRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "order_id", b"order_id", "points_delta", b"points_delta", "profile_id", b"profile_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "order_id", b"order_id", "points_delta", b"points_delta", "profile_id", b"profile_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1699,11 +1681,9 @@ Global___ExportProfileResponse: _TypeAlias = ExportProfileResponse  # noqa: Y015
 class EraseProfileRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PROFILE_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     profile_id: _builtins.str
     reason: _builtins.str
     @_builtins.property
@@ -1711,14 +1691,13 @@ class EraseProfileRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         profile_id: _builtins.str = ...,
         reason: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "profile_id", b"profile_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "profile_id", b"profile_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

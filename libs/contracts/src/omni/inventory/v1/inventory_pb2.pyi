@@ -840,20 +840,17 @@ Global___Transfer: _TypeAlias = Transfer  # noqa: Y015
 class CreateStockLocationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LOCATION_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     @_builtins.property
     def location(self) -> Global___StockLocation: ...
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         location: Global___StockLocation | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["location", b"location", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["location", b"location"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1156,7 +1153,6 @@ Global___SetSafetyStockResponse: _TypeAlias = SetSafetyStockResponse  # noqa: Y0
 class ReserveStockRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     RESERVATION_ID_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
     TTL_FIELD_NUMBER: _builtins.int
@@ -1165,8 +1161,6 @@ class ReserveStockRequest(_message.Message):
     ALLOW_SPLIT_FIELD_NUMBER: _builtins.int
     OWNER_FIELD_NUMBER: _builtins.int
     REPLACES_RESERVATION_IDS_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key; defaults to reservation_id."""
     reservation_id: _builtins.str
     """Caller-chosen. A repeat with the same id and lines returns the existing reservation; other
     lines under the same id are refused with ALREADY_EXISTS.
@@ -1197,7 +1191,6 @@ class ReserveStockRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         reservation_id: _builtins.str = ...,
         kind: Global___ReservationKind.ValueType = ...,
         ttl: _duration_pb2.Duration | None = ...,
@@ -1209,7 +1202,7 @@ class ReserveStockRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "owner", b"owner", "ttl", b"ttl"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_split", b"allow_split", "channel", b"channel", "kind", b"kind", "lines", b"lines", "owner", b"owner", "replaces_reservation_ids", b"replaces_reservation_ids", "request_id", b"request_id", "reservation_id", b"reservation_id", "ttl", b"ttl"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_split", b"allow_split", "channel", b"channel", "kind", b"kind", "lines", b"lines", "owner", b"owner", "replaces_reservation_ids", b"replaces_reservation_ids", "reservation_id", b"reservation_id", "ttl", b"ttl"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1240,13 +1233,10 @@ class ReleaseReservationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RESERVATION_ID_FIELD_NUMBER: _builtins.int
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     reservation_id: _builtins.str
-    request_id: _builtins.str
-    """Idempotency key for partial releases; a whole release is idempotent by reservation id."""
     reason: _builtins.str
     @_builtins.property
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___StockQuantity]:
@@ -1258,14 +1248,13 @@ class ReleaseReservationRequest(_message.Message):
         self,
         *,
         reservation_id: _builtins.str = ...,
-        request_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___StockQuantity] | None = ...,
         reason: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "reason", b"reason", "request_id", b"request_id", "reservation_id", b"reservation_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "reason", b"reason", "reservation_id", b"reservation_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1296,13 +1285,10 @@ class CommitReservationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RESERVATION_ID_FIELD_NUMBER: _builtins.int
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     reservation_id: _builtins.str
-    request_id: _builtins.str
-    """Idempotency key for partial commits (e.g. the shipment id)."""
     reference: _builtins.str
     """Shipment or order id recorded on the ledger entries."""
     @_builtins.property
@@ -1315,14 +1301,13 @@ class CommitReservationRequest(_message.Message):
         self,
         *,
         reservation_id: _builtins.str = ...,
-        request_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___StockQuantity] | None = ...,
         reference: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "reference", b"reference", "request_id", b"request_id", "reservation_id", b"reservation_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "reference", b"reference", "reservation_id", b"reservation_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1788,14 +1773,12 @@ Global___SelectSourcesResponse: _TypeAlias = SelectSourcesResponse  # noqa: Y015
 class ReceiveStockRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     INBOUND_IDS_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     location_id: _builtins.str
     reference: _builtins.str
     """Purchase order number or delivery note."""
@@ -1813,7 +1796,6 @@ class ReceiveStockRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         location_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___StockQuantity] | None = ...,
         reference: _builtins.str = ...,
@@ -1823,7 +1805,7 @@ class ReceiveStockRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "inbound_ids", b"inbound_ids", "lines", b"lines", "location_id", b"location_id", "note", b"note", "reference", b"reference", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "inbound_ids", b"inbound_ids", "lines", b"lines", "location_id", b"location_id", "note", b"note", "reference", b"reference"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1853,14 +1835,12 @@ Global___ReceiveStockResponse: _TypeAlias = ReceiveStockResponse  # noqa: Y015
 class AdjustStockRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     SKU_FIELD_NUMBER: _builtins.int
     LOCATION_ID_FIELD_NUMBER: _builtins.int
     QUANTITY_DELTA_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     sku: _builtins.str
     location_id: _builtins.str
     quantity_delta: _builtins.int
@@ -1872,7 +1852,6 @@ class AdjustStockRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         sku: _builtins.str = ...,
         location_id: _builtins.str = ...,
         quantity_delta: _builtins.int = ...,
@@ -1882,7 +1861,7 @@ class AdjustStockRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "location_id", b"location_id", "note", b"note", "quantity_delta", b"quantity_delta", "reason", b"reason", "request_id", b"request_id", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "location_id", b"location_id", "note", b"note", "quantity_delta", b"quantity_delta", "reason", b"reason", "sku", b"sku"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1916,14 +1895,12 @@ Global___AdjustStockResponse: _TypeAlias = AdjustStockResponse  # noqa: Y015
 class CreateTransferRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     FROM_LOCATION_ID_FIELD_NUMBER: _builtins.int
     TO_LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     EXPECTED_AT_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     from_location_id: _builtins.str
     to_location_id: _builtins.str
     """Must differ from from_location_id."""
@@ -1937,7 +1914,6 @@ class CreateTransferRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         from_location_id: _builtins.str = ...,
         to_location_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___StockQuantity] | None = ...,
@@ -1947,7 +1923,7 @@ class CreateTransferRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "expected_at", b"expected_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "expected_at", b"expected_at", "from_location_id", b"from_location_id", "lines", b"lines", "note", b"note", "request_id", b"request_id", "to_location_id", b"to_location_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "expected_at", b"expected_at", "from_location_id", b"from_location_id", "lines", b"lines", "note", b"note", "to_location_id", b"to_location_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2241,13 +2217,11 @@ Global___ReturnLine: _TypeAlias = ReturnLine  # noqa: Y015
 class ReturnToStockRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     RETURN_ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     location_id: _builtins.str
     """The location that received the goods."""
     order_id: _builtins.str
@@ -2259,7 +2233,6 @@ class ReturnToStockRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         location_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___ReturnLine] | None = ...,
         order_id: _builtins.str = ...,
@@ -2268,7 +2241,7 @@ class ReturnToStockRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "location_id", b"location_id", "order_id", b"order_id", "request_id", b"request_id", "return_id", b"return_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "location_id", b"location_id", "order_id", b"order_id", "return_id", b"return_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2298,9 +2271,7 @@ Global___ReturnToStockResponse: _TypeAlias = ReturnToStockResponse  # noqa: Y015
 class RecordInboundRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     INBOUND_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     @_builtins.property
     def inbound(self) -> Global___InboundStock:
         """id, status and times are assigned by the service."""
@@ -2308,12 +2279,11 @@ class RecordInboundRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         inbound: Global___InboundStock | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["inbound", b"inbound"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["inbound", b"inbound", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inbound", b"inbound"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

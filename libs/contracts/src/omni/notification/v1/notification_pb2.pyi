@@ -277,7 +277,7 @@ class Notification(_message.Message):
     source_event_id: _builtins.str
     """The event that triggered it; empty for staff sends."""
     dedup_key: _builtins.str
-    """Unique: the same key is never sent twice (event id + kind, or the staff request id)."""
+    """Unique: the same key is never sent twice (event id + kind, or a new one per staff send)."""
     purpose: _common_pb2.ContactPurpose.ValueType
     urgent: _builtins.bool
     channel: _common_pb2.ContactChannel.ValueType
@@ -639,7 +639,6 @@ Global___PreviewTemplateResponse: _TypeAlias = PreviewTemplateResponse  # noqa: 
 class SendNotificationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     PURPOSE_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
@@ -650,8 +649,6 @@ class SendNotificationRequest(_message.Message):
     URGENT_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key; also the dedup key."""
     customer_id: _builtins.str
     purpose: _common_pb2.ContactPurpose.ValueType
     channel: _common_pb2.ContactChannel.ValueType
@@ -670,7 +667,6 @@ class SendNotificationRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
         purpose: _common_pb2.ContactPurpose.ValueType = ...,
         channel: _common_pb2.ContactChannel.ValueType = ...,
@@ -684,7 +680,7 @@ class SendNotificationRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "source", b"source", "variables", b"variables"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "body", b"body", "channel", b"channel", "customer_id", b"customer_id", "purpose", b"purpose", "request_id", b"request_id", "source", b"source", "subject", b"subject", "template_id", b"template_id", "urgent", b"urgent", "variables", b"variables"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "body", b"body", "channel", b"channel", "customer_id", b"customer_id", "purpose", b"purpose", "source", b"source", "subject", b"subject", "template_id", b"template_id", "urgent", b"urgent", "variables", b"variables"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -868,13 +864,11 @@ Global___RecordDeliveryReceiptResponse: _TypeAlias = RecordDeliveryReceiptRespon
 class CreateBackInStockSubscriptionRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     SKU_FIELD_NUMBER: _builtins.int
     LOCATION_ID_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     CONTACT_CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     customer_id: _builtins.str
     sku: _builtins.str
     location_id: _builtins.str
@@ -884,7 +878,6 @@ class CreateBackInStockSubscriptionRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
         sku: _builtins.str = ...,
         location_id: _builtins.str = ...,
@@ -893,7 +886,7 @@ class CreateBackInStockSubscriptionRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact_channel", b"contact_channel", "customer_id", b"customer_id", "location_id", b"location_id", "request_id", b"request_id", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "contact_channel", b"contact_channel", "customer_id", b"customer_id", "location_id", b"location_id", "sku", b"sku"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

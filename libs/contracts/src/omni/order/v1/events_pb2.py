@@ -27,7 +27,7 @@ from omni.common.v1 import common_pb2 as omni_dot_common_dot_v1_dot_common__pb2
 from omni.order.v1 import order_pb2 as omni_dot_order_dot_v1_dot_order__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aomni/order/v1/events.proto\x12\romni.order.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bomni/common/v1/common.proto\x1a\x19omni/order/v1/order.proto\"[\n\x0bOrderPlaced\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"^\n\x0eOrderConfirmed\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"r\n\x12OrderPaymentFailed\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x9f\x01\n\x0eOrderCancelled\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x31\n\x06reason\x18\x03 \x01(\x0e\x32!.omni.order.v1.CancellationReason\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xd0\x01\n\x13OrderLinesCancelled\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12*\n\x05lines\x18\x03 \x03(\x0b\x32\x1b.omni.order.v1.LineQuantity\x12\x31\n\x06reason\x18\x04 \x01(\x0e\x32!.omni.order.v1.CancellationReason\x12\x0c\n\x04note\x18\x05 \x01(\t\"\x8a\x01\n\x0fShipmentCreated\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"\x87\x01\n\x0cOrderShipped\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"\x89\x01\n\x0eOrderDelivered\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"c\n\x13OrderReadyForPickup\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"\xa8\x01\n\x11PickupReminderDue\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x17\n\x0freminder_number\x18\x03 \x01(\x05\x12,\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x0eOrderCollected\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"\x90\x01\n\x0eReturnReceived\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x30\n\x0corder_return\x18\x03 \x01(\x0b\x32\x1a.omni.order.v1.OrderReturn\"\x99\x01\n\x0eRefundRecorded\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x12\n\npayment_id\x18\x03 \x01(\t\x12%\n\x06refund\x18\x04 \x01(\x0b\x32\x15.omni.order.v1.Refund\"\x99\x01\n\x17OrderCustomerReassigned\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x1c\n\x14previous_customer_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\x12\x10\n\x08merge_id\x18\x05 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aomni/order/v1/events.proto\x12\romni.order.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bomni/common/v1/common.proto\x1a\x19omni/order/v1/order.proto\"[\n\x0bOrderPlaced\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"^\n\x0eOrderConfirmed\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"r\n\x12OrderPaymentFailed\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xa4\x01\n\x0bOrderFailed\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12%\n\x04step\x18\x04 \x01(\x0e\x32\x17.omni.order.v1.SagaStep\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\"\x9f\x01\n\x0eOrderCancelled\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x31\n\x06reason\x18\x03 \x01(\x0e\x32!.omni.order.v1.CancellationReason\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xd0\x01\n\x13OrderLinesCancelled\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12*\n\x05lines\x18\x03 \x03(\x0b\x32\x1b.omni.order.v1.LineQuantity\x12\x31\n\x06reason\x18\x04 \x01(\x0e\x32!.omni.order.v1.CancellationReason\x12\x0c\n\x04note\x18\x05 \x01(\t\"\x8a\x01\n\x0fShipmentCreated\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"\x87\x01\n\x0cOrderShipped\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"\x89\x01\n\x0eOrderDelivered\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12)\n\x08shipment\x18\x03 \x01(\x0b\x32\x17.omni.order.v1.Shipment\"c\n\x13OrderReadyForPickup\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"\xa8\x01\n\x11PickupReminderDue\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x17\n\x0freminder_number\x18\x03 \x01(\x05\x12,\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x0eOrderCollected\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\"\x90\x01\n\x0eReturnReceived\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x30\n\x0corder_return\x18\x03 \x01(\x0b\x32\x1a.omni.order.v1.OrderReturn\"\x99\x01\n\x0eRefundRecorded\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.omni.order.v1.Order\x12\x12\n\npayment_id\x18\x03 \x01(\t\x12%\n\x06refund\x18\x04 \x01(\x0b\x32\x15.omni.order.v1.Refund\"\x99\x01\n\x17OrderCustomerReassigned\x12\'\n\x04meta\x18\x01 \x01(\x0b\x32\x19.omni.common.v1.EventMeta\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x1c\n\x14previous_customer_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\x12\x10\n\x08merge_id\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,26 +40,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDERCONFIRMED']._serialized_end=321
   _globals['_ORDERPAYMENTFAILED']._serialized_start=323
   _globals['_ORDERPAYMENTFAILED']._serialized_end=437
-  _globals['_ORDERCANCELLED']._serialized_start=440
-  _globals['_ORDERCANCELLED']._serialized_end=599
-  _globals['_ORDERLINESCANCELLED']._serialized_start=602
-  _globals['_ORDERLINESCANCELLED']._serialized_end=810
-  _globals['_SHIPMENTCREATED']._serialized_start=813
-  _globals['_SHIPMENTCREATED']._serialized_end=951
-  _globals['_ORDERSHIPPED']._serialized_start=954
-  _globals['_ORDERSHIPPED']._serialized_end=1089
-  _globals['_ORDERDELIVERED']._serialized_start=1092
-  _globals['_ORDERDELIVERED']._serialized_end=1229
-  _globals['_ORDERREADYFORPICKUP']._serialized_start=1231
-  _globals['_ORDERREADYFORPICKUP']._serialized_end=1330
-  _globals['_PICKUPREMINDERDUE']._serialized_start=1333
-  _globals['_PICKUPREMINDERDUE']._serialized_end=1501
-  _globals['_ORDERCOLLECTED']._serialized_start=1503
-  _globals['_ORDERCOLLECTED']._serialized_end=1597
-  _globals['_RETURNRECEIVED']._serialized_start=1600
-  _globals['_RETURNRECEIVED']._serialized_end=1744
-  _globals['_REFUNDRECORDED']._serialized_start=1747
-  _globals['_REFUNDRECORDED']._serialized_end=1900
-  _globals['_ORDERCUSTOMERREASSIGNED']._serialized_start=1903
-  _globals['_ORDERCUSTOMERREASSIGNED']._serialized_end=2056
+  _globals['_ORDERFAILED']._serialized_start=440
+  _globals['_ORDERFAILED']._serialized_end=604
+  _globals['_ORDERCANCELLED']._serialized_start=607
+  _globals['_ORDERCANCELLED']._serialized_end=766
+  _globals['_ORDERLINESCANCELLED']._serialized_start=769
+  _globals['_ORDERLINESCANCELLED']._serialized_end=977
+  _globals['_SHIPMENTCREATED']._serialized_start=980
+  _globals['_SHIPMENTCREATED']._serialized_end=1118
+  _globals['_ORDERSHIPPED']._serialized_start=1121
+  _globals['_ORDERSHIPPED']._serialized_end=1256
+  _globals['_ORDERDELIVERED']._serialized_start=1259
+  _globals['_ORDERDELIVERED']._serialized_end=1396
+  _globals['_ORDERREADYFORPICKUP']._serialized_start=1398
+  _globals['_ORDERREADYFORPICKUP']._serialized_end=1497
+  _globals['_PICKUPREMINDERDUE']._serialized_start=1500
+  _globals['_PICKUPREMINDERDUE']._serialized_end=1668
+  _globals['_ORDERCOLLECTED']._serialized_start=1670
+  _globals['_ORDERCOLLECTED']._serialized_end=1764
+  _globals['_RETURNRECEIVED']._serialized_start=1767
+  _globals['_RETURNRECEIVED']._serialized_end=1911
+  _globals['_REFUNDRECORDED']._serialized_start=1914
+  _globals['_REFUNDRECORDED']._serialized_end=2067
+  _globals['_ORDERCUSTOMERREASSIGNED']._serialized_start=2070
+  _globals['_ORDERCUSTOMERREASSIGNED']._serialized_end=2223
 # @@protoc_insertion_point(module_scope)

@@ -112,6 +112,48 @@ class OrderPaymentFailed(_message.Message):
 Global___OrderPaymentFailed: _TypeAlias = OrderPaymentFailed  # noqa: Y015
 
 @_typing.final
+class OrderFailed(_message.Message):
+    """The saga gave up placing the order past its retry bound (a service it needs stayed
+    unreachable or kept refusing); its stock and holds were released and any payment
+    authorization voided.
+    Subject: omni.order.order.failed
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    META_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    """What failed, for people (also in order.status_reason)."""
+    step: _order_pb2.SagaStep.ValueType
+    """The step it gave up on."""
+    attempts: _builtins.int
+    """Failed attempts before it gave up."""
+    @_builtins.property
+    def meta(self) -> _common_pb2.EventMeta: ...
+    @_builtins.property
+    def order(self) -> _order_pb2.Order: ...
+    def __init__(
+        self,
+        *,
+        meta: _common_pb2.EventMeta | None = ...,
+        order: _order_pb2.Order | None = ...,
+        reason: _builtins.str = ...,
+        step: _order_pb2.SagaStep.ValueType = ...,
+        attempts: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["meta", b"meta", "order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "meta", b"meta", "order", b"order", "reason", b"reason", "step", b"step"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OrderFailed: _TypeAlias = OrderFailed  # noqa: Y015
+
+@_typing.final
 class OrderCancelled(_message.Message):
     """The whole order was cancelled; its stock released.
     Subject: omni.order.order.cancelled

@@ -68,6 +68,11 @@ class _OrderStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderStat
     ORDER_STATUS_DELIVERED: _OrderStatus.ValueType  # 10
     ORDER_STATUS_PARTIALLY_RETURNED: _OrderStatus.ValueType  # 11
     ORDER_STATUS_RETURNED: _OrderStatus.ValueType  # 12
+    ORDER_STATUS_FAILED: _OrderStatus.ValueType  # 13
+    """The saga gave up placing it: a service it needs stayed unreachable, or kept refusing, past
+    the retry bound. Its stock and holds were released and any payment authorization voided;
+    status_reason says what failed.
+    """
 
 class OrderStatus(_OrderStatus, metaclass=_OrderStatusEnumTypeWrapper): ...
 
@@ -86,6 +91,11 @@ ORDER_STATUS_SHIPPED: OrderStatus.ValueType  # 9
 ORDER_STATUS_DELIVERED: OrderStatus.ValueType  # 10
 ORDER_STATUS_PARTIALLY_RETURNED: OrderStatus.ValueType  # 11
 ORDER_STATUS_RETURNED: OrderStatus.ValueType  # 12
+ORDER_STATUS_FAILED: OrderStatus.ValueType  # 13
+"""The saga gave up placing it: a service it needs stayed unreachable, or kept refusing, past
+the retry bound. Its stock and holds were released and any payment authorization voided;
+status_reason says what failed.
+"""
 Global___OrderStatus: _TypeAlias = OrderStatus  # noqa: Y015
 
 class _OrderLineStatus:
@@ -1024,12 +1034,28 @@ class SagaState(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _builtins.int
     LAST_ERROR_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _builtins.int
+    FIRST_FAILED_AT_FIELD_NUMBER: _builtins.int
+    FAILED_STEP_FIELD_NUMBER: _builtins.int
     step: Global___SagaStep.ValueType
     status: Global___SagaStatus.ValueType
     attempts: _builtins.int
+    """Failed attempts so far (a service unreachable, or refusing a step unexpectedly)."""
     last_error: _builtins.str
+    failed_step: Global___SagaStep.ValueType
+    """The step it gave up on past the retry bound (then it compensates and the order is FAILED)."""
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def next_attempt_at(self) -> _timestamp_pb2.Timestamp:
+        """After a failed attempt: when the next one may run (backoff with jitter). The resumer
+        leaves the saga alone until then.
+        """
+
+    @_builtins.property
+    def first_failed_at(self) -> _timestamp_pb2.Timestamp:
+        """When the first attempt failed; the retry bound's time counts from here."""
+
     def __init__(
         self,
         *,
@@ -1038,10 +1064,13 @@ class SagaState(_message.Message):
         attempts: _builtins.int = ...,
         last_error: _builtins.str = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        next_attempt_at: _timestamp_pb2.Timestamp | None = ...,
+        first_failed_at: _timestamp_pb2.Timestamp | None = ...,
+        failed_step: Global___SagaStep.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_failed_at", b"first_failed_at", "next_attempt_at", b"next_attempt_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "last_error", b"last_error", "status", b"status", "step", b"step", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "failed_step", b"failed_step", "first_failed_at", b"first_failed_at", "last_error", b"last_error", "next_attempt_at", b"next_attempt_at", "status", b"status", "step", b"step", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1106,6 +1135,7 @@ class Order(_message.Message):
     PLACED_AT_FIELD_NUMBER: _builtins.int
     CONFIRMED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     number: _builtins.str
     """Human-friendly order number."""
@@ -1121,6 +1151,8 @@ class Order(_message.Message):
     cancellation_reason: Global___CancellationReason.ValueType
     status_reason: _builtins.str
     """Why the order failed or was cancelled, for people."""
+    note: _builtins.str
+    """The customer's note at checkout ("leave it at the back door")."""
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """The channel it was placed through (partner_id for marketplace orders, store_id for POS)."""
@@ -1178,10 +1210,11 @@ class Order(_message.Message):
         placed_at: _timestamp_pb2.Timestamp | None = ...,
         confirmed_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "channel", b"channel", "confirmed_at", b"confirmed_at", "delivery", b"delivery", "pickup", b"pickup", "placed_at", b"placed_at", "saga", b"saga", "totals", b"totals", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1468,14 +1501,11 @@ Global___GetOrCreateCartResponse: _TypeAlias = GetOrCreateCartResponse  # noqa: 
 class AddCartLineRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CART_ID_FIELD_NUMBER: _builtins.int
     SKU_FIELD_NUMBER: _builtins.int
     QUANTITY_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key."""
     cart_id: _builtins.str
     sku: _builtins.str
     quantity: _builtins.int
@@ -1488,7 +1518,6 @@ class AddCartLineRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         cart_id: _builtins.str = ...,
         sku: _builtins.str = ...,
         quantity: _builtins.int = ...,
@@ -1497,7 +1526,7 @@ class AddCartLineRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "expected_version", b"expected_version", "quantity", b"quantity", "request_id", b"request_id", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "expected_version", b"expected_version", "quantity", b"quantity", "sku", b"sku"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1680,11 +1709,9 @@ Global___RepriceCartResponse: _TypeAlias = RepriceCartResponse  # noqa: Y015
 class MergeCartsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     SOURCE_CART_ID_FIELD_NUMBER: _builtins.int
     CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     source_cart_id: _builtins.str
     """The anonymous visitor's cart."""
     customer_id: _builtins.str
@@ -1694,14 +1721,13 @@ class MergeCartsRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         source_cart_id: _builtins.str = ...,
         customer_id: _builtins.str = ...,
         channel: _common_pb2.ChannelRef | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "request_id", b"request_id", "source_cart_id", b"source_cart_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_id", b"customer_id", "source_cart_id", b"source_cart_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1790,7 +1816,6 @@ Global___GetDeliveryOptionsResponse: _TypeAlias = GetDeliveryOptionsResponse  # 
 class PlaceOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     CART_ID_FIELD_NUMBER: _builtins.int
     DELIVERY_FIELD_NUMBER: _builtins.int
     PAYMENT_METHOD_FIELD_NUMBER: _builtins.int
@@ -1799,8 +1824,6 @@ class PlaceOrderRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
-    """Idempotency key (the gateway's Idempotency-Key)."""
     cart_id: _builtins.str
     payment_method: Global___PaymentMethod.ValueType
     payment_token: _builtins.str
@@ -1819,7 +1842,6 @@ class PlaceOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         cart_id: _builtins.str = ...,
         delivery: Global___DeliveryChoice | None = ...,
         payment_method: Global___PaymentMethod.ValueType = ...,
@@ -1831,7 +1853,7 @@ class PlaceOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "cart_id", b"cart_id", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total", "note", b"note", "payment_method", b"payment_method", "payment_token", b"payment_token", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "cart_id", b"cart_id", "channel", b"channel", "delivery", b"delivery", "expected_total", b"expected_total", "note", b"note", "payment_method", b"payment_method", "payment_token", b"payment_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1894,7 +1916,6 @@ Global___ImportLine: _TypeAlias = ImportLine  # noqa: Y015
 class ImportMarketplaceOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     PARTNER_ID_FIELD_NUMBER: _builtins.int
     PARTNER_ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
@@ -1903,7 +1924,6 @@ class ImportMarketplaceOrderRequest(_message.Message):
     DELIVERY_PRICE_FIELD_NUMBER: _builtins.int
     PLACED_AT_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     partner_id: _builtins.str
     partner_order_id: _builtins.str
     """Unique per partner; importing it again returns the same order."""
@@ -1924,7 +1944,6 @@ class ImportMarketplaceOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         partner_id: _builtins.str = ...,
         partner_order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___ImportLine] | None = ...,
@@ -1936,7 +1955,7 @@ class ImportMarketplaceOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "placed_at", b"placed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "lines", b"lines", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "placed_at", b"placed_at", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "buyer", b"buyer", "delivery", b"delivery", "delivery_price", b"delivery_price", "lines", b"lines", "partner_id", b"partner_id", "partner_order_id", b"partner_order_id", "placed_at", b"placed_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2099,14 +2118,12 @@ Global___ListOrdersResponse: _TypeAlias = ListOrdersResponse  # noqa: Y015
 class CancelOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     reason: Global___CancellationReason.ValueType
     note: _builtins.str
@@ -2121,7 +2138,6 @@ class CancelOrderRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___LineQuantity] | None = ...,
         reason: Global___CancellationReason.ValueType = ...,
@@ -2131,7 +2147,7 @@ class CancelOrderRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2161,7 +2177,6 @@ Global___CancelOrderResponse: _TypeAlias = CancelOrderResponse  # noqa: Y015
 class CreateShipmentRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     SOURCE_LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
@@ -2169,7 +2184,6 @@ class CreateShipmentRequest(_message.Message):
     TRACKING_NUMBER_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     source_location_id: _builtins.str
     carrier: _builtins.str
@@ -2183,7 +2197,6 @@ class CreateShipmentRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         source_location_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___LineQuantity] | None = ...,
@@ -2194,7 +2207,7 @@ class CreateShipmentRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "carrier", b"carrier", "channel", b"channel", "lines", b"lines", "order_id", b"order_id", "request_id", b"request_id", "source_location_id", b"source_location_id", "tracking_number", b"tracking_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "carrier", b"carrier", "channel", b"channel", "lines", b"lines", "order_id", b"order_id", "source_location_id", b"source_location_id", "tracking_number", b"tracking_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2445,14 +2458,12 @@ Global___MarkDeliveredResponse: _TypeAlias = MarkDeliveredResponse  # noqa: Y015
 class CreateReturnRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
-    REQUEST_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     RECEIVING_LOCATION_ID_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
-    request_id: _builtins.str
     order_id: _builtins.str
     receiving_location_id: _builtins.str
     """The store or warehouse that received the goods."""
@@ -2466,7 +2477,6 @@ class CreateReturnRequest(_message.Message):
     def __init__(
         self,
         *,
-        request_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
         lines: _abc.Iterable[Global___ReturnLine] | None = ...,
         receiving_location_id: _builtins.str = ...,
@@ -2476,7 +2486,7 @@ class CreateReturnRequest(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -210,7 +210,7 @@ class OrderServiceServicer:
 
     def PlaceOrder(self, request, context):
         """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
-        Idempotent by request_id, also for concurrent duplicates.
+        Runs once per idempotency key (omni-idempotency-key metadata, required).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -51,7 +51,7 @@ class OrderServiceStub:
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
     PlaceOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.PlaceOrderRequest, _order_pb2.PlaceOrderResponse]
     """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
-    Idempotent by request_id, also for concurrent duplicates.
+    Runs once per idempotency key (omni-idempotency-key metadata, required).
     """
     ImportMarketplaceOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.ImportMarketplaceOrderRequest, _order_pb2.ImportMarketplaceOrderResponse]
     """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
@@ -99,7 +99,7 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
     PlaceOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.PlaceOrderRequest, _order_pb2.PlaceOrderResponse]  # type: ignore[assignment]
     """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
-    Idempotent by request_id, also for concurrent duplicates.
+    Runs once per idempotency key (omni-idempotency-key metadata, required).
     """
     ImportMarketplaceOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.ImportMarketplaceOrderRequest, _order_pb2.ImportMarketplaceOrderResponse]  # type: ignore[assignment]
     """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
@@ -198,7 +198,7 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.PlaceOrderResponse, _abc.Awaitable[_order_pb2.PlaceOrderResponse]]:
         """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
-        Idempotent by request_id, also for concurrent duplicates.
+        Runs once per idempotency key (omni-idempotency-key metadata, required).
         """
 
     @_abc_1.abstractmethod

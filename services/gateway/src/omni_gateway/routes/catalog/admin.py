@@ -10,8 +10,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from omni.catalog.v1 import catalog_pb2
-from omni_gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
-from omni_gateway.idempotency import idempotent
 from omni_gateway.resources import as_json
 from omni_gateway.routes.catalog.common import (
     Attrs,
@@ -92,18 +90,13 @@ class CatalogAdmin(Controller):
         auth.require_roles(principal, *EDITORS)
         product = parse(data, catalog_pb2.Product)
 
-        async def work() -> tuple[int, Any]:
-            reply = await call(
-                state,
-                state.downstream.catalog.CreateProduct,
-                catalog_pb2.CreateProductRequest(
-                    product=product, request_id=request.headers.get(IDEMPOTENCY_HEADER, "")
-                ),
-                idempotent=IDEMPOTENCY_HEADER in request.headers,
-            )
-            return 201, as_json(reply.product)
-
-        return await idempotent(request, state, principal, work)
+        reply = await call(
+            state,
+            state.downstream.catalog.CreateProduct,
+            catalog_pb2.CreateProductRequest(product=product),
+            idempotent=False,
+        )
+        return Response(as_json(reply.product), status_code=201)
 
     @get("/products/{product_id:str}", summary="A product, any status; its version as ETag")
     async def product(
@@ -230,16 +223,13 @@ class CatalogAdmin(Controller):
         auth.require_roles(principal, *EDITORS)
         category = parse(data, catalog_pb2.Category)
 
-        async def work() -> tuple[int, Any]:
-            reply = await call(
-                state,
-                state.downstream.catalog.CreateCategory,
-                catalog_pb2.CreateCategoryRequest(category=category),
-                idempotent=False,
-            )
-            return 201, as_json(reply.category)
-
-        return await idempotent(request, state, principal, work)
+        reply = await call(
+            state,
+            state.downstream.catalog.CreateCategory,
+            catalog_pb2.CreateCategoryRequest(category=category),
+            idempotent=False,
+        )
+        return Response(as_json(reply.category), status_code=201)
 
     @get("/categories/{category_id:str}", summary="A category; its version as ETag")
     async def category(

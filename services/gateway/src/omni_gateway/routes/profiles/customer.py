@@ -15,7 +15,6 @@ from litestar.exceptions import NotFoundException
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni_gateway.downstream import actor_of
-from omni_gateway.idempotency import idempotency_key, idempotent
 from omni_gateway.resources import as_json
 from omni_gateway.routes.profiles.bodies import (
     AddressBody,
@@ -40,7 +39,6 @@ from omni_gateway.routes.profiles.common import (
 )
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal
-from omni_kit.ids import new_id
 
 pb = customer_pb2
 
@@ -109,27 +107,22 @@ class Me(Controller):
     async def add_address(
         self, request: Request[Any, Any, Any], state: State, principal: Principal, data: AddressBody
     ) -> Response[Any]:
-        request_id = idempotency_key(request) or new_id()
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.customer.AddAddress,
-                pb.AddAddressRequest(
-                    request_id=request_id,
-                    profile_id=principal.id,
-                    address=pb.CustomerAddress(
-                        label=data.label,
-                        address=postal(data.address),
-                        default_shipping=data.default_shipping,
-                        default_billing=data.default_billing,
-                    ),
-                    actor=actor_of(principal),
+        reply = await state.downstream.call(
+            state.downstream.customer.AddAddress,
+            pb.AddAddressRequest(
+                profile_id=principal.id,
+                address=pb.CustomerAddress(
+                    label=data.label,
+                    address=postal(data.address),
+                    default_shipping=data.default_shipping,
+                    default_billing=data.default_billing,
                 ),
-                idempotent=True,
-            )
-            return 201, as_json(reply.address)
-
-        return await idempotent(request, state, principal, work)
+                actor=actor_of(principal),
+            ),
+            idempotent=True,
+        )
+        return Response(as_json(reply.address), status_code=201)
 
     @patch("/addresses/{address_id:str}", summary="Change one of my addresses")
     async def update_address(

@@ -14,7 +14,6 @@ from litestar.params import Parameter
 from omni.customer.v1 import customer_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.downstream import actor_of
-from omni_gateway.idempotency import idempotency_key, idempotent
 from omni_gateway.resources import as_json
 from omni_gateway.routes.profiles.bodies import (
     ChannelFilter,
@@ -40,7 +39,6 @@ from omni_gateway.routes.profiles.common import (
 )
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
-from omni_kit.ids import new_id
 
 pb = customer_pb2
 
@@ -112,7 +110,6 @@ class StaffCustomers(Controller):
         profile_id: str,
         data: NoteBody,
     ) -> Response[Any]:
-        request_id = idempotency_key(request) or new_id()
         entry = pb.TimelineEntry(
             profile_id=profile_id,
             type=enum(pb.TimelineEntryType, data.type),
@@ -124,15 +121,12 @@ class StaffCustomers(Controller):
         if data.ref:
             entry.ref.CopyFrom(pb.ObjectRef(kind=data.ref.kind, id=data.ref.id))
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.customer.AddTimelineEntry,
-                pb.AddTimelineEntryRequest(request_id=request_id, entry=entry),
-                idempotent=True,
-            )
-            return 201, as_json(reply.entry)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.customer.AddTimelineEntry,
+            pb.AddTimelineEntryRequest(entry=entry),
+            idempotent=True,
+        )
+        return Response(as_json(reply.entry), status_code=201)
 
     @patch("/{profile_id:str}", summary="Change the customer's name")
     async def update(
@@ -177,47 +171,37 @@ class StaffCustomers(Controller):
         data: LoyaltyBody,
     ) -> Response[Any]:
         auth.require_roles(principal, StaffRole.STORE_MANAGER, *MERGERS)
-        request_id = idempotency_key(request) or new_id()
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.customer.AdjustLoyalty,
-                pb.AdjustLoyaltyRequest(
-                    request_id=request_id,
-                    profile_id=profile_id,
-                    points_delta=data.points_delta,
-                    reason=data.reason,
-                    order_id=data.order_id,
-                    actor=actor_of(principal),
-                ),
-                idempotent=True,
-            )
-            return 201, as_json(reply.profile)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.customer.AdjustLoyalty,
+            pb.AdjustLoyaltyRequest(
+                profile_id=profile_id,
+                points_delta=data.points_delta,
+                reason=data.reason,
+                order_id=data.order_id,
+                actor=actor_of(principal),
+            ),
+            idempotent=True,
+        )
+        return Response(as_json(reply.profile), status_code=201)
 
     @post("/merges", summary="Merge two profiles of one person (consultant, admin)")
     async def merge(
         self, request: Request[Any, Any, Any], state: State, principal: Principal, data: MergeBody
     ) -> Response[Any]:
         auth.require_roles(principal, *MERGERS)
-        request_id = idempotency_key(request) or new_id()
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.customer.MergeProfiles,
-                pb.MergeProfilesRequest(
-                    request_id=request_id,
-                    survivor_id=data.survivor_id,
-                    merged_id=data.merged_id,
-                    reason=data.reason,
-                    actor=actor_of(principal),
-                ),
-                idempotent=True,
-            )
-            return 201, as_json(reply)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.customer.MergeProfiles,
+            pb.MergeProfilesRequest(
+                survivor_id=data.survivor_id,
+                merged_id=data.merged_id,
+                reason=data.reason,
+                actor=actor_of(principal),
+            ),
+            idempotent=True,
+        )
+        return Response(as_json(reply), status_code=201)
 
     @post(
         "/merges/{merge_id:str}/undo", summary="Undo a merge (consultant, admin)", status_code=200
@@ -231,22 +215,17 @@ class StaffCustomers(Controller):
         data: UndoBody,
     ) -> Response[Any]:
         auth.require_roles(principal, *MERGERS)
-        request_id = idempotency_key(request) or new_id()
 
-        async def work() -> tuple[int, Any]:
-            reply = await state.downstream.call(
-                state.downstream.customer.UnmergeProfiles,
-                pb.UnmergeProfilesRequest(
-                    request_id=request_id,
-                    merge_id=merge_id,
-                    reason=data.reason,
-                    actor=actor_of(principal),
-                ),
-                idempotent=True,
-            )
-            return 200, as_json(reply)
-
-        return await idempotent(request, state, principal, work)
+        reply = await state.downstream.call(
+            state.downstream.customer.UnmergeProfiles,
+            pb.UnmergeProfilesRequest(
+                merge_id=merge_id,
+                reason=data.reason,
+                actor=actor_of(principal),
+            ),
+            idempotent=True,
+        )
+        return Response(as_json(reply), status_code=200)
 
     @get("/{profile_id:str}/export", summary="Everything stored about the customer (admin)")
     async def export(self, state: State, principal: Principal, profile_id: str) -> dict[str, Any]:
