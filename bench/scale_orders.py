@@ -6,8 +6,9 @@ year in five channels, 5,000 customer profiles with names in Polish, Ukrainian a
 their timelines: one customer with 5,000 entries), then measures sequential requests to the
 services over gRPC (medians and p95 of REPEAT requests each): the order list (first page, by
 channel, later pages), a customer's orders, the 30-day sales report, staff search by name, the
-long timeline (first and later pages) and the 360 view's three reads. Sizes: ORDERS, PROFILES,
-TIMELINE environment variables.
+long timeline (first and later pages) and the 360 view's three reads; and two writes at that
+size: a checkout (cart, line, order placed) and a staff note on the long timeline. Sizes:
+ORDERS, PROFILES, TIMELINE environment variables.
 
 The documents are built by the code under test (its own document functions when it has them),
 so the same script measures the code before and after a change."""
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from harness.shop import seed_products
 from harness.stack import local_stack, machine
 from pymongo import AsyncMongoClient
 
@@ -54,6 +56,10 @@ CHANNELS = [
 ]
 STATUSES = [P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_DELIVERED, P.ORDER_STATUS_CANCELLED]
 STORES = ["loc_mitte", "loc_xberg", "loc_praga", "loc_lviv"]
+WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+ADDRESS = common_pb2.Address(
+    name="Anna", lines=["Invalidenstr. 1"], city="Berlin", postal_code="10115", country_code="DE"
+)
 
 
 def order_document() -> Callable[[P.Order], dict[str, Any]]:
@@ -244,6 +250,54 @@ async def main() -> dict[str, Any]:
             await orders.ListOrders(P.ListOrdersRequest(customer_id=seeded["heavy"], page_size=20))
 
         cases["360 view (profile, timeline, orders)"] = view_360
+
+        # Writes at this size: a checkout (a new customer's cart, a line, the order placed) and
+        # a staff note on the long timeline.
+        _, skus, _ = await seed_products(stack.grpc, 1, stock_per_location=100_000)
+        made = iter(range(1_000_000))
+
+        async def checkout() -> None:
+            customer = f"cus_write{next(made)}"
+            cart = (
+                await orders.GetOrCreateCart(
+                    P.GetOrCreateCartRequest(customer_id=customer, channel=WEB)
+                )
+            ).cart
+            await orders.AddCartLine(
+                P.AddCartLineRequest(
+                    request_id=new_id("req"), cart_id=cart.id, sku=skus[0], quantity=1, channel=WEB
+                )
+            )
+            placed = await orders.PlaceOrder(
+                P.PlaceOrderRequest(
+                    request_id=new_id("req"),
+                    cart_id=cart.id,
+                    delivery=P.DeliveryChoice(
+                        mode=common_pb2.DELIVERY_MODE_HOME_DELIVERY, address=ADDRESS
+                    ),
+                    payment_method=P.PAYMENT_METHOD_ONLINE_CARD,
+                    payment_token="tok_visa",
+                    channel=WEB,
+                )
+            )
+            assert placed.order.status == P.ORDER_STATUS_CONFIRMED, placed.order.status
+
+        async def note() -> None:
+            await customers.AddTimelineEntry(
+                C.AddTimelineEntryRequest(
+                    request_id=new_id("req"),
+                    entry=C.TimelineEntry(
+                        profile_id=seeded["heavy"],
+                        type=C.TIMELINE_ENTRY_TYPE_CALL_NOTE,
+                        channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_PHONE),
+                        actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_STAFF, id="stf_bench"),
+                        summary="called about the delivery",
+                    ),
+                )
+            )
+
+        cases["checkout: cart, line, order placed"] = checkout
+        cases["staff note on the 5,000-entry timeline"] = note
         results = {name: await measure(name, call) for name, call in cases.items()}
         await order_ch.close()
         await customer_ch.close()
