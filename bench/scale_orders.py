@@ -35,6 +35,7 @@ from omni.customer.v1 import customer_pb2_grpc
 from omni.order.v1 import order_pb2 as P
 from omni.order.v1 import order_pb2_grpc
 from omni_kit.app import channel
+from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id
 from omni_kit.protos import to_document, to_timestamp
 from omni_order.store.documents import versioned_document
@@ -264,13 +265,11 @@ async def main() -> dict[str, Any]:
                 )
             ).cart
             await orders.AddCartLine(
-                P.AddCartLineRequest(
-                    request_id=new_id("req"), cart_id=cart.id, sku=skus[0], quantity=1, channel=WEB
-                )
+                P.AddCartLineRequest(cart_id=cart.id, sku=skus[0], quantity=1, channel=WEB),
+                metadata=call_metadata(new_id("key"), customer),
             )
             placed = await orders.PlaceOrder(
                 P.PlaceOrderRequest(
-                    request_id=new_id("req"),
                     cart_id=cart.id,
                     delivery=P.DeliveryChoice(
                         mode=common_pb2.DELIVERY_MODE_HOME_DELIVERY, address=ADDRESS
@@ -278,14 +277,14 @@ async def main() -> dict[str, Any]:
                     payment_method=P.PAYMENT_METHOD_ONLINE_CARD,
                     payment_token="tok_visa",
                     channel=WEB,
-                )
+                ),
+                metadata=call_metadata(new_id("key"), customer),
             )
             assert placed.order.status == P.ORDER_STATUS_CONFIRMED, placed.order.status
 
         async def note() -> None:
             await customers.AddTimelineEntry(
                 C.AddTimelineEntryRequest(
-                    request_id=new_id("req"),
                     entry=C.TimelineEntry(
                         profile_id=seeded["heavy"],
                         type=C.TIMELINE_ENTRY_TYPE_CALL_NOTE,
@@ -293,7 +292,8 @@ async def main() -> dict[str, Any]:
                         actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_STAFF, id="stf_bench"),
                         summary="called about the delivery",
                     ),
-                )
+                ),
+                metadata=call_metadata(new_id("key"), "stf_bench"),
             )
 
         cases["checkout: cart, line, order placed"] = checkout

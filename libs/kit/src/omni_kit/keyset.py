@@ -333,8 +333,10 @@ async def page(
         span = abs(origin - axis.number(ordered[-1].get(axis.field)))
         if span > 0:
             _densities.put(key, max(read, limit) / span)
-    elif read and covered:
-        _densities.put(key, read / covered)
+    elif covered:
+        # Nothing or too little to fill the page: the next walk of these branches starts with
+        # a window as wide as this whole walk (one query while they stay this sparse).
+        _densities.put(key, max(read, 1) / covered)
     return ordered
 
 
