@@ -3,12 +3,17 @@ every store operation it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pymongo
+from opentelemetry import context as otel_context
+
+T = TypeVar("T")
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "omni_deadline", default=None
@@ -58,3 +63,20 @@ def store_deadline(budget: float | None = None) -> Iterator[None]:
     # pymongo.timeout(0) means "no timeout": an expired deadline still has to bound the work.
     with pymongo.timeout(max(limit, 0.001)):
         yield
+
+
+def outlive_call(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """Start `work` as a task that the current call's deadline does not bound (neither its own
+    calls nor its store operations), in the current trace: work a call starts and leaves
+    running, such as a placed order's saga."""
+    trace = otel_context.get_current()
+
+    async def run() -> T:
+        token = otel_context.attach(trace)
+        try:
+            return await work
+        finally:
+            otel_context.detach(token)
+
+    # A fresh context: no deadline of the call, no store timeout of its block.
+    return asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
