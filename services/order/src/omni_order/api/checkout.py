@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit import deadlines, faults
-from omni_kit.errors import FailedPrecondition, NotFound
+from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
@@ -147,10 +147,18 @@ class CheckoutApi:
         if short:
             raise rules.stock_refusal(short)
 
+    async def _saga(self, order_id: str) -> C.Order:
+        try:
+            return await self.deps.saga.run(order_id)
+        except Conflict:
+            # Another runner moved it meanwhile (the resumer, after a crash left it): that one
+            # carries it on, and a retried checkout gets the order as it stands, not a conflict.
+            return await self.deps.orders.get(order_id)
+
     async def _placed(self, order_id: str) -> C.Order:
         """Run the saga, but answer within the caller's deadline: past the checkout budget the
         order is returned as it stands (PENDING) while its saga carries on."""
-        saga = deadlines.outlive_call(self.deps.saga.run(order_id))
+        saga = deadlines.outlive_call(self._saga(order_id))
         self._sagas.add(saga)
         saga.add_done_callback(self._sagas.discard)
         left = deadlines.remaining()
