@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from plans import judge_all
+from plans import judge_all, seeded_ids
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2 as pb
@@ -18,9 +18,10 @@ from omni_customer.store import INDEXES, CustomerStore
 from omni_customer.store.profiles import stored
 from omni_customer.store.records import merge_cursor
 from omni_customer.store.timeline import cursor_of
-from omni_kit.ids import new_id
 from omni_kit.protos import to_document, to_timestamp
 from omni_kit.store import ensure_indexes
+
+new_id = seeded_ids(26)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PROFILES = 2000

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from plans import judge
+from plans import judge, seeded_ids
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2 as I
@@ -25,8 +25,9 @@ from omni_inventory.settings import InventorySettings
 from omni_inventory.store import INDEXES, Collections
 from omni_inventory.store.changes import inactive_locations, load_policies, total_available
 from omni_inventory.store.reservations import units_held
-from omni_kit.ids import new_id
 from omni_kit.store import ensure_indexes, transaction
+
+new_id = seeded_ids(27)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SKUS = [f"SKU-{n:05d}" for n in range(1500)]

@@ -9,11 +9,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from plans import judge_all
+from plans import judge_all, seeded_ids
 
-from omni_kit.ids import new_id
 from omni_kit.store import ensure_indexes
 from omni_notification.store import INDEXES, NotificationStore, SubscriptionStore, TemplateStore
+
+new_id = seeded_ids(28)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 STATUSES = [

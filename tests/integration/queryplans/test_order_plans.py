@@ -9,16 +9,17 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from plans import judge_all
+from plans import judge_all, seeded_ids
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2 as P
-from omni_kit.ids import new_id
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_kit.store import ensure_indexes
 from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
 from omni_order.store.orders import OrderFilter, document_of
 from omni_order.store.sales import changes, days_in
+
+new_id = seeded_ids(29)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ORDERS = 3000
