@@ -6,7 +6,8 @@ harness/catalog_data.py) are seeded through ImportProducts, 200 a call, several 
 the seeding time is reported. After seeding, the scenario waits until the catalog's outbox has
 published everything (so the relay does not share the measurement), then measures each case for
 SECONDS: the first page of the product list, a search matching 1 % of products, the same search
-misspelt, a category page with facets, page 50 of the list, and a product's page.
+misspelt, a category page with facets, page 50 of the list, and a product's page; then
+CreateProduct over gRPC (writes must not slow down as the catalog grows).
 
 Target (issue 26): p95 <= 100 ms for every case at the largest size, and at most 1.5x the p95 of
 the smallest. Sizes: OMNI_BENCH_SCALE_SIZES (default "1000,100000")."""
@@ -79,6 +80,24 @@ async def drained(mongo_uri: str) -> float:
     finally:
         await client.close()
     return round(time.monotonic() - started, 1)
+
+
+async def measure_writes(catalog: Any, categories: dict[str, str], size: int) -> dict:
+    """CreateProduct over gRPC (the path that slowed from 33/s to 7.5/s as the catalog grew)."""
+    made = iter(range(10_000_000 + size * 10, 10_000_000 + size * 10 + 10**6))
+
+    async def create(_: int) -> str:
+        item = data.item(next(made), "W", categories).product
+        try:
+            await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=item))
+        except Exception as error:  # the outcome is what is measured
+            return type(error).__name__
+        return "OK"
+
+    sample = await run_clients(CLIENTS, create, seconds=SECONDS)
+    result = sample.summary()
+    print(f"  create product (gRPC): {result}", flush=True)
+    return result
 
 
 async def measure(http: aiohttp.ClientSession, product_ids: list[str], dept: str) -> dict:
@@ -155,6 +174,7 @@ async def main() -> dict[str, object]:
                     "seed_per_second": round(added / seconds, 1),
                     "outbox_drain_seconds": waited,
                     "cases": await measure(http, product_ids, categories["clothing"]),
+                    "writes": await measure_writes(catalog, categories, size),
                 }
         await grpc_channel.close()
     sizes = [str(size) for size in SIZES]

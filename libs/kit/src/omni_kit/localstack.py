@@ -131,7 +131,14 @@ def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProce
 # global lock once a minute, so outboxes and idempotency records that grow with every write stall
 # every service for longer and longer. It is off; services delete what has expired through the
 # index themselves (omni_kit.expiry), as they would have to on any store.
-STORE_CONFIG = "[storage]\nttl_sweep_seconds = 0\n"
+# Its oplog (change streams; transactions need the replica set it belongs to) is pruned inside
+# every commit, under the global lock, once past 100,000 entries: a bulk load reaches that at
+# about 12,000 products. Keep six hours and up to five million entries instead (a few GB on disk
+# for 100,000 products), so loads and benchmarks do not measure the pruning.
+STORE_CONFIG = (
+    "[storage]\nttl_sweep_seconds = 0\n"
+    "[oplog]\nretention_seconds = 21600\nmax_entries = 5000000\n"
+)
 
 
 def start_store(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:

@@ -26,7 +26,7 @@ from omni_catalog.store.browse import Accept, BrowseStore, Budget, Range, Rows
 SEARCH_CAP = 240
 # A filter with more values than this is checked on the documents read, not read by.
 MAX_MERGED = 8
-FACET_CAP = 300
+FACET_CAP = 200
 # Price bands for facets, in minor units: [0, 10.00), [10.00, 25.00) ...
 BANDS = (0, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
 LEAN = {"keys": 0, "product": 0, "listing": 0, "listings": 0}
