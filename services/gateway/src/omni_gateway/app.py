@@ -63,9 +63,6 @@ def create_app(settings: GatewaySettings) -> Litestar:
 
     # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
     async def start(app: Litestar) -> None:
-        document_problems(app)
-        document_closed_bodies(app)
-        document_links(app)
         state = app.state
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
         db = state.mongo[settings.mongo_database]
@@ -93,7 +90,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         await app.state.downstream.close()
         await app.state.mongo.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *PUBLIC_ROUTES,
             Router("/", route_handlers=PARTNER_ROUTES, middleware=[partner_limit(settings)]),
@@ -144,6 +141,15 @@ def create_app(settings: GatewaySettings) -> Litestar:
             ),
         ),
     )
+    document(app)
+    return app
+
+
+def document(app: Litestar) -> None:
+    """Completes the OpenAPI document once, when the app is made (no service is needed for it)."""
+    document_problems(app)
+    document_closed_bodies(app)
+    document_links(app)
 
 
 async def _run_events(state: State, settings: GatewaySettings) -> None:

@@ -29,6 +29,16 @@ SALES_CHANNELS = {
 }
 
 
+def channel_ref(
+    channel: Channel, *, store_id: str = "", partner_id: str = ""
+) -> common_pb2.ChannelRef:
+    """The one way a route names where a call comes from: the sales channel, and the store or
+    partner when there is one."""
+    return common_pb2.ChannelRef(
+        channel=SALES_CHANNELS[channel], store_id=store_id, partner_id=partner_id
+    )
+
+
 def assign_request_id(scope: Scope) -> str:
     """The caller's X-Request-Id when well-formed, else a new one."""
     state = scope.setdefault("state", {})  # type: ignore[typeddict-item]

@@ -300,9 +300,24 @@ def _structs(base: type[msgspec.Struct]) -> Iterator[type[msgspec.Struct]]:
         yield from _structs(struct)
 
 
+def links(status: int, follows: dict[str, Follow]) -> dict[str, Any]:
+    """A route's OpenAPI links, declared next to it: `@get(..., opt=links(200, {...}))`."""
+    return {"links": {status: follows}}
+
+
+def _declared_links(app: Litestar) -> dict[tuple[str, int], dict[str, Follow]]:
+    declared: dict[tuple[str, int], dict[str, Follow]] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for status, follows in handler.opt.get("links", {}).items():
+                for method in sorted(handler.http_methods):
+                    declared[(f"{method} {route.path_format}", status)] = follows
+    return declared
+
+
 def document_links(app: Litestar) -> None:
-    """Adds LINKS to the responses they start from; a link naming an unknown operation fails the
-    start, so the table cannot drift from the routes."""
+    """Adds the links routes declare (and LINKS) to the responses they start from; a link naming
+    an unknown operation fails the start, so links cannot drift from the routes."""
     paths = app.openapi_schema.paths or {}
 
     def operation(label: str) -> Any:
@@ -312,7 +327,7 @@ def document_links(app: Litestar) -> None:
             raise LookupError(f"OpenAPI link names no operation: {label}")
         return found
 
-    for (label, status), follows in LINKS.items():
+    for (label, status), follows in (LINKS | _declared_links(app)).items():
         response = (operation(label).responses or {})[str(status)]
         if not isinstance(response, OpenAPIResponse):
             raise LookupError(f"OpenAPI link starts from no response: {label} {status}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from omni_gateway.context import request_channel
@@ -15,8 +15,8 @@ from omni_gateway.security.principals import Channel, Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenError
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str:
-    header = request.headers.get("Authorization", "")
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException(
@@ -26,40 +26,59 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
     return token.strip()
 
 
-def _verify(request: Request[Any, Any, Any], state: State, audience: str) -> Principal:
+def _verify(connection: ASGIConnection[Any, Any, Any, Any], audience: str) -> Principal:
     try:
-        return identify(state.tokens.verify(_bearer(request), audience))
+        return identify(connection.app.state.tokens.verify(_bearer(connection), audience))
     except TokenError as error:
         raise NotAuthorizedException(
             str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
 
 
-async def visitor(request: Request[Any, Any, Any], state: State) -> Principal:
-    """A signed-in customer or an anonymous visitor with a session token."""
-    return _verify(request, state, "omni-api")
-
-
-async def customer(request: Request[Any, Any, Any], state: State) -> Principal:
-    principal = _verify(request, state, "omni-api")
-    if principal.kind is not Kind.CUSTOMER:
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: str) -> Principal:
+    if family == "partner":
+        raw = connection.headers.get("X-Api-Key") or _bearer(connection)
+        try:
+            return identify(await connection.app.state.api_keys.authenticate(raw))
+        except InvalidApiKey as error:
+            raise NotAuthorizedException(
+                str(error), headers={"WWW-Authenticate": "ApiKey"}
+            ) from None
+    principal = _verify(connection, "omni-staff" if family == "staff" else "omni-api")
+    if family == "customer" and principal.kind is not Kind.CUSTOMER:
         raise PermissionDeniedException("sign in as a customer to do this")
-    return principal
-
-
-async def staff(request: Request[Any, Any, Any], state: State) -> Principal:
-    principal = _verify(request, state, "omni-staff")
-    if principal.kind is not Kind.STAFF:
+    if family == "staff" and principal.kind is not Kind.STAFF:
         raise PermissionDeniedException("a staff token is required")
     return principal
 
 
-async def partner(request: Request[Any, Any, Any], state: State) -> Principal:
-    raw = request.headers.get("X-Api-Key") or _bearer(request)
-    try:
-        return identify(await state.api_keys.authenticate(raw))
-    except InvalidApiKey as error:
-        raise NotAuthorizedException(str(error), headers={"WWW-Authenticate": "ApiKey"}) from None
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], family: str) -> Principal:
+    """The caller of a route family (visitor, customer, staff, partner), authenticated once per
+    request: the route's guards and its `principal` dependency share the answer."""
+    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    cached = state.get("principal")
+    if cached is None or cached[0] != family:
+        cached = (family, await _authenticate(connection, family))
+        state["principal"] = cached
+    principal: Principal = cached[1]
+    return principal
+
+
+async def visitor(request: Request[Any, Any, Any]) -> Principal:
+    """A signed-in customer or an anonymous visitor with a session token."""
+    return await authenticated(request, "visitor")
+
+
+async def customer(request: Request[Any, Any, Any]) -> Principal:
+    return await authenticated(request, "customer")
+
+
+async def staff(request: Request[Any, Any, Any]) -> Principal:
+    return await authenticated(request, "staff")
+
+
+async def partner(request: Request[Any, Any, Any]) -> Principal:
+    return await authenticated(request, "partner")
 
 
 async def frontend_channel(request: Request[Any, Any, Any]) -> Channel:
