@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from omni_gateway.app import create_app
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.settings import GatewaySettings
@@ -24,7 +26,7 @@ PLACEHOLDER_SECRET = "openapi-document-only-" + "x" * 16
 
 
 def build() -> dict[str, Any]:
-    app = create_app(GatewaySettings(jwt_secret=PLACEHOLDER_SECRET))
+    app = create_app(GatewaySettings(jwt_secret=SecretStr(PLACEHOLDER_SECRET)))
     # The same additions the gateway makes to its document at startup, before it serves it.
     document_problems(app)
     document_closed_bodies(app)
