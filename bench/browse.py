@@ -38,6 +38,7 @@ async def main() -> dict[str, object]:
                 assert (await warm.json())["items"], "the seeded products are not listed"
 
             async def browse(worker: int) -> str:
+                params: dict[str, str | int]
                 if worker % 2:
                     params = {"page_size": 24, "attr": "colour:red", "sort": "price_asc"}
                     path = "/api/v1/catalog/products"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 
 import httpx
 from harness.load import run_clients, run_once_each
@@ -159,12 +160,12 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
         per_channel = orders // 3
         sessions = await customers(http, orders - per_channel, "flash")
 
-        def customer_task(number: int):  # type: ignore[no-untyped-def]
+        def customer_task(number: int) -> Callable[[], Awaitable[str]]:
             headers = sessions[number] | {"X-Omni-Channel": CHANNELS[number % 2]}
             copies = 2 if number % 10 == 0 else 1
             return lambda: buy(http, headers, "FLASH", f"flash-{number}", copies)
 
-        def partner_task(number: int):  # type: ignore[no-untyped-def]
+        def partner_task(number: int) -> Callable[[], Awaitable[str]]:
             async def run() -> str:
                 body = {
                     "partner_order_id": f"F-{number}",

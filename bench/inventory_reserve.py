@@ -51,7 +51,7 @@ def start_service(work: Path, mongo_uri: str, nats_url: str) -> localstack.Local
     return proc
 
 
-async def seed(stub: inventory_pb2_grpc.InventoryServiceStub, units: int) -> list[str]:
+async def seed(stub: inventory_pb2_grpc.InventoryServiceAsyncStub, units: int) -> list[str]:
     locations = []
     for number, share in enumerate((units - 2 * (units // 3), units // 3, units // 3)):
         location = inventory_pb2.StockLocation(

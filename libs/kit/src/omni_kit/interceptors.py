@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from grpc import aio
@@ -16,6 +16,9 @@ from omni_kit.logs import get_logger
 from omni_kit.metrics import RPC_DURATION, RPC_REFUSALS, RPC_REQUESTS
 
 log = get_logger("omni.rpc")
+
+Request = TypeVar("Request")
+Response = TypeVar("Response")
 
 _UNTRACKED = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
@@ -33,9 +36,11 @@ class ServiceInterceptor(aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Request, Response] | None]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Request, Response] | None:
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(_UNTRACKED):
@@ -157,8 +162,22 @@ class DeadlineClientInterceptor(aio.UnaryUnaryClientInterceptor, aio.UnaryStream
             details.method, timeout, details.metadata, details.credentials, details.wait_for_ready
         )
 
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[
+            [aio.ClientCallDetails, Request], Awaitable[aio.UnaryUnaryCall[Request, Response]]
+        ],
+        client_call_details: aio.ClientCallDetails,
+        request: Request,
+    ) -> aio.UnaryUnaryCall[Request, Response]:
         return await continuation(self._details(client_call_details), request)
 
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    async def intercept_unary_stream(
+        self,
+        continuation: Callable[
+            [aio.ClientCallDetails, Request], Awaitable[aio.UnaryStreamCall[Request, Response]]
+        ],
+        client_call_details: aio.ClientCallDetails,
+        request: Request,
+    ) -> aio.UnaryStreamCall[Request, Response]:
         return await continuation(self._details(client_call_details), request)

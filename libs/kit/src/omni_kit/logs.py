@@ -9,9 +9,10 @@ from typing import Any
 
 import structlog
 from opentelemetry import trace
+from structlog.typing import EventDict, WrappedLogger
 
 
-def _add_trace_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_trace_ids(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event["trace_id"] = format(context.trace_id, "032x")
@@ -40,9 +41,10 @@ def redact(value: Any) -> Any:
     return value
 
 
-def _redact_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact_secrets(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     """No token, key or password reaches a log line, whatever a caller passes in."""
-    return redact(event)
+    redacted: EventDict = redact(dict(event))
+    return redacted
 
 
 def setup_logging(service_name: str, level: str = "INFO") -> None:

@@ -92,13 +92,13 @@ def _decode(value: Any) -> Value:
     if isinstance(value, dict):
         return datetime.fromtimestamp(int(value["t"]) / 1000, tz=UTC)
     if value is None or isinstance(value, str | int | bool):
-        return value  # type: ignore[no-any-return]
+        return value
     raise TypeError(f"unexpected cursor value {value!r}")
 
 
 def _plain(part: object) -> object:
     if hasattr(part, "SerializeToString"):
-        return part.SerializeToString(deterministic=True).hex()  # type: ignore[attr-defined]
+        return part.SerializeToString(deterministic=True).hex()
     if isinstance(part, list | tuple):
         return [_plain(item) for item in part]
     return part

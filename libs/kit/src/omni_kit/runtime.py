@@ -75,7 +75,7 @@ class Infrastructure:
         durable: str,
         stream: str,
         subjects: str | Sequence[str],
-        message_type: type[M] | Sequence[type[Message]],
+        message_type: type[M] | Sequence[type[M]],
         handler: Handler[M],
         **options: Any,
     ) -> Inbox:

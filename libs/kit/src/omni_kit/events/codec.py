@@ -20,23 +20,23 @@ def event_type(message: Message) -> str:
     return message.DESCRIPTOR.full_name
 
 
-def decode(
-    message_type: type[M] | Sequence[type[Message]], data: bytes, headers: Mapping[str, str]
-) -> M:
+def decode(message_type: type[M] | Sequence[type[M]], data: bytes, headers: Mapping[str, str]) -> M:
     """Decode as `message_type`, or, given several types, as the one the headers declare."""
     declared = headers.get(EVENT_TYPE)
-    if not isinstance(message_type, type):
+    if isinstance(message_type, type):
+        chosen = message_type
+    else:
         by_name = {t.DESCRIPTOR.full_name: t for t in message_type}
         if declared not in by_name:
             raise PoisonMessage(
                 f"unexpected event type {declared!r}; expected one of {sorted(by_name)}"
             )
-        message_type = by_name[declared]  # type: ignore[assignment]
-    expected = message_type.DESCRIPTOR.full_name
+        chosen = by_name[declared]
+    expected = chosen.DESCRIPTOR.full_name
     # A payload of another type often decodes without error into nonsense, so trust the header.
     if declared and declared != expected:
         raise PoisonMessage(f"expected {expected}, got {declared}")
     try:
-        return message_type.FromString(data)
+        return chosen.FromString(data)
     except DecodeError as error:
         raise PoisonMessage(f"cannot decode {expected}: {error}") from error

@@ -11,7 +11,6 @@ from typing import Generic
 
 import nats
 import structlog
-from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from opentelemetry.trace import Status, StatusCode
@@ -71,7 +70,7 @@ class Consumer(Generic[M]):
         durable: str,
         subjects: str | Sequence[str],
         handler: Handler[M],
-        message_type: type[M] | Sequence[type[Message]],
+        message_type: type[M] | Sequence[type[M]],
         *,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
