@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import SecretStr
 
 from omni_gateway.app import create_app
-from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.settings import GatewaySettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +25,8 @@ PLACEHOLDER_SECRET = "openapi-document-only-" + "x" * 16
 
 
 def build() -> dict[str, Any]:
+    # create_app completes the document (problems, closed bodies, links) as it makes the app.
     app = create_app(GatewaySettings(jwt_secret=SecretStr(PLACEHOLDER_SECRET)))
-    # The same additions the gateway makes to its document at startup, before it serves it.
-    document_problems(app)
-    document_closed_bodies(app)
-    document_links(app)
     return app.openapi_schema.to_schema()
 
 
