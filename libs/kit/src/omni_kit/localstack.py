@@ -136,8 +136,7 @@ def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProce
 # about 12,000 products. Keep six hours and up to five million entries instead (a few GB on disk
 # for 100,000 products), so loads and benchmarks do not measure the pruning.
 STORE_CONFIG = (
-    "[storage]\nttl_sweep_seconds = 0\n"
-    "[oplog]\nretention_seconds = 21600\nmax_entries = 5000000\n"
+    "[storage]\nttl_sweep_seconds = 0\n[oplog]\nretention_seconds = 21600\nmax_entries = 5000000\n"
 )
 
 
