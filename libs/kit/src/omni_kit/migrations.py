@@ -28,7 +28,7 @@ from google.protobuf.message import Message
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
@@ -153,9 +153,13 @@ async def _acquire(db: AsyncDatabase[Document], owner: str, lease: timedelta) ->
 async def _renew(db: AsyncDatabase[Document], owner: str, lease: timedelta) -> None:
     while True:
         await asyncio.sleep(lease.total_seconds() / 3)
-        renewed = await db[LEASE].update_one(
-            {"_id": "lease", "owner": owner}, {"$set": {"expires_at": utcnow() + lease}}
-        )
+        try:
+            renewed = await db[LEASE].update_one(
+                {"_id": "lease", "owner": owner}, {"$set": {"expires_at": utcnow() + lease}}
+            )
+        except PyMongoError as error:
+            log.warning("migration_lease_not_renewed", database=db.name, error=str(error))
+            continue
         if not renewed.matched_count:
             log.warning("migration_lease_lost", database=db.name, owner=owner)
             return
