@@ -38,7 +38,6 @@ from omni_kit.app import channel
 from omni_kit.idempotency import call_metadata
 from omni_kit.ids import new_id
 from omni_kit.protos import to_document, to_timestamp
-from omni_order.store.documents import versioned_document
 from omni_order.store.orders import helper_fields
 
 ORDERS = int(os.environ.get("ORDERS", "20000"))
@@ -69,6 +68,8 @@ def order_document() -> Callable[[P.Order], dict[str, Any]]:
 
         return lambda order: document_of(order, ("UTC", "Europe/Warsaw", "Europe/Kyiv"))
     except ImportError:  # the code before per-day sales totals
+        from omni_order.store.documents import versioned_document  # type: ignore[attr-defined]
+
         return lambda order: versioned_document(order) | helper_fields(order)
 
 

@@ -14,9 +14,8 @@ from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, keyed, refused
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
+from omni_kit.protos import to_document, to_timestamp
 from omni_order.domain import checkout
-from omni_order.store.documents import versioned_document
 from omni_order.store.orders import helper_fields
 
 P = order_pb2
@@ -147,7 +146,7 @@ async def test_a_saga_left_pending_is_finished_by_a_new_instance(shop, mongo, db
         now=long_ago,
         customer_id="cus_anna",
     )
-    document = versioned_document(order) | helper_fields(order)
+    document = to_document(order) | helper_fields(order)
     document |= {"saga_touched_at": long_ago, "payment_token": "tok_visa", "cart_holds": []}
     await mongo[f"{db_name}_order"]["orders"].insert_one(document)
 

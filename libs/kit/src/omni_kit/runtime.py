@@ -1,5 +1,5 @@
-"""Wires a service's infrastructure into its ServiceApp lifecycle: the store with its indexes,
-NATS with the service's streams, the transactional outbox and its relay."""
+"""Wires a service's infrastructure into its ServiceApp lifecycle: the store with its indexes
+and data migrations, NATS with the service's streams, the transactional outbox and its relay."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from omni_kit import expiry
 from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.idempotency import Idempotency
+from omni_kit.migrations import Migration, migrate
 from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class Infrastructure:
         *,
         streams: Mapping[str, Sequence[str]],
         obsolete_indexes: Mapping[str, Sequence[str]] | None = None,
+        migrations: Sequence[Migration] = (),
     ) -> None:
         settings = app.settings
         self.settings = settings
@@ -53,6 +55,7 @@ class Infrastructure:
             **Idempotency.indexes(),
         }
         self._obsolete = obsolete_indexes or {}
+        self._migrations = migrations
         self._streams = streams
         self._app = app
         app.on_startup(self._start_store)
@@ -93,6 +96,7 @@ class Infrastructure:
         try:
             await ping(self.client)
             await ensure_indexes(self.db, self._indexes, self._obsolete)
+            await migrate(self.db, self._migrations)
         except PyMongoError as error:
             raise StartupError(
                 f"cannot use the store at {redact(self.settings.mongo_uri)} ({setting}): {error}"

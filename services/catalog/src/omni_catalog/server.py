@@ -5,14 +5,16 @@ from omni_catalog import events
 from omni_catalog.api import CatalogApi
 from omni_catalog.sale_windows import SaleWindows
 from omni_catalog.settings import CatalogSettings
-from omni_catalog.store import INDEXES
+from omni_catalog.store import INDEXES, MIGRATIONS
 from omni_kit.app import ServiceApp
 from omni_kit.runtime import Infrastructure
 
 
 async def create_app(settings: CatalogSettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
+    infra = Infrastructure(
+        app, INDEXES, streams={events.STREAM: events.SUBJECTS}, migrations=MIGRATIONS
+    )
     api = CatalogApi(infra)
     app.add_background_task("vocabulary", api.readmodel.words.run)
     app.add_background_task("sale-windows", SaleWindows(infra, api.readmodel, settings).run)

@@ -5,7 +5,7 @@ from omni_customer import events
 from omni_customer.api import CustomerApi
 from omni_customer.events.consume import CONSUMED_DOMAINS, EventConsumers
 from omni_customer.settings import CustomerSettings
-from omni_customer.store import INDEXES, CustomerStore
+from omni_customer.store import INDEXES, MIGRATIONS, CustomerStore
 from omni_kit.app import ServiceApp
 from omni_kit.events import stream_name, stream_subjects
 from omni_kit.logs import get_logger
@@ -25,7 +25,7 @@ async def create_app(settings: CustomerSettings) -> ServiceApp:
     app = ServiceApp(settings)
     streams = {events.STREAM: events.SUBJECTS}
     streams.update({stream_name(d): stream_subjects(d) for d in CONSUMED_DOMAINS})
-    infra = Infrastructure(app, INDEXES, streams=streams)
+    infra = Infrastructure(app, INDEXES, streams=streams, migrations=MIGRATIONS)
     store = CustomerStore(infra.db)
     EventConsumers(infra, store)
     api = CustomerApi(infra, store, settings)

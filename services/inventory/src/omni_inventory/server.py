@@ -4,14 +4,16 @@ from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni_inventory import events, expiry
 from omni_inventory.api import InventoryApi
 from omni_inventory.settings import InventorySettings
-from omni_inventory.store import INDEXES, Collections
+from omni_inventory.store import INDEXES, MIGRATIONS, Collections
 from omni_kit.app import ServiceApp
 from omni_kit.runtime import Infrastructure
 
 
 async def create_app(settings: InventorySettings) -> ServiceApp:
     app = ServiceApp(settings)
-    infra = Infrastructure(app, INDEXES, streams={events.STREAM: events.SUBJECTS})
+    infra = Infrastructure(
+        app, INDEXES, streams={events.STREAM: events.SUBJECTS}, migrations=MIGRATIONS
+    )
     api = InventoryApi(infra, Collections(infra.db), settings)
     app.add_service(
         inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name,

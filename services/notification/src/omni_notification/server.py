@@ -16,7 +16,13 @@ from omni_notification.dispatch import Dispatcher
 from omni_notification.domain.defaults import default_templates
 from omni_notification.providers import build_providers
 from omni_notification.settings import NotificationSettings
-from omni_notification.store import INDEXES, NotificationStore, SubscriptionStore, TemplateStore
+from omni_notification.store import (
+    INDEXES,
+    MIGRATIONS,
+    NotificationStore,
+    SubscriptionStore,
+    TemplateStore,
+)
 
 
 async def create_app(settings: NotificationSettings) -> ServiceApp:
@@ -24,7 +30,7 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
     # The streams it reads too, so its consumers can bind whichever service starts first.
     streams = {events.STREAM: events.SUBJECTS}
     streams.update({stream_name(d): stream_subjects(d) for d in ("order", "inventory")})
-    infra = Infrastructure(app, INDEXES, streams=streams)
+    infra = Infrastructure(app, INDEXES, streams=streams, migrations=MIGRATIONS)
     templates = TemplateStore(infra.db)
     notifications = NotificationStore(infra.db)
     subscriptions = SubscriptionStore(infra.db)

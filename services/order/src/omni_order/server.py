@@ -12,7 +12,14 @@ from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.payments import LEDGER, TestPaymentProvider
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import INDEXES, OBSOLETE_INDEXES, CartStore, OrderStore, ReturnStore
+from omni_order.store import (
+    INDEXES,
+    MIGRATIONS,
+    OBSOLETE_INDEXES,
+    CartStore,
+    OrderStore,
+    ReturnStore,
+)
 
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
@@ -22,6 +29,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         INDEXES,
         streams={events.STREAM: events.SUBJECTS},
         obsolete_indexes=OBSOLETE_INDEXES,
+        migrations=MIGRATIONS,
     )
     timeout = settings.downstream_timeout_seconds
     catalog_channel = channel(settings.catalog_addr, default_timeout=timeout)

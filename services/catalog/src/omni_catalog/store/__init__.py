@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, IndexModel
 
+from omni.catalog.v1 import catalog_pb2
 from omni_catalog.store import browse, browse_model, vocabulary
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
 from omni_catalog.store.products import ProductStore
+from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
 
 INDEXES = {
     "products": [
@@ -30,4 +32,10 @@ INDEXES = {
     vocabulary.COLLECTION: vocabulary.INDEXES,
 }
 
-__all__ = ["INDEXES", "CategoryStore", "ListingStore", "ProductStore"]
+MIGRATIONS = [
+    Migration("products", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.Product)),
+    Migration("categories", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.Category)),
+    Migration("listings", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.ChannelListing)),
+]
+
+__all__ = ["INDEXES", "MIGRATIONS", "CategoryStore", "ListingStore", "ProductStore"]

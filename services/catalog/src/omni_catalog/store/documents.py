@@ -1,8 +1,6 @@
-"""Catalog resources as MongoDB documents and back.
-
-The kit's mapping writes int64 fields as strings (proto3 JSON); versions and money amounts are
-stored as numbers here so they can be compared, filtered and sorted. Derived search fields sit
-beside the resource fields and are ignored when a document is read back."""
+"""Catalog resources as MongoDB documents and back (the kit's mapping: versions and money
+amounts are numbers). Derived fields sit beside the resource fields and are ignored when a
+document is read back."""
 
 from __future__ import annotations
 
@@ -12,15 +10,12 @@ from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain.listings import channel_key
 from omni_kit.protos import from_document, to_document
 
-MONEY_FIELDS = ("price", "sale_price")
 # On the listings of a deleted product: the SKUs it had.
 RETIRED = "retired_skus"
 
 
 def product_document(product: catalog_pb2.Product) -> dict[str, Any]:
-    document = to_document(product)
-    document["version"] = product.version
-    return document
+    return to_document(product)
 
 
 def product_of(document: dict[str, Any]) -> catalog_pb2.Product:
@@ -28,9 +23,7 @@ def product_of(document: dict[str, Any]) -> catalog_pb2.Product:
 
 
 def category_document(category: catalog_pb2.Category) -> dict[str, Any]:
-    document = to_document(category)
-    document["version"] = category.version
-    return document
+    return to_document(category)
 
 
 def category_of(document: dict[str, Any]) -> catalog_pb2.Category:
@@ -49,10 +42,6 @@ def listing_document(listing: catalog_pb2.ChannelListing) -> dict[str, Any]:
     key = channel_key(listing.channel)
     document["_id"] = listing_id(listing.product_id, key)
     document["channel_key"] = key
-    document["version"] = listing.version
-    for name in MONEY_FIELDS:
-        if listing.HasField(name):  # type: ignore[arg-type]
-            document[name]["amount_minor"] = getattr(listing, name).amount_minor
     return document
 
 

@@ -101,10 +101,8 @@ class ProfileStore:
         self, profile: Profile, previous_version: int, session: AsyncClientSession
     ) -> None:
         """Replace the stored profile if it is still at `previous_version`."""
-        # int64 fields are stored as JSON strings by to_document; accept either form.
-        current = {"$in": [previous_version, str(previous_version)]}
         result = await self.profiles.replace_one(
-            {"_id": profile.id, "version": current}, stored(profile), session=session
+            {"_id": profile.id, "version": previous_version}, stored(profile), session=session
         )
         if result.matched_count != 1:
             raise Conflict(

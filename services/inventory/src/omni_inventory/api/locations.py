@@ -188,6 +188,6 @@ class Locations(Base):
 
 def _document(location: inventory_pb2.StockLocation) -> dict[str, Any]:
     document = to_document(location)
-    document["version"] = location.version
+    # Stored when false too: inactive locations are found by `active: {$ne: true}`.
     document["active"] = location.active
     return document

@@ -68,7 +68,7 @@ class Transfers(Base):
 
             async def work(changes: StockChanges) -> inventory_pb2.CreateTransferResponse:
                 await self.collections.transfers.insert_one(
-                    _document(transfer), session=changes.session
+                    to_document(transfer), session=changes.session
                 )
                 return inventory_pb2.CreateTransferResponse(transfer=transfer)
 
@@ -257,7 +257,7 @@ class Transfers(Base):
         self, changes: StockChanges, transfer: inventory_pb2.Transfer, version: int
     ) -> None:
         saved = await self.collections.transfers.replace_one(
-            {"_id": transfer.id, "version": version}, _document(transfer), session=changes.session
+            {"_id": transfer.id, "version": version}, to_document(transfer), session=changes.session
         )
         if not saved.matched_count:
             raise FailedPrecondition(
@@ -275,9 +275,3 @@ def _must_be(transfer: inventory_pb2.Transfer, status: int, action: str) -> None
             reason=f"TRANSFER_{now}",
             field="transfer_id",
         )
-
-
-def _document(transfer: inventory_pb2.Transfer) -> dict[str, Any]:
-    document = to_document(transfer)
-    document["version"] = transfer.version
-    return document

@@ -7,6 +7,9 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from omni.inventory.v1 import inventory_pb2
+from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
+
 
 def _list(field: str, *leading: str) -> IndexModel:
     """An index serving a list filtered by equality on `leading`, sorted by `field` (see
@@ -54,6 +57,14 @@ INDEXES = {
         _list("expected_at"),
     ],
 }
+
+MIGRATIONS = [
+    Migration("locations", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.StockLocation)),
+    Migration("policies", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.ChannelStockPolicy)),
+    Migration("reservations", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Reservation)),
+    Migration("transfers", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Transfer)),
+    Migration("inbound", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.InboundStock)),
+]
 
 
 class Collections:

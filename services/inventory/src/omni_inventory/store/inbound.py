@@ -25,9 +25,7 @@ EMPTY_LEVEL = {
 
 
 def inbound_document(inbound: inventory_pb2.InboundStock) -> dict[str, Any]:
-    document = to_document(inbound)
-    document["quantity"] = inbound.quantity
-    return document
+    return to_document(inbound)
 
 
 async def refresh(
@@ -36,7 +34,7 @@ async def refresh(
     total, first = 0, None
     query = {"sku": sku, "location_id": location_id, "status": EXPECTED}
     async for document in collections.inbound.find(query, session=session):
-        total += document["quantity"]
+        total += document.get("quantity", 0)
         expected = document.get("expected_at")
         if expected is not None and (first is None or expected < first):
             first = expected

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
@@ -45,8 +43,6 @@ async def save(
     policy: inventory_pb2.ChannelStockPolicy,
     session: AsyncClientSession,
 ) -> None:
-    document: dict[str, Any] = to_document(policy)
-    document["buffer_units"] = policy.buffer_units
     await collections.policies.replace_one(
-        {"_id": key(policy.channel)}, document, upsert=True, session=session
+        {"_id": key(policy.channel)}, to_document(policy), upsert=True, session=session
     )

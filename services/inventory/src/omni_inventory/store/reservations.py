@@ -62,7 +62,6 @@ def to_document_with_keys(
     reservation: inventory_pb2.Reservation, *, fingerprint: str
 ) -> dict[str, Any]:
     document = to_document(reservation)
-    document["version"] = reservation.version
     document["holder"] = holder(reservation.owner)
     document["held"] = sum(
         line.quantity - line.committed_quantity - line.released_quantity

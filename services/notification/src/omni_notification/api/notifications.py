@@ -12,7 +12,7 @@ from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, from_timestamp, to_timestamp
+from omni_kit.protos import from_document, from_timestamp, to_document, to_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.api.templates import TemplateRpcs
@@ -191,7 +191,7 @@ class NotificationRpcs(TemplateRpcs):
 
     @staticmethod
     def receipt_fields(notification: N.Notification) -> dict[str, Any]:
-        document = json_format.MessageToDict(notification, preserving_proto_field_name=True)
+        document = to_document(notification)
         fields = {
             "status": document["status"],
             "status_reason": notification.status_reason,

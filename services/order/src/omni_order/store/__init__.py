@@ -1,10 +1,17 @@
 """The order service's collections, indexes and queries."""
 
+from omni.order.v1 import order_pb2
+from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
 from omni_order.store.carts import CART_INDEXES, OBSOLETE_CART_INDEXES, CartStore
 from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, OrderStore
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
 
 INDEXES = {**CART_INDEXES, **ORDER_INDEXES, **RETURN_INDEXES}
 OBSOLETE_INDEXES = {**OBSOLETE_CART_INDEXES, **OBSOLETE_ORDER_INDEXES, **OBSOLETE_RETURN_INDEXES}
+MIGRATIONS = [
+    Migration("carts", 1, TYPED_DOCUMENTS, reshape(order_pb2.Cart)),
+    Migration("orders", 1, TYPED_DOCUMENTS, reshape(order_pb2.Order)),
+    Migration("returns", 1, TYPED_DOCUMENTS, reshape(order_pb2.OrderReturn)),
+]
 
-__all__ = ["INDEXES", "OBSOLETE_INDEXES", "CartStore", "OrderStore", "ReturnStore"]
+__all__ = ["INDEXES", "MIGRATIONS", "OBSOLETE_INDEXES", "CartStore", "OrderStore", "ReturnStore"]

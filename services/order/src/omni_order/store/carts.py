@@ -11,8 +11,8 @@ from pymongo.errors import DuplicateKeyError
 
 from omni.order.v1 import order_pb2
 from omni_kit.errors import NotFound
-from omni_kit.protos import from_document
-from omni_order.store.documents import save_version, versioned_document
+from omni_kit.protos import from_document, to_document
+from omni_order.store.documents import save_version
 
 ACTIVE = "CART_STATUS_ACTIVE"
 
@@ -55,7 +55,7 @@ class CartStore:
     async def insert_active(self, cart: order_pb2.Cart) -> bool:
         """False when another device created the owner's active cart first."""
         try:
-            await self.carts.insert_one(versioned_document(cart))
+            await self.carts.insert_one(to_document(cart))
         except DuplicateKeyError:
             return False
         return True

@@ -19,7 +19,7 @@ async def save_version(
     session: AsyncClientSession | None = None,
 ) -> None:
     """Write `resource` (whose `version` is the one being written) over the previous version."""
-    document = versioned_document(resource) | extra
+    document = to_document(resource) | extra
     document.pop("_id")
     missing = {
         field.name: ""
@@ -40,10 +40,3 @@ async def save_version(
             f"{resource.id} was changed by someone else meanwhile; reload it and try again",  # type: ignore[attr-defined]
             reason="CONCURRENT_CHANGE",
         )
-
-
-def versioned_document(resource: Message) -> dict[str, Any]:
-    """The proto's document with `version` as a number (proto JSON writes int64 as text)."""
-    document = to_document(resource)
-    document["version"] = resource.version  # type: ignore[attr-defined]
-    return document

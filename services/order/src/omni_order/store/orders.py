@@ -15,10 +15,10 @@ from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, from_timestamp
+from omni_kit.protos import from_document, from_timestamp, to_document
 from omni_kit.runtime import Infrastructure
 from omni_order.ports import CheckoutInputs
-from omni_order.store.documents import save_version, versioned_document
+from omni_order.store.documents import save_version
 from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
 
 PLACED = keyset.time_axis("placed_at")
@@ -167,7 +167,7 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
 def document_of(order: order_pb2.Order, zones: Sequence[str]) -> dict[str, Any]:
     """The stored order: the proto document, its query helpers and what it adds to the sales
     totals."""
-    document = versioned_document(order) | helper_fields(order)
+    document = to_document(order) | helper_fields(order)
     document["sales_counted"] = contribution(document, zones)
     return document
 
@@ -224,7 +224,7 @@ class OrderStore:
         """Write the order's next version (order.version already incremented) and its events
         inside the caller's transaction; its share of the sales totals moves with it."""
         fields = helper_fields(order)
-        counted = contribution(versioned_document(order) | fields, self.totals.zones)
+        counted = contribution(to_document(order) | fields, self.totals.zones)
         before = await self.orders.find_one(
             {"_id": order.id}, {"sales_counted": 1}, session=session
         )
