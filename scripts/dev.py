@@ -107,6 +107,9 @@ def main() -> None:
             prefix = f"OMNI_{name.upper()}_"
             env = {prefix + key: value for key, value in common.items()}
             env[prefix + "GRPC_PORT"] = str(port)
+            # Provider stubs on this machine are fine in development (refused in production).
+            env[prefix + "OUTBOUND_ALLOW_HTTP"] = "true"
+            env[prefix + "OUTBOUND_ALLOW_PRIVATE_NETWORKS"] = "true"
             # Where the other services listen (the order service calls catalog and inventory).
             env |= {
                 f"{prefix}{other.upper()}_ADDR": f"{host}:{p}" for other, p in grpc_ports.items()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import nats
@@ -84,3 +87,44 @@ async def nc(nats_url: str) -> AsyncIterator[NATS]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+class LoopbackReceiver:
+    """A real HTTP server on 127.0.0.1 recording each POST (path, headers); answers `status` with
+    a small JSON body, or only after a few seconds while `hang` is set."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.status = 200
+        self.hang = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((self.path, dict(self.headers)))
+                if receiver.hang.is_set():
+                    time.sleep(3)
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b'{"id": "m-1"}')
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
+
+
+@pytest.fixture
+def loopback_receiver() -> Iterator[LoopbackReceiver]:
+    server = LoopbackReceiver()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()

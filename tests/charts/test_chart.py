@@ -428,6 +428,14 @@ def test_settings_follow_the_service_conventions(value_set: str) -> None:
         assert nats
         if svc == "gateway":
             assert cfg["OMNI_GATEWAY_HTTP_PORT"] == "8080"
+            # CORS only for listed origins; HSTS unless the ingress sets it (all-features)
+            cors = "https://shop.omni.example.com,http://localhost:5173"
+            if value_set == "all-features":
+                assert cfg["OMNI_GATEWAY_CORS_ALLOWED_ORIGINS"] == cors
+                assert cfg["OMNI_GATEWAY_HSTS_MAX_AGE_SECONDS"] == "0"
+            else:
+                assert "OMNI_GATEWAY_CORS_ALLOWED_ORIGINS" not in cfg
+                assert cfg["OMNI_GATEWAY_HSTS_MAX_AGE_SECONDS"] == "31536000"
         else:
             assert cfg[f"{p}GRPC_PORT"] == "50051"
         # the pod reads the ConfigMap and rolls when it changes
@@ -697,6 +705,7 @@ BAD_VALUES = [
     ("services.order.replicas=-1", "/services/order/replicas"),
     ("services.order.calls={order,billing}", "/services/order/calls"),
     ("monitoring.dashboards.traces.type=zipkin", "/monitoring/dashboards/traces/type"),
+    ("httpSecurity.corsAllowedOrigins={*}", "/httpSecurity/corsAllowedOrigins/0"),
 ]
 
 

@@ -14,6 +14,10 @@
 {{- if eq $svc.protocol "http" }}
 {{ $p }}HTTP_HOST: "0.0.0.0"
 {{ $p }}HTTP_PORT: {{ $root.Values.ports.http | quote }}
+{{ $p }}HSTS_MAX_AGE_SECONDS: {{ $root.Values.httpSecurity.hstsMaxAgeSeconds | int64 | quote }}
+{{- with $root.Values.httpSecurity.corsAllowedOrigins }}
+{{ $p }}CORS_ALLOWED_ORIGINS: {{ join "," . | quote }}
+{{- end }}
 {{- else }}
 {{ $p }}GRPC_HOST: "0.0.0.0"
 {{ $p }}GRPC_PORT: {{ $root.Values.ports.grpc | quote }}

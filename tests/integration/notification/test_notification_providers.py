@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import socket
 
-import httpx
 import pytest
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni.notification.v1 import notification_pb2 as N
+from omni_kit.outbound import OutboundClient, OutboundPolicy
 from omni_notification.providers import DeliveryError, Outgoing, build_providers
 from omni_notification.providers.sinks import FileSink
 from omni_notification.providers.smtp import SmtpProvider
 from omni_notification.providers.webhook import WebhookProvider
 from omni_notification.settings import NotificationSettings
 
+# The receivers listen on loopback: what tests and local development allow.
+LOCAL = OutboundPolicy(allow_http=True, allow_private_networks=True)
 EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
 SMS = common_pb2.CONTACT_CHANNEL_SMS
 MESSENGER = common_pb2.CONTACT_CHANNEL_MESSENGER
@@ -79,7 +81,8 @@ async def test_smtp_refused_recipient_is_permanent_and_no_server_is_transient(sm
 
 async def test_webhook_posts_json_and_classifies_failures(webhook_receiver):
     receiver, url = webhook_receiver
-    async with httpx.AsyncClient(timeout=5) as client:
+    client = OutboundClient(LOCAL, timeout=5)
+    try:
         provider = WebhookProvider("sms-webhook", url, client, token="t0k")
         message_id = await provider.send(outgoing(SMS, "+4915112345678", body="Code K7"))
         assert message_id == "m-1"
@@ -98,16 +101,19 @@ async def test_webhook_posts_json_and_classifies_failures(webhook_receiver):
         with pytest.raises(DeliveryError) as bad:
             await provider.send(outgoing(SMS, "+4915112345678", body="x"))
         assert bad.value.permanent
+    finally:
+        await client.aclose()
 
 
 async def test_a_hanging_webhook_times_out_as_a_transient_failure(webhook_receiver):
     receiver, url = webhook_receiver
     receiver.hang = True
-    async with httpx.AsyncClient(timeout=0.5) as client:
-        provider = WebhookProvider("sms-webhook", url, client)
-        with pytest.raises(DeliveryError) as hung:
-            await provider.send(outgoing(SMS, "+4915112345678", body="x"))
-    assert "timed out" in str(hung.value)
+    client = OutboundClient(LOCAL, timeout=0.5)
+    provider = WebhookProvider("sms-webhook", url, client)
+    with pytest.raises(DeliveryError) as hung:
+        await provider.send(outgoing(SMS, "+4915112345678", body="x"))
+    await client.aclose()
+    assert "timeout" in str(hung.value)
     assert not hung.value.permanent
 
 
@@ -144,7 +150,7 @@ def test_settings_choose_a_provider_per_channel(tmp_path):
         sms_webhook_url="https://sms.example.com/send",
         sink_dir=tmp_path,
     )
-    providers = build_providers(settings, httpx.AsyncClient())
+    providers = build_providers(settings, OutboundClient(settings.outbound_policy(), timeout=1))
     assert providers[EMAIL].name == "smtp"
     assert providers[SMS].name == "sms-webhook"
     assert providers[MESSENGER].name == "file"

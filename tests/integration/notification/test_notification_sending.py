@@ -67,6 +67,8 @@ async def world(start_app, connect, smtp_server, webhook_receiver, tmp_path) -> 
         smtp_port=smtp_port,
         smtp_security="none",
         sms_webhook_url=sms_url,
+        outbound_allow_http=True,
+        outbound_allow_private_networks=True,
         sink_dir=tmp_path,
         provider_timeout_seconds=0.5,
         retry_first_seconds=0.2,

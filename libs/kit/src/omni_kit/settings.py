@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omni_kit import faults
+from omni_kit.outbound import OutboundPolicy
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 Environment = Literal["dev", "test", "production"]
@@ -54,6 +55,22 @@ class ServiceSettings(ProcessSettings):
     # reaches this step (omni_kit.faults.STEPS). Refused in production.
     fault_exit_at: str = ""
     fault_exit_after: int = Field(default=1, ge=1)
+    # Calls out of the platform (notification providers, payment and carrier adapters) go to
+    # public https destinations only; tests and local development may allow http and private
+    # or loopback receivers. Refused in production.
+    outbound_allow_http: bool = False
+    outbound_allow_private_networks: bool = False
+
+    @field_validator("outbound_allow_http", "outbound_allow_private_networks")
+    @classmethod
+    def _outbound_switch(cls, allowed: bool, info: ValidationInfo) -> bool:
+        return not_in_production(allowed, info)
+
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy(
+            allow_http=self.outbound_allow_http,
+            allow_private_networks=self.outbound_allow_private_networks,
+        )
 
     @field_validator("fault_exit_at")
     @classmethod
@@ -65,6 +82,13 @@ class ServiceSettings(ProcessSettings):
         if step not in faults.STEPS:
             raise ValueError(f"no such step; one of {', '.join(faults.STEPS)}")
         return step
+
+
+def not_in_production(enabled: bool, info: ValidationInfo) -> bool:
+    """For a switch that only tests and local development may turn on."""
+    if enabled and info.data.get("environment") == "production":
+        raise ValueError("only for tests and local development; refused in production")
+    return enabled
 
 
 S = TypeVar("S", bound=BaseSettings)

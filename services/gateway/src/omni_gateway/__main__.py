@@ -27,6 +27,7 @@ def main() -> None:
         port=settings.http_port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        server_header=False,  # no server name and version for anyone to look up
         loop="uvloop",
         http="httptools",
     )

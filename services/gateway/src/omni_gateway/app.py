@@ -30,6 +30,7 @@ from omni_gateway.routes.partner import PartnerWebhooks
 from omni_gateway.routes.staff import StaffAdmin
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
+from omni_gateway.security.headers import cors_config, security_headers
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
@@ -110,7 +111,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
         on_startup=[start],
         on_shutdown=[stop],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_request_headers],
+        before_send=[add_request_headers, security_headers(settings)],
+        cors_config=cors_config(settings),
         middleware=[call_scope_middleware, client_limit(settings)],
         stores={"rate_limit_partner": MemoryStore(), "rate_limit_clients": MemoryStore()},
         # One server span per request: no extra span per ASGI message (a third of the gateway's

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+import re
+from typing import Annotated
 
-from omni_kit.settings import ProcessSettings
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from omni_kit.outbound import OutboundPolicy
+from omni_kit.settings import ProcessSettings, not_in_production
+
+ORIGIN = re.compile(
+    r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$"
+)
 
 
 class GatewaySettings(ProcessSettings):
@@ -43,10 +51,43 @@ class GatewaySettings(ProcessSettings):
     browse_cache_seconds: float = Field(default=10.0, ge=0)
     browse_cache_stale_seconds: float = Field(default=60.0, ge=0)
 
+    # Strict-Transport-Security max-age on every answer; 0 leaves it to a TLS-terminating
+    # ingress that sets its own. Browsers ignore it on plain-http answers.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+    # Web origins whose pages may call the API from a browser, comma-separated
+    # (`https://shop.example.com,https://m.example.com`). Empty: no CORS headers at all.
+    cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_first_retry_seconds: float = Field(default=2.0, gt=0)
     # Production accepts only public https endpoints (no SSRF into the cluster); tests and local
     # development may allow http and loopback receivers.
+    # One switch for every call the gateway makes out of the platform (refused in production).
     webhook_allow_http: bool = False
     webhook_allow_private_networks: bool = False
+
+    @field_validator("webhook_allow_http", "webhook_allow_private_networks")
+    @classmethod
+    def _outbound_switch(cls, allowed: bool, info: ValidationInfo) -> bool:
+        return not_in_production(allowed, info)
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ValueError("expected comma-separated origins")
+        origins = tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+        for origin in origins:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port], no path, no wildcard"
+                )
+        return origins
+
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy(
+            allow_http=self.webhook_allow_http,
+            allow_private_networks=self.webhook_allow_private_networks,
+        )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
-
 from omni.notification.v1 import notification_pb2, notification_pb2_grpc
 from omni_kit.app import ServiceApp
 from omni_kit.events.names import stream_name, stream_subjects
+from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.api import NotificationApi
@@ -39,7 +38,7 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
         settings.catalog_addr,
         timeout=settings.downstream_timeout_seconds,
     )
-    http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
+    http = OutboundClient(settings.outbound_policy(), timeout=settings.provider_timeout_seconds)
     dispatcher = Dispatcher(
         infra, notifications, templates, contacts, build_providers(settings, http), settings
     )

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from omni_kit.outbound import OutboundPolicy, url_refusal
 from omni_kit.settings import ServiceSettings
 
 EmailProvider = Literal["smtp", "file"]
@@ -80,8 +81,15 @@ class NotificationSettings(ServiceSettings):
             raise ValueError(
                 f"required when OMNI_NOTIFICATION_{channel.upper()}_PROVIDER is webhook"
             )
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
+        policy = OutboundPolicy(
+            allow_http=bool(info.data.get("outbound_allow_http")),
+            allow_private_networks=bool(info.data.get("outbound_allow_private_networks")),
+        )
+        why = value and url_refusal(value, policy)
+        if why:
+            raise ValueError(
+                f"the URL {why} (OMNI_NOTIFICATION_OUTBOUND_ALLOW_* for local receivers)"
+            )
         return value
 
     def provider_kind(self, channel: str) -> str:

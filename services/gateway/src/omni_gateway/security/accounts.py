@@ -1,4 +1,6 @@
-"""Customer and staff accounts, and rotating refresh tokens (stored hashed, revocable)."""
+"""Customer and staff accounts, and rotating refresh tokens (stored hashed, revocable).
+Passwords are hashed on worker threads (security/passwords.py) and their hashes brought up to
+date at the next successful sign-in."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from omni_gateway.security.passwords import hash_password, verify_password
+from omni_gateway.security.passwords import check_off_loop, hash_off_loop
 from omni_gateway.security.principals import Kind, Principal, StaffRole
 from omni_gateway.store import Db
 from omni_kit.ids import new_id, utcnow
@@ -43,12 +47,13 @@ class Accounts:
         self.refresh_ttl = refresh_ttl
 
     async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
+        hashed = await hash_off_loop(password)
         try:
             await self.customers.insert_one(
                 {
                     "_id": email,
                     "customer_id": customer_id,
-                    "password": hash_password(password),
+                    "password": hashed,
                     "created_at": utcnow(),
                 }
             )
@@ -58,8 +63,8 @@ class Accounts:
 
     async def sign_in_customer(self, email: str, password: str) -> Principal:
         account = await self.customers.find_one({"_id": email})
-        if account is None or not verify_password(password, account["password"]):
-            raise AccountError
+        await self._check_password(self.customers, account, password)
+        assert account is not None
         return Principal(Kind.CUSTOMER, account["customer_id"])
 
     async def create_staff(
@@ -71,12 +76,13 @@ class Accounts:
         session: AsyncClientSession | None = None,
     ) -> Principal:
         user_id = new_id("staff")
+        hashed = await hash_off_loop(password)
         try:
             await self.staff.insert_one(
                 {
                     "_id": user_id,
                     "username": username,
-                    "password": hash_password(password),
+                    "password": hashed,
                     "role": role.value,
                     "store_ids": sorted(set(store_ids)),
                     "created_at": utcnow(),
@@ -94,9 +100,25 @@ class Accounts:
 
     async def sign_in_staff(self, username: str, password: str) -> Principal:
         user = await self.staff.find_one({"username": username})
-        if user is None or not verify_password(password, user["password"]):
-            raise AccountError
+        await self._check_password(self.staff, user, password)
+        assert user is not None
         return self._staff_principal(user)
+
+    @staticmethod
+    async def _check_password(
+        collection: AsyncCollection[dict[str, Any]], record: dict[str, Any] | None, password: str
+    ) -> None:
+        """AccountError unless the password is right. An unknown account costs the same hashing
+        work as a known one; an outdated hash is replaced (unless it changed meanwhile)."""
+        stored = record["password"] if record is not None else None
+        verdict = await check_off_loop(password, stored)
+        if not verdict.ok or record is None:
+            raise AccountError
+        if verdict.new_hash is not None:
+            await collection.update_one(
+                {"_id": record["_id"], "password": stored},
+                {"$set": {"password": verdict.new_hash, "password_updated_at": utcnow()}},
+            )
 
     async def issue_refresh(self, principal: Principal, family: str | None = None) -> str:
         token = secrets.token_urlsafe(32)

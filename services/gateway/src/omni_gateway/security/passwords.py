@@ -1,26 +1,110 @@
-"""Password hashing with scrypt (memory-hard, in the standard library)."""
+"""Password hashing: argon2id with its parameters in the hash (the PHC string), worked on threads
+so a sign-in never stalls the event loop.
+
+Hashes written before argon2id (`scrypt$...`, N=2^14, parameters not stored) still verify, and
+are replaced at the next successful sign-in, as are argon2 hashes made with weaker parameters than
+today's. A sign-in for an account that does not exist verifies against a fixed hash, so it costs
+the same work and its timing does not say whether the account exists.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import binascii
 import hashlib
 import hmac
-import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-_N, _R, _P = 2**14, 8, 1
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP's argon2id configuration: 19 MiB, 2 passes, one lane. Each hash in flight holds its
+# memory, so the pool below bounds both CPU and memory spent on hashing.
+TIME_COST = 2
+MEMORY_COST_KIB = 19 * 1024
+PARALLELISM = 1
+HASHING_THREADS = 4
+
+_hasher = argon2.PasswordHasher(
+    time_cost=TIME_COST,
+    memory_cost=MEMORY_COST_KIB,
+    parallelism=PARALLELISM,
+    type=argon2.Type.ID,
+)
+_pool = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="password-hash")
+_LEGACY_SCRYPT = (2**14, 8, 1)
+# Verified when the account does not exist; its password is nobody's.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=19456,t=2,p=1$IUQXuN/m+GHQ7bp2bfh+tA"
+    "$kGwI1QufPgh0SU39h+XA7sel/dx/O3EWc2B3sa7/FU0"
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    # Set when the password was right and its hash should be replaced by this one.
+    new_hash: str | None = None
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "scrypt$" + base64.b64encode(salt + digest).decode()
+    return _hasher.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    scheme, _, encoded = stored.partition("$")
-    if scheme != "scrypt":
+    """True when `password` matches `stored` (argon2 PHC string or a legacy scrypt hash)."""
+    if stored.startswith("scrypt$"):
+        return _verify_legacy_scrypt(password, stored)
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
         return False
-    raw = base64.b64decode(encoded)
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a legacy hash, or an argon2 hash that is not argon2id or has any parameter below
+    today's (a stronger one is kept: lowering the cost is not a reason to weaken it)."""
+    if not stored.startswith("$argon2"):
+        return True
+    try:
+        params = argon2.extract_parameters(stored)
+    except InvalidHashError:
+        return True
+    return (
+        params.type is not argon2.Type.ID
+        or params.time_cost < TIME_COST
+        or params.memory_cost < MEMORY_COST_KIB
+        or params.parallelism < PARALLELISM
+    )
+
+
+def check(password: str, stored: str | None) -> Verdict:
+    """Verify, and hash again when the stored hash is outdated. `stored=None` (no such account)
+    does the same verification work against a fixed hash and fails."""
+    if stored is None:
+        verify_password(password, _DUMMY_HASH)
+        return Verdict(False)
+    if not verify_password(password, stored):
+        return Verdict(False)
+    return Verdict(True, hash_password(password) if needs_rehash(stored) else None)
+
+
+async def hash_off_loop(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_pool, hash_password, password)
+
+
+async def check_off_loop(password: str, stored: str | None) -> Verdict:
+    return await asyncio.get_running_loop().run_in_executor(_pool, check, password, stored)
+
+
+def _verify_legacy_scrypt(password: str, stored: str) -> bool:
+    try:
+        raw = base64.b64decode(stored.removeprefix("scrypt$"), validate=True)
+    except (binascii.Error, ValueError):
+        return False
     salt, expected = raw[:16], raw[16:]
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    n, r, p = _LEGACY_SCRYPT
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
     return hmac.compare_digest(digest, expected)

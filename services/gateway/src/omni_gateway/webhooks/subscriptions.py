@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from types import ModuleType
-from urllib.parse import urlsplit
 
 from google.protobuf.message import Message
 
 from omni.catalog.v1 import events_pb2 as catalog_events
 from omni.inventory.v1 import events_pb2 as inventory_events
 from omni.order.v1 import events_pb2 as order_events
+from omni_kit.outbound import OutboundPolicy, url_refusal
 
 # Order events reach only the partner whose order it is; catalog and inventory facts are public
 # to partners. Customer and notification events carry personal data and are never offered.
@@ -62,20 +61,8 @@ def recipient_filter(event_type: str, partner_id: str) -> dict[str, object]:
 
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str | None:
-    """Why a webhook URL is refused, or None when acceptable."""
-    parts = urlsplit(url)
-    if parts.scheme not in ({"https", "http"} if allow_http else {"https"}):
-        return "must be an https:// URL"
-    if not parts.hostname:
-        return "must name a host"
-    if not allow_private:
-        host = parts.hostname
-        if host == "localhost" or host.endswith(".local"):
-            return "must not point at a private host"
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        if address.is_private or address.is_loopback or address.is_link_local:
-            return "must not point at a private address"
-    return None
+    """Why a webhook URL is refused at registration, or None when acceptable. The same check, and
+    the one of the addresses its host resolves to, runs again at every delivery."""
+    return url_refusal(
+        url, OutboundPolicy(allow_http=allow_http, allow_private_networks=allow_private)
+    )

@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from google.protobuf.message import Message
 from pymongo.errors import PyMongoError
 
@@ -21,6 +20,12 @@ from omni_gateway.webhooks.subscriptions import EVENT_TYPES, STREAMS, message_ty
 from omni_kit.events import Consumer, EventBus, EventContext
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
+from omni_kit.outbound import (
+    DeliveryFailed,
+    DestinationNotAllowed,
+    OutboundClient,
+    status_failure,
+)
 
 log = get_logger("omni.webhooks")
 LEASE = timedelta(seconds=60)
@@ -59,13 +64,18 @@ def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
 
 class Dispatcher:
     def __init__(
-        self, store: WebhookStore, settings: GatewaySettings, *, concurrency: int = 8
+        self,
+        store: WebhookStore,
+        settings: GatewaySettings,
+        *,
+        concurrency: int = 8,
+        client: OutboundClient | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.slots = asyncio.Semaphore(concurrency)
-        self.client = httpx.AsyncClient(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        self.client = client or OutboundClient(
+            settings.outbound_policy(), timeout=settings.webhook_timeout_seconds
         )
 
     async def run(self, idle_wait: float = 0.2) -> None:
@@ -109,13 +119,22 @@ class Dispatcher:
         }
         started = time.perf_counter()
         attempt: dict[str, Any] = {"at": utcnow(), "number": attempt_no}
+        # The partner reads the attempt: it says what happened in fixed words, never an
+        # exception's text (which would map the network behind the gateway).
+        ok = False
         try:
             reply = await self.client.post(webhook["url"], content=body, headers=headers)
             attempt["status_code"] = reply.status_code
-            ok = 200 <= reply.status_code < 300
-        except httpx.HTTPError as error:
-            attempt["error"] = f"{type(error).__name__}: {error}"[:300]
-            ok = False
+            ok = reply.ok
+            if not ok:
+                attempt["error"] = status_failure(reply.status_code)
+        except DestinationNotAllowed as refused:
+            log.warning(
+                "webhook_destination_refused", webhook=webhook["_id"], reason=refused.reason
+            )
+            attempt["error"] = refused.public
+        except DeliveryFailed as failed:
+            attempt["error"] = failed.public
         attempt["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         if ok:
             await self.store.record_attempt(delivery["_id"], attempt, DELIVERED, None)

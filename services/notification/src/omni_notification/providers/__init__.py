@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from omni.common.v1 import common_pb2
+from omni_kit.outbound import OutboundClient
 from omni_notification.providers.base import DeliveryError, Outgoing, Provider
 from omni_notification.providers.sinks import FileSink
 from omni_notification.providers.smtp import SmtpProvider
@@ -21,9 +20,7 @@ CHANNELS = {
 __all__ = ["DeliveryError", "Outgoing", "Provider", "build_providers"]
 
 
-def build_providers(
-    settings: NotificationSettings, client: httpx.AsyncClient
-) -> dict[int, Provider]:
+def build_providers(settings: NotificationSettings, client: OutboundClient) -> dict[int, Provider]:
     sink = FileSink(settings.sink_dir, sender=settings.smtp_from)
     providers: dict[int, Provider] = {}
     for name, channel in CHANNELS.items():

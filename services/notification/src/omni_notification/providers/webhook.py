@@ -3,10 +3,9 @@ it) receives one JSON POST per message and answers 2xx with its message id."""
 
 from __future__ import annotations
 
-import httpx
-
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
+from omni_kit.outbound import DeliveryFailed, DestinationNotAllowed, OutboundClient, Reply
 from omni_notification.providers.base import DeliveryError, Outgoing
 
 # Worth retrying: the provider is busy or briefly broken, not refusing this message.
@@ -34,7 +33,7 @@ def payload(outgoing: Outgoing) -> dict[str, str]:
 
 
 class WebhookProvider:
-    def __init__(self, name: str, url: str, client: httpx.AsyncClient, *, token: str = "") -> None:
+    def __init__(self, name: str, url: str, client: OutboundClient, *, token: str = "") -> None:
         self.name = name
         self.url = url
         self.client = client
@@ -44,10 +43,10 @@ class WebhookProvider:
         headers = {**self.headers, "Idempotency-Key": outgoing.notification_id}
         try:
             reply = await self.client.post(self.url, json=payload(outgoing), headers=headers)
-        except httpx.TimeoutException:
-            raise DeliveryError(f"{self.name} webhook timed out") from None
-        except httpx.HTTPError as error:
-            raise DeliveryError(f"{self.name} webhook unreachable: {error}") from None
+        except DestinationNotAllowed as refused:
+            raise DeliveryError(f"{self.name} webhook refused: {refused.reason}") from None
+        except DeliveryFailed as failed:
+            raise DeliveryError(f"{self.name} webhook {failed.public}") from None
         if reply.status_code >= 300:
             permanent = reply.status_code < 500 and reply.status_code not in TRANSIENT
             raise DeliveryError(
@@ -57,7 +56,7 @@ class WebhookProvider:
         return _message_id(reply) or outgoing.notification_id
 
 
-def _message_id(reply: httpx.Response) -> str:
+def _message_id(reply: Reply) -> str:
     try:
         data = reply.json()
     except ValueError:
