@@ -17,9 +17,7 @@ from litestar.params import Parameter, QueryParameter
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
-from omni_gateway.context import channel_ref
 from omni_gateway.problems import HTTP_FOR_GRPC
-from omni_gateway.security.principals import Channel
 from omni_gateway.views.common import INT64_MAX
 from omni_gateway.views.stock import AvailabilitySummary, availability_summary
 from omni_kit.errors import error_details
@@ -95,11 +93,6 @@ def invalid(field: str, message: str) -> ClientException:
     return ClientException(
         message, status_code=422, extra={"errors": [{"field": field, "message": message}]}
     )
-
-
-def listing_channel(channel: Channel, partner_id: str | None) -> common_pb2.ChannelRef:
-    """The channel of a listing: a marketplace listing is one partner's."""
-    return channel_ref(channel, partner_id=partner_id or "")
 
 
 def expected_version(request: Request[Any, Any, Any], body_version: object = None) -> int:

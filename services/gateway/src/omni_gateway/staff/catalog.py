@@ -21,9 +21,9 @@ from omni_gateway.catalog_calls import (
     browse_request,
     call,
     etag,
-    listing_channel,
     require_version,
 )
+from omni_gateway.context import channel_ref
 from omni_gateway.openapi import ETAG, ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
@@ -110,7 +110,7 @@ class CatalogAdmin(Controller):
         page_token: Token = None,
     ) -> StaffProductPage:
         request = browse_request(
-            listing_channel(channel, partner_id) if channel else None,
+            channel_ref(channel, partner_id=partner_id or "") if channel else None,
             q=q,
             category=category,
             subcategories=subcategories,

@@ -17,9 +17,9 @@ from omni_gateway.catalog_calls import (
     call,
     etag,
     expected_version,
-    listing_channel,
     require_version,
 )
+from omni_gateway.context import channel_ref
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import Channel, Principal
@@ -74,7 +74,7 @@ class ListingAdmin(Controller):
         version = expected_version(request, data.version)
         listing, _ = listing_message(data)
         listing.product_id = product_id
-        listing.channel.CopyFrom(listing_channel(channel, partner_id))
+        listing.channel.CopyFrom(channel_ref(channel, partner_id=partner_id or ""))
         reply = await call(
             state,
             state.downstream.catalog.UpsertChannelListing,
@@ -101,7 +101,7 @@ class ListingAdmin(Controller):
         version = require_version(request, data.version)
         listing, paths = listing_message(data)
         listing.product_id = product_id
-        listing.channel.CopyFrom(listing_channel(channel, partner_id))
+        listing.channel.CopyFrom(channel_ref(channel, partner_id=partner_id or ""))
         reply = await call(
             state,
             state.downstream.catalog.UpdateChannelListing,
