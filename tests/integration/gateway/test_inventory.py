@@ -62,6 +62,12 @@ async def staff_see_every_location_but_move_stock_only_in_their_own_stores(stack
     assert everywhere.status_code == 200, everywhere.text
     rows = {row["location"]["code"]: row for row in everywhere.json()["locations"]}
     assert {code: row["available"] for code, row in rows.items()} == {"BER-01": 10, "HAM-01": 10}
+    assert rows["BER-01"]["location"]["kind"] == "store"
+    store = await stack.http.get(f"/staff/v1/stores/{berlin}", headers=ben)
+    assert store.status_code == 200, store.text
+    assert (store.json()["code"], store.json()["kind"]) == ("BER-01", "store")
+    assert store.json()["capabilities"]["click_and_collect"] is True
+    assert (await stack.http.get(f"/staff/v1/stores/{hamburg}", headers=ben)).status_code == 403
 
     adjustment = {"sku": "SHIRT", "quantity_delta": -2, "reason": "damaged", "note": "wet"}
     key = {"Idempotency-Key": "adj-1"}
@@ -70,7 +76,14 @@ async def staff_see_every_location_but_move_stock_only_in_their_own_stores(stack
     )
     assert done.status_code == 201, done.text
     assert done.json()["stock_level"]["on_hand"] == 8
-    assert done.json()["entry"]["actor"]["id"]
+    entry = done.json()["entry"]
+    # Damaged units move from sellable to damaged.
+    assert (entry["kind"], entry["reason"], entry["actor"]["kind"]) == (
+        "damage",
+        "damaged",
+        "staff",
+    )
+    assert entry["actor"]["id"] and "request_id" not in entry
     again = await stack.http.post(
         f"/staff/v1/inventory/stores/{berlin}/adjustments", json=adjustment, headers=ben | key
     )
@@ -103,14 +116,14 @@ async def staff_see_every_location_but_move_stock_only_in_their_own_stores(stack
     shipped = await stack.http.post(
         f"/staff/v1/inventory/transfers/{transfer_id}/ship", headers=ben
     )
-    assert shipped.json()["status"] == "TRANSFER_STATUS_IN_TRANSIT"
+    assert shipped.json()["status"] == "in_transit"
     assert (
         await stack.http.post(f"/staff/v1/inventory/transfers/{transfer_id}/receive", headers=ben)
     ).status_code == 403
     received = await stack.http.post(
         f"/staff/v1/inventory/transfers/{transfer_id}/receive", headers=hanna
     )
-    assert received.json()["status"] == "TRANSFER_STATUS_RECEIVED"
+    assert received.json()["status"] == "received"
     hamburg_stock = await stack.http.get(
         f"/staff/v1/inventory/stores/{hamburg}/stock", headers=hanna
     )
@@ -149,11 +162,14 @@ async def partners_read_their_share_and_frontends_see_availability(stack, berlin
         headers=await stack.admin(),
     )
     assert policy.status_code == 200, policy.text
+    assert (policy.json()["partner_id"], policy.json()["share_percent"]) == (partner_id, 50)
 
     feed = await stack.http.get("/partner/v1/inventory/feed", headers=key)
     assert feed.status_code == 200, feed.text
     # 5 shirts in Berlin and 13 in Hamburg after the staff moves: half of 18, less 1.
-    assert [(i["sku"], i["available"]) for i in feed.json()["items"]] == [("SHIRT", 8)]
+    assert [(i["sku"], i["available"], i["status"]) for i in feed.json()["items"]] == [
+        ("SHIRT", 8, "in_stock")
+    ]
     later = await stack.http.get(
         "/partner/v1/inventory/feed",
         params={"updated_since": "2099-01-01T00:00:00Z"},
@@ -171,12 +187,14 @@ async def partners_read_their_share_and_frontends_see_availability(stack, berlin
 
     web = await stack.http.get("/api/v1/availability/SHIRT")
     assert web.status_code == 200, web.text
-    assert web.json()["available"] == 18
+    assert (web.json()["available"], web.json()["status"]) == (18, "in_stock")
+    assert web.json()["locations"][0]["distance_km"] is None
     near = await stack.http.get(
         "/api/v1/availability/SHIRT",
         params={"lat": 52.5, "lng": 10.0, "radius_km": 50, "click_and_collect": "true"},
     )
     assert [row["location_id"] for row in near.json()["locations"]] == [berlin]
+    assert near.json()["locations"][0]["kind"] == "store"
     marketplace = await stack.http.get(
         "/api/v1/availability/SHIRT", headers={"X-Omni-Channel": "marketplace"}
     )

@@ -15,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.stores.memory import MemoryStore
 
-from omni_gateway import browse_freshness
+from omni_gateway import browse_freshness, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.idempotency import call_scope_middleware
@@ -23,7 +23,7 @@ from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
-from omni_gateway.routes import catalog, inventory, notifications, orders, profiles, staff_orders
+from omni_gateway.routes import notifications, orders, profiles, staff_orders
 from omni_gateway.routes.auth import CustomerAuth, StaffAuth
 from omni_gateway.routes.health import healthz, readyz
 from omni_gateway.routes.partner import PartnerWebhooks
@@ -44,17 +44,20 @@ from omni_kit.store import ensure_indexes, mongo_client
 log = get_logger("omni.gateway")
 
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
-DOMAINS = (catalog, inventory, orders, staff_orders, profiles, notifications)
+DOMAINS = (orders, staff_orders, profiles, notifications)
 PUBLIC_ROUTES = [
     healthz,
     readyz,
     CustomerAuth,
     StaffAuth,
     StaffAdmin,
+    *shop.ROUTES,
+    *staff.ROUTES,
     *(route for domain in DOMAINS for route in domain.PUBLIC_ROUTES),
 ]
 PARTNER_ROUTES = [
     PartnerWebhooks,
+    *partner.ROUTES,
     *(route for domain in DOMAINS for route in domain.PARTNER_ROUTES),
 ]
 

@@ -15,6 +15,7 @@ from nats.aio.msg import Msg
 from omni.catalog.v1 import events_pb2 as catalog_events
 from omni.inventory.v1 import events_pb2 as inventory_events
 from omni_gateway.microcache import Microcache
+from omni_gateway.views.product import BrowseItem, ProductPage
 from omni_gateway.webhooks.subscriptions import message_types
 from omni_kit.attributes import searchable_attributes
 from omni_kit.events import EventBus, PoisonMessage, decode
@@ -28,14 +29,14 @@ EVENT_TYPES = [*message_types(catalog_events), *message_types(inventory_events)]
 LISTS = "lists"
 
 
-def product_tags(product: dict[str, Any]) -> list[str]:
+def product_tags(item: BrowseItem) -> list[str]:
     """What a rendered product shows: the product and its SKUs."""
-    skus = (variant["sku"] for variant in product["product"].get("variants", ()))
-    return [f"product:{product['product']['id']}", *(f"sku:{sku}" for sku in skus)]
+    skus = (variant.sku for variant in item.product.variants)
+    return [f"product:{item.product.id}", *(f"sku:{sku}" for sku in skus)]
 
 
-def list_tags(page: dict[str, Any]) -> list[str]:
-    return [LISTS, *(tag for item in page["items"] for tag in product_tags(item))]
+def list_tags(page: ProductPage) -> list[str]:
+    return [LISTS, *(tag for item in page.items for tag in product_tags(item))]
 
 
 def touched(subject: str, event: Message) -> list[str]:

@@ -48,8 +48,6 @@ CART = {"cart_id": ID}
 CART_LINE = {"cart_id": ID, "line_id": _item("lines", "line_id")}
 PROFILE = {"profile_id": ID}
 FIRST_PROFILE = {"profile_id": _item("profiles")}
-FIRST_STORE = {"store_id": _item("locations", "location_id")}
-VERSIONED_PRODUCT = {"product_id": ID, "header.If-Match": ETAG}
 SHIPMENT = {"order_id": "$response.body#/order/id", "shipment_id": "$response.body#/shipment/id"}
 FIRST_WEBHOOK = "$response.body#/0/id"
 
@@ -71,15 +69,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         RemoveLine="DELETE /api/v1/carts/{cart_id}/lines/{line_id}",
     )
     | {"CheckOut": Follow("POST /api/v1/orders", body=CART)},
-    ("GET /api/v1/catalog/products", 200): {
-        "GetProduct": Follow(
-            "GET /api/v1/catalog/products/{product_id}",
-            {"product_id": _item("items", "product/id")},
-        ),
-        "Availability": Follow(
-            "GET /api/v1/availability/{sku}", {"sku": _item("items", "product/variants/0/sku")}
-        ),
-    },
     ("POST /api/v1/orders", 201): _same(
         {"order_id": ID},
         GetOrder="GET /api/v1/orders/{order_id}",
@@ -119,26 +108,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
             {"partner_id": "$response.body#/partner_id", "key_id": ID},
         ),
     },
-    ("GET /staff/v1/catalog/products", 200): {
-        "GetProduct": Follow(
-            "GET /staff/v1/catalog/products/{product_id}",
-            {"product_id": _item("items", "product/id")},
-        ),
-        "SkuStock": Follow(
-            "GET /staff/v1/inventory/skus/{sku}/stock",
-            {"sku": _item("items", "product/variants/0/sku")},
-        ),
-    },
-    ("GET /staff/v1/catalog/products/{product_id}", 200): _same(
-        VERSIONED_PRODUCT,
-        ChangeProduct="PATCH /staff/v1/catalog/products/{product_id}",
-        DeleteProduct="DELETE /staff/v1/catalog/products/{product_id}",
-    )
-    | _same(
-        {"product_id": ID},
-        Listings="GET /staff/v1/catalog/products/{product_id}/listings",
-        PutListing="PUT /staff/v1/catalog/products/{product_id}/listings/{channel}",
-    ),
     ("GET /staff/v1/customers", 200): _same(
         FIRST_PROFILE,
         View="GET /staff/v1/customers/{profile_id}",
@@ -179,19 +148,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         SHIPMENT,
         Shipped="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/shipped",
         Delivered="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/delivered",
-    ),
-    ("GET /staff/v1/inventory/skus/{sku}/stock", 200): _same(
-        FIRST_STORE,
-        Store="GET /staff/v1/stores/{store_id}",
-        StoreStock="GET /staff/v1/inventory/stores/{store_id}/stock",
-        Adjust="POST /staff/v1/inventory/stores/{store_id}/adjustments",
-        Transfer="POST /staff/v1/inventory/stores/{store_id}/transfers",
-        Pickups="GET /staff/v1/stores/{store_id}/pickups",
-    ),
-    ("POST /staff/v1/inventory/stores/{store_id}/transfers", 201): _same(
-        {"transfer_id": ID},
-        Ship="POST /staff/v1/inventory/transfers/{transfer_id}/ship",
-        Receive="POST /staff/v1/inventory/transfers/{transfer_id}/receive",
     ),
     ("GET /staff/v1/notification-templates", 200): {
         "GetTemplate": Follow(

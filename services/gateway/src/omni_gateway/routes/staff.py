@@ -1,19 +1,17 @@
-"""Staff administration: staff users, partners and their API keys; store-scoped views."""
+"""Staff administration: staff users, partners and their API keys."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, NotFoundException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.inventory.v1 import inventory_pb2
 from omni_gateway.idempotency import Reply, gateway_once, planned
-from omni_gateway.resources import as_json
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.api_keys import Scope
@@ -160,16 +158,3 @@ class StaffAdmin(Controller):
         auth.require_roles(principal, StaffRole.ADMIN)
         if not await state.api_keys.revoke(partner_id, key_id):
             raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")
-
-    @get(
-        "/stores/{store_id:str}",
-        summary="A store location (staff of that store, consultants, admins)",
-    )
-    async def store(self, state: State, principal: Principal, store_id: str) -> dict[str, Any]:
-        auth.require_store(principal, store_id)
-        reply = await state.downstream.call(
-            state.downstream.inventory.GetStockLocation,
-            inventory_pb2.GetStockLocationRequest(location_id=store_id),
-            idempotent=True,
-        )
-        return as_json(reply.location)

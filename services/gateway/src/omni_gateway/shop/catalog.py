@@ -1,8 +1,8 @@
 """Browse and search for frontends: published listings of the caller's channel.
 
-The answers are the same for every caller on a channel, so they are shared (`Microcache`), and
-catalog and stock events mark the ones they touch stale (`browse_freshness`); the cart and the
-order check price and stock live.
+The answers are the same for every caller on a channel, so they are shared (`Microcache`, which
+keeps the views themselves), and catalog and stock events mark the ones they touch stale
+(`browse_freshness`); the cart and the order check price and stock live.
 
 Everything a browse caller sends is in the query string, so a refused parameter (a query too
 long, a page size out of range, a page token this API did not make) is a 400 naming it."""
@@ -18,10 +18,7 @@ from litestar.exceptions import ClientException, ValidationException
 
 from omni.catalog.v1 import catalog_pb2
 from omni_gateway.browse_freshness import list_tags, product_tags
-from omni_gateway.context import CHANNEL_HEADER
-from omni_gateway.problems import http_error_handler, validation_error_handler
-from omni_gateway.resources import as_json
-from omni_gateway.routes.catalog.common import (
+from omni_gateway.catalog_calls import (
     Amount,
     Attrs,
     Currency,
@@ -32,12 +29,21 @@ from omni_gateway.routes.catalog.common import (
     availability,
     browse_request,
     call,
-    channel_ref,
     invalid,
-    shown,
 )
+from omni_gateway.context import CHANNEL_HEADER, channel_ref
+from omni_gateway.openapi import Follow, links
+from omni_gateway.problems import http_error_handler, validation_error_handler
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel
+from omni_gateway.views.product import (
+    BrowseItem,
+    CategoryPage,
+    ProductPage,
+    browse_item,
+    category_view,
+    facets_view,
+)
 
 
 async def shop_channel(request: Request[Any, Any, Any]) -> Channel:
@@ -63,6 +69,7 @@ PARAMETERS = frozenset(
         "parent_id",
     }
 )
+FIRST_ITEM = "$response.body#/items/0/product"
 
 
 def bad_parameter(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -86,7 +93,21 @@ class CatalogBrowse(Controller):
     dependencies = {"channel": Provide(shop_channel)}
     exception_handlers = {ValidationException: bad_parameter, ClientException: bad_parameter}
 
-    @get("/products", summary="Browse and search the products published on my channel")
+    @get(
+        "/products",
+        summary="Browse and search the products published on my channel",
+        opt=links(
+            200,
+            {
+                "GetProduct": Follow(
+                    "GET /api/v1/catalog/products/{product_id}", {"product_id": f"{FIRST_ITEM}/id"}
+                ),
+                "Availability": Follow(
+                    "GET /api/v1/availability/{sku}", {"sku": f"{FIRST_ITEM}/variants/0/sku"}
+                ),
+            },
+        ),
+    )
     async def products(
         self,
         state: State,
@@ -102,11 +123,12 @@ class CatalogBrowse(Controller):
         page_size: PageSize = 24,
         page_token: Token = None,
         facets: bool = False,
-    ) -> dict[str, Any]:
-        key = ("products", channel, q, category, subcategories, tuple(attr or ()))
-        key += (min_price, max_price, currency, sort, page_size, page_token, facets)
+    ) -> ProductPage:
+        key: tuple[object, ...] = ("products", channel, q, category, subcategories)
+        key += (tuple(attr or ()), min_price, max_price, currency, sort, page_size, page_token)
+        key += (facets,)
 
-        async def load() -> dict[str, Any]:
+        async def load() -> ProductPage:
             ref = channel_ref(channel)
             request = browse_request(
                 ref,
@@ -127,22 +149,19 @@ class CatalogBrowse(Controller):
             )
             skus = [variant.sku for product in reply.products for variant in product.variants]
             stock = await availability(state, skus, ref)
-            items = [shown(p, reply.listings.get(p.id), stock) for p in reply.products]
-            page: dict[str, Any] = {
-                "items": items,
-                "next_page_token": reply.next_page_token or None,
-            }
-            if reply.corrected_query:
-                page["corrected_query"] = reply.corrected_query
-            if facets:
-                page["facets"] = as_json(reply.facets)
-            return page
+            return ProductPage(
+                items=[browse_item(p, reply.listings.get(p.id), stock) for p in reply.products],
+                next_page_token=reply.next_page_token or None,
+                corrected_query=reply.corrected_query or None,
+                facets=facets_view(reply.facets) if facets else None,
+            )
 
-        return await state.browse_cache.get(key, load, list_tags)
+        page: ProductPage = await state.browse_cache.get(key, load, list_tags)
+        return page
 
     @get("/products/{product_id:str}", summary="A product with its variants, price, availability")
-    async def product(self, state: State, channel: Channel, product_id: str) -> dict[str, Any]:
-        async def load() -> dict[str, Any]:
+    async def product(self, state: State, channel: Channel, product_id: str) -> BrowseItem:
+        async def load() -> BrowseItem:
             ref = channel_ref(channel)
             reply = await call(
                 state,
@@ -151,9 +170,11 @@ class CatalogBrowse(Controller):
                 idempotent=True,
             )
             skus = [variant.sku for variant in reply.product.variants]
-            return shown(reply.product, reply.listing, await availability(state, skus, ref))
+            return browse_item(reply.product, reply.listing, await availability(state, skus, ref))
 
-        return await state.browse_cache.get(("product", channel, product_id), load, product_tags)
+        key = ("product", channel, product_id)
+        item: BrowseItem = await state.browse_cache.get(key, load, product_tags)
+        return item
 
     @get("/categories", summary="The category tree, parents first")
     async def categories(
@@ -162,8 +183,8 @@ class CatalogBrowse(Controller):
         parent_id: Text = None,
         page_size: PageSize = 200,
         page_token: Token = None,
-    ) -> dict[str, Any]:
-        async def load() -> dict[str, Any]:
+    ) -> CategoryPage:
+        async def load() -> CategoryPage:
             reply = await call(
                 state,
                 state.downstream.catalog.ListCategories,
@@ -172,10 +193,11 @@ class CatalogBrowse(Controller):
                 ),
                 idempotent=True,
             )
-            return {
-                "items": [as_json(category) for category in reply.categories],
-                "next_page_token": reply.next_page_token or None,
-            }
+            return CategoryPage(
+                items=[category_view(category) for category in reply.categories],
+                next_page_token=reply.next_page_token or None,
+            )
 
         key = ("categories", parent_id, page_size, page_token)
-        return await state.browse_cache.get(key, load)
+        page: CategoryPage = await state.browse_cache.get(key, load)
+        return page

@@ -1,0 +1,12 @@
+"""The staff API (/staff/v1): store associates and managers, call-centre consultants, admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omni_gateway.staff.catalog import CatalogAdmin
+from omni_gateway.staff.inventory import StaffInventory
+from omni_gateway.staff.listings import ListingAdmin
+from omni_gateway.staff.stores import StaffStores
+
+ROUTES: list[Any] = [CatalogAdmin, ListingAdmin, StaffInventory, StaffStores]

@@ -1,0 +1,181 @@
+"""What staff send to make and change products, listings and categories, as internal messages.
+
+A change (PATCH) names only the fields it changes (its update mask); `version` is the version
+read, for a caller that does not send If-Match."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from omni.catalog.v1 import catalog_pb2 as P
+from omni_gateway.views.common import INT64_MAX, Money, View, to_proto_money
+from omni_gateway.views.product import (
+    MEDIA_KIND,
+    PRODUCT_STATUS,
+    Attributes,
+    Key,
+    Language,
+    Media,
+    ProductStatus,
+    ProductText,
+    Short,
+    Variant,
+)
+from omni_kit.protos import to_timestamp
+
+Slug = Annotated[str, msgspec.Meta(max_length=200)]
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX)]
+Texts = Annotated[dict[Language, ProductText], msgspec.Meta(max_length=50)]
+Ids = Annotated[list[Key], msgspec.Meta(max_length=50)]
+MediaList = Annotated[list[Media], msgspec.Meta(max_length=50)]
+Variants = Annotated[list[Variant], msgspec.Meta(max_length=200)]
+
+
+class NewProduct(View):
+    """A new product; without a status it is a draft."""
+
+    slug: Slug
+    texts: Texts
+    default_language: Language
+    status: ProductStatus = ProductStatus.DRAFT
+    brand: Short = ""
+    category_ids: Ids = []
+    attributes: Attributes = {}
+    media: MediaList = []
+    variants: Variants = []
+
+
+class ProductChanges(View):
+    slug: Slug | UnsetType = UNSET
+    status: ProductStatus | UnsetType = UNSET
+    texts: Texts | UnsetType = UNSET
+    default_language: Language | UnsetType = UNSET
+    brand: Short | UnsetType = UNSET
+    category_ids: Ids | UnsetType = UNSET
+    attributes: Attributes | UnsetType = UNSET
+    media: MediaList | UnsetType = UNSET
+    variants: Variants | UnsetType = UNSET
+    version: Version | UnsetType = UNSET
+
+
+class NewListing(View):
+    """A product's listing on a channel: replaces the one there when If-Match (or `version`) names
+    it, else creates it."""
+
+    price: Money
+    published: bool = False
+    sale_price: Money | None = None
+    sale_starts_at: Moment | None = None
+    sale_ends_at: Moment | None = None
+    version: Version | None = None
+
+
+class ListingChanges(View):
+    """A listing's price, sale or published flag; null clears a sale price or window bound."""
+
+    price: Money | UnsetType = UNSET
+    published: bool | UnsetType = UNSET
+    sale_price: Money | UnsetType | None = UNSET
+    sale_starts_at: Moment | UnsetType | None = UNSET
+    sale_ends_at: Moment | UnsetType | None = UNSET
+    version: Version | UnsetType = UNSET
+
+
+class NewCategory(View):
+    name: Short
+    slug: Slug
+    parent_id: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    position: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
+
+
+class CategoryChanges(View):
+    """Rename, re-slug, reorder or move a category (its subtree moves along)."""
+
+    name: Short | UnsetType = UNSET
+    slug: Slug | UnsetType = UNSET
+    parent_id: Annotated[str, msgspec.Meta(max_length=64)] | UnsetType = UNSET
+    position: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] | UnsetType = UNSET
+    version: Version | UnsetType = UNSET
+
+
+# Mapping: request bodies to internal messages.
+
+T = TypeVar("T")
+
+
+def _or(value: T | UnsetType, default: T) -> T:
+    return default if isinstance(value, UnsetType) else value
+
+
+def _named(body: msgspec.Struct) -> list[str]:
+    """The fields a body sets (a change leaves the others UNSET), `version` aside: a change's
+    update mask."""
+    return [
+        name
+        for name in body.__struct_fields__
+        if name != "version" and getattr(body, name) is not UNSET
+    ]
+
+
+def _media_message(item: Media) -> P.Media:
+    return P.Media(url=item.url, alt_text=item.alt_text, kind=MEDIA_KIND.number(item.kind))
+
+
+def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[str]]:
+    """The product a body describes, and the fields it names."""
+    status = _or(body.status, None)
+    product = P.Product(
+        slug=_or(body.slug, ""),
+        status=PRODUCT_STATUS.number(status) if status else P.PRODUCT_STATUS_UNSPECIFIED,
+        texts={
+            language: P.LocalizedText(
+                name=text.name,
+                description=text.description,
+                short_description=text.short_description,
+            )
+            for language, text in _or(body.texts, {}).items()
+        },
+        default_language=_or(body.default_language, ""),
+        brand=_or(body.brand, ""),
+        category_ids=_or(body.category_ids, []),
+        attributes=_or(body.attributes, {}),
+        media=[_media_message(item) for item in _or(body.media, [])],
+        variants=[
+            P.Variant(
+                sku=variant.sku,
+                attributes=variant.attributes,
+                barcode=variant.barcode,
+                weight_grams=variant.weight_grams,
+                media=[_media_message(item) for item in variant.media],
+            )
+            for variant in _or(body.variants, [])
+        ],
+    )
+    return product, _named(body)
+
+
+def listing_message(body: NewListing | ListingChanges) -> tuple[P.ChannelListing, list[str]]:
+    """The listing a body describes (without product and channel), and the fields it names."""
+    listing = P.ChannelListing(
+        published=_or(body.published, False),
+        price=to_proto_money(_or(body.price, None)),
+        sale_price=to_proto_money(_or(body.sale_price, None)),
+        sale_starts_at=to_timestamp(_or(body.sale_starts_at, None)),
+        sale_ends_at=to_timestamp(_or(body.sale_ends_at, None)),
+    )
+    return listing, _named(body)
+
+
+def category_message(body: NewCategory | CategoryChanges) -> tuple[P.Category, list[str]]:
+    category = P.Category(
+        name=_or(body.name, ""),
+        slug=_or(body.slug, ""),
+        parent_id=_or(body.parent_id, ""),
+        position=_or(body.position, 0),
+    )
+    return category, _named(body)
