@@ -86,6 +86,23 @@ async def test_click_and_collect_near_a_point_lists_nearest_pickup_stores(stub):
     assert near.availability[0].available == 10
 
 
+async def test_stock_locations_page_nearest_first_with_the_next_page_token(stub):
+    mitte, potsdam, hamburg = await stocked(stub)
+    near = common_pb2.GeoPoint(lat=BERLIN[0], lng=BERLIN[1])
+    seen: list[str] = []
+    token = ""
+    for _ in range(3):
+        page = await stub.ListStockLocations(
+            inventory_pb2.ListStockLocationsRequest(near=near, page_size=2, page_token=token)
+        )
+        seen += [location.id for location in page.locations]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == [mitte, potsdam, hamburg]
+    assert not token
+
+
 async def test_sources_pickup_store_for_c_and_c_else_fewest_shipments_then_nearest(stub):
     mitte, potsdam, hamburg = await stocked(stub)
     pickup = (

@@ -129,7 +129,7 @@ def test_staff_entries_are_checked(entry, field):
 @given(at=st.integers(0, 2**41), entry_id=st.text(min_size=1, max_size=40))
 def test_page_tokens_round_trip(at, entry_id):
     token = paging.encode_cursor([at, entry_id])
-    assert paging.decode_cursor(token, 2, kinds=(int, str)) == [at, entry_id]
+    assert paging.decode_cursor(token, 2, kinds=(int, str)) == (at, entry_id)
 
 
 @pytest.mark.parametrize("token", ["garbage", paging.encode_cursor(["x", "y"]), "W10="])

@@ -90,6 +90,9 @@ def test_status_follows_what_is_held_and_committed():
 
 def test_page_tokens_round_trip_and_refuse_foreign_tokens():
     assert paging.decode_cursor(paging.encode_cursor(["x", 3]), 2) == ["x", 3]
+    # A distance key: a float, 0.0 included, comes back as a float.
+    token = paging.encode_cursor([0.0, "loc_1"])
+    assert paging.decode_cursor(token, 2, kinds=(float, str)) == (0.0, "loc_1")
     assert paging.decode_cursor("", 2) is None
     with pytest.raises(InvalidArgument):
         paging.decode_cursor("not-a-token", 2)

@@ -12,14 +12,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from omni_kit.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
-Value = str | int | bool | datetime | None
+Value = str | int | float | bool | datetime | None
+A = TypeVar("A", bound=Value)
+B = TypeVar("B", bound=Value)
 
 
 def page_size(requested: int, field: str = "page_size") -> int:
@@ -45,6 +47,33 @@ def encode_cursor(values: Sequence[Value], query: str = "") -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+@overload
+def decode_cursor(
+    token: str,
+    width: int,
+    *,
+    query: str = "",
+    kinds: tuple[type[A]],
+    field: str = "page_token",
+) -> tuple[A] | None: ...
+@overload
+def decode_cursor(
+    token: str,
+    width: int,
+    *,
+    query: str = "",
+    kinds: tuple[type[A], type[B]],
+    field: str = "page_token",
+) -> tuple[A, B] | None: ...
+@overload
+def decode_cursor(
+    token: str,
+    width: int,
+    *,
+    query: str = "",
+    kinds: None = None,
+    field: str = "page_token",
+) -> list[Value] | None: ...
 def decode_cursor(
     token: str,
     width: int,
@@ -52,9 +81,10 @@ def decode_cursor(
     query: str = "",
     kinds: tuple[type, ...] | None = None,
     field: str = "page_token",
-) -> list[Value] | None:
+) -> Sequence[Value] | None:
     """The sort values a page token carries (None for no token); refused when malformed, of
-    another width or `kinds`, or from another query."""
+    another width or `kinds`, or from another query. With `kinds` (one exact type a value),
+    a tuple of those types."""
     if not token:
         return None
     try:
@@ -79,7 +109,7 @@ def decode_cursor(
             reason="INVALID_PAGE_TOKEN",
             field=field,
         )
-    return values
+    return values if kinds is None else tuple(values)
 
 
 def _encode(value: Value) -> Any:
@@ -91,7 +121,7 @@ def _encode(value: Value) -> Any:
 def _decode(value: Any) -> Value:
     if isinstance(value, dict):
         return datetime.fromtimestamp(int(value["t"]) / 1000, tz=UTC)
-    if value is None or isinstance(value, str | int | bool):
+    if value is None or isinstance(value, str | int | float | bool):
         return value
     raise TypeError(f"unexpected cursor value {value!r}")
 

@@ -19,12 +19,19 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
+if TYPE_CHECKING:
+    from google._upb import _message as upb
+
+    # A message's DESCRIPTOR is the pure-Python descriptor or the upb one, by the backend.
+    _Descriptor = Descriptor | upb.Descriptor
+    _Field = FieldDescriptor | upb.FieldDescriptor
 
 M = TypeVar("M", bound=Message)
 
@@ -70,7 +77,14 @@ def reshaped(document: Mapping[str, Any], message_type: type[Message]) -> dict[s
     }
 
 
+@overload
+def to_timestamp(value: datetime) -> Timestamp: ...
+@overload
+def to_timestamp(value: None) -> None: ...
+@overload
+def to_timestamp(value: datetime | None) -> Timestamp | None: ...
 def to_timestamp(value: datetime | None) -> Timestamp | None:
+    """`value` as a Timestamp (a naive datetime is read as UTC); None stays None."""
     if value is None:
         return None
     stamp = Timestamp()
@@ -85,8 +99,8 @@ def from_timestamp(stamp: Timestamp) -> datetime:
 def _encode(message: Message) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for field, value in message.ListFields():
-        if _is_map(field):
-            value_field = field.message_type.fields_by_name["value"]
+        if (entry := _map_entry(field)) is not None:
+            value_field = entry.fields_by_name["value"]
             document[field.name] = {
                 _map_key(key): _encode_value(value_field, item) for key, item in value.items()
             }
@@ -97,15 +111,16 @@ def _encode(message: Message) -> dict[str, Any]:
     return document
 
 
-def _encode_value(field: FieldDescriptor, value: Any) -> Any:
-    if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
-        if field.message_type is Timestamp.DESCRIPTOR:
+def _encode_value(field: _Field, value: Any) -> Any:
+    # message_type is set exactly on message fields, enum_type exactly on enum fields.
+    if (message_type := field.message_type) is not None:
+        if message_type is Timestamp.DESCRIPTOR:
             return from_timestamp(value)
-        if _is_well_known(field.message_type):
+        if _is_well_known(message_type):
             return json_format.MessageToDict(value, preserving_proto_field_name=True)
         return _encode(value)
-    if field.cpp_type == FieldDescriptor.CPPTYPE_ENUM:
-        known = field.enum_type.values_by_number.get(value)
+    if (enum_type := field.enum_type) is not None:
+        known = enum_type.values_by_number.get(value)
         return known.name if known is not None else value
     if field.cpp_type in _INTEGERS and value > _INT64_MAX:
         return str(value)
@@ -123,9 +138,9 @@ def _decode(data: Mapping[str, Any], message: Message) -> None:
         if field is None or value is None:
             continue
         target = getattr(message, field.name)
-        if _is_map(field):
-            key_field = field.message_type.fields_by_name["key"]
-            value_field = field.message_type.fields_by_name["value"]
+        if (entry := _map_entry(field)) is not None:
+            key_field = entry.fields_by_name["key"]
+            value_field = entry.fields_by_name["value"]
             for raw_key, item in value.items():
                 map_key = _decode_scalar(key_field, raw_key)
                 if value_field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
@@ -149,7 +164,7 @@ def _decode(data: Mapping[str, Any], message: Message) -> None:
 
 def _decode_message(value: Any, message: Message) -> None:
     message.SetInParent()
-    if message.DESCRIPTOR is Timestamp.DESCRIPTOR:
+    if isinstance(message, Timestamp):
         if isinstance(value, datetime):
             message.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
         else:
@@ -160,7 +175,7 @@ def _decode_message(value: Any, message: Message) -> None:
         _decode(value, message)
 
 
-def _decode_scalar(field: FieldDescriptor, value: Any) -> Any:
+def _decode_scalar(field: _Field, value: Any) -> Any:
     kind = field.cpp_type
     if kind in _INTEGERS:
         return int(value)
@@ -168,9 +183,9 @@ def _decode_scalar(field: FieldDescriptor, value: Any) -> Any:
         return float(value)
     if kind == FieldDescriptor.CPPTYPE_BOOL:
         return value if isinstance(value, bool) else value == "true"
-    if kind == FieldDescriptor.CPPTYPE_ENUM:
+    if (enum_type := field.enum_type) is not None:
         if isinstance(value, str):
-            known = field.enum_type.values_by_name.get(value)
+            known = enum_type.values_by_name.get(value)
             return None if known is None else known.number
         return int(value)
     if field.type == FieldDescriptor.TYPE_BYTES:
@@ -178,9 +193,11 @@ def _decode_scalar(field: FieldDescriptor, value: Any) -> Any:
     return value
 
 
-def _is_map(field: FieldDescriptor) -> bool:
-    return field.message_type is not None and field.message_type.GetOptions().map_entry
+def _map_entry(field: _Field) -> _Descriptor | None:
+    """The entry message of a map field (its `key` and `value` fields); None for other fields."""
+    entry = field.message_type
+    return entry if entry is not None and entry.GetOptions().map_entry else None
 
 
-def _is_well_known(descriptor: Descriptor) -> bool:
+def _is_well_known(descriptor: _Descriptor) -> bool:
     return descriptor.full_name.startswith("google.protobuf.")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.message import Message
 
 from omni.catalog.v1 import catalog_pb2, events_pb2
 from omni.common.v1 import common_pb2
@@ -101,7 +103,7 @@ def products_imported(
 
 
 def _about_product(
-    message_type: type, event: str, aggregate: catalog_pb2.Product, **fields: object
+    message_type: type[Message], event: str, aggregate: catalog_pb2.Product, **fields: Any
 ) -> Event:
     return make_event(
         message_type,
@@ -115,7 +117,7 @@ def _about_product(
 
 
 def _about_listing(
-    message_type: type, subject: str, listing: catalog_pb2.ChannelListing, **fields: object
+    message_type: type[Message], subject: str, listing: catalog_pb2.ChannelListing, **fields: Any
 ) -> Event:
     return make_event(
         message_type,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeAlias
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -19,6 +20,8 @@ from omni_customer.store import CustomerStore
 from omni_kit.events import Outbox
 from omni_kit.facts import Event
 from omni_kit.protos import to_timestamp
+
+EntryType: TypeAlias = customer_pb2.TimelineEntryType.ValueType
 
 
 class Changes:
@@ -52,14 +55,14 @@ class Changes:
         self,
         profile_id: str,
         summary: str,
-        ref: customer_pb2.ObjectRef,
+        ref: customer_pb2.ObjectRef | None,
         actor: common_pb2.Actor,
         now: datetime,
         session: AsyncClientSession,
         *,
         seed: str,
         channel: common_pb2.ChannelRef | None = None,
-        entry_type: int = customer_pb2.TIMELINE_ENTRY_TYPE_PROFILE,
+        entry_type: EntryType = customer_pb2.TIMELINE_ENTRY_TYPE_PROFILE,
     ) -> None:
         """A timeline entry about the profile itself (merge, consent, points)."""
         entry = customer_pb2.TimelineEntry(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from google.protobuf.message import Message
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import events_pb2, inventory_pb2
@@ -61,9 +64,19 @@ def stock_changed(
     )
 
 
+class _StockFact(TypedDict):
+    """What every stock level fact carries: the make_event arguments and its SKU fields."""
+
+    source: str
+    aggregate_type: str
+    aggregate_id: str
+    sku: str
+    location_id: str
+
+
 def thresholds(sku: str, location_id: str, before: int, after: int, threshold: int) -> list[Event]:
     """Low, out of stock and back in stock facts for one location ('' = all locations)."""
-    common = {
+    common: _StockFact = {
         "source": SOURCE,
         "aggregate_type": "stock_level",
         "aggregate_id": f"{sku}@{location_id}" if location_id else sku,
@@ -88,7 +101,7 @@ def thresholds(sku: str, location_id: str, before: int, after: int, threshold: i
 
 
 def _reservation_event(
-    message_type: type, subject: str, reservation: inventory_pb2.Reservation, **fields: object
+    message_type: type[Message], subject: str, reservation: inventory_pb2.Reservation, **fields: Any
 ) -> Event:
     return make_event(
         message_type,

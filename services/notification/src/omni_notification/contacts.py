@@ -34,7 +34,13 @@ class Contacts:
         self.timeout = timeout
 
     async def permission(
-        self, customer_id: str, *, purpose: int, urgent: bool, only_channel: int, at: datetime
+        self,
+        customer_id: str,
+        *,
+        purpose: common_pb2.ContactPurpose.ValueType,
+        urgent: bool,
+        only_channel: common_pb2.ContactChannel.ValueType,
+        at: datetime,
     ) -> customer_pb2.ContactPermission:
         request = customer_pb2.GetContactPermissionRequest(
             profile_id=customer_id,

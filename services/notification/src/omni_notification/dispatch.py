@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
@@ -29,7 +29,7 @@ from omni_notification.store import NotificationStore, TemplateStore
 log = get_logger("omni.notification.dispatch")
 
 N = notification_pb2
-Status = int
+Status: TypeAlias = N.NotificationStatus.ValueType
 
 
 class Dispatcher:
@@ -122,7 +122,7 @@ class Dispatcher:
         notification: N.Notification,
         permission: customer_pb2.ContactPermission,
         now: datetime,
-        only_channel: int,
+        only_channel: common_pb2.ContactChannel.ValueType,
     ) -> routing.Decision:
         dead = set(document.get("dead_channels", []))
         attempts = [
@@ -203,7 +203,7 @@ class Dispatcher:
         notification: N.Notification,
         route: routing.Route,
         message: N.RenderedMessage,
-        dead: set[int],
+        dead: set[common_pb2.ContactChannel.ValueType],
     ) -> bool:
         provider = self.providers[route.channel]
         outgoing = Outgoing(
@@ -235,7 +235,11 @@ class Dispatcher:
 
     @staticmethod
     def _attempt(
-        notification: N.Notification, channel: int, provider: str, outcome: int, error: str = ""
+        notification: N.Notification,
+        channel: common_pb2.ContactChannel.ValueType,
+        provider: str,
+        outcome: N.DeliveryOutcome.ValueType,
+        error: str = "",
     ) -> N.DeliveryAttempt:
         return notification.attempts.add(
             at=to_timestamp(utcnow()),

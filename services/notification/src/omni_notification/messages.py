@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni.notification.v1 import notification_pb2 as N
 from omni_kit.errors import InvalidArgument
@@ -25,7 +26,7 @@ class Messages:
     async def render(
         self,
         document: dict[str, Any],
-        channel: int,
+        channel: common_pb2.ContactChannel.ValueType,
         permission: customer_pb2.ContactPermission,
     ) -> tuple[N.RenderedMessage, N.Template]:
         """The message for this channel, and the template it came from (none for free text)."""

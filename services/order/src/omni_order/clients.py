@@ -56,7 +56,7 @@ async def call(method: Callable[..., Awaitable[R]], request: Any, what: str, key
 
 
 class CatalogClient:
-    def __init__(self, stub: catalog_pb2_grpc.CatalogServiceStub) -> None:
+    def __init__(self, stub: catalog_pb2_grpc.CatalogServiceAsyncStub) -> None:
         self.stub = stub
 
     async def prices(self, channel: common_pb2.ChannelRef, skus: Sequence[str]) -> dict[str, Price]:
@@ -95,7 +95,9 @@ def _placements(reservation: inventory_pb2.Reservation) -> list[Placement]:
 
 
 class InventoryClient:
-    def __init__(self, stub: inventory_pb2_grpc.InventoryServiceStub, hold_seconds: int) -> None:
+    def __init__(
+        self, stub: inventory_pb2_grpc.InventoryServiceAsyncStub, hold_seconds: int
+    ) -> None:
         self.stub = stub
         self.hold_seconds = hold_seconds
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,10 +63,10 @@ class OrderSettings(ServiceSettings):
 
     @field_validator("report_time_zones", mode="before")
     @classmethod
-    def _zones(cls, value: object) -> object:
+    def _zones(cls, value: str | Iterable[str] | None) -> Iterable[str]:
         if isinstance(value, str):
             value = [zone.strip() for zone in value.split(",") if zone.strip()]
-        for zone in value or ():  # type: ignore[union-attr]
+        for zone in value or ():
             try:
                 ZoneInfo(zone)
             except (ZoneInfoNotFoundError, ValueError):

@@ -68,8 +68,8 @@ class CategoryRpcs(Catalog):
             query["parent_id"] = request.parent_id
         owner = paging.fingerprint("categories", request.parent_id, request.roots_only)
         after = None
-        if request.page_token:
-            values = paging.decode_cursor(request.page_token, 1, query=owner)
+        values = paging.decode_cursor(request.page_token, 1, query=owner)
+        if values is not None:
             after = {"path": {"$gt": values[0]}}
         page = await self.categories.page(query, after, size + 1)
         response = catalog_pb2.ListCategoriesResponse(categories=page[:size])

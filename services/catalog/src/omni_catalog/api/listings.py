@@ -107,9 +107,9 @@ class ListingRpcs(Catalog):
         if request.published_only:
             query["published"] = True
         owner = paging.fingerprint("listings", query)
-        if request.page_token:
-            (last,) = paging.decode_cursor(request.page_token, 1, query=owner)
-            query["_id"] = {"$gt": last}
+        values = paging.decode_cursor(request.page_token, 1, query=owner)
+        if values is not None:
+            query["_id"] = {"$gt": values[0]}
         page = await self.listings.page(query, [("_id", 1)], size + 1)
         now = utcnow()
         response = catalog_pb2.ListChannelListingsResponse(
@@ -190,8 +190,8 @@ class ListingRpcs(Catalog):
             query["feed_at"] = {"$gte": from_timestamp(request.updated_since)}
         sort = [paging.SortKey("feed_at"), paging.SortKey("_id")]
         owner = paging.fingerprint("feed", query)
-        if request.page_token:
-            values = paging.decode_cursor(request.page_token, 2, query=owner)
+        values = paging.decode_cursor(request.page_token, 2, query=owner)
+        if values is not None:
             query = {"$and": [query, paging.after(sort, values)]}
         page = await self.listings.page(query, [("feed_at", 1), ("_id", 1)], size + 1)
         found = await self.products.find([doc["product_id"] for doc in page[:size]])

@@ -117,7 +117,7 @@ class MergesApi(ApiBase):
         found = await self.store.merges.page(
             request.profile_id,
             list(request.statuses),
-            (int(after[0]), str(after[1])) if after else None,
+            after,
             size + 1,
         )
         more = len(found) > size

@@ -9,6 +9,7 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni_customer.api.base import ApiBase, Write, answer
 from omni_customer.domain import identities, profiles
@@ -54,7 +55,7 @@ class ProfilesApi(ApiBase):
         found = await self.store.profiles.search(
             request.query.strip(),
             request.include_merged,
-            str(after[0]) if after else None,
+            after[0] if after else None,
             size + 1,
         )
         more = len(found) > size
@@ -126,7 +127,7 @@ class ProfilesApi(ApiBase):
         identity = identities.normalized(
             request.identity,
             region=self.settings.default_phone_region,
-            source_channel=0,
+            source_channel=common_pb2.SALES_CHANNEL_UNSPECIFIED,
             now=utcnow(),
         )
         key = identities.key_of(identity)

@@ -50,7 +50,7 @@ class TimelineApi(ApiBase):
             channels=list(request.channels),
             types=list(request.types),
             time_range=request.time_range if request.HasField("time_range") else None,
-            after=(int(after[0]), str(after[1])) if after else None,
+            after=after,
             limit=size + 1,
         )
         more = len(found) > size

@@ -30,7 +30,9 @@ class Found:
     entry: customer_pb2.TimelineEntry
 
 
-def _order_texts(event: Message) -> tuple[int, str, dict[str, str]]:
+def _order_texts(
+    event: Message,
+) -> tuple[customer_pb2.TimelineEntryType.ValueType, str, dict[str, str]]:
     order: order_pb2.Order = event.order  # type: ignore[attr-defined]
     number = order.number or order.id
     total = format_money(order.totals.total) if order.totals.total.currency_code else ""

@@ -8,6 +8,7 @@ from datetime import datetime
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni_kit.errors import AlreadyExists, InvalidArgument, NotFound
 from omni_kit.protos import to_timestamp
@@ -33,7 +34,12 @@ _LOYALTY_CARD = re.compile(r"^[A-Z0-9]{4,32}$")
 
 
 def normalize_identity(
-    kind: int, value: str, partner_id: str = "", *, region: str = "DE", field: str = "identity."
+    kind: customer_pb2.IdentityKind.ValueType,
+    value: str,
+    partner_id: str = "",
+    *,
+    region: str = "DE",
+    field: str = "identity.",
 ) -> str:
     """The one stored form of an identity, so the same person matches from every channel.
 
@@ -95,7 +101,9 @@ def normalize_phone(value: str, region: str, *, field: str = "identity.value") -
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def identity_key(kind: int, value: str, partner_id: str = "") -> str:
+def identity_key(
+    kind: customer_pb2.IdentityKind.ValueType, value: str, partner_id: str = ""
+) -> str:
     """The unique key of an identity across all profiles."""
     name = customer_pb2.IdentityKind.Name(kind)
     return f"{name}:{partner_id}:{value}" if partner_id else f"{name}:{value}"
@@ -108,7 +116,7 @@ def key_of(identity: Identity) -> str:
     return identity_key(identity.kind, identity.value, partner)
 
 
-def kind_label(kind: int) -> str:
+def kind_label(kind: customer_pb2.IdentityKind.ValueType) -> str:
     """ "IDENTITY_KIND_MARKETPLACE_BUYER" -> "marketplace buyer id", for messages."""
     labels = {
         customer_pb2.IDENTITY_KIND_EMAIL: "e-mail",
@@ -123,7 +131,12 @@ def kind_label(kind: int) -> str:
 
 
 def normalized(
-    given: Identity, *, region: str, source_channel: int, now: datetime, field: str = "identity."
+    given: Identity,
+    *,
+    region: str,
+    source_channel: common_pb2.SalesChannel.ValueType,
+    now: datetime,
+    field: str = "identity.",
 ) -> Identity:
     """A copy of `given` in stored form, stamped with where and when it was first seen."""
     partner = (

@@ -29,7 +29,11 @@ ADDRESS_KINDS = {
 }
 
 
-def allowed(profile: customer_pb2.Profile, channel: int, purpose: int) -> bool:
+def allowed(
+    profile: customer_pb2.Profile,
+    channel: common_pb2.ContactChannel.ValueType,
+    purpose: common_pb2.ContactPurpose.ValueType,
+) -> bool:
     """Marketing needs a granted consent; transactional messages are allowed unless withdrawn."""
     consent = latest_consent(profile, channel, purpose)
     if purpose == common_pb2.CONTACT_PURPOSE_MARKETING:
@@ -37,7 +41,9 @@ def allowed(profile: customer_pb2.Profile, channel: int, purpose: int) -> bool:
     return consent is None or consent.granted
 
 
-def route(profile: customer_pb2.Profile, channel: int) -> customer_pb2.ContactRoute | None:
+def route(
+    profile: customer_pb2.Profile, channel: common_pb2.ContactChannel.ValueType
+) -> customer_pb2.ContactRoute | None:
     """Where to reach the customer on a channel: a verified identity first, then the newest."""
     kinds = list(ADDRESS_KINDS[channel])
     preferred = profile.preferences.preferred_messenger
@@ -79,7 +85,12 @@ def quiet_until(
 
 
 def contact_permission(
-    profile: customer_pb2.Profile, purpose: int, *, urgent: bool, channel: int, at: datetime
+    profile: customer_pb2.Profile,
+    purpose: common_pb2.ContactPurpose.ValueType,
+    *,
+    urgent: bool,
+    channel: common_pb2.ContactChannel.ValueType,
+    at: datetime,
 ) -> customer_pb2.ContactPermission:
     if purpose not in common_pb2.ContactPurpose.values() or purpose == 0:
         raise InvalidArgument("purpose is required (transactional or marketing)", field="purpose")

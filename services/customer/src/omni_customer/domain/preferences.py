@@ -98,7 +98,10 @@ def update(
         path
         for path in UPDATABLE
         if getattr(result, path) != getattr(profile.preferences, path)
-        or (path == "quiet_hours" and result.HasField(path) != profile.preferences.HasField(path))
+        or (
+            path == "quiet_hours"
+            and result.HasField("quiet_hours") != profile.preferences.HasField("quiet_hours")
+        )
     ]
     profile.preferences.CopyFrom(result)
     return changed
@@ -106,8 +109,8 @@ def update(
 
 def record_consent(
     profile: customer_pb2.Profile,
-    channel: int,
-    purpose: int,
+    channel: common_pb2.ContactChannel.ValueType,
+    purpose: common_pb2.ContactPurpose.ValueType,
     granted: bool,
     source: common_pb2.ChannelRef,
     actor: common_pb2.Actor,
@@ -137,7 +140,9 @@ def record_consent(
 
 
 def latest_consent(
-    profile: customer_pb2.Profile, channel: int, purpose: int
+    profile: customer_pb2.Profile,
+    channel: common_pb2.ContactChannel.ValueType,
+    purpose: common_pb2.ContactPurpose.ValueType,
 ) -> customer_pb2.Consent | None:
     for consent in profile.preferences.consents:
         if (consent.channel, consent.purpose) == (channel, purpose):

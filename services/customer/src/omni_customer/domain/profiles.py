@@ -8,6 +8,7 @@ from datetime import datetime
 from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
+from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument
 from omni_kit.protos import to_timestamp
@@ -26,7 +27,11 @@ OWNED_ELSEWHERE = {
 
 
 def new_profile(
-    profile_id: str, identity: customer_pb2.Identity, display_name: str, channel: int, now: datetime
+    profile_id: str,
+    identity: customer_pb2.Identity,
+    display_name: str,
+    channel: common_pb2.SalesChannel.ValueType,
+    now: datetime,
 ) -> Profile:
     check_name(display_name, "display_name")
     return Profile(

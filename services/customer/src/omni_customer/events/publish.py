@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from google.protobuf import field_mask_pb2
+from google.protobuf.message import Message
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2, events_pb2
@@ -15,13 +17,13 @@ Channel = common_pb2.ChannelRef | None
 
 
 def _profile_event(
-    message_type: type,
+    message_type: type[Message],
     subject: str,
     aggregate: customer_pb2.Profile,
     actor: Actor,
     channel: Channel,
     /,
-    **fields: object,
+    **fields: Any,
 ) -> Event:
     return make_event(
         message_type,

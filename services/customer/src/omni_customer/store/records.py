@@ -78,7 +78,11 @@ class MergeStore:
             )
 
     async def page(
-        self, profile_id: str, statuses: Sequence[int], after: Cursor | None, limit: int
+        self,
+        profile_id: str,
+        statuses: Sequence[customer_pb2.MergeStatus.ValueType],
+        after: Cursor | None,
+        limit: int,
     ) -> list[Merge]:
         names = [customer_pb2.MergeStatus.Name(s) for s in statuses]
         keep = None

@@ -76,8 +76,8 @@ class TimelineStore:
         self,
         profile_id: str,
         *,
-        channels: Sequence[int],
-        types: Sequence[int],
+        channels: Sequence[common_pb2.SalesChannel.ValueType],
+        types: Sequence[customer_pb2.TimelineEntryType.ValueType],
         time_range: common_pb2.TimeRange | None,
         after: Cursor | None,
         limit: int,
@@ -87,7 +87,7 @@ class TimelineStore:
             for c in channels
         ]
         wanted_types = [customer_pb2.TimelineEntryType.Name(t) for t in types]
-        wanted = {
+        wanted: dict[str, list[Any]] = {
             "profile_id": [profile_id],
             "channel.channel": wanted_channels,
             "type": wanted_types,

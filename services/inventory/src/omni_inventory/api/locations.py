@@ -68,7 +68,7 @@ class Locations(Base):
         self, request: inventory_pb2.ListStockLocationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListStockLocationsResponse:
         size = page_size(request.page_size)
-        after = paging.decode_cursor(request.page_token, 2)
+        after = paging.decode_cursor(request.page_token, 2, kinds=(float, str))
         rows = await self.nearby(
             request.near if request.HasField("near") else None,
             request.radius_km,
@@ -80,9 +80,7 @@ class Locations(Base):
         )
         keys = [(round(distance, 6), location.id) for location, distance in rows]
         start = (
-            0
-            if after is None
-            else next((i for i, k in enumerate(keys) if list(k) > after), len(keys))
+            0 if after is None else next((i for i, k in enumerate(keys) if k > after), len(keys))
         )
         page = rows[start : start + size]
         more = start + size < len(rows)

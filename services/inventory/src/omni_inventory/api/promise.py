@@ -210,7 +210,7 @@ class Promise(Locations):
         size = page_size(request.page_size)
         if not request.channel.channel:
             raise InvalidArgument("channel is required", field="channel")
-        after = paging.decode_cursor(request.page_token, 2)
+        after = paging.decode_cursor(request.page_token, 2, kinds=(int, str))
         since = (
             from_timestamp(request.updated_since)
             if request.HasField("updated_since")
@@ -229,7 +229,7 @@ class Promise(Locations):
                     _earliest(totals[sku], level.get("next_inbound_at"))
         ordered = sorted(totals.items(), key=lambda item: (item[1]["updated_at"], item[0]))
         if after is not None:
-            ordered = [item for item in ordered if [_ms(item[1]["updated_at"]), item[0]] > after]
+            ordered = [item for item in ordered if (_ms(item[1]["updated_at"]), item[0]) > after]
         policy = await policy_store.policy_for(self.collections, request.channel)
         page = ordered[:size]
         response = inventory_pb2.ListStockFeedResponse()

@@ -40,7 +40,7 @@ class TemplateRpcs:
         return as_template(document)
 
     async def resolve_template(
-        self, event_type: str, channel: int, language: str
+        self, event_type: str, channel: common_pb2.ContactChannel.ValueType, language: str
     ) -> notification_pb2.Template | None:
         """The template for the event and channel in `language`, else its base, else fallback."""
         document = await self.templates.find(
@@ -97,7 +97,7 @@ class TemplateRpcs:
         self, request: notification_pb2.ListTemplatesRequest, context: aio.ServicerContext
     ) -> notification_pb2.ListTemplatesResponse:
         size = paging.page_size(request.page_size)
-        after = paging.decode_cursor(request.page_token, 1)
+        after = paging.decode_cursor(request.page_token, 1, kinds=(str,))
         query: dict[str, Any] = {}
         if request.event_type:
             query["event_type"] = request.event_type

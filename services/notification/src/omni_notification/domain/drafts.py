@@ -36,10 +36,10 @@ class Draft:
     source_event_id: str = ""
     correlation_id: str = ""
     # Tried first when the customer allows it (a subscription's chosen channel).
-    preferred_channel: int = 0
+    preferred_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED
 
 
-def dedup_key(event_id: str, customer_id: str, purpose: int) -> str:
+def dedup_key(event_id: str, customer_id: str, purpose: common_pb2.ContactPurpose.ValueType) -> str:
     """One notification per event, customer and purpose, however often the event arrives."""
     return f"{event_id}:{customer_id}:{purpose_name(purpose)}"
 

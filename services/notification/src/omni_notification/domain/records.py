@@ -16,11 +16,11 @@ def new_notification(
     draft: Draft,
     *,
     dedup_key: str,
-    purpose: int,
+    purpose: common_pb2.ContactPurpose.ValueType,
     urgent: bool,
     now: datetime,
     actor: common_pb2.Actor,
-    only_channel: int = 0,
+    only_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
     text: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The stored document: the Notification plus what the sender needs later (variables, a

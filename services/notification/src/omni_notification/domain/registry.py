@@ -50,7 +50,7 @@ _SHIPMENT = frozenset({"carrier", "tracking_number"})
 @dataclass(frozen=True)
 class EventType:
     name: str
-    purpose: int
+    purpose: common_pb2.ContactPurpose.ValueType
     # Default for built-in templates: ignores quiet hours.
     urgent: bool
     # None: whatever the staff request provides (checked at SendNotification).

@@ -24,16 +24,16 @@ QUIET_HOURS_FALLBACK = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Route:
-    channel: int
+    channel: common_pb2.ContactChannel.ValueType
     address: str
-    # For messengers: which one (customer_pb2.IdentityKind).
-    identity_kind: int = 0
+    # For messengers: which one.
+    identity_kind: customer_pb2.IdentityKind.ValueType = customer_pb2.IDENTITY_KIND_UNSPECIFIED
 
 
 @dataclass(frozen=True)
 class AttemptRecord:
-    channel: int
-    outcome: int
+    channel: common_pb2.ContactChannel.ValueType
+    outcome: notification_pb2.DeliveryOutcome.ValueType
     # The provider refused for good (bad address, bounced): no retry on that channel.
     permanent: bool = False
 
@@ -61,20 +61,20 @@ class Send:
 Decision = Suppress | Delay | GiveUp | Send
 
 
-def purpose_name(purpose: int) -> str:
+def purpose_name(purpose: common_pb2.ContactPurpose.ValueType) -> str:
     return common_pb2.ContactPurpose.Name(purpose).removeprefix("CONTACT_PURPOSE_").lower()
 
 
 def decide(
     permission: customer_pb2.ContactPermission,
     *,
-    purpose: int,
+    purpose: common_pb2.ContactPurpose.ValueType,
     urgent: bool,
     now: datetime,
     attempts: Sequence[AttemptRecord] = (),
     max_attempts_per_channel: int = 4,
-    only_channel: int = 0,
-    preferred_channel: int = 0,
+    only_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
+    preferred_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
 ) -> Decision:
     """Suppress (no channel allowed), delay (quiet hours), give up (every allowed channel
     failed), or send through these routes, best first."""
@@ -100,10 +100,11 @@ def decide(
 
 
 def allowed_routes(
-    permission: customer_pb2.ContactPermission, only_channel: int = 0
+    permission: customer_pb2.ContactPermission,
+    only_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
 ) -> list[Route]:
     """One route per channel we can send through, in the customer's order."""
-    seen: set[int] = set()
+    seen: set[common_pb2.ContactChannel.ValueType] = set()
     routes = []
     for given in permission.routes:
         if given.channel not in DELIVERY_CHANNELS or not given.address or given.channel in seen:
@@ -115,13 +116,15 @@ def allowed_routes(
     return routes
 
 
-def prefer(routes: list[Route], channel: int) -> list[Route]:
+def prefer(routes: list[Route], channel: common_pb2.ContactChannel.ValueType) -> list[Route]:
     """The routes with `channel` moved first (a subscription's chosen channel), if allowed."""
     return sorted(routes, key=lambda route: route.channel != channel) if channel else routes
 
 
-def exhausted_channels(attempts: Iterable[AttemptRecord], max_attempts: int) -> set[int]:
-    failures: Counter[int] = Counter()
+def exhausted_channels(
+    attempts: Iterable[AttemptRecord], max_attempts: int
+) -> set[common_pb2.ContactChannel.ValueType]:
+    failures: Counter[common_pb2.ContactChannel.ValueType] = Counter()
     exhausted = set()
     for attempt in attempts:
         if attempt.outcome in FAILED_OUTCOMES:
@@ -132,7 +135,9 @@ def exhausted_channels(attempts: Iterable[AttemptRecord], max_attempts: int) -> 
 
 
 def _suppression_reason(
-    permission: customer_pb2.ContactPermission, purpose: int, only_channel: int
+    permission: customer_pb2.ContactPermission,
+    purpose: common_pb2.ContactPurpose.ValueType,
+    only_channel: common_pb2.ContactChannel.ValueType,
 ) -> str:
     kind = purpose_name(purpose)
     if only_channel:

@@ -42,7 +42,7 @@ class MissingVariable(InvalidArgument):
     default_reason = "MISSING_VARIABLE"
 
 
-def channel_name(channel: int) -> str:
+def channel_name(channel: common_pb2.ContactChannel.ValueType) -> str:
     return common_pb2.ContactChannel.Name(channel).removeprefix("CONTACT_CHANNEL_").lower()
 
 

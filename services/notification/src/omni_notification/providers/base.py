@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from omni.common.v1 import common_pb2
+from omni.customer.v1 import customer_pb2
 from omni.notification.v1 import notification_pb2
 
 
 @dataclass(frozen=True)
 class Outgoing:
     notification_id: str
-    # common_pb2.ContactChannel
-    channel: int
+    channel: common_pb2.ContactChannel.ValueType
     recipient: str
     message: notification_pb2.RenderedMessage
-    # customer_pb2.IdentityKind of a messenger recipient (which messenger).
-    identity_kind: int = 0
+    # Of a messenger recipient: which messenger.
+    identity_kind: customer_pb2.IdentityKind.ValueType = customer_pb2.IDENTITY_KIND_UNSPECIFIED
 
 
 class DeliveryError(Exception):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from omni_kit import keyset
+from omni_kit import keyset, paging
 from omni_kit.store import Document
 
 CREATED = keyset.time_axis("created_at")
@@ -20,7 +20,7 @@ CREATED = keyset.time_axis("created_at")
 async def newest_first(
     collection: AsyncCollection[Document],
     query: Document,
-    after: list[object] | None,
+    after: Sequence[paging.Value] | None,
     limit: int,
     lists: Sequence[tuple[str, ...]],
 ) -> list[Document]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from omni_kit import paging
 from omni_kit.store import Document
 from omni_notification.store.newest import newest_first
 
@@ -127,5 +129,7 @@ class NotificationStore:
         )
         return result.matched_count == 1
 
-    async def page(self, query: Document, after: list[object] | None, limit: int) -> list[Document]:
+    async def page(
+        self, query: Document, after: Sequence[paging.Value] | None, limit: int
+    ) -> list[Document]:
         return await newest_first(self.notifications, query, after, limit, LISTS)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from omni_kit import paging
 from omni_kit.store import Document
 from omni_notification.store.newest import newest_first
 
@@ -68,5 +71,7 @@ class SubscriptionStore:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def page(self, query: Document, after: list[object] | None, limit: int) -> list[Document]:
+    async def page(
+        self, query: Document, after: Sequence[paging.Value] | None, limit: int
+    ) -> list[Document]:
         return await newest_first(self.subscriptions, query, after, limit, LISTS)

@@ -28,7 +28,9 @@ class TemplateStore:
     async def get(self, template_id: str) -> Document | None:
         return await self.templates.find_one({"_id": template_id})
 
-    async def find(self, event_type: str, channel: int, languages: list[str]) -> Document | None:
+    async def find(
+        self, event_type: str, channel: common_pb2.ContactChannel.ValueType, languages: list[str]
+    ) -> Document | None:
         """The template in the first of `languages` that has one."""
         query = {
             "event_type": event_type,

@@ -21,8 +21,7 @@ C = order_pb2
 
 
 def _after(token: str) -> tuple[datetime, str] | None:
-    values = paging.decode_cursor(token, 2, kinds=(datetime, str))
-    return None if values is None else (values[0], values[1])  # type: ignore[return-value]
+    return paging.decode_cursor(token, 2, kinds=(datetime, str))
 
 
 def _token(at: datetime, last_id: str) -> str:
