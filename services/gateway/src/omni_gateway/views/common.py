@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import msgspec
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from omni.common.v1 import common_pb2
 from omni_gateway.context import SALES_CHANNELS
 from omni_gateway.security.principals import Channel
+
+if TYPE_CHECKING:  # the generated enums' type (their values are distinct int types)
+    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
 
 # The largest protobuf int64: a bigger number from a caller is refused, not passed on (a 500).
 INT64_MAX = 2**63 - 1
@@ -51,7 +53,7 @@ class EnumMap(Generic[E]):
     reaches the public API by itself: the two must name the same values (UNSPECIFIED aside, an
     unset field is left out) or the gateway does not start."""
 
-    def __init__(self, public: type[E], proto: EnumTypeWrapper, prefix: str) -> None:
+    def __init__(self, public: type[E], proto: _EnumTypeWrapper[Any], prefix: str) -> None:
         internal = {
             label.removeprefix(prefix).lower(): number
             for label, number in proto.items()
@@ -70,7 +72,7 @@ class EnumMap(Generic[E]):
         does not know yet (a newer service)."""
         return self._members.get(number)
 
-    def number(self, member: E) -> int:
+    def number(self, member: E) -> Any:
         """The protobuf number of a public member (a request going in)."""
         return self._numbers[member]
 

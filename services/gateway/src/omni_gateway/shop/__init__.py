@@ -1,0 +1,1 @@
+"""The frontend API (/api/v1): web shop, app, POS and chat bots."""
