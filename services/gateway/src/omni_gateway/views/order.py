@@ -267,15 +267,11 @@ class StaffOrderPage(View):
     next_page_token: str
 
 
-def _text(value: str) -> str | None:
-    return value or None
-
-
 def sales_channel_ref(ref: common_pb2.ChannelRef) -> SalesChannelRef:
     return SalesChannelRef(
         channel=channel_of(ref.channel),
-        store_id=_text(ref.store_id),
-        partner_id=_text(ref.partner_id),
+        store_id=ref.store_id or None,
+        partner_id=ref.partner_id or None,
     )
 
 
@@ -293,8 +289,8 @@ def _line(line: P.OrderLine) -> OrderLine:
         fulfilled_quantity=line.fulfilled_quantity,
         returned_quantity=line.returned_quantity,
         source_location_ids=list(line.source_location_ids),
-        partner_line_id=_text(line.partner_line_id),
-        exchange_for_line_id=_text(line.exchange_for_line_id),
+        partner_line_id=line.partner_line_id or None,
+        exchange_for_line_id=line.exchange_for_line_id or None,
     )
 
 
@@ -312,7 +308,7 @@ def _totals(order: P.Order) -> Totals | None:
 
 
 def actor_view(actor: common_pb2.Actor) -> HistoryActor:
-    return HistoryActor(ACTOR_KIND.public(actor.kind), actor.id, _text(actor.display))
+    return HistoryActor(ACTOR_KIND.public(actor.kind), actor.id, actor.display or None)
 
 
 def _history(entry: P.OrderHistoryEntry) -> HistoryEntry:
@@ -323,7 +319,7 @@ def _history(entry: P.OrderHistoryEntry) -> HistoryEntry:
         to_status=ORDER_STATUS.public(entry.to_status),
         actor=actor_view(entry.actor) if entry.HasField("actor") else None,
         channel=sales_channel_ref(entry.channel) if entry.HasField("channel") else None,
-        reason=_text(entry.reason),
+        reason=entry.reason or None,
         lines=line_quantities(entry.lines),
     )
 
@@ -334,9 +330,9 @@ def _order_fields(order: P.Order) -> dict[str, Any]:
         "id": order.id,
         "number": order.number,
         "status": ORDER_STATUS.public(order.status),
-        "status_reason": _text(order.status_reason),
+        "status_reason": order.status_reason or None,
         "cancellation_reason": CANCELLATION_REASON.public(order.cancellation_reason),
-        "customer_id": _text(order.customer_id),
+        "customer_id": order.customer_id or None,
         "channel": sales_channel_ref(order.channel) if order.HasField("channel") else None,
         "lines": [_line(line) for line in order.lines],
         "delivery": delivery_view(order),
@@ -344,7 +340,7 @@ def _order_fields(order: P.Order) -> dict[str, Any]:
         "shipments": [shipment_view(shipment) for shipment in order.shipments],
         "return_ids": list(order.return_ids),
         "totals": _totals(order),
-        "note": _text(order.note),
+        "note": order.note or None,
         "placed_at": when_set(order, "placed_at"),
         "confirmed_at": when_set(order, "confirmed_at"),
         "updated_at": when_set(order, "updated_at"),
@@ -354,7 +350,7 @@ def _order_fields(order: P.Order) -> dict[str, Any]:
 def _partner_fields(order: P.Order) -> dict[str, Any]:
     buyer = order.buyer
     return {
-        "partner_order_id": _text(order.partner_order_id),
+        "partner_order_id": order.partner_order_id or None,
         "buyer": (
             Buyer(buyer.buyer_id, buyer.name, buyer.email, buyer.phone)
             if order.HasField("buyer")
@@ -378,7 +374,7 @@ def staff_order_view(order: P.Order) -> StaffOrder:
         **_order_fields(order),
         **_partner_fields(order),
         payments=[staff_payment_view(payment) for payment in order.payments],
-        cart_id=_text(order.cart_id),
+        cart_id=order.cart_id or None,
         history=[_history(entry) for entry in order.history],
     )
 
