@@ -15,13 +15,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.stores.memory import MemoryStore
 
-from omni_gateway import browse_freshness
+from omni_gateway import browse_freshness, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.idempotency import call_scope_middleware
 from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
-from omni_gateway.partner import orders as partner_orders
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
 from omni_gateway.routes import catalog, inventory, notifications, profiles
@@ -33,11 +32,6 @@ from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
-from omni_gateway.shop import carts as shop_carts
-from omni_gateway.shop import orders as shop_orders
-from omni_gateway.staff import fulfilment as staff_fulfilment
-from omni_gateway.staff import orders as staff_orders
-from omni_gateway.staff import reports as staff_reports
 from omni_gateway.store import INDEXES
 from omni_gateway.webhooks.store import WebhookStore
 from omni_gateway.webhooks.worker import Dispatcher, intake_consumers
@@ -57,16 +51,13 @@ PUBLIC_ROUTES = [
     StaffAuth,
     StaffAdmin,
     *(route for domain in DOMAINS for route in domain.PUBLIC_ROUTES),
-    *shop_carts.ROUTES,
-    *shop_orders.ROUTES,
-    *staff_orders.ROUTES,
-    *staff_fulfilment.ROUTES,
-    *staff_reports.ROUTES,
+    *shop.ROUTES,
+    *staff.ROUTES,
 ]
 PARTNER_ROUTES = [
     PartnerWebhooks,
     *(route for domain in DOMAINS for route in domain.PARTNER_ROUTES),
-    *partner_orders.ROUTES,
+    *partner.ROUTES,
 ]
 
 

@@ -3,8 +3,6 @@ partner's order is a 404."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -104,6 +102,3 @@ class PartnerOrders(Controller):
         if reply.order.channel.partner_id != principal.partner_id:
             raise NotFoundException(f"no order {order_id!r}")
         return partner_order_view(reply.order)
-
-
-ROUTES: list[Any] = [PartnerOrders]

@@ -1,1 +1,10 @@
-"""The frontend API (/api/v1): web shop, app, POS and chat bots."""
+"""The frontend API (/api/v1): web shops, apps, POS and chat bots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omni_gateway.shop.carts import Carts
+from omni_gateway.shop.orders import CustomerOrders
+
+ROUTES: list[Any] = [Carts, CustomerOrders]

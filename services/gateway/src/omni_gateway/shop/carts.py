@@ -200,6 +200,3 @@ class Carts(Controller):
             state.downstream.order.GetDeliveryOptions, ask, idempotent=True
         )
         return delivery_options(reply)
-
-
-ROUTES: list[Any] = [Carts]

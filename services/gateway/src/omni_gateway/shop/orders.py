@@ -144,6 +144,3 @@ class CustomerOrders(Controller):
             state.downstream.order.CancelOrder, cancel, idempotent=True
         )
         return order_view(reply.order)
-
-
-ROUTES: list[Any] = [CustomerOrders]

@@ -208,6 +208,3 @@ class StaffFulfilment(Controller):
         )
         created = ReturnCreated(return_view(reply.order_return), staff_order_view(reply.order))
         return Response(created, status_code=201)
-
-
-ROUTES: list[Any] = [StaffFulfilment]

@@ -9,7 +9,7 @@ order service's `OrderFilter`), so a page costs the same at any number of orders
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from litestar import Controller, get
@@ -199,6 +199,3 @@ class StaffOrderReads(Controller):
             customer_id=customer_id, page_size=page_size, page_token=page_token
         )
         return await _page(state, ask)
-
-
-ROUTES: list[Any] = [StaffOrderReads]

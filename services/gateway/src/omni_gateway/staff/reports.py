@@ -4,7 +4,7 @@ its report time zones."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, get
 from litestar.datastructures import State
@@ -55,6 +55,3 @@ class StaffReports(Controller):
             state.downstream.order.GetSalesReport, ask, idempotent=True
         )
         return sales_report_view(reply.report)
-
-
-ROUTES: list[Any] = [StaffReports]
