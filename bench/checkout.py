@@ -118,7 +118,7 @@ async def _buy(
     placed = replies[0]
     if placed.status_code != 201:
         return f"order {placed.status_code} {placed.json().get('code', '')}".strip()
-    return placed.json()["status"].removeprefix("ORDER_STATUS_").lower()
+    return str(placed.json()["status"])
 
 
 async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, object]:
@@ -173,7 +173,7 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
                         {
                             "sku": "FLASH",
                             "quantity": 1,
-                            "unit_price": {"amount_minor": 1500, "currency_code": "EUR"},
+                            "unit_price": {"amount_minor": 1500, "currency": "EUR"},
                         }
                     ],
                     "delivery": {"mode": "home_delivery", "address": ADDRESS},
@@ -181,7 +181,7 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
                 reply = await http.post("/partner/v1/orders", json=body, headers=api_key)
                 if reply.status_code not in (200, 201):
                     return f"import {reply.status_code} {reply.json().get('code', '')}".strip()
-                return "import " + reply.json()["status"].removeprefix("ORDER_STATUS_").lower()
+                return "import " + reply.json()["status"]
 
             return run
 

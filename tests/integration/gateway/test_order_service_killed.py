@@ -155,9 +155,7 @@ async def test_orders_survive_a_killed_order_service(
             for headers, _ in sessions:
                 mine = (await http.get("/api/v1/orders", headers=headers)).json()["orders"]
                 statuses.extend(f"{o['status']}:{o.get('status_reason', '')}" for o in mine)
-            return len(statuses) == CUSTOMERS and all(
-                s.startswith("ORDER_STATUS_CONFIRMED:") for s in statuses
-            )
+            return len(statuses) == CUSTOMERS and all(s.startswith("confirmed:") for s in statuses)
 
         await wait_until(all_confirmed, 60, lambda: f"all {CUSTOMERS} confirmed: {statuses}")
         for headers, _ in sessions:

@@ -30,7 +30,7 @@ async def test_callers_cannot_set_properties_they_do_not_own(stack):
         json={
             "sku": "TEE-M",
             "quantity": 1,
-            "unit_price": {"amount_minor": 1, "currency_code": "EUR"},
+            "unit_price": {"amount_minor": 1, "currency": "EUR"},
         },
         headers=customer,
     )

@@ -23,7 +23,7 @@ from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
-from omni_gateway.routes import notifications, orders, profiles, staff_orders
+from omni_gateway.routes import notifications, profiles
 from omni_gateway.routes.auth import CustomerAuth, StaffAuth
 from omni_gateway.routes.health import healthz, readyz
 from omni_gateway.routes.partner import PartnerWebhooks
@@ -44,7 +44,7 @@ from omni_kit.store import ensure_indexes, mongo_client
 log = get_logger("omni.gateway")
 
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
-DOMAINS = (orders, staff_orders, profiles, notifications)
+DOMAINS = (profiles, notifications)
 PUBLIC_ROUTES = [
     healthz,
     readyz,

@@ -44,41 +44,14 @@ def _same(parameters: dict[str, str], **targets: str) -> dict[str, Follow]:
     return {name: Follow(target, parameters) for name, target in targets.items()}
 
 
-CART = {"cart_id": ID}
-CART_LINE = {"cart_id": ID, "line_id": _item("lines", "line_id")}
 PROFILE = {"profile_id": ID}
 FIRST_PROFILE = {"profile_id": _item("profiles")}
-SHIPMENT = {"order_id": "$response.body#/order/id", "shipment_id": "$response.body#/shipment/id"}
 FIRST_WEBHOOK = "$response.body#/0/id"
 
 # The create -> read -> change -> delete flows, per audience. Each key is a response (its operation
 # and status); each value names the calls it makes possible.
 LINKS: dict[tuple[str, int], dict[str, Follow]] = {
     # Customers: the cart, checkout and the order; addresses; back-in-stock subscriptions.
-    ("GET /api/v1/carts/current", 200): _same(
-        CART,
-        GetCart="GET /api/v1/carts/{cart_id}",
-        AddLine="POST /api/v1/carts/{cart_id}/lines",
-        DeliveryOptions="GET /api/v1/carts/{cart_id}/delivery-options",
-        Reprice="POST /api/v1/carts/{cart_id}/reprice",
-    )
-    | {"CheckOut": Follow("POST /api/v1/orders", body=CART)},
-    ("POST /api/v1/carts/{cart_id}/lines", 201): _same(
-        CART_LINE,
-        ChangeLine="PATCH /api/v1/carts/{cart_id}/lines/{line_id}",
-        RemoveLine="DELETE /api/v1/carts/{cart_id}/lines/{line_id}",
-    )
-    | {"CheckOut": Follow("POST /api/v1/orders", body=CART)},
-    ("POST /api/v1/orders", 201): _same(
-        {"order_id": ID},
-        GetOrder="GET /api/v1/orders/{order_id}",
-        CancelOrder="POST /api/v1/orders/{order_id}/cancel",
-    ),
-    ("GET /api/v1/orders", 200): _same(
-        {"order_id": _item("orders")},
-        GetOrder="GET /api/v1/orders/{order_id}",
-        CancelOrder="POST /api/v1/orders/{order_id}/cancel",
-    ),
     ("GET /api/v1/me", 200): {
         "Timeline": Follow("GET /api/v1/customers/{profile_id}/timeline", PROFILE),
         "ChangeAddress": Follow(
@@ -127,28 +100,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         Export="GET /staff/v1/customers/{profile_id}/export",
         AdjustLoyalty="POST /staff/v1/customers/{profile_id}/loyalty-adjustments",
     ),
-    ("GET /staff/v1/customers/{customer_id}/orders", 200): {
-        "GetOrder": Follow("GET /staff/v1/orders/{order_id}", {"order_id": _item("orders")}),
-    },
-    ("GET /staff/v1/orders/{order_id}", 200): _same(
-        {"order_id": ID},
-        ReadyForPickup="POST /staff/v1/orders/{order_id}/ready-for-pickup",
-        Collected="POST /staff/v1/orders/{order_id}/collected",
-        Cancel="POST /staff/v1/orders/{order_id}/cancel",
-        TakeBack="POST /staff/v1/orders/{order_id}/returns",
-    )
-    | {
-        "Ship": Follow(
-            "POST /staff/v1/orders/{order_id}/shipments",
-            {"order_id": ID},
-            body={"source_location_id": _item("lines", "source_location_ids/0")},
-        ),
-    },
-    ("POST /staff/v1/orders/{order_id}/shipments", 201): _same(
-        SHIPMENT,
-        Shipped="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/shipped",
-        Delivered="POST /staff/v1/orders/{order_id}/shipments/{shipment_id}/delivered",
-    ),
     ("GET /staff/v1/notification-templates", 200): {
         "GetTemplate": Follow(
             "GET /staff/v1/notification-templates/{template_id}",
@@ -176,12 +127,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
             "POST /partner/v1/webhook-deliveries/{delivery_id}/replay",
             {"delivery_id": "$response.body#/0/id"},
         ),
-    },
-    ("POST /partner/v1/orders", 201): {
-        "GetOrder": Follow("GET /partner/v1/orders/{order_id}", {"order_id": ID}),
-    },
-    ("GET /partner/v1/orders", 200): {
-        "GetOrder": Follow("GET /partner/v1/orders/{order_id}", {"order_id": _item("orders")}),
     },
 }
 

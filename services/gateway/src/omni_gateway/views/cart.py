@@ -1,0 +1,117 @@
+"""A cart as its owner sees it: lines priced from the channel (with a changed price shown, never
+applied silently), the subtotal and how long its stock is held. The stock holds themselves and
+the cart's version stay behind the gateway."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+from omni.order.v1 import order_pb2
+from omni_gateway.security.principals import Channel
+from omni_gateway.views.common import EnumMap, Money, View, channel_of, money_or_none, when_set
+from omni_gateway.views.order import Id, Quantity
+
+P = order_pb2
+
+
+class CartStatus(StrEnum):
+    ACTIVE = "active"
+    # An order was placed from it (order_id).
+    CHECKED_OUT = "checked_out"
+    # Its lines moved into another cart (merged_into_cart_id).
+    MERGED = "merged"
+    EXPIRED = "expired"
+
+
+CART_STATUS = EnumMap(CartStatus, P.CartStatus, "CART_STATUS_")
+
+
+class NewLine(View):
+    sku: Id
+    quantity: Quantity
+
+
+class LineChange(View):
+    quantity: Quantity
+
+
+class Merge(View):
+    # The visitor's session token from before sign-in: proves the anonymous cart is the caller's.
+    anonymous_token: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class CartLine(View):
+    line_id: str
+    product_id: str
+    sku: str
+    product_name: str
+    quantity: int
+    # The price the line was added at.
+    unit_price: Money | None
+    line_total: Money | None
+    priced_at: datetime | None
+    # The listing's current price; differs from unit_price when price_changed.
+    current_unit_price: Money | None
+    # The price changed since the line was added: accept it with POST .../reprice.
+    price_changed: bool
+    # The line's stock is held for the cart until then.
+    hold_expires_at: datetime | None
+
+
+class Cart(View):
+    id: str
+    status: CartStatus | None
+    # The signed-in customer's (empty for a visitor's cart).
+    customer_id: str | None
+    # The channel of the latest change (a cart started on web continues on the app).
+    channel: Channel | None
+    currency: str | None
+    lines: list[CartLine]
+    subtotal: Money | None
+    item_count: int
+    has_price_changes: bool
+    expires_at: datetime | None
+    merged_into_cart_id: str | None
+    # The order placed from it.
+    order_id: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+def _line(line: P.CartLine) -> CartLine:
+    return CartLine(
+        line_id=line.line_id,
+        product_id=line.product_id,
+        sku=line.sku,
+        product_name=line.product_name,
+        quantity=line.quantity,
+        unit_price=money_or_none(line, "unit_price"),
+        line_total=money_or_none(line, "line_total"),
+        priced_at=when_set(line, "priced_at"),
+        current_unit_price=money_or_none(line, "current_unit_price"),
+        price_changed=line.price_changed,
+        hold_expires_at=when_set(line, "hold_expires_at"),
+    )
+
+
+def cart_view(cart: P.Cart) -> Cart:
+    return Cart(
+        id=cart.id,
+        status=CART_STATUS.public(cart.status),
+        customer_id=cart.customer_id or None,
+        channel=channel_of(cart.channel.channel),
+        currency=cart.currency_code or None,
+        lines=[_line(line) for line in cart.lines],
+        subtotal=money_or_none(cart, "subtotal"),
+        item_count=cart.item_count,
+        has_price_changes=cart.has_price_changes,
+        expires_at=when_set(cart, "expires_at"),
+        merged_into_cart_id=cart.merged_into_cart_id or None,
+        order_id=cart.order_id or None,
+        created_at=when_set(cart, "created_at"),
+        updated_at=when_set(cart, "updated_at"),
+    )
