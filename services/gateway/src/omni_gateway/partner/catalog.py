@@ -48,6 +48,7 @@ class CatalogFeed(Controller):
         responses={
             200: ResponseSpec(
                 data_container=FeedRow,
+                generate_examples=False,
                 media_type=NDJSON,
                 description="One FeedRow per line; as CSV (text/csv), a header of the FeedRow "
                 "fields, then one row per SKU",

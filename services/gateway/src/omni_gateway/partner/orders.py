@@ -48,7 +48,9 @@ class PartnerOrders(Controller):
         guards=[scope("orders:write")],
         responses={
             200: ResponseSpec(
-                data_container=PartnerOrder, description="Imported before: the order as it is"
+                data_container=PartnerOrder,
+                description="Imported before: the order as it is",
+                generate_examples=False,
             )
         },
         opt=links(201, _get_order(ID)),

@@ -65,6 +65,7 @@ class CustomerOrders(Controller):
         responses={
             202: ResponseSpec(
                 data_container=Order,
+                generate_examples=False,
                 description="Accepted, still pending (a slow payment): poll the Location",
             )
         },
