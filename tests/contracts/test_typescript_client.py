@@ -34,7 +34,13 @@ def _type_check(folder: Path, document: dict, journey: str) -> subprocess.Comple
     shutil.copy(CLIENT / "tsconfig.json", folder / "tsconfig.json")
     (folder / "node_modules").symlink_to(CLIENT / "node_modules")
     generated = subprocess.run(
-        [BIN / "openapi-typescript", "openapi.json", "-o", "omni-api.d.ts"],
+        [
+            BIN / "openapi-typescript",
+            "openapi.json",
+            "--default-non-nullable=false",
+            "-o",
+            "omni-api.d.ts",
+        ],
         cwd=folder,
         capture_output=True,
         text=True,
