@@ -128,7 +128,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Omni API",
-            version="1.0.0",
+            version="2.0.0",
             description=(
                 "One API for every audience: /api/v1 for frontends (customer JWT), /staff/v1 for "
                 "store and call-centre staff (staff JWT with role and stores), /partner/v1 for "
