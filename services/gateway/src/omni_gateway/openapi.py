@@ -46,12 +46,9 @@ def _same(parameters: dict[str, str], **targets: str) -> dict[str, Follow]:
 
 CART = {"cart_id": ID}
 CART_LINE = {"cart_id": ID, "line_id": _item("lines", "line_id")}
-PROFILE = {"profile_id": ID}
-FIRST_PROFILE = {"profile_id": _item("profiles")}
 FIRST_STORE = {"store_id": _item("locations", "location_id")}
 VERSIONED_PRODUCT = {"product_id": ID, "header.If-Match": ETAG}
 SHIPMENT = {"order_id": "$response.body#/order/id", "shipment_id": "$response.body#/shipment/id"}
-FIRST_WEBHOOK = "$response.body#/0/id"
 
 # The create -> read -> change -> delete flows, per audience. Each key is a response (its operation
 # and status); each value names the calls it makes possible.
@@ -90,35 +87,8 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         GetOrder="GET /api/v1/orders/{order_id}",
         CancelOrder="POST /api/v1/orders/{order_id}/cancel",
     ),
-    ("GET /api/v1/me", 200): {
-        "Timeline": Follow("GET /api/v1/customers/{profile_id}/timeline", PROFILE),
-        "ChangeAddress": Follow(
-            "PATCH /api/v1/me/addresses/{address_id}", {"address_id": _item("addresses")}
-        ),
-    },
-    ("POST /api/v1/me/addresses", 201): _same(
-        {"address_id": ID},
-        ChangeAddress="PATCH /api/v1/me/addresses/{address_id}",
-        RemoveAddress="DELETE /api/v1/me/addresses/{address_id}",
-    ),
-    ("POST /api/v1/me/back-in-stock-subscriptions", 201): _same(
-        {"subscription_id": ID},
-        GetSubscription="GET /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
-        CancelSubscription="DELETE /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
-    ),
     # Staff: partners and keys; products with their ETags; customers, their orders and
     # fulfilment; stock and transfers; message templates.
-    ("POST /staff/v1/partners", 201): _same(
-        {"partner_id": ID},
-        IssueKey="POST /staff/v1/partners/{partner_id}/api-keys",
-        StockPolicy="PUT /staff/v1/inventory/partners/{partner_id}/stock-policy",
-    ),
-    ("POST /staff/v1/partners/{partner_id}/api-keys", 201): {
-        "RevokeKey": Follow(
-            "DELETE /staff/v1/partners/{partner_id}/api-keys/{key_id}",
-            {"partner_id": "$response.body#/partner_id", "key_id": ID},
-        ),
-    },
     ("GET /staff/v1/catalog/products", 200): {
         "GetProduct": Follow(
             "GET /staff/v1/catalog/products/{product_id}",
@@ -138,25 +108,6 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         {"product_id": ID},
         Listings="GET /staff/v1/catalog/products/{product_id}/listings",
         PutListing="PUT /staff/v1/catalog/products/{product_id}/listings/{channel}",
-    ),
-    ("GET /staff/v1/customers", 200): _same(
-        FIRST_PROFILE,
-        View="GET /staff/v1/customers/{profile_id}",
-        Timeline="GET /staff/v1/customers/{profile_id}/timeline",
-        AddNote="POST /staff/v1/customers/{profile_id}/notes",
-        Notify="POST /staff/v1/customers/{profile_id}/notifications",
-    )
-    | {
-        "Orders": Follow(
-            "GET /staff/v1/customers/{customer_id}/orders", {"customer_id": _item("profiles")}
-        )
-    },
-    ("GET /staff/v1/customers/{profile_id}", 200): _same(
-        PROFILE,
-        Change="PATCH /staff/v1/customers/{profile_id}",
-        Sent="GET /staff/v1/customers/{profile_id}/notifications",
-        Export="GET /staff/v1/customers/{profile_id}/export",
-        AdjustLoyalty="POST /staff/v1/customers/{profile_id}/loyalty-adjustments",
     ),
     ("GET /staff/v1/customers/{customer_id}/orders", 200): {
         "GetOrder": Follow("GET /staff/v1/orders/{order_id}", {"order_id": _item("orders")}),
@@ -193,34 +144,7 @@ LINKS: dict[tuple[str, int], dict[str, Follow]] = {
         Ship="POST /staff/v1/inventory/transfers/{transfer_id}/ship",
         Receive="POST /staff/v1/inventory/transfers/{transfer_id}/receive",
     ),
-    ("GET /staff/v1/notification-templates", 200): {
-        "GetTemplate": Follow(
-            "GET /staff/v1/notification-templates/{template_id}",
-            {"template_id": _item("templates")},
-        ),
-    },
-    ("POST /staff/v1/notification-templates", 200): _same(
-        {"template_id": ID},
-        GetTemplate="GET /staff/v1/notification-templates/{template_id}",
-        DeleteTemplate="DELETE /staff/v1/notification-templates/{template_id}",
-    ),
     # Partners: webhooks and their deliveries; imported orders.
-    ("POST /partner/v1/webhooks", 201): {
-        "Deliveries": Follow("GET /partner/v1/webhook-deliveries", {"query.webhook_id": ID}),
-        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": ID}),
-    },
-    ("GET /partner/v1/webhooks", 200): {
-        "Deliveries": Follow(
-            "GET /partner/v1/webhook-deliveries", {"query.webhook_id": FIRST_WEBHOOK}
-        ),
-        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": FIRST_WEBHOOK}),
-    },
-    ("GET /partner/v1/webhook-deliveries", 200): {
-        "Replay": Follow(
-            "POST /partner/v1/webhook-deliveries/{delivery_id}/replay",
-            {"delivery_id": "$response.body#/0/id"},
-        ),
-    },
     ("POST /partner/v1/orders", 201): {
         "GetOrder": Follow("GET /partner/v1/orders/{order_id}", {"order_id": ID}),
     },

@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni_gateway.idempotency import Reply, gateway_once, planned
-from omni_gateway.openapi import Follow, links
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import scope
 from omni_gateway.security.principals import Principal
@@ -55,8 +55,8 @@ class PartnerWebhooks(Controller):
         opt=links(
             201,
             {
-                "Deliveries": Follow(DELIVERIES, {"query.webhook_id": "$response.body#/id"}),
-                "Remove": Follow(REMOVE, {"webhook_id": "$response.body#/id"}),
+                "Deliveries": Follow(DELIVERIES, {"query.webhook_id": ID}),
+                "Remove": Follow(REMOVE, {"webhook_id": ID}),
             },
         ),
     )

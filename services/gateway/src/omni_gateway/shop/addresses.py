@@ -9,14 +9,14 @@ from litestar.di import Provide
 
 from omni.customer.v1 import customer_pb2 as P
 from omni_gateway.downstream import actor_of
-from omni_gateway.openapi import Follow, links
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.profiles import postal
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Principal
 from omni_gateway.views.profile import Address, address_view
 from omni_gateway.views.profile_requests import AddressBody, AddressPatch, set_fields
 
-ADDRESS = {"address_id": "$response.body#/id"}
+ADDRESS = {"address_id": ID}
 
 
 class MyAddresses(Controller):

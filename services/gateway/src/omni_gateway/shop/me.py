@@ -12,7 +12,7 @@ from omni.customer.v1 import customer_pb2 as P
 from omni_gateway import profiles
 from omni_gateway.context import channel_ref
 from omni_gateway.downstream import actor_of
-from omni_gateway.openapi import Follow, links
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal
 from omni_gateway.views.export import ProfileExport, profile_export
@@ -32,9 +32,7 @@ from omni_gateway.views.profile_requests import (
 ME_LINKS = links(
     200,
     {
-        "Timeline": Follow(
-            "GET /api/v1/customers/{profile_id}/timeline", {"profile_id": "$response.body#/id"}
-        ),
+        "Timeline": Follow("GET /api/v1/customers/{profile_id}/timeline", {"profile_id": ID}),
         "ChangeAddress": Follow(
             "PATCH /api/v1/me/addresses/{address_id}",
             {"address_id": "$response.body#/addresses/0/id"},

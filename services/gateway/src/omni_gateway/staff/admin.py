@@ -12,7 +12,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni_gateway.idempotency import Reply, gateway_once, planned
-from omni_gateway.openapi import Follow, links
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.guards import roles
@@ -27,7 +27,7 @@ from omni_gateway.views.account import (
 )
 from omni_kit.ids import new_id, utcnow
 
-PARTNER = {"partner_id": "$response.body#/id"}
+PARTNER = {"partner_id": ID}
 
 
 class StaffAdmin(Controller):
@@ -108,7 +108,7 @@ class StaffAdmin(Controller):
             {
                 "RevokeKey": Follow(
                     "DELETE /staff/v1/partners/{partner_id}/api-keys/{key_id}",
-                    {"partner_id": "$response.body#/partner_id", "key_id": "$response.body#/id"},
+                    {"partner_id": "$response.body#/partner_id", "key_id": ID},
                 ),
             },
         ),

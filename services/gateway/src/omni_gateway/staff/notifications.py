@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from omni.notification.v1 import notification_pb2 as N
 from omni_gateway.context import channel_ref
 from omni_gateway.downstream import actor_of
-from omni_gateway.openapi import Follow, links
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import Channel, Principal, StaffRole
@@ -42,7 +42,7 @@ from omni_gateway.views.notification import (
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 Token = Annotated[str, Parameter(max_length=2000)]
 Filter = Annotated[str, Parameter(max_length=200)]
-TEMPLATE = {"template_id": "$response.body#/id"}
+TEMPLATE = {"template_id": ID}
 
 
 def tagged(template: N.Template) -> Response[Template]:
