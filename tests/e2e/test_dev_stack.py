@@ -92,8 +92,8 @@ async def test_make_dev_runs_everything_keeps_data_and_leaves_no_orphans(tmp_pat
         assert f"API docs: http://127.0.0.1:{gateway_port}/schema" in output
         with urllib.request.urlopen(f"http://127.0.0.1:{gateway_port}/readyz") as reply:
             ready = json.load(reply)
-        assert ready["status"] == "ready"
-        assert set(ready["services"].values()) == {"SERVING"}
+        assert ready["ready"] is True
+        assert set(ready["services"].values()) == {"serving"}
         first = await find_or_create(customer_port, "Anna@Example.com")
         assert first.created
     finally:

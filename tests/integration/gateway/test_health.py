@@ -42,12 +42,12 @@ async def test_ready_only_when_every_service_serves(start_gateway, mongo_uri, na
             assert not_ready.status_code == 503
             assert not_ready.headers["retry-after"]
             statuses = not_ready.json()["services"]
-            assert statuses["notification"] == "UNREACHABLE"
-            assert statuses["catalog"] == "SERVING"
+            assert statuses["notification"] == "unreachable"
+            assert statuses["catalog"] == "serving"
 
             await apps.pop("catalog").stop(grace=0)
             statuses = (await client.get("/readyz")).json()["services"]
-            assert statuses["catalog"] != "SERVING"
+            assert statuses["catalog"] != "serving"
     finally:
         for app in apps.values():
             await app.stop(grace=0)
@@ -62,7 +62,7 @@ async def test_ready_when_all_five_serve(start_gateway, mongo_uri, nats_url, db_
         async with httpx.AsyncClient(base_url=base) as client:
             ready = await client.get("/readyz")
             assert ready.status_code == 200
-            assert ready.json()["status"] == "ready"
+            assert ready.json()["ready"] is True
             for _ in range(300):  # NATS is reached in the background, after HTTP is up
                 if (await client.get("/readyz")).json()["events"] == "connected":
                     break

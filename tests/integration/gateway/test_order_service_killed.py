@@ -190,4 +190,4 @@ async def _ready(http: httpx.AsyncClient) -> bool:
         reply = await http.get("/readyz")
     except httpx.TransportError:
         return False
-    return reply.json().get("services", {}).get("order") == "SERVING"
+    return reply.json().get("services", {}).get("order") == "serving"

@@ -30,7 +30,7 @@ async def test_a_customer_manages_only_their_own_profile(stack):
     )
     assert cheat.status_code in (400, 422)
     assert cheat.headers["content-type"].startswith("application/problem+json")
-    assert "loyalty" not in (await http.get("/api/v1/me", headers=anna)).json()
+    assert (await http.get("/api/v1/me", headers=anna)).json()["loyalty"]["points_balance"] == 0
 
     prefs = await http.put(
         "/api/v1/me/preferences",
@@ -61,7 +61,7 @@ async def test_a_customer_manages_only_their_own_profile(stack):
     assert unknown.status_code == 422
     assert "channel" in unknown.json()["errors"][0]["field"]
     given = consent.json()["preferences"]["consents"][0]
-    assert (given["granted"], given["source"]["channel"]) == (True, "SALES_CHANNEL_APP")
+    assert (given["granted"], given["source"]) == (True, "app")
 
     address = {"address": {"lines": ["Invalidenstr. 1"], "city": "Berlin", "country_code": "DE"}}
     key = {"Idempotency-Key": "addr-1"}
@@ -152,7 +152,7 @@ async def test_staff_find_see_note_and_only_consultants_merge(stack):
         headers=consultant | {"X-Omni-Channel": "phone"},
     )
     assert note.status_code == 201, note.text
-    assert note.json()["channel"]["channel"] == "SALES_CHANNEL_PHONE"
+    assert note.json()["channel"] == "phone"
     view = (await http.get(f"/staff/v1/customers/{anna_id}", headers=associate)).json()
     assert view["profile"]["id"] == anna_id
     assert view["timeline"]["entries"][0]["summary"] == "Asked about pickup times"
@@ -164,7 +164,7 @@ async def test_staff_find_see_note_and_only_consultants_merge(stack):
     own = (await http.get("/api/v1/me/timeline", headers=anna)).json()
     assert "call_note" not in str(own) and "Asked about pickup" not in str(own)
     only_calls = await http.get("/api/v1/me/timeline", params={"type": "call_note"}, headers=anna)
-    assert only_calls.json() == {"entries": []}
+    assert only_calls.json() == {"entries": [], "next_page_token": ""}
 
     merge = {"survivor_id": anna_id, "merged_id": bob_id, "reason": "same person"}
     refused = await http.post("/staff/v1/customers/merges", json=merge, headers=associate)
@@ -211,5 +211,5 @@ async def test_staff_find_see_note_and_only_consultants_merge(stack):
     ).status_code == 403
     erased = await http.post(f"/staff/v1/customers/{bob_id}/erasure", headers=admin)
     assert erased.status_code == 200, erased.text
-    assert erased.json()["status"] == "PROFILE_STATUS_ERASED"
-    assert "identities" not in erased.json()
+    assert erased.json()["status"] == "erased"
+    assert erased.json()["identities"] == []

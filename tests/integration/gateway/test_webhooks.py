@@ -114,7 +114,7 @@ async def test_order_event_reaches_only_its_partner_signed_retried_and_replayabl
     assert len(deliveries) == 1
     delivery = deliveries[0]
     assert delivery["status"] == "delivered"
-    assert [a["status_code"] for a in delivery["attempts"]] == [500, 200]
+    assert [a["status_code"] for a in delivery["tries"]] == [500, 200]
 
     replayed = await stack.http.post(
         f"/partner/v1/webhook-deliveries/{delivery['id']}/replay", headers=key1

@@ -56,8 +56,7 @@ class ServiceApp:
         ]
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
-        self._task_factories: list[tuple[str, TaskFactory]] = []
-        self._tasks: list[asyncio.Task[None]] = []
+        self.background = BackgroundTasks()
         self.port: int | None = None
 
     def add_service(self, full_name: str, register: Callable[[aio.Server], None]) -> None:
@@ -72,7 +71,7 @@ class ServiceApp:
 
     def add_background_task(self, name: str, factory: TaskFactory) -> None:
         """A long-running coroutine (outbox relay, consumer, sweeper) started after startup."""
-        self._task_factories.append((name, factory))
+        self.background.add(name, factory)
 
     async def start(self) -> int:
         for hook in self._startup:
@@ -89,8 +88,7 @@ class ServiceApp:
                 f"(set OMNI_{self.settings.service_name.upper()}_GRPC_PORT)"
             ) from error
         await self.server.start()
-        for name, factory in self._task_factories:
-            self._tasks.append(asyncio.create_task(_supervised(name, factory), name=name))
+        self.background.start()
         for service in self._service_names:
             await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -100,15 +98,34 @@ class ServiceApp:
     async def stop(self, grace: float | None = None) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.settings.shutdown_grace_seconds if grace is None else grace)
+        await self.background.stop(timeout=self.settings.shutdown_grace_seconds + 1)
+        for hook in reversed(self._shutdown):
+            await hook()
+        log.info("service_stopped")
+
+
+class BackgroundTasks:
+    """Long-running coroutines (relays, consumers, sweepers, dispatchers), each supervised from
+    `start` to `stop`: a crash is logged and the coroutine started again after a short pause."""
+
+    def __init__(self) -> None:
+        self._factories: list[tuple[str, TaskFactory]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add(self, name: str, factory: TaskFactory) -> None:
+        self._factories.append((name, factory))
+
+    def start(self) -> None:
+        for name, factory in self._factories:
+            self._tasks.append(asyncio.create_task(_supervised(name, factory), name=name))
+
+    async def stop(self, timeout: float) -> None:  # noqa: ASYNC109 - a bound on the wait, not a deadline for callers
         for task in self._tasks:
             task.cancel()
         if self._tasks:
             # Bounded: a library that swallows a cancellation must not hang shutdown.
-            await asyncio.wait(self._tasks, timeout=self.settings.shutdown_grace_seconds + 1)
+            await asyncio.wait(self._tasks, timeout=timeout)
         self._tasks.clear()
-        for hook in reversed(self._shutdown):
-            await hook()
-        log.info("service_stopped")
 
 
 async def _supervised(name: str, factory: TaskFactory) -> None:

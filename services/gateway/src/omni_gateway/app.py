@@ -15,19 +15,15 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.stores.memory import MemoryStore
 
-from omni_gateway import browse_freshness, partner, shop, staff
+from omni_gateway import health, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
+from omni_gateway.events import background_tasks
 from omni_gateway.idempotency import call_scope_middleware
 from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
-from omni_gateway.routes import notifications, profiles
-from omni_gateway.routes.auth import CustomerAuth, StaffAuth
-from omni_gateway.routes.health import healthz, readyz
-from omni_gateway.routes.partner import PartnerWebhooks
-from omni_gateway.routes.staff import StaffAdmin
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
@@ -35,35 +31,24 @@ from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
 from omni_gateway.webhooks.store import WebhookStore
-from omni_gateway.webhooks.worker import Dispatcher, intake_consumers
+from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
 from omni_kit.idempotency import Idempotency
-from omni_kit.logs import get_logger
 from omni_kit.store import ensure_indexes, mongo_client
 
-log = get_logger("omni.gateway")
-
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
-DOMAINS = (profiles, notifications)
 PUBLIC_ROUTES = [
-    healthz,
-    readyz,
-    CustomerAuth,
-    StaffAuth,
-    StaffAdmin,
+    *health.ROUTES,
     *shop.ROUTES,
     *staff.ROUTES,
-    *(route for domain in DOMAINS for route in domain.PUBLIC_ROUTES),
 ]
 PARTNER_ROUTES = [
-    PartnerWebhooks,
     *partner.ROUTES,
-    *(route for domain in DOMAINS for route in domain.PARTNER_ROUTES),
 ]
 
 
 def create_app(settings: GatewaySettings) -> Litestar:
-    tasks: list[asyncio.Task[None]] = []
+    background: list[BackgroundTasks] = []
 
     # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
     async def start(app: Litestar) -> None:
@@ -81,14 +66,13 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 settings.admin_username, settings.admin_password.get_secret_value()
             )
         state.bus = EventBus(settings.nats_url, service_name="gateway")
-        state.events_subscribed = False
-        tasks.append(asyncio.create_task(_run_events(state, settings)))
+        state.events_ready = asyncio.Event()
+        background.append(background_tasks(state, settings))
+        background[-1].start()
 
     async def stop(app: Litestar) -> None:
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
+        for tasks in background:
+            await tasks.stop(timeout=5)
         with contextlib.suppress(TimeoutError):  # never let a stuck NATS hold the shutdown
             await asyncio.wait_for(app.state.bus.close(), 5)
         await app.state.downstream.close()
@@ -155,32 +139,3 @@ def document(app: Litestar) -> None:
     document_problems(app)
     document_closed_bodies(app)
     document_links(app)
-
-
-async def _run_events(state: State, settings: GatewaySettings) -> None:
-    """Connect to NATS in the background (the HTTP API keeps serving while NATS is away), then
-    keep the browse cache fresh and run the webhook consumers and dispatcher."""
-    bus: EventBus = state.bus
-    store: WebhookStore = state.webhooks
-    consumers = intake_consumers(bus, store)
-    while True:
-        try:
-            if not bus.connected:
-                await bus.connect()
-            # On a fresh cluster the streams the webhooks read may not exist yet; provisioning
-            # is idempotent, so the gateway does not depend on which service started first.
-            for consumer in consumers:
-                await bus.ensure_domain_stream(consumer.stream.removeprefix("OMNI_").lower())
-            await bus.ensure_dead_letter_stream()
-            await browse_freshness.watch(bus, state.browse_cache)
-            state.events_subscribed = True
-            break
-        except Exception as error:  # keep trying; webhooks wait, requests do not
-            log.warning("gateway_nats_unavailable", error=str(error))
-            await asyncio.sleep(2)
-    # A task group: if one runner fails, the others stop too instead of running on orphaned.
-    with contextlib.suppress(asyncio.CancelledError):
-        async with asyncio.TaskGroup() as group:
-            for consumer in consumers:
-                group.create_task(consumer.run())
-            group.create_task(Dispatcher(store, settings).run())

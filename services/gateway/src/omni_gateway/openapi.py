@@ -35,101 +35,6 @@ ID = "$response.body#/id"
 ETAG = "$response.header.ETag"
 
 
-def _item(items: str, field: str = "id") -> str:
-    return f"$response.body#/{items}/0/{field}"
-
-
-def _same(parameters: dict[str, str], **targets: str) -> dict[str, Follow]:
-    """Links that all take the same inputs from the response."""
-    return {name: Follow(target, parameters) for name, target in targets.items()}
-
-
-PROFILE = {"profile_id": ID}
-FIRST_PROFILE = {"profile_id": _item("profiles")}
-FIRST_WEBHOOK = "$response.body#/0/id"
-
-# The create -> read -> change -> delete flows, per audience. Each key is a response (its operation
-# and status); each value names the calls it makes possible.
-LINKS: dict[tuple[str, int], dict[str, Follow]] = {
-    # Customers: the cart, checkout and the order; addresses; back-in-stock subscriptions.
-    ("GET /api/v1/me", 200): {
-        "Timeline": Follow("GET /api/v1/customers/{profile_id}/timeline", PROFILE),
-        "ChangeAddress": Follow(
-            "PATCH /api/v1/me/addresses/{address_id}", {"address_id": _item("addresses")}
-        ),
-    },
-    ("POST /api/v1/me/addresses", 201): _same(
-        {"address_id": ID},
-        ChangeAddress="PATCH /api/v1/me/addresses/{address_id}",
-        RemoveAddress="DELETE /api/v1/me/addresses/{address_id}",
-    ),
-    ("POST /api/v1/me/back-in-stock-subscriptions", 201): _same(
-        {"subscription_id": ID},
-        GetSubscription="GET /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
-        CancelSubscription="DELETE /api/v1/me/back-in-stock-subscriptions/{subscription_id}",
-    ),
-    # Staff: partners and keys; products with their ETags; customers, their orders and
-    # fulfilment; stock and transfers; message templates.
-    ("POST /staff/v1/partners", 201): _same(
-        {"partner_id": ID},
-        IssueKey="POST /staff/v1/partners/{partner_id}/api-keys",
-        StockPolicy="PUT /staff/v1/inventory/partners/{partner_id}/stock-policy",
-    ),
-    ("POST /staff/v1/partners/{partner_id}/api-keys", 201): {
-        "RevokeKey": Follow(
-            "DELETE /staff/v1/partners/{partner_id}/api-keys/{key_id}",
-            {"partner_id": "$response.body#/partner_id", "key_id": ID},
-        ),
-    },
-    ("GET /staff/v1/customers", 200): _same(
-        FIRST_PROFILE,
-        View="GET /staff/v1/customers/{profile_id}",
-        Timeline="GET /staff/v1/customers/{profile_id}/timeline",
-        AddNote="POST /staff/v1/customers/{profile_id}/notes",
-        Notify="POST /staff/v1/customers/{profile_id}/notifications",
-    )
-    | {
-        "Orders": Follow(
-            "GET /staff/v1/customers/{customer_id}/orders", {"customer_id": _item("profiles")}
-        )
-    },
-    ("GET /staff/v1/customers/{profile_id}", 200): _same(
-        PROFILE,
-        Change="PATCH /staff/v1/customers/{profile_id}",
-        Sent="GET /staff/v1/customers/{profile_id}/notifications",
-        Export="GET /staff/v1/customers/{profile_id}/export",
-        AdjustLoyalty="POST /staff/v1/customers/{profile_id}/loyalty-adjustments",
-    ),
-    ("GET /staff/v1/notification-templates", 200): {
-        "GetTemplate": Follow(
-            "GET /staff/v1/notification-templates/{template_id}",
-            {"template_id": _item("templates")},
-        ),
-    },
-    ("POST /staff/v1/notification-templates", 200): _same(
-        {"template_id": ID},
-        GetTemplate="GET /staff/v1/notification-templates/{template_id}",
-        DeleteTemplate="DELETE /staff/v1/notification-templates/{template_id}",
-    ),
-    # Partners: webhooks and their deliveries; imported orders.
-    ("POST /partner/v1/webhooks", 201): {
-        "Deliveries": Follow("GET /partner/v1/webhook-deliveries", {"query.webhook_id": ID}),
-        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": ID}),
-    },
-    ("GET /partner/v1/webhooks", 200): {
-        "Deliveries": Follow(
-            "GET /partner/v1/webhook-deliveries", {"query.webhook_id": FIRST_WEBHOOK}
-        ),
-        "Remove": Follow("DELETE /partner/v1/webhooks/{webhook_id}", {"webhook_id": FIRST_WEBHOOK}),
-    },
-    ("GET /partner/v1/webhook-deliveries", 200): {
-        "Replay": Follow(
-            "POST /partner/v1/webhook-deliveries/{delivery_id}/replay",
-            {"delivery_id": "$response.body#/0/id"},
-        ),
-    },
-}
-
 PROBLEM_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 
 PROBLEM_SCHEMA = Schema(
@@ -217,8 +122,8 @@ def _declared_links(app: Litestar) -> dict[tuple[str, int], dict[str, Follow]]:
 
 
 def document_links(app: Litestar) -> None:
-    """Adds the links routes declare (and LINKS) to the responses they start from; a link naming
-    an unknown operation fails the start, so links cannot drift from the routes."""
+    """Adds the links routes declare to the responses they start from; a link naming an unknown
+    operation fails the start, so links cannot drift from the routes."""
     paths = app.openapi_schema.paths or {}
 
     def operation(label: str) -> Any:
@@ -228,7 +133,7 @@ def document_links(app: Litestar) -> None:
             raise LookupError(f"OpenAPI link names no operation: {label}")
         return found
 
-    for (label, status), follows in (LINKS | _declared_links(app)).items():
+    for (label, status), follows in _declared_links(app).items():
         response = (operation(label).responses or {})[str(status)]
         if not isinstance(response, OpenAPIResponse):
             raise LookupError(f"OpenAPI link starts from no response: {label} {status}")

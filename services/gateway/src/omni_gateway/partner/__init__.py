@@ -6,5 +6,6 @@ from typing import Any
 
 from omni_gateway.partner.catalog import CatalogFeed, PartnerStockFeed
 from omni_gateway.partner.orders import PartnerOrders
+from omni_gateway.partner.webhooks import PartnerWebhooks
 
-ROUTES: list[Any] = [CatalogFeed, PartnerStockFeed, PartnerOrders]
+ROUTES: list[Any] = [CatalogFeed, PartnerStockFeed, PartnerOrders, PartnerWebhooks]

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni_gateway.staff.admin import StaffAdmin
+from omni_gateway.staff.auth import StaffAuth
 from omni_gateway.staff.catalog import CatalogAdmin
+from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
+from omni_gateway.staff.customers import StaffCustomers
 from omni_gateway.staff.fulfilment import StaffFulfilment
 from omni_gateway.staff.inventory import StaffInventory
 from omni_gateway.staff.listings import ListingAdmin
+from omni_gateway.staff.merges import ProfileMerges
+from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.stores import StaffStores
 
 ROUTES: list[Any] = [
+    StaffAuth,
+    StaffAdmin,
     CatalogAdmin,
     ListingAdmin,
     StaffInventory,
@@ -20,4 +28,9 @@ ROUTES: list[Any] = [
     StaffOrderReads,
     StaffFulfilment,
     StaffReports,
+    StaffCustomers,
+    StaffCustomerTimeline,
+    ProfileMerges,
+    Templates,
+    CustomerMessages,
 ]

@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # the generated enums' type (their values are distinct int ty
 # The largest protobuf int64: a bigger number from a caller is refused, not passed on (a 500).
 INT64_MAX = 2**63 - 1
 E = TypeVar("E", bound=StrEnum)
+V = TypeVar("V", bound=int)  # a protobuf enum's value type
+
+if TYPE_CHECKING:  # the generic wrapper generated enum stubs declare as their metaclass
+    from google.protobuf.internal.enum_type_wrapper import _EnumTypeWrapper
 
 
 class View(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,13 +51,13 @@ def to_proto_money(value: Money | None) -> common_pb2.Money | None:
     return common_pb2.Money(amount_minor=value.amount_minor, currency_code=value.currency)
 
 
-class EnumMap(Generic[E]):
+class EnumMap(Generic[E, V]):
     """A public enum declared in a view module, tied to the protobuf enum it stands for:
     `ORDER_STATUS_CONFIRMED` is `confirmed`. Declared by hand, so a new internal value never
     reaches the public API by itself: the two must name the same values (UNSPECIFIED aside, an
     unset field is left out) or the gateway does not start."""
 
-    def __init__(self, public: type[E], proto: _EnumTypeWrapper[Any], prefix: str) -> None:
+    def __init__(self, public: type[E], proto: _EnumTypeWrapper[V], prefix: str) -> None:
         internal = {
             label.removeprefix(prefix).lower(): number
             for label, number in proto.items()
@@ -65,19 +69,19 @@ class EnumMap(Generic[E]):
                 f"{public.__name__} must name exactly {sorted(internal)}, not {sorted(declared)}"
             )
         self._numbers = {public(name): number for name, number in internal.items()}
-        self._members = {number: member for member, number in self._numbers.items()}
+        self._members: dict[int, E] = {n: member for member, n in self._numbers.items()}
 
     def public(self, number: int) -> E | None:
         """The public member of a protobuf number; None for UNSPECIFIED or a value this gateway
         does not know yet (a newer service)."""
         return self._members.get(number)
 
-    def number(self, member: E) -> Any:
+    def number(self, member: E) -> V:
         """The protobuf number of a public member (a request going in)."""
         return self._numbers[member]
 
 
-_CHANNELS = {number: channel for channel, number in SALES_CHANNELS.items()}
+_CHANNELS: dict[int, Channel] = {number: channel for channel, number in SALES_CHANNELS.items()}
 
 
 def channel_of(number: int) -> Channel | None:

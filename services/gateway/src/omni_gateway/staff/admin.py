@@ -1,8 +1,8 @@
-"""Staff administration: staff users, partners and their API keys."""
+"""Administration (admins): staff users, marketplace partners and their API keys."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, post
@@ -12,68 +12,35 @@ from litestar.exceptions import ClientException, NotFoundException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni_gateway.idempotency import Reply, gateway_once, planned
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
-from omni_gateway.security.api_keys import Scope
-from omni_gateway.security.principals import STORE_ROLES, Principal, StaffRole
+from omni_gateway.security.guards import roles
+from omni_gateway.security.principals import STORE_ROLES, StaffRole
+from omni_gateway.views.account import (
+    IssuedApiKey,
+    NewApiKey,
+    NewPartner,
+    NewStaffUser,
+    Partner,
+    StaffUser,
+)
 from omni_kit.ids import new_id, utcnow
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
-
-
-class NewStaffUser(msgspec.Struct, forbid_unknown_fields=True):
-    username: Name
-    password: Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
-    role: StaffRole
-    store_ids: Annotated[
-        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)
-    ] = []
-
-
-class StaffUser(msgspec.Struct):
-    id: str
-    username: str
-    role: StaffRole
-    store_ids: list[str]
-
-
-class NewPartner(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-
-
-class Partner(msgspec.Struct):
-    id: str
-    name: str
-
-
-class NewApiKey(msgspec.Struct, forbid_unknown_fields=True):
-    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=10)]
-    label: Annotated[str, msgspec.Meta(max_length=100)] = ""
-
-
-class CreatedApiKey(msgspec.Struct):
-    id: str
-    partner_id: str
-    scopes: list[str]
-    label: str
-    api_key: str  # shown once; only its digest is stored
+PARTNER = {"partner_id": ID}
 
 
 class StaffAdmin(Controller):
     path = "/staff/v1"
     tags = ["staff admin"]
     dependencies = {"principal": Provide(auth.staff)}
+    guards = [roles(StaffRole.ADMIN)]
     security = [{"bearerAuth": []}]
 
     @post("/users", summary="Create a staff user (admin)", status_code=201)
     async def create_user(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        principal: Principal,
-        data: NewStaffUser,
-    ) -> Response[Any]:
-        auth.require_roles(principal, StaffRole.ADMIN)
+        self, request: Request[Any, Any, Any], state: State, data: NewStaffUser
+    ) -> Response[StaffUser]:
         if data.role in STORE_ROLES and not data.store_ids:
             raise ClientException(
                 "store roles need at least one store",
@@ -100,12 +67,23 @@ class StaffAdmin(Controller):
 
         return await gateway_once(request, state.idempotency, "create_staff_user", planned(write))
 
-    @post("/partners", summary="Register a marketplace partner (admin)", status_code=201)
+    @post(
+        "/partners",
+        summary="Register a marketplace partner (admin)",
+        status_code=201,
+        opt=links(
+            201,
+            {
+                "IssueKey": Follow("POST /staff/v1/partners/{partner_id}/api-keys", PARTNER),
+                "StockPolicy": Follow(
+                    "PUT /staff/v1/inventory/partners/{partner_id}/stock-policy", PARTNER
+                ),
+            },
+        ),
+    )
     async def create_partner(
-        self, request: Request[Any, Any, Any], state: State, principal: Principal, data: NewPartner
-    ) -> Response[Any]:
-        auth.require_roles(principal, StaffRole.ADMIN)
-
+        self, request: Request[Any, Any, Any], state: State, data: NewPartner
+    ) -> Response[Partner]:
         async def write(session: AsyncClientSession) -> Reply:
             partner_id = new_id("ptn")
             if await state.api_keys.partners.find_one({"name": data.name}, session=session):
@@ -123,18 +101,21 @@ class StaffAdmin(Controller):
 
     @post(
         "/partners/{partner_id:str}/api-keys",
-        summary="Issue an API key (admin); shown once",
+        summary="Issue an API key (admin); its secret is shown once",
         status_code=201,
+        opt=links(
+            201,
+            {
+                "RevokeKey": Follow(
+                    "DELETE /staff/v1/partners/{partner_id}/api-keys/{key_id}",
+                    {"partner_id": "$response.body#/partner_id", "key_id": ID},
+                ),
+            },
+        ),
     )
     async def create_key(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        principal: Principal,
-        partner_id: str,
-        data: NewApiKey,
-    ) -> Response[Any]:
-        auth.require_roles(principal, StaffRole.ADMIN)
+        self, request: Request[Any, Any, Any], state: State, partner_id: str, data: NewApiKey
+    ) -> Response[IssuedApiKey]:
         if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
             raise NotFoundException(f"no partner {partner_id!r}")
 
@@ -142,7 +123,7 @@ class StaffAdmin(Controller):
             raw, record = await state.api_keys.create(
                 partner_id, data.scopes, data.label, session=session
             )
-            body = CreatedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
+            body = IssuedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
             return 201, msgspec.to_builtins(body)
 
         return await gateway_once(request, state.idempotency, "create_api_key", planned(write))
@@ -152,9 +133,6 @@ class StaffAdmin(Controller):
         summary="Revoke an API key (admin)",
         status_code=204,
     )
-    async def revoke_key(
-        self, state: State, principal: Principal, partner_id: str, key_id: str
-    ) -> None:
-        auth.require_roles(principal, StaffRole.ADMIN)
+    async def revoke_key(self, state: State, partner_id: str, key_id: str) -> None:
         if not await state.api_keys.revoke(partner_id, key_id):
             raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")

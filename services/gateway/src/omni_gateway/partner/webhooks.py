@@ -1,8 +1,8 @@
-"""The partner API: webhook subscriptions and their deliveries (each partner sees only its own)."""
+"""Webhooks for partners: subscriptions to event types and the deliveries to them, each partner
+seeing only its own."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -14,65 +14,30 @@ from litestar.params import Parameter
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni_gateway.idempotency import Reply, gateway_once, planned
+from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
+from omni_gateway.security.guards import scope
 from omni_gateway.security.principals import Principal
+from omni_gateway.views.webhook import (
+    Delivery,
+    DeliveryStatus,
+    NewWebhook,
+    RegisteredWebhook,
+    Webhook,
+    delivery_view,
+    registered_webhook,
+    webhook_view,
+)
 from omni_gateway.webhooks.subscriptions import EVENT_TYPES, check_url
 
-Url = Annotated[str, msgspec.Meta(max_length=2000)]
-EventType = Annotated[str, msgspec.Meta(max_length=100)]
+DELIVERIES = "GET /partner/v1/webhook-deliveries"
+REMOVE = "DELETE /partner/v1/webhooks/{webhook_id}"
+FIRST = "$response.body#/0/id"
 
 
-class NewWebhook(msgspec.Struct, forbid_unknown_fields=True):
-    url: Url
-    event_types: Annotated[list[EventType], msgspec.Meta(min_length=1, max_length=50)]
-
-
-class Webhook(msgspec.Struct):
-    id: str
-    url: str
-    event_types: list[str]
-    created_at: datetime
-    secret: str | None = None  # returned once, at creation
-
-
-class Attempt(msgspec.Struct):
-    at: datetime
-    number: int = 0
-    status_code: int | None = None
-    error: str | None = None
-    duration_ms: float | None = None
-
-
-class Delivery(msgspec.Struct):
-    id: str
-    webhook_id: str
-    event_id: str
-    event_type: str
-    status: str
-    attempts: list[Attempt]
-    created_at: datetime
-
-
-def _webhook(doc: dict[str, Any], with_secret: bool = False) -> Webhook:
-    return Webhook(
-        doc["_id"],
-        doc["url"],
-        doc["event_types"],
-        doc["created_at"],
-        doc["secret"] if with_secret else None,
-    )
-
-
-def _delivery(doc: dict[str, Any]) -> Delivery:
-    attempts = [msgspec.convert({k: v for k, v in a.items()}, Attempt) for a in doc["attempts"]]
-    return Delivery(
-        doc["_id"],
-        doc["webhook_id"],
-        doc["event_id"],
-        doc["event_type"],
-        doc["status"],
-        attempts,
-        doc["created_at"],
+def _refuse(field: str, message: str, detail: str) -> ClientException:
+    return ClientException(
+        detail, status_code=422, extra={"errors": [{"field": field, "message": message}]}
     )
 
 
@@ -86,11 +51,18 @@ class PartnerWebhooks(Controller):
         "/webhooks",
         summary="Subscribe a URL to event types; the signing secret is shown once",
         status_code=201,
+        guards=[scope("webhooks:manage")],
+        opt=links(
+            201,
+            {
+                "Deliveries": Follow(DELIVERIES, {"query.webhook_id": ID}),
+                "Remove": Follow(REMOVE, {"webhook_id": ID}),
+            },
+        ),
     )
     async def create(
         self, request: Request[Any, Any, Any], state: State, principal: Principal, data: NewWebhook
-    ) -> Response[Any]:
-        auth.require_scope(principal, "webhooks:manage")
+    ) -> Response[RegisteredWebhook]:
         settings = state.settings
         reason = check_url(
             data.url,
@@ -98,28 +70,20 @@ class PartnerWebhooks(Controller):
             allow_private=settings.webhook_allow_private_networks,
         )
         if reason:
-            raise ClientException(
-                f"url {reason}",
-                status_code=422,
-                extra={"errors": [{"field": "url", "message": reason}]},
-            )
+            raise _refuse("url", reason, f"url {reason}")
         unknown = sorted(set(data.event_types) - EVENT_TYPES)
         if unknown:
-            raise ClientException(
+            raise _refuse(
+                "event_types",
+                "see GET /partner/v1/event-types",
                 f"unknown event type {unknown[0]!r}",
-                status_code=422,
-                extra={
-                    "errors": [
-                        {"field": "event_types", "message": "see GET /partner/v1/event-types"}
-                    ]
-                },
             )
 
         async def write(session: AsyncClientSession) -> Reply:
             doc = await state.webhooks.register(
                 principal.partner_id, data.url, data.event_types, session=session
             )
-            return 201, msgspec.to_builtins(_webhook(doc, with_secret=True))
+            return 201, msgspec.to_builtins(registered_webhook(doc))
 
         return await gateway_once(request, state.idempotency, "register_webhook", planned(write))
 
@@ -127,40 +91,64 @@ class PartnerWebhooks(Controller):
     async def event_types(self, principal: Principal) -> list[str]:
         return sorted(EVENT_TYPES)
 
-    @get("/webhooks", summary="My webhooks")
+    @get(
+        "/webhooks",
+        summary="My webhooks",
+        guards=[scope("webhooks:manage")],
+        opt=links(
+            200,
+            {
+                "Deliveries": Follow(DELIVERIES, {"query.webhook_id": FIRST}),
+                "Remove": Follow(REMOVE, {"webhook_id": FIRST}),
+            },
+        ),
+    )
     async def list_webhooks(self, state: State, principal: Principal) -> list[Webhook]:
-        auth.require_scope(principal, "webhooks:manage")
-        return [_webhook(doc) for doc in await state.webhooks.list_for(principal.partner_id)]
+        return [webhook_view(doc) for doc in await state.webhooks.list_for(principal.partner_id)]
 
-    @delete("/webhooks/{webhook_id:str}", summary="Remove a webhook", status_code=204)
+    @delete(
+        "/webhooks/{webhook_id:str}",
+        summary="Remove a webhook",
+        status_code=204,
+        guards=[scope("webhooks:manage")],
+    )
     async def remove(self, state: State, principal: Principal, webhook_id: str) -> None:
-        auth.require_scope(principal, "webhooks:manage")
         if not await state.webhooks.deactivate(principal.partner_id, webhook_id):
             raise NotFoundException(f"no webhook {webhook_id!r}")
 
     @get(
-        "/webhook-deliveries", summary="Deliveries to my webhooks, newest first, with every attempt"
+        "/webhook-deliveries",
+        summary="Deliveries to my webhooks, newest first, with every try",
+        guards=[scope("webhooks:manage")],
+        opt=links(
+            200,
+            {
+                "Replay": Follow(
+                    "POST /partner/v1/webhook-deliveries/{delivery_id}/replay",
+                    {"delivery_id": FIRST},
+                ),
+            },
+        ),
     )
     async def deliveries(
         self,
         state: State,
         principal: Principal,
         webhook_id: str | None = None,
-        status: Annotated[str | None, Parameter(pattern="^(pending|delivered|failed)$")] = None,
+        status: DeliveryStatus | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> list[Delivery]:
-        auth.require_scope(principal, "webhooks:manage")
         docs = await state.webhooks.list_deliveries(principal.partner_id, webhook_id, status, limit)
-        return [_delivery(doc) for doc in docs]
+        return [delivery_view(doc) for doc in docs]
 
     @post(
         "/webhook-deliveries/{delivery_id:str}/replay",
         summary="Send a delivery again",
         status_code=202,
+        guards=[scope("webhooks:manage")],
     )
     async def replay(self, state: State, principal: Principal, delivery_id: str) -> Delivery:
-        auth.require_scope(principal, "webhooks:manage")
         doc = await state.webhooks.replay(principal.partner_id, delivery_id)
         if doc is None:
             raise NotFoundException(f"no delivery {delivery_id!r}")
-        return _delivery(doc)
+        return delivery_view(doc)

@@ -1,0 +1,88 @@
+"""Accounts and credentials: sessions (tokens), staff users, partners and their API keys, and the
+bodies that make them. A new API key's secret is shown once, in the reply that issues it; no
+password or key hash ever leaves the gateway."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from omni_gateway.security.api_keys import Scope
+from omni_gateway.security.principals import StaffRole
+from omni_gateway.views.common import View
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
+GivenPassword = Annotated[str, msgspec.Meta(max_length=256)]
+Email = Annotated[str, msgspec.Meta(max_length=254)]
+
+
+class Session(View):
+    """An access token (a short-lived JWT) and, for signed-in callers, a refresh token."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    subject: str
+    refresh_token: str | None = None
+
+
+class Registration(View):
+    email: Email
+    password: Password
+    display_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class Credentials(View):
+    email: Email
+    password: GivenPassword
+
+
+class StaffCredentials(View):
+    username: Annotated[str, msgspec.Meta(max_length=100)]
+    password: GivenPassword
+
+
+class RefreshRequest(View):
+    refresh_token: Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class NewStaffUser(View):
+    username: Name
+    password: Password
+    role: StaffRole
+    store_ids: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)
+    ] = []
+
+
+class StaffUser(View):
+    id: str
+    username: str
+    role: StaffRole
+    store_ids: list[str]
+
+
+class NewPartner(View):
+    name: Name
+
+
+class Partner(View):
+    id: str
+    name: str
+
+
+class NewApiKey(View):
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=10)]
+    label: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class IssuedApiKey(View):
+    """A new key: `api_key` is its secret, shown this once (only its digest is stored)."""
+
+    id: str
+    partner_id: str
+    scopes: list[Scope]
+    label: str
+    api_key: str
