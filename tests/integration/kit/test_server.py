@@ -76,6 +76,25 @@ async def test_domain_error_becomes_status_with_reason_and_field(running):
     assert (details.reason, details.domain, details.field) == ("SKU_NOT_FOUND", "probe", "sku")
 
 
+async def test_an_error_quoting_a_huge_caller_value_stays_within_the_metadata_limit(running):
+    # 100,000 characters quoted in the message, the field and the metadata would pass gRPC's
+    # 16 KiB metadata limit three times over: the call would end RESOURCE_EXHAUSTED instead.
+    huge = "x" * 100_000
+
+    async def missing(request, context):
+        raise NotFound(f"no order with id {huge!r}", field=huge, metadata={"order_id": huge})
+
+    port = await running(probe_app({"Missing": missing}))
+    async with channel(f"127.0.0.1:{port}") as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await call(ch, "Missing")
+    details = error_details(failure.value)
+    assert details.code == grpc.StatusCode.NOT_FOUND
+    assert details.message.startswith("no order with id 'xxx") and len(details.message) == 500
+    assert details.message.endswith("\u2026")
+    assert len(details.field or "") == 200 and len(details.metadata["order_id"]) == 200
+
+
 async def test_unexpected_error_is_internal_without_a_stack_trace(running):
     async def broken(request, context):
         raise KeyError("secret internals")

@@ -17,6 +17,14 @@ from grpc_status import rpc_status
 
 # The binary trailer that carries the google.rpc.Status (gRPC's rich error model).
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+# A message travels in the status and again in its details: bounded, so text a caller supplied
+# (an id quoted in "no order with id ...") can never push the trailers past gRPC's metadata limit.
+MAX_MESSAGE = 500
+MAX_METADATA_VALUE = 200
+
+
+def bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 class DomainError(Exception):
@@ -31,11 +39,14 @@ class DomainError(Exception):
         field: str | None = None,
         metadata: Mapping[str, object] | None = None,
     ) -> None:
+        message = bounded(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
         self.reason = reason or self.default_reason
-        self.field = field
-        self.metadata = {k: str(v) for k, v in (metadata or {}).items()}
+        self.field = None if field is None else bounded(field, MAX_METADATA_VALUE)
+        self.metadata = {
+            k: bounded(str(v), MAX_METADATA_VALUE) for k, v in (metadata or {}).items()
+        }
 
 
 class InvalidArgument(DomainError):

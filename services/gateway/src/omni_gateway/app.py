@@ -27,6 +27,7 @@ from omni_gateway.ratelimits import client_limit, partner_limit
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
+from omni_gateway.security.path_ids import valid_path_ids
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
@@ -95,6 +96,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 ),
             }
         ),
+        guards=[valid_path_ids],
         on_startup=[start],
         on_shutdown=[stop],
         exception_handlers=EXCEPTION_HANDLERS,

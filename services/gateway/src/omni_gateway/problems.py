@@ -47,6 +47,9 @@ TITLES = {
     503: "Service unavailable",
 }
 RETRY_AFTER_SECONDS = "2"
+# What a call answers when the service could not be reached or ran out of time, with or without
+# a service's own ErrorInfo: 503, retry shortly.
+UNREACHABLE = {503}
 
 
 def problem(
@@ -90,6 +93,10 @@ def grpc_error_handler(
 ) -> Response[Any]:
     details = error_details(error)
     status = HTTP_FOR_GRPC.get(details.code, 502)
+    if not details.domain and status not in UNREACHABLE:
+        # No ErrorInfo: the refusal is gRPC's own (a transport limit, an unimplemented method),
+        # not a service's answer about the request; its text is internal.
+        status = 502
     if details.reason in BAD_REQUEST_REASONS:
         status = 400
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
