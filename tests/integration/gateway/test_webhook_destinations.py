@@ -59,7 +59,7 @@ async def first_attempts(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         deliveries = (await http.get("/partner/v1/webhook-deliveries", headers=key)).json()
-        tried = {d["webhook_id"]: d["attempts"][0] for d in deliveries if d["attempts"]}
+        tried = {d["webhook_id"]: d["tries"][0] for d in deliveries if d["tries"]}
         if len(tried) >= count:
             return tried
         await asyncio.sleep(0.2)
@@ -110,7 +110,7 @@ async def test_internal_destinations_are_refused_again_at_delivery(
             )["_id"]: host
             for i, host in enumerate(loopback)
         }
-        assert await store.enqueue(new_id("evt"), EVENT, "", b'{"id":"evt"}') == len(urls)
+        assert await store.enqueue(new_id("evt"), EVENT, "", lambda _: b'{"id":"evt"}') == len(urls)
         attempts = await first_attempts(http, key, len(urls))
     for webhook_id, host in urls.items():
         attempt = attempts[webhook_id]
@@ -135,7 +135,7 @@ async def test_partners_see_fixed_words_and_local_receivers_work_in_test_mode(
             return str(reply.json()["id"])
 
         delivered = await subscribe(f"http://127.0.0.1:{loopback_receiver.port}/ok")
-        await store.enqueue(new_id("evt"), EVENT, "", b'{"id":"evt-1"}')
+        await store.enqueue(new_id("evt"), EVENT, "", lambda _: b'{"id":"evt-1"}')
         attempt = (await first_attempts(http, key, 1))[delivered]
         assert attempt["status_code"] == 200 and attempt.get("error") is None
         assert loopback_receiver.paths == ["/ok"]
@@ -144,7 +144,7 @@ async def test_partners_see_fixed_words_and_local_receivers_work_in_test_mode(
         loopback_receiver.status = 503
         busy = await subscribe(f"http://127.0.0.1:{loopback_receiver.port}/busy")
         closed = await subscribe("http://127.0.0.1:1/closed")
-        await store.enqueue(new_id("evt"), EVENT, "", b'{"id":"evt-2"}')
+        await store.enqueue(new_id("evt"), EVENT, "", lambda _: b'{"id":"evt-2"}')
         attempts = await first_attempts(http, key, 3)
         assert attempts[busy]["status_code"] == 503
         assert attempts[busy]["error"] == "delivery failed: HTTP 503"
@@ -154,7 +154,7 @@ async def test_partners_see_fixed_words_and_local_receivers_work_in_test_mode(
 
         loopback_receiver.hang.set()
         slow = await subscribe(f"http://127.0.0.1:{loopback_receiver.port}/slow")
-        await store.enqueue(new_id("evt"), EVENT, "", b'{"id":"evt-3"}')
+        await store.enqueue(new_id("evt"), EVENT, "", lambda _: b'{"id":"evt-3"}')
         attempt = (await first_attempts(http, key, 4))[slow]
         assert attempt["error"] == "delivery failed: timeout"
 
@@ -202,15 +202,15 @@ async def test_a_name_that_turns_private_after_registration_is_refused_at_delive
         dispatcher = asyncio.create_task(
             Dispatcher(store, settings, client=client).run(idle_wait=0.05)
         )
-        await store.enqueue(new_id("evt"), EVENT, "", b'{"id":"evt"}')
+        await store.enqueue(new_id("evt"), EVENT, "", lambda _: b'{"id":"evt"}')
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             [delivery] = (await http.get("/partner/v1/webhook-deliveries", headers=key)).json()
-            if len(delivery["attempts"]) == 2:
+            if len(delivery["tries"]) == 2:
                 break
             await asyncio.sleep(0.1)
         dispatcher.cancel()
-    first, second = delivery["attempts"]
+    first, second = delivery["tries"]
     # While the name was public the attempt went out (and found nothing there); once it
     # resolved to loopback, the delivery was refused before any connection.
     assert first["error"] != NOT_ALLOWED and first["error"].startswith("delivery failed: ")

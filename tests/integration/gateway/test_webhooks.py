@@ -90,7 +90,17 @@ async def test_order_event_reaches_only_its_partner_signed_retried_and_replayabl
         aggregate_type="order",
         aggregate_id="ord_1",
         channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=p1),
-        order=order_pb2.Order(id="ord_1", number="1001", partner_order_id="MP-77"),
+        order=order_pb2.Order(
+            id="ord_1",
+            number="1001",
+            partner_order_id="MP-77",
+            status=order_pb2.ORDER_STATUS_CONFIRMED,
+            reservation_id="res_1",
+            saga=order_pb2.SagaState(step=order_pb2.SAGA_STEP_DONE),
+            totals=order_pb2.OrderTotals(
+                total=common_pb2.Money(amount_minor=2500, currency_code="EUR")
+            ),
+        ),
     )
     bus = EventBus(stack.nats_url, service_name="test")
     await bus.connect()
@@ -107,7 +117,14 @@ async def test_order_event_reaches_only_its_partner_signed_retried_and_replayabl
     payload = json.loads(body)
     assert payload["id"] == event.id
     assert payload["type"] == "omni.order.order.confirmed"
-    assert payload["data"]["order"]["partner_order_id"] == "MP-77"
+    assert payload["occurred_at"].endswith("Z")
+    order = payload["data"]["order"]
+    assert order["partner_order_id"] == "MP-77"
+    # The partner's view of the order: public enums and money, no saga or stock hold.
+    assert order["status"] == "confirmed"
+    assert order["totals"]["total"] == {"amount_minor": 2500, "currency": "EUR"}
+    assert "saga" not in order and "reservation_id" not in order
+    assert "currency_code" not in body.decode()
     assert headers["Omni-Event-Id"] == event.id
 
     deliveries = (await stack.http.get("/partner/v1/webhook-deliveries", headers=key1)).json()

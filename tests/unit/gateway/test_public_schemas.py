@@ -1,5 +1,6 @@
-"""The public API as a generated client sees it: every success response has a closed, typed
-schema, no internal field crosses the gateway, and enums are lower-case words."""
+"""The public API as a generated client sees it: every success response, and every webhook body
+partners receive, has a closed, typed schema, no internal field crosses the gateway, and enums
+are lower-case words."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from omni_gateway.webhooks.subscriptions import EVENT_TYPES
 
 # Internal state that must never appear in a public body (saga, stock holds, store internals,
 # the request's own bookkeeping, which travels in headers).
@@ -83,6 +86,17 @@ def _success_bodies(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
                     yield label, body.get("schema", {})
 
 
+def _webhook_bodies(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for event_type, item in document.get("webhooks", {}).items():
+        for media, body in item["post"]["requestBody"]["content"].items():
+            yield f"webhook {event_type} {media}", body.get("schema", {})
+
+
+def _public_bodies(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _success_bodies(document)
+    yield from _webhook_bodies(document)
+
+
 def _typed(schema: dict[str, Any]) -> bool:
     kinds = schema.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
@@ -94,7 +108,7 @@ def _typed(schema: dict[str, Any]) -> bool:
 
 def test_every_success_response_is_a_closed_typed_schema(document):
     open_ones = []
-    for label, schema in _success_bodies(document):
+    for label, schema in _public_bodies(document):
         if not schema:
             open_ones.append(f"{label}: no schema")
             continue
@@ -107,7 +121,7 @@ def test_every_success_response_is_a_closed_typed_schema(document):
 
 def test_no_internal_field_reaches_a_public_body(document):
     leaks = []
-    for label, schema in _success_bodies(document):
+    for label, schema in _public_bodies(document):
         for where, found in _walk(document, schema, label, set()):
             leaks += [
                 f"{where}.{name}" for name in found.get("properties", {}) if name in FORBIDDEN
@@ -117,7 +131,7 @@ def test_no_internal_field_reaches_a_public_body(document):
 
 def test_public_enums_are_lower_case_words(document):
     shouting = []
-    for label, schema in _success_bodies(document):
+    for label, schema in _public_bodies(document):
         for where, found in _walk(document, schema, label, set()):
             shouting += [
                 f"{where}: {value}"
@@ -136,3 +150,15 @@ def test_money_is_amount_minor_and_currency(document):
         if "currency_code" in properties:
             wrong.append(f"{name}: currency_code (say currency)")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_offered_event_type_documents_its_webhook_body(document):
+    webhooks = document.get("webhooks", {})
+    assert set(webhooks) == set(EVENT_TYPES)
+    for event_type, item in webhooks.items():
+        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert set(body["required"]) == {"id", "type", "occurred_at", "data"}, event_type
+        assert body["properties"]["type"]["const"] == event_type
+        assert body["additionalProperties"] is False
+        headers = {p["name"] for p in item["post"]["parameters"] if p["in"] == "header"}
+        assert {"Omni-Signature", "Omni-Timestamp", "Omni-Event-Id"} <= headers, event_type

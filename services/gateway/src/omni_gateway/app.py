@@ -21,7 +21,12 @@ from omni_gateway.downstream import Downstream
 from omni_gateway.events import background_tasks
 from omni_gateway.idempotency import call_scope_middleware
 from omni_gateway.microcache import Microcache
-from omni_gateway.openapi import document_closed_bodies, document_links, document_problems
+from omni_gateway.openapi import (
+    document_closed_bodies,
+    document_links,
+    document_problems,
+    document_webhooks,
+)
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import client_limit, partner_limit
 from omni_gateway.security.accounts import Accounts
@@ -139,5 +144,6 @@ def create_app(settings: GatewaySettings) -> Litestar:
 def document(app: Litestar) -> None:
     """Completes the OpenAPI document once, when the app is made (no service is needed for it)."""
     document_problems(app)
+    document_webhooks(app)
     document_closed_bodies(app)
     document_links(app)

@@ -59,7 +59,7 @@ async def call(
 ) -> R:
     """A catalog call whose refusals name the field as the HTTP caller sent it."""
     try:
-        return await state.downstream.call(method, request, idempotent=idempotent)  # type: ignore[no-any-return]
+        return await state.downstream.call(method, request, idempotent=idempotent)
     except grpc.aio.AioRpcError as error:
         details = error_details(error)
         status = HTTP_FOR_GRPC.get(details.code, 502)

@@ -41,7 +41,7 @@ def channel_ref(
 
 def assign_request_id(scope: Scope) -> str:
     """The caller's X-Request-Id when well-formed, else a new one."""
-    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = scope.setdefault("state", {})
     if "request_id" not in state:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         state["request_id"] = given if REQUEST_ID.match(given) else new_id("req")

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import grpc
 from grpc import aio
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from omni.catalog.v1 import catalog_pb2_grpc
 from omni.common.v1 import common_pb2
@@ -94,9 +94,14 @@ class Downstream:
         return dict(zip(names, results, strict=True))
 
     async def _check(self, name: str) -> str:
-        stub = health_pb2_grpc.HealthStub(self.channels[name])
+        # The standard health method, called by its path: typeshed's HealthStub names none.
+        check = self.channels[name].unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+            response_deserializer=health_pb2.HealthCheckResponse.FromString,
+        )
         try:
-            reply = await stub.Check(
+            reply = await check(
                 health_pb2.HealthCheckRequest(service=""),
                 timeout=self.settings.readiness_timeout_seconds,
             )

@@ -5,6 +5,7 @@ events in for webhooks, and deliver them."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from litestar.datastructures import State
 
@@ -35,7 +36,7 @@ def background_tasks(state: State, settings: GatewaySettings) -> BackgroundTasks
     return tasks
 
 
-async def _connect(state: State, consumers: list[Consumer]) -> None:  # type: ignore[type-arg]
+async def _connect(state: State, consumers: list[Consumer[Any]]) -> None:
     bus: EventBus = state.bus
     while True:
         try:

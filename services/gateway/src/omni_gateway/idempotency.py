@@ -20,6 +20,7 @@ import msgspec
 from google.protobuf.message import Message
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.types import Message as AsgiMessage
@@ -101,7 +102,7 @@ def identify(principal: Principal) -> Principal:
 
 def call_scope_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if scope["type"] != ScopeType.HTTP or scope["method"] in SAFE_METHODS:
             await app(scope, receive, send)
             return
         raw = dict(scope["headers"]).get(HEADER.lower().encode())
@@ -164,5 +165,5 @@ async def gateway_once(
 
 JSON_REPLY: Codec[Reply] = Codec(
     encode=lambda reply: msgspec.json.encode(list(reply)),
-    decode=lambda data: tuple(msgspec.json.decode(data)),  # type: ignore[arg-type,return-value]
+    decode=lambda data: tuple(msgspec.json.decode(data)),
 )

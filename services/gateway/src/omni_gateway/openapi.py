@@ -9,17 +9,24 @@ from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Litestar
+from litestar._openapi.schema_generation import SchemaCreator
 from litestar.openapi.spec import (
     Components,
     Link,
     OpenAPIMediaType,
     OpenAPIResponse,
+    Operation,
+    Parameter,
+    PathItem,
     Reference,
+    RequestBody,
     Schema,
 )
-from litestar.openapi.spec.enums import OpenAPIType
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.typing import FieldDefinition
 
 from omni_gateway.problems import PROBLEM, TITLES
+from omni_gateway.views.webhook_events import EVENTS
 
 
 class Follow(NamedTuple):
@@ -145,3 +152,104 @@ def document_links(app: Litestar) -> None:
             )
             for name, follow in follows.items()
         }
+
+
+SIGNATURE_HEADERS = {
+    "Omni-Webhook-Id": "The webhook this delivery is for.",
+    "Omni-Delivery-Id": "The delivery (the same on every try of it).",
+    "Omni-Event-Id": "The event (the body's `id`): the same on every delivery and replay of it.",
+    "Omni-Event-Type": "The event type (the body's `type`).",
+    "Omni-Timestamp": "When this try was signed, in Unix seconds.",
+    "Omni-Signature": "`t=<Omni-Timestamp>,v1=<hex>`: `v1` is HMAC-SHA256 of `<t>.<body>` with "
+    "the webhook's secret. Reject a signature that does not match or a timestamp older than "
+    "five minutes.",
+}
+
+
+def document_webhooks(app: Litestar) -> None:
+    """The document's `webhooks`: per offered event type, the signed POST a partner's webhook
+    receives, its body `{id, type, occurred_at, data}` with `data` the event's view. Made from
+    the views (`views/webhook_events.py`), so the two cannot drift."""
+    openapi = app.openapi_schema
+    creator = SchemaCreator(plugins=app.plugins.openapi, prefer_alias=True)
+    data = {
+        event_type: creator.for_field_definition(FieldDefinition.from_annotation(view.data))
+        for event_type, view in EVENTS.items()
+    }
+    _name_components(creator, openapi.components)
+    headers = [
+        Parameter(
+            name=name,
+            param_in="header",
+            required=True,
+            description=description,
+            schema=Schema(type=OpenAPIType.STRING),
+        )
+        for name, description in SIGNATURE_HEADERS.items()
+    ]
+    openapi.webhooks = {
+        event_type: PathItem(
+            post=Operation(
+                summary=view.summary,
+                operation_id=f"Webhook{''.join(p.title() for p in event_type.split('.'))}",
+                tags=["partner webhooks"],
+                parameters=list(headers),
+                request_body=RequestBody(
+                    required=True,
+                    content={
+                        "application/json": OpenAPIMediaType(
+                            schema=_envelope(event_type, data[event_type])
+                        )
+                    },
+                ),
+                responses={
+                    "2XX": OpenAPIResponse(
+                        description="Received. Any other answer, or none in time, is retried "
+                        "with backoff."
+                    )
+                },
+            )
+        )
+        for event_type, view in sorted(EVENTS.items())
+    }
+
+
+def _envelope(event_type: str, data: Schema | Reference) -> Schema:
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        required=["id", "type", "occurred_at", "data"],
+        additional_properties=False,
+        properties={
+            "id": Schema(type=OpenAPIType.STRING, description="The event id"),
+            "type": Schema(type=OpenAPIType.STRING, const=event_type),
+            "occurred_at": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+            "data": data,
+        },
+    )
+
+
+def _name_components(creator: SchemaCreator, components: Components) -> None:
+    """Gives the views the webhooks reference the names the routes' document gave them (a name
+    is its type's, prefixed by module when two views share it), adding those it lacks. A view
+    whose name the document gives a different schema fails the start: rename it."""
+    schemas = dict(components.schemas or {})
+    named: dict[str, Schema] = {}
+    for registered in creator.schema_registry:
+        key = registered.key
+        candidates = ["_".join(key[i:]) for i in range(len(key) - 1, -1, -1)]
+        name = next((c for c in candidates if c in schemas), key[-1])
+        if name in named:
+            raise ValueError(f"two webhook views are named {name!r}: rename one")
+        creator.schema_registry.set_reference_paths(name, registered)
+        named[name] = registered.schema
+    for name, schema in named.items():
+        if name not in schemas:
+            schemas[name] = schema
+        elif _shape(schemas[name]) != _shape(schema):
+            raise ValueError(f"webhook view {name!r} is not the routes' {name!r}: rename it")
+    components.schemas = dict(sorted(schemas.items()))
+
+
+def _shape(schema: Schema | Reference) -> dict[str, Any]:
+    # An enum's component takes the default of the first field found using it: not the type's.
+    return {k: v for k, v in schema.to_schema().items() if k not in ("title", "default")}

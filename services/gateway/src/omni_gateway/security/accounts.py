@@ -164,9 +164,12 @@ class Accounts:
 
     @staticmethod
     def _staff_principal(user: dict[str, object]) -> Principal:
+        stores = user.get("store_ids") or []
+        if not isinstance(stores, list):
+            raise AccountError
         return Principal(
             Kind.STAFF,
             str(user["_id"]),
             role=StaffRole(str(user["role"])),
-            store_ids=frozenset(user.get("store_ids") or []),  # type: ignore[arg-type]
+            store_ids=frozenset(str(store) for store in stores),
         )

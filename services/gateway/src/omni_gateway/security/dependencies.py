@@ -55,7 +55,7 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: 
 async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], family: str) -> Principal:
     """The caller of a route family (visitor, customer, staff, partner), authenticated once per
     request: the route's guards and its `principal` dependency share the answer."""
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     cached = state.get("principal")
     if cached is None or cached[0] != family:
         cached = (family, await _authenticate(connection, family))

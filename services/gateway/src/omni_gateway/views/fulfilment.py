@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -93,7 +93,9 @@ class ReturnLine(View):
     refund_amount: Money | None
 
 
-class Return(View):
+class PartnerReturn(View):
+    """A return as the partner whose order it is sees it: without who received it."""
+
     id: str
     order_id: str
     status: ReturnStatus | None
@@ -104,9 +106,14 @@ class Return(View):
     refund_total: Money | None
     refund_ids: list[str]
     note: str | None
-    actor: HistoryActor | None
     created_at: datetime | None
     updated_at: datetime | None
+
+
+class Return(PartnerReturn):
+    """A return as staff see it: with who received it."""
+
+    actor: HistoryActor | None
 
 
 class ShipmentCreated(View):
@@ -133,12 +140,12 @@ def to_proto_return_lines(lines: list[ReturnedLine]) -> list[P.ReturnLine]:
     ]
 
 
-def return_view(order_return: P.OrderReturn) -> Return:
-    return Return(
-        id=order_return.id,
-        order_id=order_return.order_id,
-        status=RETURN_STATUS.public(order_return.status),
-        lines=[
+def _return_fields(order_return: P.OrderReturn) -> dict[str, Any]:
+    return {
+        "id": order_return.id,
+        "order_id": order_return.order_id,
+        "status": RETURN_STATUS.public(order_return.status),
+        "lines": [
             ReturnLine(
                 line_id=line.line_id,
                 quantity=line.quantity,
@@ -151,14 +158,22 @@ def return_view(order_return: P.OrderReturn) -> Return:
             )
             for line in order_return.lines
         ],
-        receiving_location_id=order_return.receiving_location_id,
-        channel=(
+        "receiving_location_id": order_return.receiving_location_id,
+        "channel": (
             sales_channel_ref(order_return.channel) if order_return.HasField("channel") else None
         ),
-        refund_total=money_or_none(order_return, "refund_total"),
-        refund_ids=list(order_return.refund_ids),
-        note=order_return.note or None,
-        actor=actor_view(order_return.actor) if order_return.HasField("actor") else None,
-        created_at=when_set(order_return, "created_at"),
-        updated_at=when_set(order_return, "updated_at"),
-    )
+        "refund_total": money_or_none(order_return, "refund_total"),
+        "refund_ids": list(order_return.refund_ids),
+        "note": order_return.note or None,
+        "created_at": when_set(order_return, "created_at"),
+        "updated_at": when_set(order_return, "updated_at"),
+    }
+
+
+def return_view(order_return: P.OrderReturn) -> Return:
+    actor = actor_view(order_return.actor) if order_return.HasField("actor") else None
+    return Return(**_return_fields(order_return), actor=actor)
+
+
+def partner_return_view(order_return: P.OrderReturn) -> PartnerReturn:
+    return PartnerReturn(**_return_fields(order_return))

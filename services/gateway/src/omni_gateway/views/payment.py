@@ -73,7 +73,7 @@ class StaffPayment(Payment, kw_only=True):
     provider_ref: str | None
 
 
-def _refund(refund: P.Refund) -> Refund:
+def refund_view(refund: P.Refund) -> Refund:
     return Refund(
         id=refund.id,
         amount=money_or_none(refund, "amount"),
@@ -94,7 +94,7 @@ def _payment_fields(payment: P.Payment) -> dict[str, Any]:
         "captured_amount": money_or_none(payment, "captured_amount"),
         "refunded_amount": money_or_none(payment, "refunded_amount"),
         "failure_reason": payment.failure_reason or None,
-        "refunds": [_refund(refund) for refund in payment.refunds],
+        "refunds": [refund_view(refund) for refund in payment.refunds],
         "created_at": when_set(payment, "created_at"),
         "updated_at": when_set(payment, "updated_at"),
     }

@@ -6,6 +6,7 @@ Nothing of the stock's bookkeeping crosses: no holds, no versions, no request id
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -388,3 +389,34 @@ def stock_feed_page(reply: P.ListStockFeedResponse) -> StockFeedPage:
         ],
         next_page_token=reply.next_page_token or None,
     )
+
+
+# Partners: stock events, with what their channel can sell.
+
+
+class ChannelStockChange(View):
+    """A SKU's stock changed (at `location_id`, for `cause`); `available` is what the partner's
+    channel can sell of it now over all locations."""
+
+    sku: str
+    location_id: str | None
+    cause: MovementKind | None
+    available: int
+
+
+class StockAlert(View):
+    """A SKU became low, out of or back in stock, at `location_id` (none: over all locations);
+    `threshold` is the low-stock threshold it fell to (low stock only)."""
+
+    sku: str
+    location_id: str | None
+    status: AvailabilityStatus
+    available: int
+    threshold: int | None = None
+
+
+def channel_available(rows: Iterable[P.ChannelAvailability], partner_id: str, fallback: int) -> int:
+    """What a partner's channel can sell: its own share when it has a policy, else the
+    unrestricted default, else `fallback`."""
+    by_partner = {row.channel.partner_id: row.available for row in rows}
+    return by_partner.get(partner_id, by_partner.get("", fallback))

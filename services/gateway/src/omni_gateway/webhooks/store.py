@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,10 +55,22 @@ class WebhookStore:
         )
         return result.modified_count == 1
 
-    async def enqueue(self, event_id: str, event_type: str, partner_id: str, payload: bytes) -> int:
-        """One delivery per subscribed webhook; a redelivered event adds nothing (unique index)."""
+    async def enqueue(
+        self,
+        event_id: str,
+        event_type: str,
+        partner_id: str,
+        payload_for: Callable[[str], bytes],
+    ) -> int:
+        """One delivery per subscribed webhook, with the body made for its partner; a redelivered
+        event adds nothing (unique index)."""
         added = 0
+        payloads: dict[str, bytes] = {}
         async for webhook in self.webhooks.find(recipient_filter(event_type, partner_id)):
+            recipient = webhook["partner_id"]
+            if recipient not in payloads:
+                payloads[recipient] = payload_for(recipient)
+            payload = payloads[recipient]
             try:
                 await self.deliveries.insert_one(
                     {

@@ -4,7 +4,6 @@ exponential backoff, recording every attempt."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 from google.protobuf.message import Message
 from pymongo.errors import PyMongoError
 
-from omni_gateway.resources import as_json
 from omni_gateway.settings import GatewaySettings
+from omni_gateway.views.webhook_events import webhook_payload
 from omni_gateway.webhooks.signing import sign
 from omni_gateway.webhooks.store import DELIVERED, FAILED, PENDING, WebhookStore
 from omni_gateway.webhooks.subscriptions import EVENT_TYPES, STREAMS, message_types
@@ -38,16 +37,12 @@ def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
         meta = event.meta  # type: ignore[attr-defined]
         if meta.event_type not in EVENT_TYPES:
             return
-        payload = json.dumps(
-            {
-                "id": meta.event_id,
-                "type": meta.event_type,
-                "occurred_at": meta.occurred_at.ToJsonString(),
-                "data": as_json(event),
-            },
-            separators=(",", ":"),
-        ).encode()
-        await store.enqueue(meta.event_id, meta.event_type, meta.channel.partner_id, payload)
+        await store.enqueue(
+            meta.event_id,
+            meta.event_type,
+            meta.channel.partner_id,
+            lambda partner_id: webhook_payload(event, partner_id),
+        )
 
     return [
         Consumer(
