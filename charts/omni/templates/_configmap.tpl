@@ -18,6 +18,9 @@
 {{- with $root.Values.httpSecurity.corsAllowedOrigins }}
 {{ $p }}CORS_ALLOWED_ORIGINS: {{ join "," . | quote }}
 {{- end }}
+{{- with $root.Values.httpSecurity.trustedProxies }}
+{{ $p }}TRUSTED_PROXIES: {{ join "," . | quote }}
+{{- end }}
 {{- else }}
 {{ $p }}GRPC_HOST: "0.0.0.0"
 {{ $p }}GRPC_PORT: {{ $root.Values.ports.grpc | quote }}

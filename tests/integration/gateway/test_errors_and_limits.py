@@ -96,6 +96,8 @@ async def test_rate_limit_answers_429_with_headers(start_gateway, stack):
     assert replies[3].status_code == 429
     assert replies[0].headers["ratelimit-limit"] == "3"
     assert replies[3].headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(replies[3].headers["Retry-After"]) <= 60
+    assert replies[3].headers["ratelimit-remaining"] == "0"
 
 
 async def test_every_response_carries_request_and_trace_ids(stack):

@@ -28,6 +28,9 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         server_header=False,  # no server name and version for anyone to look up
+        # The client address is the socket peer; X-Forwarded-For is read only from the proxies
+        # in OMNI_GATEWAY_TRUSTED_PROXIES (omni_gateway.ratelimits), never by uvicorn.
+        proxy_headers=False,
         loop="uvloop",
         http="httptools",
     )

@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
-from litestar.stores.memory import MemoryStore
+from pydantic import SecretStr
 
 from omni_gateway import health, partner, shop, staff
 from omni_gateway.context import add_request_headers
@@ -28,7 +28,7 @@ from omni_gateway.openapi import (
     document_webhooks,
 )
 from omni_gateway.problems import EXCEPTION_HANDLERS
-from omni_gateway.ratelimits import client_limit, partner_limit
+from omni_gateway.ratelimits import RateCounter, client_limit, partner_limit
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
@@ -36,6 +36,7 @@ from omni_gateway.security.path_ids import valid_path_ids
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
+from omni_gateway.webhooks.sealing import SecretBox
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
@@ -65,7 +66,9 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.downstream = Downstream(settings)
         state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
         state.api_keys = ApiKeys(db)
-        state.webhooks = WebhookStore(db)
+        state.rate_counter = RateCounter(db, settings.rate_limit_store_timeout_seconds)
+        state.webhooks = WebhookStore(db, SecretBox.from_settings(settings))
+        await state.webhooks.seal_plaintext()
         state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
             await state.accounts.ensure_admin(
@@ -98,6 +101,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
                 "tokens": TokenSigner(
                     settings.jwt_secret.get_secret_value(),
                     timedelta(seconds=settings.access_token_ttl_seconds),
+                    previous=_secret(settings.jwt_previous_secret),
                 ),
             }
         ),
@@ -108,7 +112,6 @@ def create_app(settings: GatewaySettings) -> Litestar:
         before_send=[add_request_headers, security_headers(settings)],
         cors_config=cors_config(settings),
         middleware=[call_scope_middleware, client_limit(settings)],
-        stores={"rate_limit_partner": MemoryStore(), "rate_limit_clients": MemoryStore()},
         # One server span per request: no extra span per ASGI message (a third of the gateway's
         # CPU per request) and none for the probes that kubelets send every few seconds.
         plugins=[
@@ -139,6 +142,10 @@ def create_app(settings: GatewaySettings) -> Litestar:
     )
     document(app)
     return app
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value else None
 
 
 def document(app: Litestar) -> None:

@@ -1,50 +1,326 @@
-"""Rate limits: per API key on the partner API, per signed-in subject or address elsewhere."""
+"""Rate limits with one budget across every gateway replica.
+
+Budgets (fixed windows):
+- partner API: per API key (per client address for a request without a valid key);
+- everything else: per signed-in customer or staff member, per client address for anonymous
+  callers (an anonymous token is free to mint, so it never gives a budget of its own);
+- POSTs under /api/v1/auth/ and /staff/v1/auth/ (sign-in, registration, refresh, password
+  reset, verification) also per client address and per account: the e-mail or username in the
+  JSON body, read before the handler and handed on to it unchanged.
+
+The counts live in the gateway's MongoDB database (collection `rate_limits`): one document per
+budget, identity and window, raised by an atomic `$inc` upsert and removed by a TTL index after
+its window. Litestar's RateLimitMiddleware is not used: its Store interface has get and set but
+no atomic increment, so replicas sharing a store would lose each other's counts, and it keeps
+every request's timestamp in one value. While the store does not answer within
+`rate_limit_store_timeout_seconds`, each replica counts alone for a few seconds rather than
+stall or drop requests.
+
+The client address is the socket peer, or, when the peer is one of `trusted_proxies`, the
+nearest address in `X-Forwarded-For` that is not a trusted proxy.
+
+Answers carry `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds) and
+`RateLimit-Policy` (`<limit>;w=<window seconds>`), the names Litestar's middleware uses (IETF
+httpapi-ratelimit-headers draft, separate fields), for the budget closest to running out; a 429
+is a problem document with `Retry-After` as well.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+import msgspec
+import pymongo
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from omni_gateway.security.api_keys import key_id_of
+from omni_gateway.security.principals import Kind
 from omni_gateway.security.tokens import TokenError
 from omni_gateway.settings import GatewaySettings
+from omni_gateway.store import Db
+from omni_kit.logs import get_logger
 
-UNLIMITED = [r"^/healthz$", r"^/readyz$", r"^/schema"]
+log = get_logger("omni.gateway")
+
+UNLIMITED = (r"^/healthz$", r"^/readyz$", r"^/schema")
+AUTH_PREFIXES = ("/api/v1/auth/", "/staff/v1/auth/")
+ACCOUNT_FIELDS = ("email", "username")
+# Sign-in and similar bodies are a few hundred bytes; past this no account is read from one.
+ACCOUNT_BODY_BYTES = 8192
+# After the store failed to answer, count locally this long before asking it again.
+STORE_PAUSE_SECONDS = 5.0
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _partner_key(request: Request[Any, Any, Any]) -> str:
-    raw = request.headers.get("X-Api-Key") or request.headers.get("Authorization", "")[7:]
-    key_id = key_id_of(raw.strip())
-    return f"key:{key_id}" if key_id else f"ip:{get_remote_address(request)}"
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    limit: int
+    window: int  # seconds
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    token = request.headers.get("Authorization", "")[7:].strip()
-    if token:
-        audience = "omni-staff" if request.url.path.startswith("/staff/") else "omni-api"
+@dataclass(frozen=True)
+class Count:
+    budget: Budget
+    used: int
+    reset_at: int  # unix seconds
+
+    @property
+    def remaining(self) -> int:
+        return max(self.budget.limit - self.used, 0)
+
+    def headers(self, now: float) -> dict[str, str]:
+        reset = max(self.reset_at - int(now), 1)
+        return {
+            "RateLimit-Limit": str(self.budget.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(reset),
+            "RateLimit-Policy": f"{self.budget.limit};w={self.budget.window}",
+        }
+
+
+class RateCounter:
+    """Fixed-window counters in the gateway's database, shared by every replica."""
+
+    def __init__(self, db: Db, timeout_seconds: float) -> None:
+        self.collection = db["rate_limits"]
+        self.timeout = timeout_seconds
+        self._local: dict[str, tuple[int, float]] = {}
+        self._store_paused_until = 0.0
+
+    async def hit(self, budget: Budget, identity: str, now: float) -> Count:
+        start = int(now) // budget.window * budget.window
+        end = start + budget.window
+        # Digests, so no address or e-mail is written to the store.
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        key = f"{budget.name}:{digest}:{start}"
+        used = None
+        if now >= self._store_paused_until:
+            used = await self._increment(key, end)
+            if used is None:
+                self._store_paused_until = now + STORE_PAUSE_SECONDS
+        if used is None:
+            used = self._increment_locally(key, end, now)
+        return Count(budget, used, end)
+
+    async def _increment(self, key: str, end: int) -> int | None:
+        for _ in range(2):  # two first hits of a window may race to insert; the loser retries
+            try:
+                with pymongo.timeout(self.timeout):
+                    doc = await self.collection.find_one_and_update(
+                        {"_id": key},
+                        {
+                            "$inc": {"n": 1},
+                            "$setOnInsert": {"expires_at": datetime.fromtimestamp(end, UTC)},
+                        },
+                        upsert=True,
+                        return_document=ReturnDocument.AFTER,
+                    )
+                return int(doc["n"])
+            except DuplicateKeyError:
+                continue
+            except PyMongoError as error:
+                log.warning("rate_limit_store_unavailable", error=type(error).__name__)
+                return None
+        return None
+
+    def _increment_locally(self, key: str, end: int, now: float) -> int:
+        if len(self._local) > 10_000:
+            self._local = {k: v for k, v in self._local.items() if v[1] > now}
+        used = self._local.get(key, (0, end))[0] + 1
+        self._local[key] = (used, end)
+        return used
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def client_address(scope: Scope, trusted: Sequence[Network]) -> str:
+    """The socket peer; behind trusted proxies, the nearest forwarded address not one of them."""
+    client = scope.get("client")
+    peer = client[0] if client else "127.0.0.1"
+    if not trusted or not _trusted(peer, trusted):
+        return peer
+    forwarded = [
+        value.decode("latin-1")
+        for name, value in scope.get("headers", ())
+        if name.lower() == b"x-forwarded-for"
+    ]
+    hops = [hop.strip() for value in forwarded for hop in value.split(",") if hop.strip()]
+    nearest = peer
+    for hop in reversed(hops):
         try:
-            return f"sub:{request.app.state.tokens.verify(token, audience).id}"
-        except TokenError:
-            pass
-    return f"ip:{get_remote_address(request)}"
+            address = str(ipaddress.ip_address(hop.split("%")[0]))
+        except ValueError:
+            return nearest  # not an address: the trusted proxy that passed it on is all we know
+        if not _trusted(address, trusted):
+            return address
+        nearest = address
+    return nearest
 
 
-def partner_limit(settings: GatewaySettings) -> Any:
+def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    ip = mapped or ip
+    return any(ip in network for network in trusted)
+
+
+def _bearer(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            text = value.decode("latin-1")
+            return text[7:].strip() if text[:7].lower() == "bearer " else ""
+    return ""
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == wanted:
+            return value.decode("latin-1")
+    return ""
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    """Read the body up to ACCOUNT_BODY_BYTES, keeping the messages to hand on unchanged."""
+    messages: list[Message] = []
+    body = b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return b"", messages
+        body += message.get("body", b"")
+        if len(body) > ACCOUNT_BODY_BYTES:
+            return b"", messages
+        if not message.get("more_body", False):
+            return body, messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed  # type: ignore[return-value]
+
+
+def account_of(body: bytes) -> str | None:
+    """The e-mail or username an auth request is about, as the account store would match it."""
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for field in ACCOUNT_FIELDS:
+        value = data.get(field)
+        if isinstance(value, str) and value.strip():
+            return f"{field}:{value.strip().casefold()}"
+    return None
+
+
+class SharedRateLimit(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, settings: GatewaySettings, *, partner: bool) -> None:
+        self.partner = partner
+        self.trusted = parse_networks(settings.trusted_proxies)
+        if partner:
+            self.main = Budget("partner", settings.partner_rate_limit_per_minute, 60)
+            self.exclude_path_pattern = UNLIMITED
+        else:
+            self.main = Budget("client", settings.rate_limit_per_minute, 60)
+            self.exclude_path_pattern = (*UNLIMITED, r"^/partner/")
+        self.auth_address = Budget("auth-address", settings.auth_rate_limit_per_minute, 60)
+        self.auth_account = Budget(
+            "auth-account", settings.auth_account_attempts, settings.auth_account_window_seconds
+        )
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app = scope["litestar_app"]
+        counter: RateCounter = app.state.rate_counter
+        address = client_address(scope, self.trusted)
+        budgets = [(self.main, self._identity(scope, app, address))]
+        signing_in = scope["method"] == "POST" and scope["path"].startswith(AUTH_PREFIXES)
+        if signing_in and not self.partner:
+            budgets.append((self.auth_address, f"ip:{address}"))
+            body, messages = await _read_body(receive)
+            receive = _replay(messages, receive)
+            account = account_of(body)
+            if account:
+                budgets.append((self.auth_account, account))
+        now = time.time()
+        counts = []
+        # In order, stopping at the first budget spent: attempts refused for the address do not
+        # use up the budget of the account they name.
+        for budget, identity in budgets:
+            count = await counter.hit(budget, identity, now)
+            if count.used > budget.limit:
+                headers = count.headers(now)
+                headers["Retry-After"] = headers["RateLimit-Reset"]
+                raise TooManyRequestsException(
+                    f"too many requests; retry in {headers['Retry-After']} s", headers=headers
+                )
+            counts.append(count)
+        tightest = min(counts, key=lambda count: (count.remaining, -count.reset_at))
+        await next_app(scope, receive, _with_headers(send, tightest.headers(now)))
+
+    def _identity(self, scope: Scope, app: Any, address: str) -> str:
+        if self.partner:
+            raw = _header(scope, b"x-api-key") or _bearer(scope)
+            key_id = key_id_of(raw.strip())
+            return f"key:{key_id}" if key_id else f"ip:{address}"
+        token = _bearer(scope)
+        if token:
+            audience = "omni-staff" if scope["path"].startswith("/staff/") else "omni-api"
+            try:
+                principal = app.state.tokens.verify(token, audience)
+            except TokenError:
+                pass
+            else:
+                if principal.kind is not Kind.ANONYMOUS:
+                    return f"sub:{principal.id}"
+        return f"ip:{address}"
+
+
+def _with_headers(send: Send, headers: dict[str, str]) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message.setdefault("headers", [])
+            mutable = MutableScopeHeaders(message)
+            for name, value in headers.items():
+                mutable[name] = value
+        await send(message)
+
+    return wrapped
+
+
+def partner_limit(settings: GatewaySettings) -> SharedRateLimit:
     """For the partner router: one budget per API key."""
-    return RateLimitConfig(
-        rate_limit=("minute", settings.partner_rate_limit_per_minute),
-        identifier_for_request=_partner_key,
-        store="rate_limit_partner",
-    ).middleware
+    return SharedRateLimit(settings, partner=True)
 
 
-def client_limit(settings: GatewaySettings) -> Any:
-    """For everything else: one budget per signed-in subject, or per address when anonymous."""
-    return RateLimitConfig(
-        rate_limit=("minute", settings.rate_limit_per_minute),
-        identifier_for_request=_client,
-        exclude=[*UNLIMITED, r"^/partner/"],
-        store="rate_limit_clients",
-    ).middleware
+def client_limit(settings: GatewaySettings) -> SharedRateLimit:
+    """For everything else: per signed-in subject or client address, and the auth budgets."""
+    return SharedRateLimit(settings, partner=False)

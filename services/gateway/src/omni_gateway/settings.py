@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 
@@ -34,15 +35,31 @@ class GatewaySettings(ProcessSettings):
     nats_url: str = "nats://127.0.0.1:4222"
 
     # Signs customer and staff tokens (HS256); at least 32 characters, from a secret in production.
+    # While the key is rotated, the one it replaces stays accepted (never used to sign) until the
+    # tokens it signed have expired (docs/operations.md, "Rotating the token key").
     jwt_secret: SecretStr = Field(min_length=32)
+    jwt_previous_secret: SecretStr | None = Field(default=None, min_length=32)
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600)
     # The first admin, created at start when no staff user exists yet.
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
 
+    # Budgets shared by every replica (counted in the gateway's database): per signed-in subject,
+    # or per client address for anonymous callers, and per API key on the partner API.
     rate_limit_per_minute: int = Field(default=600, ge=1)
     partner_rate_limit_per_minute: int = Field(default=1200, ge=1)
+    # Sign-in, registration, refresh and the other POSTs under /api/v1/auth/ and /staff/v1/auth/:
+    # per client address each minute, and per account (the e-mail or username in the body) each
+    # auth_account_window_seconds.
+    auth_rate_limit_per_minute: int = Field(default=20, ge=1)
+    auth_account_attempts: int = Field(default=10, ge=1)
+    auth_account_window_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Proxies (CIDRs, comma-separated) whose X-Forwarded-For is believed: the client address is
+    # the nearest one in that header not inside these ranges. Empty: the socket peer.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # The longest the limiter waits for its store before counting in this process alone.
+    rate_limit_store_timeout_seconds: float = Field(default=0.5, gt=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # Anonymous browse answers (product lists and pages, categories) are shared for this long at
     # most (catalog and stock events mark them stale sooner); 0 turns the cache off. Past it they
@@ -66,6 +83,9 @@ class GatewaySettings(ProcessSettings):
     # One switch for every call the gateway makes out of the platform (refused in production).
     webhook_allow_http: bool = False
     webhook_allow_private_networks: bool = False
+    # Encrypts partners' webhook signing secrets in the store (at least 32 characters, from the
+    # Secret). Required in production; elsewhere, when empty, a published development key.
+    webhook_secret_key: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
 
     @field_validator("webhook_allow_http", "webhook_allow_private_networks")
     @classmethod
@@ -75,10 +95,7 @@ class GatewaySettings(ProcessSettings):
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> tuple[str, ...]:
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)):
-            raise ValueError("expected comma-separated origins")
-        origins = tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+        origins = tuple(item.rstrip("/") for item in comma_list(value, "origins"))
         for origin in origins:
             if not ORIGIN.match(origin):
                 raise ValueError(
@@ -86,8 +103,64 @@ class GatewaySettings(ProcessSettings):
                 )
         return origins
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> tuple[str, ...]:
+        networks = []
+        for item in comma_list(value, "CIDRs"):
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or CIDR") from None
+        return tuple(networks)
+
+    @field_validator("admin_password")
+    @classmethod
+    def _admin_password(cls, password: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if password is not None and info.data.get("environment") == "production":
+            weakness = admin_password_weakness(
+                password.get_secret_value(), info.data.get("admin_username", "")
+            )
+            if weakness:
+                raise ValueError(f"{weakness}; refused in production")
+        return password
+
+    @field_validator("webhook_secret_key")
+    @classmethod
+    def _webhook_key(cls, key: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if key is None and info.data.get("environment") == "production":
+            raise ValueError("required in production (it encrypts partners' webhook secrets)")
+        return key
+
     def outbound_policy(self) -> OutboundPolicy:
         return OutboundPolicy(
             allow_http=self.webhook_allow_http,
             allow_private_networks=self.webhook_allow_private_networks,
         )
+
+
+def comma_list(value: object, what: str) -> list[str]:
+    """A setting given as `a,b,c` (or a list): its non-empty items, stripped."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError(f"expected comma-separated {what}")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+DEV_ADMIN_PASSWORD = "omni-admin-dev"  # noqa: S105 - the well-known one production refuses
+ADMIN_PASSWORD_MIN_LENGTH = 12
+ADMIN_PASSWORD_MIN_DISTINCT = 6
+
+
+def admin_password_weakness(password: str, username: str) -> str | None:
+    """Why production refuses this first-admin password, or None: the development password, fewer
+    than 12 characters, fewer than 6 different characters, or one containing the username."""
+    if password == DEV_ADMIN_PASSWORD:
+        return "the development admin password"
+    if len(password) < ADMIN_PASSWORD_MIN_LENGTH:
+        return f"shorter than {ADMIN_PASSWORD_MIN_LENGTH} characters"
+    if len(set(password)) < ADMIN_PASSWORD_MIN_DISTINCT:
+        return f"fewer than {ADMIN_PASSWORD_MIN_DISTINCT} different characters"
+    if username and username.lower() in password.lower():
+        return "contains the admin username"
+    return None

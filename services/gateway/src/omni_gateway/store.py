@@ -1,4 +1,5 @@
-"""The gateway's own database: accounts, refresh tokens, partners and keys, webhooks."""
+"""The gateway's own database: accounts, refresh tokens, partners and keys, webhooks, rate-limit
+counts."""
 
 from __future__ import annotations
 
@@ -27,5 +28,7 @@ INDEXES = {
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
         IndexModel([("webhook_id", ASCENDING), ("event_id", ASCENDING)], unique=True),
     ],
+    # Rate-limit windows (omni_gateway.ratelimits): gone once their window has passed.
+    "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     idempotency.COLLECTION: idempotency.INDEXES,
 }

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -28,6 +28,9 @@ class OrderSettings(ServiceSettings):
     # then (a slow payment provider) carries on, and the order is returned PENDING. It must stay
     # below the gateway's downstream timeout (OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS, 5 s).
     checkout_answer_seconds: float = Field(default=3.0, gt=0)
+    # Who authorizes and captures payments. `test` (decides by the card token, keeps its ledger in
+    # this service's store) is the only one so far; production refuses it.
+    payment_provider: Literal["test"] = Field(default="test", validate_default=True)
     # A provider that has not answered by then counts as failed; the saga compensates.
     payment_timeout_seconds: float = Field(default=5.0, gt=0)
     # A saga whose document has not moved for this long is taken over by the resumer.
@@ -52,6 +55,16 @@ class OrderSettings(ServiceSettings):
         "Europe/Warsaw",
         "Europe/Kyiv",
     )
+
+    @field_validator("payment_provider")
+    @classmethod
+    def _real_payments_in_production(cls, provider: str, info: ValidationInfo) -> str:
+        if provider == "test" and info.data.get("environment") == "production":
+            raise ValueError(
+                "the test payment provider is refused in production (it authorizes made-up card "
+                "tokens); there is no production provider yet"
+            )
+        return provider
 
     @field_validator("saga_retry_max_delay_seconds")
     @classmethod

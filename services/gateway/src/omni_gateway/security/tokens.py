@@ -1,7 +1,13 @@
-"""Signed access tokens (JWT, HS256) for customers, anonymous visitors and staff."""
+"""Signed access tokens (JWT, HS256) for customers, anonymous visitors and staff.
+
+Each token names its key in the `kid` header. The signer signs with the current key and accepts
+the current and one previous key, so a rotation logs no one out; a `kid` of neither is refused.
+A token without `kid` (issued before tokens carried one) is checked against the current key."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 import jwt
@@ -17,10 +23,19 @@ class TokenError(Exception):
     pass
 
 
+def key_id(secret: str) -> str:
+    """A public name for a key: it identifies the key and reveals nothing of it."""
+    return hmac.new(secret.encode(), b"omni-gateway jwt key id", hashlib.sha256).hexdigest()[:16]
+
+
 class TokenSigner:
-    def __init__(self, secret: str, access_ttl: timedelta) -> None:
+    def __init__(self, secret: str, access_ttl: timedelta, previous: str | None = None) -> None:
         self.secret = secret
+        self.kid = key_id(secret)
         self.access_ttl = access_ttl
+        self.keys = {self.kid: secret}
+        if previous and previous != secret:
+            self.keys[key_id(previous)] = previous
 
     def issue(self, principal: Principal) -> str:
         now = utcnow()
@@ -35,13 +50,17 @@ class TokenSigner:
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
-        return jwt.encode(claims, self.secret, algorithm="HS256")
+        return jwt.encode(claims, self.secret, algorithm="HS256", headers={"kid": self.kid})
 
     def verify(self, token: str, audience: str) -> Principal:
         try:
+            kid = jwt.get_unverified_header(token).get("kid", self.kid)
+            secret = self.keys.get(kid) if isinstance(kid, str) else None
+            if secret is None:
+                raise TokenError("the access token is signed with an unknown key")
             claims = jwt.decode(
                 token,
-                self.secret,
+                secret,
                 algorithms=["HS256"],
                 audience=audience,
                 issuer=ISSUER,

@@ -12,16 +12,24 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from omni_gateway.store import Db
+from omni_gateway.webhooks.sealing import DEVELOPMENT_KEY, SealError, SecretBox
 from omni_gateway.webhooks.subscriptions import recipient_filter
 from omni_kit.ids import new_id, utcnow
+from omni_kit.logs import get_logger
+
+log = get_logger("omni.gateway")
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 class WebhookStore:
-    def __init__(self, db: Db) -> None:
+    """Signing secrets are stored sealed (`secret_sealed`); rows from before that keep a plaintext
+    `secret`, which is read as it is and sealed by seal_plaintext() at the next start."""
+
+    def __init__(self, db: Db, box: SecretBox | None = None) -> None:
         self.webhooks = db["webhooks"]
         self.deliveries = db["webhook_deliveries"]
+        self.box = box or SecretBox(DEVELOPMENT_KEY)
 
     async def register(
         self,
@@ -30,17 +38,31 @@ class WebhookStore:
         event_types: list[str],
         session: AsyncClientSession | None = None,
     ) -> dict[str, Any]:
+        secret = secrets.token_hex(32)
         webhook = {
             "_id": new_id("whk"),
             "partner_id": partner_id,
             "url": url,
             "event_types": sorted(set(event_types)),
-            "secret": secrets.token_hex(32),
+            "secret_sealed": self.box.seal(secret),
             "active": True,
             "created_at": utcnow(),
         }
         await self.webhooks.insert_one(webhook, session=session)
-        return webhook
+        return {**webhook, "secret": secret}  # shown to the partner once, never stored so
+
+    async def seal_plaintext(self) -> int:
+        """Seal the secrets of rows written before secrets were sealed; safe on every replica."""
+        sealed = 0
+        async for row in self.webhooks.find({"secret": {"$exists": True}}, {"secret": 1}):
+            result = await self.webhooks.update_one(
+                {"_id": row["_id"], "secret": row["secret"]},
+                {"$set": {"secret_sealed": self.box.seal(row["secret"])}, "$unset": {"secret": ""}},
+            )
+            sealed += result.modified_count
+        if sealed:
+            log.info("webhook_secrets_sealed", count=sealed)
+        return sealed
 
     async def list_for(self, partner_id: str) -> list[dict[str, Any]]:
         cursor = self.webhooks.find({"partner_id": partner_id, "active": True}).sort(
@@ -102,7 +124,15 @@ class WebhookStore:
         )
 
     async def webhook(self, webhook_id: str) -> dict[str, Any] | None:
-        return await self.webhooks.find_one({"_id": webhook_id})
+        """The webhook with its signing secret opened (`secret` None when this key cannot)."""
+        webhook = await self.webhooks.find_one({"_id": webhook_id})
+        if webhook is not None and "secret_sealed" in webhook:
+            try:
+                webhook["secret"] = self.box.open(webhook.pop("secret_sealed"))
+            except SealError:
+                log.error("webhook_secret_unreadable", webhook=webhook_id)
+                webhook["secret"] = None
+        return webhook
 
     async def record_attempt(
         self,

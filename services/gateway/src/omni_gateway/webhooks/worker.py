@@ -101,6 +101,10 @@ class Dispatcher:
                 delivery["_id"], {"at": utcnow(), "error": "webhook removed"}, FAILED, None
             )
             return
+        if webhook.get("secret") is None:  # sealed under another key: nothing to sign with
+            attempt = {"at": utcnow(), "error": "signing secret unavailable"}
+            await self.store.record_attempt(delivery["_id"], attempt, FAILED, None)
+            return
         body: bytes = delivery["payload"]
         timestamp = int(time.time())
         headers = {
