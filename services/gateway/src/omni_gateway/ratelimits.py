@@ -41,7 +41,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -129,7 +129,8 @@ class RateCounter:
                         upsert=True,
                         return_document=ReturnDocument.AFTER,
                     )
-                return int(doc["n"])
+                # An upsert returning the document after it always finds one.
+                return int(doc["n"]) if doc is not None else 1
             except DuplicateKeyError:
                 continue
             except PyMongoError as error:
@@ -198,9 +199,9 @@ def _header(scope: Scope, wanted: bytes) -> str:
     return ""
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+async def _read_body(receive: Receive) -> tuple[bytes, list[ReceiveMessage]]:
     """Read the body up to ACCOUNT_BODY_BYTES, keeping the messages to hand on unchanged."""
-    messages: list[Message] = []
+    messages: list[ReceiveMessage] = []
     body = b""
     while True:
         message = await receive()
@@ -214,15 +215,15 @@ async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
             return body, messages
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def _replay(messages: list[ReceiveMessage], receive: Receive) -> Receive:
     pending = list(messages)
 
-    async def replayed() -> Message:
+    async def replayed() -> ReceiveMessage:
         if pending:
             return pending.pop(0)
         return await receive()
 
-    return replayed  # type: ignore[return-value]
+    return replayed
 
 
 def account_of(body: bytes) -> str | None:
@@ -262,7 +263,11 @@ class SharedRateLimit(ASGIMiddleware):
         counter: RateCounter = app.state.rate_counter
         address = client_address(scope, self.trusted)
         budgets = [(self.main, self._identity(scope, app, address))]
-        signing_in = scope["method"] == "POST" and scope["path"].startswith(AUTH_PREFIXES)
+        signing_in = (
+            scope["type"] == ScopeType.HTTP
+            and scope["method"] == "POST"
+            and scope["path"].startswith(AUTH_PREFIXES)
+        )
         if signing_in and not self.partner:
             budgets.append((self.auth_address, f"ip:{address}"))
             body, messages = await _read_body(receive)

@@ -102,8 +102,8 @@ class Dispatcher:
             )
             return
         if webhook.get("secret") is None:  # sealed under another key: nothing to sign with
-            attempt = {"at": utcnow(), "error": "signing secret unavailable"}
-            await self.store.record_attempt(delivery["_id"], attempt, FAILED, None)
+            unsigned = {"at": utcnow(), "error": "signing secret unavailable"}
+            await self.store.record_attempt(delivery["_id"], unsigned, FAILED, None)
             return
         body: bytes = delivery["payload"]
         timestamp = int(time.time())
