@@ -66,8 +66,10 @@ class TimelineEntry(View, kw_only=True):
 
 
 class StaffTimelineEntry(TimelineEntry, kw_only=True):
-    """Staff also see who added the entry, the partner and the entry's attributes."""
+    """Staff also see whose profile the entry is on (a merged profile's entries show on the
+    survivor's timeline), who added it, the partner and the entry's attributes."""
 
+    profile_id: str = ""
     partner_id: str | None = None
     actor: Actor | None = None
     attributes: dict[str, str]
@@ -107,6 +109,7 @@ def timeline_entry(entry: P.TimelineEntry) -> TimelineEntry:
 def staff_timeline_entry(entry: P.TimelineEntry) -> StaffTimelineEntry:
     return StaffTimelineEntry(
         **msgspec.structs.asdict(timeline_entry(entry)),
+        profile_id=entry.profile_id,
         partner_id=entry.channel.partner_id or None,
         actor=actor_or_none(entry, "actor"),
         attributes=dict(entry.attributes),
