@@ -29,10 +29,12 @@ from omni_gateway.openapi import (
 )
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import RateCounter, client_limit, partner_limit
+from omni_gateway.security.account_codes import AccountCodes
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
 from omni_gateway.security.path_ids import valid_path_ids
+from omni_gateway.security.revocation import SessionGenerations
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
@@ -65,6 +67,10 @@ def create_app(settings: GatewaySettings) -> Litestar:
         await ensure_indexes(db, INDEXES)
         state.downstream = Downstream(settings)
         state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
+        state.session_generations = SessionGenerations(
+            state.accounts, settings.session_check_cache_seconds
+        )
+        state.account_codes = AccountCodes(db, settings.jwt_secret.get_secret_value())
         state.api_keys = ApiKeys(db)
         state.rate_counter = RateCounter(db, settings.rate_limit_store_timeout_seconds)
         state.webhooks = WebhookStore(db, SecretBox.from_settings(settings))

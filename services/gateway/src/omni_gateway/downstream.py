@@ -20,7 +20,7 @@ from omni_gateway import idempotency
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.settings import GatewaySettings
 from omni_kit.app import channel
-from omni_kit.idempotency import was_replayed
+from omni_kit.idempotency import KEY_METADATA, was_replayed
 
 SERVICES = ("catalog", "inventory", "order", "customer", "notification")
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
@@ -65,10 +65,11 @@ class Downstream:
         metadata: tuple[tuple[str, str], ...] = (),
     ) -> R:
         """One call with the gateway's deadline, carrying this request's idempotency key when it
-        may change something; UNAVAILABLE is retried only when repeating the call cannot do
-        anything twice (reads, and changes carrying a key)."""
+        may change something (or the key given in `metadata`); UNAVAILABLE is retried only when
+        repeating the call cannot do anything twice (reads, and changes carrying a key)."""
         calls = idempotency.current()
-        keyed = calls.metadata_for(request) if calls is not None else ()
+        own_key = any(name == KEY_METADATA for name, _ in metadata)  # the caller's key wins
+        keyed = calls.metadata_for(request) if calls is not None and not own_key else ()
         attempts = 1 + (self.settings.downstream_retries if idempotent or keyed else 0)
         for attempt in range(attempts):
             try:

@@ -41,6 +41,15 @@ class GatewaySettings(ProcessSettings):
     jwt_previous_secret: SecretStr | None = Field(default=None, min_length=32)
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600)
+    # Customer accounts (security/account_codes.py, security/revocation.py): how long an e-mail
+    # verification code and a password-reset code live, how many tries a verification code
+    # allows, and how long a replica may trust its copy of an account's session generation (a
+    # sign-out everywhere, password change or reset made on another replica refuses older access
+    # tokens here at most this much later; on the replica that made it, at once).
+    verification_code_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    verification_max_attempts: int = Field(default=5, ge=1, le=20)
+    password_reset_ttl_seconds: int = Field(default=1800, ge=60, le=86_400)
+    session_check_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # The first admin, created at start when no staff user exists yet.
     admin_username: str = "admin"
     admin_password: SecretStr | None = None

@@ -14,11 +14,23 @@ Db = AsyncDatabase[dict[str, Any]]
 
 INDEXES = {
     # _id is the normalized e-mail: one account per address.
-    "customer_accounts": [IndexModel([("customer_id", ASCENDING)], unique=True)],
+    # former_customer_ids: the fresh profiles an account had before its e-mail was proven and
+    # it moved to the profile holding the address (their old tokens must still be revocable).
+    "customer_accounts": [
+        IndexModel([("customer_id", ASCENDING)], unique=True),
+        IndexModel([("former_customer_ids", ASCENDING)]),
+    ],
+    # Verification and password-reset codes, as keyed digests; gone once expired.
+    "account_codes": [
+        IndexModel([("purpose", ASCENDING), ("account", ASCENDING)], unique=True),
+        IndexModel([("digest", ASCENDING)]),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
     "staff_users": [IndexModel([("username", ASCENDING)], unique=True)],
     "refresh_tokens": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
         IndexModel([("family", ASCENDING)]),
+        IndexModel([("subject", ASCENDING)]),
     ],
     "partners": [IndexModel([("name", ASCENDING)], unique=True)],
     "api_keys": [IndexModel([("partner_id", ASCENDING)])],

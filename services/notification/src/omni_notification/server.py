@@ -12,6 +12,7 @@ from omni_notification.api import NotificationApi
 from omni_notification.consumers import Triggers
 from omni_notification.contacts import Contacts
 from omni_notification.dispatch import Dispatcher
+from omni_notification.domain import registry
 from omni_notification.domain.defaults import default_templates
 from omni_notification.providers import build_providers
 from omni_notification.settings import NotificationSettings
@@ -48,10 +49,20 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
     )
 
     async def seed() -> None:
-        if settings.seed_templates and await templates.count() == 0:
-            for template in default_templates(settings.fallback_language):
-                request = notification_pb2.UpsertTemplateRequest(template=template)
-                await infra.transaction(await api.plan_template_upsert(request))
+        """Every built-in template on a first start; later, the account templates that are
+        missing (account security messages must always be sendable)."""
+        if not settings.seed_templates:
+            return
+        first = await templates.count() == 0
+        for template in default_templates(settings.fallback_language):
+            if not first and (
+                template.event_type not in registry.ACCOUNT_EVENTS
+                or await templates.find(template.event_type, template.channel, [template.language])
+                is not None
+            ):
+                continue
+            request = notification_pb2.UpsertTemplateRequest(template=template)
+            await infra.transaction(await api.plan_template_upsert(request))
 
     async def close() -> None:
         await http.aclose()

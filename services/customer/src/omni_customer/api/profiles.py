@@ -104,6 +104,29 @@ class ProfilesApi(ApiBase):
             profile = await self.store.profiles.surviving(owner)
             return pb.FindOrCreateProfileResponse(profile=profile)
 
+    async def CreateProfile(
+        self, request: pb.CreateProfileRequest, context: aio.ServicerContext
+    ) -> pb.CreateProfileResponse:
+        now = utcnow()
+        contacts = identities.unverified_contacts(
+            request.unverified_contacts,
+            region=self.settings.default_phone_region,
+            source_channel=request.channel.channel,
+            now=now,
+        )
+        profile = profiles.new_profile(
+            new_id("cus"), None, request.display_name, request.channel.channel, now
+        )
+        profile.unverified_contacts.extend(contacts)
+        event = publish.profile_created(profile, request.channel, request.actor)
+
+        async def write(session: AsyncClientSession) -> pb.CreateProfileResponse:
+            await self.store.profiles.insert(profile, [], session)
+            await self.changes.publish([event], session)
+            return pb.CreateProfileResponse(profile=profile)
+
+        return await self.command(context, request, pb.CreateProfileResponse, write)
+
     async def UpdateProfile(
         self, request: pb.UpdateProfileRequest, context: aio.ServicerContext
     ) -> pb.UpdateProfileResponse:
@@ -141,6 +164,7 @@ class ProfilesApi(ApiBase):
             if owner is not None:
                 identities.refuse_taken(identity, owner)
             identities.add(profile, identity)
+            identities.drop_contact(profile, key)
             await self.store.profiles.claim([key], profile.id, session)
             profiles.touch(profile, now)
             return [publish.profile_updated(profile, ["identities"], request.actor)]

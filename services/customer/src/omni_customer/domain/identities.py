@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 import phonenumbers
@@ -29,6 +30,7 @@ CASE_INSENSITIVE_HANDLES = {
     customer_pb2.IDENTITY_KIND_TELEGRAM,
 }
 MAX_VALUE_LENGTH = 256
+MAX_UNVERIFIED_CONTACTS = 5
 _TOKEN = re.compile(r"^\S+$")
 _LOYALTY_CARD = re.compile(r"^[A-Z0-9]{4,32}$")
 
@@ -153,6 +155,41 @@ def normalized(
         source_channel=given.source_channel or source_channel,
         added_at=to_timestamp(now),
     )
+
+
+def unverified_contacts(
+    given: Sequence[Identity],
+    *,
+    region: str,
+    source_channel: common_pb2.SalesChannel.ValueType,
+    now: datetime,
+) -> list[Identity]:
+    """Contacts a customer gave but has not proven, in stored form, each once."""
+    if len(given) > MAX_UNVERIFIED_CONTACTS:
+        raise InvalidArgument(
+            f"at most {MAX_UNVERIFIED_CONTACTS} unverified contacts", field="unverified_contacts"
+        )
+    contacts: dict[str, Identity] = {}
+    for index, contact in enumerate(given):
+        field = f"unverified_contacts[{index}]."
+        if contact.verified:
+            raise InvalidArgument(
+                "an unverified contact cannot be verified: add a proven identity with AddIdentity",
+                field=f"{field}verified",
+            )
+        stored = normalized(
+            contact, region=region, source_channel=source_channel, now=now, field=field
+        )
+        contacts.setdefault(key_of(stored), stored)
+    return list(contacts.values())
+
+
+def drop_contact(profile: customer_pb2.Profile, key: str) -> None:
+    """The contact became an identity of the profile: it is no longer unverified."""
+    kept = [contact for contact in profile.unverified_contacts if key_of(contact) != key]
+    if len(kept) != len(profile.unverified_contacts):
+        del profile.unverified_contacts[:]
+        profile.unverified_contacts.extend(kept)
 
 
 def refuse_taken(identity: Identity, owner_id: str, *, field: str = "identity.value") -> None:

@@ -42,9 +42,12 @@ def allowed(
 
 
 def route(
-    profile: customer_pb2.Profile, channel: common_pb2.ContactChannel.ValueType
+    profile: customer_pb2.Profile,
+    channel: common_pb2.ContactChannel.ValueType,
+    purpose: common_pb2.ContactPurpose.ValueType = common_pb2.CONTACT_PURPOSE_TRANSACTIONAL,
 ) -> customer_pb2.ContactRoute | None:
-    """Where to reach the customer on a channel: a verified identity first, then the newest."""
+    """Where to reach the customer on a channel: a verified identity first, then the newest;
+    without one, for transactional messages only, the newest unverified contact."""
     kinds = list(ADDRESS_KINDS[channel])
     preferred = profile.preferences.preferred_messenger
     if channel == common_pb2.CONTACT_CHANNEL_MESSENGER and preferred in kinds:
@@ -56,6 +59,14 @@ def route(
             best = max(enumerate(candidates), key=lambda pair: (pair[1].verified, pair[0]))[1]
             return customer_pb2.ContactRoute(
                 channel=channel, address=best.value, identity_kind=best.kind
+            )
+    if purpose != common_pb2.CONTACT_PURPOSE_TRANSACTIONAL:
+        return None
+    for kind in kinds:
+        contacts = [contact for contact in profile.unverified_contacts if contact.kind == kind]
+        if contacts:
+            return customer_pb2.ContactRoute(
+                channel=channel, address=contacts[-1].value, identity_kind=kind
             )
     return None
 
@@ -112,7 +123,7 @@ def contact_permission(
     if channel:
         order = [channel]
     for candidate in order:
-        found = route(profile, candidate)
+        found = route(profile, candidate, purpose)
         if found is None:
             continue
         if allowed(profile, candidate, purpose):

@@ -28,7 +28,7 @@ OWNED_ELSEWHERE = {
 
 def new_profile(
     profile_id: str,
-    identity: customer_pb2.Identity,
+    identity: customer_pb2.Identity | None,
     display_name: str,
     channel: common_pb2.SalesChannel.ValueType,
     now: datetime,
@@ -39,7 +39,7 @@ def new_profile(
         version=1,
         status=customer_pb2.PROFILE_STATUS_ACTIVE,
         display_name=display_name.strip(),
-        identities=[identity],
+        identities=[identity] if identity is not None else [],
         source_channel=channel,
         created_at=to_timestamp(now),
         updated_at=to_timestamp(now),

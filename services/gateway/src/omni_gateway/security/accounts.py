@@ -1,4 +1,9 @@
 """Customer and staff accounts, and rotating refresh tokens (stored hashed, revocable).
+
+A customer account is keyed by its e-mail address and starts unverified on a fresh profile of
+its own; proving the address moves it to the profile holding the address (security/
+verification.py). Its session generation, carried in its access tokens, ends every session at
+once when raised (security/revocation.py).
 Passwords are hashed on worker threads (security/passwords.py) and their hashes brought up to
 date at the next successful sign-in."""
 
@@ -11,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -39,6 +45,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def customer_principal(account: dict[str, Any]) -> Principal:
+    return Principal(
+        Kind.CUSTOMER,
+        str(account["customer_id"]),
+        generation=int(account.get("session_generation", 0)),
+    )
+
+
 class Accounts:
     def __init__(self, db: Db, refresh_ttl: timedelta) -> None:
         self.customers = db["customer_accounts"]
@@ -47,6 +61,7 @@ class Accounts:
         self.refresh_ttl = refresh_ttl
 
     async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
+        """A new account, unverified, on `customer_id` (a fresh profile)."""
         hashed = await hash_off_loop(password)
         try:
             await self.customers.insert_one(
@@ -54,6 +69,8 @@ class Accounts:
                     "_id": email,
                     "customer_id": customer_id,
                     "password": hashed,
+                    "verified": False,
+                    "session_generation": 0,
                     "created_at": utcnow(),
                 }
             )
@@ -65,7 +82,54 @@ class Accounts:
         account = await self.customers.find_one({"_id": email})
         await self._check_password(self.customers, account, password)
         assert account is not None
-        return Principal(Kind.CUSTOMER, account["customer_id"])
+        return customer_principal(account)
+
+    async def customer_account(self, email: str) -> dict[str, Any] | None:
+        return await self.customers.find_one({"_id": email})
+
+    async def account_of(self, customer_id: str) -> dict[str, Any] | None:
+        """The account signed in as this profile now, or as it before its e-mail was proven;
+        None for a session without an account."""
+        return await self.customers.find_one(
+            {"$or": [{"customer_id": customer_id}, {"former_customer_ids": customer_id}]}
+        )
+
+    async def check_customer_password(self, account: dict[str, Any], password: str) -> None:
+        """AccountError unless `password` is the account's."""
+        await self._check_password(self.customers, account, password)
+
+    async def set_customer_password(self, email: str, password: str) -> None:
+        hashed = await hash_off_loop(password)
+        await self.customers.update_one(
+            {"_id": email}, {"$set": {"password": hashed, "password_updated_at": utcnow()}}
+        )
+
+    async def mark_verified(self, email: str, customer_id: str, former_id: str | None) -> None:
+        """The address is proven; the account now signs in as `customer_id` (the profile holding
+        the address, when it moved there from `former_id`)."""
+        changes: dict[str, Any] = {
+            "$set": {"verified": True, "verified_at": utcnow(), "customer_id": customer_id}
+        }
+        if former_id is not None and former_id != customer_id:
+            changes["$addToSet"] = {"former_customer_ids": former_id}
+        await self.customers.update_one({"_id": email}, changes)
+
+    async def end_sessions(self, account: dict[str, Any]) -> int:
+        """Sign the account out everywhere: its refresh tokens are deleted and its session
+        generation raised, so access tokens issued before are refused too. Returns the new
+        generation."""
+        updated = await self.customers.find_one_and_update(
+            {"_id": account["_id"]},
+            {"$inc": {"session_generation": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        subjects = [account["customer_id"], *account.get("former_customer_ids", [])]
+        if updated is not None:
+            subjects.append(updated["customer_id"])
+        await self.refresh_tokens.delete_many(
+            {"kind": Kind.CUSTOMER.value, "subject": {"$in": sorted(set(subjects))}}
+        )
+        return int(updated.get("session_generation", 0)) if updated is not None else 0
 
     async def create_staff(
         self,
@@ -160,6 +224,10 @@ class Accounts:
             if user is None:
                 raise AccountError
             return self._staff_principal(user)
+        if kind == Kind.CUSTOMER:
+            account = await self.account_of(subject)
+            if account is not None:  # the profile it signs in as now, and its generation
+                return customer_principal(account)
         return Principal(Kind(kind), subject)
 
     @staticmethod

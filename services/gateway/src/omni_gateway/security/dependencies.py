@@ -26,13 +26,22 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return token.strip()
 
 
-def _verify(connection: ASGIConnection[Any, Any, Any, Any], audience: str) -> Principal:
+async def _verify(connection: ASGIConnection[Any, Any, Any, Any], audience: str) -> Principal:
+    state = connection.app.state
     try:
-        return identify(connection.app.state.tokens.verify(_bearer(connection), audience))
+        principal: Principal = state.tokens.verify(_bearer(connection), audience)
     except TokenError as error:
         raise NotAuthorizedException(
             str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
+    if principal.kind is Kind.CUSTOMER and not await state.session_generations.accepts(
+        principal.id, principal.generation
+    ):
+        raise NotAuthorizedException(
+            "this session was signed out; sign in again",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return identify(principal)
 
 
 async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: str) -> Principal:
@@ -44,7 +53,7 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: 
             raise NotAuthorizedException(
                 str(error), headers={"WWW-Authenticate": "ApiKey"}
             ) from None
-    principal = _verify(connection, "omni-staff" if family == "staff" else "omni-api")
+    principal = await _verify(connection, "omni-staff" if family == "staff" else "omni-api")
     if family == "customer" and principal.kind is not Kind.CUSTOMER:
         raise PermissionDeniedException("sign in as a customer to do this")
     if family == "staff" and principal.kind is not Kind.STAFF:

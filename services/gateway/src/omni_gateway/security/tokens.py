@@ -47,6 +47,8 @@ class TokenSigner:
             "iat": now,
             "exp": now + self.access_ttl,
         }
+        if principal.kind is Kind.CUSTOMER:
+            claims["gen"] = principal.generation
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -74,9 +76,11 @@ class TokenSigner:
             raise TokenError("the access token is invalid") from None
         kind = Kind(claims.get("kind", ""))
         role = StaffRole(claims["role"]) if kind is Kind.STAFF else None
+        generation = claims.get("gen", 0)
         return Principal(
             kind=kind,
             id=str(claims["sub"]),
             role=role,
             store_ids=frozenset(claims.get("stores", [])),
+            generation=generation if isinstance(generation, int) else -1,
         )

@@ -39,6 +39,28 @@ class Credentials(View):
     password: GivenPassword
 
 
+class VerificationCode(View):
+    """The six-digit code sent to the account's e-mail address."""
+
+    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+
+
+class PasswordResetRequest(View):
+    email: Email
+
+
+class PasswordResetConfirmation(View):
+    """The code from the password-reset e-mail, and the new password."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class PasswordChange(View):
+    current_password: GivenPassword
+    new_password: Password
+
+
 class StaffCredentials(View):
     username: Annotated[str, msgspec.Meta(max_length=100)]
     password: GivenPassword

@@ -53,6 +53,29 @@ TEXTS = {
         "{{ product_name }} is back in stock",
         _HI + "{{ product_name }} ({{ sku }}) is back in stock" + _AT_STORE + ".",
     ),
+    registry.ACCOUNT_VERIFY_EMAIL: (
+        "Your verification code",
+        _HI + "your code to confirm this e-mail address is {{ code }}. It expires in "
+        "{{ expires_minutes }} minutes and works once. If you did not create an account, "
+        "ignore this message.",
+    ),
+    registry.ACCOUNT_PASSWORD_RESET: (
+        "Reset your password",
+        _HI + "use this code to choose a new password: {{ token }}. It expires in "
+        "{{ expires_minutes }} minutes and works once. If you did not ask for it, ignore this "
+        "message: your password stays as it is.",
+    ),
+    registry.ACCOUNT_REGISTRATION_NOTICE: (
+        "Someone tried to create an account with your address",
+        _HI + "someone tried to create an account with this e-mail address, which already has "
+        "one. If it was you, sign in, or reset your password if you forgot it. If not, nothing "
+        "changed and you can ignore this message.",
+    ),
+    registry.ACCOUNT_PASSWORD_CHANGED: (
+        "Your password was changed",
+        _HI + "the password of your account was just changed and every session was signed out. "
+        "If you did not do this, reset your password now.",
+    ),
 }
 
 

@@ -25,6 +25,18 @@ ORDER_SHIPPED = "omni.order.order.shipped"
 ORDER_DELIVERED = "omni.order.order.delivered"
 RETURN_RECEIVED = "omni.order.return.received"
 BACK_IN_STOCK = "omni.inventory.stock.back_in_stock"
+# Account messages the gateway asks for (SendNotification with the event type's template):
+# proving an e-mail, resetting a password, and notices to the address's owner.
+ACCOUNT_VERIFY_EMAIL = "omni.gateway.account.verify_email"
+ACCOUNT_PASSWORD_RESET = "omni.gateway.account.password_reset"  # noqa: S105 - an event type
+ACCOUNT_REGISTRATION_NOTICE = "omni.gateway.account.registration_notice"
+ACCOUNT_PASSWORD_CHANGED = "omni.gateway.account.password_changed"  # noqa: S105 - an event type
+ACCOUNT_EVENTS = (
+    ACCOUNT_VERIFY_EMAIL,
+    ACCOUNT_PASSWORD_RESET,
+    ACCOUNT_REGISTRATION_NOTICE,
+    ACCOUNT_PASSWORD_CHANGED,
+)
 
 # Filled when the message is sent, from the customer's profile.
 SEND_TIME_VARIABLES = frozenset({"customer_name"})
@@ -88,6 +100,34 @@ EVENT_TYPES: dict[str, EventType] = {
                 {"customer_name", "sku", "product_name", "store_id", "store_name", "available"}
             ),
             "Back in stock",
+        ),
+        EventType(
+            ACCOUNT_VERIFY_EMAIL,
+            TRANSACTIONAL,
+            True,
+            frozenset({"customer_name", "code", "expires_minutes"}),
+            "E-mail verification code",
+        ),
+        EventType(
+            ACCOUNT_PASSWORD_RESET,
+            TRANSACTIONAL,
+            True,
+            frozenset({"customer_name", "token", "expires_minutes"}),
+            "Password reset",
+        ),
+        EventType(
+            ACCOUNT_REGISTRATION_NOTICE,
+            TRANSACTIONAL,
+            True,
+            frozenset({"customer_name"}),
+            "Registration with an address that has an account",
+        ),
+        EventType(
+            ACCOUNT_PASSWORD_CHANGED,
+            TRANSACTIONAL,
+            True,
+            frozenset({"customer_name"}),
+            "Password changed",
         ),
     )
 }

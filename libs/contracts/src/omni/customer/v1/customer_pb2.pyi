@@ -377,6 +377,7 @@ class Profile(_message.Message):
     SOURCE_CHANNEL_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    UNVERIFIED_CONTACTS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     version: _builtins.int
     status: Global___ProfileStatus.ValueType
@@ -399,6 +400,14 @@ class Profile(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def unverified_contacts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Identity]:
+        """Addresses the customer gave but has not proven (value normalized, verified false). They
+        belong to no identity index: another profile may hold the same value as an identity. They
+        are routes for transactional messages only, after the profile's identities; adding the same
+        identity removes the contact. A merge does not move them.
+        """
+
     def __init__(
         self,
         *,
@@ -416,10 +425,11 @@ class Profile(_message.Message):
         source_channel: _common_pb2.SalesChannel.ValueType = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        unverified_contacts: _abc.Iterable[Global___Identity] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "loyalty", b"loyalty", "preferences", b"preferences", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addresses", b"addresses", "created_at", b"created_at", "display_name", b"display_name", "family_name", b"family_name", "given_name", b"given_name", "id", b"id", "identities", b"identities", "loyalty", b"loyalty", "merged_into_id", b"merged_into_id", "preferences", b"preferences", "source_channel", b"source_channel", "status", b"status", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addresses", b"addresses", "created_at", b"created_at", "display_name", b"display_name", "family_name", b"family_name", "given_name", b"given_name", "id", b"id", "identities", b"identities", "loyalty", b"loyalty", "merged_into_id", b"merged_into_id", "preferences", b"preferences", "source_channel", b"source_channel", "status", b"status", "unverified_contacts", b"unverified_contacts", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -830,6 +840,60 @@ class FindOrCreateProfileResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FindOrCreateProfileResponse: _TypeAlias = FindOrCreateProfileResponse  # noqa: Y015
+
+@_typing.final
+class CreateProfileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    UNVERIFIED_CONTACTS_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    display_name: _builtins.str
+    """The idempotency key travels in gRPC metadata (omni-idempotency-key)."""
+    @_builtins.property
+    def unverified_contacts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Identity]:
+        """At most 5; verified must be false (a proven identity is added with AddIdentity)."""
+
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        display_name: _builtins.str = ...,
+        unverified_contacts: _abc.Iterable[Global___Identity] | None = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "display_name", b"display_name", "unverified_contacts", b"unverified_contacts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateProfileRequest: _TypeAlias = CreateProfileRequest  # noqa: Y015
+
+@_typing.final
+class CreateProfileResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROFILE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def profile(self) -> Global___Profile: ...
+    def __init__(
+        self,
+        *,
+        profile: Global___Profile | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateProfileResponse: _TypeAlias = CreateProfileResponse  # noqa: Y015
 
 @_typing.final
 class UpdateProfileRequest(_message.Message):

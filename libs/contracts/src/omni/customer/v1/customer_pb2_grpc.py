@@ -51,6 +51,11 @@ class CustomerServiceStub:
                 request_serializer=omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileRequest.SerializeToString,
                 response_deserializer=omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileResponse.FromString,
                 _registered_method=True)
+        self.CreateProfile = channel.unary_unary(
+                '/omni.customer.v1.CustomerService/CreateProfile',
+                request_serializer=omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileRequest.SerializeToString,
+                response_deserializer=omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileResponse.FromString,
+                _registered_method=True)
         self.UpdateProfile = channel.unary_unary(
                 '/omni.customer.v1.CustomerService/UpdateProfile',
                 request_serializer=omni_dot_customer_dot_v1_dot_customer__pb2.UpdateProfileRequest.SerializeToString,
@@ -159,6 +164,15 @@ class CustomerServiceServicer:
 
     def FindOrCreateProfile(self, request, context):
         """A message from a known phone number, in any channel, lands on the existing customer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateProfile(self, request, context):
+        """Always a new profile, holding no identity: what a customer gave but has not proven (an e-mail
+        at sign-up) is kept as an unverified contact, so no other profile's identity is claimed or
+        revealed. Proving the contact later is AddIdentity (verified) or a merge into its owner.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -291,6 +305,11 @@ def add_CustomerServiceServicer_to_server(servicer, server):
                     servicer.FindOrCreateProfile,
                     request_deserializer=omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileRequest.FromString,
                     response_serializer=omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileResponse.SerializeToString,
+            ),
+            'CreateProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateProfile,
+                    request_deserializer=omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileRequest.FromString,
+                    response_serializer=omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileResponse.SerializeToString,
             ),
             'UpdateProfile': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateProfile,
@@ -461,6 +480,33 @@ class CustomerService:
             '/omni.customer.v1.CustomerService/FindOrCreateProfile',
             omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileRequest.SerializeToString,
             omni_dot_customer_dot_v1_dot_customer__pb2.FindOrCreateProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.customer.v1.CustomerService/CreateProfile',
+            omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileRequest.SerializeToString,
+            omni_dot_customer_dot_v1_dot_customer__pb2.CreateProfileResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,11 @@ class CustomerServiceStub:
     """Search by identity (exact, normalized) or by name."""
     FindOrCreateProfile: _grpc.UnaryUnaryMultiCallable[_customer_pb2.FindOrCreateProfileRequest, _customer_pb2.FindOrCreateProfileResponse]
     """A message from a known phone number, in any channel, lands on the existing customer."""
+    CreateProfile: _grpc.UnaryUnaryMultiCallable[_customer_pb2.CreateProfileRequest, _customer_pb2.CreateProfileResponse]
+    """Always a new profile, holding no identity: what a customer gave but has not proven (an e-mail
+    at sign-up) is kept as an unverified contact, so no other profile's identity is claimed or
+    revealed. Proving the contact later is AddIdentity (verified) or a merge into its owner.
+    """
     UpdateProfile: _grpc.UnaryUnaryMultiCallable[_customer_pb2.UpdateProfileRequest, _customer_pb2.UpdateProfileResponse]
     AddIdentity: _grpc.UnaryUnaryMultiCallable[_customer_pb2.AddIdentityRequest, _customer_pb2.AddIdentityResponse]
     """Refused with ALREADY_EXISTS (naming the owner) when another profile owns the identity."""
@@ -80,6 +85,11 @@ class CustomerServiceAsyncStub(CustomerServiceStub):
     """Search by identity (exact, normalized) or by name."""
     FindOrCreateProfile: _aio.UnaryUnaryMultiCallable[_customer_pb2.FindOrCreateProfileRequest, _customer_pb2.FindOrCreateProfileResponse]  # type: ignore[assignment]
     """A message from a known phone number, in any channel, lands on the existing customer."""
+    CreateProfile: _aio.UnaryUnaryMultiCallable[_customer_pb2.CreateProfileRequest, _customer_pb2.CreateProfileResponse]  # type: ignore[assignment]
+    """Always a new profile, holding no identity: what a customer gave but has not proven (an e-mail
+    at sign-up) is kept as an unverified contact, so no other profile's identity is claimed or
+    revealed. Proving the contact later is AddIdentity (verified) or a merge into its owner.
+    """
     UpdateProfile: _aio.UnaryUnaryMultiCallable[_customer_pb2.UpdateProfileRequest, _customer_pb2.UpdateProfileResponse]  # type: ignore[assignment]
     AddIdentity: _aio.UnaryUnaryMultiCallable[_customer_pb2.AddIdentityRequest, _customer_pb2.AddIdentityResponse]  # type: ignore[assignment]
     """Refused with ALREADY_EXISTS (naming the owner) when another profile owns the identity."""
@@ -134,6 +144,17 @@ class CustomerServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_customer_pb2.FindOrCreateProfileResponse, _abc.Awaitable[_customer_pb2.FindOrCreateProfileResponse]]:
         """A message from a known phone number, in any channel, lands on the existing customer."""
+
+    @_abc_1.abstractmethod
+    def CreateProfile(
+        self,
+        request: _customer_pb2.CreateProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_customer_pb2.CreateProfileResponse, _abc.Awaitable[_customer_pb2.CreateProfileResponse]]:
+        """Always a new profile, holding no identity: what a customer gave but has not proven (an e-mail
+        at sign-up) is kept as an unverified contact, so no other profile's identity is claimed or
+        revealed. Proving the contact later is AddIdentity (verified) or a merge into its owner.
+        """
 
     @_abc_1.abstractmethod
     def UpdateProfile(
