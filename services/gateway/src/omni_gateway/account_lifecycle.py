@@ -24,6 +24,9 @@ from litestar.datastructures import State
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2 as P
 from omni.notification.v1 import notification_pb2 as N
+from omni_gateway.account_messages import (
+    VERIFY_EMAIL,
+)
 from omni_gateway.security.account_codes import Purpose
 from omni_gateway.security.principals import Kind, Principal
 from omni_kit.idempotency import call_metadata
@@ -32,10 +35,6 @@ from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.accounts")
 
-VERIFY_EMAIL = "omni.gateway.account.verify_email"
-PASSWORD_RESET = "omni.gateway.account.password_reset"  # noqa: S105 - an event type name
-REGISTRATION_NOTICE = "omni.gateway.account.registration_notice"
-PASSWORD_CHANGED = "omni.gateway.account.password_changed"  # noqa: S105 - an event type name
 SYSTEM = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="gateway", display="accounts")
 CALLER = "gateway:accounts"
 

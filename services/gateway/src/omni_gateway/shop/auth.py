@@ -23,6 +23,7 @@ from litestar.di import Provide
 from litestar.exceptions import ClientException, NotAuthorizedException, ValidationException
 
 from omni_gateway import account_lifecycle as lifecycle
+from omni_gateway import account_messages as messages
 from omni_gateway.context import channel_ref
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.account_codes import Purpose
@@ -91,7 +92,7 @@ class CustomerAuth(Controller):
             await hash_off_loop(data.password)
             principal = Principal(Kind.CUSTOMER, customer_id)
             task = BackgroundTask(
-                lifecycle.send, state, existing["customer_id"], lifecycle.REGISTRATION_NOTICE
+                lifecycle.send, state, existing["customer_id"], messages.REGISTRATION_NOTICE
             )
         else:
             account = await state.accounts.customer_account(email)
@@ -196,7 +197,7 @@ class CustomerAuth(Controller):
         generation = await _end_sessions(state, account)
         current = Principal(Kind.CUSTOMER, account["customer_id"], generation=generation)
         task = BackgroundTask(
-            lifecycle.send, state, account["customer_id"], lifecycle.PASSWORD_CHANGED
+            lifecycle.send, state, account["customer_id"], messages.PASSWORD_CHANGED
         )
         return Response(await issue_session(state, current), status_code=200, background=task)
 
@@ -228,7 +229,7 @@ class CustomerAuth(Controller):
         else:  # the code reached the address: that proves it
             await lifecycle.link_proven_address(state, account)
         account = await state.accounts.customer_account(email) or account
-        await lifecycle.send(state, account["customer_id"], lifecycle.PASSWORD_CHANGED)
+        await lifecycle.send(state, account["customer_id"], messages.PASSWORD_CHANGED)
 
 
 async def _end_sessions(state: State, account: dict[str, Any]) -> int:
@@ -248,6 +249,6 @@ async def _send_reset(state: State, email: str) -> None:
     await lifecycle.send(
         state,
         account["customer_id"],
-        lifecycle.PASSWORD_RESET,
+        messages.PASSWORD_RESET,
         {"token": code, "expires_minutes": str(ttl // 60)},
     )

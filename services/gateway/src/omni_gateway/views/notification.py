@@ -13,6 +13,7 @@ from litestar.exceptions import ValidationException
 
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2 as N
+from omni_gateway.account_messages import CARRY_A_CODE
 from omni_gateway.security.principals import Channel
 from omni_gateway.views.common import INT64_MAX, EnumMap, View, channel_of, when_set
 from omni_gateway.views.profile import (
@@ -170,6 +171,19 @@ def rendered_view(message: N.RenderedMessage) -> RenderedMessage:
     )
 
 
+WITHHELD = "(withheld: this message carried a one-time code)"
+
+
+def _shown(sent: N.Notification) -> RenderedMessage | None:
+    if not sent.HasField("message"):
+        return None
+    shown = rendered_view(sent.message)
+    if sent.event_type in CARRY_A_CODE:
+        # A verification or reset code read back later is a way into the account.
+        shown = msgspec.structs.replace(shown, body=WITHHELD, html_body="")
+    return shown
+
+
 def notification_view(sent: N.Notification) -> Notification:
     return Notification(
         id=sent.id,
@@ -183,7 +197,7 @@ def notification_view(sent: N.Notification) -> Notification:
         status=NOTIFICATION_STATUS.public(sent.status),
         status_reason=sent.status_reason,
         template_id=sent.template_id or None,
-        message=rendered_view(sent.message) if sent.HasField("message") else None,
+        message=_shown(sent),
         sent_by=actor_or_none(sent, "actor"),
         scheduled_at=when_set(sent, "scheduled_at"),
         created_at=when_set(sent, "created_at"),
