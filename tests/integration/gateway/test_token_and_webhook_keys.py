@@ -108,7 +108,8 @@ async def test_webhook_secrets_are_sealed_at_rest_and_deliveries_verify(
         assert SecretBox(WEBHOOK_KEY).open(row["secret_sealed"]) == plain
 
     payload = b'{"id":"evt-keys"}'
-    await WebhookStore(db, SecretBox(WEBHOOK_KEY)).enqueue(new_id("evt"), EVENT, "", payload)
+    store = WebhookStore(db, SecretBox(WEBHOOK_KEY))
+    await store.enqueue(new_id("evt"), EVENT, "", lambda _partner: payload)
     deadline = time.monotonic() + 30
     while len(loopback_receiver.requests) < 2 and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
