@@ -18,7 +18,7 @@ from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.idempotency import Idempotency
 from omni_kit.migrations import Migration, migrate
-from omni_kit.store import ensure_indexes, mongo_client, ping, reachable, transaction
+from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
@@ -62,8 +62,6 @@ class Infrastructure:
         app.on_startup(self._start_bus)
         app.on_shutdown(self._stop_store)
         app.on_shutdown(self._stop_bus)
-        app.add_dependency("store", self._store_reachable)
-        app.add_dependency("nats", self._bus_connected)
         app.add_background_task("outbox-relay", self.relay.run)
         rules = expiry.expiring(self._indexes)
         app.add_background_task("expiry", lambda: expiry.run(self.db, rules))
@@ -92,12 +90,6 @@ class Infrastructure:
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
         return Inbox(self.db, durable, on_commit=self.relay.notify)
-
-    async def _store_reachable(self) -> bool:
-        return await reachable(self.client, self.settings.health_check_timeout_seconds)
-
-    async def _bus_connected(self) -> bool:
-        return self.bus.connected
 
     async def _start_store(self) -> None:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, IndexModel, WriteConcern, timeout
+from pymongo import AsyncMongoClient, IndexModel, WriteConcern
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -48,16 +48,6 @@ async def ensure_indexes(
 
 async def ping(client: AsyncMongoClient[Document]) -> None:
     await client.admin.command("ping")
-
-
-async def reachable(client: AsyncMongoClient[Document], seconds: float) -> bool:
-    """Whether the store answers a ping within `seconds` (health and readiness checks)."""
-    try:
-        with timeout(seconds):
-            await ping(client)
-    except PyMongoError:
-        return False
-    return True
 
 
 async def transaction(

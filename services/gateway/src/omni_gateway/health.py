@@ -1,14 +1,7 @@
-"""Liveness and readiness: /healthz says the process runs, /readyz that the gateway can serve.
-
-Readiness depends only on what every request of the gateway needs: its own store (accounts,
-API keys, rate limits, idempotency). Each downstream service's health is in the body for people
-to read, but never makes the gateway unready: a route whose service is down answers 503 with
-`Retry-After` (omni_gateway.problems) while every other route keeps working, so draining one
-service's pod never takes the gateway out of its Service."""
+"""Liveness and readiness: /healthz says the process runs, /readyz that its services answer."""
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 
 from litestar import Response, get
@@ -17,7 +10,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from omni_gateway.views.common import View
-from omni_kit.store import reachable
 
 
 class ServiceStatus(StrEnum):
@@ -40,10 +32,8 @@ class Liveness(View):
 
 
 class Readiness(View):
-    """Ready when the gateway's own store answers a ping within the readiness timeout. Services
-    and events are informational: a route whose service is not serving answers 503 with
-    Retry-After; without NATS the API serves, but webhooks wait and browse pages are only as
-    fresh as the cache time."""
+    """Ready when every service serves. Events are informational: without NATS the API serves,
+    but webhooks wait and browse pages are only as fresh as the cache time."""
 
     ready: bool
     services: dict[str, ServiceStatus]
@@ -58,21 +48,20 @@ def healthz() -> Liveness:
 @get(
     "/readyz",
     tags=["health"],
-    summary="The gateway can serve: its own store answers (downstream services are reported)",
+    summary="Every downstream service is serving",
     responses={
         HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
             data_container=Readiness,
-            description="The gateway's store does not answer; the body also names each "
-            "service's state",
+            description="Some service is not serving; the body names each one's state",
         )
     },
 )
 async def readyz(state: State) -> Response[Readiness]:
-    ready, health = await asyncio.gather(
-        reachable(state.mongo, state.settings.readiness_timeout_seconds),
-        state.downstream.health(),
-    )
-    services = {name: ServiceStatus(status.lower()) for name, status in health.items()}
+    services = {
+        name: ServiceStatus(status.lower())
+        for name, status in (await state.downstream.health()).items()
+    }
+    ready = all(status is ServiceStatus.SERVING for status in services.values())
     connected = state.events_ready.is_set() and state.bus.connected
     return Response(
         Readiness(
