@@ -67,9 +67,18 @@ def test_every_built_in_template_renders_with_what_its_event_provides():
         registry.ORDER_DELIVERED: order_events.OrderDelivered(order=order),
         registry.RETURN_RECEIVED: order_events.ReturnReceived(order=order),
     }
+    # What the gateway sends with each account message (omni_gateway/account_lifecycle.py).
+    account = {
+        registry.ACCOUNT_VERIFY_EMAIL: {"code": "123456", "expires_minutes": "15"},
+        registry.ACCOUNT_PASSWORD_RESET: {"token": "r3s3t", "expires_minutes": "30"},
+        registry.ACCOUNT_REGISTRATION_NOTICE: {},
+        registry.ACCOUNT_PASSWORD_CHANGED: {},
+    }
     for template in defaults.default_templates():
         if template.event_type == registry.BACK_IN_STOCK:
             variables = drafts.back_in_stock_variables("LS-M", "Shirt", "", 2)
+        elif template.event_type in account:
+            variables = account[template.event_type]
         else:
             draft = drafts.order_draft(template.event_type, events[template.event_type])
             assert draft is not None
