@@ -18,10 +18,13 @@ for tool in python3 python3.11 pip node npm make git; do
   [ -n "$path" ] && ln -s "$path" "$work/bin/$tool"
 done
 clean_path="$work/bin:/usr/bin:/bin"
-if PATH="$clean_path" command -v uv >/dev/null 2>&1; then
-  echo "check-fresh-setup: uv is on the clean PATH ($(PATH="$clean_path" command -v uv))" >&2
-  exit 1
-fi
+# What setup installs must not be there already, or the check would prove nothing.
+for tool in uv buf helm tsc; do
+  if PATH="$clean_path" command -v "$tool" >/dev/null 2>&1; then
+    echo "check-fresh-setup: $tool is on the clean PATH ($(PATH="$clean_path" command -v "$tool"))" >&2
+    exit 1
+  fi
+done
 git clone --quiet --no-local . "$work/omni"
 cd "$work/omni"
 env -u VIRTUAL_ENV PATH="$clean_path" make setup >"$work/setup.log" 2>&1 || {
@@ -30,5 +33,10 @@ env -u VIRTUAL_ENV PATH="$clean_path" make setup >"$work/setup.log" 2>&1 || {
   exit 1
 }
 env -u VIRTUAL_ENV PATH="$clean_path" make setup >>"$work/setup.log" 2>&1
+for tool in .tools/bin/uv .tools/bin/buf .tools/bin/helm tests/contracts/typescript/node_modules/.bin/tsc \
+  tests/contracts/typescript/node_modules/.bin/openapi-typescript; do
+  [ -x "$tool" ] || { echo "check-fresh-setup: make setup did not install $tool" >&2; exit 1; }
+done
+grep -E '^(buf|helm|api-smart-diff|nats-server:|secantusdb) ' "$work/setup.log" | sort -u | sed 's/^/check-fresh-setup: /'
 env -u VIRTUAL_ENV PATH="$clean_path" .tools/bin/uv run --frozen python -c \
   "import omni_kit, omni_gateway, omni_order; print('check-fresh-setup: make setup passed first time on a clean PATH')"
