@@ -29,10 +29,13 @@ def _load_api_compat() -> ModuleType:
 
 api_compat = _load_api_compat()
 
-pytestmark = pytest.mark.skipif(
-    not api_compat.BUF.exists() or not (api_compat.NODE_MODULES / "api-smart-diff").exists(),
-    reason="buf and api-smart-diff come with `make setup`",
-)
+
+@pytest.fixture(autouse=True)
+def _tools_installed() -> None:
+    """Missing tools are a broken setup, never a reason to pass quietly."""
+    for tool in (api_compat.BUF, api_compat.NODE_MODULES / "api-smart-diff"):
+        if not tool.exists():
+            pytest.fail(f"{tool} is not installed: run `make setup`")
 
 
 def _released() -> dict[str, Any]:
