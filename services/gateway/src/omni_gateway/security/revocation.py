@@ -15,34 +15,32 @@ gets one, see docs/api.md) has nothing to revoke.
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
+from cachetools import TTLCache
 
 from omni_gateway.security.accounts import Accounts
 
 MAX_ENTRIES = 50_000
+_UNKNOWN = object()
 
 
 class SessionGenerations:
     def __init__(self, accounts: Accounts, ttl_seconds: float) -> None:
         self.accounts = accounts
-        self.ttl = ttl_seconds
-        self._cache: OrderedDict[str, tuple[float, int | None]] = OrderedDict()
+        self._cache: TTLCache[str, int | None] | None = (
+            TTLCache(maxsize=MAX_ENTRIES, ttl=ttl_seconds) if ttl_seconds > 0 else None
+        )
 
     async def current(self, customer_id: str) -> int | None:
         """The session generation of the account signed in as this profile (now or before its
         address was proven); None without an account."""
-        now = time.monotonic()
-        cached = self._cache.get(customer_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if self._cache is not None:
+            cached = self._cache.get(customer_id, _UNKNOWN)
+            if cached is not _UNKNOWN:
+                return cached  # type: ignore[return-value]
         account = await self.accounts.account_of(customer_id)
         generation = None if account is None else int(account.get("session_generation", 0))
-        if self.ttl > 0:
-            self._cache[customer_id] = (now + self.ttl, generation)
-            self._cache.move_to_end(customer_id)
-            while len(self._cache) > MAX_ENTRIES:
-                self._cache.popitem(last=False)
+        if self._cache is not None:
+            self._cache[customer_id] = generation
         return generation
 
     async def accepts(self, customer_id: str, generation: int) -> bool:
@@ -50,5 +48,6 @@ class SessionGenerations:
         return current is None or generation >= current
 
     def forget(self, *customer_ids: str) -> None:
-        for customer_id in customer_ids:
-            self._cache.pop(customer_id, None)
+        if self._cache is not None:
+            for customer_id in customer_ids:
+                self._cache.pop(customer_id, None)
