@@ -74,7 +74,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.api_keys = ApiKeys(db)
         state.rate_counter = RateCounter(db, settings.rate_limit_store_timeout_seconds)
         state.webhooks = WebhookStore(db, SecretBox.from_settings(settings))
-        await state.webhooks.seal_plaintext()
+        await state.webhooks.seal_under_current_key()
         state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
             await state.accounts.ensure_admin(

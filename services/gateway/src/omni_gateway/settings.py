@@ -95,6 +95,8 @@ class GatewaySettings(ProcessSettings):
     # Encrypts partners' webhook signing secrets in the store (at least 32 characters, from the
     # Secret). Required in production; elsewhere, when empty, a published development key.
     webhook_secret_key: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
+    # The key before the last rotation: opens rows sealed under it, which are resealed at start.
+    webhook_secret_previous_key: SecretStr | None = Field(default=None, min_length=32)
 
     @field_validator("webhook_allow_http", "webhook_allow_private_networks")
     @classmethod

@@ -166,7 +166,38 @@ class Accounts:
         user = await self.staff.find_one({"username": username})
         await self._check_password(self.staff, user, password)
         assert user is not None
-        return self._staff_principal(user)
+        return self.staff_principal(user)
+
+    async def staff_user(self, user_id: str) -> dict[str, Any] | None:
+        return await self.staff.find_one({"_id": user_id})
+
+    async def staff_page(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Staff users by username, the page after `after` (an index range)."""
+        cursor = self.staff.find({"username": {"$gt": after}}).sort("username", 1).limit(limit)
+        return [user async for user in cursor]
+
+    async def other_active_admin(self, user_id: str) -> bool:
+        found = await self.staff.find_one(
+            {"role": StaffRole.ADMIN.value, "_id": {"$ne": user_id}, "active": {"$ne": False}},
+            {"_id": 1},
+        )
+        return found is not None
+
+    async def change_staff(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply `changes` (role, store_ids, active, password) and end every session of the
+        user: their refresh tokens go and older access tokens are refused. None if unknown."""
+        updated = await self.staff.find_one_and_update(
+            {"_id": user_id},
+            {"$set": {**changes, "updated_at": utcnow()}, "$inc": {"session_generation": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if updated is not None:
+            await self.refresh_tokens.delete_many({"kind": Kind.STAFF.value, "subject": user_id})
+        return updated
+
+    async def check_staff_password(self, user: dict[str, Any], password: str) -> None:
+        """AccountError unless `password` is the staff user's."""
+        await self._check_password(self.staff, user, password)
 
     @staticmethod
     async def _check_password(
@@ -220,10 +251,7 @@ class Accounts:
 
     async def _current_principal(self, kind: str, subject: str) -> Principal:
         if kind == Kind.STAFF:
-            user = await self.staff.find_one({"_id": subject})
-            if user is None:
-                raise AccountError
-            return self._staff_principal(user)
+            return self.staff_principal(await self.staff.find_one({"_id": subject}))
         if kind == Kind.CUSTOMER:
             account = await self.account_of(subject)
             if account is not None:  # the profile it signs in as now, and its generation
@@ -231,7 +259,10 @@ class Accounts:
         return Principal(Kind(kind), subject)
 
     @staticmethod
-    def _staff_principal(user: dict[str, object]) -> Principal:
+    def staff_principal(user: dict[str, Any] | None) -> Principal:
+        """The principal of an active staff user; AccountError for one deactivated or gone."""
+        if user is None or not user.get("active", True):
+            raise AccountError
         stores = user.get("store_ids") or []
         if not isinstance(stores, list):
             raise AccountError
@@ -240,4 +271,5 @@ class Accounts:
             str(user["_id"]),
             role=StaffRole(str(user["role"])),
             store_ids=frozenset(str(store) for store in stores),
+            generation=int(user.get("session_generation", 0)),
         )

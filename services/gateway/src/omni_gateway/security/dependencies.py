@@ -34,9 +34,7 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any], audience: str)
         raise NotAuthorizedException(
             str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
-    if principal.kind is Kind.CUSTOMER and not await state.session_generations.accepts(
-        principal.id, principal.generation
-    ):
+    if not await state.session_generations.accepts(principal):
         raise NotAuthorizedException(
             "this session was signed out; sign in again",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},

@@ -4,7 +4,7 @@ revokes its whole family)."""
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import ClientException, NotAuthorizedException
 
 from omni_gateway.security.accounts import AccountError
 from omni_gateway.security.principals import Kind, Principal
@@ -34,3 +34,15 @@ async def rotate_session(state: State, token: str, *, staff: bool) -> Session:
     session = await issue_session(state, grant.principal, refresh=False)
     session.refresh_token = grant.token
     return session
+
+
+def wrong_current_password() -> ClientException:
+    """The answer to a password change whose current password is wrong (customer or staff)."""
+    return ClientException(
+        "the current password is wrong",
+        status_code=400,
+        extra={
+            "code": "WRONG_PASSWORD",
+            "errors": [{"field": "current_password", "message": "wrong"}],
+        },
+    )

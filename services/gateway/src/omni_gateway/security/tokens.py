@@ -47,7 +47,7 @@ class TokenSigner:
             "iat": now,
             "exp": now + self.access_ttl,
         }
-        if principal.kind is Kind.CUSTOMER:
+        if principal.kind in (Kind.CUSTOMER, Kind.STAFF):
             claims["gen"] = principal.generation
         if principal.role:
             claims["role"] = principal.role.value

@@ -30,7 +30,11 @@ from omni_gateway.security.account_codes import Purpose
 from omni_gateway.security.accounts import AccountError, AccountExists
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Channel, Kind, Principal
-from omni_gateway.security.sessions import issue_session, rotate_session
+from omni_gateway.security.sessions import (
+    issue_session,
+    rotate_session,
+    wrong_current_password,
+)
 from omni_gateway.views.account import (
     Credentials,
     PasswordChange,
@@ -183,14 +187,7 @@ class CustomerAuth(Controller):
         try:
             await state.accounts.check_customer_password(account, data.current_password)
         except AccountError:
-            raise ClientException(
-                "the current password is wrong",
-                status_code=400,
-                extra={
-                    "code": "WRONG_PASSWORD",
-                    "errors": [{"field": "current_password", "message": "wrong"}],
-                },
-            ) from None
+            raise wrong_current_password() from None
         assert account is not None
         await state.accounts.set_customer_password(account["_id"], data.new_password)
         await state.account_codes.forget(account["_id"], Purpose.PASSWORD_RESET)

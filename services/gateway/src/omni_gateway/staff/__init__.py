@@ -17,10 +17,12 @@ from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.stores import StaffStores
+from omni_gateway.staff.users import StaffUsers
 
 ROUTES: list[Any] = [
     StaffAuth,
     StaffAdmin,
+    StaffUsers,
     CatalogAdmin,
     ListingAdmin,
     StaffInventory,

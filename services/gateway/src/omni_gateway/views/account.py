@@ -16,6 +16,8 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Z
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
 GivenPassword = Annotated[str, msgspec.Meta(max_length=256)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
+StoreId = Annotated[str, msgspec.Meta(max_length=64)]
+StoreIds = Annotated[list[StoreId], msgspec.Meta(max_length=100)]
 
 
 class Session(View):
@@ -74,9 +76,7 @@ class NewStaffUser(View):
     username: Name
     password: Password
     role: StaffRole
-    store_ids: Annotated[
-        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)
-    ] = []
+    store_ids: StoreIds = []
 
 
 class StaffUser(View):
@@ -84,6 +84,25 @@ class StaffUser(View):
     username: str
     role: StaffRole
     store_ids: list[str]
+    # A deactivated user cannot sign in, and every token they hold is refused.
+    active: bool = True
+
+
+class StaffUserPage(View):
+    users: list[StaffUser]
+    next_page_token: str = ""
+
+
+class StaffUserChange(View):
+    """The fields to change; any change ends the user's sessions (they sign in again)."""
+
+    role: StaffRole | msgspec.UnsetType = msgspec.UNSET
+    store_ids: StoreIds | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class NewStaffPassword(View):
+    new_password: Password
 
 
 class NewPartner(View):

@@ -24,7 +24,7 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 class WebhookStore:
     """Signing secrets are stored sealed (`secret_sealed`); rows from before that keep a plaintext
-    `secret`, which is read as it is and sealed by seal_plaintext() at the next start."""
+    `secret`, which is read as it is and sealed by seal_under_current_key() at the next start."""
 
     def __init__(self, db: Db, box: SecretBox | None = None) -> None:
         self.webhooks = db["webhooks"]
@@ -51,13 +51,26 @@ class WebhookStore:
         await self.webhooks.insert_one(webhook, session=session)
         return {**webhook, "secret": secret}  # shown to the partner once, never stored so
 
-    async def seal_plaintext(self) -> int:
-        """Seal the secrets of rows written before secrets were sealed; safe on every replica."""
+    async def seal_under_current_key(self) -> int:
+        """Seal the secrets of rows written before secrets were sealed, and reseal under the
+        current key those sealed under the previous one; safe on every replica."""
         sealed = 0
-        async for row in self.webhooks.find({"secret": {"$exists": True}}, {"secret": 1}):
+        # Every row, once per start: a partner has a handful of webhooks, not thousands.
+        async for row in self.webhooks.find({}, {"secret": 1, "secret_sealed": 1}):
+            if "secret" in row:
+                match, secret = {"secret": row["secret"]}, row["secret"]
+            elif "secret_sealed" not in row or self.box.sealed_by_current(row["secret_sealed"]):
+                continue
+            else:
+                try:
+                    secret = self.box.open(row["secret_sealed"])
+                except SealError:
+                    log.error("webhook_secret_unreadable", webhook_id=row["_id"])
+                    continue
+                match = {"secret_sealed": row["secret_sealed"]}
             result = await self.webhooks.update_one(
-                {"_id": row["_id"], "secret": row["secret"]},
-                {"$set": {"secret_sealed": self.box.seal(row["secret"])}, "$unset": {"secret": ""}},
+                {"_id": row["_id"], **match},
+                {"$set": {"secret_sealed": self.box.seal(secret)}, "$unset": {"secret": ""}},
             )
             sealed += result.modified_count
         if sealed:
