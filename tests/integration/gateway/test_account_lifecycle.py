@@ -184,6 +184,8 @@ async def takeover_attempt_on_a_till_profile(stack, sink) -> None:
     assert owner.status_code == 200
     theirs = await me(stack, owner.json())
     assert theirs["id"] == till_id
+    # The address the till recorded is now proven.
+    assert [i["verified"] for i in theirs["identities"] if i["value"] == victim] == [True]
     assert theirs["loyalty"]["points_balance"] == 120
     assert [a["label"] for a in theirs["addresses"]] == ["home"]
 
