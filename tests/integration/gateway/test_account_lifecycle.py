@@ -134,6 +134,11 @@ async def test_the_account_lifecycle_through_the_gateway(stack, local_sink):
 
 async def takeover_attempt_on_a_till_profile(stack, sink) -> None:
     victim = "vera@example.com"
+    guessable = await stack.http.post(
+        "/api/v1/auth/register", json={"email": victim, "password": "vera1234567"}
+    )
+    assert guessable.status_code == 422, guessable.text
+    assert guessable.json()["code"] == "WEAK_PASSWORD"
     till_id = await till_profile(stack, victim)
 
     # A stranger registers the address: a fresh profile, none of the till profile's data.

@@ -41,6 +41,19 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         httpx.AsyncClient(base_url=other, timeout=20) as replica,
     ):
         admin = bearer(await sign_in(http, "admin", ADMIN_PASSWORD))
+        weak = await http.post(
+            "/staff/v1/users",
+            json={
+                "username": "ana",
+                "password": "password123",
+                "role": "associate",
+                "store_ids": ["s1"],
+            },
+            headers=admin,
+        )
+        assert weak.status_code == 422, weak.text
+        assert weak.json()["code"] == "WEAK_PASSWORD"
+        assert weak.json()["errors"][0]["field"] == "password"
         created = await http.post(
             "/staff/v1/users",
             json={
@@ -86,6 +99,13 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         assert wrong.status_code == 400
         assert wrong.json()["code"] == "WRONG_PASSWORD"
         assert await status_of(http, ana) == 403  # a wrong try ends nothing
+        guessable = await http.post(
+            "/staff/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": "qwertyuiop"},
+            headers=ana,
+        )
+        assert guessable.status_code == 422
+        assert guessable.json()["errors"][0]["field"] == "new_password"
         changed = await http.post(
             "/staff/v1/auth/password",
             json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},

@@ -28,6 +28,7 @@ from omni_gateway.context import channel_ref
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.account_codes import Purpose
 from omni_gateway.security.accounts import AccountError, AccountExists
+from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Channel, Kind, Principal
 from omni_gateway.security.sessions import (
@@ -80,6 +81,7 @@ class CustomerAuth(Controller):
     )
     async def register(self, state: State, via: Channel, data: Registration) -> Response[Session]:
         email = _email(data.email)
+        await refuse_guessable(data.password, email, data.display_name)
         existing = await state.accounts.customer_account(email)
         customer_id = await lifecycle.fresh_profile(
             state, email, data.display_name, channel_ref(via)
@@ -189,6 +191,7 @@ class CustomerAuth(Controller):
         except AccountError:
             raise wrong_current_password() from None
         assert account is not None
+        await refuse_guessable(data.new_password, account["_id"], field="new_password")
         await state.accounts.set_customer_password(account["_id"], data.new_password)
         await state.account_codes.forget(account["_id"], Purpose.PASSWORD_RESET)
         generation = await _end_sessions(state, account)
@@ -216,6 +219,7 @@ class CustomerAuth(Controller):
         status_code=204,
     )
     async def confirm_password_reset(self, state: State, data: PasswordResetConfirmation) -> None:
+        await refuse_guessable(data.new_password, field="new_password")  # before the code is spent
         email = await state.account_codes.redeem_reset(data.code)
         account = await state.accounts.customer_account(email) if email else None
         if account is None:

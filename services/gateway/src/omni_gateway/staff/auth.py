@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException
 
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountError
+from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.security.sessions import (
@@ -72,6 +73,8 @@ class StaffAuth(Controller):
             await state.accounts.check_staff_password(user, data.current_password)
         except AccountError:
             raise wrong_current_password() from None
+        assert user is not None
+        await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
         updated = await state.accounts.change_staff(principal.id, {"password": hashed})
         state.session_generations.forget(principal.id, kind=Kind.STAFF)

@@ -19,6 +19,7 @@ from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.guards import roles
+from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import STORE_ROLES, Kind, StaffRole
 from omni_gateway.views.account import (
@@ -70,6 +71,7 @@ class StaffUsers(Controller):
         self, request: Request[Any, Any, Any], state: State, data: NewStaffUser
     ) -> Response[StaffUser]:
         _store_roles_need_stores(data.role, data.store_ids)
+        await refuse_guessable(data.password, data.username)
 
         async def write(session: AsyncClientSession) -> Reply:
             try:
@@ -150,6 +152,10 @@ class StaffUsers(Controller):
         status_code=204,
     )
     async def set_password(self, state: State, user_id: str, data: NewStaffPassword) -> None:
+        user = await state.accounts.staff_user(user_id)
+        if user is None:
+            raise NotFoundException(f"no staff user {user_id!r}")
+        await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
         if await state.accounts.change_staff(user_id, {"password": hashed}) is None:
             raise NotFoundException(f"no staff user {user_id!r}")
