@@ -6,9 +6,12 @@ from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import ServiceApp, channel
 from omni_kit.events import stream_name, stream_subjects
 from omni_kit.events.backoff import Backoff
+from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
+from omni_order.carriers.fulfilment import poll_tracking
+from omni_order.carriers.wiring import build_carriers
 from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.customer_merges import CONSUMED_DOMAINS, MOVE_INDEXES, CustomerMerges
 from omni_order.payments import LEDGER, TestPaymentProvider
@@ -44,6 +47,9 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     orders = OrderStore(infra, settings.report_time_zones)
     CustomerMerges(infra, orders)
     payments = TestPaymentProvider(infra.db[LEDGER])
+    carrier_http = OutboundClient(
+        settings.outbound_policy(), timeout=settings.carrier_timeout_seconds
+    )
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,
         max_seconds=settings.saga_max_seconds,
@@ -68,6 +74,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             bound=bound,
         ),
         idempotency=infra.idempotency,
+        carriers=build_carriers(settings, carrier_http),
     )
     api = OrderApi(deps)
     app.add_service(
@@ -88,10 +95,16 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     )
 
     app.add_background_task("sales-totals", lambda: workers.count_sales(deps))
+    poll = settings.tracking_poll_interval_seconds
+    app.add_background_task(
+        "carrier-tracking",
+        lambda: workers.every(poll, lambda: poll_tracking(deps.carriers, orders, poll)),
+    )
 
     async def close_channels() -> None:
         await catalog_channel.close()
         await inventory_channel.close()
+        await carrier_http.aclose()
 
     app.on_shutdown(close_channels)
     return app

@@ -8,9 +8,10 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
+from omni_order.carriers.settings import CarrierSettings
 
 
-class OrderSettings(ServiceSettings):
+class OrderSettings(CarrierSettings, ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="OMNI_ORDER_", extra="ignore", frozen=True)
 
     service_name: str = "order"

@@ -16,6 +16,8 @@ from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.carriers.base import Parcel
+from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
 from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
 from omni_order.domain.common import require
@@ -49,7 +51,11 @@ class CheckoutApi:
             await self.deps.inventory.select_sources(wanted, home, channel)
         )
         if ships and not request.pickup_location_id:
-            options.extend(rules.home_options(cart.currency_code, now))
+            options.extend(
+                await carrier_options(
+                    self.deps.carriers, request.address, self._parcel(cart), cart.currency_code, now
+                )
+            )
         stores = await self.deps.inventory.pickup_stores(
             wanted, channel, near, request.pickup_location_id, own
         )
@@ -95,7 +101,12 @@ class CheckoutApi:
             )
         rules.require_checkout(cart)
         now = utcnow()
-        delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
+        if request.delivery.mode == rules.HOME:
+            delivery = await priced_delivery(
+                self.deps.carriers, request.delivery, self._parcel(cart), cart.currency_code, now
+            )
+        else:
+            delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
         if delivery.mode in rules.PICKUP_MODES:
             await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
         rules.require_payment(request.payment_method, request.payment_token, delivery.mode)
@@ -180,6 +191,10 @@ class CheckoutApi:
         if chosen is None or not chosen.active or not chosen.click_and_collect:
             return []
         return [PickupStore(chosen.id, chosen.name, 0.0)]
+
+    def _parcel(self, cart: C.Cart) -> Parcel:
+        value = sum(line.unit_price.amount_minor * line.quantity for line in cart.lines)
+        return parcel_of(cart.lines, self.deps.carriers.item_weight_grams, value)
 
     async def _held(self, cart: C.Cart) -> list[Placement]:
         """What the cart's own holds keep for it, where."""

@@ -11,6 +11,7 @@ from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
+from omni_order.carriers.fulfilment import waybill_for
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
 from omni_order.events import next_version
@@ -99,17 +100,22 @@ class LifecycleApi:
             key=shipment_id,
             reference=shipment_id,
         )
+        waybill = None
+        if not request.tracking_number:
+            waybill = await waybill_for(self.deps.carriers, order, shipment_id, units)
         shipment = rules.add_shipment(
             order,
             shipment_id,
             location_id,
             units,
             carrier=request.carrier,
-            tracking_number=request.tracking_number,
+            tracking_number=waybill.tracking_number if waybill else request.tracking_number,
             actor=request.actor,
             channel=request.channel,
             now=utcnow(),
         )
+        if waybill:
+            shipment.carrier_ref = waybill.ref
         events = next_version(order, ("shipment_created", {"shipment": shipment}))
         return self.deps.saving(
             order, events, C.CreateShipmentResponse(shipment=shipment, order=order)
