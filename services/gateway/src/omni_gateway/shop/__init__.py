@@ -8,6 +8,7 @@ from typing import Any
 from omni_gateway.shop.addresses import MyAddresses
 from omni_gateway.shop.auth import CustomerAuth
 from omni_gateway.shop.availability import Availability
+from omni_gateway.shop.carriers import Carriers
 from omni_gateway.shop.carts import Carts
 from omni_gateway.shop.catalog import CatalogBrowse
 from omni_gateway.shop.me import Me
@@ -20,6 +21,7 @@ ROUTES: list[Any] = [
     CatalogBrowse,
     Availability,
     Carts,
+    Carriers,
     CustomerOrders,
     Me,
     MyAddresses,

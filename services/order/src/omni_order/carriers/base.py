@@ -44,6 +44,7 @@ class PickupPoint:
     address: str
     city_ref: str
     city: str
+    country_code: str
     number: str = ""
     latitude: float = 0.0
     longitude: float = 0.0

@@ -255,6 +255,7 @@ def _point(branch: dict[str, Any]) -> PickupPoint:
         address=(branch.get("addressDescr") or {}).get("descrUA", ""),
         city_ref=str(branch.get("cityID", "")),
         city=(branch.get("cityDescr") or {}).get("descrUA", ""),
+        country_code="UA",
         number=str(branch.get("branchNumber", "")),
         latitude=float(branch.get("latitude") or 0),
         longitude=float(branch.get("longitude") or 0),

@@ -275,6 +275,7 @@ def _point(warehouse: dict[str, Any]) -> PickupPoint:
         address=warehouse.get("ShortAddress", ""),
         city_ref=warehouse.get("CityRef", ""),
         city=warehouse.get("CityDescription", ""),
+        country_code="UA",
         number=str(warehouse.get("Number", "")),
         latitude=float(warehouse.get("Latitude") or 0),
         longitude=float(warehouse.get("Longitude") or 0),

@@ -33,7 +33,7 @@ def parcel_of(
 
 def destination_of(address: common_pb2.Address, point: PickupPoint | None = None) -> Destination:
     return Destination(
-        country_code=address.country_code,
+        country_code=point.country_code if point else address.country_code,
         city=point.city if point else address.city,
         lines=() if point else tuple(address.lines),
         postal_code=address.postal_code,
@@ -154,7 +154,7 @@ async def priced_delivery(
                 phone=address.phone,
                 lines=[point.name],
                 city=point.city,
-                country_code=address.country_code or "UA",
+                country_code=point.country_code,
             )
         )
     else:
