@@ -179,11 +179,19 @@ class Variant(_message.Message):
     BARCODE_FIELD_NUMBER: _builtins.int
     WEIGHT_GRAMS_FIELD_NUMBER: _builtins.int
     MEDIA_FIELD_NUMBER: _builtins.int
+    LENGTH_MM_FIELD_NUMBER: _builtins.int
+    WIDTH_MM_FIELD_NUMBER: _builtins.int
+    HEIGHT_MM_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     """Unique across the whole catalog."""
     barcode: _builtins.str
     """GTIN/EAN/UPC."""
     weight_grams: _builtins.int
+    """Packed weight in grams, for carrier quotes: 0 (not known) or 1 to 1,000,000."""
+    length_mm: _builtins.int
+    """Packed size in millimetres, for carrier quotes: all three 1 to 10,000, or all 0 (not known)."""
+    width_mm: _builtins.int
+    height_mm: _builtins.int
     @_builtins.property
     def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Variant-defining attributes, e.g. {"size": "M", "colour": "blue"}."""
@@ -198,10 +206,13 @@ class Variant(_message.Message):
         barcode: _builtins.str = ...,
         weight_grams: _builtins.int = ...,
         media: _abc.Iterable[Global___Media] | None = ...,
+        length_mm: _builtins.int = ...,
+        width_mm: _builtins.int = ...,
+        height_mm: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "barcode", b"barcode", "media", b"media", "sku", b"sku", "weight_grams", b"weight_grams"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "barcode", b"barcode", "height_mm", b"height_mm", "length_mm", b"length_mm", "media", b"media", "sku", b"sku", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
