@@ -48,7 +48,7 @@ def service_settings(nova_poshta) -> dict[str, dict]:
 
 
 async def seed_kyiv_store(stack) -> str:
-    """A mug sold on the web shop for 450.00 UAH, ten in a Kyiv store that ships."""
+    """A mug (2.3 kg packed) sold on the web shop for 450.00 UAH, ten in a Kyiv store that ships."""
     catalog_ch = channel(f"127.0.0.1:{stack.apps['catalog'].port}")
     inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
     catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
@@ -58,7 +58,11 @@ async def seed_kyiv_store(stack) -> str:
         status=catalog_pb2.PRODUCT_STATUS_ACTIVE,
         default_language="uk",
         texts={"uk": catalog_pb2.LocalizedText(name="Чашка")},
-        variants=[catalog_pb2.Variant(sku="MUG-1")],
+        variants=[
+            catalog_pb2.Variant(
+                sku="MUG-1", weight_grams=2300, length_mm=150, width_mm=120, height_mm=120
+            )
+        ],
     )
     created = (
         await catalog.CreateProduct(catalog_pb2.CreateProductRequest(product=product))
@@ -140,9 +144,10 @@ async def test_checkout_to_a_nova_poshta_branch_then_waybill_and_tracking_to_del
     assert options.status_code == 200, options.text
     offered = {o["option_id"]: o for o in options.json()["options"] if o["mode"] == "home_delivery"}
     assert offered["home:dhl:standard"]["price"]["amount_minor"] == 9900  # the table rate
-    assert offered["home:nova_poshta:courier"]["price"]["amount_minor"] == 10500
+    # Nova Poshta's price for the mug's weight: 60 + 10 per started kilogram (+35 to the door).
+    assert offered["home:nova_poshta:courier"]["price"]["amount_minor"] == 12500
     to_branch = offered[f"point:nova_poshta:{points[0]['id']}"]
-    assert to_branch["price"] == {"amount_minor": 7000, "currency": "UAH"}
+    assert to_branch["price"] == {"amount_minor": 9000, "currency": "UAH"}
     assert to_branch["carrier_pickup_point"]["name"] == points[0]["name"]
 
     placed = await stack.http.post(
@@ -164,7 +169,7 @@ async def test_checkout_to_a_nova_poshta_branch_then_waybill_and_tracking_to_del
     assert order["status"] == "confirmed"
     assert order["delivery"]["carrier"] == "nova_poshta"
     assert order["delivery"]["carrier_pickup_point"]["id"] == points[0]["id"]
-    assert order["totals"]["total"]["amount_minor"] == 45000 + 7000
+    assert order["totals"]["total"]["amount_minor"] == 45000 + 9000
 
     admin = await stack.admin()
     shipped = await stack.http.post(
@@ -178,6 +183,7 @@ async def test_checkout_to_a_nova_poshta_branch_then_waybill_and_tracking_to_del
     waybill = nova_poshta.documents[number]  # the waybill exists at the carrier
     assert waybill["properties"]["RecipientAddress"] == points[0]["id"].split(":")[1]
     assert waybill["properties"]["RecipientName"] == "Олена Коваль"
+    assert waybill["properties"]["Weight"] == "2.3"
 
     httpx.post(f"{nova_poshta.base}/_control/advance", json={"number": number, "status_code": "5"})
     await until_status(stack, olena, order["id"], "shipped")

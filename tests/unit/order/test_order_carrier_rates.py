@@ -12,9 +12,10 @@ from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import InvalidArgument
 from omni_order.carriers.base import Destination, Parcel
-from omni_order.carriers.options import carrier_options, priced_delivery
+from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
 from omni_order.carriers.table_rate import TableRate, TableRateCarrier, default_rates
 from omni_order.carriers.wiring import Carriers
+from omni_order.domain.common import Price
 from omni_order.settings import OrderSettings
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -127,3 +128,15 @@ def test_table_rates_and_carriers_are_settings(monkeypatch):
     with pytest.raises(ValidationError) as bad:
         OrderSettings()
     assert "currency" in str(bad.value) and "max_weight_grams" in str(bad.value)
+
+
+def test_a_parcel_weighs_its_variants_and_is_as_large_as_the_largest():
+    def sized(sku: str, grams: int, sides: tuple[int, int, int]) -> Price:
+        return Price(sku, "prd", sku, 100, "EUR", 1, True, grams, sides)
+
+    sizes = {"MUG": sized("MUG", 350, (120, 90, 110)), "POT": sized("POT", 0, (300, 300, 200))}
+    parcel = parcel_of([("MUG", 2), ("POT", 1), ("UNKNOWN", 1)], sizes, 500, 1234)
+    # 2 x 350 g, the pot and the unknown SKU at the default 500 g each.
+    assert parcel.weight_grams == 2 * 350 + 500 + 500
+    assert (parcel.length_mm, parcel.width_mm, parcel.height_mm) == (300, 300, 200)
+    assert parcel.declared_minor == 1234

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 
 from grpc import aio
@@ -20,7 +21,7 @@ from omni_order.carriers.base import Parcel
 from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
 from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
-from omni_order.domain.common import require
+from omni_order.domain.common import Price, require
 from omni_order.events import order_event
 from omni_order.ports import Inventory, PickupStore, Placement
 
@@ -41,6 +42,7 @@ class CheckoutApi:
         rules.require_checkout(cart)
         channel = chosen_channel(request.channel, cart.channel)
         wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
+        skus = [line.sku for line in cart.lines]
         near = request.geo if request.HasField("geo") else None
         now = utcnow()
         own = await self._held(cart)
@@ -53,7 +55,11 @@ class CheckoutApi:
         if ships and not request.pickup_location_id:
             options.extend(
                 await carrier_options(
-                    self.deps.carriers, request.address, self._parcel(cart), cart.currency_code, now
+                    self.deps.carriers,
+                    request.address,
+                    self._parcel(cart, await self.deps.catalog.prices(channel, skus)),
+                    cart.currency_code,
+                    now,
                 )
             )
         stores = await self.deps.inventory.pickup_stores(
@@ -103,7 +109,11 @@ class CheckoutApi:
         now = utcnow()
         if request.delivery.mode == rules.HOME:
             delivery = await priced_delivery(
-                self.deps.carriers, request.delivery, self._parcel(cart), cart.currency_code, now
+                self.deps.carriers,
+                request.delivery,
+                self._parcel(cart, prices),
+                cart.currency_code,
+                now,
             )
         else:
             delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
@@ -192,9 +202,10 @@ class CheckoutApi:
             return []
         return [PickupStore(chosen.id, chosen.name, 0.0)]
 
-    def _parcel(self, cart: C.Cart) -> Parcel:
+    def _parcel(self, cart: C.Cart, sizes: Mapping[str, Price]) -> Parcel:
         value = sum(line.unit_price.amount_minor * line.quantity for line in cart.lines)
-        return parcel_of(cart.lines, self.deps.carriers.item_weight_grams, value)
+        units = [(line.sku, line.quantity) for line in cart.lines]
+        return parcel_of(units, sizes, self.deps.carriers.item_weight_grams, value)
 
     async def _held(self, cart: C.Cart) -> list[Placement]:
         """What the cart's own holds keep for it, where."""

@@ -102,7 +102,8 @@ class LifecycleApi:
         )
         waybill = None
         if not request.tracking_number:
-            waybill = await waybill_for(self.deps.carriers, order, shipment_id, units)
+            sizes = await self.deps.catalog.prices(order.channel, [u.sku for u in units])
+            waybill = await waybill_for(self.deps.carriers, order, shipment_id, units, sizes)
         shipment = rules.add_shipment(
             order,
             shipment_id,

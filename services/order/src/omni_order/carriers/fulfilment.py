@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from omni.common.v1 import common_pb2
@@ -14,6 +15,7 @@ from omni_order.carriers.base import Destination, TrackingStatus, Waybill
 from omni_order.carriers.options import parcel_of
 from omni_order.carriers.wiring import Carriers
 from omni_order.domain import lifecycle
+from omni_order.domain.common import Price
 from omni_order.events import next_version
 from omni_order.store import OrderStore
 
@@ -31,6 +33,7 @@ async def waybill_for(
     order: order_pb2.Order,
     shipment_id: str,
     units: list[order_pb2.LineQuantity],
+    sizes: Mapping[str, Price],
 ) -> Waybill | None:
     """The carrier's waybill for a home delivery by a carrier that issues them; None for a
     table rate or a pickup in store."""
@@ -54,8 +57,8 @@ async def waybill_for(
     )
     lines = {line.line_id: line for line in order.lines}
     value = sum(lines[u.line_id].unit_price.amount_minor * u.quantity for u in units)
-    units_as_lines = [order_pb2.OrderLine(quantity=u.quantity) for u in units]
-    parcel = parcel_of(units_as_lines, carriers.item_weight_grams, value)
+    skus = [(lines[u.line_id].sku, u.quantity) for u in units]
+    parcel = parcel_of(skus, sizes, carriers.item_weight_grams, value)
     return await carrier.create_shipment(
         f"{order.number}/{shipment_id[-6:]}", destination, parcel, delivery.service_level
     )

@@ -6,7 +6,7 @@ pickup point's public id is `<city id>:<point id>` (the carrier's own references
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from omni.common.v1 import common_pb2
@@ -16,19 +16,35 @@ from omni_kit.protos import to_timestamp
 from omni_order.carriers.base import CarrierError, Destination, Parcel, PickupPoint, Quote
 from omni_order.carriers.http import log
 from omni_order.carriers.wiring import Carriers
-from omni_order.domain.common import money
+from omni_order.domain.common import Price, money
 
 HOME = common_pb2.DELIVERY_MODE_HOME_DELIVERY
 POINTS_PER_CARRIER = 3
 
 
 def parcel_of(
-    lines: Sequence[order_pb2.CartLine] | Sequence[order_pb2.OrderLine],
+    units: Sequence[tuple[str, int]],
+    sizes: Mapping[str, Price],
     item_grams: int,
     declared_minor: int,
 ) -> Parcel:
-    units = sum(line.quantity for line in lines)
-    return Parcel(weight_grams=max(units, 1) * item_grams, declared_minor=declared_minor)
+    """One parcel for (sku, quantity) units: the variants' weights (`item_grams` for a variant
+    without one), and the largest variant's sides."""
+    weight = 0
+    sides = (0, 0, 0)
+    for sku, quantity in units:
+        size = sizes.get(sku)
+        weight += quantity * (size.weight_grams if size and size.weight_grams else item_grams)
+        if size and sum(size.sides_mm) > sum(sides):
+            sides = size.sides_mm
+    length, width, height = sides
+    return Parcel(
+        weight_grams=max(weight, 1),
+        length_mm=length,
+        width_mm=width,
+        height_mm=height,
+        declared_minor=declared_minor,
+    )
 
 
 def destination_of(address: common_pb2.Address, point: PickupPoint | None = None) -> Destination:
