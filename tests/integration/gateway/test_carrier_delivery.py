@@ -99,6 +99,26 @@ async def seed_kyiv_store(stack) -> str:
     return store
 
 
+async def check_out(stack, headers, cart_id: str, delivery: dict) -> dict:
+    """Checkout to a carrier's pickup point, paid online; the order placed (201)."""
+    placed = await stack.http.post(
+        "/api/v1/orders",
+        json={
+            "cart_id": cart_id,
+            "delivery": {
+                "mode": "home_delivery",
+                "recipient": {"name": "Олена Коваль", "phone": "+380671112233"},
+                **delivery,
+            },
+            "payment_method": "online_card",
+            "payment_token": "tok_visa",
+        },
+        headers=headers | {"Idempotency-Key": f"checkout-{cart_id}"},
+    )
+    assert placed.status_code == 201, placed.text
+    return placed.json()
+
+
 async def until_status(stack, headers, order_id: str, status: str) -> dict:
     for _ in range(100):
         order = (await stack.http.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
@@ -150,22 +170,7 @@ async def test_checkout_to_a_nova_poshta_branch_then_waybill_and_tracking_to_del
     assert to_branch["price"] == {"amount_minor": 9000, "currency": "UAH"}
     assert to_branch["carrier_pickup_point"]["name"] == points[0]["name"]
 
-    placed = await stack.http.post(
-        "/api/v1/orders",
-        json={
-            "cart_id": cart["id"],
-            "delivery": {
-                "mode": "home_delivery",
-                "option_id": to_branch["option_id"],
-                "recipient": {"name": "Олена Коваль", "phone": "+380671112233"},
-            },
-            "payment_method": "online_card",
-            "payment_token": "tok_visa",
-        },
-        headers=olena | {"Idempotency-Key": "np-1"},
-    )
-    assert placed.status_code == 201, placed.text
-    order = placed.json()
+    order = await check_out(stack, olena, cart["id"], {"option_id": to_branch["option_id"]})
     assert order["status"] == "confirmed"
     assert order["delivery"]["carrier"] == "nova_poshta"
     assert order["delivery"]["carrier_pickup_point"]["id"] == points[0]["id"]
@@ -192,3 +197,53 @@ async def test_checkout_to_a_nova_poshta_branch_then_waybill_and_tracking_to_del
     assert delivered["shipments"][0]["tracking_status"] == "delivered"
     subjects = await order_events(nc, order["id"], 5)
     assert subjects[-2:] == ["omni.order.order.shipped", "omni.order.order.delivered"]
+
+
+async def test_a_waybill_the_carrier_refuses_ships_nothing_and_commits_no_stock(stack, nova_poshta):
+    store = await seed_kyiv_store(stack)
+    olena, _ = await stack.customer("olena@example.com")
+    cart = (await stack.http.get("/api/v1/carts/current?currency=UAH", headers=olena)).json()
+    await stack.http.post(
+        f"/api/v1/carts/{cart['id']}/lines", json={"sku": "MUG-1", "quantity": 1}, headers=olena
+    )
+    [lviv_branch, *_] = (
+        await stack.http.get("/api/v1/carriers/nova_poshta/pickup-points", params={"city_id": LVIV})
+    ).json()["points"]
+    chosen = {"carrier": "nova_poshta", "carrier_pickup_point_id": lviv_branch["id"]}
+    order = await check_out(stack, olena, cart["id"], chosen)
+    assert order["delivery"]["carrier_pickup_point"]["name"] == lviv_branch["name"]
+    admin = await stack.admin()
+    on_hand = await stock_on_hand(stack, store)
+
+    httpx.post(f"{nova_poshta.base}/_control/fail_next", json={"errors": ["Sender is invalid"]})
+    refused = await stack.http.post(
+        f"/staff/v1/orders/{order['id']}/shipments",
+        json={"source_location_id": store},
+        headers=admin | {"Idempotency-Key": "ship-2"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "CARRIER_REFUSED"
+    assert "Sender is invalid" not in refused.text  # the carrier's words stay in the log
+    assert await stock_on_hand(stack, store) == on_hand  # nothing committed
+    assert nova_poshta.documents == {}
+    unchanged = (await stack.http.get(f"/api/v1/orders/{order['id']}", headers=olena)).json()
+    assert (unchanged["status"], unchanged["shipments"]) == ("confirmed", [])
+
+    shipped = await stack.http.post(
+        f"/staff/v1/orders/{order['id']}/shipments",
+        json={"source_location_id": store},
+        headers=admin | {"Idempotency-Key": "ship-3"},
+    )
+    assert shipped.status_code == 201, shipped.text
+    assert await stock_on_hand(stack, store) == on_hand - 1
+    assert list(nova_poshta.documents) == [shipped.json()["shipment"]["tracking_number"]]
+
+
+async def stock_on_hand(stack, store: str) -> int:
+    inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
+    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
+    reply = await inventory.ListStockLevels(
+        inventory_pb2.ListStockLevelsRequest(skus=["MUG-1"], location_ids=[store])
+    )
+    await inventory_ch.close()
+    return reply.stock_levels[0].on_hand

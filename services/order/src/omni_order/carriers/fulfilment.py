@@ -64,6 +64,20 @@ async def waybill_for(
     )
 
 
+async def cancel_waybill(carriers: Carriers, carrier: str, waybill: Waybill) -> None:
+    """Take back a waybill whose shipment was not recorded; a carrier that will not is logged
+    (the waybill then lapses at the carrier unused)."""
+    try:
+        await carriers.get(carrier).cancel(waybill.ref)
+    except DomainError as error:
+        log.warning(
+            "waybill_not_cancelled",
+            carrier=carrier,
+            waybill=waybill.tracking_number,
+            error=error.message,
+        )
+
+
 async def poll_tracking(carriers: Carriers, orders: OrderStore, every_seconds: float) -> int:
     """Track every waybill not delivered yet (each order at most once per interval, across
     instances); returns how many orders changed."""
