@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import httpx
+
+from omni_kit.ids import utcnow
 
 ADMIN_PASSWORD = "staff-sessions-admin-1"
 PASSWORD = "associate password 1"
@@ -156,3 +159,26 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         assert empty.status_code == 422
         unknown = await http.patch("/staff/v1/users/staff_nobody", json={}, headers=admin)
         assert unknown.status_code == 404
+
+
+async def test_a_session_ends_at_its_maximum_age_however_often_it_is_refreshed(
+    start_gateway, mongo, db_name
+):
+    base = start_gateway(admin_password=ADMIN_PASSWORD, session_max_age_seconds="86400")
+    tokens = mongo[f"{db_name}_gateway"]["refresh_tokens"]
+    async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+        session = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        refreshed = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        [live] = await tokens.find({"used": False}).to_list()
+        assert live["expires_at"] <= live["signed_in_at"] + timedelta(days=1)
+
+        # The same session, signed in a day and a minute ago: no refresh extends it.
+        day_ago = utcnow() - timedelta(days=1, minutes=1)
+        await tokens.update_many({}, {"$set": {"signed_in_at": day_ago}})
+        again = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
+        )
+        assert again.status_code == 401, again.text  # within its refresh TTL, still refused

@@ -66,7 +66,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
         db = state.mongo[settings.mongo_database]
         await ensure_indexes(db, INDEXES)
         state.downstream = Downstream(settings)
-        state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
+        state.accounts = Accounts(
+            db,
+            timedelta(seconds=settings.refresh_token_ttl_seconds),
+            timedelta(seconds=settings.session_max_age_seconds),
+        )
         state.session_generations = SessionGenerations(
             state.accounts, settings.session_check_cache_seconds
         )

@@ -41,6 +41,8 @@ class GatewaySettings(ProcessSettings):
     jwt_previous_secret: SecretStr | None = Field(default=None, min_length=32)
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600)
+    # However often it is refreshed, a session ends this long after its sign-in (ASVS 3.3.2).
+    session_max_age_seconds: int = Field(default=90 * 86_400, ge=3600)
     # Customer accounts (security/account_codes.py, security/revocation.py): how long an e-mail
     # verification code and a password-reset code live, how many tries a verification code
     # allows, and how long a replica may trust its copy of an account's session generation (a

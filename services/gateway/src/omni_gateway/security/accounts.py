@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -54,11 +54,14 @@ def customer_principal(account: dict[str, Any]) -> Principal:
 
 
 class Accounts:
-    def __init__(self, db: Db, refresh_ttl: timedelta) -> None:
+    def __init__(
+        self, db: Db, refresh_ttl: timedelta, session_max_age: timedelta = timedelta(days=90)
+    ) -> None:
         self.customers = db["customer_accounts"]
         self.staff = db["staff_users"]
         self.refresh_tokens = db["refresh_tokens"]
         self.refresh_ttl = refresh_ttl
+        self.session_max_age = session_max_age
 
     async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
         """A new account, unverified, on `customer_id` (a fresh profile)."""
@@ -215,8 +218,14 @@ class Accounts:
                 {"$set": {"password": verdict.new_hash, "password_updated_at": utcnow()}},
             )
 
-    async def issue_refresh(self, principal: Principal, family: str | None = None) -> str:
+    async def issue_refresh(
+        self, principal: Principal, family: str | None = None, signed_in_at: datetime | None = None
+    ) -> str:
+        """A refresh token of a new session (or of `family`, signed in at `signed_in_at`); it
+        expires after the refresh TTL, and never later than the session's maximum age."""
         token = secrets.token_urlsafe(32)
+        now = utcnow()
+        signed_in_at = signed_in_at or now
         await self.refresh_tokens.insert_one(
             {
                 "_id": _digest(token),
@@ -224,7 +233,8 @@ class Accounts:
                 "kind": principal.kind.value,
                 "subject": principal.id,
                 "used": False,
-                "expires_at": utcnow() + self.refresh_ttl,
+                "signed_in_at": signed_in_at,
+                "expires_at": min(now + self.refresh_ttl, signed_in_at + self.session_max_age),
             }
         )
         return token
@@ -241,8 +251,13 @@ class Accounts:
             if spent is not None:
                 await self.refresh_tokens.delete_many({"family": spent["family"]})
             raise AccountError
+        # Tokens from before sessions had an age start their count at this refresh.
+        signed_in_at = record.get("signed_in_at") or utcnow()
+        if signed_in_at + self.session_max_age <= utcnow():
+            raise AccountError  # the session is too old, however recently refreshed
         principal = await self._current_principal(record["kind"], record["subject"])
-        return RefreshGrant(await self.issue_refresh(principal, record["family"]), principal)
+        token = await self.issue_refresh(principal, record["family"], signed_in_at)
+        return RefreshGrant(token, principal)
 
     async def revoke_refresh(self, token: str) -> None:
         record = await self.refresh_tokens.find_one({"_id": _digest(token)})
