@@ -82,3 +82,18 @@ def test_the_order_service_refuses_the_test_payment_provider_in_production():
     assert "test payment provider is refused in production" in line
     assert OrderSettings(environment="test").payment_provider == "test"
     assert OrderSettings(environment="dev").payment_provider == "test"
+
+
+def test_production_admins_need_a_second_factor_and_elsewhere_it_is_chosen():
+    production = {"environment": "production", "jwt_secret": SECRET, "webhook_secret_key": KEY}
+    assert GatewaySettings(**production).staff_second_factor_roles == ("admin",)
+    line = refusal(GatewaySettings, **production, staff_second_factor_roles="consultant")
+    assert line.startswith("invalid setting OMNI_GATEWAY_STAFF_SECOND_FACTOR_ROLES:")
+    assert "admin" in line
+    chosen = GatewaySettings(
+        **production, staff_second_factor_roles="admin,store_manager"
+    ).staff_second_factor_roles
+    assert chosen == ("admin", "store_manager")
+    assert GatewaySettings(environment="dev", jwt_secret=SECRET).staff_second_factor_roles == ()
+    typo = refusal(GatewaySettings, jwt_secret=SECRET, staff_second_factor_roles="admins")
+    assert "'admins' is not a staff role" in typo

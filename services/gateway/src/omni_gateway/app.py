@@ -35,10 +35,11 @@ from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
 from omni_gateway.security.path_ids import valid_path_ids
 from omni_gateway.security.revocation import SessionGenerations
+from omni_gateway.security.sealing import SECOND_FACTORS, WEBHOOK_SECRETS, SecretBox
+from omni_gateway.security.second_factor import SecondFactors
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
-from omni_gateway.webhooks.sealing import SecretBox
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
@@ -77,8 +78,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.account_codes = AccountCodes(db, settings.jwt_secret.get_secret_value())
         state.api_keys = ApiKeys(db)
         state.rate_counter = RateCounter(db, settings.rate_limit_store_timeout_seconds)
-        state.webhooks = WebhookStore(db, SecretBox.from_settings(settings))
+        state.webhooks = WebhookStore(db, SecretBox.from_settings(settings, WEBHOOK_SECRETS))
         await state.webhooks.seal_under_current_key()
+        box = SecretBox.from_settings(settings, SECOND_FACTORS)
+        state.second_factors = SecondFactors(state.accounts.staff, box)
+        await state.second_factors.reseal()
         state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
             await state.accounts.ensure_admin(

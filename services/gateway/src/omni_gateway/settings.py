@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from omni_gateway.security.principals import StaffRole
 from omni_kit.outbound import OutboundPolicy
 from omni_kit.settings import ProcessSettings, not_in_production
 
@@ -99,6 +100,12 @@ class GatewaySettings(ProcessSettings):
     webhook_secret_key: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
     # The key before the last rotation: opens rows sealed under it, which are resealed at start.
     webhook_secret_previous_key: SecretStr | None = Field(default=None, min_length=32)
+    # Staff roles that must sign in with a second factor (TOTP) to use the staff API; until they
+    # enrol, only enrolment answers them. Empty outside production unless set; in production
+    # admins at least.
+    staff_second_factor_roles: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        default=None, validate_default=True
+    )
 
     @field_validator("webhook_allow_http", "webhook_allow_private_networks")
     @classmethod
@@ -137,6 +144,20 @@ class GatewaySettings(ProcessSettings):
             if weakness:
                 raise ValueError(f"{weakness}; refused in production")
         return password
+
+    @field_validator("staff_second_factor_roles", mode="before")
+    @classmethod
+    def _second_factor_roles(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        if value is None:
+            return ("admin",) if info.data.get("environment") == "production" else ()
+        roles = tuple(comma_list(value, "staff roles"))
+        known = [role.value for role in StaffRole]
+        for role in roles:
+            if role not in known:
+                raise ValueError(f"{role!r} is not a staff role ({', '.join(known)})")
+        if info.data.get("environment") == "production" and "admin" not in roles:
+            raise ValueError("production needs at least admin (admins must use a second factor)")
+        return roles
 
     @field_validator("webhook_secret_key")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,11 +165,13 @@ class Accounts:
             with contextlib.suppress(AccountExists):  # another replica created it first
                 await self.create_staff(username, password, StaffRole.ADMIN, [])
 
-    async def sign_in_staff(self, username: str, password: str) -> Principal:
+    async def sign_in_staff(self, username: str, password: str) -> dict[str, Any]:
+        """The active staff user with this username and password; AccountError otherwise."""
         user = await self.staff.find_one({"username": username})
         await self._check_password(self.staff, user, password)
         assert user is not None
-        return self.staff_principal(user)
+        self.staff_principal(user)  # refuses a deactivated user
+        return user
 
     async def staff_user(self, user_id: str) -> dict[str, Any] | None:
         return await self.staff.find_one({"_id": user_id})
@@ -233,6 +235,7 @@ class Accounts:
                 "kind": principal.kind.value,
                 "subject": principal.id,
                 "used": False,
+                "mfa": principal.mfa,
                 "signed_in_at": signed_in_at,
                 "expires_at": min(now + self.refresh_ttl, signed_in_at + self.session_max_age),
             }
@@ -256,6 +259,7 @@ class Accounts:
         if signed_in_at + self.session_max_age <= utcnow():
             raise AccountError  # the session is too old, however recently refreshed
         principal = await self._current_principal(record["kind"], record["subject"])
+        principal = replace(principal, mfa=bool(record.get("mfa")))  # as signed in
         token = await self.issue_refresh(principal, record["family"], signed_in_at)
         return RefreshGrant(token, principal)
 

@@ -46,6 +46,8 @@ class Principal:
     # it (sign out everywhere, password change or reset, a staff user's access changed) refuses
     # every older token (security/revocation.py).
     generation: int = 0
+    # Staff: signed in with a second factor (a TOTP code) as well as the password.
+    mfa: bool = False
 
     def may_act_for_store(self, store_id: str) -> bool:
         """Store roles act only for their stores; consultants and admins for every store."""

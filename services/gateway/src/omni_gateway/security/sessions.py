@@ -46,3 +46,12 @@ def wrong_current_password() -> ClientException:
             "errors": [{"field": "current_password", "message": "wrong"}],
         },
     )
+
+
+def invalid_code(detail: str) -> ClientException:
+    """The answer to a one-time code that is wrong (e-mailed, or from an authenticator app)."""
+    return ClientException(
+        detail,
+        status_code=400,
+        extra={"code": "INVALID_CODE", "errors": [{"field": "code", "message": "invalid"}]},
+    )

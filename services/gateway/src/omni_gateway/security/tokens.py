@@ -49,6 +49,8 @@ class TokenSigner:
         }
         if principal.kind in (Kind.CUSTOMER, Kind.STAFF):
             claims["gen"] = principal.generation
+        if principal.mfa:
+            claims["amr"] = ["pwd", "otp"]  # RFC 8176 authentication methods
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -83,4 +85,5 @@ class TokenSigner:
             role=role,
             store_ids=frozenset(claims.get("stores", [])),
             generation=generation if isinstance(generation, int) else -1,
+            mfa=kind is Kind.STAFF and "otp" in (claims.get("amr") or []),
         )

@@ -63,9 +63,26 @@ class PasswordChange(View):
     new_password: Password
 
 
+OneTimeCode = Annotated[str, msgspec.Meta(max_length=10)]
+
+
 class StaffCredentials(View):
     username: Annotated[str, msgspec.Meta(max_length=100)]
     password: GivenPassword
+    # The current code of the member's authenticator app, once they have enrolled one.
+    otp: OneTimeCode = ""
+
+
+class SecondFactorEnrolment(View):
+    """A new TOTP secret (shown once): add it to an authenticator app (the URI as a QR code),
+    then confirm with a code from the app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class SecondFactorCode(View):
+    code: OneTimeCode
 
 
 class RefreshRequest(View):
@@ -86,6 +103,8 @@ class StaffUser(View):
     store_ids: list[str]
     # A deactivated user cannot sign in, and every token they hold is refused.
     active: bool = True
+    # Signs in with a TOTP code as well as the password.
+    second_factor: bool = False
 
 
 class StaffUserPage(View):
