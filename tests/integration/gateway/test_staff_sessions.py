@@ -182,3 +182,43 @@ async def test_a_session_ends_at_its_maximum_age_however_often_it_is_refreshed(
             "/staff/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
         )
         assert again.status_code == 401, again.text  # within its refresh TTL, still refused
+
+
+async def test_a_member_sees_their_sessions_and_signs_out_one_of_them(start_gateway):
+    base = start_gateway(admin_password=ADMIN_PASSWORD)
+    async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+        laptop = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        phone = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        listed = await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))
+        assert listed.status_code == 200, listed.text
+        sessions = listed.json()["sessions"]
+        assert len(sessions) == 2
+        [current] = [s for s in sessions if s["current"]]
+        [other] = [s for s in sessions if not s["current"]]
+        assert current["signed_in_at"] <= current["expires_at"]
+
+        # Refreshing keeps the session (same id, later refresh).
+        refreshed = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
+        )
+        relisted = (await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))).json()
+        assert {s["id"] for s in relisted["sessions"]} == {current["id"], other["id"]}
+
+        ended = await http.delete(
+            f"/staff/v1/auth/sessions/{other['id']}", headers=bearer_of(laptop)
+        )
+        assert ended.status_code == 204
+        gone = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
+        )
+        assert gone.status_code == 401
+        left = (await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))).json()
+        assert [s["id"] for s in left["sessions"]] == [current["id"]]
+        again = await http.delete(
+            f"/staff/v1/auth/sessions/{other['id']}", headers=bearer_of(laptop)
+        )
+        assert again.status_code == 404
+
+
+def bearer_of(session: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}"}

@@ -26,6 +26,8 @@ from omni_gateway.security.principals import Kind, Principal, StaffRole
 from omni_gateway.store import Db
 from omni_kit.ids import new_id, utcnow
 
+MAX_SESSIONS = 100
+
 
 class AccountError(Exception):
     """Sign-in refused; deliberately vague so it does not reveal which accounts exist."""
@@ -38,7 +40,7 @@ class AccountExists(Exception):
 @dataclass(frozen=True)
 class RefreshGrant:
     token: str
-    principal: Principal
+    principal: Principal  # with its session id
 
 
 def _digest(token: str) -> str:
@@ -237,6 +239,7 @@ class Accounts:
                 "used": False,
                 "mfa": principal.mfa,
                 "signed_in_at": signed_in_at,
+                "issued_at": now,
                 "expires_at": min(now + self.refresh_ttl, signed_in_at + self.session_max_age),
             }
         )
@@ -259,9 +262,27 @@ class Accounts:
         if signed_in_at + self.session_max_age <= utcnow():
             raise AccountError  # the session is too old, however recently refreshed
         principal = await self._current_principal(record["kind"], record["subject"])
-        principal = replace(principal, mfa=bool(record.get("mfa")))  # as signed in
+        # As signed in: with or without a second factor, in the same session.
+        principal = replace(principal, mfa=bool(record.get("mfa")), session_id=record["family"])
         token = await self.issue_refresh(principal, record["family"], signed_in_at)
         return RefreshGrant(token, principal)
+
+    async def sessions_of(self, kind: Kind, subject: str) -> list[dict[str, Any]]:
+        """The live sessions of a subject, newest first: each one's unspent refresh token."""
+        live = {
+            "subject": subject,
+            "kind": kind.value,
+            "used": False,
+            "expires_at": {"$gt": utcnow()},
+        }
+        return await self.refresh_tokens.find(live).sort("signed_in_at", -1).to_list(MAX_SESSIONS)
+
+    async def end_session(self, kind: Kind, subject: str, session_id: str) -> bool:
+        """Sign out one session of the subject (its refresh tokens); False if it has none."""
+        ended = await self.refresh_tokens.delete_many(
+            {"family": session_id, "subject": subject, "kind": kind.value}
+        )
+        return ended.deleted_count > 0
 
     async def revoke_refresh(self, token: str) -> None:
         record = await self.refresh_tokens.find_one({"_id": _digest(token)})

@@ -48,6 +48,8 @@ class Principal:
     generation: int = 0
     # Staff: signed in with a second factor (a TOTP code) as well as the password.
     mfa: bool = False
+    # The signed-in session (its refresh-token family) this access token belongs to.
+    session_id: str = ""
 
     def may_act_for_store(self, store_id: str) -> bool:
         """Store roles act only for their stores; consultants and admins for every store."""

@@ -51,6 +51,8 @@ class TokenSigner:
             claims["gen"] = principal.generation
         if principal.mfa:
             claims["amr"] = ["pwd", "otp"]  # RFC 8176 authentication methods
+        if principal.session_id:
+            claims["sid"] = principal.session_id
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -86,4 +88,5 @@ class TokenSigner:
             store_ids=frozenset(claims.get("stores", [])),
             generation=generation if isinstance(generation, int) else -1,
             mfa=kind is Kind.STAFF and "otp" in (claims.get("amr") or []),
+            session_id=str(claims.get("sid", "")),
         )

@@ -4,6 +4,7 @@ password or key hash ever leaves the gateway."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -28,6 +29,23 @@ class Session(View):
     expires_in: int
     subject: str
     refresh_token: str | None = None
+
+
+class SignedInSession(View):
+    """A session signed in somewhere (a device, a browser), alive while its refresh token is."""
+
+    id: str
+    signed_in_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    # The session of the access token asking.
+    current: bool
+    # Staff: signed in with a second factor.
+    second_factor: bool = False
+
+
+class SessionList(View):
+    sessions: list[SignedInSession]
 
 
 class Registration(View):
