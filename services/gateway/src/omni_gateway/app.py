@@ -29,6 +29,7 @@ from omni_gateway.openapi import (
 )
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import RateCounter, client_limit, partner_limit
+from omni_gateway.security import passwords
 from omni_gateway.security.account_codes import AccountCodes
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
@@ -63,6 +64,12 @@ def create_app(settings: GatewaySettings) -> Litestar:
     # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
     async def start(app: Litestar) -> None:
         state = app.state
+        passwords.use_peppers(
+            settings.password_pepper.get_secret_value() if settings.password_pepper else None,
+            settings.password_previous_pepper.get_secret_value()
+            if settings.password_previous_pepper
+            else None,
+        )
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
         db = state.mongo[settings.mongo_database]
         await ensure_indexes(db, INDEXES)

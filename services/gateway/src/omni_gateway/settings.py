@@ -100,6 +100,11 @@ class GatewaySettings(ProcessSettings):
     webhook_secret_key: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
     # The key before the last rotation: opens rows sealed under it, which are resealed at start.
     webhook_secret_previous_key: SecretStr | None = Field(default=None, min_length=32)
+    # Mixed into every password hash (HMAC before argon2id; security/passwords.py), kept out of
+    # the database: at least 32 characters, from the Secret. Required in production. During a
+    # rotation the previous one still verifies, and each sign-in rehashes with the current one.
+    password_pepper: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
+    password_previous_pepper: SecretStr | None = Field(default=None, min_length=32)
     # Staff roles that must sign in with a second factor (TOTP) to use the staff API; until they
     # enrol, only enrolment answers them. Empty outside production unless set; in production
     # admins at least.
@@ -158,6 +163,13 @@ class GatewaySettings(ProcessSettings):
         if info.data.get("environment") == "production" and "admin" not in roles:
             raise ValueError("production needs at least admin (admins must use a second factor)")
         return roles
+
+    @field_validator("password_pepper")
+    @classmethod
+    def _pepper(cls, pepper: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if pepper is None and info.data.get("environment") == "production":
+            raise ValueError("required in production (it keeps a stolen database's hashes useless)")
+        return pepper
 
     @field_validator("webhook_secret_key")
     @classmethod
