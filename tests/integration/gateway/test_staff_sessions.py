@@ -76,6 +76,10 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         first = await sign_in(http, "ana", PASSWORD)
         ana = bearer(first)
         assert await status_of(http, ana) == 403
+        # The password the admin chose is temporary: nothing but choosing her own answers.
+        temporary = await http.get("/staff/v1/stores/s1", headers=ana)
+        assert temporary.status_code == 403
+        assert temporary.json()["code"] == "PASSWORD_CHANGE_REQUIRED"
         assert await status_of(replica, ana) == 403
         moved = await http.patch(
             f"/staff/v1/users/{ana_id}", json={"store_ids": ["s2", "s2"]}, headers=admin
@@ -138,7 +142,9 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         assert (await sign_in(http, "ana", "set by the admin 3")).status_code == 401
         back = await http.patch(f"/staff/v1/users/{ana_id}", json={"active": True}, headers=admin)
         assert back.status_code == 200
-        assert (await sign_in(http, "ana", "set by the admin 3")).status_code == 200
+        again = await sign_in(http, "ana", "set by the admin 3")
+        reset_by_admin = await http.get("/staff/v1/stores/s1", headers=bearer(again))
+        assert reset_by_admin.json()["code"] == "PASSWORD_CHANGE_REQUIRED"
 
         # Paging by username, and the admin's own account kept safe.
         first_page = await http.get("/staff/v1/users", params={"page_size": 1}, headers=admin)

@@ -312,4 +312,5 @@ class Accounts:
             role=StaffRole(str(user["role"])),
             store_ids=frozenset(str(store) for store in stores),
             generation=int(user.get("session_generation", 0)),
+            password_change_required=bool(user.get("password_change_required")),
         )

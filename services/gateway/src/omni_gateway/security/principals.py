@@ -50,6 +50,8 @@ class Principal:
     mfa: bool = False
     # The signed-in session (its refresh-token family) this access token belongs to.
     session_id: str = ""
+    # Staff signed in with a password an admin set: they must choose their own first.
+    password_change_required: bool = False
 
     def may_act_for_store(self, store_id: str) -> bool:
         """Store roles act only for their stores; consultants and admins for every store."""

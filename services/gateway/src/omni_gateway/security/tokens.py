@@ -53,6 +53,8 @@ class TokenSigner:
             claims["amr"] = ["pwd", "otp"]  # RFC 8176 authentication methods
         if principal.session_id:
             claims["sid"] = principal.session_id
+        if principal.password_change_required:
+            claims["pwc"] = True
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -89,4 +91,5 @@ class TokenSigner:
             generation=generation if isinstance(generation, int) else -1,
             mfa=kind is Kind.STAFF and "otp" in (claims.get("amr") or []),
             session_id=str(claims.get("sid", "")),
+            password_change_required=kind is Kind.STAFF and claims.get("pwc") is True,
         )

@@ -33,8 +33,7 @@ from omni_gateway.views.account import (
     StaffCredentials,
 )
 
-SIGNED_IN = {"principal": Provide(auth.staff)}
-ENROLLING = {"principal": Provide(auth.staff_enrolling)}
+OWN_ACCOUNT = {"principal": Provide(auth.staff_own_account)}
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
@@ -68,7 +67,7 @@ class StaffAuth(Controller):
         "/second-factor",
         summary="Enrol a second factor (TOTP): a new secret for an authenticator app",
         status_code=201,
-        dependencies=ENROLLING,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def enrol(self, state: State, principal: Principal) -> SecondFactorEnrolment:
@@ -86,7 +85,7 @@ class StaffAuth(Controller):
         "/second-factor/confirm",
         summary="Confirm the second factor with a code from the app; answers a session using it",
         status_code=200,
-        dependencies=ENROLLING,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def confirm_second_factor(
@@ -109,7 +108,7 @@ class StaffAuth(Controller):
         "/logout-all",
         summary="Sign out everywhere: every refresh and access token of my staff account",
         status_code=204,
-        dependencies=SIGNED_IN,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def logout_all(self, state: State, principal: Principal) -> None:
@@ -120,7 +119,7 @@ class StaffAuth(Controller):
         "/password",
         summary="Change my password; every other session ends",
         status_code=200,
-        dependencies=SIGNED_IN,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def change_password(
@@ -136,7 +135,9 @@ class StaffAuth(Controller):
         assert user is not None
         await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
-        updated = await state.accounts.change_staff(principal.id, {"password": hashed})
+        updated = await state.accounts.change_staff(
+            principal.id, {"password": hashed, "password_change_required": False}
+        )
         state.session_generations.forget(principal.id, kind=Kind.STAFF)
         try:
             current = state.accounts.staff_principal(updated)

@@ -89,6 +89,10 @@ class StaffUsers(Controller):
                         "errors": [{"field": "username", "message": "taken"}],
                     },
                 ) from None
+            # A password the admin chose: the user must replace it at their first sign-in.
+            await state.accounts.staff.update_one(
+                {"_id": user.id}, {"$set": {"password_change_required": True}}, session=session
+            )
             body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
             return 201, msgspec.to_builtins(body)
 
@@ -159,7 +163,9 @@ class StaffUsers(Controller):
             raise NotFoundException(f"no staff user {user_id!r}")
         await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
-        if await state.accounts.change_staff(user_id, {"password": hashed}) is None:
+        # A password someone else chose: the user must replace it at their next sign-in.
+        changes = {"password": hashed, "password_change_required": True}
+        if await state.accounts.change_staff(user_id, changes) is None:
             raise NotFoundException(f"no staff user {user_id!r}")
         state.session_generations.forget(user_id, kind=Kind.STAFF)
 
