@@ -14,7 +14,12 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.domain import checkout, lifecycle
 from omni_order.domain.common import record
-from omni_order.payments import LEDGER, TestPaymentProvider, settle_cancellation
+from omni_order.payments import (
+    LEDGER,
+    PaymentProviders,
+    TestPaymentProvider,
+    settle_cancellation,
+)
 
 P = order_pb2
 
@@ -162,6 +167,7 @@ async def test_an_uncollected_card_pickup_voids_the_authorization_and_frees_the_
 
 async def test_cancelled_units_already_captured_are_refunded_once_even_when_retried(mongo, db_name):
     provider = TestPaymentProvider(mongo[db_name][LEDGER])
+    providers = PaymentProviders({"test": provider}, {"*:online_card": "test"})
     now = utcnow()
     order = checkout.new_order(
         order_id="ord_captured",
@@ -187,7 +193,7 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
         copy.CopyFrom(order)  # the stored order, as a retry after a failed save reads it again
         units = lifecycle.cancellation(copy, asked)
         lifecycle.cancel(copy, units, reason=0, note="", actor=STAFF, channel=WEB, now=now)
-        return copy, await settle_cancellation(provider, copy, units, now)
+        return copy, await settle_cancellation(providers, copy, units, now)
 
     cancelled, specs = await cancel_one_unit()
     await cancel_one_unit()

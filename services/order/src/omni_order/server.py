@@ -5,11 +5,13 @@ from omni.inventory.v1 import inventory_pb2_grpc
 from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import ServiceApp, channel
 from omni_kit.events.backoff import Backoff
+from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
 from omni_order.clients import CatalogClient, InventoryClient
-from omni_order.payments import LEDGER, TestPaymentProvider
+from omni_order.payments import configured_providers
+from omni_order.payments.checkout import PaymentLinks
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import (
@@ -18,6 +20,7 @@ from omni_order.store import (
     OBSOLETE_INDEXES,
     CartStore,
     OrderStore,
+    PaymentCallbackStore,
     ReturnStore,
 )
 
@@ -38,7 +41,10 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
     )
     orders = OrderStore(infra, settings.report_time_zones)
-    payments = TestPaymentProvider(infra.db[LEDGER])
+    outbound = OutboundClient(
+        settings.outbound_policy(), timeout=settings.payment_http_timeout_seconds
+    )
+    payments = configured_providers(settings, infra.db, outbound)
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,
         max_seconds=settings.saga_max_seconds,
@@ -55,11 +61,15 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         catalog=CatalogClient(catalog_pb2_grpc.CatalogServiceStub(catalog_channel)),
         inventory=inventory,
         payments=payments,
+        callbacks=PaymentCallbackStore(infra.db),
         saga=Saga(
             orders,
             inventory,
             payments,
             payment_timeout=settings.payment_timeout_seconds,
+            links=PaymentLinks(settings.payment_notify_base_url, settings.payment_return_url),
+            poll_seconds=settings.payment_status_poll_seconds,
+            action_seconds=settings.payment_action_seconds,
             bound=bound,
         ),
         idempotency=infra.idempotency,
@@ -87,6 +97,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     async def close_channels() -> None:
         await catalog_channel.close()
         await inventory_channel.close()
+        await outbound.aclose()
 
     app.on_shutdown(close_channels)
     return app

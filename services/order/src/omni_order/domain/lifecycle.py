@@ -298,6 +298,8 @@ def deliver(
         if all_delivered and order.status == P.ORDER_STATUS_SHIPPED
         else None
     )
+    if to_status is not None and order.delivery.mode == HOME:
+        paid_at_handover(order, now)
     record(
         order,
         "delivered",
@@ -385,11 +387,7 @@ def collect(
 ) -> None:
     fulfil(order, units)
     order.pickup.collected_at.CopyFrom(to_timestamp(now))
-    for payment in order.payments:
-        if payment.status in (P.PAYMENT_STATUS_PENDING, P.PAYMENT_STATUS_AUTHORIZED):
-            payment.status = P.PAYMENT_STATUS_CAPTURED
-            payment.captured_amount.CopyFrom(order.totals.total)
-            payment.updated_at.CopyFrom(to_timestamp(now))
+    paid_at_handover(order, now)
     record(
         order,
         "collected",
@@ -399,6 +397,16 @@ def collect(
         lines=list(units),
         now=now,
     )
+
+
+def paid_at_handover(order: order_pb2.Order, now: datetime) -> None:
+    """Cash on delivery or pay in store: the courier or the till took the order's total (a card
+    authorization is captured at its provider before, see payments.capture_payment)."""
+    for payment in order.payments:
+        if payment.status == P.PAYMENT_STATUS_PENDING:
+            payment.status = P.PAYMENT_STATUS_CAPTURED
+            payment.captured_amount.CopyFrom(order.totals.total)
+            payment.updated_at.CopyFrom(to_timestamp(now))
 
 
 def remind(order: order_pb2.Order, now: datetime) -> int:
