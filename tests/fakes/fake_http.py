@@ -5,6 +5,7 @@ way the provider sends them (at once, twice, or held back and sent late)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
 import threading
@@ -63,7 +64,8 @@ class FakeProvider:
     `callback`. Control (POST /_control/<what>, JSON body):
     - decline: the next payment is declined;
     - require_action: the next payment needs the customer (3-D Secure, a redirect);
-    - delay {"seconds", "times"}: the next answers come that late, after the fake has acted;
+    - delay {"seconds", "times"} or {"seconds": [...]}: the next answers come that late,
+      after the fake has acted;
     - hold_callbacks / release_callbacks: callbacks wait, then go out late;
     - resend_last_callback: the last callback again (a duplicate);
     - GET /_control/state: every payment as the provider keeps it."""
@@ -156,8 +158,10 @@ class FakeProvider:
                 self.decline_next = True
             elif what == "require_action":
                 self.action_next = True
-            elif what == "delay":
-                self.delays = [float(args["seconds"])] * int(args.get("times", 1))
+            elif what == "delay":  # "seconds": one delay, or a list: the next answers' delays
+                seconds = args["seconds"]
+                pattern = seconds if isinstance(seconds, list) else [seconds] * args.get("times", 1)
+                self.delays = [float(value) for value in pattern]
             elif what == "hold_callbacks":
                 self.holding = True
             elif what == "release_callbacks":
@@ -217,7 +221,8 @@ class FakeProvider:
                     self.send_header("Location", answer.location)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(answer.body)  # a client that gave up waiting is gone
 
             do_GET = do_POST = _serve
 
