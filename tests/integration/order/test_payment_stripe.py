@@ -58,6 +58,11 @@ async def test_three_d_secure_is_a_redirect_the_customer_follows_then_the_webhoo
     assert payment.next_action.kind == "redirect"
     assert payment.next_action.url.startswith(f"{stripe.fake.base}/3ds/")
 
+    early = await refused(
+        shop.order.CancelOrder(P.CancelOrderRequest(order_id=order.id), metadata=keyed())
+    )
+    assert early.reason == "ORDER_PENDING"  # still being placed: it waits for the customer
+
     back = await stripe.follow(payment.next_action)
     assert back.startswith(f"http://shop.invalid/orders/{order.id}")
     # Polling is a minute away in these tests: the signed webhook is what confirms it.

@@ -53,8 +53,8 @@ class OrderSettings(ServiceSettings):
     payment_http_timeout_seconds: float = Field(default=3.0, gt=0)
     # The public base URL providers post callbacks to (the gateway: {base}/hooks/payments/{name})
     # and where the customer returns after the provider's page ({order_id} is filled in).
-    payment_notify_base_url: str = "http://127.0.0.1:8000"
-    payment_return_url: str = "http://127.0.0.1:8000/api/v1/orders/{order_id}"
+    payment_notify_base_url: str = "http://127.0.0.1:8080"
+    payment_return_url: str = "http://127.0.0.1:8080/api/v1/orders/{order_id}"
     # An order waiting for the customer at the provider is asked about this often (a lost
     # callback), and given up (payment failed, stock released) after payment_action_seconds.
     payment_status_poll_seconds: float = Field(default=30.0, gt=0)

@@ -42,7 +42,7 @@ def order_line(order: order_pb2.Order, line_id: str, field: str) -> order_pb2.Or
 
 
 def _not_while_pending(order: order_pb2.Order) -> None:
-    if order.status == P.ORDER_STATUS_PENDING:
+    if order.status in (P.ORDER_STATUS_PENDING, P.ORDER_STATUS_ACTION_REQUIRED):
         raise FailedPrecondition(
             f"order {order.number} is still being placed (stock and payment); try again shortly",
             reason="ORDER_PENDING",
