@@ -3,7 +3,15 @@ from the Secret (never the ConfigMap), and the dev values use the test provider.
 
 from __future__ import annotations
 
-from test_chart import configmap_env, container_env, render, render_set
+from test_chart import (
+    by_name,
+    configmap_env,
+    container_env,
+    render,
+    render_set,
+    rule_ports,
+    service_name,
+)
 
 SECRET_KEYS = {
     "OMNI_ORDER_STRIPE_SECRET_KEY": "order-stripe-secret-key",
@@ -20,6 +28,8 @@ def test_production_pays_through_a_real_provider_with_keys_from_the_secret() -> 
     for name, key in SECRET_KEYS.items():
         assert env[name]["valueFrom"]["secretKeyRef"]["key"] == key
         assert name not in configmap_env(docs, "order")
+    policy = by_name(docs, "NetworkPolicy", service_name("order"))
+    assert any(443 in rule_ports(rule) for rule in policy["spec"]["egress"])  # the providers
 
 
 def test_routes_and_a_provider_are_values() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
 from fakes.fake_http import FakeProvider
 from fakes.payment_fakes import follow, new_fake, provider_settings
@@ -114,7 +115,9 @@ async def test_the_shop_client_follows_the_payment_and_sees_the_order_confirmed(
     assert handled.links and handled.links[0].context.trace_id != handled.context.trace_id
 
 
-async def test_a_forged_callback_is_refused_by_the_gateway_and_changes_nothing(stack, provider):
+async def test_a_forged_callback_is_refused_by_the_gateway_and_callbacks_are_rate_limited(
+    stack, provider, start_gateway
+):
     bodies = {
         "stripe": {
             "content": b'{"type": "payment_intent.succeeded"}',
@@ -135,3 +138,14 @@ async def test_a_forged_callback_is_refused_by_the_gateway_and_changes_nothing(s
     assert reply.headers["content-type"].startswith("application/problem+json")
     unknown = await stack.http.post("/hooks/payments/paypal", content=b"{}")
     assert unknown.status_code == 404, unknown.text
+
+    limited = start_gateway(
+        rate_limit_per_minute="2",
+        **{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in stack.apps.items()},
+    )
+    async with httpx.AsyncClient(base_url=limited, timeout=15) as client:
+        answers = [
+            (await client.post(f"/hooks/payments/{provider}", content=b"x")).status_code
+            for _ in range(3)
+        ]
+    assert answers[-1] == 429, answers

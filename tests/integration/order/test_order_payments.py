@@ -206,3 +206,29 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
         (1500, True, 1)
     ]
     assert seen["capture"]["amount_minor"] == 3 * 1500 + 499
+
+
+async def test_cash_on_delivery_is_a_provider_the_courier_settles_at_delivery(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 10)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    order = await shop.place(cart.id, method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    assert order.status == P.ORDER_STATUS_CONFIRMED
+    payment = order.payments[0]
+    assert (payment.provider, payment.status) == ("cash_on_delivery", P.PAYMENT_STATUS_PENDING)
+    shipped = await shop.order.CreateShipment(
+        P.CreateShipmentRequest(order_id=order.id, source_location_id=warehouse, actor=STAFF),
+        metadata=keyed(),
+    )
+    assert shipped.order.payments[0].status == P.PAYMENT_STATUS_PENDING  # nothing to capture
+    shipment = shipped.shipment.id
+    await shop.order.MarkShipped(
+        P.MarkShippedRequest(order_id=order.id, shipment_id=shipment), metadata=keyed()
+    )
+    delivered = await shop.order.MarkDelivered(
+        P.MarkDeliveredRequest(order_id=order.id, shipment_id=shipment), metadata=keyed()
+    )
+    paid = delivered.order.payments[0]
+    assert paid.status == P.PAYMENT_STATUS_CAPTURED
+    assert paid.captured_amount.amount_minor == delivered.order.totals.total.amount_minor == 3499

@@ -128,7 +128,9 @@ async def test_a_declined_card_fails_the_payment_without_the_providers_words(str
     assert "Your card was declined" not in str(order)
 
 
-async def test_a_webhook_with_a_bad_signature_or_an_old_time_changes_nothing(stripe):
+async def test_webhooks_with_a_bad_signature_an_old_time_or_another_subject_change_nothing(
+    stripe,
+):
     shop = stripe.shop
     order = await shop.place(await stripe.stocked_cart(), token=THREE_D_SECURE_CARD)
     intent = dict(intent_of(stripe, order), status="requires_capture")
@@ -149,6 +151,19 @@ async def test_a_webhook_with_a_bad_signature_or_an_old_time_changes_nothing(str
                 body=body,
             )
         )
+
+    charge = json.dumps(
+        {"id": "evt_charge", "type": "charge.refunded", "data": {"object": {"object": "charge"}}}
+    ).encode()
+    ignored = await shop.order.HandlePaymentCallback(
+        P.HandlePaymentCallbackRequest(
+            provider="stripe",
+            http_method="POST",
+            headers={"stripe-signature": signature_header(STRIPE_WEBHOOK, charge)},
+            body=charge,
+        )
+    )
+    assert (ignored.http_status, ignored.body) == (200, b'{"received": true}')  # not resent
 
     forged = await refused(send(signature_header("whsec_wrong", body)))
     assert forged.reason == "CALLBACK_SIGNATURE_INVALID"

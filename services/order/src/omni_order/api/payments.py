@@ -14,12 +14,19 @@ from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unaut
 from omni_kit.logs import get_logger
 from omni_kit.telemetry import extract_context, tracer
 from omni_order.api.deps import Deps
-from omni_order.payments.provider import Callback, CallbackEvent, CallbackRefused, ProviderStatus
+from omni_order.payments.provider import (
+    Callback,
+    CallbackAnswer,
+    CallbackEvent,
+    CallbackIgnored,
+    CallbackRefused,
+    ProviderStatus,
+)
 
 C = order_pb2
 log = get_logger("omni.order.callbacks")
 _tracer = tracer("omni.order.payments")
-MALFORMED = {"CALLBACK_MALFORMED", "CALLBACK_IGNORED"}
+MALFORMED = {"CALLBACK_MALFORMED"}
 
 
 class PaymentsApi:
@@ -40,6 +47,9 @@ class PaymentsApi:
         )
         try:
             event = await provider.handle_callback(callback)
+        except CallbackIgnored as ignored:
+            log.info("payment_callback_ignored", provider=provider.name, why=str(ignored))
+            return _answer(_stored(ignored.answer), "")
         except CallbackRefused as refused:
             log.warning("payment_callback_refused", provider=provider.name, why=str(refused))
             error = InvalidArgument if refused.reason in MALFORMED else Unauthenticated
@@ -62,11 +72,7 @@ class PaymentsApi:
                 event.state, event.reference or order.payments[0].provider_ref, event.amount
             )
             await self.deps.saga.payment_reported(order, status)
-        answer = {
-            "http_status": event.answer.http_status,
-            "content_type": event.answer.content_type,
-            "body": event.answer.body,
-        }
+        answer = _stored(event.answer)
         await self.deps.callbacks.remember(
             provider.name, event.dedupe_id, order_id=order.id, answer=answer
         )
@@ -100,6 +106,14 @@ def _require_order_amount(order: C.Order, event: CallbackEvent) -> None:
             reason="PAYMENT_AMOUNT_MISMATCH",
             field="amount",
         )
+
+
+def _stored(answer: CallbackAnswer) -> dict[str, Any]:
+    return {
+        "http_status": answer.http_status,
+        "content_type": answer.content_type,
+        "body": answer.body,
+    }
 
 
 def _answer(answer: dict[str, Any], order_id: str) -> C.HandlePaymentCallbackResponse:

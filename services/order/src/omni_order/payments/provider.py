@@ -144,6 +144,15 @@ class CallbackRefused(Exception):
         self.reason = reason
 
 
+class CallbackIgnored(Exception):
+    """A genuine callback about nothing the platform follows (another kind of event): answered
+    as the provider expects, so it does not send it again, and nothing changes."""
+
+    def __init__(self, message: str, answer: CallbackAnswer) -> None:
+        super().__init__(message)
+        self.answer = answer
+
+
 class PaymentProvider(Protocol):
     name: str
     capabilities: Capabilities

@@ -18,6 +18,7 @@ from omni_order.payments.provider import (
     Callback,
     CallbackAnswer,
     CallbackEvent,
+    CallbackIgnored,
     CallbackRefused,
     Capabilities,
     Initiation,
@@ -38,6 +39,7 @@ STATES = {
     "canceled": PaymentState.CANCELLED,
 }
 DECLINED = "the card was declined"
+OK = CallbackAnswer(200, "application/json", b'{"received": true}')
 
 
 class StripeProvider:
@@ -143,9 +145,7 @@ class StripeProvider:
         except (ValueError, KeyError, TypeError):
             raise CallbackRefused("not a Stripe event", "CALLBACK_MALFORMED") from None
         if intent.get("object") != "payment_intent":
-            raise CallbackRefused(
-                f"Stripe event {event_type} is not about a payment intent", "CALLBACK_IGNORED"
-            )
+            raise CallbackIgnored(f"Stripe event {event_type} is not about a payment intent", OK)
         status = _status(intent)
         state = (
             PaymentState.FAILED if event_type == "payment_intent.payment_failed" else status.state
@@ -156,7 +156,7 @@ class StripeProvider:
             key=str(intent.get("metadata", {}).get("payment_key", "")),
             reference=status.reference,
             amount=status.amount,
-            answer=CallbackAnswer(200, "application/json", b'{"received": true}'),
+            answer=OK,
         )
 
     def _verify(self, header: str, body: bytes) -> None:
