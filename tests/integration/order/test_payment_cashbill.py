@@ -96,6 +96,27 @@ async def test_fulfilment_charges_nothing_more_and_money_back_is_a_staff_task(ca
     assert cashbill.fake.charged() == Decimal("49.99")
     assert [r.method for r in cashbill.fake.requests if "/pay/" not in r.path].count("POST") == 1
 
+    # Staff refund it in CashBill's panel and say so: now it counts, once.
+    made = P.CompleteStaffRefundRequest(
+        order_id=done.id, refund_id=refunds[0].id, provider_ref="CB-REFUND-1", actor=STAFF
+    )
+    completed = (await shop.order.CompleteStaffRefund(made, metadata=keyed())).order
+    payment = completed.payments[0]
+    assert payment.refunds[0].status == P.REFUND_STATUS_SUCCEEDED
+    assert payment.refunds[0].provider_ref == "CB-REFUND-1"
+    assert payment.refunded_amount.amount_minor == 1500
+    assert payment.status == P.PAYMENT_STATUS_PARTIALLY_REFUNDED
+    assert completed.totals.refunded.amount_minor == 1500
+    again = (await shop.order.CompleteStaffRefund(made, metadata=keyed())).order
+    assert again.version == completed.version
+    unknown = await refused(
+        shop.order.CompleteStaffRefund(
+            P.CompleteStaffRefundRequest(order_id=done.id, refund_id="rf_nothing"),
+            metadata=keyed(),
+        )
+    )
+    assert unknown.reason == "REFUND_NOT_FOUND"
+
 
 async def test_a_failed_payment_fails_the_order(cashbill):
     order = await cashbill.shop.place(await cashbill.stocked_cart(), token="")

@@ -11,6 +11,7 @@ from msgspec import UNSET, UnsetType
 
 from omni.order.v1 import order_pb2
 from omni_gateway.views.common import EnumMap, Money, View, money_or_none, when_set
+from omni_gateway.views.delivery import Text
 
 P = order_pb2
 
@@ -37,6 +38,14 @@ class RefundStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class RefundMade(View):
+    """Staff made a refund in the payment provider's panel (the provider has no refund API)."""
+
+    # The refund's reference in the provider's panel.
+    provider_ref: Text = ""
+    note: Text = ""
 
 
 class NextActionKind(StrEnum):

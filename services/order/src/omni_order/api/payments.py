@@ -11,9 +11,14 @@ from opentelemetry import trace
 
 from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from omni_kit.idempotency import Work
+from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
 from omni_kit.telemetry import extract_context, tracer
-from omni_order.api.deps import Deps
+from omni_order.api.deps import Deps, unchanged
+from omni_order.domain.common import require
+from omni_order.domain.refunds import complete_staff_refund, staff_refund
+from omni_order.events import next_version
 from omni_order.payments.provider import (
     Callback,
     CallbackAnswer,
@@ -31,6 +36,37 @@ MALFORMED = {"CALLBACK_MALFORMED"}
 
 class PaymentsApi:
     deps: Deps
+
+    async def CompleteStaffRefund(
+        self, request: C.CompleteStaffRefundRequest, context: aio.ServicerContext
+    ) -> C.CompleteStaffRefundResponse:
+        return await self.deps.idempotency.run(
+            context,
+            request,
+            C.CompleteStaffRefundResponse,
+            lambda: self._complete_refund(request),
+        )
+
+    async def _complete_refund(
+        self, request: C.CompleteStaffRefundRequest
+    ) -> Work[C.CompleteStaffRefundResponse]:
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        refund = complete_staff_refund(
+            order,
+            require(request.refund_id, "refund_id"),
+            provider_ref=request.provider_ref,
+            note=request.note,
+            actor=request.actor,
+            channel=request.channel,
+            now=utcnow(),
+        )
+        if refund is None:
+            return unchanged(C.CompleteStaffRefundResponse(order=order))
+        payment_id = staff_refund(order, refund.id)[0].id
+        events = next_version(
+            order, ("refund_recorded", {"payment_id": payment_id, "refund": refund})
+        )
+        return self.deps.saving(order, events, C.CompleteStaffRefundResponse(order=order))
 
     async def HandlePaymentCallback(
         self, request: C.HandlePaymentCallbackRequest, context: aio.ServicerContext

@@ -497,8 +497,12 @@ def add_refund(payment: order_pb2.Payment, refund: order_pb2.Refund, now: dateti
     """Record a refund on its payment; only one that succeeded counts as money given back."""
     payment.refunds.append(refund)
     payment.updated_at.CopyFrom(to_timestamp(now))
-    if refund.status != P.REFUND_STATUS_SUCCEEDED:
-        return
+    if refund.status == P.REFUND_STATUS_SUCCEEDED:
+        count_refund(payment, refund)
+
+
+def count_refund(payment: order_pb2.Payment, refund: order_pb2.Refund) -> None:
+    """Money given back: the payment's refunded amount and status."""
     refunded = payment.refunded_amount.amount_minor + refund.amount.amount_minor
     payment.refunded_amount.CopyFrom(money(refunded, refund.amount.currency_code))
     paid = payment.captured_amount.amount_minor or payment.amount.amount_minor

@@ -2160,6 +2160,63 @@ class HandlePaymentCallbackRequest(_message.Message):
 Global___HandlePaymentCallbackRequest: _TypeAlias = HandlePaymentCallbackRequest  # noqa: Y015
 
 @_typing.final
+class CompleteStaffRefundRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    REFUND_ID_FIELD_NUMBER: _builtins.int
+    PROVIDER_REF_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    refund_id: _builtins.str
+    provider_ref: _builtins.str
+    """The refund's reference in the provider's panel."""
+    note: _builtins.str
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        refund_id: _builtins.str = ...,
+        provider_ref: _builtins.str = ...,
+        actor: _common_pb2.Actor | None = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "note", b"note", "order_id", b"order_id", "provider_ref", b"provider_ref", "refund_id", b"refund_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteStaffRefundRequest: _TypeAlias = CompleteStaffRefundRequest  # noqa: Y015
+
+@_typing.final
+class CompleteStaffRefundResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> Global___Order: ...
+    def __init__(
+        self,
+        *,
+        order: Global___Order | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteStaffRefundResponse: _TypeAlias = CompleteStaffRefundResponse  # noqa: Y015
+
+@_typing.final
 class HandlePaymentCallbackResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -152,6 +152,11 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.FromString,
                 _registered_method=True)
+        self.CompleteStaffRefund = channel.unary_unary(
+                '/omni.order.v1.OrderService/CompleteStaffRefund',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.FromString,
+                _registered_method=True)
 
 
 class OrderServiceServicer:
@@ -318,6 +323,15 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompleteStaffRefund(self, request, context):
+        """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+        the provider's panel: it now counts as money given back. Another refund is
+        FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrderServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -435,6 +449,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.HandlePaymentCallback,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.SerializeToString,
+            ),
+            'CompleteStaffRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteStaffRefund,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1061,6 +1080,33 @@ class OrderService:
             '/omni.order.v1.OrderService/HandlePaymentCallback',
             omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteStaffRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/CompleteStaffRefund',
+            omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.FromString,
             options,
             channel_credentials,
             insecure,

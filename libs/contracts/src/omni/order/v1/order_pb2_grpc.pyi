@@ -82,6 +82,11 @@ class OrderServiceStub:
     payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
     of them changes anything. A repeat is answered as the first one and does nothing twice.
     """
+    CompleteStaffRefund: _grpc.UnaryUnaryMultiCallable[_order_pb2.CompleteStaffRefundRequest, _order_pb2.CompleteStaffRefundResponse]
+    """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+    the provider's panel: it now counts as money given back. Another refund is
+    FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+    """
 
 @_typing.type_check_only
 class OrderServiceAsyncStub(OrderServiceStub):
@@ -136,6 +141,11 @@ class OrderServiceAsyncStub(OrderServiceStub):
     customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
     payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
     of them changes anything. A repeat is answered as the first one and does nothing twice.
+    """
+    CompleteStaffRefund: _aio.UnaryUnaryMultiCallable[_order_pb2.CompleteStaffRefundRequest, _order_pb2.CompleteStaffRefundResponse]  # type: ignore[assignment]
+    """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+    the provider's panel: it now counts as money given back. Another refund is
+    FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
     """
 
 class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -326,6 +336,17 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
         payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
         of them changes anything. A repeat is answered as the first one and does nothing twice.
+        """
+
+    @_abc_1.abstractmethod
+    def CompleteStaffRefund(
+        self,
+        request: _order_pb2.CompleteStaffRefundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.CompleteStaffRefundResponse, _abc.Awaitable[_order_pb2.CompleteStaffRefundResponse]]:
+        """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+        the provider's panel: it now counts as money given back. Another refund is
+        FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
         """
 
 def add_OrderServiceServicer_to_server(servicer: OrderServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
