@@ -31,7 +31,7 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(**settings: str) -> str:
-        port = free_port()
+        port = int(settings.pop("http_port", 0)) or free_port()
         values = {
             "jwt_secret": JWT_SECRET,
             "admin_password": ADMIN_PASSWORD,
@@ -155,7 +155,10 @@ class Stack:
         return partner_id, {"X-Api-Key": key.json()["api_key"]}
 
 
-async def start_services(mongo_uri: str, nats_url: str, db_name: str) -> dict:
+async def start_services(
+    mongo_uri: str, nats_url: str, db_name: str, overrides: dict[str, dict] | None = None
+) -> dict:
+    """Every service in-process; `overrides`: more settings per service name."""
     import importlib
 
     apps = {}
@@ -174,7 +177,7 @@ async def start_services(mongo_uri: str, nats_url: str, db_name: str) -> dict:
             mongo_uri=mongo_uri,
             nats_url=nats_url,
             mongo_database=f"{db_name}_{name}",
-            **callees,
+            **callees | (overrides or {}).get(name, {}),
         )
         app = await importlib.import_module(f"omni_{name}.server").create_app(settings)
         await app.start()
@@ -189,8 +192,14 @@ def gateway_settings() -> dict[str, str]:
 
 
 @pytest.fixture
-async def stack(start_gateway, mongo_uri, nats_url, db_name, gateway_settings):
-    apps = await start_services(mongo_uri, nats_url, db_name)
+def service_settings() -> dict[str, dict]:
+    """More settings per service of the stack: a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def stack(start_gateway, mongo_uri, nats_url, db_name, gateway_settings, service_settings):
+    apps = await start_services(mongo_uri, nats_url, db_name, service_settings)
     addresses = {f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in apps.items()}
     base = start_gateway(**gateway_settings, **addresses)
     stack = Stack(base, apps, mongo_uri, nats_url, db_name)

@@ -320,7 +320,7 @@ class Reply:
 
 
 class OutboundClient:
-    """POSTs to destinations outside the platform, checked at every request."""
+    """Requests to destinations outside the platform, checked at every request."""
 
     def __init__(
         self,
@@ -345,15 +345,48 @@ class OutboundClient:
         *,
         content: bytes | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """The reply (any status), or DestinationNotAllowed / DeliveryFailed."""
+        return await self.request(
+            "POST", url, content=content, json=json, data=data, headers=headers
+        )
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        return await self.request("GET", url, params=params, headers=headers)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """The reply (any status), or DestinationNotAllowed / DeliveryFailed. `data` is sent
+        form-encoded."""
         why = url_refusal(url, self.policy)
         if why:
             raise DestinationNotAllowed(why)
         try:
             async with self._http.stream(
-                "POST", url, content=content, json=json, headers=headers
+                method,
+                url,
+                content=content,
+                json=json,
+                data=data,
+                params=params,
+                headers=headers,
             ) as response:
                 body = bytearray()
                 async for chunk in response.aiter_bytes():

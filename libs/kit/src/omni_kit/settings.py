@@ -106,6 +106,9 @@ def describe_errors(cls: type[BaseSettings], error: ValidationError) -> list[str
         message = item["msg"][:1].lower() + item["msg"][1:]
         if isinstance(given, str):
             message = message.replace(" items", " characters")
+        if not item["loc"]:  # a rule over several settings (the message names them)
+            lines.append(f"invalid settings: {message}")
+            continue
         lines.append(f"invalid setting {name}: {message}{shown}")
     return lines
 

@@ -15,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from pydantic import SecretStr
 
-from omni_gateway import health, partner, shop, staff
+from omni_gateway import health, hooks, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.events import background_tasks
@@ -52,6 +52,7 @@ PUBLIC_ROUTES = [
     *health.ROUTES,
     *shop.ROUTES,
     *staff.ROUTES,
+    *hooks.ROUTES,
 ]
 PARTNER_ROUTES = [
     *partner.ROUTES,

@@ -6,12 +6,14 @@ from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import ServiceApp, channel
 from omni_kit.events import stream_name, stream_subjects
 from omni_kit.events.backoff import Backoff
+from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
 from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.customer_merges import CONSUMED_DOMAINS, MOVE_INDEXES, CustomerMerges
-from omni_order.payments import LEDGER, TestPaymentProvider
+from omni_order.payments import configured_providers
+from omni_order.payments.checkout import PaymentLinks
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import (
@@ -20,6 +22,7 @@ from omni_order.store import (
     OBSOLETE_INDEXES,
     CartStore,
     OrderStore,
+    PaymentCallbackStore,
     ReturnStore,
 )
 
@@ -43,7 +46,10 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     )
     orders = OrderStore(infra, settings.report_time_zones)
     CustomerMerges(infra, orders)
-    payments = TestPaymentProvider(infra.db[LEDGER])
+    outbound = OutboundClient(
+        settings.outbound_policy(), timeout=settings.payment_http_timeout_seconds
+    )
+    payments = configured_providers(settings, infra.db, outbound)
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,
         max_seconds=settings.saga_max_seconds,
@@ -60,11 +66,15 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         catalog=CatalogClient(catalog_pb2_grpc.CatalogServiceStub(catalog_channel)),
         inventory=inventory,
         payments=payments,
+        callbacks=PaymentCallbackStore(infra.db),
         saga=Saga(
             orders,
             inventory,
             payments,
             payment_timeout=settings.payment_timeout_seconds,
+            links=PaymentLinks(settings.payment_notify_base_url, settings.payment_return_url),
+            poll_seconds=settings.payment_status_poll_seconds,
+            action_seconds=settings.payment_action_seconds,
             bound=bound,
         ),
         idempotency=infra.idempotency,
@@ -92,6 +102,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     async def close_channels() -> None:
         await catalog_channel.close()
         await inventory_channel.close()
+        await outbound.aclose()
 
     app.on_shutdown(close_channels)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
@@ -57,19 +58,30 @@ class EnumMap(Generic[E, V]):
     reaches the public API by itself: the two must name the same values (UNSPECIFIED aside, an
     unset field is left out) or the gateway does not start."""
 
-    def __init__(self, public: type[E], proto: _EnumTypeWrapper[V], prefix: str) -> None:
+    def __init__(
+        self,
+        public: type[E],
+        proto: _EnumTypeWrapper[V],
+        prefix: str,
+        shown_as: Mapping[str, E] | None = None,
+    ) -> None:
+        """`shown_as`: internal values added after a release, each shown as a released public
+        value (a new enum value in a response would break the released contract)."""
+        shown_as = dict(shown_as or {})
         internal = {
             label.removeprefix(prefix).lower(): number
             for label, number in proto.items()
             if not label.endswith("_UNSPECIFIED")
         }
         declared = {member.value for member in public}
-        if declared != set(internal):
+        if declared != set(internal) - set(shown_as):
             raise TypeError(
-                f"{public.__name__} must name exactly {sorted(internal)}, not {sorted(declared)}"
+                f"{public.__name__} must name exactly {sorted(set(internal) - set(shown_as))}, "
+                f"not {sorted(declared)}"
             )
-        self._numbers = {public(name): number for name, number in internal.items()}
+        self._numbers = {public(name): internal[name] for name in declared}
         self._members: dict[int, E] = {n: member for member, n in self._numbers.items()}
+        self._members |= {internal[name]: member for name, member in shown_as.items()}
 
     def public(self, number: int) -> E | None:
         """The public member of a protobuf number; None for UNSPECIFIED or a value this gateway
