@@ -12,6 +12,7 @@ from omni_gateway.shop.carts import Carts
 from omni_gateway.shop.catalog import CatalogBrowse
 from omni_gateway.shop.me import Me
 from omni_gateway.shop.orders import CustomerOrders
+from omni_gateway.shop.pickup_points import PickupPoints
 from omni_gateway.shop.subscriptions import MySubscriptions
 from omni_gateway.shop.timeline import MyTimeline
 
@@ -25,4 +26,5 @@ ROUTES: list[Any] = [
     MyAddresses,
     MyTimeline,
     MySubscriptions,
+    PickupPoints,
 ]
