@@ -5,7 +5,7 @@ inventory."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 import grpc
@@ -62,8 +62,10 @@ async def call(
     *,
     idempotent: bool,
     paths: Sequence[str] = (),
+    fields: Mapping[str, str] | None = None,
 ) -> R:
-    """A call whose refusals name the field as the HTTP caller sent it."""
+    """A call whose refusals name the field as the HTTP caller sent it (`fields`: the route's
+    own names for the service's fields)."""
     try:
         return await state.downstream.call(method, request, idempotent=idempotent)
     except grpc.aio.AioRpcError as error:
@@ -73,7 +75,7 @@ async def call(
             status = 400
         if status >= 500 or not details.field:
             raise
-        field = _http_field(details.field, paths)
+        field = (fields or {}).get(details.field) or _http_field(details.field, paths)
         extra: dict[str, Any] = {
             "code": details.reason,
             "errors": [{"field": field, "message": details.message}],
