@@ -22,6 +22,7 @@ from omni_kit.localstack import free_port
 
 JWT_SECRET = "test-secret-" + "x" * 40
 ADMIN_PASSWORD = "admin-password-123"
+STAFF_PASSWORD = "long enough pw"
 
 StartGateway = Callable[..., str]
 
@@ -106,6 +107,21 @@ class Stack:
             assert own.status_code == 200, own.text
             headers = {"Authorization": f"Bearer {own.json()['access_token']}"}
         return headers
+
+    async def staff_member(self, username: str, role: str, store_ids: list[str]) -> dict[str, str]:
+        """A staff user the admin creates, signed in."""
+        created = await self.http.post(
+            "/staff/v1/users",
+            json={
+                "username": username,
+                "password": STAFF_PASSWORD,
+                "role": role,
+                "store_ids": store_ids,
+            },
+            headers=await self.admin(),
+        )
+        assert created.status_code == 201, created.text
+        return await self.staff_login(username, STAFF_PASSWORD)
 
     async def customer(self, email: str, verified: bool = True) -> tuple[dict[str, str], dict]:
         """A registered customer; with `verified`, the address proven through the gateway's

@@ -14,6 +14,7 @@ from omni_gateway.shop.carts import Carts
 from omni_gateway.shop.catalog import CatalogBrowse
 from omni_gateway.shop.me import Me
 from omni_gateway.shop.orders import CustomerOrders
+from omni_gateway.shop.pickup_points import PickupPoints
 from omni_gateway.shop.subscriptions import MySubscriptions
 from omni_gateway.shop.timeline import MyTimeline
 
@@ -28,4 +29,5 @@ ROUTES: list[Any] = [
     MyAddresses,
     MyTimeline,
     MySubscriptions,
+    PickupPoints,
 ]

@@ -12,8 +12,10 @@ from omni_gateway.staff.catalog import CatalogAdmin
 from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
 from omni_gateway.staff.customers import StaffCustomers
 from omni_gateway.staff.fulfilment import StaffFulfilment
+from omni_gateway.staff.goods_in import GoodsIn
 from omni_gateway.staff.inventory import StaffInventory
 from omni_gateway.staff.listings import ListingAdmin
+from omni_gateway.staff.locations import StaffLocations
 from omni_gateway.staff.merges import ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
@@ -29,6 +31,8 @@ ROUTES: list[Any] = [
     CatalogAdmin,
     ListingAdmin,
     StaffInventory,
+    GoodsIn,
+    StaffLocations,
     StaffStores,
     StaffOrderReads,
     StaffFulfilment,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the generated enums' type (their values are distinct int ty
 # The largest protobuf int64: a bigger number from a caller is refused, not passed on (a 500).
 INT64_MAX = 2**63 - 1
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 V = TypeVar("V", bound=int)  # a protobuf enum's value type
 
 if TYPE_CHECKING:  # the generic wrapper generated enum stubs declare as their metaclass
@@ -30,6 +31,21 @@ class View(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every public view and request body: a closed object (unknown fields refused on
     the way in, none added on the way out). A subclass that puts a required field after an
     optional one says `kw_only=True`."""
+
+
+def or_default(value: T | msgspec.UnsetType, default: T) -> T:
+    """A change body's field, or `default` when the body leaves it out."""
+    return default if isinstance(value, msgspec.UnsetType) else value
+
+
+def named_fields(body: msgspec.Struct) -> list[str]:
+    """The fields a change body sets (it leaves the others UNSET), `version` aside: a change's
+    update mask."""
+    return [
+        name
+        for name in body.__struct_fields__
+        if name != "version" and getattr(body, name) is not msgspec.UNSET
+    ]
 
 
 class Money(View):
