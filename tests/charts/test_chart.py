@@ -532,12 +532,29 @@ def test_dev_mode_points_every_service_at_the_in_cluster_stores() -> None:
     assert "replicaSet=rs0" in uri
 
 
-def test_dev_nats_can_fsync_every_write() -> None:
-    docs = render(VALUE_SETS["dev"], ("dev.nats.syncInterval=always",))
+def test_dev_nats_fsyncs_every_write_by_default() -> None:
+    docs = render_set("dev")
     conf = by_name(docs, "ConfigMap", f"{FULLNAME}-nats")["data"]["nats.conf"]
-    assert "sync_interval: always" in conf
-    # production NATS is external: its values file documents the setting
-    assert "sync_interval: always" in (CHART / "values-production.yaml").read_text()
+    assert re.search(r"jetstream \{[^}]*\n\s*sync_interval: always\n", conf), conf
+    nats = by_name(docs, "StatefulSet", f"{FULLNAME}-nats")
+    assert nats["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "nats-server",
+        "--config",
+        "/etc/nats/nats.conf",
+    ]
+
+
+def test_streams_get_their_replicas_and_retention_from_the_values() -> None:
+    for value_set, replicas in (("dev", "1"), ("production", "3")):
+        docs = render_set(value_set)
+        for svc in SERVICES:
+            cfg = configmap_env(docs, svc)
+            prefix = f"OMNI_{svc.upper()}_"
+            assert cfg[prefix + "STREAM_REPLICAS"] == replicas, (value_set, svc)
+            assert cfg[prefix + "STREAM_STORAGE"] == "file"
+            assert cfg[prefix + "DEAD_LETTER_RETENTION_DAYS"] == "30"
+    docs = render(VALUE_SETS["dev"], ("nats.streams.deadLetterRetentionDays=90",))
+    assert configmap_env(docs, "order")["OMNI_ORDER_DEAD_LETTER_RETENTION_DAYS"] == "90"
 
 
 def test_production_spreads_and_scales_every_service() -> None:

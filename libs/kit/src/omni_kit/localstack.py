@@ -5,6 +5,7 @@ Used by `make dev` and by the test fixtures; never by a service in production.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -49,6 +50,8 @@ class LocalProcess:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    # nats-server's monitoring endpoint (/varz, /healthz, /jsz), when it has one.
+    monitor_port: int = 0
 
     @property
     def running(self) -> bool:
@@ -110,19 +113,32 @@ def spawn(
     return LocalProcess(name, process, port, log_path)
 
 
-def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
+def nats_config(data_dir: Path, port: int, monitor_port: int, host: str = "127.0.0.1") -> str:
+    """nats-server's configuration: JetStream on file storage that fsyncs every write before
+    acknowledging it (the default syncs every 2 minutes, so a machine that loses power loses
+    events JetStream had acknowledged and the outbox had marked sent)."""
+    return (
+        f"listen: {host}:{port}\n"
+        f"http: {host}:{monitor_port}\n"
+        "jetstream {\n"
+        f"  store_dir: {json.dumps(str(data_dir))}\n"
+        "  sync_interval: always\n"
+        "}\n"
+    )
+
+
+def start_nats(
+    data_dir: Path, port: int, host: str = "127.0.0.1", monitor_port: int = 0
+) -> LocalProcess:
+    """nats-server from a config file written into `data_dir`; the same folder, port and
+    monitoring port again restart it over its data."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [
-        find_binary("nats-server"),
-        "--jetstream",
-        "--store_dir",
-        str(data_dir),
-        "--addr",
-        host,
-        "--port",
-        str(port),
-    ]
+    monitor_port = monitor_port or free_port(host)
+    config = data_dir / "nats.conf"
+    config.write_text(nats_config(data_dir, port, monitor_port, host))
+    argv = [find_binary("nats-server"), "--config", str(config)]
     proc = spawn("nats-server", argv, port, data_dir / "nats-server.log")
+    proc.monitor_port = monitor_port
     wait_for_port(proc, host=host)
     return proc
 

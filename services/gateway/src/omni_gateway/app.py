@@ -42,6 +42,7 @@ from omni_gateway.webhooks.sealing import SecretBox
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
+from omni_kit.events.streams import StreamPolicy
 from omni_kit.idempotency import Idempotency
 from omni_kit.store import ensure_indexes, mongo_client
 
@@ -80,7 +81,9 @@ def create_app(settings: GatewaySettings) -> Litestar:
             await state.accounts.ensure_admin(
                 settings.admin_username, settings.admin_password.get_secret_value()
             )
-        state.bus = EventBus(settings.nats_url, service_name="gateway")
+        state.bus = EventBus(
+            settings.nats_url, service_name="gateway", streams=StreamPolicy.of(settings)
+        )
         state.events_ready = asyncio.Event()
         background.append(background_tasks(state, settings))
         background[-1].start()
