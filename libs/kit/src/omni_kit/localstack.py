@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,19 +96,33 @@ def _stop_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _dying_with_parent(argv: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """The command line and pre-exec hook that make the child stop when its parent dies.
+
+    util-linux's setpriv asks for that before it execs the command, so no Python runs in the
+    forked child: in a process with gRPC threads (a test that restarts nats-server) that can
+    crash the child with SIGSEGV before it ever starts.
+    """
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if setpriv:
+        return [setpriv, "--pdeathsig", "TERM", "--", *argv], None
+    return argv, _stop_with_parent
+
+
 def spawn(
     name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
 ) -> LocalProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
+    command, pre_exec = _dying_with_parent(argv)
     process = subprocess.Popen(  # noqa: S603 - argv is built from our own settings
-        argv,
+        command,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         start_new_session=True,
-        preexec_fn=_stop_with_parent,
+        preexec_fn=pre_exec,
     )
     log.close()
     return LocalProcess(name, process, port, log_path)

@@ -9,7 +9,7 @@ from typing import Any
 import nats
 from google.protobuf.message import Message
 from nats.aio.client import Client
-from nats.js import JetStreamContext, api
+from nats.js import JetStreamContext
 from nats.js.errors import BadRequestError, NotFoundError
 
 from omni_kit.app import StartupError
@@ -153,9 +153,7 @@ class EventBus:
         return name
 
     async def ensure_dead_letter_stream(self) -> None:
-        await self.ensure_stream(
-            DLQ_STREAM, DLQ_SUBJECTS, max_age=self.streams.dead_letter_max_age
-        )
+        await self.ensure_stream(DLQ_STREAM, DLQ_SUBJECTS, max_age=self.streams.dead_letter_max_age)
 
     async def publish(
         self,

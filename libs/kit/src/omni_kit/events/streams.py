@@ -76,7 +76,7 @@ class Kept:
 
 
 def _unlimited_is_largest(seconds: float | None) -> float:
-    return math.inf if not seconds else seconds
+    return seconds or math.inf
 
 
 def reconcile(
@@ -94,13 +94,12 @@ def reconcile(
     if replicas > wanted_replicas:
         kept.append(Kept("replicas", wanted_replicas, replicas))
 
-    for field, label in (("max_age", "max_age"), ("duplicate_window", "duplicate_window")):
+    for field in ("max_age", "duplicate_window"):
         have, want = getattr(existing, field), getattr(wanted, field)
-        if _unlimited_is_largest(have) >= _unlimited_is_largest(want):
-            if _unlimited_is_largest(have) > _unlimited_is_largest(want):
-                kept.append(Kept(label, want, have or "unlimited"))
-        else:
+        if _unlimited_is_largest(have) < _unlimited_is_largest(want):
             changes[field] = want
+        elif _unlimited_is_largest(have) > _unlimited_is_largest(want):
+            kept.append(Kept(field, want, have or "unlimited"))
 
     if existing.storage != wanted.storage:
         # JetStream cannot change a stream's storage in place.
