@@ -25,6 +25,8 @@ import yaml
 from kubernetes_validate.utils import SchemaNotFoundError
 from kubernetes_validate.utils import ValidationError as K8sValidationError
 
+from omni_kit import metrics
+
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "omni"
 RELEASE = "shop"
@@ -659,6 +661,28 @@ def test_alert_thresholds_come_from_values() -> None:
     rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
     assert rules["OmniHighLatencyP99"]["expr"].rstrip().endswith("> 0.25")
     assert rules["OmniOutboxBacklog"]["expr"].rstrip().endswith("> 42")
+
+
+def test_any_dead_letter_and_a_stale_outbox_alert_on_metrics_the_kit_emits() -> None:
+    docs = render(
+        VALUE_SETS["production"], ("monitoring.prometheusRule.thresholds.outboxOldestSeconds=120",)
+    )
+    [rule] = of_kind(docs, "PrometheusRule")
+    rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    # The names the kit registers (tests/integration/kit shows each one set by a real consumer
+    # and relay); a gauge's sample has no suffix.
+    dead_letters, oldest = metrics.DEAD_LETTERS._name, metrics.OUTBOX_OLDEST._name
+    assert re.search(
+        rf"max by \(namespace, consumer\) \({dead_letters}\{{", rules["OmniDeadLetters"]["expr"]
+    )
+    assert rules["OmniDeadLetters"]["expr"].rstrip().endswith("> 0")
+    assert "for" not in rules["OmniDeadLetters"], "one dead letter is enough"
+    assert f"({oldest}{{" in rules["OmniOutboxStale"]["expr"]
+    assert rules["OmniOutboxStale"]["expr"].rstrip().endswith("> 120")
+    for name in ("OmniDeadLetters", "OmniOutboxStale"):
+        assert (
+            rules[name]["annotations"]["runbook"] == "docs/operations.md#dead-letters-and-backlogs"
+        )
 
 
 @pytest.mark.parametrize("value_set", ["default", "all-features"])
