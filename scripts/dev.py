@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2
 
 from omni_kit import localstack
+from omni_ops import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {
@@ -229,9 +230,7 @@ def ensure_alive(children: list[localstack.LocalProcess]) -> None:
 
 
 def load_demo_data(grpc_ports: dict[str, int], host: str) -> None:
-    from demo_data import load
-
-    asyncio.run(load({name: f"{host}:{port}" for name, port in grpc_ports.items()}))
+    asyncio.run(demo.load({name: f"{host}:{port}" for name, port in grpc_ports.items()}))
 
 
 if __name__ == "__main__":
