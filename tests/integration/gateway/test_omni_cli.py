@@ -92,6 +92,16 @@ async def test_check_names_every_dependency_and_what_is_wrong(stack):
         assert {(name, "store"), (name, "nats")} <= seen, name
     assert ("order", "calls inventory") in seen and ("gateway", "calls notification") in seen
 
+    # In the gateway's pod only the gateway's store is configured: the others are not guessed.
+    only_gateway = {f"OMNI_{name.upper()}_MONGO_URI": "" for name in PROCESSES[:-1]}
+    result = await omni(stack, "check", "--json", **only_gateway)
+    assert result.returncode == 0, result.stdout
+    stores = {
+        c["process"]: c for c in json.loads(result.stdout)["checks"] if c["dependency"] == "store"
+    }
+    assert stores["gateway"]["ok"] and not stores["gateway"]["skipped"]
+    assert stores["order"]["skipped"] == "OMNI_ORDER_MONGO_URI is not set here"
+
     await stack.apps["notification"].stop(grace=0)
     result = await omni(stack, "check")
     assert result.returncode == 1

@@ -35,6 +35,7 @@ class Check:
     target: str
     ok: bool
     problem: str = ""
+    skipped: str = ""  # why it was not asked here
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -131,10 +132,16 @@ async def run_checks(probe_timeout: float = TIMEOUT) -> list[Check]:
     def plan(process: str, dependency: str, target: str, kind: str, probe: Probe) -> None:
         planned.append((process, dependency, target, checker.ask(kind, target, probe)))
 
+    skipped: list[Check] = []
+    unknown = targets.unknown_stores()
     for process in targets.PROCESSES:
         uri = targets.mongo_uri(process)
         shown = f"{redact(uri)} db {targets.mongo_database(process)}"
-        plan(process, "store", shown, "store", partial(store_problem, uri))
+        if process in unknown:
+            why = f"OMNI_{process.upper()}_MONGO_URI is not set here"
+            skipped.append(Check(process, "store", "", True, skipped=why))
+        else:
+            plan(process, "store", shown, "store", partial(store_problem, uri))
         if process == "gateway":
             plan(process, "nats", nats_url, "nats", partial(nats_problem, nats_url))
             base = targets.gateway_url()
@@ -152,7 +159,7 @@ async def run_checks(probe_timeout: float = TIMEOUT) -> list[Check]:
     for process, dependency, target, task in planned:
         problem = await task
         checks.append(Check(process, dependency, target, not problem, problem))
-    return checks
+    return sorted(skipped + checks, key=lambda c: targets.PROCESSES.index(c.process))
 
 
 def report(checks: list[Check], as_json: bool) -> str:
@@ -161,7 +168,7 @@ def report(checks: list[Check], as_json: bool) -> str:
         return json.dumps({"ok": ok, "checks": [c.as_dict() for c in checks]}, indent=2)
     lines = []
     for c in checks:
-        verdict = "ok" if c.ok else f"FAIL {c.problem}"
+        verdict = f"skipped: {c.skipped}" if c.skipped else "ok" if c.ok else f"FAIL {c.problem}"
         lines.append(f"{c.process:<13} {c.dependency:<19} {verdict}   ({c.target})")
     failed = sum(not c.ok for c in checks)
     lines.append(f"{len(checks) - failed} ok, {failed} failing")

@@ -38,8 +38,19 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def configured_mongo_uri(process: str) -> str | None:
+    return _env(f"OMNI_{process.upper()}_MONGO_URI") or _env("OMNI_MONGO_URI")
+
+
 def mongo_uri(process: str) -> str:
-    return _env(f"OMNI_{process.upper()}_MONGO_URI") or _env("OMNI_MONGO_URI") or LOCAL_MONGO
+    return configured_mongo_uri(process) or LOCAL_MONGO
+
+
+def unknown_stores() -> set[str]:
+    """Processes whose store is not configured here while another's is (in one service's pod):
+    guessing the local default for them would report a failure that is not one."""
+    configured = {p for p in PROCESSES if configured_mongo_uri(p)}
+    return set(PROCESSES) - configured if configured else set()
 
 
 def mongo_database(process: str) -> str:
