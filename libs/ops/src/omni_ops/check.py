@@ -78,7 +78,7 @@ async def store_problem(uri: str) -> str:
 
 async def nats_problem(url: str, streams: tuple[str, ...] = ()) -> str:
     nc = await nats.connect(
-        url, connect_timeout=TIMEOUT, max_reconnect_attempts=0, allow_reconnect=False
+        url.split(","), connect_timeout=TIMEOUT, max_reconnect_attempts=0, allow_reconnect=False
     )
     try:
         js = nc.jetstream(timeout=TIMEOUT)

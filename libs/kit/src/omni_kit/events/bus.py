@@ -95,7 +95,8 @@ class EventBus:
         try:
             await asyncio.wait_for(
                 nc.connect(
-                    self.url,
+                    # nats://a:4222,nats://b:4222 (the chart's nats.url): nats-py wants a list.
+                    [server.strip() for server in self.url.split(",") if server.strip()],
                     name=f"omni-{self.service_name}",
                     max_reconnect_attempts=-1,
                     # Annotated int in nats-py, but only ever slept on: a float is fine.
