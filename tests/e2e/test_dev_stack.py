@@ -99,6 +99,20 @@ async def test_make_dev_runs_everything_keeps_data_and_leaves_no_orphans(tmp_pat
         with urllib.request.urlopen(f"http://127.0.0.1:{monitor}/varz") as reply:
             jetstream = json.load(reply)["jetstream"]["config"]
         assert jetstream["sync_always"] is True  # fsync before every acknowledgement
+        # The operations CLI next to make dev: its ports from the same settings, nothing else.
+        omni = str(Path(sys.executable).with_name("omni"))
+        checked = subprocess.run(
+            [omni, "check", "--json"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        report = json.loads(checked.stdout)
+        assert checked.returncode == 0, [c for c in report["checks"] if not c["ok"]]
+        assert {c["process"] for c in report["checks"]} == {*SERVICES, "gateway"}
+        assert not [c for c in report["checks"] if c["skipped"]]
         first = await find_or_create(customer_port, "Anna@Example.com")
         assert first.created
     finally:

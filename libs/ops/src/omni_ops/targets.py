@@ -7,6 +7,7 @@ variables, and on a laptop next to `make dev` with no variables at all (the loca
 - NATS: OMNI_NATS_URL, else any OMNI_<PROCESS>_NATS_URL;
 - a service's gRPC address: OMNI_<CALLER>_<SERVICE>_ADDR of any caller (the gateway's pod has
   them all), else 127.0.0.1 and OMNI_<SERVICE>_GRPC_PORT or its default port;
+- next to `make dev`: its OMNI_DEV_STORE_PORT and OMNI_DEV_NATS_PORT, else 27017 and 4222;
 - the gateway: OMNI_GATEWAY_URL, else http://127.0.0.1 and OMNI_GATEWAY_HTTP_PORT (8080).
 """
 
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+
+from omni_kit.localstack import mongo_uri as local_mongo_uri
+from omni_kit.localstack import nats_url as local_nats_url
 
 SERVICES = ("catalog", "inventory", "order", "customer", "notification")
 PROCESSES = (*SERVICES, "gateway")
@@ -30,8 +34,6 @@ CALLS: Mapping[str, tuple[str, ...]] = {
     "notification": ("customer", "catalog"),
     "gateway": SERVICES,
 }
-LOCAL_MONGO = "mongodb://127.0.0.1:27017/?directConnection=true"
-LOCAL_NATS = "nats://127.0.0.1:4222"
 
 
 def _env(name: str) -> str | None:
@@ -43,7 +45,9 @@ def configured_mongo_uri(process: str) -> str | None:
 
 
 def mongo_uri(process: str) -> str:
-    return configured_mongo_uri(process) or LOCAL_MONGO
+    return configured_mongo_uri(process) or local_mongo_uri(
+        int(_env("OMNI_DEV_STORE_PORT") or 27017)
+    )
 
 
 def unknown_stores() -> set[str]:
@@ -59,7 +63,8 @@ def mongo_database(process: str) -> str:
 
 def nats_url() -> str:
     found = [_env(f"OMNI_{p.upper()}_NATS_URL") for p in PROCESSES]
-    return _env("OMNI_NATS_URL") or next((url for url in found if url), LOCAL_NATS)
+    local = local_nats_url(int(_env("OMNI_DEV_NATS_PORT") or 4222))
+    return _env("OMNI_NATS_URL") or next((url for url in found if url), local)
 
 
 def grpc_address(service: str) -> str:
