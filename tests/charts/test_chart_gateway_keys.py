@@ -50,6 +50,9 @@ def test_the_gateway_reads_its_keys_from_the_secret() -> None:
     for name, key in [
         ("OMNI_GATEWAY_JWT_PREVIOUS_SECRET", "gateway-jwt-previous-secret"),
         ("OMNI_GATEWAY_WEBHOOK_SECRET_KEY", "gateway-webhook-secret-key"),
+        ("OMNI_GATEWAY_WEBHOOK_SECRET_PREVIOUS_KEY", "gateway-webhook-secret-previous-key"),
+        ("OMNI_GATEWAY_PASSWORD_PEPPER", "gateway-password-pepper"),
+        ("OMNI_GATEWAY_PASSWORD_PREVIOUS_PEPPER", "gateway-password-previous-pepper"),
     ]:
         # Optional for Kubernetes: the gateway itself names what production needs at start.
         assert refs[name] == {"name": "omni", "key": key, "optional": True}

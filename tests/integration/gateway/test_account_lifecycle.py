@@ -134,6 +134,11 @@ async def test_the_account_lifecycle_through_the_gateway(stack, local_sink):
 
 async def takeover_attempt_on_a_till_profile(stack, sink) -> None:
     victim = "vera@example.com"
+    guessable = await stack.http.post(
+        "/api/v1/auth/register", json={"email": victim, "password": "vera1234567"}
+    )
+    assert guessable.status_code == 422, guessable.text
+    assert guessable.json()["code"] == "WEAK_PASSWORD"
     till_id = await till_profile(stack, victim)
 
     # A stranger registers the address: a fresh profile, none of the till profile's data.
@@ -184,6 +189,8 @@ async def takeover_attempt_on_a_till_profile(stack, sink) -> None:
     assert owner.status_code == 200
     theirs = await me(stack, owner.json())
     assert theirs["id"] == till_id
+    # The address the till recorded is now proven.
+    assert [i["verified"] for i in theirs["identities"] if i["value"] == victim] == [True]
     assert theirs["loyalty"]["points_balance"] == 120
     assert [a["label"] for a in theirs["addresses"]] == ["home"]
 
@@ -289,6 +296,9 @@ async def password_reset_change_and_sign_out_everywhere(stack, sink) -> None:
     # Change the password: the other sessions end, the answer is a new session.
     first = (await sign_in(stack, email, "rita's second password")).json()
     second = (await sign_in(stack, email, "rita's second password")).json()
+    listed = await stack.http.get("/api/v1/auth/sessions", headers=bearer(first))
+    assert listed.status_code == 200, listed.text
+    assert [s["current"] for s in listed.json()["sessions"]] == [False, True]  # newest first
     wrong = await stack.http.post(
         "/api/v1/auth/password",
         json={"current_password": "not it", "new_password": "rita's third password"},
@@ -306,6 +316,8 @@ async def password_reset_change_and_sign_out_everywhere(stack, sink) -> None:
     await refused(stack, second)
     current = changed.json()
     assert (await me(stack, current))["id"]
+    left = (await stack.http.get("/api/v1/auth/sessions", headers=bearer(current))).json()
+    assert [s["current"] for s in left["sessions"]] == [True]
 
     # Sign out everywhere.
     out = await stack.http.post("/api/v1/auth/logout-all", headers=bearer(current))

@@ -127,7 +127,7 @@ async def admin_create(stack, username: str, password: str, *args: str, **env: s
     )
 
 
-async def test_admin_create_makes_an_admin_who_signs_in_through_the_gateway(stack):
+async def test_admin_create_makes_an_admin_who_signs_in_through_the_gateway(stack, mongo):
     created = await admin_create(stack, "night-ops", "Long enough 4 prod", "--json")
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["role"] == "admin"
@@ -138,9 +138,19 @@ async def test_admin_create_makes_an_admin_who_signs_in_through_the_gateway(stac
     again = await admin_create(stack, "night-ops", "Another long one 5")
     assert again.returncode == 1
     assert "'night-ops' exists already" in again.stderr
-    weak = await admin_create(stack, "ops2", "short", OMNI_GATEWAY_ENVIRONMENT="production")
+    production = {"OMNI_GATEWAY_ENVIRONMENT": "production"}
+    pepper = {"OMNI_GATEWAY_PASSWORD_PEPPER": "p" * 40}
+    weak = await admin_create(stack, "ops2", "short", **production, **pepper)
     assert weak.returncode == 1
     assert "refused in production: shorter than 12 characters" in weak.stderr
+    unpeppered = await admin_create(stack, "ops2", "Long enough 4 prod", **production)
+    assert unpeppered.returncode == 1
+    assert "OMNI_GATEWAY_PASSWORD_PEPPER is required in production" in unpeppered.stderr
+    # With the gateway's pepper (as in its pod) the hash names it, as the gateway's own do.
+    peppered = await admin_create(stack, "ops2", "Long enough 4 prod", **production, **pepper)
+    assert peppered.returncode == 0, peppered.stderr
+    staff = mongo[f"{stack.db_name}_gateway"]["staff_users"]
+    assert (await staff.find_one({"username": "ops2"}))["password"].startswith("pepper:")
     missing = await omni(stack, "admin", "create", "--username", "ops3")
     assert missing.returncode == 2 and "no password" in missing.stderr
 

@@ -1,6 +1,7 @@
 """Keys through real gateway processes: a token key rotation logs no one out, a token naming an
 unknown key is refused; webhook signing secrets are sealed in the store (old plaintext rows
-too) and deliveries still carry signatures the partner's secret verifies."""
+too) and deliveries still carry signatures the partner's secret verifies; a sealing-key
+rotation reseals every secret under the new key."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 import httpx
 import jwt
 
-from omni_gateway.webhooks.sealing import SecretBox
+from omni_gateway.security.sealing import SecretBox
 from omni_gateway.webhooks.signing import verify
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.ids import new_id, utcnow
@@ -117,3 +118,37 @@ async def test_webhook_secrets_are_sealed_at_rest_and_deliveries_verify(
     assert set(received) == set(secrets)
     for webhook_id, headers in received.items():
         assert verify(secrets[webhook_id], headers["Omni-Signature"], payload, int(time.time()))
+
+
+async def test_a_sealing_key_rotation_reseals_every_secret_and_deliveries_still_verify(
+    start_gateway, mongo, db_name, loopback_receiver
+):
+    db = mongo[f"{db_name}_gateway"]
+    before, after = WEBHOOK_KEY, "webhook-sealing-key-rotated-" + "r" * 24
+    url = f"http://127.0.0.1:{loopback_receiver.port}/rotated"
+    old_store = WebhookStore(db, SecretBox(before))
+    webhooks = [await old_store.register("ptn_rotation", url, [EVENT]) for _ in range(2)]
+
+    # Step 2 of the rotation: the new key seals, the old one is still accepted.
+    start_gateway(
+        admin_password=ADMIN_PASSWORD,
+        webhook_secret_key=after,
+        webhook_secret_previous_key=before,
+    )
+    for webhook in webhooks:
+        row = await db["webhooks"].find_one({"_id": webhook["_id"]})
+        assert SecretBox(after).sealed_by_current(row["secret_sealed"])  # resealed at start
+        assert SecretBox(after).open(row["secret_sealed"]) == webhook["secret"]
+
+    payload = b'{"id":"evt-rotated"}'
+    await WebhookStore(db, SecretBox(after)).enqueue(
+        new_id("evt"), EVENT, "", lambda _partner: payload
+    )
+    deadline = time.monotonic() + 30
+    while len(loopback_receiver.requests) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    received = {headers["Omni-Webhook-Id"]: headers for _, headers in loopback_receiver.requests}
+    assert set(received) == {webhook["_id"] for webhook in webhooks}
+    for webhook in webhooks:
+        signature = received[webhook["_id"]]["Omni-Signature"]
+        assert verify(webhook["secret"], signature, payload, int(time.time()))

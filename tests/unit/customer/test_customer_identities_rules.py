@@ -86,3 +86,13 @@ def test_local_and_international_phone_spellings_agree(number):
     assert identities.normalize_identity(
         pb.IDENTITY_KIND_PHONE, local
     ) == identities.normalize_identity(pb.IDENTITY_KIND_PHONE, international)
+
+
+def test_a_proven_identity_is_marked_verified_once():
+    email = pb.Identity(kind=pb.IDENTITY_KIND_EMAIL, value="vera@example.com")
+    profile = pb.Profile(id="cus_1", identities=[email])
+    key = identities.key_of(email)
+    assert identities.mark_verified(profile, key) is True
+    assert profile.identities[0].verified
+    assert identities.mark_verified(profile, key) is False  # nothing left to change
+    assert identities.mark_verified(profile, "email:someone@else.example") is False

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+
+from omni_gateway.security import passwords
 from omni_gateway.security.first_admin import create_admin
 from omni_kit.settings import Environment
 from omni_kit.store import mongo_client
@@ -10,6 +13,13 @@ from omni_ops import targets
 
 
 async def create(username: str, password: str, environment: Environment) -> dict[str, str]:
+    # Hashed as the gateway hashes: with its pepper (in the gateway's pod, from its Secret).
+    pepper = os.environ.get("OMNI_GATEWAY_PASSWORD_PEPPER") or None
+    if pepper is None and environment == "production":
+        raise ValueError(
+            "OMNI_GATEWAY_PASSWORD_PEPPER is required in production (run it in the gateway's pod)"
+        )
+    passwords.use_peppers(pepper, os.environ.get("OMNI_GATEWAY_PASSWORD_PREVIOUS_PEPPER") or None)
     client = mongo_client(targets.mongo_uri("gateway"), app_name="omni-cli")
     try:
         db = client[targets.mongo_database("gateway")]

@@ -126,15 +126,7 @@ async def link_proven_address(state: State, account: dict[str, Any]) -> Principa
     owner = await owner_of(state, email)
     if owner is None:
         try:
-            await state.downstream.call(
-                state.downstream.customer.AddIdentity,
-                P.AddIdentityRequest(
-                    profile_id=own,
-                    identity=P.Identity(kind=P.IDENTITY_KIND_EMAIL, value=email, verified=True),
-                    actor=actor,
-                ),
-                idempotent=False,
-            )
+            await _proven_identity(state, own, email, actor)
             owner = own
         except grpc.aio.AioRpcError as error:
             if error.code() is not grpc.StatusCode.ALREADY_EXISTS:
@@ -156,6 +148,8 @@ async def link_proven_address(state: State, account: dict[str, Any]) -> Principa
                 metadata=call_metadata(new_id("acct"), CALLER),
             )
             survivor = owner
+            # The address recorded on that profile (at a till, say) is now proven.
+            await _proven_identity(state, owner, email, actor)
         else:
             log.info("proven_address_owner_has_account", account_profile=own, owner=owner)
     await state.accounts.mark_verified(email, survivor, own)
@@ -163,3 +157,19 @@ async def link_proven_address(state: State, account: dict[str, Any]) -> Principa
     generation = await state.accounts.end_sessions(linked or account)
     state.session_generations.forget(own, survivor)
     return Principal(Kind.CUSTOMER, survivor, generation=generation)
+
+
+async def _proven_identity(
+    state: State, profile_id: str, email: str, actor: common_pb2.Actor
+) -> None:
+    """Add the proven address to the profile, or mark it proven there (ALREADY_EXISTS when
+    another profile holds it)."""
+    await state.downstream.call(
+        state.downstream.customer.AddIdentity,
+        P.AddIdentityRequest(
+            profile_id=profile_id,
+            identity=P.Identity(kind=P.IDENTITY_KIND_EMAIL, value=email, verified=True),
+            actor=actor,
+        ),
+        idempotent=False,
+    )

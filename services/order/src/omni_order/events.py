@@ -32,6 +32,24 @@ KINDS: dict[str, tuple[type[Message], str]] = {
 }
 
 
+def customer_reassigned(order: order_pb2.Order, previous: str, merge_id: str) -> Event:
+    """The order (its new version) moved from customer `previous` by a merge or its undo."""
+    return make_event(
+        events_pb2.OrderCustomerReassigned,
+        "omni.order.order.customer_reassigned",
+        source="order",
+        aggregate_type="order",
+        aggregate_id=order.id,
+        aggregate_version=order.version,
+        correlation_id=order.id,
+        channel=order.channel,
+        order_id=order.id,
+        previous_customer_id=previous,
+        customer_id=order.customer_id,
+        merge_id=merge_id,
+    )
+
+
 def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
     """The event for the order's latest history entry (its actor and channel)."""
     message_type, subject = KINDS[kind]

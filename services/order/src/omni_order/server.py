@@ -4,11 +4,13 @@ from omni.catalog.v1 import catalog_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
 from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import ServiceApp, channel
+from omni_kit.events import stream_name, stream_subjects
 from omni_kit.events.backoff import Backoff
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
 from omni_order.clients import CatalogClient, InventoryClient
+from omni_order.customer_merges import CONSUMED_DOMAINS, MOVE_INDEXES, CustomerMerges
 from omni_order.payments import LEDGER, TestPaymentProvider
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
@@ -24,10 +26,12 @@ from omni_order.store import (
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
     app = ServiceApp(settings)
+    streams = {events.STREAM: events.SUBJECTS}
+    streams.update({stream_name(d): stream_subjects(d) for d in CONSUMED_DOMAINS})
     infra = Infrastructure(
         app,
-        INDEXES,
-        streams={events.STREAM: events.SUBJECTS},
+        {**INDEXES, **MOVE_INDEXES},
+        streams=streams,
         obsolete_indexes=OBSOLETE_INDEXES,
         migrations=MIGRATIONS,
     )
@@ -38,6 +42,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         inventory_pb2_grpc.InventoryServiceStub(inventory_channel), settings.cart_hold_seconds
     )
     orders = OrderStore(infra, settings.report_time_zones)
+    CustomerMerges(infra, orders)
     payments = TestPaymentProvider(infra.db[LEDGER])
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,

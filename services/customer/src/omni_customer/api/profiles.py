@@ -159,8 +159,11 @@ class ProfilesApi(ApiBase):
             profile: pb.Profile, session: AsyncClientSession, now: datetime
         ) -> Sequence[Event]:
             owner = await self.store.profiles.owner_of(key, session)
-            if owner == profile.id:
-                return []
+            if owner == profile.id:  # already this profile's; now perhaps proven
+                if not (identity.verified and identities.mark_verified(profile, key)):
+                    return []
+                profiles.touch(profile, now)
+                return [publish.profile_updated(profile, ["identities"], request.actor)]
             if owner is not None:
                 identities.refuse_taken(identity, owner)
             identities.add(profile, identity)

@@ -216,6 +216,16 @@ def add(profile: customer_pb2.Profile, identity: Identity) -> bool:
     return True
 
 
+def mark_verified(profile: customer_pb2.Profile, key: str) -> bool:
+    """The profile's identity `key` is proven (its owner showed a code sent to it); True when
+    that changed it."""
+    for existing in profile.identities:
+        if key_of(existing) == key and not existing.verified:
+            existing.verified = True
+            return True
+    return False
+
+
 def remove(profile: customer_pb2.Profile, key: str) -> Identity:
     for index, existing in enumerate(profile.identities):
         if key_of(existing) == key:

@@ -34,9 +34,7 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any], audience: str)
         raise NotAuthorizedException(
             str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
-    if principal.kind is Kind.CUSTOMER and not await state.session_generations.accepts(
-        principal.id, principal.generation
-    ):
+    if not await state.session_generations.accepts(principal):
         raise NotAuthorizedException(
             "this session was signed out; sign in again",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
@@ -53,11 +51,20 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: 
             raise NotAuthorizedException(
                 str(error), headers={"WWW-Authenticate": "ApiKey"}
             ) from None
-    principal = await _verify(connection, "omni-staff" if family == "staff" else "omni-api")
+    staff = family in ("staff", "staff-enrolling")
+    principal = await _verify(connection, "omni-staff" if staff else "omni-api")
     if family == "customer" and principal.kind is not Kind.CUSTOMER:
         raise PermissionDeniedException("sign in as a customer to do this")
-    if family == "staff" and principal.kind is not Kind.STAFF:
+    if staff and principal.kind is not Kind.STAFF:
         raise PermissionDeniedException("a staff token is required")
+    if family == "staff" and not principal.mfa and principal.role is not None:
+        required = connection.app.state.settings.staff_second_factor_roles
+        if principal.role.value in required:
+            raise PermissionDeniedException(
+                "your role needs a second factor: enrol at POST /staff/v1/auth/second-factor, "
+                "then sign in with a code",
+                extra={"code": "SECOND_FACTOR_REQUIRED"},
+            )
     return principal
 
 
@@ -84,6 +91,11 @@ async def customer(request: Request[Any, Any, Any]) -> Principal:
 
 async def staff(request: Request[Any, Any, Any]) -> Principal:
     return await authenticated(request, "staff")
+
+
+async def staff_enrolling(request: Request[Any, Any, Any]) -> Principal:
+    """A staff member, with or without the second factor their role needs (to enrol one)."""
+    return await authenticated(request, "staff-enrolling")
 
 
 async def partner(request: Request[Any, Any, Any]) -> Principal:

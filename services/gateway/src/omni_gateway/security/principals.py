@@ -42,9 +42,14 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     partner_id: str = ""
     key_id: str = ""
-    # Customers: the account's session generation when the token was issued; raising it (sign
-    # out everywhere, password change or reset) refuses every older token.
+    # Customers and staff: the account's session generation when the token was issued; raising
+    # it (sign out everywhere, password change or reset, a staff user's access changed) refuses
+    # every older token (security/revocation.py).
     generation: int = 0
+    # Staff: signed in with a second factor (a TOTP code) as well as the password.
+    mfa: bool = False
+    # The signed-in session (its refresh-token family) this access token belongs to.
+    session_id: str = ""
 
     def may_act_for_store(self, store_id: str) -> bool:
         """Store roles act only for their stores; consultants and admins for every store."""

@@ -47,8 +47,12 @@ class TokenSigner:
             "iat": now,
             "exp": now + self.access_ttl,
         }
-        if principal.kind is Kind.CUSTOMER:
+        if principal.kind in (Kind.CUSTOMER, Kind.STAFF):
             claims["gen"] = principal.generation
+        if principal.mfa:
+            claims["amr"] = ["pwd", "otp"]  # RFC 8176 authentication methods
+        if principal.session_id:
+            claims["sid"] = principal.session_id
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -83,4 +87,6 @@ class TokenSigner:
             role=role,
             store_ids=frozenset(claims.get("stores", [])),
             generation=generation if isinstance(generation, int) else -1,
+            mfa=kind is Kind.STAFF and "otp" in (claims.get("amr") or []),
+            session_id=str(claims.get("sid", "")),
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni_gateway.security.dependencies import customer as signed_in_customer
+from omni_gateway.security.session_routes import session_routes
 from omni_gateway.shop.addresses import MyAddresses
 from omni_gateway.shop.auth import CustomerAuth
 from omni_gateway.shop.availability import Availability
@@ -17,6 +19,7 @@ from omni_gateway.shop.timeline import MyTimeline
 
 ROUTES: list[Any] = [
     CustomerAuth,
+    session_routes("/api/v1/auth", "auth", signed_in_customer),
     CatalogBrowse,
     Availability,
     Carts,

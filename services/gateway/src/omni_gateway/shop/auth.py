@@ -20,7 +20,7 @@ from litestar import Controller, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ClientException, NotAuthorizedException, ValidationException
+from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from omni_gateway import account_lifecycle as lifecycle
 from omni_gateway import account_messages as messages
@@ -28,9 +28,15 @@ from omni_gateway.context import channel_ref
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.account_codes import Purpose
 from omni_gateway.security.accounts import AccountError, AccountExists
+from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Channel, Kind, Principal
-from omni_gateway.security.sessions import issue_session, rotate_session
+from omni_gateway.security.sessions import (
+    invalid_code,
+    issue_session,
+    rotate_session,
+    wrong_current_password,
+)
 from omni_gateway.views.account import (
     Credentials,
     PasswordChange,
@@ -56,14 +62,6 @@ def _email(value: str) -> str:
         ) from None
 
 
-def _wrong_code() -> ClientException:
-    return ClientException(
-        "the code is wrong, expired or used up; ask for a new one",
-        status_code=400,
-        extra={"code": "INVALID_CODE", "errors": [{"field": "code", "message": "invalid"}]},
-    )
-
-
 class CustomerAuth(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
@@ -76,6 +74,7 @@ class CustomerAuth(Controller):
     )
     async def register(self, state: State, via: Channel, data: Registration) -> Response[Session]:
         email = _email(data.email)
+        await refuse_guessable(data.password, email, data.display_name)
         existing = await state.accounts.customer_account(email)
         customer_id = await lifecycle.fresh_profile(
             state, email, data.display_name, channel_ref(via)
@@ -114,7 +113,7 @@ class CustomerAuth(Controller):
         if account is None or not await state.account_codes.check_verification(
             account["_id"], data.code, state.settings.verification_max_attempts
         ):
-            raise _wrong_code()
+            raise invalid_code("the code is wrong, expired or used up; ask for a new one")
         return await issue_session(state, await lifecycle.link_proven_address(state, account))
 
     @post(
@@ -183,15 +182,9 @@ class CustomerAuth(Controller):
         try:
             await state.accounts.check_customer_password(account, data.current_password)
         except AccountError:
-            raise ClientException(
-                "the current password is wrong",
-                status_code=400,
-                extra={
-                    "code": "WRONG_PASSWORD",
-                    "errors": [{"field": "current_password", "message": "wrong"}],
-                },
-            ) from None
+            raise wrong_current_password() from None
         assert account is not None
+        await refuse_guessable(data.new_password, account["_id"], field="new_password")
         await state.accounts.set_customer_password(account["_id"], data.new_password)
         await state.account_codes.forget(account["_id"], Purpose.PASSWORD_RESET)
         generation = await _end_sessions(state, account)
@@ -219,10 +212,11 @@ class CustomerAuth(Controller):
         status_code=204,
     )
     async def confirm_password_reset(self, state: State, data: PasswordResetConfirmation) -> None:
+        await refuse_guessable(data.new_password, field="new_password")  # before the code is spent
         email = await state.account_codes.redeem_reset(data.code)
         account = await state.accounts.customer_account(email) if email else None
         if account is None:
-            raise _wrong_code()
+            raise invalid_code("the code is wrong, expired or used up; ask for a new one")
         await state.accounts.set_customer_password(email, data.new_password)
         if account.get("verified"):
             await _end_sessions(state, account)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni_gateway.security.dependencies import staff as signed_in_staff
+from omni_gateway.security.session_routes import session_routes
 from omni_gateway.staff.admin import StaffAdmin
 from omni_gateway.staff.auth import StaffAuth
 from omni_gateway.staff.catalog import CatalogAdmin
@@ -17,10 +19,13 @@ from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.stores import StaffStores
+from omni_gateway.staff.users import StaffUsers
 
 ROUTES: list[Any] = [
     StaffAuth,
+    session_routes("/staff/v1/auth", "staff auth", signed_in_staff),
     StaffAdmin,
+    StaffUsers,
     CatalogAdmin,
     ListingAdmin,
     StaffInventory,

@@ -1,4 +1,4 @@
-"""Administration (admins): staff users, marketplace partners and their API keys."""
+"""Administration (admins): marketplace partners and their API keys (staff users: users.py)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from omni_gateway.idempotency import Reply, gateway_once, planned
 from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
-from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.guards import roles
-from omni_gateway.security.principals import STORE_ROLES, StaffRole
+from omni_gateway.security.principals import StaffRole
 from omni_gateway.views.account import (
     IssuedApiKey,
     NewApiKey,
     NewPartner,
-    NewStaffUser,
     Partner,
-    StaffUser,
 )
 from omni_kit.ids import new_id, utcnow
 
@@ -36,36 +33,6 @@ class StaffAdmin(Controller):
     dependencies = {"principal": Provide(auth.staff)}
     guards = [roles(StaffRole.ADMIN)]
     security = [{"bearerAuth": []}]
-
-    @post("/users", summary="Create a staff user (admin)", status_code=201)
-    async def create_user(
-        self, request: Request[Any, Any, Any], state: State, data: NewStaffUser
-    ) -> Response[StaffUser]:
-        if data.role in STORE_ROLES and not data.store_ids:
-            raise ClientException(
-                "store roles need at least one store",
-                status_code=422,
-                extra={"errors": [{"field": "store_ids", "message": "required for this role"}]},
-            )
-
-        async def write(session: AsyncClientSession) -> Reply:
-            try:
-                user = await state.accounts.create_staff(
-                    data.username, data.password, data.role, data.store_ids, session=session
-                )
-            except AccountExists:
-                raise ClientException(
-                    f"the username {data.username!r} is taken",
-                    status_code=409,
-                    extra={
-                        "code": "USERNAME_TAKEN",
-                        "errors": [{"field": "username", "message": "taken"}],
-                    },
-                ) from None
-            body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
-            return 201, msgspec.to_builtins(body)
-
-        return await gateway_once(request, state.idempotency, "create_staff_user", planned(write))
 
     @post(
         "/partners",

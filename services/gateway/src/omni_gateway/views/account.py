@@ -4,6 +4,7 @@ password or key hash ever leaves the gateway."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -16,6 +17,8 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Z
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=256)]
 GivenPassword = Annotated[str, msgspec.Meta(max_length=256)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
+StoreId = Annotated[str, msgspec.Meta(max_length=64)]
+StoreIds = Annotated[list[StoreId], msgspec.Meta(max_length=100)]
 
 
 class Session(View):
@@ -26,6 +29,23 @@ class Session(View):
     expires_in: int
     subject: str
     refresh_token: str | None = None
+
+
+class SignedInSession(View):
+    """A session signed in somewhere (a device, a browser), alive while its refresh token is."""
+
+    id: str
+    signed_in_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    # The session of the access token asking.
+    current: bool
+    # Staff: signed in with a second factor.
+    second_factor: bool = False
+
+
+class SessionList(View):
+    sessions: list[SignedInSession]
 
 
 class Registration(View):
@@ -61,9 +81,26 @@ class PasswordChange(View):
     new_password: Password
 
 
+OneTimeCode = Annotated[str, msgspec.Meta(max_length=10)]
+
+
 class StaffCredentials(View):
     username: Annotated[str, msgspec.Meta(max_length=100)]
     password: GivenPassword
+    # The current code of the member's authenticator app, once they have enrolled one.
+    otp: OneTimeCode = ""
+
+
+class SecondFactorEnrolment(View):
+    """A new TOTP secret (shown once): add it to an authenticator app (the URI as a QR code),
+    then confirm with a code from the app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class SecondFactorCode(View):
+    code: OneTimeCode
 
 
 class RefreshRequest(View):
@@ -74,9 +111,7 @@ class NewStaffUser(View):
     username: Name
     password: Password
     role: StaffRole
-    store_ids: Annotated[
-        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)
-    ] = []
+    store_ids: StoreIds = []
 
 
 class StaffUser(View):
@@ -84,6 +119,27 @@ class StaffUser(View):
     username: str
     role: StaffRole
     store_ids: list[str]
+    # A deactivated user cannot sign in, and every token they hold is refused.
+    active: bool = True
+    # Signs in with a TOTP code as well as the password.
+    second_factor: bool = False
+
+
+class StaffUserPage(View):
+    users: list[StaffUser]
+    next_page_token: str = ""
+
+
+class StaffUserChange(View):
+    """The fields to change; any change ends the user's sessions (they sign in again)."""
+
+    role: StaffRole | msgspec.UnsetType = msgspec.UNSET
+    store_ids: StoreIds | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class NewStaffPassword(View):
+    new_password: Password
 
 
 class NewPartner(View):

@@ -11,8 +11,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from omni_gateway.security.sealing import DEVELOPMENT_KEY, SealError, SecretBox, reseal
 from omni_gateway.store import Db
-from omni_gateway.webhooks.sealing import DEVELOPMENT_KEY, SealError, SecretBox
 from omni_gateway.webhooks.subscriptions import recipient_filter
 from omni_kit.ids import new_id, utcnow
 from omni_kit.logs import get_logger
@@ -24,7 +24,7 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 class WebhookStore:
     """Signing secrets are stored sealed (`secret_sealed`); rows from before that keep a plaintext
-    `secret`, which is read as it is and sealed by seal_plaintext() at the next start."""
+    `secret`, which is read as it is and sealed by seal_under_current_key() at the next start."""
 
     def __init__(self, db: Db, box: SecretBox | None = None) -> None:
         self.webhooks = db["webhooks"]
@@ -51,8 +51,9 @@ class WebhookStore:
         await self.webhooks.insert_one(webhook, session=session)
         return {**webhook, "secret": secret}  # shown to the partner once, never stored so
 
-    async def seal_plaintext(self) -> int:
-        """Seal the secrets of rows written before secrets were sealed; safe on every replica."""
+    async def seal_under_current_key(self) -> int:
+        """Seal the secrets of rows written before secrets were sealed, and reseal under the
+        current key those sealed under the previous one; safe on every replica."""
         sealed = 0
         async for row in self.webhooks.find({"secret": {"$exists": True}}, {"secret": 1}):
             result = await self.webhooks.update_one(
@@ -60,6 +61,7 @@ class WebhookStore:
                 {"$set": {"secret_sealed": self.box.seal(row["secret"])}, "$unset": {"secret": ""}},
             )
             sealed += result.modified_count
+        sealed += await reseal(self.webhooks, "secret_sealed", self.box, {})
         if sealed:
             log.info("webhook_secrets_sealed", count=sealed)
         return sealed
