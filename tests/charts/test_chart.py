@@ -557,6 +557,12 @@ def test_streams_get_their_replicas_and_retention_from_the_values() -> None:
             assert cfg[prefix + "DEAD_LETTER_RETENTION_DAYS"] == "30"
     docs = render(VALUE_SETS["dev"], ("nats.streams.deadLetterRetentionDays=90",))
     assert configmap_env(docs, "order")["OMNI_ORDER_DEAD_LETTER_RETENTION_DAYS"] == "90"
+    # The provisioning Job creates the streams with the same values.
+    docs = render(VALUE_SETS["production"], ("natsInit.enabled=true",))
+    [job] = of_kind(docs, "Job")
+    env = {e["name"]: e.get("value") for e in containers(job["spec"]["template"]["spec"])[0]["env"]}
+    assert env["OMNI_STREAM_REPLICAS"] == "3"
+    assert env["OMNI_DEAD_LETTER_RETENTION_DAYS"] == "30"
 
 
 def test_production_spreads_and_scales_every_service() -> None:
