@@ -44,9 +44,12 @@ from omni_gateway.store import INDEXES
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
+from omni_kit.events.streams import StreamPolicy
 from omni_kit.idempotency import Idempotency
+from omni_kit.logs import get_logger
 from omni_kit.store import ensure_indexes, mongo_client
 
+log = get_logger("omni.gateway")
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
 PUBLIC_ROUTES = [
     *health.ROUTES,
@@ -93,10 +96,14 @@ def create_app(settings: GatewaySettings) -> Litestar:
         await state.second_factors.reseal()
         state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
-            await state.accounts.ensure_admin(
-                settings.admin_username, settings.admin_password.get_secret_value()
-            )
-        state.bus = EventBus(settings.nats_url, service_name="gateway")
+            username = settings.admin_username
+            if await state.accounts.ensure_admin(
+                username, settings.admin_password.get_secret_value()
+            ):
+                log.info("first_admin_created", username=username)
+        state.bus = EventBus(
+            settings.nats_url, service_name="gateway", streams=StreamPolicy.of(settings)
+        )
         state.events_ready = asyncio.Event()
         background.append(background_tasks(state, settings))
         background[-1].start()

@@ -9,14 +9,14 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_gateway.security.principals import StaffRole
 from omni_kit.outbound import OutboundPolicy
-from omni_kit.settings import ProcessSettings, not_in_production
+from omni_kit.settings import ProcessSettings, StreamSettings, not_in_production
 
 ORIGIN = re.compile(
     r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$"
 )
 
 
-class GatewaySettings(ProcessSettings):
+class GatewaySettings(ProcessSettings, StreamSettings):
     model_config = SettingsConfigDict(env_prefix="OMNI_GATEWAY_", extra="ignore", frozen=True)
 
     service_name: str = "gateway"

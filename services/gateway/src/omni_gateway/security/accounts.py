@@ -162,10 +162,13 @@ class Accounts:
             raise AccountExists(username) from None
         return Principal(Kind.STAFF, user_id, role=role, store_ids=frozenset(store_ids))
 
-    async def ensure_admin(self, username: str, password: str) -> None:
+    async def ensure_admin(self, username: str, password: str) -> bool:
+        """Create the first admin unless a staff user exists; True if this call created it."""
         if await self.staff.count_documents({}, limit=1) == 0:
             with contextlib.suppress(AccountExists):  # another replica created it first
                 await self.create_staff(username, password, StaffRole.ADMIN, [])
+                return True
+        return False
 
     async def sign_in_staff(self, username: str, password: str) -> dict[str, Any]:
         """The active staff user with this username and password; AccountError otherwise."""
