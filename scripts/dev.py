@@ -1,6 +1,7 @@
 """`make dev`: the whole platform as local processes, stopped cleanly on Ctrl-C or SIGTERM.
 
-Starts nats-server (JetStream) and the MongoDB-protocol store with their data under .omni/,
+Starts nats-server (JetStream, fsync before every acknowledgement, from .omni/nats/nats.conf)
+and the MongoDB-protocol store with their data under .omni/,
 then every service and the gateway, waits until each is healthy, loads demo data (unless
 OMNI_DEV_DEMO_DATA=false) and prints the URLs. Ports come from the same OMNI_* settings the
 services read.
@@ -21,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2
 
 from omni_kit import localstack
+from omni_ops import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {
@@ -60,13 +62,19 @@ def main() -> None:
     data_dir = Path(setting("OMNI_DEV_DATA_DIR", str(ROOT / ".omni"))).resolve()
     host = "127.0.0.1"
     nats_port = port_setting("OMNI_DEV_NATS_PORT", 4222)
+    nats_monitor_port = port_setting("OMNI_DEV_NATS_MONITOR_PORT", 8222)
     store_port = port_setting("OMNI_DEV_STORE_PORT", 27017)
     grpc_ports = {
         name: port_setting(f"OMNI_{name.upper()}_GRPC_PORT", p) for name, p in SERVICES.items()
     }
     gateway_port = port_setting("OMNI_GATEWAY_HTTP_PORT", 8080)
 
-    wanted = {"nats-server": nats_port, "store": store_port, "gateway": gateway_port} | grpc_ports
+    wanted = {
+        "nats-server": nats_port,
+        "nats-server monitoring": nats_monitor_port,
+        "store": store_port,
+        "gateway": gateway_port,
+    } | grpc_ports
     taken = [
         f"{name} port {port}"
         for name, port in wanted.items()
@@ -95,7 +103,9 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop_all)
 
     try:
-        children.append(localstack.start_nats(data_dir / "nats", nats_port, host))
+        children.append(
+            localstack.start_nats(data_dir / "nats", nats_port, host, nats_monitor_port)
+        )
         children.append(localstack.start_store(data_dir / "store", store_port, host))
         logs = data_dir / "logs"
         common = {
@@ -220,9 +230,7 @@ def ensure_alive(children: list[localstack.LocalProcess]) -> None:
 
 
 def load_demo_data(grpc_ports: dict[str, int], host: str) -> None:
-    from demo_data import load
-
-    asyncio.run(load({name: f"{host}:{port}" for name, port in grpc_ports.items()}))
+    asyncio.run(demo.load({name: f"{host}:{port}" for name, port in grpc_ports.items()}))
 
 
 if __name__ == "__main__":

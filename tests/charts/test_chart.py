@@ -25,6 +25,8 @@ import yaml
 from kubernetes_validate.utils import SchemaNotFoundError
 from kubernetes_validate.utils import ValidationError as K8sValidationError
 
+from omni_kit import metrics
+
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "omni"
 RELEASE = "shop"
@@ -532,12 +534,35 @@ def test_dev_mode_points_every_service_at_the_in_cluster_stores() -> None:
     assert "replicaSet=rs0" in uri
 
 
-def test_dev_nats_can_fsync_every_write() -> None:
-    docs = render(VALUE_SETS["dev"], ("dev.nats.syncInterval=always",))
+def test_dev_nats_fsyncs_every_write_by_default() -> None:
+    docs = render_set("dev")
     conf = by_name(docs, "ConfigMap", f"{FULLNAME}-nats")["data"]["nats.conf"]
-    assert "sync_interval: always" in conf
-    # production NATS is external: its values file documents the setting
-    assert "sync_interval: always" in (CHART / "values-production.yaml").read_text()
+    assert re.search(r"jetstream \{[^}]*\n\s*sync_interval: always\n", conf), conf
+    nats = by_name(docs, "StatefulSet", f"{FULLNAME}-nats")
+    assert nats["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "nats-server",
+        "--config",
+        "/etc/nats/nats.conf",
+    ]
+
+
+def test_streams_get_their_replicas_and_retention_from_the_values() -> None:
+    for value_set, replicas in (("dev", "1"), ("production", "3")):
+        docs = render_set(value_set)
+        for svc in SERVICES:
+            cfg = configmap_env(docs, svc)
+            prefix = f"OMNI_{svc.upper()}_"
+            assert cfg[prefix + "STREAM_REPLICAS"] == replicas, (value_set, svc)
+            assert cfg[prefix + "STREAM_STORAGE"] == "file"
+            assert cfg[prefix + "DEAD_LETTER_RETENTION_DAYS"] == "30"
+    docs = render(VALUE_SETS["dev"], ("nats.streams.deadLetterRetentionDays=90",))
+    assert configmap_env(docs, "order")["OMNI_ORDER_DEAD_LETTER_RETENTION_DAYS"] == "90"
+    # The provisioning Job creates the streams with the same values.
+    docs = render(VALUE_SETS["production"], ("natsInit.enabled=true",))
+    [job] = of_kind(docs, "Job")
+    env = {e["name"]: e.get("value") for e in containers(job["spec"]["template"]["spec"])[0]["env"]}
+    assert env["OMNI_STREAM_REPLICAS"] == "3"
+    assert env["OMNI_DEAD_LETTER_RETENTION_DAYS"] == "30"
 
 
 def test_production_spreads_and_scales_every_service() -> None:
@@ -642,6 +667,28 @@ def test_alert_thresholds_come_from_values() -> None:
     rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
     assert rules["OmniHighLatencyP99"]["expr"].rstrip().endswith("> 0.25")
     assert rules["OmniOutboxBacklog"]["expr"].rstrip().endswith("> 42")
+
+
+def test_any_dead_letter_and_a_stale_outbox_alert_on_metrics_the_kit_emits() -> None:
+    docs = render(
+        VALUE_SETS["production"], ("monitoring.prometheusRule.thresholds.outboxOldestSeconds=120",)
+    )
+    [rule] = of_kind(docs, "PrometheusRule")
+    rules = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    # The names the kit registers (tests/integration/kit shows each one set by a real consumer
+    # and relay); a gauge's sample has no suffix.
+    dead_letters, oldest = metrics.DEAD_LETTERS._name, metrics.OUTBOX_OLDEST._name
+    assert re.search(
+        rf"max by \(namespace, consumer\) \({dead_letters}\{{", rules["OmniDeadLetters"]["expr"]
+    )
+    assert rules["OmniDeadLetters"]["expr"].rstrip().endswith("> 0")
+    assert "for" not in rules["OmniDeadLetters"], "one dead letter is enough"
+    assert f"({oldest}{{" in rules["OmniOutboxStale"]["expr"]
+    assert rules["OmniOutboxStale"]["expr"].rstrip().endswith("> 120")
+    for name in ("OmniDeadLetters", "OmniOutboxStale"):
+        assert (
+            rules[name]["annotations"]["runbook"] == "docs/operations.md#dead-letters-and-backlogs"
+        )
 
 
 @pytest.mark.parametrize("value_set", ["default", "all-features"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ def test_the_gateway_reads_its_keys_from_the_secret() -> None:
         ("OMNI_GATEWAY_JWT_PREVIOUS_SECRET", "gateway-jwt-previous-secret"),
         ("OMNI_GATEWAY_WEBHOOK_SECRET_KEY", "gateway-webhook-secret-key"),
         ("OMNI_GATEWAY_WEBHOOK_SECRET_PREVIOUS_KEY", "gateway-webhook-secret-previous-key"),
-        ("OMNI_GATEWAY_ADMIN_PASSWORD", "gateway-admin-password"),
+        ("OMNI_GATEWAY_PASSWORD_PEPPER", "gateway-password-pepper"),
+        ("OMNI_GATEWAY_PASSWORD_PREVIOUS_PEPPER", "gateway-password-previous-pepper"),
     ]:
         # Optional for Kubernetes: the gateway itself names what production needs at start.
         assert refs[name] == {"name": "omni", "key": key, "optional": True}
@@ -76,3 +78,43 @@ def test_a_trusted_proxy_that_is_not_a_cidr_is_refused(proxy: str) -> None:
     proc = helm("--set-json", f'httpSecurity.trustedProxies=["{proxy}"]')
     assert proc.returncode != 0
     assert "trustedProxies" in proc.stderr
+
+
+def test_the_first_admin_comes_from_its_secret_and_production_requires_it() -> None:
+    def admin_refs(*args: str) -> dict[str, dict[str, Any]]:
+        _, env = gateway(*args)
+        names = ("OMNI_GATEWAY_ADMIN_USERNAME", "OMNI_GATEWAY_ADMIN_PASSWORD")
+        return {name: env[name]["valueFrom"]["secretKeyRef"] for name in names}
+
+    # Production values: a Secret of its own, both keys required (no pod without them).
+    assert admin_refs("-f", str(CHART / "values-production.yaml")) == {
+        "OMNI_GATEWAY_ADMIN_USERNAME": {"name": "omni-admin", "key": "gateway-admin-username"},
+        "OMNI_GATEWAY_ADMIN_PASSWORD": {"name": "omni-admin", "key": "gateway-admin-password"},
+    }
+    # The chart's default environment is production too: the main Secret's keys, required.
+    assert admin_refs()["OMNI_GATEWAY_ADMIN_PASSWORD"] == {
+        "name": "omni",
+        "key": "gateway-admin-password",
+    }
+    custom = admin_refs(
+        "--set", "admin.existingSecret=first-admin", "--set", "admin.passwordKey=pw"
+    )
+    assert custom["OMNI_GATEWAY_ADMIN_PASSWORD"] == {"name": "first-admin", "key": "pw"}
+    # Dev: the chart's own Secret holds "admin" and a random password, kept across upgrades.
+    dev = admin_refs("-f", str(CHART / "values-dev.yaml"))
+    assert dev["OMNI_GATEWAY_ADMIN_USERNAME"] == {
+        "name": "omni-dev",
+        "key": "gateway-admin-username",
+        "optional": True,
+    }
+    proc = helm("-f", str(CHART / "values-dev.yaml"))
+    [secret] = [d for d in yaml.safe_load_all(proc.stdout) if d and d["kind"] == "Secret"]
+    assert base64.b64decode(secret["data"]["gateway-admin-username"]) == b"admin"
+    assert len(base64.b64decode(secret["data"]["gateway-admin-password"])) == 24
+
+
+@pytest.mark.parametrize("value", ["Bad_Name", "not a secret name!"])
+def test_an_admin_secret_that_is_no_secret_name_is_refused(value: str) -> None:
+    proc = helm("--set", f"admin.existingSecret={value}")
+    assert proc.returncode != 0
+    assert "admin" in proc.stderr

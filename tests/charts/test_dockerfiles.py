@@ -116,3 +116,15 @@ def test_dockerignore_sends_only_the_workspace() -> None:
     assert {"pyproject.toml", "uv.lock", "libs", "services"} <= allowed
     assert not allowed & {".venv", ".git", ".omni", ".tools", "tests", "charts"}
     assert "**/.venv" in lines and "**/__pycache__" in lines
+
+
+def test_the_gateway_image_carries_the_operations_cli() -> None:
+    steps = instructions(REPO / "services" / "gateway" / "Dockerfile")
+    [sync] = [args for op, args in steps if op == "RUN" and "uv sync" in args]
+    flags = sync.split("uv sync", 1)[1].split()
+    packages = [flags[i + 1] for i, flag in enumerate(flags) if flag == "--package"]
+    assert packages == ["omni-gateway", "omni-ops"]
+    closure = runtime_closure("omni-ops")
+    assert {"omni-gateway", "click"} <= closure and not closure & DEV_ONLY
+    project = tomllib.loads((REPO / "libs" / "ops" / "pyproject.toml").read_text())["project"]
+    assert project["scripts"] == {"omni": "omni_ops.cli:main"}

@@ -79,6 +79,7 @@ async def test_make_dev_runs_everything_keeps_data_and_leaves_no_orphans(tmp_pat
         **ports,
         "OMNI_GATEWAY_HTTP_PORT": str(gateway_port),
         "OMNI_DEV_NATS_PORT": str(free_port()),
+        "OMNI_DEV_NATS_MONITOR_PORT": str(free_port()),
         "OMNI_DEV_STORE_PORT": str(free_port()),
         "OMNI_DEV_DATA_DIR": str(tmp_path / "omni"),
     }
@@ -94,6 +95,24 @@ async def test_make_dev_runs_everything_keeps_data_and_leaves_no_orphans(tmp_pat
             ready = json.load(reply)
         assert ready["ready"] is True
         assert set(ready["services"].values()) == {"serving"}
+        monitor = env["OMNI_DEV_NATS_MONITOR_PORT"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{monitor}/varz") as reply:
+            jetstream = json.load(reply)["jetstream"]["config"]
+        assert jetstream["sync_always"] is True  # fsync before every acknowledgement
+        # The operations CLI next to make dev: its ports from the same settings, nothing else.
+        omni = str(Path(sys.executable).with_name("omni"))
+        checked = subprocess.run(
+            [omni, "check", "--json"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        report = json.loads(checked.stdout)
+        assert checked.returncode == 0, [c for c in report["checks"] if not c["ok"]]
+        assert {c["process"] for c in report["checks"]} == {*SERVICES, "gateway"}
+        assert not [c for c in report["checks"] if c["skipped"]]
         first = await find_or_create(customer_port, "Anna@Example.com")
         assert first.created
     finally:

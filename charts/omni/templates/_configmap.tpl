@@ -8,6 +8,12 @@
 {{- if or $root.Values.dev.enabled (not $root.Values.nats.urlSecret.existingSecret) }}
 {{ $p }}NATS_URL: {{ include "omni.natsUrl" $root | quote }}
 {{- end }}
+{{- with $root.Values.nats.streams }}
+{{ $p }}STREAM_REPLICAS: {{ .replicas | int | quote }}
+{{ $p }}STREAM_STORAGE: {{ .storage | quote }}
+{{ $p }}EVENT_RETENTION_DAYS: {{ .retentionDays | toString | quote }}
+{{ $p }}DEAD_LETTER_RETENTION_DAYS: {{ .deadLetterRetentionDays | toString | quote }}
+{{- end }}
 {{- with $root.Values.otel.endpoint }}
 {{ $p }}OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

@@ -149,6 +149,19 @@ spec:
                   name: {{ $root.Values.nats.urlSecret.existingSecret }}
                   key: {{ $root.Values.nats.urlSecret.key }}
             {{- end }}
+            {{- if eq $svc.name "gateway" }}
+            {{- $admin := $root.Values.admin }}
+            {{- range $setting, $key := dict "ADMIN_USERNAME" $admin.usernameKey "ADMIN_PASSWORD" $admin.passwordKey }}
+            - name: {{ $p }}{{ $setting }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ include "omni.secretName" (dict "root" $root "name" $admin.existingSecret) }}
+                  key: {{ $key }}
+                  {{- if ne $root.Values.environment "production" }}
+                  optional: true
+                  {{- end }}
+            {{- end }}
+            {{- end }}
             {{- range $k, $ref := $svc.secretEnv }}
             - name: {{ $p }}{{ $k }}
               valueFrom:

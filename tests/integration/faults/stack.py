@@ -7,6 +7,7 @@ touches, so a test can say what a crash cost: nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,19 @@ class Stack:
                 self.deaths.append((process.name, code))
                 process.start(faulted=False)
             await asyncio.sleep(0.05)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Stack]:
+        """Started; closed on the way out, after printing its logs and stores if the body failed."""
+        try:
+            await self.start()
+            yield self
+        except BaseException:
+            print(self.logs_tail())
+            print(await self.describe())
+            raise
+        finally:
+            await self.close()
 
     async def close(self) -> None:
         if self._watcher is not None:
@@ -590,6 +604,20 @@ async def check_events(
         "customer_events": len(customer),
         "facts_published_twice": 0,
     }
+
+
+async def check_settled(
+    stack: Stack, checkouts: list[Checkout]
+) -> tuple[list[order_pb2.Order], dict[str, Any]]:
+    """Every check above on a settled stack; the orders and the figures they found."""
+    orders = await stack.orders()
+    profiles = {c.profile_id for c in checkouts}
+    check_one_order_per_key(checkouts, orders)
+    payments = await check_payments(stack, orders)
+    events = await check_events(stack, orders, profiles)
+    entries = await check_timeline(stack, orders, profiles)
+    stock = await check_stock(stack, orders)
+    return orders, {**payments, **events, "timeline_entries": entries, **stock}
 
 
 def _owner(event: Event) -> str:

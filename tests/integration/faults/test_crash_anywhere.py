@@ -12,16 +12,7 @@ import time
 from collections import Counter
 
 import pytest
-from stack import (
-    KILLED,
-    Checkout,
-    Stack,
-    check_events,
-    check_one_order_per_key,
-    check_payments,
-    check_stock,
-    check_timeline,
-)
+from stack import KILLED, Checkout, Stack, check_settled
 
 CHECKOUTS = 6
 
@@ -49,8 +40,7 @@ CRASHES = [
 async def test_a_crash_loses_nothing(fault_stack_args, service: str, step: str, after: int):
     started = time.monotonic()
     stack = Stack(**fault_stack_args, fault=(service, step, after))
-    try:
-        await stack.start()
+    async with stack.running():
         await stack.open_shop()
         checkouts = [Checkout(number) for number in range(CHECKOUTS)]
         ready = time.monotonic()
@@ -63,29 +53,14 @@ async def test_a_crash_loses_nothing(fault_stack_args, service: str, step: str, 
             f"expected {service} killed once at {step}, saw {stack.deaths}"
         )
         assert not unsettled, f"not settled: {unsettled}"
-        orders = await stack.orders()
-        profiles = {c.profile_id for c in checkouts}
-        check_one_order_per_key(checkouts, orders)
-        payments = await check_payments(stack, orders)
-        events = await check_events(stack, orders, profiles)
-        entries = await check_timeline(stack, orders, profiles)
-        stock = await check_stock(stack, orders)
-    except BaseException:
-        print(stack.logs_tail())
-        print(await stack.describe())
-        raise
-    finally:
-        await stack.close()
+        orders, checked = await check_settled(stack, checkouts)
     figures = {
         "crash": f"{service}:{step}#{after}",
         "keys": len(checkouts),
         "orders": len(orders),
         "orders_per_key": max(len({order.id for order in c.answers}) for c in checkouts),
         "orders_per_cart": max(Counter(order.cart_id for order in orders).values()),
-        **payments,
-        **events,
-        "timeline_entries": entries,
-        **stock,
+        **checked,
         "retries": dict(stack.client.retries),
         "seconds": {
             "start": round(ready - started, 1),

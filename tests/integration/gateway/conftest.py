@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -21,6 +22,7 @@ from omni_kit.localstack import free_port
 
 JWT_SECRET = "test-secret-" + "x" * 40
 ADMIN_PASSWORD = "admin-password-123"
+STAFF_PASSWORD = "long enough pw"
 
 StartGateway = Callable[..., str]
 
@@ -88,11 +90,38 @@ class Stack:
         return await self.staff_login("admin", ADMIN_PASSWORD)
 
     async def staff_login(self, username: str, password: str) -> dict[str, str]:
+        """A staff member's session; one whose password an admin chose first sets it again as
+        their own (what the gateway asks of them at their first sign-in)."""
         reply = await self.http.post(
             "/staff/v1/auth/token", json={"username": username, "password": password}
         )
         assert reply.status_code == 200, reply.text
-        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        claims = jwt.decode(reply.json()["access_token"], options={"verify_signature": False})
+        if claims.get("pwc"):
+            own = await self.http.post(
+                "/staff/v1/auth/password",
+                json={"current_password": password, "new_password": password},
+                headers=headers,
+            )
+            assert own.status_code == 200, own.text
+            headers = {"Authorization": f"Bearer {own.json()['access_token']}"}
+        return headers
+
+    async def staff_member(self, username: str, role: str, store_ids: list[str]) -> dict[str, str]:
+        """A staff user the admin creates, signed in."""
+        created = await self.http.post(
+            "/staff/v1/users",
+            json={
+                "username": username,
+                "password": STAFF_PASSWORD,
+                "role": role,
+                "store_ids": store_ids,
+            },
+            headers=await self.admin(),
+        )
+        assert created.status_code == 201, created.text
+        return await self.staff_login(username, STAFF_PASSWORD)
 
     async def customer(self, email: str, verified: bool = True) -> tuple[dict[str, str], dict]:
         """A registered customer; with `verified`, the address proven through the gateway's

@@ -296,6 +296,9 @@ async def password_reset_change_and_sign_out_everywhere(stack, sink) -> None:
     # Change the password: the other sessions end, the answer is a new session.
     first = (await sign_in(stack, email, "rita's second password")).json()
     second = (await sign_in(stack, email, "rita's second password")).json()
+    listed = await stack.http.get("/api/v1/auth/sessions", headers=bearer(first))
+    assert listed.status_code == 200, listed.text
+    assert [s["current"] for s in listed.json()["sessions"]] == [False, True]  # newest first
     wrong = await stack.http.post(
         "/api/v1/auth/password",
         json={"current_password": "not it", "new_password": "rita's third password"},
@@ -313,6 +316,8 @@ async def password_reset_change_and_sign_out_everywhere(stack, sink) -> None:
     await refused(stack, second)
     current = changed.json()
     assert (await me(stack, current))["id"]
+    left = (await stack.http.get("/api/v1/auth/sessions", headers=bearer(current))).json()
+    assert [s["current"] for s in left["sessions"]] == [True]
 
     # Sign out everywhere.
     out = await stack.http.post("/api/v1/auth/logout-all", headers=bearer(current))

@@ -31,6 +31,11 @@ async def test_bad_bodies_get_precise_problems_and_write_nothing(stack):
     assert wrong_type.status_code == 422
     assert wrong_type.json()["errors"][0]["field"]
 
+    # A query operator where a value belongs is a wrong type, never a query (NoSQL injection).
+    operator = await post(b'{"name": {"$gt": ""}}', **json_headers)
+    assert operator.status_code == 422
+    assert operator.json()["errors"][0]["field"] == "name"
+
     # None of the refused requests wrote anything: the name is still free.
     created = await post(b'{"name": "p1"}', **json_headers)
     assert created.status_code == 201

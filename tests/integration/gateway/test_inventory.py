@@ -7,8 +7,6 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni_kit.app import channel
 
-PASSWORD = "long enough pw"
-
 
 async def seed(stack) -> tuple[str, str]:
     """Two stores with 10 shirts each."""
@@ -36,16 +34,6 @@ async def seed(stack) -> tuple[str, str]:
     return stores[0], stores[1]
 
 
-async def staff_user(stack, username: str, role: str, store_ids: list[str]) -> dict[str, str]:
-    created = await stack.http.post(
-        "/staff/v1/users",
-        json={"username": username, "password": PASSWORD, "role": role, "store_ids": store_ids},
-        headers=await stack.admin(),
-    )
-    assert created.status_code == 201, created.text
-    return await stack.staff_login(username, PASSWORD)
-
-
 async def test_inventory_for_staff_partners_and_frontends(stack):
     """One stack for the module (starting it is the slow part); each audience in turn."""
     berlin, hamburg = await seed(stack)
@@ -54,9 +42,9 @@ async def test_inventory_for_staff_partners_and_frontends(stack):
 
 
 async def staff_see_every_location_but_move_stock_only_in_their_own_stores(stack, berlin, hamburg):
-    ben = await staff_user(stack, "ben", "associate", [berlin])
-    hanna = await staff_user(stack, "hanna", "associate", [hamburg])
-    cora = await staff_user(stack, "cora", "consultant", [])
+    ben = await stack.staff_member("ben", "associate", [berlin])
+    hanna = await stack.staff_member("hanna", "associate", [hamburg])
+    cora = await stack.staff_member("cora", "consultant", [])
 
     everywhere = await stack.http.get("/staff/v1/inventory/skus/SHIRT/stock", headers=cora)
     assert everywhere.status_code == 200, everywhere.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
@@ -288,8 +289,14 @@ async def test_the_domain_journey_web_app_click_and_collect_pickup_and_a_return_
         "omni.order.refund.recorded",
     ]
 
-    sales_url = "/staff/v1/reports/sales?from=2026-01-01&to=2030-12-31"
+    today = datetime.now(UTC).date()
+    days = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    sales_url = f"/staff/v1/reports/sales?{days}"
     assert (await stack.http.get(sales_url, headers=at_mitte)).status_code == 403
+    too_long = f"/staff/v1/reports/sales?from={today}&to={today + timedelta(days=366)}"
+    refused = await stack.http.get(too_long, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"field": "to", "message": "at most 366 days after from"}]
     report = await stack.http.get(sales_url, headers=admin)
     assert report.status_code == 200, report.text
     totals = report.json()["channel_totals"]

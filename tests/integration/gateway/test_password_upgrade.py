@@ -1,6 +1,7 @@
 """Stored passwords through the gateway: accounts hashed with the old scrypt scheme still sign in
 and leave argon2id behind in the store; a wrong password changes nothing; a sign-in for an
-account that does not exist does the same hashing work as one that does."""
+account that does not exist does the same hashing work as one that does; with a pepper, the
+stored hashes need it."""
 
 from __future__ import annotations
 
@@ -26,11 +27,8 @@ def legacy_scrypt(password: str) -> str:
     return "scrypt$" + base64.b64encode(salt + digest).decode()
 
 
-async def test_legacy_scrypt_accounts_sign_in_and_are_rehashed_to_argon2id(
-    start_gateway, mongo, db_name
-):
-    base = start_gateway()
-    db = mongo[f"{db_name}_gateway"]
+async def old_timer(db) -> None:
+    """A customer account whose password was hashed with the old scrypt scheme."""
     await db["customer_accounts"].insert_one(
         {
             "_id": "old-timer@example.com",
@@ -39,6 +37,14 @@ async def test_legacy_scrypt_accounts_sign_in_and_are_rehashed_to_argon2id(
             "created_at": utcnow(),
         }
     )
+
+
+async def test_legacy_scrypt_accounts_sign_in_and_are_rehashed_to_argon2id(
+    start_gateway, mongo, db_name
+):
+    base = start_gateway()
+    db = mongo[f"{db_name}_gateway"]
+    await old_timer(db)
     await db["staff_users"].insert_one(
         {
             "_id": "staff_legacy",
@@ -127,3 +133,34 @@ async def test_signing_in_as_nobody_does_the_same_hashing_work(
     assert len(verifications) == 3
     assert all(stored.startswith(CURRENT) for stored in verifications)
     assert verifications[0] == verifications[2] != verifications[1]
+
+
+async def test_with_a_pepper_the_stored_hashes_are_useless_without_it(
+    start_gateway, mongo, db_name
+):
+    first, second = "first-pepper-" + "a" * 30, "second-pepper-" + "b" * 30
+    db = mongo[f"{db_name}_gateway"]
+    await old_timer(db)
+    body = {"email": "old-timer@example.com", "password": "an old password 1"}
+
+    async def sign_in(base: str) -> int:
+        async with httpx.AsyncClient(base_url=base, timeout=15) as http:
+            return (await http.post("/api/v1/auth/token", json=body)).status_code
+
+    async def stored() -> str:
+        account = await db["customer_accounts"].find_one({"_id": "old-timer@example.com"})
+        return str(account["password"])
+
+    assert await sign_in(start_gateway(password_pepper=first)) == 200
+    with_first = await stored()
+    assert with_first.startswith("pepper:") and "$argon2id$" in with_first
+    # The database alone (a gateway without the pepper) cannot check it.
+    assert await sign_in(start_gateway()) == 401
+    # Rotated: the previous pepper still signs in, and the hash moves to the new one.
+    rotated = start_gateway(password_pepper=second, password_previous_pepper=first)
+    assert await sign_in(rotated) == 200
+    with_second = await stored()
+    assert (
+        with_second.startswith("pepper:") and with_second.split("$")[0] != with_first.split("$")[0]
+    )
+    assert await sign_in(start_gateway(password_pepper=second)) == 200

@@ -46,6 +46,18 @@ async def test_page_sizes_are_capped(stack):
     )
     assert huge.status_code in (400, 422), huge.text
     assert "page_size" in huge.text
+    # A repeated parameter (HTTP parameter pollution): the one value that is checked is the one
+    # that is used, the last; no order of repeats gets past the cap.
+    web = {"X-Omni-Channel": "web"}
+    hidden = await stack.http.get(
+        "/api/v1/catalog/products?page_size=2&page_size=100000", headers=web
+    )
+    assert hidden.status_code in (400, 422), hidden.text
+    last = await stack.http.get(
+        "/api/v1/catalog/products?page_size=100000&page_size=2", headers=web
+    )
+    assert last.status_code == 200, last.text
+    assert len(last.json()["items"]) <= 2
 
 
 async def test_no_token_key_or_password_reaches_the_logs(stack, tmp_path: Path):

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import httpx
+
+from omni_kit.ids import utcnow
 
 ADMIN_PASSWORD = "staff-sessions-admin-1"
 PASSWORD = "associate password 1"
@@ -73,6 +76,10 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         first = await sign_in(http, "ana", PASSWORD)
         ana = bearer(first)
         assert await status_of(http, ana) == 403
+        # The password the admin chose is temporary: nothing but choosing her own answers.
+        temporary = await http.get("/staff/v1/stores/s1", headers=ana)
+        assert temporary.status_code == 403
+        assert temporary.json()["code"] == "PASSWORD_CHANGE_REQUIRED"
         assert await status_of(replica, ana) == 403
         moved = await http.patch(
             f"/staff/v1/users/{ana_id}", json={"store_ids": ["s2", "s2"]}, headers=admin
@@ -135,7 +142,9 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         assert (await sign_in(http, "ana", "set by the admin 3")).status_code == 401
         back = await http.patch(f"/staff/v1/users/{ana_id}", json={"active": True}, headers=admin)
         assert back.status_code == 200
-        assert (await sign_in(http, "ana", "set by the admin 3")).status_code == 200
+        again = await sign_in(http, "ana", "set by the admin 3")
+        reset_by_admin = await http.get("/staff/v1/stores/s1", headers=bearer(again))
+        assert reset_by_admin.json()["code"] == "PASSWORD_CHANGE_REQUIRED"
 
         # Paging by username, and the admin's own account kept safe.
         first_page = await http.get("/staff/v1/users", params={"page_size": 1}, headers=admin)
@@ -156,3 +165,66 @@ async def test_changes_to_a_staff_user_end_their_sessions_everywhere(start_gatew
         assert empty.status_code == 422
         unknown = await http.patch("/staff/v1/users/staff_nobody", json={}, headers=admin)
         assert unknown.status_code == 404
+
+
+async def test_a_session_ends_at_its_maximum_age_however_often_it_is_refreshed(
+    start_gateway, mongo, db_name
+):
+    base = start_gateway(admin_password=ADMIN_PASSWORD, session_max_age_seconds="86400")
+    tokens = mongo[f"{db_name}_gateway"]["refresh_tokens"]
+    async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+        session = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        refreshed = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        [live] = await tokens.find({"used": False}).to_list()
+        assert live["expires_at"] <= live["signed_in_at"] + timedelta(days=1)
+
+        # The same session, signed in a day and a minute ago: no refresh extends it.
+        day_ago = utcnow() - timedelta(days=1, minutes=1)
+        await tokens.update_many({}, {"$set": {"signed_in_at": day_ago}})
+        again = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
+        )
+        assert again.status_code == 401, again.text  # within its refresh TTL, still refused
+
+
+async def test_a_member_sees_their_sessions_and_signs_out_one_of_them(start_gateway):
+    base = start_gateway(admin_password=ADMIN_PASSWORD)
+    async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+        laptop = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        phone = (await sign_in(http, "admin", ADMIN_PASSWORD)).json()
+        listed = await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))
+        assert listed.status_code == 200, listed.text
+        sessions = listed.json()["sessions"]
+        assert len(sessions) == 2
+        [current] = [s for s in sessions if s["current"]]
+        [other] = [s for s in sessions if not s["current"]]
+        assert current["signed_in_at"] <= current["expires_at"]
+
+        # Refreshing keeps the session (same id, later refresh).
+        refreshed = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
+        )
+        relisted = (await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))).json()
+        assert {s["id"] for s in relisted["sessions"]} == {current["id"], other["id"]}
+
+        ended = await http.delete(
+            f"/staff/v1/auth/sessions/{other['id']}", headers=bearer_of(laptop)
+        )
+        assert ended.status_code == 204
+        gone = await http.post(
+            "/staff/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
+        )
+        assert gone.status_code == 401
+        left = (await http.get("/staff/v1/auth/sessions", headers=bearer_of(laptop))).json()
+        assert [s["id"] for s in left["sessions"]] == [current["id"]]
+        again = await http.delete(
+            f"/staff/v1/auth/sessions/{other['id']}", headers=bearer_of(laptop)
+        )
+        assert again.status_code == 404
+
+
+def bearer_of(session: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}"}

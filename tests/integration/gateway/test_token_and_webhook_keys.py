@@ -11,7 +11,7 @@ import time
 import httpx
 import jwt
 
-from omni_gateway.webhooks.sealing import SecretBox
+from omni_gateway.security.sealing import SecretBox
 from omni_gateway.webhooks.signing import verify
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.ids import new_id, utcnow

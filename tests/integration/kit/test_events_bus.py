@@ -6,6 +6,7 @@ import time
 
 import pytest
 from google.protobuf import wrappers_pb2
+from structlog.testing import capture_logs
 
 from omni_kit import localstack
 from omni_kit.app import StartupError
@@ -36,10 +37,34 @@ async def test_stream_provisioning_is_idempotent_and_applies_changed_settings(bu
     info = await bus.js.stream_info(name)
     assert info.config.storage == "file"
     assert info.config.duplicate_window == 120
-    await bus.ensure_stream(name, ["omni.x1.>", "omni.x2.>"], max_age=3600)
+    assert info.config.num_replicas == 1
+    await bus.ensure_stream(name, ["omni.x1.>", "omni.x2.>"], max_age=30 * 24 * 3600)
     info = await bus.js.stream_info(name)
     assert info.config.subjects == ["omni.x1.>", "omni.x2.>"]
-    assert info.config.max_age == 3600
+    assert info.config.max_age == 30 * 24 * 3600
+    await bus.js.delete_stream(name)
+
+
+async def test_a_start_never_lowers_what_an_operator_raised(bus):
+    """An operator keeps events longer, widens the duplicate window and caps the stream's size;
+    a service starting with the default settings keeps all of it and says so."""
+    name = stream_name(new_id("t")[:14])
+    await bus.ensure_stream(name, ["omni.x1.>"])
+    config = (await bus.js.stream_info(name)).config
+    config.max_age = 90 * 24 * 3600
+    config.duplicate_window = 600
+    config.max_bytes = 512 * 1024 * 1024
+    await bus.js.update_stream(config)
+
+    with capture_logs() as logged:
+        await bus.ensure_stream(name, ["omni.x1.>"])
+    kept = (await bus.js.stream_info(name)).config
+    assert kept.max_age == 90 * 24 * 3600
+    assert kept.duplicate_window == 600
+    assert kept.max_bytes == 512 * 1024 * 1024
+    warnings = {e["setting"]: e for e in logged if e["event"] == "stream_setting_kept"}
+    assert set(warnings) == {"max_age", "duplicate_window"}
+    assert warnings["max_age"]["kept"] == 90 * 24 * 3600
     await bus.js.delete_stream(name)
 
 

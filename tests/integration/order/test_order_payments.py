@@ -14,7 +14,12 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.domain import checkout, lifecycle
 from omni_order.domain.common import record
-from omni_order.payments import LEDGER, TestPaymentProvider, settle_cancellation
+from omni_order.payments import (
+    LEDGER,
+    PaymentProviders,
+    TestPaymentProvider,
+    settle_cancellation,
+)
 
 P = order_pb2
 
@@ -162,6 +167,7 @@ async def test_an_uncollected_card_pickup_voids_the_authorization_and_frees_the_
 
 async def test_cancelled_units_already_captured_are_refunded_once_even_when_retried(mongo, db_name):
     provider = TestPaymentProvider(mongo[db_name][LEDGER])
+    providers = PaymentProviders({"test": provider}, {"*:online_card": "test"})
     now = utcnow()
     order = checkout.new_order(
         order_id="ord_captured",
@@ -187,7 +193,7 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
         copy.CopyFrom(order)  # the stored order, as a retry after a failed save reads it again
         units = lifecycle.cancellation(copy, asked)
         lifecycle.cancel(copy, units, reason=0, note="", actor=STAFF, channel=WEB, now=now)
-        return copy, await settle_cancellation(provider, copy, units, now)
+        return copy, await settle_cancellation(providers, copy, units, now)
 
     cancelled, specs = await cancel_one_unit()
     await cancel_one_unit()
@@ -200,3 +206,29 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
         (1500, True, 1)
     ]
     assert seen["capture"]["amount_minor"] == 3 * 1500 + 499
+
+
+async def test_cash_on_delivery_is_a_provider_the_courier_settles_at_delivery(shop):
+    await shop.product("TEE-M", 1500)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "TEE-M", 10)
+    cart = await shop.add((await shop.cart()).id, "TEE-M", 2)
+    order = await shop.place(cart.id, method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    assert order.status == P.ORDER_STATUS_CONFIRMED
+    payment = order.payments[0]
+    assert (payment.provider, payment.status) == ("cash_on_delivery", P.PAYMENT_STATUS_PENDING)
+    shipped = await shop.order.CreateShipment(
+        P.CreateShipmentRequest(order_id=order.id, source_location_id=warehouse, actor=STAFF),
+        metadata=keyed(),
+    )
+    assert shipped.order.payments[0].status == P.PAYMENT_STATUS_PENDING  # nothing to capture
+    shipment = shipped.shipment.id
+    await shop.order.MarkShipped(
+        P.MarkShippedRequest(order_id=order.id, shipment_id=shipment), metadata=keyed()
+    )
+    delivered = await shop.order.MarkDelivered(
+        P.MarkDeliveredRequest(order_id=order.id, shipment_id=shipment), metadata=keyed()
+    )
+    paid = delivered.order.payments[0]
+    assert paid.status == P.PAYMENT_STATUS_CAPTURED
+    assert paid.captured_amount.amount_minor == delivered.order.totals.total.amount_minor == 3499

@@ -26,6 +26,7 @@ def test_a_production_gateway_with_the_development_admin_password_does_not_start
             "OMNI_GATEWAY_ENVIRONMENT": "production",
             "OMNI_GATEWAY_JWT_SECRET": "s" * 40,
             "OMNI_GATEWAY_WEBHOOK_SECRET_KEY": "w" * 40,
+            "OMNI_GATEWAY_PASSWORD_PEPPER": "p" * 40,
             "OMNI_GATEWAY_ADMIN_PASSWORD": "omni-admin-dev",
             "OMNI_GATEWAY_HTTP_PORT": "0",
         },

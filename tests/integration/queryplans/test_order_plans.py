@@ -258,6 +258,10 @@ async def test_every_order_read_is_an_index_range_of_about_a_page(shop):
         await shop.orders.get(some["_id"])
         await shop.orders.find({"partner_key": "ptn_allegro:M-17"})
         await shop.orders.checkout_inputs(some["_id"])
+        await shop.orders.trace_headers(some["_id"])
+        # A provider's callback names the payment by our key or by the provider's reference.
+        await shop.orders.find({"payments.id": "pay_missing"})
+        await shop.orders.find({"payments.provider": "stripe", "payments.provider_ref": "pi_x"})
         await shop.carts.find_active("customer_id", "cus_7")
     with recorder.shape("background sweeps", page=100):
         await shop.orders.due_sagas(NOW, NOW - timedelta(seconds=30))

@@ -1,5 +1,5 @@
-"""Restarting nats-server while a service works: no event is lost (the outbox backlog drains),
-consumers resume, and nothing has its effect twice."""
+"""nats-server SIGKILLed and restarted while a service works: no event is lost (the outbox
+backlog drains), consumers resume, and nothing has its effect twice."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ async def test_events_survive_a_nats_restart_and_take_effect_once(
             return [reply.product.id for reply in replies]
 
         created = await create(range(0, 20))
-        nats.stop()  # writes go on: the events wait in the outbox
+        nats.kill()  # SIGKILL; writes go on: the events wait in the outbox
         created += await create(range(20, 40))
         await asyncio.sleep(1)
         nats = localstack.start_nats(tmp_path / "nats", port)

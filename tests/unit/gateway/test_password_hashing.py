@@ -117,3 +117,31 @@ async def test_hashing_runs_on_worker_threads_while_the_loop_keeps_serving(monke
     assert all(v.ok for v in verdicts)
     assert threads and all(name.startswith("password-hash") for name in threads)
     assert ticks >= 10
+
+
+@pytest.fixture
+def peppered():
+    yield passwords.use_peppers
+    passwords.use_peppers(None)
+
+
+def test_a_pepper_is_mixed_in_named_in_the_hash_and_needed_to_verify(peppered):
+    plain = passwords.hash_password("correct horse battery")
+    peppered("first-pepper-" + "a" * 30)
+    first = passwords.hash_password("correct horse battery")
+    assert first.startswith("pepper:") and "$argon2id$v=19$" in first
+    assert passwords.verify_password("correct horse battery", first)
+    assert not passwords.verify_password("correct horse batterY", first)
+    # A hash from before the pepper still verifies, and is replaced at the next sign-in.
+    verdict = passwords.check("correct horse battery", plain)
+    assert verdict.ok and verdict.new_hash is not None and verdict.new_hash.startswith("pepper:")
+    # Rotated: the previous pepper still verifies; its hashes are replaced with the new one.
+    peppered("second-pepper-" + "b" * 30, "first-pepper-" + "a" * 30)
+    verdict = passwords.check("correct horse battery", first)
+    assert verdict.ok and verdict.new_hash is not None
+    assert verdict.new_hash.split("$")[0] != first.split("$")[0]
+    # Without the pepper that made it, a hash never verifies: the database alone is not enough.
+    peppered("second-pepper-" + "b" * 30)
+    assert not passwords.verify_password("correct horse battery", first)
+    peppered(None)
+    assert not passwords.check("correct horse battery", verdict.new_hash).ok

@@ -12,6 +12,7 @@ from omni_order.settings import OrderSettings
 SECRET = "s" * 40
 KEY = "webhook-key-" + "w" * 32
 STRONG = "Kestrel-plum-4417"
+PEPPER = "pepper-" + "p" * 40
 
 
 def refusal(cls, **values) -> str:
@@ -36,6 +37,7 @@ def test_production_refuses_a_weak_or_well_known_admin_password(password, why):
         environment="production",
         jwt_secret=SECRET,
         webhook_secret_key=KEY,
+        password_pepper=PEPPER,
         admin_password=password,
     )
     assert line.startswith("invalid setting OMNI_GATEWAY_ADMIN_PASSWORD:")
@@ -51,15 +53,18 @@ def test_outside_production_any_admin_password_is_taken():
 
 
 def test_production_needs_a_webhook_secret_key_and_takes_a_strong_admin_password():
-    line = refusal(GatewaySettings, environment="production", jwt_secret=SECRET)
+    production = {"environment": "production", "jwt_secret": SECRET}
+    line = refusal(GatewaySettings, **production, password_pepper=PEPPER)
     assert line.startswith("invalid setting OMNI_GATEWAY_WEBHOOK_SECRET_KEY: ")
     assert "required in production" in line
-    settings = GatewaySettings(
-        environment="production", jwt_secret=SECRET, webhook_secret_key=KEY, admin_password=STRONG
-    )
+    line = refusal(GatewaySettings, **production, webhook_secret_key=KEY)
+    assert line.startswith("invalid setting OMNI_GATEWAY_PASSWORD_PEPPER: ")
+    assert "required in production" in line
+    keys = {"webhook_secret_key": KEY, "password_pepper": PEPPER}
+    settings = GatewaySettings(**production, **keys, admin_password=STRONG)
     assert settings.admin_password is not None
     # Without an admin password no first admin is made, which production allows.
-    GatewaySettings(environment="production", jwt_secret=SECRET, webhook_secret_key=KEY)
+    GatewaySettings(**production, **keys)
 
 
 def test_the_previous_jwt_key_must_be_as_long_as_the_current_one():
@@ -82,3 +87,23 @@ def test_the_order_service_refuses_the_test_payment_provider_in_production():
     assert "test payment provider is refused in production" in line
     assert OrderSettings(environment="test").payment_provider == "test"
     assert OrderSettings(environment="dev").payment_provider == "test"
+
+
+def test_production_admins_need_a_second_factor_and_elsewhere_it_is_chosen():
+    production = {
+        "environment": "production",
+        "jwt_secret": SECRET,
+        "webhook_secret_key": KEY,
+        "password_pepper": PEPPER,
+    }
+    assert GatewaySettings(**production).staff_second_factor_roles == ("admin",)
+    line = refusal(GatewaySettings, **production, staff_second_factor_roles="consultant")
+    assert line.startswith("invalid setting OMNI_GATEWAY_STAFF_SECOND_FACTOR_ROLES:")
+    assert "admin" in line
+    chosen = GatewaySettings(
+        **production, staff_second_factor_roles="admin,store_manager"
+    ).staff_second_factor_roles
+    assert chosen == ("admin", "store_manager")
+    assert GatewaySettings(environment="dev", jwt_secret=SECRET).staff_second_factor_roles == ()
+    typo = refusal(GatewaySettings, jwt_secret=SECRET, staff_second_factor_roles="admins")
+    assert "'admins' is not a staff role" in typo

@@ -77,7 +77,12 @@ def test_dead_letter_headers_keep_the_original_and_say_why_on_one_line():
 
 
 def test_each_consumer_dead_letters_an_event_under_its_own_id():
-    assert dead_letter_id("a", "evt_1") != dead_letter_id("b", "evt_1")
+    assert dead_letter_id("a", "evt_1", 7) != dead_letter_id("b", "evt_1", 7)
+
+
+def test_a_replayed_copy_is_parked_under_another_id_and_one_message_twice_under_one():
+    assert dead_letter_id("a", "evt_1", 7) != dead_letter_id("a", "evt_1", 9)
+    assert dead_letter_id("a", "evt_1", 7) == dead_letter_id("a", "evt_1", 7)
 
 
 def test_error_descriptions_are_bounded():

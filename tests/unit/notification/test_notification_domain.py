@@ -16,7 +16,7 @@ from omni.order.v1 import order_pb2
 from omni_kit import paging
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import to_timestamp
-from omni_notification.domain import defaults, drafts, registry, requests, templates
+from omni_notification.domain import defaults, drafts, places, registry, requests, templates
 
 SMS = common_pb2.CONTACT_CHANNEL_SMS
 
@@ -83,6 +83,7 @@ def test_every_built_in_template_renders_with_what_its_event_provides():
             draft = drafts.order_draft(template.event_type, events[template.event_type])
             assert draft is not None
             variables = draft.variables
+        variables = places.with_store(variables, None, "en", datetime(2026, 1, 1, tzinfo=UTC))
         variables = templates.localize({**variables, "customer_name": ""}, "Europe/Berlin")
         rendered = templates.render(template, variables)
         assert rendered.body
@@ -145,3 +146,47 @@ def test_a_channel_split_limits_who_hears_about_stock():
     assert drafts.subscription_matches("", "store-1")
     assert drafts.subscription_matches("store-1", "store-1")
     assert not drafts.subscription_matches("store-1", "")
+
+
+WARSAW = inventory_pb2.StockLocation(
+    id="loc_waw",
+    name="Omni Warszawa Centrum",
+    time_zone="Europe/Warsaw",
+    address=common_pb2.Address(lines=["Marszałkowska 10"], postal_code="00-001", city="Warszawa"),
+    opening_hours=[
+        *(
+            inventory_pb2.OpeningHours(weekday=day, opens="09:00", closes="20:00")
+            for day in range(1, 6)
+        ),
+        inventory_pb2.OpeningHours(weekday=6, opens="10:00", closes="16:00"),
+    ],
+    opening_exceptions=[
+        inventory_pb2.OpeningException(
+            date="2026-12-24",
+            intervals=[inventory_pb2.OpeningInterval(opens="09:00", closes="14:00")],
+        ),
+        inventory_pb2.OpeningException(date="2026-12-25"),
+        inventory_pb2.OpeningException(date="2027-03-01"),  # too far ahead to mention
+    ],
+)
+
+
+def test_a_store_reads_in_the_templates_language_and_its_time_zone():
+    now = datetime(2026, 12, 20, 9, tzinfo=UTC)
+    deadline = datetime(2026, 12, 23, 17, 0)  # naive UTC, as the store reads it back
+    polish = places.with_store(
+        {"store_id": "loc_waw", "pickup_deadline": deadline}, WARSAW, "pl", now
+    )
+    assert polish["store_name"] == "Omni Warszawa Centrum"
+    assert polish["store_address"] == "Marszałkowska 10, 00-001 Warszawa"
+    assert polish["store_opening_hours"] == (
+        "pon.\u2013pt. 09:00\u201320:00; sob. 10:00\u201316:00; niedz. zamknięte"
+    )
+    assert polish["store_special_hours"] == ("czw., 24 gru 09:00\u201314:00; pt., 25 gru zamknięte")
+    # 17:00 UTC is 18:00 in Warsaw in December.
+    assert polish["pickup_deadline"] == "środa, 23 grudnia 2026, 18:00"
+    english = places.with_store({"pickup_deadline": deadline}, WARSAW, "en-GB", now)
+    assert english["store_opening_hours"].startswith("Mon\u2013Fri 09:00\u201320:00")
+    assert english["pickup_deadline"] == "Wednesday, 23 December 2026, 18:00"
+    unknown = places.with_store({"store_id": "loc_x"}, None, "pl", now)
+    assert unknown["store_name"] == "" and unknown["store_address"] == ""

@@ -11,7 +11,17 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, Unavailable
 from omni_kit.facts import Event
 from omni_order.domain import checkout
-from omni_order.ports import CheckoutInputs, PaymentResult, Placement, StockShortage
+from omni_order.payments.checkout import PaymentLinks
+from omni_order.payments.provider import (
+    Capabilities,
+    Initiation,
+    PaymentRequest,
+    PaymentResult,
+    PaymentState,
+    ProviderStatus,
+)
+from omni_order.payments.registry import PaymentProviders
+from omni_order.ports import CheckoutInputs, Placement, StockShortage
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WAREHOUSE = "loc_wh"
@@ -67,6 +77,10 @@ class FakePayments:
     remembers every call; `down` makes every call fail as unreachable."""
 
     name = "test"
+    capabilities = Capabilities(
+        manual_capture=True, partial_capture=True, void=True, refund=True, partial_refund=True
+    )
+    needs_token = True
 
     def __init__(self) -> None:
         self.authorized: list[str] = []
@@ -78,27 +92,41 @@ class FakePayments:
         if self.down or token.startswith("tok_unavailable"):
             raise Unavailable("the payment provider is not reachable right now")
 
-    async def authorize(self, key, amount, token) -> PaymentResult:
-        self._check(token)
-        self.authorized.append(key)
-        if token.startswith("tok_decline"):
-            return PaymentResult(approved=False, reason="card declined by the issuer")
-        if token.startswith("tok_timeout"):
+    async def initiate(self, request: PaymentRequest) -> Initiation:
+        self._check(request.token)
+        self.authorized.append(request.key)
+        if request.token.startswith("tok_decline"):
+            return Initiation(PaymentState.FAILED, reason="card declined by the issuer")
+        if request.token.startswith("tok_timeout"):
             await asyncio.sleep(3600)
-        return PaymentResult(approved=True, reference=f"auth_{key}")
+        return Initiation(PaymentState.AUTHORIZED, reference=f"auth_{request.key}")
 
-    async def capture(self, key, amount) -> PaymentResult:
+    async def status(self, key, *, reference="") -> ProviderStatus:
+        self._check()
+        return ProviderStatus(PaymentState.AUTHORIZED, reference)
+
+    async def handle_callback(self, callback):
+        raise AssertionError("no callbacks in these tests")
+
+    async def capture(self, key, amount, *, reference="") -> PaymentResult:
         self._check()
         return PaymentResult(approved=True, reference=f"capture_{key}")
 
-    async def void(self, key) -> None:
+    async def void(self, key, *, reference="") -> None:
         self._check()
         self.voided.append(key)
 
-    async def refund(self, key, refund_key, amount) -> PaymentResult:
+    async def refund(self, key, refund_key, amount, *, reference="") -> PaymentResult:
         self._check()
         self.refunded.append((key, refund_key, amount.amount_minor))
         return PaymentResult(approved=True, reference=f"refund_{refund_key}")
+
+
+LINKS = PaymentLinks("http://127.0.0.1:8000", "http://127.0.0.1:8000/api/v1/orders/{order_id}")
+
+
+def providers(payments: FakePayments) -> PaymentProviders:
+    return PaymentProviders({"test": payments}, {"*:online_card": "test"})
 
 
 class FakeInventory:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from order_fakes import NOW, Clock, FakeInventory, FakeOrders, FakePayments, pending_order
+from order_fakes import (
+    LINKS,
+    NOW,
+    Clock,
+    FakeInventory,
+    FakeOrders,
+    FakePayments,
+    pending_order,
+    providers,
+)
 from prometheus_client import REGISTRY
 
 from omni.order.v1 import order_pb2
@@ -27,8 +36,9 @@ def setup(token: str = "tok_ok", stock: int = 5, bound: RetryBound = BOUND, **or
     saga = Saga(
         orders,
         inventory,
-        payments,
+        providers(payments),
         payment_timeout=0.05,
+        links=LINKS,
         bound=bound,
         clock=clock,
         spread=lambda: 0.5,
@@ -106,7 +116,7 @@ async def test_a_stale_plan_falls_back_on_the_orders_own_holds(holds, status):
     orders, inventory = FakeOrders(), StalePlans({"TEE-M": 5})
     order = pending_order(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
     orders.add(order, CheckoutInputs(cart_holds=holds))
-    saga = Saga(orders, inventory, FakePayments(), payment_timeout=0.05)
+    saga = Saga(orders, inventory, providers(FakePayments()), payment_timeout=0.05, links=LINKS)
     done = await saga.run(order.id)
     assert P.OrderStatus.Name(done.status) == f"ORDER_STATUS_{status}"
 

@@ -81,6 +81,13 @@ class PermissionDenied(DomainError):
     default_reason = "PERMISSION_DENIED"
 
 
+class Unauthenticated(DomainError):
+    """The caller could not prove who it is (a callback whose signature does not match)."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+    default_reason = "UNAUTHENTICATED"
+
+
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
     default_reason = "UNAVAILABLE"

@@ -5,6 +5,7 @@ Used by `make dev` and by the test fixtures; never by a service in production.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,8 @@ class LocalProcess:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    # nats-server's monitoring endpoint (/varz, /healthz, /jsz), when it has one.
+    monitor_port: int = 0
 
     @property
     def running(self) -> bool:
@@ -92,37 +96,64 @@ def _stop_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _dying_with_parent(argv: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """The command line and pre-exec hook that make the child stop when its parent dies.
+
+    util-linux's setpriv asks for that before it execs the command, so no Python runs in the
+    forked child: in a process with gRPC threads (a test that restarts nats-server) that can
+    crash the child with SIGSEGV before it ever starts.
+    """
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if setpriv:
+        return [setpriv, "--pdeathsig", "TERM", "--", *argv], None
+    return argv, _stop_with_parent
+
+
 def spawn(
     name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None
 ) -> LocalProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("ab")
+    command, pre_exec = _dying_with_parent(argv)
     process = subprocess.Popen(  # noqa: S603 - argv is built from our own settings
-        argv,
+        command,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         start_new_session=True,
-        preexec_fn=_stop_with_parent,
+        preexec_fn=pre_exec,
     )
     log.close()
     return LocalProcess(name, process, port, log_path)
 
 
-def start_nats(data_dir: Path, port: int, host: str = "127.0.0.1") -> LocalProcess:
+def nats_config(data_dir: Path, port: int, monitor_port: int, host: str = "127.0.0.1") -> str:
+    """nats-server's configuration: JetStream on file storage that fsyncs every write before
+    acknowledging it (the default syncs every 2 minutes, so a machine that loses power loses
+    events JetStream had acknowledged and the outbox had marked sent)."""
+    return (
+        f"listen: {host}:{port}\n"
+        f"http: {host}:{monitor_port}\n"
+        "jetstream {\n"
+        f"  store_dir: {json.dumps(str(data_dir))}\n"
+        "  sync_interval: always\n"
+        "}\n"
+    )
+
+
+def start_nats(
+    data_dir: Path, port: int, host: str = "127.0.0.1", monitor_port: int = 0
+) -> LocalProcess:
+    """nats-server from a config file written into `data_dir`; the same folder, port and
+    monitoring port again restart it over its data."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    argv = [
-        find_binary("nats-server"),
-        "--jetstream",
-        "--store_dir",
-        str(data_dir),
-        "--addr",
-        host,
-        "--port",
-        str(port),
-    ]
+    monitor_port = monitor_port or free_port(host)
+    config = data_dir / "nats.conf"
+    config.write_text(nats_config(data_dir, port, monitor_port, host))
+    argv = [find_binary("nats-server"), "--config", str(config)]
     proc = spawn("nats-server", argv, port, data_dir / "nats-server.log")
+    proc.monitor_port = monitor_port
     wait_for_port(proc, host=host)
     return proc
 

@@ -29,6 +29,16 @@ CONSUMER_REDELIVERIES = Counter(
 )
 CONSUMER_LAG = Gauge("omni_consumer_lag", "Pending messages per consumer", ["service", "consumer"])
 OUTBOX_BACKLOG = Gauge("omni_outbox_backlog", "Events committed but not yet published", ["service"])
+OUTBOX_OLDEST = Gauge(
+    "omni_outbox_oldest_seconds",
+    "Age of the oldest event committed but not yet published (0 when none waits)",
+    ["service"],
+)
+DEAD_LETTERS = Gauge(
+    "omni_dead_letters",
+    "Events parked on omni.dlq.<consumer>, waiting to be replayed (omni events dead-letters)",
+    ["service", "consumer"],
+)
 
 
 def start_metrics_server(port: int, host: str = "0.0.0.0") -> None:

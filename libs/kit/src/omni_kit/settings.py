@@ -31,7 +31,21 @@ class ProcessSettings(BaseSettings):
     metrics_host: str = "127.0.0.1"
 
 
-class ServiceSettings(ProcessSettings):
+class StreamSettings(BaseSettings):
+    """How the JetStream streams a process creates are configured (omni_kit.events.streams):
+    a floor; a start never lowers what an operator raised on an existing stream."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # 3 on a NATS cluster in production: an acknowledged event then survives losing a server.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    stream_storage: Literal["file", "memory"] = "file"
+    event_retention_days: float = Field(default=7.0, gt=0)
+    # How long a dead letter waits on omni.dlq.<consumer> to be looked at and replayed.
+    dead_letter_retention_days: float = Field(default=30.0, gt=0)
+
+
+class ServiceSettings(ProcessSettings, StreamSettings):
     """What every gRPC service needs; a service subclasses it with its own env prefix and ports."""
 
     grpc_host: str = "127.0.0.1"
@@ -106,6 +120,9 @@ def describe_errors(cls: type[BaseSettings], error: ValidationError) -> list[str
         message = item["msg"][:1].lower() + item["msg"][1:]
         if isinstance(given, str):
             message = message.replace(" items", " characters")
+        if not item["loc"]:  # a rule over several settings (the message names them)
+            lines.append(f"invalid settings: {message}")
+            continue
         lines.append(f"invalid setting {name}: {message}{shown}")
     return lines
 

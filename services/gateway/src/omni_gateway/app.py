@@ -15,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from pydantic import SecretStr
 
-from omni_gateway import health, partner, shop, staff
+from omni_gateway import health, hooks, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.events import background_tasks
@@ -29,27 +29,33 @@ from omni_gateway.openapi import (
 )
 from omni_gateway.problems import EXCEPTION_HANDLERS
 from omni_gateway.ratelimits import RateCounter, client_limit, partner_limit
+from omni_gateway.security import passwords
 from omni_gateway.security.account_codes import AccountCodes
 from omni_gateway.security.accounts import Accounts
 from omni_gateway.security.api_keys import ApiKeys
 from omni_gateway.security.headers import cors_config, security_headers
 from omni_gateway.security.path_ids import valid_path_ids
 from omni_gateway.security.revocation import SessionGenerations
+from omni_gateway.security.sealing import SECOND_FACTORS, WEBHOOK_SECRETS, SecretBox
+from omni_gateway.security.second_factor import SecondFactors
 from omni_gateway.security.tokens import TokenSigner
 from omni_gateway.settings import GatewaySettings
 from omni_gateway.store import INDEXES
-from omni_gateway.webhooks.sealing import SecretBox
 from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
+from omni_kit.events.streams import StreamPolicy
 from omni_kit.idempotency import Idempotency
+from omni_kit.logs import get_logger
 from omni_kit.store import ensure_indexes, mongo_client
 
+log = get_logger("omni.gateway")
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
 PUBLIC_ROUTES = [
     *health.ROUTES,
     *shop.ROUTES,
     *staff.ROUTES,
+    *hooks.ROUTES,
 ]
 PARTNER_ROUTES = [
     *partner.ROUTES,
@@ -62,25 +68,42 @@ def create_app(settings: GatewaySettings) -> Litestar:
     # gRPC channels, the store client and NATS belong to the server's event loop: open at startup.
     async def start(app: Litestar) -> None:
         state = app.state
+        passwords.use_peppers(
+            settings.password_pepper.get_secret_value() if settings.password_pepper else None,
+            settings.password_previous_pepper.get_secret_value()
+            if settings.password_previous_pepper
+            else None,
+        )
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
         db = state.mongo[settings.mongo_database]
         await ensure_indexes(db, INDEXES)
         state.downstream = Downstream(settings)
-        state.accounts = Accounts(db, timedelta(seconds=settings.refresh_token_ttl_seconds))
+        state.accounts = Accounts(
+            db,
+            timedelta(seconds=settings.refresh_token_ttl_seconds),
+            timedelta(seconds=settings.session_max_age_seconds),
+        )
         state.session_generations = SessionGenerations(
             state.accounts, settings.session_check_cache_seconds
         )
         state.account_codes = AccountCodes(db, settings.jwt_secret.get_secret_value())
         state.api_keys = ApiKeys(db)
         state.rate_counter = RateCounter(db, settings.rate_limit_store_timeout_seconds)
-        state.webhooks = WebhookStore(db, SecretBox.from_settings(settings))
+        state.webhooks = WebhookStore(db, SecretBox.from_settings(settings, WEBHOOK_SECRETS))
         await state.webhooks.seal_under_current_key()
+        box = SecretBox.from_settings(settings, SECOND_FACTORS)
+        state.second_factors = SecondFactors(state.accounts.staff, box)
+        await state.second_factors.reseal()
         state.idempotency = Idempotency(state.mongo, db)
         if settings.admin_password is not None:
-            await state.accounts.ensure_admin(
-                settings.admin_username, settings.admin_password.get_secret_value()
-            )
-        state.bus = EventBus(settings.nats_url, service_name="gateway")
+            username = settings.admin_username
+            if await state.accounts.ensure_admin(
+                username, settings.admin_password.get_secret_value()
+            ):
+                log.info("first_admin_created", username=username)
+        state.bus = EventBus(
+            settings.nats_url, service_name="gateway", streams=StreamPolicy.of(settings)
+        )
         state.events_ready = asyncio.Event()
         background.append(background_tasks(state, settings))
         background[-1].start()

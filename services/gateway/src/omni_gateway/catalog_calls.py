@@ -1,10 +1,11 @@
-"""What the catalog routes of every audience share: catalog calls whose refusals name the field as
-the HTTP caller sent it, versions as ETags, browse requests, and availability from inventory."""
+"""What the catalog and location routes of every audience share: calls whose refusals name the
+field as the HTTP caller sent it, versions as ETags, browse requests, and availability from
+inventory."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 import grpc
@@ -17,7 +18,7 @@ from litestar.params import Parameter, QueryParameter
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
-from omni_gateway.problems import HTTP_FOR_GRPC
+from omni_gateway.problems import BAD_REQUEST_REASONS, HTTP_FOR_GRPC
 from omni_gateway.views.common import INT64_MAX
 from omni_gateway.views.stock import AvailabilitySummary, availability_summary
 from omni_kit.errors import error_details
@@ -45,8 +46,13 @@ Attrs = Annotated[list[str] | None, QueryParameter(name="attr", max_items=20)]
 Amount = Annotated[int | None, Parameter(ge=0, le=INT64_MAX)]
 Currency = Annotated[str | None, Parameter(max_length=3)]
 # Fields the catalog names in its errors, as an HTTP caller knows them.
-FIELD_PREFIXES = ("product.", "listing.", "category.")
-RENAMED = {"expected_version": "If-Match", "product.id": "product_id", "category.id": "category_id"}
+FIELD_PREFIXES = ("product.", "listing.", "category.", "location.", "inbound.")
+RENAMED = {
+    "expected_version": "If-Match",
+    "product.id": "product_id",
+    "category.id": "category_id",
+    "location.id": "location_id",
+}
 
 
 async def call(
@@ -56,16 +62,20 @@ async def call(
     *,
     idempotent: bool,
     paths: Sequence[str] = (),
+    fields: Mapping[str, str] | None = None,
 ) -> R:
-    """A catalog call whose refusals name the field as the HTTP caller sent it."""
+    """A call whose refusals name the field as the HTTP caller sent it (`fields`: the route's
+    own names for the service's fields)."""
     try:
         return await state.downstream.call(method, request, idempotent=idempotent)
     except grpc.aio.AioRpcError as error:
         details = error_details(error)
         status = HTTP_FOR_GRPC.get(details.code, 502)
+        if details.reason in BAD_REQUEST_REASONS and status < 500:
+            status = 400
         if status >= 500 or not details.field:
             raise
-        field = _http_field(details.field, paths)
+        field = (fields or {}).get(details.field) or _http_field(details.field, paths)
         extra: dict[str, Any] = {
             "code": details.reason,
             "errors": [{"field": field, "message": details.message}],

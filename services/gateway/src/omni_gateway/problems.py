@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import grpc
@@ -126,6 +127,17 @@ def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) ->
     return problem(request, status, error.message, code=error.reason, errors=errors)
 
 
+MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def _missing_field(field: str, message: str) -> str:
+    """A body field that is missing is the one to name, not the body (or its parent)."""
+    missing = MISSING.search(message)
+    if missing is None:
+        return field
+    return missing.group(1) if field in ("data", "body") else f"{field}.{missing.group(1)}"
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[Any]:
@@ -135,6 +147,7 @@ def validation_error_handler(
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
             message = str(item.get("message", ""))
+            field = _missing_field(field, message)
             errors.append({"field": field, "message": message})
             source = str(getattr(item.get("source"), "value", item.get("source")))
             paging_or_length &= source in URL_PARTS and (

@@ -7,15 +7,16 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from omni_gateway.security.principals import StaffRole
 from omni_kit.outbound import OutboundPolicy
-from omni_kit.settings import ProcessSettings, not_in_production
+from omni_kit.settings import ProcessSettings, StreamSettings, not_in_production
 
 ORIGIN = re.compile(
     r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$"
 )
 
 
-class GatewaySettings(ProcessSettings):
+class GatewaySettings(ProcessSettings, StreamSettings):
     model_config = SettingsConfigDict(env_prefix="OMNI_GATEWAY_", extra="ignore", frozen=True)
 
     service_name: str = "gateway"
@@ -41,6 +42,8 @@ class GatewaySettings(ProcessSettings):
     jwt_previous_secret: SecretStr | None = Field(default=None, min_length=32)
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3600)
+    # However often it is refreshed, a session ends this long after its sign-in (ASVS 3.3.2).
+    session_max_age_seconds: int = Field(default=90 * 86_400, ge=3600)
     # Customer accounts (security/account_codes.py, security/revocation.py): how long an e-mail
     # verification code and a password-reset code live, how many tries a verification code
     # allows, and how long a replica may trust its copy of an account's session generation (a
@@ -97,6 +100,17 @@ class GatewaySettings(ProcessSettings):
     webhook_secret_key: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
     # The key before the last rotation: opens rows sealed under it, which are resealed at start.
     webhook_secret_previous_key: SecretStr | None = Field(default=None, min_length=32)
+    # Mixed into every password hash (HMAC before argon2id; security/passwords.py), kept out of
+    # the database: at least 32 characters, from the Secret. Required in production. During a
+    # rotation the previous one still verifies, and each sign-in rehashes with the current one.
+    password_pepper: SecretStr | None = Field(default=None, min_length=32, validate_default=True)
+    password_previous_pepper: SecretStr | None = Field(default=None, min_length=32)
+    # Staff roles that must sign in with a second factor (TOTP) to use the staff API; until they
+    # enrol, only enrolment answers them. Empty outside production unless set; in production
+    # admins at least.
+    staff_second_factor_roles: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        default=None, validate_default=True
+    )
 
     @field_validator("webhook_allow_http", "webhook_allow_private_networks")
     @classmethod
@@ -135,6 +149,27 @@ class GatewaySettings(ProcessSettings):
             if weakness:
                 raise ValueError(f"{weakness}; refused in production")
         return password
+
+    @field_validator("staff_second_factor_roles", mode="before")
+    @classmethod
+    def _second_factor_roles(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        if value is None:
+            return ("admin",) if info.data.get("environment") == "production" else ()
+        roles = tuple(comma_list(value, "staff roles"))
+        known = [role.value for role in StaffRole]
+        for role in roles:
+            if role not in known:
+                raise ValueError(f"{role!r} is not a staff role ({', '.join(known)})")
+        if info.data.get("environment") == "production" and "admin" not in roles:
+            raise ValueError("production needs at least admin (admins must use a second factor)")
+        return roles
+
+    @field_validator("password_pepper")
+    @classmethod
+    def _pepper(cls, pepper: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if pepper is None and info.data.get("environment") == "production":
+            raise ValueError("required in production (it keeps a stolen database's hashes useless)")
+        return pepper
 
     @field_validator("webhook_secret_key")
     @classmethod

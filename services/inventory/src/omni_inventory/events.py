@@ -26,6 +26,7 @@ RESERVATION_COMMITTED = "omni.inventory.reservation.committed"
 RESERVATION_EXPIRED = "omni.inventory.reservation.expired"
 TRANSFER_SHIPPED = "omni.inventory.transfer.shipped"
 TRANSFER_RECEIVED = "omni.inventory.transfer.received"
+LOCATION_CHANGED = "omni.inventory.location.changed"
 
 Policies = Sequence[tuple[common_pb2.ChannelRef, ChannelPolicy]]
 

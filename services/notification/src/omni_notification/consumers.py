@@ -1,4 +1,5 @@
-"""The events that trigger notifications: order milestones and stock back in stock.
+"""The events that trigger notifications (order milestones, stock back in stock), and the
+locations inventory publishes, kept so messages name their store.
 
 A handler only records what to send (in the inbox transaction, so a redelivered event records
 nothing twice); the dispatcher sends it."""
@@ -23,7 +24,7 @@ from omni_notification.contacts import Contacts
 from omni_notification.dispatch import Dispatcher
 from omni_notification.domain import drafts, registry
 from omni_notification.domain.records import new_notification
-from omni_notification.store import NotificationStore, SubscriptionStore
+from omni_notification.store import LocationStore, NotificationStore, SubscriptionStore
 
 ORDER_MESSAGES: list[type[Message]] = [
     order_events.OrderConfirmed,
@@ -34,6 +35,7 @@ ORDER_MESSAGES: list[type[Message]] = [
     order_events.OrderDelivered,
     order_events.ReturnReceived,
 ]
+LOCATION_CHANGED = "omni.inventory.location.changed"
 SYSTEM = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="notification")
 
 
@@ -45,12 +47,14 @@ class Triggers:
         subscriptions: SubscriptionStore,
         contacts: Contacts,
         dispatcher: Dispatcher,
+        locations: LocationStore,
     ) -> None:
         self.infra = infra
         self.notifications = notifications
         self.subscriptions = subscriptions
         self.contacts = contacts
         self.dispatcher = dispatcher
+        self.locations = locations
         self.order_inbox = infra.consume(
             "notification-orders",
             "OMNI_ORDER",
@@ -65,6 +69,21 @@ class Triggers:
             inventory_events.BackInStock,
             self.on_back_in_stock,
         )
+        self.location_inbox = infra.consume(
+            "notification-locations",
+            "OMNI_INVENTORY",
+            LOCATION_CHANGED,
+            inventory_events.LocationChanged,
+            self.on_location_changed,
+        )
+
+    async def on_location_changed(
+        self, event: inventory_events.LocationChanged, context: EventContext
+    ) -> None:
+        async def effect(session: Any) -> None:
+            await self.locations.keep(event.location, session)
+
+        await self.location_inbox.handle_once(self.infra.client, context.event_id, effect)
 
     async def on_order_event(self, event: Message, context: EventContext) -> None:
         draft = drafts.order_draft(context.subject, event)

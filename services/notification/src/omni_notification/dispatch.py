@@ -24,7 +24,7 @@ from omni_notification.domain import routing
 from omni_notification.messages import Messages, Unrenderable
 from omni_notification.providers import DeliveryError, Outgoing, Provider
 from omni_notification.settings import NotificationSettings
-from omni_notification.store import NotificationStore, TemplateStore
+from omni_notification.store import LocationStore, NotificationStore, TemplateStore
 
 log = get_logger("omni.notification.dispatch")
 
@@ -41,10 +41,11 @@ class Dispatcher:
         contacts: Contacts,
         providers: dict[int, Provider],
         settings: NotificationSettings,
+        locations: LocationStore,
     ) -> None:
         self.infra = infra
         self.notifications = notifications
-        self.messages = Messages(template_store, settings.fallback_language)
+        self.messages = Messages(template_store, locations, settings.fallback_language)
         self.contacts = contacts
         self.providers = providers
         self.settings = settings

@@ -19,6 +19,7 @@ from omni_notification.settings import NotificationSettings
 from omni_notification.store import (
     INDEXES,
     MIGRATIONS,
+    LocationStore,
     NotificationStore,
     SubscriptionStore,
     TemplateStore,
@@ -40,10 +41,17 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
         timeout=settings.downstream_timeout_seconds,
     )
     http = OutboundClient(settings.outbound_policy(), timeout=settings.provider_timeout_seconds)
+    locations = LocationStore(infra.db)
     dispatcher = Dispatcher(
-        infra, notifications, templates, contacts, build_providers(settings, http), settings
+        infra,
+        notifications,
+        templates,
+        contacts,
+        build_providers(settings, http),
+        settings,
+        locations,
     )
-    Triggers(infra, notifications, subscriptions, contacts, dispatcher)
+    Triggers(infra, notifications, subscriptions, contacts, dispatcher, locations)
     api = NotificationApi(
         infra, templates, notifications, subscriptions, dispatcher, settings.fallback_language
     )

@@ -1,5 +1,5 @@
-"""What the order service needs from the outside (catalog, inventory, payments, its own store),
-as small interfaces; clients.py, payments.py and store/ implement them."""
+"""What the order service needs from the outside (catalog, inventory, its own store), as small
+interfaces; clients.py and store/ implement them (payments/provider.py is the payment one)."""
 
 from __future__ import annotations
 
@@ -155,35 +155,8 @@ class Inventory(Protocol):
     ) -> list[Shortfall]: ...
 
 
-@dataclass(frozen=True)
-class PaymentResult:
-    approved: bool
-    reference: str = ""
-    reason: str = ""
-
-
 class PaymentTimeout(Exception):
     """The provider did not answer in time; whether it acted is unknown."""
-
-
-class PaymentProvider(Protocol):
-    """A card payment provider. Every call names the payment by its key (the order's payment
-    id) and is idempotent by it: the same call again does nothing twice and answers the same.
-    A provider that cannot be reached raises omni_kit.errors.Unavailable (the saga retries)."""
-
-    name: str
-
-    async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult: ...
-
-    async def capture(self, key: str, amount: common_pb2.Money) -> PaymentResult: ...
-
-    async def void(self, key: str) -> None:
-        """Cancel the authorization under `key`, if there is one (safe when there is none)."""
-        ...
-
-    async def refund(self, key: str, refund_key: str, amount: common_pb2.Money) -> PaymentResult:
-        """Give back part of the money captured under `key`; once per `refund_key`."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from omni_order.carriers.fulfilment import poll_tracking
 from omni_order.carriers.wiring import build_carriers
 from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.customer_merges import CONSUMED_DOMAINS, MOVE_INDEXES, CustomerMerges
-from omni_order.payments import LEDGER, TestPaymentProvider
+from omni_order.payments import configured_providers
+from omni_order.payments.checkout import PaymentLinks
 from omni_order.saga import RetryBound, Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import (
@@ -23,6 +24,7 @@ from omni_order.store import (
     OBSOLETE_INDEXES,
     CartStore,
     OrderStore,
+    PaymentCallbackStore,
     ReturnStore,
 )
 
@@ -46,7 +48,10 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     )
     orders = OrderStore(infra, settings.report_time_zones)
     CustomerMerges(infra, orders)
-    payments = TestPaymentProvider(infra.db[LEDGER])
+    outbound = OutboundClient(
+        settings.outbound_policy(), timeout=settings.payment_http_timeout_seconds
+    )
+    payments = configured_providers(settings, infra.db, outbound)
     carrier_http = OutboundClient(
         settings.outbound_policy(), timeout=settings.carrier_timeout_seconds
     )
@@ -66,11 +71,15 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         catalog=CatalogClient(catalog_pb2_grpc.CatalogServiceStub(catalog_channel)),
         inventory=inventory,
         payments=payments,
+        callbacks=PaymentCallbackStore(infra.db),
         saga=Saga(
             orders,
             inventory,
             payments,
             payment_timeout=settings.payment_timeout_seconds,
+            links=PaymentLinks(settings.payment_notify_base_url, settings.payment_return_url),
+            poll_seconds=settings.payment_status_poll_seconds,
+            action_seconds=settings.payment_action_seconds,
             bound=bound,
         ),
         idempotency=infra.idempotency,
@@ -105,6 +114,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         await catalog_channel.close()
         await inventory_channel.close()
         await carrier_http.aclose()
+        await outbound.aclose()
 
     app.on_shutdown(close_channels)
     return app

@@ -4,11 +4,20 @@ from collections.abc import Iterable
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
 from omni_order.carriers.settings import CarrierSettings
+
+ProviderName = Literal["test", "stripe", "liqpay", "cashbill"]
+PROVIDERS = ("test", "stripe", "liqpay", "cashbill", "cash_on_delivery", "pay_in_store", "none")
+CHANNELS = ("*", "web", "app", "pos", "social", "messenger", "phone", "email", "marketplace")
+METHODS = ("online_card", "cash_on_delivery", "pay_in_store")
+TEST_PROVIDER_REFUSED = (
+    "the test payment provider is refused in production (it authorizes made-up card tokens); "
+    "choose stripe, liqpay or cashbill"
+)
 
 
 class OrderSettings(CarrierSettings, ServiceSettings):
@@ -29,11 +38,37 @@ class OrderSettings(CarrierSettings, ServiceSettings):
     # then (a slow payment provider) carries on, and the order is returned PENDING. It must stay
     # below the gateway's downstream timeout (OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS, 5 s).
     checkout_answer_seconds: float = Field(default=3.0, gt=0)
-    # Who authorizes and captures payments. `test` (decides by the card token, keeps its ledger in
-    # this service's store) is the only one so far; production refuses it.
-    payment_provider: Literal["test"] = Field(default="test", validate_default=True)
+    # Who takes online card payments on every channel: stripe, liqpay, cashbill, or `test`
+    # (decides by the card token, keeps its ledger in this service's store; dev and test only,
+    # production refuses it).
+    payment_provider: ProviderName = Field(default="test", validate_default=True)
+    # Per channel and method, "<channel>:<method>" (web, app, pos, social, messenger, phone,
+    # email, marketplace; online_card, cash_on_delivery, pay_in_store) to a provider name, as
+    # JSON, e.g. {"pos:online_card": "liqpay"}. Cash on delivery and pay in store are providers
+    # named so (the courier or the till records the payment); leave a method out of a channel
+    # with "none".
+    payment_routes: dict[str, str] = Field(default_factory=dict)
     # A provider that has not answered by then counts as failed; the saga compensates.
     payment_timeout_seconds: float = Field(default=5.0, gt=0)
+    # One HTTP call to a provider; past it the call is retried with the same idempotency key.
+    payment_http_timeout_seconds: float = Field(default=3.0, gt=0)
+    # The public base URL providers post callbacks to (the gateway: {base}/hooks/payments/{name})
+    # and where the customer returns after the provider's page ({order_id} is filled in).
+    payment_notify_base_url: str = "http://127.0.0.1:8080"
+    payment_return_url: str = "http://127.0.0.1:8080/api/v1/orders/{order_id}"
+    # An order waiting for the customer at the provider is asked about this often (a lost
+    # callback), and given up (payment failed, stock released) after payment_action_seconds.
+    payment_status_poll_seconds: float = Field(default=30.0, gt=0)
+    payment_action_seconds: float = Field(default=1800.0, gt=0)
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    liqpay_api_base: str = "https://www.liqpay.ua"
+    liqpay_public_key: str = ""
+    liqpay_private_key: SecretStr | None = None
+    cashbill_api_base: str = "https://pay.cashbill.pl/ws/rest"
+    cashbill_shop_id: str = ""
+    cashbill_secret: SecretStr | None = None
     # A saga whose document has not moved for this long is taken over by the resumer.
     saga_stale_seconds: float = Field(default=30.0, gt=0)
     saga_resume_interval_seconds: float = Field(default=5.0, gt=0)
@@ -61,11 +96,48 @@ class OrderSettings(CarrierSettings, ServiceSettings):
     @classmethod
     def _real_payments_in_production(cls, provider: str, info: ValidationInfo) -> str:
         if provider == "test" and info.data.get("environment") == "production":
-            raise ValueError(
-                "the test payment provider is refused in production (it authorizes made-up card "
-                "tokens); there is no production provider yet"
-            )
+            raise ValueError(TEST_PROVIDER_REFUSED)
         return provider
+
+    @field_validator("payment_routes")
+    @classmethod
+    def _known_routes(cls, routes: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        for route, name in routes.items():
+            channel, _, method = route.partition(":")
+            if channel not in CHANNELS or method not in METHODS:
+                raise ValueError(
+                    f"{route!r} is not <channel>:<method> (channels: {', '.join(CHANNELS)}; "
+                    f"methods: {', '.join(METHODS)})"
+                )
+            if name not in PROVIDERS:
+                raise ValueError(f"{route} names {name!r}; one of {', '.join(PROVIDERS)}")
+            if name == "test" and info.data.get("environment") == "production":
+                raise ValueError(TEST_PROVIDER_REFUSED)
+        return routes
+
+    @model_validator(mode="after")
+    def _credentials_for_used_providers(self) -> OrderSettings:
+        needed = {
+            "stripe": ("stripe_secret_key", "stripe_webhook_secret"),
+            "liqpay": ("liqpay_public_key", "liqpay_private_key"),
+            "cashbill": ("cashbill_shop_id", "cashbill_secret"),
+        }
+        for name in set(self.routes().values()):
+            missing = [field for field in needed.get(name, ()) if not getattr(self, field)]
+            if missing:
+                names = ", ".join(f"OMNI_ORDER_{field.upper()}" for field in missing)
+                raise ValueError(f"payments go to {name}, which needs {names}")
+        return self
+
+    def routes(self) -> dict[str, str]:
+        """Every route: the defaults (online card to payment_provider, the offline methods to
+        themselves) under the configured ones; "none" routes dropped."""
+        routes = {
+            "*:online_card": self.payment_provider,
+            "*:cash_on_delivery": "cash_on_delivery",
+            "*:pay_in_store": "pay_in_store",
+        } | self.payment_routes
+        return {route: name for route, name in routes.items() if name != "none"}
 
     @field_validator("saga_retry_max_delay_seconds")
     @classmethod

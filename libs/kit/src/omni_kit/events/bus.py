@@ -9,8 +9,8 @@ from typing import Any
 import nats
 from google.protobuf.message import Message
 from nats.aio.client import Client
-from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError
+from nats.js import JetStreamContext
+from nats.js.errors import BadRequestError, NotFoundError
 
 from omni_kit.app import StartupError
 from omni_kit.events.backoff import Backoff
@@ -26,6 +26,7 @@ from omni_kit.events.names import (
     stream_name,
     stream_subjects,
 )
+from omni_kit.events.streams import StreamPolicy, reconcile, warn_kept
 from omni_kit.events.tracing import producer_span
 from omni_kit.logs import get_logger
 from omni_kit.metrics import EVENTS_PUBLISHED
@@ -33,9 +34,6 @@ from omni_kit.settings import ServiceSettings
 
 log = get_logger("omni.events")
 
-DUPLICATE_WINDOW = 120.0
-STREAM_MAX_AGE = 7 * 24 * 3600.0
-DLQ_MAX_AGE = 30 * 24 * 3600.0
 _STREAM_NAME_IN_USE = 10058
 RECONNECT_BACKOFF = Backoff(first=0.25, maximum=5.0)
 
@@ -53,8 +51,10 @@ class EventBus:
         publish_timeout: float = 5.0,
         connect_wait: float = 10.0,
         reconnect: Backoff = RECONNECT_BACKOFF,
+        streams: StreamPolicy | None = None,
     ) -> None:
         self.url = url
+        self.streams = streams or StreamPolicy()
         self.service_name = service_name
         self.publish_timeout = publish_timeout
         self.connect_wait = connect_wait
@@ -65,7 +65,12 @@ class EventBus:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **options: Any) -> EventBus:
-        return cls(settings.nats_url, service_name=settings.service_name, **options)
+        return cls(
+            settings.nats_url,
+            service_name=settings.service_name,
+            streams=StreamPolicy.of(settings),
+            **options,
+        )
 
     @property
     def nc(self) -> Client:
@@ -90,7 +95,8 @@ class EventBus:
         try:
             await asyncio.wait_for(
                 nc.connect(
-                    self.url,
+                    # nats://a:4222,nats://b:4222 (the chart's nats.url): nats-py wants a list.
+                    [server.strip() for server in self.url.split(",") if server.strip()],
                     name=f"omni-{self.service_name}",
                     max_reconnect_attempts=-1,
                     # Annotated int in nats-py, but only ever slept on: a float is fine.
@@ -120,29 +126,27 @@ class EventBus:
             await nc.close()
 
     async def ensure_stream(
-        self,
-        name: str,
-        subjects: Sequence[str],
-        *,
-        max_age: float = STREAM_MAX_AGE,
-        duplicate_window: float = DUPLICATE_WINDOW,
+        self, name: str, subjects: Sequence[str], *, max_age: float | None = None
     ) -> None:
-        """Create the stream, or bring an existing one to this configuration (idempotent)."""
-        config = api.StreamConfig(
-            name=name,
-            subjects=list(subjects),
-            storage=api.StorageType.FILE,
-            retention=api.RetentionPolicy.LIMITS,
-            max_age=max_age,
-            duplicate_window=duplicate_window,
-        )
+        """Create the stream, or bring an existing one up to the settings without lowering what
+        an operator raised (streams.reconcile); idempotent."""
+        wanted = self.streams.config(name, subjects, max_age=max_age)
         try:
-            await self.js.add_stream(config)
+            await self.js.add_stream(wanted)
+            return
         except BadRequestError as error:
             if error.err_code != _STREAM_NAME_IN_USE:
                 raise
-            await self.js.update_stream(config)
-            log.info("stream_updated", stream=name, subjects=list(subjects))
+        try:
+            existing = (await self.js.stream_info(name)).config
+        except NotFoundError:  # deleted meanwhile: create it after all
+            await self.js.add_stream(wanted)
+            return
+        update, kept = reconcile(existing, wanted)
+        warn_kept(name, kept)
+        if update is not None:
+            await self.js.update_stream(update)
+            log.info("stream_updated", stream=name, subjects=update.subjects)
 
     async def ensure_domain_stream(self, domain: str) -> str:
         name = stream_name(domain)
@@ -150,7 +154,7 @@ class EventBus:
         return name
 
     async def ensure_dead_letter_stream(self) -> None:
-        await self.ensure_stream(DLQ_STREAM, DLQ_SUBJECTS, max_age=DLQ_MAX_AGE)
+        await self.ensure_stream(DLQ_STREAM, DLQ_SUBJECTS, max_age=self.streams.dead_letter_max_age)
 
     async def publish(
         self,

@@ -19,13 +19,19 @@ from omni_kit.attributes import searchable_attributes
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import M, PoisonMessage, decode
-from omni_kit.events.deadletter import dead_letter_headers, dead_letter_id
+from omni_kit.events.deadletter import (
+    ORIGINAL_EVENT_ID,
+    REPLAY_FOR,
+    count_dead_letters,
+    dead_letter_headers,
+    dead_letter_id,
+)
 from omni_kit.events.lanes import Lanes, sequence
 from omni_kit.events.names import EVENT_TYPE, MSG_ID, dlq_subject
 from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.events.tracing import consumer_span
 from omni_kit.logs import get_logger
-from omni_kit.metrics import CONSUMER_LAG, CONSUMER_REDELIVERIES, EVENTS_HANDLED
+from omni_kit.metrics import CONSUMER_LAG, CONSUMER_REDELIVERIES, DEAD_LETTERS, EVENTS_HANDLED
 
 log = get_logger("omni.consumer")
 
@@ -178,9 +184,15 @@ class Consumer(Generic[M]):
         """Handle one delivery: None once it is settled (acked or parked), else the delay after
         which the server redelivers it."""
         headers = message.headers or {}
+        if headers.get(REPLAY_FOR, self.durable) != self.durable:
+            await self._answer(message.ack())  # another consumer's dead letter, replayed
+            return None
         meta = message.metadata
         context = EventContext(
-            event_id=headers.get(MSG_ID) or f"{meta.stream}:{meta.sequence.stream}",
+            # A replayed dead letter keeps the original id, so the inbox knows it.
+            event_id=headers.get(ORIGINAL_EVENT_ID)
+            or headers.get(MSG_ID)
+            or f"{meta.stream}:{meta.sequence.stream}",
             subject=message.subject,
             delivery=meta.num_delivered,
             headers=headers,
@@ -234,7 +246,7 @@ class Consumer(Generic[M]):
             await self.bus.publish_payload(
                 dlq_subject(self.durable),
                 message.data,
-                event_id=dead_letter_id(self.durable, context.event_id),
+                event_id=dead_letter_id(self.durable, context.event_id, context.stream_sequence),
                 event_type=context.headers.get(EVENT_TYPE, ""),
                 headers=headers,
             )
@@ -281,3 +293,5 @@ class Consumer(Generic[M]):
             CONSUMER_LAG.labels(*self._labels()).set(info.num_pending or 0)
             if info.ack_floor is not None:
                 self._lanes.settled_up_to(info.ack_floor.stream_seq or 0)
+            waiting = await count_dead_letters(self.bus.js, self.durable)
+            DEAD_LETTERS.labels(*self._labels()).set(waiting)

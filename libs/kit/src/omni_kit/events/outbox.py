@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import Binary
 from google.protobuf.message import Message
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni_kit.attributes import searchable_attributes
@@ -116,3 +117,17 @@ class Outbox:
 
     async def backlog(self) -> int:
         return await self.collection.count_documents({"sent_at": None})
+
+    async def oldest_pending_age(self) -> float:
+        """Seconds the oldest unpublished event has waited; 0 when none waits."""
+        oldest = await self.collection.find_one(
+            {"sent_at": None}, {"created_at": 1}, sort=[("sent_at", ASCENDING), ("seq", ASCENDING)]
+        )
+        if oldest is None:
+            return 0.0
+        return max(0.0, (utcnow() - oldest["created_at"]).total_seconds())
+
+    def written_since(self, since: datetime) -> AsyncCursor[dict[str, Any]]:
+        """Every event written at or after `since`, sent or not, in the order written (what
+        outbox republish sends again; sent events are kept for `retention`)."""
+        return self.collection.find({"created_at": {"$gte": since}}).sort("seq", ASCENDING)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,7 +20,7 @@ from omni_kit.events.bus import EventBus
 from omni_kit.events.outbox import Outbox
 from omni_kit.events.tasks import raise_if_cancelled
 from omni_kit.logs import get_logger
-from omni_kit.metrics import OUTBOX_BACKLOG
+from omni_kit.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST
 from omni_kit.store import Document
 
 log = get_logger("omni.outbox")
@@ -95,12 +96,29 @@ class OutboxRelay:
                 await self.outbox.mark_sent(published)
             if len(published) == len(events) < self.batch_size:
                 OUTBOX_BACKLOG.labels(self.service_name).set(0)  # drained: nothing to count
+                OUTBOX_OLDEST.labels(self.service_name).set(0)
             else:
                 with contextlib.suppress(PyMongoError):
                     OUTBOX_BACKLOG.labels(self.service_name).set(await self.outbox.backlog())
+                    age = await self.outbox.oldest_pending_age()
+                    OUTBOX_OLDEST.labels(self.service_name).set(age)
         return len(published)
 
-    async def publish(self, event: dict[str, Any]) -> None:
+    async def republish_since(self, since: datetime) -> tuple[int, int]:
+        """Publish again every event written since `since`, in order, and mark the unsent ones
+        sent: for a stream that lost events (restored from an older backup). Returns (published,
+        dropped by JetStream as copies it still holds). Consumers' inboxes drop what they had."""
+        published = duplicates = 0
+        async for event in self.outbox.written_since(since):
+            if await self.publish(event):
+                duplicates += 1
+            published += 1
+            if event.get("sent_at") is None:
+                await self.outbox.mark_sent([event["_id"]])
+        return published, duplicates
+
+    async def publish(self, event: dict[str, Any]) -> bool:
+        """Publish one stored event; True if JetStream dropped it as a copy it holds."""
         duplicate = await self.bus.publish_payload(
             event["subject"],
             bytes(event["payload"]),
@@ -110,3 +128,4 @@ class OutboxRelay:
         )
         if duplicate:
             log.info("outbox_duplicate_dropped", event_id=event["_id"], subject=event["subject"])
+        return duplicate

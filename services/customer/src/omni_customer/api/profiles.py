@@ -108,24 +108,43 @@ class ProfilesApi(ApiBase):
         self, request: pb.CreateProfileRequest, context: aio.ServicerContext
     ) -> pb.CreateProfileResponse:
         now = utcnow()
+        region, channel = self.settings.default_phone_region, request.channel.channel
         contacts = identities.unverified_contacts(
-            request.unverified_contacts,
-            region=self.settings.default_phone_region,
-            source_channel=request.channel.channel,
-            now=now,
+            request.unverified_contacts, region=region, source_channel=channel, now=now
         )
-        profile = profiles.new_profile(
-            new_id("cus"), None, request.display_name, request.channel.channel, now
+        owned = identities.each_once(
+            request.identities, "identities", region=region, source_channel=channel, now=now
         )
+        profile = profiles.new_profile(new_id("cus"), None, request.display_name, channel, now)
+        profile.identities.extend(owned)
         profile.unverified_contacts.extend(contacts)
+        profile.source_store_id = request.channel.store_id
+        keys = [identities.key_of(identity) for identity in owned]
         event = publish.profile_created(profile, request.channel, request.actor)
 
-        async def write(session: AsyncClientSession) -> pb.CreateProfileResponse:
-            await self.store.profiles.insert(profile, [], session)
-            await self.changes.publish([event], session)
-            return pb.CreateProfileResponse(profile=profile)
+        async def plan() -> Write[pb.CreateProfileResponse]:
+            await self._refuse_owned(owned)
 
-        return await self.command(context, request, pb.CreateProfileResponse, write)
+            async def write(session: AsyncClientSession) -> pb.CreateProfileResponse:
+                await self.store.profiles.insert(profile, keys, session)
+                await self.changes.publish([event], session)
+                return pb.CreateProfileResponse(profile=profile)
+
+            return write
+
+        try:
+            return await self.infra.idempotency.run(
+                context, request, pb.CreateProfileResponse, plan
+            )
+        except DuplicateKeyError:  # another profile took one of them meanwhile
+            await self._refuse_owned(owned)
+            raise
+
+    async def _refuse_owned(self, owned: Sequence[customer_pb2.Identity]) -> None:
+        for index, identity in enumerate(owned):
+            owner = await self.store.profiles.owner_of(identities.key_of(identity))
+            if owner is not None:
+                identities.refuse_taken(identity, owner, field=f"identities[{index}].value")
 
     async def UpdateProfile(
         self, request: pb.UpdateProfileRequest, context: aio.ServicerContext

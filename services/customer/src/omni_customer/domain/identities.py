@@ -165,23 +165,39 @@ def unverified_contacts(
     now: datetime,
 ) -> list[Identity]:
     """Contacts a customer gave but has not proven, in stored form, each once."""
-    if len(given) > MAX_UNVERIFIED_CONTACTS:
-        raise InvalidArgument(
-            f"at most {MAX_UNVERIFIED_CONTACTS} unverified contacts", field="unverified_contacts"
-        )
-    contacts: dict[str, Identity] = {}
     for index, contact in enumerate(given):
-        field = f"unverified_contacts[{index}]."
         if contact.verified:
             raise InvalidArgument(
                 "an unverified contact cannot be verified: add a proven identity with AddIdentity",
-                field=f"{field}verified",
+                field=f"unverified_contacts[{index}].verified",
             )
+    return each_once(
+        given, "unverified_contacts", region=region, source_channel=source_channel, now=now
+    )
+
+
+def each_once(
+    given: Sequence[Identity],
+    field: str,
+    *,
+    region: str,
+    source_channel: common_pb2.SalesChannel.ValueType,
+    now: datetime,
+) -> list[Identity]:
+    """At most five identities of a request's `field`, in stored form, each once."""
+    if len(given) > MAX_UNVERIFIED_CONTACTS:
+        raise InvalidArgument(f"at most {MAX_UNVERIFIED_CONTACTS} {field}", field=field)
+    found: dict[str, Identity] = {}
+    for index, identity in enumerate(given):
         stored = normalized(
-            contact, region=region, source_channel=source_channel, now=now, field=field
+            identity,
+            region=region,
+            source_channel=source_channel,
+            now=now,
+            field=f"{field}[{index}].",
         )
-        contacts.setdefault(key_of(stored), stored)
-    return list(contacts.values())
+        found.setdefault(key_of(stored), stored)
+    return list(found.values())
 
 
 def drop_contact(profile: customer_pb2.Profile, key: str) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -25,6 +25,8 @@ from omni_gateway.security.passwords import check_off_loop, hash_off_loop
 from omni_gateway.security.principals import Kind, Principal, StaffRole
 from omni_gateway.store import Db
 from omni_kit.ids import new_id, utcnow
+
+MAX_SESSIONS = 100
 
 
 class AccountError(Exception):
@@ -38,7 +40,7 @@ class AccountExists(Exception):
 @dataclass(frozen=True)
 class RefreshGrant:
     token: str
-    principal: Principal
+    principal: Principal  # with its session id
 
 
 def _digest(token: str) -> str:
@@ -54,11 +56,14 @@ def customer_principal(account: dict[str, Any]) -> Principal:
 
 
 class Accounts:
-    def __init__(self, db: Db, refresh_ttl: timedelta) -> None:
+    def __init__(
+        self, db: Db, refresh_ttl: timedelta, session_max_age: timedelta = timedelta(days=90)
+    ) -> None:
         self.customers = db["customer_accounts"]
         self.staff = db["staff_users"]
         self.refresh_tokens = db["refresh_tokens"]
         self.refresh_ttl = refresh_ttl
+        self.session_max_age = session_max_age
 
     async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
         """A new account, unverified, on `customer_id` (a fresh profile)."""
@@ -157,16 +162,21 @@ class Accounts:
             raise AccountExists(username) from None
         return Principal(Kind.STAFF, user_id, role=role, store_ids=frozenset(store_ids))
 
-    async def ensure_admin(self, username: str, password: str) -> None:
+    async def ensure_admin(self, username: str, password: str) -> bool:
+        """Create the first admin unless a staff user exists; True if this call created it."""
         if await self.staff.count_documents({}, limit=1) == 0:
             with contextlib.suppress(AccountExists):  # another replica created it first
                 await self.create_staff(username, password, StaffRole.ADMIN, [])
+                return True
+        return False
 
-    async def sign_in_staff(self, username: str, password: str) -> Principal:
+    async def sign_in_staff(self, username: str, password: str) -> dict[str, Any]:
+        """The active staff user with this username and password; AccountError otherwise."""
         user = await self.staff.find_one({"username": username})
         await self._check_password(self.staff, user, password)
         assert user is not None
-        return self.staff_principal(user)
+        self.staff_principal(user)  # refuses a deactivated user
+        return user
 
     async def staff_user(self, user_id: str) -> dict[str, Any] | None:
         return await self.staff.find_one({"_id": user_id})
@@ -215,8 +225,14 @@ class Accounts:
                 {"$set": {"password": verdict.new_hash, "password_updated_at": utcnow()}},
             )
 
-    async def issue_refresh(self, principal: Principal, family: str | None = None) -> str:
+    async def issue_refresh(
+        self, principal: Principal, family: str | None = None, signed_in_at: datetime | None = None
+    ) -> str:
+        """A refresh token of a new session (or of `family`, signed in at `signed_in_at`); it
+        expires after the refresh TTL, and never later than the session's maximum age."""
         token = secrets.token_urlsafe(32)
+        now = utcnow()
+        signed_in_at = signed_in_at or now
         await self.refresh_tokens.insert_one(
             {
                 "_id": _digest(token),
@@ -224,7 +240,10 @@ class Accounts:
                 "kind": principal.kind.value,
                 "subject": principal.id,
                 "used": False,
-                "expires_at": utcnow() + self.refresh_ttl,
+                "mfa": principal.mfa,
+                "signed_in_at": signed_in_at,
+                "issued_at": now,
+                "expires_at": min(now + self.refresh_ttl, signed_in_at + self.session_max_age),
             }
         )
         return token
@@ -241,8 +260,32 @@ class Accounts:
             if spent is not None:
                 await self.refresh_tokens.delete_many({"family": spent["family"]})
             raise AccountError
+        # Tokens from before sessions had an age start their count at this refresh.
+        signed_in_at = record.get("signed_in_at") or utcnow()
+        if signed_in_at + self.session_max_age <= utcnow():
+            raise AccountError  # the session is too old, however recently refreshed
         principal = await self._current_principal(record["kind"], record["subject"])
-        return RefreshGrant(await self.issue_refresh(principal, record["family"]), principal)
+        # As signed in: with or without a second factor, in the same session.
+        principal = replace(principal, mfa=bool(record.get("mfa")), session_id=record["family"])
+        token = await self.issue_refresh(principal, record["family"], signed_in_at)
+        return RefreshGrant(token, principal)
+
+    async def sessions_of(self, kind: Kind, subject: str) -> list[dict[str, Any]]:
+        """The live sessions of a subject, newest first: each one's unspent refresh token."""
+        live = {
+            "subject": subject,
+            "kind": kind.value,
+            "used": False,
+            "expires_at": {"$gt": utcnow()},
+        }
+        return await self.refresh_tokens.find(live).sort("signed_in_at", -1).to_list(MAX_SESSIONS)
+
+    async def end_session(self, kind: Kind, subject: str, session_id: str) -> bool:
+        """Sign out one session of the subject (its refresh tokens); False if it has none."""
+        ended = await self.refresh_tokens.delete_many(
+            {"family": session_id, "subject": subject, "kind": kind.value}
+        )
+        return ended.deleted_count > 0
 
     async def revoke_refresh(self, token: str) -> None:
         record = await self.refresh_tokens.find_one({"_id": _digest(token)})
@@ -272,4 +315,5 @@ class Accounts:
             role=StaffRole(str(user["role"])),
             store_ids=frozenset(str(store) for store in stores),
             generation=int(user.get("session_generation", 0)),
+            password_change_required=bool(user.get("password_change_required")),
         )

@@ -51,11 +51,25 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], family: 
             raise NotAuthorizedException(
                 str(error), headers={"WWW-Authenticate": "ApiKey"}
             ) from None
-    principal = await _verify(connection, "omni-staff" if family == "staff" else "omni-api")
+    staff = family in ("staff", "staff-own-account")
+    principal = await _verify(connection, "omni-staff" if staff else "omni-api")
     if family == "customer" and principal.kind is not Kind.CUSTOMER:
         raise PermissionDeniedException("sign in as a customer to do this")
-    if family == "staff" and principal.kind is not Kind.STAFF:
+    if staff and principal.kind is not Kind.STAFF:
         raise PermissionDeniedException("a staff token is required")
+    if family == "staff" and principal.password_change_required:
+        raise PermissionDeniedException(
+            "choose a password of your own first: POST /staff/v1/auth/password",
+            extra={"code": "PASSWORD_CHANGE_REQUIRED"},
+        )
+    if family == "staff" and not principal.mfa and principal.role is not None:
+        required = connection.app.state.settings.staff_second_factor_roles
+        if principal.role.value in required:
+            raise PermissionDeniedException(
+                "your role needs a second factor: enrol at POST /staff/v1/auth/second-factor, "
+                "then sign in with a code",
+                extra={"code": "SECOND_FACTOR_REQUIRED"},
+            )
     return principal
 
 
@@ -82,6 +96,12 @@ async def customer(request: Request[Any, Any, Any]) -> Principal:
 
 async def staff(request: Request[Any, Any, Any]) -> Principal:
     return await authenticated(request, "staff")
+
+
+async def staff_own_account(request: Request[Any, Any, Any]) -> Principal:
+    """A staff member acting on their own account (password, second factor, sign-out), allowed
+    before they have chosen their own password or enrolled the second factor their role needs."""
+    return await authenticated(request, "staff-own-account")
 
 
 async def partner(request: Request[Any, Any, Any]) -> Principal:

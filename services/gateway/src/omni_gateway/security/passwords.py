@@ -5,6 +5,12 @@ Hashes written before argon2id (`scrypt$...`, N=2^14, parameters not stored) sti
 are replaced at the next successful sign-in, as are argon2 hashes made with weaker parameters than
 today's. A sign-in for an account that does not exist verifies against a fixed hash, so it costs
 the same work and its timing does not say whether the account exists.
+
+With a pepper configured (`OMNI_GATEWAY_PASSWORD_PEPPER`, from the Secret, never stored with the
+hashes; ASVS 2.4.5), argon2id hashes HMAC-SHA256(pepper, password) and the stored hash names the
+pepper it used (`pepper:<id>$argon2id$...`), so a stolen database alone cannot be attacked
+offline. A hash without the current pepper (none, or the previous one during a rotation) is
+replaced at the next successful sign-in.
 """
 
 from __future__ import annotations
@@ -42,6 +48,40 @@ _DUMMY_HASH = (
 )
 
 
+PEPPERED = "pepper:"
+
+
+@dataclass(frozen=True)
+class Peppers:
+    current_id: str = ""
+    keys: tuple[tuple[str, bytes], ...] = ()
+
+    def key(self, pepper_id: str) -> bytes | None:
+        return dict(self.keys).get(pepper_id)
+
+
+_peppers = Peppers()
+
+
+def pepper_id(pepper: str) -> str:
+    """A short public name for a pepper (an HMAC of a fixed label), kept in each hash."""
+    return hmac.new(pepper.encode(), b"omni password pepper", hashlib.sha256).hexdigest()[:12]
+
+
+def use_peppers(current: str | None, previous: str | None = None) -> None:
+    """Set once at start: hash with `current`, still verify hashes made with `previous`."""
+    global _peppers
+    given = [p for p in (current, previous) if p]
+    _peppers = Peppers(
+        current_id=pepper_id(current) if current else "",
+        keys=tuple((pepper_id(p), p.encode()) for p in given),
+    )
+
+
+def _peppered(password: str, key: bytes) -> str:
+    return base64.b64encode(hmac.new(key, password.encode(), hashlib.sha256).digest()).decode()
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -50,13 +90,24 @@ class Verdict:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    key = _peppers.key(_peppers.current_id)
+    if key is None:
+        return _hasher.hash(password)
+    return f"{PEPPERED}{_peppers.current_id}{_hasher.hash(_peppered(password, key))}"
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """True when `password` matches `stored` (argon2 PHC string or a legacy scrypt hash)."""
+    """True when `password` matches `stored` (argon2 PHC string, peppered or not, or a legacy
+    scrypt hash). A hash made with a pepper this process does not have never matches."""
     if stored.startswith("scrypt$"):
         return _verify_legacy_scrypt(password, stored)
+    if stored.startswith(PEPPERED):
+        pepper, _, stored = stored.removeprefix(PEPPERED).partition("$")
+        stored = "$" + stored
+        key = _peppers.key(pepper)
+        if key is None:
+            return False
+        password = _peppered(password, key)
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -64,8 +115,13 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    """True for a legacy hash, or an argon2 hash that is not argon2id or has any parameter below
-    today's (a stronger one is kept: lowering the cost is not a reason to weaken it)."""
+    """True for a legacy hash, one without today's pepper, or an argon2 hash that is not
+    argon2id or has any parameter below today's (a stronger one is kept: lowering the cost is
+    not a reason to weaken it)."""
+    wanted = f"{PEPPERED}{_peppers.current_id}$" if _peppers.current_id else "$"
+    if not stored.startswith(wanted):
+        return True
+    stored = "$" + stored.split("$", 1)[1]
     if not stored.startswith("$argon2"):
         return True
     try:

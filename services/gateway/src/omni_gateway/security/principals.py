@@ -46,6 +46,12 @@ class Principal:
     # it (sign out everywhere, password change or reset, a staff user's access changed) refuses
     # every older token (security/revocation.py).
     generation: int = 0
+    # Staff: signed in with a second factor (a TOTP code) as well as the password.
+    mfa: bool = False
+    # The signed-in session (its refresh-token family) this access token belongs to.
+    session_id: str = ""
+    # Staff signed in with a password an admin set: they must choose their own first.
+    password_change_required: bool = False
 
     def may_act_for_store(self, store_id: str) -> bool:
         """Store roles act only for their stores; consultants and admins for every store."""

@@ -49,6 +49,12 @@ class TokenSigner:
         }
         if principal.kind in (Kind.CUSTOMER, Kind.STAFF):
             claims["gen"] = principal.generation
+        if principal.mfa:
+            claims["amr"] = ["pwd", "otp"]  # RFC 8176 authentication methods
+        if principal.session_id:
+            claims["sid"] = principal.session_id
+        if principal.password_change_required:
+            claims["pwc"] = True
         if principal.role:
             claims["role"] = principal.role.value
             claims["stores"] = sorted(principal.store_ids)
@@ -83,4 +89,7 @@ class TokenSigner:
             role=role,
             store_ids=frozenset(claims.get("stores", [])),
             generation=generation if isinstance(generation, int) else -1,
+            mfa=kind is Kind.STAFF and "otp" in (claims.get("amr") or []),
+            session_id=str(claims.get("sid", "")),
+            password_change_required=kind is Kind.STAFF and claims.get("pwc") is True,
         )

@@ -20,7 +20,7 @@ from litestar import Controller, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ClientException, NotAuthorizedException, ValidationException
+from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from omni_gateway import account_lifecycle as lifecycle
 from omni_gateway import account_messages as messages
@@ -32,6 +32,7 @@ from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Channel, Kind, Principal
 from omni_gateway.security.sessions import (
+    invalid_code,
     issue_session,
     rotate_session,
     wrong_current_password,
@@ -59,14 +60,6 @@ def _email(value: str) -> str:
         raise ValidationException(
             "invalid e-mail", extra=[{"key": "email", "message": str(error)}]
         ) from None
-
-
-def _wrong_code() -> ClientException:
-    return ClientException(
-        "the code is wrong, expired or used up; ask for a new one",
-        status_code=400,
-        extra={"code": "INVALID_CODE", "errors": [{"field": "code", "message": "invalid"}]},
-    )
 
 
 class CustomerAuth(Controller):
@@ -120,7 +113,7 @@ class CustomerAuth(Controller):
         if account is None or not await state.account_codes.check_verification(
             account["_id"], data.code, state.settings.verification_max_attempts
         ):
-            raise _wrong_code()
+            raise invalid_code("the code is wrong, expired or used up; ask for a new one")
         return await issue_session(state, await lifecycle.link_proven_address(state, account))
 
     @post(
@@ -223,7 +216,7 @@ class CustomerAuth(Controller):
         email = await state.account_codes.redeem_reset(data.code)
         account = await state.accounts.customer_account(email) if email else None
         if account is None:
-            raise _wrong_code()
+            raise invalid_code("the code is wrong, expired or used up; ask for a new one")
         await state.accounts.set_customer_password(email, data.new_password)
         if account.get("verified"):
             await _end_sessions(state, account)

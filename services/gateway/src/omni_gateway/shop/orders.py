@@ -66,7 +66,8 @@ class CustomerOrders(Controller):
             202: ResponseSpec(
                 data_container=Order,
                 generate_examples=False,
-                description="Accepted, still pending (a slow payment): poll the Location",
+                description="Accepted, still pending (a slow payment, or a payment the customer "
+                "completes at the provider: follow payments[0].next_action): poll the Location",
             )
         },
         opt=links(201, _order_links(ID)),
@@ -98,8 +99,9 @@ class CustomerOrders(Controller):
         reply = await state.downstream.call(
             state.downstream.order.PlaceOrder, place, idempotent=False
         )
-        if reply.order.status == P.ORDER_STATUS_PENDING:
-            # Still being placed (a slow payment provider): poll the order for the outcome.
+        if reply.order.status in (P.ORDER_STATUS_PENDING, P.ORDER_STATUS_ACTION_REQUIRED):
+            # Still being placed (a slow payment provider, or the customer has to follow
+            # payments[0].next_action at the provider): poll the order for the outcome.
             location = f"/api/v1/orders/{reply.order.id}"
             return Response(
                 order_view(reply.order), status_code=202, headers={"Location": location}

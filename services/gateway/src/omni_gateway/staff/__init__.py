@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni_gateway.security.dependencies import staff as signed_in_staff
+from omni_gateway.security.session_routes import session_routes
 from omni_gateway.staff.admin import StaffAdmin
 from omni_gateway.staff.auth import StaffAuth
 from omni_gateway.staff.catalog import CatalogAdmin
 from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
 from omni_gateway.staff.customers import StaffCustomers
 from omni_gateway.staff.fulfilment import StaffFulfilment
+from omni_gateway.staff.goods_in import GoodsIn
 from omni_gateway.staff.inventory import StaffInventory
 from omni_gateway.staff.listings import ListingAdmin
+from omni_gateway.staff.locations import StaffLocations
 from omni_gateway.staff.merges import ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
@@ -21,11 +25,14 @@ from omni_gateway.staff.users import StaffUsers
 
 ROUTES: list[Any] = [
     StaffAuth,
+    session_routes("/staff/v1/auth", "staff auth", signed_in_staff),
     StaffAdmin,
     StaffUsers,
     CatalogAdmin,
     ListingAdmin,
     StaffInventory,
+    GoodsIn,
+    StaffLocations,
     StaffStores,
     StaffOrderReads,
     StaffFulfilment,

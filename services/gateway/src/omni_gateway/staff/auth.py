@@ -1,27 +1,39 @@
-"""Staff sessions: sign in with a username and password, refresh, sign out (here or
-everywhere), change the password. Ending sessions raises the user's session generation, so
-access tokens issued before are refused too (security/revocation.py)."""
+"""Staff sessions: sign in with a username, password and (once enrolled) a TOTP code, refresh,
+sign out (here or everywhere), change the password, enrol a second factor. Ending sessions
+raises the user's session generation, so access tokens issued before are refused too
+(security/revocation.py)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from litestar import Controller, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import ClientException, NotAuthorizedException
 
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.accounts import AccountError
 from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import Kind, Principal
+from omni_gateway.security.second_factor import SecondFactors
 from omni_gateway.security.sessions import (
+    invalid_code,
     issue_session,
     rotate_session,
     wrong_current_password,
 )
-from omni_gateway.views.account import PasswordChange, RefreshRequest, Session, StaffCredentials
+from omni_gateway.views.account import (
+    PasswordChange,
+    RefreshRequest,
+    SecondFactorCode,
+    SecondFactorEnrolment,
+    Session,
+    StaffCredentials,
+)
 
-SIGNED_IN = {"principal": Provide(auth.staff)}
+OWN_ACCOUNT = {"principal": Provide(auth.staff_own_account)}
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
@@ -29,13 +41,60 @@ class StaffAuth(Controller):
     path = "/staff/v1/auth"
     tags = ["staff auth"]
 
-    @post("/token", summary="Staff sign-in", status_code=200)
+    @post(
+        "/token",
+        summary="Staff sign-in (with `otp` once a second factor is enrolled)",
+        status_code=200,
+    )
     async def token(self, state: State, data: StaffCredentials) -> Session:
         try:
-            principal = await state.accounts.sign_in_staff(data.username, data.password)
+            user = await state.accounts.sign_in_staff(data.username, data.password)
         except AccountError:
             raise NotAuthorizedException("wrong username or password") from None
+        principal = state.accounts.staff_principal(user)
+        if SecondFactors.enrolled(user):
+            if not data.otp:
+                raise NotAuthorizedException(
+                    "a code from your authenticator app is required (otp)",
+                    extra={"code": "SECOND_FACTOR_CODE_REQUIRED"},
+                )
+            if not await state.second_factors.verify(user, data.otp):
+                raise NotAuthorizedException("wrong username, password or code")
+            principal = replace(principal, mfa=True)
         return await issue_session(state, principal)
+
+    @post(
+        "/second-factor",
+        summary="Enrol a second factor (TOTP): a new secret for an authenticator app",
+        status_code=201,
+        dependencies=OWN_ACCOUNT,
+        security=BEARER,
+    )
+    async def enrol(self, state: State, principal: Principal) -> SecondFactorEnrolment:
+        user = await state.accounts.staff_user(principal.id)
+        if user is None or SecondFactors.enrolled(user):
+            raise ClientException(
+                "a second factor is enrolled already; an admin can remove it",
+                status_code=409,
+                extra={"code": "SECOND_FACTOR_ENROLLED"},
+            )
+        secret, uri = await state.second_factors.start(user)
+        return SecondFactorEnrolment(secret=secret, otpauth_uri=uri)
+
+    @post(
+        "/second-factor/confirm",
+        summary="Confirm the second factor with a code from the app; answers a session using it",
+        status_code=200,
+        dependencies=OWN_ACCOUNT,
+        security=BEARER,
+    )
+    async def confirm_second_factor(
+        self, state: State, principal: Principal, data: SecondFactorCode
+    ) -> Session:
+        user = await state.accounts.staff_user(principal.id)
+        if user is None or not await state.second_factors.confirm(user, data.code):
+            raise invalid_code("the code does not match the secret being enrolled")
+        return await issue_session(state, replace(principal, mfa=True))
 
     @post("/refresh", summary="Exchange a staff refresh token for a new session", status_code=200)
     async def refresh(self, state: State, data: RefreshRequest) -> Session:
@@ -49,7 +108,7 @@ class StaffAuth(Controller):
         "/logout-all",
         summary="Sign out everywhere: every refresh and access token of my staff account",
         status_code=204,
-        dependencies=SIGNED_IN,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def logout_all(self, state: State, principal: Principal) -> None:
@@ -60,7 +119,7 @@ class StaffAuth(Controller):
         "/password",
         summary="Change my password; every other session ends",
         status_code=200,
-        dependencies=SIGNED_IN,
+        dependencies=OWN_ACCOUNT,
         security=BEARER,
     )
     async def change_password(
@@ -76,7 +135,9 @@ class StaffAuth(Controller):
         assert user is not None
         await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
-        updated = await state.accounts.change_staff(principal.id, {"password": hashed})
+        updated = await state.accounts.change_staff(
+            principal.id, {"password": hashed, "password_change_required": False}
+        )
         state.session_generations.forget(principal.id, kind=Kind.STAFF)
         try:
             current = state.accounts.staff_principal(updated)

@@ -11,16 +11,19 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from omni.customer.v1 import customer_pb2 as P
+from omni.inventory.v1.inventory_pb2 import GetStockLocationRequest
 from omni_gateway import profiles
-from omni_gateway.context import SALES_CHANNELS
+from omni_gateway.catalog_calls import call, invalid
+from omni_gateway.context import SALES_CHANNELS, channel_ref
 from omni_gateway.downstream import actor_of
 from omni_gateway.openapi import Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
-from omni_gateway.security.principals import Channel, Principal, StaffRole
+from omni_gateway.security.principals import STORE_ROLES, Channel, Principal, StaffRole
 from omni_gateway.views.export import ProfileExport, profile_export
 from omni_gateway.views.profile import (
     IDENTITY_KIND,
+    CreatedCustomer,
     CustomerOverview,
     IdentityKind,
     ProfilePage,
@@ -32,6 +35,7 @@ from omni_gateway.views.profile import (
 from omni_gateway.views.profile_requests import (
     IdentityBody,
     LoyaltyBody,
+    NewCustomer,
     PageSize,
     PageToken,
     PersonalFields,
@@ -92,6 +96,58 @@ class StaffCustomers(Controller):
             idempotent=True,
         )
         return profile_page(reply)
+
+    @post(
+        "/",
+        summary="Create a customer at the till from a phone number or an e-mail alone",
+        status_code=201,
+        opt=links(201, {"View": Follow("GET /staff/v1/customers/{profile_id}", PROFILE)}),
+    )
+    async def create(
+        self, state: State, principal: Principal, via: Channel, data: NewCustomer
+    ) -> CreatedCustomer:
+        given = [
+            (kind, value.strip(), name)
+            for kind, value, name in (
+                (P.IDENTITY_KIND_PHONE, data.phone, "phone"),
+                (P.IDENTITY_KIND_EMAIL, data.email, "email"),
+            )
+            if value.strip()
+        ]
+        if not given:
+            raise invalid("phone", "give a phone number or an e-mail address")
+        store_id = data.store_id
+        if not store_id and principal.role in STORE_ROLES and len(principal.store_ids) == 1:
+            store_id = next(iter(principal.store_ids))
+        if store_id:
+            auth.require_store(principal, store_id)
+            await call(
+                state,
+                state.downstream.inventory.GetStockLocation,
+                GetStockLocationRequest(location_id=store_id),
+                idempotent=True,
+                fields={"location_id": "store_id"},
+            )
+        reply = await call(
+            state,
+            state.downstream.customer.CreateProfile,
+            P.CreateProfileRequest(
+                display_name=data.display_name,
+                identities=[
+                    P.Identity(kind=kind, value=value, source_channel=SALES_CHANNELS[via])
+                    for kind, value, _ in given
+                ],
+                channel=channel_ref(via, store_id=store_id),
+                actor=actor_of(principal),
+            ),
+            idempotent=False,
+            fields={f"identities[{index}].value": name for index, (_, _, name) in enumerate(given)}
+            | {"display_name": "display_name"},
+        )
+        return CreatedCustomer(
+            profile=staff_profile_view(reply.profile),
+            store_id=reply.profile.source_store_id or None,
+        )
 
     @get(
         "/{profile_id:str}",

@@ -33,6 +33,7 @@ from omni_gateway.views.fulfilment import (
     to_proto_return_lines,
 )
 from omni_gateway.views.order import Cancel, StaffOrder, staff_order_view, to_proto_units
+from omni_gateway.views.payment import RefundMade
 
 P = order_pb2
 CANCEL_ROLES = (StaffRole.ADMIN, StaffRole.CONSULTANT, StaffRole.STORE_MANAGER)
@@ -89,6 +90,31 @@ class StaffFulfilment(Controller):
             channel=channel_ref(channel),
         )
         return await _changed(state, state.downstream.order.CancelOrder, cancel)
+
+    @post(
+        "/refunds/{refund_id:str}/completed",
+        summary="A refund made by hand in the payment provider's panel (one pending for staff)",
+        status_code=200,
+        guards=[roles(*CANCEL_ROLES)],
+    )
+    async def refund_made(
+        self,
+        state: State,
+        principal: Principal,
+        channel: Channel,
+        order_id: str,
+        refund_id: str,
+        data: RefundMade,
+    ) -> StaffOrder:
+        made = P.CompleteStaffRefundRequest(
+            order_id=order_id,
+            refund_id=refund_id,
+            provider_ref=data.provider_ref,
+            note=data.note,
+            actor=actor_of(principal),
+            channel=channel_ref(channel),
+        )
+        return await _changed(state, state.downstream.order.CompleteStaffRefund, made)
 
     @post("/ready-for-pickup", summary="Goods at the store: code + deadline", status_code=200)
     async def ready(

@@ -17,6 +17,7 @@ from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles, store_in_path
 from omni_gateway.security.principals import Channel, Principal, StaffRole
+from omni_gateway.views.goods_in import Cancellation
 from omni_gateway.views.stock import (
     ADJUSTMENT_REASON,
     Adjustment,
@@ -144,6 +145,9 @@ class StaffInventory(Controller):
                 "Receive": Follow(
                     "POST /staff/v1/inventory/transfers/{transfer_id}/receive", TRANSFER
                 ),
+                "Cancel": Follow(
+                    "POST /staff/v1/inventory/transfers/{transfer_id}/cancel", TRANSFER
+                ),
             },
         ),
     )
@@ -194,6 +198,31 @@ class StaffInventory(Controller):
             state.downstream.inventory.ReceiveTransfer,
             inventory_pb2.ReceiveTransferRequest(
                 transfer_id=transfer.id, actor=actor_of(principal)
+            ),
+            idempotent=False,
+        )
+        return transfer_view(reply.transfer)
+
+    @post(
+        "/transfers/{transfer_id:str}/cancel",
+        summary="Cancel a transfer from my store before it ships",
+        status_code=200,
+        guards=[roles(*MOVERS)],
+    )
+    async def cancel(
+        self,
+        state: State,
+        principal: Principal,
+        transfer_id: str,
+        data: Cancellation | None = None,
+    ) -> TransferView:
+        transfer = await _transfer(state, principal, transfer_id, outgoing=True)
+        reply = await state.downstream.call(
+            state.downstream.inventory.CancelTransfer,
+            inventory_pb2.CancelTransferRequest(
+                transfer_id=transfer.id,
+                reason=data.reason if data else "",
+                actor=actor_of(principal),
             ),
             idempotent=False,
         )

@@ -21,6 +21,8 @@ from omni_gateway.views.sales import SalesReport, sales_report_view
 from omni_kit.protos import to_timestamp
 
 REPORT_ROLES = (StaffRole.ADMIN, StaffRole.CONSULTANT, StaffRole.STORE_MANAGER)
+# A year and a day: any calendar year fits; longer comparisons ask once per year.
+MAX_REPORT_DAYS = 366
 
 
 class StaffReports(Controller):
@@ -31,7 +33,7 @@ class StaffReports(Controller):
 
     @get(
         "/sales",
-        summary="Revenue, orders and units per channel and day",
+        summary="Revenue, orders and units per channel and day (at most 366 days)",
         guards=[roles(*REPORT_ROLES)],
     )
     async def sales(
@@ -45,6 +47,11 @@ class StaffReports(Controller):
         if end < start:
             raise ValidationException(
                 "the range ends before it starts", extra=[{"key": "to", "message": "before from"}]
+            )
+        if (end - start).days >= MAX_REPORT_DAYS:
+            raise ValidationException(
+                f"a report covers at most {MAX_REPORT_DAYS} days",
+                extra=[{"key": "to", "message": f"at most {MAX_REPORT_DAYS} days after from"}],
             )
         span = common_pb2.TimeRange(
             start_time=to_timestamp(datetime.combine(start, time(), UTC)),

@@ -1,13 +1,13 @@
 """Staff users (admins): create, list, read, change role, stores or active state, set a new
-password. A change ends every session of the user at once (security/revocation.py), and the
-last active admin can be neither demoted nor deactivated."""
+password, remove a lost second factor. A change ends every session of the user at once
+(security/revocation.py), and the last active admin can be neither demoted nor deactivated."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, NotFoundException
@@ -22,6 +22,7 @@ from omni_gateway.security.guards import roles
 from omni_gateway.security.password_policy import refuse_guessable
 from omni_gateway.security.passwords import hash_off_loop
 from omni_gateway.security.principals import STORE_ROLES, Kind, StaffRole
+from omni_gateway.security.second_factor import SecondFactors
 from omni_gateway.views.account import (
     NewStaffPassword,
     NewStaffUser,
@@ -42,6 +43,7 @@ def staff_user_view(user: dict[str, Any]) -> StaffUser:
         role=StaffRole(user["role"]),
         store_ids=sorted(user.get("store_ids") or []),
         active=bool(user.get("active", True)),
+        second_factor=SecondFactors.enrolled(user),
     )
 
 
@@ -87,6 +89,10 @@ class StaffUsers(Controller):
                         "errors": [{"field": "username", "message": "taken"}],
                     },
                 ) from None
+            # A password the admin chose: the user must replace it at their first sign-in.
+            await state.accounts.staff.update_one(
+                {"_id": user.id}, {"$set": {"password_change_required": True}}, session=session
+            )
             body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
             return 201, msgspec.to_builtins(body)
 
@@ -157,6 +163,20 @@ class StaffUsers(Controller):
             raise NotFoundException(f"no staff user {user_id!r}")
         await refuse_guessable(data.new_password, user["username"], field="new_password")
         hashed = await hash_off_loop(data.new_password)
-        if await state.accounts.change_staff(user_id, {"password": hashed}) is None:
+        # A password someone else chose: the user must replace it at their next sign-in.
+        changes = {"password": hashed, "password_change_required": True}
+        if await state.accounts.change_staff(user_id, changes) is None:
             raise NotFoundException(f"no staff user {user_id!r}")
+        state.session_generations.forget(user_id, kind=Kind.STAFF)
+
+    @delete(
+        "/{user_id:str}/second-factor",
+        summary="Remove a staff user's second factor (admin; a lost phone); their sessions end",
+        status_code=204,
+    )
+    async def remove_second_factor(self, state: State, user_id: str) -> None:
+        if await state.accounts.staff_user(user_id) is None:
+            raise NotFoundException(f"no staff user {user_id!r}")
+        await state.second_factors.remove(user_id)
+        await state.accounts.change_staff(user_id, {})
         state.session_generations.forget(user_id, kind=Kind.STAFF)

@@ -4,6 +4,7 @@ password or key hash ever leaves the gateway."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -28,6 +29,23 @@ class Session(View):
     expires_in: int
     subject: str
     refresh_token: str | None = None
+
+
+class SignedInSession(View):
+    """A session signed in somewhere (a device, a browser), alive while its refresh token is."""
+
+    id: str
+    signed_in_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    # The session of the access token asking.
+    current: bool
+    # Staff: signed in with a second factor.
+    second_factor: bool = False
+
+
+class SessionList(View):
+    sessions: list[SignedInSession]
 
 
 class Registration(View):
@@ -63,9 +81,26 @@ class PasswordChange(View):
     new_password: Password
 
 
+OneTimeCode = Annotated[str, msgspec.Meta(max_length=10)]
+
+
 class StaffCredentials(View):
     username: Annotated[str, msgspec.Meta(max_length=100)]
     password: GivenPassword
+    # The current code of the member's authenticator app, once they have enrolled one.
+    otp: OneTimeCode = ""
+
+
+class SecondFactorEnrolment(View):
+    """A new TOTP secret (shown once): add it to an authenticator app (the URI as a QR code),
+    then confirm with a code from the app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class SecondFactorCode(View):
+    code: OneTimeCode
 
 
 class RefreshRequest(View):
@@ -86,6 +121,8 @@ class StaffUser(View):
     store_ids: list[str]
     # A deactivated user cannot sign in, and every token they hold is refused.
     active: bool = True
+    # Signs in with a TOTP code as well as the password.
+    second_factor: bool = False
 
 
 class StaffUserPage(View):

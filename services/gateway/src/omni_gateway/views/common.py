@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the generated enums' type (their values are distinct int ty
 # The largest protobuf int64: a bigger number from a caller is refused, not passed on (a 500).
 INT64_MAX = 2**63 - 1
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 V = TypeVar("V", bound=int)  # a protobuf enum's value type
 
 if TYPE_CHECKING:  # the generic wrapper generated enum stubs declare as their metaclass
@@ -29,6 +31,21 @@ class View(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every public view and request body: a closed object (unknown fields refused on
     the way in, none added on the way out). A subclass that puts a required field after an
     optional one says `kw_only=True`."""
+
+
+def or_default(value: T | msgspec.UnsetType, default: T) -> T:
+    """A change body's field, or `default` when the body leaves it out."""
+    return default if isinstance(value, msgspec.UnsetType) else value
+
+
+def named_fields(body: msgspec.Struct) -> list[str]:
+    """The fields a change body sets (it leaves the others UNSET), `version` aside: a change's
+    update mask."""
+    return [
+        name
+        for name in body.__struct_fields__
+        if name != "version" and getattr(body, name) is not msgspec.UNSET
+    ]
 
 
 class Money(View):
@@ -57,19 +74,30 @@ class EnumMap(Generic[E, V]):
     reaches the public API by itself: the two must name the same values (UNSPECIFIED aside, an
     unset field is left out) or the gateway does not start."""
 
-    def __init__(self, public: type[E], proto: _EnumTypeWrapper[V], prefix: str) -> None:
+    def __init__(
+        self,
+        public: type[E],
+        proto: _EnumTypeWrapper[V],
+        prefix: str,
+        shown_as: Mapping[str, E] | None = None,
+    ) -> None:
+        """`shown_as`: internal values added after a release, each shown as a released public
+        value (a new enum value in a response would break the released contract)."""
+        shown_as = dict(shown_as or {})
         internal = {
             label.removeprefix(prefix).lower(): number
             for label, number in proto.items()
             if not label.endswith("_UNSPECIFIED")
         }
         declared = {member.value for member in public}
-        if declared != set(internal):
+        if declared != set(internal) - set(shown_as):
             raise TypeError(
-                f"{public.__name__} must name exactly {sorted(internal)}, not {sorted(declared)}"
+                f"{public.__name__} must name exactly {sorted(set(internal) - set(shown_as))}, "
+                f"not {sorted(declared)}"
             )
-        self._numbers = {public(name): number for name, number in internal.items()}
+        self._numbers = {public(name): internal[name] for name in declared}
         self._members: dict[int, E] = {n: member for member, n in self._numbers.items()}
+        self._members |= {internal[name]: member for name, member in shown_as.items()}
 
     def public(self, number: int) -> E | None:
         """The public member of a protobuf number; None for UNSPECIFIED or a value this gateway

@@ -99,7 +99,14 @@ class ActorKind(StrEnum):
     SYSTEM = "system"
 
 
-ORDER_STATUS = EnumMap(OrderStatus, P.OrderStatus, "ORDER_STATUS_")
+# Waiting for the customer at the payment provider is pending (payments[0].next_action says
+# where to go).
+ORDER_STATUS = EnumMap(
+    OrderStatus,
+    P.OrderStatus,
+    "ORDER_STATUS_",
+    shown_as={"action_required": OrderStatus.PENDING},
+)
 LINE_STATUS = EnumMap(LineStatus, P.OrderLineStatus, "ORDER_LINE_STATUS_")
 CANCELLATION_REASON = EnumMap(CancellationReason, P.CancellationReason, "CANCELLATION_REASON_")
 ACTOR_KIND = EnumMap(ActorKind, common_pb2.ActorKind, "ACTOR_KIND_")

@@ -6,13 +6,20 @@ read, for a caller that does not send If-Match."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from omni.catalog.v1 import catalog_pb2 as P
-from omni_gateway.views.common import INT64_MAX, Money, View, to_proto_money
+from omni_gateway.views.common import (
+    INT64_MAX,
+    Money,
+    View,
+    named_fields,
+    or_default,
+    to_proto_money,
+)
 from omni_gateway.views.product import (
     MEDIA_KIND,
     PRODUCT_STATUS,
@@ -105,22 +112,6 @@ class CategoryChanges(View):
 
 # Mapping: request bodies to internal messages.
 
-T = TypeVar("T")
-
-
-def _or(value: T | UnsetType, default: T) -> T:
-    return default if isinstance(value, UnsetType) else value
-
-
-def _named(body: msgspec.Struct) -> list[str]:
-    """The fields a body sets (a change leaves the others UNSET), `version` aside: a change's
-    update mask."""
-    return [
-        name
-        for name in body.__struct_fields__
-        if name != "version" and getattr(body, name) is not UNSET
-    ]
-
 
 def _media_message(item: Media) -> P.Media:
     return P.Media(url=item.url, alt_text=item.alt_text, kind=MEDIA_KIND.number(item.kind))
@@ -128,9 +119,9 @@ def _media_message(item: Media) -> P.Media:
 
 def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[str]]:
     """The product a body describes, and the fields it names."""
-    status = _or(body.status, None)
+    status = or_default(body.status, None)
     product = P.Product(
-        slug=_or(body.slug, ""),
+        slug=or_default(body.slug, ""),
         status=PRODUCT_STATUS.number(status) if status else P.PRODUCT_STATUS_UNSPECIFIED,
         texts={
             language: P.LocalizedText(
@@ -138,13 +129,13 @@ def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[
                 description=text.description,
                 short_description=text.short_description,
             )
-            for language, text in _or(body.texts, {}).items()
+            for language, text in or_default(body.texts, {}).items()
         },
-        default_language=_or(body.default_language, ""),
-        brand=_or(body.brand, ""),
-        category_ids=_or(body.category_ids, []),
-        attributes=_or(body.attributes, {}),
-        media=[_media_message(item) for item in _or(body.media, [])],
+        default_language=or_default(body.default_language, ""),
+        brand=or_default(body.brand, ""),
+        category_ids=or_default(body.category_ids, []),
+        attributes=or_default(body.attributes, {}),
+        media=[_media_message(item) for item in or_default(body.media, [])],
         variants=[
             P.Variant(
                 sku=variant.sku,
@@ -156,29 +147,29 @@ def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[
                 width_mm=variant.width_mm,
                 height_mm=variant.height_mm,
             )
-            for variant in _or(body.variants, [])
+            for variant in or_default(body.variants, [])
         ],
     )
-    return product, _named(body)
+    return product, named_fields(body)
 
 
 def listing_message(body: NewListing | ListingChanges) -> tuple[P.ChannelListing, list[str]]:
     """The listing a body describes (without product and channel), and the fields it names."""
     listing = P.ChannelListing(
-        published=_or(body.published, False),
-        price=to_proto_money(_or(body.price, None)),
-        sale_price=to_proto_money(_or(body.sale_price, None)),
-        sale_starts_at=to_timestamp(_or(body.sale_starts_at, None)),
-        sale_ends_at=to_timestamp(_or(body.sale_ends_at, None)),
+        published=or_default(body.published, False),
+        price=to_proto_money(or_default(body.price, None)),
+        sale_price=to_proto_money(or_default(body.sale_price, None)),
+        sale_starts_at=to_timestamp(or_default(body.sale_starts_at, None)),
+        sale_ends_at=to_timestamp(or_default(body.sale_ends_at, None)),
     )
-    return listing, _named(body)
+    return listing, named_fields(body)
 
 
 def category_message(body: NewCategory | CategoryChanges) -> tuple[P.Category, list[str]]:
     category = P.Category(
-        name=_or(body.name, ""),
-        slug=_or(body.slug, ""),
-        parent_id=_or(body.parent_id, ""),
-        position=_or(body.position, 0),
+        name=or_default(body.name, ""),
+        slug=or_default(body.slug, ""),
+        parent_id=or_default(body.parent_id, ""),
+        position=or_default(body.position, 0),
     )
-    return category, _named(body)
+    return category, named_fields(body)

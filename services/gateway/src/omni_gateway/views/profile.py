@@ -144,6 +144,14 @@ class StaffProfile(Profile, kw_only=True):
     merged_into_id: str | None = None
 
 
+class CreatedCustomer(View):
+    """A profile staff created, with the store it was created at (the channel is the profile's
+    `source_channel`)."""
+
+    profile: StaffProfile
+    store_id: str | None
+
+
 class ProfilePage(View):
     profiles: list[StaffProfile]
     next_page_token: str = ""

@@ -117,3 +117,14 @@ class LoyaltyBody(View):
 def set_fields(body: msgspec.Struct) -> list[str]:
     """The fields a patch names (an update mask)."""
     return [name for name in body.__struct_fields__ if getattr(body, name) is not msgspec.UNSET]
+
+
+class NewCustomer(View):
+    """A customer staff record at the till from a phone number or an e-mail address alone (or
+    both): each becomes an identity of the new profile, so either finds it again. `store_id`:
+    the store it was created at (store staff: one of theirs)."""
+
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
+    display_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    store_id: Annotated[str, msgspec.Meta(max_length=100)] = ""

@@ -324,24 +324,26 @@ def actor_view(holder: object, field: str) -> Actor | None:
     return Actor(kind=ACTOR_KIND.public(actor.kind), id=actor.id, display=actor.display)
 
 
+def movement_view(entry: P.LedgerEntry) -> StockMovement:
+    return StockMovement(
+        id=entry.id,
+        sku=entry.sku,
+        location_id=entry.location_id,
+        kind=MOVEMENT_KIND.public(entry.kind),
+        quantity_delta=entry.quantity_delta,
+        damaged_delta=entry.damaged_delta,
+        on_hand_after=entry.on_hand_after,
+        reason=ADJUSTMENT_REASON.public(entry.adjustment_reason),
+        note=entry.note,
+        reference=entry.reference,
+        actor=actor_view(entry, "actor"),
+        occurred_at=when_set(entry, "occurred_at"),
+    )
+
+
 def adjustment_view(reply: P.AdjustStockResponse) -> Adjustment:
-    entry = reply.entry
     return Adjustment(
-        stock_level=stock_level_view(reply.stock_level),
-        entry=StockMovement(
-            id=entry.id,
-            sku=entry.sku,
-            location_id=entry.location_id,
-            kind=MOVEMENT_KIND.public(entry.kind),
-            quantity_delta=entry.quantity_delta,
-            damaged_delta=entry.damaged_delta,
-            on_hand_after=entry.on_hand_after,
-            reason=ADJUSTMENT_REASON.public(entry.adjustment_reason),
-            note=entry.note,
-            reference=entry.reference,
-            actor=actor_view(entry, "actor"),
-            occurred_at=when_set(entry, "occurred_at"),
-        ),
+        stock_level=stock_level_view(reply.stock_level), entry=movement_view(reply.entry)
     )
 
 

@@ -11,8 +11,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from omni_gateway.security.sealing import DEVELOPMENT_KEY, SealError, SecretBox, reseal
 from omni_gateway.store import Db
-from omni_gateway.webhooks.sealing import DEVELOPMENT_KEY, SealError, SecretBox
 from omni_gateway.webhooks.subscriptions import recipient_filter
 from omni_kit.ids import new_id, utcnow
 from omni_kit.logs import get_logger
@@ -55,24 +55,13 @@ class WebhookStore:
         """Seal the secrets of rows written before secrets were sealed, and reseal under the
         current key those sealed under the previous one; safe on every replica."""
         sealed = 0
-        # Every row, once per start: a partner has a handful of webhooks, not thousands.
-        async for row in self.webhooks.find({}, {"secret": 1, "secret_sealed": 1}):
-            if "secret" in row:
-                match, secret = {"secret": row["secret"]}, row["secret"]
-            elif "secret_sealed" not in row or self.box.sealed_by_current(row["secret_sealed"]):
-                continue
-            else:
-                try:
-                    secret = self.box.open(row["secret_sealed"])
-                except SealError:
-                    log.error("webhook_secret_unreadable", webhook_id=row["_id"])
-                    continue
-                match = {"secret_sealed": row["secret_sealed"]}
+        async for row in self.webhooks.find({"secret": {"$exists": True}}, {"secret": 1}):
             result = await self.webhooks.update_one(
-                {"_id": row["_id"], **match},
-                {"$set": {"secret_sealed": self.box.seal(secret)}, "$unset": {"secret": ""}},
+                {"_id": row["_id"], "secret": row["secret"]},
+                {"$set": {"secret_sealed": self.box.seal(row["secret"])}, "$unset": {"secret": ""}},
             )
             sealed += result.modified_count
+        sealed += await reseal(self.webhooks, "secret_sealed", self.box, {})
         if sealed:
             log.info("webhook_secrets_sealed", count=sealed)
         return sealed

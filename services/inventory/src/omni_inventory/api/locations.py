@@ -1,23 +1,47 @@
-"""Stock locations: warehouses and stores."""
+"""Stock locations: warehouses and stores. Each change publishes LocationChanged with the
+location as it is now, in the change's transaction."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from grpc import aio
 from pymongo.errors import DuplicateKeyError
 
-from omni.inventory.v1 import inventory_pb2
+from omni.inventory.v1 import events_pb2, inventory_pb2
+from omni_inventory import events
 from omni_inventory.api.base import Base, Work, location_message, no_checks
-from omni_inventory.domain.locations import distance_km, validate_new_location, validate_point
+from omni_inventory.domain.locations import (
+    city_key,
+    distance_km,
+    postal_closeness,
+    validate_exceptions,
+    validate_intervals,
+    validate_new_location,
+    validate_point,
+    validate_time_zone,
+)
 from omni_inventory.domain.requests import page_size, require
+from omni_inventory.store import listing
 from omni_inventory.store.changes import StockChanges
 from omni_kit import paging
 from omni_kit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
+from omni_kit.facts import Event, make_event
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_document, to_timestamp
 
-UPDATABLE = {"name", "address", "geo", "time_zone", "opening_hours", "capabilities", "active"}
+UPDATABLE = {
+    "name",
+    "address",
+    "geo",
+    "time_zone",
+    "opening_hours",
+    "opening_exceptions",
+    "capabilities",
+    "active",
+}
 
 
 class Locations(Base):
@@ -26,6 +50,7 @@ class Locations(Base):
     ) -> inventory_pb2.CreateStockLocationResponse:
         given = request.location
         validate_new_location(given.code, given.name, given.kind != 0, given.geo.lat, given.geo.lng)
+        _validate_hours(given)
         location = inventory_pb2.StockLocation()
         location.CopyFrom(given)
         location.id = new_id("loc")
@@ -45,6 +70,7 @@ class Locations(Base):
                     reason="LOCATION_CODE_TAKEN",
                     field="location.code",
                 ) from None
+            changes.extra_events.append(_changed(location))
             return inventory_pb2.CreateStockLocationResponse(location=location)
 
         return await self.write(
@@ -68,16 +94,32 @@ class Locations(Base):
         self, request: inventory_pb2.ListStockLocationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListStockLocationsResponse:
         size = page_size(request.page_size)
-        after = paging.decode_cursor(request.page_token, 2, kinds=(float, str))
-        rows = await self.nearby(
-            request.near if request.HasField("near") else None,
-            request.radius_km,
+        near = request.near if request.HasField("near") else None
+        if near is not None and request.postal_code:
+            raise InvalidArgument("give near or postal_code, not both", field="postal_code")
+        where = Where(
             kind=request.kind,
             click_and_collect_only=request.click_and_collect_only,
             ships_only=request.ships_only,
             include_inactive=request.include_inactive,
-            location_ids=list(request.location_ids),
+            location_ids=tuple(request.location_ids),
+            city=request.city,
         )
+        if near is None and not request.postal_code:
+            # Ordered by code: keyset pages read from the (filter, code) indexes.
+            documents, token = await listing.page(
+                self.collections.locations,
+                where.query(),
+                "code",
+                size,
+                request.page_token,
+            )
+            return inventory_pb2.ListStockLocationsResponse(
+                locations=[location_message(document) for document in documents],
+                next_page_token=token,
+            )
+        after = paging.decode_cursor(request.page_token, 2, kinds=(float, str))
+        rows = await self.nearby(near, request.radius_km, where, postal_code=request.postal_code)
         keys = [(round(distance, 6), location.id) for location, distance in rows]
         start = (
             0 if after is None else next((i for i, k in enumerate(keys) if k > after), len(keys))
@@ -87,35 +129,19 @@ class Locations(Base):
         return inventory_pb2.ListStockLocationsResponse(
             locations=[location for location, _ in page],
             next_page_token=paging.encode_cursor(keys[start + size - 1]) if more else "",
+            distances_km=[round(distance, 3) for _, distance in page] if near else [],
         )
 
     async def nearby(
-        self,
-        near: Any,
-        radius_km: float,
-        *,
-        kind: inventory_pb2.LocationKind.ValueType = inventory_pb2.LOCATION_KIND_UNSPECIFIED,
-        click_and_collect_only: bool = False,
-        ships_only: bool = False,
-        include_inactive: bool = False,
-        location_ids: list[str] | None = None,
+        self, near: Any, radius_km: float, where: Where, *, postal_code: str = ""
     ) -> list[tuple[inventory_pb2.StockLocation, float]]:
-        """Matching locations with their distance from `near` (0 without), nearest first."""
+        """Matching locations with their distance from `near` (0 without), nearest first; with
+        `postal_code`, the "distance" is minus the leading characters shared with it."""
         if radius_km < 0:
             raise InvalidArgument("radius_km must not be negative", field="radius_km")
         if near is not None:
             validate_point(near.lat, near.lng, "near")
-        query: dict[str, Any] = {}
-        if kind:
-            query["kind"] = inventory_pb2.LocationKind.Name(kind)
-        if click_and_collect_only:
-            query["capabilities.click_and_collect"] = True
-        if ships_only:
-            query["capabilities.ships"] = True
-        if not include_inactive:
-            query["active"] = True
-        if location_ids:
-            query["_id"] = {"$in": location_ids}
+        query = where.query()
         rows = []
         async for document in self.collections.locations.find(query):
             location = location_message(document)
@@ -124,6 +150,11 @@ class Locations(Base):
                 distance = distance_km((near.lat, near.lng), (location.geo.lat, location.geo.lng))
                 if radius_km and distance > radius_km:
                     continue
+            elif postal_code:
+                shared = postal_closeness(postal_code, location.address.postal_code)
+                if not shared:
+                    continue
+                distance = -float(shared)
             rows.append((location, distance))
         rows.sort(key=lambda row: (row[1], row[0].code))
         return rows
@@ -164,6 +195,7 @@ class Locations(Base):
             if not location.name.strip():
                 raise InvalidArgument("name is required", field="location.name")
             validate_point(location.geo.lat, location.geo.lng, "location.geo")
+            _validate_hours(location)
             location.version = version + 1
             location.updated_at.CopyFrom(to_timestamp(utcnow()))
 
@@ -177,6 +209,7 @@ class Locations(Base):
                     raise Conflict(
                         f"location {given.id!r} changed meanwhile; retry", reason="STALE_VERSION"
                     )
+                changes.extra_events.append(_changed(location))
                 return inventory_pb2.UpdateStockLocationResponse(location=location)
 
             return work
@@ -184,8 +217,63 @@ class Locations(Base):
         return await self.write(context, request, inventory_pb2.UpdateStockLocationResponse, plan)
 
 
+def _validate_hours(location: inventory_pb2.StockLocation) -> None:
+    validate_time_zone(location.time_zone)
+    by_day: dict[int, list[tuple[int, inventory_pb2.OpeningHours]]] = defaultdict(list)
+    for index, hours in enumerate(location.opening_hours):
+        if not hours.weekday:
+            raise InvalidArgument(
+                "weekday is required", field=f"location.opening_hours[{index}].weekday"
+            )
+        by_day[hours.weekday].append((index, hours))
+    for rows in by_day.values():
+        validate_intervals((f"location.opening_hours[{index}]", hours) for index, hours in rows)
+    validate_exceptions(location.opening_exceptions, "location.opening_exceptions")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which locations a list or a promise looks at."""
+
+    kind: inventory_pb2.LocationKind.ValueType = inventory_pb2.LOCATION_KIND_UNSPECIFIED
+    click_and_collect_only: bool = False
+    ships_only: bool = False
+    include_inactive: bool = False
+    location_ids: tuple[str, ...] = ()
+    city: str = ""
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.kind:
+            query["kind"] = inventory_pb2.LocationKind.Name(self.kind)
+        if self.city:
+            query["city_key"] = city_key(self.city)
+        if self.click_and_collect_only:
+            query["capabilities.click_and_collect"] = True
+        if self.ships_only:
+            query["capabilities.ships"] = True
+        if not self.include_inactive:
+            query["active"] = True
+        if self.location_ids:
+            query["_id"] = {"$in": list(self.location_ids)}
+        return query
+
+
+def _changed(location: inventory_pb2.StockLocation) -> Event:
+    return make_event(
+        events_pb2.LocationChanged,
+        events.LOCATION_CHANGED,
+        source=events.SOURCE,
+        aggregate_type="location",
+        aggregate_id=location.id,
+        aggregate_version=location.version,
+        location=location,
+    )
+
+
 def _document(location: inventory_pb2.StockLocation) -> dict[str, Any]:
     document = to_document(location)
     # Stored when false too: inactive locations are found by `active: {$ne: true}`.
     document["active"] = location.active
+    document["city_key"] = city_key(location.address.city)
     return document

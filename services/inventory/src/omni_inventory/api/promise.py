@@ -10,7 +10,7 @@ from grpc import aio
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.api.base import no_checks
-from omni_inventory.api.locations import Locations
+from omni_inventory.api.locations import Locations, Where
 from omni_inventory.domain import sourcing
 from omni_inventory.domain.levels import Availability, availability
 from omni_inventory.domain.locations import distance_km, validate_point
@@ -46,8 +46,10 @@ class Promise(Locations):
         places = await self.nearby(
             near,
             request.radius_km,
-            click_and_collect_only=request.click_and_collect_only,
-            location_ids=[request.location_id] if request.location_id else None,
+            Where(
+                click_and_collect_only=request.click_and_collect_only,
+                location_ids=(request.location_id,) if request.location_id else (),
+            ),
         )
         policy = await policy_store.policy_for(self.collections, request.channel)
         default_low = self.settings.low_stock_threshold
@@ -116,9 +118,9 @@ class Promise(Locations):
             validate_point(request.delivery_geo.lat, request.delivery_geo.lng, "delivery_geo")
             point = (request.delivery_geo.lat, request.delivery_geo.lng)
         if request.delivery_mode == C_AND_C:
-            places = await self.nearby(None, 0, location_ids=[request.pickup_location_id])
+            places = await self.nearby(None, 0, Where(location_ids=(request.pickup_location_id,)))
         else:
-            places = await self.nearby(None, 0, ships_only=True)
+            places = await self.nearby(None, 0, Where(ships_only=True))
         skus = list(dict.fromkeys(line.sku for line in request.lines))
         levels = await self._levels_by_sku(skus)
         stock = {sku: levels.get(sku, {}) for sku in skus}

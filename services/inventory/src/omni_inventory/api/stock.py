@@ -8,12 +8,12 @@ from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
-from omni_inventory.api.base import Base, Work
+from omni_inventory.api.base import Base, Work, no_checks
 from omni_inventory.domain.requests import lines, page_size, positive, require
 from omni_inventory.store import inbound as inbound_store
 from omni_inventory.store import level_id, listing
 from omni_inventory.store.changes import StockChanges, level_message
-from omni_kit.errors import InvalidArgument, NotFound
+from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, from_timestamp, to_timestamp
 
@@ -247,6 +247,47 @@ class Stock(Base):
 
         return await self.write(
             context, request, inventory_pb2.RecordInboundResponse, plan, skus=[given.sku]
+        )
+
+    async def CancelInbound(
+        self, request: inventory_pb2.CancelInboundRequest, context: aio.ServicerContext
+    ) -> inventory_pb2.CancelInboundResponse:
+        require(request.inbound_id, "inbound_id")
+        found = await self.collections.inbound.find_one({"_id": request.inbound_id})
+        if found is None or (request.location_id and found["location_id"] != request.location_id):
+            raise NotFound(
+                f"no inbound {request.inbound_id!r}"
+                + (f" at location {request.location_id!r}" if request.location_id else ""),
+                reason="INBOUND_NOT_FOUND",
+                field="inbound_id",
+            )
+        sku, location_id = found["sku"], found["location_id"]
+
+        async def work(changes: StockChanges) -> inventory_pb2.CancelInboundResponse:
+            cancelled = await self.collections.inbound.find_one_and_update(
+                {"_id": request.inbound_id, "status": inbound_store.EXPECTED},
+                {"$set": {"status": "INBOUND_STATUS_CANCELLED", "updated_at": utcnow()}},
+                session=changes.session,
+                return_document=True,
+            )
+            if cancelled is None:
+                raise FailedPrecondition(
+                    f"inbound {request.inbound_id!r} is no longer expected (received or cancelled)",
+                    reason="INBOUND_NOT_EXPECTED",
+                    field="inbound_id",
+                )
+            await inbound_store.refresh(self.collections, changes.session, sku, location_id)
+            return inventory_pb2.CancelInboundResponse(
+                inbound=from_document(cancelled, inventory_pb2.InboundStock)
+            )
+
+        return await self.write(
+            context,
+            request,
+            inventory_pb2.CancelInboundResponse,
+            no_checks(work),
+            actor=request.actor,
+            skus=[sku],
         )
 
     async def ListInbound(

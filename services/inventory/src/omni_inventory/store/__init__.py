@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.inventory.v1 import inventory_pb2
+from omni_inventory.domain.locations import city_key
 from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
 
 
@@ -18,7 +21,12 @@ def _list(field: str, *leading: str) -> IndexModel:
 
 
 INDEXES = {
-    "locations": [IndexModel([("code", ASCENDING)], unique=True)],
+    "locations": [
+        IndexModel([("code", ASCENDING)], unique=True),
+        _list("code", "city_key"),
+        _list("code", "kind"),
+        _list("code", "active"),
+    ],
     "stock": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING)], unique=True),
         IndexModel([("location_id", ASCENDING), ("sku", ASCENDING)]),
@@ -58,8 +66,23 @@ INDEXES = {
     ],
 }
 
+
+async def _city_keys(collection: AsyncCollection[dict[str, Any]]) -> Mapping[str, int]:
+    """Every location gets `city_key`, its address's city as the city filter compares it."""
+    changed = 0
+    async for document in collection.find({"city_key": {"$exists": False}}):
+        city = (document.get("address") or {}).get("city", "")
+        written = await collection.update_one(
+            {"_id": document["_id"], "city_key": {"$exists": False}},
+            {"$set": {"city_key": city_key(city)}},
+        )
+        changed += written.modified_count
+    return {"changed": changed}
+
+
 MIGRATIONS = [
     Migration("locations", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.StockLocation)),
+    Migration("locations", 2, "city_key: the city a location list filters by", _city_keys),
     Migration("policies", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.ChannelStockPolicy)),
     Migration("reservations", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Reservation)),
     Migration("transfers", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Transfer)),

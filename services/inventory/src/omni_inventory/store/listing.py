@@ -36,6 +36,7 @@ LISTS: dict[str, list[tuple[str, ...]]] = {
     "inbound": [("sku", "location_id"), ("sku",), ("location_id",), ("status",), ()],
     "ledger": [("sku", "location_id"), ("sku",), ("location_id",), ()],
     "policies": [()],
+    "locations": [("_id",), ("city_key",), ("kind",), ("active",), ()],
 }
 # Branches on these fields hold a few rows whatever the business's size: read whole.
 SMALL = {
@@ -45,6 +46,7 @@ SMALL = {
     "ledger": set(),
     "transfers": set(),
     "policies": set(),
+    "locations": {"_id"},
 }
 
 

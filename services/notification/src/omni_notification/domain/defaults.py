@@ -10,6 +10,11 @@ from omni_notification.domain.templates import DELIVERY_CHANNELS, SUBJECT_CHANNE
 
 _HI = "Hi{% if customer_name %} {{ customer_name }}{% endif %}, "
 _AT_STORE = "{% if store_name %} at {{ store_name }}{% endif %}"
+_STORE = (
+    "{% if store_name %} {{ store_name }}: {{ store_address }}. Opening hours: "
+    "{{ store_opening_hours }}.{% if store_special_hours %} Special hours: "
+    "{{ store_special_hours }}.{% endif %}{% endif %}"
+)
 
 TEXTS = {
     registry.ORDER_CONFIRMED: (
@@ -27,13 +32,13 @@ TEXTS = {
         "Order {{ order_number }} is ready for pickup",
         _HI + "your order {{ order_number }} is ready" + _AT_STORE + ". Pickup code: "
         "{{ pickup_code }}.{% if pickup_deadline %} Please collect it by {{ pickup_deadline }}."
-        "{% endif %}",
+        "{% endif %}" + _STORE,
     ),
     registry.PICKUP_REMINDER: (
         "Reminder: order {{ order_number }} is waiting for you",
         _HI + "your order {{ order_number }} is still waiting" + _AT_STORE + ". Pickup code: "
         "{{ pickup_code }}.{% if pickup_deadline %} Please collect it by {{ pickup_deadline }}."
-        "{% endif %}",
+        "{% endif %}" + _STORE,
     ),
     registry.ORDER_SHIPPED: (
         "Order {{ order_number }} is on its way",
@@ -46,7 +51,7 @@ TEXTS = {
     ),
     registry.RETURN_RECEIVED: (
         "We received your return for order {{ order_number }}",
-        _HI + "we received your return for order {{ order_number }}"
+        _HI + "we received your return for order {{ order_number }}" + _AT_STORE + ""
         "{% if refund_total %}; a refund of {{ refund_total }} is on its way{% endif %}.",
     ),
     registry.BACK_IN_STOCK: (

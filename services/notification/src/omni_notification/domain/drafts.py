@@ -89,7 +89,7 @@ def order_draft(subject: str, event: Message) -> Draft | None:
             _item(lines.get(line.line_id), line.quantity) for line in returned.lines
         ]
         variables["refund_total"] = money(returned.refund_total)
-        variables["store_id"] = variables["store_name"] = returned.receiving_location_id
+        variables["store_id"] = returned.receiving_location_id
     return Draft(
         customer_id=order.customer_id,
         event_type=subject,
@@ -108,8 +108,8 @@ def order_variables(order: order_pb2.Order) -> dict[str, Any]:
         "order_total": money(order.totals.total),
         "item_count": sum(item["quantity"] for item in items),
         "items": items,
+        # The store's name, address and hours are added from it when the message is made.
         "store_id": order.delivery.pickup_location_id,
-        "store_name": order.delivery.pickup_location_id,
     }
 
 
@@ -147,7 +147,6 @@ def back_in_stock_variables(
         "sku": sku,
         "product_name": product_name or sku,
         "store_id": location_id,
-        "store_name": location_id,
         "available": available,
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omni.common.v1 import common_pb2
+from omni_notification.domain import places
 
 TRANSACTIONAL = common_pb2.CONTACT_PURPOSE_TRANSACTIONAL
 MARKETING = common_pb2.CONTACT_PURPOSE_MARKETING
@@ -50,9 +51,10 @@ _ORDER = frozenset(
         "item_count",
         # [{"product_name", "sku", "quantity"}, ...]
         "items",
+        # The pickup store (or the store that received a return) and, from the service's copy
+        # of locations when the message is made, its name, address and hours (places.py).
         "store_id",
-        # The store's id for now: the service does not look location names up (yet).
-        "store_name",
+        *places.VARIABLES,
     }
 )
 _PICKUP = frozenset({"pickup_code", "pickup_deadline"})
@@ -96,9 +98,8 @@ EVENT_TYPES: dict[str, EventType] = {
             BACK_IN_STOCK,
             TRANSACTIONAL,
             False,
-            frozenset(
-                {"customer_name", "sku", "product_name", "store_id", "store_name", "available"}
-            ),
+            frozenset({"customer_name", "sku", "product_name", "store_id", "available"})
+            | places.VARIABLES,
             "Back in stock",
         ),
         EventType(

@@ -2,6 +2,7 @@
 
 from omni.notification.v1 import notification_pb2
 from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
+from omni_notification.store.locations import LocationStore
 from omni_notification.store.notifications import NotificationStore
 from omni_notification.store.subscriptions import SubscriptionStore
 from omni_notification.store.templates import TemplateStore
@@ -19,4 +20,11 @@ MIGRATIONS = [
     ),
 ]
 
-__all__ = ["INDEXES", "MIGRATIONS", "NotificationStore", "SubscriptionStore", "TemplateStore"]
+__all__ = [
+    "INDEXES",
+    "MIGRATIONS",
+    "LocationStore",
+    "NotificationStore",
+    "SubscriptionStore",
+    "TemplateStore",
+]

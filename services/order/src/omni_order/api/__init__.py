@@ -9,6 +9,7 @@ from omni_order.api.checkout import CheckoutApi
 from omni_order.api.deps import Deps
 from omni_order.api.imports import ImportApi
 from omni_order.api.lifecycle import LifecycleApi
+from omni_order.api.payments import PaymentsApi
 from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
 
@@ -19,6 +20,7 @@ class OrderApi(
     CarriersApi,
     ImportApi,
     LifecycleApi,
+    PaymentsApi,
     ReturnsApi,
     QueriesApi,
     order_pb2_grpc.OrderServiceServicer,

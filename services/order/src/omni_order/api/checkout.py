@@ -16,6 +16,7 @@ from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
+from omni_kit.telemetry import inject_headers
 from omni_order.api.deps import Deps, channel_name, chosen_channel
 from omni_order.carriers.base import Parcel
 from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
@@ -119,7 +120,13 @@ class CheckoutApi:
             delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
         if delivery.mode in rules.PICKUP_MODES:
             await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
-        rules.require_payment(request.payment_method, request.payment_token, delivery.mode)
+        provider = self.deps.payments.for_checkout(channel, request.payment_method)
+        rules.require_payment(
+            request.payment_method,
+            request.payment_token,
+            delivery.mode,
+            needs_token=provider is not None and provider.needs_token,
+        )
         await self._require_stock(cart, channel, delivery)
         order = rules.new_order(
             order_id=new_id("ord"),
@@ -133,9 +140,7 @@ class CheckoutApi:
             now=now,
             customer_id=cart.customer_id,
             cart_id=cart.id,
-            provider=self.deps.payments.name
-            if request.payment_method == C.PAYMENT_METHOD_ONLINE_CARD
-            else "",
+            provider=provider.name if provider is not None else "",
         )
         order.note = request.note
         rules.require_expected_total(order, request.expected_total)
@@ -146,6 +151,8 @@ class CheckoutApi:
         extra = {
             "payment_token": request.payment_token,
             "cart_holds": [line.reservation_id for line in cart.lines if line.reservation_id],
+            # A provider's callback, much later, is traced into the checkout's trace.
+            "trace": inject_headers(),
         }
 
         await self.deps.orders.prepare(order)

@@ -14,10 +14,11 @@ from omni.order.v1 import order_pb2
 from omni_kit.facts import Event
 from omni_kit.idempotency import Idempotency, Work
 from omni_order.carriers.wiring import Carriers
-from omni_order.ports import Catalog, Inventory, PaymentProvider
+from omni_order.payments.registry import PaymentProviders
+from omni_order.ports import Catalog, Inventory
 from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import CartStore, OrderStore, ReturnStore
+from omni_order.store import CartStore, OrderStore, PaymentCallbackStore, ReturnStore
 
 R = TypeVar("R", bound=Message)
 
@@ -30,7 +31,8 @@ class Deps:
     returns: ReturnStore
     catalog: Catalog
     inventory: Inventory
-    payments: PaymentProvider
+    payments: PaymentProviders
+    callbacks: PaymentCallbackStore
     saga: Saga
     idempotency: Idempotency
     carriers: Carriers

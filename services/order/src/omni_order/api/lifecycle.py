@@ -15,7 +15,7 @@ from omni_order.carriers.fulfilment import cancel_waybill, waybill_for
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
 from omni_order.events import next_version
-from omni_order.payments import settle_cancellation
+from omni_order.payments import capture_payment, settle_cancellation
 from omni_order.ports import Placement
 
 C = order_pb2
@@ -125,6 +125,8 @@ class LifecycleApi:
         )
         if waybill:
             shipment.carrier_ref = waybill.ref
+        # Fulfilment is when a card authorization is charged (for what is not cancelled).
+        await capture_payment(self.deps.payments, order, utcnow())
         events = next_version(order, ("shipment_created", {"shipment": shipment}))
         return self.deps.saving(
             order, events, C.CreateShipmentResponse(shipment=shipment, order=order)
@@ -223,6 +225,7 @@ class LifecycleApi:
                 key=f"collect_{order.id}",
                 reference=order.id,
             )
+        await capture_payment(self.deps.payments, order, utcnow())
         rules.collect(order, units, actor=request.actor, channel=request.channel, now=utcnow())
         events = next_version(order, ("collected", {}))
         return self.deps.saving(order, events, C.MarkCollectedResponse(order=order))

@@ -14,6 +14,7 @@ from omni_order.api.deps import Deps
 from omni_order.domain import returns as rules
 from omni_order.domain.common import require
 from omni_order.events import EventSpec, next_version
+from omni_order.payments import refund_payment
 from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
@@ -133,10 +134,8 @@ class ReturnsApi:
             created_at=to_timestamp(utcnow()),
             completed_at=to_timestamp(utcnow()),
         )
+        # Cash is given back at the counter that takes the goods; a card payment by its
+        # provider, or by staff in the provider's panel when its API cannot refund.
         if payment.method == C.PAYMENT_METHOD_ONLINE_CARD:
-            result = await self.deps.payments.refund(payment.id, refund.id, amount)
-            refund.provider_ref = result.reference
-            if not result.approved:
-                refund.status = C.REFUND_STATUS_FAILED
-                refund.reason = result.reason
+            await refund_payment(self.deps.payments, payment, refund)
         return refund

@@ -100,9 +100,9 @@ def require_pickup_store(location_name: str, click_and_collect: bool, active: bo
         )
 
 
-def require_payment(method: int, token: str, mode: int) -> None:
+def require_payment(method: int, token: str, mode: int, *, needs_token: bool = True) -> None:
     if method == order_pb2.PAYMENT_METHOD_ONLINE_CARD:
-        if not token:
+        if not token and needs_token:
             raise InvalidArgument(
                 "an online card payment needs the provider's payment_token",
                 field="payment_token",

@@ -42,7 +42,7 @@ def order_line(order: order_pb2.Order, line_id: str, field: str) -> order_pb2.Or
 
 
 def _not_while_pending(order: order_pb2.Order) -> None:
-    if order.status == P.ORDER_STATUS_PENDING:
+    if order.status in (P.ORDER_STATUS_PENDING, P.ORDER_STATUS_ACTION_REQUIRED):
         raise FailedPrecondition(
             f"order {order.number} is still being placed (stock and payment); try again shortly",
             reason="ORDER_PENDING",
@@ -298,6 +298,8 @@ def deliver(
         if all_delivered and order.status == P.ORDER_STATUS_SHIPPED
         else None
     )
+    if to_status is not None and order.delivery.mode == HOME:
+        paid_at_handover(order, now)
     record(
         order,
         "delivered",
@@ -385,11 +387,7 @@ def collect(
 ) -> None:
     fulfil(order, units)
     order.pickup.collected_at.CopyFrom(to_timestamp(now))
-    for payment in order.payments:
-        if payment.status in (P.PAYMENT_STATUS_PENDING, P.PAYMENT_STATUS_AUTHORIZED):
-            payment.status = P.PAYMENT_STATUS_CAPTURED
-            payment.captured_amount.CopyFrom(order.totals.total)
-            payment.updated_at.CopyFrom(to_timestamp(now))
+    paid_at_handover(order, now)
     record(
         order,
         "collected",
@@ -399,6 +397,16 @@ def collect(
         lines=list(units),
         now=now,
     )
+
+
+def paid_at_handover(order: order_pb2.Order, now: datetime) -> None:
+    """Cash on delivery or pay in store: the courier or the till took the order's total (a card
+    authorization is captured at its provider before, see payments.capture_payment)."""
+    for payment in order.payments:
+        if payment.status == P.PAYMENT_STATUS_PENDING:
+            payment.status = P.PAYMENT_STATUS_CAPTURED
+            payment.captured_amount.CopyFrom(order.totals.total)
+            payment.updated_at.CopyFrom(to_timestamp(now))
 
 
 def remind(order: order_pb2.Order, now: datetime) -> int:
@@ -489,8 +497,12 @@ def add_refund(payment: order_pb2.Payment, refund: order_pb2.Refund, now: dateti
     """Record a refund on its payment; only one that succeeded counts as money given back."""
     payment.refunds.append(refund)
     payment.updated_at.CopyFrom(to_timestamp(now))
-    if refund.status != P.REFUND_STATUS_SUCCEEDED:
-        return
+    if refund.status == P.REFUND_STATUS_SUCCEEDED:
+        count_refund(payment, refund)
+
+
+def count_refund(payment: order_pb2.Payment, refund: order_pb2.Refund) -> None:
+    """Money given back: the payment's refunded amount and status."""
     refunded = payment.refunded_amount.amount_minor + refund.amount.amount_minor
     payment.refunded_amount.CopyFrom(money(refunded, refund.amount.currency_code))
     paid = payment.captured_amount.amount_minor or payment.amount.amount_minor

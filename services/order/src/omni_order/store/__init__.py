@@ -2,11 +2,12 @@
 
 from omni.order.v1 import order_pb2
 from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
+from omni_order.store.callbacks import CALLBACK_INDEXES, PaymentCallbackStore
 from omni_order.store.carts import CART_INDEXES, OBSOLETE_CART_INDEXES, CartStore
 from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, OrderStore
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
 
-INDEXES = {**CART_INDEXES, **ORDER_INDEXES, **RETURN_INDEXES}
+INDEXES = {**CART_INDEXES, **ORDER_INDEXES, **RETURN_INDEXES, **CALLBACK_INDEXES}
 OBSOLETE_INDEXES = {**OBSOLETE_CART_INDEXES, **OBSOLETE_ORDER_INDEXES, **OBSOLETE_RETURN_INDEXES}
 MIGRATIONS = [
     Migration("carts", 1, TYPED_DOCUMENTS, reshape(order_pb2.Cart)),
@@ -14,4 +15,12 @@ MIGRATIONS = [
     Migration("returns", 1, TYPED_DOCUMENTS, reshape(order_pb2.OrderReturn)),
 ]
 
-__all__ = ["INDEXES", "MIGRATIONS", "OBSOLETE_INDEXES", "CartStore", "OrderStore", "ReturnStore"]
+__all__ = [
+    "INDEXES",
+    "MIGRATIONS",
+    "OBSOLETE_INDEXES",
+    "CartStore",
+    "OrderStore",
+    "PaymentCallbackStore",
+    "ReturnStore",
+]

@@ -82,6 +82,9 @@ ORDER_INDEXES = {
             ]
         ),
         IndexModel([("status", ASCENDING), ("pickup_deadline_at", ASCENDING)]),
+        # Provider callbacks name the payment by our key or by the provider's reference.
+        IndexModel([("payments.id", ASCENDING)]),
+        IndexModel([("payments.provider", ASCENDING), ("payments.provider_ref", ASCENDING)]),
         # The tracking poller's read: orders with a carrier's waybill not delivered yet.
         IndexModel(
             [("tracked_at", ASCENDING)],
@@ -199,6 +202,27 @@ class OrderStore:
     async def find(self, query: dict[str, Any]) -> order_pb2.Order | None:
         document = await self.orders.find_one(query)
         return None if document is None else from_document(document, order_pb2.Order)
+
+    async def with_payment(self, provider: str, key: str, reference: str) -> order_pb2.Order:
+        """The order holding a payment, by our key or by the provider's reference."""
+        query = (
+            {"payments.id": key}
+            if key
+            else {"payments.provider": provider, "payments.provider_ref": reference}
+        )
+        order = await self.find(query) if key or reference else None
+        if order is None or order.payments[0].provider != provider:
+            raise NotFound(
+                f"no {provider} payment {key or reference!r}",
+                reason="PAYMENT_NOT_FOUND",
+                field="reference",
+            )
+        return order
+
+    async def trace_headers(self, order_id: str) -> dict[str, str]:
+        """The trace context of the checkout that placed the order."""
+        document = await self.orders.find_one({"_id": order_id}, {"trace": 1}) or {}
+        return dict(document.get("trace") or {})
 
     async def checkout_inputs(self, order_id: str) -> CheckoutInputs:
         document = await self.orders.find_one(

@@ -19,7 +19,12 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-NOT_SOLD = ("ORDER_STATUS_PENDING", "ORDER_STATUS_PAYMENT_FAILED", "ORDER_STATUS_FAILED")
+NOT_SOLD = (
+    "ORDER_STATUS_PENDING",
+    "ORDER_STATUS_ACTION_REQUIRED",
+    "ORDER_STATUS_PAYMENT_FAILED",
+    "ORDER_STATUS_FAILED",
+)
 CANCELLED = "ORDER_STATUS_CANCELLED"
 AMOUNTS = ("revenue", "orders", "units", "refunded", "cancelled_orders")
 DEFAULT_ZONES = ("UTC",)

@@ -378,6 +378,7 @@ class Profile(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     UNVERIFIED_CONTACTS_FIELD_NUMBER: _builtins.int
+    SOURCE_STORE_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     version: _builtins.int
     status: Global___ProfileStatus.ValueType
@@ -388,6 +389,8 @@ class Profile(_message.Message):
     """Set when status is MERGED: the surviving profile."""
     source_channel: _common_pb2.SalesChannel.ValueType
     """The channel the profile was created from."""
+    source_store_id: _builtins.str
+    """The store (a stock location id) whose staff created the profile, e.g. at a till."""
     @_builtins.property
     def identities(self) -> _containers.RepeatedCompositeFieldContainer[Global___Identity]: ...
     @_builtins.property
@@ -426,10 +429,11 @@ class Profile(_message.Message):
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         unverified_contacts: _abc.Iterable[Global___Identity] | None = ...,
+        source_store_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "loyalty", b"loyalty", "preferences", b"preferences", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addresses", b"addresses", "created_at", b"created_at", "display_name", b"display_name", "family_name", b"family_name", "given_name", b"given_name", "id", b"id", "identities", b"identities", "loyalty", b"loyalty", "merged_into_id", b"merged_into_id", "preferences", b"preferences", "source_channel", b"source_channel", "status", b"status", "unverified_contacts", b"unverified_contacts", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addresses", b"addresses", "created_at", b"created_at", "display_name", b"display_name", "family_name", b"family_name", "given_name", b"given_name", "id", b"id", "identities", b"identities", "loyalty", b"loyalty", "merged_into_id", b"merged_into_id", "preferences", b"preferences", "source_channel", b"source_channel", "source_store_id", b"source_store_id", "status", b"status", "unverified_contacts", b"unverified_contacts", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -849,6 +853,7 @@ class CreateProfileRequest(_message.Message):
     UNVERIFIED_CONTACTS_FIELD_NUMBER: _builtins.int
     CHANNEL_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    IDENTITIES_FIELD_NUMBER: _builtins.int
     display_name: _builtins.str
     """The idempotency key travels in gRPC metadata (omni-idempotency-key)."""
     @_builtins.property
@@ -856,9 +861,17 @@ class CreateProfileRequest(_message.Message):
         """At most 5; verified must be false (a proven identity is added with AddIdentity)."""
 
     @_builtins.property
-    def channel(self) -> _common_pb2.ChannelRef: ...
+    def channel(self) -> _common_pb2.ChannelRef:
+        """channel.store_id: the store whose staff create it (kept as the profile's source_store_id)."""
+
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def identities(self) -> _containers.RepeatedCompositeFieldContainer[Global___Identity]:
+        """Identities the profile owns from the start (a phone number or e-mail staff took at the
+        till), at most 5; one another profile owns is refused with ALREADY_EXISTS naming the owner.
+        """
+
     def __init__(
         self,
         *,
@@ -866,10 +879,11 @@ class CreateProfileRequest(_message.Message):
         unverified_contacts: _abc.Iterable[Global___Identity] | None = ...,
         channel: _common_pb2.ChannelRef | None = ...,
         actor: _common_pb2.Actor | None = ...,
+        identities: _abc.Iterable[Global___Identity] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "display_name", b"display_name", "unverified_contacts", b"unverified_contacts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "display_name", b"display_name", "identities", b"identities", "unverified_contacts", b"unverified_contacts"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

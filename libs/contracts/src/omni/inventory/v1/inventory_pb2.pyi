@@ -289,25 +289,88 @@ class LocationCapabilities(_message.Message):
     SHIPS_FIELD_NUMBER: _builtins.int
     CLICK_AND_COLLECT_FIELD_NUMBER: _builtins.int
     RECEIVES_RETURNS_FIELD_NUMBER: _builtins.int
+    SHIP_TO_STORE_FIELD_NUMBER: _builtins.int
+    SELLS_OFFLINE_FIELD_NUMBER: _builtins.int
     ships: _builtins.bool
     """Ships parcels to customers (home delivery, ship-to-store)."""
     click_and_collect: _builtins.bool
     """Customers pick up orders here."""
     receives_returns: _builtins.bool
+    ship_to_store: _builtins.bool
+    """Orders shipped from another location are delivered here for the customer to collect."""
+    sells_offline: _builtins.bool
+    """Sells over the counter (a till)."""
     def __init__(
         self,
         *,
         ships: _builtins.bool = ...,
         click_and_collect: _builtins.bool = ...,
         receives_returns: _builtins.bool = ...,
+        ship_to_store: _builtins.bool = ...,
+        sells_offline: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["click_and_collect", b"click_and_collect", "receives_returns", b"receives_returns", "ships", b"ships"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["click_and_collect", b"click_and_collect", "receives_returns", b"receives_returns", "sells_offline", b"sells_offline", "ship_to_store", b"ship_to_store", "ships", b"ships"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___LocationCapabilities: _TypeAlias = LocationCapabilities  # noqa: Y015
+
+@_typing.final
+class OpeningInterval(_message.Message):
+    """One opening interval, "HH:MM" 24-hour in the location's time zone."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OPENS_FIELD_NUMBER: _builtins.int
+    CLOSES_FIELD_NUMBER: _builtins.int
+    opens: _builtins.str
+    closes: _builtins.str
+    def __init__(
+        self,
+        *,
+        opens: _builtins.str = ...,
+        closes: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closes", b"closes", "opens", b"opens"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpeningInterval: _TypeAlias = OpeningInterval  # noqa: Y015
+
+@_typing.final
+class OpeningException(_message.Message):
+    """A dated change to the weekly opening hours (a holiday, a late opening)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    INTERVALS_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    """"YYYY-MM-DD" in the location's time zone."""
+    note: _builtins.str
+    @_builtins.property
+    def intervals(self) -> _containers.RepeatedCompositeFieldContainer[Global___OpeningInterval]:
+        """The hours that day instead of the weekday's; none: closed all day."""
+
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        intervals: _abc.Iterable[Global___OpeningInterval] | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "intervals", b"intervals", "note", b"note"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpeningException: _TypeAlias = OpeningException  # noqa: Y015
 
 @_typing.final
 class StockLocation(_message.Message):
@@ -328,6 +391,7 @@ class StockLocation(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    OPENING_EXCEPTIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     code: _builtins.str
     """Short unique code staff use ("BER-01")."""
@@ -352,6 +416,10 @@ class StockLocation(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def opening_exceptions(self) -> _containers.RepeatedCompositeFieldContainer[Global___OpeningException]:
+        """Dated exceptions to opening_hours, at most one per date."""
+
     def __init__(
         self,
         *,
@@ -368,10 +436,11 @@ class StockLocation(_message.Message):
         version: _builtins.int = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        opening_exceptions: _abc.Iterable[Global___OpeningException] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "capabilities", b"capabilities", "created_at", b"created_at", "geo", b"geo", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "address", b"address", "capabilities", b"capabilities", "code", b"code", "created_at", b"created_at", "geo", b"geo", "id", b"id", "kind", b"kind", "name", b"name", "opening_hours", b"opening_hours", "time_zone", b"time_zone", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "address", b"address", "capabilities", b"capabilities", "code", b"code", "created_at", b"created_at", "geo", b"geo", "id", b"id", "kind", b"kind", "name", b"name", "opening_exceptions", b"opening_exceptions", "opening_hours", b"opening_hours", "time_zone", b"time_zone", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -928,6 +997,8 @@ class ListStockLocationsRequest(_message.Message):
     RADIUS_KM_FIELD_NUMBER: _builtins.int
     INCLUDE_INACTIVE_FIELD_NUMBER: _builtins.int
     LOCATION_IDS_FIELD_NUMBER: _builtins.int
+    CITY_FIELD_NUMBER: _builtins.int
+    POSTAL_CODE_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     page_token: _builtins.str
     kind: Global___LocationKind.ValueType
@@ -936,6 +1007,12 @@ class ListStockLocationsRequest(_message.Message):
     ships_only: _builtins.bool
     radius_km: _builtins.float
     include_inactive: _builtins.bool
+    city: _builtins.str
+    """Only locations in this city (any case, diacritics kept)."""
+    postal_code: _builtins.str
+    """Nearest by postal code: locations whose postal code shares the longest leading part with
+    this one (spaces and dashes ignored, at least two characters), longest first. Not with near.
+    """
     @_builtins.property
     def near(self) -> _common_pb2.GeoPoint:
         """With near: nearest first, within radius_km when it is > 0."""
@@ -954,10 +1031,12 @@ class ListStockLocationsRequest(_message.Message):
         radius_km: _builtins.float = ...,
         include_inactive: _builtins.bool = ...,
         location_ids: _abc.Iterable[_builtins.str] | None = ...,
+        city: _builtins.str = ...,
+        postal_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["near", b"near"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["click_and_collect_only", b"click_and_collect_only", "include_inactive", b"include_inactive", "kind", b"kind", "location_ids", b"location_ids", "near", b"near", "page_size", b"page_size", "page_token", b"page_token", "radius_km", b"radius_km", "ships_only", b"ships_only"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["city", b"city", "click_and_collect_only", b"click_and_collect_only", "include_inactive", b"include_inactive", "kind", b"kind", "location_ids", b"location_ids", "near", b"near", "page_size", b"page_size", "page_token", b"page_token", "postal_code", b"postal_code", "radius_km", b"radius_km", "ships_only", b"ships_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -969,18 +1048,24 @@ class ListStockLocationsResponse(_message.Message):
 
     LOCATIONS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    DISTANCES_KM_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     @_builtins.property
     def locations(self) -> _containers.RepeatedCompositeFieldContainer[Global___StockLocation]: ...
+    @_builtins.property
+    def distances_km(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """With near: each location's distance in km, in the order of locations."""
+
     def __init__(
         self,
         *,
         locations: _abc.Iterable[Global___StockLocation] | None = ...,
         next_page_token: _builtins.str = ...,
+        distances_km: _abc.Iterable[_builtins.float] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["locations", b"locations", "next_page_token", b"next_page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["distances_km", b"distances_km", "locations", b"locations", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2308,6 +2393,56 @@ class RecordInboundResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordInboundResponse: _TypeAlias = RecordInboundResponse  # noqa: Y015
+
+@_typing.final
+class CancelInboundRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INBOUND_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    inbound_id: _builtins.str
+    location_id: _builtins.str
+    """Refused when the inbound is at another location (a caller acting for one location)."""
+    reason: _builtins.str
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        inbound_id: _builtins.str = ...,
+        location_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "inbound_id", b"inbound_id", "location_id", b"location_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelInboundRequest: _TypeAlias = CancelInboundRequest  # noqa: Y015
+
+@_typing.final
+class CancelInboundResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INBOUND_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def inbound(self) -> Global___InboundStock: ...
+    def __init__(
+        self,
+        *,
+        inbound: Global___InboundStock | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["inbound", b"inbound"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inbound", b"inbound"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelInboundResponse: _TypeAlias = CancelInboundResponse  # noqa: Y015
 
 @_typing.final
 class ListInboundRequest(_message.Message):

@@ -156,6 +156,11 @@ class InventoryServiceStub:
                 request_serializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundRequest.SerializeToString,
                 response_deserializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundResponse.FromString,
                 _registered_method=True)
+        self.CancelInbound = channel.unary_unary(
+                '/omni.inventory.v1.InventoryService/CancelInbound',
+                request_serializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundRequest.SerializeToString,
+                response_deserializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundResponse.FromString,
+                _registered_method=True)
         self.ListInbound = channel.unary_unary(
                 '/omni.inventory.v1.InventoryService/ListInbound',
                 request_serializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.ListInboundRequest.SerializeToString,
@@ -348,6 +353,13 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelInbound(self, request, context):
+        """An expected delivery that will not come: its units leave the location's inbound.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListInbound(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -508,6 +520,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.RecordInbound,
                     request_deserializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundRequest.FromString,
                     response_serializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundResponse.SerializeToString,
+            ),
+            'CancelInbound': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelInbound,
+                    request_deserializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundRequest.FromString,
+                    response_serializer=omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundResponse.SerializeToString,
             ),
             'ListInbound': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInbound,
@@ -1190,6 +1207,33 @@ class InventoryService:
             '/omni.inventory.v1.InventoryService/RecordInbound',
             omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundRequest.SerializeToString,
             omni_dot_inventory_dot_v1_dot_inventory__pb2.RecordInboundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelInbound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.inventory.v1.InventoryService/CancelInbound',
+            omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundRequest.SerializeToString,
+            omni_dot_inventory_dot_v1_dot_inventory__pb2.CancelInboundResponse.FromString,
             options,
             channel_credentials,
             insecure,

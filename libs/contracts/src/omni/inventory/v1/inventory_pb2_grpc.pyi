@@ -71,6 +71,8 @@ class InventoryServiceStub:
     """Returned goods back into the receiving location: sellable or damaged."""
     RecordInbound: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.RecordInboundRequest, _inventory_pb2.RecordInboundResponse]
     """Expected stock (purchase orders) with its expected date."""
+    CancelInbound: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CancelInboundRequest, _inventory_pb2.CancelInboundResponse]
+    """An expected delivery that will not come: its units leave the location's inbound."""
     ListInbound: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListInboundRequest, _inventory_pb2.ListInboundResponse]
     ListLedgerEntries: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListLedgerEntriesRequest, _inventory_pb2.ListLedgerEntriesResponse]
     """The audit trail; on hand per SKU and location always equals the sum of its entries."""
@@ -123,6 +125,8 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     """Returned goods back into the receiving location: sellable or damaged."""
     RecordInbound: _aio.UnaryUnaryMultiCallable[_inventory_pb2.RecordInboundRequest, _inventory_pb2.RecordInboundResponse]  # type: ignore[assignment]
     """Expected stock (purchase orders) with its expected date."""
+    CancelInbound: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CancelInboundRequest, _inventory_pb2.CancelInboundResponse]  # type: ignore[assignment]
+    """An expected delivery that will not come: its units leave the location's inbound."""
     ListInbound: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListInboundRequest, _inventory_pb2.ListInboundResponse]  # type: ignore[assignment]
     ListLedgerEntries: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListLedgerEntriesRequest, _inventory_pb2.ListLedgerEntriesResponse]  # type: ignore[assignment]
     """The audit trail; on hand per SKU and location always equals the sum of its entries."""
@@ -316,6 +320,14 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.RecordInboundResponse, _abc.Awaitable[_inventory_pb2.RecordInboundResponse]]:
         """Expected stock (purchase orders) with its expected date."""
+
+    @_abc_1.abstractmethod
+    def CancelInbound(
+        self,
+        request: _inventory_pb2.CancelInboundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.CancelInboundResponse, _abc.Awaitable[_inventory_pb2.CancelInboundResponse]]:
+        """An expected delivery that will not come: its units leave the location's inbound."""
 
     @_abc_1.abstractmethod
     def ListInbound(

@@ -73,6 +73,10 @@ class _OrderStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderStat
     the retry bound. Its stock and holds were released and any payment authorization voided;
     status_reason says what failed.
     """
+    ORDER_STATUS_ACTION_REQUIRED: _OrderStatus.ValueType  # 14
+    """The payment needs the customer: follow payments[0].next_action (a redirect to the provider's
+    page, e.g. 3-D Secure); the order is confirmed when the provider reports it authorized.
+    """
 
 class OrderStatus(_OrderStatus, metaclass=_OrderStatusEnumTypeWrapper): ...
 
@@ -95,6 +99,10 @@ ORDER_STATUS_FAILED: OrderStatus.ValueType  # 13
 """The saga gave up placing it: a service it needs stayed unreachable, or kept refusing, past
 the retry bound. Its stock and holds were released and any payment authorization voided;
 status_reason says what failed.
+"""
+ORDER_STATUS_ACTION_REQUIRED: OrderStatus.ValueType  # 14
+"""The payment needs the customer: follow payments[0].next_action (a redirect to the provider's
+page, e.g. 3-D Secure); the order is confirmed when the provider reports it authorized.
 """
 Global___OrderStatus: _TypeAlias = OrderStatus  # noqa: Y015
 
@@ -166,6 +174,8 @@ class _PaymentStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Payment
     """Authorization cancelled (order cancelled before capture)."""
     PAYMENT_STATUS_PARTIALLY_REFUNDED: _PaymentStatus.ValueType  # 7
     PAYMENT_STATUS_REFUNDED: _PaymentStatus.ValueType  # 8
+    PAYMENT_STATUS_ACTION_REQUIRED: _PaymentStatus.ValueType  # 9
+    """Waiting for the customer at the provider (next_action says where)."""
 
 class PaymentStatus(_PaymentStatus, metaclass=_PaymentStatusEnumTypeWrapper): ...
 
@@ -181,6 +191,8 @@ PAYMENT_STATUS_VOIDED: PaymentStatus.ValueType  # 6
 """Authorization cancelled (order cancelled before capture)."""
 PAYMENT_STATUS_PARTIALLY_REFUNDED: PaymentStatus.ValueType  # 7
 PAYMENT_STATUS_REFUNDED: PaymentStatus.ValueType  # 8
+PAYMENT_STATUS_ACTION_REQUIRED: PaymentStatus.ValueType  # 9
+"""Waiting for the customer at the provider (next_action says where)."""
 Global___PaymentStatus: _TypeAlias = PaymentStatus  # noqa: Y015
 
 class _RefundStatus:
@@ -193,6 +205,8 @@ class _RefundStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RefundSt
     REFUND_STATUS_PENDING: _RefundStatus.ValueType  # 1
     REFUND_STATUS_SUCCEEDED: _RefundStatus.ValueType  # 2
     REFUND_STATUS_FAILED: _RefundStatus.ValueType  # 3
+    REFUND_STATUS_STAFF_ACTION: _RefundStatus.ValueType  # 4
+    """The provider cannot refund through its API: a staff task to refund in its panel."""
 
 class RefundStatus(_RefundStatus, metaclass=_RefundStatusEnumTypeWrapper): ...
 
@@ -200,6 +214,8 @@ REFUND_STATUS_UNSPECIFIED: RefundStatus.ValueType  # 0
 REFUND_STATUS_PENDING: RefundStatus.ValueType  # 1
 REFUND_STATUS_SUCCEEDED: RefundStatus.ValueType  # 2
 REFUND_STATUS_FAILED: RefundStatus.ValueType  # 3
+REFUND_STATUS_STAFF_ACTION: RefundStatus.ValueType  # 4
+"""The provider cannot refund through its API: a staff task to refund in its panel."""
 Global___RefundStatus: _TypeAlias = RefundStatus  # noqa: Y015
 
 class _ShipmentStatus:
@@ -933,6 +949,7 @@ class Payment(_message.Message):
     REFUNDS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    NEXT_ACTION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     method: Global___PaymentMethod.ValueType
     status: Global___PaymentStatus.ValueType
@@ -953,6 +970,10 @@ class Payment(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def next_action(self) -> Global___PaymentAction:
+        """What the customer must do to complete the payment (status ACTION_REQUIRED)."""
+
     def __init__(
         self,
         *,
@@ -968,14 +989,72 @@ class Payment(_message.Message):
         refunds: _abc.Iterable[Global___Refund] | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        next_action: Global___PaymentAction | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "captured_amount", b"captured_amount", "created_at", b"created_at", "refunded_amount", b"refunded_amount", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "captured_amount", b"captured_amount", "created_at", b"created_at", "next_action", b"next_action", "refunded_amount", b"refunded_amount", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "captured_amount", b"captured_amount", "created_at", b"created_at", "failure_reason", b"failure_reason", "id", b"id", "method", b"method", "provider", b"provider", "provider_ref", b"provider_ref", "refunded_amount", b"refunded_amount", "refunds", b"refunds", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "captured_amount", b"captured_amount", "created_at", b"created_at", "failure_reason", b"failure_reason", "id", b"id", "method", b"method", "next_action", b"next_action", "provider", b"provider", "provider_ref", b"provider_ref", "refunded_amount", b"refunded_amount", "refunds", b"refunds", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Payment: _TypeAlias = Payment  # noqa: Y015
+
+@_typing.final
+class PaymentAction(_message.Message):
+    """A step the customer takes at the payment provider."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FormFieldsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    KIND_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    HTTP_METHOD_FIELD_NUMBER: _builtins.int
+    FORM_FIELDS_FIELD_NUMBER: _builtins.int
+    CLIENT_SECRET_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """"redirect": open url (with http_method and form_fields, a form to submit);
+    "client_secret": the provider's client library completes it with client_secret.
+    """
+    url: _builtins.str
+    http_method: _builtins.str
+    client_secret: _builtins.str
+    @_builtins.property
+    def form_fields(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        url: _builtins.str = ...,
+        http_method: _builtins.str = ...,
+        form_fields: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        client_secret: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_secret", b"client_secret", "form_fields", b"form_fields", "http_method", b"http_method", "kind", b"kind", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PaymentAction: _TypeAlias = PaymentAction  # noqa: Y015
 
 @_typing.final
 class Shipment(_message.Message):
@@ -2222,6 +2301,149 @@ class GetOrderResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetOrderResponse: _TypeAlias = GetOrderResponse  # noqa: Y015
+
+@_typing.final
+class HandlePaymentCallbackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class HeadersEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    HTTP_METHOD_FIELD_NUMBER: _builtins.int
+    HEADERS_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    """The adapter's name, from the callback URL (/hooks/payments/{provider})."""
+    http_method: _builtins.str
+    query: _builtins.str
+    """The raw query string and body, exactly as received (signatures cover them)."""
+    body: _builtins.bytes
+    @_builtins.property
+    def headers(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Header names in lower case."""
+
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+        http_method: _builtins.str = ...,
+        headers: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        query: _builtins.str = ...,
+        body: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "headers", b"headers", "http_method", b"http_method", "provider", b"provider", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandlePaymentCallbackRequest: _TypeAlias = HandlePaymentCallbackRequest  # noqa: Y015
+
+@_typing.final
+class CompleteStaffRefundRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    REFUND_ID_FIELD_NUMBER: _builtins.int
+    PROVIDER_REF_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    refund_id: _builtins.str
+    provider_ref: _builtins.str
+    """The refund's reference in the provider's panel."""
+    note: _builtins.str
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        refund_id: _builtins.str = ...,
+        provider_ref: _builtins.str = ...,
+        actor: _common_pb2.Actor | None = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "note", b"note", "order_id", b"order_id", "provider_ref", b"provider_ref", "refund_id", b"refund_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteStaffRefundRequest: _TypeAlias = CompleteStaffRefundRequest  # noqa: Y015
+
+@_typing.final
+class CompleteStaffRefundResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> Global___Order: ...
+    def __init__(
+        self,
+        *,
+        order: Global___Order | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteStaffRefundResponse: _TypeAlias = CompleteStaffRefundResponse  # noqa: Y015
+
+@_typing.final
+class HandlePaymentCallbackResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HTTP_STATUS_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    http_status: _builtins.int
+    """The answer the provider expects."""
+    content_type: _builtins.str
+    body: _builtins.bytes
+    order_id: _builtins.str
+    """The order the callback was about, for the trace."""
+    def __init__(
+        self,
+        *,
+        http_status: _builtins.int = ...,
+        content_type: _builtins.str = ...,
+        body: _builtins.bytes = ...,
+        order_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "content_type", b"content_type", "http_status", b"http_status", "order_id", b"order_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HandlePaymentCallbackResponse: _TypeAlias = HandlePaymentCallbackResponse  # noqa: Y015
 
 @_typing.final
 class ListOrdersRequest(_message.Message):

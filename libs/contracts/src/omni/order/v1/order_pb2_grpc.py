@@ -157,6 +157,16 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportResponse.FromString,
                 _registered_method=True)
+        self.HandlePaymentCallback = channel.unary_unary(
+                '/omni.order.v1.OrderService/HandlePaymentCallback',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.FromString,
+                _registered_method=True)
+        self.CompleteStaffRefund = channel.unary_unary(
+                '/omni.order.v1.OrderService/CompleteStaffRefund',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.FromString,
+                _registered_method=True)
 
 
 class OrderServiceServicer:
@@ -325,6 +335,26 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def HandlePaymentCallback(self, request, context):
+        """A payment provider's callback as it reached the gateway (raw body, headers, query): the
+        provider's adapter verifies its signature and the order moves on (an order waiting for the
+        customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
+        payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
+        of them changes anything. A repeat is answered as the first one and does nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteStaffRefund(self, request, context):
+        """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+        the provider's panel: it now counts as money given back. Another refund is
+        FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrderServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -447,6 +477,16 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.GetSalesReport,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportResponse.SerializeToString,
+            ),
+            'HandlePaymentCallback': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandlePaymentCallback,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.SerializeToString,
+            ),
+            'CompleteStaffRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteStaffRefund,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1100,6 +1140,60 @@ class OrderService:
             '/omni.order.v1.OrderService/GetSalesReport',
             omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.GetSalesReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandlePaymentCallback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/HandlePaymentCallback',
+            omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.HandlePaymentCallbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteStaffRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/CompleteStaffRefund',
+            omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.CompleteStaffRefundResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -78,6 +78,18 @@ class OrderServiceStub:
     ListReturns: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListReturnsRequest, _order_pb2.ListReturnsResponse]
     GetSalesReport: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetSalesReportRequest, _order_pb2.GetSalesReportResponse]
     """Revenue, orders and units per channel and per day."""
+    HandlePaymentCallback: _grpc.UnaryUnaryMultiCallable[_order_pb2.HandlePaymentCallbackRequest, _order_pb2.HandlePaymentCallbackResponse]
+    """A payment provider's callback as it reached the gateway (raw body, headers, query): the
+    provider's adapter verifies its signature and the order moves on (an order waiting for the
+    customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
+    payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
+    of them changes anything. A repeat is answered as the first one and does nothing twice.
+    """
+    CompleteStaffRefund: _grpc.UnaryUnaryMultiCallable[_order_pb2.CompleteStaffRefundRequest, _order_pb2.CompleteStaffRefundResponse]
+    """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+    the provider's panel: it now counts as money given back. Another refund is
+    FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+    """
 
 @_typing.type_check_only
 class OrderServiceAsyncStub(OrderServiceStub):
@@ -129,6 +141,18 @@ class OrderServiceAsyncStub(OrderServiceStub):
     ListReturns: _aio.UnaryUnaryMultiCallable[_order_pb2.ListReturnsRequest, _order_pb2.ListReturnsResponse]  # type: ignore[assignment]
     GetSalesReport: _aio.UnaryUnaryMultiCallable[_order_pb2.GetSalesReportRequest, _order_pb2.GetSalesReportResponse]  # type: ignore[assignment]
     """Revenue, orders and units per channel and per day."""
+    HandlePaymentCallback: _aio.UnaryUnaryMultiCallable[_order_pb2.HandlePaymentCallbackRequest, _order_pb2.HandlePaymentCallbackResponse]  # type: ignore[assignment]
+    """A payment provider's callback as it reached the gateway (raw body, headers, query): the
+    provider's adapter verifies its signature and the order moves on (an order waiting for the
+    customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
+    payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
+    of them changes anything. A repeat is answered as the first one and does nothing twice.
+    """
+    CompleteStaffRefund: _aio.UnaryUnaryMultiCallable[_order_pb2.CompleteStaffRefundRequest, _order_pb2.CompleteStaffRefundResponse]  # type: ignore[assignment]
+    """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+    the provider's panel: it now counts as money given back. Another refund is
+    FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+    """
 
 class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
     """Carts, checkout and orders from every channel, one flow. A lifecycle call that repeats a transition
@@ -321,5 +345,29 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.GetSalesReportResponse, _abc.Awaitable[_order_pb2.GetSalesReportResponse]]:
         """Revenue, orders and units per channel and per day."""
+
+    @_abc_1.abstractmethod
+    def HandlePaymentCallback(
+        self,
+        request: _order_pb2.HandlePaymentCallbackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.HandlePaymentCallbackResponse, _abc.Awaitable[_order_pb2.HandlePaymentCallbackResponse]]:
+        """A payment provider's callback as it reached the gateway (raw body, headers, query): the
+        provider's adapter verifies its signature and the order moves on (an order waiting for the
+        customer's action is confirmed or fails). A wrong signature is UNAUTHENTICATED, an unknown
+        payment NOT_FOUND, an amount or currency that is not the order's FAILED_PRECONDITION; none
+        of them changes anything. A repeat is answered as the first one and does nothing twice.
+        """
+
+    @_abc_1.abstractmethod
+    def CompleteStaffRefund(
+        self,
+        request: _order_pb2.CompleteStaffRefundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.CompleteStaffRefundResponse, _abc.Awaitable[_order_pb2.CompleteStaffRefundResponse]]:
+        """Staff made a refund the provider cannot make through its API (a refund in STAFF_ACTION) in
+        the provider's panel: it now counts as money given back. Another refund is
+        FAILED_PRECONDITION REFUND_NOT_A_STAFF_TASK; a repeat answers the order unchanged.
+        """
 
 def add_OrderServiceServicer_to_server(servicer: OrderServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

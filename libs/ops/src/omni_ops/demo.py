@@ -1,4 +1,5 @@
-"""Demo data for `make dev`: a store, a warehouse, a product and a template.
+"""Demo data (`omni demo load`, and `make dev` at start): a store, a warehouse, a product and a
+template.
 
 Loaded through the services' own gRPC APIs, so it obeys every rule real data does. Loading
 twice changes nothing: what already exists is left as it is.
@@ -73,7 +74,8 @@ TEMPLATE = notification_pb2.Template(
 CALLER = "demo-data"
 
 
-async def load(addresses: dict[str, str]) -> None:
+async def load(addresses: dict[str, str]) -> dict[str, list[str]]:
+    """Load it (what exists is left as it is); returns what the demo data is."""
     async with grpc.aio.insecure_channel(addresses["inventory"]) as channel:
         inventory = inventory_pb2_grpc.InventoryServiceStub(channel)
         for location in LOCATIONS:
@@ -90,6 +92,11 @@ async def load(addresses: dict[str, str]) -> None:
         await notification.UpsertTemplate(
             notification_pb2.UpsertTemplateRequest(template=TEMPLATE), timeout=10
         )
+    return {
+        "locations": [location.code for location in LOCATIONS],
+        "products": [PRODUCT.slug],
+        "templates": [TEMPLATE.event_type],
+    }
 
 
 async def _unless_exists(call: grpc.aio.UnaryUnaryCall[Any, Any]) -> None:

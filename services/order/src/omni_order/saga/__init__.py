@@ -17,14 +17,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit import faults
 from omni_kit.errors import Unavailable
-from omni_kit.events.backoff import Backoff
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
 from omni_kit.protos import from_timestamp, to_timestamp
@@ -33,22 +31,22 @@ from omni_order.domain.common import record
 from omni_order.domain.lifecycle import voided
 from omni_order.events import EventSpec, next_version
 from omni_order.metrics import SAGAS_FAILED
-from omni_order.ports import (
-    Inventory,
-    Orders,
-    PaymentProvider,
-    PaymentTimeout,
-    Placement,
-    StockShortage,
+from omni_order.payments.checkout import (
+    AMOUNT_MISMATCH,
+    WAITING,
+    PaymentLinks,
+    amount_matches,
+    ask_provider,
+    paid,
+    waiting,
 )
+from omni_order.payments.provider import SETTLED, ProviderStatus
+from omni_order.payments.registry import PaymentProviders
+from omni_order.ports import Inventory, Orders, PaymentTimeout, Placement, StockShortage
+from omni_order.saga.bounds import RetryBound, gave_up_reason
 
 S = order_pb2
 ACTIVE = {S.SAGA_STATUS_RUNNING, S.SAGA_STATUS_COMPENSATING}
-DOING = {
-    S.SAGA_STEP_RESERVE_STOCK: "reserving its stock",
-    S.SAGA_STEP_AUTHORIZE_PAYMENT: "authorizing its payment",
-    S.SAGA_STEP_CONFIRM_ORDER: "confirming it",
-}
 RELEASE_REASONS = {
     "failed": "order could not be placed",
     "cancelled": "not enough stock",
@@ -75,52 +73,17 @@ def open_units(order: order_pb2.Order) -> list[Placement]:
     ]
 
 
-@dataclass(frozen=True)
-class RetryBound:
-    """How long a saga keeps retrying steps a service cannot do now before it gives up."""
-
-    max_attempts: int = 12
-    max_seconds: float = 600.0
-    backoff: Backoff = field(default_factory=lambda: Backoff(first=1.0, maximum=60.0))
-
-    def exhausted(self, attempts: int, elapsed: float) -> bool:
-        """Whether `attempts` failed attempts, the first `elapsed` seconds ago, are enough."""
-        return attempts >= self.max_attempts or elapsed >= self.max_seconds
-
-    def delay(self, attempts: int, spread: float) -> float:
-        """Seconds to wait after `attempts` failed attempts: the backoff's delay, half of it
-        fixed and half scaled by `spread` (0..1, random), so orders hit by one outage do not all
-        come back at the same moment."""
-        full = self.backoff.delay(attempts - 1)
-        return full / 2 + full / 2 * spread
-
-
-def gave_up_reason(
-    step: order_pb2.SagaStep.ValueType, attempts: int, elapsed: float, error: str
-) -> str:
-    return (
-        f"the order could not be placed: {DOING.get(step, 'placing it')} failed {attempts} times "
-        f"over {_duration(elapsed)} ({error}); its stock was released and any card "
-        "authorization voided, so it can be placed again"
-    )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 class Saga:
     def __init__(
         self,
         orders: Orders,
         inventory: Inventory,
-        payments: PaymentProvider,
+        payments: PaymentProviders,
         *,
         payment_timeout: float,
+        links: PaymentLinks,
+        poll_seconds: float = 30.0,
+        action_seconds: float = 1800.0,
         bound: RetryBound | None = None,
         clock: Callable[[], datetime] = utcnow,
         spread: Callable[[], float] = JITTER.random,
@@ -129,6 +92,9 @@ class Saga:
         self.inventory = inventory
         self.payments = payments
         self.payment_timeout = payment_timeout
+        self.links = links
+        self.poll_seconds = poll_seconds
+        self.action_seconds = action_seconds
         self.bound = bound or RetryBound()
         self.clock = clock
         self.spread = spread
@@ -136,14 +102,32 @@ class Saga:
     async def run(self, order_id: str) -> order_pb2.Order:
         """Run the saga as far as it goes now: to its end, or until a step fails and waits for
         its next attempt (saga.next_attempt_at; the resumer takes it up then)."""
-        order = await self.orders.get(order_id)
+        return await self._run(await self.orders.get(order_id))
+
+    async def payment_reported(
+        self, order: order_pb2.Order, status: ProviderStatus
+    ) -> order_pb2.Order:
+        """The provider reported the payment of an order waiting for the customer (a verified
+        callback): the saga goes on from there. Anything else is a late report: no change."""
+        if order.status != S.ORDER_STATUS_ACTION_REQUIRED:
+            return order
+        if order.saga.status != S.SAGA_STATUS_RUNNING:
+            return order
+        if order.saga.step != S.SAGA_STEP_AUTHORIZE_PAYMENT:
+            return order
+        order = await self._payment_answer(order, status)
+        if order.saga.HasField("next_attempt_at"):
+            return order  # still waiting for the customer
+        return await self._run(order)
+
+    async def _run(self, order: order_pb2.Order) -> order_pb2.Order:
         while order.saga.status in ACTIVE:
             try:
                 order = await self.step(order)
             except (Unavailable, DownstreamError) as error:  # down, or an unexpected refusal
                 order = await self._attempt_failed(order, error.message)
-                if order.saga.HasField("next_attempt_at"):
-                    return order
+            if order.saga.HasField("next_attempt_at"):
+                return order  # waits for a retry, or for the customer at the provider
         return order
 
     async def step(self, order: order_pb2.Order) -> order_pb2.Order:
@@ -209,25 +193,54 @@ class Saga:
         payment = order.payments[0]
         if payment.method != S.PAYMENT_METHOD_ONLINE_CARD:
             return await self._advance(order, S.SAGA_STEP_CONFIRM_ORDER)
+        provider = self.payments.of(payment)
         token = (await self.orders.checkout_inputs(order.id)).payment_token
         try:
-            result = await asyncio.wait_for(
-                self.payments.authorize(payment.id, payment.amount, token), self.payment_timeout
+            status = await asyncio.wait_for(
+                ask_provider(provider, order, token, self.links), self.payment_timeout
             )
         except (TimeoutError, PaymentTimeout):
             payment.status = S.PAYMENT_STATUS_FAILED
             payment.failure_reason = "the payment provider did not answer in time"
             return await self._compensate(order, S.SAGA_STEP_VOID_PAYMENT, payment.failure_reason)
         faults.reach("order.after_payment_authorization")
-        payment.provider = self.payments.name
-        payment.updated_at.CopyFrom(to_timestamp(self.clock()))
-        if not result.approved:
-            payment.status = S.PAYMENT_STATUS_DECLINED
-            payment.failure_reason = result.reason or "declined"
-            return await self._compensate(order, S.SAGA_STEP_RELEASE_STOCK, payment.failure_reason)
-        payment.status = S.PAYMENT_STATUS_AUTHORIZED
-        payment.provider_ref = result.reference
-        return await self._advance(order, S.SAGA_STEP_CONFIRM_ORDER)
+        payment.provider = provider.name
+        return await self._payment_answer(order, status)
+
+    async def _payment_answer(
+        self, order: order_pb2.Order, status: ProviderStatus
+    ) -> order_pb2.Order:
+        """Put the provider's answer on the order: confirm, wait for the customer, or fail."""
+        payment = order.payments[0]
+        now = self.clock()
+        payment.updated_at.CopyFrom(to_timestamp(now))
+        if status.state in SETTLED and not amount_matches(payment, status):
+            log.error("payment_amount_mismatch", order_id=order.id, reported=str(status.amount))
+            payment.status = S.PAYMENT_STATUS_FAILED
+            payment.failure_reason = AMOUNT_MISMATCH
+            return await self._compensate(order, S.SAGA_STEP_VOID_PAYMENT, AMOUNT_MISMATCH)
+        if status.state in SETTLED:
+            paid(payment, status, now)
+            return await self._advance(order, S.SAGA_STEP_CONFIRM_ORDER)
+        if status.state in WAITING:
+            waited = (now - from_timestamp(order.placed_at)).total_seconds()
+            if waited >= self.action_seconds:
+                payment.status = S.PAYMENT_STATUS_FAILED
+                payment.failure_reason = "the payment was not completed in time"
+                return await self._compensate(
+                    order, S.SAGA_STEP_VOID_PAYMENT, payment.failure_reason
+                )
+            waiting(order, status, now)
+            order.saga.updated_at.CopyFrom(to_timestamp(now))
+            order.saga.next_attempt_at.CopyFrom(
+                to_timestamp(now + timedelta(seconds=self.poll_seconds))
+            )
+            return await self._save(order)
+        payment.status = S.PAYMENT_STATUS_DECLINED
+        payment.provider_ref = status.reference or payment.provider_ref
+        payment.ClearField("next_action")
+        payment.failure_reason = status.reason or "the payment was declined"
+        return await self._compensate(order, S.SAGA_STEP_RELEASE_STOCK, payment.failure_reason)
 
     async def _confirm(self, order: order_pb2.Order) -> order_pb2.Order:
         now = self.clock()
@@ -241,7 +254,8 @@ class Saga:
         # key is safe.
         payment = order.payments[0]
         if payment.method == S.PAYMENT_METHOD_ONLINE_CARD:
-            await self.payments.void(payment.id)
+            provider = self.payments.of(payment)
+            await provider.void(payment.id, reference=payment.provider_ref)
             voided(payment, self.clock())
         return await self._advance(order, S.SAGA_STEP_RELEASE_STOCK)
 

@@ -1,6 +1,6 @@
-"""Payment providers, and settling an order's payments for units it will not fulfil.
+"""The test payment provider (dev and test environments only; production refuses it).
 
-The test provider decides by the token, like a card network's test cards: `tok_decline...` is
+It decides by the token, like a card network's test cards: `tok_decline...` is
 declined, `tok_timeout...` is authorized but the answer comes too late, `tok_unavailable...`
 cannot be reached (the saga retries, then gives up), anything else is approved.
 
@@ -14,7 +14,7 @@ the ledger to see what the provider saw, not what the order says it did.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,13 +23,19 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import Unavailable
 from omni_kit.ids import utcnow
-from omni_kit.protos import to_timestamp
-from omni_order.domain import lifecycle
-from omni_order.events import EventSpec
-from omni_order.ports import PaymentProvider, PaymentResult
+from omni_order.payments.provider import (
+    Callback,
+    CallbackEvent,
+    CallbackRefused,
+    Capabilities,
+    Initiation,
+    PaymentRequest,
+    PaymentResult,
+    PaymentState,
+    ProviderStatus,
+)
 
 DECLINE_PREFIX = "tok_decline"
 TIMEOUT_PREFIX = "tok_timeout"
@@ -42,6 +48,10 @@ class TestPaymentProvider:
 
     __test__ = False  # not a pytest test class
     name = "test"
+    capabilities = Capabilities(
+        manual_capture=True, partial_capture=True, void=True, refund=True, partial_refund=True
+    )
+    needs_token = True
 
     def __init__(
         self,
@@ -52,6 +62,26 @@ class TestPaymentProvider:
         self.ledger = ledger
         self.hang_seconds = hang_seconds
         self.clock = clock
+
+    async def initiate(self, request: PaymentRequest) -> Initiation:
+        result = await self.authorize(request.key, request.amount, request.token)
+        if not result.approved:
+            return Initiation(PaymentState.FAILED, reason=result.reason)
+        return Initiation(PaymentState.AUTHORIZED, reference=result.reference)
+
+    async def status(self, key: str, *, reference: str = "") -> ProviderStatus:
+        payment = await self.ledger.find_one({"_id": key}) or {}
+        authorized = _authorized(payment)
+        if authorized is None:
+            failed = "authorize" in payment
+            return ProviderStatus(PaymentState.FAILED if failed else PaymentState.PENDING)
+        if "void" in payment and "capture" not in payment:
+            return ProviderStatus(PaymentState.CANCELLED, authorized["reference"])
+        state = PaymentState.CAPTURED if "capture" in payment else PaymentState.AUTHORIZED
+        return ProviderStatus(state, authorized["reference"])
+
+    async def handle_callback(self, callback: Callback) -> CallbackEvent:
+        raise CallbackRefused("the test provider sends no callbacks", "CALLBACK_NOT_EXPECTED")
 
     async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult:
         if token.startswith(UNAVAILABLE_PREFIX):
@@ -65,7 +95,9 @@ class TestPaymentProvider:
             await asyncio.sleep(self.hang_seconds)  # it acted; the answer is what gets lost
         return _answer(entry)
 
-    async def capture(self, key: str, amount: common_pb2.Money) -> PaymentResult:
+    async def capture(
+        self, key: str, amount: common_pb2.Money, *, reference: str = ""
+    ) -> PaymentResult:
         payment = await self.ledger.find_one({"_id": key}) or {}
         refusal = _capture_refusal(payment, amount)
         answer = (
@@ -75,12 +107,14 @@ class TestPaymentProvider:
         )
         return _answer(await self._once(key, "capture", _money(amount) | _result(answer)))
 
-    async def void(self, key: str) -> None:
+    async def void(self, key: str, *, reference: str = "") -> None:
         payment = await self.ledger.find_one({"_id": key}) or {}
         authorized = bool(payment.get("authorize", {}).get("approved"))
         await self._once(key, "void", {"had_authorization": authorized})
 
-    async def refund(self, key: str, refund_key: str, amount: common_pb2.Money) -> PaymentResult:
+    async def refund(
+        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+    ) -> PaymentResult:
         payment = await self.ledger.find_one({"_id": key}) or {}
         refusal = _refund_refusal(payment, refund_key, amount)
         answer = (
@@ -185,39 +219,3 @@ def _refund_refusal(payment: dict[str, Any], refund_key: str, amount: common_pb2
     if refunded + amount.amount_minor > paid:
         return f"only {paid - refunded} minor units are left to refund"
     return ""
-
-
-async def settle_cancellation(
-    provider: PaymentProvider,
-    order: order_pb2.Order,
-    units: Sequence[order_pb2.LineQuantity],
-    now: datetime,
-) -> list[EventSpec]:
-    """After a cancellation (lifecycle.cancel or abandon_pickup), give back what the order took
-    for the units it will not fulfil: void the card authorization of a cancelled order, refund
-    money captured for cancelled units. Keyed by the payment and the order's stored version, so
-    a retry of the same cancellation does nothing twice at the provider. Returns the events of
-    the refunds it recorded."""
-    specs: list[EventSpec] = []
-    for action in lifecycle.cancellation_payments(order, units):
-        payment = lifecycle.find_payment(order, action.payment_id)
-        if action.kind == lifecycle.VOID:
-            await provider.void(payment.id)
-            lifecycle.voided(payment, now)
-            continue
-        refund_id = f"rf_{order.id}_v{order.version}_{payment.id}"
-        result = await provider.refund(payment.id, refund_id, action.amount)
-        refund = order_pb2.Refund(
-            id=refund_id,
-            amount=action.amount,
-            status=order_pb2.REFUND_STATUS_SUCCEEDED
-            if result.approved
-            else order_pb2.REFUND_STATUS_FAILED,
-            reason="order cancelled" if result.approved else result.reason,
-            provider_ref=result.reference,
-            created_at=to_timestamp(now),
-            completed_at=to_timestamp(now),
-        )
-        lifecycle.refunded(order, payment, refund, now)
-        specs.append(("refund_recorded", {"payment_id": payment.id, "refund": refund}))
-    return specs

@@ -1,0 +1,269 @@
+"""`omni`, the operations CLI. Every command takes --help and --json; connection settings come
+from the environment of the pod it runs in (omni_ops.targets), or from options."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import click
+import grpc
+from pymongo.errors import PyMongoError
+
+from omni_gateway.security.accounts import AccountExists
+from omni_gateway.security.first_admin import WeakPassword
+from omni_kit.app import StartupError
+from omni_kit.logs import setup_logging
+from omni_ops import admin, check, demo, events, targets
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+DURATION = re.compile(r"^(\d+)([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run it; what went wrong outside (a store, NATS or service unreachable) in one line."""
+    try:
+        return asyncio.run(coroutine)
+    except (events.OpsError, StartupError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except PyMongoError as error:
+        raise click.ClickException(f"store: {error}") from None
+    except grpc.aio.AioRpcError as error:
+        raise click.ClickException(f"{error.code().name}: {error.details()}") from None
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(
+        command
+    )
+
+
+def nats_option(command: F) -> F:
+    return click.option(
+        "--nats-url",
+        default=targets.nats_url,
+        show_default="OMNI_NATS_URL, else a process's OMNI_<PROCESS>_NATS_URL, else local",
+        help="NATS server to use.",
+    )(command)
+
+
+def emit(rows: Any, as_json: bool, text: Callable[[Any], str]) -> None:
+    click.echo(json.dumps(rows, indent=2, default=str) if as_json else text(rows))
+
+
+class Since(click.ParamType):
+    """A UTC time: ISO 8601 (2026-12-07T06:00:00Z, 2026-12-07 06:00; no offset means UTC) or a
+    time ago (90m, 6h, 2d)."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        now = datetime.now(UTC)
+        text = str(value).strip()
+        ago = DURATION.match(text)
+        if ago:
+            return now - timedelta(**{UNITS[ago.group(2)]: int(ago.group(1))})
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(
+                f"{text!r} is neither an ISO 8601 time (2026-12-07T06:00:00Z) nor a time ago "
+                "(90m, 6h, 2d)",
+                param,
+                ctx,
+            )
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        if when > now:
+            self.fail(f"{when.isoformat()} is in the future", param, ctx)
+        return when
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def omni() -> None:
+    """Operate Omni: check its dependencies, look after its events, make admins, load demo
+    data. Connection settings come from the environment (OMNI_<PROCESS>_MONGO_URI,
+    OMNI_NATS_URL, OMNI_<CALLER>_<SERVICE>_ADDR, OMNI_GATEWAY_URL), as inside any Omni pod;
+    without them, the local `make dev` defaults."""
+    # Logs (JSON, on stderr) stay out of the output a script reads.
+    level = os.environ.get("OMNI_LOG_LEVEL", "WARNING").upper()
+    setup_logging("omni-cli", level if level in LOG_LEVELS else "WARNING")
+
+
+@omni.command("check")
+@click.option("--timeout", default=check.TIMEOUT, show_default=True, help="Seconds per probe.")
+@json_option
+def check_command(timeout: float, as_json: bool) -> None:
+    """Ask every dependency of every process (store, NATS and streams, gRPC health, the
+    services each calls, the gateway's readiness) and say what is wrong. Exit 1 if anything is."""
+    checks = asyncio.run(check.run_checks(timeout))
+    click.echo(check.report(checks, as_json))
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+@omni.group("admin")
+def admin_group() -> None:
+    """Staff administrators."""
+
+
+@admin_group.command("create")
+@click.option("--username", required=True, help="The new admin's sign-in name.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from stdin's first line (else OMNI_ADMIN_PASSWORD, else a prompt).",
+)
+@json_option
+def admin_create(username: str, password_stdin: bool, as_json: bool) -> None:
+    """Create a staff admin in the gateway's database (OMNI_GATEWAY_MONGO_URI), as the gateway
+    creates the first one. Production (OMNI_GATEWAY_ENVIRONMENT) refuses weak passwords."""
+    password = _password(password_stdin)
+    environment = targets.environment()
+    if environment not in ("dev", "test", "production"):
+        raise click.BadParameter(f"unknown environment {environment!r}", param_hint="environment")
+    try:
+        created = run(admin.create(username, password, environment))  # type: ignore[arg-type]
+    except AccountExists:
+        raise click.ClickException(
+            f"a staff user named {username!r} exists already; choose another --username"
+        ) from None
+    except WeakPassword as error:
+        raise click.ClickException(str(error)) from None
+    emit(created, as_json, lambda c: f"created admin {c['username']} ({c['staff_id']})")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = os.environ.get("OMNI_ADMIN_PASSWORD", "")
+        if not password and sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.UsageError(
+            "no password: pipe it in with --password-stdin, or set OMNI_ADMIN_PASSWORD"
+        )
+    return password
+
+
+@omni.group("events")
+def events_group() -> None:
+    """Dead letters and outboxes."""
+
+
+@events_group.group("dead-letters")
+def dead_letters_group() -> None:
+    """Events a consumer could not handle, parked on omni.dlq.<consumer> (stream OMNI_DLQ)."""
+
+
+def _letters_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no dead letters"
+    return "\n".join(
+        f"#{r['sequence']} {r['parked_at']} {r['consumer']} {r['subject']} {r['event_id']} "
+        f"after {r['deliveries']} deliveries: {r['error']}"
+        for r in rows
+    )
+
+
+@dead_letters_group.command("list")
+@click.option("--consumer", help="Only this consumer's (its durable name).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many, oldest first.")
+@nats_option
+@json_option
+def dead_letters_list(
+    consumer: str | None, limit: int | None, nats_url: str, as_json: bool
+) -> None:
+    """List the dead letters waiting, oldest first, with why each failed."""
+    rows = run(events.list_dead_letters(nats_url, consumer, limit))
+    emit(rows, as_json, _letters_text)
+
+
+@dead_letters_group.command("replay")
+@click.argument("sequences", nargs=-1, type=click.IntRange(min=1))
+@click.option("--all", "everything", is_flag=True, help="Every dead letter waiting.")
+@click.option("--consumer", help="Only this consumer's (with --all), or check they are its.")
+@nats_option
+@json_option
+def dead_letters_replay(
+    sequences: tuple[int, ...], everything: bool, consumer: str | None, nats_url: str, as_json: bool
+) -> None:
+    """Replay dead letters by SEQUENCE (from `list`), or --all: each goes back on its subject for
+    its one consumer, which handles it through its inbox (an event that took effect after all
+    does not take it again), and leaves the dead-letter stream."""
+    if bool(sequences) == everything:
+        raise click.UsageError("name the SEQUENCES to replay, or --all (not both)")
+    rows = run(events.replay_dead_letters(nats_url, sequences, consumer))
+    emit(
+        rows,
+        as_json,
+        lambda r: f"replayed {len(r)}\n{_letters_text(r)}" if r else "nothing to replay",
+    )
+
+
+@events_group.group("outbox")
+def outbox_group() -> None:
+    """Each service's transactional outbox (collection `outbox` in its database)."""
+
+
+@outbox_group.command("republish")
+@click.option("--since", required=True, type=Since(), help=Since.__doc__)
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    type=click.Choice(targets.SERVICES),
+    help="Only this service's outbox (repeatable); default: every service.",
+)
+@nats_option
+@json_option
+def outbox_republish(
+    since: datetime, services: tuple[str, ...], nats_url: str, as_json: bool
+) -> None:
+    """Publish again every event written since TIME, in order: after NATS lost events (a
+    stream restored from an older backup). JetStream drops copies it still holds within its
+    duplicate window; consumers' inboxes drop the rest. Sent rows are kept 7 days."""
+    rows = run(events.republish_outbox(nats_url, services or targets.SERVICES, since))
+    emit(
+        rows,
+        as_json,
+        lambda rs: "\n".join(
+            f"{r['service']}: {r['published']} published since {r['since']} "
+            f"({r['already_in_stream']} already in the stream)"
+            for r in rs
+        ),
+    )
+
+
+@omni.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+@json_option
+def demo_load(as_json: bool) -> None:
+    """Load the demo store, warehouse, product and template through the services' gRPC APIs
+    (idempotent: what exists is left as it is)."""
+    addresses = {name: targets.grpc_address(name) for name in targets.SERVICES}
+    loaded = run(demo.load(addresses))
+    emit(
+        {"loaded": loaded, "into": addresses},
+        as_json,
+        lambda r: "loaded " + "; ".join(f"{k}: {', '.join(v)}" for k, v in r["loaded"].items()),
+    )
+
+
+def main() -> None:
+    omni(prog_name="omni")
