@@ -17,6 +17,7 @@ from omni_catalog.settings import CatalogSettings
 from omni_inventory.server import create_app as create_inventory
 from omni_inventory.settings import InventorySettings
 from omni_kit.app import ServiceApp, channel
+from omni_kit.outbound import OutboundClient, OutboundPolicy
 from omni_order.server import create_app as create_order
 from omni_order.settings import OrderSettings
 
@@ -67,3 +68,12 @@ async def shop(mongo_uri, nats_url, db_name) -> AsyncIterator[Shop]:
     for app in reversed(apps):
         if app.port is not None:
             await app.stop(grace=0)
+
+
+@pytest.fixture
+async def carrier_http() -> AsyncIterator[OutboundClient]:
+    """The outbound client as the order service builds it, allowed to reach the loopback fakes
+    (a one-second timeout, so a delayed answer is a timeout)."""
+    client = OutboundClient(OutboundPolicy(allow_http=True, allow_private_networks=True), timeout=1)
+    yield client
+    await client.aclose()

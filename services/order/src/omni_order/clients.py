@@ -74,6 +74,8 @@ class CatalogClient:
                 currency_code=price.effective_price.currency_code,
                 listing_version=price.listing_version,
                 published=price.published,
+                weight_grams=price.weight_grams,
+                sides_mm=(price.length_mm, price.width_mm, price.height_mm),
             )
             for price in reply.prices
         }

@@ -10,6 +10,8 @@ from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
+from omni_order.carriers.fulfilment import poll_tracking
+from omni_order.carriers.wiring import build_carriers
 from omni_order.clients import CatalogClient, InventoryClient
 from omni_order.customer_merges import CONSUMED_DOMAINS, MOVE_INDEXES, CustomerMerges
 from omni_order.payments import configured_providers
@@ -50,6 +52,9 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         settings.outbound_policy(), timeout=settings.payment_http_timeout_seconds
     )
     payments = configured_providers(settings, infra.db, outbound)
+    carrier_http = OutboundClient(
+        settings.outbound_policy(), timeout=settings.carrier_timeout_seconds
+    )
     bound = RetryBound(
         max_attempts=settings.saga_max_attempts,
         max_seconds=settings.saga_max_seconds,
@@ -78,6 +83,7 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             bound=bound,
         ),
         idempotency=infra.idempotency,
+        carriers=build_carriers(settings, carrier_http),
     )
     api = OrderApi(deps)
     app.add_service(
@@ -98,10 +104,16 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
     )
 
     app.add_background_task("sales-totals", lambda: workers.count_sales(deps))
+    poll = settings.tracking_poll_interval_seconds
+    app.add_background_task(
+        "carrier-tracking",
+        lambda: workers.every(poll, lambda: poll_tracking(deps.carriers, orders, poll)),
+    )
 
     async def close_channels() -> None:
         await catalog_channel.close()
         await inventory_channel.close()
+        await carrier_http.aclose()
         await outbound.aclose()
 
     app.on_shutdown(close_channels)

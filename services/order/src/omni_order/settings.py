@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from omni_kit.settings import ServiceSettings
+from omni_order.carriers.settings import CarrierSettings
 
 ProviderName = Literal["test", "stripe", "liqpay", "cashbill"]
 PROVIDERS = ("test", "stripe", "liqpay", "cashbill", "cash_on_delivery", "pay_in_store", "none")
@@ -19,7 +20,7 @@ TEST_PROVIDER_REFUSED = (
 )
 
 
-class OrderSettings(ServiceSettings):
+class OrderSettings(CarrierSettings, ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="OMNI_ORDER_", extra="ignore", frozen=True)
 
     service_name: str = "order"

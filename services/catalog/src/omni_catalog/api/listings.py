@@ -304,6 +304,7 @@ def _sku_price(
     at: datetime,
 ) -> catalog_pb2.SkuPrice:
     price = rules.effective_price(listing, at)
+    variant = next((v for v in product.variants if v.sku == sku), catalog_pb2.Variant())
     return catalog_pb2.SkuPrice(
         sku=sku,
         product_id=product.id,
@@ -315,4 +316,8 @@ def _sku_price(
         published=listing.published and product.status == ACTIVE,
         listing_version=listing.version,
         product_name=products.name(product),
+        weight_grams=variant.weight_grams,
+        length_mm=variant.length_mm,
+        width_mm=variant.width_mm,
+        height_mm=variant.height_mm,
     )

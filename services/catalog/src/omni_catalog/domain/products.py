@@ -44,6 +44,40 @@ def validate_product(product: catalog_pb2.Product, field: str = "product") -> No
     _validate_variants(product.variants, f"{field}.variants")
 
 
+MAX_WEIGHT_GRAMS = 1_000_000  # a tonne: anything heavier is a freight, not a parcel
+MAX_SIDE_MM = 10_000
+
+
+def validate_package(variant: catalog_pb2.Variant, field: str) -> None:
+    """Weight in grams and sides in millimetres, as carriers quote them: positive and sane, or
+    unset (0); the three sides together or not at all."""
+    if not 0 <= variant.weight_grams <= MAX_WEIGHT_GRAMS:
+        raise InvalidArgument(
+            f"weight_grams is the packed weight in grams: 1 to {MAX_WEIGHT_GRAMS:,}, or 0 when "
+            f"not known (got {variant.weight_grams})",
+            field=f"{field}.weight_grams",
+        )
+    sides = {
+        "length_mm": variant.length_mm,
+        "width_mm": variant.width_mm,
+        "height_mm": variant.height_mm,
+    }
+    for name, value in sides.items():
+        if not 0 <= value <= MAX_SIDE_MM:
+            raise InvalidArgument(
+                f"{name} is a packed side in millimetres: 1 to {MAX_SIDE_MM:,}, or 0 when not "
+                f"known (got {value})",
+                field=f"{field}.{name}",
+            )
+    given = [name for name, value in sides.items() if value]
+    if given and len(given) != len(sides):
+        missing = next(name for name in sides if name not in given)
+        raise InvalidArgument(
+            "give length_mm, width_mm and height_mm together (or none of them)",
+            field=f"{field}.{missing}",
+        )
+
+
 def validate_slug(slug: str, field: str) -> None:
     if not slug:
         raise InvalidArgument("slug is required", field=field)
@@ -152,9 +186,6 @@ def _validate_variants(variants: Sequence[catalog_pb2.Variant], field: str) -> N
                 metadata={"sku": variant.sku},
             )
         seen.add(variant.sku)
-        if variant.weight_grams < 0:
-            raise InvalidArgument(
-                "weight_grams must not be negative", field=f"{field}[{index}].weight_grams"
-            )
+        validate_package(variant, f"{field}[{index}]")
         validate_attributes(variant.attributes, f"{field}[{index}].attributes")
         validate_media(variant.media, f"{field}[{index}].media")

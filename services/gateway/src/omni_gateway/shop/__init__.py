@@ -10,6 +10,7 @@ from omni_gateway.security.session_routes import session_routes
 from omni_gateway.shop.addresses import MyAddresses
 from omni_gateway.shop.auth import CustomerAuth
 from omni_gateway.shop.availability import Availability
+from omni_gateway.shop.carriers import Carriers
 from omni_gateway.shop.carts import Carts
 from omni_gateway.shop.catalog import CatalogBrowse
 from omni_gateway.shop.me import Me
@@ -24,6 +25,7 @@ ROUTES: list[Any] = [
     CatalogBrowse,
     Availability,
     Carts,
+    Carriers,
     CustomerOrders,
     Me,
     MyAddresses,

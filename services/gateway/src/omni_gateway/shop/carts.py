@@ -84,8 +84,18 @@ class Carts(Controller):
             },
         ),
     )
-    async def current(self, state: State, principal: Principal, channel: Channel) -> Cart:
-        request = P.GetOrCreateCartRequest(channel=channel_ref(channel))
+    async def current(
+        self,
+        state: State,
+        principal: Principal,
+        channel: Channel,
+        currency: Annotated[str | None, Parameter(pattern=r"^[A-Z]{3}$")] = None,
+    ) -> Cart:
+        """`currency` (ISO 4217, default EUR) applies when the cart is made, not to one that
+        exists."""
+        request = P.GetOrCreateCartRequest(
+            channel=channel_ref(channel), currency_code=currency or ""
+        )
         if principal.kind is Kind.CUSTOMER:
             request.customer_id = principal.id
         else:
@@ -187,12 +197,20 @@ class Carts(Controller):
         lat: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
         lng: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
         pickup_location_id: str | None = None,
+        country_code: Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$")] = None,
+        city: Annotated[str | None, Parameter(min_length=1, max_length=200)] = None,
+        postal_code: Annotated[str | None, Parameter(max_length=20)] = None,
     ) -> DeliveryOptions:
+        """With the delivery address's country and city, the carriers quote home delivery there
+        and offer their pickup points in that city."""
         await owned_cart(state, principal, cart_id)
         ask = P.GetDeliveryOptionsRequest(
             cart_id=cart_id,
             pickup_location_id=pickup_location_id or "",
             channel=channel_ref(channel),
+            address=common_pb2.Address(
+                country_code=country_code or "", city=city or "", postal_code=postal_code or ""
+            ),
         )
         if lat is not None and lng is not None:
             ask.geo.CopyFrom(common_pb2.GeoPoint(lat=lat, lng=lng))

@@ -38,6 +38,14 @@ class Address(View):
     phone: Text = ""
 
 
+class Recipient(View):
+    """Who collects a parcel at a carrier's pickup point."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # E.164 ("+380671112233"): the carrier texts the pickup code to it.
+    phone: Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{7,14}$")]
+
+
 class DeliveryChoice(View):
     """The delivery chosen at checkout (or by a marketplace for an imported order)."""
 
@@ -46,8 +54,44 @@ class DeliveryChoice(View):
     option_id: Text = ""
     # Click & collect and ship-to-store: required.
     pickup_location_id: Text = ""
-    # Home delivery: required.
+    # Home delivery to the door: required.
     address: Address | None = None
+    # Home delivery to a carrier's pickup point: the option's `point:` id, or the carrier and
+    # the point's id from the pickup-point search, and who collects it.
+    carrier: Text = ""
+    carrier_pickup_point_id: Text = ""
+    recipient: Recipient | None = None
+
+
+class CarrierPickupPoint(View):
+    """A carrier's branch or parcel locker a parcel can be sent to."""
+
+    id: str
+    carrier: str
+    kind: str
+    name: str
+    address: str | None
+    city: str | None
+    number: str | None
+    lat: float | None
+    lng: float | None
+    # Heaviest parcel it takes, in grams; absent when the carrier states no limit.
+    max_weight_grams: int | None
+
+
+class CarrierPickupPoints(View):
+    points: list[CarrierPickupPoint]
+
+
+class CarrierCity(View):
+    # The carrier's id for the city; pass it as `city_id` to the pickup-point search.
+    id: str
+    name: str
+    region: str | None
+
+
+class CarrierCities(View):
+    cities: list[CarrierCity]
 
 
 class DeliveryOption(View):
@@ -67,6 +111,8 @@ class DeliveryOption(View):
     latest_at: datetime | None
     # For people, e.g. "2 of 3 items ship from the warehouse".
     notes: list[str]
+    # Home delivery to a carrier's pickup point (a Nova Poshta branch or parcel locker).
+    carrier_pickup_point: CarrierPickupPoint | None = None
 
 
 class DeliveryOptions(View):
@@ -89,6 +135,7 @@ class OrderDelivery(View):
     service_level: str | None
     price: Money | None
     estimated_at: datetime | None
+    carrier_pickup_point: CarrierPickupPoint | None = None
 
 
 class Pickup(View):
@@ -121,6 +168,9 @@ class Shipment(View):
     created_at: datetime | None
     shipped_at: datetime | None
     delivered_at: datetime | None
+    # The carrier's last tracking status: created, in_transit, arrived_at_pickup_point,
+    # delivered, returned, cancelled.
+    tracking_status: str | None = None
 
 
 def line_quantities(lines: Any) -> list[LineQuantity]:
@@ -141,12 +191,39 @@ def address_view(address: common_pb2.Address) -> Address:
 
 def to_proto_delivery(choice: DeliveryChoice) -> P.DeliveryChoice:
     address = common_pb2.Address(**msgspec.to_builtins(choice.address)) if choice.address else None
+    if choice.recipient:
+        address = address or common_pb2.Address()
+        address.name, address.phone = choice.recipient.name, choice.recipient.phone
     return P.DeliveryChoice(
         mode=DELIVERY_MODE.number(choice.mode),
         option_id=choice.option_id,
         pickup_location_id=choice.pickup_location_id,
         address=address,
+        carrier=choice.carrier,
+        carrier_pickup_point_id=choice.carrier_pickup_point_id,
     )
+
+
+def carrier_point_view(point: P.CarrierPickupPoint) -> CarrierPickupPoint:
+    located = point.HasField("geo") and (point.geo.lat or point.geo.lng)
+    return CarrierPickupPoint(
+        id=point.id,
+        carrier=point.carrier,
+        kind=point.kind,
+        name=point.name,
+        address=point.address or None,
+        city=point.city or None,
+        number=point.number or None,
+        lat=point.geo.lat if located else None,
+        lng=point.geo.lng if located else None,
+        max_weight_grams=point.max_weight_grams or None,
+    )
+
+
+def carrier_point_or_none(message: Any) -> CarrierPickupPoint | None:
+    if not message.HasField("carrier_pickup_point"):
+        return None
+    return carrier_point_view(message.carrier_pickup_point)
 
 
 def delivery_options(reply: P.GetDeliveryOptionsResponse) -> DeliveryOptions:
@@ -164,6 +241,7 @@ def delivery_options(reply: P.GetDeliveryOptionsResponse) -> DeliveryOptions:
                 earliest_at=when_set(option, "earliest_at"),
                 latest_at=when_set(option, "latest_at"),
                 notes=list(option.notes),
+                carrier_pickup_point=carrier_point_or_none(option),
             )
             for option in reply.options
         ]
@@ -182,6 +260,7 @@ def delivery_view(order: P.Order) -> OrderDelivery | None:
         service_level=delivery.service_level or None,
         price=money_or_none(delivery, "price"),
         estimated_at=when_set(delivery, "estimated_at"),
+        carrier_pickup_point=carrier_point_or_none(delivery),
     )
 
 
@@ -209,4 +288,5 @@ def shipment_view(shipment: P.Shipment) -> Shipment:
         created_at=when_set(shipment, "created_at"),
         shipped_at=when_set(shipment, "shipped_at"),
         delivered_at=when_set(shipment, "delivered_at"),
+        tracking_status=shipment.tracking_status or None,
     )

@@ -72,8 +72,13 @@ class Variant(View):
     sku: Key
     attributes: Attributes = {}
     barcode: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    # Packed weight in grams: 1 to 1,000,000, or 0 when not known.
     weight_grams: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
     media: Annotated[list[Media], msgspec.Meta(max_length=50)] = []
+    # Packed size in millimetres: all three 1 to 10,000, or all 0 when not known.
+    length_mm: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
+    width_mm: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
+    height_mm: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 0
 
 
 class ProductView(View):
@@ -229,6 +234,9 @@ def product_view(product: P.Product) -> ProductView:
                 barcode=variant.barcode,
                 weight_grams=variant.weight_grams,
                 media=[_media(item) for item in variant.media],
+                length_mm=variant.length_mm,
+                width_mm=variant.width_mm,
+                height_mm=variant.height_mm,
             )
             for variant in product.variants
         ],

@@ -143,6 +143,9 @@ def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[
                 barcode=variant.barcode,
                 weight_grams=variant.weight_grams,
                 media=[_media_message(item) for item in variant.media],
+                length_mm=variant.length_mm,
+                width_mm=variant.width_mm,
+                height_mm=variant.height_mm,
             )
             for variant in or_default(body.variants, [])
         ],

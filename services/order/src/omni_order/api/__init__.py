@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from omni.order.v1 import order_pb2_grpc
+from omni_order.api.carriers import CarriersApi
 from omni_order.api.carts import CartApi
 from omni_order.api.checkout import CheckoutApi
 from omni_order.api.deps import Deps
@@ -16,6 +17,7 @@ from omni_order.api.returns import ReturnsApi
 class OrderApi(
     CartApi,
     CheckoutApi,
+    CarriersApi,
     ImportApi,
     LifecycleApi,
     PaymentsApi,

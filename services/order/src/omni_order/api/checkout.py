@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 
 from grpc import aio
@@ -17,9 +18,11 @@ from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 from omni_kit.telemetry import inject_headers
 from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.carriers.base import Parcel
+from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
 from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
-from omni_order.domain.common import require
+from omni_order.domain.common import Price, require
 from omni_order.events import order_event
 from omni_order.ports import Inventory, PickupStore, Placement
 
@@ -40,6 +43,7 @@ class CheckoutApi:
         rules.require_checkout(cart)
         channel = chosen_channel(request.channel, cart.channel)
         wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
+        skus = [line.sku for line in cart.lines]
         near = request.geo if request.HasField("geo") else None
         now = utcnow()
         own = await self._held(cart)
@@ -50,7 +54,15 @@ class CheckoutApi:
             await self.deps.inventory.select_sources(wanted, home, channel)
         )
         if ships and not request.pickup_location_id:
-            options.extend(rules.home_options(cart.currency_code, now))
+            options.extend(
+                await carrier_options(
+                    self.deps.carriers,
+                    request.address,
+                    self._parcel(cart, await self.deps.catalog.prices(channel, skus)),
+                    cart.currency_code,
+                    now,
+                )
+            )
         stores = await self.deps.inventory.pickup_stores(
             wanted, channel, near, request.pickup_location_id, own
         )
@@ -96,7 +108,16 @@ class CheckoutApi:
             )
         rules.require_checkout(cart)
         now = utcnow()
-        delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
+        if request.delivery.mode == rules.HOME:
+            delivery = await priced_delivery(
+                self.deps.carriers,
+                request.delivery,
+                self._parcel(cart, prices),
+                cart.currency_code,
+                now,
+            )
+        else:
+            delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
         if delivery.mode in rules.PICKUP_MODES:
             await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
         provider = self.deps.payments.for_checkout(channel, request.payment_method)
@@ -187,6 +208,11 @@ class CheckoutApi:
         if chosen is None or not chosen.active or not chosen.click_and_collect:
             return []
         return [PickupStore(chosen.id, chosen.name, 0.0)]
+
+    def _parcel(self, cart: C.Cart, sizes: Mapping[str, Price]) -> Parcel:
+        value = sum(line.unit_price.amount_minor * line.quantity for line in cart.lines)
+        units = [(line.sku, line.quantity) for line in cart.lines]
+        return parcel_of(units, sizes, self.deps.carriers.item_weight_grams, value)
 
     async def _held(self, cart: C.Cart) -> list[Placement]:
         """What the cart's own holds keep for it, where."""

@@ -11,6 +11,7 @@ from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
+from omni_order.carriers.fulfilment import cancel_waybill, waybill_for
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
 from omni_order.events import next_version
@@ -93,23 +94,37 @@ class LifecycleApi:
         # Derived from the key, so a retry after a crash commits the same units once.
         shipment_id = "shp_" + command.key_for("shipment")[:24] if command else new_id("shp")
         units = rules.shipment_units(order, location_id, request.lines)
-        await self.deps.inventory.commit(
-            order.reservation_id,
-            placements(order, units, location_id),
-            key=shipment_id,
-            reference=shipment_id,
-        )
+        # The carrier's waybill first: a carrier that refuses leaves the stock uncommitted.
+        waybill = None
+        if not request.tracking_number:
+            sizes = await self.deps.catalog.prices(
+                order.channel, [line.sku for line in order.lines]
+            )
+            waybill = await waybill_for(self.deps.carriers, order, shipment_id, units, sizes)
+        try:
+            await self.deps.inventory.commit(
+                order.reservation_id,
+                placements(order, units, location_id),
+                key=shipment_id,
+                reference=shipment_id,
+            )
+        except Exception:
+            if waybill:
+                await cancel_waybill(self.deps.carriers, order.delivery.carrier, waybill)
+            raise
         shipment = rules.add_shipment(
             order,
             shipment_id,
             location_id,
             units,
             carrier=request.carrier,
-            tracking_number=request.tracking_number,
+            tracking_number=waybill.tracking_number if waybill else request.tracking_number,
             actor=request.actor,
             channel=request.channel,
             now=utcnow(),
         )
+        if waybill:
+            shipment.carrier_ref = waybill.ref
         # Fulfilment is when a card authorization is charged (for what is not cancelled).
         await capture_payment(self.deps.payments, order, utcnow())
         events = next_version(order, ("shipment_created", {"shipment": shipment}))

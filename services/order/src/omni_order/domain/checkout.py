@@ -28,40 +28,8 @@ class Shortfall:
     available: int
 
 
-@dataclass(frozen=True)
-class CarrierRate:
-    carrier: str
-    service_level: str
-    amount_minor: int
-    earliest_days: int
-    latest_days: int
-
-    @property
-    def option_id(self) -> str:
-        return f"home:{self.carrier}:{self.service_level}"
-
-
-CARRIER_RATES = (
-    CarrierRate("dhl", "standard", 499, 2, 4),
-    CarrierRate("dhl", "express", 999, 1, 1),
-)
 SHIP_TO_STORE_DAYS = (2, 5)
 SHIP_TO_STORE_PRICE = 0
-
-
-def home_options(currency: str, now: datetime) -> list[order_pb2.DeliveryOption]:
-    return [
-        order_pb2.DeliveryOption(
-            option_id=rate.option_id,
-            mode=HOME,
-            carrier=rate.carrier,
-            service_level=rate.service_level,
-            price=money(rate.amount_minor, currency),
-            earliest_at=to_timestamp(now + timedelta(days=rate.earliest_days)),
-            latest_at=to_timestamp(now + timedelta(days=rate.latest_days)),
-        )
-        for rate in CARRIER_RATES
-    ]
 
 
 def pickup_option(
@@ -88,23 +56,22 @@ def pickup_option(
 def delivery_for(
     choice: order_pb2.DeliveryChoice, currency: str, now: datetime
 ) -> order_pb2.Delivery:
-    """The order's delivery from the customer's choice, priced; refuses incomplete choices."""
+    """The order's delivery from a choice; refuses incomplete choices. Pickups are priced
+    here, home delivery is not."""
     delivery = order_pb2.Delivery(mode=choice.mode, option_id=choice.option_id)
     if choice.mode == HOME:
+        # Unpriced: checkout prices it with the carriers (omni_order.carriers.options), an
+        # imported order carries the marketplace's price.
         address = choice.address
         if not address.lines or not address.country_code or not address.city:
             raise InvalidArgument(
                 "home delivery needs an address with lines, city and country_code",
                 field="delivery.address",
             )
-        rate = _rate(choice.option_id, choice.carrier)
         delivery.address.CopyFrom(address)
         delivery.geo.CopyFrom(choice.geo)
-        delivery.carrier = rate.carrier
-        delivery.service_level = rate.service_level
-        delivery.option_id = rate.option_id
-        delivery.price.CopyFrom(money(rate.amount_minor, currency))
-        delivery.estimated_at.CopyFrom(to_timestamp(now + timedelta(days=rate.latest_days)))
+        delivery.carrier = choice.carrier
+        delivery.price.CopyFrom(money(0, currency))
         return delivery
     if choice.mode in PICKUP_MODES:
         if not choice.pickup_location_id:
@@ -121,21 +88,6 @@ def delivery_for(
     raise InvalidArgument(
         "delivery.mode must be home delivery, click & collect or ship-to-store",
         field="delivery.mode",
-    )
-
-
-def _rate(option_id: str, carrier: str) -> CarrierRate:
-    if not option_id:
-        matching = [rate for rate in CARRIER_RATES if not carrier or rate.carrier == carrier]
-        if matching:
-            return matching[0]
-    for rate in CARRIER_RATES:
-        if rate.option_id == option_id:
-            return rate
-    known = ", ".join(rate.option_id for rate in CARRIER_RATES)
-    raise InvalidArgument(
-        f"unknown home delivery option {option_id or carrier!r}; offered: {known}",
-        field="delivery.option_id",
     )
 
 

@@ -25,6 +25,9 @@ class Price:
     currency_code: str
     listing_version: int
     published: bool
+    # The variant's packed weight (grams) and sides (millimetres), 0 when not known.
+    weight_grams: int = 0
+    sides_mm: tuple[int, int, int] = (0, 0, 0)
 
 
 def money(amount_minor: int, currency_code: str) -> common_pb2.Money:

@@ -85,6 +85,12 @@ ORDER_INDEXES = {
         # Provider callbacks name the payment by our key or by the provider's reference.
         IndexModel([("payments.id", ASCENDING)]),
         IndexModel([("payments.provider", ASCENDING), ("payments.provider_ref", ASCENDING)]),
+        # The tracking poller's read: orders with a carrier's waybill not delivered yet.
+        IndexModel(
+            [("tracked_at", ASCENDING)],
+            partialFilterExpression={"awaiting_carrier": True},
+            name="awaiting_carrier_by_tracked_at",
+        ),
     ],
     **SALES_INDEXES,
 }
@@ -157,6 +163,10 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
         "pickup_deadline_at": from_timestamp(order.pickup.deadline)
         if order.pickup.HasField("deadline")
         else None,
+        "awaiting_carrier": any(
+            shipment.carrier_ref and shipment.status != order_pb2.SHIPMENT_STATUS_DELIVERED
+            for shipment in order.shipments
+        ),
         "sales": {
             "currency": order.totals.total.currency_code,
             "revenue": order.totals.total.amount_minor,
@@ -318,6 +328,21 @@ class OrderStore:
             {"_id": 1},
         ).limit(limit)
         return [doc["_id"] for doc in await cursor.to_list(limit)]
+
+    async def awaiting_carrier(self, before: datetime, limit: int = 100) -> list[str]:
+        """Orders with a carrier's waybill not delivered yet, least recently tracked first,
+        not tracked since `before`; each is marked tracked now, so other instances skip it."""
+        query = {"awaiting_carrier": True, "tracked_at": {"$not": {"$gte": before}}}
+        cursor = self.orders.find(query, {"_id": 1}).sort("tracked_at", ASCENDING).limit(limit)
+        ids = [doc["_id"] for doc in await cursor.to_list(limit)]
+        taken = []
+        for order_id in ids:
+            result = await self.orders.update_one(
+                {"_id": order_id, **query}, {"$set": {"tracked_at": utcnow()}}
+            )
+            if result.modified_count:
+                taken.append(order_id)
+        return taken
 
     async def sales(
         self, start: datetime, end: datetime, time_zone: str, channels: list[str]

@@ -179,11 +179,19 @@ class Variant(_message.Message):
     BARCODE_FIELD_NUMBER: _builtins.int
     WEIGHT_GRAMS_FIELD_NUMBER: _builtins.int
     MEDIA_FIELD_NUMBER: _builtins.int
+    LENGTH_MM_FIELD_NUMBER: _builtins.int
+    WIDTH_MM_FIELD_NUMBER: _builtins.int
+    HEIGHT_MM_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     """Unique across the whole catalog."""
     barcode: _builtins.str
     """GTIN/EAN/UPC."""
     weight_grams: _builtins.int
+    """Packed weight in grams, for carrier quotes: 0 (not known) or 1 to 1,000,000."""
+    length_mm: _builtins.int
+    """Packed size in millimetres, for carrier quotes: all three 1 to 10,000, or all 0 (not known)."""
+    width_mm: _builtins.int
+    height_mm: _builtins.int
     @_builtins.property
     def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Variant-defining attributes, e.g. {"size": "M", "colour": "blue"}."""
@@ -198,10 +206,13 @@ class Variant(_message.Message):
         barcode: _builtins.str = ...,
         weight_grams: _builtins.int = ...,
         media: _abc.Iterable[Global___Media] | None = ...,
+        length_mm: _builtins.int = ...,
+        width_mm: _builtins.int = ...,
+        height_mm: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "barcode", b"barcode", "media", b"media", "sku", b"sku", "weight_grams", b"weight_grams"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "barcode", b"barcode", "height_mm", b"height_mm", "length_mm", b"length_mm", "media", b"media", "sku", b"sku", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1594,6 +1605,10 @@ class SkuPrice(_message.Message):
     PUBLISHED_FIELD_NUMBER: _builtins.int
     LISTING_VERSION_FIELD_NUMBER: _builtins.int
     PRODUCT_NAME_FIELD_NUMBER: _builtins.int
+    WEIGHT_GRAMS_FIELD_NUMBER: _builtins.int
+    LENGTH_MM_FIELD_NUMBER: _builtins.int
+    WIDTH_MM_FIELD_NUMBER: _builtins.int
+    HEIGHT_MM_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     product_id: _builtins.str
     on_sale: _builtins.bool
@@ -1603,6 +1618,11 @@ class SkuPrice(_message.Message):
     """The listing version the price comes from; carts keep it as a price snapshot."""
     product_name: _builtins.str
     """Product name in its default language, for cart and order lines."""
+    weight_grams: _builtins.int
+    """The variant's packed weight (grams) and size (millimetres), 0 when not known: for quotes."""
+    length_mm: _builtins.int
+    width_mm: _builtins.int
+    height_mm: _builtins.int
     @_builtins.property
     def effective_price(self) -> _common_pb2.Money:
         """The price to charge: the sale price inside its window, otherwise the list price."""
@@ -1620,10 +1640,14 @@ class SkuPrice(_message.Message):
         published: _builtins.bool = ...,
         listing_version: _builtins.int = ...,
         product_name: _builtins.str = ...,
+        weight_grams: _builtins.int = ...,
+        length_mm: _builtins.int = ...,
+        width_mm: _builtins.int = ...,
+        height_mm: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "list_price", b"list_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "height_mm", b"height_mm", "length_mm", b"length_mm", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

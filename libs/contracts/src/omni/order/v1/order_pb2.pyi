@@ -527,6 +527,7 @@ class DeliveryOption(_message.Message):
     EARLIEST_AT_FIELD_NUMBER: _builtins.int
     LATEST_AT_FIELD_NUMBER: _builtins.int
     NOTES_FIELD_NUMBER: _builtins.int
+    CARRIER_PICKUP_POINT_FIELD_NUMBER: _builtins.int
     option_id: _builtins.str
     """Opaque; pass it back in DeliveryChoice.option_id."""
     mode: _common_pb2.DeliveryMode.ValueType
@@ -549,6 +550,10 @@ class DeliveryOption(_message.Message):
     def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Human-readable notes, e.g. "2 of 3 items ship from the warehouse"."""
 
+    @_builtins.property
+    def carrier_pickup_point(self) -> Global___CarrierPickupPoint:
+        """Home delivery to a carrier's pickup point (a Nova Poshta branch): the point."""
+
     def __init__(
         self,
         *,
@@ -563,14 +568,90 @@ class DeliveryOption(_message.Message):
         earliest_at: _timestamp_pb2.Timestamp | None = ...,
         latest_at: _timestamp_pb2.Timestamp | None = ...,
         notes: _abc.Iterable[_builtins.str] | None = ...,
+        carrier_pickup_point: Global___CarrierPickupPoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["earliest_at", b"earliest_at", "latest_at", b"latest_at", "price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["carrier_pickup_point", b"carrier_pickup_point", "earliest_at", b"earliest_at", "latest_at", b"latest_at", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "distance_km", b"distance_km", "earliest_at", b"earliest_at", "latest_at", b"latest_at", "mode", b"mode", "notes", b"notes", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "pickup_location_name", b"pickup_location_name", "price", b"price", "service_level", b"service_level"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "carrier_pickup_point", b"carrier_pickup_point", "distance_km", b"distance_km", "earliest_at", b"earliest_at", "latest_at", b"latest_at", "mode", b"mode", "notes", b"notes", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "pickup_location_name", b"pickup_location_name", "price", b"price", "service_level", b"service_level"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeliveryOption: _TypeAlias = DeliveryOption  # noqa: Y015
+
+@_typing.final
+class CarrierPickupPoint(_message.Message):
+    """A carrier's branch or parcel locker a parcel can be sent to."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    CARRIER_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    CITY_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    GEO_FIELD_NUMBER: _builtins.int
+    MAX_WEIGHT_GRAMS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The carrier's own reference; pass it back in DeliveryChoice.carrier_pickup_point_id."""
+    carrier: _builtins.str
+    kind: _builtins.str
+    """"branch" or "parcel_locker"."""
+    name: _builtins.str
+    address: _builtins.str
+    city: _builtins.str
+    number: _builtins.str
+    max_weight_grams: _builtins.int
+    """0 when the carrier states no limit."""
+    @_builtins.property
+    def geo(self) -> _common_pb2.GeoPoint: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        carrier: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        name: _builtins.str = ...,
+        address: _builtins.str = ...,
+        city: _builtins.str = ...,
+        number: _builtins.str = ...,
+        geo: _common_pb2.GeoPoint | None = ...,
+        max_weight_grams: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["geo", b"geo"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "city", b"city", "geo", b"geo", "id", b"id", "kind", b"kind", "max_weight_grams", b"max_weight_grams", "name", b"name", "number", b"number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CarrierPickupPoint: _TypeAlias = CarrierPickupPoint  # noqa: Y015
+
+@_typing.final
+class CarrierCity(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The carrier's reference for the city."""
+    name: _builtins.str
+    region: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        region: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "name", b"name", "region", b"region"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CarrierCity: _TypeAlias = CarrierCity  # noqa: Y015
 
 @_typing.final
 class DeliveryChoice(_message.Message):
@@ -584,12 +665,15 @@ class DeliveryChoice(_message.Message):
     GEO_FIELD_NUMBER: _builtins.int
     PICKUP_LOCATION_ID_FIELD_NUMBER: _builtins.int
     CARRIER_FIELD_NUMBER: _builtins.int
+    CARRIER_PICKUP_POINT_ID_FIELD_NUMBER: _builtins.int
     mode: _common_pb2.DeliveryMode.ValueType
     option_id: _builtins.str
     """From GetDeliveryOptions; optional for imported orders."""
     pickup_location_id: _builtins.str
     """Click & collect and ship-to-store: required."""
     carrier: _builtins.str
+    carrier_pickup_point_id: _builtins.str
+    """Home delivery to a carrier's pickup point: the point's id (from the delivery options)."""
     @_builtins.property
     def address(self) -> _common_pb2.Address:
         """Home delivery: required."""
@@ -605,10 +689,11 @@ class DeliveryChoice(_message.Message):
         geo: _common_pb2.GeoPoint | None = ...,
         pickup_location_id: _builtins.str = ...,
         carrier: _builtins.str = ...,
+        carrier_pickup_point_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "geo", b"geo"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "carrier_pickup_point_id", b"carrier_pickup_point_id", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -629,6 +714,7 @@ class Delivery(_message.Message):
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     ESTIMATED_AT_FIELD_NUMBER: _builtins.int
+    CARRIER_PICKUP_POINT_FIELD_NUMBER: _builtins.int
     mode: _common_pb2.DeliveryMode.ValueType
     option_id: _builtins.str
     pickup_location_id: _builtins.str
@@ -642,6 +728,10 @@ class Delivery(_message.Message):
     def price(self) -> _common_pb2.Money: ...
     @_builtins.property
     def estimated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def carrier_pickup_point(self) -> Global___CarrierPickupPoint:
+        """Home delivery to a carrier's pickup point: the point."""
+
     def __init__(
         self,
         *,
@@ -654,10 +744,11 @@ class Delivery(_message.Message):
         service_level: _builtins.str = ...,
         price: _common_pb2.Money | None = ...,
         estimated_at: _timestamp_pb2.Timestamp | None = ...,
+        carrier_pickup_point: Global___CarrierPickupPoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "estimated_at", b"estimated_at", "geo", b"geo", "price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "estimated_at", b"estimated_at", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "price", b"price", "service_level", b"service_level"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "price", b"price", "service_level", b"service_level"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -979,6 +1070,8 @@ class Shipment(_message.Message):
     CREATED_AT_FIELD_NUMBER: _builtins.int
     SHIPPED_AT_FIELD_NUMBER: _builtins.int
     DELIVERED_AT_FIELD_NUMBER: _builtins.int
+    CARRIER_REF_FIELD_NUMBER: _builtins.int
+    TRACKING_STATUS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     source_location_id: _builtins.str
     destination_location_id: _builtins.str
@@ -986,6 +1079,12 @@ class Shipment(_message.Message):
     carrier: _builtins.str
     tracking_number: _builtins.str
     status: Global___ShipmentStatus.ValueType
+    carrier_ref: _builtins.str
+    """The carrier's reference for the waybill it issued (to cancel it or print its label)."""
+    tracking_status: _builtins.str
+    """The carrier's last tracking status: "created", "in_transit", "arrived_at_pickup_point",
+    "delivered", "returned", "cancelled".
+    """
     @_builtins.property
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___LineQuantity]: ...
     @_builtins.property
@@ -1007,10 +1106,12 @@ class Shipment(_message.Message):
         created_at: _timestamp_pb2.Timestamp | None = ...,
         shipped_at: _timestamp_pb2.Timestamp | None = ...,
         delivered_at: _timestamp_pb2.Timestamp | None = ...,
+        carrier_ref: _builtins.str = ...,
+        tracking_status: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "delivered_at", b"delivered_at", "shipped_at", b"shipped_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "created_at", b"created_at", "delivered_at", b"delivered_at", "destination_location_id", b"destination_location_id", "id", b"id", "lines", b"lines", "shipped_at", b"shipped_at", "source_location_id", b"source_location_id", "status", b"status", "tracking_number", b"tracking_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "carrier_ref", b"carrier_ref", "created_at", b"created_at", "delivered_at", b"delivered_at", "destination_location_id", b"destination_location_id", "id", b"id", "lines", b"lines", "shipped_at", b"shipped_at", "source_location_id", b"source_location_id", "status", b"status", "tracking_number", b"tracking_number", "tracking_status", b"tracking_status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1890,6 +1991,104 @@ class GetDeliveryOptionsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetDeliveryOptionsResponse: _TypeAlias = GetDeliveryOptionsResponse  # noqa: Y015
+
+@_typing.final
+class SearchCarrierCitiesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRIER_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    carrier: _builtins.str
+    query: _builtins.str
+    """The start of the city's name; at least 2 characters."""
+    limit: _builtins.int
+    """At most 50; default 10."""
+    def __init__(
+        self,
+        *,
+        carrier: _builtins.str = ...,
+        query: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "limit", b"limit", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchCarrierCitiesRequest: _TypeAlias = SearchCarrierCitiesRequest  # noqa: Y015
+
+@_typing.final
+class SearchCarrierCitiesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CITIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cities(self) -> _containers.RepeatedCompositeFieldContainer[Global___CarrierCity]: ...
+    def __init__(
+        self,
+        *,
+        cities: _abc.Iterable[Global___CarrierCity] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cities", b"cities"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchCarrierCitiesResponse: _TypeAlias = SearchCarrierCitiesResponse  # noqa: Y015
+
+@_typing.final
+class SearchCarrierPickupPointsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRIER_FIELD_NUMBER: _builtins.int
+    CITY_ID_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    carrier: _builtins.str
+    city_id: _builtins.str
+    """From SearchCarrierCities."""
+    query: _builtins.str
+    """Optional: part of the point's name, number or address."""
+    limit: _builtins.int
+    """At most 50; default 10."""
+    def __init__(
+        self,
+        *,
+        carrier: _builtins.str = ...,
+        city_id: _builtins.str = ...,
+        query: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "city_id", b"city_id", "limit", b"limit", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchCarrierPickupPointsRequest: _TypeAlias = SearchCarrierPickupPointsRequest  # noqa: Y015
+
+@_typing.final
+class SearchCarrierPickupPointsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POINTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def points(self) -> _containers.RepeatedCompositeFieldContainer[Global___CarrierPickupPoint]: ...
+    def __init__(
+        self,
+        *,
+        points: _abc.Iterable[Global___CarrierPickupPoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["points", b"points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchCarrierPickupPointsResponse: _TypeAlias = SearchCarrierPickupPointsResponse  # noqa: Y015
 
 @_typing.final
 class PlaceOrderRequest(_message.Message):

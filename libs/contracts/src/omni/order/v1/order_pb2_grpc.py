@@ -77,6 +77,16 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsResponse.FromString,
                 _registered_method=True)
+        self.SearchCarrierCities = channel.unary_unary(
+                '/omni.order.v1.OrderService/SearchCarrierCities',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesResponse.FromString,
+                _registered_method=True)
+        self.SearchCarrierPickupPoints = channel.unary_unary(
+                '/omni.order.v1.OrderService/SearchCarrierPickupPoints',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsResponse.FromString,
+                _registered_method=True)
         self.PlaceOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/PlaceOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.PlaceOrderRequest.SerializeToString,
@@ -214,6 +224,19 @@ class OrderServiceServicer:
     def GetDeliveryOptions(self, request, context):
         """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchCarrierCities(self, request, context):
+        """A carrier's cities by name, and its pickup points (branches, parcel lockers) in one city.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchCarrierPickupPoints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -374,6 +397,16 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.GetDeliveryOptions,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsResponse.SerializeToString,
+            ),
+            'SearchCarrierCities': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchCarrierCities,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesResponse.SerializeToString,
+            ),
+            'SearchCarrierPickupPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchCarrierPickupPoints,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsResponse.SerializeToString,
             ),
             'PlaceOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.PlaceOrder,
@@ -675,6 +708,60 @@ class OrderService:
             '/omni.order.v1.OrderService/GetDeliveryOptions',
             omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchCarrierCities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/SearchCarrierCities',
+            omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierCitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchCarrierPickupPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/SearchCarrierPickupPoints',
+            omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.SearchCarrierPickupPointsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,9 @@ class OrderServiceStub:
     """At sign-in: moves an anonymous cart's lines into the customer's cart."""
     GetDeliveryOptions: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetDeliveryOptionsRequest, _order_pb2.GetDeliveryOptionsResponse]
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
+    SearchCarrierCities: _grpc.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierCitiesRequest, _order_pb2.SearchCarrierCitiesResponse]
+    """A carrier's cities by name, and its pickup points (branches, parcel lockers) in one city."""
+    SearchCarrierPickupPoints: _grpc.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierPickupPointsRequest, _order_pb2.SearchCarrierPickupPointsResponse]
     PlaceOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.PlaceOrderRequest, _order_pb2.PlaceOrderResponse]
     """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
     Runs once per idempotency key (omni-idempotency-key metadata, required).
@@ -109,6 +112,9 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """At sign-in: moves an anonymous cart's lines into the customer's cart."""
     GetDeliveryOptions: _aio.UnaryUnaryMultiCallable[_order_pb2.GetDeliveryOptionsRequest, _order_pb2.GetDeliveryOptionsResponse]  # type: ignore[assignment]
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
+    SearchCarrierCities: _aio.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierCitiesRequest, _order_pb2.SearchCarrierCitiesResponse]  # type: ignore[assignment]
+    """A carrier's cities by name, and its pickup points (branches, parcel lockers) in one city."""
+    SearchCarrierPickupPoints: _aio.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierPickupPointsRequest, _order_pb2.SearchCarrierPickupPointsResponse]  # type: ignore[assignment]
     PlaceOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.PlaceOrderRequest, _order_pb2.PlaceOrderResponse]  # type: ignore[assignment]
     """Checkout: creates the order and runs the saga (reserve stock, authorize payment, confirm).
     Runs once per idempotency key (omni-idempotency-key metadata, required).
@@ -214,6 +220,21 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.GetDeliveryOptionsResponse, _abc.Awaitable[_order_pb2.GetDeliveryOptionsResponse]]:
         """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
+
+    @_abc_1.abstractmethod
+    def SearchCarrierCities(
+        self,
+        request: _order_pb2.SearchCarrierCitiesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.SearchCarrierCitiesResponse, _abc.Awaitable[_order_pb2.SearchCarrierCitiesResponse]]:
+        """A carrier's cities by name, and its pickup points (branches, parcel lockers) in one city."""
+
+    @_abc_1.abstractmethod
+    def SearchCarrierPickupPoints(
+        self,
+        request: _order_pb2.SearchCarrierPickupPointsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.SearchCarrierPickupPointsResponse, _abc.Awaitable[_order_pb2.SearchCarrierPickupPointsResponse]]: ...
 
     @_abc_1.abstractmethod
     def PlaceOrder(
