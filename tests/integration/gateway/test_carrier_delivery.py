@@ -29,27 +29,31 @@ def nova_poshta() -> Iterator[NovaPoshtaFake]:
 
 @pytest.fixture
 def service_settings(nova_poshta) -> dict[str, dict]:
+    return {"order": nova_poshta_settings(nova_poshta)}
+
+
+def nova_poshta_settings(nova_poshta: NovaPoshtaFake) -> dict[str, object]:
+    """The order service's settings for delivering through the fake, polling its tracking."""
     return {
-        "order": {
-            "carriers": "nova_poshta,table_rate",
-            "nova_poshta_api_url": f"{nova_poshta.base}/v2.0/json/",
-            "nova_poshta_print_url": nova_poshta.base,
-            "nova_poshta_api_key": API_KEY,
-            "nova_poshta_sender_city_ref": SENDER["CitySender"],
-            "nova_poshta_sender_ref": SENDER["Sender"],
-            "nova_poshta_sender_address_ref": SENDER["SenderAddress"],
-            "nova_poshta_sender_contact_ref": SENDER["ContactSender"],
-            "nova_poshta_sender_phone": "+" + SENDER["SendersPhone"],
-            "tracking_poll_interval_seconds": 0.3,
-            "carrier_timeout_seconds": 1,
-            "outbound_allow_http": True,
-            "outbound_allow_private_networks": True,
-        }
+        "carriers": "nova_poshta,table_rate",
+        "nova_poshta_api_url": f"{nova_poshta.base}/v2.0/json/",
+        "nova_poshta_print_url": nova_poshta.base,
+        "nova_poshta_api_key": API_KEY,
+        "nova_poshta_sender_city_ref": SENDER["CitySender"],
+        "nova_poshta_sender_ref": SENDER["Sender"],
+        "nova_poshta_sender_address_ref": SENDER["SenderAddress"],
+        "nova_poshta_sender_contact_ref": SENDER["ContactSender"],
+        "nova_poshta_sender_phone": "+" + SENDER["SendersPhone"],
+        "tracking_poll_interval_seconds": 0.3,
+        "carrier_timeout_seconds": 1,
+        "outbound_allow_http": True,
+        "outbound_allow_private_networks": True,
     }
 
 
 async def seed_kyiv_store(stack) -> str:
-    """A mug (2.3 kg packed) sold on the web shop for 450.00 UAH, ten in a Kyiv store that ships."""
+    """A mug (2.3 kg packed) sold on the web shop for 450.00 UAH, ten in a Kyiv store that ships
+    and takes returns."""
     catalog_ch = channel(f"127.0.0.1:{stack.apps['catalog'].port}")
     inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
     catalog = catalog_pb2_grpc.CatalogServiceStub(catalog_ch)
@@ -83,7 +87,9 @@ async def seed_kyiv_store(stack) -> str:
         name="Kyiv",
         kind=inventory_pb2.LOCATION_KIND_STORE,
         geo=common_pb2.GeoPoint(lat=50.45, lng=30.52),
-        capabilities=inventory_pb2.LocationCapabilities(ships=True, click_and_collect=True),
+        capabilities=inventory_pb2.LocationCapabilities(
+            ships=True, click_and_collect=True, receives_returns=True
+        ),
     )
     store = (
         await inventory.CreateStockLocation(

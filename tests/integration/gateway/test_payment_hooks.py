@@ -48,6 +48,11 @@ def gateway_settings(gateway_port: int) -> dict[str, str]:
 
 @pytest.fixture
 def service_settings(provider: str, fake: FakeProvider, gateway_port: int) -> dict[str, dict]:
+    return {"order": payment_settings(provider, fake, gateway_port)}
+
+
+def payment_settings(provider: str, fake: FakeProvider, gateway_port: int) -> dict[str, object]:
+    """The order service's settings for paying through `fake`, called back via the gateway."""
     gateway = f"http://127.0.0.1:{gateway_port}"
     order = {
         "payment_provider": provider,
@@ -58,7 +63,7 @@ def service_settings(provider: str, fake: FakeProvider, gateway_port: int) -> di
         "outbound_allow_http": True,
         "outbound_allow_private_networks": True,
     }
-    return {"order": order | provider_settings(provider, fake, gateway)}
+    return order | provider_settings(provider, fake, gateway)
 
 
 async def poll(stack, headers, order_id: str, status: str, timeout: float = 20) -> dict:
