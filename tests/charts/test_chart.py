@@ -283,8 +283,11 @@ def test_probes_hit_the_real_health_endpoints(value_set: str) -> None:
         c = by_name(docs, "Deployment", service_name(svc))["spec"]["template"]["spec"][
             "containers"
         ][0]
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-            assert c[probe]["grpc"] == {"port": 50051}, f"{svc} {probe}"
+        # Readiness follows the service's store and NATS (the overall health); startup and
+        # liveness ask only whether the process runs, so a lost store never restarts a pod.
+        assert c["readinessProbe"]["grpc"] == {"port": 50051}, svc
+        for probe in ("startupProbe", "livenessProbe"):
+            assert c[probe]["grpc"] == {"port": 50051, "service": "liveness"}, f"{svc} {probe}"
     gw = by_name(docs, "Deployment", service_name("gateway"))["spec"]["template"]["spec"][
         "containers"
     ][0]

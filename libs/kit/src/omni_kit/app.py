@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
 from omni_kit import faults
+from omni_kit.health import Check, DependencyHealth
 from omni_kit.interceptors import DeadlineClientInterceptor, ServiceInterceptor
 from omni_kit.logs import get_logger, setup_logging
 from omni_kit.metrics import start_metrics_server
@@ -57,6 +58,12 @@ class ServiceApp:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self.background = BackgroundTasks()
+        self.dependencies = DependencyHealth(
+            self.health,
+            interval=settings.health_check_interval_seconds,
+            timeout=settings.health_check_timeout_seconds,
+            threshold=settings.health_failure_threshold,
+        )
         self.port: int | None = None
 
     def add_service(self, full_name: str, register: Callable[[aio.Server], None]) -> None:
@@ -72,6 +79,13 @@ class ServiceApp:
     def add_background_task(self, name: str, factory: TaskFactory) -> None:
         """A long-running coroutine (outbox relay, consumer, sweeper) started after startup."""
         self.background.add(name, factory)
+
+    def add_dependency(self, name: str, check: Check) -> None:
+        """Something the service cannot serve without (its store, NATS): while `check` keeps
+        failing, the service's health is NOT_SERVING (omni_kit.health)."""
+        if not self.dependencies:
+            self.background.add("health", self.dependencies.run)
+        self.dependencies.add(name, check)
 
     async def start(self) -> int:
         for hook in self._startup:
@@ -89,9 +103,7 @@ class ServiceApp:
             ) from error
         await self.server.start()
         self.background.start()
-        for service in self._service_names:
-            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await self.dependencies.start(["", *self._service_names])
         log.info("service_started", address=f"{self.settings.grpc_host}:{self.port}")
         return self.port
 
@@ -99,6 +111,7 @@ class ServiceApp:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.settings.shutdown_grace_seconds if grace is None else grace)
         await self.background.stop(timeout=self.settings.shutdown_grace_seconds + 1)
+        await self.dependencies.stop()
         for hook in reversed(self._shutdown):
             await hook()
         log.info("service_stopped")

@@ -51,6 +51,12 @@ class ServiceSettings(ProcessSettings):
     idempotency_lease_seconds: float = Field(default=30.0, gt=0)
     # An event fetched by a consumer that died unacknowledged is redelivered after this.
     event_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # Health (grpc.health.v1): the store and NATS are checked every interval, each check bounded
+    # by the timeout; after `health_failure_threshold` failed rounds in a row the service answers
+    # NOT_SERVING (readiness), and SERVING again at the first round that passes.
+    health_check_interval_seconds: float = Field(default=5.0, gt=0)
+    health_check_timeout_seconds: float = Field(default=2.0, gt=0)
+    health_failure_threshold: int = Field(default=2, ge=1)
     # Crash tests only: the process kills itself (SIGKILL) the fault_exit_after-th time it
     # reaches this step (omni_kit.faults.STEPS). Refused in production.
     fault_exit_at: str = ""

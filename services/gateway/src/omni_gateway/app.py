@@ -43,7 +43,7 @@ from omni_gateway.webhooks.store import WebhookStore
 from omni_kit.app import BackgroundTasks
 from omni_kit.events import EventBus
 from omni_kit.idempotency import Idempotency
-from omni_kit.store import ensure_indexes, mongo_client
+from omni_kit.store import StoreProbe, ensure_indexes, mongo_client
 
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
 PUBLIC_ROUTES = [
@@ -63,6 +63,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
     async def start(app: Litestar) -> None:
         state = app.state
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
+        state.store_probe = StoreProbe(
+            settings.mongo_uri,
+            app_name="omni-gateway-readiness",
+            seconds=settings.readiness_timeout_seconds,
+        )
         db = state.mongo[settings.mongo_database]
         await ensure_indexes(db, INDEXES)
         state.downstream = Downstream(settings)
@@ -91,6 +96,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         with contextlib.suppress(TimeoutError):  # never let a stuck NATS hold the shutdown
             await asyncio.wait_for(app.state.bus.close(), 5)
         await app.state.downstream.close()
+        await app.state.store_probe.close()
         await app.state.mongo.close()
 
     app = Litestar(
