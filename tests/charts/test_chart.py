@@ -458,13 +458,19 @@ def test_callers_find_their_callees(value_set: str) -> None:
         addrs = {k for k in cfg if k.endswith("_ADDR")}
         assert addrs == {f"OMNI_{caller.upper()}_{c.upper()}_ADDR" for c in callees}
         for callee in callees:
-            host, port = cfg[f"OMNI_{caller.upper()}_{callee.upper()}_ADDR"].split(":")
-            assert host == service_name(callee) and port == "50051"
+            # dns:/// over a headless Service: every ready pod's address, balanced round robin
+            target = cfg[f"OMNI_{caller.upper()}_{callee.upper()}_ADDR"]
+            host, port = target.removeprefix("dns:///").split(":")
+            assert target.startswith("dns:///") and port == "50051"
+            assert host == f"{service_name(callee)}-headless"
             svc = services[host]
-            assert {"name": "grpc", "port": 50051, "targetPort": "grpc", "protocol": "TCP"} in svc[
-                "spec"
-            ]["ports"]
-            assert svc["spec"]["selector"] == selector(by_name(docs, "Deployment", host))
+            assert svc["spec"]["clusterIP"] == "None"
+            # only gRPC: a ServiceMonitor that selects it too finds no metrics port to scrape twice
+            assert svc["spec"]["ports"] == [
+                {"name": "grpc", "port": 50051, "targetPort": "grpc", "protocol": "TCP"}
+            ]
+            deployment = by_name(docs, "Deployment", service_name(callee))
+            assert svc["spec"]["selector"] == selector(deployment)
 
 
 @pytest.mark.parametrize("value_set", list(VALUE_SETS))

@@ -28,7 +28,7 @@
 {{ $p }}METRICS_HOST: "0.0.0.0"
 {{ $p }}METRICS_PORT: {{ $root.Values.ports.metrics | quote }}
 {{- range $callee := $svc.calls | sortAlpha }}
-{{ $p }}{{ upper $callee }}_ADDR: {{ printf "%s:%v" (include "omni.componentName" (list $root $callee)) $root.Values.ports.grpc | quote }}
+{{ $p }}{{ upper $callee }}_ADDR: {{ include "omni.grpcTarget" (list $root $callee) | quote }}
 {{- end }}
 {{- range $k, $v := $svc.env }}
 {{ $p }}{{ $k }}: {{ $v | toString | quote }}

@@ -7,6 +7,7 @@ startup/shutdown hooks and background tasks; `run_service` runs it until SIGTERM
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -47,8 +48,17 @@ class ServiceApp:
                 aio_server_interceptor(),
                 ServiceInterceptor(settings.service_name, settings.store_budget_seconds),
             ],
-            # Without this, a second process could silently share the port (SO_REUSEPORT).
-            options=[("grpc.so_reuseport", 0)],
+            options=[
+                # Without this, a second process could silently share the port (SO_REUSEPORT).
+                ("grpc.so_reuseport", 0),
+                # Connections are closed after an age, so a client re-resolves the addresses
+                # and a replica added since gets its share (omni_kit.app.channel balances).
+                ("grpc.max_connection_age_ms", _ms(settings.grpc_max_connection_age_seconds)),
+                (
+                    "grpc.max_connection_age_grace_ms",
+                    _ms(settings.grpc_max_connection_age_grace_seconds),
+                ),
+            ],
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -154,13 +164,30 @@ async def _supervised(name: str, factory: TaskFactory) -> None:
             await asyncio.sleep(1.0)
 
 
+# Every address the target resolves to gets calls in turn: with a headless Service's
+# `dns:///name:port`, each ready pod (and, after the next re-resolution, each new one).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
 def channel(target: str, *, default_timeout: float = 5.0) -> aio.Channel:
-    """A client channel that propagates trace context and deadlines (default timeout in seconds)."""
+    """A client channel that balances over every address of `target` (round robin) and
+    propagates trace context and deadlines (default timeout in seconds).
+
+    `target` is a gRPC name: `host:port`, `dns:///name:port` (re-resolved when a connection
+    closes, e.g. at the server's max connection age) or `ipv4:addr:port,addr:port`."""
     interceptors: Iterable[aio.ClientInterceptor] = [
         DeadlineClientInterceptor(default_timeout),
         *aio_client_interceptors(),
     ]
-    return aio.insecure_channel(target, interceptors=list(interceptors))
+    return aio.insecure_channel(
+        target,
+        options=[("grpc.service_config", ROUND_ROBIN)],
+        interceptors=list(interceptors),
+    )
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def prepare_process(settings: ProcessSettings) -> None:

@@ -40,6 +40,10 @@ class ServiceSettings(ProcessSettings):
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # A client's connection is closed (GOAWAY) after this long, so clients re-resolve the
+    # service's addresses and spread over replicas added since; calls in flight get the grace.
+    grpc_max_connection_age_seconds: float = Field(default=60.0, gt=0)
+    grpc_max_connection_age_grace_seconds: float = Field(default=15.0, ge=0)
     # The most store time one call may take (each call's store work is bounded by its deadline
     # and by this): a call with a distant deadline does not wait that long for a store that is
     # down, and no single call holds the store longer.
