@@ -688,7 +688,21 @@ def test_grafana_dashboards(value_set: str) -> None:
     assert {v["name"] for v in service_board["templating"]["list"]} >= {"service", "method"}
     # RED: rate, errors and duration for the chosen service, with exemplars to traces
     exprs = [t["expr"] for p in service_board["panels"] for t in p.get("targets", [])]
-    assert any("omni_rpc_requests_total" in e and 'service="$service"' in e for e in exprs)
+    assert any("omni_rpc_requests_total" in e and 'omni_service="$service"' in e for e in exprs)
+    # Never the bare `service` label: the Prometheus Operator sets it to the Kubernetes Service.
+    every = [
+        t.get(k, "")
+        for b in boards.values()
+        for p in b["panels"]
+        for t in p.get("targets", [])
+        for k in ("expr", "legendFormat")
+    ]
+    every += [
+        v.get("query", "") if isinstance(v.get("query"), str) else v["query"].get("query", "")
+        for b in boards.values()
+        for v in b["templating"]["list"]
+    ]
+    assert not [e for e in every if re.search(r"(?<![$\w])service\b(?!\})|\{\{service\}\}", e)]
     assert any("code=~" in e for e in exprs)
     assert any(t.get("exemplar") for p in service_board["panels"] for t in p.get("targets", []))
 

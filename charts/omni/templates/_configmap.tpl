@@ -11,6 +11,12 @@
 {{- with $root.Values.otel.endpoint }}
 {{ $p }}OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- if not (kindIs "invalid" $root.Values.otel.sampleRatio) }}
+{{ $p }}TRACE_SAMPLE_RATIO: {{ $root.Values.otel.sampleRatio | toString | quote }}
+{{- end }}
+{{- range $k, $v := $root.Values.otel.env }}
+{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
 {{- if eq $svc.protocol "http" }}
 {{ $p }}HTTP_HOST: "0.0.0.0"
 {{ $p }}HTTP_PORT: {{ $root.Values.ports.http | quote }}

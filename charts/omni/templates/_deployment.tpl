@@ -155,6 +155,13 @@ spec:
                   name: {{ $root.Values.nats.urlSecret.existingSecret }}
                   key: {{ $root.Values.nats.urlSecret.key }}
             {{- end }}
+            {{- with $root.Values.otel.headers.existingSecret }}
+            - name: {{ $p }}OTLP_HEADERS
+              valueFrom:
+                secretKeyRef:
+                  name: {{ . }}
+                  key: {{ $root.Values.otel.headers.key }}
+            {{- end }}
             {{- range $k, $ref := $svc.secretEnv }}
             - name: {{ $p }}{{ $k }}
               valueFrom:

@@ -228,7 +228,7 @@ async def test_the_relay_keeps_events_while_nats_is_down_and_publishes_them_when
 
 
 def backlog(service: str) -> float | None:
-    return REGISTRY.get_sample_value("omni_outbox_backlog", {"service": service})
+    return REGISTRY.get_sample_value("omni_outbox_backlog", {"omni_service": service})
 
 
 async def _is_sent(db, event_id: str) -> bool:

@@ -193,7 +193,11 @@ def _ms(seconds: float) -> int:
 def prepare_process(settings: ProcessSettings) -> None:
     setup_logging(settings.service_name, settings.log_level)
     setup_telemetry(
-        settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        trace_file=settings.trace_file,
+        sample_ratio=settings.trace_sample_ratio,
+        otlp_headers=settings.otlp_headers.get_secret_value() if settings.otlp_headers else None,
     )
     try:
         start_metrics_server(settings.metrics_port, settings.metrics_host)

@@ -17,6 +17,7 @@ from omni_kit import expiry
 from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.idempotency import Idempotency
+from omni_kit.metrics import CONSUMER_REDELIVERIES
 from omni_kit.migrations import Migration, migrate
 from omni_kit.store import StoreProbe, ensure_indexes, mongo_client, ping, transaction
 
@@ -95,6 +96,8 @@ class Infrastructure:
         event has its effect once; events its effects add are published at once."""
         options.setdefault("ack_wait", self.settings.event_ack_wait_seconds)
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
+        # At 0 from the start, so rate() and the redeliveries alert see the first one.
+        CONSUMER_REDELIVERIES.labels(self.bus.service_name, durable)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
         return Inbox(self.db, durable, on_commit=self.relay.notify)
 

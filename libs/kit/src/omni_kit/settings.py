@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omni_kit import faults
@@ -25,6 +25,10 @@ class ProcessSettings(BaseSettings):
     # Production refuses test-only parts (fault injection).
     environment: Environment = "dev"
     otlp_endpoint: str | None = None
+    # Headers sent with every export ("key=value,key=value"); unset: OTEL_EXPORTER_OTLP_HEADERS.
+    otlp_headers: SecretStr | None = None
+    # The share of new traces kept (0..1); unset: OTEL_TRACES_SAMPLER / _ARG (default: all).
+    trace_sample_ratio: float | None = Field(default=None, ge=0, le=1)
     trace_file: Path | None = None
     log_level: LogLevel = "INFO"
     metrics_port: int = Field(default=0, ge=0, le=65535)

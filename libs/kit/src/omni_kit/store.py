@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from pymongo import AsyncMongoClient, IndexModel, WriteConcern, timeout
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -45,7 +46,8 @@ class StoreProbe:
 
     async def answers(self) -> bool:
         try:
-            with timeout(self.seconds):
+            # A probe every few seconds is not a trace anyone wants to read.
+            with suppress_instrumentation(), timeout(self.seconds):
                 await ping(self.client)
         except PyMongoError:
             return False

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.prometheus import PrometheusConfig
 from pydantic import SecretStr
 
 from omni_gateway import health, partner, shop, staff
@@ -46,6 +47,16 @@ from omni_kit.idempotency import Idempotency
 from omni_kit.store import StoreProbe, ensure_indexes, mongo_client
 
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
+# omni_http_requests_total, omni_http_request_duration_seconds and omni_http_requests_in_progress
+# by method, route template (`path`, never the raw path: bounded), status_code and app_name;
+# the probes and paths no route matches are left out.
+HTTP_METRICS = PrometheusConfig(
+    app_name="omni-gateway",
+    prefix="omni_http",
+    group_path=True,
+    exclude=PROBE_PATHS,
+    exclude_unhandled_paths=True,
+)
 PUBLIC_ROUTES = [
     *health.ROUTES,
     *shop.ROUTES,
@@ -123,7 +134,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_headers, security_headers(settings)],
         cors_config=cors_config(settings),
-        middleware=[call_scope_middleware, client_limit(settings)],
+        middleware=[HTTP_METRICS.middleware, call_scope_middleware, client_limit(settings)],
         # One server span per request: no extra span per ASGI message (a third of the gateway's
         # CPU per request) and none for the probes that kubelets send every few seconds.
         plugins=[
