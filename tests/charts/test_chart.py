@@ -285,8 +285,11 @@ def test_probes_hit_the_real_health_endpoints(value_set: str) -> None:
         c = by_name(docs, "Deployment", service_name(svc))["spec"]["template"]["spec"][
             "containers"
         ][0]
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-            assert c[probe]["grpc"] == {"port": 50051}, f"{svc} {probe}"
+        # Readiness follows the service's store and NATS (the overall health); startup and
+        # liveness ask only whether the process runs, so a lost store never restarts a pod.
+        assert c["readinessProbe"]["grpc"] == {"port": 50051}, svc
+        for probe in ("startupProbe", "livenessProbe"):
+            assert c[probe]["grpc"] == {"port": 50051, "service": "liveness"}, f"{svc} {probe}"
     gw = by_name(docs, "Deployment", service_name("gateway"))["spec"]["template"]["spec"][
         "containers"
     ][0]
@@ -457,13 +460,19 @@ def test_callers_find_their_callees(value_set: str) -> None:
         addrs = {k for k in cfg if k.endswith("_ADDR")}
         assert addrs == {f"OMNI_{caller.upper()}_{c.upper()}_ADDR" for c in callees}
         for callee in callees:
-            host, port = cfg[f"OMNI_{caller.upper()}_{callee.upper()}_ADDR"].split(":")
-            assert host == service_name(callee) and port == "50051"
+            # dns:/// over a headless Service: every ready pod's address, balanced round robin
+            target = cfg[f"OMNI_{caller.upper()}_{callee.upper()}_ADDR"]
+            host, port = target.removeprefix("dns:///").split(":")
+            assert target.startswith("dns:///") and port == "50051"
+            assert host == f"{service_name(callee)}-headless"
             svc = services[host]
-            assert {"name": "grpc", "port": 50051, "targetPort": "grpc", "protocol": "TCP"} in svc[
-                "spec"
-            ]["ports"]
-            assert svc["spec"]["selector"] == selector(by_name(docs, "Deployment", host))
+            assert svc["spec"]["clusterIP"] == "None"
+            # only gRPC: a ServiceMonitor that selects it too finds no metrics port to scrape twice
+            assert svc["spec"]["ports"] == [
+                {"name": "grpc", "port": 50051, "targetPort": "grpc", "protocol": "TCP"}
+            ]
+            deployment = by_name(docs, "Deployment", service_name(callee))
+            assert svc["spec"]["selector"] == selector(deployment)
 
 
 @pytest.mark.parametrize("value_set", list(VALUE_SETS))
@@ -726,7 +735,21 @@ def test_grafana_dashboards(value_set: str) -> None:
     assert {v["name"] for v in service_board["templating"]["list"]} >= {"service", "method"}
     # RED: rate, errors and duration for the chosen service, with exemplars to traces
     exprs = [t["expr"] for p in service_board["panels"] for t in p.get("targets", [])]
-    assert any("omni_rpc_requests_total" in e and 'service="$service"' in e for e in exprs)
+    assert any("omni_rpc_requests_total" in e and 'omni_service="$service"' in e for e in exprs)
+    # Never the bare `service` label: the Prometheus Operator sets it to the Kubernetes Service.
+    every = [
+        t.get(k, "")
+        for b in boards.values()
+        for p in b["panels"]
+        for t in p.get("targets", [])
+        for k in ("expr", "legendFormat")
+    ]
+    every += [
+        v.get("query", "") if isinstance(v.get("query"), str) else v["query"].get("query", "")
+        for b in boards.values()
+        for v in b["templating"]["list"]
+    ]
+    assert not [e for e in every if re.search(r"(?<![$\w])service\b(?!\})|\{\{service\}\}", e)]
     assert any("code=~" in e for e in exprs)
     assert any(t.get("exemplar") for p in service_board["panels"] for t in p.get("targets", []))
 

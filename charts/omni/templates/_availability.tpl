@@ -11,8 +11,10 @@ metadata:
 spec:
   {{- if hasKey $svc.pdb "minAvailable" }}
   minAvailable: {{ $svc.pdb.minAvailable }}
-  {{- else }}
+  {{- else if hasKey $svc.pdb "maxUnavailable" }}
   maxUnavailable: {{ $svc.pdb.maxUnavailable }}
+  {{- else }}
+  {{- fail (printf "services.%s.pdb: set maxUnavailable (e.g. 1) or minAvailable (e.g. 1 or \"50%%\")" $svc.name) }}
   {{- end }}
   unhealthyPodEvictionPolicy: AlwaysAllow
   selector:

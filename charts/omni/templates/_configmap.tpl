@@ -17,6 +17,12 @@
 {{- with $root.Values.otel.endpoint }}
 {{ $p }}OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- if not (kindIs "invalid" $root.Values.otel.sampleRatio) }}
+{{ $p }}TRACE_SAMPLE_RATIO: {{ $root.Values.otel.sampleRatio | toString | quote }}
+{{- end }}
+{{- range $k, $v := $root.Values.otel.env }}
+{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
 {{- if eq $svc.protocol "http" }}
 {{ $p }}HTTP_HOST: "0.0.0.0"
 {{ $p }}HTTP_PORT: {{ $root.Values.ports.http | quote }}
@@ -34,7 +40,7 @@
 {{ $p }}METRICS_HOST: "0.0.0.0"
 {{ $p }}METRICS_PORT: {{ $root.Values.ports.metrics | quote }}
 {{- range $callee := $svc.calls | sortAlpha }}
-{{ $p }}{{ upper $callee }}_ADDR: {{ printf "%s:%v" (include "omni.componentName" (list $root $callee)) $root.Values.ports.grpc | quote }}
+{{ $p }}{{ upper $callee }}_ADDR: {{ include "omni.grpcTarget" (list $root $callee) | quote }}
 {{- end }}
 {{- range $k, $v := $svc.env }}
 {{ $p }}{{ $k }}: {{ $v | toString | quote }}

@@ -1,4 +1,7 @@
 {{/* Probe handler: gRPC health (grpc.health.v1) for services, HTTP for the gateway. Args: dict root, svc, path */}}
+{{/* gRPC: readiness asks for the overall health (NOT_SERVING while the service's store or NATS
+is unreachable); startup and liveness ask for "liveness", SERVING while the process runs, so
+losing a dependency takes a pod out of its Service without restarting it. */}}
 {{- define "omni.probeHandler" -}}
 {{- if eq .svc.protocol "http" -}}
 httpGet:
@@ -7,6 +10,9 @@ httpGet:
 {{- else -}}
 grpc:
   port: {{ .root.Values.ports.grpc }}
+  {{- if .grpcService }}
+  service: {{ .grpcService }}
+  {{- end }}
 {{- end -}}
 {{- end -}}
 
@@ -162,6 +168,13 @@ spec:
                   {{- end }}
             {{- end }}
             {{- end }}
+            {{- with $root.Values.otel.headers.existingSecret }}
+            - name: {{ $p }}OTLP_HEADERS
+              valueFrom:
+                secretKeyRef:
+                  name: {{ . }}
+                  key: {{ $root.Values.otel.headers.key }}
+            {{- end }}
             {{- range $k, $ref := $svc.secretEnv }}
             - name: {{ $p }}{{ $k }}
               valueFrom:
@@ -173,10 +186,10 @@ spec:
                   {{- end }}
             {{- end }}
           startupProbe:
-            {{- include "omni.probeHandler" (dict "root" $root "svc" $svc "path" "/healthz") | nindent 12 }}
+            {{- include "omni.probeHandler" (dict "root" $root "svc" $svc "path" "/healthz" "grpcService" "liveness") | nindent 12 }}
             {{- toYaml $svc.probes.startup | nindent 12 }}
           livenessProbe:
-            {{- include "omni.probeHandler" (dict "root" $root "svc" $svc "path" "/healthz") | nindent 12 }}
+            {{- include "omni.probeHandler" (dict "root" $root "svc" $svc "path" "/healthz" "grpcService" "liveness") | nindent 12 }}
             {{- toYaml $svc.probes.liveness | nindent 12 }}
           readinessProbe:
             {{- include "omni.probeHandler" (dict "root" $root "svc" $svc "path" "/readyz") | nindent 12 }}

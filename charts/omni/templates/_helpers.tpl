@@ -24,6 +24,16 @@ Names, labels and the per-service view every shared template works from.
 {{- printf "%s-%s" (include "omni.fullname" (index . 0)) (index . 1) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* A gRPC component's headless Service: <fullname>-<component>-headless. Args: (list root component) */}}
+{{- define "omni.headlessName" -}}
+{{- printf "%s-headless" (include "omni.componentName" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* What a caller dials: every ready pod of the callee (round robin). Args: (list root component) */}}
+{{- define "omni.grpcTarget" -}}
+{{- printf "dns:///%s:%v" (include "omni.headlessName" .) (index . 0).Values.ports.grpc -}}
+{{- end -}}
+
 {{- define "omni.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

@@ -20,12 +20,18 @@ def gateway_spans(path: Path, trace_id: str) -> list[dict]:
     return [s for s in spans if s["context"]["trace_id"] == f"0x{trace_id}"]
 
 
-@pytest.mark.timeout(300)
-async def test_a_checkout_is_one_trace_across_gateway_services_and_events(
-    stack, start_gateway, tmp_path: Path
-):
+@pytest.fixture
+def exporter() -> InMemorySpanExporter:
+    """Before the stack: store clients report their commands to what was set up before them."""
     exporter = InMemorySpanExporter()
     add_span_exporter(exporter)
+    return exporter
+
+
+@pytest.mark.timeout(300)
+async def test_a_checkout_is_one_trace_across_gateway_services_and_events(
+    exporter: InMemorySpanExporter, stack, start_gateway, tmp_path: Path
+):
     trace_file = tmp_path / "gateway-spans.jsonl"
     stack.http.base_url = start_gateway(
         **{f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in stack.apps.items()},
@@ -65,6 +71,15 @@ async def test_a_checkout_is_one_trace_across_gateway_services_and_events(
     names = {s.name for s in spans}
     for service in ("OrderService", "InventoryService", "CatalogService"):
         assert any(f".{service}/" in name for name in names), (service, sorted(names))
+    # Store commands are spans of the trace too, under the call that made them.
+    store_spans = [s for s in spans if s.attributes.get("db.system") == "mongodb"]
+    by_id = {s.context.span_id: s for s in spans}
+    databases = {str(s.attributes.get("db.name")) for s in store_spans}
+    assert any(d.endswith("_order") for d in databases), databases
+    assert any(d.endswith("_inventory") for d in databases), databases
+    assert all(s.parent is not None and s.parent.span_id in by_id for s in store_spans)
+    # The command's name only, never its documents (customer data)
+    assert all(str(s.attributes.get("db.statement", "")).isidentifier() for s in store_spans)
     groups = consumed_by()
     assert any(g.startswith("notification") for g in groups), groups
     assert any(g.startswith("customer") for g in groups), groups

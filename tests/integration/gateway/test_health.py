@@ -1,4 +1,5 @@
-"""The gateway's own health: alive always, ready only when every service answers."""
+"""The gateway's own health: alive always, ready while its own store answers; each service's
+state is reported, and never makes the gateway unready."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from omni_kit import localstack
 from omni_kit.app import ServiceApp
 from omni_kit.localstack import free_port
 
@@ -26,7 +28,9 @@ async def start_service(name: str, mongo_uri: str, nats_url: str, database: str)
     return app
 
 
-async def test_ready_only_when_every_service_serves(start_gateway, mongo_uri, nats_url, db_name):
+async def test_ready_reports_services_without_depending_on_them(
+    start_gateway, mongo_uri, nats_url, db_name
+):
     apps = {
         name: await start_service(name, mongo_uri, nats_url, f"{db_name}_{name}")
         for name in SERVICES[:-1]
@@ -38,16 +42,17 @@ async def test_ready_only_when_every_service_serves(start_gateway, mongo_uri, na
         async with httpx.AsyncClient(base_url=base) as client:
             assert (await client.get("/healthz")).status_code == 200
 
-            not_ready = await client.get("/readyz")
-            assert not_ready.status_code == 503
-            assert not_ready.headers["retry-after"]
-            statuses = not_ready.json()["services"]
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json()["ready"] is True
+            statuses = ready.json()["services"]
             assert statuses["notification"] == "unreachable"
             assert statuses["catalog"] == "serving"
 
             await apps.pop("catalog").stop(grace=0)
-            statuses = (await client.get("/readyz")).json()["services"]
-            assert statuses["catalog"] != "serving"
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json()["services"]["catalog"] != "serving"
     finally:
         for app in apps.values():
             await app.stop(grace=0)
@@ -98,3 +103,21 @@ def test_openapi_document_is_served(start_gateway):
     assert schemas["NewPartner"]["additionalProperties"] is False
     assert "orders:read" in schemas["NewApiKey"]["properties"]["scopes"]["items"]["enum"]
     assert httpx.get(base + "/schema").status_code == 200
+
+
+async def test_not_ready_without_its_store(start_gateway, tmp_path):
+    """The one thing the gateway cannot serve without: its own store (a private one, here)."""
+    port = free_port()
+    store = localstack.start_store(tmp_path / "store", port)
+    try:
+        base = start_gateway(mongo_uri=localstack.mongo_uri(port), readiness_timeout_seconds="0.5")
+        async with httpx.AsyncClient(base_url=base) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            store.kill()
+            not_ready = await client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.headers["retry-after"]
+            assert not_ready.json()["ready"] is False
+            assert (await client.get("/healthz")).status_code == 200  # alive: not restarted
+    finally:
+        store.stop()

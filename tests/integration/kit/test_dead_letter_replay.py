@@ -57,7 +57,7 @@ async def eventually(check, within: float = 15.0) -> None:
 
 
 def waiting_gauge(durable: str) -> float | None:
-    labels = {"service": "test", "consumer": durable}
+    labels = {"omni_service": "test", "consumer": durable}
     return REGISTRY.get_sample_value("omni_dead_letters", labels)
 
 

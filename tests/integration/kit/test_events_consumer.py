@@ -77,7 +77,7 @@ async def dead_letters(bus: EventBus, durable: str) -> int:
 
 
 def handled(durable: str, outcome: str) -> float:
-    labels = {"service": "test", "consumer": durable, "outcome": outcome}
+    labels = {"omni_service": "test", "consumer": durable, "outcome": outcome}
     return REGISTRY.get_sample_value("omni_events_handled_total", labels) or 0.0
 
 
@@ -127,7 +127,7 @@ async def test_a_handler_failing_twice_then_succeeding_is_acked_once_with_one_ef
     assert handled(durable, "retry") == 2
     assert handled(durable, "ok") == 1
     assert await dead_letters(bus, durable) == 0
-    labels = {"service": "test", "consumer": durable}
+    labels = {"omni_service": "test", "consumer": durable}
     assert REGISTRY.get_sample_value("omni_consumer_redeliveries_total", labels) == 2
 
 
@@ -234,7 +234,7 @@ async def test_a_stopped_consumer_resumes_where_it_left_off(bus, domain, running
     await publish(bus, f"omni.{domain}.other.created", "not for this consumer")
     running(make())
     await eventually(lambda: seen == ["one", "two"])
-    labels = {"service": "test", "consumer": durable}
+    labels = {"omni_service": "test", "consumer": durable}
     await eventually(lambda: REGISTRY.get_sample_value("omni_consumer_lag", labels) == 0)
 
 

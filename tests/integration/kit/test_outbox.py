@@ -229,11 +229,11 @@ async def test_the_relay_keeps_events_while_nats_is_down_and_publishes_them_when
 
 
 def backlog(service: str) -> float | None:
-    return REGISTRY.get_sample_value("omni_outbox_backlog", {"service": service})
+    return REGISTRY.get_sample_value("omni_outbox_backlog", {"omni_service": service})
 
 
 def oldest(service: str) -> float:
-    return REGISTRY.get_sample_value("omni_outbox_oldest_seconds", {"service": service}) or 0.0
+    return REGISTRY.get_sample_value("omni_outbox_oldest_seconds", {"omni_service": service}) or 0.0
 
 
 async def _is_sent(db, event_id: str) -> bool:

@@ -7,6 +7,7 @@ startup/shutdown hooks and background tasks; `run_service` runs it until SIGTERM
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -17,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
 from omni_kit import faults
+from omni_kit.health import Check, DependencyHealth
 from omni_kit.interceptors import DeadlineClientInterceptor, ServiceInterceptor
 from omni_kit.logs import get_logger, setup_logging
 from omni_kit.metrics import start_metrics_server
@@ -46,8 +48,17 @@ class ServiceApp:
                 aio_server_interceptor(),
                 ServiceInterceptor(settings.service_name, settings.store_budget_seconds),
             ],
-            # Without this, a second process could silently share the port (SO_REUSEPORT).
-            options=[("grpc.so_reuseport", 0)],
+            options=[
+                # Without this, a second process could silently share the port (SO_REUSEPORT).
+                ("grpc.so_reuseport", 0),
+                # Connections are closed after an age, so a client re-resolves the addresses
+                # and a replica added since gets its share (omni_kit.app.channel balances).
+                ("grpc.max_connection_age_ms", _ms(settings.grpc_max_connection_age_seconds)),
+                (
+                    "grpc.max_connection_age_grace_ms",
+                    _ms(settings.grpc_max_connection_age_grace_seconds),
+                ),
+            ],
         )
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -57,6 +68,12 @@ class ServiceApp:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self.background = BackgroundTasks()
+        self.dependencies = DependencyHealth(
+            self.health,
+            interval=settings.health_check_interval_seconds,
+            timeout=settings.health_check_timeout_seconds,
+            threshold=settings.health_failure_threshold,
+        )
         self.port: int | None = None
 
     def add_service(self, full_name: str, register: Callable[[aio.Server], None]) -> None:
@@ -72,6 +89,13 @@ class ServiceApp:
     def add_background_task(self, name: str, factory: TaskFactory) -> None:
         """A long-running coroutine (outbox relay, consumer, sweeper) started after startup."""
         self.background.add(name, factory)
+
+    def add_dependency(self, name: str, check: Check) -> None:
+        """Something the service cannot serve without (its store, NATS): while `check` keeps
+        failing, the service's health is NOT_SERVING (omni_kit.health)."""
+        if not self.dependencies:
+            self.background.add("health", self.dependencies.run)
+        self.dependencies.add(name, check)
 
     async def start(self) -> int:
         for hook in self._startup:
@@ -89,9 +113,7 @@ class ServiceApp:
             ) from error
         await self.server.start()
         self.background.start()
-        for service in self._service_names:
-            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await self.dependencies.start(["", *self._service_names])
         log.info("service_started", address=f"{self.settings.grpc_host}:{self.port}")
         return self.port
 
@@ -99,6 +121,7 @@ class ServiceApp:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.settings.shutdown_grace_seconds if grace is None else grace)
         await self.background.stop(timeout=self.settings.shutdown_grace_seconds + 1)
+        await self.dependencies.stop()
         for hook in reversed(self._shutdown):
             await hook()
         log.info("service_stopped")
@@ -141,19 +164,40 @@ async def _supervised(name: str, factory: TaskFactory) -> None:
             await asyncio.sleep(1.0)
 
 
+# Every address the target resolves to gets calls in turn: with a headless Service's
+# `dns:///name:port`, each ready pod (and, after the next re-resolution, each new one).
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
 def channel(target: str, *, default_timeout: float = 5.0) -> aio.Channel:
-    """A client channel that propagates trace context and deadlines (default timeout in seconds)."""
+    """A client channel that balances over every address of `target` (round robin) and
+    propagates trace context and deadlines (default timeout in seconds).
+
+    `target` is a gRPC name: `host:port`, `dns:///name:port` (re-resolved when a connection
+    closes, e.g. at the server's max connection age) or `ipv4:addr:port,addr:port`."""
     interceptors: Iterable[aio.ClientInterceptor] = [
         DeadlineClientInterceptor(default_timeout),
         *aio_client_interceptors(),
     ]
-    return aio.insecure_channel(target, interceptors=list(interceptors))
+    return aio.insecure_channel(
+        target,
+        options=[("grpc.service_config", ROUND_ROBIN)],
+        interceptors=list(interceptors),
+    )
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def prepare_process(settings: ProcessSettings) -> None:
     setup_logging(settings.service_name, settings.log_level)
     setup_telemetry(
-        settings.service_name, otlp_endpoint=settings.otlp_endpoint, trace_file=settings.trace_file
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        trace_file=settings.trace_file,
+        sample_ratio=settings.trace_sample_ratio,
+        otlp_headers=settings.otlp_headers.get_secret_value() if settings.otlp_headers else None,
     )
     try:
         start_metrics_server(settings.metrics_port, settings.metrics_host)

@@ -55,7 +55,7 @@ def _collect(message: Message, found: dict[str, list[str]], depth: int) -> None:
         for item in items:
             if field.message_type.full_name == "omni.common.v1.ChannelRef":
                 if item.channel:
-                    _add(found, "omni.channel", _channel_name(item))
+                    _add(found, "omni.channel", sales_channel(item))
                 continue
             if name in OBJECTS:
                 _add(found, OBJECTS[name], getattr(item, "id", ""))
@@ -63,7 +63,8 @@ def _collect(message: Message, found: dict[str, list[str]], depth: int) -> None:
                 _collect(item, found, depth + 1)
 
 
-def _channel_name(ref: Any) -> str:
+def sales_channel(ref: Any) -> str:
+    """A ChannelRef's sales channel as a short name ("web", "pos"), without a partner's id."""
     enum = ref.DESCRIPTOR.fields_by_name["channel"].enum_type
     return enum.values_by_number[ref.channel].name.removeprefix("SALES_CHANNEL_").lower()
 

@@ -17,8 +17,9 @@ from omni_kit import expiry
 from omni_kit.app import ServiceApp, StartupError
 from omni_kit.events import Consumer, EventBus, Handler, Inbox, Outbox, OutboxRelay
 from omni_kit.idempotency import Idempotency
+from omni_kit.metrics import CONSUMER_REDELIVERIES
 from omni_kit.migrations import Migration, migrate
-from omni_kit.store import ensure_indexes, mongo_client, ping, transaction
+from omni_kit.store import StoreProbe, ensure_indexes, mongo_client, ping, transaction
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
@@ -38,6 +39,11 @@ class Infrastructure:
         self.settings = settings
         self.client = mongo_client(settings.mongo_uri, app_name=f"omni-{settings.service_name}")
         self.db = self.client[settings.mongo_database]
+        self.store_probe = StoreProbe(
+            settings.mongo_uri,
+            app_name=f"omni-{settings.service_name}-health",
+            seconds=settings.health_check_timeout_seconds,
+        )
         self.bus = EventBus.from_settings(settings)
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.db, self.bus, settings.service_name, outbox=self.outbox)
@@ -62,6 +68,8 @@ class Infrastructure:
         app.on_startup(self._start_bus)
         app.on_shutdown(self._stop_store)
         app.on_shutdown(self._stop_bus)
+        app.add_dependency("store", self.store_probe.answers)
+        app.add_dependency("nats", self._bus_connected)
         app.add_background_task("outbox-relay", self.relay.run)
         rules = expiry.expiring(self._indexes)
         app.add_background_task("expiry", lambda: expiry.run(self.db, rules))
@@ -88,8 +96,13 @@ class Infrastructure:
         event has its effect once; events its effects add are published at once."""
         options.setdefault("ack_wait", self.settings.event_ack_wait_seconds)
         consumer = Consumer(self.bus, stream, durable, subjects, handler, message_type, **options)
+        # At 0 from the start, so rate() and the redeliveries alert see the first one.
+        CONSUMER_REDELIVERIES.labels(self.bus.service_name, durable)
         self._app.add_background_task(f"consumer-{durable}", consumer.run)
         return Inbox(self.db, durable, on_commit=self.relay.notify)
+
+    async def _bus_connected(self) -> bool:
+        return self.bus.connected
 
     async def _start_store(self) -> None:
         setting = f"OMNI_{self.settings.service_name.upper()}_MONGO_URI"
@@ -109,6 +122,7 @@ class Infrastructure:
         await self.bus.ensure_dead_letter_stream()
 
     async def _stop_store(self) -> None:
+        await self.store_probe.close()
         await self.client.close()
 
     async def _stop_bus(self) -> None:

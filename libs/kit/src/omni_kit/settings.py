@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omni_kit import faults
@@ -25,6 +25,10 @@ class ProcessSettings(BaseSettings):
     # Production refuses test-only parts (fault injection).
     environment: Environment = "dev"
     otlp_endpoint: str | None = None
+    # Headers sent with every export ("key=value,key=value"); unset: OTEL_EXPORTER_OTLP_HEADERS.
+    otlp_headers: SecretStr | None = None
+    # The share of new traces kept (0..1); unset: OTEL_TRACES_SAMPLER / _ARG (default: all).
+    trace_sample_ratio: float | None = Field(default=None, ge=0, le=1)
     trace_file: Path | None = None
     log_level: LogLevel = "INFO"
     metrics_port: int = Field(default=0, ge=0, le=65535)
@@ -54,6 +58,10 @@ class ServiceSettings(ProcessSettings, StreamSettings):
     mongo_database: str
     nats_url: str = "nats://127.0.0.1:4222"
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # A client's connection is closed (GOAWAY) after this long, so clients re-resolve the
+    # service's addresses and spread over replicas added since; calls in flight get the grace.
+    grpc_max_connection_age_seconds: float = Field(default=60.0, gt=0)
+    grpc_max_connection_age_grace_seconds: float = Field(default=15.0, ge=0)
     # The most store time one call may take (each call's store work is bounded by its deadline
     # and by this): a call with a distant deadline does not wait that long for a store that is
     # down, and no single call holds the store longer.
@@ -65,6 +73,12 @@ class ServiceSettings(ProcessSettings, StreamSettings):
     idempotency_lease_seconds: float = Field(default=30.0, gt=0)
     # An event fetched by a consumer that died unacknowledged is redelivered after this.
     event_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # Health (grpc.health.v1): the store and NATS are checked every interval, each check bounded
+    # by the timeout; after `health_failure_threshold` failed rounds in a row the service answers
+    # NOT_SERVING (readiness), and SERVING again at the first round that passes.
+    health_check_interval_seconds: float = Field(default=5.0, gt=0)
+    health_check_timeout_seconds: float = Field(default=2.0, gt=0)
+    health_failure_threshold: int = Field(default=2, ge=1)
     # Crash tests only: the process kills itself (SIGKILL) the fault_exit_after-th time it
     # reaches this step (omni_kit.faults.STEPS). Refused in production.
     fault_exit_at: str = ""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient, IndexModel, WriteConcern
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from pymongo import AsyncMongoClient, IndexModel, WriteConcern, timeout
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -16,7 +17,9 @@ T = TypeVar("T")
 Document = dict[str, Any]
 
 
-def mongo_client(uri: str, *, app_name: str, timeout_ms: int = 5000) -> AsyncMongoClient[Document]:
+def mongo_client(
+    uri: str, *, app_name: str, timeout_ms: int = 5000, **options: Any
+) -> AsyncMongoClient[Document]:
     """A client with majority writes, UTC-aware datetimes and bounded server selection."""
     return AsyncMongoClient(
         uri,
@@ -26,7 +29,32 @@ def mongo_client(uri: str, *, app_name: str, timeout_ms: int = 5000) -> AsyncMon
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         uuidRepresentation="standard",
+        **options,
     )
+
+
+class StoreProbe:
+    """Whether the store answers, for health and readiness checks: a ping on a client of its own
+    (one connection) bounded by PyMongo's own timeout, so a probe of a store that is down never
+    touches, waits behind or cancels anything on the client that serves requests."""
+
+    def __init__(self, uri: str, *, app_name: str, seconds: float) -> None:
+        self.seconds = seconds
+        self.client = mongo_client(
+            uri, app_name=app_name, timeout_ms=max(1, int(seconds * 1000)), maxPoolSize=1
+        )
+
+    async def answers(self) -> bool:
+        try:
+            # A probe every few seconds is not a trace anyone wants to read.
+            with suppress_instrumentation(), timeout(self.seconds):
+                await ping(self.client)
+        except PyMongoError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.client.close()
 
 
 async def ensure_indexes(

@@ -1,4 +1,5 @@
-"""One call sets up tracing; helpers carry W3C trace context across NATS messages."""
+"""One call sets up tracing (with a span for every store command); helpers carry W3C trace
+context across NATS messages."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -17,6 +19,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -45,12 +48,23 @@ def setup_telemetry(
     otlp_endpoint: str | None = None,
     trace_file: Path | None = None,
     exporter: SpanExporter | None = None,
+    sample_ratio: float | None = None,
+    otlp_headers: str | None = None,
 ) -> TracerProvider:
-    """Install the process-wide tracer provider (once; later calls return the installed one)."""
+    """Install the process-wide tracer provider (once; later calls return the installed one).
+
+    `sample_ratio` keeps that share of new traces (a call or event continuing a trace follows
+    its parent's decision); None leaves it to OTEL_TRACES_SAMPLER / _ARG (default: all).
+    `otlp_headers` ("key=value,key=value", e.g. a collector's API key) go with every export;
+    None leaves them to OTEL_EXPORTER_OTLP_HEADERS. Store commands are spans too (PyMongo's
+    command monitoring, which its async client reports as well), without their statements."""
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
-    provider = TracerProvider(resource=Resource.create({"service.name": f"omni-{service_name}"}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"omni-{service_name}"}),
+        sampler=None if sample_ratio is None else ParentBased(TraceIdRatioBased(sample_ratio)),
+    )
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     if trace_file is not None:
@@ -58,8 +72,10 @@ def setup_telemetry(
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+        otlp = OTLPSpanExporter(endpoint=otlp_endpoint, headers=otlp_headers)
+        provider.add_span_processor(BatchSpanProcessor(otlp))
     trace.set_tracer_provider(provider)
+    PymongoInstrumentor().instrument(tracer_provider=provider)
     return provider
 
 

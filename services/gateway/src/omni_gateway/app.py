@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.prometheus import PrometheusConfig
 from pydantic import SecretStr
 
 from omni_gateway import health, hooks, partner, shop, staff
@@ -47,10 +48,20 @@ from omni_kit.events import EventBus
 from omni_kit.events.streams import StreamPolicy
 from omni_kit.idempotency import Idempotency
 from omni_kit.logs import get_logger
-from omni_kit.store import ensure_indexes, mongo_client
+from omni_kit.store import StoreProbe, ensure_indexes, mongo_client
 
 log = get_logger("omni.gateway")
 PROBE_PATHS = ["^/healthz$", "^/readyz$"]
+# omni_http_requests_total, omni_http_request_duration_seconds and omni_http_requests_in_progress
+# by method, route template (`path`, never the raw path: bounded), status_code and app_name;
+# the probes and paths no route matches are left out.
+HTTP_METRICS = PrometheusConfig(
+    app_name="omni-gateway",
+    prefix="omni_http",
+    group_path=True,
+    exclude=PROBE_PATHS,
+    exclude_unhandled_paths=True,
+)
 PUBLIC_ROUTES = [
     *health.ROUTES,
     *shop.ROUTES,
@@ -75,6 +86,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
             else None,
         )
         state.mongo = mongo_client(settings.mongo_uri, app_name="omni-gateway")
+        state.store_probe = StoreProbe(
+            settings.mongo_uri,
+            app_name="omni-gateway-readiness",
+            seconds=settings.readiness_timeout_seconds,
+        )
         db = state.mongo[settings.mongo_database]
         await ensure_indexes(db, INDEXES)
         state.downstream = Downstream(settings)
@@ -114,6 +130,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         with contextlib.suppress(TimeoutError):  # never let a stuck NATS hold the shutdown
             await asyncio.wait_for(app.state.bus.close(), 5)
         await app.state.downstream.close()
+        await app.state.store_probe.close()
         await app.state.mongo.close()
 
     app = Litestar(
@@ -140,7 +157,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_headers, security_headers(settings)],
         cors_config=cors_config(settings),
-        middleware=[call_scope_middleware, client_limit(settings)],
+        middleware=[HTTP_METRICS.middleware, call_scope_middleware, client_limit(settings)],
         # One server span per request: no extra span per ASGI message (a third of the gateway's
         # CPU per request) and none for the probes that kubelets send every few seconds.
         plugins=[

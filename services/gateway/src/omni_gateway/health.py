@@ -1,7 +1,14 @@
-"""Liveness and readiness: /healthz says the process runs, /readyz that its services answer."""
+"""Liveness and readiness: /healthz says the process runs, /readyz that the gateway can serve.
+
+Readiness depends only on what every request of the gateway needs: its own store (accounts,
+API keys, rate limits, idempotency). Each downstream service's health is in the body for people
+to read, but never makes the gateway unready: a route whose service is down answers 503 with
+`Retry-After` (omni_gateway.problems) while every other route keeps working, so draining one
+service's pod never takes the gateway out of its Service."""
 
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 
 from litestar import Response, get
@@ -32,8 +39,10 @@ class Liveness(View):
 
 
 class Readiness(View):
-    """Ready when every service serves. Events are informational: without NATS the API serves,
-    but webhooks wait and browse pages are only as fresh as the cache time."""
+    """Ready when the gateway's own store answers a ping within the readiness timeout. Services
+    and events are informational: a route whose service is not serving answers 503 with
+    Retry-After; without NATS the API serves, but webhooks wait and browse pages are only as
+    fresh as the cache time."""
 
     ready: bool
     services: dict[str, ServiceStatus]
@@ -48,20 +57,18 @@ def healthz() -> Liveness:
 @get(
     "/readyz",
     tags=["health"],
-    summary="Every downstream service is serving",
+    summary="The gateway can serve: its own store answers (downstream services are reported)",
     responses={
         HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
             data_container=Readiness,
-            description="Some service is not serving; the body names each one's state",
+            description="The gateway's store does not answer; the body also names each "
+            "service's state",
         )
     },
 )
 async def readyz(state: State) -> Response[Readiness]:
-    services = {
-        name: ServiceStatus(status.lower())
-        for name, status in (await state.downstream.health()).items()
-    }
-    ready = all(status is ServiceStatus.SERVING for status in services.values())
+    ready, health = await asyncio.gather(state.store_probe.answers(), state.downstream.health())
+    services = {name: ServiceStatus(status.lower()) for name, status in health.items()}
     connected = state.events_ready.is_set() and state.bus.connected
     return Response(
         Readiness(

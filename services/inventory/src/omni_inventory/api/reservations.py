@@ -14,6 +14,7 @@ from omni_inventory.api.base import Base, Work, no_checks
 from omni_inventory.domain import reservations as rules
 from omni_inventory.domain.levels import shortage
 from omni_inventory.domain.requests import lines, page_size, require
+from omni_inventory.metrics import refusals_counted
 from omni_inventory.store import listing
 from omni_inventory.store import reservations as store
 from omni_inventory.store.changes import StockChanges
@@ -112,10 +113,15 @@ class Reservations(Base):
             changes.extra_events.append(events.stock_reserved(reservation))
             return inventory_pb2.ReserveStockResponse(reservation=reservation)
 
+        async def counted(changes: StockChanges) -> inventory_pb2.ReserveStockResponse:
+            with refusals_counted(request.kind):
+                return await work(changes)
+
         async def plan() -> Work[inventory_pb2.ReserveStockResponse]:
             if not request.replaces_reservation_ids:
-                await self._refuse_early_when_short(request)
-            return work
+                with refusals_counted(request.kind):
+                    await self._refuse_early_when_short(request)
+            return counted
 
         reply = await self.write(
             context, request, inventory_pb2.ReserveStockResponse, plan, skus=skus

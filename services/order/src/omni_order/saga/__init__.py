@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit import faults
+from omni_kit.attributes import sales_channel
 from omni_kit.errors import Unavailable
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
@@ -30,7 +31,7 @@ from omni_order.clients import DownstreamError
 from omni_order.domain.common import record
 from omni_order.domain.lifecycle import voided
 from omni_order.events import EventSpec, next_version
-from omni_order.metrics import SAGAS_FAILED
+from omni_order.metrics import ORDERS, SAGAS_FAILED
 from omni_order.payments.checkout import (
     AMOUNT_MISMATCH,
     WAITING,
@@ -247,7 +248,9 @@ class Saga:
         record(order, "confirmed", to_status=S.ORDER_STATUS_CONFIRMED, now=now)
         order.confirmed_at.CopyFrom(to_timestamp(now))
         self._finish(order, S.SAGA_STATUS_COMPLETED, now)
-        return await self._save(order, ("confirmed", {}))
+        saved = await self._save(order, ("confirmed", {}))
+        ORDERS.labels(channel=sales_channel(order.channel)).inc()
+        return saved
 
     async def _void(self, order: order_pb2.Order) -> order_pb2.Order:
         # The provider may have authorized before the timeout or the outage: voiding by the same
