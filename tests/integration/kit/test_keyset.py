@@ -128,3 +128,22 @@ async def test_ids_page_by_windows_over_their_random_space(mongo, db_name):
     for descending in (False, True):
         got = await walk_all(collection, [{}], axis, 40, descending=descending)
         assert [d["_id"] for d in got] == sorted(ids, reverse=descending)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+async def test_a_list_that_finds_nothing_can_be_asked_again_and_again(rows, descending):
+    """An empty answer must not teach the next walk a density of zero (it once did: each empty
+    walk measured its own ever wider last window, until the density underflowed and the next
+    page divided by it)."""
+    collection, _ = rows
+    axis = keyset.time_axis("at")
+    start = None if descending else datetime(2020, 1, 1, tzinfo=UTC)
+    for _ in range(300):  # enough for the old widening to overflow a float
+        found = await keyset.page(
+            collection, [{"kind": "none"}], axis, limit=51, descending=descending, start=start
+        )
+        assert found == []
+    found = await keyset.page(
+        collection, [{"kind": "a"}], axis, limit=5, descending=descending, start=start
+    )
+    assert len(found) == 5

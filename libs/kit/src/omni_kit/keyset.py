@@ -294,7 +294,7 @@ async def page(
 
     key = f"{collection.full_name}|{axis.field}|{descending}|{sorted(map(repr, branches))}"
     rate = _densities.get(key)
-    width = axis.width if rate is None else max(axis.width / 64, limit / rate * SLACK)
+    width = axis.width if not rate else max(axis.width / 64, limit / rate * SLACK)
     covered = 0.0
     read = 0
     while len(walk.found) < limit:
@@ -302,6 +302,9 @@ async def page(
         if descending:
             edge = position - width
             last = edge <= floor
+            # What this window covers of the axis (the last one stops at the floor), so an
+            # empty walk measures the axis, not its ever wider last window.
+            covered += max(0.0, min(width, position - floor)) if last else width
             low = lowest if last else _Bound(axis.value(edge), True)
             read += await walk.window(low, high, need)
             high = None if low is None else _Bound(low.value, False)
@@ -309,13 +312,13 @@ async def page(
             edge = position + width
             ceiling = top if top is not None else axis.origin()
             last = edge >= ceiling
+            covered += max(0.0, min(width, ceiling - position)) if last else width
             # Past the ceiling (now, for times): nothing should be there, so the last window
             # is open-ended and catches whatever is.
             high = highest if last else _Bound(axis.value(edge), True)
             read += await walk.window(low, high, need)
             low = None if high is None else _Bound(high.value, False)
         position = edge
-        covered += width
         if last:
             break
         if read:

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from omni_gateway.context import assign_request_id
 from omni_kit.errors import DomainError, error_details
@@ -201,6 +202,17 @@ def http_error_handler(request: Request[Any, Any, Any], error: HTTPException) ->
     )
 
 
+def store_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """The gateway's own store (accounts, sessions, keys, idempotency) did not answer."""
+    log.warning("gateway_store_unavailable", path=request.url.path, error=type(error).__name__)
+    return problem(
+        request,
+        503,
+        "the gateway cannot reach its store right now; retry shortly",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled_error", path=request.url.path)
     return problem(request, 500, "an internal error occurred; it has been logged")
@@ -212,5 +224,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error_handler,
     UnicodeDecodeError: undecodable_body_handler,
     HTTPException: http_error_handler,
+    ConnectionFailure: store_error_handler,
+    ExecutionTimeout: store_error_handler,
     Exception: internal_error_handler,
 }
