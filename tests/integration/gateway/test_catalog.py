@@ -260,7 +260,7 @@ async def staff_edit_with_etags_and_bad_input_is_refused_precisely(stack):
                 headers=admin,
             ),
             422,
-            "price",
+            "price.currency",  # the missing field itself
         ),
         (
             stack.http.put(
