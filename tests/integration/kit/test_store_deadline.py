@@ -92,9 +92,11 @@ async def test_a_call_abandoned_by_its_caller_stops_costing_the_store(
                 await ch.unary_unary(f"/{SERVICE}/Scan")(b"", timeout=0.3)
         assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
         assert started, "the handler ran"
-        # From half a second after the caller gave up, the store is idle: the scan stopped
-        # at its maxTimeMS instead of running its 3 s to the end.
-        assert await cpu_in_window(pid, 0.5, 1.0) < 0.15
+        # Soon after the caller gave up the store is idle: the scan stopped at its maxTimeMS
+        # instead of running its 3 s to the end (which would keep every half second below
+        # busy). Several windows, so one burst from another client cannot decide it.
+        windows = [await cpu_in_window(pid, 0.5 if i == 0 else 0, 0.5) for i in range(4)]
+        assert min(windows) < 0.08, windows
         cheap = time.monotonic()
         await heavy.find_one({"_id": 3})
         assert time.monotonic() - cheap < 0.1

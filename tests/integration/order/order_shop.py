@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.message import DecodeError
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from omni.common.v1 import common_pb2
@@ -221,13 +222,17 @@ async def holding(shop: Shop, sku: str) -> list[str]:
 
 
 async def next_event(nc, subject: str, message_type, order_id: str):
-    """The first event on `subject` about the order, read from its JetStream stream."""
+    """The first event on `subject` about the order, read from its JetStream stream (which the
+    session's tests share: messages that are not this event are passed over)."""
     js = nc.jetstream()
     sub = await js.subscribe(subject, ordered_consumer=True)
     try:
         while True:
             msg = await sub.next_msg(timeout=10)
-            event = message_type.FromString(msg.data)
+            try:
+                event = message_type.FromString(msg.data)
+            except DecodeError:  # another test's poison message on the shared stream
+                continue
             if event.order.id == order_id:
                 return event
     finally:
