@@ -143,7 +143,11 @@ class Accounts:
         role: StaffRole,
         store_ids: list[str],
         session: AsyncClientSession | None = None,
+        *,
+        temporary_password: bool = False,
     ) -> Principal:
+        """A new staff user; with `temporary_password` (one an admin chose) they must choose
+        their own at their first sign-in."""
         user_id = new_id("staff")
         hashed = await hash_off_loop(password)
         try:
@@ -154,6 +158,7 @@ class Accounts:
                     "password": hashed,
                     "role": role.value,
                     "store_ids": sorted(set(store_ids)),
+                    "password_change_required": temporary_password,
                     "created_at": utcnow(),
                 },
                 session=session,

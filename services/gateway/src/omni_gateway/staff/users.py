@@ -77,8 +77,14 @@ class StaffUsers(Controller):
 
         async def write(session: AsyncClientSession) -> Reply:
             try:
+                # A password the admin chose: the user must replace it at their first sign-in.
                 user = await state.accounts.create_staff(
-                    data.username, data.password, data.role, data.store_ids, session=session
+                    data.username,
+                    data.password,
+                    data.role,
+                    data.store_ids,
+                    session=session,
+                    temporary_password=True,
                 )
             except AccountExists:
                 raise ClientException(
@@ -89,10 +95,6 @@ class StaffUsers(Controller):
                         "errors": [{"field": "username", "message": "taken"}],
                     },
                 ) from None
-            # A password the admin chose: the user must replace it at their first sign-in.
-            await state.accounts.staff.update_one(
-                {"_id": user.id}, {"$set": {"password_change_required": True}}, session=session
-            )
             body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
             return 201, msgspec.to_builtins(body)
 
