@@ -39,12 +39,13 @@ def local_stack(**extra_env: str) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
         data_dir = Path(tmp)
         ports = {f"OMNI_{name.upper()}_GRPC_PORT": free_port() for name in SERVICES}
-        gateway, nats, store = free_port(), free_port(), free_port()
+        gateway, nats, store, monitor = free_port(), free_port(), free_port(), free_port()
         env = {
             **os.environ,
             **{key: str(port) for key, port in ports.items()},
             "OMNI_GATEWAY_HTTP_PORT": str(gateway),
             "OMNI_DEV_NATS_PORT": str(nats),
+            "OMNI_DEV_NATS_MONITOR_PORT": str(monitor),
             "OMNI_DEV_STORE_PORT": str(store),
             "OMNI_DEV_DATA_DIR": str(data_dir),
             "OMNI_DEV_DEMO_DATA": "false",
