@@ -68,6 +68,7 @@ SEARCHES = [
 
 
 Case = Callable[[int], Awaitable[str]]
+RETRIED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.ABORTED)
 
 
 async def seed(catalog: Any, categories: dict[str, str], start: int, stop: int) -> list[str]:
@@ -82,14 +83,15 @@ async def seed(catalog: Any, categories: dict[str, str], start: int, stop: int) 
             # Keyed, so a batch cut off (a connection closed at its maximum age while the call
             # ran) is asked again without importing anything twice.
             key = call_metadata(f"scale-seed-{low}", "bench")
-            for attempt in range(5):
+            for attempt in range(60):
                 try:
                     reply = await catalog.ImportProducts(request, metadata=key, timeout=300)
                     break
                 except grpc.aio.AioRpcError as error:
-                    if error.code() != grpc.StatusCode.UNAVAILABLE or attempt == 4:
+                    # ABORTED: the cut-off call is still running on the server; wait for it.
+                    if error.code() not in RETRIED or attempt == 59:
                         raise
-                    await asyncio.sleep(1)
+                    await asyncio.sleep(2)
             sample.extend(p.id for p in reply.products[::37])
 
     await asyncio.gather(*(batch(low) for low in range(start, stop, BATCH)))
