@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni.notification.v1 import notification_pb2 as N
+from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_document, to_document, to_timestamp
 from omni_notification.api import messages
-from omni_notification.domain.common import ContactChannel
+from omni_notification.domain.common import ContactChannel, ContactPurpose
 from omni_notification.domain.places import Address, DatedHours, Hours, Interval
 from omni_notification.store import documents
 
@@ -227,3 +230,11 @@ def test_a_location_copy_reads_as_the_store_a_message_names():
         DatedHours("2026-12-24", (Interval("09:00", "13:00"),)),
         DatedHours("2026-12-25"),
     )
+
+
+def test_a_request_enum_value_the_contract_does_not_name_is_refused_naming_the_field():
+    with pytest.raises(InvalidArgument) as refused:
+        messages.staff_send(N.SendNotificationRequest(customer_id="cus_1", purpose=1, channel=42))
+    assert refused.value.field == "channel"
+    send = messages.staff_send(N.SendNotificationRequest(customer_id="cus_1", purpose=2))
+    assert send.purpose is ContactPurpose.MARKETING and send.channel is None
