@@ -16,6 +16,9 @@ from omni_notification.store.documents import template_document, to_template
 KEY_FIELDS = ("event_type", "channel", "language")
 # Set by the store: never taken from a template being saved.
 ASSIGNED = ("_id", "version", "created_at")
+# What a save replaces. A document leaves empty values out, so a field the new template leaves
+# empty (no HTML body, not urgent) is removed, not kept from the template it replaces.
+REPLACED = ("subject", "body", "html_body", "purpose", "urgent", "variables", "updated_by")
 
 
 class TemplateStore:
@@ -63,13 +66,16 @@ class TemplateStore:
         query = {k: fields.pop(k) for k in KEY_FIELDS}
         if expected_version:
             query["version"] = expected_version
+        update: Document = {
+            "$set": fields,
+            "$inc": {"version": 1},
+            "$setOnInsert": {"_id": new_id, "created_at": now},
+        }
+        if emptied := {name: "" for name in REPLACED if name not in fields}:
+            update["$unset"] = emptied
         stored = await self.templates.find_one_and_update(
             query,
-            {
-                "$set": fields,
-                "$inc": {"version": 1},
-                "$setOnInsert": {"_id": new_id, "created_at": now},
-            },
+            update,
             upsert=not expected_version,
             return_document=ReturnDocument.AFTER,
             session=session,
