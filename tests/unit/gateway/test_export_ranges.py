@@ -30,6 +30,7 @@ def test_days_start_at_midnight_in_the_export_time_zone() -> None:
         (date(2026, 1, 1), date(2027, 1, 2), "UTC", "to"),
         (date(2026, 1, 1), date(2026, 1, 2), "Europe/Atlantis", "time_zone"),
         (date(2026, 1, 1), date(2026, 1, 2), "../etc/passwd", "time_zone"),
+        (date(2026, 1, 1), date(2026, 1, 2), "Europe", "time_zone"),  # a folder of zones
     ],
 )
 def test_a_range_that_cannot_be_is_refused_naming_the_input(

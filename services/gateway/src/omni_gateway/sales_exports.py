@@ -82,7 +82,7 @@ def export_range(start: date, end: date, time_zone: str) -> ExportRange:
         raise BadExport("to", f"an export covers at most {MAX_EXPORT_DAYS} days; ask once per year")
     try:
         zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones: OSError
         raise BadExport(
             "time_zone", f"unknown time zone {time_zone!r}; use an IANA name like 'Europe/Kyiv'"
         ) from None
@@ -184,5 +184,5 @@ class _Stores:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones: OSError
         return ZoneInfo("UTC")
