@@ -49,6 +49,16 @@ spec:
               {{- include "omni.selectorLabels" (dict "root" $root "component" .) | nindent 14 }}
         {{- end }}
     {{- end }}
+    {{- if $root.Values.demoData.enabled }}
+    # the demo data Job (templates/hooks/demo-data-job.yaml)
+    - ports:
+        - protocol: TCP
+          port: {{ eq $svc.protocol "http" | ternary $root.Values.ports.http $root.Values.ports.grpc }}
+      from:
+        - podSelector:
+            matchLabels:
+              {{- include "omni.selectorLabels" (dict "root" $root "component" "demo-data") | nindent 14 }}
+    {{- end }}
     - ports:
         - protocol: TCP
           port: {{ $root.Values.ports.metrics }}

@@ -10,17 +10,18 @@ import re
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 import grpc
 from pymongo.errors import PyMongoError
 
+from omni_gateway import sales_exports
 from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.first_admin import WeakPassword
 from omni_kit.app import StartupError
 from omni_kit.logs import setup_logging
-from omni_ops import admin, check, demo, events, targets
+from omni_ops import admin, check, demo, events, exports, targets
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -263,6 +264,75 @@ def demo_load(as_json: bool) -> None:
         as_json,
         lambda r: "loaded " + "; ".join(f"{k}: {', '.join(v)}" for k, v in r["loaded"].items()),
     )
+
+
+@omni.group("export")
+def export_group() -> None:
+    """Orders and sales for BI tools, as the staff API's /staff/v1/exports give them (columns
+    in docs/api.md)."""
+
+
+def export_options(command: F) -> F:
+    options = [
+        click.option("--from", "start", required=True, help="First day, YYYY-MM-DD."),
+        click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included)."),
+        click.option(
+            "--time-zone", default="UTC", show_default=True, help="IANA zone the days are in."
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["csv", "jsonl"]),
+            default="csv",
+            show_default=True,
+            help="CSV with a header, or JSON lines.",
+        ),
+        click.option(
+            "--output",
+            type=click.File("wb"),
+            default="-",
+            show_default="stdout",
+            help="File to write.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _export(
+    what: str, start: str, end: str, time_zone: str, fmt: str, output: Any, **kw: Any
+) -> None:
+    try:
+        span = sales_exports.export_range(
+            sales_exports.parse_day(start, "from"), sales_exports.parse_day(end, "to"), time_zone
+        )
+    except sales_exports.BadExport as bad:
+        raise click.BadParameter(
+            bad.message, param_hint=f"--{bad.field.replace('_', '-')}"
+        ) from None
+    rows = run(exports.write(what, span, cast(sales_exports.Format, fmt), output, **kw))
+    click.echo(f"exported {rows} {what} rows", err=True)
+
+
+@export_group.command("orders")
+@export_options
+@click.option(
+    "--store-id", "store_ids", multiple=True, help="Only orders of this store (repeatable)."
+)
+def export_orders(
+    start: str, end: str, time_zone: str, fmt: str, output: Any, store_ids: tuple[str, ...]
+) -> None:
+    """One row per order line of the orders placed from --from to --to, oldest first."""
+    _export("orders", start, end, time_zone, fmt, output, store_ids=store_ids)
+
+
+@export_group.command("sales")
+@export_options
+def export_sales(start: str, end: str, time_zone: str, fmt: str, output: Any) -> None:
+    """Sales per day, channel and currency from --from to --to (a zone the order service keeps
+    totals for)."""
+    _export("sales", start, end, time_zone, fmt, output)
 
 
 def main() -> None:

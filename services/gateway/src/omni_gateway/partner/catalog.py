@@ -133,8 +133,9 @@ class PartnerStockFeed(Controller):
         return stock_feed_page(reply)
 
 
-def csv_row(row: FeedRow) -> bytes:
-    """A feed row as CSV: times in RFC 3339, flags as true/false, nothing as an empty cell."""
+def csv_row(row: msgspec.Struct) -> bytes:
+    """A feed or export row as CSV: times in RFC 3339, flags as true/false, nothing as an empty
+    cell."""
     values = msgspec.to_builtins(msgspec.structs.astuple(row))
     return csv_line(str(v).lower() if isinstance(v, bool) else v for v in values)
 

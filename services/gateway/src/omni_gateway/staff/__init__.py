@@ -20,6 +20,7 @@ from omni_gateway.staff.merges import ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.reports import StaffReports
+from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.stores import StaffStores
 from omni_gateway.staff.users import StaffUsers
 
@@ -37,6 +38,7 @@ ROUTES: list[Any] = [
     StaffOrderReads,
     StaffFulfilment,
     StaffReports,
+    StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,
     ProfileMerges,

@@ -1,0 +1,88 @@
+"""The demo data Job: off by default, on in the dev values, a post-install/post-upgrade hook
+running `omni demo load` from the gateway's image with every service's address and the gateway's
+URL, allowed through the NetworkPolicies to exactly those; production refuses it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from test_chart import (
+    CHART,
+    FULLNAME,
+    GRPC_SERVICES,
+    SERVICES,
+    by_name,
+    helm,
+    of_kind,
+    peers_selecting,
+    render,
+    render_set,
+    rule_ports,
+    service_name,
+    template_args,
+)
+
+from omni_ops import targets
+
+JOB = f"{FULLNAME}-demo-data"
+
+
+def demo_jobs(docs: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    return [d for d in of_kind(docs, "Job") if d["metadata"]["name"] == JOB]
+
+
+def test_the_dev_values_load_the_demo_data_with_a_hook_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not demo_jobs(render_set("default"))
+    assert not demo_jobs(render_set("production"))
+    docs = render_set("dev")
+    [job] = demo_jobs(docs)
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    pod = job["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["command"] == ["/app/.venv/bin/omni", "demo", "load"]
+    gateway = by_name(docs, "Deployment", service_name("gateway"))
+    assert container["image"] == gateway["spec"]["template"]["spec"]["containers"][0]["image"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["OMNI_GATEWAY_URL"] == f"http://{service_name('gateway')}:8080"
+    for svc in GRPC_SERVICES:
+        address = f"dns:///{service_name(svc)}-headless:50051"
+        assert env[f"OMNI_GATEWAY_{svc.upper()}_ADDR"] == address
+    # The CLI, in that environment, dials those addresses (omni_ops.targets).
+    for name in [n for n in os.environ if n.startswith("OMNI_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert {svc: targets.grpc_address(svc) for svc in targets.SERVICES} == {
+        svc: env[f"OMNI_GATEWAY_{svc.upper()}_ADDR"] for svc in GRPC_SERVICES
+    }
+    assert targets.gateway_url() == env["OMNI_GATEWAY_URL"]
+    assert pod["restartPolicy"] == "OnFailure" and job["spec"]["backoffLimit"] > 0
+
+
+def test_the_demo_job_reaches_the_services_and_only_they_take_it_in() -> None:
+    docs = render_set("dev")
+    policy = by_name(docs, "NetworkPolicy", JOB)["spec"]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "demo-data"
+    assert {53, 50051, 8080} <= set().union(*(rule_ports(r) for r in policy["egress"]))
+    assert "ingress" not in policy  # nothing calls it
+    for svc in SERVICES:
+        spec = by_name(docs, "NetworkPolicy", service_name(svc))["spec"]
+        port = 8080 if svc == "gateway" else 50051
+        taking = [r for r in spec["ingress"] if "demo-data" in peers_selecting(r, "from")]
+        assert [rule_ports(r) for r in taking] == [{port}], svc
+    for svc in SERVICES:  # without the Job, no service lets it in
+        spec = by_name(render_set("default"), "NetworkPolicy", service_name(svc))["spec"]
+        assert not any("demo-data" in peers_selecting(r, "from") for r in spec["ingress"]), svc
+
+
+def test_production_refuses_demo_data() -> None:
+    files = (str(CHART / "values-production.yaml"),)
+    proc = helm(*template_args(files, ("demoData.enabled=true",)))
+    assert proc.returncode != 0
+    assert "demoData.enabled: demo data is for dev installs" in proc.stderr
+    # Any other environment may turn it on by itself.
+    assert demo_jobs(render((), ("environment=test", "demoData.enabled=true")))
