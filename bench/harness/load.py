@@ -19,6 +19,13 @@ class Sample:
         self.latencies.append(seconds)
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
+    def absorb(self, other: Sample) -> None:
+        """Add another sample of the same case (a later turn of an interleaved run)."""
+        self.latencies += other.latencies
+        for outcome, count in other.outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        self.elapsed += other.elapsed
+
     def summary(self) -> dict[str, object]:
         ordered = sorted(self.latencies)
         return {

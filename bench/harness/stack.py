@@ -38,46 +38,61 @@ class Stack:
 def local_stack(**extra_env: str) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
         data_dir = Path(tmp)
-        ports = {f"OMNI_{name.upper()}_GRPC_PORT": free_port() for name in SERVICES}
-        gateway, nats, store = free_port(), free_port(), free_port()
-        env = {
-            **os.environ,
-            **{key: str(port) for key, port in ports.items()},
-            "OMNI_GATEWAY_HTTP_PORT": str(gateway),
-            "OMNI_DEV_NATS_PORT": str(nats),
-            "OMNI_DEV_STORE_PORT": str(store),
-            "OMNI_DEV_DATA_DIR": str(data_dir),
-            "OMNI_DEV_DEMO_DATA": "false",
-            **{f"OMNI_{name.upper()}_LOG_LEVEL": "WARNING" for name in (*SERVICES, "gateway")},
-            **extra_env,
-        }
-        log = (data_dir / "dev.out").open("w")
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
-        )
+        for attempt in range(3):
+            stack, proc = _start(data_dir, extra_env)
+            if stack is not None:
+                break
+            # A free port taken by another process before ours bound it: pick others.
+            out = (data_dir / "dev.out").read_text()
+            if "already in use" not in out or attempt == 2:
+                raise RuntimeError(out[-3000:])
+        assert stack is not None
         try:
-            deadline = time.monotonic() + 120
-            while "Omni is running" not in (data_dir / "dev.out").read_text():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data_dir / "dev.out").read_text()[-3000:])
-                time.sleep(0.2)
-            yield Stack(
-                base_url=f"http://127.0.0.1:{gateway}",
-                grpc={
-                    name: f"127.0.0.1:{ports[f'OMNI_{name.upper()}_GRPC_PORT']}"
-                    for name in SERVICES
-                },
-                mongo_uri=f"mongodb://127.0.0.1:{store}/",
-                nats_url=f"nats://127.0.0.1:{nats}",
-                data_dir=data_dir,
-                pid=proc.pid,
-            )
+            yield stack
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _start(data_dir: Path, extra_env: dict[str, str]) -> tuple[Stack | None, subprocess.Popen]:
+    ports = {f"OMNI_{name.upper()}_GRPC_PORT": free_port() for name in SERVICES}
+    gateway, nats, store, monitor = free_port(), free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        **{key: str(port) for key, port in ports.items()},
+        "OMNI_GATEWAY_HTTP_PORT": str(gateway),
+        "OMNI_DEV_NATS_PORT": str(nats),
+        "OMNI_DEV_NATS_MONITOR_PORT": str(monitor),
+        "OMNI_DEV_STORE_PORT": str(store),
+        "OMNI_DEV_DATA_DIR": str(data_dir),
+        "OMNI_DEV_DEMO_DATA": "false",
+        **{f"OMNI_{name.upper()}_LOG_LEVEL": "WARNING" for name in (*SERVICES, "gateway")},
+        **extra_env,
+    }
+    log = (data_dir / "dev.out").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 120
+    while "Omni is running" not in (data_dir / "dev.out").read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            return None, proc
+        time.sleep(0.2)
+    stack = Stack(
+        base_url=f"http://127.0.0.1:{gateway}",
+        grpc={name: f"127.0.0.1:{ports[f'OMNI_{name.upper()}_GRPC_PORT']}" for name in SERVICES},
+        mongo_uri=f"mongodb://127.0.0.1:{store}/",
+        nats_url=f"nats://127.0.0.1:{nats}",
+        data_dir=data_dir,
+        pid=proc.pid,
+    )
+    return stack, proc
 
 
 def machine() -> dict[str, object]:

@@ -93,7 +93,7 @@ async def test_keys_belong_to_their_caller(stack):
     assert "for Anna" not in mixed.text
 
 
-async def test_a_checkout_waiting_for_a_slow_payment_answers_202_and_finishes_later(stack):
+async def test_a_checkout_waiting_for_a_slow_payment_answers_202_and_its_repeat_the_outcome(stack):
     await seed(stack)
     anna, _ = await stack.customer("anna@example.com")
     cart = await cart_with_tee(stack, anna)
@@ -111,6 +111,13 @@ async def test_a_checkout_waiting_for_a_slow_payment_answers_202_and_finishes_la
             break
         await asyncio.sleep(0.2)
     assert polled["status"] == "payment_failed"
+    # Asked again under the same key: the same order as it stands now, not the stored 202.
+    again = await stack.http.post(
+        "/api/v1/orders", json=body, headers=anna | {"Idempotency-Key": "slow-1"}
+    )
+    assert again.status_code == 201, again.text
+    assert (again.json()["id"], again.json()["status"]) == (order["id"], "payment_failed")
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 async def test_click_and_collect_beyond_the_stores_stock_is_a_409_naming_what_is_short(stack):

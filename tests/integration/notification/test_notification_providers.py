@@ -7,10 +7,9 @@ import socket
 
 import pytest
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2 as N
 from omni_kit.outbound import OutboundClient, OutboundPolicy
+from omni_notification.domain.common import ContactChannel, IdentityKind
+from omni_notification.domain.templates import Rendered
 from omni_notification.providers import DeliveryError, Outgoing, build_providers
 from omni_notification.providers.sinks import FileSink
 from omni_notification.providers.smtp import SmtpProvider
@@ -19,17 +18,14 @@ from omni_notification.settings import NotificationSettings
 
 # The receivers listen on loopback: what tests and local development allow.
 LOCAL = OutboundPolicy(allow_http=True, allow_private_networks=True)
-EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
-SMS = common_pb2.CONTACT_CHANNEL_SMS
-MESSENGER = common_pb2.CONTACT_CHANNEL_MESSENGER
+EMAIL = ContactChannel.EMAIL
+SMS = ContactChannel.SMS
+MESSENGER = ContactChannel.MESSENGER
 
 
-def outgoing(channel: int, recipient: str, **message: str) -> Outgoing:
+def outgoing(channel: ContactChannel, recipient: str, **message: str) -> Outgoing:
     return Outgoing(
-        "ntf_1",
-        channel,
-        recipient,
-        N.RenderedMessage(channel=channel, language="en", **message),
+        "ntf_1", channel, recipient, Rendered(channel=channel, language="en", **message)
     )
 
 
@@ -124,8 +120,8 @@ async def test_file_sink_writes_an_eml_file_and_a_json_line_per_message(tmp_path
         "ntf_2",
         MESSENGER,
         "@ana",
-        N.RenderedMessage(channel=MESSENGER, body="Yo"),
-        customer_pb2.IDENTITY_KIND_TELEGRAM,
+        Rendered(channel=MESSENGER, language="", body="Yo"),
+        IdentityKind.TELEGRAM,
     )
     await sink.send(messenger)
     eml = (tmp_path / "email" / "ntf_1.eml").read_text()

@@ -183,3 +183,31 @@ async def test_preview_names_a_missing_variable_and_the_sandbox_blocks_internals
 async def test_the_dev_demo_template_is_accepted(stub):
     saved = (await stub.UpsertTemplate(N.UpsertTemplateRequest(template=demo.TEMPLATE))).template
     assert "store_name" in saved.variables
+
+
+async def test_a_replaced_template_keeps_nothing_the_new_one_leaves_empty(stub):
+    first = N.Template(
+        event_type=READY,
+        channel=common_pb2.CONTACT_CHANNEL_EMAIL,
+        language="en",
+        subject="Ready: {{ order_number }}",
+        body="Code {{ pickup_code }}",
+        html_body="<p>Code {{ pickup_code }}</p>",
+        urgent=True,
+    )
+    saved = (await stub.UpsertTemplate(N.UpsertTemplateRequest(template=first))).template
+    plain = N.Template(
+        event_type=READY,
+        channel=common_pb2.CONTACT_CHANNEL_EMAIL,
+        language="en",
+        subject="Ready",
+        body="Code",
+    )
+    replaced = (
+        await stub.UpsertTemplate(N.UpsertTemplateRequest(template=plain, expected_version=1))
+    ).template
+    got = (await stub.GetTemplate(N.GetTemplateRequest(template_id=saved.id))).template
+    for template in (replaced, got):
+        assert (template.subject, template.body, template.html_body) == ("Ready", "Code", "")
+        assert not template.urgent
+        assert list(template.variables) == []

@@ -12,6 +12,7 @@ import pytest
 from plans import judge_all, seeded_ids
 
 from omni_kit.store import ensure_indexes
+from omni_notification.domain.common import ContactChannel
 from omni_notification.store import INDEXES, NotificationStore, SubscriptionStore, TemplateStore
 
 new_id = seeded_ids(28)
@@ -72,7 +73,7 @@ async def pages(store, query: dict, count: int = 3) -> None:
         found = await store.page(query, after, 51)
         if len(found) <= 50:
             return
-        after = [found[49]["created_at"], found[49]["_id"]]
+        after = [found[49].created_at, found[49].id]
 
 
 async def test_every_notification_read_is_an_index_range_of_about_a_page(stores):
@@ -113,7 +114,7 @@ async def test_every_notification_read_is_an_index_range_of_about_a_page(stores)
         await notifications.due(NOW, 100)
     with recorder.shape("look-ups", page=1):
         await notifications.get("ntf_x")
-        await notifications.by_dedup_key("dd_x")
+        await notifications.recorded("dd_x")
         await notifications.by_provider_message("smtp", "msg_x")
         await subscriptions.get("sub_x")
         await subscriptions.active("cus_1", "SKU-1", "")
@@ -121,7 +122,7 @@ async def test_every_notification_read_is_an_index_range_of_about_a_page(stores)
         await subscriptions.active_for_sku("SKU-5")
     with recorder.shape("templates", page=50):
         await templates.page({}, None, 51)
-        await templates.find("omni.order.order.confirmed", 1, ["pl", "en"])
+        await templates.find("omni.order.order.confirmed", ContactChannel.EMAIL, ["pl", "en"])
 
     problems = await judge_all(client, recorder)
     assert not problems, "\n".join(problems)

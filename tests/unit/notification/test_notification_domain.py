@@ -8,17 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omni.common.v1 import common_pb2
-from omni.inventory.v1 import inventory_pb2
-from omni.notification.v1 import notification_pb2 as N
-from omni.order.v1 import events_pb2 as order_events
-from omni.order.v1 import order_pb2
 from omni_kit import paging
 from omni_kit.errors import InvalidArgument
-from omni_kit.protos import to_timestamp
 from omni_notification.domain import defaults, drafts, places, registry, requests, templates
+from omni_notification.domain.common import (
+    ChannelRef,
+    ContactChannel,
+    ContactPurpose,
+    Money,
+    SalesChannel,
+)
+from omni_notification.domain.places import Address, DatedHours, Hours, Interval, Place
+from omni_notification.domain.subscriptions import ChannelShare, available_to, matches
+from omni_notification.domain.templates import Template
 
-SMS = common_pb2.CONTACT_CHANNEL_SMS
+SMS = ContactChannel.SMS
 
 
 def test_language_candidates_go_from_specific_to_fallback():
@@ -29,7 +33,7 @@ def test_language_candidates_go_from_specific_to_fallback():
 
 
 def test_unknown_variable_is_named_with_what_the_event_offers():
-    template = N.Template(
+    template = Template(
         event_type=registry.ORDER_SHIPPED, channel=SMS, language="en", body="{{ tracking }}"
     )
     with pytest.raises(InvalidArgument) as refused:
@@ -41,7 +45,7 @@ def test_unknown_variable_is_named_with_what_the_event_offers():
 
 def test_staff_templates_take_any_variable_and_render_strictly():
     template = templates.check_template(
-        N.Template(event_type="staff.note", channel=SMS, language="EN", body="{{ a }}-{{ b }}")
+        Template(event_type="staff.note", channel=SMS, language="EN", body="{{ a }}-{{ b }}")
     )
     assert template.language == "en"
     assert list(template.variables) == ["a", "b"]
@@ -52,20 +56,27 @@ def test_staff_templates_take_any_variable_and_render_strictly():
 
 
 def test_every_built_in_template_renders_with_what_its_event_provides():
-    order = order_pb2.Order(
-        id="ord_1",
-        customer_id="cus_1",
-        number="A-1",
-        pickup=order_pb2.Pickup(code="K7", deadline=to_timestamp(datetime(2026, 1, 2, tzinfo=UTC))),
-    )
+    def notice(event_type: str, **facts) -> drafts.OrderNotice:
+        return drafts.OrderNotice(
+            event_type=event_type,
+            event_id="evt_1",
+            correlation_id="",
+            order_id="ord_1",
+            customer_id="cus_1",
+            number="A-1",
+            pickup_code="K7",
+            pickup_deadline=datetime(2026, 1, 2, tzinfo=UTC),
+            **facts,
+        )
+
     events = {
-        registry.ORDER_CONFIRMED: order_events.OrderConfirmed(order=order),
-        registry.ORDER_FAILED: order_events.OrderFailed(order=order),
-        registry.READY_FOR_PICKUP: order_events.OrderReadyForPickup(order=order),
-        registry.PICKUP_REMINDER: order_events.PickupReminderDue(order=order, reminder_number=1),
-        registry.ORDER_SHIPPED: order_events.OrderShipped(order=order),
-        registry.ORDER_DELIVERED: order_events.OrderDelivered(order=order),
-        registry.RETURN_RECEIVED: order_events.ReturnReceived(order=order),
+        registry.ORDER_CONFIRMED: notice(registry.ORDER_CONFIRMED),
+        registry.ORDER_FAILED: notice(registry.ORDER_FAILED),
+        registry.READY_FOR_PICKUP: notice(registry.READY_FOR_PICKUP),
+        registry.PICKUP_REMINDER: notice(registry.PICKUP_REMINDER, reminder_number=1),
+        registry.ORDER_SHIPPED: notice(registry.ORDER_SHIPPED),
+        registry.ORDER_DELIVERED: notice(registry.ORDER_DELIVERED),
+        registry.RETURN_RECEIVED: notice(registry.RETURN_RECEIVED),
     }
     # What the gateway sends with each account message (omni_gateway/account_lifecycle.py).
     account = {
@@ -80,14 +91,14 @@ def test_every_built_in_template_renders_with_what_its_event_provides():
         elif template.event_type in account:
             variables = account[template.event_type]
         else:
-            draft = drafts.order_draft(template.event_type, events[template.event_type])
+            draft = drafts.order_draft(events[template.event_type])
             assert draft is not None
             variables = draft.variables
         variables = places.with_store(variables, None, "en", datetime(2026, 1, 1, tzinfo=UTC))
         variables = templates.localize({**variables, "customer_name": ""}, "Europe/Berlin")
         rendered = templates.render(template, variables)
         assert rendered.body
-    ready = drafts.order_draft(registry.READY_FOR_PICKUP, events[registry.READY_FOR_PICKUP])
+    ready = drafts.order_draft(events[registry.READY_FOR_PICKUP])
     assert templates.localize(ready.variables, "Europe/Berlin")["pickup_deadline"] == (
         "2026-01-02 01:00"
     )
@@ -96,7 +107,7 @@ def test_every_built_in_template_renders_with_what_its_event_provides():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["EUR", "JPY", "KWD"]))
 def test_money_reads_back_as_the_same_minor_units(amount, currency):
-    text = drafts.money(common_pb2.Money(amount_minor=amount, currency_code=currency))
+    text = Money(amount, currency).display()
     number, code = text.split(" ")
     assert code == currency
     assert int(number.replace(".", "")) == amount
@@ -118,10 +129,9 @@ def test_page_tokens_round_trip_and_garbage_is_refused():
 
 
 def test_a_marketing_template_cannot_be_sent_as_transactional():
-    template = N.Template(purpose=common_pb2.CONTACT_PURPOSE_MARKETING)
-    request = N.SendNotificationRequest(purpose=common_pb2.CONTACT_PURPOSE_TRANSACTIONAL)
+    template = Template(purpose=ContactPurpose.MARKETING)
     with pytest.raises(InvalidArgument) as refused:
-        requests.check_send_template(request, template)
+        requests.check_send_template(ContactPurpose.TRANSACTIONAL, template)
     assert refused.value.field == "purpose"
 
 
@@ -134,40 +144,31 @@ def test_variable_names_that_no_document_can_store_are_refused():
 
 
 def test_a_channel_split_limits_who_hears_about_stock():
-    web = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
-    market = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id="p1")
-    split = [
-        inventory_pb2.ChannelAvailability(channel=web, available=3),
-        inventory_pb2.ChannelAvailability(channel=market, available=0),
-    ]
-    assert drafts.available_to([], market)
-    assert drafts.available_to(split, web)
-    assert not drafts.available_to(split, market)
-    assert drafts.subscription_matches("", "store-1")
-    assert drafts.subscription_matches("store-1", "store-1")
-    assert not drafts.subscription_matches("store-1", "")
+    web = ChannelRef(SalesChannel.WEB)
+    market = ChannelRef(SalesChannel.MARKETPLACE, partner_id="p1")
+    split = [ChannelShare(web, available=3), ChannelShare(market, available=0)]
+    assert available_to([], market)
+    assert available_to(split, web)
+    assert not available_to(split, market)
+    assert matches("", "store-1")
+    assert matches("store-1", "store-1")
+    assert not matches("store-1", "")
 
 
-WARSAW = inventory_pb2.StockLocation(
+WARSAW = Place(
     id="loc_waw",
     name="Omni Warszawa Centrum",
     time_zone="Europe/Warsaw",
-    address=common_pb2.Address(lines=["Marszałkowska 10"], postal_code="00-001", city="Warszawa"),
-    opening_hours=[
-        *(
-            inventory_pb2.OpeningHours(weekday=day, opens="09:00", closes="20:00")
-            for day in range(1, 6)
-        ),
-        inventory_pb2.OpeningHours(weekday=6, opens="10:00", closes="16:00"),
-    ],
-    opening_exceptions=[
-        inventory_pb2.OpeningException(
-            date="2026-12-24",
-            intervals=[inventory_pb2.OpeningInterval(opens="09:00", closes="14:00")],
-        ),
-        inventory_pb2.OpeningException(date="2026-12-25"),
-        inventory_pb2.OpeningException(date="2027-03-01"),  # too far ahead to mention
-    ],
+    address=Address(lines=("Marszałkowska 10",), postal_code="00-001", city="Warszawa"),
+    opening_hours=(
+        *(Hours(weekday=day, opens="09:00", closes="20:00") for day in range(1, 6)),
+        Hours(weekday=6, opens="10:00", closes="16:00"),
+    ),
+    opening_exceptions=(
+        DatedHours(date="2026-12-24", intervals=(Interval(opens="09:00", closes="14:00"),)),
+        DatedHours(date="2026-12-25"),
+        DatedHours(date="2027-03-01"),  # too far ahead to mention
+    ),
 )
 
 

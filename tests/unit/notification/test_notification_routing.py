@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2 as N
-from omni_kit.protos import to_timestamp
 from omni_notification.domain import routing
+from omni_notification.domain.common import ContactChannel, ContactPurpose
+from omni_notification.domain.notifications import DeliveryOutcome
 
-EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
-SMS = common_pb2.CONTACT_CHANNEL_SMS
-CALL = common_pb2.CONTACT_CHANNEL_PHONE_CALL
-TX = common_pb2.CONTACT_PURPOSE_TRANSACTIONAL
-MARKETING = common_pb2.CONTACT_PURPOSE_MARKETING
+EMAIL = ContactChannel.EMAIL
+SMS = ContactChannel.SMS
+CALL = ContactChannel.PHONE_CALL
+TX = ContactPurpose.TRANSACTIONAL
+MARKETING = ContactPurpose.MARKETING
 NOW = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
 
 
-def permission(*channels: int, **fields) -> customer_pb2.ContactPermission:
+def permission(*channels: ContactChannel, **fields) -> routing.Permission:
     addresses = {EMAIL: "ana@example.com", SMS: "+4915112345678", CALL: "+4915112345678"}
-    routes = [customer_pb2.ContactRoute(channel=c, address=addresses[c]) for c in channels]
-    return customer_pb2.ContactPermission(routes=routes, **fields)
+    routes = tuple(routing.Route(c, addresses[c]) for c in channels)
+    return routing.Permission(routes=routes, **fields)
 
 
 def decide(given, **options) -> routing.Decision:
@@ -37,7 +35,7 @@ def test_routes_keep_the_customers_order_and_skip_channels_we_cannot_send_throug
 
 
 def test_no_allowed_channel_suppresses_naming_the_purpose_and_denials():
-    decision = decide(permission(denied_channels=[EMAIL]), purpose=MARKETING)
+    decision = decide(permission(denied_channels=(EMAIL,)), purpose=MARKETING)
     assert isinstance(decision, routing.Suppress)
     assert (
         decision.reason == "the customer allows no channel for marketing messages (denied: email)"
@@ -49,7 +47,7 @@ def test_no_allowed_channel_suppresses_naming_the_purpose_and_denials():
 
 def test_quiet_hours_delay_until_send_after_unless_urgent():
     until = NOW + timedelta(hours=8)
-    quiet = permission(EMAIL, in_quiet_hours=True, send_after=to_timestamp(until))
+    quiet = permission(EMAIL, in_quiet_hours=True, send_after=until)
     assert decide(quiet) == routing.Delay(until)
     assert isinstance(decide(quiet, urgent=True), routing.Send)
     unknown_end = permission(EMAIL, in_quiet_hours=True)
@@ -57,9 +55,9 @@ def test_quiet_hours_delay_until_send_after_unless_urgent():
 
 
 def test_a_failing_channel_is_dropped_after_its_attempts_and_then_we_give_up():
-    failed = N.DELIVERY_OUTCOME_FAILED
+    failed = DeliveryOutcome.FAILED
     one = [routing.AttemptRecord(SMS, failed)]
-    two = [*one, routing.AttemptRecord(SMS, N.DELIVERY_OUTCOME_TIMED_OUT)]
+    two = [*one, routing.AttemptRecord(SMS, DeliveryOutcome.TIMED_OUT)]
     given = permission(SMS, EMAIL)
     assert [r.channel for r in decide(given, attempts=one, max_attempts_per_channel=2).routes] == [
         SMS,

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from omni.common.v1 import common_pb2
-from omni.notification.v1 import notification_pb2
 from omni_kit.errors import InvalidArgument
-from omni_notification.domain.templates import render
+from omni_notification.domain.common import ContactChannel
+from omni_notification.domain.templates import Template, render
 
 
-def template(**texts: str) -> notification_pb2.Template:
-    return notification_pb2.Template(
-        channel=common_pb2.CONTACT_CHANNEL_EMAIL, language="en", subject="Hello", **texts
-    )
+def template(**texts: str) -> Template:
+    return Template(channel=ContactChannel.EMAIL, language="en", subject="Hello", **texts)
 
 
 def test_customer_text_is_escaped_in_html_and_kept_in_plain_text():

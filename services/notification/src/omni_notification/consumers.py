@@ -10,20 +10,20 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from omni.common.v1 import common_pb2
 from omni.inventory.v1 import events_pb2 as inventory_events
-from omni.notification.v1 import notification_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni_kit.events import Inbox
 from omni_kit.events.consumer import EventContext
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, to_document
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
+from omni_notification.api import messages
 from omni_notification.contacts import Contacts
 from omni_notification.dispatch import Dispatcher
-from omni_notification.domain import drafts, registry
-from omni_notification.domain.records import new_notification
+from omni_notification.domain import drafts, registry, subscriptions
+from omni_notification.domain.common import Actor, ActorKind, ContactPurpose, SalesChannel
+from omni_notification.domain.notifications import Notification, new_notification
+from omni_notification.domain.subscriptions import Subscription
 from omni_notification.store import LocationStore, NotificationStore, SubscriptionStore
 
 ORDER_MESSAGES: list[type[Message]] = [
@@ -36,7 +36,7 @@ ORDER_MESSAGES: list[type[Message]] = [
     order_events.ReturnReceived,
 ]
 LOCATION_CHANGED = "omni.inventory.location.changed"
-SYSTEM = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="notification")
+SYSTEM = Actor(kind=ActorKind.SYSTEM, id="notification")
 
 
 class Triggers:
@@ -86,11 +86,11 @@ class Triggers:
         await self.location_inbox.handle_once(self.infra.client, context.event_id, effect)
 
     async def on_order_event(self, event: Message, context: EventContext) -> None:
-        draft = drafts.order_draft(context.subject, event)
+        draft = drafts.order_draft(messages.order_notice(context.subject, event))
         if draft is None:
             return
         kind = registry.EVENT_TYPES[draft.event_type]
-        document = new_notification(
+        notification = new_notification(
             draft,
             # The event's own id: the same fact republished under another message id (an
             # outbox relay after a crash) still sends nothing twice.
@@ -102,27 +102,28 @@ class Triggers:
             now=utcnow(),
             actor=SYSTEM,
         )
-        await self._record(self.order_inbox, context, [document], [])
+        await self._record(self.order_inbox, context, [notification], [])
 
     async def on_back_in_stock(
         self, event: inventory_events.BackInStock, context: EventContext
     ) -> None:
+        back = messages.stock_back(event)
         matching = [
-            document
-            for document in await self.subscriptions.active_for_sku(event.sku)
-            if drafts.subscription_matches(document.get("location_id", ""), event.location_id)
+            subscription
+            for subscription in await self.subscriptions.active_for_sku(back.sku)
+            if subscriptions.matches(subscription.location_id, back.location_id)
         ]
-        listings: dict[tuple[str, str], tuple[bool, str]] = {}
+        listings: dict[tuple[SalesChannel | None, str], tuple[bool, str]] = {}
         now = utcnow()
-        notices, closed = [], []
-        for document in matching:
-            subscription = from_document(document, notification_pb2.BackInStockSubscription)
+        notices: list[Notification] = []
+        closed: list[Subscription] = []
+        for subscription in matching:
             channel = subscription.channel
-            if not drafts.available_to(event.channel_availability, channel):
+            if not subscriptions.available_to(back.shares, channel):
                 continue
-            key = (common_pb2.SalesChannel.Name(channel.channel), channel.partner_id)
+            key = (channel.channel, channel.partner_id) if channel else (None, "")
             if key not in listings:
-                listings[key] = await self.contacts.listing(event.sku, channel)
+                listings[key] = await self.contacts.listing(back.sku, channel)
             published, product_name = listings[key]
             if not published:
                 continue
@@ -131,47 +132,42 @@ class Triggers:
                 event_type=registry.BACK_IN_STOCK,
                 subject_id=subscription.id,
                 variables=drafts.back_in_stock_variables(
-                    event.sku, product_name, event.location_id, event.available
+                    back.sku, product_name, back.location_id, back.available
                 ),
-                source_event_id=event.meta.event_id,
+                source_event_id=back.event_id,
                 preferred_channel=subscription.contact_channel,
             )
             notice = new_notification(
                 draft,
-                dedup_key=f"{event.meta.event_id or context.event_id}:{subscription.id}",
-                purpose=common_pb2.CONTACT_PURPOSE_TRANSACTIONAL,
+                dedup_key=f"{back.event_id or context.event_id}:{subscription.id}",
+                purpose=ContactPurpose.TRANSACTIONAL,
                 urgent=False,
                 now=now,
                 actor=SYSTEM,
             )
-            subscription.status = notification_pb2.SUBSCRIPTION_STATUS_NOTIFIED
-            subscription.notification_id = notice["_id"]
-            subscription.notified_at.FromDatetime(now)
             notices.append(notice)
-            closed.append(subscription)
+            closed.append(subscription.notified(notice.id, now))
         await self._record(self.stock_inbox, context, notices, closed)
 
     async def _record(
         self,
         inbox: Inbox,
         context: EventContext,
-        notices: list[dict[str, Any]],
-        closed: list[notification_pb2.BackInStockSubscription],
+        notices: list[Notification],
+        closed: list[Subscription],
     ) -> None:
         async def effect(session: Any) -> None:
             for subscription in closed:
-                fields = to_document(subscription)
-                fields.pop("_id")
-                if await self.subscriptions.close(subscription.id, fields, session) is None:
+                if not await self.subscriptions.close(subscription, session):
                     # Closed meanwhile (cancelled): its notice is dropped with it.
-                    notices[:] = [n for n in notices if n["subject_id"] != subscription.id]
+                    notices[:] = [n for n in notices if n.subject_id != subscription.id]
                     continue
                 event = events.subscription_event("closed", subscription, SYSTEM)
                 await self.infra.outbox.add(
                     session, event.subject, event.message, event_id=event.id
                 )
             for notice in notices:
-                if await self.notifications.by_dedup_key(notice["dedup_key"], session) is None:
+                if not await self.notifications.recorded(notice.dedup_key, session):
                     await self.notifications.insert(notice, session)
 
         if await inbox.handle_once(self.infra.client, context.event_id, effect):

@@ -9,10 +9,12 @@ import grpc
 from grpc import aio
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2, customer_pb2_grpc
 from omni_kit.app import channel
 from omni_kit.protos import to_timestamp
+from omni_notification.api import messages
+from omni_notification.domain.common import ChannelRef, ContactChannel, ContactPurpose
+from omni_notification.domain.routing import Permission
 
 
 class CustomerUnknown(Exception):
@@ -37,16 +39,16 @@ class Contacts:
         self,
         customer_id: str,
         *,
-        purpose: common_pb2.ContactPurpose.ValueType,
+        purpose: ContactPurpose | None,
         urgent: bool,
-        only_channel: common_pb2.ContactChannel.ValueType,
+        only_channel: ContactChannel | None,
         at: datetime,
-    ) -> customer_pb2.ContactPermission:
+    ) -> Permission:
         request = customer_pb2.GetContactPermissionRequest(
             profile_id=customer_id,
-            purpose=purpose,
+            purpose=messages.purpose_number(purpose),
             urgent=urgent,
-            channel=only_channel,
+            channel=messages.channel_number(only_channel),
             at=to_timestamp(at),
         )
         try:
@@ -55,13 +57,15 @@ class Contacts:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 raise CustomerUnknown(error.details() or customer_id) from None
             raise NotReachable(f"customer service: {error.code().name} {error.details()}") from None
-        return reply.permission
+        return messages.permission(reply.permission)
 
-    async def listing(self, sku: str, sales_channel: common_pb2.ChannelRef) -> tuple[bool, str]:
+    async def listing(self, sku: str, sales_channel: ChannelRef | None) -> tuple[bool, str]:
         """Whether the SKU's listing is published in that channel (False when the SKU is
         unknown), and the product's name."""
         request = catalog_pb2.GetProductBySkuRequest(
-            sku=sku, channel=sales_channel, include_unpublished=True
+            sku=sku,
+            channel=messages.channel_ref_message(sales_channel),
+            include_unpublished=True,
         )
         try:
             reply = await self.catalog.GetProductBySku(request, timeout=self.timeout)

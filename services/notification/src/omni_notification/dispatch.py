@@ -8,28 +8,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2
 from omni_kit.events.backoff import Backoff
 from omni_kit.ids import new_id, utcnow
 from omni_kit.logs import get_logger
-from omni_kit.protos import from_document, to_document, to_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
 from omni_notification.contacts import Contacts, CustomerUnknown, NotReachable
 from omni_notification.domain import routing
+from omni_notification.domain.common import ContactChannel
+from omni_notification.domain.notifications import (
+    DeliveryOutcome,
+    Notification,
+    NotificationStatus,
+)
+from omni_notification.domain.templates import Rendered
 from omni_notification.messages import Messages, Unrenderable
 from omni_notification.providers import DeliveryError, Outgoing, Provider
 from omni_notification.settings import NotificationSettings
 from omni_notification.store import LocationStore, NotificationStore, TemplateStore
 
 log = get_logger("omni.notification.dispatch")
-
-N = notification_pb2
-Status: TypeAlias = N.NotificationStatus.ValueType
 
 
 class Dispatcher:
@@ -39,7 +39,7 @@ class Dispatcher:
         notifications: NotificationStore,
         template_store: TemplateStore,
         contacts: Contacts,
-        providers: dict[int, Provider],
+        providers: dict[ContactChannel, Provider],
         settings: NotificationSettings,
         locations: LocationStore,
     ) -> None:
@@ -91,41 +91,34 @@ class Dispatcher:
         now = utcnow()
         token = new_id("lease")
         lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
-        document = await self.notifications.claim(notification_id, token, now, now + lease)
-        if document is None:
+        notification = await self.notifications.claim(notification_id, token, now, now + lease)
+        if notification is None:
             return
-        notification = from_document(document, N.Notification)
-        only_channel = document.get("only_channel", 0)
         try:
             permission = await self.contacts.permission(
                 notification.customer_id,
                 purpose=notification.purpose,
                 urgent=notification.urgent,
-                only_channel=only_channel,
+                only_channel=notification.only_channel,
                 at=now,
             )
         except CustomerUnknown:
             reason = f"no customer profile {notification.customer_id!r}"
-            await self._finish(document, token, notification, N.NOTIFICATION_STATUS_FAILED, reason)
+            await self._finish(token, notification, NotificationStatus.FAILED, reason)
             return
         except NotReachable as error:
-            await self._retry_later(document, token, notification, str(error), now)
+            await self._retry_later(token, notification, str(error), now)
             return
-        decision = self._decide(document, notification, permission, now, only_channel)
+        decision = self._decide(notification, permission, now)
         if isinstance(decision, routing.Send):
-            await self._deliver(document, token, notification, permission, decision, now)
+            await self._deliver(token, notification, permission, decision, now)
         else:
-            await self._settle(document, token, notification, decision)
+            await self._settle(token, notification, decision)
 
     def _decide(
-        self,
-        document: dict[str, Any],
-        notification: N.Notification,
-        permission: customer_pb2.ContactPermission,
-        now: datetime,
-        only_channel: common_pb2.ContactChannel.ValueType,
+        self, notification: Notification, permission: routing.Permission, now: datetime
     ) -> routing.Decision:
-        dead = set(document.get("dead_channels", []))
+        dead = notification.dead_channels
         attempts = [
             routing.AttemptRecord(attempt.channel, attempt.outcome, attempt.channel in dead)
             for attempt in notification.attempts
@@ -137,74 +130,60 @@ class Dispatcher:
             now=now,
             attempts=attempts,
             max_attempts_per_channel=self.settings.max_attempts_per_channel,
-            only_channel=only_channel,
-            preferred_channel=document.get("preferred_channel", 0),
+            only_channel=notification.only_channel,
+            preferred_channel=notification.preferred_channel,
         )
 
     async def _settle(
-        self,
-        document: dict[str, Any],
-        token: str,
-        notification: N.Notification,
-        decision: routing.Decision,
+        self, token: str, notification: Notification, decision: routing.Decision
     ) -> None:
         if isinstance(decision, routing.Suppress):
-            status, reason = N.NOTIFICATION_STATUS_SUPPRESSED_BY_PREFERENCE, decision.reason
+            status, reason = NotificationStatus.SUPPRESSED_BY_PREFERENCE, decision.reason
         elif isinstance(decision, routing.Delay):
-            notification.scheduled_at.CopyFrom(to_timestamp(decision.until))
-            status, reason = N.NOTIFICATION_STATUS_DELAYED_QUIET_HOURS, "quiet hours"
+            notification.scheduled_at = decision.until
+            status, reason = NotificationStatus.DELAYED_QUIET_HOURS, "quiet hours"
         else:
             assert isinstance(decision, routing.GiveUp)
-            status, reason = N.NOTIFICATION_STATUS_FAILED, decision.reason
-        await self._finish(document, token, notification, status, reason)
+            status, reason = NotificationStatus.FAILED, decision.reason
+        await self._finish(token, notification, status, reason)
 
     async def _deliver(
         self,
-        document: dict[str, Any],
         token: str,
-        notification: N.Notification,
-        permission: customer_pb2.ContactPermission,
+        notification: Notification,
+        permission: routing.Permission,
         decision: routing.Send,
         now: datetime,
     ) -> None:
-        dead = set(document.get("dead_channels", []))
         for route in decision.routes:
             notification.channel = route.channel
             notification.recipient = route.address
             try:
-                message, template = await self.messages.render(document, route.channel, permission)
-            except Unrenderable as error:
-                self._attempt(
-                    notification, route.channel, "", N.DELIVERY_OUTCOME_FAILED, str(error)
+                message, template = await self.messages.render(
+                    notification, route.channel, permission
                 )
-                dead.add(route.channel)
+            except Unrenderable as error:
+                notification.attempt(
+                    route.channel, "", DeliveryOutcome.FAILED, utcnow(), str(error)
+                )
+                notification.dead_channels.add(route.channel)
                 continue
-            notification.message.CopyFrom(message)
+            notification.message = message
             notification.template_id = template.id
             notification.template_version = template.version
-            if await self._try(notification, route, message, dead):
-                notification.sent_at.CopyFrom(to_timestamp(utcnow()))
-                document["dead_channels"] = sorted(dead)
-                await self._finish(document, token, notification, N.NOTIFICATION_STATUS_SENT, "")
+            if await self._try(notification, route, message):
+                notification.sent_at = utcnow()
+                await self._finish(token, notification, NotificationStatus.SENT, "")
                 return
-        document["dead_channels"] = sorted(dead)
-        again = self._decide(
-            document, notification, permission, now, document.get("only_channel", 0)
-        )
+        again = self._decide(notification, permission, now)
         if isinstance(again, routing.GiveUp):
-            await self._finish(
-                document, token, notification, N.NOTIFICATION_STATUS_FAILED, again.reason
-            )
+            await self._finish(token, notification, NotificationStatus.FAILED, again.reason)
         else:
             reason = notification.attempts[-1].error if notification.attempts else ""
-            await self._retry_later(document, token, notification, reason, utcnow())
+            await self._retry_later(token, notification, reason, utcnow())
 
     async def _try(
-        self,
-        notification: N.Notification,
-        route: routing.Route,
-        message: N.RenderedMessage,
-        dead: set[common_pb2.ContactChannel.ValueType],
+        self, notification: Notification, route: routing.Route, message: Rendered
     ) -> bool:
         provider = self.providers[route.channel]
         outgoing = Outgoing(
@@ -217,75 +196,41 @@ class Dispatcher:
             error = (
                 f"{provider.name} did not answer within {self.settings.provider_timeout_seconds:g}s"
             )
-            self._attempt(
-                notification, route.channel, provider.name, N.DELIVERY_OUTCOME_TIMED_OUT, error
+            notification.attempt(
+                route.channel, provider.name, DeliveryOutcome.TIMED_OUT, utcnow(), error
             )
             return False
         except DeliveryError as error:
             if error.permanent:
-                dead.add(route.channel)
-            self._attempt(
-                notification, route.channel, provider.name, N.DELIVERY_OUTCOME_FAILED, str(error)
+                notification.dead_channels.add(route.channel)
+            notification.attempt(
+                route.channel, provider.name, DeliveryOutcome.FAILED, utcnow(), str(error)
             )
             return False
-        attempt = self._attempt(
-            notification, route.channel, provider.name, N.DELIVERY_OUTCOME_ACCEPTED
+        notification.attempt(
+            route.channel,
+            provider.name,
+            DeliveryOutcome.ACCEPTED,
+            utcnow(),
+            provider_message_id=message_id,
         )
-        attempt.provider_message_id = message_id
         return True
 
-    @staticmethod
-    def _attempt(
-        notification: N.Notification,
-        channel: common_pb2.ContactChannel.ValueType,
-        provider: str,
-        outcome: N.DeliveryOutcome.ValueType,
-        error: str = "",
-    ) -> N.DeliveryAttempt:
-        return notification.attempts.add(
-            at=to_timestamp(utcnow()),
-            channel=channel,
-            provider=provider,
-            outcome=outcome,
-            error=error,
-        )
-
     async def _retry_later(
-        self,
-        document: dict[str, Any],
-        token: str,
-        notification: N.Notification,
-        reason: str,
-        now: datetime,
+        self, token: str, notification: Notification, reason: str, now: datetime
     ) -> None:
-        passes = document.get("passes", 0)
-        notification.scheduled_at.CopyFrom(
-            to_timestamp(now + timedelta(seconds=self.backoff.delay(passes)))
-        )
-        await self._finish(document, token, notification, N.NOTIFICATION_STATUS_QUEUED, reason)
+        delay = timedelta(seconds=self.backoff.delay(notification.passes))
+        notification.scheduled_at = now + delay
+        await self._finish(token, notification, NotificationStatus.QUEUED, reason)
 
     async def _finish(
-        self,
-        document: dict[str, Any],
-        token: str,
-        notification: N.Notification,
-        status: Status,
-        reason: str,
+        self, token: str, notification: Notification, status: NotificationStatus, reason: str
     ) -> None:
-        previous = notification.status
-        notification.status = status
-        notification.status_reason = reason
-        notification.updated_at.CopyFrom(to_timestamp(utcnow()))
-        fields = {key: value for key, value in to_document(notification).items() if key != "_id"}
-        fields.update(
-            status_reason=reason,
-            passes=document.get("passes", 0) + 1,
-            dead_channels=document.get("dead_channels", []),
-        )
-        event = events.notification_status(notification) if status != previous else None
+        changed = notification.settle(status, reason, utcnow())
+        event = events.notification_status(notification) if changed else None
 
         async def write(session: Any) -> None:
-            if not await self.notifications.save_pass(notification.id, token, fields, session):
+            if not await self.notifications.save_pass(notification, token, session):
                 return
             if event is not None:
                 await self.infra.outbox.add(
@@ -296,6 +241,6 @@ class Dispatcher:
         log.info(
             "notification_pass",
             notification_id=notification.id,
-            status=N.NotificationStatus.Name(status),
-            channel=common_pb2.ContactChannel.Name(notification.channel),
+            status=status.value,
+            channel=notification.channel.value if notification.channel else None,
         )

@@ -1,33 +1,28 @@
-"""What the notification service publishes (subjects omni.notification.<entity>.<event>)."""
+"""What the notification service publishes (subjects omni.notification.<entity>.<event>): the
+contracts' event messages, made from the domain's notifications and subscriptions."""
 
 from __future__ import annotations
 
-from omni.common.v1 import common_pb2
-from omni.notification.v1 import events_pb2, notification_pb2
+from omni.notification.v1 import events_pb2
 from omni_kit.facts import Event, make_event
+from omni_notification.api import messages
+from omni_notification.domain.common import Actor
+from omni_notification.domain.notifications import Notification, NotificationStatus
+from omni_notification.domain.subscriptions import Subscription
 
 STREAM = "OMNI_NOTIFICATION"
 SUBJECTS = ["omni.notification.>"]
 
 _STATUS_EVENTS = {
-    notification_pb2.NOTIFICATION_STATUS_SENT: (events_pb2.NotificationSent, "sent"),
-    notification_pb2.NOTIFICATION_STATUS_DELIVERED: (
-        events_pb2.NotificationDelivered,
-        "delivered",
-    ),
-    notification_pb2.NOTIFICATION_STATUS_FAILED: (events_pb2.NotificationFailed, "failed"),
-    notification_pb2.NOTIFICATION_STATUS_SUPPRESSED_BY_PREFERENCE: (
-        events_pb2.NotificationSuppressed,
-        "suppressed",
-    ),
-    notification_pb2.NOTIFICATION_STATUS_DELAYED_QUIET_HOURS: (
-        events_pb2.NotificationDelayed,
-        "delayed",
-    ),
+    NotificationStatus.SENT: (events_pb2.NotificationSent, "sent"),
+    NotificationStatus.DELIVERED: (events_pb2.NotificationDelivered, "delivered"),
+    NotificationStatus.FAILED: (events_pb2.NotificationFailed, "failed"),
+    NotificationStatus.SUPPRESSED_BY_PREFERENCE: (events_pb2.NotificationSuppressed, "suppressed"),
+    NotificationStatus.DELAYED_QUIET_HOURS: (events_pb2.NotificationDelayed, "delayed"),
 }
 
 
-def notification_status(notification: notification_pb2.Notification) -> Event | None:
+def notification_status(notification: Notification) -> Event | None:
     """The event for the notification's new status; None for a status nobody is told about."""
     if notification.status not in _STATUS_EVENTS:
         return None
@@ -38,9 +33,9 @@ def notification_status(notification: notification_pb2.Notification) -> Event | 
         source="notification",
         aggregate_type="notification",
         aggregate_id=notification.id,
-        actor=notification.actor,
+        actor=messages.actor_message(notification.actor),
         causation_id=notification.source_event_id,
-        notification=notification,
+        notification=messages.notification_message(notification),
     )
 
 
@@ -50,9 +45,7 @@ _SUBSCRIPTION_EVENTS = {
 }
 
 
-def subscription_event(
-    name: str, subscription: notification_pb2.BackInStockSubscription, actor: common_pb2.Actor
-) -> Event:
+def subscription_event(name: str, subscription: Subscription, actor: Actor) -> Event:
     """omni.notification.subscription.created or .closed."""
     return make_event(
         _SUBSCRIPTION_EVENTS[name],
@@ -60,7 +53,7 @@ def subscription_event(
         source="notification",
         aggregate_type="subscription",
         aggregate_id=subscription.id,
-        channel=subscription.channel,
-        actor=actor,
-        subscription=subscription,
+        channel=messages.channel_ref_message(subscription.channel),
+        actor=messages.actor_message(actor),
+        subscription=messages.subscription_message(subscription),
     )

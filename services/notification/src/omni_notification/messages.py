@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2 as N
 from omni_kit.errors import InvalidArgument
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document
 from omni_notification.domain import places, templates
+from omni_notification.domain.common import ContactChannel
+from omni_notification.domain.notifications import Notification
+from omni_notification.domain.routing import Permission
+from omni_notification.domain.templates import Rendered, Template
 from omni_notification.store import LocationStore, TemplateStore
 
 
@@ -30,30 +30,23 @@ class Messages:
         self.fallback_language = fallback_language
 
     async def render(
-        self,
-        document: dict[str, Any],
-        channel: common_pb2.ContactChannel.ValueType,
-        permission: customer_pb2.ContactPermission,
-    ) -> tuple[N.RenderedMessage, N.Template]:
+        self, notification: Notification, channel: ContactChannel, permission: Permission
+    ) -> tuple[Rendered, Template]:
         """The message for this channel, and the template it came from (none for free text)."""
         language = permission.language or self.fallback_language
-        text = document.get("text")
+        text = notification.text
         if text is not None:
-            subject = text["subject"] if channel in templates.SUBJECT_CHANNELS else ""
-            message = N.RenderedMessage(
-                channel=channel, language=language, subject=subject, body=text["body"]
-            )
-            return message, N.Template()
-        found = await self.templates.find(
-            document["event_type"],
+            subject = text.subject if channel in templates.SUBJECT_CHANNELS else ""
+            message = Rendered(channel, language, subject=subject, body=text.body)
+            return message, Template()
+        template = await self.templates.find(
+            notification.event_type,
             channel,
             templates.language_candidates(language, self.fallback_language),
         )
-        if found is None:
-            name = templates.channel_name(channel)
-            raise Unrenderable(f"no {name} template for {document['event_type']}")
-        template = from_document(found, N.Template)
-        variables = {**document.get("variables", {}), "customer_name": permission.display_name}
+        if template is None:
+            raise Unrenderable(f"no {channel.label} template for {notification.event_type}")
+        variables = {**notification.variables, "customer_name": permission.display_name}
         variables = await self._with_store(variables, template.language)
         try:
             variables = templates.localize(variables, permission.time_zone)

@@ -13,7 +13,7 @@ from omni_notification.consumers import Triggers
 from omni_notification.contacts import Contacts
 from omni_notification.dispatch import Dispatcher
 from omni_notification.domain import registry
-from omni_notification.domain.defaults import default_templates
+from omni_notification.domain.defaults import BUILT_IN, default_templates
 from omni_notification.providers import build_providers
 from omni_notification.settings import NotificationSettings
 from omni_notification.store import (
@@ -63,14 +63,14 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
             return
         first = await templates.count() == 0
         for template in default_templates(settings.fallback_language):
+            assert template.channel is not None  # every built-in template names its channel
             if not first and (
                 template.event_type not in registry.ACCOUNT_EVENTS
                 or await templates.find(template.event_type, template.channel, [template.language])
                 is not None
             ):
                 continue
-            request = notification_pb2.UpsertTemplateRequest(template=template)
-            await infra.transaction(await api.plan_template_upsert(request))
+            await infra.transaction(await api.plan_template_upsert(template, 0, BUILT_IN))
 
     async def close() -> None:
         await http.aclose()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.protobuf import json_format
 from grpc import aio
 
 from omni.notification.v1 import notification_pb2
@@ -12,20 +11,20 @@ from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, from_timestamp, to_document, to_timestamp
+from omni_kit.protos import from_timestamp
 from omni_kit.runtime import Infrastructure
 from omni_notification import events
+from omni_notification.api import messages
 from omni_notification.api.templates import TemplateRpcs
-from omni_notification.dispatch import Dispatcher
 from omni_notification.domain import drafts, registry, requests, templates
-from omni_notification.domain.records import new_notification
+from omni_notification.domain.notifications import StaffText, new_notification
+from omni_notification.domain.requests import StaffSend
 from omni_notification.store import NotificationStore
 
+if TYPE_CHECKING:  # the dispatcher imports the edge mapping of this package
+    from omni_notification.dispatch import Dispatcher
+
 N = notification_pb2
-
-
-def as_notification(document: dict[str, Any]) -> N.Notification:
-    return from_document(document, N.Notification)
 
 
 class NotificationRpcs(TemplateRpcs):
@@ -37,55 +36,55 @@ class NotificationRpcs(TemplateRpcs):
         self, request: N.SendNotificationRequest, context: aio.ServicerContext
     ) -> N.SendNotificationResponse:
         require_command(context, request)  # a message staff send must go out once: it needs a key
-        requests.check_send(request)
-        variables = json_format.MessageToDict(request.variables)
+        send = messages.staff_send(request)
+        requests.check_send(send)
+        variables = messages.variables_of(request.variables)
         requests.check_variables(variables)
         response = await self.infra.idempotency.run(
             context,
             request,
             N.SendNotificationResponse,
-            lambda: self._plan_send(request, variables),
+            lambda: self._plan_send(send, variables),
         )
         self.dispatcher.wake()
         return response
 
     async def _plan_send(
-        self, request: N.SendNotificationRequest, variables: dict[str, Any]
+        self, send: StaffSend, variables: dict[str, Any]
     ) -> Work[N.SendNotificationResponse]:
-        urgent = request.urgent
+        urgent = send.urgent
         text = None
-        if request.template_id:
-            template = await self.stored_template(request.template_id)
-            requests.check_send_template(request, template)
-            needed = requests.staff_variables_needed(template)
-            templates.missing_variables(
-                notification_pb2.Template(variables=sorted(needed)), variables
-            )
+        if send.template_id:
+            template = await self.stored_template(send.template_id)
+            requests.check_send_template(send.purpose, template)
+            templates.missing_variables(requests.staff_variables_needed(template), variables)
             event_type = template.event_type
             urgent = urgent or template.urgent
         else:
             event_type = registry.STAFF_AD_HOC
-            text = {"subject": request.subject, "body": request.body}
+            text = StaffText(send.subject, send.body)
         draft = drafts.Draft(
-            customer_id=request.customer_id,
+            customer_id=send.customer_id,
             event_type=event_type,
-            subject_id=request.customer_id,
+            subject_id=send.customer_id,
             variables=variables,
         )
-        document = new_notification(
+        notification = new_notification(
             draft,
             dedup_key=drafts.staff_dedup_key(),
-            purpose=request.purpose,
+            purpose=send.purpose,
             urgent=urgent,
             now=utcnow(),
-            actor=request.actor,
-            only_channel=request.channel,
+            actor=send.actor,
+            only_channel=send.channel,
             text=text,
         )
 
         async def write(session: Any) -> N.SendNotificationResponse:
-            await self.notifications.insert(document, session)
-            return N.SendNotificationResponse(notification=as_notification(document))
+            await self.notifications.insert(notification, session)
+            return N.SendNotificationResponse(
+                notification=messages.notification_message(notification)
+            )
 
         return write
 
@@ -94,13 +93,13 @@ class NotificationRpcs(TemplateRpcs):
     ) -> N.GetNotificationResponse:
         if not request.notification_id:
             raise InvalidArgument("notification_id is required", field="notification_id")
-        document = await self.notifications.get(request.notification_id)
-        if document is None:
+        notification = await self.notifications.get(request.notification_id)
+        if notification is None:
             raise NotFound(
                 f"no notification with id {request.notification_id!r}",
                 reason="NOTIFICATION_NOT_FOUND",
             )
-        return N.GetNotificationResponse(notification=as_notification(document))
+        return N.GetNotificationResponse(notification=messages.notification_message(notification))
 
     async def ListNotifications(
         self, request: N.ListNotificationsRequest, context: aio.ServicerContext
@@ -111,8 +110,8 @@ class NotificationRpcs(TemplateRpcs):
         query: dict[str, Any] = {}
         if request.customer_id:
             query["customer_id"] = request.customer_id
-        if request.statuses:
-            query["status"] = {"$in": [N.NotificationStatus.Name(s) for s in request.statuses]}
+        if statuses := messages.notification_statuses(request.statuses):
+            query["status"] = {"$in": [status.value for status in statuses]}
         if request.event_type:
             query["event_type"] = request.event_type
         window: dict[str, Any] = {}
@@ -124,59 +123,53 @@ class NotificationRpcs(TemplateRpcs):
             query["created_at"] = window
         found = await self.notifications.page(query, after, size + 1)
         reply = N.ListNotificationsResponse(
-            notifications=[as_notification(document) for document in found[:size]]
+            notifications=[messages.notification_message(n) for n in found[:size]]
         )
         if len(found) > size:
             last = found[size - 1]
-            reply.next_page_token = paging.encode_cursor([last["created_at"], last["_id"]])
+            reply.next_page_token = paging.encode_cursor([last.created_at, last.id])
         return reply
 
     async def RecordDeliveryReceipt(
         self, request: N.RecordDeliveryReceiptRequest, context: aio.ServicerContext
     ) -> N.RecordDeliveryReceiptResponse:
-        requests.check_receipt(request)
+        receipt = messages.receipt(request)
+        requests.check_receipt(receipt)
         return await self.infra.idempotency.run(
             context,
             request,
             N.RecordDeliveryReceiptResponse,
-            lambda: self._plan_receipt(request),
+            lambda: self._plan_receipt(receipt),
         )
 
     async def _plan_receipt(
-        self, request: N.RecordDeliveryReceiptRequest
+        self, receipt: requests.Receipt
     ) -> Work[N.RecordDeliveryReceiptResponse]:
-        document = await self.notifications.by_provider_message(
-            request.provider, request.provider_message_id
+        notification = await self.notifications.by_provider_message(
+            receipt.provider, receipt.provider_message_id
         )
-        if document is None:
+        if notification is None:
             raise NotFound(
-                f"no message {request.provider_message_id!r} from provider {request.provider!r}",
+                f"no message {receipt.provider_message_id!r} from provider {receipt.provider!r}",
                 reason="MESSAGE_NOT_FOUND",
             )
-        notification = as_notification(document)
-        previous = N.NotificationStatus.Name(notification.status)
-        at = request.at if request.HasField("at") else to_timestamp(utcnow())
-        attempt = notification.attempts.add(
-            at=at,
-            channel=notification.channel,
-            provider=request.provider,
-            outcome=request.outcome,
-            error=request.error,
-            provider_message_id=request.provider_message_id,
+        previous = notification.status
+        now = utcnow()
+        changed = notification.receipt(
+            receipt.provider,
+            receipt.provider_message_id,
+            receipt.outcome,
+            receipt.error,
+            receipt.at or now,
+            now,
         )
-        if attempt.outcome == N.DELIVERY_OUTCOME_DELIVERED:
-            notification.status = N.NOTIFICATION_STATUS_DELIVERED
-            notification.delivered_at.CopyFrom(at)
-        elif attempt.outcome == N.DELIVERY_OUTCOME_FAILED:
-            notification.status = N.NOTIFICATION_STATUS_FAILED
-            notification.status_reason = request.error or "the provider reported a failure"
-        notification.updated_at.CopyFrom(to_timestamp(utcnow()))
-        changed = N.NotificationStatus.Name(notification.status) != previous
         event = events.notification_status(notification) if changed else None
-        fields = self.receipt_fields(notification)
+        reply = N.RecordDeliveryReceiptResponse(
+            notification=messages.notification_message(notification)
+        )
 
         async def write(session: Any) -> N.RecordDeliveryReceiptResponse:
-            if not await self.notifications.update(notification.id, previous, fields, session):
+            if not await self.notifications.save_receipt(notification, previous, session):
                 raise Conflict(
                     "the notification changed meanwhile; send the receipt again",
                     reason="CONCURRENT_UPDATE",
@@ -185,19 +178,6 @@ class NotificationRpcs(TemplateRpcs):
                 await self.infra.outbox.add(
                     session, event.subject, event.message, event_id=event.id
                 )
-            return N.RecordDeliveryReceiptResponse(notification=notification)
+            return reply
 
         return write
-
-    @staticmethod
-    def receipt_fields(notification: N.Notification) -> dict[str, Any]:
-        document = to_document(notification)
-        fields = {
-            "status": document["status"],
-            "status_reason": notification.status_reason,
-            "attempts": document["attempts"],
-            "updated_at": from_timestamp(notification.updated_at),
-        }
-        if notification.HasField("delivered_at"):
-            fields["delivered_at"] = from_timestamp(notification.delivered_at)
-        return fields

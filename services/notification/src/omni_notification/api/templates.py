@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from google.protobuf import json_format
 from grpc import aio
 
-from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2
 from omni_kit import paging
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
 from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import from_document, to_document
 from omni_kit.runtime import Infrastructure
+from omni_notification.api import messages
 from omni_notification.domain import templates
+from omni_notification.domain.common import Actor, ContactChannel
+from omni_notification.domain.templates import Template
 from omni_notification.store import TemplateStore
-
-KEY_FIELDS = ("event_type", "channel", "language")
-ASSIGNED = ("_id", "version", "created_at")
-
-
-def as_template(document: dict[str, Any]) -> notification_pb2.Template:
-    return from_document(document, notification_pb2.Template)
 
 
 class TemplateRpcs:
@@ -31,22 +26,21 @@ class TemplateRpcs:
     templates: TemplateStore
     fallback_language: str
 
-    async def stored_template(self, template_id: str) -> notification_pb2.Template:
+    async def stored_template(self, template_id: str) -> Template:
         if not template_id:
             raise InvalidArgument("template_id is required", field="template_id")
-        document = await self.templates.get(template_id)
-        if document is None:
+        template = await self.templates.get(template_id)
+        if template is None:
             raise NotFound(f"no template with id {template_id!r}", reason="TEMPLATE_NOT_FOUND")
-        return as_template(document)
+        return template
 
     async def resolve_template(
-        self, event_type: str, channel: common_pb2.ContactChannel.ValueType, language: str
-    ) -> notification_pb2.Template | None:
+        self, event_type: str, channel: ContactChannel, language: str
+    ) -> Template | None:
         """The template for the event and channel in `language`, else its base, else fallback."""
-        document = await self.templates.find(
+        return await self.templates.find(
             event_type, channel, templates.language_candidates(language, self.fallback_language)
         )
-        return as_template(document) if document else None
 
     async def UpsertTemplate(
         self, request: notification_pb2.UpsertTemplateRequest, context: aio.ServicerContext
@@ -55,34 +49,35 @@ class TemplateRpcs:
             context,
             request,
             notification_pb2.UpsertTemplateResponse,
-            lambda: self.plan_template_upsert(request),
+            lambda: self.plan_template_upsert(
+                messages.template_from_message(request.template),
+                request.expected_version,
+                messages.actor_from_message(request.actor),
+            ),
         )
 
     async def plan_template_upsert(
-        self, request: notification_pb2.UpsertTemplateRequest
+        self, given: Template, expected_version: int, actor: Actor
     ) -> Work[notification_pb2.UpsertTemplateResponse]:
         """Check a template and return the write that saves it (also the service's own seed)."""
-        if request.expected_version < 0:
+        if expected_version < 0:
             raise InvalidArgument("expected_version must not be negative", field="expected_version")
-        template = templates.check_template(request.template)
-        template.updated_by.CopyFrom(request.actor)
-        now = utcnow()
-        fields = {k: v for k, v in to_document(template).items() if k not in ASSIGNED}
-        fields.update(updated_at=now, created_at=now)
-        key = {k: fields.pop(k) for k in KEY_FIELDS}
+        template = dataclasses.replace(templates.check_template(given), updated_by=actor)
         template_id = new_id("tpl")
 
         async def write(session: Any) -> notification_pb2.UpsertTemplateResponse:
             stored = await self.templates.upsert(
-                key, fields, template_id, request.expected_version, session
+                template, template_id, utcnow(), expected_version, session
             )
             if stored is None:
                 raise Conflict(
-                    f"the template changed since version {request.expected_version}; reload it",
+                    f"the template changed since version {expected_version}; reload it",
                     reason="STALE_VERSION",
                     field="expected_version",
                 )
-            return notification_pb2.UpsertTemplateResponse(template=as_template(stored))
+            return notification_pb2.UpsertTemplateResponse(
+                template=messages.template_message(stored)
+            )
 
         return write
 
@@ -90,7 +85,7 @@ class TemplateRpcs:
         self, request: notification_pb2.GetTemplateRequest, context: aio.ServicerContext
     ) -> notification_pb2.GetTemplateResponse:
         return notification_pb2.GetTemplateResponse(
-            template=await self.stored_template(request.template_id)
+            template=messages.template_message(await self.stored_template(request.template_id))
         )
 
     async def ListTemplates(
@@ -101,16 +96,16 @@ class TemplateRpcs:
         query: dict[str, Any] = {}
         if request.event_type:
             query["event_type"] = request.event_type
-        if request.channel:
-            query["channel"] = common_pb2.ContactChannel.Name(request.channel)
+        if channel := messages.contact_channel(request.channel, "channel"):
+            query["channel"] = channel.value
         if request.language:
             query["language"] = templates.normalize_language(request.language)
         found = await self.templates.page(query, after[0] if after else None, size + 1)
         reply = notification_pb2.ListTemplatesResponse(
-            templates=[as_template(document) for document in found[:size]]
+            templates=[messages.template_message(template) for template in found[:size]]
         )
         if len(found) > size:
-            reply.next_page_token = paging.encode_cursor([found[size - 1]["_id"]])
+            reply.next_page_token = paging.encode_cursor([found[size - 1].id])
         return reply
 
     async def DeleteTemplate(
@@ -142,12 +137,13 @@ class TemplateRpcs:
                 "give either template_id or an inline template, not both", field="template_id"
             )
         if request.HasField("template"):
-            template = templates.check_template(request.template)
+            template = templates.check_template(messages.template_from_message(request.template))
         else:
-            stored = await self.stored_template(request.template_id)
-            language = request.language or stored.language
-            found = await self.resolve_template(stored.event_type, stored.channel, language)
-            template = found or stored
+            template = await self.stored_template(request.template_id)
+            language = request.language or template.language
+            if template.channel is not None:
+                found = await self.resolve_template(template.event_type, template.channel, language)
+                template = found or template
         return notification_pb2.PreviewTemplateResponse(
-            rendered=templates.render(template, variables)
+            rendered=messages.rendered_message(templates.render(template, variables))
         )

@@ -3,10 +3,14 @@ readable for every event; staff replace or translate them through UpsertTemplate
 
 from __future__ import annotations
 
-from omni.common.v1 import common_pb2
-from omni.notification.v1 import notification_pb2
 from omni_notification.domain import registry
-from omni_notification.domain.templates import DELIVERY_CHANNELS, SUBJECT_CHANNELS, check_template
+from omni_notification.domain.common import Actor, ActorKind
+from omni_notification.domain.templates import (
+    DELIVERY_CHANNELS,
+    SUBJECT_CHANNELS,
+    Template,
+    check_template,
+)
 
 _HI = "Hi{% if customer_name %} {{ customer_name }}{% endif %}, "
 _AT_STORE = "{% if store_name %} at {{ store_name }}{% endif %}"
@@ -84,20 +88,21 @@ TEXTS = {
 }
 
 
-def default_templates(language: str = "en") -> list[notification_pb2.Template]:
+BUILT_IN = Actor(kind=ActorKind.SYSTEM, id="notification", display="built-in")
+
+
+def default_templates(language: str = "en") -> list[Template]:
     templates = []
     for event_type, (subject, body) in TEXTS.items():
         for channel in DELIVERY_CHANNELS:
-            template = notification_pb2.Template(
+            template = Template(
                 event_type=event_type,
                 channel=channel,
                 language=language,
                 subject=subject if channel in SUBJECT_CHANNELS else "",
                 body=body,
                 urgent=registry.EVENT_TYPES[event_type].urgent,
-                updated_by=common_pb2.Actor(
-                    kind=common_pb2.ACTOR_KIND_SYSTEM, id="notification", display="built-in"
-                ),
+                updated_by=BUILT_IN,
             )
             templates.append(check_template(template))
     return templates

@@ -3,27 +3,13 @@ who, about what, with which variables, and the key that makes it happen once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from google.protobuf.message import Message
-
-from omni.common.v1 import common_pb2
-from omni.inventory.v1 import inventory_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.ids import new_id
-from omni_kit.protos import from_timestamp
 from omni_notification.domain import registry
-from omni_notification.domain.routing import purpose_name
-
-# ISO 4217 exponents other than 2.
-_EXPONENTS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
-    **dict.fromkeys(("RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
+from omni_notification.domain.common import ContactChannel, ContactPurpose, Money
 
 
 @dataclass(frozen=True)
@@ -36,12 +22,54 @@ class Draft:
     source_event_id: str = ""
     correlation_id: str = ""
     # Tried first when the customer allows it (a subscription's chosen channel).
-    preferred_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED
+    preferred_channel: ContactChannel | None = None
 
 
-def dedup_key(event_id: str, customer_id: str, purpose: common_pb2.ContactPurpose.ValueType) -> str:
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str
+    sku: str
+    product_name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What came back of an order, and where."""
+
+    id: str
+    lines: tuple[tuple[str, int], ...]  # (line_id, quantity)
+    refund_total: Money
+    receiving_location_id: str
+
+
+@dataclass(frozen=True)
+class OrderNotice:
+    """What an order event tells a customer about their order."""
+
+    event_type: str
+    event_id: str
+    correlation_id: str
+    order_id: str
+    # Empty for an anonymous sale: nobody to tell.
+    customer_id: str
+    number: str = ""
+    total: Money = field(default_factory=Money)
+    lines: tuple[OrderLine, ...] = ()
+    pickup_location_id: str = ""
+    pickup_code: str = ""
+    pickup_deadline: datetime | None = None
+    # A pickup reminder's number and its own deadline (which wins over the order's).
+    reminder_number: int = 0
+    reminder_deadline: datetime | None = None
+    carrier: str = ""
+    tracking_number: str = ""
+    returned: Returned | None = None
+
+
+def dedup_key(event_id: str, customer_id: str, purpose: ContactPurpose) -> str:
     """One notification per event, customer and purpose, however often the event arrives."""
-    return f"{event_id}:{customer_id}:{purpose_name(purpose)}"
+    return f"{event_id}:{customer_id}:{purpose.label}"
 
 
 def staff_dedup_key() -> str:
@@ -50,94 +78,59 @@ def staff_dedup_key() -> str:
     return f"staff:{new_id()}"
 
 
-def money(amount: common_pb2.Money) -> str:
-    """19.99 EUR from (1999, "EUR"); integer arithmetic only."""
-    if not amount.currency_code:
-        return ""
-    exponent = _EXPONENTS.get(amount.currency_code, 2)
-    sign = "-" if amount.amount_minor < 0 else ""
-    units, minor = divmod(abs(amount.amount_minor), 10**exponent)
-    number = f"{units}.{minor:0{exponent}d}" if exponent else str(units)
-    return f"{sign}{number} {amount.currency_code}"
-
-
-def order_draft(subject: str, event: Message) -> Draft | None:
+def order_draft(notice: OrderNotice) -> Draft | None:
     """The notification an order event asks for; None when the order has no customer profile
     (an anonymous sale)."""
-    order: order_pb2.Order = event.order  # type: ignore[attr-defined]
-    if not order.customer_id:
+    if not notice.customer_id:
         return None
-    meta: common_pb2.EventMeta = event.meta  # type: ignore[attr-defined]
-    variables = order_variables(order)
+    subject = notice.event_type
+    variables = order_variables(notice)
     if subject in (registry.READY_FOR_PICKUP, registry.PICKUP_REMINDER):
-        deadline = order.pickup.deadline if order.pickup.HasField("deadline") else None
+        deadline = notice.pickup_deadline
         if subject == registry.PICKUP_REMINDER:
-            variables["reminder_number"] = event.reminder_number  # type: ignore[attr-defined]
-            if event.HasField("deadline"):
-                deadline = event.deadline  # type: ignore[attr-defined]
-        variables["pickup_code"] = order.pickup.code
-        variables["pickup_deadline"] = from_timestamp(deadline) if deadline else ""
+            variables["reminder_number"] = notice.reminder_number
+            deadline = notice.reminder_deadline or deadline
+        variables["pickup_code"] = notice.pickup_code
+        variables["pickup_deadline"] = deadline or ""
     elif subject in (registry.ORDER_SHIPPED, registry.ORDER_DELIVERED):
-        shipment: order_pb2.Shipment = event.shipment  # type: ignore[attr-defined]
-        variables["carrier"] = shipment.carrier
-        variables["tracking_number"] = shipment.tracking_number
+        variables["carrier"] = notice.carrier
+        variables["tracking_number"] = notice.tracking_number
     elif subject == registry.RETURN_RECEIVED:
-        returned: order_pb2.OrderReturn = event.order_return  # type: ignore[attr-defined]
-        lines = {line.line_id: line for line in order.lines}
+        returned = notice.returned or Returned("", (), Money(), "")
+        lines = {line.line_id: line for line in notice.lines}
         variables["return_id"] = returned.id
         variables["returned_items"] = [
-            _item(lines.get(line.line_id), line.quantity) for line in returned.lines
+            _item(lines.get(line_id), quantity) for line_id, quantity in returned.lines
         ]
-        variables["refund_total"] = money(returned.refund_total)
+        variables["refund_total"] = returned.refund_total.display()
         variables["store_id"] = returned.receiving_location_id
     return Draft(
-        customer_id=order.customer_id,
+        customer_id=notice.customer_id,
         event_type=subject,
-        subject_id=order.id,
+        subject_id=notice.order_id,
         variables=variables,
-        source_event_id=meta.event_id,
-        correlation_id=meta.correlation_id,
+        source_event_id=notice.event_id,
+        correlation_id=notice.correlation_id,
     )
 
 
-def order_variables(order: order_pb2.Order) -> dict[str, Any]:
-    items = [_item(line, line.quantity) for line in order.lines]
+def order_variables(notice: OrderNotice) -> dict[str, Any]:
+    items = [_item(line, line.quantity) for line in notice.lines]
     return {
-        "order_id": order.id,
-        "order_number": order.number or order.id,
-        "order_total": money(order.totals.total),
+        "order_id": notice.order_id,
+        "order_number": notice.number or notice.order_id,
+        "order_total": notice.total.display(),
         "item_count": sum(item["quantity"] for item in items),
         "items": items,
         # The store's name, address and hours are added from it when the message is made.
-        "store_id": order.delivery.pickup_location_id,
+        "store_id": notice.pickup_location_id,
     }
 
 
-def _item(line: order_pb2.OrderLine | None, quantity: int) -> dict[str, Any]:
+def _item(line: OrderLine | None, quantity: int) -> dict[str, Any]:
     if line is None:
         return {"product_name": "", "sku": "", "quantity": quantity}
     return {"product_name": line.product_name, "sku": line.sku, "quantity": quantity}
-
-
-def subscription_matches(subscription_location: str, event_location: str) -> bool:
-    """A subscription "anywhere" matches stock back at any location or overall; one that names
-    a store matches only that store (an overall event has no location)."""
-    return not subscription_location or subscription_location == event_location
-
-
-def available_to(
-    availability: Sequence[inventory_pb2.ChannelAvailability], channel: common_pb2.ChannelRef
-) -> bool:
-    """Whether the channel may sell it: an event without a per-channel split means every
-    channel; with one, the channel's own share must be above zero."""
-    if not availability:
-        return True
-    return any(
-        share.channel.channel == channel.channel
-        and share.channel.partner_id == channel.partner_id
-        and share.available > 0
-        for share in availability
-    )
 
 
 def back_in_stock_variables(

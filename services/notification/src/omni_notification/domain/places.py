@@ -4,14 +4,13 @@ template's language (CLDR data through Babel; English when Babel does not know t
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
-
-from omni.inventory.v1 import inventory_pb2
 
 # Ranges of days and hours ("Mon\u2013Fri 09:00\u201320:00"; docstrings here write "-").
 DASH = "\u2013"
@@ -30,6 +29,48 @@ VARIABLES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Hours:
+    """Open on a weekday (1 Monday .. 7 Sunday) from `opens` to `closes` ("09:00")."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True)
+class Interval:
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True)
+class DatedHours:
+    """An exception on one date ("2026-12-24"); no intervals: closed that day."""
+
+    date: str
+    intervals: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True)
+class Address:
+    lines: tuple[str, ...] = ()
+    postal_code: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    """A store (or warehouse) as the service's own copy of inventory's locations knows it."""
+
+    id: str
+    name: str
+    time_zone: str = ""
+    address: Address = field(default_factory=Address)
+    opening_hours: tuple[Hours, ...] = ()
+    opening_exceptions: tuple[DatedHours, ...] = ()
+
+
 def locale_of(language: str) -> Locale:
     try:
         return Locale.parse(language or "en", sep="-")
@@ -37,7 +78,7 @@ def locale_of(language: str) -> Locale:
         return Locale.parse("en")
 
 
-def zone_of(location: inventory_pb2.StockLocation) -> Any:
+def zone_of(location: Place) -> Any:
     try:
         return ZoneInfo(location.time_zone) if location.time_zone else UTC
     except (ZoneInfoNotFoundError, ValueError):
@@ -46,7 +87,7 @@ def zone_of(location: inventory_pb2.StockLocation) -> Any:
 
 def with_store(
     variables: dict[str, Any],
-    location: inventory_pb2.StockLocation | None,
+    location: Place | None,
     language: str,
     now: datetime,
 ) -> dict[str, Any]:
@@ -60,7 +101,7 @@ def with_store(
 
 
 def store_variables(
-    location: inventory_pb2.StockLocation,
+    location: Place,
     language: str,
     now: datetime,
     deadline: datetime | None = None,
@@ -82,7 +123,7 @@ def store_variables(
     return variables
 
 
-def address_line(address: Any) -> str:
+def address_line(address: Address) -> str:
     """ "Rynek 1, 00-001 Warszawa": street lines, then postal code and city."""
     place = " ".join(part for part in (address.postal_code, address.city) if part)
     return ", ".join([*(line for line in address.lines if line), *([place] if place else [])])
@@ -98,7 +139,7 @@ def moment(when: datetime, locale: Locale, zone: Any) -> str:
     )
 
 
-def weekly_hours(location: inventory_pb2.StockLocation, locale: Locale) -> str:
+def weekly_hours(location: Place, locale: Locale) -> str:
     """ "Mon-Fri 09:00-20:00; Sat 10:00-16:00; Sun closed": runs of weekdays with the same
     hours, Monday first."""
     names = get_day_names("abbreviated", locale=locale)
@@ -121,7 +162,7 @@ def weekly_hours(location: inventory_pb2.StockLocation, locale: Locale) -> str:
 
 
 def special_hours(
-    location: inventory_pb2.StockLocation,
+    location: Place,
     locale: Locale,
     now: datetime,
     deadline: datetime | None,

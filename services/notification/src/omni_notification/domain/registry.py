@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omni.common.v1 import common_pb2
 from omni_notification.domain import places
+from omni_notification.domain.common import ContactPurpose
 
-TRANSACTIONAL = common_pb2.CONTACT_PURPOSE_TRANSACTIONAL
-MARKETING = common_pb2.CONTACT_PURPOSE_MARKETING
+TRANSACTIONAL = ContactPurpose.TRANSACTIONAL
+MARKETING = ContactPurpose.MARKETING
 
 # Staff templates ("staff.ad_hoc", "staff.apology", ...) take their variables from the request.
 STAFF_PREFIX = "staff."
@@ -64,7 +64,7 @@ _SHIPMENT = frozenset({"carrier", "tracking_number"})
 @dataclass(frozen=True)
 class EventType:
     name: str
-    purpose: common_pb2.ContactPurpose.ValueType
+    purpose: ContactPurpose
     # Default for built-in templates: ignores quiet hours.
     urgent: bool
     # None: whatever the staff request provides (checked at SendNotification).

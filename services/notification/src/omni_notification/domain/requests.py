@@ -3,21 +3,60 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from omni.common.v1 import common_pb2
-from omni.notification.v1 import notification_pb2
 from omni_kit.errors import InvalidArgument
 from omni_notification.domain import registry
-from omni_notification.domain.templates import DELIVERY_CHANNELS, LIMITS
-
-PURPOSES = (common_pb2.CONTACT_PURPOSE_TRANSACTIONAL, common_pb2.CONTACT_PURPOSE_MARKETING)
-RECEIPT_OUTCOMES = (
-    notification_pb2.DELIVERY_OUTCOME_ACCEPTED,
-    notification_pb2.DELIVERY_OUTCOME_DELIVERED,
-    notification_pb2.DELIVERY_OUTCOME_FAILED,
+from omni_notification.domain.common import (
+    Actor,
+    ChannelRef,
+    ContactChannel,
+    ContactPurpose,
+    SalesChannel,
 )
+from omni_notification.domain.notifications import DeliveryOutcome
+from omni_notification.domain.templates import DELIVERY_CHANNELS, LIMITS, Template
+
+PURPOSES = (ContactPurpose.TRANSACTIONAL, ContactPurpose.MARKETING)
+RECEIPT_OUTCOMES = (DeliveryOutcome.ACCEPTED, DeliveryOutcome.DELIVERED, DeliveryOutcome.FAILED)
 MAX_ID = 200
+
+
+@dataclass(frozen=True)
+class StaffSend:
+    """A staff member's message to a customer: a template with variables, or free text."""
+
+    customer_id: str
+    purpose: ContactPurpose | None
+    # None: the customer's preferred allowed channel, with fallback.
+    channel: ContactChannel | None
+    template_id: str = ""
+    subject: str = ""
+    body: str = ""
+    urgent: bool = False
+    actor: Actor = field(default_factory=Actor)
+
+
+@dataclass(frozen=True)
+class NewSubscription:
+    customer_id: str
+    sku: str
+    location_id: str
+    channel: ChannelRef
+    contact_channel: ContactChannel | None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A provider's word on a message it took."""
+
+    provider: str
+    provider_message_id: str
+    outcome: DeliveryOutcome | None
+    error: str = ""
+    at: datetime | None = None
 
 
 def required(value: str, field: str) -> None:
@@ -27,8 +66,8 @@ def required(value: str, field: str) -> None:
         raise InvalidArgument(f"{field} is longer than {MAX_ID} characters", field=field)
 
 
-def contact_channel(value: int, field: str) -> None:
-    if value and value not in DELIVERY_CHANNELS:
+def contact_channel(value: ContactChannel | None, field: str) -> None:
+    if value is not None and value not in DELIVERY_CHANNELS:
         raise InvalidArgument(
             f"{field} must be EMAIL, SMS, PUSH or MESSENGER (or unset for the customer's "
             "preferred one)",
@@ -36,7 +75,7 @@ def contact_channel(value: int, field: str) -> None:
         )
 
 
-def check_send(request: notification_pb2.SendNotificationRequest) -> None:
+def check_send(request: StaffSend) -> None:
     required(request.customer_id, "customer_id")
     if request.purpose not in PURPOSES:
         raise InvalidArgument("purpose must be TRANSACTIONAL or MARKETING", field="purpose")
@@ -68,39 +107,31 @@ def check_variables(variables: Mapping[str, Any], field: str = "variables") -> N
             pending.extend(value)
 
 
-def check_send_template(
-    request: notification_pb2.SendNotificationRequest, template: notification_pb2.Template
-) -> None:
-    if (
-        template.purpose == common_pb2.CONTACT_PURPOSE_MARKETING
-        and request.purpose != common_pb2.CONTACT_PURPOSE_MARKETING
-    ):
+def check_send_template(purpose: ContactPurpose | None, template: Template) -> None:
+    if template.purpose is ContactPurpose.MARKETING and purpose is not ContactPurpose.MARKETING:
         raise InvalidArgument(
             "the template is a marketing template: purpose must be MARKETING", field="purpose"
         )
 
 
-def staff_variables_needed(template: notification_pb2.Template) -> set[str]:
+def staff_variables_needed(template: Template) -> set[str]:
     """What the staff request must provide: everything but the customer's name."""
     return set(template.variables) - {"customer_name"}
 
 
-def check_subscription(request: notification_pb2.CreateBackInStockSubscriptionRequest) -> None:
+def check_subscription(request: NewSubscription) -> None:
     required(request.customer_id, "customer_id")
     required(request.sku, "sku")
     if len(request.location_id) > MAX_ID:
         raise InvalidArgument(
             f"location_id is longer than {MAX_ID} characters", field="location_id"
         )
-    if request.channel.channel == common_pb2.SALES_CHANNEL_UNSPECIFIED:
+    if request.channel.channel is None:
         raise InvalidArgument(
             "channel.channel is required: the sales channel whose listing must be published",
             field="channel.channel",
         )
-    if (
-        request.channel.channel == common_pb2.SALES_CHANNEL_MARKETPLACE
-        and not request.channel.partner_id
-    ):
+    if request.channel.channel is SalesChannel.MARKETPLACE and not request.channel.partner_id:
         raise InvalidArgument(
             "channel.partner_id is required for the marketplace channel",
             field="channel.partner_id",
@@ -108,7 +139,7 @@ def check_subscription(request: notification_pb2.CreateBackInStockSubscriptionRe
     contact_channel(request.contact_channel, "contact_channel")
 
 
-def check_receipt(request: notification_pb2.RecordDeliveryReceiptRequest) -> None:
+def check_receipt(request: Receipt) -> None:
     required(request.provider, "provider")
     required(request.provider_message_id, "provider_message_id")
     if request.outcome not in RECEIPT_OUTCOMES:

@@ -8,32 +8,43 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2
-from omni_kit.protos import from_timestamp
-from omni_notification.domain.templates import DELIVERY_CHANNELS, channel_name
+from omni_notification.domain.common import ContactChannel, ContactPurpose, IdentityKind
+from omni_notification.domain.notifications import DeliveryOutcome
+from omni_notification.domain.templates import DELIVERY_CHANNELS
 
-FAILED_OUTCOMES = (
-    notification_pb2.DELIVERY_OUTCOME_FAILED,
-    notification_pb2.DELIVERY_OUTCOME_TIMED_OUT,
-)
+FAILED_OUTCOMES = (DeliveryOutcome.FAILED, DeliveryOutcome.TIMED_OUT)
 # When the customer service says "quiet hours" without saying until when.
 QUIET_HOURS_FALLBACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Route:
-    channel: common_pb2.ContactChannel.ValueType
+    channel: ContactChannel
     address: str
     # For messengers: which one.
-    identity_kind: customer_pb2.IdentityKind.ValueType = customer_pb2.IDENTITY_KIND_UNSPECIFIED
+    identity_kind: IdentityKind | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The customer service's answer to "may we contact this customer for this, and how"."""
+
+    # Allowed routes, best first; none: do not send.
+    routes: tuple[Route, ...] = ()
+    # Channels that exist but are not allowed for this purpose.
+    denied_channels: tuple[ContactChannel | None, ...] = ()
+    # Non-urgent messages wait until send_after while quiet hours are on.
+    in_quiet_hours: bool = False
+    send_after: datetime | None = None
+    language: str = ""
+    time_zone: str = ""
+    display_name: str = ""
 
 
 @dataclass(frozen=True)
 class AttemptRecord:
-    channel: common_pb2.ContactChannel.ValueType
-    outcome: notification_pb2.DeliveryOutcome.ValueType
+    channel: ContactChannel | None
+    outcome: DeliveryOutcome | None
     # The provider refused for good (bad address, bounced): no retry on that channel.
     permanent: bool = False
 
@@ -61,20 +72,20 @@ class Send:
 Decision = Suppress | Delay | GiveUp | Send
 
 
-def purpose_name(purpose: common_pb2.ContactPurpose.ValueType) -> str:
-    return common_pb2.ContactPurpose.Name(purpose).removeprefix("CONTACT_PURPOSE_").lower()
+def label(value: ContactChannel | ContactPurpose | None) -> str:
+    return value.label if value is not None else "unspecified"
 
 
 def decide(
-    permission: customer_pb2.ContactPermission,
+    permission: Permission,
     *,
-    purpose: common_pb2.ContactPurpose.ValueType,
+    purpose: ContactPurpose | None,
     urgent: bool,
     now: datetime,
     attempts: Sequence[AttemptRecord] = (),
     max_attempts_per_channel: int = 4,
-    only_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
-    preferred_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
+    only_channel: ContactChannel | None = None,
+    preferred_channel: ContactChannel | None = None,
 ) -> Decision:
     """Suppress (no channel allowed), delay (quiet hours), give up (every allowed channel
     failed), or send through these routes, best first."""
@@ -82,11 +93,7 @@ def decide(
     if not routes:
         return Suppress(_suppression_reason(permission, purpose, only_channel))
     if permission.in_quiet_hours and not urgent:
-        until = (
-            from_timestamp(permission.send_after)
-            if permission.HasField("send_after")
-            else now + QUIET_HOURS_FALLBACK
-        )
+        until = permission.send_after or now + QUIET_HOURS_FALLBACK
         if until > now:
             return Delay(until)
     exhausted = exhausted_channels(attempts, max_attempts_per_channel)
@@ -94,37 +101,37 @@ def decide(
         route for route in prefer(routes, preferred_channel) if route.channel not in exhausted
     ]
     if not usable:
-        tried = ", ".join(channel_name(route.channel) for route in routes)
+        tried = ", ".join(label(route.channel) for route in routes)
         return GiveUp(f"every allowed channel failed ({tried})")
     return Send(usable)
 
 
 def allowed_routes(
-    permission: customer_pb2.ContactPermission,
-    only_channel: common_pb2.ContactChannel.ValueType = common_pb2.CONTACT_CHANNEL_UNSPECIFIED,
+    permission: Permission, only_channel: ContactChannel | None = None
 ) -> list[Route]:
     """One route per channel we can send through, in the customer's order."""
-    seen: set[common_pb2.ContactChannel.ValueType] = set()
+    seen: set[ContactChannel] = set()
     routes = []
     for given in permission.routes:
-        if given.channel not in DELIVERY_CHANNELS or not given.address or given.channel in seen:
+        channel = given.channel
+        if channel not in DELIVERY_CHANNELS or not given.address or channel in seen:
             continue
-        if only_channel and given.channel != only_channel:
+        if only_channel and channel is not only_channel:
             continue
-        seen.add(given.channel)
-        routes.append(Route(given.channel, given.address, given.identity_kind))
+        seen.add(channel)
+        routes.append(given)
     return routes
 
 
-def prefer(routes: list[Route], channel: common_pb2.ContactChannel.ValueType) -> list[Route]:
+def prefer(routes: list[Route], channel: ContactChannel | None) -> list[Route]:
     """The routes with `channel` moved first (a subscription's chosen channel), if allowed."""
     return sorted(routes, key=lambda route: route.channel != channel) if channel else routes
 
 
 def exhausted_channels(
     attempts: Iterable[AttemptRecord], max_attempts: int
-) -> set[common_pb2.ContactChannel.ValueType]:
-    failures: Counter[common_pb2.ContactChannel.ValueType] = Counter()
+) -> set[ContactChannel | None]:
+    failures: Counter[ContactChannel | None] = Counter()
     exhausted = set()
     for attempt in attempts:
         if attempt.outcome in FAILED_OUTCOMES:
@@ -135,14 +142,12 @@ def exhausted_channels(
 
 
 def _suppression_reason(
-    permission: customer_pb2.ContactPermission,
-    purpose: common_pb2.ContactPurpose.ValueType,
-    only_channel: common_pb2.ContactChannel.ValueType,
+    permission: Permission, purpose: ContactPurpose | None, only_channel: ContactChannel | None
 ) -> str:
-    kind = purpose_name(purpose)
+    kind = label(purpose)
     if only_channel:
-        return f"the customer allows no {kind} messages by {channel_name(only_channel)}"
-    denied = ", ".join(channel_name(channel) for channel in permission.denied_channels)
+        return f"the customer allows no {kind} messages by {only_channel.label}"
+    denied = ", ".join(label(channel) for channel in permission.denied_channels)
     return f"the customer allows no channel for {kind} messages" + (
         f" (denied: {denied})" if denied else ""
     )

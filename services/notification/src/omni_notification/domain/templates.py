@@ -6,9 +6,11 @@ so a missing value is an error instead of an empty hole in a customer's message.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,19 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from omni.common.v1 import common_pb2
-from omni.notification.v1 import notification_pb2
 from omni_kit.errors import InvalidArgument
 from omni_notification.domain import registry
+from omni_notification.domain.common import Actor, ContactChannel, ContactPurpose
 
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DELIVERY_CHANNELS = (
-    common_pb2.CONTACT_CHANNEL_EMAIL,
-    common_pb2.CONTACT_CHANNEL_SMS,
-    common_pb2.CONTACT_CHANNEL_PUSH,
-    common_pb2.CONTACT_CHANNEL_MESSENGER,
+    ContactChannel.EMAIL,
+    ContactChannel.SMS,
+    ContactChannel.PUSH,
+    ContactChannel.MESSENGER,
 )
-SUBJECT_CHANNELS = (common_pb2.CONTACT_CHANNEL_EMAIL, common_pb2.CONTACT_CHANNEL_PUSH)
+SUBJECT_CHANNELS = (ContactChannel.EMAIL, ContactChannel.PUSH)
 TEXT_FIELDS = ("subject", "body", "html_body")
 LIMITS = {"subject": 500, "body": 20_000, "html_body": 200_000}
 
@@ -42,8 +43,39 @@ class MissingVariable(InvalidArgument):
     default_reason = "MISSING_VARIABLE"
 
 
-def channel_name(channel: common_pb2.ContactChannel.ValueType) -> str:
-    return common_pb2.ContactChannel.Name(channel).removeprefix("CONTACT_CHANNEL_").lower()
+@dataclass(frozen=True)
+class Template:
+    """A message template (Jinja2, sandboxed) for one event type, channel and language."""
+
+    event_type: str = ""
+    channel: ContactChannel | None = None
+    language: str = ""
+    subject: str = ""
+    body: str = ""
+    html_body: str = ""
+    # None until saved: then the event type's purpose unless given.
+    purpose: ContactPurpose | None = None
+    # Ignores quiet hours (e.g. "ready for pickup").
+    urgent: bool = False
+    # The variables the template uses, listed when it is checked.
+    variables: tuple[str, ...] = ()
+    # Assigned by the store.
+    id: str = ""
+    version: int = 0
+    updated_by: Actor | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready for one channel, in the language actually used."""
+
+    channel: ContactChannel | None
+    language: str
+    subject: str = ""
+    body: str = ""
+    html_body: str = ""
 
 
 def normalize_language(tag: str) -> str:
@@ -89,7 +121,7 @@ def used_variables(source: str, field: str) -> set[str]:
     return set(meta.find_undeclared_variables(tree))
 
 
-def check_template(given: notification_pb2.Template) -> notification_pb2.Template:
+def check_template(given: Template) -> Template:
     """A validated copy of a template to save, with its language normalized, its purpose
     defaulted from the event type and its `variables` listed."""
     if not given.event_type:
@@ -113,13 +145,13 @@ def check_template(given: notification_pb2.Template) -> notification_pb2.Templat
         )
     if not given.body.strip():
         raise InvalidArgument("body is required", field="template.body")
-    if given.channel == common_pb2.CONTACT_CHANNEL_EMAIL and not given.subject.strip():
+    if given.channel is ContactChannel.EMAIL and not given.subject.strip():
         raise InvalidArgument("an e-mail template needs a subject", field="template.subject")
     if given.subject and given.channel not in SUBJECT_CHANNELS:
         raise InvalidArgument(
             "subject is used by e-mail and push templates only", field="template.subject"
         )
-    if given.html_body and given.channel != common_pb2.CONTACT_CHANNEL_EMAIL:
+    if given.html_body and given.channel is not ContactChannel.EMAIL:
         raise InvalidArgument(
             "html_body is used by e-mail templates only", field="template.html_body"
         )
@@ -141,18 +173,16 @@ def check_template(given: notification_pb2.Template) -> notification_pb2.Templat
                 metadata={"variable": unknown[0]},
             )
         variables |= used
-    template = notification_pb2.Template()
-    template.CopyFrom(given)
-    template.language = normalize_language(given.language)
-    if template.purpose == common_pb2.CONTACT_PURPOSE_UNSPECIFIED:
-        template.purpose = kind.purpose
-    del template.variables[:]
-    template.variables.extend(sorted(variables))
-    return template
+    return dataclasses.replace(
+        given,
+        language=normalize_language(given.language),
+        purpose=given.purpose or kind.purpose,
+        variables=tuple(sorted(variables)),
+    )
 
 
-def missing_variables(template: notification_pb2.Template, provided: Mapping[str, Any]) -> None:
-    missing = sorted(set(template.variables) - set(provided))
+def missing_variables(needed: Iterable[str], provided: Mapping[str, Any]) -> None:
+    missing = sorted(set(needed) - set(provided))
     if missing:
         names = ", ".join(missing)
         raise MissingVariable(
@@ -164,15 +194,11 @@ def missing_variables(template: notification_pb2.Template, provided: Mapping[str
         )
 
 
-def render(
-    template: notification_pb2.Template, variables: Mapping[str, Any]
-) -> notification_pb2.RenderedMessage:
+def render(template: Template, variables: Mapping[str, Any]) -> Rendered:
     """Render every text of a template; a missing variable or a failing expression raises
     InvalidArgument naming it."""
-    missing_variables(template, variables)
-    rendered = notification_pb2.RenderedMessage(
-        channel=template.channel, language=template.language
-    )
+    missing_variables(template.variables, variables)
+    texts: dict[str, str] = {}
     for name in TEXT_FIELDS:
         source = getattr(template, name)
         if not source:
@@ -187,8 +213,8 @@ def render(
                 reason="TEMPLATE_RENDER_ERROR",
                 field=f"template.{name}",
             ) from None
-        setattr(rendered, name, text.strip() if name == "subject" else text)
-    return rendered
+        texts[name] = text.strip() if name == "subject" else text
+    return Rendered(template.channel, template.language, **texts)
 
 
 @functools.lru_cache(maxsize=512)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from omni.common.v1 import common_pb2
 from omni_kit.outbound import OutboundClient
+from omni_notification.domain.common import ContactChannel
 from omni_notification.providers.base import DeliveryError, Outgoing, Provider
 from omni_notification.providers.sinks import FileSink
 from omni_notification.providers.smtp import SmtpProvider
@@ -11,18 +11,20 @@ from omni_notification.providers.webhook import WebhookProvider
 from omni_notification.settings import NotificationSettings
 
 CHANNELS = {
-    "email": common_pb2.CONTACT_CHANNEL_EMAIL,
-    "sms": common_pb2.CONTACT_CHANNEL_SMS,
-    "push": common_pb2.CONTACT_CHANNEL_PUSH,
-    "messenger": common_pb2.CONTACT_CHANNEL_MESSENGER,
+    "email": ContactChannel.EMAIL,
+    "sms": ContactChannel.SMS,
+    "push": ContactChannel.PUSH,
+    "messenger": ContactChannel.MESSENGER,
 }
 
 __all__ = ["DeliveryError", "Outgoing", "Provider", "build_providers"]
 
 
-def build_providers(settings: NotificationSettings, client: OutboundClient) -> dict[int, Provider]:
+def build_providers(
+    settings: NotificationSettings, client: OutboundClient
+) -> dict[ContactChannel, Provider]:
     sink = FileSink(settings.sink_dir, sender=settings.smtp_from)
-    providers: dict[int, Provider] = {}
+    providers: dict[ContactChannel, Provider] = {}
     for name, channel in CHANNELS.items():
         kind = settings.provider_kind(name)
         if kind == "smtp":

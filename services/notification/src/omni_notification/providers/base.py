@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni.notification.v1 import notification_pb2
+from omni_notification.domain.common import ContactChannel, IdentityKind
+from omni_notification.domain.templates import Rendered
 
 
 @dataclass(frozen=True)
 class Outgoing:
     notification_id: str
-    channel: common_pb2.ContactChannel.ValueType
+    channel: ContactChannel
     recipient: str
-    message: notification_pb2.RenderedMessage
+    message: Rendered
     # Of a messenger recipient: which messenger.
-    identity_kind: customer_pb2.IdentityKind.ValueType = customer_pb2.IDENTITY_KIND_UNSPECIFIED
+    identity_kind: IdentityKind | None = None
 
 
 class DeliveryError(Exception):

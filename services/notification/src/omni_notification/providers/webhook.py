@@ -3,8 +3,6 @@ it) receives one JSON POST per message and answers 2xx with its message id."""
 
 from __future__ import annotations
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
 from omni_kit.outbound import DeliveryFailed, DestinationNotAllowed, OutboundClient, Reply
 from omni_notification.providers.base import DeliveryError, Outgoing
 
@@ -15,20 +13,14 @@ TRANSIENT = {408, 425, 429}
 def payload(outgoing: Outgoing) -> dict[str, str]:
     body = {
         "notification_id": outgoing.notification_id,
-        "channel": common_pb2.ContactChannel.Name(outgoing.channel)
-        .removeprefix("CONTACT_CHANNEL_")
-        .lower(),
+        "channel": outgoing.channel.label,
         "to": outgoing.recipient,
         "subject": outgoing.message.subject,
         "body": outgoing.message.body,
         "language": outgoing.message.language,
     }
     if outgoing.identity_kind:
-        body["messenger"] = (
-            customer_pb2.IdentityKind.Name(outgoing.identity_kind)
-            .removeprefix("IDENTITY_KIND_")
-            .lower()
-        )
+        body["messenger"] = outgoing.identity_kind.name.lower()
     return body
 
 

@@ -8,8 +8,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.inventory.v1 import inventory_pb2
-from omni_kit.protos import from_document, to_document
+from omni_kit.protos import to_document
 from omni_kit.store import Document
+from omni_notification.domain.places import Place
+from omni_notification.store.documents import to_place
 
 
 class LocationStore:
@@ -19,8 +21,9 @@ class LocationStore:
     async def keep(
         self, location: inventory_pb2.StockLocation, session: AsyncClientSession
     ) -> None:
-        """Store the location unless the copy already holds this version or a later one (events
-        of one location can arrive out of order after a redelivery)."""
+        """Store the location as inventory published it, unless the copy already holds this
+        version or a later one (events of one location can arrive out of order after a
+        redelivery)."""
         kept = await self.locations.find_one({"_id": location.id}, {"version": 1}, session=session)
         if kept is not None and kept.get("version", 0) >= location.version:
             return
@@ -28,6 +31,6 @@ class LocationStore:
             {"_id": location.id}, to_document(location), upsert=True, session=session
         )
 
-    async def get(self, location_id: str) -> inventory_pb2.StockLocation | None:
+    async def get(self, location_id: str) -> Place | None:
         document = await self.locations.find_one({"_id": location_id})
-        return None if document is None else from_document(document, inventory_pb2.StockLocation)
+        return None if document is None else to_place(document)

@@ -11,11 +11,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from omni_kit import paging
 from omni_kit.store import Document
+from omni_notification.domain.notifications import PENDING as PENDING_STATUSES
+from omni_notification.domain.notifications import Notification, NotificationStatus
+from omni_notification.store.documents import (
+    notification_document,
+    notification_fields,
+    pass_fields,
+    to_notification,
+)
 from omni_notification.store.newest import newest_first
 
-QUEUED = "NOTIFICATION_STATUS_QUEUED"
-DELAYED = "NOTIFICATION_STATUS_DELAYED_QUIET_HOURS"
-PENDING = [QUEUED, DELAYED]
+PENDING = [status.value for status in PENDING_STATUSES]
 
 
 def _newest(*fields: str) -> IndexModel:
@@ -50,16 +56,17 @@ class NotificationStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.notifications = db["notifications"]
 
-    async def get(self, notification_id: str) -> Document | None:
-        return await self.notifications.find_one({"_id": notification_id})
+    async def get(self, notification_id: str) -> Notification | None:
+        document = await self.notifications.find_one({"_id": notification_id})
+        return None if document is None else to_notification(document)
 
-    async def by_dedup_key(
-        self, key: str, session: AsyncClientSession | None = None
-    ) -> Document | None:
-        return await self.notifications.find_one({"dedup_key": key}, session=session)
+    async def recorded(self, key: str, session: AsyncClientSession | None = None) -> bool:
+        """Whether a notification with this dedup key exists."""
+        found = await self.notifications.find_one({"dedup_key": key}, {"_id": 1}, session=session)
+        return found is not None
 
-    async def insert(self, document: Document, session: AsyncClientSession) -> None:
-        await self.notifications.insert_one(document, session=session)
+    async def insert(self, notification: Notification, session: AsyncClientSession) -> None:
+        await self.notifications.insert_one(notification_document(notification), session=session)
 
     async def due(self, now: datetime, limit: int) -> list[str]:
         """Ids of notifications whose send time has come and that nobody is working on (a
@@ -81,9 +88,9 @@ class NotificationStore:
 
     async def claim(
         self, notification_id: str, token: str, now: datetime, until: datetime
-    ) -> Document | None:
+    ) -> Notification | None:
         """Take the notification for one send pass; None when it is not due or is taken."""
-        return await self.notifications.find_one_and_update(
+        document = await self.notifications.find_one_and_update(
             {
                 "_id": notification_id,
                 "status": {"$in": PENDING},
@@ -93,37 +100,48 @@ class NotificationStore:
             {"$set": {"lease": token, "lease_until": until}},
             return_document=ReturnDocument.AFTER,
         )
+        return None if document is None else to_notification(document)
 
     async def save_pass(
-        self, notification_id: str, token: str, fields: Document, session: AsyncClientSession
+        self, notification: Notification, token: str, session: AsyncClientSession
     ) -> bool:
         """Store the outcome of a send pass and release the lease; False if the lease was lost."""
         result = await self.notifications.update_one(
-            {"_id": notification_id, "lease": token},
-            {"$set": {**fields, "lease": None, "lease_until": None}},
+            {"_id": notification.id, "lease": token},
+            {"$set": {**pass_fields(notification), "lease": None, "lease_until": None}},
             session=session,
         )
         return result.matched_count == 1
 
-    async def by_provider_message(self, provider: str, message_id: str) -> Document | None:
+    async def by_provider_message(self, provider: str, message_id: str) -> Notification | None:
         async for document in self.notifications.find({"attempts.provider_message_id": message_id}):
             for attempt in document.get("attempts", []):
                 if (attempt.get("provider"), attempt.get("provider_message_id")) == (
                     provider,
                     message_id,
                 ):
-                    return document
+                    return to_notification(document)
         return None
 
-    async def update(
+    async def save_receipt(
         self,
-        notification_id: str,
-        expected_status: str,
-        fields: Document,
+        notification: Notification,
+        expected_status: NotificationStatus | None,
         session: AsyncClientSession,
     ) -> bool:
+        """Store a receipt's changes if the status is still the one it was read with."""
+        document = notification_fields(notification)
+        fields = {
+            "status": document["status"],
+            "status_reason": notification.status_reason,
+            "attempts": document["attempts"],
+            "updated_at": notification.updated_at,
+        }
+        if notification.delivered_at is not None:
+            fields["delivered_at"] = notification.delivered_at
+        status = expected_status.value if expected_status else None
         result = await self.notifications.update_one(
-            {"_id": notification_id, "status": expected_status},
+            {"_id": notification.id, "status": status},
             {"$set": fields},
             session=session,
         )
@@ -131,5 +149,6 @@ class NotificationStore:
 
     async def page(
         self, query: Document, after: Sequence[paging.Value] | None, limit: int
-    ) -> list[Document]:
-        return await newest_first(self.notifications, query, after, limit, LISTS)
+    ) -> list[Notification]:
+        found = await newest_first(self.notifications, query, after, limit, LISTS)
+        return [to_notification(document) for document in found]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni_kit import paging
 from omni_kit.store import Document
+from omni_notification.domain.subscriptions import Subscription, SubscriptionStatus
+from omni_notification.store.documents import subscription_document, to_subscription
 from omni_notification.store.newest import newest_first
 
-ACTIVE = "SUBSCRIPTION_STATUS_ACTIVE"
+ACTIVE = SubscriptionStatus.ACTIVE.value
 
 
 def active_key(customer_id: str, sku: str, location_id: str) -> str:
@@ -45,33 +47,39 @@ class SubscriptionStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.subscriptions = db["subscriptions"]
 
-    async def get(self, subscription_id: str) -> Document | None:
-        return await self.subscriptions.find_one({"_id": subscription_id})
+    async def get(self, subscription_id: str) -> Subscription | None:
+        document = await self.subscriptions.find_one({"_id": subscription_id})
+        return None if document is None else to_subscription(document)
 
-    async def active(self, customer_id: str, sku: str, location_id: str) -> Document | None:
-        return await self.subscriptions.find_one(
+    async def active(self, customer_id: str, sku: str, location_id: str) -> Subscription | None:
+        document = await self.subscriptions.find_one(
             {"active_key": active_key(customer_id, sku, location_id)}
         )
+        return None if document is None else to_subscription(document)
 
-    async def insert(self, document: Document, session: AsyncClientSession) -> None:
-        key = active_key(document["customer_id"], document["sku"], document.get("location_id", ""))
-        await self.subscriptions.insert_one({**document, "active_key": key}, session=session)
+    async def insert(self, subscription: Subscription, session: AsyncClientSession) -> None:
+        s = subscription
+        document = subscription_document(s)
+        document["active_key"] = active_key(s.customer_id, s.sku, s.location_id)
+        await self.subscriptions.insert_one(document, session=session)
 
-    async def active_for_sku(self, sku: str) -> list[Document]:
-        return await self.subscriptions.find({"sku": sku, "status": ACTIVE}).to_list(None)
+    async def active_for_sku(self, sku: str) -> list[Subscription]:
+        cursor = self.subscriptions.find({"sku": sku, "status": ACTIVE})
+        return [to_subscription(document) async for document in cursor]
 
-    async def close(
-        self, subscription_id: str, fields: Document, session: AsyncClientSession
-    ) -> Document | None:
-        """Close an active subscription; None when it is not active any more."""
-        return await self.subscriptions.find_one_and_update(
-            {"_id": subscription_id, "status": ACTIVE},
+    async def close(self, subscription: Subscription, session: AsyncClientSession) -> bool:
+        """Store the closed subscription if it is still active; False when it is not any more
+        (only closing changes a subscription, so the rest is as it was read)."""
+        fields = {k: v for k, v in subscription_document(subscription).items() if k != "_id"}
+        closed = await self.subscriptions.update_one(
+            {"_id": subscription.id, "status": ACTIVE},
             {"$set": fields, "$unset": {"active_key": ""}},
             session=session,
-            return_document=ReturnDocument.AFTER,
         )
+        return closed.matched_count == 1
 
     async def page(
         self, query: Document, after: Sequence[paging.Value] | None, limit: int
-    ) -> list[Document]:
-        return await newest_first(self.subscriptions, query, after, limit, LISTS)
+    ) -> list[Subscription]:
+        found = await newest_first(self.subscriptions, query, after, limit, LISTS)
+        return [to_subscription(document) for document in found]

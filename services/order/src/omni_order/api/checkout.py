@@ -85,9 +85,14 @@ class CheckoutApi:
             faults.reach("order.after_order_insert")
             return C.PlaceOrderResponse(order=await self._placed(reply.order.id))
 
-        return await self.deps.idempotency.run(
+        reply = await self.deps.idempotency.run(
             context, request, C.PlaceOrderResponse, lambda: self._check_out(request), then=run_saga
         )
+        if reply.order.status in (C.ORDER_STATUS_PENDING, C.ORDER_STATUS_ACTION_REQUIRED):
+            # The answer was given (and stored) before the outcome: a repeat under the same key
+            # is the same order as it stands now, so a retrying client learns the outcome.
+            return C.PlaceOrderResponse(order=await self.deps.orders.get(reply.order.id))
+        return reply
 
     async def _check_out(self, request: C.PlaceOrderRequest) -> Work[C.PlaceOrderResponse]:
         """Everything checkout can refuse, refused before anything is written; then the write
