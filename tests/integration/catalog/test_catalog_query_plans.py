@@ -15,6 +15,7 @@ import pytest
 from catalog_builders import APP, WEB, eur
 
 from omni.catalog.v1 import catalog_pb2
+from omni_catalog.api.messages import category_from, listing_from, product_from
 from omni_catalog.domain.search import neighbourhood
 from omni_catalog.rebuild import rebuild
 from omni_catalog.store.browse import BrowseStore
@@ -83,7 +84,7 @@ async def seed(db, count: int) -> dict[str, str]:
                 path=f"/{department}/{kind}",
             )
         )
-    await db["categories"].insert_many([category_document(c) for c in categories])
+    await db["categories"].insert_many([category_document(category_from(c)) for c in categories])
     products, listings = [], []
     for number in range(count):
         kind = KINDS[number % len(KINDS)]
@@ -109,7 +110,7 @@ async def seed(db, count: int) -> dict[str, str]:
         )
         item.created_at.FromDatetime(now)
         item.updated_at.FromDatetime(now)
-        products.append(product_document(item))
+        products.append(product_document(product_from(item)))
         for ref, share in ((WEB, 0.9), (APP, 0.4)):
             if rng.random() < share:
                 listing = catalog_pb2.ChannelListing(
@@ -120,7 +121,7 @@ async def seed(db, count: int) -> dict[str, str]:
                     version=1,
                 )
                 listing.updated_at.FromDatetime(now)
-                document = listing_document(listing)
+                document = listing_document(listing_from(listing))
                 document["feed_at"] = now
                 listings.append(document)
     for start in range(0, count, 1000):

@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omni.catalog.v1 import catalog_pb2
-from omni.common.v1 import common_pb2
 from omni_catalog.domain import browse, categories, listings, masks, paging, products
+from omni_catalog.domain.browse import ProductSort, Wanted
+from omni_catalog.domain.categories import Category
+from omni_catalog.domain.channels import Channel, SalesChannel, channel_key
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.money import Money
+from omni_catalog.domain.products import LocalizedText, Media, Product, ProductStatus, Variant
 from omni_kit.errors import InvalidArgument
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
+WEB = Channel(SalesChannel.WEB)
 
 
-def stamp(hours: int) -> Timestamp:
-    value = Timestamp()
-    value.FromDatetime(T0 + timedelta(hours=hours))
-    return value
+def stamp(hours: int) -> datetime:
+    return T0 + timedelta(hours=hours)
 
 
-def eur(amount: int, currency: str = "EUR") -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=amount, currency_code=currency)
+def eur(amount: int, currency: str = "EUR") -> Money:
+    return Money(amount, currency)
 
 
-def listing(**fields) -> catalog_pb2.ChannelListing:
-    return catalog_pb2.ChannelListing(product_id="p", channel=WEB, price=eur(1000), **fields)
+def listing(**fields) -> ChannelListing:
+    return ChannelListing(product_id="p", channel=WEB, price=eur(1000), **fields)
 
 
 @settings(max_examples=60, deadline=None)
@@ -54,13 +56,13 @@ def test_the_sale_price_applies_exactly_inside_its_half_open_window(start, lengt
 
 def test_without_a_sale_the_list_price_applies():
     price = listings.effective_price(listing(), T0)
-    assert (price.amount_minor, price.currency_code, price.on_sale) == (1000, "EUR", False)
+    assert (price.amount_minor, price.currency, price.on_sale) == (1000, "EUR", False)
 
 
 @pytest.mark.parametrize(
     ("fields", "field", "reason"),
     [
-        ({"price": common_pb2.Money(amount_minor=5)}, "listing.price.currency_code", None),
+        ({"price": Money(5, "")}, "listing.price.currency_code", None),
         ({"price": eur(5, "eur")}, "listing.price.currency_code", "INVALID_CURRENCY"),
         ({"price": eur(-5)}, "listing.price.amount_minor", "NEGATIVE_AMOUNT"),
         ({"sale_price": eur(5, "USD")}, "listing.sale_price.currency_code", "CURRENCY_MISMATCH"),
@@ -73,9 +75,7 @@ def test_without_a_sale_the_list_price_applies():
     ],
 )
 def test_bad_listings_name_the_field(fields, field, reason):
-    item = listing()
-    for name, value in fields.items():
-        getattr(item, name).CopyFrom(value)
+    item = replace(listing(), **fields)
     with pytest.raises(InvalidArgument) as refused:
         listings.validate_listing(item)
     assert refused.value.field == field
@@ -84,33 +84,46 @@ def test_bad_listings_name_the_field(fields, field, reason):
 
 
 def test_a_marketplace_listing_is_keyed_by_its_partner():
-    market = common_pb2.SALES_CHANNEL_MARKETPLACE
-    ref = common_pb2.ChannelRef(channel=market, partner_id="ptn_1", store_id="s1")
-    assert listings.channel_key(ref) == "SALES_CHANNEL_MARKETPLACE:ptn_1"
+    market = SalesChannel.MARKETPLACE
+    assert channel_key(Channel(market, "ptn_1")) == "SALES_CHANNEL_MARKETPLACE:ptn_1"
+    assert channel_key(WEB) == "SALES_CHANNEL_WEB"
     with pytest.raises(InvalidArgument):
-        listings.channel_key(common_pb2.ChannelRef(channel=market))
+        channel_key(Channel(market))
     with pytest.raises(InvalidArgument):
-        listings.channel_key(common_pb2.ChannelRef())
+        channel_key(Channel(SalesChannel.WEB, "ptn_1"))
+    with pytest.raises(InvalidArgument) as refused:
+        channel_key(Channel())
+    assert refused.value.field == "channel.channel"
 
 
-def shirt() -> catalog_pb2.Product:
-    return catalog_pb2.Product(
+def test_a_listing_stamped_by_a_write_keeps_when_it_was_first_published():
+    first = listings.stamped(None, listing(published=True), stamp(1))
+    assert (first.version, first.created_at, first.published_at) == (1, stamp(1), stamp(1))
+    repriced = listings.stamped(first, replace(first, price=eur(900)), stamp(2))
+    assert (repriced.version, repriced.updated_at) == (2, stamp(2))
+    assert (repriced.created_at, repriced.published_at) == (stamp(1), stamp(1))
+    hidden = listings.stamped(repriced, replace(repriced, published=False), stamp(3))
+    shown_again = listings.stamped(hidden, replace(hidden, published=True), stamp(4))
+    assert (hidden.published_at, shown_again.published_at) == (stamp(1), stamp(4))
+    assert listings.price_terms_changed(first, repriced)
+    assert not listings.price_terms_changed(repriced, hidden)
+
+
+def shirt() -> Product:
+    return Product(
         slug="shirt",
-        status=catalog_pb2.PRODUCT_STATUS_ACTIVE,
+        status=ProductStatus.ACTIVE,
         default_language="en",
-        texts={
-            "en": catalog_pb2.LocalizedText(name="Shirt"),
-            "de": catalog_pb2.LocalizedText(name="Hemd"),
-        },
+        texts={"en": LocalizedText(name="Shirt"), "de": LocalizedText(name="Hemd")},
         attributes={"material": "linen", "fit": "slim"},
         brand="Nordic",
-        variants=[catalog_pb2.Variant(sku="S-1")],
+        variants=(Variant(sku="S-1"),),
     )
 
 
 def test_a_mask_replaces_whole_maps_and_leaves_other_fields_alone():
     stored = shirt()
-    changes = catalog_pb2.Product(attributes={"colour": "blue"}, brand="Other")
+    changes = Product(attributes={"colour": "blue"}, brand="Other")
     paths = masks.validate_mask(["attributes"], products.UPDATABLE, products.READ_ONLY)
     updated = masks.apply_mask(stored, changes, paths)
     assert dict(updated.attributes) == {"colour": "blue"}
@@ -134,19 +147,19 @@ def test_bad_masks_name_the_path(paths, field, reason):
 
 
 def test_products_need_a_default_language_text_and_valid_variants():
-    item = shirt()
-    products.validate_product(item)
-    del item.texts["en"]
+    products.validate_product(shirt())
+    item = replace(shirt(), texts={"de": LocalizedText(name="Hemd")})
     with pytest.raises(InvalidArgument) as refused:
         products.validate_product(item)
     assert refused.value.field == "product.texts"
-    item = shirt()
-    item.variants.add(sku="S-1")
+    item = replace(shirt(), variants=(Variant(sku="S-1"), Variant(sku="S-1")))
     with pytest.raises(InvalidArgument) as refused:
         products.validate_product(item)
     assert refused.value.reason == "DUPLICATE_SKU"
-    item = shirt()
-    item.media.add(url="javascript:alert(1)")
+    with pytest.raises(InvalidArgument) as refused:
+        products.validate_product(replace(shirt(), status=None))
+    assert refused.value.field == "product.status"
+    item = replace(shirt(), media=(Media(url="javascript:alert(1)"),))
     with pytest.raises(InvalidArgument) as refused:
         products.validate_product(item)
     assert refused.value.field == "product.media[0].url"
@@ -179,27 +192,32 @@ def test_keyset_after_continues_strictly_past_the_last_row():
 
 def test_price_filters_need_a_channel_and_one_currency():
     with pytest.raises(InvalidArgument) as refused:
-        browse.browse(catalog_pb2.ListProductsRequest(sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC))
+        browse.browse(Wanted(sort=ProductSort.PRICE_ASC))
     assert refused.value.field == "channel"
     with pytest.raises(InvalidArgument) as refused:
-        browse.browse(
-            catalog_pb2.ListProductsRequest(channel=WEB, min_price=eur(1), max_price=eur(5, "USD"))
-        )
+        browse.browse(Wanted(channel=WEB, min_price=eur(1), max_price=eur(5, "USD")))
     assert refused.value.field == "max_price.currency_code"
-    wanted = browse.browse(catalog_pb2.ListProductsRequest(query="  Boot "))
+    with pytest.raises(InvalidArgument) as refused:
+        browse.browse(Wanted(channel=WEB, min_price=eur(9), max_price=eur(5)))
+    assert refused.value.field == "max_price.amount_minor"
+    wanted = browse.browse(Wanted(query="  Boot "))
     assert wanted.query.words == ("boot",)
     assert (wanted.sort, wanted.descending) == (browse.RELEVANCE, False)
+    assert wanted.statuses == (ProductStatus.ACTIVE,)
+    staff = browse.browse(
+        Wanted(statuses=[ProductStatus.DRAFT, ProductStatus.ACTIVE, ProductStatus.DRAFT])
+    )
+    assert staff.statuses == (ProductStatus.ACTIVE, ProductStatus.DRAFT)
+    assert (staff.sort, staff.descending) == (browse.NEWEST, True)
 
 
 def test_a_moved_category_takes_its_descendants_along():
-    root = catalog_pb2.Category(id="men", slug="men", path="/men")
+    root = Category(id="men", slug="men", path="/men")
     moved_to = categories.place("shoes", root)
-    assert (moved_to.ancestor_ids, moved_to.path) == (["men"], "/men/shoes")
-    below = catalog_pb2.Category(
-        id="sn", ancestor_ids=["women", "shoes"], path="/women/shoes/sneakers"
-    )
+    assert (moved_to.ancestor_ids, moved_to.path) == (("men",), "/men/shoes")
+    below = Category(id="sn", ancestor_ids=("women", "shoes"), path="/women/shoes/sneakers")
     rebased = categories.rebase(below, "shoes", moved_to, "/women/shoes")
-    assert (rebased.ancestor_ids, rebased.path) == (["men", "shoes"], "/men/shoes/sneakers")
-    inside = catalog_pb2.Category(id="sn", ancestor_ids=["women", "shoes"])
+    assert (rebased.ancestor_ids, rebased.path) == (("men", "shoes"), "/men/shoes/sneakers")
+    inside = Category(id="sn", ancestor_ids=("women", "shoes"))
     with pytest.raises(InvalidArgument):
         categories.check_move("shoes", inside, "category.parent_id")

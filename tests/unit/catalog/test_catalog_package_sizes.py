@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain import products
+from omni_catalog.domain.products import LocalizedText, Product, ProductStatus, Variant
 from omni_kit.errors import InvalidArgument
 
 
-def product(**package: int) -> catalog_pb2.Product:
-    return catalog_pb2.Product(
+def product(**package: int) -> Product:
+    return Product(
         slug="mug",
-        status=catalog_pb2.PRODUCT_STATUS_ACTIVE,
+        status=ProductStatus.ACTIVE,
         default_language="en",
-        texts={"en": catalog_pb2.LocalizedText(name="Mug")},
-        variants=[catalog_pb2.Variant(sku="MUG-1", **package)],
+        texts={"en": LocalizedText(name="Mug")},
+        variants=(Variant(sku="MUG-1", **package),),
     )
 
 

@@ -1,6 +1,6 @@
 """Search rules without a store: words of a product, matching, ranking and corrections."""
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.products import LocalizedText, Product, Variant
 from omni_catalog.domain.search import (
     best_correction,
     distance,
@@ -12,15 +12,15 @@ from omni_catalog.domain.search import (
 )
 
 
-def boot() -> catalog_pb2.Product:
-    return catalog_pb2.Product(
+def boot() -> Product:
+    return Product(
         texts={
-            "en": catalog_pb2.LocalizedText(name="Yellow rain boot"),
-            "pl": catalog_pb2.LocalizedText(name="Żółty kalosz"),
+            "en": LocalizedText(name="Yellow rain boot"),
+            "pl": LocalizedText(name="Żółty kalosz"),
         },
         brand="Nordic",
         attributes={"material": "rubber"},
-        variants=[catalog_pb2.Variant(sku="RB-42", attributes={"size": "42"})],
+        variants=(Variant(sku="RB-42", attributes={"size": "42"}),),
     )
 
 

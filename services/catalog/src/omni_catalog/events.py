@@ -1,15 +1,20 @@
-"""What the catalog publishes (subjects omni.catalog.<entity>.<event>)."""
+"""What the catalog publishes (subjects omni.catalog.<entity>.<event>): protobuf contracts, built
+from domain values by the API edge's mapping."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
-from omni.catalog.v1 import catalog_pb2, events_pb2
-from omni.common.v1 import common_pb2
+from omni.catalog.v1 import events_pb2
+from omni_catalog.api.messages import channel_ref, listing_message, money_message, product_message
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.money import Money
+from omni_catalog.domain.products import Product
 from omni_kit.facts import Event, make_event
 from omni_kit.ids import new_id
 
@@ -17,36 +22,36 @@ STREAM = "OMNI_CATALOG"
 SUBJECTS = ["omni.catalog.>"]
 
 
-def product_created(product: catalog_pb2.Product) -> Event:
-    return _about_product(events_pb2.ProductCreated, "created", product, product=product)
+def product_created(product: Product) -> Event:
+    return _about_product(
+        events_pb2.ProductCreated, "created", product, product=product_message(product)
+    )
 
 
-def product_updated(product: catalog_pb2.Product, changed: Sequence[str]) -> Event:
+def product_updated(product: Product, changed: Sequence[str]) -> Event:
     return _about_product(
         events_pb2.ProductUpdated,
         "updated",
         product,
-        product=product,
+        product=product_message(product),
         changed_fields=FieldMask(paths=list(changed)),
     )
 
 
-def product_deleted(product: catalog_pb2.Product) -> Event:
+def product_deleted(product: Product) -> Event:
     skus = [variant.sku for variant in product.variants]
     return _about_product(
         events_pb2.ProductDeleted, "deleted", product, product_id=product.id, skus=skus
     )
 
 
-def product_published(listing: catalog_pb2.ChannelListing, skus: Sequence[str]) -> Event:
+def product_published(listing: ChannelListing, skus: Sequence[str]) -> Event:
     return _about_listing(
         events_pb2.ProductPublished, "omni.catalog.product.published", listing, skus=list(skus)
     )
 
 
-def product_unpublished(
-    listing: catalog_pb2.ChannelListing, skus: Sequence[str], reason: str
-) -> Event:
+def product_unpublished(listing: ChannelListing, skus: Sequence[str], reason: str) -> Event:
     return _about_listing(
         events_pb2.ProductUnpublished,
         "omni.catalog.product.unpublished",
@@ -56,54 +61,47 @@ def product_unpublished(
     )
 
 
-def price_changed(
-    listing: catalog_pb2.ChannelListing,
-    before: catalog_pb2.ChannelListing,
-    skus: Sequence[str],
-) -> Event:
-    previous = {
-        "previous_price": before.price if before.HasField("price") else None,
-        "previous_sale_price": before.sale_price if before.HasField("sale_price") else None,
-    }
+def price_changed(listing: ChannelListing, before: ChannelListing, skus: Sequence[str]) -> Event:
     return _about_listing(
         events_pb2.PriceChanged,
         "omni.catalog.price.changed",
         listing,
         skus=list(skus),
-        **previous,
+        previous_price=None if before.price is None else money_message(before.price),
+        previous_sale_price=(
+            None if before.sale_price is None else money_message(before.sale_price)
+        ),
     )
 
 
 def effective_price_changed(
-    listing: catalog_pb2.ChannelListing,
-    previous: common_pb2.Money,
-    skus: Sequence[str],
+    listing: ChannelListing, at: datetime, previous: Money, skus: Sequence[str]
 ) -> Event:
+    """The price in force at `at` is no longer `previous` (a sale window opened or closed)."""
     return _about_listing(
         events_pb2.EffectivePriceChanged,
         "omni.catalog.price.effective_changed",
         listing,
-        previous_effective_price=previous,
+        at=at,
+        previous_effective_price=money_message(previous),
         skus=list(skus),
     )
 
 
-def products_imported(
-    products: Sequence[catalog_pb2.Product], listings: Sequence[catalog_pb2.ChannelListing]
-) -> Event:
+def products_imported(products: Sequence[Product], listings: Sequence[ChannelListing]) -> Event:
     return make_event(
         events_pb2.ProductsImported,
         "omni.catalog.products.imported",
         source="catalog",
         aggregate_type="import",
         aggregate_id=new_id("imp"),
-        products=list(products),
-        listings=list(listings),
+        products=[product_message(product) for product in products],
+        listings=[listing_message(listing) for listing in listings],
     )
 
 
 def _about_product(
-    message_type: type[Message], event: str, aggregate: catalog_pb2.Product, **fields: Any
+    message_type: type[Message], event: str, aggregate: Product, **fields: Any
 ) -> Event:
     return make_event(
         message_type,
@@ -117,8 +115,13 @@ def _about_product(
 
 
 def _about_listing(
-    message_type: type[Message], subject: str, listing: catalog_pb2.ChannelListing, **fields: Any
+    message_type: type[Message],
+    subject: str,
+    listing: ChannelListing,
+    at: datetime | None = None,
+    **fields: Any,
 ) -> Event:
+    """An event about a listing; with `at`, its payload shows the price in force then."""
     return make_event(
         message_type,
         subject,
@@ -126,7 +129,7 @@ def _about_listing(
         aggregate_type="listing",
         aggregate_id=listing.product_id,
         aggregate_version=listing.version,
-        channel=listing.channel,
-        listing=listing,
+        channel=channel_ref(listing.channel),
+        listing=listing_message(listing, at),
         **fields,
     )

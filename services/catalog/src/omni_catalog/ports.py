@@ -11,15 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from omni.catalog.v1 import catalog_pb2
-from omni_catalog.domain.browse import Browse
+from omni_catalog.domain.browse import Browse, Facets
+from omni_catalog.domain.categories import Category
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.products import Product
 
 
 @dataclass(frozen=True)
 class SearchRequest:
     # Filters, sort, channel, statuses, whether facets are wanted, and the query's words.
     browse: Browse
-    category: catalog_pb2.Category | None
+    category: Category | None
     # Where the previous page ended, as this engine wrote it (None: the first page).
     cursor: list[str] | None
     size: int
@@ -31,7 +33,7 @@ class SearchResult:
     product_ids: list[str]
     # Where the next page starts (None: no more); strings, so it fits a page token.
     next_cursor: list[str] | None
-    facets: catalog_pb2.ProductFacets | None
+    facets: Facets | None
     # The query as searched when words were corrected; "" when none was.
     corrected_query: str
 
@@ -42,9 +44,7 @@ class SearchEngine(Protocol):
         sorted as asked; never reading more than a bounded amount per call."""
         ...
 
-    async def index(
-        self, product: catalog_pb2.Product, listings: Sequence[catalog_pb2.ChannelListing]
-    ) -> None:
+    async def index(self, product: Product, listings: Sequence[ChannelListing]) -> None:
         """Make the product findable as it now is (called after its change committed)."""
         ...
 

@@ -12,8 +12,9 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from omni.catalog.v1 import catalog_pb2
-from omni_catalog.domain.listings import channel_key
+from omni_catalog.domain.channels import channel_key
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.products import Product
 from omni_catalog.domain.search import product_words
 from omni_catalog.ports import SearchEngine
 from omni_catalog.store import browse_model as model
@@ -26,7 +27,10 @@ from omni_kit.ids import utcnow
 
 
 class ReadModel:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], words_every: float = 5.0) -> None:
+    def __init__(
+        self, db: AsyncDatabase[dict[str, Any]], wire: model.Wire, words_every: float = 5.0
+    ) -> None:
+        self.wire = wire
         self.browse = BrowseStore(db)
         self.listings = ListingStore(db)
         self.categories = CategoryStore(db)
@@ -36,10 +40,10 @@ class ReadModel:
 
     async def refresh(
         self,
-        product: catalog_pb2.Product,
+        product: Product,
         session: AsyncClientSession,
         *,
-        listings: Sequence[catalog_pb2.ChannelListing] | None = None,
+        listings: Sequence[ChannelListing] | None = None,
         scopes: Sequence[str] | None = None,
         now: datetime | None = None,
     ) -> list[dict[str, Any]]:
@@ -48,7 +52,7 @@ class ReadModel:
         if listings is None:
             listings = await self.listings.for_product(product.id, session)
         categories = await self.categories.by_ids(list(product.category_ids), session)
-        documents = model.documents(product, listings, categories, now or utcnow())
+        documents = model.documents(product, listings, categories, now or utcnow(), self.wire)
         if scopes is not None:
             documents = [doc for doc in documents if doc["scope"] in scopes]
         await self.browse.write(documents, session)
@@ -57,15 +61,13 @@ class ReadModel:
     async def forget(
         self,
         product_id: str,
-        listings: Sequence[catalog_pb2.ChannelListing],
+        listings: Sequence[ChannelListing],
         session: AsyncClientSession,
     ) -> None:
         scopes = [model.CATALOG, *(channel_key(listing.channel) for listing in listings)]
         await self.browse.remove([model.document_id(product_id, s) for s in scopes], session)
 
-    def words_changed(
-        self, before: catalog_pb2.Product | None, after: catalog_pb2.Product | None
-    ) -> None:
+    def words_changed(self, before: Product | None, after: Product | None) -> None:
         """After the commit: the vocabulary counts the words `after` has and `before` had."""
         old = product_words(before).spelling if before is not None else set()
         new = product_words(after).spelling if after is not None else set()

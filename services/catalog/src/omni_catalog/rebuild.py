@@ -16,6 +16,7 @@ from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from omni_catalog.api.messages import Wire
 from omni_catalog.domain.search import neighbourhood, product_words
 from omni_catalog.settings import CatalogSettings
 from omni_catalog.store import INDEXES, browse_model
@@ -69,7 +70,7 @@ async def _rebuild_batch(
     now = utcnow()
     built = []
     for product in products:
-        built += browse_model.documents(product, listed[product.id], categories, now)
+        built += browse_model.documents(product, listed[product.id], categories, now, Wire())
         words.update(product_words(product).spelling)
     expected.update(doc["_id"] for doc in built)
     browse = db[browse_model.COLLECTION]

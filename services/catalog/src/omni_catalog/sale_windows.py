@@ -13,10 +13,10 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
-from omni.common.v1 import common_pb2
 from omni_catalog import events
 from omni_catalog.domain import products
-from omni_catalog.domain.listings import with_effective_price
+from omni_catalog.domain.listings import effective_price
+from omni_catalog.domain.money import Money
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.settings import CatalogSettings
 from omni_catalog.store.browse_model import CATALOG
@@ -58,9 +58,7 @@ class SaleWindows:
 
     async def _flip(self, document: dict[str, Any], at: datetime) -> int:
         product_id, scope = document["product_id"], document["scope"]
-        previous = common_pb2.Money(
-            amount_minor=document["price"], currency_code=document["currency"]
-        )
+        previous = Money(document["price"], document["currency"])
 
         async def work(session: AsyncClientSession) -> int:
             current = await self.readmodel.browse.docs.find_one(
@@ -77,9 +75,8 @@ class SaleWindows:
                 return 0
             await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
             await self.readmodel.listings.touch_one(product_id, scope, at, session)
-            shown = with_effective_price(listing, at)
-            if shown.effective_price != previous:
-                fact = events.effective_price_changed(shown, previous, products.skus(product))
+            if effective_price(listing, at).money != previous:
+                fact = events.effective_price_changed(listing, at, previous, products.skus(product))
                 await self.infra.outbox.add(session, fact.subject, fact.message, event_id=fact.id)
             return 1
 

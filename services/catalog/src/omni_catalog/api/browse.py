@@ -9,9 +9,9 @@ from grpc import aio
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.api.common import Catalog
+from omni_catalog.api.messages import facets_message, listing_from, listing_message, wanted_from
 from omni_catalog.domain import browse as rules
 from omni_catalog.domain import paging
-from omni_catalog.domain.listings import with_effective_price
 from omni_catalog.ports import SearchRequest
 from omni_catalog.store.browse import Budget
 from omni_catalog.store.browse_query import BrowseQuery, Page
@@ -30,7 +30,7 @@ class BrowseRpcs(Catalog):
                 field="page_size",
             )
         size = paging.page_size(request.page_size)
-        wanted = rules.browse(request)
+        wanted = rules.browse(wanted_from(request))
         owner = paging.fingerprint("products", repr(replace(wanted, include_facets=False)))
         cursor = _cursor(request.page_token, owner, "s" if wanted.searching else "k")
         category = None
@@ -85,11 +85,11 @@ def _response(page: Page, owner: str, corrected: str) -> catalog_pb2.ListProduct
         product = response.products.add()
         product.ParseFromString(document["product"])
         if "listing" in document:
-            listing = catalog_pb2.ChannelListing.FromString(document["listing"])
-            response.listings[product.id].CopyFrom(with_effective_price(listing, now))
+            listing = listing_from(catalog_pb2.ChannelListing.FromString(document["listing"]))
+            response.listings[product.id].CopyFrom(listing_message(listing, now))
     if page.next_cursor is not None:
         position = json.dumps(page.next_cursor, separators=(",", ":"), ensure_ascii=False)
         response.next_page_token = paging.encode_cursor([position], owner)
     if page.facets is not None:
-        response.facets.CopyFrom(page.facets)
+        response.facets.CopyFrom(facets_message(page.facets))
     return response

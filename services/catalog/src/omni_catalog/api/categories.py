@@ -2,45 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.api.common import Catalog
+from omni_catalog.api.messages import category_from, category_message
 from omni_catalog.domain import categories, masks, paging, versions
 from omni_kit.errors import InvalidArgument
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
 
 
 class CategoryRpcs(Catalog):
     async def CreateCategory(
         self, request: catalog_pb2.CreateCategoryRequest, context: aio.ServicerContext
     ) -> catalog_pb2.CreateCategoryResponse:
-        created = catalog_pb2.Category()
-        created.CopyFrom(request.category)
-        categories.validate_category(created)
+        given = category_from(request.category)
+        categories.validate_category(given)
 
         async def plan() -> Work[catalog_pb2.CreateCategoryResponse]:
             parent = None
-            if created.parent_id:
-                parent = await self.categories.get(created.parent_id, "category.parent_id")
-            placement = categories.place(created.slug, parent)
-            created.id = new_id("cat")
-            created.version = 1
-            created.ClearField("ancestor_ids")
-            created.ancestor_ids.extend(placement.ancestor_ids)
-            created.path = placement.path
-            created.created_at.CopyFrom(to_timestamp(utcnow()))
-            created.updated_at.CopyFrom(created.created_at)
+            if given.parent_id:
+                parent = await self.categories.get(given.parent_id, "category.parent_id")
+            now = utcnow()
+            created = replace(
+                given, id=new_id("cat"), version=1, created_at=now, updated_at=now
+            ).placed(categories.place(given.slug, parent))
 
             async def write(session: AsyncClientSession) -> list[Event]:
                 await self.categories.insert(created, session)
                 return []
 
-            return self.writing(write, catalog_pb2.CreateCategoryResponse(category=created))
+            response = catalog_pb2.CreateCategoryResponse(category=category_message(created))
+            return self.writing(write, response)
 
         return await self.infra.idempotency.run(
             context, request, catalog_pb2.CreateCategoryResponse, plan
@@ -51,9 +49,8 @@ class CategoryRpcs(Catalog):
     ) -> catalog_pb2.GetCategoryResponse:
         if not request.category_id:
             raise InvalidArgument("category_id is required", field="category_id")
-        return catalog_pb2.GetCategoryResponse(
-            category=await self.categories.get(request.category_id)
-        )
+        category = await self.categories.get(request.category_id)
+        return catalog_pb2.GetCategoryResponse(category=category_message(category))
 
     async def ListCategories(
         self, request: catalog_pb2.ListCategoriesRequest, context: aio.ServicerContext
@@ -61,7 +58,7 @@ class CategoryRpcs(Catalog):
         size = paging.page_size(request.page_size)
         query: dict[str, object] = {}
         if request.roots_only:
-            # Roots have no parent_id stored (proto3 leaves an empty string out).
+            # Roots have no parent_id stored (an empty one is left out).
             query["parent_id"] = None
         elif request.parent_id:
             await self.categories.get(request.parent_id, "parent_id")
@@ -72,7 +69,9 @@ class CategoryRpcs(Catalog):
         if values is not None:
             after = {"path": {"$gt": values[0]}}
         page = await self.categories.page(query, after, size + 1)
-        response = catalog_pb2.ListCategoriesResponse(categories=page[:size])
+        response = catalog_pb2.ListCategoriesResponse(
+            categories=[category_message(category) for category in page[:size]]
+        )
         if len(page) > size:
             response.next_page_token = paging.encode_cursor([page[size - 1].path], owner)
         return response
@@ -90,7 +89,7 @@ class CategoryRpcs(Catalog):
     async def _plan_update_category(
         self, request: catalog_pb2.UpdateCategoryRequest
     ) -> Work[catalog_pb2.UpdateCategoryResponse]:
-        changes = request.category
+        changes = category_from(request.category)
         if not changes.id:
             raise InvalidArgument("category.id is required", field="category.id")
         paths = masks.validate_mask(
@@ -102,36 +101,34 @@ class CategoryRpcs(Catalog):
             raise versions.stale(
                 f"category {stored.id!r}", request.expected_version, stored.version
             )
-        updated = masks.apply_mask(stored, changes, paths)
-        categories.validate_category(updated)
+        changed = masks.apply_mask(stored, changes, paths)
+        categories.validate_category(changed)
         parent = None
-        if updated.parent_id:
-            parent = await self.categories.get(updated.parent_id, "category.parent_id")
-        categories.check_move(updated.id, parent, "category.parent_id")
-        placement = categories.place(updated.slug, parent)
-        updated.ClearField("ancestor_ids")
-        updated.ancestor_ids.extend(placement.ancestor_ids)
-        updated.path = placement.path
-        updated.version = stored.version + 1
-        updated.updated_at.CopyFrom(to_timestamp(utcnow()))
+        if changed.parent_id:
+            parent = await self.categories.get(changed.parent_id, "category.parent_id")
+        categories.check_move(changed.id, parent, "category.parent_id")
+        placement = categories.place(changed.slug, parent)
+        updated = replace(
+            changed.placed(placement), version=stored.version + 1, updated_at=utcnow()
+        )
 
         async def write(session: AsyncClientSession) -> list[Event]:
             await self.categories.replace(updated, request.expected_version, session)
             if updated.path != stored.path:
                 subtree = [updated.id]
                 for below in await self.categories.descendants(updated.id, session):
-                    moved = categories.rebase(below, updated.id, placement, stored.path)
-                    below.ClearField("ancestor_ids")
-                    below.ancestor_ids.extend(moved.ancestor_ids)
-                    below.path = moved.path
-                    below.version += 1
-                    below.updated_at.CopyFrom(updated.updated_at)
-                    await self.categories.replace(below, below.version - 1, session)
+                    moved = replace(
+                        below.placed(categories.rebase(below, updated.id, placement, stored.path)),
+                        version=below.version + 1,
+                        updated_at=updated.updated_at,
+                    )
+                    await self.categories.replace(moved, below.version, session)
                     subtree.append(below.id)
-                if list(updated.ancestor_ids) != list(stored.ancestor_ids):
+                if updated.ancestor_ids != stored.ancestor_ids:
                     # Products below now sit under other ancestors: their browse terms change.
                     for product in await self.products.in_categories(subtree, session):
                         await self.readmodel.refresh(product, session)
             return []
 
-        return self.writing(write, catalog_pb2.UpdateCategoryResponse(category=updated))
+        response = catalog_pb2.UpdateCategoryResponse(category=category_message(updated))
+        return self.writing(write, response)

@@ -12,7 +12,8 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.api.messages import Wire
+from omni_catalog.domain.products import Product
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.store import CategoryStore, ListingStore, ProductStore
 from omni_kit.facts import Event
@@ -21,7 +22,7 @@ from omni_kit.runtime import Infrastructure
 
 R = TypeVar("R", bound=Message)
 # Products a command changes, (before, after), for the vocabulary once the change is committed.
-Noted = list[tuple[catalog_pb2.Product | None, catalog_pb2.Product | None]]
+Noted = list[tuple[Product | None, Product | None]]
 Write = Callable[[AsyncClientSession], Awaitable[list[Event]]]
 
 
@@ -36,7 +37,9 @@ class Catalog:
         self.products = ProductStore(infra.db)
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
-        self.readmodel = ReadModel(infra.db, getattr(infra.settings, "vocabulary_seconds", 30.0))
+        self.readmodel = ReadModel(
+            infra.db, Wire(), getattr(infra.settings, "vocabulary_seconds", 30.0)
+        )
 
     def count_words(self, noted: Noted) -> Callable[[R], Awaitable[R]]:
         """After the commit (once per command, never on a replay): the search vocabulary

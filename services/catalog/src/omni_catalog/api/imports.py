@@ -5,15 +5,20 @@ events for the outbox relay to publish one by one)."""
 
 from __future__ import annotations
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from dataclasses import replace
+
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog import events
-from omni_catalog.api.common import Catalog
+from omni_catalog.api.common import Catalog, Noted
+from omni_catalog.api.messages import listing_from, listing_message, product_from, product_message
 from omni_catalog.domain import listings as listing_rules
 from omni_catalog.domain import products
+from omni_catalog.domain.channels import channel_key
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.store import browse_model
 from omni_catalog.store.products import sku_taken, slug_taken
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -22,7 +27,8 @@ from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
 
 MAX_ITEMS = 200
-ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
+# A product of the import with its listings.
+Item = tuple[Product, list[ChannelListing]]
 
 
 class ImportRpcs(Catalog):
@@ -31,25 +37,13 @@ class ImportRpcs(Catalog):
     ) -> catalog_pb2.ImportProductsResponse:
         if not request.items or len(request.items) > MAX_ITEMS:
             raise InvalidArgument(f"give 1-{MAX_ITEMS} items", field="items")
-        made = [_checked(index, item) for index, item in enumerate(request.items)]
-        _unique_within(made)
+        checked = [_checked(index, item) for index, item in enumerate(request.items)]
+        _unique_within(checked)
+        noted: Noted = []
 
         async def plan() -> Work[catalog_pb2.ImportProductsResponse]:
-            await self._check_batch(made)
-            stamp = Timestamp()
-            stamp.FromDatetime(utcnow())
-            for product, listings in made:
-                product.id = new_id("prod")
-                product.version = 1
-                product.created_at.CopyFrom(stamp)
-                product.updated_at.CopyFrom(stamp)
-                for listing in listings:
-                    listing.product_id = product.id
-                    listing.version = 1
-                    listing.created_at.CopyFrom(stamp)
-                    listing.updated_at.CopyFrom(stamp)
-                    if listing.published:
-                        listing.published_at.CopyFrom(stamp)
+            await self._check_batch(checked)
+            made = _created(checked)
             category_ids = {c for product, _ in made for c in product.category_ids}
 
             async def write(session: AsyncClientSession) -> list[Event]:
@@ -57,37 +51,30 @@ class ImportRpcs(Catalog):
                 now = utcnow()
                 documents = []
                 for product, listings in made:
-                    documents += browse_model.documents(product, listings, categories, now)
+                    documents += browse_model.documents(
+                        product, listings, categories, now, self.readmodel.wire
+                    )
                 all_listings = [x for _, ls in made for x in ls]
                 await self.products.insert_many([product for product, _ in made], session)
                 await self.listings.insert_many(all_listings, session)
                 await self.readmodel.browse.insert(documents, session)
                 return [events.products_imported([p for p, _ in made], all_listings)]
 
+            now = utcnow()
             response = catalog_pb2.ImportProductsResponse(
-                products=[product for product, _ in made],
+                products=[product_message(product) for product, _ in made],
                 listings=[
-                    listing_rules.with_effective_price(listing, utcnow())
-                    for _, listings in made
-                    for listing in listings
+                    listing_message(listing, now) for _, listings in made for listing in listings
                 ],
             )
+            noted.extend((None, product) for product, _ in made)
             return self.writing(write, response)
 
-        async def count_words(
-            reply: catalog_pb2.ImportProductsResponse,
-        ) -> catalog_pb2.ImportProductsResponse:
-            for product in reply.products:
-                self.readmodel.words_changed(None, product)
-            return reply
-
         return await self.infra.idempotency.run(
-            context, request, catalog_pb2.ImportProductsResponse, plan, then=count_words
+            context, request, catalog_pb2.ImportProductsResponse, plan, then=self.count_words(noted)
         )
 
-    async def _check_batch(
-        self, made: list[tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]]
-    ) -> None:
+    async def _check_batch(self, made: list[Item]) -> None:
         """Categories exist; no slug or SKU is another product's already."""
         wanted = list(dict.fromkeys(c for product, _ in made for c in product.category_ids))
         missing = set(await self.categories.missing(wanted))
@@ -111,29 +98,22 @@ class ImportRpcs(Catalog):
             raise sku_taken(sku, owner.id)
 
 
-def _checked(
-    index: int, item: catalog_pb2.ImportItem
-) -> tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]:
+def _checked(index: int, item: catalog_pb2.ImportItem) -> Item:
     field = f"items[{index}]"
-    product = catalog_pb2.Product()
-    product.CopyFrom(item.product)
-    product.status = product.status or catalog_pb2.PRODUCT_STATUS_DRAFT
+    product = product_from(item.product, f"{field}.product")
+    product = replace(product, status=product.status or ProductStatus.DRAFT)
     products.validate_product(product, f"{field}.product")
     listings = []
     channels: set[str] = set()
     for position, given in enumerate(item.listings):
         where = f"{field}.listings[{position}]"
-        listing = catalog_pb2.ChannelListing()
-        listing.CopyFrom(given)
-        listing.ClearField("effective_price")
-        listing.product_id = "new"
-        listing.channel.CopyFrom(listing_rules.listing_channel(listing.channel))
+        listing = replace(listing_from(given, where), product_id="new")
         listing_rules.validate_listing(listing, where)
-        key = listing_rules.channel_key(listing.channel, f"{where}.channel")
+        key = channel_key(listing.channel, f"{where}.channel")
         if key in channels:
             raise InvalidArgument(f"the product is listed on {key} twice", field=f"{where}.channel")
         channels.add(key)
-        if listing.published and product.status != ACTIVE:
+        if listing.published and product.status is not ProductStatus.ACTIVE:
             raise FailedPrecondition(
                 "only active products can be published",
                 reason="PRODUCT_NOT_ACTIVE",
@@ -143,9 +123,32 @@ def _checked(
     return product, listings
 
 
-def _unique_within(
-    made: list[tuple[catalog_pb2.Product, list[catalog_pb2.ChannelListing]]],
-) -> None:
+def _created(checked: list[Item]) -> list[Item]:
+    """The checked products and listings with their ids, first versions and times."""
+    now = utcnow()
+    made = []
+    for given, listings in checked:
+        product = replace(given, id=new_id("prod"), version=1, created_at=now, updated_at=now)
+        made.append(
+            (
+                product,
+                [
+                    replace(
+                        listing,
+                        product_id=product.id,
+                        version=1,
+                        created_at=now,
+                        updated_at=now,
+                        published_at=now if listing.published else listing.published_at,
+                    )
+                    for listing in listings
+                ],
+            )
+        )
+    return made
+
+
+def _unique_within(made: list[Item]) -> None:
     slugs: set[str] = set()
     skus: set[str] = set()
     for index, (product, _) in enumerate(made):

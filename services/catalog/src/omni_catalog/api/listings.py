@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.catalog.v1 import catalog_pb2
-from omni.common.v1 import common_pb2
 from omni_catalog import events
 from omni_catalog.api.common import Catalog, Write, nothing
+from omni_catalog.api.messages import (
+    channel_from,
+    listing_from,
+    listing_message,
+    product_message,
+    sku_price_message,
+    status_name,
+)
 from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
+from omni_catalog.domain.channels import channel_key
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.store.browse_model import CATALOG
 from omni_catalog.store.documents import RETIRED, listing_of, retired_product
 from omni_catalog.store.listings import no_listing
@@ -22,25 +32,24 @@ from omni_kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_timestamp, to_timestamp
+from omni_kit.protos import from_timestamp
 
 MAX_SKUS = 200
-ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
+# A listing change and the listing it replaces (None: a new listing).
+Change = tuple[ChannelListing | None, ChannelListing]
 
 
 class ListingRpcs(Catalog):
     async def UpsertChannelListing(
         self, request: catalog_pb2.UpsertChannelListingRequest, context: aio.ServicerContext
     ) -> catalog_pb2.UpsertChannelListingResponse:
-        wanted = catalog_pb2.ChannelListing()
-        wanted.CopyFrom(request.listing)
-        wanted.channel.CopyFrom(rules.listing_channel(wanted.channel))
+        wanted = listing_from(request.listing)
         rules.validate_listing(wanted)
         if request.expected_version < 0:
             raise InvalidArgument("expected_version must not be negative", field="expected_version")
 
         async def plan() -> Work[catalog_pb2.UpsertChannelListingResponse]:
-            key = rules.channel_key(wanted.channel)
+            key = channel_key(wanted.channel)
             before = await self.listings.get(wanted.product_id, key)
             if request.expected_version == 0 and before is not None:
                 raise AlreadyExists(
@@ -53,7 +62,8 @@ class ListingRpcs(Catalog):
             if request.expected_version and before is None:
                 raise no_listing(wanted.product_id, key)
             saved, write = await self._save(before, wanted, request.expected_version)
-            return self.writing(write, catalog_pb2.UpsertChannelListingResponse(listing=saved))
+            response = catalog_pb2.UpsertChannelListingResponse(listing=saved)
+            return self.writing(write, response)
 
         return await self.infra.idempotency.run(
             context, request, catalog_pb2.UpsertChannelListingResponse, plan
@@ -72,10 +82,10 @@ class ListingRpcs(Catalog):
     async def _plan_update_channel_listing(
         self, request: catalog_pb2.UpdateChannelListingRequest
     ) -> Work[catalog_pb2.UpdateChannelListingResponse]:
-        changes = request.listing
+        changes = listing_from(request.listing)
         if not changes.product_id:
             raise InvalidArgument("listing.product_id is required", field="listing.product_id")
-        key = rules.channel_key(changes.channel, "listing.channel")
+        key = channel_key(changes.channel, "listing.channel")
         paths = masks.validate_mask(request.update_mask.paths, rules.UPDATABLE, rules.READ_ONLY)
         versions.require_version(request.expected_version)
         before = await self.listings.require(changes.product_id, key)
@@ -89,11 +99,9 @@ class ListingRpcs(Catalog):
     ) -> catalog_pb2.GetChannelListingResponse:
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
-        key = rules.channel_key(request.channel)
+        key = channel_key(channel_from(request.channel))
         listing = await self.listings.require(request.product_id, key)
-        return catalog_pb2.GetChannelListingResponse(
-            listing=rules.with_effective_price(listing, utcnow())
-        )
+        return catalog_pb2.GetChannelListingResponse(listing=listing_message(listing, utcnow()))
 
     async def ListChannelListings(
         self, request: catalog_pb2.ListChannelListingsRequest, context: aio.ServicerContext
@@ -103,7 +111,7 @@ class ListingRpcs(Catalog):
         if request.product_id:
             query["product_id"] = request.product_id
         if request.HasField("channel"):
-            query["channel_key"] = rules.channel_key(request.channel)
+            query["channel_key"] = channel_key(channel_from(request.channel))
         if request.published_only:
             query["published"] = True
         owner = paging.fingerprint("listings", query)
@@ -113,7 +121,7 @@ class ListingRpcs(Catalog):
         page = await self.listings.page(query, [("_id", 1)], size + 1)
         now = utcnow()
         response = catalog_pb2.ListChannelListingsResponse(
-            listings=[rules.with_effective_price(listing_of(doc), now) for doc in page[:size]]
+            listings=[listing_message(listing_of(doc), now) for doc in page[:size]]
         )
         if len(page) > size:
             response.next_page_token = paging.encode_cursor([page[size - 1]["_id"]], owner)
@@ -136,20 +144,17 @@ class ListingRpcs(Catalog):
             raise InvalidArgument("product_id is required", field="product_id")
         product = await self.products.get(request.product_id)
         if request.HasField("channel"):
-            key = rules.channel_key(request.channel)
+            key = channel_key(channel_from(request.channel))
             targets = [await self.listings.require(product.id, key)]
         else:
             targets = await self.listings.for_product(product.id)
-        changes = []
+        changes: list[Change] = []
         for listing in targets:
             if not listing.published:
                 continue
             if request.expected_version and listing.version != request.expected_version:
                 raise versions.stale("the listing", request.expected_version, listing.version)
-            after = catalog_pb2.ChannelListing()
-            after.CopyFrom(listing)
-            after.published = False
-            changes.append((listing, after))
+            changes.append((listing, replace(listing, published=False)))
         reason = request.reason or "unpublished by staff"
         saved, write = await self._save_all(changes, product, reason) if changes else ([], nothing)
         return self.writing(write, catalog_pb2.UnpublishProductResponse(listings=saved))
@@ -159,7 +164,7 @@ class ListingRpcs(Catalog):
     ) -> catalog_pb2.GetPricesResponse:
         if not request.HasField("channel"):
             raise InvalidArgument("channel is required (prices are per channel)", field="channel")
-        key = rules.channel_key(request.channel)
+        key = channel_key(channel_from(request.channel))
         if not request.skus or len(request.skus) > MAX_SKUS:
             raise InvalidArgument(f"give 1-{MAX_SKUS} SKUs", field="skus")
         at = from_timestamp(request.at) if request.HasField("at") else utcnow()
@@ -173,7 +178,7 @@ class ListingRpcs(Catalog):
             if product is None or listing is None:
                 response.unknown_skus.append(sku)
                 continue
-            response.prices.append(_sku_price(sku, product, listing, at))
+            response.prices.append(sku_price_message(sku, product, listing, at))
         return response
 
     async def ListProductFeed(
@@ -182,7 +187,7 @@ class ListingRpcs(Catalog):
         if not request.HasField("channel"):
             raise InvalidArgument("channel is required", field="channel")
         size = paging.page_size(request.page_size)
-        key = rules.channel_key(request.channel)
+        key = channel_key(channel_from(request.channel))
         query: dict[str, Any] = {"channel_key": key}
         if not request.include_unpublished:
             query["published"] = True
@@ -198,9 +203,11 @@ class ListingRpcs(Catalog):
         now = utcnow()
         response = catalog_pb2.ListProductFeedResponse()
         for document in page[:size]:
-            listing = rules.with_effective_price(listing_of(document), now)
+            listing = listing_of(document)
             product = found.get(listing.product_id) or retired_product(document)
-            response.items.add(product=product, listing=listing)
+            response.items.add(
+                product=product_message(product), listing=listing_message(listing, now)
+            )
         if len(page) > size:
             last = page[size - 1]
             response.next_page_token = paging.encode_cursor([last["feed_at"], last["_id"]], owner)
@@ -208,18 +215,17 @@ class ListingRpcs(Catalog):
 
     async def _save(
         self,
-        before: catalog_pb2.ChannelListing | None,
-        after: catalog_pb2.ChannelListing,
+        before: ChannelListing | None,
+        after: ChannelListing,
         expected_version: int,
     ) -> tuple[catalog_pb2.ChannelListing, Write]:
         """A new or changed listing, and the write that stores it with the events its change
         means."""
         product = await self.products.get(after.product_id, field="listing.product_id")
-        if after.published and product.status != ACTIVE:
+        if after.published and product.status is not ProductStatus.ACTIVE:
             raise FailedPrecondition(
-                f"product {product.id!r} is "
-                f"{catalog_pb2.ProductStatus.Name(product.status)}; only active products can be "
-                "published",
+                f"product {product.id!r} is {status_name(product.status)}; only active products "
+                "can be published",
                 reason="PRODUCT_NOT_ACTIVE",
                 field="listing.published",
             )
@@ -230,14 +236,13 @@ class ListingRpcs(Catalog):
 
     async def _save_all(
         self,
-        changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
-        product: catalog_pb2.Product,
+        changes: Sequence[Change],
+        product: Product,
         reason: str,
     ) -> tuple[list[catalog_pb2.ChannelListing], Write]:
         now = utcnow()
-        stamp = to_timestamp(now)
         skus = products.skus(product)
-        stamped = [(before, _stamped(before, after, stamp)) for before, after in changes]
+        stamped = [(before, rules.stamped(before, after, now)) for before, after in changes]
 
         async def write(session: AsyncClientSession) -> list[Event]:
             facts: list[Event] = []
@@ -251,40 +256,17 @@ class ListingRpcs(Catalog):
             await self.readmodel.refresh(current, session, scopes=_scopes(stamped))
             return facts
 
-        return [rules.with_effective_price(after, now) for _, after in stamped], write
+        return [listing_message(after, now) for _, after in stamped], write
 
 
-def _scopes(
-    changes: Sequence[tuple[catalog_pb2.ChannelListing | None, catalog_pb2.ChannelListing]],
-) -> list[str]:
+def _scopes(changes: Sequence[Change]) -> list[str]:
     """The browse documents a listing change rewrites: the channel's, and the catalog's (which
     knows where the product is published and at what price)."""
-    return [CATALOG, *(rules.channel_key(after.channel) for _, after in changes)]
-
-
-def _stamped(
-    before: catalog_pb2.ChannelListing | None,
-    after: catalog_pb2.ChannelListing,
-    stamp: Any,
-) -> catalog_pb2.ChannelListing:
-    stored = catalog_pb2.ChannelListing()
-    stored.CopyFrom(after)
-    stored.ClearField("effective_price")
-    stored.version = before.version + 1 if before else 1
-    stored.created_at.CopyFrom(before.created_at if before else stamp)
-    stored.updated_at.CopyFrom(stamp)
-    if after.published and not (before and before.published):
-        stored.published_at.CopyFrom(stamp)
-    elif before is not None and before.HasField("published_at"):
-        stored.published_at.CopyFrom(before.published_at)
-    return stored
+    return [CATALOG, *(channel_key(after.channel) for _, after in changes)]
 
 
 def _facts(
-    before: catalog_pb2.ChannelListing | None,
-    after: catalog_pb2.ChannelListing,
-    skus: list[str],
-    reason: str,
+    before: ChannelListing | None, after: ChannelListing, skus: list[str], reason: str
 ) -> list[Event]:
     facts = []
     was_published = before is not None and before.published
@@ -295,29 +277,3 @@ def _facts(
     if before is not None and rules.price_terms_changed(before, after):
         facts.append(events.price_changed(after, before, skus))
     return facts
-
-
-def _sku_price(
-    sku: str,
-    product: catalog_pb2.Product,
-    listing: catalog_pb2.ChannelListing,
-    at: datetime,
-) -> catalog_pb2.SkuPrice:
-    price = rules.effective_price(listing, at)
-    variant = next((v for v in product.variants if v.sku == sku), catalog_pb2.Variant())
-    return catalog_pb2.SkuPrice(
-        sku=sku,
-        product_id=product.id,
-        effective_price=common_pb2.Money(
-            amount_minor=price.amount_minor, currency_code=price.currency_code
-        ),
-        list_price=listing.price,
-        on_sale=price.on_sale,
-        published=listing.published and product.status == ACTIVE,
-        listing_version=listing.version,
-        product_name=products.name(product),
-        weight_grams=variant.weight_grams,
-        length_mm=variant.length_mm,
-        width_mm=variant.width_mm,
-        height_mm=variant.height_mm,
-    )

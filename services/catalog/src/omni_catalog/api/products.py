@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -9,34 +11,37 @@ from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
 from omni_catalog import events
 from omni_catalog.api.common import Catalog, Noted, nothing
-from omni_catalog.domain import listings as listing_rules
+from omni_catalog.api.messages import (
+    channel_from,
+    listing_message,
+    product_from,
+    product_message,
+    status_name,
+)
 from omni_catalog.domain import masks, products, versions
+from omni_catalog.domain.channels import channel_key
+from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.store.products import sku_taken, slug_taken
 from omni_kit.errors import InvalidArgument, NotFound
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
 
 MAX_BATCH = 200
-ACTIVE = catalog_pb2.PRODUCT_STATUS_ACTIVE
 
 
 class ProductRpcs(Catalog):
     async def CreateProduct(
         self, request: catalog_pb2.CreateProductRequest, context: aio.ServicerContext
     ) -> catalog_pb2.CreateProductResponse:
-        created = catalog_pb2.Product()
-        created.CopyFrom(request.product)
-        created.status = created.status or catalog_pb2.PRODUCT_STATUS_DRAFT
-        products.validate_product(created)
+        given = product_from(request.product)
+        given = replace(given, status=given.status or ProductStatus.DRAFT)
+        products.validate_product(given)
 
         async def plan() -> Work[catalog_pb2.CreateProductResponse]:
-            await self._check_references(created)
-            created.id = new_id("prod")
-            created.version = 1
-            created.created_at.CopyFrom(to_timestamp(utcnow()))
-            created.updated_at.CopyFrom(created.created_at)
+            await self._check_references(given)
+            now = utcnow()
+            created = replace(given, id=new_id("prod"), version=1, created_at=now, updated_at=now)
 
             async def write(session: AsyncClientSession) -> list[Event]:
                 await self.products.insert(created, session)
@@ -44,7 +49,8 @@ class ProductRpcs(Catalog):
                 return [events.product_created(created)]
 
             noted.append((None, created))
-            return self.writing(write, catalog_pb2.CreateProductResponse(product=created))
+            response = catalog_pb2.CreateProductResponse(product=product_message(created))
+            return self.writing(write, response)
 
         noted: Noted = []
         return await self.infra.idempotency.run(
@@ -57,7 +63,7 @@ class ProductRpcs(Catalog):
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
         product = await self.products.get(request.product_id)
-        response = catalog_pb2.GetProductResponse(product=product)
+        response = catalog_pb2.GetProductResponse(product=product_message(product))
         if request.HasField("channel"):
             listing = await self._listing_for(product, request.channel, request.include_unpublished)
             response.listing.CopyFrom(listing)
@@ -77,7 +83,7 @@ class ProductRpcs(Catalog):
                 metadata={"sku": request.sku},
             )
         product = owners[request.sku]
-        response = catalog_pb2.GetProductBySkuResponse(product=product)
+        response = catalog_pb2.GetProductBySkuResponse(product=product_message(product))
         if request.HasField("channel"):
             listing = await self._listing_for(product, request.channel, request.include_unpublished)
             response.listing.CopyFrom(listing)
@@ -90,21 +96,19 @@ class ProductRpcs(Catalog):
             raise InvalidArgument(
                 f"at most {MAX_BATCH} product ids and SKUs together", field="product_ids"
             )
-        key = listing_rules.channel_key(request.channel) if request.HasField("channel") else None
+        key = channel_key(channel_from(request.channel)) if request.HasField("channel") else None
         by_id = await self.products.find(list(dict.fromkeys(request.product_ids)))
         by_sku = await self.products.by_skus(list(dict.fromkeys(request.skus)))
         found = {**by_id, **{product.id: product for product in by_sku.values()}}
         response = catalog_pb2.BatchGetProductsResponse(
-            products=list(found.values()),
+            products=[product_message(product) for product in found.values()],
             not_found=[pid for pid in request.product_ids if pid not in by_id]
             + [sku for sku in request.skus if sku not in by_sku],
         )
         if key is not None:
             now = utcnow()
             for product_id, listing in (await self.listings.for_products(list(found), key)).items():
-                response.listings[product_id].CopyFrom(
-                    listing_rules.with_effective_price(listing, now)
-                )
+                response.listings[product_id].CopyFrom(listing_message(listing, now))
         return response
 
     async def UpdateProduct(
@@ -122,7 +126,7 @@ class ProductRpcs(Catalog):
     async def _plan_update_product(
         self, request: catalog_pb2.UpdateProductRequest, noted: Noted
     ) -> Work[catalog_pb2.UpdateProductResponse]:
-        changes = request.product
+        changes = product_from(request.product)
         if not changes.id:
             raise InvalidArgument("product.id is required", field="product.id")
         paths = masks.validate_mask(
@@ -136,24 +140,25 @@ class ProductRpcs(Catalog):
         products.validate_product(updated)
         changed = masks.changed_paths(stored, updated, paths)
         if not changed:
-            return self.writing(nothing, catalog_pb2.UpdateProductResponse(product=stored))
+            unchanged = catalog_pb2.UpdateProductResponse(product=product_message(stored))
+            return self.writing(nothing, unchanged)
         await self._check_references(updated, changed)
         now = utcnow()
-        updated.version = stored.version + 1
-        updated.updated_at.CopyFrom(to_timestamp(now))
-        reason = f"product is {catalog_pb2.ProductStatus.Name(updated.status)}"
+        updated = replace(updated, version=stored.version + 1, updated_at=now)
+        reason = f"product is {status_name(updated.status)}"
 
         async def write(session: AsyncClientSession) -> list[Event]:
             await self.products.replace(updated, request.expected_version, session)
             await self.listings.touch(updated.id, now, session)
             taken_down = []
-            if updated.status != ACTIVE:
+            if updated.status is not ProductStatus.ACTIVE:
                 taken_down = await self._unpublish_all(updated, reason, session)
             await self.readmodel.refresh(updated, session)
             return [events.product_updated(updated, changed), *taken_down]
 
         noted.append((stored, updated))
-        return self.writing(write, catalog_pb2.UpdateProductResponse(product=updated))
+        response = catalog_pb2.UpdateProductResponse(product=product_message(updated))
+        return self.writing(write, response)
 
     async def DeleteProduct(
         self, request: catalog_pb2.DeleteProductRequest, context: aio.ServicerContext
@@ -188,29 +193,26 @@ class ProductRpcs(Catalog):
         return self.writing(write, catalog_pb2.DeleteProductResponse())
 
     async def _unpublish_all(
-        self, product: catalog_pb2.Product, reason: str, session: AsyncClientSession
+        self, product: Product, reason: str, session: AsyncClientSession
     ) -> list[Event]:
         """Take a product off every channel it is published on (inside the caller's write)."""
         taken_down = []
-        now = to_timestamp(utcnow())
+        now = utcnow()
         for listing in await self.listings.for_product(product.id, session):
             if not listing.published:
                 continue
-            before = listing.version
-            listing.published = False
-            listing.version += 1
-            listing.updated_at.CopyFrom(now)
-            await self.listings.replace(listing, before, session)
-            taken_down.append(events.product_unpublished(listing, products.skus(product), reason))
+            after = replace(listing, published=False, version=listing.version + 1, updated_at=now)
+            await self.listings.replace(after, listing.version, session)
+            taken_down.append(events.product_unpublished(after, products.skus(product), reason))
         return taken_down
 
     async def _listing_for(
         self,
-        product: catalog_pb2.Product,
+        product: Product,
         channel: common_pb2.ChannelRef,
         include_unpublished: bool,
     ) -> catalog_pb2.ChannelListing:
-        key = listing_rules.channel_key(channel)
+        key = channel_key(channel_from(channel))
         listing = await self.listings.get(product.id, key)
         if listing is None or not (listing.published or include_unpublished):
             raise NotFound(
@@ -219,11 +221,9 @@ class ProductRpcs(Catalog):
                 field="channel",
                 metadata={"product_id": product.id, "channel": key},
             )
-        return listing_rules.with_effective_price(listing, utcnow())
+        return listing_message(listing, utcnow())
 
-    async def _check_references(
-        self, product: catalog_pb2.Product, changed: list[str] | None = None
-    ) -> None:
+    async def _check_references(self, product: Product, changed: list[str] | None = None) -> None:
         """Categories exist; SKUs and the slug are not another product's."""
         if changed is None or "category_ids" in changed:
             missing = await self.categories.missing(product.category_ids)

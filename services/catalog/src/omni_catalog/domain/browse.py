@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
-from omni.catalog.v1 import catalog_pb2
-from omni_catalog.domain.listings import channel_key, validate_money
-from omni_catalog.domain.products import ATTRIBUTE_KEY, LANGUAGE
+from omni_catalog.domain.channels import Channel, channel_key
+from omni_catalog.domain.money import Money, validate_money
+from omni_catalog.domain.products import ATTRIBUTE_KEY, LANGUAGE, ProductStatus
 from omni_catalog.domain.search import Query, parse_query
 from omni_kit.errors import InvalidArgument
 
@@ -15,22 +16,66 @@ MAX_QUERY = 200
 MAX_ATTRIBUTE_FILTERS = 20
 MAX_FILTER_VALUES = 50
 
+
+class ProductSort(Enum):
+    NAME_ASC = "name_asc"
+    NAME_DESC = "name_desc"
+    # Price sorts need a channel; they use the effective (sale) price.
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEWEST = "newest"
+    RECENTLY_UPDATED = "recently_updated"
+
+
 # Sort codes (the read model's) and whether the list runs from the top down.
 NAME, PRICE, NEWEST, UPDATED, RELEVANCE = "n", "p", "c", "u", "r"
-SORTS: dict[int, tuple[str, bool]] = {
-    catalog_pb2.PRODUCT_SORT_NAME_ASC: (NAME, False),
-    catalog_pb2.PRODUCT_SORT_NAME_DESC: (NAME, True),
-    catalog_pb2.PRODUCT_SORT_PRICE_ASC: (PRICE, False),
-    catalog_pb2.PRODUCT_SORT_PRICE_DESC: (PRICE, True),
-    catalog_pb2.PRODUCT_SORT_NEWEST: (NEWEST, True),
-    catalog_pb2.PRODUCT_SORT_RECENTLY_UPDATED: (UPDATED, True),
+SORTS: dict[ProductSort, tuple[str, bool]] = {
+    ProductSort.NAME_ASC: (NAME, False),
+    ProductSort.NAME_DESC: (NAME, True),
+    ProductSort.PRICE_ASC: (PRICE, False),
+    ProductSort.PRICE_DESC: (PRICE, True),
+    ProductSort.NEWEST: (NEWEST, True),
+    ProductSort.RECENTLY_UPDATED: (UPDATED, True),
 }
 
 
 @dataclass(frozen=True)
-class Bound:
-    amount_minor: int
-    currency_code: str
+class Wanted:
+    """A ListProducts request as the caller gave it (paging aside)."""
+
+    channel: Channel | None = None
+    include_unpublished: bool = False
+    category_id: str = ""
+    include_subcategories: bool = False
+    attribute_filters: Sequence[tuple[str, Sequence[str]]] = ()
+    min_price: Money | None = None
+    max_price: Money | None = None
+    query: str = ""
+    sort: ProductSort | None = None
+    language: str = ""
+    statuses: Sequence[ProductStatus] = ()
+    include_facets: bool = False
+
+
+@dataclass(frozen=True)
+class PriceBand:
+    min: Money
+    # None for the top band.
+    max: Money | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Counts over the matching products: (value, count) pairs, the most common first, for
+    category ids and each attribute's values, and price bands; `counted` products were counted
+    and `complete` says whether that was all of them."""
+
+    categories: tuple[tuple[str, int], ...]
+    attributes: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    price_bands: tuple[PriceBand, ...]
+    counted: int
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -40,13 +85,13 @@ class Browse:
     category_id: str
     include_subcategories: bool
     attributes: tuple[tuple[str, tuple[str, ...]], ...]
-    min_price: Bound | None
-    max_price: Bound | None
+    min_price: Money | None
+    max_price: Money | None
     query: Query
     sort: str
     descending: bool
     language: str
-    statuses: tuple[str, ...]
+    statuses: tuple[ProductStatus, ...]
     include_facets: bool = False
 
     @property
@@ -60,12 +105,12 @@ class Browse:
     @property
     def currency(self) -> str | None:
         bound = self.min_price or self.max_price
-        return bound.currency_code if bound else None
+        return bound.currency if bound else None
 
 
-def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
+def browse(request: Wanted) -> Browse:
     """The validated meaning of a ListProducts request (paging aside)."""
-    key = channel_key(request.channel) if request.HasField("channel") else None
+    key = channel_key(request.channel) if request.channel is not None else None
     if len(request.query) > MAX_QUERY:
         raise InvalidArgument(
             f"query must be at most {MAX_QUERY} characters (got {len(request.query)})",
@@ -77,7 +122,7 @@ def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
             f"language {request.language!r} must be a tag such as 'en' or 'pt-BR'",
             field="language",
         )
-    bounds = _price_bounds(request, key)
+    bounds = _price_bounds(request)
     query = parse_query(request.query)
     sort, descending = sort_of(request.sort, bool(query.words))
     result = Browse(
@@ -104,29 +149,21 @@ def browse(request: catalog_pb2.ListProductsRequest) -> Browse:
     return result
 
 
-def sort_of(sort: int, searching: bool) -> tuple[str, bool]:
+def sort_of(sort: ProductSort | None, searching: bool) -> tuple[str, bool]:
     """(sort code, descending): relevance for a search without a sort, else newest first."""
-    if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
-        return (RELEVANCE, False) if searching else SORTS[catalog_pb2.PRODUCT_SORT_NEWEST]
-    if sort not in SORTS:
-        raise InvalidArgument(f"unknown sort {sort}", field="sort")
+    if sort is None:
+        return (RELEVANCE, False) if searching else SORTS[ProductSort.NEWEST]
     return SORTS[sort]
 
 
-def _price_bounds(
-    request: catalog_pb2.ListProductsRequest, key: str | None
-) -> tuple[Bound | None, Bound | None]:
-    bounds: list[Bound | None] = []
-    for name in ("min_price", "max_price"):
-        if request.HasField(name):
-            money = getattr(request, name)
-            validate_money(money, name)
-            bounds.append(Bound(money.amount_minor, money.currency_code))
-        else:
-            bounds.append(None)
-    low, high = bounds
+def _price_bounds(request: Wanted) -> tuple[Money | None, Money | None]:
+    low, high = request.min_price, request.max_price
+    if low is not None:
+        validate_money(low, "min_price")
+    if high is not None:
+        validate_money(high, "max_price")
     if low and high:
-        if low.currency_code != high.currency_code:
+        if low.currency != high.currency:
             raise InvalidArgument(
                 "min_price and max_price must be in the same currency",
                 field="max_price.currency_code",
@@ -139,34 +176,30 @@ def _price_bounds(
 
 
 def _attribute_filters(
-    filters: Sequence[catalog_pb2.AttributeFilter],
+    filters: Sequence[tuple[str, Sequence[str]]],
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if len(filters) > MAX_ATTRIBUTE_FILTERS:
         raise InvalidArgument(
             f"at most {MAX_ATTRIBUTE_FILTERS} attribute filters", field="attribute_filters"
         )
     result = []
-    for index, item in enumerate(filters):
+    for index, (key, values) in enumerate(filters):
         field = f"attribute_filters[{index}]"
-        if not ATTRIBUTE_KEY.match(item.key):
+        if not ATTRIBUTE_KEY.match(key):
             raise InvalidArgument(
-                f"attribute name {item.key!r} must be 1-64 letters, digits, '_' or '-'",
+                f"attribute name {key!r} must be 1-64 letters, digits, '_' or '-'",
                 field=f"{field}.key",
             )
-        if not item.values or len(item.values) > MAX_FILTER_VALUES:
+        if not values or len(values) > MAX_FILTER_VALUES:
             raise InvalidArgument(
                 f"an attribute filter needs 1-{MAX_FILTER_VALUES} values", field=f"{field}.values"
             )
-        result.append((item.key, tuple(item.values)))
+        result.append((key, tuple(values)))
     return tuple(result)
 
 
-def _statuses(statuses: Sequence[catalog_pb2.ProductStatus.ValueType]) -> tuple[str, ...]:
+def _statuses(statuses: Sequence[ProductStatus]) -> tuple[ProductStatus, ...]:
+    """The statuses a list shows (active by default), each once, in one order."""
     if not statuses:
-        return (catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE),)
-    for index, status in enumerate(statuses):
-        if status == catalog_pb2.PRODUCT_STATUS_UNSPECIFIED or status not in (
-            catalog_pb2.ProductStatus.values()
-        ):
-            raise InvalidArgument(f"unknown status {status}", field=f"statuses[{index}]")
-    return tuple(sorted({catalog_pb2.ProductStatus.Name(status) for status in statuses}))
+        return (ProductStatus.ACTIVE,)
+    return tuple(sorted(set(statuses), key=lambda status: status.name))

@@ -1,17 +1,19 @@
 """Field masks for partial updates: which paths a caller may name, applying them, and which
-paths actually changed."""
+paths actually changed. A path names a top-level field of a domain type; a masked field is
+replaced whole (a map or a list too), an unset one in the changes clears it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
-
-from google.protobuf.field_mask_pb2 import FieldMask
-from google.protobuf.message import Message
+from typing import TYPE_CHECKING, TypeVar
 
 from omni_kit.errors import InvalidArgument
 
-M = TypeVar("M", bound=Message)
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
 
 
 def validate_mask(
@@ -47,28 +49,10 @@ def validate_mask(
     return list(dict.fromkeys(paths))
 
 
-def apply_mask(stored: M, changes: M, paths: Sequence[str]) -> M:
-    """A copy of `stored` whose masked top-level fields are replaced by those of `changes`."""
-    updated = type(stored)()
-    updated.CopyFrom(stored)
-    FieldMask(paths=list(paths)).MergeMessage(
-        changes, updated, replace_message_field=True, replace_repeated_field=True
-    )
-    return updated
+def apply_mask(stored: D, changes: D, paths: Sequence[str]) -> D:
+    """`stored` with its masked fields replaced by those of `changes`."""
+    return dataclasses.replace(stored, **{path: getattr(changes, path) for path in paths})
 
 
-def changed_paths(before: Message, after: Message, paths: Sequence[str]) -> list[str]:
-    return [path for path in paths if _field(before, path) != _field(after, path)]
-
-
-def _field(message: Message, path: str) -> object:
-    descriptor = message.DESCRIPTOR.fields_by_name[path]
-    value = getattr(message, path)
-    if descriptor.message_type is not None and not descriptor.is_repeated:
-        return value if message.HasField(path) else None
-    map_entry = (
-        descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry
-    )
-    if descriptor.is_repeated and map_entry:
-        return dict(value)
-    return list(value) if descriptor.is_repeated else value
+def changed_paths(before: D, after: D, paths: Sequence[str]) -> list[str]:
+    return [path for path in paths if getattr(before, path) != getattr(after, path)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 from urllib.parse import urlsplit
 
-from omni.catalog.v1 import catalog_pb2
 from omni_kit.errors import InvalidArgument
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,10 +35,72 @@ UPDATABLE = (
 READ_ONLY = ("id", "version", "created_at", "updated_at")
 
 
-def validate_product(product: catalog_pb2.Product, field: str = "product") -> None:
+class ProductStatus(Enum):
+    # Being prepared; cannot be published.
+    DRAFT = "draft"
+    ACTIVE = "active"
+    # No longer sold; kept for orders and history.
+    ARCHIVED = "archived"
+
+
+class MediaKind(Enum):
+    IMAGE = "image"
+    VIDEO = "video"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    name: str = ""
+    description: str = ""
+    short_description: str = ""
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str = ""
+    alt_text: str = ""
+    kind: MediaKind | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    sku: str = ""
+    attributes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    barcode: str = ""
+    # Packed weight and sides, 0 when not known (see validate_package).
+    weight_grams: int = 0
+    media: tuple[Media, ...] = ()
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product as the catalog keeps it. A request's partial product (an update's changes) is
+    one too, so every field has a default; `validate_product` says whether it may be stored."""
+
+    id: str = ""
+    version: int = 0
+    slug: str = ""
+    status: ProductStatus | None = None
+    # Keyed by BCP 47 language tag.
+    texts: Mapping[str, LocalizedText] = dataclasses.field(default_factory=dict)
+    default_language: str = ""
+    brand: str = ""
+    category_ids: tuple[str, ...] = ()
+    attributes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    media: tuple[Media, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def validate_product(product: Product, field: str = "product") -> None:
     """Every rule a stored product keeps; checked on create and after every update."""
     validate_slug(product.slug, f"{field}.slug")
-    if product.status == catalog_pb2.PRODUCT_STATUS_UNSPECIFIED:
+    if product.status is None:
         raise InvalidArgument("status is required", field=f"{field}.status")
     _validate_texts(product.default_language, product.texts, field)
     validate_attributes(product.attributes, f"{field}.attributes")
@@ -48,7 +113,7 @@ MAX_WEIGHT_GRAMS = 1_000_000  # a tonne: anything heavier is a freight, not a pa
 MAX_SIDE_MM = 10_000
 
 
-def validate_package(variant: catalog_pb2.Variant, field: str) -> None:
+def validate_package(variant: Variant, field: str) -> None:
     """Weight in grams and sides in millimetres, as carriers quote them: positive and sane, or
     unset (0); the three sides together or not at all."""
     if not 0 <= variant.weight_grams <= MAX_WEIGHT_GRAMS:
@@ -104,7 +169,7 @@ def validate_attributes(attributes: Mapping[str, str], field: str) -> None:
             )
 
 
-def validate_media(media: Sequence[catalog_pb2.Media], field: str) -> None:
+def validate_media(media: Sequence[Media], field: str) -> None:
     for index, item in enumerate(media):
         parts = urlsplit(item.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -115,11 +180,11 @@ def validate_media(media: Sequence[catalog_pb2.Media], field: str) -> None:
             )
 
 
-def skus(product: catalog_pb2.Product) -> list[str]:
+def skus(product: Product) -> list[str]:
     return [variant.sku for variant in product.variants]
 
 
-def name(product: catalog_pb2.Product, language: str = "") -> str:
+def name(product: Product, language: str = "") -> str:
     """The product name in `language`, else in its default language."""
     texts = product.texts
     if language in texts and texts[language].name:
@@ -127,9 +192,7 @@ def name(product: catalog_pb2.Product, language: str = "") -> str:
     return texts[product.default_language].name if product.default_language in texts else ""
 
 
-def _validate_texts(
-    default_language: str, texts: Mapping[str, catalog_pb2.LocalizedText], field: str
-) -> None:
+def _validate_texts(default_language: str, texts: Mapping[str, LocalizedText], field: str) -> None:
     if not default_language:
         raise InvalidArgument("default_language is required", field=f"{field}.default_language")
     if not LANGUAGE.match(default_language):
@@ -167,7 +230,7 @@ def _validate_categories(category_ids: Sequence[str], field: str) -> None:
         seen.add(category_id)
 
 
-def _validate_variants(variants: Sequence[catalog_pb2.Variant], field: str) -> None:
+def _validate_variants(variants: Sequence[Variant], field: str) -> None:
     if not variants:
         raise InvalidArgument("a product needs at least one variant", field=field)
     seen: set[str] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.products import Product
 from omni_kit.text import fold, words
 
 MAX_WORDS = 8
@@ -42,7 +42,7 @@ class Words:
         return {*self.name, *self.other}
 
 
-def product_words(product: catalog_pb2.Product) -> Words:
+def product_words(product: Product) -> Words:
     name: dict[str, None] = {}
     for language in sorted(product.texts):
         name.update(dict.fromkeys(words(product.texts[language].name)))

@@ -1,6 +1,6 @@
 """The browse read model: one document per product per channel it is listed on, plus one for the
-whole catalog (scope `*`), holding what a page shows (the product and the listing as stored
-protobuf) and what it filters and sorts by.
+whole catalog (scope `*`), holding what a page shows (the product and the listing encoded as
+the API sends them, by the `Wire` the API edge gives) and what it filters and sorts by.
 
 Everything a list filters or sorts by is a string in one indexed array, `keys`:
 
@@ -38,16 +38,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from bson import Binary
 
-from omni.catalog.v1 import catalog_pb2
 from omni_catalog.domain import products
-from omni_catalog.domain.listings import channel_key, effective_price
+from omni_catalog.domain.categories import Category
+from omni_catalog.domain.channels import channel_key
+from omni_catalog.domain.listings import ChannelListing, effective_price, next_flip
+from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.domain.search import Words, folded_value, product_words
-from omni_kit.protos import from_timestamp
 from omni_kit.text import words
 
 COLLECTION = "browse"
@@ -60,20 +61,28 @@ ALL = "all"
 NAME, PRICE, NEWEST, UPDATED = "n", "p", "c", "u"
 CATALOG_SORTS = (NAME, NEWEST, UPDATED)
 MAX_NAME_KEY = 48
-ACTIVE = catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ACTIVE)
-
-
+ACTIVE = ProductStatus.ACTIVE
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Short spellings inside keys (every key repeats its shelf).
 _STATES = {
     LIVE: "L",
     ACTIVE: "A",
-    catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_DRAFT): "D",
-    catalog_pb2.ProductStatus.Name(catalog_pb2.PRODUCT_STATUS_ARCHIVED): "X",
+    ProductStatus.DRAFT: "D",
+    ProductStatus.ARCHIVED: "X",
 }
 
 
-def shelf(scope: str, state: str) -> str:
-    return f"{scope.removeprefix('SALES_CHANNEL_')}|{_STATES.get(state, state)}"
+class Wire(Protocol):
+    """Encodes a product and a listing as a page shows them (the API edge's messages)."""
+
+    def product(self, product: Product, /) -> bytes: ...
+
+    def listing(self, listing: ChannelListing, /) -> bytes: ...
+
+
+def shelf(scope: str, state: ProductStatus | str) -> str:
+    """A scope and a state (LIVE or a product status) as keys spell them: `WEB|L`, `*|A`."""
+    return f"{scope.removeprefix('SALES_CHANNEL_')}|{_STATES[state]}"
 
 
 def prefix(shelf_name: str, term: str, sort: str, level: int = 0) -> str:
@@ -127,7 +136,7 @@ def word_term(kind: str, word: str) -> str:
     return f"{kind}:{word}"
 
 
-def name_value(product: catalog_pb2.Product) -> str:
+def name_value(product: Product) -> str:
     return " ".join(words(products.name(product)))[:MAX_NAME_KEY]
 
 
@@ -155,24 +164,13 @@ class Price:
     flips_at: datetime | None
 
 
-def price_at(listing: catalog_pb2.ChannelListing, now: datetime) -> Price:
-    """The price in force at `now`, and when it next changes by itself (a sale window's start
-    or end still ahead)."""
+def price_at(listing: ChannelListing, now: datetime) -> Price:
+    """The price in force at `now`, and when it next changes by itself."""
     price = effective_price(listing, now)
-    flips_at = None
-    if listing.HasField("sale_price"):
-        for field in ("sale_starts_at", "sale_ends_at"):
-            if listing.HasField(field):
-                moment = from_timestamp(getattr(listing, field))
-                if moment > now:
-                    flips_at = moment
-                    break
-    return Price(price.amount_minor, price.currency_code, price.on_sale, flips_at)
+    return Price(price.amount_minor, price.currency, price.on_sale, next_flip(listing, now))
 
 
-def categories_of(
-    product: catalog_pb2.Product, categories: Mapping[str, catalog_pb2.Category]
-) -> list[str]:
+def categories_of(product: Product, categories: Mapping[str, Category]) -> list[str]:
     """The product's categories and all their ancestors."""
     found: dict[str, None] = {}
     for category_id in product.category_ids:
@@ -183,7 +181,7 @@ def categories_of(
     return list(found)
 
 
-def attributes_of(product: catalog_pb2.Product) -> list[str]:
+def attributes_of(product: Product) -> list[str]:
     pairs = dict.fromkeys(
         f"{key}={folded_value(value)}" for key, value in product.attributes.items()
     )
@@ -193,20 +191,21 @@ def attributes_of(product: catalog_pb2.Product) -> list[str]:
 
 
 def documents(
-    product: catalog_pb2.Product,
-    listings: Sequence[catalog_pb2.ChannelListing],
-    categories: Mapping[str, catalog_pb2.Category],
+    product: Product,
+    listings: Sequence[ChannelListing],
+    categories: Mapping[str, Category],
     now: datetime,
+    wire: Wire,
 ) -> list[dict[str, Any]]:
     """Every browse document of `product`: its catalog document, then one per listing."""
-    status = catalog_pb2.ProductStatus.Name(product.status)
+    status = product.status or ProductStatus.DRAFT  # a stored product always has one
     cats = categories_of(product, categories)
     attrs = attributes_of(product)
     terms = [ALL, *(category_term(c) for c in cats), *(f"a:{pair}" for pair in attrs)]
     name = name_value(product)
-    created = time_value(from_timestamp(product.created_at))
-    updated = time_value(from_timestamp(product.updated_at))
-    blob = Binary(product.SerializeToString())
+    created = time_value(product.created_at or EPOCH)
+    updated = time_value(product.updated_at or EPOCH)
+    blob = Binary(wire.product(product))
     common = {
         "product_id": product.id,
         "name": name,
@@ -227,7 +226,7 @@ def documents(
     for listing in listings:
         price = price_at(listing, now)
         prices[channel_key(listing.channel)] = {"c": price.currency, "a": price.amount}
-        shown[channel_key(listing.channel)] = Binary(listing.SerializeToString())
+        shown[channel_key(listing.channel)] = Binary(wire.listing(listing))
     catalog_doc = {
         "_id": document_id(product.id, CATALOG),
         "scope": CATALOG,
@@ -248,7 +247,7 @@ def documents(
     result = [catalog_doc]
     for listing in listings:
         scope = channel_key(listing.channel)
-        state = LIVE if listing.published and status == ACTIVE else status
+        state = LIVE if listing.published and status is ACTIVE else status
         place = shelf(scope, state)
         price = price_at(listing, now)
         values = {PRICE: price_value(price.currency, price.amount)}
@@ -264,7 +263,7 @@ def documents(
             "price": price.amount,
             "currency": price.currency,
             "on_sale": price.on_sale,
-            "listing": Binary(listing.SerializeToString()),
+            "listing": Binary(wire.listing(listing)),
             "stamp": _stamp(product, [listing]),
             **common,
         }
@@ -295,7 +294,7 @@ def _catalog_keys(
     return keys
 
 
-def _stamp(product: catalog_pb2.Product, listings: Sequence[catalog_pb2.ChannelListing]) -> int:
+def _stamp(product: Product, listings: Sequence[ChannelListing]) -> int:
     """Grows with every change of the product or its listings: a rebuild never overwrites a
     document written from newer data."""
     return product.version * 1_000_000 + sum(listing.version for listing in listings)

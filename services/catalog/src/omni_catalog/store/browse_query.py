@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from omni.catalog.v1 import catalog_pb2
-from omni.common.v1 import common_pb2
 from omni_catalog.domain import browse as rules
-from omni_catalog.domain.browse import Browse
+from omni_catalog.domain.browse import Browse, Facets, PriceBand
+from omni_catalog.domain.categories import Category
+from omni_catalog.domain.money import Money
+from omni_catalog.domain.products import ProductStatus
 from omni_catalog.domain.search import PREFIX_MIN, Query, folded_value, matches, score
 from omni_catalog.store import browse_model as model
 from omni_catalog.store.browse import Accept, BrowseStore, Budget, Range, Rows
@@ -39,7 +40,7 @@ class Page:
 
     documents: list[dict[str, Any]]
     next_cursor: list[str] | None
-    facets: catalog_pb2.ProductFacets | None = None
+    facets: Facets | None = None
     budget: Budget = field(default_factory=Budget)
 
 
@@ -58,7 +59,7 @@ class BrowseQuery:
 
     # --- lists -------------------------------------------------------------------------------
 
-    async def plan(self, wanted: Browse, category: catalog_pb2.Category | None) -> Plan:
+    async def plan(self, wanted: Browse, category: Category | None) -> Plan:
         budget = Budget()
         channel = wanted.channel_key
         sort = wanted.sort
@@ -67,7 +68,9 @@ class BrowseQuery:
         on_catalog = channel is None or sort != rules.PRICE
         options = self._options(wanted, category)
         if not on_catalog:
-            states = [model.LIVE] if model.ACTIVE in wanted.statuses else []
+            states: list[ProductStatus | str] = (
+                [model.LIVE] if model.ACTIVE in wanted.statuses else []
+            )
             if wanted.include_unpublished:
                 states += list(wanted.statuses)
             shelves = [model.shelf(channel or "", state) for state in states]
@@ -118,7 +121,7 @@ class BrowseQuery:
             documents = self._with_listings(documents, plan.listings_from)
         return Page(documents, next_cursor, budget=budget)
 
-    async def list_facets(self, plan: Plan, channel: str | None) -> catalog_pb2.ProductFacets:
+    async def list_facets(self, plan: Plan, channel: str | None) -> Facets:
         budget = Budget(documents=FACET_CAP * 4)
         rows = await self._read(plan.spans, None, plan.descending, FACET_CAP, plan.accept, budget)
         documents = [doc for _, doc in rows.rows]
@@ -163,9 +166,7 @@ class BrowseQuery:
                 return Rows(rows, value)
         return Rows(rows, safe)
 
-    def _options(
-        self, wanted: Browse, category: catalog_pb2.Category | None
-    ) -> list[tuple[str, ...]]:
+    def _options(self, wanted: Browse, category: Category | None) -> list[tuple[str, ...]]:
         """The filters a list can be read by: each a set of terms, any of which matches."""
         options = []
         for key, values in wanted.attributes:
@@ -179,7 +180,7 @@ class BrowseQuery:
     @staticmethod
     def _residual(
         wanted: Browse,
-        category: catalog_pb2.Category | None,
+        category: Category | None,
         driver: tuple[str, ...],
         on_catalog: bool,
         price_is_range: bool,
@@ -220,11 +221,11 @@ class BrowseQuery:
         self,
         wanted: Browse,
         query: Query,
-        category: catalog_pb2.Category | None,
+        category: Category | None,
         cursor: list[str] | None,
         size: int,
         budget: Budget,
-    ) -> tuple[list[str], list[str] | None, catalog_pb2.ProductFacets | None]:
+    ) -> tuple[list[str], list[str] | None, Facets | None]:
         """A page of the best SEARCH_CAP matches (fewer read when the budget runs out), ranked
         by relevance or sorted as asked: product ids, the next page's cursor, facets."""
         candidates, complete = await self.candidates(wanted, query, category, budget)
@@ -260,7 +261,7 @@ class BrowseQuery:
         self,
         wanted: Browse,
         query: Query,
-        category: catalog_pb2.Category | None,
+        category: Category | None,
         budget: Budget,
     ) -> tuple[list[dict[str, Any]], bool]:
         """Up to SEARCH_CAP catalog documents matching the query and the filters, best field
@@ -359,7 +360,7 @@ def _price_check(wanted: Browse, channel: str | None) -> Accept:
     return check
 
 
-def facets(documents: Sequence[dict[str, Any]], complete: bool) -> catalog_pb2.ProductFacets:
+def facets(documents: Sequence[dict[str, Any]], complete: bool) -> Facets:
     """Counts of categories, attribute values and price bands over `documents`."""
     categories: Counter[str] = Counter()
     attributes: dict[str, Counter[str]] = {}
@@ -372,18 +373,22 @@ def facets(documents: Sequence[dict[str, Any]], complete: bool) -> catalog_pb2.P
         if "currency" in doc and "price" in doc:
             band = max(i for i, floor in enumerate(BANDS) if doc["price"] >= floor)
             bands[(doc["currency"], band)] += 1
-    result = catalog_pb2.ProductFacets(counted=len(documents), complete=complete)
-    for value, count in sorted(categories.items(), key=lambda item: (-item[1], item[0])):
-        result.categories.add(value=value, count=count)
-    for key in sorted(attributes):
-        facet = result.attributes.add(key=key)
-        for value, count in sorted(attributes[key].items(), key=lambda item: (-item[1], item[0])):
-            facet.values.add(value=value, count=count)
-    for (currency, band), count in sorted(bands.items()):
-        entry = result.price_bands.add(count=count)
-        entry.min.CopyFrom(common_pb2.Money(amount_minor=BANDS[band], currency_code=currency))
-        if band + 1 < len(BANDS):
-            entry.max.CopyFrom(
-                common_pb2.Money(amount_minor=BANDS[band + 1], currency_code=currency)
+    return Facets(
+        categories=_by_count(categories),
+        attributes=tuple((key, _by_count(attributes[key])) for key in sorted(attributes)),
+        price_bands=tuple(
+            PriceBand(
+                Money(BANDS[band], currency),
+                Money(BANDS[band + 1], currency) if band + 1 < len(BANDS) else None,
+                count,
             )
-    return result
+            for (currency, band), count in sorted(bands.items())
+        ),
+        counted=len(documents),
+        complete=complete,
+    )
+
+
+def _by_count(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """(value, count) pairs, the most common first, then by value."""
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

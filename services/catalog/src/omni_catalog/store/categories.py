@@ -10,7 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.categories import Category
 from omni_catalog.store.documents import category_document, category_of
 from omni_kit.errors import AlreadyExists, Conflict, NotFound
 
@@ -19,14 +19,14 @@ class CategoryStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.categories = db["categories"]
 
-    async def insert(self, category: catalog_pb2.Category, session: AsyncClientSession) -> None:
+    async def insert(self, category: Category, session: AsyncClientSession) -> None:
         try:
             await self.categories.insert_one(category_document(category), session=session)
         except DuplicateKeyError:
             raise path_taken(category.path) from None
 
     async def replace(
-        self, category: catalog_pb2.Category, expected_version: int, session: AsyncClientSession
+        self, category: Category, expected_version: int, session: AsyncClientSession
     ) -> None:
         try:
             result = await self.categories.replace_one(
@@ -43,7 +43,7 @@ class CategoryStore:
                 field="expected_version",
             )
 
-    async def get(self, category_id: str, field: str = "category_id") -> catalog_pb2.Category:
+    async def get(self, category_id: str, field: str = "category_id") -> Category:
         document = await self.categories.find_one({"_id": category_id})
         if document is None:
             raise NotFound(
@@ -62,7 +62,7 @@ class CategoryStore:
 
     async def by_ids(
         self, category_ids: Sequence[str], session: AsyncClientSession | None = None
-    ) -> dict[str, catalog_pb2.Category]:
+    ) -> dict[str, Category]:
         if not category_ids:
             return {}
         cursor = self.categories.find({"_id": {"$in": list(category_ids)}}, session=session)
@@ -70,13 +70,13 @@ class CategoryStore:
 
     async def descendants(
         self, category_id: str, session: AsyncClientSession | None = None
-    ) -> list[catalog_pb2.Category]:
+    ) -> list[Category]:
         cursor = self.categories.find({"ancestor_ids": category_id}, session=session)
         return [category_of(document) async for document in cursor]
 
     async def page(
         self, query: dict[str, Any], after: dict[str, Any] | None, limit: int
-    ) -> list[catalog_pb2.Category]:
+    ) -> list[Category]:
         """Categories by path (parents before children), after a cursor. The filter and the
         cursor name different fields, so they merge into one plain filter (a one-item `$and`
         keeps some stores off the index)."""

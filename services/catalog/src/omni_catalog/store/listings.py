@@ -12,11 +12,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.listings import ChannelListing
 from omni_catalog.domain.versions import stale
 from omni_catalog.store.documents import RETIRED, listing_document, listing_id, listing_of
 from omni_kit.errors import AlreadyExists, NotFound
-from omni_kit.protos import from_timestamp
 
 Session = AsyncClientSession | None
 
@@ -27,23 +26,19 @@ class ListingStore:
 
     async def get(
         self, product_id: str, key: str, session: Session = None
-    ) -> catalog_pb2.ChannelListing | None:
+    ) -> ChannelListing | None:
         document = await self.listings.find_one(
             {"_id": listing_id(product_id, key)}, session=session
         )
         return None if document is None else listing_of(document)
 
-    async def require(
-        self, product_id: str, key: str, session: Session = None
-    ) -> catalog_pb2.ChannelListing:
+    async def require(self, product_id: str, key: str, session: Session = None) -> ChannelListing:
         listing = await self.get(product_id, key, session)
         if listing is None:
             raise no_listing(product_id, key)
         return listing
 
-    async def insert(
-        self, listing: catalog_pb2.ChannelListing, session: AsyncClientSession
-    ) -> None:
+    async def insert(self, listing: ChannelListing, session: AsyncClientSession) -> None:
         try:
             await self.listings.insert_one(_stored(listing), session=session)
         except DuplicateKeyError:
@@ -54,7 +49,7 @@ class ListingStore:
             ) from None
 
     async def insert_many(
-        self, listings: Sequence[catalog_pb2.ChannelListing], session: AsyncClientSession
+        self, listings: Sequence[ChannelListing], session: AsyncClientSession
     ) -> None:
         if listings:
             await self.listings.insert_many(
@@ -63,7 +58,7 @@ class ListingStore:
 
     async def replace(
         self,
-        listing: catalog_pb2.ChannelListing,
+        listing: ChannelListing,
         expected_version: int,
         session: AsyncClientSession,
     ) -> None:
@@ -77,15 +72,11 @@ class ListingStore:
             )
             raise stale("the listing", expected_version, current["version"] if current else 0)
 
-    async def for_product(
-        self, product_id: str, session: Session = None
-    ) -> list[catalog_pb2.ChannelListing]:
+    async def for_product(self, product_id: str, session: Session = None) -> list[ChannelListing]:
         cursor = self.listings.find({"product_id": product_id}, session=session)
         return [listing_of(document) async for document in cursor]
 
-    async def for_products(
-        self, product_ids: Sequence[str], key: str
-    ) -> dict[str, catalog_pb2.ChannelListing]:
+    async def for_products(self, product_ids: Sequence[str], key: str) -> dict[str, ChannelListing]:
         ids = [listing_id(product_id, key) for product_id in product_ids]
         cursor = self.listings.find({"_id": {"$in": ids}})
         return {doc["product_id"]: listing_of(doc) async for doc in cursor}
@@ -131,7 +122,7 @@ def no_listing(product_id: str, key: str) -> NotFound:
     )
 
 
-def _stored(listing: catalog_pb2.ChannelListing) -> dict[str, Any]:
+def _stored(listing: ChannelListing) -> dict[str, Any]:
     document = listing_document(listing)
-    document["feed_at"] = from_timestamp(listing.updated_at)
+    document["feed_at"] = listing.updated_at
     return document

@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.products import Product
 from omni_catalog.domain.versions import stale
 from omni_catalog.store.documents import product_document, product_of
 from omni_kit.errors import AlreadyExists, NotFound
@@ -21,15 +21,13 @@ class ProductStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.products = db["products"]
 
-    async def insert(self, product: catalog_pb2.Product, session: AsyncClientSession) -> None:
+    async def insert(self, product: Product, session: AsyncClientSession) -> None:
         try:
             await self.products.insert_one(product_document(product), session=session)
         except DuplicateKeyError as error:
             raise _taken(error) from None
 
-    async def insert_many(
-        self, products: Sequence[catalog_pb2.Product], session: AsyncClientSession
-    ) -> None:
+    async def insert_many(self, products: Sequence[Product], session: AsyncClientSession) -> None:
         try:
             await self.products.insert_many(
                 [product_document(product) for product in products], session=session
@@ -47,7 +45,7 @@ class ProductStore:
         return {document["slug"]: document["_id"] async for document in cursor}
 
     async def replace(
-        self, product: catalog_pb2.Product, expected_version: int, session: AsyncClientSession
+        self, product: Product, expected_version: int, session: AsyncClientSession
     ) -> None:
         """Store `product` if the stored one still has `expected_version`."""
         try:
@@ -80,26 +78,26 @@ class ProductStore:
 
     async def get(
         self, product_id: str, session: Session = None, field: str = "product_id"
-    ) -> catalog_pb2.Product:
+    ) -> Product:
         document = await self.products.find_one({"_id": product_id}, session=session)
         if document is None:
             raise not_found(product_id, field)
         return product_of(document)
 
-    async def find(self, product_ids: Sequence[str]) -> dict[str, catalog_pb2.Product]:
+    async def find(self, product_ids: Sequence[str]) -> dict[str, Product]:
         cursor = self.products.find({"_id": {"$in": list(product_ids)}})
         return {doc["_id"]: product_of(doc) async for doc in cursor}
 
     async def in_categories(
         self, category_ids: Sequence[str], session: Session = None
-    ) -> list[catalog_pb2.Product]:
+    ) -> list[Product]:
         cursor = self.products.find({"category_ids": {"$in": list(category_ids)}}, session=session)
         return [product_of(document) async for document in cursor]
 
-    async def by_skus(self, skus: Sequence[str]) -> dict[str, catalog_pb2.Product]:
+    async def by_skus(self, skus: Sequence[str]) -> dict[str, Product]:
         """The product owning each SKU that exists."""
         wanted = set(skus)
-        owners: dict[str, catalog_pb2.Product] = {}
+        owners: dict[str, Product] = {}
         async for document in self.products.find({"variants.sku": {"$in": list(wanted)}}):
             product = product_of(document)
             owners.update({v.sku: product for v in product.variants if v.sku in wanted})

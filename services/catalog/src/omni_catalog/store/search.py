@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omni.catalog.v1 import catalog_pb2
+from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.products import Product
 from omni_catalog.domain.search import PREFIX_MIN, Query, best_correction
 from omni_catalog.ports import SearchRequest, SearchResult
 from omni_catalog.store.browse import BrowseStore, Budget
@@ -36,9 +37,7 @@ class ReadModelSearch:
         ids, after, counted = found
         return SearchResult(ids, after, counted, query.text if query.corrected else "")
 
-    async def index(
-        self, product: catalog_pb2.Product, listings: Sequence[catalog_pb2.ChannelListing]
-    ) -> None:
+    async def index(self, product: Product, listings: Sequence[ChannelListing]) -> None:
         """Nothing to do: the product's transaction wrote its browse documents."""
 
     async def remove(self, product_id: str) -> None:
