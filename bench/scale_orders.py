@@ -94,9 +94,9 @@ def order_document() -> Callable[[P.Order], dict[str, Any]]:
 
 def profile_document() -> Callable[[C.Profile], dict[str, Any]]:
     try:
-        from omni_customer.store.profiles import stored
+        from omni_customer.store.profiles import with_search
 
-        return stored
+        return lambda profile: with_search(to_document(profile))
     except ImportError:  # the code before search words
         return to_document
 

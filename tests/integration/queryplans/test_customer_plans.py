@@ -14,8 +14,11 @@ from plans import judge_all, seeded_ids
 
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2 as pb
+from omni_customer.domain.merge import MergeStatus
+from omni_customer.domain.timeline import EntryType
+from omni_customer.domain.values import SalesChannel
 from omni_customer.store import INDEXES, CustomerStore
-from omni_customer.store.profiles import stored
+from omni_customer.store.profiles import with_search
 from omni_customer.store.records import merge_cursor
 from omni_customer.store.timeline import cursor_of
 from omni_kit.protos import to_document, to_timestamp
@@ -67,7 +70,7 @@ async def people(recorded, db_name):
             identities=[pb.Identity(kind=pb.IDENTITY_KIND_EMAIL, value=email)],
             created_at=to_timestamp(NOW - timedelta(days=rng.randrange(700))),
         )
-        profiles.append(stored(profile))
+        profiles.append(with_search(to_document(profile)))
         identities.append({"_id": f"email:{email}", "profile_id": profile.id})
         entries += [an_entry(rng, profile.id, 700) for _ in range(2)]
     heavy = profiles[1]["_id"]
@@ -101,7 +104,7 @@ async def people(recorded, db_name):
 
 async def timeline_pages(store, profile_id: str, pages: int, **filters) -> int:
     seen, after = 0, None
-    options = {"channels": [], "types": [], "time_range": None} | filters
+    options = {"channels": [], "types": [], "start": None, "end": None} | filters
     for _ in range(pages):
         found = await store.timeline.page(profile_id, after=after, limit=51, **options)
         seen += len(found[:50])
@@ -125,11 +128,9 @@ async def search_pages(store, query: str, pages: int = 3, include_merged: bool =
 async def test_every_customer_read_is_an_index_range_of_about_a_page(people):
     client, recorder, store, profiles, heavy = people
     light = profiles[2]["_id"]
-    web, pos = common_pb2.SALES_CHANNEL_WEB, common_pb2.SALES_CHANNEL_POS
-    own_view = [t for t in pb.TimelineEntryType.values() if t not in (0, 7, 10)]
-    month = common_pb2.TimeRange(
-        start_time=to_timestamp(NOW - timedelta(days=30)), end_time=to_timestamp(NOW)
-    )
+    web, pos = SalesChannel.WEB, SalesChannel.POS
+    own_view = [t for t in EntryType if t not in (EntryType.CALL_NOTE, EntryType.NOTE)]
+    month = {"start": NOW - timedelta(days=30), "end": NOW}
     timelines = {
         "a long timeline, pages 1-10": (heavy, 10, {}),
         "a long timeline by channel": (heavy, 3, {"channels": [web]}),
@@ -137,16 +138,16 @@ async def test_every_customer_read_is_an_index_range_of_about_a_page(people):
         "a long timeline, no channel": (
             heavy,
             3,
-            {"channels": [common_pb2.SALES_CHANNEL_UNSPECIFIED]},
+            {"channels": [None]},
         ),
-        "a long timeline by type": (heavy, 3, {"types": [pb.TIMELINE_ENTRY_TYPE_ORDER]}),
+        "a long timeline by type": (heavy, 3, {"types": [EntryType.ORDER]}),
         "a long timeline by channel and type": (
             heavy,
             3,
-            {"channels": [web], "types": [pb.TIMELINE_ENTRY_TYPE_ORDER]},
+            {"channels": [web], "types": [EntryType.ORDER]},
         ),
         "a long timeline as its customer sees it": (heavy, 3, {"types": own_view}),
-        "a long timeline, last month": (heavy, 3, {"time_range": month}),
+        "a long timeline, last month": (heavy, 3, month),
         "a short timeline (the 360 view)": (light, 1, {}),
     }
     for label, (profile_id, pages, filters) in timelines.items():
@@ -175,8 +176,8 @@ async def test_every_customer_read_is_an_index_range_of_about_a_page(people):
         await store.merges.page(profiles[20]["_id"], [], None, 51)
     for label, statuses in {
         "every merge": [],
-        "merges by status": [pb.MERGE_STATUS_ACTIVE],
-        "undone merges": [pb.MERGE_STATUS_UNDONE],
+        "merges by status": [MergeStatus.ACTIVE],
+        "undone merges": [MergeStatus.UNDONE],
     }.items():
         with recorder.shape(label):
             first = await store.merges.page("", statuses, None, 51)

@@ -9,12 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omni.common.v1 import common_pb2 as common
-from omni.customer.v1 import customer_pb2 as pb
 from omni.notification.v1 import events_pb2 as notification_events
 from omni.notification.v1 import notification_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
-from omni_customer.domain import event_entries, merge, timeline
+from omni_customer.domain import merge, timeline
+from omni_customer.domain.addresses import CustomerAddress
+from omni_customer.domain.identities import Identity, IdentityKind
+from omni_customer.domain.loyalty import Loyalty
+from omni_customer.domain.merge import MergeStatus, ProfileMerge
+from omni_customer.domain.profiles import Profile, ProfileStatus
+from omni_customer.domain.timeline import Entry, EntryType, ObjectRef
+from omni_customer.domain.values import Actor, ActorKind, ChannelRef, SalesChannel
+from omni_customer.events import entries as event_entries
 from omni_kit import paging
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 from omni_kit.protos import to_timestamp
@@ -22,40 +29,40 @@ from omni_kit.protos import to_timestamp
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
-def person(profile_id: str, email: str, points: int, address_id: str) -> pb.Profile:
-    return pb.Profile(
+def person(profile_id: str, email: str, points: int, address_id: str) -> Profile:
+    return Profile(
         id=profile_id,
-        status=pb.PROFILE_STATUS_ACTIVE,
-        identities=[pb.Identity(kind=pb.IDENTITY_KIND_EMAIL, value=email)],
-        addresses=[pb.CustomerAddress(id=address_id, default_shipping=True, default_billing=True)],
-        loyalty=pb.Loyalty(points_balance=points),
+        status=ProfileStatus.ACTIVE,
+        identities=[Identity(IdentityKind.EMAIL, email)],
+        addresses=[CustomerAddress(id=address_id, default_shipping=True, default_billing=True)],
+        loyalty=Loyalty(points_balance=points),
     )
 
 
 def test_merge_then_unmerge_gives_back_exactly_what_moved():
     survivor, merged = person("a", "a@x.de", 10, "adr_a"), person("b", "b@x.de", 5, "adr_b")
-    record = pb.ProfileMerge(id="m")
+    record = ProfileMerge(id="m")
     merge.merge(survivor, merged, record)
-    assert survivor.loyalty.points_balance == 15
+    assert survivor.loyalty.points_balance == 15 and record.moved_points == 5
     assert [a.default_shipping for a in survivor.addresses] == [True, False]
-    assert merged.status == pb.PROFILE_STATUS_MERGED and merged.merged_into_id == "a"
+    assert merged.status == ProfileStatus.MERGED and merged.merged_into_id == "a"
     with pytest.raises(FailedPrecondition):
-        merge.merge(survivor, merged, pb.ProfileMerge(id="again"))
-    back = merge.unmerge(record, survivor, merged, 5, common.Actor(), NOW)
+        merge.merge(survivor, merged, ProfileMerge(id="again"))
+    back = merge.unmerge(record, survivor, merged, Actor(), NOW)
     assert [i.value for i in back] == ["b@x.de"]
     assert [i.value for i in survivor.identities] == ["a@x.de"]
     assert [a.id for a in merged.addresses] == ["adr_b"]
     assert (survivor.loyalty.points_balance, merged.loyalty.points_balance) == (10, 5)
-    assert record.status == pb.MERGE_STATUS_UNDONE
+    assert record.status == MergeStatus.UNDONE and record.unmerged_at == NOW
 
 
 def test_an_unmerge_is_refused_when_the_moved_points_were_spent():
     survivor, merged = person("a", "a@x.de", 0, "adr_a"), person("b", "b@x.de", 50, "adr_b")
-    record = pb.ProfileMerge(id="m")
+    record = ProfileMerge(id="m")
     merge.merge(survivor, merged, record)
-    survivor.loyalty.points_balance = 20
+    survivor.loyalty = Loyalty(points_balance=20)
     with pytest.raises(FailedPrecondition) as refused:
-        merge.unmerge(record, survivor, merged, 50, common.Actor(), NOW)
+        merge.unmerge(record, survivor, merged, Actor(), NOW)
     assert refused.value.reason == "LOYALTY_POINTS_SPENT"
 
 
@@ -73,12 +80,15 @@ def test_order_events_without_a_customer_make_no_entry_and_others_link_the_order
         order=order_pb2.Order(id="o2", number="OM-2", customer_id="cus_1"),
         shipment=order_pb2.Shipment(carrier="DHL", tracking_number="T1"),
     )
+    event.order.channel.channel = common.SALES_CHANNEL_APP
     found = event_entries.order_entry(event, "e2", NOW)
     assert found is not None and found.customer_id == "cus_1"
-    assert (found.entry.ref.kind, found.entry.ref.id) == ("order", "o2")
+    assert found.entry.ref == ObjectRef("order", "o2")
     assert found.entry.attributes["tracking_number"] == "T1"
-    assert found.entry.occurred_at.ToDatetime(tzinfo=UTC) == NOW - timedelta(hours=1)
+    assert found.entry.occurred_at == NOW - timedelta(hours=1)
     assert found.entry.id == timeline.entry_id("e2")
+    assert found.entry.channel == ChannelRef(SalesChannel.APP)  # the event named none
+    assert found.entry.actor == Actor(ActorKind.SYSTEM)
 
 
 def test_a_suppressed_notification_says_why_on_the_timeline():
@@ -99,21 +109,16 @@ def test_a_suppressed_notification_says_why_on_the_timeline():
 @pytest.mark.parametrize(
     ("entry", "field"),
     [
-        (pb.TimelineEntry(type=pb.TIMELINE_ENTRY_TYPE_NOTE, summary="x"), "entry.profile_id"),
+        (Entry(type=EntryType.NOTE, summary="x"), "entry.profile_id"),
+        (Entry(profile_id="c", type=EntryType.ORDER, summary="x"), "entry.type"),
+        (Entry(profile_id="c", type=None, summary="x"), "entry.type"),
+        (Entry(profile_id="c", type=EntryType.NOTE, summary=" "), "entry.summary"),
         (
-            pb.TimelineEntry(profile_id="c", type=pb.TIMELINE_ENTRY_TYPE_ORDER, summary="x"),
-            "entry.type",
-        ),
-        (
-            pb.TimelineEntry(profile_id="c", type=pb.TIMELINE_ENTRY_TYPE_NOTE, summary=" "),
-            "entry.summary",
-        ),
-        (
-            pb.TimelineEntry(
+            Entry(
                 profile_id="c",
-                type=pb.TIMELINE_ENTRY_TYPE_NOTE,
+                type=EntryType.NOTE,
                 summary="x",
-                occurred_at=to_timestamp(NOW + timedelta(days=1)),
+                occurred_at=NOW + timedelta(days=1),
             ),
             "entry.occurred_at",
         ),
@@ -123,6 +128,14 @@ def test_staff_entries_are_checked(entry, field):
     with pytest.raises(InvalidArgument) as refused:
         timeline.staff_entry(entry, NOW)
     assert refused.value.field == field
+
+
+def test_a_staff_entry_happened_now_unless_it_says_when_and_erasure_keeps_only_that():
+    given = Entry(profile_id="c", type=EntryType.CALL_NOTE, summary=" Called ", body="secret")
+    entry = timeline.staff_entry(given, NOW)
+    assert (entry.summary, entry.occurred_at, entry.created_at) == ("Called", NOW, NOW)
+    erased = timeline.erase(entry)
+    assert (erased.summary, erased.body, erased.occurred_at) == ("(erased)", "", NOW)
 
 
 @settings(max_examples=50, deadline=None)

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeAlias
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
 from omni_customer.domain import loyalty, timeline
-from omni_customer.domain.profiles import touch
+from omni_customer.domain.profiles import Profile, touch
+from omni_customer.domain.timeline import Entry, EntryType, ObjectRef
+from omni_customer.domain.values import Actor, ChannelRef
 from omni_customer.events import publish
 from omni_customer.store import CustomerStore
 from omni_kit.events import Outbox
 from omni_kit.facts import Event
-from omni_kit.protos import to_timestamp
-
-EntryType: TypeAlias = customer_pb2.TimelineEntryType.ValueType
 
 
 class Changes:
@@ -35,7 +31,7 @@ class Changes:
 
     async def save(
         self,
-        profile: customer_pb2.Profile,
+        profile: Profile,
         previous_version: int,
         events: Sequence[Event],
         session: AsyncClientSession,
@@ -45,9 +41,7 @@ class Changes:
             await self.store.profiles.save(profile, previous_version, session)
         await self.publish(events, session)
 
-    async def add_entry(
-        self, entry: customer_pb2.TimelineEntry, session: AsyncClientSession
-    ) -> None:
+    async def add_entry(self, entry: Entry, session: AsyncClientSession) -> None:
         await self.store.timeline.insert(entry, session)
         await self.publish([publish.timeline_entry_added(entry)], session)
 
@@ -55,63 +49,64 @@ class Changes:
         self,
         profile_id: str,
         summary: str,
-        ref: customer_pb2.ObjectRef | None,
-        actor: common_pb2.Actor,
+        ref: ObjectRef | None,
+        actor: Actor,
         now: datetime,
         session: AsyncClientSession,
         *,
         seed: str,
-        channel: common_pb2.ChannelRef | None = None,
-        entry_type: EntryType = customer_pb2.TIMELINE_ENTRY_TYPE_PROFILE,
+        channel: ChannelRef | None = None,
+        entry_type: EntryType = EntryType.PROFILE,
     ) -> None:
         """A timeline entry about the profile itself (merge, consent, points)."""
-        entry = customer_pb2.TimelineEntry(
+        entry = Entry(
             id=timeline.entry_id(seed),
             profile_id=profile_id,
             type=entry_type,
             channel=channel,
-            occurred_at=to_timestamp(now),
+            occurred_at=now,
             actor=actor,
             summary=summary,
             ref=ref,
-            created_at=to_timestamp(now),
+            created_at=now,
         )
         await self.add_entry(entry, session)
 
     async def adjust_points(
         self,
-        profile: customer_pb2.Profile,
+        profile: Profile,
         delta: int,
         *,
         key: str,
         reason: str,
         order_id: str,
-        actor: common_pb2.Actor,
+        actor: Actor,
         now: datetime,
         session: AsyncClientSession,
     ) -> list[Event]:
         """Apply a loyalty adjustment once per `key`: ledger record, balance, timeline entry."""
         balance = loyalty.adjust(profile, delta, now)
         touch(profile, now)
-        record = {
-            "profile_id": profile.id,
-            "delta": delta,
-            "balance": balance,
-            "reason": reason,
-            "order_id": order_id,
-            "actor": {"kind": common_pb2.ActorKind.Name(actor.kind), "id": actor.id},
-            "at": now,
-        }
-        await self.store.ledger.append(key, record, session)
+        await self.store.ledger.append(
+            key,
+            profile_id=profile.id,
+            delta=delta,
+            balance=balance,
+            reason=reason,
+            order_id=order_id,
+            actor=actor,
+            at=now,
+            session=session,
+        )
         sign = "+" if delta > 0 else ""
         await self.profile_note(
             profile.id,
             f"{sign}{delta} loyalty points: {reason} (balance {balance})",
-            customer_pb2.ObjectRef(kind="order", id=order_id) if order_id else None,
+            ObjectRef("order", order_id) if order_id else None,
             actor,
             now,
             session,
             seed=f"loyalty:{key}",
-            entry_type=customer_pb2.TIMELINE_ENTRY_TYPE_LOYALTY,
+            entry_type=EntryType.LOYALTY,
         )
         return [publish.loyalty_adjusted(profile, delta, reason, order_id, actor)]

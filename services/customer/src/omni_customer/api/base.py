@@ -14,9 +14,9 @@ from google.protobuf.message import Message
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.customer.v1 import customer_pb2
+from omni_customer.api.messages import profile_message
 from omni_customer.changes import Changes
-from omni_customer.domain.profiles import require_writable
+from omni_customer.domain.profiles import Profile, require_writable
 from omni_customer.settings import CustomerSettings
 from omni_customer.store import CustomerStore
 from omni_kit.facts import Event
@@ -25,7 +25,6 @@ from omni_kit.ids import utcnow
 from omni_kit.runtime import Infrastructure
 
 R = TypeVar("R", bound=Message)
-Profile = customer_pb2.Profile
 # Changes the loaded profile (calling domain.profiles.touch when it does), may write other
 # collections through the session, and returns the events to publish.
 Work = Callable[[Profile, AsyncClientSession, datetime], Awaitable[Sequence[Event]]]
@@ -78,7 +77,9 @@ class ApiBase:
             before = profile.version
             events = await work(profile, session, utcnow())
             await self.changes.save(profile, before, events, session)
-            return respond(profile) if respond else response_type(profile=profile)
+            if respond is not None:
+                return respond(profile)
+            return response_type(profile=profile_message(profile))
 
         return await self.command(context, request, response_type, run)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -9,13 +10,17 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import customer_pb2
+from omni_customer.api import messages
 from omni_customer.api.base import ApiBase
+from omni_customer.api.messages import ENTRY_TYPE, SALES_CHANNEL, entry_message
 from omni_customer.domain import loyalty, profiles, timeline
+from omni_customer.domain.profiles import Profile
 from omni_customer.store.timeline import cursor_of
 from omni_kit import paging
 from omni_kit.facts import Event
 from omni_kit.idempotency import require_command
 from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_timestamp
 
 pb = customer_pb2
 
@@ -24,17 +29,18 @@ class TimelineApi(ApiBase):
     async def AddTimelineEntry(
         self, request: pb.AddTimelineEntryRequest, context: aio.ServicerContext
     ) -> pb.AddTimelineEntryResponse:
-        entry = timeline.staff_entry(request.entry, utcnow())
-        entry.id = timeline.entry_id(new_id())
+        given = messages.entry(request.entry)
+        checked = timeline.staff_entry(given, utcnow())
+        entry_id = timeline.entry_id(new_id())
 
         async def run(session: AsyncClientSession) -> pb.AddTimelineEntryResponse:
             profile = await self.store.profiles.surviving(
-                entry.profile_id, session, field="entry.profile_id"
+                checked.profile_id, session, field="entry.profile_id"
             )
             profiles.require_writable(profile)
-            entry.profile_id = profile.id
+            entry = dataclasses.replace(checked, id=entry_id, profile_id=profile.id)
             await self.changes.add_entry(entry, session)
-            return pb.AddTimelineEntryResponse(entry=entry)
+            return pb.AddTimelineEntryResponse(entry=entry_message(entry))
 
         return await self.command(context, request, pb.AddTimelineEntryResponse, run)
 
@@ -43,19 +49,29 @@ class TimelineApi(ApiBase):
     ) -> pb.ListTimelineResponse:
         size = paging.page_size(request.page_size)
         after = paging.decode_cursor(request.page_token, 2, kinds=(int, str))
-        timeline.check_filters(list(request.channels), list(request.types))
+        channels = [
+            SALES_CHANNEL.checked(channel, "unknown sales channel {}", "channels")
+            for channel in request.channels
+        ]
+        types = [
+            ENTRY_TYPE.checked(kind, "unknown timeline entry type {}", "types")
+            for kind in request.types
+        ]
+        span = request.time_range
         profile = await self.store.profiles.surviving(request.profile_id)
         found = await self.store.timeline.page(
             profile.id,
-            channels=list(request.channels),
-            types=list(request.types),
-            time_range=request.time_range if request.HasField("time_range") else None,
+            channels=channels,
+            types=types,
+            start=from_timestamp(span.start_time) if span.HasField("start_time") else None,
+            end=from_timestamp(span.end_time) if span.HasField("end_time") else None,
             after=after,
             limit=size + 1,
         )
         more = len(found) > size
         token = paging.encode_cursor(list(cursor_of(found[size - 1]))) if more else ""
-        return pb.ListTimelineResponse(entries=found[:size], next_page_token=token)
+        entries = [entry_message(entry) for entry in found[:size]]
+        return pb.ListTimelineResponse(entries=entries, next_page_token=token)
 
     async def AdjustLoyalty(
         self, request: pb.AdjustLoyaltyRequest, context: aio.ServicerContext
@@ -63,9 +79,10 @@ class TimelineApi(ApiBase):
         require_command(context, request)  # an adjustment must happen once: it needs a key
         loyalty.check_adjustment(request.points_delta, request.reason)
         key = f"adjustment:{new_id()}"
+        actor = messages.actor(request.actor)
 
         async def work(
-            profile: pb.Profile, session: AsyncClientSession, now: datetime
+            profile: Profile, session: AsyncClientSession, now: datetime
         ) -> Sequence[Event]:
             return await self.changes.adjust_points(
                 profile,
@@ -73,7 +90,7 @@ class TimelineApi(ApiBase):
                 key=key,
                 reason=request.reason.strip(),
                 order_id=request.order_id,
-                actor=request.actor,
+                actor=actor,
                 now=now,
                 session=session,
             )

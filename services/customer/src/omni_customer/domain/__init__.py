@@ -1,1 +1,2 @@
-"""Customer rules: pure functions over protobuf messages, no I/O. One module per concern."""
+"""Customer rules over the service's own types (dataclasses, enums), no I/O and no protobuf: the
+mapping lives in api/messages.py and store/documents.py. One module per concern."""

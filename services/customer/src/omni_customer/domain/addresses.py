@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from google.protobuf import field_mask_pb2
-
-from omni.customer.v1 import customer_pb2
-from omni_customer.domain.profiles import apply_mask, mask_paths
+from omni_customer.domain.masks import apply_mask, mask_paths
 from omni_kit.errors import InvalidArgument, NotFound
+
+if TYPE_CHECKING:
+    from omni_customer.domain.profiles import Profile
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    name: str = ""
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    postal_code: str = ""
+    region: str = ""
+    country_code: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float = 0.0
+    lng: float = 0.0
+
+
+@dataclass(frozen=True)
+class CustomerAddress:
+    id: str = ""
+    label: str = ""
+    address: PostalAddress | None = None
+    geo: GeoPoint | None = None
+    default_shipping: bool = False
+    default_billing: bool = False
+
 
 UPDATABLE = ("label", "address", "geo", "default_shipping", "default_billing")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_ADDRESSES = 50
 
 
-def validate(address: customer_pb2.CustomerAddress, field: str = "address") -> None:
-    postal = address.address
+def validate(address: CustomerAddress, field: str = "address") -> None:
+    postal = address.address or PostalAddress()
     if not _COUNTRY.match(postal.country_code):
         raise InvalidArgument(
             f"country_code {postal.country_code!r} must be an ISO 3166-1 alpha-2 code in upper "
@@ -27,51 +59,41 @@ def validate(address: customer_pb2.CustomerAddress, field: str = "address") -> N
         raise InvalidArgument("an address needs a street line", field=f"{field}.address.lines")
     if not postal.city.strip():
         raise InvalidArgument("an address needs a city", field=f"{field}.address.city")
-    if address.HasField("geo") and not (
+    if address.geo is not None and not (
         -90 <= address.geo.lat <= 90 and -180 <= address.geo.lng <= 180
     ):
         raise InvalidArgument("geo is outside WGS 84 ranges", field=f"{field}.geo")
 
 
-def add(profile: customer_pb2.Profile, address: customer_pb2.CustomerAddress) -> None:
+def add(profile: Profile, address: CustomerAddress) -> CustomerAddress:
     """Append the address; the first one becomes the default for shipping and billing."""
     validate(address)
     if len(profile.addresses) >= MAX_ADDRESSES:
         raise InvalidArgument(f"a profile keeps at most {MAX_ADDRESSES} addresses", field="address")
     if not profile.addresses:
-        address.default_shipping = address.default_billing = True
+        address = dataclasses.replace(address, default_shipping=True, default_billing=True)
     profile.addresses.append(address)
-    _single_defaults(profile, address.id)
+    _single_defaults(profile, address)
+    return address
 
 
-def update(
-    profile: customer_pb2.Profile,
-    patch: customer_pb2.CustomerAddress,
-    mask: field_mask_pb2.FieldMask,
-) -> customer_pb2.CustomerAddress:
+def update(profile: Profile, patch: CustomerAddress, mask: Sequence[str]) -> CustomerAddress:
     current = find(profile, patch.id, field="address.id")
     paths = mask_paths(mask, patch, UPDATABLE)
-    updated = customer_pb2.CustomerAddress()
-    updated.CopyFrom(current)
-    apply_mask(paths, patch, updated)
+    updated = apply_mask(paths, patch, current)
     validate(updated)
-    current.CopyFrom(updated)
-    _single_defaults(profile, current.id)
-    return current
+    profile.addresses = [updated if a.id == current.id else a for a in profile.addresses]
+    _single_defaults(profile, updated)
+    return updated
 
 
-def remove(profile: customer_pb2.Profile, address_id: str) -> customer_pb2.CustomerAddress:
-    removed = customer_pb2.CustomerAddress()
-    removed.CopyFrom(find(profile, address_id, field="address_id"))
-    kept = [a for a in profile.addresses if a.id != address_id]
-    del profile.addresses[:]
-    profile.addresses.extend(kept)
+def remove(profile: Profile, address_id: str) -> CustomerAddress:
+    removed = find(profile, address_id, field="address_id")
+    profile.addresses = [a for a in profile.addresses if a.id != address_id]
     return removed
 
 
-def find(
-    profile: customer_pb2.Profile, address_id: str, *, field: str
-) -> customer_pb2.CustomerAddress:
+def find(profile: Profile, address_id: str, *, field: str) -> CustomerAddress:
     if not address_id:
         raise InvalidArgument("the address id is required", field=field)
     for address in profile.addresses:
@@ -84,13 +106,15 @@ def find(
     )
 
 
-def _single_defaults(profile: customer_pb2.Profile, winner_id: str) -> None:
+def _single_defaults(profile: Profile, winner: CustomerAddress) -> None:
     """The address just written keeps its default flags; no other address shares them."""
-    winner = next(a for a in profile.addresses if a.id == winner_id)
-    for other in profile.addresses:
-        if other.id == winner_id:
-            continue
-        if winner.default_shipping:
-            other.default_shipping = False
-        if winner.default_billing:
-            other.default_billing = False
+    profile.addresses = [
+        address
+        if address.id == winner.id
+        else dataclasses.replace(
+            address,
+            default_shipping=address.default_shipping and not winner.default_shipping,
+            default_billing=address.default_billing and not winner.default_billing,
+        )
+        for address in profile.addresses
+    ]

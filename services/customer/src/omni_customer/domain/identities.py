@@ -2,32 +2,61 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.values import SalesChannel
 from omni_kit.errors import AlreadyExists, InvalidArgument, NotFound
-from omni_kit.protos import to_timestamp
 
-Identity = customer_pb2.Identity
+if TYPE_CHECKING:
+    from omni_customer.domain.profiles import Profile
+
+
+class IdentityKind(Enum):
+    EMAIL = "email"
+    PHONE = "phone"
+    INSTAGRAM = "instagram"
+    FACEBOOK = "facebook"
+    VIBER = "viber"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    MARKETPLACE_BUYER = "marketplace_buyer"
+    LOYALTY_CARD = "loyalty_card"
+    PUSH_TOKEN = "push_token"  # noqa: S105 - a kind of identity, not a secret
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One way to recognise a customer; `kind` is None only in a request that did not name it."""
+
+    kind: IdentityKind | None
+    value: str
+    partner_id: str = ""
+    verified: bool = False
+    source_channel: SalesChannel | None = None
+    added_at: datetime | None = None
+
 
 MESSENGER_KINDS = (
-    customer_pb2.IDENTITY_KIND_WHATSAPP,
-    customer_pb2.IDENTITY_KIND_TELEGRAM,
-    customer_pb2.IDENTITY_KIND_VIBER,
-    customer_pb2.IDENTITY_KIND_INSTAGRAM,
-    customer_pb2.IDENTITY_KIND_FACEBOOK,
+    IdentityKind.WHATSAPP,
+    IdentityKind.TELEGRAM,
+    IdentityKind.VIBER,
+    IdentityKind.INSTAGRAM,
+    IdentityKind.FACEBOOK,
 )
 # Usernames on these networks are case-insensitive; numeric ids are unaffected by lower().
 CASE_INSENSITIVE_HANDLES = {
-    customer_pb2.IDENTITY_KIND_INSTAGRAM,
-    customer_pb2.IDENTITY_KIND_FACEBOOK,
-    customer_pb2.IDENTITY_KIND_TELEGRAM,
+    IdentityKind.INSTAGRAM,
+    IdentityKind.FACEBOOK,
+    IdentityKind.TELEGRAM,
 }
 MAX_VALUE_LENGTH = 256
 MAX_UNVERIFIED_CONTACTS = 5
@@ -36,7 +65,7 @@ _LOYALTY_CARD = re.compile(r"^[A-Z0-9]{4,32}$")
 
 
 def normalize_identity(
-    kind: customer_pb2.IdentityKind.ValueType,
+    kind: IdentityKind | None,
     value: str,
     partner_id: str = "",
     *,
@@ -48,7 +77,7 @@ def normalize_identity(
     `field` prefixes the names of the request fields at fault ("identity." -> "identity.value").
     """
     value = value.strip()
-    if kind not in customer_pb2.IdentityKind.values() or kind == 0:
+    if kind is None:
         raise InvalidArgument("identity kind is required", field=f"{field}kind")
     name = kind_label(kind)
     if not value:
@@ -57,17 +86,17 @@ def normalize_identity(
         raise InvalidArgument(
             f"the {name} is longer than {MAX_VALUE_LENGTH} characters", field=f"{field}value"
         )
-    if kind == customer_pb2.IDENTITY_KIND_EMAIL:
+    if kind == IdentityKind.EMAIL:
         try:
             return validate_email(value, check_deliverability=False).normalized.lower()
         except EmailNotValidError as error:
             raise InvalidArgument(
                 f"invalid e-mail {value!r}: {error}", field=f"{field}value"
             ) from None
-    if kind in (customer_pb2.IDENTITY_KIND_PHONE, customer_pb2.IDENTITY_KIND_WHATSAPP):
+    if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
         # WhatsApp accounts are phone numbers.
         return normalize_phone(value, region, field=f"{field}value")
-    if kind == customer_pb2.IDENTITY_KIND_LOYALTY_CARD:
+    if kind == IdentityKind.LOYALTY_CARD:
         card = re.sub(r"[\s-]", "", value).upper()
         if not _LOYALTY_CARD.match(card):
             raise InvalidArgument(
@@ -77,7 +106,7 @@ def normalize_identity(
         return card
     if not _TOKEN.match(value):
         raise InvalidArgument(f"the {name} must not contain spaces", field=f"{field}value")
-    if kind == customer_pb2.IDENTITY_KIND_MARKETPLACE_BUYER:
+    if kind == IdentityKind.MARKETPLACE_BUYER:
         if not partner_id.strip():
             raise InvalidArgument(
                 "a marketplace buyer id needs its partner_id", field=f"{field}partner_id"
@@ -89,7 +118,7 @@ def normalize_identity(
             raise InvalidArgument(f"the {name} is required", field=f"{field}value")
         return handle
     # Viber ids are case-sensitive opaque strings; push tokens are opaque too.
-    return value.removeprefix("@") if kind == customer_pb2.IDENTITY_KIND_VIBER else value
+    return value.removeprefix("@") if kind == IdentityKind.VIBER else value
 
 
 def normalize_phone(value: str, region: str, *, field: str = "identity.value") -> str:
@@ -103,49 +132,49 @@ def normalize_phone(value: str, region: str, *, field: str = "identity.value") -
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def identity_key(
-    kind: customer_pb2.IdentityKind.ValueType, value: str, partner_id: str = ""
-) -> str:
-    """The unique key of an identity across all profiles."""
-    name = customer_pb2.IdentityKind.Name(kind)
+def kind_name(kind: IdentityKind | None) -> str:
+    """The kind's name in identity keys and error details, e.g. "IDENTITY_KIND_EMAIL"."""
+    return f"IDENTITY_KIND_{kind.name if kind else 'UNSPECIFIED'}"
+
+
+def identity_key(kind: IdentityKind | None, value: str, partner_id: str = "") -> str:
+    """The unique key of an identity across all profiles (stored as the identity index's _id,
+    so its spelling never changes)."""
+    name = kind_name(kind)
     return f"{name}:{partner_id}:{value}" if partner_id else f"{name}:{value}"
 
 
 def key_of(identity: Identity) -> str:
-    partner = (
-        identity.partner_id if identity.kind == customer_pb2.IDENTITY_KIND_MARKETPLACE_BUYER else ""
-    )
+    partner = identity.partner_id if identity.kind == IdentityKind.MARKETPLACE_BUYER else ""
     return identity_key(identity.kind, identity.value, partner)
 
 
-def kind_label(kind: customer_pb2.IdentityKind.ValueType) -> str:
+def kind_label(kind: IdentityKind | None) -> str:
     """ "IDENTITY_KIND_MARKETPLACE_BUYER" -> "marketplace buyer id", for messages."""
     labels = {
-        customer_pb2.IDENTITY_KIND_EMAIL: "e-mail",
-        customer_pb2.IDENTITY_KIND_PHONE: "phone number",
-        customer_pb2.IDENTITY_KIND_MARKETPLACE_BUYER: "marketplace buyer id",
-        customer_pb2.IDENTITY_KIND_LOYALTY_CARD: "loyalty card number",
-        customer_pb2.IDENTITY_KIND_PUSH_TOKEN: "push token",
+        IdentityKind.EMAIL: "e-mail",
+        IdentityKind.PHONE: "phone number",
+        IdentityKind.MARKETPLACE_BUYER: "marketplace buyer id",
+        IdentityKind.LOYALTY_CARD: "loyalty card number",
+        IdentityKind.PUSH_TOKEN: "push token",
     }
+    if kind is None:
+        return "identity"
     if kind in labels:
         return labels[kind]
-    return customer_pb2.IdentityKind.Name(kind).removeprefix("IDENTITY_KIND_").lower() + " handle"
+    return kind.value + " handle"
 
 
 def normalized(
     given: Identity,
     *,
     region: str,
-    source_channel: common_pb2.SalesChannel.ValueType,
+    source_channel: SalesChannel | None,
     now: datetime,
     field: str = "identity.",
 ) -> Identity:
     """A copy of `given` in stored form, stamped with where and when it was first seen."""
-    partner = (
-        given.partner_id.strip()
-        if given.kind == customer_pb2.IDENTITY_KIND_MARKETPLACE_BUYER
-        else ""
-    )
+    partner = given.partner_id.strip() if given.kind == IdentityKind.MARKETPLACE_BUYER else ""
     value = normalize_identity(given.kind, given.value, partner, region=region, field=field)
     return Identity(
         kind=given.kind,
@@ -153,7 +182,7 @@ def normalized(
         partner_id=partner,
         verified=given.verified,
         source_channel=given.source_channel or source_channel,
-        added_at=to_timestamp(now),
+        added_at=now,
     )
 
 
@@ -161,7 +190,7 @@ def unverified_contacts(
     given: Sequence[Identity],
     *,
     region: str,
-    source_channel: common_pb2.SalesChannel.ValueType,
+    source_channel: SalesChannel | None,
     now: datetime,
 ) -> list[Identity]:
     """Contacts a customer gave but has not proven, in stored form, each once."""
@@ -181,7 +210,7 @@ def each_once(
     field: str,
     *,
     region: str,
-    source_channel: common_pb2.SalesChannel.ValueType,
+    source_channel: SalesChannel | None,
     now: datetime,
 ) -> list[Identity]:
     """At most five identities of a request's `field`, in stored form, each once."""
@@ -200,12 +229,9 @@ def each_once(
     return list(found.values())
 
 
-def drop_contact(profile: customer_pb2.Profile, key: str) -> None:
+def drop_contact(profile: Profile, key: str) -> None:
     """The contact became an identity of the profile: it is no longer unverified."""
-    kept = [contact for contact in profile.unverified_contacts if key_of(contact) != key]
-    if len(kept) != len(profile.unverified_contacts):
-        del profile.unverified_contacts[:]
-        profile.unverified_contacts.extend(kept)
+    profile.unverified_contacts = [c for c in profile.unverified_contacts if key_of(c) != key]
 
 
 def refuse_taken(identity: Identity, owner_id: str, *, field: str = "identity.value") -> None:
@@ -216,14 +242,14 @@ def refuse_taken(identity: Identity, owner_id: str, *, field: str = "identity.va
         field=field,
         metadata={
             "identity": key_of(identity),
-            "kind": customer_pb2.IdentityKind.Name(identity.kind),
+            "kind": kind_name(identity.kind),
             "value": identity.value,
             "owner_profile_id": owner_id,
         },
     )
 
 
-def add(profile: customer_pb2.Profile, identity: Identity) -> bool:
+def add(profile: Profile, identity: Identity) -> bool:
     """Add the identity unless the profile already has it; True when added."""
     key = key_of(identity)
     if any(key_of(existing) == key for existing in profile.identities):
@@ -232,23 +258,20 @@ def add(profile: customer_pb2.Profile, identity: Identity) -> bool:
     return True
 
 
-def mark_verified(profile: customer_pb2.Profile, key: str) -> bool:
+def mark_verified(profile: Profile, key: str) -> bool:
     """The profile's identity `key` is proven (its owner showed a code sent to it); True when
     that changed it."""
-    for existing in profile.identities:
+    for index, existing in enumerate(profile.identities):
         if key_of(existing) == key and not existing.verified:
-            existing.verified = True
+            profile.identities[index] = dataclasses.replace(existing, verified=True)
             return True
     return False
 
 
-def remove(profile: customer_pb2.Profile, key: str) -> Identity:
+def remove(profile: Profile, key: str) -> Identity:
     for index, existing in enumerate(profile.identities):
         if key_of(existing) == key:
-            removed = Identity()
-            removed.CopyFrom(existing)
-            del profile.identities[index]
-            return removed
+            return profile.identities.pop(index)
     raise NotFound(
         f"profile {profile.id!r} has no identity {key!r}",
         reason="IDENTITY_NOT_FOUND",

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.values import Money
 from omni_kit.errors import FailedPrecondition, InvalidArgument
-from omni_kit.protos import to_timestamp
+
+if TYPE_CHECKING:
+    from omni_customer.domain.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Loyalty:
+    points_balance: int = 0
+    updated_at: datetime | None = None
+
 
 # ISO 4217 minor-unit exponents that are not 2.
 _EXPONENTS = {
@@ -43,19 +53,19 @@ def exponent(currency_code: str) -> int:
     return _EXPONENTS.get(currency_code.upper(), 2)
 
 
-def points_for_order(total: common_pb2.Money) -> int:
+def points_for_order(total: Money) -> int:
     """One point per full currency unit of the order total."""
     if total.amount_minor <= 0:
         return 0
-    return total.amount_minor // 10 ** exponent(total.currency_code)
+    return total.amount_minor // 10 ** exponent(total.currency)
 
 
-def format_money(money: common_pb2.Money) -> str:
-    places = exponent(money.currency_code)
+def format_money(money: Money) -> str:
+    places = exponent(money.currency)
     units, minor = divmod(abs(money.amount_minor), 10**places)
     sign = "-" if money.amount_minor < 0 else ""
     amount = f"{units}.{minor:0{places}d}" if places else f"{units}"
-    return f"{sign}{amount} {money.currency_code}".strip()
+    return f"{sign}{amount} {money.currency}".strip()
 
 
 def check_adjustment(delta: int, reason: str) -> None:
@@ -69,7 +79,7 @@ def check_adjustment(delta: int, reason: str) -> None:
         )
 
 
-def adjust(profile: customer_pb2.Profile, delta: int, now: datetime) -> int:
+def adjust(profile: Profile, delta: int, now: datetime) -> int:
     """Apply `delta`; the balance never goes below zero. Returns the new balance."""
     balance = profile.loyalty.points_balance + delta
     if balance < 0:
@@ -79,6 +89,5 @@ def adjust(profile: customer_pb2.Profile, delta: int, now: datetime) -> int:
             field="points_delta",
             metadata={"balance": profile.loyalty.points_balance},
         )
-    profile.loyalty.points_balance = balance
-    profile.loyalty.updated_at.CopyFrom(to_timestamp(now))
+    profile.loyalty = Loyalty(balance, now)
     return balance

@@ -8,17 +8,40 @@ did not give. Undo moves back what moved and is still on the survivor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni_customer.domain.identities import key_of
-from omni_customer.domain.profiles import require_writable
+from omni_customer.domain.addresses import CustomerAddress
+from omni_customer.domain.identities import Identity, key_of
+from omni_customer.domain.loyalty import Loyalty
+from omni_customer.domain.profiles import Profile, ProfileStatus, require_writable
+from omni_customer.domain.values import Actor
 from omni_kit.errors import FailedPrecondition, InvalidArgument
-from omni_kit.protos import to_timestamp
 
-Profile = customer_pb2.Profile
+
+class MergeStatus(Enum):
+    ACTIVE = "active"
+    UNDONE = "undone"
+
+
+@dataclass
+class ProfileMerge:
+    """The record of one merge, with what moved (the loyalty points it moved stay internal)."""
+
+    id: str
+    survivor_id: str = ""
+    merged_id: str = ""
+    status: MergeStatus | None = None
+    reason: str = ""
+    merged_by: Actor | None = None
+    merged_at: datetime | None = None
+    unmerged_by: Actor | None = None
+    unmerged_at: datetime | None = None
+    moved_identities: list[Identity] = field(default_factory=list)
+    moved_address_ids: list[str] = field(default_factory=list)
+    moved_points: int = 0
 
 
 def check_ids(survivor_id: str, merged_id: str) -> None:
@@ -33,7 +56,7 @@ def check_ids(survivor_id: str, merged_id: str) -> None:
 
 
 def check_mergeable(profile: Profile, field: str) -> None:
-    if profile.status == customer_pb2.PROFILE_STATUS_MERGED:
+    if profile.status == ProfileStatus.MERGED:
         raise FailedPrecondition(
             f"profile {profile.id!r} is already merged into {profile.merged_into_id!r}",
             reason="PROFILE_ALREADY_MERGED",
@@ -43,57 +66,53 @@ def check_mergeable(profile: Profile, field: str) -> None:
     require_writable(profile, field)
 
 
-@dataclass(frozen=True)
-class Moved:
-    identities: list[customer_pb2.Identity]
-    address_ids: list[str]
-    points: int
-
-
-def merge(
-    survivor: Profile,
-    merged: Profile,
-    record: customer_pb2.ProfileMerge,
-) -> Moved:
+def merge(survivor: Profile, merged: Profile, record: ProfileMerge) -> None:
     """Move what belongs to the person from `merged` to `survivor`; fill `record` with it."""
     check_mergeable(survivor, "survivor_id")
     check_mergeable(merged, "merged_id")
-    moved = Moved(
-        identities=list(merged.identities),
-        address_ids=[address.id for address in merged.addresses],
-        points=merged.loyalty.points_balance,
-    )
+    record.moved_identities = list(merged.identities)
+    record.moved_address_ids = [address.id for address in merged.addresses]
+    record.moved_points = merged.loyalty.points_balance
     survivor.identities.extend(merged.identities)
     has_shipping = any(a.default_shipping for a in survivor.addresses)
     has_billing = any(a.default_billing for a in survivor.addresses)
-    for address in merged.addresses:
-        moving = customer_pb2.CustomerAddress()
-        moving.CopyFrom(address)
-        moving.default_shipping = address.default_shipping and not has_shipping
-        moving.default_billing = address.default_billing and not has_billing
-        survivor.addresses.append(moving)
-    survivor.loyalty.points_balance += moved.points
-    merged.status = customer_pb2.PROFILE_STATUS_MERGED
+    survivor.addresses.extend(
+        _move(address, address.default_shipping and not has_shipping, has_billing)
+        for address in merged.addresses
+    )
+    survivor.loyalty = _points(
+        survivor.loyalty, survivor.loyalty.points_balance + record.moved_points
+    )
+    merged.status = ProfileStatus.MERGED
     merged.merged_into_id = survivor.id
-    del merged.identities[:]
-    del merged.addresses[:]
-    merged.loyalty.points_balance = 0
+    merged.identities = []
+    merged.addresses = []
+    merged.loyalty = _points(merged.loyalty, 0)
     record.survivor_id = survivor.id
     record.merged_id = merged.id
-    record.status = customer_pb2.MERGE_STATUS_ACTIVE
-    record.moved_identities.extend(moved.identities)
-    record.moved_address_ids.extend(moved.address_ids)
-    return moved
+    record.status = MergeStatus.ACTIVE
 
 
-def check_undoable(record: customer_pb2.ProfileMerge, survivor: Profile, merged: Profile) -> None:
-    if record.status != customer_pb2.MERGE_STATUS_ACTIVE:
+def _move(address: CustomerAddress, shipping: bool, has_billing: bool) -> CustomerAddress:
+    return dataclasses.replace(
+        address,
+        default_shipping=shipping,
+        default_billing=address.default_billing and not has_billing,
+    )
+
+
+def _points(loyalty: Loyalty, balance: int) -> Loyalty:
+    return dataclasses.replace(loyalty, points_balance=balance)
+
+
+def check_undoable(record: ProfileMerge, survivor: Profile, merged: Profile) -> None:
+    if record.status != MergeStatus.ACTIVE:
         raise FailedPrecondition(
             f"merge {record.id!r} was already undone",
             reason="MERGE_ALREADY_UNDONE",
             field="merge_id",
         )
-    if survivor.status == customer_pb2.PROFILE_STATUS_MERGED:
+    if survivor.status == ProfileStatus.MERGED:
         raise FailedPrecondition(
             f"the survivor {survivor.id!r} was itself merged into {survivor.merged_into_id!r}: "
             "undo that merge first",
@@ -112,15 +131,11 @@ def check_undoable(record: customer_pb2.ProfileMerge, survivor: Profile, merged:
 
 
 def unmerge(
-    record: customer_pb2.ProfileMerge,
-    survivor: Profile,
-    merged: Profile,
-    moved_points: int,
-    actor: common_pb2.Actor,
-    now: datetime,
-) -> list[customer_pb2.Identity]:
+    record: ProfileMerge, survivor: Profile, merged: Profile, actor: Actor, now: datetime
+) -> list[Identity]:
     """Move back what the merge moved and the survivor still has; returns the identities."""
     check_undoable(record, survivor, merged)
+    moved_points = record.moved_points
     if survivor.loyalty.points_balance < moved_points:
         raise FailedPrecondition(
             f"the merge moved {moved_points} loyalty points but the survivor has only "
@@ -135,17 +150,15 @@ def unmerge(
     moved_ids = set(record.moved_address_ids)
     back_addresses = [a for a in survivor.addresses if a.id in moved_ids]
     stay_addresses = [a for a in survivor.addresses if a.id not in moved_ids]
-    del survivor.identities[:]
-    survivor.identities.extend(stay)
-    del survivor.addresses[:]
-    survivor.addresses.extend(stay_addresses)
-    survivor.loyalty.points_balance -= moved_points
+    survivor.identities = stay
+    survivor.addresses = stay_addresses
+    survivor.loyalty = _points(survivor.loyalty, survivor.loyalty.points_balance - moved_points)
     merged.identities.extend(back)
     merged.addresses.extend(back_addresses)
-    merged.loyalty.points_balance += moved_points
-    merged.status = customer_pb2.PROFILE_STATUS_ACTIVE
+    merged.loyalty = _points(merged.loyalty, merged.loyalty.points_balance + moved_points)
+    merged.status = ProfileStatus.ACTIVE
     merged.merged_into_id = ""
-    record.status = customer_pb2.MERGE_STATUS_UNDONE
-    record.unmerged_by.CopyFrom(actor)
-    record.unmerged_at.CopyFrom(to_timestamp(now))
+    record.status = MergeStatus.UNDONE
+    record.unmerged_by = actor
+    record.unmerged_at = now
     return back

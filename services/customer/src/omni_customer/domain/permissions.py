@@ -3,77 +3,89 @@ call, so a consent given or withdrawn in any channel counts at once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni_customer.domain.identities import MESSENGER_KINDS
-from omni_customer.domain.preferences import latest_consent, parse_hh_mm, zone
+from omni_customer.domain.identities import MESSENGER_KINDS, IdentityKind
+from omni_customer.domain.preferences import QuietHours, latest_consent, parse_hh_mm, zone
+from omni_customer.domain.profiles import Profile, ProfileStatus
+from omni_customer.domain.values import ContactChannel, ContactPurpose
 from omni_kit.errors import InvalidArgument
-from omni_kit.protos import to_timestamp
+
+
+@dataclass(frozen=True)
+class ContactRoute:
+    channel: ContactChannel
+    address: str
+    identity_kind: IdentityKind
+
+
+@dataclass
+class ContactPermission:
+    """Where the customer may be reached for a purpose now, and when quiet hours end."""
+
+    profile_id: str
+    language: str = ""
+    time_zone: str = ""
+    display_name: str = ""
+    routes: list[ContactRoute] = field(default_factory=list)
+    denied_channels: list[ContactChannel] = field(default_factory=list)
+    in_quiet_hours: bool = False
+    send_after: datetime | None = None
+
 
 # Without a preference: the channels customers expect first.
 DEFAULT_ORDER = (
-    common_pb2.CONTACT_CHANNEL_EMAIL,
-    common_pb2.CONTACT_CHANNEL_SMS,
-    common_pb2.CONTACT_CHANNEL_PUSH,
-    common_pb2.CONTACT_CHANNEL_MESSENGER,
-    common_pb2.CONTACT_CHANNEL_PHONE_CALL,
+    ContactChannel.EMAIL,
+    ContactChannel.SMS,
+    ContactChannel.PUSH,
+    ContactChannel.MESSENGER,
+    ContactChannel.PHONE_CALL,
 )
 ADDRESS_KINDS = {
-    common_pb2.CONTACT_CHANNEL_EMAIL: (customer_pb2.IDENTITY_KIND_EMAIL,),
-    common_pb2.CONTACT_CHANNEL_SMS: (customer_pb2.IDENTITY_KIND_PHONE,),
-    common_pb2.CONTACT_CHANNEL_PUSH: (customer_pb2.IDENTITY_KIND_PUSH_TOKEN,),
-    common_pb2.CONTACT_CHANNEL_MESSENGER: MESSENGER_KINDS,
-    common_pb2.CONTACT_CHANNEL_PHONE_CALL: (customer_pb2.IDENTITY_KIND_PHONE,),
+    ContactChannel.EMAIL: (IdentityKind.EMAIL,),
+    ContactChannel.SMS: (IdentityKind.PHONE,),
+    ContactChannel.PUSH: (IdentityKind.PUSH_TOKEN,),
+    ContactChannel.MESSENGER: MESSENGER_KINDS,
+    ContactChannel.PHONE_CALL: (IdentityKind.PHONE,),
 }
 
 
-def allowed(
-    profile: customer_pb2.Profile,
-    channel: common_pb2.ContactChannel.ValueType,
-    purpose: common_pb2.ContactPurpose.ValueType,
-) -> bool:
+def allowed(profile: Profile, channel: ContactChannel, purpose: ContactPurpose) -> bool:
     """Marketing needs a granted consent; transactional messages are allowed unless withdrawn."""
     consent = latest_consent(profile, channel, purpose)
-    if purpose == common_pb2.CONTACT_PURPOSE_MARKETING:
+    if purpose == ContactPurpose.MARKETING:
         return consent is not None and consent.granted
     return consent is None or consent.granted
 
 
 def route(
-    profile: customer_pb2.Profile,
-    channel: common_pb2.ContactChannel.ValueType,
-    purpose: common_pb2.ContactPurpose.ValueType = common_pb2.CONTACT_PURPOSE_TRANSACTIONAL,
-) -> customer_pb2.ContactRoute | None:
+    profile: Profile,
+    channel: ContactChannel,
+    purpose: ContactPurpose = ContactPurpose.TRANSACTIONAL,
+) -> ContactRoute | None:
     """Where to reach the customer on a channel: a verified identity first, then the newest;
     without one, for transactional messages only, the newest unverified contact."""
     kinds = list(ADDRESS_KINDS[channel])
     preferred = profile.preferences.preferred_messenger
-    if channel == common_pb2.CONTACT_CHANNEL_MESSENGER and preferred in kinds:
+    if channel == ContactChannel.MESSENGER and preferred in kinds:
         kinds.remove(preferred)
         kinds.insert(0, preferred)
     for kind in kinds:
         candidates = [identity for identity in profile.identities if identity.kind == kind]
         if candidates:
             best = max(enumerate(candidates), key=lambda pair: (pair[1].verified, pair[0]))[1]
-            return customer_pb2.ContactRoute(
-                channel=channel, address=best.value, identity_kind=best.kind
-            )
-    if purpose != common_pb2.CONTACT_PURPOSE_TRANSACTIONAL:
+            return ContactRoute(channel=channel, address=best.value, identity_kind=kind)
+    if purpose != ContactPurpose.TRANSACTIONAL:
         return None
     for kind in kinds:
         contacts = [contact for contact in profile.unverified_contacts if contact.kind == kind]
         if contacts:
-            return customer_pb2.ContactRoute(
-                channel=channel, address=contacts[-1].value, identity_kind=kind
-            )
+            return ContactRoute(channel=channel, address=contacts[-1].value, identity_kind=kind)
     return None
 
 
-def quiet_until(
-    quiet_hours: customer_pb2.QuietHours, time_zone: str, at: datetime
-) -> datetime | None:
+def quiet_until(quiet_hours: QuietHours, time_zone: str, at: datetime) -> datetime | None:
     """When the quiet period containing `at` ends (UTC), or None when `at` is outside it.
 
     Quiet hours are local wall-clock times and may span midnight ("22:00"-"07:00").
@@ -96,25 +108,24 @@ def quiet_until(
 
 
 def contact_permission(
-    profile: customer_pb2.Profile,
-    purpose: common_pb2.ContactPurpose.ValueType,
+    profile: Profile,
+    purpose: ContactPurpose | None,
     *,
     urgent: bool,
-    channel: common_pb2.ContactChannel.ValueType,
+    channel: ContactChannel | None,
     at: datetime,
-) -> customer_pb2.ContactPermission:
-    if purpose not in common_pb2.ContactPurpose.values() or purpose == 0:
+) -> ContactPermission:
+    """`channel` None: every channel the customer can be reached on, preferred first."""
+    if purpose is None:
         raise InvalidArgument("purpose is required (transactional or marketing)", field="purpose")
-    if channel not in common_pb2.ContactChannel.values():
-        raise InvalidArgument(f"unknown contact channel {channel}", field="channel")
     preferences = profile.preferences
-    permission = customer_pb2.ContactPermission(
+    permission = ContactPermission(
         profile_id=profile.id,
         language=preferences.language,
         time_zone=preferences.time_zone,
         display_name=profile.display_name,
     )
-    if profile.status != customer_pb2.PROFILE_STATUS_ACTIVE:
+    if profile.status != ProfileStatus.ACTIVE:
         return permission
     order = list(DEFAULT_ORDER)
     if preferences.preferred_channel:
@@ -130,9 +141,9 @@ def contact_permission(
             permission.routes.append(found)
         else:
             permission.denied_channels.append(candidate)
-    if not urgent and preferences.HasField("quiet_hours") and preferences.time_zone:
+    if not urgent and preferences.quiet_hours is not None and preferences.time_zone:
         until = quiet_until(preferences.quiet_hours, preferences.time_zone, at)
         if until is not None:
             permission.in_quiet_hours = True
-            permission.send_after.CopyFrom(to_timestamp(until))
+            permission.send_after = until
     return permission

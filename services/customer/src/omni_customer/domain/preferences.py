@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
-from google.protobuf import field_mask_pb2
-
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
-from omni_customer.domain.identities import MESSENGER_KINDS
-from omni_customer.domain.profiles import apply_mask, mask_paths
+from omni_customer.domain.identities import MESSENGER_KINDS, IdentityKind
+from omni_customer.domain.masks import apply_mask, mask_paths
+from omni_customer.domain.values import Actor, ChannelRef, ContactChannel, ContactPurpose
 from omni_kit.errors import InvalidArgument
-from omni_kit.protos import to_timestamp
+
+if TYPE_CHECKING:
+    from omni_customer.domain.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The customer's latest answer for one channel and purpose."""
+
+    channel: ContactChannel
+    purpose: ContactPurpose
+    granted: bool = False
+    source: ChannelRef | None = None
+    recorded_by: Actor | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local wall-clock times, "HH:MM"; they may span midnight."""
+
+    start: str = ""
+    end: str = ""
+
+
+@dataclass(frozen=True)
+class Preferences:
+    consents: tuple[Consent, ...] = ()
+    preferred_channel: ContactChannel | None = None
+    quiet_hours: QuietHours | None = None
+    time_zone: str = ""
+    language: str = ""
+    preferred_messenger: IdentityKind | None = None
+
 
 UPDATABLE = ("preferred_channel", "quiet_hours", "time_zone", "language", "preferred_messenger")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -41,7 +75,7 @@ def parse_hh_mm(value: str, field: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-def validate(preferences: customer_pb2.Preferences, field: str = "preferences") -> None:
+def validate(preferences: Preferences, field: str = "preferences") -> None:
     """Refuse what could not be obeyed: unknown zones, malformed quiet hours, unknown enums."""
     if preferences.time_zone and preferences.time_zone not in _zones():
         raise InvalidArgument(
@@ -50,7 +84,7 @@ def validate(preferences: customer_pb2.Preferences, field: str = "preferences") 
             reason="UNKNOWN_TIME_ZONE",
             field=f"{field}.time_zone",
         )
-    if preferences.HasField("quiet_hours"):
+    if preferences.quiet_hours is not None:
         start = parse_hh_mm(preferences.quiet_hours.start, f"{field}.quiet_hours.start")
         end = parse_hh_mm(preferences.quiet_hours.end, f"{field}.quiet_hours.end")
         if start == end:
@@ -67,11 +101,6 @@ def validate(preferences: customer_pb2.Preferences, field: str = "preferences") 
             f"{preferences.language!r} is not a BCP 47 language tag such as 'de' or 'en-GB'",
             field=f"{field}.language",
         )
-    channel = preferences.preferred_channel
-    if channel not in common_pb2.ContactChannel.values():
-        raise InvalidArgument(
-            f"unknown contact channel {channel}", field=f"{field}.preferred_channel"
-        )
     messenger = preferences.preferred_messenger
     if messenger and messenger not in MESSENGER_KINDS:
         raise InvalidArgument(
@@ -81,81 +110,64 @@ def validate(preferences: customer_pb2.Preferences, field: str = "preferences") 
         )
 
 
-def update(
-    profile: customer_pb2.Profile,
-    patch: customer_pb2.Preferences,
-    mask: field_mask_pb2.FieldMask,
-) -> list[str]:
+def update(profile: Profile, patch: Preferences, mask: Sequence[str]) -> list[str]:
     """Apply the masked preference fields (validated as a whole); returns the changed paths."""
     paths = mask_paths(
         mask, patch, UPDATABLE, owned_elsewhere={"consents": "RecordConsent (one at a time)"}
     )
-    result = customer_pb2.Preferences()
-    result.CopyFrom(profile.preferences)
-    apply_mask(paths, patch, result)
+    result = apply_mask(paths, patch, profile.preferences)
     validate(result)
     changed = [
-        path
-        for path in UPDATABLE
-        if getattr(result, path) != getattr(profile.preferences, path)
-        or (
-            path == "quiet_hours"
-            and result.HasField("quiet_hours") != profile.preferences.HasField("quiet_hours")
-        )
+        path for path in UPDATABLE if getattr(result, path) != getattr(profile.preferences, path)
     ]
-    profile.preferences.CopyFrom(result)
+    profile.preferences = result
     return changed
 
 
 def record_consent(
-    profile: customer_pb2.Profile,
-    channel: common_pb2.ContactChannel.ValueType,
-    purpose: common_pb2.ContactPurpose.ValueType,
+    profile: Profile,
+    channel: ContactChannel | None,
+    purpose: ContactPurpose | None,
     granted: bool,
-    source: common_pb2.ChannelRef,
-    actor: common_pb2.Actor,
+    source: ChannelRef,
+    actor: Actor,
     now: datetime,
-) -> tuple[customer_pb2.Consent, bool]:
+) -> tuple[Consent, bool]:
     """Keep the latest consent per (channel, purpose); returns it and whether it was granted
     before."""
-    if channel not in common_pb2.ContactChannel.values() or channel == 0:
+    if channel is None:
         raise InvalidArgument(
             "channel is required (e-mail, SMS, push, messenger, phone call)", field="channel"
         )
-    if purpose not in common_pb2.ContactPurpose.values() or purpose == 0:
+    if purpose is None:
         raise InvalidArgument("purpose is required (transactional or marketing)", field="purpose")
-    consent = customer_pb2.Consent(
+    consent = Consent(
         channel=channel,
         purpose=purpose,
         granted=granted,
         source=source,
         recorded_by=actor,
-        recorded_at=to_timestamp(now),
+        recorded_at=now,
     )
     previous = latest_consent(profile, channel, purpose)
     kept = [c for c in profile.preferences.consents if (c.channel, c.purpose) != (channel, purpose)]
-    del profile.preferences.consents[:]
-    profile.preferences.consents.extend([*kept, consent])
+    profile.preferences = dataclasses.replace(profile.preferences, consents=(*kept, consent))
     return consent, bool(previous and previous.granted)
 
 
 def latest_consent(
-    profile: customer_pb2.Profile,
-    channel: common_pb2.ContactChannel.ValueType,
-    purpose: common_pb2.ContactPurpose.ValueType,
-) -> customer_pb2.Consent | None:
+    profile: Profile, channel: ContactChannel, purpose: ContactPurpose
+) -> Consent | None:
     for consent in profile.preferences.consents:
         if (consent.channel, consent.purpose) == (channel, purpose):
             return consent
     return None
 
 
-def describe(consent: customer_pb2.Consent) -> str:
+def describe(consent: Consent) -> str:
     """One timeline line, e.g. "Marketing by SMS: granted (web)"."""
-    purpose = common_pb2.ContactPurpose.Name(consent.purpose).removeprefix("CONTACT_PURPOSE_")
-    channel = common_pb2.ContactChannel.Name(consent.channel).removeprefix("CONTACT_CHANNEL_")
-    source = common_pb2.SalesChannel.Name(consent.source.channel).removeprefix("SALES_CHANNEL_")
     verdict = "granted" if consent.granted else "withdrawn"
-    where = "" if not consent.source.channel else f" ({source.lower()})"
-    channel_label = channel.lower().replace("_", " ")
-    return f"{purpose.capitalize()} by {channel_label}: {verdict}{where}"
+    source = consent.source.channel if consent.source else None
+    where = f" ({source.value})" if source else ""
+    channel_label = consent.channel.value.replace("_", " ")
+    return f"{consent.purpose.value.capitalize()} by {channel_label}: {verdict}{where}"

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
-from google.protobuf import field_mask_pb2
-from google.protobuf.message import Message
-
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.addresses import CustomerAddress
+from omni_customer.domain.identities import Identity
+from omni_customer.domain.loyalty import Loyalty
+from omni_customer.domain.masks import mask_paths
+from omni_customer.domain.preferences import Preferences
+from omni_customer.domain.values import SalesChannel
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument
-from omni_kit.protos import to_timestamp
 
-Profile = customer_pb2.Profile
+
+class ProfileStatus(Enum):
+    ACTIVE = "active"
+    MERGED = "merged"
+    ERASED = "erased"
+
+
+@dataclass
+class Profile:
+    """The aggregate: the rules change it in place; the store saves it by version."""
+
+    id: str
+    version: int = 0
+    status: ProfileStatus | None = None
+    display_name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    identities: list[Identity] = field(default_factory=list)
+    addresses: list[CustomerAddress] = field(default_factory=list)
+    preferences: Preferences = field(default_factory=Preferences)
+    loyalty: Loyalty = field(default_factory=Loyalty)
+    merged_into_id: str = ""
+    source_channel: SalesChannel | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    unverified_contacts: list[Identity] = field(default_factory=list)
+    source_store_id: str = ""
+
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """The names a client may change (UpdateProfile's patch)."""
+
+    display_name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+
 
 PERSONAL_FIELDS = ("display_name", "given_name", "family_name")
 MAX_NAME_LENGTH = 200
@@ -28,21 +66,21 @@ OWNED_ELSEWHERE = {
 
 def new_profile(
     profile_id: str,
-    identity: customer_pb2.Identity | None,
+    identity: Identity | None,
     display_name: str,
-    channel: common_pb2.SalesChannel.ValueType,
+    channel: SalesChannel | None,
     now: datetime,
 ) -> Profile:
     check_name(display_name, "display_name")
     return Profile(
         id=profile_id,
         version=1,
-        status=customer_pb2.PROFILE_STATUS_ACTIVE,
+        status=ProfileStatus.ACTIVE,
         display_name=display_name.strip(),
         identities=[identity] if identity is not None else [],
         source_channel=channel,
-        created_at=to_timestamp(now),
-        updated_at=to_timestamp(now),
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -54,7 +92,7 @@ def check_name(value: str, field: str) -> None:
 
 
 def require_writable(profile: Profile, field: str = "profile_id") -> None:
-    if profile.status == customer_pb2.PROFILE_STATUS_ERASED:
+    if profile.status == ProfileStatus.ERASED:
         raise FailedPrecondition(
             f"profile {profile.id!r} was erased", reason="PROFILE_ERASED", field=field
         )
@@ -71,59 +109,20 @@ def check_version(profile: Profile, expected: int) -> None:
         )
 
 
-def mask_paths(
-    mask: field_mask_pb2.FieldMask,
-    patch: Message,
-    allowed: Collection[str],
-    *,
-    owned_elsewhere: dict[str, str] | None = None,
-) -> list[str]:
-    """The paths to apply: the mask's (each checked), or without a mask the allowed fields the
-    patch sets."""
-    paths = list(mask.paths)
-    if not paths:
-        return [name for name in allowed if _is_set(patch, name)]
-    for path in paths:
-        root = path.split(".", 1)[0]
-        if root in allowed:
-            continue
-        elsewhere = (owned_elsewhere or {}).get(root)
-        hint = f"; it is changed by {elsewhere}" if elsewhere else ""
-        raise InvalidArgument(
-            f"{path!r} cannot be updated here{hint} (updatable: {', '.join(allowed)})",
-            reason="FIELD_NOT_UPDATABLE",
-            field="update_mask",
-        )
-    return paths
-
-
-def apply_mask(paths: Sequence[str], source: Message, destination: Message) -> None:
-    field_mask_pb2.FieldMask(paths=list(paths)).MergeMessage(
-        source, destination, replace_message_field=True, replace_repeated_field=True
-    )
-
-
-def update_personal(profile: Profile, patch: Profile, mask: field_mask_pb2.FieldMask) -> list[str]:
+def update_personal(profile: Profile, patch: PersonalFields, mask: Sequence[str]) -> list[str]:
     """Apply the personal fields the mask names; returns the changed paths."""
     paths = mask_paths(mask, patch, PERSONAL_FIELDS, owned_elsewhere=OWNED_ELSEWHERE)
+    changed = []
     for path in paths:
-        check_name(getattr(patch, path), f"profile.{path}")
-    before = Profile()
-    before.CopyFrom(profile)
-    apply_mask(paths, patch, profile)
-    for path in paths:
-        setattr(profile, path, getattr(profile, path).strip())
-    return [path for path in paths if getattr(before, path) != getattr(profile, path)]
+        value = getattr(patch, path)
+        check_name(value, f"profile.{path}")
+        if getattr(profile, path) != value.strip():
+            changed.append(path)
+        setattr(profile, path, value.strip())
+    return changed
 
 
 def touch(profile: Profile, now: datetime) -> None:
     """A change is stored: one version up, stamped."""
     profile.version += 1
-    profile.updated_at.CopyFrom(to_timestamp(now))
-
-
-def _is_set(message: Message, name: str) -> bool:
-    field = message.DESCRIPTOR.fields_by_name[name]
-    if field.message_type is not None and not field.is_repeated:
-        return message.HasField(name)
-    return bool(getattr(message, name))
+    profile.updated_at = now

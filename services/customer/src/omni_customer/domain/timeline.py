@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.values import Actor, ActorKind, ChannelRef
 from omni_kit.errors import InvalidArgument
-from omni_kit.protos import to_timestamp
 
-Entry = customer_pb2.TimelineEntry
+
+class EntryType(Enum):
+    ORDER = "order"
+    PICKUP = "pickup"
+    RETURN = "return"
+    NOTIFICATION = "notification"
+    BACK_IN_STOCK_SUBSCRIPTION = "back_in_stock_subscription"
+    MESSAGE = "message"
+    CALL_NOTE = "call_note"
+    CHAT_TRANSCRIPT = "chat_transcript"
+    STORE_VISIT = "store_visit"
+    NOTE = "note"
+    PROFILE = "profile"
+    LOYALTY = "loyalty"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """What an entry is about: an order, a return, a merge..."""
+
+    kind: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing that happened with the customer, in any channel."""
+
+    id: str = ""
+    profile_id: str = ""
+    type: EntryType | None = None
+    channel: ChannelRef | None = None
+    occurred_at: datetime | None = None
+    actor: Actor | None = None
+    summary: str = ""
+    body: str = ""
+    ref: ObjectRef | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    source_event_id: str = ""
+    created_at: datetime | None = None
+
 
 STAFF_TYPES = (
-    customer_pb2.TIMELINE_ENTRY_TYPE_CALL_NOTE,
-    customer_pb2.TIMELINE_ENTRY_TYPE_CHAT_TRANSCRIPT,
-    customer_pb2.TIMELINE_ENTRY_TYPE_STORE_VISIT,
-    customer_pb2.TIMELINE_ENTRY_TYPE_NOTE,
-    customer_pb2.TIMELINE_ENTRY_TYPE_MESSAGE,
+    EntryType.CALL_NOTE,
+    EntryType.CHAT_TRANSCRIPT,
+    EntryType.STORE_VISIT,
+    EntryType.NOTE,
+    EntryType.MESSAGE,
 )
 MAX_SUMMARY = 500
 MAX_BODY = 100_000
@@ -38,7 +79,7 @@ def staff_entry(given: Entry, now: datetime) -> Entry:
     if not given.profile_id:
         raise InvalidArgument("entry.profile_id is required", field="entry.profile_id")
     if given.type not in STAFF_TYPES:
-        names = ", ".join(customer_pb2.TimelineEntryType.Name(t) for t in STAFF_TYPES)
+        names = ", ".join(f"TIMELINE_ENTRY_TYPE_{t.name}" for t in STAFF_TYPES)
         raise InvalidArgument(
             f"staff can add entries of type {names}; the others come from events",
             field="entry.type",
@@ -53,39 +94,27 @@ def staff_entry(given: Entry, now: datetime) -> Entry:
         raise InvalidArgument(
             f"entry.body is longer than {MAX_BODY} characters", field="entry.body"
         )
-    if given.channel.channel not in common_pb2.SalesChannel.values():
-        raise InvalidArgument("unknown sales channel", field="entry.channel.channel")
-    entry = Entry()
-    entry.CopyFrom(given)
-    entry.summary = given.summary.strip()
-    entry.source_event_id = ""
-    entry.created_at.CopyFrom(to_timestamp(now))
-    if not entry.HasField("occurred_at"):
-        entry.occurred_at.CopyFrom(entry.created_at)
-    elif entry.occurred_at.ToDatetime() > now.replace(tzinfo=None) + CLOCK_SKEW:
+    occurred_at = given.occurred_at or now
+    if occurred_at > now + CLOCK_SKEW:
         raise InvalidArgument("entry.occurred_at is in the future", field="entry.occurred_at")
-    return entry
-
-
-def check_filters(channels: list[int], types: list[int]) -> None:
-    for channel in channels:
-        if channel not in common_pb2.SalesChannel.values():
-            raise InvalidArgument(f"unknown sales channel {channel}", field="channels")
-    for kind in types:
-        if kind not in customer_pb2.TimelineEntryType.values():
-            raise InvalidArgument(f"unknown timeline entry type {kind}", field="types")
-
-
-def erase(entry: Entry) -> None:
-    """Keep that something happened and when; remove what was said and to whom."""
-    entry.body = ""
-    if entry.type in STAFF_TYPES:
-        entry.summary = ERASED_TEXT
-    for key in PERSONAL_ATTRIBUTES:
-        entry.attributes.pop(key, None)
-
-
-def system_actor() -> common_pb2.Actor:
-    return common_pb2.Actor(
-        kind=common_pb2.ACTOR_KIND_SYSTEM, id="customer", display="Customer service"
+    return dataclasses.replace(
+        given,
+        summary=given.summary.strip(),
+        source_event_id="",
+        created_at=now,
+        occurred_at=occurred_at,
     )
+
+
+def erase(entry: Entry) -> Entry:
+    """Keep that something happened and when; remove what was said and to whom."""
+    return dataclasses.replace(
+        entry,
+        body="",
+        summary=ERASED_TEXT if entry.type in STAFF_TYPES else entry.summary,
+        attributes={k: v for k, v in entry.attributes.items() if k not in PERSONAL_ATTRIBUTES},
+    )
+
+
+def system_actor() -> Actor:
+    return Actor(ActorKind.SYSTEM, "customer", "Customer service")

@@ -3,15 +3,19 @@ confirmed order earns loyalty points once."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
 from omni.order.v1 import events_pb2 as order_events
+from omni_customer.api.messages import money
 from omni_customer.changes import Changes
-from omni_customer.domain import event_entries, loyalty, profiles
-from omni_customer.domain.event_entries import Builder, Found
+from omni_customer.domain import loyalty
+from omni_customer.domain.profiles import Profile, ProfileStatus
+from omni_customer.domain.values import Actor, ActorKind
+from omni_customer.events import entries as event_entries
+from omni_customer.events.entries import Builder, Found
 from omni_customer.store import CustomerStore
 from omni_kit import faults
 from omni_kit.errors import NotFound
@@ -25,7 +29,7 @@ log = get_logger("omni.customer.consume")
 # Streams this service reads; it provisions them too (same configuration as their owners) so a
 # start before the owning service does not leave the consumer waiting on backoff.
 CONSUMED_DOMAINS = ("order", "notification")
-SYSTEM = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="customer")
+SYSTEM = Actor(ActorKind.SYSTEM, "customer")
 
 
 class EventConsumers:
@@ -71,10 +75,9 @@ class EventConsumers:
         except NotFound:
             log.info("event_for_unknown_customer", customer_id=found.customer_id)
             return
-        if profile.status == customer_pb2.PROFILE_STATUS_ERASED:
+        if profile.status == ProfileStatus.ERASED:
             return
-        entry = found.entry
-        entry.profile_id = profile.id
+        entry = dataclasses.replace(found.entry, profile_id=profile.id)
         if not await self.store.timeline.exists(entry.id, session):
             await self.changes.add_entry(entry, session)
         if isinstance(event, order_events.OrderConfirmed):
@@ -82,12 +85,12 @@ class EventConsumers:
 
     async def _earn_points(
         self,
-        profile: profiles.Profile,
+        profile: Profile,
         event: order_events.OrderConfirmed,
         session: AsyncClientSession,
     ) -> None:
         order = event.order
-        points = loyalty.points_for_order(order.totals.total)
+        points = loyalty.points_for_order(money(order.totals.total))
         key = f"order:{order.id}"
         if points <= 0 or await self.store.ledger.get(key, session) is not None:
             return

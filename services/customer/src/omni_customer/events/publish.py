@@ -8,19 +8,31 @@ from typing import Any
 from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2, events_pb2
+from omni.customer.v1 import events_pb2
+from omni_customer.api.messages import (
+    actor_message,
+    channel_ref_message,
+    consent_message,
+    entry_message,
+    merge_message,
+    preferences_message,
+    profile_message,
+)
+from omni_customer.domain.merge import ProfileMerge
+from omni_customer.domain.preferences import Consent
+from omni_customer.domain.profiles import Profile
+from omni_customer.domain.timeline import Entry
+from omni_customer.domain.values import Actor, ChannelRef
 from omni_kit.facts import Event, make_event
 
-Actor = common_pb2.Actor
-Channel = common_pb2.ChannelRef | None
+Channel = ChannelRef | None
 
 
 def _profile_event(
     message_type: type[Message],
     subject: str,
-    aggregate: customer_pb2.Profile,
-    actor: Actor,
+    aggregate: Profile,
+    actor: Actor | None,
     channel: Channel,
     /,
     **fields: Any,
@@ -32,25 +44,25 @@ def _profile_event(
         aggregate_type="profile",
         aggregate_id=aggregate.id,
         aggregate_version=aggregate.version,
-        channel=channel,
-        actor=actor,
+        channel=None if channel is None else channel_ref_message(channel),
+        actor=None if actor is None else actor_message(actor),
         **fields,
     )
 
 
-def profile_created(profile: customer_pb2.Profile, channel: Channel, actor: Actor) -> Event:
+def profile_created(profile: Profile, channel: Channel, actor: Actor) -> Event:
     return _profile_event(
         events_pb2.ProfileCreated,
         "omni.customer.profile.created",
         profile,
         actor,
         channel,
-        profile=profile,
+        profile=profile_message(profile),
     )
 
 
 def profile_updated(
-    profile: customer_pb2.Profile, changed: Sequence[str], actor: Actor, channel: Channel = None
+    profile: Profile, changed: Sequence[str], actor: Actor, channel: Channel = None
 ) -> Event:
     return _profile_event(
         events_pb2.ProfileUpdated,
@@ -58,12 +70,12 @@ def profile_updated(
         profile,
         actor,
         channel,
-        profile=profile,
+        profile=profile_message(profile),
         changed_fields=field_mask_pb2.FieldMask(paths=list(changed)),
     )
 
 
-def preferences_changed(profile: customer_pb2.Profile, actor: Actor, channel: Channel) -> Event:
+def preferences_changed(profile: Profile, actor: Actor, channel: Channel) -> Event:
     return _profile_event(
         events_pb2.PreferencesChanged,
         "omni.customer.preferences.changed",
@@ -71,13 +83,11 @@ def preferences_changed(profile: customer_pb2.Profile, actor: Actor, channel: Ch
         actor,
         channel,
         profile_id=profile.id,
-        preferences=profile.preferences,
+        preferences=preferences_message(profile.preferences),
     )
 
 
-def consent_changed(
-    profile: customer_pb2.Profile, consent: customer_pb2.Consent, previously_granted: bool
-) -> Event:
+def consent_changed(profile: Profile, consent: Consent, previously_granted: bool) -> Event:
     return _profile_event(
         events_pb2.ConsentChanged,
         "omni.customer.consent.changed",
@@ -85,29 +95,27 @@ def consent_changed(
         consent.recorded_by,
         consent.source,
         profile_id=profile.id,
-        consent=consent,
+        consent=consent_message(consent),
         previously_granted=previously_granted,
     )
 
 
-def profiles_merged(
-    merge: customer_pb2.ProfileMerge, survivor: customer_pb2.Profile, actor: Actor
-) -> Event:
+def profiles_merged(merge: ProfileMerge, survivor: Profile, actor: Actor) -> Event:
     return _profile_event(
         events_pb2.ProfilesMerged,
         "omni.customer.profile.merged",
         survivor,
         actor,
         None,
-        merge=merge,
-        survivor=survivor,
+        merge=merge_message(merge),
+        survivor=profile_message(survivor),
     )
 
 
 def profiles_unmerged(
-    merge: customer_pb2.ProfileMerge,
-    survivor: customer_pb2.Profile,
-    restored: customer_pb2.Profile,
+    merge: ProfileMerge,
+    survivor: Profile,
+    restored: Profile,
     actor: Actor,
 ) -> Event:
     return _profile_event(
@@ -116,13 +124,13 @@ def profiles_unmerged(
         restored,
         actor,
         None,
-        merge=merge,
-        survivor=survivor,
-        restored=restored,
+        merge=merge_message(merge),
+        survivor=profile_message(survivor),
+        restored=profile_message(restored),
     )
 
 
-def profile_erased(profile: customer_pb2.Profile, actor: Actor) -> Event:
+def profile_erased(profile: Profile, actor: Actor) -> Event:
     return _profile_event(
         events_pb2.ProfileErased,
         "omni.customer.profile.erased",
@@ -133,22 +141,22 @@ def profile_erased(profile: customer_pb2.Profile, actor: Actor) -> Event:
     )
 
 
-def timeline_entry_added(entry: customer_pb2.TimelineEntry) -> Event:
+def timeline_entry_added(entry: Entry) -> Event:
     return make_event(
         events_pb2.TimelineEntryAdded,
         "omni.customer.timeline.entry_added",
         source="customer",
         aggregate_type="profile",
         aggregate_id=entry.profile_id,
-        channel=entry.channel,
-        actor=entry.actor,
+        channel=None if entry.channel is None else channel_ref_message(entry.channel),
+        actor=None if entry.actor is None else actor_message(entry.actor),
         causation_id=entry.source_event_id,
-        entry=entry,
+        entry=entry_message(entry),
     )
 
 
 def loyalty_adjusted(
-    profile: customer_pb2.Profile, delta: int, reason: str, order_id: str, actor: Actor
+    profile: Profile, delta: int, reason: str, order_id: str, actor: Actor
 ) -> Event:
     return _profile_event(
         events_pb2.LoyaltyAdjusted,

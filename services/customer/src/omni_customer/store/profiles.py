@@ -9,13 +9,13 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.identities import IdentityKind
+from omni_customer.domain.profiles import Profile, ProfileStatus
+from omni_customer.store.documents import enum_name, profile_document, to_profile
 from omni_kit import keyset, text
 from omni_kit.errors import Conflict, InvalidArgument, NotFound
-from omni_kit.protos import from_document, to_document
 
 Session = AsyncClientSession | None
-Profile = customer_pb2.Profile
 
 INDEXES = {
     "profiles": [
@@ -29,10 +29,10 @@ INDEXES = {
     "identities": [IndexModel([("profile_id", ASCENDING)])],
 }
 MAX_MERGE_HOPS = 16
-ACTIVE = customer_pb2.ProfileStatus.Name(customer_pb2.PROFILE_STATUS_ACTIVE)
-STATUSES = [customer_pb2.ProfileStatus.Name(v) for v in customer_pb2.ProfileStatus.values() if v]
+ACTIVE = enum_name(ProfileStatus.ACTIVE)
+STATUSES = [enum_name(status) for status in ProfileStatus]
 IDS = keyset.id_axis("cus")
-EMAIL = customer_pb2.IdentityKind.Name(customer_pb2.IDENTITY_KIND_EMAIL)
+EMAIL = enum_name(IdentityKind.EMAIL)
 MAX_QUERY = 100
 
 
@@ -46,9 +46,12 @@ def search_words(document: Mapping[str, Any]) -> list[str]:
 
 
 def stored(profile: Profile) -> dict[str, Any]:
-    document = to_document(profile)
-    document["search"] = text.prefixes(search_words(document))
-    return document
+    return with_search(profile_document(profile))
+
+
+def with_search(document: dict[str, Any]) -> dict[str, Any]:
+    """The profile document with the words staff find it by."""
+    return {**document, "search": text.prefixes(search_words(document))}
 
 
 class ProfileStore:
@@ -58,7 +61,7 @@ class ProfileStore:
 
     async def get(self, profile_id: str, session: Session = None) -> Profile | None:
         document = await self.profiles.find_one({"_id": profile_id}, session=session)
-        return None if document is None else from_document(document, Profile)
+        return None if document is None else to_profile(document)
 
     async def surviving(
         self, profile_id: str, session: Session = None, *, field: str = "profile_id"
@@ -86,7 +89,7 @@ class ProfileStore:
         frontier = [profile_id]
         while frontier:
             cursor = self.profiles.find({"merged_into_id": {"$in": frontier}}, session=session)
-            batch = [from_document(document, Profile) async for document in cursor]
+            batch = [to_profile(document) async for document in cursor]
             found.extend(batch)
             frontier = [profile.id for profile in batch]
         return found
@@ -164,7 +167,7 @@ class ProfileStore:
             after=None if after_id is None else (after_id, after_id),
             keep=keep,
         )
-        return [from_document(document, Profile) for document in found]
+        return [to_profile(document) for document in found]
 
     async def index_names(self) -> int:
         """Give every stored profile its search words (profiles stored before they existed, or

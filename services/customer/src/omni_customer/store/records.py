@@ -10,13 +10,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.merge import MergeStatus, ProfileMerge
+from omni_customer.domain.preferences import Consent
+from omni_customer.domain.values import Actor
+from omni_customer.store.documents import consent_document, enum_name, merge_document, to_merge
 from omni_kit import keyset
 from omni_kit.ids import new_id
-from omni_kit.protos import from_document, from_timestamp, to_document
 
 Session = AsyncClientSession | None
-Merge = customer_pb2.ProfileMerge
 # Newest first: (merged_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
 
@@ -42,27 +43,26 @@ INDEXES = {
 }
 
 
-def merge_cursor(merge: Merge) -> Cursor:
-    return int(from_timestamp(merge.merged_at).timestamp() * 1000), merge.id
+def merge_cursor(merge: ProfileMerge) -> Cursor:
+    merged_at = merge.merged_at or datetime.fromtimestamp(0, UTC)
+    return int(merged_at.timestamp() * 1000), merge.id
 
 
 class MergeStore:
-    """A merge document is the ProfileMerge plus what moved internally: moved_points."""
-
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.merges = db["merges"]
 
-    async def insert(self, merge: Merge, *, moved_points: int, session: AsyncClientSession) -> None:
-        document = {**to_document(merge), "moved_points": moved_points}
-        await self.merges.insert_one(document, session=session)
+    async def insert(self, merge: ProfileMerge, session: AsyncClientSession) -> None:
+        await self.merges.insert_one(merge_document(merge), session=session)
 
-    async def get(self, merge_id: str, session: Session = None) -> dict[str, Any] | None:
-        return await self.merges.find_one({"_id": merge_id}, session=session)
+    async def get(self, merge_id: str, session: Session = None) -> ProfileMerge | None:
+        document = await self.merges.find_one({"_id": merge_id}, session=session)
+        return None if document is None else to_merge(document)
 
-    async def save(self, merge: Merge, session: AsyncClientSession) -> None:
+    async def save(self, merge: ProfileMerge, session: AsyncClientSession) -> None:
         await self.merges.update_one(
             {"_id": merge.id},
-            {"$set": {k: v for k, v in to_document(merge).items() if k != "_id"}},
+            {"$set": {k: v for k, v in merge_document(merge).items() if k != "_id"}},
             session=session,
         )
 
@@ -80,11 +80,11 @@ class MergeStore:
     async def page(
         self,
         profile_id: str,
-        statuses: Sequence[customer_pb2.MergeStatus.ValueType],
+        statuses: Sequence[MergeStatus | None],
         after: Cursor | None,
         limit: int,
-    ) -> list[Merge]:
-        names = [customer_pb2.MergeStatus.Name(s) for s in statuses]
+    ) -> list[ProfileMerge]:
+        names = ["MERGE_STATUS_UNSPECIFIED" if s is None else enum_name(s) for s in statuses]
         keep = None
         if profile_id:
             # A profile takes part in a few merges: its two branches, the statuses checked.
@@ -110,26 +110,24 @@ class MergeStore:
             else (datetime.fromtimestamp(after[0] / 1000, UTC), after[1]),
             keep=keep,
         )
-        return [from_document(document, Merge) for document in found]
+        return [to_merge(document) for document in found]
 
-    async def involving(self, profile_ids: Sequence[str]) -> list[Merge]:
+    async def involving(self, profile_ids: Sequence[str]) -> list[ProfileMerge]:
         ids = list(profile_ids)
         found: dict[str, dict[str, Any]] = {}
         for side in ("survivor_id", "merged_id"):
             async for document in self.merges.find({side: {"$in": ids}}):
                 found[document["_id"]] = document
         ordered = sorted(found.values(), key=lambda document: document["merged_at"])
-        return [from_document(document, Merge) for document in ordered]
+        return [to_merge(document) for document in ordered]
 
 
 class ConsentHistory:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.records = db["consents"]
 
-    async def append(
-        self, profile_id: str, consent: customer_pb2.Consent, session: AsyncClientSession
-    ) -> None:
-        document = {"_id": new_id("cst"), "profile_id": profile_id, **to_document(consent)}
+    async def append(self, profile_id: str, consent: Consent, session: AsyncClientSession) -> None:
+        document = {"_id": new_id("cst"), "profile_id": profile_id, **consent_document(consent)}
         await self.records.insert_one(document, session=session)
 
     async def of(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -147,8 +145,31 @@ class LoyaltyLedger:
     async def get(self, key: str, session: Session = None) -> dict[str, Any] | None:
         return await self.records.find_one({"_id": key}, session=session)
 
-    async def append(self, key: str, record: dict[str, Any], session: AsyncClientSession) -> None:
-        await self.records.insert_one({"_id": key, **record}, session=session)
+    async def append(
+        self,
+        key: str,
+        *,
+        profile_id: str,
+        delta: int,
+        balance: int,
+        reason: str,
+        order_id: str,
+        actor: Actor,
+        at: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        kind = enum_name(actor.kind) if actor.kind else "ACTOR_KIND_UNSPECIFIED"
+        record = {
+            "_id": key,
+            "profile_id": profile_id,
+            "delta": delta,
+            "balance": balance,
+            "reason": reason,
+            "order_id": order_id,
+            "actor": {"kind": kind, "id": actor.id},
+            "at": at,
+        }
+        await self.records.insert_one(record, session=session)
 
     async def of(self, profile_ids: Sequence[str]) -> list[dict[str, Any]]:
         cursor = self.records.find({"profile_id": {"$in": list(profile_ids)}})

@@ -10,13 +10,12 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
+from omni_customer.domain.timeline import Entry, EntryType
+from omni_customer.domain.values import SalesChannel
+from omni_customer.store.documents import entry_document, enum_name, to_entry
 from omni_kit import keyset
-from omni_kit.protos import from_document, from_timestamp, to_document
 
 Session = AsyncClientSession | None
-Entry = customer_pb2.TimelineEntry
 # The newest first, ties broken by id: (occurred_at as epoch milliseconds, _id).
 Cursor = tuple[int, str]
 # One customer's history is sparse (a few entries a month): the first window looks back a week.
@@ -53,7 +52,8 @@ FEEDS: list[tuple[str, ...]] = [
 
 
 def cursor_of(entry: Entry) -> Cursor:
-    return int(from_timestamp(entry.occurred_at).timestamp() * 1000), entry.id
+    occurred = entry.occurred_at or datetime.fromtimestamp(0, UTC)
+    return int(occurred.timestamp() * 1000), entry.id
 
 
 class TimelineStore:
@@ -61,7 +61,7 @@ class TimelineStore:
         self.entries = db["timeline"]
 
     async def insert(self, entry: Entry, session: AsyncClientSession) -> None:
-        await self.entries.insert_one({**to_document(entry), "merges": []}, session=session)
+        await self.entries.insert_one({**entry_document(entry), "merges": []}, session=session)
 
     async def exists(self, entry_id: str, session: Session = None) -> bool:
         return (
@@ -70,23 +70,23 @@ class TimelineStore:
 
     async def get(self, entry_id: str, session: Session = None) -> Entry | None:
         document = await self.entries.find_one({"_id": entry_id}, session=session)
-        return None if document is None else from_document(document, Entry)
+        return None if document is None else to_entry(document)
 
     async def page(
         self,
         profile_id: str,
         *,
-        channels: Sequence[common_pb2.SalesChannel.ValueType],
-        types: Sequence[customer_pb2.TimelineEntryType.ValueType],
-        time_range: common_pb2.TimeRange | None,
+        channels: Sequence[SalesChannel | None],
+        types: Sequence[EntryType | None],
+        start: datetime | None,
+        end: datetime | None,
         after: Cursor | None,
         limit: int,
     ) -> list[Entry]:
-        wanted_channels: list[str | None] = [
-            None if c == common_pb2.SALES_CHANNEL_UNSPECIFIED else common_pb2.SalesChannel.Name(c)
-            for c in channels
+        wanted_channels: list[str | None] = [None if c is None else enum_name(c) for c in channels]
+        wanted_types = [
+            "TIMELINE_ENTRY_TYPE_UNSPECIFIED" if t is None else enum_name(t) for t in types
         ]
-        wanted_types = [customer_pb2.TimelineEntryType.Name(t) for t in types]
         wanted: dict[str, list[Any]] = {
             "profile_id": [profile_id],
             "channel.channel": wanted_channels,
@@ -94,11 +94,6 @@ class TimelineStore:
         }
         branches, rest = keyset.plan(wanted, FEEDS, max_branches=MAX_BRANCHES)
         since = None if after is None else datetime.fromtimestamp(after[0] / 1000, UTC)
-        start = end = None
-        if time_range is not None and time_range.HasField("start_time"):
-            start = from_timestamp(time_range.start_time)
-        if time_range is not None and time_range.HasField("end_time"):
-            end = from_timestamp(time_range.end_time)
         found = await keyset.page(
             self.entries,
             branches,
@@ -109,17 +104,17 @@ class TimelineStore:
             end=end,
             keep=keyset.keeps(rest),
         )
-        return [from_document(document, Entry) for document in found]
+        return [to_entry(document) for document in found]
 
     async def all_for(self, profile_ids: Sequence[str], session: Session = None) -> list[Entry]:
         cursor = self.entries.find({"profile_id": {"$in": list(profile_ids)}}, session=session)
         cursor = cursor.sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
-        return [from_document(document, Entry) async for document in cursor]
+        return [to_entry(document) async for document in cursor]
 
     async def replace(self, entry: Entry, session: AsyncClientSession) -> None:
         tags = await self._tags(entry.id, session)
         await self.entries.replace_one(
-            {"_id": entry.id}, {**to_document(entry), "merges": tags}, session=session
+            {"_id": entry.id}, {**entry_document(entry), "merges": tags}, session=session
         )
 
     async def move(

@@ -1,5 +1,6 @@
-"""Timeline entries built from other services' events: orders and their transitions, returns,
-pickups, notifications and their delivery status, back-in-stock subscriptions."""
+"""Timeline entries built from other services' events (the contracts they publish): orders and
+their transitions, returns, pickups, notifications and their delivery status, back-in-stock
+subscriptions."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from datetime import datetime
 from google.protobuf.message import Message
 
 from omni.common.v1 import common_pb2
-from omni.customer.v1 import customer_pb2
 from omni.notification.v1 import events_pb2 as notification_events
 from omni.notification.v1 import notification_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
+from omni_customer.api.messages import actor, channel_ref, money, present
 from omni_customer.domain.loyalty import format_money
-from omni_customer.domain.timeline import entry_id
-from omni_kit.protos import to_timestamp
+from omni_customer.domain.timeline import Entry, EntryType, ObjectRef, entry_id
+from omni_customer.domain.values import Actor, ActorKind
+from omni_kit.protos import from_timestamp
 
-T = customer_pb2
+T = EntryType
 
 
 @dataclass(frozen=True)
@@ -27,39 +29,39 @@ class Found:
     """An entry for the customer the event names (resolved to the surviving profile later)."""
 
     customer_id: str
-    entry: customer_pb2.TimelineEntry
+    entry: Entry
 
 
 def _order_texts(
     event: Message,
-) -> tuple[customer_pb2.TimelineEntryType.ValueType, str, dict[str, str]]:
+) -> tuple[EntryType, str, dict[str, str]]:
     order: order_pb2.Order = event.order  # type: ignore[attr-defined]
     number = order.number or order.id
-    total = format_money(order.totals.total) if order.totals.total.currency_code else ""
+    total = format_money(money(order.totals.total)) if order.totals.total.currency_code else ""
     match event:
         case order_events.OrderPlaced():
-            return T.TIMELINE_ENTRY_TYPE_ORDER, f"Order {number} placed ({total})", {}
+            return T.ORDER, f"Order {number} placed ({total})", {}
         case order_events.OrderConfirmed():
-            return T.TIMELINE_ENTRY_TYPE_ORDER, f"Order {number} confirmed ({total})", {}
+            return T.ORDER, f"Order {number} confirmed ({total})", {}
         case order_events.OrderPaymentFailed():
             return (
-                T.TIMELINE_ENTRY_TYPE_ORDER,
+                T.ORDER,
                 f"Payment failed for order {number}",
                 {"reason": event.reason},
             )
         case order_events.OrderCancelled():
             reason = order_pb2.CancellationReason.Name(event.reason)
             return (
-                T.TIMELINE_ENTRY_TYPE_ORDER,
+                T.ORDER,
                 f"Order {number} cancelled",
                 {"reason": reason.removeprefix("CANCELLATION_REASON_").lower(), "note": event.note},
             )
         case order_events.OrderLinesCancelled():
             units = sum(line.quantity for line in event.lines)
-            return T.TIMELINE_ENTRY_TYPE_ORDER, f"{units} item(s) cancelled on order {number}", {}
+            return T.ORDER, f"{units} item(s) cancelled on order {number}", {}
         case order_events.ShipmentCreated():
             return (
-                T.TIMELINE_ENTRY_TYPE_ORDER,
+                T.ORDER,
                 f"Shipment prepared for order {number}",
                 {
                     "shipment_id": event.shipment.id,
@@ -69,28 +71,28 @@ def _order_texts(
         case order_events.OrderShipped():
             shipment = event.shipment
             return (
-                T.TIMELINE_ENTRY_TYPE_ORDER,
+                T.ORDER,
                 f"Order {number} shipped",
                 {"carrier": shipment.carrier, "tracking_number": shipment.tracking_number},
             )
         case order_events.OrderDelivered():
-            return T.TIMELINE_ENTRY_TYPE_ORDER, f"Order {number} delivered", {}
+            return T.ORDER, f"Order {number} delivered", {}
         case order_events.OrderReadyForPickup():
             return (
-                T.TIMELINE_ENTRY_TYPE_PICKUP,
+                T.PICKUP,
                 f"Order {number} ready for pickup",
                 {"location_id": order.delivery.pickup_location_id},
             )
         case order_events.OrderCollected():
             return (
-                T.TIMELINE_ENTRY_TYPE_PICKUP,
+                T.PICKUP,
                 f"Order {number} collected",
                 {"location_id": order.delivery.pickup_location_id},
             )
         case order_events.ReturnReceived():
             units = sum(line.quantity for line in event.order_return.lines)
             return (
-                T.TIMELINE_ENTRY_TYPE_RETURN,
+                T.RETURN,
                 f"Return of {units} item(s) received for order {number}",
                 {"location_id": event.order_return.receiving_location_id},
             )
@@ -134,43 +136,54 @@ CHANNEL_NAMES = {
 }
 
 
-def _base(event: Message, event_id: str, now: datetime) -> customer_pb2.TimelineEntry:
+def _base(
+    event: Message,
+    event_id: str,
+    now: datetime,
+    kind: EntryType,
+    summary: str,
+    ref: ObjectRef,
+    attributes: dict[str, str],
+    channel: common_pb2.ChannelRef | None = None,
+) -> Entry:
+    """The entry of an event: its time, actor and channel (else `channel`), the empty attributes
+    left out."""
     meta: common_pb2.EventMeta = event.meta  # type: ignore[attr-defined]
-    entry = customer_pb2.TimelineEntry(
+    occurred = present(meta, "occurred_at", from_timestamp)
+    return Entry(
         id=entry_id(event_id),
+        type=kind,
+        channel=channel_ref(channel if channel is not None else meta.channel),
+        occurred_at=occurred or now,
+        actor=present(meta, "actor", actor) or Actor(ActorKind.SYSTEM, meta.source),
+        summary=summary,
+        ref=ref,
+        attributes={key: value for key, value in attributes.items() if value},
         source_event_id=event_id,
-        channel=meta.channel,
-        actor=meta.actor
-        if meta.HasField("actor")
-        else common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id=meta.source),
-        created_at=to_timestamp(now),
+        created_at=now,
     )
-    entry.occurred_at.CopyFrom(
-        meta.occurred_at if meta.HasField("occurred_at") else to_timestamp(now)
-    )
-    return entry
 
 
 def order_entry(event: Message, event_id: str, now: datetime) -> Found | None:
     order: order_pb2.Order = event.order  # type: ignore[attr-defined]
     if not order.customer_id:  # an anonymous sale: nobody's timeline
         return None
-    entry = _base(event, event_id, now)
-    entry.type, entry.summary, extra = _order_texts(event)
-    if not entry.channel.channel:
-        entry.channel.CopyFrom(order.channel)
-    entry.ref.CopyFrom(customer_pb2.ObjectRef(kind="order", id=order.id))
+    kind, summary, extra = _order_texts(event)
+    channel = event.meta.channel  # type: ignore[attr-defined]
+    if not channel.channel:
+        channel = order.channel
+    ref = ObjectRef("order", order.id)
     if isinstance(event, order_events.ReturnReceived):
-        entry.ref.CopyFrom(customer_pb2.ObjectRef(kind="return", id=event.order_return.id))
+        ref = ObjectRef("return", event.order_return.id)
         if event.order_return.HasField("channel"):
-            entry.channel.CopyFrom(event.order_return.channel)
+            channel = event.order_return.channel
     attributes = {
         "order_id": order.id,
         "order_number": order.number,
         "status": order_pb2.OrderStatus.Name(order.status).removeprefix("ORDER_STATUS_").lower(),
         **extra,
     }
-    entry.attributes.update({key: value for key, value in attributes.items() if value})
+    entry = _base(event, event_id, now, kind, summary, ref, attributes, channel)
     return Found(order.customer_id, entry)
 
 
@@ -185,13 +198,10 @@ def notification_entry(event: Message, event_id: str, now: datetime) -> Found | 
     if not notification.customer_id:
         return None
     status = NOTIFICATION_STATUS[type(event)]
-    entry = _base(event, event_id, now)
-    entry.type = T.TIMELINE_ENTRY_TYPE_NOTIFICATION
     label = CHANNEL_NAMES.get(notification.channel, "Notification")
     about = notification.message.subject or notification.event_type
     words = "not sent (preferences)" if status == "suppressed" else status
-    entry.summary = f"{label} {words}" + (f": {about}" if about else "")
-    entry.ref.CopyFrom(customer_pb2.ObjectRef(kind="notification", id=notification.id))
+    summary = f"{label} {words}" + (f": {about}" if about else "")
     contact = common_pb2.ContactChannel.Name(notification.channel)
     attributes = {
         "status": status,
@@ -201,7 +211,8 @@ def notification_entry(event: Message, event_id: str, now: datetime) -> Found | 
         "recipient": notification.recipient,
         "subject_id": notification.subject_id,
     }
-    entry.attributes.update({key: value for key, value in attributes.items() if value})
+    ref = ObjectRef("notification", notification.id)
+    entry = _base(event, event_id, now, T.NOTIFICATION, summary, ref, attributes)
     return Found(notification.customer_id, entry)
 
 
@@ -214,20 +225,18 @@ def _subscription_entry(
     subscription = event.subscription
     if not subscription.customer_id:
         return None
-    entry = _base(event, event_id, now)
-    entry.type = T.TIMELINE_ENTRY_TYPE_BACK_IN_STOCK_SUBSCRIPTION
     where = f" at store {subscription.location_id}" if subscription.location_id else ""
+    attributes = {"sku": subscription.sku, "location_id": subscription.location_id}
     if isinstance(event, notification_events.BackInStockSubscribed):
-        entry.summary = f"Asked to be told when {subscription.sku} is back in stock{where}"
+        summary = f"Asked to be told when {subscription.sku} is back in stock{where}"
     else:
         status = notification_pb2.SubscriptionStatus.Name(subscription.status)
-        entry.summary = f"Back-in-stock request for {subscription.sku}{where} closed"
-        entry.attributes["status"] = status.removeprefix("SUBSCRIPTION_STATUS_").lower()
-    if subscription.HasField("channel"):
-        entry.channel.CopyFrom(subscription.channel)
-    entry.ref.CopyFrom(customer_pb2.ObjectRef(kind="subscription", id=subscription.id))
-    attributes = {"sku": subscription.sku, "location_id": subscription.location_id}
-    entry.attributes.update({key: value for key, value in attributes.items() if value})
+        summary = f"Back-in-stock request for {subscription.sku}{where} closed"
+        attributes = {"status": status.removeprefix("SUBSCRIPTION_STATUS_").lower(), **attributes}
+    channel = subscription.channel if subscription.HasField("channel") else None
+    ref = ObjectRef("subscription", subscription.id)
+    kind = T.BACK_IN_STOCK_SUBSCRIPTION
+    entry = _base(event, event_id, now, kind, summary, ref, attributes, channel)
     return Found(subscription.customer_id, entry)
 
 
