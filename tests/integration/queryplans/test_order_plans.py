@@ -15,6 +15,8 @@ from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2 as P
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_kit.store import ensure_indexes
+from omni_order.domain.orders import Order
+from omni_order.messages import from_message
 from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
 from omni_order.store.orders import OrderFilter, document_of
 from omni_order.store.sales import changes, days_in
@@ -98,7 +100,7 @@ async def shop(recorded, db_name):
     orders, totals = [], {}
     for index in range(ORDERS):
         order, extra = an_order(rng, index)
-        document = document_of(order, ZONES) | extra
+        document = document_of(from_message(order, Order), ZONES) | extra
         orders.append(document)
         for key, change in changes(None, document["sales_counted"]).items():
             row = totals.setdefault(key, {"_id": key, **change["key"]})
