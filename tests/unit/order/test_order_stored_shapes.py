@@ -196,3 +196,8 @@ def test_an_order_as_checkout_stores_it_reads_back_identically():
     assert domain.totals.total == Money(3499, "EUR")
     assert to_document(domain) == document
     assert to_message(domain, order_pb2.Order) == order
+
+
+def test_an_enum_value_this_code_does_not_know_reads_as_the_default():
+    document = stored_before(new_cart()) | {"status": "CART_STATUS_ARCHIVED"}
+    assert from_document(document, Cart).status is CartStatus.UNSPECIFIED

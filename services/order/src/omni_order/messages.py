@@ -1,4 +1,5 @@
-"""Domain objects <-> protobuf messages, at the API edge only.
+"""Domain objects <-> protobuf messages, at the service's edges only: the servicer's requests
+and answers, the events it publishes, and what its clients send to the catalog and inventory.
 
 A domain field maps to the message field of the same name: enums by their value name, times as
 Timestamps, an optional part as the message field's presence. A domain field the message lacks

@@ -16,7 +16,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
 from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
-from omni_order.api.deps import Deps, chosen_channel, unchanged
+from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
 from omni_order.domain import carts as rules
 from omni_order.domain.carts import Cart, CartLine, CartStatus
 from omni_order.domain.common import require, require_quantity
@@ -66,7 +66,7 @@ class CartApi:
         rules.require_active(cart, request.expected_version)
         channel = cart_channel(request.channel, cart)
         prices = await self.deps.catalog.prices(channel, [sku])
-        price = rules.sellable_price(prices, sku, channel_ref(channel).name, cart.currency_code)
+        price = rules.sellable_price(prices, sku, channel_name(channel), cart.currency_code)
         line = rules.find_line(cart, sku=sku)
         quantity = request.quantity + (line.quantity if line else 0)
         require_quantity(quantity, "quantity")

@@ -14,6 +14,7 @@ from omni_kit.facts import Event
 from omni_kit.idempotency import Idempotency, Work
 from omni_order.carriers.wiring import Carriers
 from omni_order.domain.orders import Order
+from omni_order.messages import channel_ref
 from omni_order.payments.registry import PaymentProviders
 from omni_order.ports import Catalog, Inventory
 from omni_order.saga import Saga
@@ -57,8 +58,7 @@ def unchanged(response: R) -> Work[R]:
 
 
 def channel_name(channel: common_pb2.ChannelRef) -> str:
-    name = common_pb2.SalesChannel.Name(channel.channel).removeprefix("SALES_CHANNEL_").lower()
-    return f"{name} ({channel.partner_id})" if channel.partner_id else name
+    return channel_ref(channel).name
 
 
 def chosen_channel(

@@ -77,6 +77,11 @@ def _encode_value(shape: Shape, item: Any) -> Any:
     return item
 
 
+# An enum value this code does not know (written by a newer version) reads as the field's default,
+# as `omni_kit.protos.from_document` reads it.
+_UNKNOWN = object()
+
+
 def _decode(data: Mapping[str, Any], cls: type[T]) -> T:
     values: dict[str, Any] = {}
     for shape in shapes(cls):
@@ -84,11 +89,12 @@ def _decode(data: Mapping[str, Any], cls: type[T]) -> T:
         if item is None:
             continue
         if shape.repeated:
-            values[shape.name] = [_decode_value(shape, element) for element in item]
+            decoded = [_decode_value(shape, element) for element in item]
+            values[shape.name] = [element for element in decoded if element is not _UNKNOWN]
         elif shape.mapping:
             values[shape.name] = {key: _decode_value(shape, v) for key, v in item.items()}
-        else:
-            values[shape.name] = _decode_value(shape, item)
+        elif (value := _decode_value(shape, item)) is not _UNKNOWN:
+            values[shape.name] = value
     return cls(**values)
 
 
@@ -97,7 +103,10 @@ def _decode_value(shape: Shape, item: Any) -> Any:
     if shape.nested:
         return _decode(item, kind)
     if isinstance(kind, type) and issubclass(kind, Enum):
-        return kind(item)
+        try:
+            return kind(item)
+        except ValueError:
+            return _UNKNOWN
     if kind is int:
         return int(item)
     return item
