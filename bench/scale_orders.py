@@ -82,14 +82,23 @@ ADDRESS = common_pb2.Address(
 
 
 def order_document() -> Callable[[P.Order], dict[str, Any]]:
+    zones = ("UTC", "Europe/Warsaw", "Europe/Kyiv")
+    try:
+        from omni_order.domain.orders import Order
+        from omni_order.messages import from_message
+        from omni_order.store.orders import document_of
+
+        return lambda order: document_of(from_message(order, Order), zones)
+    except ImportError:  # the code before the order service's own domain types
+        pass
     try:
         from omni_order.store.orders import document_of
 
-        return lambda order: document_of(order, ("UTC", "Europe/Warsaw", "Europe/Kyiv"))
+        return lambda order: document_of(order, zones)  # type: ignore[arg-type]
     except ImportError:  # the code before per-day sales totals
         from omni_order.store.documents import versioned_document  # type: ignore[attr-defined]
 
-        return lambda order: versioned_document(order) | helper_fields(order)
+        return lambda order: versioned_document(order) | helper_fields(order)  # type: ignore[arg-type]
 
 
 def profile_document() -> Callable[[C.Profile], dict[str, Any]]:

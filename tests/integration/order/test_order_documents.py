@@ -15,8 +15,11 @@ from order_shop import APP, STAFF, WEB, keyed
 
 from omni.order.v1 import order_pb2
 from omni_kit.migrations import VERSIONS, migrate, reshape
-from omni_kit.protos import from_document
+from omni_kit.protos import from_document, to_document
+from omni_order.domain.carts import Cart
+from omni_order.domain.orders import Order
 from omni_order.store import MIGRATIONS
+from omni_order.store import documents as domain_documents
 
 P = order_pb2
 
@@ -76,6 +79,26 @@ async def test_totals_sum_and_compare_as_numbers(shop, mongo, db_name):
     assert [doc["_id"] async for doc in by_total] == [order.id for order in ranked]
     many = stored.find({"lines.quantity": {"$gte": 7}}, {"_id": 1})
     assert {doc["_id"] async for doc in many} == {orders[1].id, orders[2].id}
+
+
+async def test_the_domain_types_keep_the_shape_the_messages_were_stored_in(shop, mongo, db_name):
+    """Orders and carts as the service writes them from its domain types are, field for field,
+    what it wrote when the protobuf messages were its documents (`omni_kit.protos.to_document`),
+    and they read back into the domain types and write out identically: nothing to migrate."""
+    await place_orders(shop)
+    db = mongo[f"{db_name}_order"]
+    for collection, message_type, domain_type in [
+        ("orders", P.Order, Order),
+        ("carts", P.Cart, Cart),
+    ]:
+        documents = await db[collection].find({}).to_list(None)
+        assert len(documents) == 4
+        names = message_type.DESCRIPTOR.fields_by_name
+        for document in documents:
+            fields = {key: value for key, value in document.items() if key == "_id" or key in names}
+            assert to_document(from_document(document, message_type)) == fields
+            value = domain_documents.from_document(document, domain_type)
+            assert domain_documents.to_document(value) == fields
 
 
 async def test_orders_stored_before_are_migrated_at_start_once(shop, mongo, db_name):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from order_shop import ADDRESS, WEB, eur, refused
+from order_shop import ADDRESS, CLICK_AND_COLLECT, HOME, WEB, eur, refused
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
@@ -14,7 +14,6 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
 from omni_kit.ids import new_id
 from omni_order.api.imports import import_hold_id
-from omni_order.domain import checkout
 
 P = order_pb2
 PARTNER = common_pb2.ChannelRef(
@@ -42,7 +41,7 @@ def import_request(
             for n, (sku, units) in enumerate((quantities or {"TEE-M": 1}).items())
         ],
         buyer=P.MarketplaceBuyer(buyer_id="b-7", name="Kim"),
-        delivery=P.DeliveryChoice(mode=checkout.HOME, address=ADDRESS),
+        delivery=P.DeliveryChoice(mode=HOME, address=ADDRESS),
         delivery_price=eur(0),
     )
 
@@ -182,7 +181,7 @@ async def test_an_import_for_collection_at_an_unknown_store_is_refused_before_ho
     await listed(shop, stock=2)
     request = import_request()
     request.delivery.CopyFrom(
-        P.DeliveryChoice(mode=checkout.CLICK_AND_COLLECT, pickup_location_id="loc_nowhere")
+        P.DeliveryChoice(mode=CLICK_AND_COLLECT, pickup_location_id="loc_nowhere")
     )
     refusal = await refused(shop.order.ImportMarketplaceOrder(request))
     assert (refusal.reason, refusal.field) == (

@@ -9,13 +9,17 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
-from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, eur, keyed, refused
+from order_shop import ADDRESS, CLICK_AND_COLLECT, STAFF, keyed, refused
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_document, to_timestamp
+from omni_kit.protos import to_timestamp
 from omni_order.domain import checkout
+from omni_order.domain.orders import Address, Delivery, OrderLine, PaymentMethod
+from omni_order.domain.values import Actor, ActorKind, ChannelRef, Money, SalesChannel
+from omni_order.messages import from_message
+from omni_order.store.documents import to_document
 from omni_order.store.orders import helper_fields
 
 P = order_pb2
@@ -137,12 +141,14 @@ async def test_a_saga_left_pending_is_finished_by_a_new_instance(shop, mongo, db
     order = checkout.new_order(
         order_id=new_id("ord"),
         payment_id=new_id("pay"),
-        lines=[P.OrderLine(line_id="l1", sku="TEE-M", quantity=2, unit_price=eur(1500))],
+        lines=[OrderLine(line_id="l1", sku="TEE-M", quantity=2, unit_price=Money(1500, "EUR"))],
         currency="EUR",
-        delivery=P.Delivery(mode=checkout.HOME, address=ADDRESS, price=eur(499)),
-        payment_method=P.PAYMENT_METHOD_ONLINE_CARD,
-        channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB),
-        actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CUSTOMER, id="cus_anna"),
+        delivery=Delivery(
+            mode=checkout.HOME, address=from_message(ADDRESS, Address), price=Money(499, "EUR")
+        ),
+        payment_method=PaymentMethod.ONLINE_CARD,
+        channel=ChannelRef(SalesChannel.WEB),
+        actor=Actor(ActorKind.CUSTOMER, "cus_anna"),
         now=long_ago,
         customer_id="cus_anna",
     )

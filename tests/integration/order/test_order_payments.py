@@ -14,12 +14,26 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.domain import checkout, lifecycle
 from omni_order.domain.common import record
+from omni_order.domain.orders import (
+    Address,
+    CancellationReason,
+    Delivery,
+    LineQuantity,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from omni_order.domain.values import Money
+from omni_order.messages import actor, channel_ref, from_message
 from omni_order.payments import (
     LEDGER,
     PaymentProviders,
     TestPaymentProvider,
     settle_cancellation,
 )
+from omni_order.store.documents import from_document, to_document
 
 P = order_pb2
 
@@ -169,37 +183,41 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
     provider = TestPaymentProvider(mongo[db_name][LEDGER])
     providers = PaymentProviders({"test": provider}, {"*:online_card": "test"})
     now = utcnow()
+    staff, web = actor(STAFF), channel_ref(WEB)
     order = checkout.new_order(
         order_id="ord_captured",
         payment_id="pay_captured",
-        lines=[P.OrderLine(line_id="l1", sku="TEE-M", quantity=3, unit_price=eur(1500))],
+        lines=[OrderLine(line_id="l1", sku="TEE-M", quantity=3, unit_price=Money(1500, "EUR"))],
         currency="EUR",
-        delivery=P.Delivery(mode=checkout.HOME, address=ADDRESS, price=eur(499)),
-        payment_method=P.PAYMENT_METHOD_ONLINE_CARD,
-        channel=WEB,
-        actor=STAFF,
+        delivery=Delivery(
+            mode=checkout.HOME, address=from_message(ADDRESS, Address), price=Money(499, "EUR")
+        ),
+        payment_method=PaymentMethod.ONLINE_CARD,
+        channel=web,
+        actor=staff,
         now=now,
     )
     payment = order.payments[0]
     await provider.authorize(payment.id, payment.amount, "tok_visa")
     assert (await provider.capture(payment.id, payment.amount)).approved
-    payment.status = P.PAYMENT_STATUS_CAPTURED
-    payment.captured_amount.CopyFrom(payment.amount)
-    record(order, "confirmed", to_status=P.ORDER_STATUS_CONFIRMED, now=now)
-    asked = [P.LineQuantity(line_id="l1", quantity=1)]
+    payment.status = PaymentStatus.CAPTURED
+    payment.captured_amount = payment.amount
+    record(order, "confirmed", to_status=OrderStatus.CONFIRMED, now=now)
+    asked = [LineQuantity(line_id="l1", quantity=1)]
 
-    async def cancel_one_unit() -> tuple[P.Order, list]:
-        copy = P.Order()
-        copy.CopyFrom(order)  # the stored order, as a retry after a failed save reads it again
+    async def cancel_one_unit() -> tuple[Order, list]:
+        # The stored order, as a retry after a failed save reads it again.
+        copy = from_document(to_document(order), Order)
         units = lifecycle.cancellation(copy, asked)
-        lifecycle.cancel(copy, units, reason=0, note="", actor=STAFF, channel=WEB, now=now)
+        reason = CancellationReason.UNSPECIFIED
+        lifecycle.cancel(copy, units, reason=reason, note="", actor=staff, channel=web, now=now)
         return copy, await settle_cancellation(providers, copy, units, now)
 
     cancelled, specs = await cancel_one_unit()
     await cancel_one_unit()
     [(kind, fields)] = specs
     assert kind == "refund_recorded" and fields["refund"].amount.amount_minor == 1500
-    assert cancelled.payments[0].status == P.PAYMENT_STATUS_PARTIALLY_REFUNDED
+    assert cancelled.payments[0].status == PaymentStatus.PARTIALLY_REFUNDED
     assert cancelled.totals.refunded.amount_minor == 1500
     seen = await mongo[db_name][LEDGER].find_one({"_id": payment.id})
     assert [(r["amount_minor"], r["approved"], r["repeats"]) for r in seen["refunds"]] == [

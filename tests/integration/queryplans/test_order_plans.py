@@ -13,8 +13,10 @@ from plans import judge_all, seeded_ids
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2 as P
-from omni_kit.protos import from_timestamp, to_timestamp
+from omni_kit.protos import to_timestamp
 from omni_kit.store import ensure_indexes
+from omni_order.domain.orders import Order
+from omni_order.messages import from_message
 from omni_order.store import INDEXES, CartStore, OrderStore, ReturnStore
 from omni_order.store.orders import OrderFilter, document_of
 from omni_order.store.sales import changes, days_in
@@ -98,7 +100,7 @@ async def shop(recorded, db_name):
     orders, totals = [], {}
     for index in range(ORDERS):
         order, extra = an_order(rng, index)
-        document = document_of(order, ZONES) | extra
+        document = document_of(from_message(order, Order), ZONES) | extra
         orders.append(document)
         for key, change in changes(None, document["sales_counted"]).items():
             row = totals.setdefault(key, {"_id": key, **change["key"]})
@@ -130,9 +132,9 @@ async def shop(recorded, db_name):
     )
 
 
-async def walk(store, wanted: OrderFilter, pages: int = 3, size: int = 50) -> list[P.Order]:
+async def walk(store, wanted: OrderFilter, pages: int = 3, size: int = 50) -> list[Order]:
     """The first pages of a list, as the API asks for them (size + 1 to see if more follow)."""
-    seen: list[P.Order] = []
+    seen: list[Order] = []
     after = None
     for _ in range(pages):
         found = await store.page(wanted, after, size + 1)
@@ -140,7 +142,7 @@ async def walk(store, wanted: OrderFilter, pages: int = 3, size: int = 50) -> li
         if len(found) <= size:
             break
         last = found[size - 1]
-        after = (from_timestamp(last.placed_at), last.id)
+        after = (last.placed_at, last.id)
     return seen
 
 
@@ -245,7 +247,7 @@ async def test_every_order_read_is_an_index_range_of_about_a_page(shop):
             first = await shop.returns.page(*args, None, 51)
             if len(first) > 50:
                 last = first[49]
-                await shop.returns.page(*args, (from_timestamp(last.created_at), last.id), 51)
+                await shop.returns.page(*args, (last.created_at, last.id), 51)
 
     for days in (30, 365):
         start = NOW - timedelta(days=days)

@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, Unavailable
 from omni_kit.facts import Event
 from omni_order.domain import checkout
+from omni_order.domain.orders import (
+    Delivery,
+    DeliveryMode,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    PaymentMethod,
+)
+from omni_order.domain.values import Actor, ActorKind, ChannelRef, Money, SalesChannel
 from omni_order.payments.checkout import PaymentLinks
 from omni_order.payments.provider import (
     Capabilities,
@@ -22,6 +30,7 @@ from omni_order.payments.provider import (
 )
 from omni_order.payments.registry import PaymentProviders
 from omni_order.ports import CheckoutInputs, Placement, StockShortage
+from omni_order.store.documents import from_document, to_document
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 WAREHOUSE = "loc_wh"
@@ -29,26 +38,25 @@ WAREHOUSE = "loc_wh"
 
 class FakeOrders:
     def __init__(self) -> None:
-        self.documents: dict[str, bytes] = {}
+        self.documents: dict[str, dict[str, Any]] = {}
         self.inputs: dict[str, CheckoutInputs] = {}
         self.events: list[Event] = []
         self.crash_on_save = 0
 
-    def add(self, order: order_pb2.Order, inputs: CheckoutInputs) -> None:
-        self.documents[order.id] = order.SerializeToString()
+    def add(self, order: Order, inputs: CheckoutInputs) -> None:
+        self.documents[order.id] = to_document(order)
         self.inputs[order.id] = inputs
 
-    async def get(self, order_id: str) -> order_pb2.Order:
-        return order_pb2.Order.FromString(self.documents[order_id])
+    async def get(self, order_id: str) -> Order:
+        return from_document(self.documents[order_id], Order)
 
-    async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
+    async def save(self, order: Order, events: Sequence[Event] = ()) -> Order:
         if self.crash_on_save:
             self.crash_on_save -= 1
             raise RuntimeError("the process died before the write")
-        stored = order_pb2.Order.FromString(self.documents[order.id])
-        if stored.version != order.version - 1:
+        if self.documents[order.id].get("version", 0) != order.version - 1:
             raise Conflict("changed meanwhile")
-        self.documents[order.id] = order.SerializeToString()
+        self.documents[order.id] = to_document(order)
         self.events.extend(events)
         return order
 
@@ -174,29 +182,24 @@ class FakeInventory:
         self.released.append(reservation_id)
 
 
-def pending_order(
-    method: int = order_pb2.PAYMENT_METHOD_ONLINE_CARD, quantity: int = 2
-) -> order_pb2.Order:
+def pending_order(method: PaymentMethod = PaymentMethod.ONLINE_CARD, quantity: int = 2) -> Order:
     return checkout.new_order(
         order_id="ord_1",
         payment_id="pay_1",
         lines=[
-            order_pb2.OrderLine(
+            OrderLine(
                 line_id="l1",
                 sku="TEE-M",
                 quantity=quantity,
-                unit_price=common_pb2.Money(amount_minor=1500, currency_code="EUR"),
-                status=order_pb2.ORDER_LINE_STATUS_OPEN,
+                unit_price=Money(1500, "EUR"),
+                status=OrderLineStatus.OPEN,
             )
         ],
         currency="EUR",
-        delivery=order_pb2.Delivery(
-            mode=common_pb2.DELIVERY_MODE_HOME_DELIVERY,
-            price=common_pb2.Money(amount_minor=499, currency_code="EUR"),
-        ),
+        delivery=Delivery(mode=DeliveryMode.HOME_DELIVERY, price=Money(499, "EUR")),
         payment_method=method,
-        channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB),
-        actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CUSTOMER, id="cus_1"),
+        channel=ChannelRef(SalesChannel.WEB),
+        actor=Actor(ActorKind.CUSTOMER, "cus_1"),
         now=NOW,
         customer_id="cus_1",
         provider="test",

@@ -11,6 +11,7 @@ from order_fakes import NOW
 from omni.order.v1 import order_pb2
 from omni_kit.errors import DomainError
 from omni_order.domain import carts, checkout
+from omni_order.domain.carts import Cart, CartLine, CartStatus
 from omni_order.domain.common import Price
 
 
@@ -27,12 +28,10 @@ def price(sku: str = "TEE-M", amount: int = 1500, **changes) -> Price:
     return Price(**(values | changes))
 
 
-def cart_with(*lines: tuple[str, int, int]) -> order_pb2.Cart:
-    cart = order_pb2.Cart(
-        id="cart_1", version=1, status=order_pb2.CART_STATUS_ACTIVE, currency_code="EUR"
-    )
+def cart_with(*lines: tuple[str, int, int]) -> Cart:
+    cart = Cart(id="cart_1", version=1, status=CartStatus.ACTIVE, currency_code="EUR")
     for sku, quantity, amount in lines:
-        line = order_pb2.CartLine(line_id=f"cl_{sku}", sku=sku)
+        line = CartLine(line_id=f"cl_{sku}", sku=sku)
         carts.set_line(
             cart,
             line,
@@ -86,7 +85,7 @@ def test_a_line_no_longer_listed_is_reported():
 def test_only_an_active_cart_at_the_expected_version_changes():
     cart = cart_with(("TEE-M", 1, 1500))
     assert refused(lambda: carts.require_active(cart, expected_version=7))[1] == "expected_version"
-    cart.status = order_pb2.CART_STATUS_CHECKED_OUT
+    cart.status = CartStatus.CHECKED_OUT
     assert refused(lambda: carts.require_active(cart))[2] == "CART_NOT_ACTIVE"
 
 

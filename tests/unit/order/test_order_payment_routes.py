@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
+from omni_order.domain.orders import PaymentMethod
+from omni_order.domain.values import ChannelRef, SalesChannel
 from omni_order.payments.offline import OfflinePayment
 from omni_order.payments.registry import PaymentProviders
 from omni_order.settings import OrderSettings
 
-P = order_pb2
-WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
-POS = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS, store_id="loc_1")
+WEB = ChannelRef(SalesChannel.WEB)
+POS = ChannelRef(SalesChannel.POS, store_id="loc_1")
 STRIPE_KEYS = {"stripe_secret_key": "sk_live_x", "stripe_webhook_secret": "whsec_x"}
 
 
@@ -75,10 +74,10 @@ def test_a_channel_route_wins_over_the_default_and_none_takes_a_method_away():
             "*:cash_on_delivery": "cash_on_delivery",
         },
     )
-    assert providers.for_checkout(WEB, P.PAYMENT_METHOD_ONLINE_CARD) is card
-    assert providers.for_checkout(POS, P.PAYMENT_METHOD_ONLINE_CARD).name == "pos_card"
-    assert providers.for_checkout(WEB, P.PAYMENT_METHOD_MARKETPLACE) is None
+    assert providers.for_checkout(WEB, PaymentMethod.ONLINE_CARD) is card
+    assert providers.for_checkout(POS, PaymentMethod.ONLINE_CARD).name == "pos_card"
+    assert providers.for_checkout(WEB, PaymentMethod.MARKETPLACE) is None
     with pytest.raises(FailedPrecondition) as refused:
-        providers.for_checkout(WEB, P.PAYMENT_METHOD_PAY_IN_STORE)
+        providers.for_checkout(WEB, PaymentMethod.PAY_IN_STORE)
     assert refused.value.reason == "PAYMENT_METHOD_NOT_ALLOWED"
     assert "pay in store is not offered on the web channel" in refused.value.message

@@ -20,11 +20,18 @@ from prometheus_client import REGISTRY
 
 from omni.order.v1 import order_pb2
 from omni_kit.events.backoff import Backoff
-from omni_kit.protos import from_timestamp
+from omni_order.domain.orders import (
+    CancellationReason,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    SagaStatus,
+    SagaStep,
+)
 from omni_order.ports import CheckoutInputs, Placement, StockShortage
 from omni_order.saga import RetryBound, Saga, reservation_id
 
-P = order_pb2
 BOUND = RetryBound(max_attempts=3, max_seconds=60, backoff=Backoff(first=2, maximum=10))
 
 
@@ -58,32 +65,32 @@ class StalePlans(FakeInventory):
         return await super().reserve_order(reservation_id, lines, **kwargs)
 
 
-def actions(order: order_pb2.Order) -> list[str]:
+def actions(order: Order) -> list[str]:
     return [entry.action for entry in order.history]
 
 
 async def test_an_approved_card_reserves_stock_authorizes_and_confirms():
     saga, orders, inventory, _, order = setup()
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_CONFIRMED
-    assert (done.saga.status, done.saga.step) == (P.SAGA_STATUS_COMPLETED, P.SAGA_STEP_DONE)
-    assert done.payments[0].status == P.PAYMENT_STATUS_AUTHORIZED
+    assert done.status == OrderStatus.CONFIRMED
+    assert (done.saga.status, done.saga.step) == (SagaStatus.COMPLETED, SagaStep.DONE)
+    assert done.payments[0].status == PaymentStatus.AUTHORIZED
     assert done.payments[0].provider_ref
     assert done.reservation_id == reservation_id(order.id)
     assert list(done.lines[0].source_location_ids) == ["loc_wh"]
     assert inventory.available["TEE-M"] == 3
     assert actions(done) == ["placed", "confirmed"]
     assert orders.subjects() == ["omni.order.order.confirmed"]
-    assert orders.events[0].message.order.status == P.ORDER_STATUS_CONFIRMED
+    assert orders.events[0].message.order.status == order_pb2.ORDER_STATUS_CONFIRMED
 
 
 async def test_a_declined_card_releases_the_stock_and_records_why():
     saga, orders, inventory, _, order = setup(token="tok_decline_insufficient_funds")
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
-    assert done.payments[0].status == P.PAYMENT_STATUS_DECLINED
+    assert done.status == OrderStatus.PAYMENT_FAILED
+    assert done.payments[0].status == PaymentStatus.DECLINED
     assert "declined" in done.status_reason
-    assert done.saga.status == P.SAGA_STATUS_COMPENSATED
+    assert done.saga.status == SagaStatus.COMPENSATED
     assert inventory.available["TEE-M"] == 5
     assert inventory.released == [reservation_id(order.id)]
     assert orders.subjects() == ["omni.order.order.payment_failed"]
@@ -93,8 +100,8 @@ async def test_a_declined_card_releases_the_stock_and_records_why():
 async def test_a_provider_timeout_voids_then_releases_in_reverse_order():
     saga, _orders, inventory, payments, order = setup(token="tok_timeout")
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_PAYMENT_FAILED
-    assert done.payments[0].status == P.PAYMENT_STATUS_FAILED
+    assert done.status == OrderStatus.PAYMENT_FAILED
+    assert done.payments[0].status == PaymentStatus.FAILED
     assert "did not answer" in done.status_reason
     assert payments.voided == ["pay_1"]
     assert inventory.available["TEE-M"] == 5
@@ -103,9 +110,9 @@ async def test_a_provider_timeout_voids_then_releases_in_reverse_order():
 async def test_not_enough_stock_cancels_without_touching_payment():
     saga, orders, inventory, _, order = setup(stock=1)
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_CANCELLED
-    assert done.cancellation_reason == P.CANCELLATION_REASON_OUT_OF_STOCK
-    assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
+    assert done.status == OrderStatus.CANCELLED
+    assert done.cancellation_reason == CancellationReason.OUT_OF_STOCK
+    assert done.payments[0].status == PaymentStatus.PENDING
     assert inventory.available["TEE-M"] == 1
     assert "hold_1" in inventory.released  # the cart's holds go back too, not only at expiry
     assert orders.subjects() == ["omni.order.order.cancelled"]
@@ -114,30 +121,30 @@ async def test_not_enough_stock_cancels_without_touching_payment():
 @pytest.mark.parametrize(("holds", "status"), [(["hold_1"], "CONFIRMED"), ([], "CANCELLED")])
 async def test_a_stale_plan_falls_back_on_the_orders_own_holds(holds, status):
     orders, inventory = FakeOrders(), StalePlans({"TEE-M": 5})
-    order = pending_order(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    order = pending_order(method=PaymentMethod.CASH_ON_DELIVERY)
     orders.add(order, CheckoutInputs(cart_holds=holds))
     saga = Saga(orders, inventory, providers(FakePayments()), payment_timeout=0.05, links=LINKS)
     done = await saga.run(order.id)
-    assert P.OrderStatus.Name(done.status) == f"ORDER_STATUS_{status}"
+    assert done.status.value == f"ORDER_STATUS_{status}"
 
 
 async def test_cash_on_delivery_confirms_without_the_provider():
-    saga, _orders, _, _, order = setup(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    saga, _orders, _, _, order = setup(method=PaymentMethod.CASH_ON_DELIVERY)
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_CONFIRMED
-    assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
+    assert done.status == OrderStatus.CONFIRMED
+    assert done.payments[0].status == PaymentStatus.PENDING
 
 
 async def test_inventory_down_leaves_the_saga_pending_and_a_later_run_finishes_it():
     saga, _orders, inventory, _, order = setup()
     inventory.down = True
     waiting = await saga.run(order.id)
-    assert waiting.status == P.ORDER_STATUS_PENDING
+    assert waiting.status == OrderStatus.PENDING
     assert waiting.saga.attempts == 1
     assert "not reachable" in waiting.saga.last_error
     inventory.down = False
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_CONFIRMED
+    assert done.status == OrderStatus.CONFIRMED
 
 
 async def test_a_crash_after_reserving_resumes_without_a_second_reservation():
@@ -146,9 +153,9 @@ async def test_a_crash_after_reserving_resumes_without_a_second_reservation():
     with pytest.raises(RuntimeError):
         await saga.run(order.id)
     stored = await orders.get(order.id)
-    assert stored.saga.step == P.SAGA_STEP_RESERVE_STOCK  # the crash lost the step's outcome
+    assert stored.saga.step == SagaStep.RESERVE_STOCK  # the crash lost the step's outcome
     done = await saga.run(order.id)  # what the resumer does after a restart
-    assert done.status == P.ORDER_STATUS_CONFIRMED
+    assert done.status == OrderStatus.CONFIRMED
     assert inventory.available["TEE-M"] == 3
     assert list(inventory.reservations) == [reservation_id(order.id)]
 
@@ -157,7 +164,7 @@ async def test_a_finished_saga_is_not_run_again():
     saga, orders, _inventory, _, order = setup()
     await saga.run(order.id)
     again = await saga.run(order.id)
-    assert again.status == P.ORDER_STATUS_CONFIRMED
+    assert again.status == OrderStatus.CONFIRMED
     assert orders.subjects() == ["omni.order.order.confirmed"]
 
 
@@ -179,21 +186,21 @@ async def test_a_failed_step_waits_for_its_backoff_and_counts_from_the_first_fai
     saga, orders, inventory, _, order = setup()
     inventory.down = True
     waiting = await saga.run(order.id)
-    assert waiting.status == P.ORDER_STATUS_PENDING
-    assert waiting.saga.status == P.SAGA_STATUS_RUNNING
+    assert waiting.status == OrderStatus.PENDING
+    assert waiting.saga.status == SagaStatus.RUNNING
     assert waiting.saga.attempts == 1
-    assert from_timestamp(waiting.saga.first_failed_at) == NOW
+    assert waiting.saga.first_failed_at == NOW
     # first retry: 2 s of backoff, half of it fixed, half jittered (0.5 here)
-    assert from_timestamp(waiting.saga.next_attempt_at) == NOW + timedelta(seconds=1.5)
+    assert waiting.saga.next_attempt_at == NOW + timedelta(seconds=1.5)
     saga.clock.advance(1.5)
     again = await saga.run(order.id)
     assert again.saga.attempts == 2
-    assert from_timestamp(again.saga.first_failed_at) == NOW
-    assert from_timestamp(again.saga.next_attempt_at) == NOW + timedelta(seconds=1.5 + 3)
+    assert again.saga.first_failed_at == NOW
+    assert again.saga.next_attempt_at == NOW + timedelta(seconds=1.5 + 3)
     inventory.down = False
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_CONFIRMED
-    assert not done.saga.HasField("next_attempt_at")
+    assert done.status == OrderStatus.CONFIRMED
+    assert done.saga.next_attempt_at is None
     assert orders.subjects() == ["omni.order.order.confirmed"]
 
 
@@ -202,25 +209,25 @@ async def test_past_the_attempt_bound_it_voids_releases_and_fails_the_order_with
     before = failed_sagas("authorize_payment")
     for _ in range(2):
         waiting = await saga.run(order.id)
-        assert waiting.status == P.ORDER_STATUS_PENDING
+        assert waiting.status == OrderStatus.PENDING
         saga.clock.advance(10)
     assert inventory.available["TEE-M"] == 3  # reserved while it retried
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_FAILED
-    assert (done.saga.status, done.saga.step) == (P.SAGA_STATUS_COMPENSATED, P.SAGA_STEP_DONE)
-    assert done.saga.failed_step == P.SAGA_STEP_AUTHORIZE_PAYMENT
+    assert done.status == OrderStatus.FAILED
+    assert (done.saga.status, done.saga.step) == (SagaStatus.COMPENSATED, SagaStep.DONE)
+    assert done.saga.failed_step == SagaStep.AUTHORIZE_PAYMENT
     assert done.saga.attempts == 3
     assert "authorizing its payment failed 3 times over 20.0 s" in done.status_reason
     assert "not reachable" in done.status_reason
     assert payments.voided == ["pay_1"]  # the outage may have hidden an authorization
-    assert done.payments[0].status == P.PAYMENT_STATUS_VOIDED
+    assert done.payments[0].status == PaymentStatus.VOIDED
     assert inventory.available["TEE-M"] == 5
     assert inventory.released == [reservation_id(order.id)]
     assert orders.subjects() == ["omni.order.order.failed"]
     event = orders.events[0].message
     assert (event.reason, event.step, event.attempts) == (
         done.status_reason,
-        P.SAGA_STEP_AUTHORIZE_PAYMENT,
+        order_pb2.SAGA_STEP_AUTHORIZE_PAYMENT,
         3,
     )
     assert failed_sagas("authorize_payment") == before + 1
@@ -233,18 +240,18 @@ async def test_past_the_time_bound_it_gives_up_at_the_next_failure_whatever_the_
     inventory.down = True
     await saga.run(order.id)
     saga.clock.advance(59)
-    assert (await saga.run(order.id)).status == P.ORDER_STATUS_PENDING
+    assert (await saga.run(order.id)).status == OrderStatus.PENDING
     saga.clock.advance(1)
     giving_up = await saga.run(order.id)
     # nothing was reserved and no payment touched; the release waits for inventory
-    assert giving_up.saga.status == P.SAGA_STATUS_COMPENSATING
-    assert giving_up.saga.step == P.SAGA_STEP_RELEASE_STOCK
-    assert giving_up.saga.failed_step == P.SAGA_STEP_RESERVE_STOCK
+    assert giving_up.saga.status == SagaStatus.COMPENSATING
+    assert giving_up.saga.step == SagaStep.RELEASE_STOCK
+    assert giving_up.saga.failed_step == SagaStep.RESERVE_STOCK
     assert payments.voided == []
     inventory.down = False
     saga.clock.advance(5)
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_FAILED
+    assert done.status == OrderStatus.FAILED
     assert "reserving its stock failed 3 times over 1 min" in done.status_reason
     # no reservation was on record: the one it may have made and the cart's holds go back
     assert inventory.released == [reservation_id(order.id), "hold_1"]
@@ -258,29 +265,30 @@ async def test_a_compensation_is_never_given_up_its_retries_stay_at_the_backoff_
     payments.down = True  # the provider is gone entirely: the void cannot be done now either
     for attempt in range(4, 10):
         stuck = await saga.run(order.id)
-        assert stuck.saga.status == P.SAGA_STATUS_COMPENSATING
-        assert stuck.saga.step == P.SAGA_STEP_VOID_PAYMENT
+        assert stuck.saga.status == SagaStatus.COMPENSATING
+        assert stuck.saga.step == SagaStep.VOID_PAYMENT
         assert stuck.saga.attempts == attempt
-        wait = from_timestamp(stuck.saga.next_attempt_at) - saga.clock()
+        assert stuck.saga.next_attempt_at is not None
+        wait = stuck.saga.next_attempt_at - saga.clock()
         assert wait <= timedelta(seconds=10)
         saga.clock.advance(10)
-    assert stuck.status == P.ORDER_STATUS_PENDING
+    assert stuck.status == OrderStatus.PENDING
     assert inventory.available["TEE-M"] == 3
     payments.down = False
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_FAILED
+    assert done.status == OrderStatus.FAILED
     assert payments.voided == ["pay_1"]
     assert inventory.available["TEE-M"] == 5
 
 
 async def test_cash_on_delivery_gives_up_without_calling_the_provider():
-    saga, _orders, inventory, payments, order = setup(method=P.PAYMENT_METHOD_CASH_ON_DELIVERY)
+    saga, _orders, inventory, payments, order = setup(method=PaymentMethod.CASH_ON_DELIVERY)
     inventory.down = True
     for _ in range(3):
         await saga.run(order.id)
         saga.clock.advance(10)
     inventory.down = False
     done = await saga.run(order.id)
-    assert done.status == P.ORDER_STATUS_FAILED
+    assert done.status == OrderStatus.FAILED
     assert payments.voided == []
-    assert done.payments[0].status == P.PAYMENT_STATUS_PENDING
+    assert done.payments[0].status == PaymentStatus.PENDING

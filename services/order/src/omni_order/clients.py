@@ -19,6 +19,9 @@ from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import Price
+from omni_order.domain.orders import Delivery
+from omni_order.domain.returns import ItemCondition
+from omni_order.messages import to_message
 from omni_order.ports import Location, PickupStore, Placement, StockShortage
 
 R = TypeVar("R")
@@ -154,15 +157,16 @@ class InventoryClient:
     async def select_sources(
         self,
         lines: Sequence[Placement],
-        delivery: order_pb2.Delivery,
+        delivery: Delivery,
         channel: common_pb2.ChannelRef,
     ) -> list[Placement] | None:
+        wanted = to_message(delivery, order_pb2.Delivery)
         request = INV.SelectSourcesRequest(
             lines=_quantities(lines),
-            delivery_mode=delivery.mode,
-            pickup_location_id=delivery.pickup_location_id,
-            delivery_geo=delivery.geo,
-            delivery_address=delivery.address,
+            delivery_mode=wanted.mode,
+            pickup_location_id=wanted.pickup_location_id,
+            delivery_geo=wanted.geo,
+            delivery_address=wanted.address,
             channel=channel,
             allow_split=True,
         )
@@ -234,7 +238,7 @@ class InventoryClient:
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
+        lines: Sequence[tuple[str, int, ItemCondition]],
         *,
         key: str,
         order_id: str,
@@ -242,7 +246,12 @@ class InventoryClient:
     ) -> None:
         request = INV.ReturnToStockRequest(
             location_id=location_id,
-            lines=[INV.ReturnLine(sku=s, quantity=q, condition=c) for s, q, c in lines],
+            lines=[
+                INV.ReturnLine(
+                    sku=sku, quantity=quantity, condition=common_pb2.ItemCondition.Value(c.value)
+                )
+                for sku, quantity, c in lines
+            ],
             order_id=order_id,
             return_id=return_id,
         )

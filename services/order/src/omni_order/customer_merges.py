@@ -13,13 +13,13 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.customer.v1 import events_pb2 as customer_events
-from omni.order.v1 import order_pb2
 from omni_kit.events import EventContext, stream_name
 from omni_kit.logs import get_logger
-from omni_kit.protos import from_document
 from omni_kit.runtime import Infrastructure
 from omni_order import events
+from omni_order.domain.orders import Order
 from omni_order.store import OrderStore
+from omni_order.store.documents import from_document
 
 log = get_logger("omni.order.customer_merges")
 
@@ -65,7 +65,7 @@ class CustomerMerges:
     ) -> int:
         moved = 0
         async for document in self.orders.orders.find({"customer_id": source}, session=session):
-            order = from_document(document, order_pb2.Order)
+            order = from_document(document, Order)
             await self._reassign(order, target, merge_id, session)
             await self.moves.insert_one(
                 {
@@ -85,14 +85,14 @@ class CustomerMerges:
         async for move in self.moves.find({"merge_id": merge_id}, session=session):
             document = await self.orders.orders.find_one({"_id": move["order_id"]}, session=session)
             if document is not None and document.get("customer_id") == move["to"]:
-                order = from_document(document, order_pb2.Order)
+                order = from_document(document, Order)
                 await self._reassign(order, move["from"], merge_id, session)
                 moved += 1
             await self.moves.delete_one({"_id": move["_id"]}, session=session)
         return moved
 
     async def _reassign(
-        self, order: order_pb2.Order, customer_id: str, merge_id: str, session: AsyncClientSession
+        self, order: Order, customer_id: str, merge_id: str, session: AsyncClientSession
     ) -> None:
         previous = order.customer_id
         order.customer_id = customer_id

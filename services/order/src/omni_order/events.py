@@ -7,9 +7,11 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import events_pb2, order_pb2
+from omni.order.v1 import events_pb2
 from omni_kit.facts import Event, make_event
+from omni_order.domain.orders import Order
+from omni_order.domain.values import Actor
+from omni_order.messages import actor_message, channel_message, message_fields, order_message
 
 STREAM = "OMNI_ORDER"
 SUBJECTS = ["omni.order.>"]
@@ -32,7 +34,7 @@ KINDS: dict[str, tuple[type[Message], str]] = {
 }
 
 
-def customer_reassigned(order: order_pb2.Order, previous: str, merge_id: str) -> Event:
+def customer_reassigned(order: Order, previous: str, merge_id: str) -> Event:
     """The order (its new version) moved from customer `previous` by a merge or its undo."""
     return make_event(
         events_pb2.OrderCustomerReassigned,
@@ -42,7 +44,7 @@ def customer_reassigned(order: order_pb2.Order, previous: str, merge_id: str) ->
         aggregate_id=order.id,
         aggregate_version=order.version,
         correlation_id=order.id,
-        channel=order.channel,
+        channel=channel_message(order.channel),
         order_id=order.id,
         previous_customer_id=previous,
         customer_id=order.customer_id,
@@ -50,14 +52,11 @@ def customer_reassigned(order: order_pb2.Order, previous: str, merge_id: str) ->
     )
 
 
-def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
+def order_event(kind: str, order: Order, **fields: Any) -> Event:
     """The event for the order's latest history entry (its actor and channel)."""
     message_type, subject = KINDS[kind]
     last = order.history[-1] if order.history else None
-    snapshot = order_pb2.Order()
-    snapshot.CopyFrom(order)
-    channel = common_pb2.ChannelRef()
-    channel.CopyFrom(last.channel if last else order.channel)
+    channel = channel_message(last.channel if last else order.channel)
     # Partner webhooks route by the event's partner: a marketplace order's updates reach its
     # partner whoever made them (staff in a store, the pickup sweeper).
     channel.partner_id = channel.partner_id or order.channel.partner_id
@@ -70,16 +69,16 @@ def order_event(kind: str, order: order_pb2.Order, **fields: Any) -> Event:
         aggregate_version=order.version,
         correlation_id=order.id,
         channel=channel,
-        actor=last.actor if last else common_pb2.Actor(),
-        order=snapshot,
-        **fields,
+        actor=actor_message(last.actor if last else Actor()),
+        order=order_message(order),
+        **message_fields(message_type, fields),
     )
 
 
 EventSpec = tuple[str, dict[str, Any]]
 
 
-def next_version(order: order_pb2.Order, *specs: EventSpec) -> list[Event]:
+def next_version(order: Order, *specs: EventSpec) -> list[Event]:
     """Move the order to its next version and build the events of this change (saved together)."""
     order.version += 1
     return [order_event(kind, order, **fields) for kind, fields in specs]

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Protocol
 
 from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
 from omni_kit.facts import Event
 from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import Price
+from omni_order.domain.orders import Delivery, Order
+from omni_order.domain.returns import ItemCondition
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class Inventory(Protocol):
     async def select_sources(
         self,
         lines: Sequence[Placement],
-        delivery: order_pb2.Delivery,
+        delivery: Delivery,
         channel: common_pb2.ChannelRef,
     ) -> list[Placement] | None: ...
 
@@ -124,7 +125,7 @@ class Inventory(Protocol):
     async def return_to_stock(
         self,
         location_id: str,
-        lines: Sequence[tuple[str, int, common_pb2.ItemCondition.ValueType]],
+        lines: Sequence[tuple[str, int, ItemCondition]],
         *,
         key: str,
         order_id: str,
@@ -169,10 +170,8 @@ class CheckoutInputs:
 
 
 class Orders(Protocol):
-    async def get(self, order_id: str) -> order_pb2.Order: ...
+    async def get(self, order_id: str) -> Order: ...
 
-    async def save(
-        self, order: order_pb2.Order, events: Sequence[Event] = ()
-    ) -> order_pb2.Order: ...
+    async def save(self, order: Order, events: Sequence[Event] = ()) -> Order: ...
 
     async def checkout_inputs(self, order_id: str) -> CheckoutInputs: ...

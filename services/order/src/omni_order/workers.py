@@ -7,14 +7,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import DomainError
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
-from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain import lifecycle
+from omni_order.domain.orders import Order, OrderStatus
+from omni_order.domain.returns import ItemCondition
 from omni_order.events import next_version
 from omni_order.payments import settle_cancellation
 
@@ -38,7 +37,7 @@ async def resume_sagas(deps: Deps) -> int:
             log.info(
                 "saga_resumed",
                 order_id=order_id,
-                status=order_pb2.OrderStatus.Name(order.status),
+                status=order.status.value,
                 attempts=order.saga.attempts,
             )
         except DomainError as error:  # another instance moved it meanwhile, or a step refused
@@ -53,21 +52,22 @@ async def sweep_pickups(deps: Deps) -> None:
     lead = timedelta(hours=deps.settings.pickup_reminder_lead_hours)
     for order_id in await deps.orders.pickups_due(now + lead):
         order = await deps.orders.get(order_id)
-        if order.status != order_pb2.ORDER_STATUS_READY_FOR_PICKUP:
+        pickup = order.pickup
+        if order.status != OrderStatus.READY_FOR_PICKUP or pickup is None:
             continue
-        deadline = from_timestamp(order.pickup.deadline)
+        deadline = pickup.deadline or now
         try:
             if now >= deadline:
                 await _cancel_uncollected(deps, order)
-            elif order.pickup.reminders_sent == 0:
+            elif pickup.reminders_sent == 0:
                 number = lifecycle.remind(order, now)
-                fields = {"reminder_number": number, "deadline": order.pickup.deadline}
+                fields = {"reminder_number": number, "deadline": deadline}
                 await deps.orders.save(order, next_version(order, ("reminder_due", fields)))
         except DomainError as error:
             log.warning("pickup_sweep_failed", order_id=order_id, error=error.message)
 
 
-async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
+async def _cancel_uncollected(deps: Deps, order: Order) -> None:
     store = order.delivery.pickup_location_id
     if order.reservation_id:
         await deps.inventory.release(
@@ -76,7 +76,7 @@ async def _cancel_uncollected(deps: Deps, order: order_pb2.Order) -> None:
     at_store = lifecycle.abandon_pickup(order, utcnow())
     if at_store:
         skus = {line.line_id: line.sku for line in order.lines}
-        sellable = common_pb2.ITEM_CONDITION_SELLABLE
+        sellable = ItemCondition.SELLABLE
         await deps.inventory.return_to_stock(
             store,
             [(skus[unit.line_id], unit.quantity, sellable) for unit in at_store],

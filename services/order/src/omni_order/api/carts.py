@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -15,10 +16,12 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
 from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
 from omni_order.domain import carts as rules
+from omni_order.domain.carts import Cart, CartLine, CartStatus
 from omni_order.domain.common import require, require_quantity
+from omni_order.domain.values import ChannelRef, Money
+from omni_order.messages import cart_message, channel_message, channel_ref
 from omni_order.ports import Placement, StockShortage
 
 C = order_pb2
@@ -33,15 +36,17 @@ class CartApi:
     ) -> C.GetOrCreateCartResponse:
         owner_field, owner = rules.cart_owner(request.customer_id, request.anonymous_id)
         cart, created = await self._active_cart(
-            owner_field, owner, request.channel, request.currency_code
+            owner_field, owner, channel_ref(request.channel), request.currency_code
         )
-        return C.GetOrCreateCartResponse(cart=await self._shown(cart), created=created)
+        return C.GetOrCreateCartResponse(
+            cart=cart_message(await self._shown(cart)), created=created
+        )
 
     async def GetCart(
         self, request: C.GetCartRequest, context: aio.ServicerContext
     ) -> C.GetCartResponse:
         cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
-        return C.GetCartResponse(cart=await self._shown(cart))
+        return C.GetCartResponse(cart=cart_message(await self._shown(cart)))
 
     async def AddCartLine(
         self, request: C.AddCartLineRequest, context: aio.ServicerContext
@@ -59,7 +64,7 @@ class CartApi:
         require_quantity(request.quantity, "quantity")
         cart = await self.deps.carts.get(request.cart_id)
         rules.require_active(cart, request.expected_version)
-        channel = chosen_channel(request.channel, cart.channel)
+        channel = cart_channel(request.channel, cart)
         prices = await self.deps.catalog.prices(channel, [sku])
         price = rules.sellable_price(prices, sku, channel_name(channel), cart.currency_code)
         line = rules.find_line(cart, sku=sku)
@@ -67,7 +72,7 @@ class CartApi:
         require_quantity(quantity, "quantity")
         new_line = line is None
         if line is None:
-            line = C.CartLine(line_id=new_id("cl"), sku=sku)
+            line = CartLine(line_id=new_id("cl"), sku=sku)
         hold_id, expires = await self._hold(cart, line, quantity, channel, command)
         rules.set_line(
             cart,
@@ -102,9 +107,9 @@ class CartApi:
         cart = await self.deps.carts.get(request.cart_id)
         rules.require_active(cart, request.expected_version)
         line = rules.existing_line(cart, request.line.line_id)
-        channel = chosen_channel(request.channel, cart.channel)
+        channel = cart_channel(request.channel, cart)
         if line.quantity == request.line.quantity:
-            return unchanged(C.UpdateCartLineResponse(cart=cart))
+            return unchanged(C.UpdateCartLineResponse(cart=cart_message(cart)))
         hold_id, expires = await self._hold(cart, line, request.line.quantity, channel, command)
         rules.set_line(
             cart,
@@ -127,7 +132,7 @@ class CartApi:
             rules.require_active(cart, request.expected_version)
             line = rules.remove_line(cart, request.line_id)
             removed.extend([line.reservation_id] if line.reservation_id else [])
-            channel = chosen_channel(request.channel, cart.channel)
+            channel = cart_channel(request.channel, cart)
             return self._saving(cart, channel, C.RemoveCartLineResponse)
 
         async def release(reply: C.RemoveCartLineResponse) -> C.RemoveCartLineResponse:
@@ -145,7 +150,7 @@ class CartApi:
         async def plan() -> Work[C.RepriceCartResponse]:
             cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
             rules.require_active(cart, request.expected_version)
-            channel = chosen_channel(request.channel, cart.channel)
+            channel = cart_channel(request.channel, cart)
             prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
             rules.accept_current_prices(cart, prices, utcnow())
             return self._saving(cart, channel, C.RepriceCartResponse)
@@ -175,25 +180,25 @@ class CartApi:
         source = await self.deps.carts.get(require(request.source_cart_id, "source_cart_id"))
         customer_id = require(request.customer_id, "customer_id")
         if source.customer_id == customer_id:
-            return unchanged(C.MergeCartsResponse(cart=source))
+            return unchanged(C.MergeCartsResponse(cart=cart_message(source)))
         if source.customer_id:
             raise FailedPrecondition(
                 f"cart {source.id} belongs to another customer",
                 reason="CART_OF_ANOTHER_CUSTOMER",
                 field="source_cart_id",
             )
-        if source.status == C.CART_STATUS_MERGED and source.merged_into_cart_id:
+        if source.status == CartStatus.MERGED and source.merged_into_cart_id:
             target = await self.deps.carts.get(source.merged_into_cart_id)
             if target.customer_id == customer_id:
-                return unchanged(C.MergeCartsResponse(cart=target))
+                return unchanged(C.MergeCartsResponse(cart=cart_message(target)))
         rules.require_active(source)
-        channel = chosen_channel(request.channel, source.channel)
+        channel = cart_channel(request.channel, source)
         target, _ = await self._active_cart(
-            "customer_id", customer_id, channel, source.currency_code
+            "customer_id", customer_id, channel_ref(channel), source.currency_code
         )
         for moved, same_sku in rules.merge_plan(target, source):
             if same_sku is None:
-                target.lines.append(moved)
+                target.lines.append(dataclasses.replace(moved))
                 continue
             quantity = same_sku.quantity + moved.quantity
             hold_id, expires = await self._hold(
@@ -209,7 +214,7 @@ class CartApi:
                 now=utcnow(),
             )
         rules.recompute(target)
-        source.status = C.CART_STATUS_MERGED
+        source.status = CartStatus.MERGED
         source.merged_into_cart_id = target.id
         self._touch(target, channel)
         self._touch(source, channel)
@@ -217,7 +222,7 @@ class CartApi:
         async def both(session: AsyncClientSession) -> C.MergeCartsResponse:
             await self.deps.carts.save(target, session)
             await self.deps.carts.save(source, session)
-            return C.MergeCartsResponse(cart=target)
+            return C.MergeCartsResponse(cart=cart_message(target))
 
         return both
 
@@ -225,25 +230,26 @@ class CartApi:
         self,
         owner_field: str,
         owner: str,
-        channel: common_pb2.ChannelRef,
+        channel: ChannelRef,
         currency_code: str,
-    ) -> tuple[C.Cart, bool]:
+    ) -> tuple[Cart, bool]:
         existing = await self.deps.carts.find_active(owner_field, owner)
         if existing is not None:
             return existing, False
         now = utcnow()
-        cart = C.Cart(
+        currency = rules.cart_currency(currency_code)
+        cart = Cart(
             id=new_id("cart"),
             version=1,
-            status=C.CART_STATUS_ACTIVE,
+            status=CartStatus.ACTIVE,
             channel=channel,
-            currency_code=rules.cart_currency(currency_code),
-            created_at=to_timestamp(now),
-            updated_at=to_timestamp(now),
-            expires_at=to_timestamp(rules.cart_expiry(now)),
+            currency_code=currency,
+            subtotal=Money(0, currency),
+            created_at=now,
+            updated_at=now,
+            expires_at=rules.cart_expiry(now),
         )
         setattr(cart, owner_field, owner)
-        cart.subtotal.currency_code = cart.currency_code
         if await self.deps.carts.insert_active(cart):
             return cart, True
         winner = await self.deps.carts.find_active(owner_field, owner)
@@ -253,12 +259,12 @@ class CartApi:
 
     async def _hold(
         self,
-        cart: C.Cart,
-        line: C.CartLine,
+        cart: Cart,
+        line: CartLine,
         quantity: int,
         channel: common_pb2.ChannelRef,
         command: Command | None,
-        also: list[C.CartLine] | None = None,
+        also: list[CartLine] | None = None,
     ) -> tuple[str, datetime | None]:
         """A new stock hold for the line's whole quantity, replacing its previous ones at once.
 
@@ -285,14 +291,14 @@ class CartApi:
             raise shortage.refusal(what, field="quantity") from None
         return hold_id, expires
 
-    def _touch(self, cart: C.Cart, channel: common_pb2.ChannelRef) -> None:
+    def _touch(self, cart: Cart, channel: common_pb2.ChannelRef) -> None:
         cart.version += 1
-        cart.channel.CopyFrom(channel)
-        cart.updated_at.CopyFrom(to_timestamp(utcnow()))
+        cart.channel = channel_ref(channel)
+        cart.updated_at = utcnow()
 
     def _saving(
         self,
-        cart: C.Cart,
+        cart: Cart,
         channel: common_pb2.ChannelRef,
         response_type: Callable[..., R],
         new_hold: str = "",
@@ -300,7 +306,7 @@ class CartApi:
         """The write of the cart's next version, answering `response_type(cart=...)`; a cart
         changed meanwhile gives back the hold this change took (refused as a conflict)."""
         self._touch(cart, channel)
-        response = response_type(cart=cart)
+        response = response_type(cart=cart_message(cart))
 
         async def write(session: AsyncClientSession) -> R:
             try:
@@ -313,14 +319,21 @@ class CartApi:
 
         return write
 
-    async def _shown(self, cart: C.Cart) -> C.Cart:
+    async def _shown(self, cart: Cart) -> Cart:
         """The cart with each line's current listing price (a changed price is shown, not
         applied); the stored cart when the catalog cannot be asked right now."""
-        if not cart.lines or cart.status != C.CART_STATUS_ACTIVE:
+        if not cart.lines or cart.status != CartStatus.ACTIVE:
             return cart
         try:
-            prices = await self.deps.catalog.prices(cart.channel, [line.sku for line in cart.lines])
+            prices = await self.deps.catalog.prices(
+                channel_message(cart.channel), [line.sku for line in cart.lines]
+            )
         except Unavailable:
             return cart
         rules.show_current_prices(cart, prices)
         return cart
+
+
+def cart_channel(given: common_pb2.ChannelRef, cart: Cart) -> common_pb2.ChannelRef:
+    """The request's channel, else the cart's."""
+    return chosen_channel(given, channel_message(cart.channel))

@@ -15,15 +15,26 @@ from omni_kit import deadlines, faults
 from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
-from omni_kit.protos import to_timestamp
 from omni_kit.telemetry import inject_headers
-from omni_order.api.deps import Deps, channel_name, chosen_channel
+from omni_order.api.carts import cart_channel
+from omni_order.api.deps import Deps, channel_name
 from omni_order.carriers.base import Parcel
 from omni_order.carriers.options import carrier_options, parcel_of, priced_delivery
 from omni_order.domain import carts as cart_rules
 from omni_order.domain import checkout as rules
+from omni_order.domain.carts import Cart, CartStatus
 from omni_order.domain.common import Price, require
+from omni_order.domain.orders import Address, Delivery, DeliveryMode, GeoPoint, Order, PaymentMethod
 from omni_order.events import order_event
+from omni_order.messages import (
+    actor,
+    channel_ref,
+    from_message,
+    member,
+    money,
+    order_message,
+    to_message,
+)
 from omni_order.ports import Inventory, PickupStore, Placement
 
 C = order_pb2
@@ -34,21 +45,25 @@ ANSWER_MARGIN_SECONDS = 0.5
 
 class CheckoutApi:
     deps: Deps
-    _sagas: set[asyncio.Future[C.Order]]
+    _sagas: set[asyncio.Future[Order]]
 
     async def GetDeliveryOptions(
         self, request: C.GetDeliveryOptionsRequest, context: aio.ServicerContext
     ) -> C.GetDeliveryOptionsResponse:
         cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
         rules.require_checkout(cart)
-        channel = chosen_channel(request.channel, cart.channel)
+        channel = cart_channel(request.channel, cart)
         wanted = [Placement(line.sku, line.quantity) for line in cart.lines]
         skus = [line.sku for line in cart.lines]
         near = request.geo if request.HasField("geo") else None
         now = utcnow()
         own = await self._held(cart)
         options: list[C.DeliveryOption] = []
-        home = C.Delivery(mode=rules.HOME, address=request.address, geo=request.geo)
+        home = Delivery(
+            mode=rules.HOME,
+            address=from_message(request.address, Address),
+            geo=from_message(request.geo, GeoPoint),
+        )
         # Ship-to-store draws on the same shipping locations as home delivery.
         ships = _covers(own, wanted) or bool(
             await self.deps.inventory.select_sources(wanted, home, channel)
@@ -83,7 +98,7 @@ class CheckoutApi:
 
         async def run_saga(reply: C.PlaceOrderResponse) -> C.PlaceOrderResponse:
             faults.reach("order.after_order_insert")
-            return C.PlaceOrderResponse(order=await self._placed(reply.order.id))
+            return C.PlaceOrderResponse(order=order_message(await self._placed(reply.order.id)))
 
         reply = await self.deps.idempotency.run(
             context, request, C.PlaceOrderResponse, lambda: self._check_out(request), then=run_saga
@@ -100,7 +115,7 @@ class CheckoutApi:
         cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
         _require_open_cart(cart)
         rules.require_checkout(cart)
-        channel = chosen_channel(request.channel, cart.channel)
+        channel = cart_channel(request.channel, cart)
         prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
         gone = cart_rules.show_current_prices(cart, prices)
         if gone:
@@ -113,21 +128,24 @@ class CheckoutApi:
             )
         rules.require_checkout(cart)
         now = utcnow()
-        if request.delivery.mode == rules.HOME:
-            delivery = await priced_delivery(
+        choice = from_message(request.delivery, rules.DeliveryChoice)
+        if choice.mode == rules.HOME:
+            priced = await priced_delivery(
                 self.deps.carriers,
                 request.delivery,
                 self._parcel(cart, prices),
                 cart.currency_code,
                 now,
             )
+            delivery = from_message(priced, Delivery)
         else:
-            delivery = rules.delivery_for(request.delivery, cart.currency_code, now)
+            delivery = rules.delivery_for(choice, cart.currency_code, now)
         if delivery.mode in rules.PICKUP_MODES:
             await require_pickup_store(self.deps.inventory, delivery.pickup_location_id)
-        provider = self.deps.payments.for_checkout(channel, request.payment_method)
+        method = member(PaymentMethod, C.PaymentMethod.DESCRIPTOR, request.payment_method)
+        provider = self.deps.payments.for_checkout(channel_ref(channel), method)
         rules.require_payment(
-            request.payment_method,
+            method,
             request.payment_token,
             delivery.mode,
             needs_token=provider is not None and provider.needs_token,
@@ -139,20 +157,20 @@ class CheckoutApi:
             lines=rules.lines_from_cart(cart),
             currency=cart.currency_code,
             delivery=delivery,
-            payment_method=request.payment_method,
-            channel=channel,
-            actor=request.actor,
+            payment_method=method,
+            channel=channel_ref(channel),
+            actor=actor(request.actor),
             now=now,
             customer_id=cart.customer_id,
             cart_id=cart.id,
             provider=provider.name if provider is not None else "",
         )
         order.note = request.note
-        rules.require_expected_total(order, request.expected_total)
-        cart.status = C.CART_STATUS_CHECKED_OUT
+        rules.require_expected_total(order, money(request.expected_total))
+        cart.status = CartStatus.CHECKED_OUT
         cart.order_id = order.id
         cart.version += 1
-        cart.updated_at.CopyFrom(to_timestamp(now))
+        cart.updated_at = now
         extra = {
             "payment_token": request.payment_token,
             "cart_holds": [line.reservation_id for line in cart.lines if line.reservation_id],
@@ -165,12 +183,12 @@ class CheckoutApi:
         async def place(session: AsyncClientSession) -> C.PlaceOrderResponse:
             await self.deps.carts.save(cart, session)
             await self.deps.orders.add(session, order, [order_event("placed", order)], extra=extra)
-            return C.PlaceOrderResponse(order=order)
+            return C.PlaceOrderResponse(order=order_message(order))
 
         return place
 
     async def _require_stock(
-        self, cart: C.Cart, channel: common_pb2.ChannelRef, delivery: C.Delivery
+        self, cart: Cart, channel: common_pb2.ChannelRef, delivery: Delivery
     ) -> None:
         """Refuse a delivery that stock cannot cover now (counting the cart's own live holds):
         click & collect from the chosen store's shelves, anything else from anywhere."""
@@ -180,7 +198,7 @@ class CheckoutApi:
         if short:
             raise rules.stock_refusal(short)
 
-    async def _saga(self, order_id: str) -> C.Order:
+    async def _saga(self, order_id: str) -> Order:
         try:
             return await self.deps.saga.run(order_id)
         except Conflict:
@@ -188,7 +206,7 @@ class CheckoutApi:
             # carries it on, and a retried checkout gets the order as it stands, not a conflict.
             return await self.deps.orders.get(order_id)
 
-    async def _placed(self, order_id: str) -> C.Order:
+    async def _placed(self, order_id: str) -> Order:
         """Run the saga, but answer within the caller's deadline: past the checkout budget the
         order is returned as it stands (PENDING) while its saga carries on."""
         saga = deadlines.outlive_call(self._saga(order_id))
@@ -214,12 +232,12 @@ class CheckoutApi:
             return []
         return [PickupStore(chosen.id, chosen.name, 0.0)]
 
-    def _parcel(self, cart: C.Cart, sizes: Mapping[str, Price]) -> Parcel:
+    def _parcel(self, cart: Cart, sizes: Mapping[str, Price]) -> Parcel:
         value = sum(line.unit_price.amount_minor * line.quantity for line in cart.lines)
         units = [(line.sku, line.quantity) for line in cart.lines]
         return parcel_of(units, sizes, self.deps.carriers.item_weight_grams, value)
 
-    async def _held(self, cart: C.Cart) -> list[Placement]:
+    async def _held(self, cart: Cart) -> list[Placement]:
         """What the cart's own holds keep for it, where."""
         held: list[Placement] = []
         for line in cart.lines:
@@ -240,11 +258,12 @@ async def require_pickup_store(inventory: Inventory, location_id: str) -> None:
 
 
 def _pickup(
-    mode: common_pb2.DeliveryMode.ValueType, store: PickupStore, currency: str, now: datetime
+    mode: DeliveryMode, store: PickupStore, currency: str, now: datetime
 ) -> C.DeliveryOption:
-    return rules.pickup_option(
+    option = rules.pickup_option(
         mode, store.location_id, store.name, store.distance_km, currency, now
     )
+    return to_message(option, C.DeliveryOption)
 
 
 def _covers(held: list[Placement], wanted: list[Placement]) -> bool:
@@ -254,8 +273,8 @@ def _covers(held: list[Placement], wanted: list[Placement]) -> bool:
     return all(units.get(p.sku, 0) >= p.quantity for p in wanted)
 
 
-def _require_open_cart(cart: C.Cart) -> None:
-    if cart.status == C.CART_STATUS_CHECKED_OUT:
+def _require_open_cart(cart: Cart) -> None:
+    if cart.status == CartStatus.CHECKED_OUT:
         raise FailedPrecondition(
             f"cart {cart.id} was already checked out as order {cart.order_id}",
             reason="CART_CHECKED_OUT",

@@ -10,10 +10,11 @@ from google.protobuf.message import Message
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.facts import Event
 from omni_kit.idempotency import Idempotency, Work
 from omni_order.carriers.wiring import Carriers
+from omni_order.domain.orders import Order
+from omni_order.messages import channel_ref
 from omni_order.payments.registry import PaymentProviders
 from omni_order.ports import Catalog, Inventory
 from omni_order.saga import Saga
@@ -37,7 +38,7 @@ class Deps:
     idempotency: Idempotency
     carriers: Carriers
 
-    def saving(self, order: order_pb2.Order, events: Sequence[Event], response: R) -> Work[R]:
+    def saving(self, order: Order, events: Sequence[Event], response: R) -> Work[R]:
         """The write of a changed order and its events, answering `response`."""
 
         async def write(session: AsyncClientSession) -> R:
@@ -57,8 +58,7 @@ def unchanged(response: R) -> Work[R]:
 
 
 def channel_name(channel: common_pb2.ChannelRef) -> str:
-    name = common_pb2.SalesChannel.Name(channel.channel).removeprefix("SALES_CHANNEL_").lower()
-    return f"{name} ({channel.partner_id})" if channel.partner_id else name
+    return channel_ref(channel).name
 
 
 def chosen_channel(

@@ -11,16 +11,25 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, InvalidArgument
 from omni_kit.idempotency import Work
 from omni_kit.ids import new_id, utcnow
+from omni_kit.protos import from_timestamp
 from omni_order.api.checkout import require_pickup_store
 from omni_order.api.deps import Deps, unchanged
 from omni_order.domain import checkout as rules
 from omni_order.domain.common import require
+from omni_order.domain.orders import MarketplaceBuyer, Order, PaymentMethod
+from omni_order.domain.values import Actor, ActorKind, ChannelRef, SalesChannel
 from omni_order.events import order_event
+from omni_order.messages import (
+    actor,
+    channel_message,
+    from_message,
+    money,
+    order_message,
+)
 from omni_order.ports import StockShortage
 from omni_order.saga import open_units
 
@@ -60,7 +69,7 @@ class ImportApi:
                 await self.deps.orders.add(
                     session, order, [order_event("placed", order)], extra=extra
                 )
-                return C.ImportMarketplaceOrderResponse(order=order, created=True)
+                return C.ImportMarketplaceOrderResponse(order=order_message(order), created=True)
 
             return write
 
@@ -70,7 +79,7 @@ class ImportApi:
             if not reply.created:
                 return reply
             order = await self._placed(reply.order.id)  # type: ignore[attr-defined]
-            return C.ImportMarketplaceOrderResponse(order=order, created=True)
+            return C.ImportMarketplaceOrderResponse(order=order_message(order), created=True)
 
         try:
             return await self.deps.idempotency.run(
@@ -81,23 +90,23 @@ class ImportApi:
 
     async def _imported_order(
         self, request: C.ImportMarketplaceOrderRequest, partner_id: str
-    ) -> C.Order:
+    ) -> Order:
         """The new order from the partner's lines at their prices; refuses unlisted SKUs."""
         if not request.lines:
             raise InvalidArgument("an imported order needs at least one line", field="lines")
-        channel = common_pb2.ChannelRef(
-            channel=common_pb2.SALES_CHANNEL_MARKETPLACE, partner_id=partner_id
+        channel = ChannelRef(SalesChannel.MARKETPLACE, partner_id=partner_id)
+        prices = await self.deps.catalog.prices(
+            channel_message(channel), [line.sku for line in request.lines]
         )
-        prices = await self.deps.catalog.prices(channel, [line.sku for line in request.lines])
-        lines, currency = rules.lines_from_import(request.lines, prices, partner_id)
+        items = [from_message(line, rules.ImportLine) for line in request.lines]
+        lines, currency = rules.lines_from_import(items, prices, partner_id)
         now = utcnow()
-        delivery = rules.delivery_for(request.delivery, currency, now)
+        choice = from_message(request.delivery, rules.DeliveryChoice)
+        delivery = rules.delivery_for(choice, currency, now)
         if request.HasField("delivery_price"):
-            delivery.price.CopyFrom(request.delivery_price)
-        actor = (
-            request.actor
-            if request.actor.kind
-            else common_pb2.Actor(kind=common_pb2.ACTOR_KIND_PARTNER, id=partner_id)
+            delivery.price = money(request.delivery_price)
+        placed_by = (
+            actor(request.actor) if request.actor.kind else Actor(ActorKind.PARTNER, partner_id)
         )
         order = rules.new_order(
             order_id=new_id("ord"),
@@ -105,19 +114,19 @@ class ImportApi:
             lines=lines,
             currency=currency,
             delivery=delivery,
-            payment_method=C.PAYMENT_METHOD_MARKETPLACE,
+            payment_method=PaymentMethod.MARKETPLACE,
             channel=channel,
-            actor=actor,
+            actor=placed_by,
             now=now,
             provider=partner_id,
         )
         order.partner_order_id = request.partner_order_id
-        order.buyer.CopyFrom(request.buyer)
+        order.buyer = from_message(request.buyer, MarketplaceBuyer)
         if request.HasField("placed_at"):
-            order.placed_at.CopyFrom(request.placed_at)
+            order.placed_at = from_timestamp(request.placed_at)
         return order
 
-    async def _hold_stock(self, order: C.Order, partner_key: str) -> str | None:
+    async def _hold_stock(self, order: Order, partner_key: str) -> str | None:
         """The id of a hold on the order's stock (made now, or shared with a concurrent import of
         the same partner order); None when the order was imported meanwhile."""
         units = open_units(order)
@@ -128,7 +137,7 @@ class ImportApi:
                 held = await self.deps.inventory.hold(
                     hold_id,
                     units,
-                    channel=order.channel,
+                    channel=channel_message(order.channel),
                     seconds=self.deps.settings.import_hold_seconds,
                 )
             except StockShortage as shortage:
@@ -152,4 +161,4 @@ class ImportApi:
         if hold_id and hold_id not in used:
             # Only the written order can use a hold of its partner order: this one is spare.
             await self.deps.inventory.release(hold_id, reason="the order was imported meanwhile")
-        return C.ImportMarketplaceOrderResponse(order=existing, created=False)
+        return C.ImportMarketplaceOrderResponse(order=order_message(existing), created=False)

@@ -14,16 +14,24 @@ from omni_order.api.deps import Deps, unchanged
 from omni_order.carriers.fulfilment import cancel_waybill, waybill_for
 from omni_order.domain import lifecycle as rules
 from omni_order.domain.common import require
+from omni_order.domain.orders import CancellationReason, LineQuantity, Order, OrderStatus
 from omni_order.events import next_version
+from omni_order.messages import (
+    actor,
+    channel_message,
+    channel_ref,
+    line_quantities,
+    member,
+    order_message,
+    to_message,
+)
 from omni_order.payments import capture_payment, settle_cancellation
 from omni_order.ports import Placement
 
 C = order_pb2
 
 
-def placements(
-    order: C.Order, units: list[C.LineQuantity], location_id: str = ""
-) -> list[Placement]:
+def placements(order: Order, units: list[LineQuantity], location_id: str = "") -> list[Placement]:
     """Reservation lines for order units: at the given location, or the line's only source."""
     lines = {line.line_id: line for line in order.lines}
     result = []
@@ -48,9 +56,9 @@ class LifecycleApi:
         self, request: C.CancelOrderRequest, context: aio.ServicerContext
     ) -> Work[C.CancelOrderResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
-        units = rules.cancellation(order, request.lines)
+        units = rules.cancellation(order, line_quantities(request.lines))
         if not units:
-            return unchanged(C.CancelOrderResponse(order=order))
+            return unchanged(C.CancelOrderResponse(order=order_message(order)))
         command = Command.of(context, request)
         if order.reservation_id:
             whole = not request.lines
@@ -61,22 +69,24 @@ class LifecycleApi:
                 key=command.key_for("release") if command else new_id("release"),
                 reason="order cancelled",
             )
+        reason = member(CancellationReason, C.CancellationReason.DESCRIPTOR, request.reason)
         kind = rules.cancel(
             order,
             units,
-            reason=request.reason,
+            reason=reason,
             note=request.note,
-            actor=request.actor,
-            channel=request.channel,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
             now=utcnow(),
         )
         refunds = await settle_cancellation(self.deps.payments, order, units, utcnow())
-        fields = {"reason": order.cancellation_reason or request.reason, "note": request.note}
+        if order.cancellation_reason is not CancellationReason.UNSPECIFIED:
+            reason = order.cancellation_reason
+        fields: dict[str, object] = {"reason": reason, "note": request.note}
         if kind == "lines_cancelled":
             fields["lines"] = units
-        return self.deps.saving(
-            order, next_version(order, (kind, fields), *refunds), C.CancelOrderResponse(order=order)
-        )
+        events = next_version(order, (kind, fields), *refunds)
+        return self.deps.saving(order, events, C.CancelOrderResponse(order=order_message(order)))
 
     async def CreateShipment(
         self, request: C.CreateShipmentRequest, context: aio.ServicerContext
@@ -93,12 +103,12 @@ class LifecycleApi:
         command = Command.of(context, request)
         # Derived from the key, so a retry after a crash commits the same units once.
         shipment_id = "shp_" + command.key_for("shipment")[:24] if command else new_id("shp")
-        units = rules.shipment_units(order, location_id, request.lines)
+        units = rules.shipment_units(order, location_id, line_quantities(request.lines))
         # The carrier's waybill first: a carrier that refuses leaves the stock uncommitted.
         waybill = None
         if not request.tracking_number:
             sizes = await self.deps.catalog.prices(
-                order.channel, [line.sku for line in order.lines]
+                channel_message(order.channel), [line.sku for line in order.lines]
             )
             waybill = await waybill_for(self.deps.carriers, order, shipment_id, units, sizes)
         try:
@@ -119,8 +129,8 @@ class LifecycleApi:
             units,
             carrier=request.carrier,
             tracking_number=waybill.tracking_number if waybill else request.tracking_number,
-            actor=request.actor,
-            channel=request.channel,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
             now=utcnow(),
         )
         if waybill:
@@ -128,9 +138,10 @@ class LifecycleApi:
         # Fulfilment is when a card authorization is charged (for what is not cancelled).
         await capture_payment(self.deps.payments, order, utcnow())
         events = next_version(order, ("shipment_created", {"shipment": shipment}))
-        return self.deps.saving(
-            order, events, C.CreateShipmentResponse(shipment=shipment, order=order)
+        reply = C.CreateShipmentResponse(
+            shipment=to_message(shipment, C.Shipment), order=order_message(order)
         )
+        return self.deps.saving(order, events, reply)
 
     async def MarkShipped(
         self, request: C.MarkShippedRequest, context: aio.ServicerContext
@@ -147,11 +158,11 @@ class LifecycleApi:
             shipment,
             carrier=request.carrier,
             tracking_number=request.tracking_number,
-            actor=request.actor,
-            channel=request.channel,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
             now=utcnow(),
         )
-        reply = C.MarkShippedResponse(order=order)
+        reply = C.MarkShippedResponse(order=order_message(order))
         if not changed:
             return unchanged(reply)
         return self.deps.saving(
@@ -172,9 +183,13 @@ class LifecycleApi:
             from_timestamp(request.delivered_at) if request.HasField("delivered_at") else utcnow()
         )
         changed = rules.deliver(
-            order, shipment, actor=request.actor, channel=request.channel, now=when
+            order,
+            shipment,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
+            now=when,
         )
-        reply = C.MarkDeliveredResponse(order=order)
+        reply = C.MarkDeliveredResponse(order=order_message(order))
         if not changed:
             return unchanged(reply)
         events = next_version(order, ("delivered", {"shipment": shipment}))
@@ -199,9 +214,13 @@ class LifecycleApi:
             else now + window
         )
         changed = rules.ready_for_pickup(
-            order, deadline=deadline, actor=request.actor, channel=request.channel, now=now
+            order,
+            deadline=deadline,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
+            now=now,
         )
-        reply = C.MarkReadyForPickupResponse(order=order)
+        reply = C.MarkReadyForPickupResponse(order=order_message(order))
         if not changed:
             return unchanged(reply)
         return self.deps.saving(order, next_version(order, ("ready_for_pickup", {})), reply)
@@ -215,8 +234,8 @@ class LifecycleApi:
 
     async def _collected(self, request: C.MarkCollectedRequest) -> Work[C.MarkCollectedResponse]:
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
-        if order.status == C.ORDER_STATUS_COLLECTED:
-            return unchanged(C.MarkCollectedResponse(order=order))
+        if order.status == OrderStatus.COLLECTED:
+            return unchanged(C.MarkCollectedResponse(order=order_message(order)))
         units = rules.collectable(order, require(request.pickup_code, "pickup_code"))
         if units:
             await self.deps.inventory.commit(
@@ -226,6 +245,12 @@ class LifecycleApi:
                 reference=order.id,
             )
         await capture_payment(self.deps.payments, order, utcnow())
-        rules.collect(order, units, actor=request.actor, channel=request.channel, now=utcnow())
+        rules.collect(
+            order,
+            units,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
+            now=utcnow(),
+        )
         events = next_version(order, ("collected", {}))
-        return self.deps.saving(order, events, C.MarkCollectedResponse(order=order))
+        return self.deps.saving(order, events, C.MarkCollectedResponse(order=order_message(order)))

@@ -17,8 +17,10 @@ from omni_kit.logs import get_logger
 from omni_kit.telemetry import extract_context, tracer
 from omni_order.api.deps import Deps, unchanged
 from omni_order.domain.common import require
+from omni_order.domain.orders import Order, OrderStatus
 from omni_order.domain.refunds import complete_staff_refund, staff_refund
 from omni_order.events import next_version
+from omni_order.messages import actor, channel_ref, order_message
 from omni_order.payments.provider import (
     Callback,
     CallbackAnswer,
@@ -56,17 +58,18 @@ class PaymentsApi:
             require(request.refund_id, "refund_id"),
             provider_ref=request.provider_ref,
             note=request.note,
-            actor=request.actor,
-            channel=request.channel,
+            actor=actor(request.actor),
+            channel=channel_ref(request.channel),
             now=utcnow(),
         )
         if refund is None:
-            return unchanged(C.CompleteStaffRefundResponse(order=order))
+            return unchanged(C.CompleteStaffRefundResponse(order=order_message(order)))
         payment_id = staff_refund(order, refund.id)[0].id
         events = next_version(
             order, ("refund_recorded", {"payment_id": payment_id, "refund": refund})
         )
-        return self.deps.saving(order, events, C.CompleteStaffRefundResponse(order=order))
+        reply = C.CompleteStaffRefundResponse(order=order_message(order))
+        return self.deps.saving(order, events, reply)
 
     async def HandlePaymentCallback(
         self, request: C.HandlePaymentCallbackRequest, context: aio.ServicerContext
@@ -122,7 +125,7 @@ class PaymentsApi:
         return _answer(answer, order.id)
 
 
-def _require_order_amount(order: C.Order, event: CallbackEvent) -> None:
+def _require_order_amount(order: Order, event: CallbackEvent) -> None:
     """A callback about another amount or currency than the order's changes nothing."""
     expected = order.payments[0].amount
     if event.amount is None:
@@ -134,7 +137,7 @@ def _require_order_amount(order: C.Order, event: CallbackEvent) -> None:
             reason="PAYMENT_CURRENCY_MISMATCH",
             field="currency",
         )
-    waiting = order.status == C.ORDER_STATUS_ACTION_REQUIRED
+    waiting = order.status == OrderStatus.ACTION_REQUIRED
     if waiting and event.amount.amount_minor != expected.amount_minor:
         raise FailedPrecondition(
             f"the callback is for {event.amount.amount_minor} minor units; order {order.number} "

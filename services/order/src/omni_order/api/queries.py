@@ -14,7 +14,8 @@ from omni_kit import paging
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.api.deps import Deps
-from omni_order.domain.common import money, require
+from omni_order.domain.common import require
+from omni_order.messages import order_message, return_message
 from omni_order.store.orders import OrderFilter
 
 C = order_pb2
@@ -63,9 +64,8 @@ class QueriesApi:
     async def GetOrder(
         self, request: C.GetOrderRequest, context: aio.ServicerContext
     ) -> C.GetOrderResponse:
-        return C.GetOrderResponse(
-            order=await self.deps.orders.get(require(request.order_id, "order_id"))
-        )
+        order = await self.deps.orders.get(require(request.order_id, "order_id"))
+        return C.GetOrderResponse(order=order_message(order))
 
     async def ListOrders(
         self, request: C.ListOrdersRequest, context: aio.ServicerContext
@@ -77,14 +77,16 @@ class QueriesApi:
         if len(orders) > limit:
             orders = orders[:limit]
             last = orders[-1]
-            next_token = _token(from_timestamp(last.placed_at), last.id)
-        return C.ListOrdersResponse(orders=orders, next_page_token=next_token)
+            next_token = _token(last.placed_at or datetime.min, last.id)
+        return C.ListOrdersResponse(
+            orders=[order_message(order) for order in orders], next_page_token=next_token
+        )
 
     async def GetReturn(
         self, request: C.GetReturnRequest, context: aio.ServicerContext
     ) -> C.GetReturnResponse:
         found = await self.deps.returns.get(require(request.return_id, "return_id"))
-        return C.GetReturnResponse(order_return=found)
+        return C.GetReturnResponse(order_return=return_message(found))
 
     async def ListReturns(
         self, request: C.ListReturnsRequest, context: aio.ServicerContext
@@ -100,8 +102,11 @@ class QueriesApi:
         next_token = ""
         if len(found) > limit:
             found = found[:limit]
-            next_token = _token(from_timestamp(found[-1].created_at), found[-1].id)
-        return C.ListReturnsResponse(order_returns=found, next_page_token=next_token)
+            next_token = _token(found[-1].created_at or datetime.min, found[-1].id)
+        return C.ListReturnsResponse(
+            order_returns=[return_message(found_return) for found_return in found],
+            next_page_token=next_token,
+        )
 
     async def GetSalesReport(
         self, request: C.GetSalesReportRequest, context: aio.ServicerContext
@@ -155,10 +160,12 @@ def _row(day: str, channel: str, currency: str, group: dict[str, Any]) -> C.Sale
     return C.SalesReportRow(
         day=day,
         channel=common_pb2.SalesChannel.Value(channel),
-        revenue=money(int(group.get("revenue", 0)), currency),
+        revenue=common_pb2.Money(amount_minor=int(group.get("revenue", 0)), currency_code=currency),
         orders=int(group.get("orders", 0)),
         units=int(group.get("units", 0)),
-        refunded=money(int(group.get("refunded", 0)), currency),
+        refunded=common_pb2.Money(
+            amount_minor=int(group.get("refunded", 0)), currency_code=currency
+        ),
         cancelled_orders=int(group.get("cancelled_orders", 0)),
     )
 

@@ -9,11 +9,19 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, NotFound
 from omni_kit.idempotency import Command, Work, require_command
 from omni_kit.ids import utcnow
-from omni_kit.protos import to_timestamp
 from omni_order.api.deps import Deps
 from omni_order.domain import returns as rules
 from omni_order.domain.common import require
+from omni_order.domain.orders import Order, PaymentMethod, Refund, RefundStatus
+from omni_order.domain.returns import OrderReturn, ReturnLine, ReturnResolution, ReturnStatus
 from omni_order.events import EventSpec, next_version
+from omni_order.messages import (
+    actor,
+    channel_ref,
+    from_message,
+    order_message,
+    return_message,
+)
 from omni_order.payments import refund_payment
 from omni_order.ports import Placement, StockShortage
 
@@ -36,7 +44,8 @@ class ReturnsApi:
         """Take the goods back (restock, exchange goods, refund: each keyed by the return, so a
         retry after a crash repeats them harmlessly), then the write that records the return."""
         order = await self.deps.orders.get(require(request.order_id, "order_id"))
-        lines = rules.returned_lines(order, request.lines)
+        requested = [from_message(line, ReturnLine) for line in request.lines]
+        lines = rules.returned_lines(order, requested)
         location_id = require(request.receiving_location_id, "receiving_location_id")
         location = await self.deps.inventory.location(location_id)
         if location is None:
@@ -52,9 +61,8 @@ class ReturnsApi:
                 field="receiving_location_id",
             )
         return_id = "ret_" + command.key_for("return")[:24]
-        exchanges = [line for line in lines if line.resolution == C.RETURN_RESOLUTION_EXCHANGE]
-        for index, line in enumerate(exchanges):
-            line.exchange_line_id = f"x{len(order.lines) + index + 1}"
+        lines = rules.number_exchanges(lines, len(order.lines))
+        exchanges = [line for line in lines if line.resolution == ReturnResolution.EXCHANGE]
         exchange_hold = f"res_{return_id}"
         if exchanges:
             try:
@@ -86,21 +94,21 @@ class ReturnsApi:
         refund = await self._refund(order, lines, return_id, request.note)
         if exchanges:
             await self.deps.inventory.commit(exchange_hold, [], key=return_id, reference=return_id)
-        order_return = C.OrderReturn(
+        order_return = OrderReturn(
             id=return_id,
             order_id=order.id,
             lines=lines,
             receiving_location_id=location_id,
-            channel=request.channel,
-            status=C.RETURN_STATUS_REFUND_FAILED
-            if refund is not None and refund.status == C.REFUND_STATUS_FAILED
-            else C.RETURN_STATUS_COMPLETED,
+            channel=channel_ref(request.channel),
+            status=ReturnStatus.REFUND_FAILED
+            if refund is not None and refund.status == RefundStatus.FAILED
+            else ReturnStatus.COMPLETED,
             refund_total=rules.refund_total(lines, order.totals.total.currency_code),
             refund_ids=[refund.id] if refund is not None else [],
             note=request.note,
-            actor=request.actor,
-            created_at=to_timestamp(now),
-            updated_at=to_timestamp(now),
+            actor=actor(request.actor),
+            created_at=now,
+            updated_at=now,
         )
         rules.apply_return(order, order_return, refund, now=now)
         order.return_ids.append(return_id)
@@ -114,28 +122,30 @@ class ReturnsApi:
         async def write(session: AsyncClientSession) -> C.CreateReturnResponse:
             await self.deps.returns.insert(order_return, session)
             await self.deps.orders.write(session, order, events)
-            return C.CreateReturnResponse(order_return=order_return, order=order)
+            return C.CreateReturnResponse(
+                order_return=return_message(order_return), order=order_message(order)
+            )
 
         return write
 
     async def _refund(
-        self, order: C.Order, lines: list[C.ReturnLine], return_id: str, note: str
-    ) -> C.Refund | None:
+        self, order: Order, lines: list[ReturnLine], return_id: str, note: str
+    ) -> Refund | None:
         amount = rules.refund_total(lines, order.totals.total.currency_code)
         if amount.amount_minor == 0:
             return None
         payment = order.payments[0]
-        refund = C.Refund(
+        refund = Refund(
             id=f"rf_{return_id}",
             amount=amount,
-            status=C.REFUND_STATUS_SUCCEEDED,
+            status=RefundStatus.SUCCEEDED,
             return_id=return_id,
             reason=note or "goods returned",
-            created_at=to_timestamp(utcnow()),
-            completed_at=to_timestamp(utcnow()),
+            created_at=utcnow(),
+            completed_at=utcnow(),
         )
         # Cash is given back at the counter that takes the goods; a card payment by its
         # provider, or by staff in the provider's panel when its API cannot refund.
-        if payment.method == C.PAYMENT_METHOD_ONLINE_CARD:
+        if payment.method == PaymentMethod.ONLINE_CARD:
             await refund_payment(self.deps.payments, payment, refund)
         return refund

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import DomainError
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
@@ -16,11 +14,20 @@ from omni_order.carriers.options import parcel_of
 from omni_order.carriers.wiring import Carriers
 from omni_order.domain import lifecycle
 from omni_order.domain.common import Price
+from omni_order.domain.orders import (
+    Address,
+    CarrierPickupPoint,
+    DeliveryMode,
+    LineQuantity,
+    Order,
+    ShipmentStatus,
+)
+from omni_order.domain.values import Actor, ActorKind
 from omni_order.events import next_version
 from omni_order.store import OrderStore
 
 log = get_logger("omni.order.carriers")
-CARRIER = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="carrier-tracking")
+CARRIER = Actor(ActorKind.SYSTEM, id="carrier-tracking")
 SHIPPED = {
     TrackingStatus.IN_TRANSIT,
     TrackingStatus.ARRIVED_AT_PICKUP_POINT,
@@ -30,30 +37,31 @@ SHIPPED = {
 
 async def waybill_for(
     carriers: Carriers,
-    order: order_pb2.Order,
+    order: Order,
     shipment_id: str,
-    units: list[order_pb2.LineQuantity],
+    units: list[LineQuantity],
     sizes: Mapping[str, Price],
 ) -> Waybill | None:
     """The carrier's waybill for a home delivery by a carrier that issues them; None for a
     table rate or a pickup in store."""
     delivery = order.delivery
-    if delivery.mode != common_pb2.DELIVERY_MODE_HOME_DELIVERY:
+    if delivery.mode != DeliveryMode.HOME_DELIVERY:
         return None
     carrier = carriers.by_name.get(delivery.carrier)
     if carrier is None or not carrier.issues_waybills:
         return None
-    point = delivery.carrier_pickup_point
+    point = delivery.carrier_pickup_point or CarrierPickupPoint()
+    address = delivery.address or Address()
     city_ref, _, point_ref = point.id.partition(":")
     destination = Destination(
-        country_code=delivery.address.country_code,
-        city=delivery.address.city,
-        lines=() if point.id else tuple(delivery.address.lines),
-        postal_code=delivery.address.postal_code,
+        country_code=address.country_code,
+        city=address.city,
+        lines=() if point.id else tuple(address.lines),
+        postal_code=address.postal_code,
         point_ref=point_ref,
         city_ref=city_ref,
-        recipient_name=delivery.address.name,
-        recipient_phone=delivery.address.phone,
+        recipient_name=address.name,
+        recipient_phone=address.phone,
     )
     lines = {line.line_id: line for line in order.lines}
     value = sum(lines[u.line_id].unit_price.amount_minor * u.quantity for u in units)
@@ -101,7 +109,7 @@ async def _track(carriers: Carriers, orders: OrderStore, order_id: str) -> int:
         carrier = carriers.by_name.get(shipment.carrier)
         if not shipment.carrier_ref or carrier is None:
             continue
-        if shipment.status == order_pb2.SHIPMENT_STATUS_DELIVERED:
+        if shipment.status == ShipmentStatus.DELIVERED:
             continue
         tracking = await carrier.track(shipment.tracking_number)
         status = tracking.status

@@ -16,7 +16,7 @@ from omni_kit.protos import to_timestamp
 from omni_order.carriers.base import CarrierError, Destination, Parcel, PickupPoint, Quote
 from omni_order.carriers.http import log
 from omni_order.carriers.wiring import Carriers
-from omni_order.domain.common import Price, money
+from omni_order.domain.common import Price
 
 HOME = common_pb2.DELIVERY_MODE_HOME_DELIVERY
 POINTS_PER_CARRIER = 3
@@ -80,7 +80,7 @@ def _option(quote: Quote, option_id: str) -> order_pb2.DeliveryOption:
         mode=HOME,
         carrier=quote.carrier,
         service_level=quote.service_level,
-        price=money(quote.amount_minor, quote.currency),
+        price=common_pb2.Money(amount_minor=quote.amount_minor, currency_code=quote.currency),
         earliest_at=to_timestamp(quote.earliest),
         latest_at=to_timestamp(quote.latest),
     )
@@ -202,7 +202,9 @@ async def priced_delivery(
         if point_id
         else f"home:{quote.carrier}:{quote.service_level}"
     )
-    delivery.price.CopyFrom(money(quote.amount_minor, currency))
+    delivery.price.CopyFrom(
+        common_pb2.Money(amount_minor=quote.amount_minor, currency_code=currency)
+    )
     delivery.estimated_at.CopyFrom(to_timestamp(quote.latest))
     return delivery
 

@@ -4,15 +4,69 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_kit.protos import to_timestamp
-from omni_order.domain.common import Price, money
+from omni_order.domain.common import Price
+from omni_order.domain.values import ChannelRef, Money
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 CART_LIFETIME = timedelta(days=30)
+
+
+class CartStatus(Enum):
+    UNSPECIFIED = "CART_STATUS_UNSPECIFIED"
+    ACTIVE = "CART_STATUS_ACTIVE"
+    # An order was placed from it.
+    CHECKED_OUT = "CART_STATUS_CHECKED_OUT"
+    # Its lines moved into another cart (merged_into_cart_id).
+    MERGED = "CART_STATUS_MERGED"
+    EXPIRED = "CART_STATUS_EXPIRED"
+
+
+@dataclass
+class CartLine:
+    line_id: str
+    sku: str
+    product_id: str = ""
+    product_name: str = ""
+    quantity: int = 0
+    # The price the line was added at, and its listing version (the price snapshot).
+    unit_price: Money = field(default_factory=Money)
+    line_total: Money = field(default_factory=Money)
+    listing_version: int = 0
+    priced_at: datetime | None = None
+    # The listing's price now; shown when it moved, never applied silently (RepriceCart does).
+    current_unit_price: Money = field(default_factory=Money)
+    price_changed: bool = False
+    # The cart-hold reservation for this line, and when it lapses.
+    reservation_id: str = ""
+    hold_expires_at: datetime | None = None
+
+
+@dataclass
+class Cart:
+    id: str
+    version: int = 0
+    status: CartStatus = CartStatus.UNSPECIFIED
+    # Exactly one owner: a signed-in customer or an anonymous visitor's device token.
+    customer_id: str = ""
+    anonymous_id: str = ""
+    # The channel of the latest change (a cart started on web continues on app).
+    channel: ChannelRef = field(default_factory=ChannelRef)
+    currency_code: str = ""
+    lines: list[CartLine] = field(default_factory=list)
+    subtotal: Money = field(default_factory=Money)
+    item_count: int = 0
+    has_price_changes: bool = False
+    expires_at: datetime | None = None
+    merged_into_cart_id: str = ""
+    # The order placed from this cart.
+    order_id: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def cart_owner(customer_id: str, anonymous_id: str) -> tuple[str, str]:
@@ -38,9 +92,9 @@ def cart_expiry(now: datetime) -> datetime:
     return now + CART_LIFETIME
 
 
-def require_active(cart: order_pb2.Cart, expected_version: int = 0) -> None:
-    if cart.status != order_pb2.CART_STATUS_ACTIVE:
-        state = order_pb2.CartStatus.Name(cart.status).removeprefix("CART_STATUS_").lower()
+def require_active(cart: Cart, expected_version: int = 0) -> None:
+    if cart.status != CartStatus.ACTIVE:
+        state = cart.status.name.lower()
         raise FailedPrecondition(
             f"cart {cart.id} is {state}; only an active cart can change",
             reason="CART_NOT_ACTIVE",
@@ -82,16 +136,14 @@ def sellable_price(
     return price
 
 
-def find_line(
-    cart: order_pb2.Cart, *, line_id: str = "", sku: str = ""
-) -> order_pb2.CartLine | None:
+def find_line(cart: Cart, *, line_id: str = "", sku: str = "") -> CartLine | None:
     for line in cart.lines:
         if (line_id and line.line_id == line_id) or (sku and line.sku == sku):
             return line
     return None
 
 
-def existing_line(cart: order_pb2.Cart, line_id: str) -> order_pb2.CartLine:
+def existing_line(cart: Cart, line_id: str) -> CartLine:
     line = find_line(cart, line_id=line_id)
     if line is None:
         raise NotFound(
@@ -101,8 +153,8 @@ def existing_line(cart: order_pb2.Cart, line_id: str) -> order_pb2.CartLine:
 
 
 def set_line(
-    cart: order_pb2.Cart,
-    line: order_pb2.CartLine,
+    cart: Cart,
+    line: CartLine,
     *,
     quantity: int,
     reservation_id: str,
@@ -114,30 +166,28 @@ def set_line(
     line.quantity = quantity
     line.reservation_id = reservation_id
     if hold_expires_at is not None:
-        line.hold_expires_at.CopyFrom(to_timestamp(hold_expires_at))
+        line.hold_expires_at = hold_expires_at
     if price is not None:
         line.product_id = price.product_id
         line.product_name = price.product_name
-        line.unit_price.CopyFrom(money(price.amount_minor, price.currency_code))
+        line.unit_price = price.money
         line.listing_version = price.listing_version
-        line.priced_at.CopyFrom(to_timestamp(now))
-        line.current_unit_price.CopyFrom(line.unit_price)
+        line.priced_at = now
+        line.current_unit_price = line.unit_price
         line.price_changed = False
-    if line not in cart.lines:
+    if not any(other is line for other in cart.lines):
         cart.lines.append(line)
     recompute(cart)
 
 
-def remove_line(cart: order_pb2.Cart, line_id: str) -> order_pb2.CartLine:
+def remove_line(cart: Cart, line_id: str) -> CartLine:
     line = existing_line(cart, line_id)
-    kept = [other for other in cart.lines if other.line_id != line_id]
-    del cart.lines[:]
-    cart.lines.extend(kept)
+    cart.lines = [other for other in cart.lines if other.line_id != line_id]
     recompute(cart)
     return line
 
 
-def show_current_prices(cart: order_pb2.Cart, prices: Mapping[str, Price]) -> list[str]:
+def show_current_prices(cart: Cart, prices: Mapping[str, Price]) -> list[str]:
     """Mark lines whose listing price moved since they were added (never applied silently);
     returns the SKUs no longer sold on the channel."""
     gone = []
@@ -146,13 +196,13 @@ def show_current_prices(cart: order_pb2.Cart, prices: Mapping[str, Price]) -> li
         if price is None or not price.published:
             gone.append(line.sku)
             continue
-        line.current_unit_price.CopyFrom(money(price.amount_minor, price.currency_code))
+        line.current_unit_price = price.money
         line.price_changed = line.current_unit_price != line.unit_price
     recompute(cart)
     return gone
 
 
-def accept_current_prices(cart: order_pb2.Cart, prices: Mapping[str, Price], now: datetime) -> None:
+def accept_current_prices(cart: Cart, prices: Mapping[str, Price], now: datetime) -> None:
     """RepriceCart: take the current listing price of every changed line."""
     for line in cart.lines:
         price = prices.get(line.sku)
@@ -161,30 +211,26 @@ def accept_current_prices(cart: order_pb2.Cart, prices: Mapping[str, Price], now
             and price.published
             and price.amount_minor != line.unit_price.amount_minor
         ):
-            line.unit_price.CopyFrom(money(price.amount_minor, price.currency_code))
+            line.unit_price = price.money
             line.listing_version = price.listing_version
-            line.priced_at.CopyFrom(to_timestamp(now))
+            line.priced_at = now
         if price is not None:
-            line.current_unit_price.CopyFrom(money(price.amount_minor, price.currency_code))
+            line.current_unit_price = price.money
         line.price_changed = False
     recompute(cart)
 
 
-def recompute(cart: order_pb2.Cart) -> None:
+def recompute(cart: Cart) -> None:
     subtotal = 0
     for line in cart.lines:
-        line.line_total.CopyFrom(
-            money(line.unit_price.amount_minor * line.quantity, cart.currency_code)
-        )
+        line.line_total = Money(line.unit_price.amount_minor * line.quantity, cart.currency_code)
         subtotal += line.line_total.amount_minor
-    cart.subtotal.CopyFrom(money(subtotal, cart.currency_code))
+    cart.subtotal = Money(subtotal, cart.currency_code)
     cart.item_count = sum(line.quantity for line in cart.lines)
     cart.has_price_changes = any(line.price_changed for line in cart.lines)
 
 
-def merge_plan(
-    target: order_pb2.Cart, source: order_pb2.Cart
-) -> list[tuple[order_pb2.CartLine, order_pb2.CartLine | None]]:
+def merge_plan(target: Cart, source: Cart) -> list[tuple[CartLine, CartLine | None]]:
     """Pairs (source line, target line with the same SKU or None) for MergeCarts."""
     if source.currency_code != target.currency_code:
         raise FailedPrecondition(

@@ -3,19 +3,71 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_kit.protos import to_timestamp
-from omni_order.domain.common import Price, money, record, require, require_quantity
+from omni_order.domain.carts import Cart
+from omni_order.domain.common import Price, record, require, require_quantity
+from omni_order.domain.orders import (
+    Address,
+    Delivery,
+    DeliveryMode,
+    GeoPoint,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    SagaState,
+    SagaStatus,
+    SagaStep,
+)
+from omni_order.domain.values import Actor, ChannelRef, Money
 
-HOME = common_pb2.DELIVERY_MODE_HOME_DELIVERY
-CLICK_AND_COLLECT = common_pb2.DELIVERY_MODE_CLICK_AND_COLLECT
-SHIP_TO_STORE = common_pb2.DELIVERY_MODE_SHIP_TO_STORE
+HOME = DeliveryMode.HOME_DELIVERY
+CLICK_AND_COLLECT = DeliveryMode.CLICK_AND_COLLECT
+SHIP_TO_STORE = DeliveryMode.SHIP_TO_STORE
 PICKUP_MODES = {CLICK_AND_COLLECT, SHIP_TO_STORE}
+
+
+@dataclass(frozen=True)
+class DeliveryChoice:
+    """The delivery the customer chose at checkout."""
+
+    mode: DeliveryMode = DeliveryMode.UNSPECIFIED
+    option_id: str = ""
+    address: Address | None = None
+    geo: GeoPoint | None = None
+    pickup_location_id: str = ""
+    carrier: str = ""
+    carrier_pickup_point_id: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    """A pickup offered at checkout (carriers' home deliveries are priced by their quotes)."""
+
+    option_id: str
+    mode: DeliveryMode
+    price: Money
+    pickup_location_id: str
+    pickup_location_name: str
+    distance_km: float
+    earliest_at: datetime
+    latest_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """A marketplace order's line at the partner's price."""
+
+    sku: str = ""
+    quantity: int = 0
+    unit_price: Money = field(default_factory=Money)
+    partner_line_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,45 +85,43 @@ SHIP_TO_STORE_PRICE = 0
 
 
 def pickup_option(
-    mode: common_pb2.DeliveryMode.ValueType,
+    mode: DeliveryMode,
     location_id: str,
     name: str,
     distance_km: float,
     currency: str,
     now: datetime,
-) -> order_pb2.DeliveryOption:
+) -> DeliveryOption:
     prefix, days = ("cc", (0, 1)) if mode == CLICK_AND_COLLECT else ("sts", SHIP_TO_STORE_DAYS)
-    return order_pb2.DeliveryOption(
+    return DeliveryOption(
         option_id=f"{prefix}:{location_id}",
         mode=mode,
-        price=money(0 if mode == CLICK_AND_COLLECT else SHIP_TO_STORE_PRICE, currency),
+        price=Money(0 if mode == CLICK_AND_COLLECT else SHIP_TO_STORE_PRICE, currency),
         pickup_location_id=location_id,
         pickup_location_name=name,
         distance_km=distance_km,
-        earliest_at=to_timestamp(now + timedelta(days=days[0])),
-        latest_at=to_timestamp(now + timedelta(days=days[1])),
+        earliest_at=now + timedelta(days=days[0]),
+        latest_at=now + timedelta(days=days[1]),
     )
 
 
-def delivery_for(
-    choice: order_pb2.DeliveryChoice, currency: str, now: datetime
-) -> order_pb2.Delivery:
+def delivery_for(choice: DeliveryChoice, currency: str, now: datetime) -> Delivery:
     """The order's delivery from a choice; refuses incomplete choices. Pickups are priced
     here, home delivery is not."""
-    delivery = order_pb2.Delivery(mode=choice.mode, option_id=choice.option_id)
+    delivery = Delivery(mode=choice.mode, option_id=choice.option_id)
     if choice.mode == HOME:
         # Unpriced: checkout prices it with the carriers (omni_order.carriers.options), an
         # imported order carries the marketplace's price.
-        address = choice.address
+        address = choice.address or Address()
         if not address.lines or not address.country_code or not address.city:
             raise InvalidArgument(
                 "home delivery needs an address with lines, city and country_code",
                 field="delivery.address",
             )
-        delivery.address.CopyFrom(address)
-        delivery.geo.CopyFrom(choice.geo)
+        delivery.address = address
+        delivery.geo = choice.geo or GeoPoint()
         delivery.carrier = choice.carrier
-        delivery.price.CopyFrom(money(0, currency))
+        delivery.price = Money(0, currency)
         return delivery
     if choice.mode in PICKUP_MODES:
         if not choice.pickup_location_id:
@@ -82,8 +132,8 @@ def delivery_for(
         option = pickup_option(choice.mode, choice.pickup_location_id, "", 0.0, currency, now)
         delivery.pickup_location_id = choice.pickup_location_id
         delivery.option_id = option.option_id
-        delivery.price.CopyFrom(option.price)
-        delivery.estimated_at.CopyFrom(option.latest_at)
+        delivery.price = option.price
+        delivery.estimated_at = option.latest_at
         return delivery
     raise InvalidArgument(
         "delivery.mode must be home delivery, click & collect or ship-to-store",
@@ -100,21 +150,23 @@ def require_pickup_store(location_name: str, click_and_collect: bool, active: bo
         )
 
 
-def require_payment(method: int, token: str, mode: int, *, needs_token: bool = True) -> None:
-    if method == order_pb2.PAYMENT_METHOD_ONLINE_CARD:
+def require_payment(
+    method: PaymentMethod, token: str, mode: DeliveryMode, *, needs_token: bool = True
+) -> None:
+    if method == PaymentMethod.ONLINE_CARD:
         if not token and needs_token:
             raise InvalidArgument(
                 "an online card payment needs the provider's payment_token",
                 field="payment_token",
             )
-    elif method == order_pb2.PAYMENT_METHOD_CASH_ON_DELIVERY:
+    elif method == PaymentMethod.CASH_ON_DELIVERY:
         if mode != HOME:
             raise FailedPrecondition(
                 "cash on delivery is only possible with home delivery",
                 reason="PAYMENT_METHOD_NOT_ALLOWED",
                 field="payment_method",
             )
-    elif method == order_pb2.PAYMENT_METHOD_PAY_IN_STORE:
+    elif method == PaymentMethod.PAY_IN_STORE:
         if mode not in PICKUP_MODES:
             raise FailedPrecondition(
                 "pay in store is only possible with click & collect or ship-to-store",
@@ -128,7 +180,7 @@ def require_payment(method: int, token: str, mode: int, *, needs_token: bool = T
         )
 
 
-def require_checkout(cart: order_pb2.Cart) -> None:
+def require_checkout(cart: Cart) -> None:
     if not cart.lines:
         raise FailedPrecondition(
             f"cart {cart.id} is empty; add a product before checking out",
@@ -166,7 +218,7 @@ def stock_refusal(short: Sequence[Shortfall]) -> FailedPrecondition:
     )
 
 
-def require_expected_total(order: order_pb2.Order, expected: common_pb2.Money) -> None:
+def require_expected_total(order: Order, expected: Money) -> None:
     if expected.currency_code and expected != order.totals.total:
         actual = order.totals.total
         raise FailedPrecondition(
@@ -185,62 +237,59 @@ def new_order(
     *,
     order_id: str,
     payment_id: str,
-    lines: list[order_pb2.OrderLine],
+    lines: list[OrderLine],
     currency: str,
-    delivery: order_pb2.Delivery,
-    payment_method: int,
-    channel: common_pb2.ChannelRef,
-    actor: common_pb2.Actor,
+    delivery: Delivery,
+    payment_method: PaymentMethod,
+    channel: ChannelRef,
+    actor: Actor,
     now: datetime,
     customer_id: str = "",
     cart_id: str = "",
     provider: str = "",
-) -> order_pb2.Order:
+) -> Order:
     """A PENDING order whose saga starts at the stock reservation."""
-    order = order_pb2.Order(
+    order = Order(
         id=order_id,
         number=order_number(order_id, now),
         version=1,
-        status=order_pb2.ORDER_STATUS_PENDING,
+        status=OrderStatus.PENDING,
         customer_id=customer_id,
         channel=channel,
         cart_id=cart_id,
         delivery=delivery,
-        placed_at=to_timestamp(now),
-        saga=order_pb2.SagaState(
-            step=order_pb2.SAGA_STEP_RESERVE_STOCK,
-            status=order_pb2.SAGA_STATUS_RUNNING,
-            updated_at=to_timestamp(now),
-        ),
+        placed_at=now,
+        saga=SagaState(step=SagaStep.RESERVE_STOCK, status=SagaStatus.RUNNING, updated_at=now),
+        lines=list(lines),
     )
-    order.lines.extend(lines)
     compute_totals(order, currency)
-    order.payments.add(
+    payment = Payment(
         id=payment_id,
         method=payment_method,
-        status=order_pb2.PAYMENT_STATUS_PENDING,
+        status=PaymentStatus.PENDING,
         amount=order.totals.total,
         provider=provider,
-        created_at=to_timestamp(now),
-        updated_at=to_timestamp(now),
+        created_at=now,
+        updated_at=now,
     )
-    if payment_method == order_pb2.PAYMENT_METHOD_MARKETPLACE:
-        order.payments[0].status = order_pb2.PAYMENT_STATUS_CAPTURED
-        order.payments[0].captured_amount.CopyFrom(order.totals.total)
+    order.payments.append(payment)
+    if payment_method == PaymentMethod.MARKETPLACE:
+        payment.status = PaymentStatus.CAPTURED
+        payment.captured_amount = order.totals.total
     record(order, "placed", actor=actor, channel=channel, now=now)
     return order
 
 
-def lines_from_cart(cart: order_pb2.Cart) -> list[order_pb2.OrderLine]:
+def lines_from_cart(cart: Cart) -> list[OrderLine]:
     return [
-        order_pb2.OrderLine(
+        OrderLine(
             line_id=f"l{index}",
             product_id=line.product_id,
             sku=line.sku,
             product_name=line.product_name,
             quantity=line.quantity,
             unit_price=line.unit_price,
-            status=order_pb2.ORDER_LINE_STATUS_OPEN,
+            status=OrderLineStatus.OPEN,
             listing_version=line.listing_version,
         )
         for index, line in enumerate(cart.lines, start=1)
@@ -248,8 +297,8 @@ def lines_from_cart(cart: order_pb2.Cart) -> list[order_pb2.OrderLine]:
 
 
 def lines_from_import(
-    items: Sequence[order_pb2.ImportLine], prices: Mapping[str, Price], partner_id: str
-) -> tuple[list[order_pb2.OrderLine], str]:
+    items: Sequence[ImportLine], prices: Mapping[str, Price], partner_id: str
+) -> tuple[list[OrderLine], str]:
     """A partner's lines at the partner's prices (one currency), each SKU listed for it; with
     that currency."""
     currency = items[0].unit_price.currency_code
@@ -270,14 +319,14 @@ def lines_from_import(
                 field=f"lines[{index}].sku",
             )
         lines.append(
-            order_pb2.OrderLine(
+            OrderLine(
                 line_id=f"l{index + 1}",
                 product_id=price.product_id,
                 sku=item.sku,
                 product_name=price.product_name,
                 quantity=item.quantity,
                 unit_price=item.unit_price,
-                status=order_pb2.ORDER_LINE_STATUS_OPEN,
+                status=OrderLineStatus.OPEN,
                 partner_line_id=item.partner_line_id,
                 listing_version=price.listing_version,
             )
@@ -285,20 +334,20 @@ def lines_from_import(
     return lines, currency
 
 
-def compute_totals(order: order_pb2.Order, currency: str = "") -> None:
+def compute_totals(order: Order, currency: str = "") -> None:
     """Totals after cancelled units; refunds recorded against payments."""
     currency = currency or order.totals.total.currency_code
     subtotal = 0
     for line in order.lines:
-        line.line_total.CopyFrom(money(line.unit_price.amount_minor * line.quantity, currency))
+        line.line_total = Money(line.unit_price.amount_minor * line.quantity, currency)
         if line.exchange_for_line_id:
             continue  # a replacement is paid by the goods returned for it
         subtotal += line.unit_price.amount_minor * (line.quantity - line.cancelled_quantity)
     active = any(line.quantity > line.cancelled_quantity for line in order.lines)
     delivery = order.delivery.price.amount_minor if active else 0
-    refunded = sum(payment.refunded_amount.amount_minor for payment in order.payments)
-    order.totals.subtotal.CopyFrom(money(subtotal, currency))
-    order.totals.delivery.CopyFrom(money(delivery, currency))
-    order.totals.discount.CopyFrom(money(0, currency))
-    order.totals.total.CopyFrom(money(subtotal + delivery, currency))
-    order.totals.refunded.CopyFrom(money(refunded, currency))
+    refunded = sum(payment.refunded for payment in order.payments)
+    order.totals.subtotal = Money(subtotal, currency)
+    order.totals.delivery = Money(delivery, currency)
+    order.totals.discount = Money(0, currency)
+    order.totals.total = Money(subtotal + delivery, currency)
+    order.totals.refunded = Money(refunded, currency)

@@ -1,17 +1,15 @@
-"""Money, quantities, prices and history entries shared by the cart and order rules."""
+"""Quantities, prices and history entries shared by the cart and order rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import InvalidArgument
-from omni_kit.protos import to_timestamp
+from omni_order.domain.orders import LineQuantity, Order, OrderHistoryEntry, OrderStatus
+from omni_order.domain.values import SYSTEM, Actor, ChannelRef, Money, SalesChannel
 
 MAX_LINE_QUANTITY = 1000
-SYSTEM = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_SYSTEM, id="order", display="order service")
 
 
 @dataclass(frozen=True)
@@ -29,9 +27,9 @@ class Price:
     weight_grams: int = 0
     sides_mm: tuple[int, int, int] = (0, 0, 0)
 
-
-def money(amount_minor: int, currency_code: str) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=amount_minor, currency_code=currency_code)
+    @property
+    def money(self) -> Money:
+        return Money(self.amount_minor, self.currency_code)
 
 
 def require_quantity(quantity: int, field: str) -> int:
@@ -51,26 +49,28 @@ def require(value: str, field: str) -> str:
 
 
 def record(
-    order: order_pb2.Order,
+    order: Order,
     action: str,
     *,
-    to_status: int | None = None,
-    actor: common_pb2.Actor | None = None,
-    channel: common_pb2.ChannelRef | None = None,
+    to_status: OrderStatus | None = None,
+    actor: Actor | None = None,
+    channel: ChannelRef | None = None,
     reason: str = "",
-    lines: list[order_pb2.LineQuantity] | None = None,
+    lines: list[LineQuantity] | None = None,
     now: datetime,
 ) -> None:
     """Append a history entry and apply the transition (if any): every change goes through here."""
-    entry = order.history.add(
-        at=to_timestamp(now),
+    given = channel is not None and channel.channel is not SalesChannel.UNSPECIFIED
+    entry = OrderHistoryEntry(
+        at=now,
+        action=action,
         from_status=order.status,
         to_status=order.status if to_status is None else to_status,
-        action=action,
         actor=actor or SYSTEM,
-        channel=channel if channel is not None and channel.channel else order.channel,
+        channel=channel if given and channel is not None else order.channel,
         reason=reason,
+        lines=list(lines or []),
     )
-    entry.lines.extend(lines or [])
+    order.history.append(entry)
     order.status = entry.to_status
-    order.updated_at.CopyFrom(entry.at)
+    order.updated_at = entry.at

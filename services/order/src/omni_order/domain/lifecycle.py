@@ -7,32 +7,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_kit.protos import to_timestamp
 from omni_order.domain.checkout import CLICK_AND_COLLECT, HOME, PICKUP_MODES, compute_totals
-from omni_order.domain.common import money, record, require_quantity
+from omni_order.domain.common import record, require_quantity
+from omni_order.domain.orders import (
+    CancellationReason,
+    LineQuantity,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Pickup,
+    Refund,
+    RefundStatus,
+    Shipment,
+    ShipmentStatus,
+)
+from omni_order.domain.values import Actor, ChannelRef, Money
 
-P = order_pb2
 CANCELLABLE = {
-    P.ORDER_STATUS_CONFIRMED,
-    P.ORDER_STATUS_PARTIALLY_FULFILLED,
-    P.ORDER_STATUS_READY_FOR_PICKUP,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PARTIALLY_FULFILLED,
+    OrderStatus.READY_FOR_PICKUP,
 }
-ENDED = {P.ORDER_STATUS_CANCELLED, P.ORDER_STATUS_PAYMENT_FAILED, P.ORDER_STATUS_FAILED}
-FULFILLING = {P.ORDER_STATUS_CONFIRMED, P.ORDER_STATUS_PARTIALLY_FULFILLED}
+ENDED = {OrderStatus.CANCELLED, OrderStatus.PAYMENT_FAILED, OrderStatus.FAILED}
+FULFILLING = {OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_FULFILLED}
 
 
-def status_name(status: order_pb2.OrderStatus.ValueType) -> str:
-    return P.OrderStatus.Name(status).removeprefix("ORDER_STATUS_").lower().replace("_", " ")
+def status_name(status: OrderStatus) -> str:
+    return status.label
 
 
-def open_quantity(line: order_pb2.OrderLine) -> int:
+def open_quantity(line: OrderLine) -> int:
     return line.quantity - line.cancelled_quantity - line.fulfilled_quantity
 
 
-def order_line(order: order_pb2.Order, line_id: str, field: str) -> order_pb2.OrderLine:
+def order_line(order: Order, line_id: str, field: str) -> OrderLine:
     for line in order.lines:
         if line.line_id == line_id:
             return line
@@ -41,8 +54,8 @@ def order_line(order: order_pb2.Order, line_id: str, field: str) -> order_pb2.Or
     )
 
 
-def _not_while_pending(order: order_pb2.Order) -> None:
-    if order.status in (P.ORDER_STATUS_PENDING, P.ORDER_STATUS_ACTION_REQUIRED):
+def _not_while_pending(order: Order) -> None:
+    if order.status in (OrderStatus.PENDING, OrderStatus.ACTION_REQUIRED):
         raise FailedPrecondition(
             f"order {order.number} is still being placed (stock and payment); try again shortly",
             reason="ORDER_PENDING",
@@ -50,9 +63,7 @@ def _not_while_pending(order: order_pb2.Order) -> None:
         )
 
 
-def cancellation(
-    order: order_pb2.Order, requested: Sequence[order_pb2.LineQuantity]
-) -> list[order_pb2.LineQuantity]:
+def cancellation(order: Order, requested: Sequence[LineQuantity]) -> list[LineQuantity]:
     """The units to cancel (empty: nothing left to do, a repeat), or a precise refusal."""
     _not_while_pending(order)
     if order.status in ENDED:
@@ -72,13 +83,13 @@ def cancellation(
 
 
 def cancel(
-    order: order_pb2.Order,
-    units: Sequence[order_pb2.LineQuantity],
+    order: Order,
+    units: Sequence[LineQuantity],
     *,
-    reason: order_pb2.CancellationReason.ValueType,
+    reason: CancellationReason,
     note: str,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
 ) -> str:
     """Apply a cancellation; returns the event kind ("cancelled" or "lines_cancelled")."""
@@ -86,14 +97,15 @@ def cancel(
         line = order_line(order, unit.line_id, "lines.line_id")
         line.cancelled_quantity += unit.quantity
         if line.cancelled_quantity == line.quantity:
-            line.status = P.ORDER_LINE_STATUS_CANCELLED
+            line.status = OrderLineStatus.CANCELLED
     compute_totals(order)
-    reason = reason or P.CANCELLATION_REASON_OTHER
+    if reason is CancellationReason.UNSPECIFIED:
+        reason = CancellationReason.OTHER
     if all(line.cancelled_quantity == line.quantity for line in order.lines):
         record(
             order,
             "cancelled",
-            to_status=P.ORDER_STATUS_CANCELLED,
+            to_status=OrderStatus.CANCELLED,
             actor=actor,
             channel=channel,
             reason=note,
@@ -101,7 +113,7 @@ def cancel(
             now=now,
         )
         order.cancellation_reason = reason
-        order.status_reason = note or P.CancellationReason.Name(reason)
+        order.status_reason = note or reason.value
         return "cancelled"
     record(
         order,
@@ -116,19 +128,19 @@ def cancel(
     return "lines_cancelled"
 
 
-def fulfilment_status(order: order_pb2.Order) -> int:
+def fulfilment_status(order: Order) -> OrderStatus:
     if order.status not in FULFILLING:
         return order.status
     if all(open_quantity(line) == 0 for line in order.lines):
-        return P.ORDER_STATUS_FULFILLED
+        return OrderStatus.FULFILLED
     if any(line.fulfilled_quantity for line in order.lines):
-        return P.ORDER_STATUS_PARTIALLY_FULFILLED
+        return OrderStatus.PARTIALLY_FULFILLED
     return order.status
 
 
 def shipment_units(
-    order: order_pb2.Order, location_id: str, requested: Sequence[order_pb2.LineQuantity]
-) -> list[order_pb2.LineQuantity]:
+    order: Order, location_id: str, requested: Sequence[LineQuantity]
+) -> list[LineQuantity]:
     _not_while_pending(order)
     if order.status not in FULFILLING:
         raise FailedPrecondition(
@@ -149,10 +161,10 @@ def shipment_units(
     return requested_units(order, requested, "fulfilled", "QUANTITY_NOT_FULFILLABLE")
 
 
-def open_units(order: order_pb2.Order, location_id: str = "") -> list[order_pb2.LineQuantity]:
+def open_units(order: Order, location_id: str = "") -> list[LineQuantity]:
     """Every unit not fulfilled or cancelled yet (sourced from location_id, when given)."""
     return [
-        P.LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
+        LineQuantity(line_id=line.line_id, quantity=open_quantity(line), sku=line.sku)
         for line in order.lines
         if open_quantity(line) > 0
         and (
@@ -164,8 +176,8 @@ def open_units(order: order_pb2.Order, location_id: str = "") -> list[order_pb2.
 
 
 def requested_units(
-    order: order_pb2.Order, requested: Sequence[order_pb2.LineQuantity], verb: str, reason: str
-) -> list[order_pb2.LineQuantity]:
+    order: Order, requested: Sequence[LineQuantity], verb: str, reason: str
+) -> list[LineQuantity]:
     """The units asked for, each within what its line has open, or a refusal naming the line."""
     units = []
     for index, wanted in enumerate(requested):
@@ -178,34 +190,32 @@ def requested_units(
                 reason=reason,
                 field=f"lines[{index}].quantity",
             )
-        units.append(P.LineQuantity(line_id=line.line_id, quantity=wanted.quantity, sku=line.sku))
+        units.append(LineQuantity(line_id=line.line_id, quantity=wanted.quantity, sku=line.sku))
     return units
 
 
-def fulfil(order: order_pb2.Order, units: Sequence[order_pb2.LineQuantity]) -> None:
+def fulfil(order: Order, units: Sequence[LineQuantity]) -> None:
     for unit in units:
         line = order_line(order, unit.line_id, "lines.line_id")
         line.fulfilled_quantity += unit.quantity
         done = line.fulfilled_quantity + line.cancelled_quantity == line.quantity
-        line.status = (
-            P.ORDER_LINE_STATUS_FULFILLED if done else P.ORDER_LINE_STATUS_PARTIALLY_FULFILLED
-        )
+        line.status = OrderLineStatus.FULFILLED if done else OrderLineStatus.PARTIALLY_FULFILLED
 
 
 def add_shipment(
-    order: order_pb2.Order,
+    order: Order,
     shipment_id: str,
     location_id: str,
-    units: Sequence[order_pb2.LineQuantity],
+    units: Sequence[LineQuantity],
     *,
     carrier: str,
     tracking_number: str,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
-) -> order_pb2.Shipment:
+) -> Shipment:
     fulfil(order, units)
-    shipment = order.shipments.add(
+    shipment = Shipment(
         id=shipment_id,
         source_location_id=location_id,
         destination_location_id=order.delivery.pickup_location_id
@@ -213,10 +223,11 @@ def add_shipment(
         else "",
         carrier=carrier or order.delivery.carrier,
         tracking_number=tracking_number,
-        status=P.SHIPMENT_STATUS_CREATED,
-        created_at=to_timestamp(now),
+        status=ShipmentStatus.CREATED,
+        created_at=now,
+        lines=list(units),
     )
-    shipment.lines.extend(units)
+    order.shipments.append(shipment)
     record(
         order,
         "shipment_created",
@@ -229,7 +240,7 @@ def add_shipment(
     return shipment
 
 
-def find_shipment(order: order_pb2.Order, shipment_id: str) -> order_pb2.Shipment:
+def find_shipment(order: Order, shipment_id: str) -> Shipment:
     for shipment in order.shipments:
         if shipment.id == shipment_id:
             return shipment
@@ -241,26 +252,26 @@ def find_shipment(order: order_pb2.Order, shipment_id: str) -> order_pb2.Shipmen
 
 
 def ship(
-    order: order_pb2.Order,
-    shipment: order_pb2.Shipment,
+    order: Order,
+    shipment: Shipment,
     *,
     carrier: str,
     tracking_number: str,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
 ) -> bool:
     """Mark a shipment shipped; False when it already was (a repeat)."""
-    if shipment.status != P.SHIPMENT_STATUS_CREATED:
+    if shipment.status != ShipmentStatus.CREATED:
         return False
-    shipment.status = P.SHIPMENT_STATUS_SHIPPED
-    shipment.shipped_at.CopyFrom(to_timestamp(now))
+    shipment.status = ShipmentStatus.SHIPPED
+    shipment.shipped_at = now
     shipment.carrier = carrier or shipment.carrier
     shipment.tracking_number = tracking_number or shipment.tracking_number
-    everything_left = order.status == P.ORDER_STATUS_FULFILLED and all(
-        s.status != P.SHIPMENT_STATUS_CREATED for s in order.shipments
+    everything_left = order.status == OrderStatus.FULFILLED and all(
+        s.status != ShipmentStatus.CREATED for s in order.shipments
     )
-    to_status = P.ORDER_STATUS_SHIPPED if everything_left and order.delivery.mode == HOME else None
+    to_status = OrderStatus.SHIPPED if everything_left and order.delivery.mode == HOME else None
     record(
         order,
         "shipped",
@@ -274,29 +285,27 @@ def ship(
 
 
 def deliver(
-    order: order_pb2.Order,
-    shipment: order_pb2.Shipment,
+    order: Order,
+    shipment: Shipment,
     *,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
 ) -> bool:
     """Mark a shipment delivered (home, or at the pickup store); False for a repeat."""
-    if shipment.status == P.SHIPMENT_STATUS_DELIVERED:
+    if shipment.status == ShipmentStatus.DELIVERED:
         return False
-    if shipment.status != P.SHIPMENT_STATUS_SHIPPED:
+    if shipment.status != ShipmentStatus.SHIPPED:
         raise FailedPrecondition(
             f"shipment {shipment.id} has not shipped yet; mark it shipped first",
             reason="SHIPMENT_NOT_SHIPPED",
             field="shipment_id",
         )
-    shipment.status = P.SHIPMENT_STATUS_DELIVERED
-    shipment.delivered_at.CopyFrom(to_timestamp(now))
-    all_delivered = all(s.status == P.SHIPMENT_STATUS_DELIVERED for s in order.shipments)
+    shipment.status = ShipmentStatus.DELIVERED
+    shipment.delivered_at = now
+    all_delivered = all(s.status == ShipmentStatus.DELIVERED for s in order.shipments)
     to_status = (
-        P.ORDER_STATUS_DELIVERED
-        if all_delivered and order.status == P.ORDER_STATUS_SHIPPED
-        else None
+        OrderStatus.DELIVERED if all_delivered and order.status == OrderStatus.SHIPPED else None
     )
     if to_status is not None and order.delivery.mode == HOME:
         paid_at_handover(order, now)
@@ -312,7 +321,7 @@ def deliver(
     return True
 
 
-def require_pickup_order(order: order_pb2.Order) -> None:
+def require_pickup_order(order: Order) -> None:
     if order.delivery.mode not in PICKUP_MODES:
         raise FailedPrecondition(
             f"order {order.number} is delivered to the customer's address, not picked up",
@@ -322,20 +331,20 @@ def require_pickup_order(order: order_pb2.Order) -> None:
 
 
 def ready_for_pickup(
-    order: order_pb2.Order,
+    order: Order,
     *,
     deadline: datetime,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
 ) -> bool:
     """Generate the pickup code; False for a repeat. Click & collect orders may be ready before
     any shipment (the stock is held at the store until it is collected)."""
     require_pickup_order(order)
-    if order.status == P.ORDER_STATUS_READY_FOR_PICKUP:
+    if order.status == OrderStatus.READY_FOR_PICKUP:
         return False
     at_store = order.delivery.mode == CLICK_AND_COLLECT
-    ready = order.status == P.ORDER_STATUS_FULFILLED or (at_store and order.status in FULFILLING)
+    ready = order.status == OrderStatus.FULFILLED or (at_store and order.status in FULFILLING)
     if not ready:
         raise FailedPrecondition(
             f"order {order.number} is {status_name(order.status)}; it can be ready for pickup "
@@ -343,13 +352,16 @@ def ready_for_pickup(
             reason="ORDER_NOT_READY",
             field="order_id",
         )
-    order.pickup.code = f"{secrets.randbelow(10**6):06d}"
-    order.pickup.deadline.CopyFrom(to_timestamp(deadline))
-    order.pickup.ready_at.CopyFrom(to_timestamp(now))
+    order.pickup = Pickup(
+        code=f"{secrets.randbelow(10**6):06d}",
+        deadline=deadline,
+        ready_at=now,
+        reminders_sent=order.pickup.reminders_sent if order.pickup else 0,
+    )
     record(
         order,
         "ready_for_pickup",
-        to_status=P.ORDER_STATUS_READY_FOR_PICKUP,
+        to_status=OrderStatus.READY_FOR_PICKUP,
         actor=actor,
         channel=channel,
         now=now,
@@ -357,18 +369,18 @@ def ready_for_pickup(
     return True
 
 
-def collectable(order: order_pb2.Order, code: str) -> list[order_pb2.LineQuantity]:
+def collectable(order: Order, code: str) -> list[LineQuantity]:
     """Units still held at the store that leave with the customer (empty for a repeat)."""
     require_pickup_order(order)
-    if order.status == P.ORDER_STATUS_COLLECTED:
+    if order.status == OrderStatus.COLLECTED:
         return []
-    if order.status != P.ORDER_STATUS_READY_FOR_PICKUP:
+    if order.status != OrderStatus.READY_FOR_PICKUP:
         raise FailedPrecondition(
             f"order {order.number} is {status_name(order.status)}, not ready for pickup",
             reason="ORDER_NOT_READY",
             field="order_id",
         )
-    if not secrets.compare_digest(code, order.pickup.code):
+    if not secrets.compare_digest(code, order.pickup.code if order.pickup else ""):
         raise InvalidArgument(
             "the pickup code does not match this order",
             field="pickup_code",
@@ -378,20 +390,21 @@ def collectable(order: order_pb2.Order, code: str) -> list[order_pb2.LineQuantit
 
 
 def collect(
-    order: order_pb2.Order,
-    units: Sequence[order_pb2.LineQuantity],
+    order: Order,
+    units: Sequence[LineQuantity],
     *,
-    actor: common_pb2.Actor,
-    channel: common_pb2.ChannelRef,
+    actor: Actor,
+    channel: ChannelRef,
     now: datetime,
 ) -> None:
     fulfil(order, units)
-    order.pickup.collected_at.CopyFrom(to_timestamp(now))
+    order.pickup = order.pickup or Pickup()
+    order.pickup.collected_at = now
     paid_at_handover(order, now)
     record(
         order,
         "collected",
-        to_status=P.ORDER_STATUS_COLLECTED,
+        to_status=OrderStatus.COLLECTED,
         actor=actor,
         channel=channel,
         lines=list(units),
@@ -399,44 +412,45 @@ def collect(
     )
 
 
-def paid_at_handover(order: order_pb2.Order, now: datetime) -> None:
+def paid_at_handover(order: Order, now: datetime) -> None:
     """Cash on delivery or pay in store: the courier or the till took the order's total (a card
     authorization is captured at its provider before, see payments.capture_payment)."""
     for payment in order.payments:
-        if payment.status == P.PAYMENT_STATUS_PENDING:
-            payment.status = P.PAYMENT_STATUS_CAPTURED
-            payment.captured_amount.CopyFrom(order.totals.total)
-            payment.updated_at.CopyFrom(to_timestamp(now))
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.CAPTURED
+            payment.captured_amount = order.totals.total
+            payment.updated_at = now
 
 
-def remind(order: order_pb2.Order, now: datetime) -> int:
+def remind(order: Order, now: datetime) -> int:
+    order.pickup = order.pickup or Pickup()
     order.pickup.reminders_sent += 1
     record(order, "pickup_reminder", reason="pickup deadline is near", now=now)
     return order.pickup.reminders_sent
 
 
-def abandon_pickup(order: order_pb2.Order, now: datetime) -> list[order_pb2.LineQuantity]:
+def abandon_pickup(order: Order, now: datetime) -> list[LineQuantity]:
     """Not collected by the deadline: cancel the order; returns the units that were already at
     the store (shipped there) and go back to its stock."""
     at_store = [
-        P.LineQuantity(line_id=line.line_id, quantity=line.fulfilled_quantity, sku=line.sku)
+        LineQuantity(line_id=line.line_id, quantity=line.fulfilled_quantity, sku=line.sku)
         for line in order.lines
         if line.fulfilled_quantity
     ]
     for line in order.lines:
         line.cancelled_quantity = line.quantity
-        line.status = P.ORDER_LINE_STATUS_CANCELLED
+        line.status = OrderLineStatus.CANCELLED
     compute_totals(order)
     reason = "not collected by the pickup deadline"
-    record(order, "cancelled", to_status=P.ORDER_STATUS_CANCELLED, reason=reason, now=now)
-    order.cancellation_reason = P.CANCELLATION_REASON_PICKUP_NOT_COLLECTED
+    record(order, "cancelled", to_status=OrderStatus.CANCELLED, reason=reason, now=now)
+    order.cancellation_reason = CancellationReason.PICKUP_NOT_COLLECTED
     order.status_reason = reason
     return at_store
 
 
 VOID = "void"
 REFUND = "refund"
-SETTLED = {P.PAYMENT_STATUS_CAPTURED, P.PAYMENT_STATUS_PARTIALLY_REFUNDED}
+SETTLED = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
 
 
 @dataclass(frozen=True)
@@ -445,37 +459,36 @@ class PaymentAction:
 
     kind: str  # VOID or REFUND
     payment_id: str
-    amount: common_pb2.Money
+    amount: Money
 
 
-def cancellation_payments(
-    order: order_pb2.Order, units: Sequence[order_pb2.LineQuantity]
-) -> list[PaymentAction]:
+def cancellation_payments(order: Order, units: Sequence[LineQuantity]) -> list[PaymentAction]:
     """After `units` were cancelled: a cancelled order voids its card authorization and gets back
     what was captured; cancelled lines of an order that goes on get back what was captured for
     them (an authorization needs nothing: it is captured for the smaller total later)."""
-    whole = order.status == P.ORDER_STATUS_CANCELLED
+    whole = order.status == OrderStatus.CANCELLED
     prices = {line.line_id: line.unit_price.amount_minor for line in order.lines}
     value = sum(prices[unit.line_id] * unit.quantity for unit in units)
     actions = []
     for payment in order.payments:
-        if payment.method != P.PAYMENT_METHOD_ONLINE_CARD:
+        if payment.method != PaymentMethod.ONLINE_CARD:
             continue
-        if payment.status == P.PAYMENT_STATUS_AUTHORIZED and whole:
-            actions.append(PaymentAction(VOID, payment.id, money(0, payment.amount.currency_code)))
+        if payment.status == PaymentStatus.AUTHORIZED and whole:
+            actions.append(PaymentAction(VOID, payment.id, Money(0, payment.amount.currency_code)))
             continue
-        left = payment.captured_amount.amount_minor - payment.refunded_amount.amount_minor
+        left = payment.captured - payment.refunded
         if payment.status not in SETTLED or left <= 0:
             continue
         amount = left if whole else min(value, left)
         value -= amount
         if amount > 0:
-            currency = payment.captured_amount.currency_code or payment.amount.currency_code
-            actions.append(PaymentAction(REFUND, payment.id, money(amount, currency)))
+            captured = payment.captured_amount
+            currency = (captured.currency_code if captured else "") or payment.amount.currency_code
+            actions.append(PaymentAction(REFUND, payment.id, Money(amount, currency)))
     return actions
 
 
-def find_payment(order: order_pb2.Order, payment_id: str) -> order_pb2.Payment:
+def find_payment(order: Order, payment_id: str) -> Payment:
     for payment in order.payments:
         if payment.id == payment_id:
             return payment
@@ -486,34 +499,32 @@ def find_payment(order: order_pb2.Order, payment_id: str) -> order_pb2.Payment:
     )
 
 
-def voided(payment: order_pb2.Payment, now: datetime) -> None:
+def voided(payment: Payment, now: datetime) -> None:
     """The provider cancelled the payment's authorization (or confirmed there was none)."""
-    if payment.status in (P.PAYMENT_STATUS_AUTHORIZED, P.PAYMENT_STATUS_PENDING):
-        payment.status = P.PAYMENT_STATUS_VOIDED
-    payment.updated_at.CopyFrom(to_timestamp(now))
+    if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.PENDING):
+        payment.status = PaymentStatus.VOIDED
+    payment.updated_at = now
 
 
-def add_refund(payment: order_pb2.Payment, refund: order_pb2.Refund, now: datetime) -> None:
+def add_refund(payment: Payment, refund: Refund, now: datetime) -> None:
     """Record a refund on its payment; only one that succeeded counts as money given back."""
     payment.refunds.append(refund)
-    payment.updated_at.CopyFrom(to_timestamp(now))
-    if refund.status == P.REFUND_STATUS_SUCCEEDED:
+    payment.updated_at = now
+    if refund.status == RefundStatus.SUCCEEDED:
         count_refund(payment, refund)
 
 
-def count_refund(payment: order_pb2.Payment, refund: order_pb2.Refund) -> None:
+def count_refund(payment: Payment, refund: Refund) -> None:
     """Money given back: the payment's refunded amount and status."""
-    refunded = payment.refunded_amount.amount_minor + refund.amount.amount_minor
-    payment.refunded_amount.CopyFrom(money(refunded, refund.amount.currency_code))
-    paid = payment.captured_amount.amount_minor or payment.amount.amount_minor
+    refunded = payment.refunded + refund.amount.amount_minor
+    payment.refunded_amount = Money(refunded, refund.amount.currency_code)
+    paid = payment.captured or payment.amount.amount_minor
     payment.status = (
-        P.PAYMENT_STATUS_REFUNDED if refunded >= paid else P.PAYMENT_STATUS_PARTIALLY_REFUNDED
+        PaymentStatus.REFUNDED if refunded >= paid else PaymentStatus.PARTIALLY_REFUNDED
     )
 
 
-def refunded(
-    order: order_pb2.Order, payment: order_pb2.Payment, refund: order_pb2.Refund, now: datetime
-) -> None:
+def refunded(order: Order, payment: Payment, refund: Refund, now: datetime) -> None:
     """A refund for cancelled units, on the payment, the totals and the history."""
     add_refund(payment, refund, now)
     compute_totals(order)

@@ -2,30 +2,92 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
 from omni_order.domain.checkout import compute_totals
-from omni_order.domain.common import money, record, require_quantity
+from omni_order.domain.common import record, require_quantity
 from omni_order.domain.lifecycle import add_refund, order_line, status_name
+from omni_order.domain.orders import (
+    LineQuantity,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderStatus,
+    Refund,
+)
+from omni_order.domain.values import Actor, ChannelRef, Money
 
-P = order_pb2
 RETURNABLE = {
-    P.ORDER_STATUS_PARTIALLY_FULFILLED,
-    P.ORDER_STATUS_FULFILLED,
-    P.ORDER_STATUS_SHIPPED,
-    P.ORDER_STATUS_DELIVERED,
-    P.ORDER_STATUS_COLLECTED,
-    P.ORDER_STATUS_PARTIALLY_RETURNED,
+    OrderStatus.PARTIALLY_FULFILLED,
+    OrderStatus.FULFILLED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COLLECTED,
+    OrderStatus.PARTIALLY_RETURNED,
 }
 
 
-def returned_lines(
-    order: order_pb2.Order, requested: Sequence[order_pb2.ReturnLine]
-) -> list[order_pb2.ReturnLine]:
+class ItemCondition(Enum):
+    UNSPECIFIED = "ITEM_CONDITION_UNSPECIFIED"
+    # Back to sellable stock.
+    SELLABLE = "ITEM_CONDITION_SELLABLE"
+    # To damaged stock: counted, never available.
+    DAMAGED = "ITEM_CONDITION_DAMAGED"
+
+
+class ReturnResolution(Enum):
+    UNSPECIFIED = "RETURN_RESOLUTION_UNSPECIFIED"
+    REFUND = "RETURN_RESOLUTION_REFUND"
+    # A replacement line (exchange_sku) is added to the order instead of a refund.
+    EXCHANGE = "RETURN_RESOLUTION_EXCHANGE"
+
+
+class ReturnStatus(Enum):
+    UNSPECIFIED = "RETURN_STATUS_UNSPECIFIED"
+    # Goods received and restocked; refunds or exchanges in progress.
+    RECEIVED = "RETURN_STATUS_RECEIVED"
+    COMPLETED = "RETURN_STATUS_COMPLETED"
+    # A refund failed; needs staff attention.
+    REFUND_FAILED = "RETURN_STATUS_REFUND_FAILED"
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_id: str
+    quantity: int = 0
+    condition: ItemCondition = ItemCondition.UNSPECIFIED
+    reason: str = ""
+    resolution: ReturnResolution = ReturnResolution.UNSPECIFIED
+    # Exchanges: the replacement SKU (may equal the returned one) and the line made for it.
+    exchange_sku: str = ""
+    exchange_line_id: str = ""
+    refund_amount: Money | None = None
+
+
+@dataclass
+class OrderReturn:
+    """Goods of an order that came back, in any channel, restocked where they were received."""
+
+    id: str
+    order_id: str = ""
+    lines: list[ReturnLine] = field(default_factory=list)
+    receiving_location_id: str = ""
+    channel: ChannelRef = field(default_factory=ChannelRef)
+    status: ReturnStatus = ReturnStatus.UNSPECIFIED
+    refund_total: Money = field(default_factory=Money)
+    refund_ids: list[str] = field(default_factory=list)
+    note: str = ""
+    actor: Actor = field(default_factory=Actor)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def returned_lines(order: Order, requested: Sequence[ReturnLine]) -> list[ReturnLine]:
     """The return's lines with defaults filled in, or a precise refusal."""
     if order.status not in RETURNABLE:
         raise FailedPrecondition(
@@ -50,28 +112,55 @@ def returned_lines(
                 reason="QUANTITY_NOT_RETURNABLE",
                 field=f"lines[{index}].quantity",
             )
-        result = P.ReturnLine()
-        result.CopyFrom(wanted)
-        result.condition = wanted.condition or common_pb2.ITEM_CONDITION_SELLABLE
-        result.resolution = wanted.resolution or P.RETURN_RESOLUTION_REFUND
-        if result.resolution == P.RETURN_RESOLUTION_EXCHANGE:
-            result.exchange_sku = wanted.exchange_sku or line.sku
-        else:
-            result.refund_amount.CopyFrom(
-                money(line.unit_price.amount_minor * wanted.quantity, line.unit_price.currency_code)
-            )
-        lines.append(result)
+        lines.append(_defaults(wanted, line))
     return lines
 
 
-def refund_total(lines: Sequence[order_pb2.ReturnLine], currency: str) -> common_pb2.Money:
-    return money(sum(line.refund_amount.amount_minor for line in lines), currency)
+def _defaults(wanted: ReturnLine, line: OrderLine) -> ReturnLine:
+    """A sellable item refunded unless said otherwise; an exchange of the same SKU by default."""
+    condition = wanted.condition
+    if condition is ItemCondition.UNSPECIFIED:
+        condition = ItemCondition.SELLABLE
+    resolution = wanted.resolution
+    if resolution is ReturnResolution.UNSPECIFIED:
+        resolution = ReturnResolution.REFUND
+    if resolution is ReturnResolution.EXCHANGE:
+        return dataclasses.replace(
+            wanted,
+            condition=condition,
+            resolution=resolution,
+            exchange_sku=wanted.exchange_sku or line.sku,
+        )
+    return dataclasses.replace(
+        wanted,
+        condition=condition,
+        resolution=resolution,
+        refund_amount=line.unit_price.times(wanted.quantity),
+    )
+
+
+def number_exchanges(lines: Sequence[ReturnLine], lines_on_order: int) -> list[ReturnLine]:
+    """Each exchange gets the id of the replacement line it adds to the order (x<n>)."""
+    numbered = []
+    for line in lines:
+        if line.resolution is ReturnResolution.EXCHANGE:
+            exchange_line_id = f"x{lines_on_order + 1}"
+            lines_on_order += 1
+            line = dataclasses.replace(line, exchange_line_id=exchange_line_id)
+        numbered.append(line)
+    return numbered
+
+
+def refund_total(lines: Sequence[ReturnLine], currency: str) -> Money:
+    return Money(
+        sum(line.refund_amount.amount_minor for line in lines if line.refund_amount), currency
+    )
 
 
 def apply_return(
-    order: order_pb2.Order,
-    order_return: order_pb2.OrderReturn,
-    refund: order_pb2.Refund | None,
+    order: Order,
+    order_return: OrderReturn,
+    refund: Refund | None,
     *,
     now: datetime,
 ) -> None:
@@ -81,24 +170,26 @@ def apply_return(
         line = order_line(order, item.line_id, "lines.line_id")
         line.returned_quantity += item.quantity
         line.status = (
-            P.ORDER_LINE_STATUS_RETURNED
+            OrderLineStatus.RETURNED
             if line.returned_quantity == line.fulfilled_quantity
-            else P.ORDER_LINE_STATUS_PARTIALLY_RETURNED
+            else OrderLineStatus.PARTIALLY_RETURNED
         )
-        if item.resolution == P.RETURN_RESOLUTION_EXCHANGE:
-            replacement = order.lines.add(
+        if item.resolution == ReturnResolution.EXCHANGE:
+            same = item.exchange_sku == line.sku
+            replacement = OrderLine(
                 line_id=item.exchange_line_id,
-                product_id=line.product_id if item.exchange_sku == line.sku else "",
+                product_id=line.product_id if same else "",
                 sku=item.exchange_sku,
-                product_name=line.product_name if item.exchange_sku == line.sku else "",
+                product_name=line.product_name if same else "",
                 quantity=item.quantity,
                 unit_price=line.unit_price,
-                status=P.ORDER_LINE_STATUS_FULFILLED,
+                line_total=Money(0, line.unit_price.currency_code),
+                status=OrderLineStatus.FULFILLED,
                 fulfilled_quantity=item.quantity,
                 source_location_ids=[order_return.receiving_location_id],
                 exchange_for_line_id=line.line_id,
             )
-            replacement.line_total.CopyFrom(money(0, line.unit_price.currency_code))
+            order.lines.append(replacement)
     if refund is not None:
         add_refund(order.payments[0], refund, now)
     compute_totals(order)
@@ -106,9 +197,9 @@ def apply_return(
     everything_back = all(
         line.returned_quantity == line.quantity - line.cancelled_quantity for line in originals
     )
-    to_status = P.ORDER_STATUS_RETURNED if everything_back else P.ORDER_STATUS_PARTIALLY_RETURNED
+    to_status = OrderStatus.RETURNED if everything_back else OrderStatus.PARTIALLY_RETURNED
     units = [
-        P.LineQuantity(
+        LineQuantity(
             line_id=item.line_id,
             quantity=item.quantity,
             sku=order_line(order, item.line_id, "").sku,

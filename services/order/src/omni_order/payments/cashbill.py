@@ -11,8 +11,8 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs
 
-from omni.common.v1 import common_pb2
 from omni_kit.outbound import OutboundClient
+from omni_order.domain.values import Money
 from omni_order.payments.http import ProviderHttp, json_body
 from omni_order.payments.money import major, minor
 from omni_order.payments.provider import (
@@ -111,16 +111,14 @@ class CashBillProvider:
         action = NextAction("redirect", url=str(body["redirectUrl"]))
         return Initiation(PaymentState.ACTION_REQUIRED, str(body["id"]), action)
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult:
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult:
         return PaymentResult(approved=True, reference=reference)  # charged at once
 
     async def void(self, key: str, *, reference: str = "") -> None:
         return None  # nothing is held: a paid order's money comes back by a (staff) refund
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         return PaymentResult(approved=False, reason="CashBill refunds are made in its panel")
 

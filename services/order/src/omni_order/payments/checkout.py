@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from omni.order.v1 import order_pb2
-from omni_kit.protos import to_timestamp
 from omni_order.domain.common import record
+from omni_order.domain.orders import Order, OrderStatus, Payment, PaymentAction, PaymentStatus
 from omni_order.payments.provider import (
     NextAction,
     PaymentProvider,
@@ -17,7 +16,6 @@ from omni_order.payments.provider import (
     ProviderStatus,
 )
 
-P = order_pb2
 WAITING = {PaymentState.ACTION_REQUIRED, PaymentState.PENDING}
 AMOUNT_MISMATCH = "the amount the payment provider reports is not the order's total"
 
@@ -38,12 +36,12 @@ class PaymentLinks:
 
 
 async def ask_provider(
-    provider: PaymentProvider, order: order_pb2.Order, token: str, links: PaymentLinks
+    provider: PaymentProvider, order: Order, token: str, links: PaymentLinks
 ) -> ProviderStatus:
     """Start the payment, or, when it was started already (a redirect the customer is
     following), ask how it stands. Keyed by the payment id: a retry never starts a second one."""
     payment = order.payments[0]
-    if payment.status == P.PAYMENT_STATUS_ACTION_REQUIRED:
+    if payment.status == PaymentStatus.ACTION_REQUIRED:
         status = await provider.status(payment.id, reference=payment.provider_ref)
         return ProviderStatus(status.state, status.reference or payment.provider_ref, status.amount)
     started = await provider.initiate(
@@ -64,42 +62,42 @@ async def ask_provider(
     )
 
 
-def amount_matches(payment: order_pb2.Payment, status: ProviderStatus) -> bool:
+def amount_matches(payment: Payment, status: ProviderStatus) -> bool:
     return status.amount is None or status.amount == payment.amount
 
 
-def paid(payment: order_pb2.Payment, status: ProviderStatus, now: datetime) -> None:
+def paid(payment: Payment, status: ProviderStatus, now: datetime) -> None:
     """The provider authorized (or charged) the payment."""
     payment.provider_ref = status.reference or payment.provider_ref
-    payment.ClearField("next_action")
-    payment.updated_at.CopyFrom(to_timestamp(now))
+    payment.next_action = None
+    payment.updated_at = now
     if status.state == PaymentState.CAPTURED:
-        payment.status = P.PAYMENT_STATUS_CAPTURED
-        payment.captured_amount.CopyFrom(payment.amount)
+        payment.status = PaymentStatus.CAPTURED
+        payment.captured_amount = payment.amount
     else:
-        payment.status = P.PAYMENT_STATUS_AUTHORIZED
+        payment.status = PaymentStatus.AUTHORIZED
 
 
-def waiting(order: order_pb2.Order, status: ProviderStatus, now: datetime) -> None:
+def waiting(order: Order, status: ProviderStatus, now: datetime) -> None:
     """The customer has to act at the provider: the order shows where to go."""
     payment = order.payments[0]
     payment.provider_ref = status.reference or payment.provider_ref
-    payment.updated_at.CopyFrom(to_timestamp(now))
+    payment.updated_at = now
     if status.next_action is not None:
-        payment.next_action.CopyFrom(_action(status.next_action))
-    payment.status = P.PAYMENT_STATUS_ACTION_REQUIRED
-    if order.status != P.ORDER_STATUS_ACTION_REQUIRED:
+        payment.next_action = _action(status.next_action)
+    payment.status = PaymentStatus.ACTION_REQUIRED
+    if order.status != OrderStatus.ACTION_REQUIRED:
         record(
             order,
             "payment_action_required",
-            to_status=P.ORDER_STATUS_ACTION_REQUIRED,
+            to_status=OrderStatus.ACTION_REQUIRED,
             reason="the customer completes the payment at the provider",
             now=now,
         )
 
 
-def _action(action: NextAction) -> order_pb2.PaymentAction:
-    return order_pb2.PaymentAction(
+def _action(action: NextAction) -> PaymentAction:
+    return PaymentAction(
         kind=action.kind,
         url=action.url,
         http_method=action.http_method,

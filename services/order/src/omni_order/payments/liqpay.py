@@ -13,8 +13,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from omni.common.v1 import common_pb2
 from omni_kit.outbound import OutboundClient
+from omni_order.domain.values import Money
 from omni_order.payments.http import ProviderHttp
 from omni_order.payments.money import major, minor
 from omni_order.payments.provider import (
@@ -109,9 +109,7 @@ class LiqPayProvider:
         )
         return Initiation(PaymentState.ACTION_REQUIRED, request.key, action)
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult:
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult:
         # A retry after a lost answer must not complete the hold twice: ask first.
         if (await self.status(key)).state == PaymentState.CAPTURED:
             return PaymentResult(approved=True, reference=key)
@@ -128,7 +126,7 @@ class LiqPayProvider:
         await self._request({"action": "refund", "order_id": key})
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         body = await self._request(
             {"action": "refund", "order_id": key, "amount": major(amount.amount_minor)}

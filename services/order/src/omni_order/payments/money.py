@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from omni.common.v1 import common_pb2
+from omni_order.domain.values import Money
 
 
 def major(amount_minor: int) -> str:
     return f"{Decimal(amount_minor) / 100:.2f}"
 
 
-def minor(value: object, currency: str) -> common_pb2.Money | None:
+def minor(value: object, currency: str) -> Money | None:
     """The Money a provider's decimal amount stands for; None when it is not an amount."""
     try:
         units = Decimal(str(value)) * 100
@@ -20,4 +20,4 @@ def minor(value: object, currency: str) -> common_pb2.Money | None:
         return None
     if units != units.to_integral_value():
         return None
-    return common_pb2.Money(amount_minor=int(units), currency_code=str(currency).upper())
+    return Money(amount_minor=int(units), currency_code=str(currency).upper())

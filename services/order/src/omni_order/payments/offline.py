@@ -3,7 +3,7 @@ until the courier or the till records it (lifecycle.collect); money back is a st
 
 from __future__ import annotations
 
-from omni.common.v1 import common_pb2
+from omni_order.domain.values import Money
 from omni_order.payments.provider import (
     Callback,
     CallbackEvent,
@@ -34,16 +34,14 @@ class OfflinePayment:
     async def initiate(self, request: PaymentRequest) -> Initiation:
         return Initiation(PaymentState.PENDING)
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult:
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult:
         return PaymentResult(approved=True)
 
     async def void(self, key: str, *, reference: str = "") -> None:
         return None
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         return PaymentResult(approved=False, reason="cash is given back in person")
 

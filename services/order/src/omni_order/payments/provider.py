@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from omni.common.v1 import common_pb2
+from omni_order.domain.values import Money
 
 
 class PaymentState(StrEnum):
@@ -64,7 +64,7 @@ class PaymentRequest:
     key: str
     order_id: str
     order_number: str
-    amount: common_pb2.Money
+    amount: Money
     # True: authorize now, capture at fulfilment or pickup; False: charge at once.
     manual_capture: bool
     return_url: str
@@ -94,7 +94,7 @@ class PaymentResult:
 class ProviderStatus:
     state: PaymentState
     reference: str = ""
-    amount: common_pb2.Money | None = None
+    amount: Money | None = None
     next_action: NextAction | None = None
     # Why it failed, in our words (a declined payment's failure reason).
     reason: str = ""
@@ -127,7 +127,7 @@ class CallbackEvent:
     state: PaymentState
     key: str = ""
     reference: str = ""
-    amount: common_pb2.Money | None = None
+    amount: Money | None = None
     answer: CallbackAnswer = field(default_factory=CallbackAnswer)
 
     @property
@@ -161,16 +161,14 @@ class PaymentProvider(Protocol):
 
     async def initiate(self, request: PaymentRequest) -> Initiation: ...
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult: ...
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult: ...
 
     async def void(self, key: str, *, reference: str = "") -> None:
         """Cancel the authorization under `key`, if there is one (safe when there is none)."""
         ...
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         """Give back part of the money captured under `key`; once per `refund_key`."""
         ...

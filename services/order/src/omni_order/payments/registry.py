@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
 from omni_kit.errors import FailedPrecondition
+from omni_order.domain.orders import Payment, PaymentMethod
+from omni_order.domain.values import ChannelRef
 from omni_order.payments.provider import PaymentProvider
 
-P = order_pb2
 METHODS = {
-    P.PAYMENT_METHOD_ONLINE_CARD: "online_card",
-    P.PAYMENT_METHOD_CASH_ON_DELIVERY: "cash_on_delivery",
-    P.PAYMENT_METHOD_PAY_IN_STORE: "pay_in_store",
+    PaymentMethod.ONLINE_CARD: "online_card",
+    PaymentMethod.CASH_ON_DELIVERY: "cash_on_delivery",
+    PaymentMethod.PAY_IN_STORE: "pay_in_store",
 }
 
 
-def channel_key(channel: common_pb2.ChannelRef) -> str:
-    return common_pb2.SalesChannel.Name(channel.channel).removeprefix("SALES_CHANNEL_").lower()
+def channel_key(channel: ChannelRef) -> str:
+    return channel.channel.name.lower()
 
 
 class PaymentProviders:
@@ -33,9 +32,7 @@ class PaymentProviders:
             if name not in self.providers:
                 raise ValueError(f"payment route {route} names {name!r}, which is not set up")
 
-    def for_checkout(
-        self, channel: common_pb2.ChannelRef, method: P.PaymentMethod.ValueType
-    ) -> PaymentProvider | None:
+    def for_checkout(self, channel: ChannelRef, method: PaymentMethod) -> PaymentProvider | None:
         """The provider for a new payment (None for a method that needs none: marketplace)."""
         name = METHODS.get(method)
         if name is None:
@@ -49,7 +46,7 @@ class PaymentProviders:
             )
         return self.providers[chosen]
 
-    def of(self, payment: order_pb2.Payment) -> PaymentProvider:
+    def of(self, payment: Payment) -> PaymentProvider:
         """The provider that holds this payment (orders placed before providers were named
         fall back to the method's provider)."""
         name = payment.provider or self.routes.get(f"*:{METHODS.get(payment.method, '')}", "")

@@ -8,14 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from omni.order.v1 import order_pb2
 from omni_kit.logs import get_logger
-from omni_kit.protos import to_timestamp
 from omni_order.domain import lifecycle
+from omni_order.domain.orders import (
+    LineQuantity,
+    Order,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from omni_order.events import EventSpec
 from omni_order.payments.registry import PaymentProviders
 
-P = order_pb2
 log = get_logger("omni.order.payments")
 STAFF_REFUND = "the provider cannot refund through its API: refund it in the provider's panel"
 REFUND_FAILED = "the payment provider refused the refund"
@@ -23,16 +28,16 @@ REFUND_FAILED = "the payment provider refused the refund"
 
 async def refund_payment(
     providers: PaymentProviders,
-    payment: order_pb2.Payment,
-    refund: order_pb2.Refund,
-) -> order_pb2.Refund:
+    payment: Payment,
+    refund: Refund,
+) -> Refund:
     """Ask the payment's provider for `refund` (its id is the refund key); the refund's status
     says what happened: SUCCEEDED, FAILED, or STAFF_ACTION when the provider cannot do it."""
     provider = providers.of(payment)
     whole = refund.amount.amount_minor >= _refundable(payment)
     able = provider.capabilities.refund and (whole or provider.capabilities.partial_refund)
     if provider.capabilities.offline or not able:
-        refund.status = P.REFUND_STATUS_STAFF_ACTION
+        refund.status = RefundStatus.STAFF_ACTION
         refund.reason = STAFF_REFUND if not provider.capabilities.offline else "give the cash back"
         return refund
     result = await provider.refund(
@@ -46,24 +51,22 @@ async def refund_payment(
             provider=provider.name,
             provider_reason=result.reason,
         )
-        refund.status = P.REFUND_STATUS_FAILED
+        refund.status = RefundStatus.FAILED
         refund.reason = REFUND_FAILED
     return refund
 
 
-def _refundable(payment: order_pb2.Payment) -> int:
-    paid = payment.captured_amount.amount_minor or payment.amount.amount_minor
-    return paid - payment.refunded_amount.amount_minor
+def _refundable(payment: Payment) -> int:
+    paid = payment.captured or payment.amount.amount_minor
+    return paid - payment.refunded
 
 
-async def capture_payment(
-    providers: PaymentProviders, order: order_pb2.Order, now: datetime
-) -> None:
+async def capture_payment(providers: PaymentProviders, order: Order, now: datetime) -> None:
     """Capture an authorized card payment for what the order now totals (cancelled lines are not
     charged), at its first shipment or at pickup. Offline payments are captured by the courier
     or the till (lifecycle.collect). Keyed by the payment: a retry captures once."""
     for payment in order.payments:
-        if payment.status != P.PAYMENT_STATUS_AUTHORIZED:
+        if payment.status != PaymentStatus.AUTHORIZED:
             continue
         provider = providers.of(payment)
         if provider.capabilities.offline:
@@ -74,7 +77,7 @@ async def capture_payment(
         ):
             amount = payment.amount  # captured whole: what was cancelled is refunded
         result = await provider.capture(payment.id, amount, reference=payment.provider_ref)
-        payment.updated_at.CopyFrom(to_timestamp(now))
+        payment.updated_at = now
         if not result.approved:
             log.error(
                 "capture_refused",
@@ -84,14 +87,14 @@ async def capture_payment(
             )
             payment.failure_reason = "the payment provider refused the capture"
             continue
-        payment.status = P.PAYMENT_STATUS_CAPTURED
-        payment.captured_amount.CopyFrom(amount)
+        payment.status = PaymentStatus.CAPTURED
+        payment.captured_amount = amount
 
 
 async def settle_cancellation(
     providers: PaymentProviders,
-    order: order_pb2.Order,
-    units: Sequence[order_pb2.LineQuantity],
+    order: Order,
+    units: Sequence[LineQuantity],
     now: datetime,
 ) -> list[EventSpec]:
     """After a cancellation (lifecycle.cancel or abandon_pickup), give back what the order took
@@ -107,13 +110,13 @@ async def settle_cancellation(
             lifecycle.voided(payment, now)
             continue
         refund_id = f"rf_{order.id}_v{order.version}_{payment.id}"
-        refund = order_pb2.Refund(
+        refund = Refund(
             id=refund_id,
             amount=action.amount,
-            status=order_pb2.REFUND_STATUS_SUCCEEDED,
+            status=RefundStatus.SUCCEEDED,
             reason="order cancelled",
-            created_at=to_timestamp(now),
-            completed_at=to_timestamp(now),
+            created_at=now,
+            completed_at=now,
         )
         await refund_payment(providers, payment, refund)
         lifecycle.refunded(order, payment, refund, now)

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from omni.common.v1 import common_pb2
 from omni_kit.outbound import OutboundClient, Reply
+from omni_order.domain.values import Money
 from omni_order.payments.http import ProviderHttp, json_body
 from omni_order.payments.provider import (
     Callback,
@@ -93,9 +93,7 @@ class StripeProvider:
             return Initiation(PaymentState.FAILED, status.reference, reason=DECLINED)
         return Initiation(status.state, status.reference, status.next_action)
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult:
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult:
         path = f"/v1/payment_intents/{reference}/capture"
         reply = await self._post(
             path, {"amount_to_capture": str(amount.amount_minor)}, f"{key}-capture"
@@ -114,7 +112,7 @@ class StripeProvider:
             self.http.refused(path, reply)
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         form = {"payment_intent": reference, "amount": str(amount.amount_minor)}
         reply = await self._post("/v1/refunds", form, refund_key)
@@ -188,7 +186,7 @@ def _status(intent: dict[str, Any]) -> ProviderStatus:
         action = NextAction("client_secret", client_secret=str(intent.get("client_secret", "")))
     amount = None
     if "amount" in intent and "currency" in intent:
-        amount = common_pb2.Money(
+        amount = Money(
             amount_minor=int(intent["amount"]), currency_code=str(intent["currency"]).upper()
         )
     return ProviderStatus(state, str(intent.get("id", "")), amount, action)

@@ -22,9 +22,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from omni.common.v1 import common_pb2
 from omni_kit.errors import Unavailable
 from omni_kit.ids import utcnow
+from omni_order.domain.values import Money
 from omni_order.payments.provider import (
     Callback,
     CallbackEvent,
@@ -83,7 +83,7 @@ class TestPaymentProvider:
     async def handle_callback(self, callback: Callback) -> CallbackEvent:
         raise CallbackRefused("the test provider sends no callbacks", "CALLBACK_NOT_EXPECTED")
 
-    async def authorize(self, key: str, amount: common_pb2.Money, token: str) -> PaymentResult:
+    async def authorize(self, key: str, amount: Money, token: str) -> PaymentResult:
         if token.startswith(UNAVAILABLE_PREFIX):
             raise Unavailable("the payment provider is not reachable right now; try again shortly")
         if token.startswith(DECLINE_PREFIX):
@@ -95,9 +95,7 @@ class TestPaymentProvider:
             await asyncio.sleep(self.hang_seconds)  # it acted; the answer is what gets lost
         return _answer(entry)
 
-    async def capture(
-        self, key: str, amount: common_pb2.Money, *, reference: str = ""
-    ) -> PaymentResult:
+    async def capture(self, key: str, amount: Money, *, reference: str = "") -> PaymentResult:
         payment = await self.ledger.find_one({"_id": key}) or {}
         refusal = _capture_refusal(payment, amount)
         answer = (
@@ -113,7 +111,7 @@ class TestPaymentProvider:
         await self._once(key, "void", {"had_authorization": authorized})
 
     async def refund(
-        self, key: str, refund_key: str, amount: common_pb2.Money, *, reference: str = ""
+        self, key: str, refund_key: str, amount: Money, *, reference: str = ""
     ) -> PaymentResult:
         payment = await self.ledger.find_one({"_id": key}) or {}
         refusal = _refund_refusal(payment, refund_key, amount)
@@ -174,7 +172,7 @@ class TestPaymentProvider:
         return next(e for e in document.get(operation, []) if e["key"] == entry["key"])
 
 
-def _money(amount: common_pb2.Money) -> dict[str, Any]:
+def _money(amount: Money) -> dict[str, Any]:
     return {"amount_minor": amount.amount_minor, "currency_code": amount.currency_code}
 
 
@@ -193,7 +191,7 @@ def _authorized(payment: dict[str, Any]) -> dict[str, Any] | None:
     return authorized if authorized and authorized["approved"] else None
 
 
-def _capture_refusal(payment: dict[str, Any], amount: common_pb2.Money) -> str:
+def _capture_refusal(payment: dict[str, Any], amount: Money) -> str:
     authorized = _authorized(payment)
     if authorized is None:
         return "nothing was authorized under this payment"
@@ -204,7 +202,7 @@ def _capture_refusal(payment: dict[str, Any], amount: common_pb2.Money) -> str:
     return ""
 
 
-def _refund_refusal(payment: dict[str, Any], refund_key: str, amount: common_pb2.Money) -> str:
+def _refund_refusal(payment: dict[str, Any], refund_key: str, amount: Money) -> str:
     authorized = _authorized(payment)
     if authorized is None:
         return "nothing was paid under this payment"

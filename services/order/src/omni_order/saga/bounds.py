@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from omni.order.v1 import order_pb2
 from omni_kit.events.backoff import Backoff
+from omni_order.domain.orders import SagaStep
 
-S = order_pb2
 DOING = {
-    S.SAGA_STEP_RESERVE_STOCK: "reserving its stock",
-    S.SAGA_STEP_AUTHORIZE_PAYMENT: "authorizing its payment",
-    S.SAGA_STEP_CONFIRM_ORDER: "confirming it",
+    SagaStep.RESERVE_STOCK: "reserving its stock",
+    SagaStep.AUTHORIZE_PAYMENT: "authorizing its payment",
+    SagaStep.CONFIRM_ORDER: "confirming it",
 }
 
 
@@ -36,9 +35,7 @@ class RetryBound:
         return full / 2 + full / 2 * spread
 
 
-def gave_up_reason(
-    step: order_pb2.SagaStep.ValueType, attempts: int, elapsed: float, error: str
-) -> str:
+def gave_up_reason(step: SagaStep, attempts: int, elapsed: float, error: str) -> str:
     return (
         f"the order could not be placed: {DOING.get(step, 'placing it')} failed {attempts} times "
         f"over {_duration(elapsed)} ({error}); its stock was released and any card "

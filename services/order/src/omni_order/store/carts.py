@@ -9,12 +9,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from omni.order.v1 import order_pb2
 from omni_kit.errors import NotFound
-from omni_kit.protos import from_document, to_document
-from omni_order.store.documents import save_version
+from omni_order.domain.carts import Cart, CartStatus
+from omni_order.store.documents import from_document, save_version, to_document
 
-ACTIVE = "CART_STATUS_ACTIVE"
+ACTIVE = CartStatus.ACTIVE.value
 
 CART_INDEXES = {
     "carts": [
@@ -42,17 +41,17 @@ class CartStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.carts = db["carts"]
 
-    async def get(self, cart_id: str) -> order_pb2.Cart:
+    async def get(self, cart_id: str) -> Cart:
         document = await self.carts.find_one({"_id": cart_id})
         if document is None:
             raise NotFound(f"no cart with id {cart_id!r}", reason="CART_NOT_FOUND", field="cart_id")
-        return from_document(document, order_pb2.Cart)
+        return from_document(document, Cart)
 
-    async def find_active(self, owner_field: str, owner: str) -> order_pb2.Cart | None:
+    async def find_active(self, owner_field: str, owner: str) -> Cart | None:
         document = await self.carts.find_one({owner_field: owner, "status": ACTIVE})
-        return None if document is None else from_document(document, order_pb2.Cart)
+        return None if document is None else from_document(document, Cart)
 
-    async def insert_active(self, cart: order_pb2.Cart) -> bool:
+    async def insert_active(self, cart: Cart) -> bool:
         """False when another device created the owner's active cart first."""
         try:
             await self.carts.insert_one(to_document(cart))
@@ -60,6 +59,6 @@ class CartStore:
             return False
         return True
 
-    async def save(self, cart: order_pb2.Cart, session: AsyncClientSession) -> None:
+    async def save(self, cart: Cart, session: AsyncClientSession) -> None:
         """Write the cart's next version (cart.version already incremented)."""
         await save_version(self.carts, cart, {}, session)

@@ -10,15 +10,14 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from omni.order.v1 import order_pb2
 from omni_kit import keyset
 from omni_kit.errors import NotFound
 from omni_kit.facts import Event
 from omni_kit.ids import utcnow
-from omni_kit.protos import from_document, from_timestamp, to_document
 from omni_kit.runtime import Infrastructure
+from omni_order.domain.orders import Order, SagaStatus, ShipmentStatus
 from omni_order.ports import CheckoutInputs
-from omni_order.store.documents import save_version
+from omni_order.store.documents import from_document, save_version, to_document
 from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
 
 PLACED = keyset.time_axis("placed_at")
@@ -146,25 +145,20 @@ class OrderFilter:
         return keyset.plan(wanted, LISTS, max_branches=MAX_BRANCHES)
 
 
-def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
+def helper_fields(order: Order) -> dict[str, Any]:
     """Top-level fields the queries need typed (dates, integers) next to the proto document."""
     live = [line for line in order.lines if not line.exchange_for_line_id]
     stores = {order.channel.store_id, order.delivery.pickup_location_id}
     stores |= {shipment.source_location_id for shipment in order.shipments}
     fields: dict[str, Any] = {
         "stores": sorted(store for store in stores if store),
-        "saga_active": order.saga.status
-        in (order_pb2.SAGA_STATUS_RUNNING, order_pb2.SAGA_STATUS_COMPENSATING),
+        "saga_active": order.saga.status in (SagaStatus.RUNNING, SagaStatus.COMPENSATING),
         "saga_touched_at": utcnow(),
         # Set while a failed saga step waits for its next attempt (nobody runs it until then).
-        "saga_next_attempt_at": from_timestamp(order.saga.next_attempt_at)
-        if order.saga.HasField("next_attempt_at")
-        else None,
-        "pickup_deadline_at": from_timestamp(order.pickup.deadline)
-        if order.pickup.HasField("deadline")
-        else None,
+        "saga_next_attempt_at": order.saga.next_attempt_at,
+        "pickup_deadline_at": order.pickup.deadline if order.pickup else None,
         "awaiting_carrier": any(
-            shipment.carrier_ref and shipment.status != order_pb2.SHIPMENT_STATUS_DELIVERED
+            shipment.carrier_ref and shipment.status != ShipmentStatus.DELIVERED
             for shipment in order.shipments
         ),
         "sales": {
@@ -177,7 +171,7 @@ def helper_fields(order: order_pb2.Order) -> dict[str, Any]:
     return fields
 
 
-def document_of(order: order_pb2.Order, zones: Sequence[str]) -> dict[str, Any]:
+def document_of(order: Order, zones: Sequence[str]) -> dict[str, Any]:
     """The stored order: the proto document, its query helpers and what it adds to the sales
     totals."""
     document = to_document(order) | helper_fields(order)
@@ -191,19 +185,19 @@ class OrderStore:
         self.orders = infra.db["orders"]
         self.totals = SalesTotals(infra.db["sales_days"], tuple(report_time_zones))
 
-    async def get(self, order_id: str) -> order_pb2.Order:
+    async def get(self, order_id: str) -> Order:
         document = await self.orders.find_one({"_id": order_id})
         if document is None:
             raise NotFound(
                 f"no order with id {order_id!r}", reason="ORDER_NOT_FOUND", field="order_id"
             )
-        return from_document(document, order_pb2.Order)
+        return from_document(document, Order)
 
-    async def find(self, query: dict[str, Any]) -> order_pb2.Order | None:
+    async def find(self, query: dict[str, Any]) -> Order | None:
         document = await self.orders.find_one(query)
-        return None if document is None else from_document(document, order_pb2.Order)
+        return None if document is None else from_document(document, Order)
 
-    async def with_payment(self, provider: str, key: str, reference: str) -> order_pb2.Order:
+    async def with_payment(self, provider: str, key: str, reference: str) -> Order:
         """The order holding a payment, by our key or by the provider's reference."""
         query = (
             {"payments.id": key}
@@ -231,7 +225,7 @@ class OrderStore:
         document = document or {}
         return CheckoutInputs(document.get("payment_token", ""), document.get("cart_holds", []))
 
-    async def prepare(self, order: order_pb2.Order) -> None:
+    async def prepare(self, order: Order) -> None:
         """Create the sales-totals rows a new order will add to, before its transaction starts
         (two transactions creating one row would otherwise conflict on its key)."""
         await self.totals.prepare(document_of(order, self.totals.zones)["sales_counted"])
@@ -239,7 +233,7 @@ class OrderStore:
     async def add(
         self,
         session: AsyncClientSession,
-        order: order_pb2.Order,
+        order: Order,
         events: Sequence[Event],
         *,
         extra: dict[str, Any],
@@ -253,7 +247,7 @@ class OrderStore:
         await self.totals.apply(None, document["sales_counted"], session)
 
     async def write(
-        self, session: AsyncClientSession, order: order_pb2.Order, events: Sequence[Event] = ()
+        self, session: AsyncClientSession, order: Order, events: Sequence[Event] = ()
     ) -> None:
         """Write the order's next version (order.version already incremented) and its events
         inside the caller's transaction; its share of the sales totals moves with it."""
@@ -266,7 +260,7 @@ class OrderStore:
         await self._add_events(session, events)
         await self.totals.apply((before or {}).get("sales_counted"), counted, session)
 
-    async def save(self, order: order_pb2.Order, events: Sequence[Event] = ()) -> order_pb2.Order:
+    async def save(self, order: Order, events: Sequence[Event] = ()) -> Order:
         """Write the order's next version and its events in a transaction of its own (the saga's
         and the workers' steps, which no caller's key covers)."""
         await self.prepare(order)
@@ -283,7 +277,7 @@ class OrderStore:
 
     async def page(
         self, wanted: OrderFilter, after: tuple[datetime, str] | None, limit: int
-    ) -> list[order_pb2.Order]:
+    ) -> list[Order]:
         """Newest first (oldest first if asked); `after` is the (placed_at, id) of the last
         order of the previous page."""
         branches, rest = wanted.branches()
@@ -301,7 +295,7 @@ class OrderStore:
             keep=keyset.keeps(rest),
             whole=any(SMALL.intersection(branch) for branch in branches),
         )
-        return [from_document(document, order_pb2.Order) for document in found]
+        return [from_document(document, Order) for document in found]
 
     async def due_sagas(self, now: datetime, stale: datetime, limit: int = 50) -> list[str]:
         """Sagas for the resumer: waiting for a next attempt whose time has come, or untouched

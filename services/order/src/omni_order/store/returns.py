@@ -9,10 +9,10 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from omni.order.v1 import order_pb2
 from omni_kit import keyset
 from omni_kit.errors import NotFound
-from omni_kit.protos import from_document, to_document
+from omni_order.domain.returns import OrderReturn
+from omni_order.store.documents import from_document, to_document
 
 CREATED = keyset.time_axis("created_at")
 
@@ -50,17 +50,15 @@ class ReturnStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.returns = db["returns"]
 
-    async def get(self, return_id: str) -> order_pb2.OrderReturn:
+    async def get(self, return_id: str) -> OrderReturn:
         document = await self.returns.find_one({"_id": return_id})
         if document is None:
             raise NotFound(
                 f"no return with id {return_id!r}", reason="RETURN_NOT_FOUND", field="return_id"
             )
-        return from_document(document, order_pb2.OrderReturn)
+        return from_document(document, OrderReturn)
 
-    async def insert(
-        self, order_return: order_pb2.OrderReturn, session: AsyncClientSession
-    ) -> None:
+    async def insert(self, order_return: OrderReturn, session: AsyncClientSession) -> None:
         await self.returns.insert_one(to_document(order_return), session=session)
 
     async def page(
@@ -70,7 +68,7 @@ class ReturnStore:
         statuses: list[str],
         after: tuple[datetime, str] | None,
         limit: int,
-    ) -> list[order_pb2.OrderReturn]:
+    ) -> list[OrderReturn]:
         """Newest first; `after` is the (created_at, id) of the previous page's last return."""
         wanted = {
             "order_id": [order_id] if order_id else [],
@@ -87,4 +85,4 @@ class ReturnStore:
             keep=keyset.keeps(rest),
             whole=bool(order_id),  # an order has a return or two
         )
-        return [from_document(doc, order_pb2.OrderReturn) for doc in docs]
+        return [from_document(doc, OrderReturn) for doc in docs]
