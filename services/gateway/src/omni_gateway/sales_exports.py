@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -26,6 +26,7 @@ from omni_gateway.views.sales_export import (
     order_line_rows,
     sales_day_row,
 )
+from omni_kit import timezones
 from omni_kit.protos import to_timestamp
 
 Format = Literal["csv", "jsonl"]
@@ -80,12 +81,11 @@ def export_range(start: date, end: date, time_zone: str) -> ExportRange:
         raise BadExport("to", f"the range ends ({end}) before it starts ({start})")
     if (end - start).days >= MAX_EXPORT_DAYS:
         raise BadExport("to", f"an export covers at most {MAX_EXPORT_DAYS} days; ask once per year")
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones: OSError
+    zone = timezones.zone(time_zone)
+    if zone is None:
         raise BadExport(
             "time_zone", f"unknown time zone {time_zone!r}; use an IANA name like 'Europe/Kyiv'"
-        ) from None
+        )
     return ExportRange(start, end, zone)
 
 
@@ -182,7 +182,4 @@ class _Stores:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder of zones: OSError
-        return ZoneInfo("UTC")
+    return timezones.zone(name) or ZoneInfo("UTC")

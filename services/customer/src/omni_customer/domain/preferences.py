@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from omni_customer.domain.identities import MESSENGER_KINDS, IdentityKind
 from omni_customer.domain.masks import apply_mask, mask_paths
 from omni_customer.domain.values import Actor, ChannelRef, ContactChannel, ContactPurpose
+from omni_kit import timezones
 from omni_kit.errors import InvalidArgument
 
 if TYPE_CHECKING:
@@ -55,11 +55,6 @@ _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -77,7 +72,7 @@ def parse_hh_mm(value: str, field: str) -> time:
 
 def validate(preferences: Preferences, field: str = "preferences") -> None:
     """Refuse what could not be obeyed: unknown zones, malformed quiet hours, unknown enums."""
-    if preferences.time_zone and preferences.time_zone not in _zones():
+    if preferences.time_zone and not timezones.known(preferences.time_zone):
         raise InvalidArgument(
             f"unknown time zone {preferences.time_zone!r}: use an IANA name such as "
             "'Europe/Berlin'",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
-from zoneinfo import available_timezones
 
+from omni_kit import timezones
 from omni_kit.errors import InvalidArgument
 from omni_kit.text import fold
 
@@ -47,15 +46,10 @@ def validate_new_location(code: str, name: str, kind_set: bool, lat: float, lng:
 
 def validate_time_zone(name: str, field: str = "location.time_zone") -> None:
     """An IANA zone name ("Europe/Warsaw"); empty means UTC."""
-    if name and name not in _zones():
+    if name and not timezones.known(name):
         raise InvalidArgument(
             f"time_zone {name!r} is not an IANA time zone (e.g. Europe/Warsaw)", field=field
         )
-
-
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def validate_intervals(named: Iterable[tuple[str, Interval]]) -> None:

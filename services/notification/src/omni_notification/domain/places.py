@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
+
+from omni_kit import timezones
 
 # Ranges of days and hours ("Mon\u2013Fri 09:00\u201320:00"; docstrings here write "-").
 DASH = "\u2013"
@@ -79,10 +80,7 @@ def locale_of(language: str) -> Locale:
 
 
 def zone_of(location: Place) -> Any:
-    try:
-        return ZoneInfo(location.time_zone) if location.time_zone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    return timezones.zone(location.time_zone) or UTC
 
 
 def with_store(

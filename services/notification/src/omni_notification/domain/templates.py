@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from omni_kit import timezones
 from omni_kit.errors import InvalidArgument
 from omni_notification.domain import registry
 from omni_notification.domain.common import Actor, ContactChannel, ContactPurpose
@@ -224,10 +224,7 @@ def _compiled(source: str, *, html: bool) -> Any:
 
 def localize(variables: Mapping[str, Any], time_zone: str) -> dict[str, Any]:
     """Times shown in the customer's time zone (UTC when it is unknown), as "YYYY-MM-DD HH:MM"."""
-    try:
-        zone: Any = ZoneInfo(time_zone) if time_zone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
+    zone: Any = timezones.zone(time_zone) or UTC
     return {key: _local(value, zone) for key, value in variables.items()}
 
 

@@ -106,7 +106,9 @@ class CheckoutApi:
         if reply.order.status in (C.ORDER_STATUS_PENDING, C.ORDER_STATUS_ACTION_REQUIRED):
             # The answer was given (and stored) before the outcome: a repeat under the same key
             # is the same order as it stands now, so a retrying client learns the outcome.
-            return C.PlaceOrderResponse(order=await self.deps.orders.get(reply.order.id))
+            return C.PlaceOrderResponse(
+                order=order_message(await self.deps.orders.get(reply.order.id))
+            )
         return reply
 
     async def _check_out(self, request: C.PlaceOrderRequest) -> Work[C.PlaceOrderResponse]:

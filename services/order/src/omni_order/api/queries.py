@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from grpc import aio
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
-from omni_kit import paging
+from omni_kit import paging, timezones
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.api.deps import Deps
@@ -122,13 +121,11 @@ class QueriesApi:
                 "time_range must end after it starts", field="time_range.end_time"
             )
         zone = request.time_zone or "UTC"
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not timezones.known(zone):
             raise InvalidArgument(
                 f"unknown time zone {zone!r}; use an IANA name like 'Europe/Berlin'",
                 field="time_zone",
-            ) from None
+            )
         kept = self.deps.settings.report_time_zones
         if zone not in kept:
             raise InvalidArgument(
