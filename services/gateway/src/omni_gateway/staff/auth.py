@@ -37,6 +37,26 @@ OWN_ACCOUNT = {"principal": Provide(auth.staff_own_account)}
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
+async def sign_in(state: State, data: StaffCredentials) -> Session:
+    """A new staff session for a username, password and (once enrolled) a TOTP code: the API's
+    sign-in and the console's."""
+    try:
+        user = await state.accounts.sign_in_staff(data.username, data.password)
+    except AccountError:
+        raise NotAuthorizedException("wrong username or password") from None
+    principal = state.accounts.staff_principal(user)
+    if SecondFactors.enrolled(user):
+        if not data.otp:
+            raise NotAuthorizedException(
+                "a code from your authenticator app is required (otp)",
+                extra={"code": "SECOND_FACTOR_CODE_REQUIRED"},
+            )
+        if not await state.second_factors.verify(user, data.otp):
+            raise NotAuthorizedException("wrong username, password or code")
+        principal = replace(principal, mfa=True)
+    return await issue_session(state, principal)
+
+
 class StaffAuth(Controller):
     path = "/staff/v1/auth"
     tags = ["staff auth"]
@@ -47,21 +67,7 @@ class StaffAuth(Controller):
         status_code=200,
     )
     async def token(self, state: State, data: StaffCredentials) -> Session:
-        try:
-            user = await state.accounts.sign_in_staff(data.username, data.password)
-        except AccountError:
-            raise NotAuthorizedException("wrong username or password") from None
-        principal = state.accounts.staff_principal(user)
-        if SecondFactors.enrolled(user):
-            if not data.otp:
-                raise NotAuthorizedException(
-                    "a code from your authenticator app is required (otp)",
-                    extra={"code": "SECOND_FACTOR_CODE_REQUIRED"},
-                )
-            if not await state.second_factors.verify(user, data.otp):
-                raise NotAuthorizedException("wrong username, password or code")
-            principal = replace(principal, mfa=True)
-        return await issue_session(state, principal)
+        return await sign_in(state, data)
 
     @post(
         "/second-factor",

@@ -52,7 +52,7 @@ StoreIds = Annotated[
 ]
 
 
-def _stores(principal: Principal, asked: list[str]) -> list[str]:
+def order_stores(principal: Principal, asked: list[str]) -> list[str]:
     """The stores a list may cover: a store role only its own (all of them if none asked)."""
     if principal.role not in STORE_ROLES:
         return asked
@@ -132,7 +132,7 @@ class StaffOrderReads(Controller):
             statuses=[ORDER_STATUS.number(member) for member in status or []],
             channel=SALES_CHANNELS[channel] if channel else common_pb2.SALES_CHANNEL_UNSPECIFIED,
             placed_time=placed if (start or end) else None,
-            store_ids=_stores(principal, store_id or []),
+            store_ids=order_stores(principal, store_id or []),
             number=number or "",
             oldest_first=sort == "oldest",
         )

@@ -1,0 +1,146 @@
+"""The staff console in a real browser (Debian's Chromium through Playwright) against the real
+stack: a consultant's day (sign in, find a customer by phone, one timeline with a web order, a
+store order and a call note, add a note, a refusal shown at its field, the channel filter), and
+what the console refuses (a form without its CSRF token, another store's orders for an
+associate, a session after sign-out)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from console_browser import (
+    HEIGHT,
+    PHONE,
+    WIDTH,
+    Screens,
+    chromium,
+    customer_in_every_channel,
+    sign_in,
+)
+from playwright.async_api import expect
+
+pytestmark = pytest.mark.timeout(240)
+PASSWORD = "long enough pw"  # conftest's STAFF_PASSWORD
+
+
+@pytest.fixture
+def gateway_settings() -> dict[str, str]:
+    return {"console_cookie_secure": "false"}  # the test's gateway speaks plain http
+
+
+async def test_a_consultants_day_in_the_browser(stack, tmp_path):
+    seeded = await customer_in_every_channel(stack)
+    await stack.staff_member("cora", "consultant", [])
+    screens = Screens(tmp_path)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        async with screens.on_failure(page):
+            await consultant_walk(page, stack.base, seeded, screens)
+
+    api = await stack.http.get(
+        f"/staff/v1/customers/{seeded['profile']}/timeline", headers=await stack.admin()
+    )
+    notes = [e for e in api.json()["entries"] if e["summary"].startswith("Will collect")]
+    assert len(notes) == 1, notes  # one note, whatever the browser sent
+    assert notes[0]["type"] == "call_note" and notes[0]["channel"] == "phone"
+
+
+async def consultant_walk(page, base: str, seeded: dict[str, str], screens: Screens) -> None:
+    await sign_in(page, base, "cora", PASSWORD)
+    await screens.take(page, "find")
+
+    await page.get_by_label("Phone, e-mail, name, loyalty card or order number").fill(PHONE)
+    await page.get_by_role("button", name="Search").click()
+    result = page.get_by_role("link", name="Ola Nowak")
+    await expect(result).to_be_visible()
+    await screens.take(page, "found-by-phone")
+    await result.click()
+    await page.wait_for_url(f"{base}/console/customers/{seeded['profile']}")
+
+    orders = page.locator("#orders-h + table")
+    await expect(orders).to_contain_text(seeded["web_number"])
+    await expect(orders).to_contain_text(seeded["store_number"])
+    timeline = page.locator("#timeline-entries")
+    for chip in ("Web shop", "Store", "Phone"):
+        await expect(timeline.locator(".chip", has_text=chip).first).to_be_visible()
+    await expect(timeline).to_contain_text("Asked when the tee arrives")
+    await screens.take(page, "customer-360")
+
+    # A note: refused without a summary (the message at the summary field), then added.
+    form = page.locator("#note-form")
+    await form.get_by_role("button", name="Add note").click()
+    await expect(page.locator("#summary-error")).to_be_visible()
+    await expect(page.get_by_label("Summary")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("Summary").fill("Will collect on Friday at MITTE")
+    await page.get_by_label("Details").fill("Prefers an SMS when it is ready.")
+    await form.get_by_role("button", name="Add note").click()
+    await expect(page.get_by_text("Note added.")).to_be_visible()
+    newest = timeline.locator(".entry").first
+    await expect(newest).to_contain_text("Will collect on Friday at MITTE")
+    await expect(newest.locator(".chip")).to_have_text("Phone")
+    await screens.take(page, "note-added")
+
+    # Only the phone entries: the orders leave the list, the notes stay.
+    await page.get_by_label("Channel", exact=True).first.select_option("phone")
+    await expect(timeline.locator(".chip", has_text="Web shop")).to_have_count(0)
+    await expect(timeline).to_contain_text("Asked when the tee arrives")
+    await screens.take(page, "timeline-phone-only")
+
+
+async def test_the_console_refuses_forged_forms_foreign_stores_and_ended_sessions(stack, tmp_path):
+    seeded = await customer_in_every_channel(stack)
+    await stack.staff_member("kai", "associate", [seeded["XBERG"]])
+    await stack.staff_member("cora", "consultant", [])
+    screens = Screens(tmp_path)
+    async with chromium() as browser:
+        context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = await context.new_page()
+        async with screens.on_failure(page):
+            await refusals(browser, page, stack.base, seeded, screens)
+
+    timeline = await stack.http.get(
+        f"/staff/v1/customers/{seeded['profile']}/timeline", headers=await stack.admin()
+    )
+    assert "forged" not in {e["summary"] for e in timeline.json()["entries"]}
+    # Without a session the console answers with its sign-in page, never data.
+    anonymous = httpx.get(f"{stack.base}/console/customers/{seeded['profile']}")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/console/sign-in")
+
+
+async def refusals(browser, page, base: str, seeded: dict[str, str], screens: Screens) -> None:
+    context = page.context
+    notes_url = f"{base}/console/customers/{seeded['profile']}/notes"
+    await sign_in(page, base, "cora", PASSWORD)
+    # The same note form, posted without its token: refused, nothing written.
+    forged = await page.request.post(
+        notes_url, form={"type": "note", "channel": "phone", "summary": "forged"}
+    )
+    assert forged.status == 403, await forged.text()
+    assert "CSRF" in await forged.text()
+    found = page.get_by_label("Phone, e-mail, name, loyalty card or order number")
+    await found.fill(seeded["store_number"])
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.locator("#results")).to_contain_text(seeded["store_number"])
+
+    # Sign out: the cookie it had is worth nothing afterwards.
+    kept = await context.cookies()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(re.compile(r"/console/sign-in"))
+    replay = await browser.new_context()
+    await replay.add_cookies(kept)
+    again = await replay.new_page()
+    await again.goto(f"{base}/console/customers")
+    await expect(again).to_have_url(re.compile(r"/console/sign-in\?ended=ended"))
+    await screens.take(again, "signed-out")
+
+    # An associate of XBERG: the MITTE till's order is not theirs to find.
+    associate = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    await sign_in(associate, base, "kai", PASSWORD)
+    found = associate.get_by_label("Phone, e-mail, name, loyalty card or order number")
+    await found.fill(seeded["store_number"])
+    await associate.get_by_role("button", name="Search").click()
+    await expect(associate.locator("#results")).to_contain_text("Nothing found")
+    await screens.take(associate, "associate-foreign-order")
