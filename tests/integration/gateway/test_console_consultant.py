@@ -88,6 +88,13 @@ async def consultant_walk(page, base: str, seeded: dict[str, str], screens: Scre
     await expect(timeline).to_contain_text("Asked when the tee arrives")
     await screens.take(page, "timeline-phone-only")
 
+    # The same page in Polish, chosen in the top bar.
+    await page.get_by_label("Language").select_option("pl")
+    await page.get_by_role("button", name="Change").click()
+    await expect(page.get_by_role("heading", name="Oś czasu")).to_be_visible()
+    await expect(page.locator("#timeline-entries .chip", has_text="Telefon").first).to_be_visible()
+    await screens.take(page, "customer-360-polish")
+
 
 async def test_the_console_refuses_forged_forms_foreign_stores_and_ended_sessions(stack, tmp_path):
     seeded = await customer_in_every_channel(stack)
@@ -125,8 +132,19 @@ async def refusals(browser, page, base: str, seeded: dict[str, str], screens: Sc
     await page.get_by_role("button", name="Search").click()
     await expect(page.locator("#results")).to_contain_text(seeded["store_number"])
 
-    # Sign out: the cookie it had is worth nothing afterwards.
+    # The session cookie: HttpOnly, SameSite=Lax, for the console's paths only (Secure is off
+    # here, for plain http); every page under a policy with no inline script or style.
     kept = await context.cookies()
+    cookie = next(c for c in kept if c["name"] == "omni_console")
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Lax", "/console")
+    shown = await page.goto(f"{base}/console/customers/{seeded['profile']}")
+    assert shown is not None
+    policy = (await shown.all_headers())["content-security-policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert (await shown.all_headers())["cache-control"] == "no-store"
+
+    # Sign out: the cookie it had is worth nothing afterwards.
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(re.compile(r"/console/sign-in"))
     replay = await browser.new_context()

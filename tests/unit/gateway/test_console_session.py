@@ -9,7 +9,10 @@ import time
 from datetime import timedelta
 from types import SimpleNamespace
 
-from omni_gateway.console.session import StaffSession
+import pytest
+from pydantic import ValidationError
+
+from omni_gateway.console.session import StaffSession, cookie_config
 from omni_gateway.security.accounts import AccountError, RefreshGrant
 from omni_gateway.security.principals import Kind, Principal, StaffRole
 from omni_gateway.security.tokens import TokenSigner
@@ -77,3 +80,15 @@ async def test_an_expired_access_token_is_refreshed_once_for_requests_arriving_t
     assert app.accounts.rotations == 1
     assert all(access for access, _ in answers)
     assert {s["refresh"] for s in sessions} == {"r2"}
+
+
+def test_the_session_cookie_is_secure_unless_turned_off_and_never_in_production():
+    cookie = cookie_config(GatewaySettings(jwt_secret=SECRET))
+    assert (cookie.secure, cookie.httponly, cookie.samesite, cookie.path) == (
+        True,
+        True,
+        "lax",
+        "/console",
+    )
+    with pytest.raises(ValidationError, match="console_cookie_secure"):
+        GatewaySettings(jwt_secret=SECRET, environment="production", console_cookie_secure=False)

@@ -145,7 +145,9 @@ class StaffSession(ASGIMiddleware):
                 return None, "ended"
         if fresh is not None:
             session.update(access=fresh.access_token, refresh=fresh.refresh_token)
-        elif not await state.accounts.refresh_live(refresh):
+        # Signed out here or elsewhere since (a copy of an older cookie included): refused now,
+        # not when the access token expires.
+        if not await state.accounts.refresh_live(str(session["refresh"])):
             return None, "ended"
         session["seen"] = now
         return str(session["access"]), ""
