@@ -21,7 +21,7 @@ from console_browser import (
 )
 from playwright.async_api import expect
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(300)
 PASSWORD = "long enough pw"  # conftest's STAFF_PASSWORD
 
 
@@ -38,9 +38,12 @@ async def test_a_consultants_day_in_the_browser(stack, tmp_path):
         page = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         async with screens.on_failure(page):
             await consultant_walk(page, stack.base, seeded, screens)
+            await older_entries(page, stack, seeded, screens)
 
     api = await stack.http.get(
-        f"/staff/v1/customers/{seeded['profile']}/timeline", headers=await stack.admin()
+        f"/staff/v1/customers/{seeded['profile']}/timeline",
+        params={"page_size": 100},
+        headers=await stack.admin(),
     )
     notes = [e for e in api.json()["entries"] if e["summary"].startswith("Will collect")]
     assert len(notes) == 1, notes  # one note, whatever the browser sent
@@ -94,6 +97,26 @@ async def consultant_walk(page, base: str, seeded: dict[str, str], screens: Scre
     await expect(page.get_by_role("heading", name="Oś czasu")).to_be_visible()
     await expect(page.locator("#timeline-entries .chip", has_text="Telefon").first).to_be_visible()
     await screens.take(page, "customer-360-polish")
+
+
+async def older_entries(page, stack, seeded: dict[str, str], screens: Screens) -> None:
+    """A long history: the timeline shows its newest 20 entries, older ones on demand."""
+    admin = await stack.admin()
+    for number in range(25):
+        added = await stack.http.post(
+            f"/staff/v1/customers/{seeded['profile']}/notes",
+            json={"type": "chat_transcript", "summary": f"Chat {number}"},
+            headers=admin | {"X-Omni-Channel": "messenger", "Idempotency-Key": f"chat-{number}"},
+        )
+        assert added.status_code == 201, added.text
+    await page.goto(f"{stack.base}/console/customers/{seeded['profile']}")
+    timeline = page.locator("#timeline-entries")
+    await expect(timeline.locator(".entry")).to_have_count(20)
+    await expect(timeline).not_to_contain_text("Asked when the tee arrives")
+    await page.get_by_role("button", name="Pokaż starsze wpisy").click()
+    await expect(timeline).to_contain_text("Asked when the tee arrives")
+    await expect(timeline.locator(".entry").first).to_contain_text("Chat 24")
+    await screens.take(page, "older-entries")
 
 
 async def test_the_console_refuses_forged_forms_foreign_stores_and_ended_sessions(stack, tmp_path):
