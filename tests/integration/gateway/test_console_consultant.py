@@ -2,7 +2,7 @@
 stack: a consultant's day (sign in, find a customer by phone, one timeline with a web order, a
 store order and a call note, add a note, a refusal shown at its field, the channel filter), and
 what the console refuses (a form without its CSRF token, another store's orders for an
-associate, a session after sign-out)."""
+associate, a session after sign-out, anything before a new colleague chose their password)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,12 @@ async def test_the_console_refuses_forged_forms_foreign_stores_and_ended_session
     seeded = await customer_in_every_channel(stack)
     await stack.staff_member("kai", "associate", [seeded["XBERG"]])
     await stack.staff_member("cora", "consultant", [])
+    made = await stack.http.post(
+        "/staff/v1/users",
+        json={"username": "nina", "password": PASSWORD, "role": "consultant", "store_ids": []},
+        headers=await stack.admin(),
+    )
+    assert made.status_code == 201, made.text
     screens = Screens(tmp_path)
     async with chromium() as browser:
         context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
@@ -185,3 +191,20 @@ async def refusals(browser, page, base: str, seeded: dict[str, str], screens: Sc
     await associate.get_by_role("button", name="Search").click()
     await expect(associate.locator("#results")).to_contain_text("Nothing found")
     await screens.take(associate, "associate-foreign-order")
+
+    # A new colleague whose password an admin set: their own comes first.
+    newcomer = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    await newcomer.goto(f"{base}/console/sign-in")
+    await newcomer.get_by_label("Username").fill("nina")
+    await newcomer.get_by_label("Password", exact=True).fill(PASSWORD)
+    await newcomer.get_by_role("button", name="Sign in").click()
+    await newcomer.wait_for_url(f"{base}/console/password")
+    await newcomer.get_by_label("Current password").fill(PASSWORD)
+    await newcomer.get_by_label("New password").fill("password")
+    await newcomer.get_by_role("button", name="Save and go on").click()
+    await expect(newcomer.locator("#new_password-error")).to_be_visible()
+    await screens.take(newcomer, "weak-password-refused")
+    await newcomer.get_by_label("Current password").fill(PASSWORD)
+    await newcomer.get_by_label("New password").fill("Nina's own till pass 2026")
+    await newcomer.get_by_role("button", name="Save and go on").click()
+    await newcomer.wait_for_url(f"{base}/console/customers")

@@ -21,6 +21,7 @@ from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.console")
 SIGN_IN = f"{PATH}/sign-in"
+PASSWORD = f"{PATH}/password"
 
 
 def sign_in_url(request: Request[Any, Any, Any]) -> str:
@@ -45,6 +46,10 @@ def signed_out(request: Request[Any, Any, Any], _: NotAuthorizedException) -> Re
 
 def refused(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     extra = error.extra if isinstance(error.extra, dict) else {}
+    if extra.get("code") == "PASSWORD_CHANGE_REQUIRED":  # an admin set it: choose one first
+        if request.headers.get("hx-request"):
+            return ClientRedirect(PASSWORD)
+        return Redirect(PASSWORD, status_code=303)
     return page(
         request,
         "error.html",

@@ -57,6 +57,30 @@ async def sign_in(state: State, data: StaffCredentials) -> Session:
     return await issue_session(state, principal)
 
 
+async def change_password(state: State, principal: Principal, data: PasswordChange) -> Session:
+    """A staff member's own new password (the API's and the console's); every other session of
+    theirs ends, and this answers the new one."""
+    user = await state.accounts.staff_user(principal.id)
+    try:
+        if user is None:
+            raise AccountError
+        await state.accounts.check_staff_password(user, data.current_password)
+    except AccountError:
+        raise wrong_current_password() from None
+    assert user is not None
+    await refuse_guessable(data.new_password, user["username"], field="new_password")
+    hashed = await hash_off_loop(data.new_password)
+    updated = await state.accounts.change_staff(
+        principal.id, {"password": hashed, "password_change_required": False}
+    )
+    state.session_generations.forget(principal.id, kind=Kind.STAFF)
+    try:
+        current = state.accounts.staff_principal(updated)
+    except AccountError:
+        raise NotAuthorizedException("this staff account is deactivated") from None
+    return await issue_session(state, current)
+
+
 class StaffAuth(Controller):
     path = "/staff/v1/auth"
     tags = ["staff auth"]
@@ -131,22 +155,4 @@ class StaffAuth(Controller):
     async def change_password(
         self, state: State, principal: Principal, data: PasswordChange
     ) -> Session:
-        user = await state.accounts.staff_user(principal.id)
-        try:
-            if user is None:
-                raise AccountError
-            await state.accounts.check_staff_password(user, data.current_password)
-        except AccountError:
-            raise wrong_current_password() from None
-        assert user is not None
-        await refuse_guessable(data.new_password, user["username"], field="new_password")
-        hashed = await hash_off_loop(data.new_password)
-        updated = await state.accounts.change_staff(
-            principal.id, {"password": hashed, "password_change_required": False}
-        )
-        state.session_generations.forget(principal.id, kind=Kind.STAFF)
-        try:
-            current = state.accounts.staff_principal(updated)
-        except AccountError:
-            raise NotAuthorizedException("this staff account is deactivated") from None
-        return await issue_session(state, current)
+        return await change_password(state, principal, data)
