@@ -16,7 +16,7 @@ export PATH := $(TOOLS):$(CURDIR)/.venv/bin:$(PATH)
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: ## install everything: uv, the Python workspace, nats-server, the store, buf, helm, api-smart-diff
+setup: ## install everything: uv, the Python workspace, nats-server, the store, buf, helm, api-smart-diff, Chromium
 	@bash scripts/install-uv.sh "$(PYTHON)" $(UV_VERSION)
 	$(UV) sync --frozen
 	bash scripts/install-tools.sh

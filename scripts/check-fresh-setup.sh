@@ -37,6 +37,10 @@ for tool in .tools/bin/uv .tools/bin/buf .tools/bin/helm tests/contracts/typescr
   tests/contracts/typescript/node_modules/.bin/openapi-typescript; do
   [ -x "$tool" ] || { echo "check-fresh-setup: make setup did not install $tool" >&2; exit 1; }
 done
-grep -E '^(buf|helm|api-smart-diff|nats-server:|secantusdb) ' "$work/setup.log" | sort -u | sed 's/^/check-fresh-setup: /'
+PATH="$clean_path" command -v chromium >/dev/null || {
+  echo "check-fresh-setup: make setup left no chromium for the console's browser tests" >&2
+  exit 1
+}
+grep -E '^(buf|helm|api-smart-diff|nats-server:|secantusdb|Chromium) ' "$work/setup.log" | sort -u | sed 's/^/check-fresh-setup: /'
 env -u VIRTUAL_ENV PATH="$clean_path" .tools/bin/uv run --frozen python -c \
   "import omni_kit, omni_gateway, omni_order; print('check-fresh-setup: make setup passed first time on a clean PATH')"

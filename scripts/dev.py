@@ -144,6 +144,8 @@ def main() -> None:
             ),
             "OMNI_GATEWAY_WEBHOOK_ALLOW_HTTP": "true",
             "OMNI_GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+            # The console is served over plain http here: its cookie cannot be Secure.
+            "OMNI_GATEWAY_CONSOLE_COOKIE_SECURE": "false",
         }
         if trace_file:
             gateway_env["OMNI_GATEWAY_TRACE_FILE"] = trace_file
@@ -164,8 +166,9 @@ def main() -> None:
     print(f"Omni is running. Logs: {logs}", flush=True)
     print(f"  gateway:  {base}", flush=True)
     print(f"  API docs: {base}/schema", flush=True)
+    print(f"  console:  {base}/console", flush=True)
     admin_password = gateway_env["OMNI_GATEWAY_ADMIN_PASSWORD"]
-    print(f"  staff:    admin / {admin_password} (POST /staff/v1/auth/token)", flush=True)
+    print(f"  staff:    admin / {admin_password} (console, POST /staff/v1/auth/token)", flush=True)
     print("Ctrl-C stops everything.", flush=True)
     while True:
         for proc in children:

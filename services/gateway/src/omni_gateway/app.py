@@ -16,7 +16,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.plugins.prometheus import PrometheusConfig
 from pydantic import SecretStr
 
-from omni_gateway import health, hooks, partner, shop, staff
+from omni_gateway import console, health, hooks, partner, shop, staff
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.events import background_tasks
@@ -137,7 +137,9 @@ def create_app(settings: GatewaySettings) -> Litestar:
         route_handlers=[
             *PUBLIC_ROUTES,
             Router("/", route_handlers=PARTNER_ROUTES, middleware=[partner_limit(settings)]),
+            *console.routes(settings),
         ],
+        template_config=console.template_config(),
         state=State(
             {
                 "settings": settings,

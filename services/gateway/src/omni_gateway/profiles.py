@@ -13,12 +13,17 @@ from litestar.datastructures import State
 from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2 as P
 from omni.order.v1 import order_pb2
-from omni_gateway.context import SALES_CHANNELS
+from omni_gateway.context import SALES_CHANNELS, channel_ref
 from omni_gateway.downstream import actor_of
-from omni_gateway.security.principals import Principal
-from omni_gateway.views.profile import PostalAddress
-from omni_gateway.views.profile_requests import PersonalFields, TimelineQuery, set_fields
-from omni_gateway.views.timeline import ENTRY_TYPE
+from omni_gateway.security.principals import Channel, Principal
+from omni_gateway.views.profile import IDENTITY_KIND, IdentityKind, PostalAddress
+from omni_gateway.views.profile_requests import (
+    NoteBody,
+    PersonalFields,
+    TimelineQuery,
+    set_fields,
+)
+from omni_gateway.views.timeline import ENTRY_TYPE, EntryType
 from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.profiles")
@@ -39,6 +44,55 @@ async def surviving(state: State, profile_id: str) -> P.Profile:
         idempotent=True,
     )
     return reply.profile
+
+
+async def find(
+    state: State,
+    *,
+    kind: IdentityKind | None = None,
+    value: str = "",
+    partner_id: str = "",
+    query: str = "",
+    page_size: int = 0,
+    page_token: str = "",
+) -> P.FindProfilesResponse:
+    """Profiles by an identity (exact) or by name."""
+    return await state.downstream.call(
+        state.downstream.customer.FindProfiles,
+        P.FindProfilesRequest(
+            identity_kind=IDENTITY_KIND.number(kind) if kind else P.IDENTITY_KIND_UNSPECIFIED,
+            identity_value=value,
+            partner_id=partner_id,
+            query=query,
+            page_size=page_size,
+            page_token=page_token,
+        ),
+        idempotent=True,
+    )
+
+
+async def add_note(
+    state: State, principal: Principal, via: Channel, profile_id: str, data: NoteBody
+) -> P.TimelineEntry:
+    """A call note, chat transcript or store visit on the customer's timeline, by this staff
+    member (at their first store, if they have one)."""
+    store = sorted(principal.store_ids)[0] if principal.store_ids else ""
+    entry = P.TimelineEntry(
+        profile_id=profile_id,
+        type=ENTRY_TYPE.number(EntryType(data.type)),
+        channel=channel_ref(via, store_id=store),
+        actor=actor_of(principal),
+        summary=data.summary,
+        body=data.body,
+    )
+    if data.ref:
+        entry.ref.CopyFrom(P.ObjectRef(kind=data.ref.kind, id=data.ref.id))
+    reply = await state.downstream.call(
+        state.downstream.customer.AddTimelineEntry,
+        P.AddTimelineEntryRequest(entry=entry),
+        idempotent=True,
+    )
+    return reply.entry
 
 
 async def list_timeline(

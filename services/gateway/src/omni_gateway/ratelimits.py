@@ -5,8 +5,9 @@ Budgets (fixed windows):
 - everything else: per signed-in customer or staff member, per client address for anonymous
   callers (an anonymous token is free to mint, so it never gives a budget of its own);
 - POSTs under /api/v1/auth/ and /staff/v1/auth/ (sign-in, registration, refresh, password
-  reset, verification) also per client address and per account: the e-mail or username in the
-  JSON body, read before the handler and handed on to it unchanged.
+  reset, verification) and the console's sign-in also per client address and per account: the
+  e-mail or username in the JSON or form body, read before the handler and handed on to it
+  unchanged.
 
 The counts live in the gateway's MongoDB database (collection `rate_limits`): one document per
 budget, identity and window, raised by an atomic `$inc` upsert and removed by a TTL index after
@@ -34,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import msgspec
 import pymongo
@@ -55,7 +57,7 @@ from omni_kit.logs import get_logger
 log = get_logger("omni.gateway")
 
 UNLIMITED = (r"^/healthz$", r"^/readyz$", r"^/schema")
-AUTH_PREFIXES = ("/api/v1/auth/", "/staff/v1/auth/")
+AUTH_PREFIXES = ("/api/v1/auth/", "/staff/v1/auth/", "/console/sign-in")
 ACCOUNT_FIELDS = ("email", "username")
 # Sign-in and similar bodies are a few hundred bytes; past this no account is read from one.
 ACCOUNT_BODY_BYTES = 8192
@@ -230,8 +232,8 @@ def account_of(body: bytes) -> str | None:
     """The e-mail or username an auth request is about, as the account store would match it."""
     try:
         data = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return None
+    except msgspec.DecodeError:  # a form (the console's sign-in)
+        data = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace")).items()}
     if not isinstance(data, dict):
         return None
     for field in ACCOUNT_FIELDS:

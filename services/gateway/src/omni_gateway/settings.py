@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -112,10 +113,32 @@ class GatewaySettings(ProcessSettings, StreamSettings):
         default=None, validate_default=True
     )
 
+    # The staff console (/console, docs/console.md): its session cookie is `Secure` unless this
+    # is off (plain-http local development only; refused in production); a session unused this
+    # long ends; times are shown in the zone of the staff member's store, or this one for staff
+    # without a store (consultants, admins).
+    console_cookie_secure: bool = True
+    console_idle_timeout_seconds: int = Field(default=1800, ge=60, le=86_400)
+    console_time_zone: str = "Europe/Warsaw"
+
     @field_validator("webhook_allow_http", "webhook_allow_private_networks")
     @classmethod
     def _outbound_switch(cls, allowed: bool, info: ValidationInfo) -> bool:
         return not_in_production(allowed, info)
+
+    @field_validator("console_cookie_secure")
+    @classmethod
+    def _secure_cookie(cls, secure: bool, info: ValidationInfo) -> bool:
+        return not not_in_production(not secure, info)
+
+    @field_validator("console_time_zone")
+    @classmethod
+    def _time_zone(cls, zone: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{zone!r} is not an IANA time zone") from None
+        return zone
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

@@ -292,6 +292,11 @@ class Accounts:
         )
         return ended.deleted_count > 0
 
+    async def refresh_live(self, token: str) -> bool:
+        """Whether this refresh token is unspent and unexpired: its session has not ended."""
+        live = {"_id": _digest(token), "used": False, "expires_at": {"$gt": utcnow()}}
+        return await self.refresh_tokens.find_one(live, {"_id": 1}) is not None
+
     async def revoke_refresh(self, token: str) -> None:
         record = await self.refresh_tokens.find_one({"_id": _digest(token)})
         if record is not None:

@@ -4,7 +4,9 @@ Every answer, errors and preflights included, says: do not sniff the type, never
 no referrer, use HTTPS from now on (HSTS, unless an ingress in front already says it). Answers
 that may be personal (the caller named a credential, or the path is the caller's own data, staff,
 partner or sign-in) are never stored by a browser or shared cache. CORS is off unless origins
-are listed: a browser page from another origin then cannot read any answer.
+are listed: a browser page from another origin then cannot read any answer. Console pages get
+a Content-Security-Policy allowing only the console's own scripts, styles and requests (no
+inline script or style at all); its static files are the one cacheable part under /console.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ FIXED = {
     "Referrer-Policy": "no-referrer",
 }
 FRAME_ANCESTORS = "frame-ancestors 'none'"
+CONSOLE = "/console"
+CONSOLE_STATIC = "/console/static/"
+CONSOLE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 # What browser clients send and may read across origins (partners call server to server).
 CORS_REQUEST_HEADERS = [
     "Authorization",
@@ -48,9 +56,15 @@ CORS_EXPOSED_HEADERS = [
 
 def is_personal(scope: Scope) -> bool:
     path = str(scope.get("path", ""))
-    if path.startswith(PERSONAL_PREFIXES):
+    if path.startswith(PERSONAL_PREFIXES) or _console_page(path):
         return True
     return any(name in CREDENTIAL_HEADERS for name, _ in scope.get("headers") or [])
+
+
+def _console_page(path: str) -> bool:
+    return (path == CONSOLE or path.startswith(f"{CONSOLE}/")) and not path.startswith(
+        CONSOLE_STATIC
+    )
 
 
 def security_headers(settings: GatewaySettings) -> BeforeMessageSendHookHandler:
@@ -67,7 +81,9 @@ def security_headers(settings: GatewaySettings) -> BeforeMessageSendHookHandler:
         headers = MutableScopeHeaders.from_message(message)
         headers.update(fixed)
         policy = headers.get("Content-Security-Policy")
-        if policy is None:
+        if _console_page(str(scope.get("path", ""))):
+            headers["Content-Security-Policy"] = CONSOLE_POLICY
+        elif policy is None:
             headers["Content-Security-Policy"] = FRAME_ANCESTORS
         elif "frame-ancestors" not in policy:
             headers["Content-Security-Policy"] = f"{policy}; {FRAME_ANCESTORS}"

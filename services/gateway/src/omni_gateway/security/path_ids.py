@@ -15,12 +15,16 @@ from litestar.handlers.base import BaseRouteHandler
 MAX_LENGTH = 128
 PATH_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@-]{{0,{MAX_LENGTH - 1}}}")
 RULE = f"1-{MAX_LENGTH} letters, digits, '.', '_', ':', '@' or '-'"
+# Set in the opt of routes whose path names a static file, not an id (console/assets.py).
+STATIC_FILES = "static_files"
 
 
 async def valid_path_ids(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """An app-wide guard: every path parameter is a well-formed id."""
+    if handler.opt.get(STATIC_FILES):
+        return
     for name, value in connection.path_params.items():
         if isinstance(value, str) and not PATH_ID.fullmatch(value):
             raise ClientException(

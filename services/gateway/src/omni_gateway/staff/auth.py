@@ -37,6 +37,50 @@ OWN_ACCOUNT = {"principal": Provide(auth.staff_own_account)}
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
+async def sign_in(state: State, data: StaffCredentials) -> Session:
+    """A new staff session for a username, password and (once enrolled) a TOTP code: the API's
+    sign-in and the console's."""
+    try:
+        user = await state.accounts.sign_in_staff(data.username, data.password)
+    except AccountError:
+        raise NotAuthorizedException("wrong username or password") from None
+    principal = state.accounts.staff_principal(user)
+    if SecondFactors.enrolled(user):
+        if not data.otp:
+            raise NotAuthorizedException(
+                "a code from your authenticator app is required (otp)",
+                extra={"code": "SECOND_FACTOR_CODE_REQUIRED"},
+            )
+        if not await state.second_factors.verify(user, data.otp):
+            raise NotAuthorizedException("wrong username, password or code")
+        principal = replace(principal, mfa=True)
+    return await issue_session(state, principal)
+
+
+async def change_password(state: State, principal: Principal, data: PasswordChange) -> Session:
+    """A staff member's own new password (the API's and the console's); every other session of
+    theirs ends, and this answers the new one."""
+    user = await state.accounts.staff_user(principal.id)
+    try:
+        if user is None:
+            raise AccountError
+        await state.accounts.check_staff_password(user, data.current_password)
+    except AccountError:
+        raise wrong_current_password() from None
+    assert user is not None
+    await refuse_guessable(data.new_password, user["username"], field="new_password")
+    hashed = await hash_off_loop(data.new_password)
+    updated = await state.accounts.change_staff(
+        principal.id, {"password": hashed, "password_change_required": False}
+    )
+    state.session_generations.forget(principal.id, kind=Kind.STAFF)
+    try:
+        current = state.accounts.staff_principal(updated)
+    except AccountError:
+        raise NotAuthorizedException("this staff account is deactivated") from None
+    return await issue_session(state, current)
+
+
 class StaffAuth(Controller):
     path = "/staff/v1/auth"
     tags = ["staff auth"]
@@ -47,21 +91,7 @@ class StaffAuth(Controller):
         status_code=200,
     )
     async def token(self, state: State, data: StaffCredentials) -> Session:
-        try:
-            user = await state.accounts.sign_in_staff(data.username, data.password)
-        except AccountError:
-            raise NotAuthorizedException("wrong username or password") from None
-        principal = state.accounts.staff_principal(user)
-        if SecondFactors.enrolled(user):
-            if not data.otp:
-                raise NotAuthorizedException(
-                    "a code from your authenticator app is required (otp)",
-                    extra={"code": "SECOND_FACTOR_CODE_REQUIRED"},
-                )
-            if not await state.second_factors.verify(user, data.otp):
-                raise NotAuthorizedException("wrong username, password or code")
-            principal = replace(principal, mfa=True)
-        return await issue_session(state, principal)
+        return await sign_in(state, data)
 
     @post(
         "/second-factor",
@@ -125,22 +155,4 @@ class StaffAuth(Controller):
     async def change_password(
         self, state: State, principal: Principal, data: PasswordChange
     ) -> Session:
-        user = await state.accounts.staff_user(principal.id)
-        try:
-            if user is None:
-                raise AccountError
-            await state.accounts.check_staff_password(user, data.current_password)
-        except AccountError:
-            raise wrong_current_password() from None
-        assert user is not None
-        await refuse_guessable(data.new_password, user["username"], field="new_password")
-        hashed = await hash_off_loop(data.new_password)
-        updated = await state.accounts.change_staff(
-            principal.id, {"password": hashed, "password_change_required": False}
-        )
-        state.session_generations.forget(principal.id, kind=Kind.STAFF)
-        try:
-            current = state.accounts.staff_principal(updated)
-        except AccountError:
-            raise NotAuthorizedException("this staff account is deactivated") from None
-        return await issue_session(state, current)
+        return await change_password(state, principal, data)

@@ -7,16 +7,11 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from omni.customer.v1 import customer_pb2 as P
 from omni_gateway import profiles
-from omni_gateway.context import channel_ref
-from omni_gateway.downstream import actor_of
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal
 from omni_gateway.views.profile_requests import NoteBody, TimelineQuery, timeline_query
 from omni_gateway.views.timeline import (
-    ENTRY_TYPE,
-    EntryType,
     StaffTimelineEntry,
     StaffTimelinePage,
     staff_timeline_entry,
@@ -54,20 +49,5 @@ class StaffCustomerTimeline(Controller):
         profile_id: str,
         data: NoteBody,
     ) -> StaffTimelineEntry:
-        store = sorted(principal.store_ids)[0] if principal.store_ids else ""
-        entry = P.TimelineEntry(
-            profile_id=profile_id,
-            type=ENTRY_TYPE.number(EntryType(data.type)),
-            channel=channel_ref(via, store_id=store),
-            actor=actor_of(principal),
-            summary=data.summary,
-            body=data.body,
-        )
-        if data.ref:
-            entry.ref.CopyFrom(P.ObjectRef(kind=data.ref.kind, id=data.ref.id))
-        reply = await state.downstream.call(
-            state.downstream.customer.AddTimelineEntry,
-            P.AddTimelineEntryRequest(entry=entry),
-            idempotent=True,
-        )
-        return staff_timeline_entry(reply.entry)
+        entry = await profiles.add_note(state, principal, via, profile_id, data)
+        return staff_timeline_entry(entry)

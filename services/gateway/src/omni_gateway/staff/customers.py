@@ -83,19 +83,17 @@ class StaffCustomers(Controller):
         page_size: PageSize = None,
         page_token: PageToken = None,
     ) -> ProfilePage:
-        reply = await state.downstream.call(
-            state.downstream.customer.FindProfiles,
-            P.FindProfilesRequest(
-                identity_kind=IDENTITY_KIND.number(kind) if kind else P.IDENTITY_KIND_UNSPECIFIED,
-                identity_value=value or "",
+        return profile_page(
+            await profiles.find(
+                state,
+                kind=kind,
+                value=value or "",
                 partner_id=partner_id or "",
                 query=q or "",
                 page_size=page_size or 0,
                 page_token=page_token or "",
-            ),
-            idempotent=True,
+            )
         )
-        return profile_page(reply)
 
     @post(
         "/",
