@@ -32,7 +32,6 @@ INDEXES = {
     "stock": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING)], unique=True),
         _list("sku", "location_id"),
-        IndexModel([("updated_at", ASCENDING), ("sku", ASCENDING)]),
         _list("updated_at"),
     ],
     "ledger": [
