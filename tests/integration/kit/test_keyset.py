@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from omni_kit import keyset
+from omni_kit import keyset, paging
 from omni_kit.ids import new_id
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -147,3 +147,110 @@ async def test_a_list_that_finds_nothing_can_be_asked_again_and_again(rows, desc
         collection, [{"kind": "a"}], axis, limit=5, descending=descending, start=start
     )
     assert len(found) == 5
+
+
+def skus(rng: random.Random) -> list[str]:
+    """SKUs as shops name them: a dense numbered run under one prefix, a sparse scatter of
+    other names, a few sharing one long prefix, and keys that differ only past a non-ASCII
+    byte."""
+    dense = [f"SKU-{n:05d}" for n in range(0, 900)]
+    sparse = [
+        "".join(rng.choice("ABCXYZ0189-") for _ in range(rng.randrange(1, 12))) for _ in range(80)
+    ]
+    long = [f"{'P' * 40}-{n}" for n in range(15)]
+    odd = ["ŻÓŁTY-1", "ŻÓŁTY-2", "zolty", "~end", "SKU-00450"]
+    return dense + sparse + long + odd
+
+
+@pytest.fixture
+async def stock(mongo, db_name):
+    rng = random.Random(11)
+    collection = mongo[db_name]["levels"]
+    documents = []
+    for sku in skus(rng):
+        for location in rng.sample(["a", "b", "c"], rng.randrange(1, 4)):
+            documents.append({"_id": new_id("lvl"), "sku": sku, "loc": location})
+    await collection.insert_many(documents)
+    await collection.create_indexes(
+        [IndexModel([("loc", ASCENDING), ("sku", ASCENDING), ("_id", ASCENDING)])]
+    )
+    return collection, documents
+
+
+def by_sku(documents, match):
+    chosen = [d for d in documents if match(d)]
+    return sorted(chosen, key=lambda d: (d["sku"].encode(), d["_id"]))
+
+
+async def test_strings_page_in_byte_order_from_their_first_key(stock):
+    """Ties (a SKU listed twice in a branch, "SKU-00450"), a dense run, sparse names, long
+    shared prefixes, non-ASCII keys: every page equals the sorted query's."""
+    collection, documents = stock
+    axis = keyset.string_axis("sku")
+    for location in ("a", "b", "c"):
+        want = by_sku(documents, lambda d, loc=location: d["loc"] == loc)
+        for size in (1, 7, 50):
+            got = await walk_all(
+                collection, [{"loc": location}], axis, size, descending=False, start=want[0]["sku"]
+            )
+            assert [d["_id"] for d in got] == [d["_id"] for d in want], (location, size)
+
+
+async def test_a_string_walk_from_below_its_first_key_or_from_nothing(stock):
+    collection, documents = stock
+    axis = keyset.string_axis("sku")
+    want = by_sku(documents, lambda d: d["loc"] == "a")
+    for start in ("", want[0]["sku"][:1], want[0]["sku"][:2]):
+        got = await walk_all(collection, [{"loc": "a"}], axis, 40, descending=False, start=start)
+        assert [d["_id"] for d in got] == [d["_id"] for d in want], start
+    assert (
+        await keyset.page(collection, [{"loc": "none"}], axis, limit=5, descending=False, start="")
+        == []
+    )
+
+
+async def test_string_windows_touch_about_a_page(stock, mongo, db_name):
+    """A numbered run: each query names a range of about a page, except the one that first
+    reaches the next hundred, which may hold that hundred (what the dev store pays; MongoDB
+    stops at the limit anyway)."""
+    collection, _ = stock
+    axis = keyset.string_axis("sku")
+    ranges: list[int] = []
+    original = keyset._Walk._read
+
+    async def counted(self, query, limit):
+        ranges.append(await self.collection.count_documents(query))
+        return await original(self, query, limit)
+
+    keyset._Walk._read = counted
+    try:
+        after = None
+        for _ in range(12):
+            found = await keyset.page(
+                collection,
+                [{"loc": "a"}],
+                axis,
+                limit=21,
+                descending=False,
+                after=after,
+                start="SKU-00000",
+            )
+            after = keyset.cursor(found[19], axis)
+    finally:
+        keyset._Walk._read = original
+    assert max(ranges) <= 100, ranges
+    assert sorted(ranges)[len(ranges) * 3 // 4] <= 2 * 21, ranges
+
+
+async def test_string_page_tokens_carry_the_key_and_id(stock):
+    collection, documents = stock
+    axis = keyset.string_axis("sku")
+    want = by_sku(documents, lambda d: d["loc"] == "b")
+    first = await keyset.page(collection, [{"loc": "b"}], axis, limit=3, descending=False, start="")
+    token = paging.encode_cursor(list(keyset.cursor(first[-1], axis)))
+    after = paging.decode_cursor(token, 2, kinds=(str, str))
+    assert after is not None
+    rest = await keyset.page(
+        collection, [{"loc": "b"}], axis, limit=3, descending=False, after=after, start=""
+    )
+    assert [d["_id"] for d in first + rest] == [d["_id"] for d in want[:6]]

@@ -1,12 +1,12 @@
 """The inventory's reads, issued by its own List handlers and look-ups, on 1,500 SKUs in five
 locations with their reservations, ledger, transfers and inbound stock.
 
-Every read is an index range (no collection scan, no `$and`/`$or` wrapper). The lists are
-ascending (by SKU, creation time, expected time, ledger sequence) and read `{branch...,
-field: {$gt: last}}`: an index walk that stops after a page on MongoDB, but on SecantusDB,
-which fetches the whole range before its limit, a page of a branch that grows without bound
-costs the rest of the branch. Those shapes are listed in KNOWN with the reason; the test fails
-if one of them stops failing (take it off the list) or if anything else fails."""
+Every read is an index range (no collection scan, no `$and`/`$or` wrapper) that touches about
+a page: newest-first lists walk back from now in windows of their creation time, oldest-first
+ones (a location's stock by SKU, inbound by expected time, the ledger by sequence, the stock
+feed by update time) walk up from their branch's floor. The rows are seeded around the API, so
+the floors are built from them the way the migration builds them for rows written before the
+floors were kept. Shapes still too costly are in KNOWN with the reason."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from omni_inventory.expiry import sweep_once
 from omni_inventory.settings import InventorySettings
 from omni_inventory.store import INDEXES, Collections
 from omni_inventory.store.changes import inactive_locations, load_policies, total_available
+from omni_inventory.store.listing import rebuild_floors
 from omni_inventory.store.reservations import units_held
 from omni_kit.store import ensure_indexes, transaction
 
@@ -32,25 +33,21 @@ new_id = seeded_ids(27)
 NOW = datetime.now(UTC).replace(microsecond=0)
 SKUS = [f"SKU-{n:05d}" for n in range(1500)]
 LOCATIONS = ["loc_mitte", "loc_xberg", "loc_praga", "loc_lviv", "loc_wh"]
+# Shapes still judged too costly, with the reason; the test fails on anything else. (A known
+# one that stops failing may stay listed: its windows depend on the densities seen.)
+KNOWN = {
+    "the stock feed, first sync": (
+        "its windows of update times read every level and keep a SKU's latest: a window sized "
+        "from a density measured while galloping can hold two to three pages (SecantusDB sorts "
+        "them in memory; MongoDB walks the (updated_at, _id) index)"
+    ),
+}
 RESERVATION_STATUSES = [
     "RESERVATION_STATUS_ACTIVE",
     "RESERVATION_STATUS_COMMITTED",
     "RESERVATION_STATUS_RELEASED",
     "RESERVATION_STATUS_EXPIRED",
 ]
-KNOWN = {
-    "a location's stock": "ascending by SKU: the rest of the location's SKUs on SecantusDB",
-    "a location's stock, non-zero": "the same branch, checked on the rows",
-    "every reservation": "ascending by creation: the rest of the collection on SecantusDB",
-    "a customer's reservations": "ascending by creation: the rest of the customer's holds",
-    "active reservations": "ascending by creation: the rest of the active ones",
-    "every transfer": "ascending by creation: the rest of the collection on SecantusDB",
-    "a location's transfers": "ascending by creation: the rest of the location's transfers",
-    "a location's inbound": "ascending by expected time: the rest of the location's",
-    "expected inbound": "ascending by expected time: the rest of the open ones",
-    "a location's ledger": "ascending by sequence: the rest of the location's movements",
-    "the stock feed, first sync": "every level changed since the epoch, then each SKU's levels",
-}
 
 
 @pytest.fixture
@@ -143,6 +140,7 @@ async def inventory(recorded, db_name):
             for _ in range(600)
         ]
     )
+    await rebuild_floors(db["floors"])
     collections = Collections(db)
     settings = InventorySettings(mongo_database=db_name)
     api = InventoryApi(SimpleNamespace(db=db), collections, settings)  # type: ignore[arg-type]
@@ -157,6 +155,9 @@ async def pages(call, request, field: str, count: int = 2) -> None:
         request.page_token = reply.next_page_token
 
 
+# Seeding ten thousand rows and explaining every window each list read takes minutes on a
+# loaded machine.
+@pytest.mark.timeout(300)
 async def test_every_inventory_read_is_an_index_range(inventory):
     client, recorder, api, collections, reservations = inventory
     some = reservations[7]
@@ -225,7 +226,7 @@ async def test_every_inventory_read_is_an_index_range(inventory):
             await pages(call, request, label)
     web = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
     with recorder.shape("the stock feed, first sync"):
-        await api.ListStockFeed(I.ListStockFeedRequest(channel=web, page_size=50), None)
+        await pages(api.ListStockFeed, I.ListStockFeedRequest(channel=web, page_size=50), "feed")
     with recorder.shape("a SKU's availability", page=10):
         await api.GetAvailableToPromise(I.GetAvailableToPromiseRequest(skus=[SKUS[5]]), None)
         await total_available(collections, SKUS[5])
@@ -246,7 +247,7 @@ async def test_every_inventory_read_is_an_index_range(inventory):
     assert not unexpected, "\n".join(p for found in unexpected.values() for p in found)
     scans = [p for found in failing.values() for p in found if "collection scan" in p]
     assert not scans, "\n".join(scans)
-    assert set(failing) == set(KNOWN), f"no longer failing: {sorted(set(KNOWN) - set(failing))}"
+    assert recorder.labels() >= {*lists, "the stock feed, first sync"}
 
 
 async def sweep_once_readonly(api) -> None:

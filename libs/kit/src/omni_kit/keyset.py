@@ -16,12 +16,26 @@ merged here the way MongoDB merges sorted index scans. `keep` applies what no in
 (checked on the fetched rows), at the cost of reading the rows it rejects.
 
 Ties on the sort key are broken by `_id`; a page token is the (value, _id) of a page's last row.
+
+An oldest-first walk needs to know where its branch begins, and no query says that cheaply on
+both stores: `find(branch).sort(key).limit(1)` is one index entry on MongoDB but the whole branch
+on SecantusDB, and windows growing from the axis's floor (the epoch, the empty string) reach the
+data with a window as wide as the gap before it, which holds as much of the data. So the caller
+gives `start`, a lower bound of the branch's keys it keeps itself (`omni_kit.floors`: lowered
+by the writes that add rows, read with one point look-up). A bound below the first row costs a
+few empty windows, each cheaper the closer the bound is.
+
+Axes map their key to numbers so windows can be sized: times to milliseconds, sequences and ids
+to themselves, strings (SKUs, codes) to the integer their first bytes spell as digits of the
+printable characters, kept exact (Python integers): two SKUs that differ in their ninth
+character are 97**23 apart in that space, further than a float can resolve next to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -54,15 +68,26 @@ class Axis:
     width: float
     # The key alone orders the rows (it is `_id`): no ties to break.
     unique: bool = False
+    # The first window's width when no density is known, from where the walk starts (strings:
+    # a step of its last character); None: `width`.
+    first: Callable[[Any], float] | None = None
+    # Keys cluster with wide gaps between (SKUs under a few prefixes, numbered): windows are
+    # sized by the densest stretch seen, and grow fast across an empty one.
+    clustered: bool = False
 
 
-def time_axis(key: str, width: timedelta = timedelta(minutes=1)) -> Axis:
-    """A datetime key; windows in milliseconds since the epoch."""
+def time_axis(
+    key: str, width: timedelta = timedelta(minutes=1), horizon: timedelta = timedelta(0)
+) -> Axis:
+    """A datetime key; windows in milliseconds since the epoch. `horizon`: how far past now the
+    key may lie (an expected arrival): an oldest-first walk sizes its windows up to now plus
+    the horizon, and only past that reads the rest in one open-ended window."""
+    ahead = horizon.total_seconds() * 1000
     return Axis(
         field=key,
         number=lambda value: value.timestamp() * 1000,
         value=lambda number: datetime.fromtimestamp(round(number) / 1000, UTC),
-        origin=lambda: time.time() * 1000,
+        origin=lambda: time.time() * 1000 + ahead,
         floor=0.0,
         ceiling=None,
         width=width.total_seconds() * 1000,
@@ -109,6 +134,68 @@ def id_axis(prefix: str) -> Axis:
         width=HEX_SPACE / 64,
         unique=True,
     )
+
+
+STRING_DIGITS = 32
+# A string's characters as digits: below the space, each printable ASCII character, and
+# anything above "~" (DEL and every non-ASCII byte), so the space between two SKUs counts the
+# characters SKUs are made of, not the 256 values a byte could take.
+STRING_BASE = 97
+STRING_SPACE = STRING_BASE**STRING_DIGITS
+
+
+def _digit(byte: int) -> int:
+    return 0 if byte < 0x20 else min(byte - 0x1F, STRING_BASE - 1)
+
+
+def string_axis(key: str) -> Axis:
+    """A string key (a SKU, a code), in byte order as both stores compare strings. A string is
+    a number in base 97 over its first STRING_DIGITS bytes of UTF-8 (printable ASCII one digit
+    each, everything above "~" the top digit); a window's edge is turned back into a string
+    that keeps the order of edges (an edge is only a boundary: any string will do, as long as
+    edges keep their order), so keys that differ only past a non-ASCII byte share a window."""
+
+    def number(value: Any) -> int:
+        raw = str(value).encode()[:STRING_DIGITS]
+        total = 0
+        for byte in raw.ljust(STRING_DIGITS, b"\0"):
+            total = total * STRING_BASE + _digit(byte)
+        return total
+
+    def value(number: float) -> str:
+        left = int(min(max(number, 0), STRING_SPACE - 1))
+        digits = []
+        for _ in range(STRING_DIGITS):
+            left, digit = divmod(left, STRING_BASE)
+            digits.append(digit)
+        while digits and digits[0] == 0:
+            digits.pop(0)
+        # Most significant first; 0 is a control character below the space (never NUL).
+        return "".join(chr(0x01 if d == 0 else d + 0x1F) for d in reversed(digits))
+
+    def first(start: Any) -> float:
+        used = min(len(str(start).encode()), STRING_DIGITS)
+        return float(16 * STRING_BASE ** (STRING_DIGITS - used)) if used else float(STRING_SPACE)
+
+    return Axis(
+        field=key,
+        number=number,
+        value=value,
+        origin=lambda: STRING_SPACE,
+        floor=0,
+        ceiling=STRING_SPACE,
+        width=1.0,
+        first=first,
+        clustered=True,
+    )
+
+
+def _moved(position: float, distance: float) -> float:
+    """`position` plus `distance`, exact for an axis of integers (strings): a float next to a
+    number of 2**256 cannot tell two SKUs apart."""
+    if isinstance(position, int):
+        return position + int(distance)
+    return position + distance
 
 
 @dataclass
@@ -293,36 +380,56 @@ async def page(
     origin = position
 
     key = f"{collection.full_name}|{axis.field}|{descending}|{sorted(map(repr, branches))}"
-    rate = _densities.get(key)
-    width = axis.width if not rate else max(axis.width / 64, limit / rate * SLACK)
+    # A clustered axis's density is the cluster's where the last page ended: a first page,
+    # starting elsewhere, sizes its first window from its start instead.
+    rate = None if axis.clustered and after is None else _densities.get(key)
+    if rate:
+        width = max(axis.width / 64, limit / rate * SLACK)
+    elif axis.first is not None:
+        here = after[0] if after is not None else start if not descending else None
+        width = axis.first(axis.value(position) if here is None else here)
+    else:
+        width = axis.width
     covered = 0.0
     read = 0
+    # The densest window read so far (rows per unit): keys clustered unevenly (SKUs numbered
+    # under a few prefixes) are sized by it rather than by an average over the gaps between.
+    densest = 0.0
     while len(walk.found) < limit:
         need = limit - len(walk.found)
         if descending:
-            edge = position - width
+            edge = _moved(position, -width)
             last = edge <= floor
             # What this window covers of the axis (the last one stops at the floor), so an
             # empty walk measures the axis, not its ever wider last window.
-            covered += max(0.0, min(width, position - floor)) if last else width
-            low = lowest if last else _Bound(axis.value(edge), True)
-            read += await walk.window(low, high, need)
+            span = max(0.0, min(width, position - floor)) if last else width
+            low = lowest if last else _Bound(_no_further(axis.value(edge), high, True), True)
+            here = await walk.window(low, high, need)
             high = None if low is None else _Bound(low.value, False)
         else:
-            edge = position + width
+            edge = _moved(position, width)
             ceiling = top if top is not None else axis.origin()
             last = edge >= ceiling
-            covered += max(0.0, min(width, ceiling - position)) if last else width
+            span = max(0.0, min(width, ceiling - position)) if last else width
             # Past the ceiling (now, for times): nothing should be there, so the last window
             # is open-ended and catches whatever is.
-            high = highest if last else _Bound(axis.value(edge), True)
-            read += await walk.window(low, high, need)
+            high = highest if last else _Bound(_no_further(axis.value(edge), low, False), True)
+            here = await walk.window(low, high, need)
             low = None if high is None else _Bound(high.value, False)
+        covered += span
+        read += here
+        if here and span > 0:
+            densest = max(densest, here / span)
         position = edge
         if last:
             break
-        if read:
-            wanted = (limit - len(walk.found)) / (read / covered) * SLACK
+        if axis.clustered and read and not here:
+            # Crossing a gap between clusters: doubling, so the window that reaches the next
+            # cluster spans at most twice the gap crossed (one more query per doubling).
+            width *= 2
+        elif read:
+            rate = max(read / covered, densest if axis.clustered else 0.0)
+            wanted = (limit - len(walk.found)) / rate * SLACK
             width = min(max(wanted, axis.width / 64), width * GROWTH)
         else:
             width *= GROWTH
@@ -333,14 +440,41 @@ async def page(
     # walk: a page that ends inside a burst should start the next one with a narrow window,
     # and a window is sized by what it reads, which is what it costs.
     if len(ordered) == limit:
-        span = abs(origin - axis.number(ordered[-1].get(axis.field)))
-        if span > 0:
-            _densities.put(key, max(read, limit) / span)
+        end = axis.number(ordered[-1].get(axis.field))
+        span = abs(origin - end)
+        if span == 0 and axis.clustered:
+            # Keys the axis cannot tell apart (sharing their first STRING_DIGITS bytes): the
+            # next page starts narrow rather than at a density measured elsewhere.
+            _densities.put(key, limit / axis.width)
+        elif span > 0:
+            rate = max(read, limit) / span
+            if axis.clustered:
+                rate = max(rate, _spacing(axis, ordered[-1 - max(1, limit // 4) :]))
+            _densities.put(key, rate)
     elif covered:
         # Nothing or too little to fill the page: the next walk of these branches starts with
         # a window as wide as this whole walk (one query while they stay this sparse).
         _densities.put(key, max(read, 1) / covered)
     return ordered
+
+
+def _no_further(value: Any, bound: _Bound | None, descending: bool) -> Any:
+    """A window's far edge, never back past where the walk already is: an edge turned from a
+    number into a key may land behind the key the walk started from (a string axis rounds
+    non-ASCII keys down)."""
+    if bound is None:
+        return value
+    if descending:
+        return value if value <= bound.value else bound.value
+    return value if value >= bound.value else bound.value
+
+
+def _spacing(axis: Axis, rows: Sequence[Document]) -> float:
+    """Rows per unit between the page's last rows, by their median gap: the next page starts
+    inside their cluster, and one gap between clusters among them must not widen its window."""
+    numbers = [axis.number(row.get(axis.field)) for row in rows]
+    gaps = sorted(abs(b - a) for a, b in itertools.pairwise(numbers) if b != a)
+    return 1 / gaps[len(gaps) // 2] if gaps else 0.0
 
 
 async def _whole(

@@ -107,12 +107,8 @@ class Locations(Base):
         )
         if near is None and not request.postal_code:
             # Ordered by code: keyset pages read from the (filter, code) indexes.
-            documents, token = await listing.page(
-                self.collections.locations,
-                where.query(),
-                "code",
-                size,
-                request.page_token,
+            documents, token = await listing.small_page(
+                self.collections.locations, where.query(), listing.CODE, size, request.page_token
             )
             return inventory_pb2.ListStockLocationsResponse(
                 locations=[location_message(document) for document in documents],

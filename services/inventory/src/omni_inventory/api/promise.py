@@ -15,7 +15,7 @@ from omni_inventory.domain import sourcing
 from omni_inventory.domain.levels import Availability, availability
 from omni_inventory.domain.locations import distance_km, validate_point
 from omni_inventory.domain.requests import lines, page_size, require
-from omni_inventory.store import listing
+from omni_inventory.store import feed, listing
 from omni_inventory.store import policies as policy_store
 from omni_inventory.store.changes import StockChanges, inactive_locations
 from omni_kit import paging
@@ -198,8 +198,8 @@ class Promise(Locations):
         self, request: inventory_pb2.ListChannelStockPoliciesRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListChannelStockPoliciesResponse:
         size = page_size(request.page_size)
-        documents, token = await listing.page(
-            self.collections.policies, {}, "_id", size, request.page_token
+        documents, token = await listing.small_page(
+            self.collections.policies, {}, listing.POLICY, size, request.page_token
         )
         return inventory_pb2.ListChannelStockPoliciesResponse(
             policies=[from_document(d, inventory_pb2.ChannelStockPolicy) for d in documents],
@@ -212,41 +212,26 @@ class Promise(Locations):
         size = page_size(request.page_size)
         if not request.channel.channel:
             raise InvalidArgument("channel is required", field="channel")
-        after = paging.decode_cursor(request.page_token, 2, kinds=(int, str))
-        since = (
-            from_timestamp(request.updated_since)
-            if request.HasField("updated_since")
-            else datetime.fromtimestamp(0, UTC)
-        )
-        inactive = await inactive_locations(self.collections)
-        totals: dict[str, dict[str, Any]] = {}
-        async for level in self.collections.stock.find({"updated_at": {"$gte": since}}):
-            sku = level["sku"]
-            entry = totals.setdefault(sku, {"available": 0, "updated_at": level["updated_at"]})
-            entry["updated_at"] = max(entry["updated_at"], level["updated_at"])
-        for sku in list(totals):
-            async for level in self.collections.stock.find({"sku": sku}):
-                if level["location_id"] not in inactive:
-                    totals[sku]["available"] += level.get("available", 0)
-                    _earliest(totals[sku], level.get("next_inbound_at"))
-        ordered = sorted(totals.items(), key=lambda item: (item[1]["updated_at"], item[0]))
-        if after is not None:
-            ordered = [item for item in ordered if (_ms(item[1]["updated_at"]), item[0]) > after]
+        since = from_timestamp(request.updated_since) if request.HasField("updated_since") else None
+        query = paging.fingerprint("stock feed", since)
+        token = paging.decode_cursor(request.page_token, 2, query=query, kinds=(int, str))
+        after = None if token is None else (_moment(token[0]), token[1])
+        inactive = set(await inactive_locations(self.collections))
+        entries, more = await feed.page(self.collections, since, after, size, inactive)
         policy = await policy_store.policy_for(self.collections, request.channel)
-        page = ordered[:size]
         response = inventory_pb2.ListStockFeedResponse()
-        for sku, entry in page:
-            shown = policy.apply(entry["available"])
+        for entry in entries:
+            shown = policy.apply(entry.available)
             response.items.add(
-                sku=sku,
+                sku=entry.sku,
                 available=shown,
                 status=STATUS[availability(shown, self.settings.low_stock_threshold)],
-                next_inbound_at=to_timestamp(entry.get("next_inbound_at")),
-                updated_at=to_timestamp(entry["updated_at"]),
+                next_inbound_at=to_timestamp(entry.next_inbound_at),
+                updated_at=to_timestamp(entry.updated_at),
             )
-        if len(ordered) > size:
-            last_sku, last = page[-1]
-            response.next_page_token = paging.encode_cursor([_ms(last["updated_at"]), last_sku])
+        if more:
+            moment, level = entries[-1].cursor
+            response.next_page_token = paging.encode_cursor([_ms(moment), level], query)
         return response
 
     async def _levels_by_sku(self, skus: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -266,12 +251,9 @@ def _note_inbound(item: inventory_pb2.SkuAvailability, level: dict[str, Any]) ->
         item.next_inbound_at.CopyFrom(to_timestamp(arrives))
 
 
-def _earliest(entry: dict[str, Any], arrives: datetime | None) -> None:
-    if arrives is not None and (
-        entry.get("next_inbound_at") is None or arrives < entry["next_inbound_at"]
-    ):
-        entry["next_inbound_at"] = arrives
-
-
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _moment(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)

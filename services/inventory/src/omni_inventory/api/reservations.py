@@ -233,15 +233,20 @@ class Reservations(Base):
         self, request: inventory_pb2.ListReservationsRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListReservationsResponse:
         size = page_size(request.page_size)
-        query = listing.where(
-            **{f"owner.{name}": getattr(request, name) for name in OWNER_FIELDS},
-            skus=request.sku,
-            location_ids=request.location_id,
-            status=listing.names(inventory_pb2.ReservationStatus, request.statuses),
-            kind=inventory_pb2.ReservationKind.Name(request.kind) if request.kind else "",
-        )
+        # Newest first: the holds placed last are the ones anybody looks for.
         documents, token = await listing.page(
-            self.collections.reservations, query, "created_at", size, request.page_token
+            self.collections.reservations,
+            listing.wanted(
+                **{f"owner.{name}": getattr(request, name) for name in OWNER_FIELDS},
+                skus=request.sku,
+                location_ids=request.location_id,
+                status=listing.names(inventory_pb2.ReservationStatus, request.statuses),
+                kind=inventory_pb2.ReservationKind.Name(request.kind) if request.kind else "",
+            ),
+            listing.CREATED,
+            size,
+            request.page_token,
+            descending=True,
         )
         return inventory_pb2.ListReservationsResponse(
             reservations=[store.to_message(document) for document in documents],

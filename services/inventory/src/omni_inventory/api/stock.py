@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
+from google.protobuf import timestamp_pb2
 from grpc import aio
 
 from omni.common.v1 import common_pb2
@@ -18,6 +21,9 @@ from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_document, from_timestamp, to_timestamp
 
 DAMAGED = inventory_pb2.ADJUSTMENT_REASON_DAMAGED
+# How far a ledger entry's sequence may run ahead of its `occurred_at` (a process keeps its
+# sequence increasing past a clock step back).
+LEDGER_SLACK_NS = 60 * 10**9
 
 
 class Stock(Base):
@@ -27,13 +33,14 @@ class Stock(Base):
         size = page_size(request.page_size)
         if not request.skus and not request.location_ids:
             raise InvalidArgument("name at least one of skus or location_ids", field="skus")
-        query = listing.where(sku=request.skus, location_id=request.location_ids)
-        if request.non_zero_only:
-            query["$or"] = [
-                {name: {"$ne": 0}} for name in ("on_hand", "reserved", "damaged", "inbound")
-            ]
         documents, token = await listing.page(
-            self.collections.stock, query, "sku", size, request.page_token
+            self.collections.stock,
+            listing.wanted(sku=request.skus, location_id=request.location_ids),
+            listing.SKU,
+            size,
+            request.page_token,
+            kept=self.collections.floors,
+            keep=_non_zero if request.non_zero_only else None,
         )
         return inventory_pb2.ListStockLevelsResponse(
             stock_levels=[level_message(document) for document in documents],
@@ -235,9 +242,7 @@ class Stock(Base):
 
         async def work(changes: StockChanges) -> inventory_pb2.RecordInboundResponse:
             session = changes.session
-            await self.collections.inbound.insert_one(
-                inbound_store.inbound_document(inbound), session=session
-            )
+            await inbound_store.insert(self.collections, session, inbound)
             await inbound_store.refresh(self.collections, session, inbound.sku, inbound.location_id)
             return inventory_pb2.RecordInboundResponse(inbound=inbound)
 
@@ -294,13 +299,18 @@ class Stock(Base):
         self, request: inventory_pb2.ListInboundRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListInboundResponse:
         size = page_size(request.page_size)
-        query = listing.where(
-            sku=request.sku,
-            location_id=request.location_id,
-            status=listing.names(inventory_pb2.InboundStatus, request.statuses),
-        )
         documents, token = await listing.page(
-            self.collections.inbound, query, "expected_at", size, request.page_token
+            self.collections.inbound,
+            listing.wanted(
+                sku=request.sku,
+                location_id=request.location_id,
+                status=listing.names(inventory_pb2.InboundStatus, request.statuses),
+            ),
+            listing.EXPECTED,
+            size,
+            request.page_token,
+            kept=self.collections.floors,
+            missing=listing.INBOUND_IDS,
         )
         return inventory_pb2.ListInboundResponse(
             inbound=[from_document(d, inventory_pb2.InboundStock) for d in documents],
@@ -311,18 +321,26 @@ class Stock(Base):
         self, request: inventory_pb2.ListLedgerEntriesRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListLedgerEntriesResponse:
         size = page_size(request.page_size)
-        query = listing.where(
-            sku=request.sku,
-            location_id=request.location_id,
-            kind=listing.names(inventory_pb2.MovementKind, request.kinds),
-        )
         window = request.time_range
-        if window.HasField("start_time"):
-            query.setdefault("occurred_at", {})["$gte"] = from_timestamp(window.start_time)
-        if window.HasField("end_time"):
-            query.setdefault("occurred_at", {})["$lt"] = from_timestamp(window.end_time)
+        # The sequence is the write's wall-clock time in nanoseconds (store/changes.py `_seq`),
+        # so a time range is a range of it, give or take the clock steps a process took to
+        # keep its sequence increasing: checked on the rows as well.
+        since = _ns(window.start_time) if window.HasField("start_time") else None
+        until = _ns(window.end_time) + LEDGER_SLACK_NS if window.HasField("end_time") else None
         documents, token = await listing.page(
-            self.collections.ledger, query, "seq", size, request.page_token
+            self.collections.ledger,
+            listing.wanted(
+                sku=request.sku,
+                location_id=request.location_id,
+                kind=listing.names(inventory_pb2.MovementKind, request.kinds),
+            ),
+            listing.SEQ,
+            size,
+            request.page_token,
+            kept=self.collections.floors,
+            keep=_occurred(window),
+            since=since,
+            until=until,
         )
         return inventory_pb2.ListLedgerEntriesResponse(
             entries=[from_document(d, inventory_pb2.LedgerEntry) for d in documents],
@@ -335,3 +353,25 @@ class Stock(Base):
         ids = [level_id(sku, location_id) for sku in sorted(skus)]
         cursor = self.collections.stock.find({"_id": {"$in": ids}}, session=changes.session)
         return [level_message(document) async for document in cursor]
+
+
+def _non_zero(document: dict[str, Any]) -> bool:
+    return any(document.get(name) != 0 for name in ("on_hand", "reserved", "damaged", "inbound"))
+
+
+def _ns(moment: timestamp_pb2.Timestamp) -> int:
+    return moment.seconds * 10**9 + moment.nanos
+
+
+def _occurred(window: common_pb2.TimeRange) -> Callable[[dict[str, Any]], bool] | None:
+    """The ledger's time range checked on the rows its sequence range read."""
+    start = from_timestamp(window.start_time) if window.HasField("start_time") else None
+    end = from_timestamp(window.end_time) if window.HasField("end_time") else None
+    if start is None and end is None:
+        return None
+
+    def within(document: dict[str, Any]) -> bool:
+        at = document.get("occurred_at")
+        return at is not None and (start is None or at >= start) and (end is None or at < end)
+
+    return within

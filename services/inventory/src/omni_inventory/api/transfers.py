@@ -3,8 +3,6 @@ received, or cancelled before shipping."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from grpc import aio
 
 from omni.inventory.v1 import inventory_pb2
@@ -85,15 +83,18 @@ class Transfers(Base):
         self, request: inventory_pb2.ListTransfersRequest, context: aio.ServicerContext
     ) -> inventory_pb2.ListTransfersResponse:
         size = page_size(request.page_size)
-        query: dict[str, Any] = {}
-        if request.location_id:
-            query["$or"] = [
-                {"from_location_id": request.location_id},
-                {"to_location_id": request.location_id},
-            ]
-        query |= listing.where(status=listing.names(inventory_pb2.TransferStatus, request.statuses))
+        statuses = listing.names(inventory_pb2.TransferStatus, request.statuses)
+        # A location's transfers are those leaving it and those coming to it: one walk over
+        # both branches, merged newest first (the recent ones are the ones still moving).
+        sides = ("from_location_id", "to_location_id") if request.location_id else ()
         documents, token = await listing.page(
-            self.collections.transfers, query, "created_at", size, request.page_token
+            self.collections.transfers,
+            listing.wanted(status=statuses),
+            listing.CREATED,
+            size,
+            request.page_token,
+            descending=True,
+            either=[{side: [request.location_id]} for side in sides],
         )
         return inventory_pb2.ListTransfersResponse(
             transfers=[from_document(d, inventory_pb2.Transfer) for d in documents],
@@ -136,9 +137,7 @@ class Transfers(Base):
                         created_at=transfer.shipped_at,
                         updated_at=transfer.shipped_at,
                     )
-                    await self.collections.inbound.insert_one(
-                        inbound_store.inbound_document(inbound), session=changes.session
-                    )
+                    await inbound_store.insert(self.collections, changes.session, inbound)
                     await inbound_store.refresh(
                         self.collections, changes.session, line.sku, transfer.to_location_id
                     )

@@ -11,6 +11,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.domain.locations import city_key
+from omni_inventory.store.listing import rebuild_floors
+from omni_kit.floors import Floors
 from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
 
 
@@ -29,8 +31,8 @@ INDEXES = {
     ],
     "stock": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING)], unique=True),
-        IndexModel([("location_id", ASCENDING), ("sku", ASCENDING)]),
-        IndexModel([("updated_at", ASCENDING), ("sku", ASCENDING)]),
+        _list("sku", "location_id"),
+        _list("updated_at"),
     ],
     "ledger": [
         IndexModel([("sku", ASCENDING), ("location_id", ASCENDING), ("seq", ASCENDING)]),
@@ -87,6 +89,7 @@ MIGRATIONS = [
     Migration("reservations", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Reservation)),
     Migration("transfers", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.Transfer)),
     Migration("inbound", 1, TYPED_DOCUMENTS, reshape(inventory_pb2.InboundStock)),
+    Migration("floors", 1, "where each oldest-first list starts", rebuild_floors),
 ]
 
 
@@ -100,6 +103,7 @@ class Collections:
         self.inbound = db["inbound"]
         self.policies = db["policies"]
         self.holders = db["holders"]
+        self.floors = Floors(db["floors"])
 
 
 def level_id(sku: str, location_id: str) -> str:

@@ -13,7 +13,7 @@ from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory import events
 from omni_inventory.domain.levels import ChannelPolicy, Level
-from omni_inventory.store import Collections, level_id
+from omni_inventory.store import Collections, level_id, listing
 from omni_kit.errors import Conflict, NotFound
 from omni_kit.events import Outbox
 from omni_kit.facts import Event
@@ -135,6 +135,7 @@ class StockChanges:
         if before.version == 0:
             document = {"_id": key, "sku": after.sku, "location_id": after.location_id, **values}
             document = {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document
+            await listing.note(self.collections.floors, "stock", document)
             try:
                 await self.collections.stock.insert_one(document, session=self.session)
             except DuplicateKeyError:
@@ -187,6 +188,7 @@ class StockChanges:
                 "id": self.actor.id,
                 "display": self.actor.display,
             }
+        await listing.note(self.collections.floors, "ledger", entry)
         await self.collections.ledger.insert_one(entry, session=self.session)
         self.entries.append(entry)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from omni.inventory.v1 import inventory_pb2
-from omni_inventory.store import Collections, level_id
+from omni_inventory.store import Collections, level_id, listing
 from omni_kit.ids import utcnow
 from omni_kit.protos import to_document
 
@@ -24,8 +22,13 @@ EMPTY_LEVEL = {
 }
 
 
-def inbound_document(inbound: inventory_pb2.InboundStock) -> dict[str, Any]:
-    return to_document(inbound)
+async def insert(
+    collections: Collections, session: AsyncClientSession, inbound: inventory_pb2.InboundStock
+) -> None:
+    """Store a new inbound record (its list floors first)."""
+    document = to_document(inbound)
+    await listing.note(collections.floors, "inbound", document)
+    await collections.inbound.insert_one(document, session=session)
 
 
 async def refresh(
@@ -38,10 +41,14 @@ async def refresh(
         expected = document.get("expected_at")
         if expected is not None and (first is None or expected < first):
             first = expected
+    now = utcnow()
+    await listing.note(
+        collections.floors, "stock", {"sku": sku, "location_id": location_id, "updated_at": now}
+    )
     await collections.stock.update_one(
         {"_id": level_id(sku, location_id)},
         {
-            "$set": {"inbound": total, "next_inbound_at": first, "updated_at": utcnow()},
+            "$set": {"inbound": total, "next_inbound_at": first, "updated_at": now},
             "$setOnInsert": {"sku": sku, "location_id": location_id, **EMPTY_LEVEL},
         },
         upsert=True,

@@ -1,29 +1,28 @@
-"""Keyset pages over a collection sorted by (field, _id), ascending.
+"""The inventory's lists: which index branches serve each filter, where the oldest-first ones
+start, and their page tokens. The pages themselves are `omni_kit.keyset`'s bounded windows.
 
-A List handler's query (equality, `$in`, a time range, and an `$or` of alternatives) is planned
-into index branches (`omni_kit.keyset.plan`): an `$or` of equalities on different fields is one
-branch per alternative, any other `$or` is checked on the rows read. Each branch is read in its
-plainest form, `{branch..., field: {$gt: last}}` sorted by (field, _id), so MongoDB walks the
-branch's (equality fields, field) index and stops after a page. SecantusDB fetches the rest of
-the branch before it applies the limit: a page of a branch that grows without bound (a
-location's stock by SKU, every reservation oldest first) costs what is left of the branch
-there; branches small by nature (one SKU's stock, one owner's reservations) are read whole."""
+Newest-first lists (reservations, transfers) walk back from now. Oldest-first lists (a
+location's stock by SKU, inbound by expected time, the ledger by sequence, the stock feed by
+update time) start at their branch's floor (`omni_kit.floors`), kept by the writes in
+`FLOORED`: the store cannot say where a branch begins without reading it."""
 
 from __future__ import annotations
 
-import asyncio
-import heapq
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from omni_kit import keyset, paging
+from omni_kit import floors, keyset, paging
 
-# The equality fields leading each collection's list indexes (then the sort field, then _id),
+Document = dict[str, Any]
+
+# The equality fields leading each collection's list indexes (then the sort key, then _id),
 # most selective first.
 LISTS: dict[str, list[tuple[str, ...]]] = {
-    "stock": [("sku",), ("location_id",), ()],
+    "stock": [("sku",), ("location_id",)],
     "reservations": [
         ("owner.order_id",),
         ("owner.cart_id",),
@@ -35,199 +34,241 @@ LISTS: dict[str, list[tuple[str, ...]]] = {
     "transfers": [("from_location_id",), ("to_location_id",), ("status",), ()],
     "inbound": [("sku", "location_id"), ("sku",), ("location_id",), ("status",), ()],
     "ledger": [("sku", "location_id"), ("sku",), ("location_id",), ()],
-    "policies": [()],
-    "locations": [("_id",), ("city_key",), ("kind",), ("active",), ()],
 }
 # Branches on these fields hold a few rows whatever the business's size: read whole.
 SMALL = {
     "stock": {"sku"},  # one SKU: a row per location
-    "reservations": {"owner.order_id", "owner.cart_id"},
-    "inbound": {"sku"},
-    "ledger": set(),
-    "transfers": set(),
-    "policies": set(),
-    "locations": {"_id"},
+    "reservations": {"owner.order_id", "owner.cart_id"},  # one order's or cart's holds
+    "inbound": {"sku"},  # one SKU's expected deliveries
 }
+# The floors the writes keep, per collection: the key of its oldest-first lists and the
+# branches that have a floor of their own; any other branch starts at the widest one that
+# it narrows (a status branch at the collection's floor).
+FLOORED: dict[str, list[tuple[str, list[tuple[str, ...]]]]] = {
+    "stock": [("sku", [("location_id",)]), ("updated_at", [()])],
+    "inbound": [("expected_at", [("location_id",), ()])],
+    "ledger": [("seq", [("sku", "location_id"), ("sku",), ("location_id",), ()])],
+}
+
+CREATED = keyset.time_axis("created_at")
+INBOUND_IDS = keyset.id_axis("inb")
+SKU = keyset.string_axis("sku")
+CODE = keyset.string_axis("code")
+POLICY = keyset.string_axis("_id")
+# Deliveries are expected up to a year or two ahead.
+EXPECTED = keyset.time_axis("expected_at", width=timedelta(hours=1), horizon=timedelta(days=800))
+UPDATED = keyset.time_axis("updated_at")
+# The ledger's sequence is nanoseconds of wall-clock time (store/changes.py `_seq`).
+SEQ = keyset.int_axis("seq", width=60 * 10**9, origin=lambda: float(time.time_ns()))
+
+
+def floor_keys(collection: str, document: Document) -> dict[str, list[str]]:
+    """Per key field, the floors a new row of `collection` must not lie below."""
+    return {
+        field: [
+            floors.key(collection, field, {name: document.get(name) for name in shape})
+            for shape in shapes
+        ]
+        for field, shapes in FLOORED.get(collection, [])
+    }
+
+
+async def note(kept: floors.Floors, collection: str, document: Document) -> None:
+    """Keep the floors of the branches a row about to be written joins."""
+    for field, keys in floor_keys(collection, document).items():
+        if document.get(field) is not None:
+            await kept.lower(keys, document[field])
+
+
+async def rebuild_floors(collection: AsyncCollection[Document]) -> dict[str, int]:
+    """Every floor, kept in `collection`, from the data (a migration for rows written before
+    the floors were kept, and after rows are written around the API)."""
+    kept = floors.Floors(collection)
+    written = 0
+    for name, keys in FLOORED.items():
+        written += await floors.rebuild(kept, collection.database[name], keys)
+    return {"floors": written}
+
+
+async def start(
+    kept: floors.Floors, collection: str, field: str, branches: Sequence[Document]
+) -> tuple[list[Document], Any]:
+    """The branches that have had rows and the floor below all of them (None: none has)."""
+    shapes = dict(FLOORED.get(collection, [])).get(field, [])
+    owners = []
+    for branch in branches:
+        shape = next((s for s in shapes if set(s) <= set(branch)), None)
+        if shape is None:
+            raise ValueError(f"no floor covers a branch {sorted(branch)} of {collection}.{field}")
+        owners.append(floors.key(collection, field, {name: branch[name] for name in shape}))
+    found = await kept.lowest(sorted(set(owners)))
+    live = [branch for branch, owner in zip(branches, owners, strict=True) if owner in found]
+    return live, min((found[owner] for owner in set(owners) if owner in found), default=None)
 
 
 async def page(
-    collection: AsyncCollection[dict[str, Any]],
-    query: dict[str, Any],
-    field: str,
+    collection: AsyncCollection[Document],
+    wanted: dict[str, list[Any]],
+    axis: keyset.Axis,
     size: int,
     token: str,
-) -> tuple[list[dict[str, Any]], str]:
-    """One page of documents and the token for the next ("" at the end)."""
-    after = paging.decode_cursor(token, 2)
-    cursor = None if after is None else (after[0], after[1])
-    lists = LISTS.get(collection.name, [()])
-    alternatives, wanted, window, rest_or, rest_and = _parse(query, field)
-    branches: list[dict[str, Any]] = []
-    rest: dict[str, list[Any]] = {}
-    for alternative in alternatives:
-        found, left = keyset.plan({**wanted, **alternative}, lists)
-        branches += found
-        for name, values in left.items():
-            rest.setdefault(name, []).extend(values)
-    keep = _keeper(keyset.keeps(rest), rest_or, rest_and)
+    *,
+    descending: bool = False,
+    kept: floors.Floors | None = None,
+    keep: Callable[[Document], bool] | None = None,
+    since: Any = None,
+    until: Any = None,
+    whole: bool = False,
+    missing: keyset.Axis | None = None,
+    either: Sequence[dict[str, list[Any]]] = (),
+) -> tuple[list[Document], str]:
+    """One page of the documents matching `wanted` (field -> the values it may take), ordered by
+    `axis` then `_id`, and the token for the next ("" at the end). Oldest first from the
+    branches' floor in `kept` unless `descending`; `since`/`until` bound the key. `missing`:
+    rows without the key come first (where MongoDB sorts them), paged by this id axis.
+    `either`: alternatives, each with `wanted`, any of which a row may match."""
+    query = paging.fingerprint(
+        collection.name, axis.field, descending, wanted, since, until, list(either)
+    )
+    after = paging.decode_cursor(token, 2, query=query)
+    branches, rest = _branches(collection.name, wanted, either)
     small = SMALL.get(collection.name, set())
-    whole = all(small.intersection(branch) for branch in branches)
-    reads = [
-        _branch(collection, branch, field, window, cursor, size + 1, keep, whole)
-        for branch in branches
-    ]
-    rows: dict[Any, dict[str, Any]] = {}
-    for found in await asyncio.gather(*reads):
-        for row in found:
-            rows.setdefault(row["_id"], row)
-    documents = heapq.nsmallest(size + 1, rows.values(), key=lambda d: (d.get(field), d["_id"]))
+    whole = whole or all(small.intersection(branch) for branch in branches)
+    check = _both(keyset.keeps(rest), keep)
+    documents: list[Document] = []
+    if missing is not None and (after is None or after[0] is None):
+        documents = await keyset.page(
+            collection,
+            [{**branch, axis.field: None} for branch in branches],
+            missing,
+            limit=size + 1,
+            descending=False,
+            after=None if after is None else (after[1], after[1]),
+            keep=check,
+            whole=whole,
+        )
+        after = None
+    if len(documents) <= size:
+        documents += await _keyed(
+            collection,
+            branches,
+            axis,
+            size + 1 - len(documents),
+            after,
+            descending=descending,
+            kept=kept,
+            keep=check,
+            since=since,
+            until=until,
+            whole=whole,
+        )
+    return _paged(documents, size, axis, query)
+
+
+async def small_page(
+    collection: AsyncCollection[Document],
+    query: Document,
+    axis: keyset.Axis,
+    size: int,
+    token: str,
+) -> tuple[list[Document], str]:
+    """A page of a collection small by nature (locations, policies): read whole, paged here."""
+    fingerprint = paging.fingerprint(collection.name, axis.field, query)
+    after = paging.decode_cursor(token, 2, query=fingerprint)
+    documents = await keyset.page(
+        collection,
+        [query],
+        axis,
+        limit=size + 1,
+        descending=False,
+        after=None if after is None else (after[0], after[1]),
+        whole=True,
+    )
+    return _paged(documents, size, axis, fingerprint)
+
+
+def _paged(
+    documents: list[Document], size: int, axis: keyset.Axis, query: str
+) -> tuple[list[Document], str]:
     if len(documents) <= size:
         return documents, ""
     last = documents[size - 1]
-    return documents[:size], paging.encode_cursor([last.get(field), last["_id"]])
+    return documents[:size], paging.encode_cursor([last.get(axis.field), last["_id"]], query)
 
 
-def _parse(
-    query: dict[str, Any], field: str
-) -> tuple[list[dict[str, list[Any]]], dict[str, list[Any]], dict[str, Any], list[Any], list[Any]]:
-    """(alternative branches of an `$or`, equality filters, the sort field's range, an `$or`
-    and range conditions on other fields to check on the rows)."""
-    alternatives: list[dict[str, list[Any]]] = [{}]
-    wanted: dict[str, list[Any]] = {}
-    window: dict[str, Any] = {}
-    rest_or: list[Any] = []
-    rest_and: list[Any] = []
-    for name, condition in query.items():
-        if name == "$or":
-            plain = all(
-                len(option) == 1 and not isinstance(next(iter(option.values())), dict)
-                for option in condition
-            )
-            if plain and len({next(iter(option)) for option in condition}) == len(condition):
-                alternatives = [{k: [v] for k, v in option.items()} for option in condition]
-            else:
-                rest_or = list(condition)
-        elif name == field and isinstance(condition, dict):
-            window = condition
-        elif isinstance(condition, dict) and set(condition) == {"$in"}:
-            wanted[name] = list(condition["$in"])
-        elif isinstance(condition, dict):
-            rest_and.append({name: condition})
-        else:
-            wanted[name] = [condition]
-    return alternatives, wanted, window, rest_or, rest_and
-
-
-def _keeper(keep: Any, rest_or: list[Any], rest_and: list[Any]) -> Any:
-    if not rest_or and not rest_and:
-        return keep
-
-    def matches(document: dict[str, Any]) -> bool:
-        if keep is not None and not keep(document):
-            return False
-        if rest_or and not any(_holds(document, option) for option in rest_or):
-            return False
-        return all(_holds(document, option) for option in rest_and)
-
-    return matches
-
-
-def _holds(document: dict[str, Any], option: dict[str, Any]) -> bool:
-    """One `{field: condition}` ($eq, $ne or a range) checked on a row."""
-    for name, condition in option.items():
-        value = document.get(name)
-        ops = condition.items() if isinstance(condition, dict) else [("$eq", condition)]
-        for op, bound in ops:
-            if op == "$ne" and value == bound:
-                return False
-            if op == "$eq" and value != bound:
-                return False
-            if op in ("$gt", "$gte", "$lt", "$lte") and (
-                value is None or not _compare(value, op, bound)
-            ):
-                return False
-    return True
-
-
-def _compare(value: Any, op: str, bound: Any) -> bool:
-    return {
-        "$gt": value > bound,
-        "$gte": value >= bound,
-        "$lt": value < bound,
-        "$lte": value <= bound,
-    }[op]
-
-
-async def _branch(
-    collection: AsyncCollection[dict[str, Any]],
-    branch: dict[str, Any],
-    field: str,
-    window: dict[str, Any],
-    cursor: tuple[Any, Any] | None,
+async def _keyed(
+    collection: AsyncCollection[Document],
+    branches: list[Document],
+    axis: keyset.Axis,
     limit: int,
-    keep: Any,
+    after: Sequence[Any] | None,
+    *,
+    descending: bool,
+    kept: floors.Floors | None,
+    keep: Callable[[Document], bool] | None,
+    since: Any,
+    until: Any,
     whole: bool,
-) -> list[dict[str, Any]]:
-    order = [(field, 1), ("_id", 1)] if field != "_id" else [("_id", 1)]
-    if whole:
-        rows = await collection.find(branch).to_list(None)
-        chosen = [
-            row
-            for row in rows
-            if (keep is None or keep(row))
-            and _within(row.get(field), window)
-            and (cursor is None or (row.get(field), row["_id"]) > cursor)
-        ]
-        return heapq.nsmallest(limit, chosen, key=lambda d: (d.get(field), d["_id"]))
-    found: list[dict[str, Any]] = []
-    if cursor is not None and field != "_id":
-        # Rows with the cursor's value after its id: few (often none), read by equality on the
-        # index's fields and the id compared here.
-        tied = await _read(collection, {**branch, field: cursor[0]}, order, 10_000, keep)
-        found += [row for row in tied if row["_id"] > cursor[1]][:limit]
-    bound: dict[str, Any] = dict(window)
-    if cursor is not None:
-        bound.pop("$gte", None)
-        bound["$gt"] = cursor[0]
-    query = {**branch, field: bound} if bound else dict(branch)
-    found += await _read(collection, query, order, limit - len(found), keep)
-    return found
+) -> list[Document]:
+    begin = since
+    if not descending and not whole:
+        if kept is None:
+            raise ValueError(f"an oldest-first list of {collection.name} needs its floors")
+        branches, floor = await start(kept, collection.name, axis.field, branches)
+        if floor is None:
+            return []
+        begin = floor if since is None else max(since, floor)
+    return await keyset.page(
+        collection,
+        branches,
+        axis,
+        limit=limit,
+        descending=descending,
+        after=None if after is None else (after[0], after[1]),
+        start=begin,
+        end=until,
+        keep=keep,
+        whole=whole,
+    )
 
 
-async def _read(
-    collection: AsyncCollection[dict[str, Any]],
-    query: dict[str, Any],
-    order: list[tuple[str, int]],
-    limit: int,
-    keep: Any,
-) -> list[dict[str, Any]]:
-    """Up to `limit` kept rows of one range, in order (read on past rows `keep` refuses)."""
-    found: list[dict[str, Any]] = []
-    if limit <= 0:
-        return found
-    async for row in collection.find(query).sort(order).batch_size(max(limit, 2)):
-        if keep is None or keep(row):
-            found.append(row)
-            if len(found) >= limit:
-                break
-    return found
+def _branches(
+    collection: str, wanted: dict[str, list[Any]], either: Sequence[dict[str, list[Any]]]
+) -> tuple[list[Document], dict[str, list[Any]]]:
+    """The index branches for `wanted` and any one of `either`, and what the rows must show."""
+    lists = [*LISTS.get(collection, []), ()]
+    if not either:
+        return keyset.plan(wanted, lists)
+    branches: list[Document] = []
+    rests = []
+    for alternative in either:
+        found, rest = keyset.plan({**wanted, **alternative}, lists)
+        branches += found
+        rests.append(rest)
+    if any(rest != rests[0] for rest in rests):
+        raise ValueError(f"alternatives of a {collection} list must leave the same checks")
+    return branches, rests[0]
 
 
-def _within(value: Any, window: dict[str, Any]) -> bool:
-    return all(value is not None and _compare(value, op, bound) for op, bound in window.items())
+def _both(
+    first: Callable[[Document], bool] | None, second: Callable[[Document], bool] | None
+) -> Callable[[Document], bool] | None:
+    if first is None or second is None:
+        return first or second
+    return lambda document: first(document) and second(document)
 
 
-def where(**conditions: Any) -> dict[str, Any]:
-    """A query from the filters a List request set (empty strings and lists mean "any");
-    a list matches any of its values."""
-    query: dict[str, Any] = {}
+def wanted(**conditions: Any) -> dict[str, list[Any]]:
+    """The filters a List request set, each as the values it may take (empty strings and lists
+    mean "any")."""
+    found: dict[str, list[Any]] = {}
     for name, value in conditions.items():
         if isinstance(value, str) or not isinstance(value, Iterable):
             if value:
-                query[name] = value
+                found[name] = [value]
         elif values := list(value):
-            query[name] = {"$in": values}
-    return query
+            found[name] = values
+    return found
 
 
 def names(enum: Any, values: Any) -> list[str]:

@@ -223,7 +223,8 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListStockLevels(self, request, context):
-        """Stock levels by SKU and/or location ("where can the customer get it today?").
+        """Stock levels by SKU and/or location ("where can the customer get it today?"), by SKU
+        (byte order), then location.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -270,7 +271,8 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListReservations(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Newest first: the holds placed last are the ones anybody looks for.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -314,7 +316,8 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTransfers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Newest first: the recent transfers are the ones still moving.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -361,13 +364,15 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListInbound(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Earliest expected first (those without an expected time before them).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListLedgerEntries(self, request, context):
         """The audit trail; on hand per SKU and location always equals the sum of its entries.
+        Oldest first, in the order the movements were written.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -392,7 +397,8 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListStockFeed(self, request, context):
-        """A channel's (partner's) available quantities changed since a time, for marketplace feeds.
+        """A channel's (partner's) available quantities changed since a time, for marketplace feeds:
+        each SKU once, at its latest change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

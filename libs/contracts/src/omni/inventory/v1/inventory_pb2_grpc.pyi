@@ -40,7 +40,9 @@ class InventoryServiceStub:
     ListStockLocations: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListStockLocationsRequest, _inventory_pb2.ListStockLocationsResponse]
     UpdateStockLocation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.UpdateStockLocationRequest, _inventory_pb2.UpdateStockLocationResponse]
     ListStockLevels: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListStockLevelsRequest, _inventory_pb2.ListStockLevelsResponse]
-    """Stock levels by SKU and/or location ("where can the customer get it today?")."""
+    """Stock levels by SKU and/or location ("where can the customer get it today?"), by SKU
+    (byte order), then location.
+    """
     SetSafetyStock: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SetSafetyStockRequest, _inventory_pb2.SetSafetyStockResponse]
     ReserveStock: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReserveStockRequest, _inventory_pb2.ReserveStockResponse]
     """Holds stock for a cart or an order. Never oversells: refused with FAILED_PRECONDITION
@@ -53,6 +55,7 @@ class InventoryServiceStub:
     ExtendReservation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ExtendReservationRequest, _inventory_pb2.ExtendReservationResponse]
     GetReservation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetReservationRequest, _inventory_pb2.GetReservationResponse]
     ListReservations: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListReservationsRequest, _inventory_pb2.ListReservationsResponse]
+    """Newest first: the holds placed last are the ones anybody looks for."""
     GetAvailableToPromise: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetAvailableToPromiseRequest, _inventory_pb2.GetAvailableToPromiseResponse]
     """What a channel can promise per SKU: totals, per location, and the next inbound date."""
     SelectSources: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SelectSourcesRequest, _inventory_pb2.SelectSourcesResponse]
@@ -62,6 +65,7 @@ class InventoryServiceStub:
     CreateTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CreateTransferRequest, _inventory_pb2.CreateTransferResponse]
     GetTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.GetTransferResponse]
     ListTransfers: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListTransfersRequest, _inventory_pb2.ListTransfersResponse]
+    """Newest first: the recent transfers are the ones still moving."""
     ShipTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ShipTransferRequest, _inventory_pb2.ShipTransferResponse]
     """Stock leaves the source location and is in transit (inbound at the destination)."""
     ReceiveTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReceiveTransferRequest, _inventory_pb2.ReceiveTransferResponse]
@@ -74,13 +78,18 @@ class InventoryServiceStub:
     CancelInbound: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CancelInboundRequest, _inventory_pb2.CancelInboundResponse]
     """An expected delivery that will not come: its units leave the location's inbound."""
     ListInbound: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListInboundRequest, _inventory_pb2.ListInboundResponse]
+    """Earliest expected first (those without an expected time before them)."""
     ListLedgerEntries: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListLedgerEntriesRequest, _inventory_pb2.ListLedgerEntriesResponse]
-    """The audit trail; on hand per SKU and location always equals the sum of its entries."""
+    """The audit trail; on hand per SKU and location always equals the sum of its entries.
+    Oldest first, in the order the movements were written.
+    """
     SetChannelStockPolicy: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SetChannelStockPolicyRequest, _inventory_pb2.SetChannelStockPolicyResponse]
     GetChannelStockPolicy: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetChannelStockPolicyRequest, _inventory_pb2.GetChannelStockPolicyResponse]
     ListChannelStockPolicies: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListChannelStockPoliciesRequest, _inventory_pb2.ListChannelStockPoliciesResponse]
     ListStockFeed: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListStockFeedRequest, _inventory_pb2.ListStockFeedResponse]
-    """A channel's (partner's) available quantities changed since a time, for marketplace feeds."""
+    """A channel's (partner's) available quantities changed since a time, for marketplace feeds:
+    each SKU once, at its latest change.
+    """
 
 @_typing.type_check_only
 class InventoryServiceAsyncStub(InventoryServiceStub):
@@ -94,7 +103,9 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     ListStockLocations: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListStockLocationsRequest, _inventory_pb2.ListStockLocationsResponse]  # type: ignore[assignment]
     UpdateStockLocation: _aio.UnaryUnaryMultiCallable[_inventory_pb2.UpdateStockLocationRequest, _inventory_pb2.UpdateStockLocationResponse]  # type: ignore[assignment]
     ListStockLevels: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListStockLevelsRequest, _inventory_pb2.ListStockLevelsResponse]  # type: ignore[assignment]
-    """Stock levels by SKU and/or location ("where can the customer get it today?")."""
+    """Stock levels by SKU and/or location ("where can the customer get it today?"), by SKU
+    (byte order), then location.
+    """
     SetSafetyStock: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SetSafetyStockRequest, _inventory_pb2.SetSafetyStockResponse]  # type: ignore[assignment]
     ReserveStock: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveStockRequest, _inventory_pb2.ReserveStockResponse]  # type: ignore[assignment]
     """Holds stock for a cart or an order. Never oversells: refused with FAILED_PRECONDITION
@@ -107,6 +118,7 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     ExtendReservation: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ExtendReservationRequest, _inventory_pb2.ExtendReservationResponse]  # type: ignore[assignment]
     GetReservation: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetReservationRequest, _inventory_pb2.GetReservationResponse]  # type: ignore[assignment]
     ListReservations: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListReservationsRequest, _inventory_pb2.ListReservationsResponse]  # type: ignore[assignment]
+    """Newest first: the holds placed last are the ones anybody looks for."""
     GetAvailableToPromise: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetAvailableToPromiseRequest, _inventory_pb2.GetAvailableToPromiseResponse]  # type: ignore[assignment]
     """What a channel can promise per SKU: totals, per location, and the next inbound date."""
     SelectSources: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SelectSourcesRequest, _inventory_pb2.SelectSourcesResponse]  # type: ignore[assignment]
@@ -116,6 +128,7 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     CreateTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CreateTransferRequest, _inventory_pb2.CreateTransferResponse]  # type: ignore[assignment]
     GetTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.GetTransferResponse]  # type: ignore[assignment]
     ListTransfers: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListTransfersRequest, _inventory_pb2.ListTransfersResponse]  # type: ignore[assignment]
+    """Newest first: the recent transfers are the ones still moving."""
     ShipTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ShipTransferRequest, _inventory_pb2.ShipTransferResponse]  # type: ignore[assignment]
     """Stock leaves the source location and is in transit (inbound at the destination)."""
     ReceiveTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReceiveTransferRequest, _inventory_pb2.ReceiveTransferResponse]  # type: ignore[assignment]
@@ -128,13 +141,18 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     CancelInbound: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CancelInboundRequest, _inventory_pb2.CancelInboundResponse]  # type: ignore[assignment]
     """An expected delivery that will not come: its units leave the location's inbound."""
     ListInbound: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListInboundRequest, _inventory_pb2.ListInboundResponse]  # type: ignore[assignment]
+    """Earliest expected first (those without an expected time before them)."""
     ListLedgerEntries: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListLedgerEntriesRequest, _inventory_pb2.ListLedgerEntriesResponse]  # type: ignore[assignment]
-    """The audit trail; on hand per SKU and location always equals the sum of its entries."""
+    """The audit trail; on hand per SKU and location always equals the sum of its entries.
+    Oldest first, in the order the movements were written.
+    """
     SetChannelStockPolicy: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SetChannelStockPolicyRequest, _inventory_pb2.SetChannelStockPolicyResponse]  # type: ignore[assignment]
     GetChannelStockPolicy: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetChannelStockPolicyRequest, _inventory_pb2.GetChannelStockPolicyResponse]  # type: ignore[assignment]
     ListChannelStockPolicies: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListChannelStockPoliciesRequest, _inventory_pb2.ListChannelStockPoliciesResponse]  # type: ignore[assignment]
     ListStockFeed: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListStockFeedRequest, _inventory_pb2.ListStockFeedResponse]  # type: ignore[assignment]
-    """A channel's (partner's) available quantities changed since a time, for marketplace feeds."""
+    """A channel's (partner's) available quantities changed since a time, for marketplace feeds:
+    each SKU once, at its latest change.
+    """
 
 class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
     """One stock picture for every channel: locations, stock levels, reservations, movements, ATP.
@@ -175,7 +193,9 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inventory_pb2.ListStockLevelsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ListStockLevelsResponse, _abc.Awaitable[_inventory_pb2.ListStockLevelsResponse]]:
-        """Stock levels by SKU and/or location ("where can the customer get it today?")."""
+        """Stock levels by SKU and/or location ("where can the customer get it today?"), by SKU
+        (byte order), then location.
+        """
 
     @_abc_1.abstractmethod
     def SetSafetyStock(
@@ -229,7 +249,8 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _inventory_pb2.ListReservationsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_inventory_pb2.ListReservationsResponse, _abc.Awaitable[_inventory_pb2.ListReservationsResponse]]: ...
+    ) -> _typing.Union[_inventory_pb2.ListReservationsResponse, _abc.Awaitable[_inventory_pb2.ListReservationsResponse]]:
+        """Newest first: the holds placed last are the ones anybody looks for."""
 
     @_abc_1.abstractmethod
     def GetAvailableToPromise(
@@ -280,7 +301,8 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _inventory_pb2.ListTransfersRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_inventory_pb2.ListTransfersResponse, _abc.Awaitable[_inventory_pb2.ListTransfersResponse]]: ...
+    ) -> _typing.Union[_inventory_pb2.ListTransfersResponse, _abc.Awaitable[_inventory_pb2.ListTransfersResponse]]:
+        """Newest first: the recent transfers are the ones still moving."""
 
     @_abc_1.abstractmethod
     def ShipTransfer(
@@ -334,7 +356,8 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _inventory_pb2.ListInboundRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_inventory_pb2.ListInboundResponse, _abc.Awaitable[_inventory_pb2.ListInboundResponse]]: ...
+    ) -> _typing.Union[_inventory_pb2.ListInboundResponse, _abc.Awaitable[_inventory_pb2.ListInboundResponse]]:
+        """Earliest expected first (those without an expected time before them)."""
 
     @_abc_1.abstractmethod
     def ListLedgerEntries(
@@ -342,7 +365,9 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inventory_pb2.ListLedgerEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ListLedgerEntriesResponse, _abc.Awaitable[_inventory_pb2.ListLedgerEntriesResponse]]:
-        """The audit trail; on hand per SKU and location always equals the sum of its entries."""
+        """The audit trail; on hand per SKU and location always equals the sum of its entries.
+        Oldest first, in the order the movements were written.
+        """
 
     @_abc_1.abstractmethod
     def SetChannelStockPolicy(
@@ -371,6 +396,8 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inventory_pb2.ListStockFeedRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ListStockFeedResponse, _abc.Awaitable[_inventory_pb2.ListStockFeedResponse]]:
-        """A channel's (partner's) available quantities changed since a time, for marketplace feeds."""
+        """A channel's (partner's) available quantities changed since a time, for marketplace feeds:
+        each SKU once, at its latest change.
+        """
 
 def add_InventoryServiceServicer_to_server(servicer: InventoryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
