@@ -10,7 +10,7 @@ UV := $(TOOLS)/uv
 RUN := $(UV) run --frozen
 export PATH := $(TOOLS):$(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup dev test test-fast lint typecheck api-check fmt proto proto-check openapi api-release \
+.PHONY: help setup dev test test-slow test-fast lint typecheck api-check fmt proto proto-check openapi api-release \
 	charts bench audit images clean
 
 help: ## list the targets
@@ -26,8 +26,11 @@ setup: ## install everything: uv, the Python workspace, nats-server, the store, 
 dev: ## run the whole platform locally (nats-server, store, services, gateway); Ctrl-C stops it
 	$(RUN) python scripts/dev.py
 
-test: lint ## the whole suite: lint, contracts, unit, integration, e2e, charts
-	$(RUN) pytest
+test: lint ## lint, contracts, unit, integration and chart tests (all but the slow suites)
+	$(RUN) pytest -m "not slow"
+
+test-slow: ## the slow suites: crashes and kills, the fuzzer, e2e and browser walks, query plans
+	$(RUN) pytest -m slow
 
 test-fast: ## unit tests only
 	$(RUN) pytest tests/unit tests/contracts

@@ -1,4 +1,5 @@
-"""Fixtures that start real infrastructure on free loopback ports: nats-server and the store."""
+"""Fixtures that start real infrastructure on free loopback ports: nats-server and the store; and
+which suites are slow."""
 
 from __future__ import annotations
 
@@ -17,6 +18,31 @@ from pymongo.errors import PyMongoError
 from omni_kit import localstack
 from omni_kit.ids import new_id
 from omni_kit.store import mongo_client
+
+# The suites `make test-slow` runs and `make test` leaves out (paths under tests/): crashes and
+# kills of real processes, the fuzzer, whole-stack and browser walks, and the query plans over
+# realistic data. Each takes a minute or more; CI runs both targets.
+SLOW = (
+    "e2e/",
+    "integration/faults/",
+    "integration/resilience/",
+    "integration/queryplans/",
+    "integration/catalog/test_catalog_query_plans.py",
+    "integration/gateway/test_fuzz.py",
+    "integration/gateway/test_order_service_killed.py",
+    "integration/gateway/test_paid_parcel_journey.py",
+    "integration/gateway/test_checkout_trace.py",
+    "integration/gateway/test_console_consultant.py",
+    "integration/gateway/test_omni_cli.py",
+    "integration/gateway/test_sales_exports.py",
+)
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(TESTS).as_posix().startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
