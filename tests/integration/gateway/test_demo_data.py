@@ -88,7 +88,8 @@ async def test_the_demo_data_loads_once_and_shows_a_store_network_to_explore(sta
         f"/staff/v1/inventory/stores/{hamburg}/stock", params={"page_size": 200}, headers=admin
     )
     levels = stock.json()["stock_levels"]
-    assert len(levels) >= 100 and all(x["on_hand"] >= 1 for x in levels), stock.text
+    assert len(levels) == first["products"]["rows_total"]  # every SKU is stocked there
+    assert len([x for x in levels if x["on_hand"] >= 1]) >= len(levels) - 2  # less what sold
     points = await stack.http.get(
         "/api/v1/pickup-points", params={"city": "Berlin", "sku": "ALBA-DRESS-S"}, headers=web
     )

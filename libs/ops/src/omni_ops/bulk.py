@@ -39,15 +39,15 @@ class StaffClient:
 
     def __init__(self, username: str, password: str, base: str | None = None) -> None:
         self.http = httpx.Client(base_url=base or targets.gateway_url(), timeout=60)
+        self._credentials = {"username": username, "password": password}
+        self._sign_in()
+
+    def _sign_in(self) -> None:
         try:
-            reply = self.http.post(
-                "/staff/v1/auth/token", json={"username": username, "password": password}
-            )
+            reply = self.http.post("/staff/v1/auth/token", json=self._credentials)
         except httpx.TransportError as error:
             raise GatewayError(f"gateway at {self.http.base_url} unreachable: {error}") from None
-        if reply.status_code != 200:
-            raise problem(reply)
-        self.http.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        self.http.headers["Authorization"] = f"Bearer {answer(reply)['access_token']}"
 
     def close(self) -> None:
         self.http.close()
@@ -59,7 +59,11 @@ class StaffClient:
         self.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return answer(self.http.request(method, path, **kwargs))
+        reply = self.http.request(method, path, **kwargs)
+        if reply.status_code == 401 and "content" not in kwargs:  # a long job outlived the token
+            self._sign_in()
+            reply = self.http.request(method, path, **kwargs)
+        return answer(reply)
 
     def import_file(
         self,
@@ -67,13 +71,14 @@ class StaffClient:
         fmt: str,
         progress: Callable[[dict[str, Any]], None] = lambda _: None,
         poll_seconds: float = 0.5,
+        stock: str = "set",
     ) -> dict[str, Any]:
         """Upload the file (streamed), wait for its job to finish; the job as it ended."""
         with path.open("rb") as file:
             job = self.request(
                 "POST",
                 "/staff/v1/imports/products",
-                params={"format": fmt},
+                params={"format": fmt, "stock": stock},
                 content=_chunks(file),
                 headers={"Content-Type": "text/csv" if fmt == "csv" else "application/jsonl"},
             )

@@ -283,12 +283,18 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=FORMAT, help="Default: from the file's suffix.")
 @click.option("--show-errors", default=20, show_default=True, help="Refused rows to print.")
+@click.option(
+    "--opening-stock",
+    is_flag=True,
+    help="Set on-hand only where a SKU has no stock at the location yet.",
+)
 @staff_options
 @json_option
 def import_products(
     file: Path,
     fmt: str | None,
     show_errors: int,
+    opening_stock: bool,
     username: str,
     password_stdin: bool,
     as_json: bool,
@@ -303,7 +309,8 @@ def import_products(
             click.echo(f"{job['state']}: {job['rows_done']}/{total} rows", err=True)
 
     with staff_client(username, password_stdin) as client:
-        job = client.import_file(file, bulk.guess_format(file, fmt), progress)
+        stock = "opening" if opening_stock else "set"
+        job = client.import_file(file, bulk.guess_format(file, fmt), progress, stock=stock)
         errors = client.errors(job["id"], show_errors) if job["failed"] else []
     emit({"job": job, "errors": errors}, as_json, _import_text)
     if job["state"] == "failed":

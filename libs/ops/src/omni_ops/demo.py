@@ -18,6 +18,7 @@ found by its reference (its note) before one is placed.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,17 @@ from omni_ops.bulk import GatewayError, StaffClient, answer
 DATA = Path(__file__).with_name("demo_data")
 CUSTOMER_PASSWORD = "Omni demo shopper 2026"  # noqa: S105 - demo customers, printed in the docs
 PROGRESS = ("confirmed", "ready_for_pickup", "collected")
+SETTLE_SECONDS = 120
 
 
 def load(staff: StaffClient) -> dict[str, Any]:
     """Load it (what exists is left as it is); what the demo data is, and the import's job."""
     locations = json.loads((DATA / "locations.json").read_text())
     ids = {body["code"]: _location(staff, body) for body in locations}
-    job = staff.import_file(DATA / "products.csv", "csv")
+    # Opening stock: the units the demo orders took are not put back by a second load.
+    job = staff.import_file(DATA / "products.csv", "csv", stock="opening")
     if job["state"] != "done" or job["failed"]:
-        problems = staff.errors(job["id"], 5)
+        problems = job["error"] or staff.errors(job["id"], 5)
         raise GatewayError(f"the demo import {job['id']} did not apply cleanly: {problems}")
     orders: dict[str, str] = {}
     customers = json.loads((DATA / "customers.json").read_text())
@@ -98,6 +101,7 @@ def _order(
             headers=channel | {"Idempotency-Key": plan["ref"]},
         )
         order = answer(placed)
+    order = _settled(shop, order, channel)
     status = str(order["status"])
     if plan["until"] == "cancelled":
         if status == "confirmed":
@@ -108,6 +112,15 @@ def _order(
         order = _advance(staff, order)
         status = order["status"]
     return status
+
+
+def _settled(shop: httpx.Client, order: dict[str, Any], channel: dict[str, str]) -> Any:
+    """The order once placing it has finished (a busy order service answers 202 pending)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while order["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        order = answer(shop.get(f"/api/v1/orders/{order['id']}", headers=channel))
+    return order
 
 
 def _advance(staff: StaffClient, order: dict[str, Any]) -> dict[str, Any]:

@@ -42,12 +42,15 @@ class Jobs:
         self.errors = db[ERRORS]
         self.lease = timedelta(seconds=lease_seconds)
 
-    async def create(self, kind: str, fmt: str, created_by: str, owner: str) -> dict[str, Any]:
+    async def create(
+        self, kind: str, fmt: str, stock: str, created_by: str, owner: str
+    ) -> dict[str, Any]:
         now = utcnow()
         job = {
             "_id": new_id("imp"),
             "kind": kind,
             "format": fmt,
+            "stock": stock,
             "state": "receiving",
             "created_by": created_by,
             "created_at": now,

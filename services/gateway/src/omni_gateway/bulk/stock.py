@@ -19,6 +19,9 @@ from omni_gateway.bulk.rows import ProductRow, RowError
 from omni_kit.idempotency import call_metadata
 
 Levels = dict[tuple[str, str], inventory_pb2.StockLevel]
+# Lines per receipt: one receipt is one transaction in inventory, which a store under load must
+# finish within inventory's own deadline.
+RECEIPT_LINES = 25
 
 
 async def locations(downstream: BulkCalls) -> dict[str, str]:
@@ -42,10 +45,10 @@ async def levels(downstream: BulkCalls, skus: Sequence[str], location_ids: Seque
     return found
 
 
-def check_reserved(row: ProductRow, ids: dict[str, str], held: Levels) -> None:
+def check_reserved(row: ProductRow, ids: dict[str, str], held: Levels, opening: bool) -> None:
     for code, quantity in row.stock.items():
         level = held.get((row.sku, ids[code]))
-        if level is not None and quantity < level.reserved:
+        if level is not None and quantity < level.reserved and not opening:
             raise RowError(
                 f"stock.{code}",
                 f"{level.reserved} units are reserved there; on hand cannot be {quantity}",
@@ -58,14 +61,19 @@ async def apply(
     rows: Sequence[tuple[int, ProductRow]],
     ids: dict[str, str],
     held: Levels,
+    opening: bool,
 ) -> set[str]:
-    """Bring the rows' levels to what they state; the SKUs whose stock changed."""
+    """Bring the rows' levels to what they state (with `opening`, only where the SKU has no
+    stock record yet: opening stock, which sales since do not undo); the SKUs whose stock
+    changed."""
     receipts: dict[str, list[inventory_pb2.StockQuantity]] = defaultdict(list)
     changed: set[str] = set()
     for line, row in rows:
         for code, quantity in row.stock.items():
             location_id = ids[code]
             level = held.get((row.sku, location_id))
+            if opening and level is not None:
+                continue
             delta = quantity - (level.on_hand if level else 0)
             if delta > 0:
                 receipts[location_id].append(
@@ -87,13 +95,16 @@ async def apply(
             if delta:
                 changed.add(row.sku)
     for location_id, lines in receipts.items():
-        key = f"import-{job_id}-{rows[0][0]}-{location_id}"
-        await downstream.call(
-            downstream.inventory.ReceiveStock,
-            inventory_pb2.ReceiveStockRequest(
-                location_id=location_id, lines=lines, reference=f"import {job_id}"
-            ),
-            idempotent=True,
-            metadata=call_metadata(key, CALLER),
-        )
+        for start in range(0, len(lines), RECEIPT_LINES):
+            key = f"import-{job_id}-{rows[0][0]}-{location_id}-{start}"
+            await downstream.call(
+                downstream.inventory.ReceiveStock,
+                inventory_pb2.ReceiveStockRequest(
+                    location_id=location_id,
+                    lines=lines[start : start + RECEIPT_LINES],
+                    reference=f"import {job_id}",
+                ),
+                idempotent=True,
+                metadata=call_metadata(key, CALLER),
+            )
     return changed

@@ -12,6 +12,8 @@ import contextlib
 from collections import Counter
 from typing import Any
 
+import grpc
+
 from omni_gateway.bulk import stock
 from omni_gateway.bulk.calls import BulkCalls
 from omni_gateway.bulk.catalog import CatalogWriter, Group
@@ -22,6 +24,8 @@ from omni_kit.ids import new_id
 from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.imports")
+CHUNK_ATTEMPTS = 4
+TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 Errors = list[tuple[int, str, str]]
 
 
@@ -52,10 +56,11 @@ class ImportWorker:
                 job_id,
                 await stock.locations(self.downstream),
                 Categories(self.downstream, await all_paths(self.downstream)),
+                opening=job["stock"] == "opening",
             )
             for number in range(job["next_chunk"], job["chunks_total"]):
                 entries = await self.jobs.chunk(job_id, number)
-                counts, errors = await chunk.apply(entries)
+                counts, errors = await self._apply(chunk, job_id, number, entries)
                 await self.jobs.record(job_id, errors)
                 if not await self.jobs.progress(job_id, self.owner, number, len(entries), counts):
                     log.warning("import_taken_over", job_id=job_id)
@@ -71,13 +76,35 @@ class ImportWorker:
         await self.jobs.finish(job_id, self.owner)
         log.info("import_done", job_id=job_id)
 
+    async def _apply(
+        self, chunk: Chunk, job_id: str, number: int, entries: list[Entry]
+    ) -> tuple[dict[str, int], Errors]:
+        """A chunk applied, again after a service was slow or away for a moment (a chunk
+        applies again to no change; its rows done the first time then count as unchanged)."""
+        for attempt in range(CHUNK_ATTEMPTS):
+            try:
+                return await chunk.apply(entries)
+            except grpc.aio.AioRpcError as error:
+                if error.code() not in TRANSIENT or attempt == CHUNK_ATTEMPTS - 1:
+                    raise
+                log.warning("import_chunk_retried", job_id=job_id, chunk=number, error=str(error))
+                await asyncio.sleep(2**attempt)
+        raise AssertionError("unreachable")
+
 
 class Chunk:
     """Applies one chunk of rows at a time, with what a job keeps between chunks."""
 
     def __init__(
-        self, downstream: BulkCalls, job_id: str, locations: dict[str, str], categories: Categories
+        self,
+        downstream: BulkCalls,
+        job_id: str,
+        locations: dict[str, str],
+        categories: Categories,
+        *,
+        opening: bool,
     ) -> None:
+        self.opening = opening
         self.downstream = downstream
         self.job_id = job_id
         self.locations = locations
@@ -103,7 +130,9 @@ class Chunk:
         await self.catalog.create([group for group in live if group.existing is None])
         await self.catalog.update([group for group in live if group.existing is not None])
         applied = [row for group in groups if group.failed is None for row in group.rows]
-        stocked = await stock.apply(self.downstream, self.job_id, applied, self.locations, held)
+        stocked = await stock.apply(
+            self.downstream, self.job_id, applied, self.locations, held, self.opening
+        )
         counts: Counter[str] = Counter(failed=len(errors))
         for group in groups:
             if group.failed is not None:
@@ -167,7 +196,7 @@ class Chunk:
         kept = []
         for line, row in group.rows:
             try:
-                stock.check_reserved(row, self.locations, held)
+                stock.check_reserved(row, self.locations, held, self.opening)
                 kept.append((line, row))
             except RowError as error:
                 errors.append((line, error.field, error.reason))

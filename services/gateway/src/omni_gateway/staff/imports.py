@@ -87,12 +87,13 @@ class BulkTransfer(Controller):
         state: State,
         principal: Principal,
         fmt: Annotated[FormatName | None, Parameter(query="format")] = None,
+        stock: Literal["set", "opening"] = "set",
     ) -> ImportJob:
         settings: GatewaySettings = state.settings
         jobs: Jobs = state.imports
         worker: ImportWorker = state.import_worker
         kind = _format(request, fmt)
-        job = await jobs.create("products", kind, principal.id, worker.owner)
+        job = await jobs.create("products", kind, stock, principal.id, worker.owner)
         chunk: list[Entry] = []
         chunks = rows = 0
         try:

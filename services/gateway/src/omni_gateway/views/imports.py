@@ -24,6 +24,8 @@ class ImportJob(View):
     id: str
     kind: str
     format: str
+    # set: on-hand becomes what the rows state; opening: only where a SKU has no stock yet.
+    stock: str
     state: ImportState
     rows_total: int | None
     rows_done: int
@@ -58,6 +60,7 @@ def import_job_view(job: dict[str, Any]) -> ImportJob:
         id=job["_id"],
         kind=job["kind"],
         format=job["format"],
+        stock=job["stock"],
         state=ImportState(job["state"]),
         rows_total=job["rows_total"],
         rows_done=job["rows_done"],
