@@ -2,9 +2,9 @@
 
 Starts nats-server (JetStream, fsync before every acknowledgement, from .omni/nats/nats.conf)
 and the MongoDB-protocol store with their data under .omni/,
-then every service and the gateway, waits until each is healthy, loads demo data (unless
-OMNI_DEV_DEMO_DATA=false) and prints the URLs. Ports come from the same OMNI_* settings the
-services read.
+then every service and the gateway, waits until each is healthy, loads demo data through the
+gateway's API (unless OMNI_DEV_DEMO_DATA=false) and prints the URLs. Ports come from the same
+OMNI_* settings the services read.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from grpc_health.v1 import health_pb2
 
 from omni_kit import localstack
 from omni_ops import demo
+from omni_ops.bulk import StaffClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {
@@ -156,7 +157,7 @@ def main() -> None:
         base = f"http://{host}:{gateway_port}"
         wait_http_ready("gateway", f"{base}/readyz", children)
         if setting("OMNI_DEV_DEMO_DATA", "true").lower() != "false":
-            load_demo_data(grpc_ports, host)
+            load_demo_data(base, gateway_env["OMNI_GATEWAY_ADMIN_PASSWORD"])
     except Exception as error:  # a child failed to start: say which, stop the rest
         print(f"make dev failed: {error}", file=sys.stderr, flush=True)
         for proc in reversed(children):
@@ -232,8 +233,15 @@ def ensure_alive(children: list[localstack.LocalProcess]) -> None:
             raise RuntimeError(f"{proc.name} exited with {proc.process.returncode}:\n{tail}")
 
 
-def load_demo_data(grpc_ports: dict[str, int], host: str) -> None:
-    asyncio.run(demo.load({name: f"{host}:{port}" for name, port in grpc_ports.items()}))
+def load_demo_data(base: str, admin_password: str) -> None:
+    """Through the gateway's API, as `omni demo load` does (omni_ops.demo)."""
+    with StaffClient("admin", admin_password, base) as staff:
+        loaded = demo.load(staff)
+    print(
+        f"  demo data     {len(loaded['locations'])} locations, "
+        f"{loaded['products']['rows_total']} product rows, {len(loaded['orders'])} orders",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ class Stack:
         self.db_name = db_name
         self.http = httpx.AsyncClient(base_url=base, timeout=15)
         self.jwt_secret = JWT_SECRET
+        self.admin_password = ADMIN_PASSWORD
 
     async def admin(self) -> dict[str, str]:
         return await self.staff_login("admin", ADMIN_PASSWORD)

@@ -9,7 +9,6 @@ from google.protobuf import struct_pb2
 from omni.common.v1 import common_pb2
 from omni.notification.v1 import notification_pb2 as N
 from omni_kit.errors import error_details
-from omni_ops import demo
 
 READY = "omni.order.order.ready_for_pickup"
 EMAIL = common_pb2.CONTACT_CHANNEL_EMAIL
@@ -178,11 +177,6 @@ async def test_preview_names_a_missing_variable_and_the_sandbox_blocks_internals
         )
     assert unsafe.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "unsafe" in unsafe.value.details() or "__class__" in unsafe.value.details()
-
-
-async def test_the_dev_demo_template_is_accepted(stub):
-    saved = (await stub.UpsertTemplate(N.UpsertTemplateRequest(template=demo.TEMPLATE))).template
-    assert "store_name" in saved.variables
 
 
 async def test_a_replaced_template_keeps_nothing_the_new_one_leaves_empty(stub):

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
@@ -21,7 +23,7 @@ from omni_gateway.security.accounts import AccountExists
 from omni_gateway.security.first_admin import WeakPassword
 from omni_kit.app import StartupError
 from omni_kit.logs import setup_logging
-from omni_ops import admin, check, demo, events, exports, targets
+from omni_ops import admin, bulk, check, demo, events, exports, targets
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -247,22 +249,144 @@ def outbox_republish(
     )
 
 
+def staff_options(command: F) -> F:
+    command = click.option(
+        "--password-stdin",
+        is_flag=True,
+        help="Read the admin's password from stdin's first line (else OMNI_ADMIN_PASSWORD).",
+    )(command)
+    return click.option(
+        "--username",
+        default=lambda: os.environ.get("OMNI_ADMIN_USERNAME", "admin"),
+        show_default="OMNI_ADMIN_USERNAME, else admin",
+        help="The admin to sign in to the gateway (OMNI_GATEWAY_URL) as.",
+    )(command)
+
+
+@contextmanager
+def staff_client(username: str, password_stdin: bool) -> Iterator[bulk.StaffClient]:
+    try:
+        with bulk.StaffClient(username, _password(password_stdin)) as client:
+            yield client
+    except (bulk.GatewayError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+FORMAT = click.Choice(["csv", "jsonl"])
+
+
+@omni.group("import")
+def import_group() -> None:
+    """Bulk imports through the gateway (docs/api.md#bulk-import-and-export)."""
+
+
+@import_group.command("products")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=FORMAT, help="Default: from the file's suffix.")
+@click.option("--show-errors", default=20, show_default=True, help="Refused rows to print.")
+@click.option(
+    "--opening-stock",
+    is_flag=True,
+    help="Set on-hand only where a SKU has no stock at the location yet.",
+)
+@staff_options
+@json_option
+def import_products(
+    file: Path,
+    fmt: str | None,
+    show_errors: int,
+    opening_stock: bool,
+    username: str,
+    password_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Import products, variants, prices and stock from FILE (CSV or JSON Lines, one row per
+    variant): upload it, follow the job, print what each row did and the rows refused. Exit 1
+    if the job failed, 2 if it finished with refused rows."""
+
+    def progress(job: dict[str, Any]) -> None:
+        if not as_json:
+            total = job["rows_total"] if job["rows_total"] is not None else "?"
+            click.echo(f"{job['state']}: {job['rows_done']}/{total} rows", err=True)
+
+    with staff_client(username, password_stdin) as client:
+        stock = "opening" if opening_stock else "set"
+        job = client.import_file(file, bulk.guess_format(file, fmt), progress, stock=stock)
+        errors = client.errors(job["id"], show_errors) if job["failed"] else []
+    emit({"job": job, "errors": errors}, as_json, _import_text)
+    if job["state"] == "failed":
+        sys.exit(1)
+    if job["failed"]:
+        sys.exit(2)
+
+
+def _import_text(report: dict[str, Any]) -> str:
+    job = report["job"]
+    lines = [
+        f"import {job['id']} {job['state']}: {job['rows_done']}/{job['rows_total']} rows, "
+        f"{job['created']} created, {job['updated']} updated, {job['unchanged']} unchanged, "
+        f"{job['failed']} refused"
+    ]
+    if job["error"]:
+        lines.append(f"  {job['error']}")
+    lines += [f"  line {e['line']} {e['field']}: {e['reason']}" for e in report["errors"]]
+    return "\n".join(lines)
+
+
+@omni.group("export")
+def export_group() -> None:
+    """Bulk exports through the gateway, in the formats imports take."""
+
+
+@export_group.command("products")
+@click.option("--format", "fmt", type=FORMAT, default="csv", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout."
+)
+@staff_options
+@json_option
+def export_products(
+    fmt: str, output: Path | None, username: str, password_stdin: bool, as_json: bool
+) -> None:
+    """Write every product's variants with prices and stock (imports again to no change).
+    With --json, a summary (the file's size) on stdout, or on stderr when the rows go there."""
+    with staff_client(username, password_stdin) as client:
+        if output is None:
+            written = client.export(fmt, sys.stdout.buffer)
+        else:
+            with output.open("wb") as out:
+                written = client.export(fmt, out)
+    if as_json:
+        summary = {"format": fmt, "output": str(output or "-"), "bytes": written}
+        click.echo(json.dumps(summary), err=output is None)
+
+
 @omni.group("demo")
 def demo_group() -> None:
     """Demo data."""
 
 
 @demo_group.command("load")
+@staff_options
 @json_option
-def demo_load(as_json: bool) -> None:
-    """Load the demo store, warehouse, product and template through the services' gRPC APIs
-    (idempotent: what exists is left as it is)."""
-    addresses = {name: targets.grpc_address(name) for name in targets.SERVICES}
-    loaded = run(demo.load(addresses))
+def demo_load(username: str, password_stdin: bool, as_json: bool) -> None:
+    """Load the demo stores, warehouse, catalog with prices and stock, customers and their
+    orders through the gateway's API, signed in as an admin (idempotent: loading twice changes
+    nothing)."""
+    with staff_client(username, password_stdin) as client:
+        loaded = demo.load(client)
     emit(
-        {"loaded": loaded, "into": addresses},
+        {"loaded": loaded, "into": client.http.base_url},
         as_json,
-        lambda r: "loaded " + "; ".join(f"{k}: {', '.join(v)}" for k, v in r["loaded"].items()),
+        lambda r: (
+            "loaded {} locations, {} product rows ({} created, {} unchanged), orders: {}".format(
+                len(r["loaded"]["locations"]),
+                r["loaded"]["products"]["rows_total"],
+                r["loaded"]["products"]["created"],
+                r["loaded"]["products"]["unchanged"],
+                ", ".join(f"{k} {v}" for k, v in r["loaded"]["orders"].items()),
+            )
+        ),
     )
 
 

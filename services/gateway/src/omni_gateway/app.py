@@ -1,5 +1,5 @@
 """Wiring of the gateway: routes, auth state, error documents, OpenAPI, limits, tracing, and the
-webhook worker running beside the HTTP server."""
+webhook and import workers running beside the HTTP server."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from litestar.plugins.prometheus import PrometheusConfig
 from pydantic import SecretStr
 
 from omni_gateway import console, health, hooks, partner, shop, staff
+from omni_gateway.bulk.calls import BulkCalls
+from omni_gateway.bulk.jobs import Jobs
+from omni_gateway.bulk.worker import ImportWorker
 from omni_gateway.context import add_request_headers
 from omni_gateway.downstream import Downstream
 from omni_gateway.events import background_tasks
@@ -24,6 +27,7 @@ from omni_gateway.idempotency import call_scope_middleware
 from omni_gateway.microcache import Microcache
 from omni_gateway.openapi import (
     document_closed_bodies,
+    document_files,
     document_links,
     document_problems,
     document_webhooks,
@@ -111,6 +115,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.second_factors = SecondFactors(state.accounts.staff, box)
         await state.second_factors.reseal()
         state.idempotency = Idempotency(state.mongo, db)
+        state.imports = Jobs(db, settings.import_lease_seconds)
+        state.bulk_calls = BulkCalls(state.downstream, settings.import_call_timeout_seconds)
+        state.import_worker = ImportWorker(
+            state.imports, state.bulk_calls, settings.import_poll_seconds
+        )
         if settings.admin_password is not None:
             username = settings.admin_username
             if await state.accounts.ensure_admin(
@@ -202,3 +211,4 @@ def document(app: Litestar) -> None:
     document_webhooks(app)
     document_closed_bodies(app)
     document_links(app)
+    document_files(app)

@@ -63,10 +63,12 @@ class Downstream:
         *,
         idempotent: bool,
         metadata: tuple[tuple[str, str], ...] = (),
+        seconds: float | None = None,
     ) -> R:
-        """One call with the gateway's deadline, carrying this request's idempotency key when it
-        may change something (or the key given in `metadata`); UNAVAILABLE is retried only when
-        repeating the call cannot do anything twice (reads, and changes carrying a key)."""
+        """One call with the gateway's deadline (or `seconds`, for bulk work), carrying this
+        request's idempotency key when it may change something (or the key given in
+        `metadata`); UNAVAILABLE is retried only when repeating the call cannot do anything twice
+        (reads, and changes carrying a key)."""
         calls = idempotency.current()
         own_key = any(name == KEY_METADATA for name, _ in metadata)  # the caller's key wins
         keyed = calls.metadata_for(request) if calls is not None and not own_key else ()
@@ -75,7 +77,7 @@ class Downstream:
             try:
                 call = method(
                     request,
-                    timeout=self.settings.downstream_timeout_seconds,
+                    timeout=seconds or self.settings.downstream_timeout_seconds,
                     metadata=(*metadata, *keyed),
                 )
                 response = await call

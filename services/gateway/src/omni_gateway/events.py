@@ -1,6 +1,6 @@
 """The gateway's background work on events, supervised like a service's (each task restarted
 after a crash): reach NATS (the HTTP API serves meanwhile), keep the browse cache fresh, take
-events in for webhooks, and deliver them."""
+events in for webhooks, and deliver them; and work off import jobs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def background_tasks(state: State, settings: GatewaySettings) -> BackgroundTasks
         tasks.add(f"consumer-{consumer.durable}", _once_ready(ready, consumer.run))
     # A new dispatcher on each (re)start: a stopped one has closed its HTTP client.
     tasks.add("webhook-dispatcher", lambda: Dispatcher(store, settings).run())
+    # Import jobs need no NATS: the worker starts at once.
+    tasks.add("import-worker", state.import_worker.run)
     return tasks
 
 

@@ -88,6 +88,16 @@ class GatewaySettings(ProcessSettings, StreamSettings):
     # (`https://shop.example.com,https://m.example.com`). Empty: no CORS headers at all.
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Bulk imports (omni_gateway.bulk): rows per stored chunk (applied and recorded together),
+    # the most rows one file may have, and how long a running job's process may go without
+    # renewing its lease before another process resumes the job.
+    import_chunk_rows: int = Field(default=500, ge=1, le=5000)
+    import_max_rows: int = Field(default=1_000_000, ge=1)
+    import_lease_seconds: float = Field(default=60.0, gt=0)
+    import_poll_seconds: float = Field(default=5.0, gt=0)
+    # The deadline of one call of an import or export (a batch of up to 200 products).
+    import_call_timeout_seconds: float = Field(default=60.0, gt=0)
+
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_first_retry_seconds: float = Field(default=2.0, gt=0)

@@ -1,5 +1,5 @@
 """The gateway's own database: accounts, refresh tokens, partners and keys, webhooks, rate-limit
-counts."""
+counts, import jobs."""
 
 from __future__ import annotations
 
@@ -42,5 +42,9 @@ INDEXES = {
     ],
     # Rate-limit windows (omni_gateway.ratelimits): gone once their window has passed.
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+    # Import jobs (omni_gateway.bulk.jobs): claimed by state and lease; errors are keyed by job
+    # and line, so they need no index of their own.
+    "import_jobs": [IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)])],
+    "import_chunks": [IndexModel([("job_id", ASCENDING)])],
     idempotency.COLLECTION: idempotency.INDEXES,
 }

@@ -13,6 +13,7 @@ from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
 from omni_gateway.staff.customers import StaffCustomers
 from omni_gateway.staff.fulfilment import StaffFulfilment
 from omni_gateway.staff.goods_in import GoodsIn
+from omni_gateway.staff.imports import BulkTransfer
 from omni_gateway.staff.inventory import StaffInventory
 from omni_gateway.staff.listings import ListingAdmin
 from omni_gateway.staff.locations import StaffLocations
@@ -33,6 +34,7 @@ ROUTES: list[Any] = [
     ListingAdmin,
     StaffInventory,
     GoodsIn,
+    BulkTransfer,
     StaffLocations,
     StaffStores,
     StaffOrderReads,

@@ -1,0 +1,130 @@
+"""Bulk import: a CSV file of 100,000 rows (25,000 products of 4 variants, prices on two
+channels, stock at two locations) uploaded to the gateway as the `omni` CLI uploads it, the job
+followed to the end. Reports rows per second, the upload's share, and the gateway's peak memory
+(the file is streamed: the peak must not grow with the file)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from harness.stack import ADMIN, Stack, local_stack, machine
+
+from omni_gateway.bulk.rows import COLUMNS, Price, ProductRow
+from omni_ops.bulk import StaffClient
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+VARIANTS = 4
+LOCATIONS = ("BENCH-STORE", "BENCH-WH")
+
+
+def write_file(path: Path, rows: int) -> None:
+    import csv
+
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            product = n // VARIANTS
+            writer.writerow(
+                ProductRow(
+                    slug=f"bench-product-{product}",
+                    sku=f"BENCH-{product}-{n % VARIANTS}",
+                    name=f"Bench product {product}",
+                    brand="Bench",
+                    categories=[f"/bench/group-{product % 20}"],
+                    attributes={"material": ("cotton", "linen", "wool")[product % 3]},
+                    options={"size": ("S", "M", "L", "XL")[n % VARIANTS]},
+                    prices={"web": Price(1000 + product % 500, "EUR"), "pos": Price(990, "EUR")},
+                    stock={LOCATIONS[0]: n % 7, LOCATIONS[1]: 10 + n % 13},
+                ).to_csv()
+            )
+
+
+def make_locations(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base_url, timeout=30) as http:
+        token = http.post(
+            "/staff/v1/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}
+        ).json()["access_token"]
+        for code in LOCATIONS:
+            reply = http.post(
+                "/staff/v1/locations",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "code": code,
+                    "name": code,
+                    "kind": "store" if code.endswith("STORE") else "warehouse",
+                    "address": {"lines": ["1 Bench St"], "city": "Berlin", "postal_code": "10115"},
+                    "time_zone": "Europe/Berlin",
+                },
+            )
+            reply.raise_for_status()
+
+
+def gateway_peak_kib(runner_pid: int) -> int | None:
+    """VmHWM (peak resident memory) of the gateway process the runner started."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if b"omni_gateway" in cmdline and f"PPid:\t{runner_pid}\n" in status:
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    return None
+
+
+async def main() -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="omni-bulk-") as tmp:
+        path = Path(tmp) / "products.csv"
+        write_file(path, ROWS)
+        size = path.stat().st_size
+        with local_stack() as stack:
+            make_locations(stack)
+            before = gateway_peak_kib(stack.pid)
+            with StaffClient(*ADMIN, base=stack.base_url) as client:
+                uploaded_at: list[float] = []
+
+                def polled(_: dict[str, object]) -> None:
+                    if not uploaded_at:  # the first poll comes right after the upload
+                        uploaded_at.append(time.monotonic())
+
+                started = time.monotonic()
+                job = client.import_file(path, "csv", polled, poll_seconds=1)
+                seconds = time.monotonic() - started
+            peak = gateway_peak_kib(stack.pid)
+    upload = (uploaded_at[0] - started) if uploaded_at else seconds
+    return {
+        "scenario": f"bulk import: {ROWS:,} CSV rows ({ROWS // VARIANTS:,} products, 2 prices, "
+        "2 locations) through POST /staff/v1/imports/products",
+        "rows": ROWS,
+        "file_mib": round(size / 2**20, 1),
+        "state": job["state"],
+        "error": job["error"],
+        "created": job["created"],
+        "unchanged": job["unchanged"],
+        "failed": job["failed"],
+        "seconds": round(seconds, 1),
+        "upload_seconds": round(upload, 1),
+        "rows_per_second": round(ROWS / seconds, 1),
+        "gateway_peak_rss_mib": {
+            "before": round(before / 1024, 1) if before else None,
+            "after": round(peak / 1024, 1) if peak else None,
+        },
+        "machine": machine(),
+    }
+
+
+if __name__ == "__main__":
+    result = asyncio.run(main())
+    print(json.dumps(result, indent=2))
+    print("RESULT " + json.dumps(result))

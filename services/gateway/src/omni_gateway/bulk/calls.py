@@ -1,0 +1,40 @@
+"""The services as bulk work calls them: through the gateway's one call wrapper, with a
+deadline for a batch (a 200-product import is one transaction), not for one request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from omni_gateway.downstream import Downstream
+
+R = TypeVar("R")
+
+
+class BulkCalls:
+    def __init__(self, downstream: Downstream, timeout_seconds: float) -> None:
+        self.downstream = downstream
+        self.seconds = timeout_seconds
+        self.catalog = downstream.catalog
+        self.inventory = downstream.inventory
+
+    async def call(
+        self,
+        method: Callable[..., Awaitable[R]],
+        request: Any,
+        *,
+        idempotent: bool,
+        metadata: tuple[tuple[str, str], ...] = (),
+    ) -> R:
+        return await self.downstream.call(
+            method, request, idempotent=idempotent, metadata=metadata, seconds=self.seconds
+        )
+
+    async def pages(self, method: Callable[..., Awaitable[R]], request: Any) -> AsyncIterator[R]:
+        """Every page of a List call (a read), following its next_page_token."""
+        while True:
+            reply: Any = await self.call(method, request, idempotent=True)
+            yield reply
+            if not reply.next_page_token:
+                return
+            request.page_token = reply.next_page_token
