@@ -46,8 +46,26 @@ def test_the_dev_values_load_the_demo_data_with_a_hook_job(monkeypatch: pytest.M
     assert container["command"] == ["/app/.venv/bin/omni", "demo", "load"]
     gateway = by_name(docs, "Deployment", service_name("gateway"))
     assert container["image"] == gateway["spec"]["template"]["spec"]["containers"][0]["image"]
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     assert env["OMNI_GATEWAY_URL"] == f"http://{service_name('gateway')}:8080"
+    # It signs in to the gateway as the first admin, from the same Secret the gateway reads.
+    secret = {
+        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e
+    }
+    gateway_env = gateway["spec"]["template"]["spec"]["containers"][0]["env"]
+    admin = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in gateway_env
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    for setting in ("USERNAME", "PASSWORD"):
+        assert (
+            secret[f"OMNI_ADMIN_{setting}"]["name"]
+            == admin[f"OMNI_GATEWAY_ADMIN_{setting}"]["name"]
+        )
+        assert (
+            secret[f"OMNI_ADMIN_{setting}"]["key"] == admin[f"OMNI_GATEWAY_ADMIN_{setting}"]["key"]
+        )
     for svc in GRPC_SERVICES:
         address = f"dns:///{service_name(svc)}-headless:50051"
         assert env[f"OMNI_GATEWAY_{svc.upper()}_ADDR"] == address

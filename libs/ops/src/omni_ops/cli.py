@@ -335,7 +335,8 @@ def _import_text(report: dict[str, Any]) -> str:
 
 @omni.group("export")
 def export_group() -> None:
-    """Bulk exports through the gateway, in the formats imports take."""
+    """Exports: products through the gateway in the formats imports take; orders and sales for
+    BI tools as the staff API's /staff/v1/exports give them (columns in docs/api.md)."""
 
 
 @export_group.command("products")
@@ -388,12 +389,6 @@ def demo_load(username: str, password_stdin: bool, as_json: bool) -> None:
             )
         ),
     )
-
-
-@omni.group("export")
-def export_group() -> None:
-    """Orders and sales for BI tools, as the staff API's /staff/v1/exports give them (columns
-    in docs/api.md)."""
 
 
 def export_options(command: F) -> F:
