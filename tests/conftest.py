@@ -35,6 +35,8 @@ SLOW = (
     "integration/gateway/test_console_consultant.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",
+    "integration/gateway/test_bulk_import.py",
+    "integration/gateway/test_demo_data.py",
 )
 TESTS = Path(__file__).parent
 

@@ -116,6 +116,15 @@ async def test_oldest_first_lists_walk_up_from_their_floors(shop):
     )
     assert [f"{s.sku}@{s.location_id}" for s in got] == order(levels, lambda d: d["sku"].encode())
 
+    # More SKUs than one request reads branch by branch (the bulk export's read): one walk of
+    # every location's stock by SKU, the SKUs checked on the rows.
+    many = sorted({d["sku"] for d in await db["stock"].find({}).to_list(None)})[:30]
+    levels = await db["stock"].find({"sku": {"$in": many}}).to_list(None)
+    got = await every(
+        stub.ListStockLevels, I.ListStockLevelsRequest(skus=many, page_size=7), "stock_levels"
+    )
+    assert [f"{s.sku}@{s.location_id}" for s in got] == order(levels, lambda d: d["sku"].encode())
+
     levels = await db["stock"].find({"location_id": hamburg}).to_list(None)
     moving = [
         d for d in levels if any(d.get(f) for f in ("on_hand", "reserved", "damaged", "inbound"))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from omni.inventory.v1 import inventory_pb2
 from omni_gateway.bulk.calls import BulkCalls
-from omni_gateway.bulk.catalog import BATCH, CALLER
+from omni_gateway.bulk.catalog import CALLER
 from omni_gateway.bulk.rows import ProductRow, RowError
 from omni_kit.idempotency import call_metadata
 
@@ -22,6 +22,9 @@ Levels = dict[tuple[str, str], inventory_pb2.StockLevel]
 # Lines per receipt: one receipt is one transaction in inventory, which a store under load must
 # finish within inventory's own deadline.
 RECEIPT_LINES = 25
+# The inventory reads up to 24 SKUs of a stock list as one small index branch each (more are one
+# walk of every location's stock, checked row by row).
+SKUS_PER_READ = 24
 
 
 async def locations(downstream: BulkCalls) -> dict[str, str]:
@@ -36,9 +39,9 @@ async def locations(downstream: BulkCalls) -> dict[str, str]:
 async def levels(downstream: BulkCalls, skus: Sequence[str], location_ids: Sequence[str]) -> Levels:
     """The stock records of these SKUs at these locations."""
     found: Levels = {}
-    for start in range(0, len(skus), BATCH):
+    for start in range(0, len(skus), SKUS_PER_READ):
         ask = inventory_pb2.ListStockLevelsRequest(
-            skus=skus[start : start + BATCH], location_ids=location_ids, page_size=200
+            skus=skus[start : start + SKUS_PER_READ], location_ids=location_ids, page_size=200
         )
         async for reply in downstream.pages(downstream.inventory.ListStockLevels, ask):
             found |= {(x.sku, x.location_id): x for x in reply.stock_levels}

@@ -22,7 +22,7 @@ Document = dict[str, Any]
 # The equality fields leading each collection's list indexes (then the sort key, then _id),
 # most selective first.
 LISTS: dict[str, list[tuple[str, ...]]] = {
-    "stock": [("sku",), ("location_id",)],
+    "stock": [("sku",), ("location_id",), ()],
     "reservations": [
         ("owner.order_id",),
         ("owner.cart_id",),
@@ -45,7 +45,7 @@ SMALL = {
 # branches that have a floor of their own; any other branch starts at the widest one that
 # it narrows (a status branch at the collection's floor).
 FLOORED: dict[str, list[tuple[str, list[tuple[str, ...]]]]] = {
-    "stock": [("sku", [("location_id",)]), ("updated_at", [()])],
+    "stock": [("sku", [("location_id",), ()]), ("updated_at", [()])],
     "inbound": [("expected_at", [("location_id",), ()])],
     "ledger": [("seq", [("sku", "location_id"), ("sku",), ("location_id",), ()])],
 }
