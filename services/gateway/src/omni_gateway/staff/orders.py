@@ -2,7 +2,9 @@
 one order with its history, a customer's orders across channels, a store's pickups.
 
 Admins and consultants see every order; associates and store managers list the orders of their
-stores (placed there, picked up there or shipped from there) and are refused another store's.
+stores (placed there, picked up there or shipped from there) and are refused another store's
+list. Anyone on the staff opens one order by its id: a store takes back an order from any
+channel and any store, so the customer's receipt is enough to find it.
 Each filter combination of the list is read from a compound index that ends in the sort (see the
 order service's `OrderFilter`), so a page costs the same at any number of orders."""
 
