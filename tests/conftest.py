@@ -20,8 +20,8 @@ from omni_kit.ids import new_id
 from omni_kit.store import mongo_client
 
 # The suites `make test-slow` runs and `make test` leaves out (paths under tests/): crashes and
-# kills of real processes, the fuzzer, whole-stack and browser walks, and the query plans over
-# realistic data. Each takes a minute or more; CI runs both targets.
+# kills of real processes, restarts, outages, replicas and key rotations, the fuzzer, whole-stack
+# and browser walks, bulk loads, and the query plans over realistic data. CI runs both targets.
 SLOW = (
     "e2e/",
     "integration/faults/",
@@ -37,6 +37,14 @@ SLOW = (
     "integration/gateway/test_sales_exports.py",
     "integration/gateway/test_bulk_import.py",
     "integration/gateway/test_demo_data.py",
+    "integration/processes/",
+    "integration/gateway/test_scale_out.py",
+    "integration/gateway/test_store_outage.py",
+    "integration/gateway/test_health.py",
+    "integration/gateway/test_first_admin.py",
+    "integration/gateway/test_token_and_webhook_keys.py",
+    "integration/gateway/test_password_upgrade.py",
+    "integration/gateway/test_ready_without_a_service.py",
 )
 TESTS = Path(__file__).parent
 
