@@ -29,7 +29,7 @@ dev: ## run the whole platform locally (nats-server, store, services, gateway); 
 test: lint ## lint, contracts, unit, integration and chart tests (all but the slow suites)
 	$(RUN) pytest -m "not slow"
 
-test-slow: ## the slow suites: crashes and kills, the fuzzer, e2e and browser walks, query plans
+test-slow: ## the slow suites: kills, restarts and outages, the fuzzer, e2e and browser walks, bulk loads, query plans
 	$(RUN) pytest -m slow
 
 test-fast: ## unit tests only
