@@ -490,8 +490,6 @@ def test_network_policies_allow_only_the_needed_paths(value_set: str) -> None:
     for svc in SERVICES:
         spec = netpols[service_name(svc)]
         expected_callers = {c for c, callees in CALLS.items() if svc in callees}
-        if value_set == "dev" and svc != "gateway":
-            expected_callers.add("demo-data")  # its Job (test_chart_demo_data.py)
         grpc_in = [r for r in spec["ingress"] if rule_ports(r) == {50051}]
         callers = set().union(*(peers_selecting(r, "from") for r in grpc_in)) if grpc_in else set()
         assert callers == expected_callers, f"{svc}: gRPC ingress from {callers}"

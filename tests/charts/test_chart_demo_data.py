@@ -1,6 +1,6 @@
 """The demo data Job: off by default, on in the dev values, a post-install/post-upgrade hook
-running `omni demo load` from the gateway's image with every service's address and the gateway's
-URL, allowed through the NetworkPolicies to exactly those; production refuses it."""
+running `omni demo load` from the gateway's image against the gateway's URL, allowed through the
+NetworkPolicies to the gateway's HTTP port and nothing else; production refuses it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 from test_chart import (
     CHART,
     FULLNAME,
-    GRPC_SERVICES,
     SERVICES,
     by_name,
     helm,
@@ -66,32 +65,28 @@ def test_the_dev_values_load_the_demo_data_with_a_hook_job(monkeypatch: pytest.M
         assert (
             secret[f"OMNI_ADMIN_{setting}"]["key"] == admin[f"OMNI_GATEWAY_ADMIN_{setting}"]["key"]
         )
-    for svc in GRPC_SERVICES:
-        address = f"dns:///{service_name(svc)}-headless:50051"
-        assert env[f"OMNI_GATEWAY_{svc.upper()}_ADDR"] == address
-    # The CLI, in that environment, dials those addresses (omni_ops.targets).
+    # It loads through the gateway's API and is told no service's address.
+    assert not [name for name in env if name.endswith("_ADDR")]
     for name in [n for n in os.environ if n.startswith("OMNI_")]:
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert {svc: targets.grpc_address(svc) for svc in targets.SERVICES} == {
-        svc: env[f"OMNI_GATEWAY_{svc.upper()}_ADDR"] for svc in GRPC_SERVICES
-    }
     assert targets.gateway_url() == env["OMNI_GATEWAY_URL"]
     assert pod["restartPolicy"] == "OnFailure" and job["spec"]["backoffLimit"] > 0
 
 
-def test_the_demo_job_reaches_the_services_and_only_they_take_it_in() -> None:
+def test_the_demo_job_reaches_the_gateway_alone_and_only_the_gateway_takes_it_in() -> None:
     docs = render_set("dev")
     policy = by_name(docs, "NetworkPolicy", JOB)["spec"]
     assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "demo-data"
-    assert {53, 50051, 8080} <= set().union(*(rule_ports(r) for r in policy["egress"]))
+    assert set().union(*(rule_ports(r) for r in policy["egress"])) == {53, 8080}
+    [to_gateway] = [r for r in policy["egress"] if rule_ports(r) == {8080}]
+    assert peers_selecting(to_gateway, "to") == {"gateway"}
     assert "ingress" not in policy  # nothing calls it
     for svc in SERVICES:
         spec = by_name(docs, "NetworkPolicy", service_name(svc))["spec"]
-        port = 8080 if svc == "gateway" else 50051
         taking = [r for r in spec["ingress"] if "demo-data" in peers_selecting(r, "from")]
-        assert [rule_ports(r) for r in taking] == [{port}], svc
+        assert [rule_ports(r) for r in taking] == ([{8080}] if svc == "gateway" else []), svc
     for svc in SERVICES:  # without the Job, no service lets it in
         spec = by_name(render_set("default"), "NetworkPolicy", service_name(svc))["spec"]
         assert not any("demo-data" in peers_selecting(r, "from") for r in spec["ingress"]), svc

@@ -49,11 +49,11 @@ spec:
               {{- include "omni.selectorLabels" (dict "root" $root "component" .) | nindent 14 }}
         {{- end }}
     {{- end }}
-    {{- if $root.Values.demoData.enabled }}
-    # the demo data Job (templates/hooks/demo-data-job.yaml)
+    {{- if and $root.Values.demoData.enabled (eq $svc.protocol "http") }}
+    # the demo data Job (templates/hooks/demo-data-job.yaml) loads through the gateway's API
     - ports:
         - protocol: TCP
-          port: {{ eq $svc.protocol "http" | ternary $root.Values.ports.http $root.Values.ports.grpc }}
+          port: {{ $root.Values.ports.http }}
       from:
         - podSelector:
             matchLabels:
