@@ -93,10 +93,16 @@ async def main() -> dict[str, object]:
             before = gateway_peak_kib(stack.pid)
             with StaffClient(*ADMIN, base=stack.base_url) as client:
                 uploaded_at: list[float] = []
+                progress: list[float] = []
 
-                def polled(_: dict[str, object]) -> None:
+                def polled(job: dict[str, object]) -> None:
                     if not uploaded_at:  # the first poll comes right after the upload
                         uploaded_at.append(time.monotonic())
+                        print(f"  uploaded in {uploaded_at[0] - started:.0f} s", flush=True)
+                    elapsed = time.monotonic() - started
+                    if elapsed // 60 > len(progress):  # about once a minute
+                        progress.append(elapsed)
+                        print(f"  {elapsed:.0f} s: {job['rows_done']} rows applied", flush=True)
 
                 started = time.monotonic()
                 job = client.import_file(path, "csv", polled, poll_seconds=1)
