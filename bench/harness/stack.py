@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,14 +32,26 @@ class Stack:
     nats_url: str
     data_dir: Path
     pid: int  # the runner's; its children are the stack's processes
+    trace_file: Path | None = None  # every process's finished spans, one JSON line each
+
+
+def local_stack(**extra_env: str) -> AbstractContextManager[Stack]:
+    """This tree's stack, with `extra_env` added to its settings."""
+    return stack_of(ROOT, extra_env)
 
 
 @contextmanager
-def local_stack(**extra_env: str) -> Iterator[Stack]:
+def stack_of(root: Path, env: Mapping[str, str], *, traced: bool = False) -> Iterator[Stack]:
+    """The stack of the code in `root` (this tree, or another revision's; see revision.py),
+    run by that tree's own virtual environment. `traced`: every process writes its spans to
+    `Stack.trace_file` (which costs time: for counting, not for timing)."""
+    extra_env = dict(env)
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
         data_dir = Path(tmp)
+        if traced:
+            extra_env["OMNI_DEV_TRACE_FILE"] = str(data_dir / "spans.jsonl")
         for attempt in range(3):
-            stack, proc = _start(data_dir, extra_env)
+            stack, proc = _start(root, data_dir, extra_env)
             if stack is not None:
                 break
             # A free port taken by another process before ours bound it: pick others.
@@ -57,7 +69,9 @@ def local_stack(**extra_env: str) -> Iterator[Stack]:
                 proc.kill()
 
 
-def _start(data_dir: Path, extra_env: dict[str, str]) -> tuple[Stack | None, subprocess.Popen]:
+def _start(
+    root: Path, data_dir: Path, extra_env: dict[str, str]
+) -> tuple[Stack | None, subprocess.Popen]:
     ports = {f"OMNI_{name.upper()}_GRPC_PORT": free_port() for name in SERVICES}
     gateway, nats, store, monitor = free_port(), free_port(), free_port(), free_port()
     env = {
@@ -73,8 +87,9 @@ def _start(data_dir: Path, extra_env: dict[str, str]) -> tuple[Stack | None, sub
         **extra_env,
     }
     log = (data_dir / "dev.out").open("w")
+    python = sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
+        [python, str(root / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
     )
     deadline = time.monotonic() + 120
     while "Omni is running" not in (data_dir / "dev.out").read_text():
@@ -91,6 +106,7 @@ def _start(data_dir: Path, extra_env: dict[str, str]) -> tuple[Stack | None, sub
         nats_url=f"nats://127.0.0.1:{nats}",
         data_dir=data_dir,
         pid=proc.pid,
+        trace_file=Path(env["OMNI_DEV_TRACE_FILE"]) if "OMNI_DEV_TRACE_FILE" in env else None,
     )
     return stack, proc
 
