@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -38,6 +39,7 @@ class LagWatch:
     """Confirmations and the timeline entries about them, as they pass on one stack's NATS."""
 
     confirmed: dict[str, float] = field(default_factory=dict)
+    published: dict[str, float] = field(default_factory=dict)  # when it reached NATS (here)
     shown: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +54,7 @@ class LagWatch:
     async def on_confirmed(self, msg: Msg) -> None:
         event = order_events.OrderConfirmed.FromString(msg.data)
         self.confirmed[event.order.id] = event.meta.occurred_at.ToDatetime().timestamp()
+        self.published[event.order.id] = time.time()
 
     async def on_entry(self, msg: Msg) -> None:
         entry = customer_events.TimelineEntryAdded.FromString(msg.data).entry
@@ -74,11 +77,16 @@ class LagWatch:
 
     def reset(self) -> None:
         self.confirmed.clear()
+        self.published.clear()
         self.shown.clear()
 
     def report(self) -> dict[str, Any]:
         lags = sorted(self.shown[o] - self.confirmed[o] for o in self.confirmed if o in self.shown)
+        # The first hop alone: the order's commit to its event on NATS (the order's relay).
+        relayed = sorted(self.published[o] - self.confirmed[o] for o in self.confirmed)
         return {
+            "to_nats_p50_ms": _ms(statistics.median(relayed)) if relayed else None,
+            "to_nats_p99_ms": _ms(percentile(relayed, 99)),
             "orders_confirmed": len(self.confirmed),
             "shown_on_timeline": len(lags),
             "lag_p50_ms": _ms(statistics.median(lags)) if lags else None,

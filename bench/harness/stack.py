@@ -54,10 +54,13 @@ def stack_of(root: Path, env: Mapping[str, str], *, traced: bool = False) -> Ite
             stack, proc = _start(root, data_dir, extra_env)
             if stack is not None:
                 break
-            # A free port taken by another process before ours bound it: pick others.
+            # A free port taken by another process before ours bound it, or a service slower
+            # to become healthy than dev.py waits on a machine busy with other work: again.
             out = (data_dir / "dev.out").read_text()
-            if "already in use" not in out or attempt == 2:
+            retried = "already in use" in out or "did not become healthy" in out
+            if not retried or attempt == 2:
                 raise RuntimeError(out[-3000:])
+            print(f"stack did not start ({out.strip().splitlines()[-1]}); again", flush=True)
         assert stack is not None
         try:
             yield stack
