@@ -47,10 +47,12 @@ def stack_of(root: Path, env: Mapping[str, str], *, traced: bool = False) -> Ite
     `Stack.trace_file` (which costs time: for counting, not for timing)."""
     extra_env = dict(env)
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
-        data_dir = Path(tmp)
-        if traced:
-            extra_env["OMNI_DEV_TRACE_FILE"] = str(data_dir / "spans.jsonl")
         for attempt in range(3):
+            # A folder per attempt: nothing of a failed start is in the way of the next.
+            data_dir = Path(tmp) / f"attempt-{attempt}"
+            data_dir.mkdir()
+            if traced:
+                extra_env["OMNI_DEV_TRACE_FILE"] = str(data_dir / "spans.jsonl")
             stack, proc = _start(root, data_dir, extra_env)
             if stack is not None:
                 break
@@ -97,8 +99,12 @@ def _start(
     deadline = time.monotonic() + 120
     while "Omni is running" not in (data_dir / "dev.out").read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
-            if proc.poll() is None:
-                proc.kill()
+            if proc.poll() is None:  # dev.py stops what it started on SIGTERM
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
             proc.wait()
             return None, proc
         time.sleep(0.2)
