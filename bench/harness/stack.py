@@ -96,7 +96,7 @@ def _start(
     proc = subprocess.Popen(
         [python, str(root / "scripts" / "dev.py")], env=env, stdout=log, stderr=log
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a machine busy with other work starts slowly
     while "Omni is running" not in (data_dir / "dev.out").read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
             if proc.poll() is None:  # dev.py stops what it started on SIGTERM

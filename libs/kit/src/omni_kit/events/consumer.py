@@ -165,10 +165,11 @@ class Consumer(Generic[M]):
 
     async def fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
         """The next event as soon as it is there, with those already waiting behind it (up to
-        `batch`). nats-py's fetch of n, once its request has to wait for the first event, waits
-        on for n before returning (until `fetch_timeout`): a lone event would sit out the rest
-        of the timeout. A fetch of one returns when it arrives; the event says how many more
-        wait (`num_pending`), and those are there to be fetched at once."""
+        `batch`). A fetch of n that has to wait for its first event returns before it has n only
+        when the server ends the request (nats-py's lingering request otherwise waits on until
+        `fetch_timeout`, and whether the server ends it differs by version); a fetch of one
+        returns when the event arrives, and the event says how many more wait (`num_pending`),
+        which are there to be fetched at once."""
         messages = await sub.fetch(1, timeout=self.fetch_timeout)
         waiting = min(messages[-1].metadata.num_pending, self.batch - 1) if messages else 0
         if waiting:
