@@ -71,8 +71,8 @@ api-release: openapi ## record api/VERSION as released in api/released/ (then co
 charts: ## lint, render and validate the Helm chart
 	$(RUN) pytest tests/charts
 
-bench: ## run the benchmarks in bench/ (only="browse checkout" for some) and record their results
-	$(RUN) python bench/run.py $(only)
+bench: ## run the benchmarks in bench/ (only="browse checkout" for some; ab=main: A/B against main) and record their results
+	$(RUN) python bench/run.py $(if $(ab),--ab $(ab)) $(only)
 
 audit: ## check the locked dependencies for known vulnerabilities (needs the PyPI JSON API)
 	mkdir -p .omni

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 import httpx
-from harness.load import run_clients, run_once_each
+from harness.load import Sample, run_clients, run_once_each
 from harness.shop import ADDRESS, APP, WEB, list_on, register, seed_products
 from harness.stack import ADMIN, Stack, local_stack, machine
 
@@ -121,22 +125,63 @@ async def _buy(
     return str(placed.json()["status"])
 
 
-async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, object]:
-    # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
-    _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
-    limits = httpx.Limits(max_connections=clients * 2)
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits) as http:
-        sessions = await customers(http, clients, "steady")
-        counter = {"n": 0}
+@dataclass
+class CheckoutLoad:
+    """Customers checking out back to back on one stack, a slice at a time (an A/B side)."""
 
-        async def operation(worker: int) -> str:
-            counter["n"] += 1
-            key = f"steady-{worker}-{counter['n']}"
-            headers = sessions[worker] | {"X-Omni-Channel": CHANNELS[worker % 2]}
-            return await buy(http, headers, skus[worker % len(skus)], key)
+    http: httpx.AsyncClient
+    sessions: list[dict[str, str]]
+    skus: list[str]
+    sample: Sample = field(default_factory=Sample)
+    made: Iterator[int] = field(default_factory=itertools.count)
 
-        sample = await run_clients(clients, operation, seconds=seconds)
-    return {"clients": clients, "seconds": seconds, **sample.summary()}
+    @classmethod
+    async def prepared(cls, stack: Stack, clients: int, exit_stack: AsyncExitStack) -> Self:
+        # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
+        _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
+        limits = httpx.Limits(max_connections=clients * 2)
+        http = await exit_stack.enter_async_context(
+            httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits)
+        )
+        return cls(http, await customers(http, clients, "steady"), skus)
+
+    async def operation(self, worker: int) -> str:
+        key = f"steady-{worker}-{next(self.made)}"
+        headers = self.sessions[worker] | {"X-Omni-Channel": CHANNELS[worker % 2]}
+        return await buy(self.http, headers, self.skus[worker % len(self.skus)], key)
+
+    async def run_slice(self, seconds: float) -> None:
+        self.sample.absorb(await run_clients(len(self.sessions), self.operation, seconds=seconds))
+
+    def reset(self) -> None:
+        self.sample = Sample()
+
+    def report(self) -> dict[str, Any]:
+        return {"clients": len(self.sessions), **self.sample.summary()}
+
+
+async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, Any]:
+    async with AsyncExitStack() as exit_stack:
+        load = await CheckoutLoad.prepared(stack, clients, exit_stack)
+        await load.run_slice(seconds)
+    return {**load.report(), "seconds": seconds}
+
+
+AB_ENV = {
+    "OMNI_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
+    "OMNI_GATEWAY_PARTNER_RATE_LIMIT_PER_MINUTE": "1000000",
+    "OMNI_INVENTORY_HOLD_CAP_UNITS": "1000000",
+    # Measure slow answers instead of cutting them off at the default 5 s.
+    "OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS": "60",
+    "OMNI_ORDER_DOWNSTREAM_TIMEOUT_SECONDS": "60",
+}
+AB_TRACED = False
+
+
+async def ab_side(
+    stack: Stack, args: argparse.Namespace, exit_stack: AsyncExitStack
+) -> CheckoutLoad:
+    return await CheckoutLoad.prepared(stack, args.clients, exit_stack)
 
 
 async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]:
@@ -244,16 +289,8 @@ def refusals(outcomes: dict[str, int]) -> dict[str, int]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    env = {
-        "OMNI_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
-        "OMNI_GATEWAY_PARTNER_RATE_LIMIT_PER_MINUTE": "1000000",
-        "OMNI_INVENTORY_HOLD_CAP_UNITS": "1000000",
-        # Measure slow answers instead of cutting them off at the default 5 s.
-        "OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS": "60",
-        "OMNI_ORDER_DOWNSTREAM_TIMEOUT_SECONDS": "60",
-    }
     result: dict[str, object] = {"machine": machine()}
-    with local_stack(**env) as stack:
+    with local_stack(**AB_ENV) as stack:
         result["checkout"] = await steady(stack, args.seconds, args.clients)
         print(json.dumps(result["checkout"], indent=2), flush=True)
         if args.flash:

@@ -32,6 +32,7 @@ SLOW = (
     "integration/gateway/test_order_service_killed.py",
     "integration/gateway/test_paid_parcel_journey.py",
     "integration/gateway/test_checkout_trace.py",
+    "integration/gateway/test_checkout_query_plans.py",
     "integration/gateway/test_console_consultant.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",

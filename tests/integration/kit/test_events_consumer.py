@@ -414,3 +414,68 @@ async def test_held_events_handed_back_at_shutdown_come_after_the_event_they_wai
     running(make())
     await eventually(lambda: len(done) == 2)
     assert done == ["a-1", "a-2"]
+
+
+class BatchRecordingConsumer(Consumer):
+    """A consumer that notes the size of every batch it handles."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.batches: list[int] = []
+
+    async def handle_batch(self, messages) -> None:
+        if messages:
+            self.batches.append(len(messages))
+        await super().handle_batch(messages)
+
+
+async def test_a_lone_event_is_handled_when_it_arrives_not_when_the_fetch_would_expire(
+    bus, domain, running
+):
+    """An idle consumer waits in a fetch; the event that comes is handled at once, not after
+    the fetch has waited out its timeout for a fuller batch (here far longer than the test)."""
+    seen: list[str] = []
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        new_id("c"),
+        f"omni.{domain}.item.*",
+        record,
+        wrappers_pb2.StringValue,
+        **FAST | {"fetch_timeout": 120.0},
+    )
+    running(consumer)
+    await eventually(lambda: consumer._sub is not None)
+    await asyncio.sleep(0.5)  # into the fetch that waits for the next event
+    await publish(bus, f"omni.{domain}.item.created", "one")
+    await eventually(lambda: seen == ["one"], within=30)
+    await publish(bus, f"omni.{domain}.item.created", "two")
+    await eventually(lambda: seen == ["one", "two"], within=30)
+
+
+async def test_events_already_waiting_are_fetched_and_handled_as_one_batch(bus, domain, running):
+    seen: list[str] = []
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    values = [f"v{n}" for n in range(6)]
+    for value in values:
+        await publish(bus, f"omni.{domain}.item.created", value)
+    consumer = BatchRecordingConsumer(
+        bus,
+        stream_name(domain),
+        new_id("c"),
+        f"omni.{domain}.item.*",
+        record,
+        wrappers_pb2.StringValue,
+        **FAST | {"batch": 4},
+    )
+    running(consumer)
+    await eventually(lambda: len(seen) == 6)
+    assert sorted(seen) == values
+    assert consumer.batches[:2] == [4, 2]

@@ -141,7 +141,7 @@ class Consumer(Generic[M]):
                 raise_if_cancelled()
                 try:
                     sub = self._sub or await self.start()
-                    messages = await sub.fetch(self.batch, timeout=self.fetch_timeout)
+                    messages = await self.fetch(sub)
                 except TimeoutError:  # nats-py raises both its own and asyncio's
                     messages = []
                 except (nats.errors.Error, BusUnavailable) as error:
@@ -162,6 +162,22 @@ class Consumer(Generic[M]):
             for message, delay in self._lanes.hand_back():
                 await self._answer(message.nak(delay=delay))
             await self.stop()
+
+    async def fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """The next event as soon as it is there, with those already waiting behind it (up to
+        `batch`). A fetch of n that has to wait for its first event returns before it has n only
+        when the server ends the request (nats-py's lingering request otherwise waits on until
+        `fetch_timeout`, and whether the server ends it differs by version); a fetch of one
+        returns when the event arrives, and the event says how many more wait (`num_pending`),
+        which are there to be fetched at once."""
+        messages = await sub.fetch(1, timeout=self.fetch_timeout)
+        waiting = min(messages[-1].metadata.num_pending, self.batch - 1) if messages else 0
+        if waiting:
+            # Another replica may take some first: what this fetch gets is enough, and one
+            # that came too late waits in the subscription for the next fetch.
+            with contextlib.suppress(TimeoutError):
+                messages += await sub.fetch(waiting, timeout=self.fetch_timeout)
+        return messages
 
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
         """Handle a fetched batch together with the events held from earlier ones."""
