@@ -252,6 +252,12 @@ async def test_a_channel_selling_in_pln_and_eur_makes_carts_in_each(stack):
         headers=admin,
     )
     problem(lower, 422, "currencies[0]")
+    unknown = await stack.http.put(
+        "/staff/v1/catalog/channels/web/currencies",
+        json={"currencies": ["EUR", "XYZ"], "version": 1},
+        headers=admin,
+    )
+    assert problem(unknown, 422, "currencies[1]")["code"] == "INVALID_CURRENCY"
     after = await stack.http.get("/staff/v1/catalog/channels/web/currencies", headers=admin)
     assert (after.json()["currencies"], after.json()["version"]) == (["PLN", "EUR"], 1)
 
@@ -397,6 +403,11 @@ async def test_bad_prices_are_refused_naming_the_field_and_change_nothing(stack)
             {"sku": xxl, "price": {"amount_minor": 1, "currency": "EURO"}},
             "prices[0].price.currency",
             None,
+        ),
+        (
+            {"sku": xxl, "price": {"amount_minor": 1, "currency": "XYZ"}},
+            "prices[0].price.currency",
+            "INVALID_CURRENCY",
         ),
         ({"sku": xxl, "price": pln(9900)}, "prices[0].price.currency", "CURRENCY_NOT_SOLD"),
         ({"sku": "TEE-M", "price": eur(2500)}, "prices[0].sku", None),

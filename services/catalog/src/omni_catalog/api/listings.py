@@ -235,9 +235,7 @@ class ListingRpcs(Catalog):
         if before is not None and before.version != expected_version:
             raise versions.stale("the listing", expected_version, before.version)
         currencies = await self.currencies.get(channel_key(after.channel))
-        validate_prices(
-            after.prices, products.skus(product), currencies, after.price, "listing.prices"
-        )
+        validate_prices(after.prices, products.skus(product), currencies, after.price)
         saved, write = await self._save_all([(before, after)], product, "unpublished by staff")
         return saved[0], write
 

@@ -14,7 +14,7 @@ from omni_catalog.api.messages import channel_from, channel_ref, money_message
 from omni_catalog.domain import paging, versions
 from omni_catalog.domain.channels import Channel, channel_key
 from omni_catalog.domain.listings import price_for
-from omni_catalog.domain.money import CURRENCY, Money
+from omni_catalog.domain.money import Money, known_currency
 from omni_catalog.domain.prices import ChannelCurrencies, validate_currencies
 from omni_kit.errors import InvalidArgument
 from omni_kit.facts import Event
@@ -76,9 +76,9 @@ class PriceRpcs(Catalog):
     ) -> catalog_pb2.GetPriceHistoryResponse:
         if not request.product_id:
             raise InvalidArgument("product_id is required", field="product_id")
-        if not CURRENCY.match(request.currency_code):
+        if not known_currency(request.currency_code):
             raise InvalidArgument(
-                "currency_code must be an ISO 4217 code like 'EUR'",
+                f"currency_code {request.currency_code!r} is not an ISO 4217 currency code",
                 reason="INVALID_CURRENCY",
                 field="currency_code",
             )

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from omni_catalog.domain.money import CURRENCY, Money, validate_money
+from omni_catalog.domain.money import Money, known_currency, validate_money
 from omni_kit.errors import InvalidArgument
 
 # Amounts fit a signed 64-bit integer in every store and message; a price is far below this.
@@ -70,9 +70,9 @@ def validate_currencies(currencies: Sequence[str], field: str = "currencies") ->
     if not currencies:
         raise InvalidArgument("a channel sells in at least one currency", field=field)
     for index, code in enumerate(currencies):
-        if not CURRENCY.match(code):
+        if not known_currency(code):
             raise InvalidArgument(
-                f"{code!r} is not an ISO 4217 code like 'EUR'",
+                f"{code!r} is not an ISO 4217 currency code",
                 reason="INVALID_CURRENCY",
                 field=f"{field}[{index}]",
             )
@@ -135,13 +135,14 @@ def validate_prices(
     skus: Iterable[str],
     channel: ChannelCurrencies,
     base: Money | None,
-    field: str,
+    listing_field: str = "listing",
 ) -> None:
-    """Each entry names a variant of the product (or none), a currency the channel sells in,
-    at most once per (sku, currency), and keeps the rules of a price and its sale window."""
-    known = set(skus)
+    """The listing's price (`base`) and each entry are in currencies the channel sells in; an
+    entry names a variant of the product (or none), at most once per (sku, currency), and keeps
+    the rules of a price and its sale window."""
+    known, field = set(skus), f"{listing_field}.prices"
     if base is not None:
-        require_sold_in(base, channel, "listing.price")
+        require_sold_in(base, channel, f"{listing_field}.price")
     seen: set[tuple[str, str]] = set()
     for index, entry in enumerate(prices):
         where = f"{field}[{index}]"

@@ -18,6 +18,7 @@ from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import Channel, Principal
 from omni_gateway.staff.catalog import EDITORS
 from omni_gateway.views.prices import (
+    MAX_CURRENCIES,
     ChannelCurrencies,
     CurrencyChanges,
     PriceHistory,
@@ -27,6 +28,12 @@ from omni_gateway.views.prices import (
 
 CurrencyParam = Annotated[str, Parameter(pattern=r"^[A-Z]{3}$")]
 SkuParam = Annotated[str | None, Parameter(max_length=64)]
+# The catalog's names for the body's fields.
+CURRENCY_FIELDS = {
+    "currencies.currency_codes": "currencies",
+    "expected_version": "version",
+    **{f"currencies.currency_codes[{i}]": f"currencies[{i}]" for i in range(MAX_CURRENCIES)},
+}
 
 
 class PriceAdmin(Controller):
@@ -72,7 +79,7 @@ class PriceAdmin(Controller):
                 currencies=wanted, expected_version=data.version
             ),
             idempotent=False,
-            fields={"currencies.currency_codes": "currencies", "expected_version": "version"},
+            fields=CURRENCY_FIELDS,
         )
         return channel_currencies_view(reply.currencies)
 

@@ -12,6 +12,7 @@ from omni.catalog.v1 import catalog_pb2 as P
 from omni_gateway.security.principals import Channel
 from omni_gateway.views.common import INT64_MAX, Money, View, channel_of, money, when_set
 
+MAX_CURRENCIES = 20
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 
 
@@ -31,7 +32,7 @@ class CurrencyChanges(View):
     """The channel's currencies, in order (the first is the default of new carts); `version` is
     the one read (0 when never set)."""
 
-    currencies: Annotated[list[CurrencyCode], msgspec.Meta(min_length=1, max_length=20)]
+    currencies: Annotated[list[CurrencyCode], msgspec.Meta(min_length=1, max_length=MAX_CURRENCIES)]
     version: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] = 0
 
 
