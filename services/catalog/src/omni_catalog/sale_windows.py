@@ -7,7 +7,7 @@ once, by whichever transaction sees the document still due."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -15,11 +15,12 @@ from pymongo.errors import PyMongoError
 
 from omni_catalog import events
 from omni_catalog.domain import products
-from omni_catalog.domain.listings import effective_price
+from omni_catalog.domain.listings import ChannelListing, effective_price, effective_prices
 from omni_catalog.domain.money import Money
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.settings import CatalogSettings
 from omni_catalog.store.browse_model import CATALOG
+from omni_catalog.store.prices import PriceHistoryStore
 from omni_catalog.store.products import ProductStore
 from omni_kit.errors import NotFound
 from omni_kit.ids import utcnow
@@ -27,6 +28,7 @@ from omni_kit.logs import get_logger
 from omni_kit.runtime import Infrastructure
 
 BATCH = 100
+JUST_BEFORE = timedelta(microseconds=1)
 log = get_logger("omni.catalog.sale_windows")
 
 
@@ -35,6 +37,7 @@ class SaleWindows:
         self.infra = infra
         self.readmodel = readmodel
         self.products = ProductStore(infra.db)
+        self.history = PriceHistoryStore(infra.db)
         self.poll = settings.sale_poll_seconds
 
     async def run(self) -> None:
@@ -75,9 +78,18 @@ class SaleWindows:
                 return 0
             await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
             await self.readmodel.listings.touch_one(product_id, scope, at, session)
-            if effective_price(listing, at).money != previous:
+            await self.history.follow(listing, scope, products.skus(product), at, session)
+            if _changed(listing, document["flip_at"], at, previous):
                 fact = events.effective_price_changed(listing, at, previous, products.skus(product))
                 await self.infra.outbox.add(session, fact.subject, fact.message, event_id=fact.id)
             return 1
 
         return await self.infra.transaction(work)
+
+
+def _changed(listing: ChannelListing, flip_at: datetime, at: datetime, previous: Money) -> bool:
+    """Whether the flip changed a price in force: the product's, or any variant's in any
+    currency."""
+    if effective_price(listing, at).money != previous:
+        return True
+    return effective_prices(listing, flip_at - JUST_BEFORE) != effective_prices(listing, at)

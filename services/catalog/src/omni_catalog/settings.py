@@ -12,5 +12,7 @@ class CatalogSettings(ServiceSettings):
     mongo_database: str = "omni_catalog"
     # How often the sale-window task looks for prices that change by themselves now.
     sale_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The currency of a channel whose currencies an admin has not set (ISO 4217).
+    default_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     # How often word counts of changed products reach the vocabulary (spelling corrections).
     vocabulary_seconds: float = Field(default=30.0, ge=0, le=600)

@@ -18,7 +18,7 @@ from omni_kit.idempotency import call_metadata
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.domain.checkout import Shortfall
-from omni_order.domain.common import Price
+from omni_order.domain.common import ChannelCurrencies, Price
 from omni_order.domain.orders import Delivery
 from omni_order.domain.returns import ItemCondition
 from omni_order.messages import to_message
@@ -62,11 +62,12 @@ class CatalogClient:
     def __init__(self, stub: catalog_pb2_grpc.CatalogServiceAsyncStub) -> None:
         self.stub = stub
 
-    async def prices(self, channel: common_pb2.ChannelRef, skus: Sequence[str]) -> dict[str, Price]:
-        listing_channel = common_pb2.ChannelRef(
-            channel=channel.channel, partner_id=channel.partner_id
+    async def prices(
+        self, channel: common_pb2.ChannelRef, skus: Sequence[str], currency: str = ""
+    ) -> dict[str, Price]:
+        request = catalog_pb2.GetPricesRequest(
+            channel=_listing_channel(channel), skus=sorted(set(skus)), currency_code=currency
         )
-        request = catalog_pb2.GetPricesRequest(channel=listing_channel, skus=sorted(set(skus)))
         reply = await call(self.stub.GetPrices, request, "the catalog")
         return {
             price.sku: Price(
@@ -82,6 +83,18 @@ class CatalogClient:
             )
             for price in reply.prices
         }
+
+    async def currencies(self, channel: common_pb2.ChannelRef) -> ChannelCurrencies:
+        request = catalog_pb2.GetChannelCurrenciesRequest(channel=_listing_channel(channel))
+        reply = await call(self.stub.GetChannelCurrencies, request, "the catalog")
+        return ChannelCurrencies(
+            tuple(reply.currencies.currency_codes), restricted=reply.currencies.version > 0
+        )
+
+
+def _listing_channel(channel: common_pb2.ChannelRef) -> common_pb2.ChannelRef:
+    """Listings are per channel (and partner), not per store."""
+    return common_pb2.ChannelRef(channel=channel.channel, partner_id=channel.partner_id)
 
 
 def _quantities(lines: Sequence[Placement]) -> list[inventory_pb2.StockQuantity]:

@@ -12,7 +12,7 @@ from omni.common.v1 import common_pb2
 from omni_kit.errors import FailedPrecondition
 from omni_kit.facts import Event
 from omni_order.domain.checkout import Shortfall
-from omni_order.domain.common import Price
+from omni_order.domain.common import ChannelCurrencies, Price
 from omni_order.domain.orders import Delivery, Order
 from omni_order.domain.returns import ItemCondition
 
@@ -68,8 +68,12 @@ class StockShortage(Exception):
 
 class Catalog(Protocol):
     async def prices(
-        self, channel: common_pb2.ChannelRef, skus: Sequence[str]
-    ) -> dict[str, Price]: ...
+        self, channel: common_pb2.ChannelRef, skus: Sequence[str], currency: str = ""
+    ) -> dict[str, Price]:
+        """Each SKU's price in force on the channel, in `currency` where it is priced in it."""
+        ...
+
+    async def currencies(self, channel: common_pb2.ChannelRef) -> ChannelCurrencies: ...
 
 
 class Inventory(Protocol):

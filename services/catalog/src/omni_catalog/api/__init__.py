@@ -7,6 +7,7 @@ from omni_catalog.api.browse import BrowseRpcs
 from omni_catalog.api.categories import CategoryRpcs
 from omni_catalog.api.imports import ImportRpcs
 from omni_catalog.api.listings import ListingRpcs
+from omni_catalog.api.prices import PriceRpcs
 from omni_catalog.api.products import ProductRpcs
 
 
@@ -15,6 +16,7 @@ class CatalogApi(
     ImportRpcs,
     CategoryRpcs,
     ListingRpcs,
+    PriceRpcs,
     BrowseRpcs,
     catalog_pb2_grpc.CatalogServiceServicer,
 ):

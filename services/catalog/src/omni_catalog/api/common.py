@@ -16,6 +16,7 @@ from omni_catalog.api.messages import Wire
 from omni_catalog.domain.products import Product
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.store import CategoryStore, ListingStore, ProductStore
+from omni_catalog.store.prices import ChannelCurrencyStore, PriceHistoryStore
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
 from omni_kit.runtime import Infrastructure
@@ -37,6 +38,10 @@ class Catalog:
         self.products = ProductStore(infra.db)
         self.categories = CategoryStore(infra.db)
         self.listings = ListingStore(infra.db)
+        self.currencies = ChannelCurrencyStore(
+            infra.db, getattr(infra.settings, "default_currency", "EUR")
+        )
+        self.history = PriceHistoryStore(infra.db)
         self.readmodel = ReadModel(
             infra.db, Wire(), getattr(infra.settings, "vocabulary_seconds", 30.0)
         )

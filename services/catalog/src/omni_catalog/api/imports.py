@@ -18,6 +18,7 @@ from omni_catalog.domain import listings as listing_rules
 from omni_catalog.domain import products
 from omni_catalog.domain.channels import channel_key
 from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.prices import validate_prices
 from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.store import browse_model
 from omni_catalog.store.products import sku_taken, slug_taken
@@ -43,6 +44,7 @@ class ImportRpcs(Catalog):
 
         async def plan() -> Work[catalog_pb2.ImportProductsResponse]:
             await self._check_batch(checked)
+            await self._check_prices(checked)
             made = _created(checked)
             category_ids = {c for product, _ in made for c in product.category_ids}
 
@@ -57,6 +59,12 @@ class ImportRpcs(Catalog):
                 all_listings = [x for _, ls in made for x in ls]
                 await self.products.insert_many([product for product, _ in made], session)
                 await self.listings.insert_many(all_listings, session)
+                for product, listings in made:
+                    for listing in listings:
+                        key = channel_key(listing.channel)
+                        await self.history.follow(
+                            listing, key, products.skus(product), now, session
+                        )
                 await self.readmodel.browse.insert(documents, session)
                 return [events.products_imported([p for p, _ in made], all_listings)]
 
@@ -73,6 +81,14 @@ class ImportRpcs(Catalog):
         return await self.infra.idempotency.run(
             context, request, catalog_pb2.ImportProductsResponse, plan, then=self.count_words(noted)
         )
+
+    async def _check_prices(self, made: list[Item]) -> None:
+        """Every price is in a currency its channel sells in, every variant price the product's."""
+        for index, (product, listings) in enumerate(made):
+            for position, listing in enumerate(listings):
+                sold = await self.currencies.get(channel_key(listing.channel))
+                where = f"items[{index}].listings[{position}]"
+                validate_prices(listing.prices, products.skus(product), sold, listing.price, where)
 
     async def _check_batch(self, made: list[Item]) -> None:
         """Categories exist; no slug or SKU is another product's already."""

@@ -24,6 +24,7 @@ from omni_catalog.domain import listings as rules
 from omni_catalog.domain import masks, paging, products, versions
 from omni_catalog.domain.channels import channel_key
 from omni_catalog.domain.listings import ChannelListing
+from omni_catalog.domain.prices import validate_prices
 from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.store.browse_model import CATALOG
 from omni_catalog.store.documents import RETIRED, listing_of, retired_product
@@ -178,7 +179,9 @@ class ListingRpcs(Catalog):
             if product is None or listing is None:
                 response.unknown_skus.append(sku)
                 continue
-            response.prices.append(sku_price_message(sku, product, listing, at))
+            response.prices.append(
+                sku_price_message(sku, product, listing, at, request.currency_code)
+            )
         return response
 
     async def ListProductFeed(
@@ -231,6 +234,8 @@ class ListingRpcs(Catalog):
             )
         if before is not None and before.version != expected_version:
             raise versions.stale("the listing", expected_version, before.version)
+        currencies = await self.currencies.get(channel_key(after.channel))
+        validate_prices(after.prices, products.skus(product), currencies, after.price)
         saved, write = await self._save_all([(before, after)], product, "unpublished by staff")
         return saved[0], write
 
@@ -252,6 +257,7 @@ class ListingRpcs(Catalog):
                 else:
                     await self.listings.replace(after, before.version, session)
                 facts += _facts(before, after, skus, reason)
+                await self.history.follow(after, channel_key(after.channel), skus, now, session)
             current = await self.products.get(product.id, session)
             await self.readmodel.refresh(current, session, scopes=_scopes(stamped))
             return facts

@@ -18,8 +18,14 @@ from omni.common.v1 import common_pb2
 from omni_catalog.domain.browse import Facets, ProductSort, Wanted
 from omni_catalog.domain.categories import Category
 from omni_catalog.domain.channels import Channel, SalesChannel
-from omni_catalog.domain.listings import ChannelListing, effective_price
+from omni_catalog.domain.listings import (
+    ChannelListing,
+    effective_price,
+    effective_prices,
+    price_for,
+)
 from omni_catalog.domain.money import Money
+from omni_catalog.domain.prices import ListingPrice, Price
 from omni_catalog.domain.products import (
     LocalizedText,
     Media,
@@ -96,6 +102,41 @@ def listing_from(message: catalog_pb2.ChannelListing, field: str = "listing") ->
         created_at=_time_from(message, "created_at"),
         updated_at=_time_from(message, "updated_at"),
         published_at=_time_from(message, "published_at"),
+        prices=tuple(_listing_price_from(entry) for entry in message.prices),
+    )
+
+
+def _listing_price_from(message: catalog_pb2.ListingPrice) -> ListingPrice:
+    return ListingPrice(
+        sku=message.sku,
+        price=money_from(message.price) if message.HasField("price") else None,
+        compare_at_price=(
+            money_from(message.compare_at_price) if message.HasField("compare_at_price") else None
+        ),
+        sale_price=money_from(message.sale_price) if message.HasField("sale_price") else None,
+        sale_starts_at=_time_from(message, "sale_starts_at"),
+        sale_ends_at=_time_from(message, "sale_ends_at"),
+    )
+
+
+def _listing_price_message(entry: ListingPrice) -> catalog_pb2.ListingPrice:
+    return catalog_pb2.ListingPrice(
+        sku=entry.sku,
+        price=_money_or_none(entry.price),
+        compare_at_price=_money_or_none(entry.compare_at_price),
+        sale_price=_money_or_none(entry.sale_price),
+        sale_starts_at=_stamp(entry.sale_starts_at),
+        sale_ends_at=_stamp(entry.sale_ends_at),
+    )
+
+
+def effective_price_message(sku: str, price: Price) -> catalog_pb2.EffectivePrice:
+    was = price.compare_at_minor
+    return catalog_pb2.EffectivePrice(
+        sku=sku,
+        price=money_message(price.money),
+        compare_at_price=None if was is None else money_message(Money(was, price.currency)),
+        on_sale=price.on_sale,
     )
 
 
@@ -199,9 +240,13 @@ def listing_message(
         created_at=_stamp(listing.created_at),
         updated_at=_stamp(listing.updated_at),
         published_at=_stamp(listing.published_at),
+        prices=[_listing_price_message(entry) for entry in listing.prices],
     )
     if at is not None:
         message.effective_price.CopyFrom(money_message(effective_price(listing, at).money))
+        message.effective_prices.extend(
+            effective_price_message(sku, price) for sku, price in effective_prices(listing, at)
+        )
     return message
 
 
@@ -237,9 +282,10 @@ def money_message(money: Money) -> common_pb2.Money:
 
 
 def sku_price_message(
-    sku: str, product: Product, listing: ChannelListing, at: datetime
+    sku: str, product: Product, listing: ChannelListing, at: datetime, currency: str = ""
 ) -> catalog_pb2.SkuPrice:
-    price = effective_price(listing, at)
+    """The SKU's price in force in `currency` (the listing's price when not priced in it)."""
+    price = (currency and price_for(listing, sku, currency, at)) or effective_price(listing, at)
     variant = next((v for v in product.variants if v.sku == sku), Variant())
     return catalog_pb2.SkuPrice(
         sku=sku,

@@ -221,7 +221,16 @@ class ProductRpcs(Catalog):
                 field="channel",
                 metadata={"product_id": product.id, "channel": key},
             )
-        return listing_message(listing, utcnow())
+        now = utcnow()
+        message = listing_message(listing, now)
+        for shown in message.effective_prices:
+            currency = shown.price.currency_code
+            lowest = await self.history.lowest(product.id, shown.sku, key, currency, now)
+            amount = shown.price.amount_minor if lowest is None else lowest
+            shown.lowest_price_30d.CopyFrom(
+                common_pb2.Money(amount_minor=amount, currency_code=currency)
+            )
+        return message
 
     async def _check_references(self, product: Product, changed: list[str] | None = None) -> None:
         """Categories exist; SKUs and the slug are not another product's."""

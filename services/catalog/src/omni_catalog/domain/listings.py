@@ -1,5 +1,5 @@
-"""Channel listings: which channel sells a product, at what price, and the price in force at a
-moment (the sale price inside its window, else the list price)."""
+"""Channel listings: which channel sells a product, at what prices, and the price in force at a
+moment (the sale price inside its window, else the list price), per variant and currency."""
 
 from __future__ import annotations
 
@@ -8,10 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omni_catalog.domain.channels import Channel, channel_key
-from omni_catalog.domain.money import Money, validate_money
+from omni_catalog.domain.money import Money
+from omni_catalog.domain.prices import (
+    ListingPrice,
+    Price,
+    entry_flips,
+    entry_price,
+    find_entry,
+    in_window,
+    validate_amount,
+    validate_window,
+)
 from omni_kit.errors import InvalidArgument
 
-UPDATABLE = ("published", "price", "sale_price", "sale_starts_at", "sale_ends_at")
+UPDATABLE = ("published", "price", "sale_price", "sale_starts_at", "sale_ends_at", "prices")
 READ_ONLY = (
     "product_id",
     "channel",
@@ -21,7 +31,7 @@ READ_ONLY = (
     "effective_price",
     "published_at",
 )
-PRICE_TERMS = ("price", "sale_price", "sale_starts_at", "sale_ends_at")
+PRICE_TERMS = ("price", "sale_price", "sale_starts_at", "sale_ends_at", "prices")
 
 
 @dataclass(frozen=True)
@@ -41,17 +51,8 @@ class ChannelListing:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     published_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Price:
-    amount_minor: int
-    currency: str
-    on_sale: bool
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount_minor, self.currency)
+    # The product's price in more currencies and the variants' own prices.
+    prices: tuple[ListingPrice, ...] = ()
 
 
 def validate_listing(listing: ChannelListing, field: str = "listing") -> None:
@@ -61,61 +62,59 @@ def validate_listing(listing: ChannelListing, field: str = "listing") -> None:
     channel_key(listing.channel, f"{field}.channel")
     if listing.price is None:
         raise InvalidArgument("a listing needs a price", field=f"{field}.price")
-    validate_money(listing.price, f"{field}.price")
-    has_window = listing.sale_starts_at is not None or listing.sale_ends_at is not None
-    if listing.sale_price is None:
-        if has_window:
-            raise InvalidArgument(
-                "a sale window needs a sale_price",
-                reason="SALE_WINDOW_WITHOUT_SALE_PRICE",
-                field=f"{field}.sale_price",
-            )
-        return
-    validate_money(listing.sale_price, f"{field}.sale_price")
-    if listing.sale_price.currency != listing.price.currency:
-        raise InvalidArgument(
-            f"sale_price is in {listing.sale_price.currency} but price is in "
-            f"{listing.price.currency}; they must match",
-            reason="CURRENCY_MISMATCH",
-            field=f"{field}.sale_price.currency_code",
-        )
-    if listing.sale_price.amount_minor > listing.price.amount_minor:
-        raise InvalidArgument(
-            "sale_price must not be above price",
-            reason="SALE_ABOVE_PRICE",
-            field=f"{field}.sale_price.amount_minor",
-        )
-    if (
-        listing.sale_starts_at is not None
-        and listing.sale_ends_at is not None
-        and listing.sale_starts_at >= listing.sale_ends_at
-    ):
-        raise InvalidArgument(
-            "sale_ends_at must be after sale_starts_at",
-            reason="SALE_WINDOW_INVERTED",
-            field=f"{field}.sale_ends_at",
-        )
+    validate_amount(listing.price, f"{field}.price")
+    validate_window(
+        listing.price,
+        listing.sale_price,
+        listing.sale_starts_at,
+        listing.sale_ends_at,
+        field,
+    )
 
 
 def effective_price(listing: ChannelListing, at: datetime) -> Price:
     """The price in force at `at` (timezone-aware): the sale price from its start (inclusive) to
     its end (exclusive), an unset bound being open; otherwise the list price."""
-    if listing.sale_price is not None and _in_window(listing, at):
+    if listing.sale_price is not None and in_window(
+        listing.sale_starts_at, listing.sale_ends_at, at
+    ):
         sale = listing.sale_price
         return Price(sale.amount_minor, sale.currency, on_sale=True)
     price = listing.price or Money(0, "")
     return Price(price.amount_minor, price.currency, on_sale=False)
 
 
-def next_flip(listing: ChannelListing, now: datetime) -> datetime | None:
-    """When the price in force next changes by itself: a sale window's start or end still
-    ahead of `now`."""
-    if listing.sale_price is None:
-        return None
-    for moment in (listing.sale_starts_at, listing.sale_ends_at):
-        if moment is not None and moment > now:
-            return moment
+def price_for(listing: ChannelListing, sku: str, currency: str, at: datetime) -> Price | None:
+    """A variant's price in force in a currency: its own, else the product's in that currency
+    (the listing's price when it is in that currency); None when not priced in it."""
+    entry = find_entry(listing.prices, sku, currency)
+    if entry is not None:
+        return entry_price(entry, at)
+    if listing.price is not None and listing.price.currency == currency:
+        return effective_price(listing, at)
     return None
+
+
+def effective_prices(listing: ChannelListing, at: datetime) -> list[tuple[str, Price]]:
+    """The price in force per currency for the product (sku "") and per variant with a price of
+    its own."""
+    shown = [("", effective_price(listing, at))] if listing.price is not None else []
+    return shown + [(entry.sku, entry_price(entry, at)) for entry in listing.prices]
+
+
+def currencies_of(listing: ChannelListing) -> list[str]:
+    named = [listing.price.currency] if listing.price else []
+    named += [entry.price.currency for entry in listing.prices if entry.price is not None]
+    return list(dict.fromkeys(named))
+
+
+def next_flip(listing: ChannelListing, now: datetime) -> datetime | None:
+    """When a price in force next changes by itself: the nearest sale-window start or end still
+    ahead of `now`, of the listing's own sale or any variant's."""
+    moments = entry_flips(listing.prices, now)
+    if listing.sale_price is not None:
+        moments += [m for m in (listing.sale_starts_at, listing.sale_ends_at) if m and m > now]
+    return min(moments, default=None)
 
 
 def price_terms_changed(before: ChannelListing, after: ChannelListing) -> bool:
@@ -135,9 +134,3 @@ def stamped(before: ChannelListing | None, after: ChannelListing, at: datetime) 
         updated_at=at,
         published_at=published_at,
     )
-
-
-def _in_window(listing: ChannelListing, at: datetime) -> bool:
-    if listing.sale_starts_at is not None and at < listing.sale_starts_at:
-        return False
-    return not (listing.sale_ends_at is not None and at >= listing.sale_ends_at)

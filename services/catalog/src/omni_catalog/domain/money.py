@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from babel.numbers import is_currency
+
 from omni_kit.errors import InvalidArgument
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -24,9 +26,9 @@ def validate_money(money: Money, field: str) -> None:
             reason="CURRENCY_REQUIRED",
             field=f"{field}.currency_code",
         )
-    if not CURRENCY.match(money.currency):
+    if not known_currency(money.currency):
         raise InvalidArgument(
-            f"currency_code {money.currency!r} must be three upper-case letters (ISO 4217)",
+            f"currency_code {money.currency!r} is not an ISO 4217 currency code",
             reason="INVALID_CURRENCY",
             field=f"{field}.currency_code",
         )
@@ -36,3 +38,8 @@ def validate_money(money: Money, field: str) -> None:
             reason="NEGATIVE_AMOUNT",
             field=f"{field}.amount_minor",
         )
+
+
+def known_currency(code: str) -> bool:
+    """Three upper-case letters naming a currency ISO 4217 knows (CLDR's list, through Babel)."""
+    return bool(CURRENCY.match(code)) and is_currency(code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import ASCENDING, IndexModel
 
 from omni.catalog.v1 import catalog_pb2
-from omni_catalog.store import browse, browse_model, vocabulary
+from omni_catalog.store import browse, browse_model, prices, vocabulary
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
 from omni_catalog.store.products import ProductStore
@@ -30,6 +30,7 @@ INDEXES = {
     ],
     browse_model.COLLECTION: browse.INDEXES,
     vocabulary.COLLECTION: vocabulary.INDEXES,
+    **prices.INDEXES,
 }
 
 MIGRATIONS = [

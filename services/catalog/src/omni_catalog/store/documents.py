@@ -17,6 +17,7 @@ from omni_catalog.domain.categories import Category
 from omni_catalog.domain.channels import Channel, SalesChannel, channel_key
 from omni_catalog.domain.listings import ChannelListing
 from omni_catalog.domain.money import Money
+from omni_catalog.domain.prices import ListingPrice
 from omni_catalog.domain.products import (
     LocalizedText,
     Media,
@@ -130,9 +131,32 @@ def listing_document(listing: ChannelListing) -> dict[str, Any]:
         created_at=listing.created_at,
         updated_at=listing.updated_at,
         published_at=listing.published_at,
+        prices=[_price_document(entry) for entry in listing.prices],
     )
     document["channel_key"] = key
     return document
+
+
+def _price_document(entry: ListingPrice) -> dict[str, Any]:
+    return _present(
+        sku=entry.sku,
+        price=_money(entry.price),
+        compare_at_price=_money(entry.compare_at_price),
+        sale_price=_money(entry.sale_price),
+        sale_starts_at=entry.sale_starts_at,
+        sale_ends_at=entry.sale_ends_at,
+    )
+
+
+def _price_of(document: Mapping[str, Any]) -> ListingPrice:
+    return ListingPrice(
+        sku=document.get("sku", ""),
+        price=_money_of(document.get("price")),
+        compare_at_price=_money_of(document.get("compare_at_price")),
+        sale_price=_money_of(document.get("sale_price")),
+        sale_starts_at=document.get("sale_starts_at"),
+        sale_ends_at=document.get("sale_ends_at"),
+    )
 
 
 def listing_of(document: Mapping[str, Any]) -> ChannelListing:
@@ -151,6 +175,8 @@ def listing_of(document: Mapping[str, Any]) -> ChannelListing:
         created_at=document.get("created_at"),
         updated_at=document.get("updated_at"),
         published_at=document.get("published_at"),
+        # Listings stored before variant prices have none: the listing's price is the default.
+        prices=tuple(_price_of(entry) for entry in document.get("prices", ())),
     )
 
 

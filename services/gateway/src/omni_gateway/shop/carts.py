@@ -91,8 +91,8 @@ class Carts(Controller):
         channel: Channel,
         currency: Annotated[str | None, Parameter(pattern=r"^[A-Z]{3}$")] = None,
     ) -> Cart:
-        """`currency` (ISO 4217, default EUR) applies when the cart is made, not to one that
-        exists."""
+        """`currency` (ISO 4217; one the channel sells in, default its first) applies when the
+        cart is made, not to one that exists."""
         request = P.GetOrCreateCartRequest(
             channel=channel_ref(channel), currency_code=currency or ""
         )

@@ -20,6 +20,7 @@ from omni_gateway.staff.locations import StaffLocations
 from omni_gateway.staff.merges import ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
+from omni_gateway.staff.prices import PriceAdmin
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.stores import StaffStores
@@ -32,6 +33,7 @@ ROUTES: list[Any] = [
     StaffUsers,
     CatalogAdmin,
     ListingAdmin,
+    PriceAdmin,
     StaffInventory,
     GoodsIn,
     BulkTransfer,

@@ -23,6 +23,7 @@ from omni_gateway.views.common import (
     Money,
     View,
     channel_of,
+    money,
     money_or_none,
     when,
     when_set,
@@ -96,15 +97,47 @@ class ProductView(View):
     updated_at: datetime | None
 
 
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class ListingPrice(View):
+    """One more price on a listing: the product's in another currency (no `sku`), or one
+    variant's in a currency (it overrides the product's there). `compare_at_price` is the "was"
+    price shown beside it; the sale price applies from `sale_starts_at` (inclusive) to
+    `sale_ends_at` (exclusive), an absent bound being open."""
+
+    price: Money
+    sku: Key | None = None
+    compare_at_price: Money | None = None
+    sale_price: Money | None = None
+    sale_starts_at: Moment | None = None
+    sale_ends_at: Moment | None = None
+
+
+class EffectivePrice(View):
+    """The price in force now for the product (no `sku`) or a variant with a price of its own,
+    in one currency. A variant not named takes the product's price in that currency.
+    `lowest_price_30d` (on a product's page): the lowest price in force in the 30 days before
+    this one took effect (the EU's Omnibus rule for announced reductions)."""
+
+    sku: str | None
+    price: Money
+    compare_at_price: Money | None
+    on_sale: bool
+    lowest_price_30d: Money | None = None
+
+
 class ListingView(View):
     """What a product costs on the shopper's channel: the list price, a sale price with its window,
-    and the price in force now."""
+    and the price in force now; `prices` and `effective_prices` per variant and currency."""
 
     price: Money | None
     sale_price: Money | None
     sale_starts_at: datetime | None
     sale_ends_at: datetime | None
     effective_price: Money | None
+    prices: list[ListingPrice] = []
+    effective_prices: list[EffectivePrice] = []
 
 
 class StaffListingView(ListingView, kw_only=True):
@@ -245,6 +278,27 @@ def product_view(product: P.Product) -> ProductView:
     )
 
 
+def listing_price_view(entry: P.ListingPrice) -> ListingPrice:
+    return ListingPrice(
+        sku=entry.sku or None,
+        price=money(entry.price),
+        compare_at_price=money_or_none(entry, "compare_at_price"),
+        sale_price=money_or_none(entry, "sale_price"),
+        sale_starts_at=when_set(entry, "sale_starts_at"),
+        sale_ends_at=when_set(entry, "sale_ends_at"),
+    )
+
+
+def effective_price_view(entry: P.EffectivePrice) -> EffectivePrice:
+    return EffectivePrice(
+        sku=entry.sku or None,
+        price=money(entry.price),
+        compare_at_price=money_or_none(entry, "compare_at_price"),
+        on_sale=entry.on_sale,
+        lowest_price_30d=money_or_none(entry, "lowest_price_30d"),
+    )
+
+
 def listing_view(listing: P.ChannelListing) -> ListingView:
     return ListingView(
         price=money_or_none(listing, "price"),
@@ -252,6 +306,8 @@ def listing_view(listing: P.ChannelListing) -> ListingView:
         sale_starts_at=when_set(listing, "sale_starts_at"),
         sale_ends_at=when_set(listing, "sale_ends_at"),
         effective_price=money_or_none(listing, "effective_price"),
+        prices=[listing_price_view(entry) for entry in listing.prices],
+        effective_prices=[effective_price_view(entry) for entry in listing.effective_prices],
     )
 
 
@@ -266,6 +322,8 @@ def staff_listing_view(listing: P.ChannelListing) -> StaffListingView:
         sale_starts_at=when_set(listing, "sale_starts_at"),
         sale_ends_at=when_set(listing, "sale_ends_at"),
         effective_price=money_or_none(listing, "effective_price"),
+        prices=[listing_price_view(entry) for entry in listing.prices],
+        effective_prices=[effective_price_view(entry) for entry in listing.effective_prices],
         published_at=when_set(listing, "published_at"),
         created_at=when_set(listing, "created_at"),
         updated_at=when_set(listing, "updated_at"),
@@ -358,11 +416,14 @@ def feed_rows(item: P.FeedItem) -> list[FeedRow]:
     product, listing = item.product, item.listing
     texts = product.texts
     name = texts[product.default_language].name if product.default_language in texts else ""
-    sale = listing.sale_price.amount_minor if listing.HasField("sale_price") else None
     updated = max(listing.updated_at, product.updated_at, key=lambda t: t.ToNanoseconds())
+    currency = listing.price.currency_code
     rows = []
     for variant in product.variants:
         media = list(variant.media) or list(product.media)
+        # A variant with a price of its own in the listing's currency is fed at that price.
+        terms: P.ChannelListing | P.ListingPrice = _own_price(listing, variant.sku) or listing
+        sale = terms.sale_price.amount_minor if terms.HasField("sale_price") else None
         rows.append(
             FeedRow(
                 product_id=product.id,
@@ -372,15 +433,30 @@ def feed_rows(item: P.FeedItem) -> list[FeedRow]:
                 brand=product.brand,
                 barcode=variant.barcode,
                 published=listing.published,
-                currency=listing.price.currency_code,
-                price_minor=listing.price.amount_minor,
+                currency=currency,
+                price_minor=terms.price.amount_minor,
                 sale_price_minor=sale,
-                sale_starts_at=when_set(listing, "sale_starts_at"),
-                sale_ends_at=when_set(listing, "sale_ends_at"),
-                effective_price_minor=listing.effective_price.amount_minor,
+                sale_starts_at=when_set(terms, "sale_starts_at"),
+                sale_ends_at=when_set(terms, "sale_ends_at"),
+                effective_price_minor=_effective_minor(listing, variant.sku),
                 image_url=media[0].url if media else None,
                 listing_version=listing.version,
                 updated_at=when(updated),
             )
         )
     return rows
+
+
+def _own_price(listing: P.ChannelListing, sku: str) -> P.ListingPrice | None:
+    currency = listing.price.currency_code
+    return next(
+        (e for e in listing.prices if e.sku == sku and e.price.currency_code == currency), None
+    )
+
+
+def _effective_minor(listing: P.ChannelListing, sku: str) -> int:
+    currency = listing.price.currency_code
+    for entry in listing.effective_prices:
+        if entry.sku == sku and entry.price.currency_code == currency:
+            return int(entry.price.amount_minor)
+    return int(listing.effective_price.amount_minor)

@@ -26,6 +26,7 @@ from omni_gateway.views.product import (
     Attributes,
     Key,
     Language,
+    ListingPrice,
     Media,
     ProductStatus,
     ProductText,
@@ -41,6 +42,7 @@ Texts = Annotated[dict[Language, ProductText], msgspec.Meta(max_length=50)]
 Ids = Annotated[list[Key], msgspec.Meta(max_length=50)]
 MediaList = Annotated[list[Media], msgspec.Meta(max_length=50)]
 Variants = Annotated[list[Variant], msgspec.Meta(max_length=200)]
+Prices = Annotated[list[ListingPrice], msgspec.Meta(max_length=1000)]
 
 
 class NewProduct(View):
@@ -79,6 +81,7 @@ class NewListing(View):
     sale_price: Money | None = None
     sale_starts_at: Moment | None = None
     sale_ends_at: Moment | None = None
+    prices: Prices = []
     version: Version | None = None
 
 
@@ -90,6 +93,7 @@ class ListingChanges(View):
     sale_price: Money | UnsetType | None = UNSET
     sale_starts_at: Moment | UnsetType | None = UNSET
     sale_ends_at: Moment | UnsetType | None = UNSET
+    prices: Prices | UnsetType = UNSET
     version: Version | UnsetType = UNSET
 
 
@@ -161,8 +165,20 @@ def listing_message(body: NewListing | ListingChanges) -> tuple[P.ChannelListing
         sale_price=to_proto_money(or_default(body.sale_price, None)),
         sale_starts_at=to_timestamp(or_default(body.sale_starts_at, None)),
         sale_ends_at=to_timestamp(or_default(body.sale_ends_at, None)),
+        prices=[_listing_price_message(entry) for entry in or_default(body.prices, [])],
     )
     return listing, named_fields(body)
+
+
+def _listing_price_message(entry: ListingPrice) -> P.ListingPrice:
+    return P.ListingPrice(
+        sku=entry.sku or "",
+        price=to_proto_money(entry.price),
+        compare_at_price=to_proto_money(entry.compare_at_price),
+        sale_price=to_proto_money(entry.sale_price),
+        sale_starts_at=to_timestamp(entry.sale_starts_at),
+        sale_ends_at=to_timestamp(entry.sale_ends_at),
+    )
 
 
 def category_message(body: NewCategory | CategoryChanges) -> tuple[P.Category, list[str]]:

@@ -65,7 +65,7 @@ class CartApi:
         cart = await self.deps.carts.get(request.cart_id)
         rules.require_active(cart, request.expected_version)
         channel = cart_channel(request.channel, cart)
-        prices = await self.deps.catalog.prices(channel, [sku])
+        prices = await self.deps.catalog.prices(channel, [sku], cart.currency_code)
         price = rules.sellable_price(prices, sku, channel_name(channel), cart.currency_code)
         line = rules.find_line(cart, sku=sku)
         quantity = request.quantity + (line.quantity if line else 0)
@@ -151,7 +151,8 @@ class CartApi:
             cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
             rules.require_active(cart, request.expected_version)
             channel = cart_channel(request.channel, cart)
-            prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
+            skus = [line.sku for line in cart.lines]
+            prices = await self.deps.catalog.prices(channel, skus, cart.currency_code)
             rules.accept_current_prices(cart, prices, utcnow())
             return self._saving(cart, channel, C.RepriceCartResponse)
 
@@ -236,8 +237,9 @@ class CartApi:
         existing = await self.deps.carts.find_active(owner_field, owner)
         if existing is not None:
             return existing, False
+        sold = await self.deps.catalog.currencies(channel_message(channel))
+        currency = rules.cart_currency(currency_code, sold)
         now = utcnow()
-        currency = rules.cart_currency(currency_code)
         cart = Cart(
             id=new_id("cart"),
             version=1,
@@ -326,7 +328,9 @@ class CartApi:
             return cart
         try:
             prices = await self.deps.catalog.prices(
-                channel_message(cart.channel), [line.sku for line in cart.lines]
+                channel_message(cart.channel),
+                [line.sku for line in cart.lines],
+                cart.currency_code,
             )
         except Unavailable:
             return cart

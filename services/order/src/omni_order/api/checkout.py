@@ -118,7 +118,8 @@ class CheckoutApi:
         _require_open_cart(cart)
         rules.require_checkout(cart)
         channel = cart_channel(request.channel, cart)
-        prices = await self.deps.catalog.prices(channel, [line.sku for line in cart.lines])
+        skus = [line.sku for line in cart.lines]
+        prices = await self.deps.catalog.prices(channel, skus, cart.currency_code)
         gone = cart_rules.show_current_prices(cart, prices)
         if gone:
             raise FailedPrecondition(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_order.domain.common import Price
+from omni_order.domain.common import ChannelCurrencies, Price
 from omni_order.domain.values import ChannelRef, Money
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -78,11 +78,19 @@ def cart_owner(customer_id: str, anonymous_id: str) -> tuple[str, str]:
     return ("customer_id", customer_id) if customer_id else ("anonymous_id", anonymous_id)
 
 
-def cart_currency(currency_code: str) -> str:
-    code = currency_code or "EUR"
+def cart_currency(currency_code: str, channel: ChannelCurrencies) -> str:
+    """The currency a new cart is in: the one asked for, which the channel must sell in, else the
+    channel's first."""
+    code = currency_code or channel.currencies[0]
     if not CURRENCY.match(code):
         raise InvalidArgument(
             f"currency_code {currency_code!r} must be an ISO 4217 code like 'EUR'",
+            field="currency_code",
+        )
+    if channel.restricted and code not in channel.currencies:
+        raise InvalidArgument(
+            f"the channel does not sell in {code} (it sells in {', '.join(channel.currencies)})",
+            reason="CURRENCY_NOT_SOLD",
             field="currency_code",
         )
     return code
@@ -193,7 +201,7 @@ def show_current_prices(cart: Cart, prices: Mapping[str, Price]) -> list[str]:
     gone = []
     for line in cart.lines:
         price = prices.get(line.sku)
-        if price is None or not price.published:
+        if price is None or not price.published or price.currency_code != cart.currency_code:
             gone.append(line.sku)
             continue
         line.current_unit_price = price.money
@@ -209,12 +217,13 @@ def accept_current_prices(cart: Cart, prices: Mapping[str, Price], now: datetime
         if (
             price is not None
             and price.published
+            and price.currency_code == cart.currency_code
             and price.amount_minor != line.unit_price.amount_minor
         ):
             line.unit_price = price.money
             line.listing_version = price.listing_version
             line.priced_at = now
-        if price is not None:
+        if price is not None and price.currency_code == cart.currency_code:
             line.current_unit_price = price.money
         line.price_changed = False
     recompute(cart)

@@ -32,6 +32,15 @@ class Price:
         return Money(self.amount_minor, self.currency_code)
 
 
+@dataclass(frozen=True)
+class ChannelCurrencies:
+    """The currencies a channel sells in (the first is the default for new carts); not
+    `restricted` until an admin sets them, when any currency may be chosen."""
+
+    currencies: tuple[str, ...]
+    restricted: bool = False
+
+
 def require_quantity(quantity: int, field: str) -> int:
     if quantity <= 0:
         raise InvalidArgument(f"{field} must be at least 1 (got {quantity})", field=field)

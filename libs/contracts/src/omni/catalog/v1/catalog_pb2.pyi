@@ -402,6 +402,8 @@ class ChannelListing(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     EFFECTIVE_PRICE_FIELD_NUMBER: _builtins.int
     PUBLISHED_AT_FIELD_NUMBER: _builtins.int
+    PRICES_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_PRICES_FIELD_NUMBER: _builtins.int
     product_id: _builtins.str
     published: _builtins.bool
     version: _builtins.int
@@ -429,6 +431,19 @@ class ChannelListing(_message.Message):
 
     @_builtins.property
     def published_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___ListingPrice]:
+        """More prices: the product's price in another currency (sku empty), or one variant's price in
+        a currency (overrides the product's). price, sale_price and the window above are the
+        product's price in their currency. Every currency must be one the channel sells in.
+        """
+
+    @_builtins.property
+    def effective_prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___EffectivePrice]:
+        """Output only: the price in force per currency for the product (sku empty) and for every
+        variant with a price of its own, when the response was made.
+        """
+
     def __init__(
         self,
         *,
@@ -444,14 +459,101 @@ class ChannelListing(_message.Message):
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         effective_price: _common_pb2.Money | None = ...,
         published_at: _timestamp_pb2.Timestamp | None = ...,
+        prices: _abc.Iterable[Global___ListingPrice] | None = ...,
+        effective_prices: _abc.Iterable[Global___EffectivePrice] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "effective_price", b"effective_price", "price", b"price", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "effective_price", b"effective_price", "price", b"price", "product_id", b"product_id", "published", b"published", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "effective_price", b"effective_price", "effective_prices", b"effective_prices", "price", b"price", "prices", b"prices", "product_id", b"product_id", "published", b"published", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChannelListing: _TypeAlias = ChannelListing  # noqa: Y015
+
+@_typing.final
+class ListingPrice(_message.Message):
+    """A price on a listing: the product's (sku empty) or one variant's, in one currency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    COMPARE_AT_PRICE_FIELD_NUMBER: _builtins.int
+    SALE_PRICE_FIELD_NUMBER: _builtins.int
+    SALE_STARTS_AT_FIELD_NUMBER: _builtins.int
+    SALE_ENDS_AT_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    @_builtins.property
+    def price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def compare_at_price(self) -> _common_pb2.Money:
+        """The "was" price shown beside it; not below price."""
+
+    @_builtins.property
+    def sale_price(self) -> _common_pb2.Money:
+        """Applies from sale_starts_at (inclusive) to sale_ends_at (exclusive); an unset bound is open."""
+
+    @_builtins.property
+    def sale_starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def sale_ends_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        price: _common_pb2.Money | None = ...,
+        compare_at_price: _common_pb2.Money | None = ...,
+        sale_price: _common_pb2.Money | None = ...,
+        sale_starts_at: _timestamp_pb2.Timestamp | None = ...,
+        sale_ends_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["compare_at_price", b"compare_at_price", "price", b"price", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compare_at_price", b"compare_at_price", "price", b"price", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListingPrice: _TypeAlias = ListingPrice  # noqa: Y015
+
+@_typing.final
+class EffectivePrice(_message.Message):
+    """The price in force for the product (sku empty) or a variant in one currency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    COMPARE_AT_PRICE_FIELD_NUMBER: _builtins.int
+    ON_SALE_FIELD_NUMBER: _builtins.int
+    LOWEST_PRICE_30D_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    on_sale: _builtins.bool
+    @_builtins.property
+    def price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def compare_at_price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def lowest_price_30d(self) -> _common_pb2.Money:
+        """Set by GetProduct: the lowest price in force during the 30 days before this price took
+        effect (this price when there was none before).
+        """
+
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        price: _common_pb2.Money | None = ...,
+        compare_at_price: _common_pb2.Money | None = ...,
+        on_sale: _builtins.bool = ...,
+        lowest_price_30d: _common_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["compare_at_price", b"compare_at_price", "lowest_price_30d", b"lowest_price_30d", "price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compare_at_price", b"compare_at_price", "lowest_price_30d", b"lowest_price_30d", "on_sale", b"on_sale", "price", b"price", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EffectivePrice: _TypeAlias = EffectivePrice  # noqa: Y015
 
 @_typing.final
 class CreateProductRequest(_message.Message):
@@ -1568,6 +1670,11 @@ class GetPricesRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _builtins.int
     SKUS_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
+    CURRENCY_CODE_FIELD_NUMBER: _builtins.int
+    currency_code: _builtins.str
+    """The cart's currency: each SKU's price in it (the variant's own, else the product's); unset
+    or not priced in it: the listing's price.
+    """
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef: ...
     @_builtins.property
@@ -1582,10 +1689,11 @@ class GetPricesRequest(_message.Message):
         channel: _common_pb2.ChannelRef | None = ...,
         skus: _abc.Iterable[_builtins.str] | None = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
+        currency_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "channel", b"channel"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "channel", b"channel", "skus", b"skus"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "channel", b"channel", "currency_code", b"currency_code", "skus", b"skus"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1765,3 +1873,216 @@ class ListProductFeedResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListProductFeedResponse: _TypeAlias = ListProductFeedResponse  # noqa: Y015
+
+@_typing.final
+class ChannelCurrencies(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    CURRENCY_CODES_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    """0 until an admin sets them (then the catalog's default currency applies)."""
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef:
+        """channel, plus partner_id for marketplaces."""
+
+    @_builtins.property
+    def currency_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """ISO 4217 codes; the first is the default for new carts."""
+
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        channel: _common_pb2.ChannelRef | None = ...,
+        currency_codes: _abc.Iterable[_builtins.str] | None = ...,
+        version: _builtins.int = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "currency_codes", b"currency_codes", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChannelCurrencies: _TypeAlias = ChannelCurrencies  # noqa: Y015
+
+@_typing.final
+class GetChannelCurrenciesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        channel: _common_pb2.ChannelRef | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetChannelCurrenciesRequest: _TypeAlias = GetChannelCurrenciesRequest  # noqa: Y015
+
+@_typing.final
+class GetChannelCurrenciesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def currencies(self) -> Global___ChannelCurrencies: ...
+    def __init__(
+        self,
+        *,
+        currencies: Global___ChannelCurrencies | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetChannelCurrenciesResponse: _TypeAlias = GetChannelCurrenciesResponse  # noqa: Y015
+
+@_typing.final
+class UpdateChannelCurrenciesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCIES_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    expected_version: _builtins.int
+    """The version read (0: never set); stale: ABORTED."""
+    @_builtins.property
+    def currencies(self) -> Global___ChannelCurrencies: ...
+    def __init__(
+        self,
+        *,
+        currencies: Global___ChannelCurrencies | None = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies", "expected_version", b"expected_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateChannelCurrenciesRequest: _TypeAlias = UpdateChannelCurrenciesRequest  # noqa: Y015
+
+@_typing.final
+class UpdateChannelCurrenciesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def currencies(self) -> Global___ChannelCurrencies: ...
+    def __init__(
+        self,
+        *,
+        currencies: Global___ChannelCurrencies | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currencies", b"currencies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateChannelCurrenciesResponse: _TypeAlias = UpdateChannelCurrenciesResponse  # noqa: Y015
+
+@_typing.final
+class PriceHistoryEntry(_message.Message):
+    """The price in force from `at` until the next entry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRICE_FIELD_NUMBER: _builtins.int
+    ON_SALE_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    on_sale: _builtins.bool
+    @_builtins.property
+    def price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        price: _common_pb2.Money | None = ...,
+        on_sale: _builtins.bool = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "on_sale", b"on_sale", "price", b"price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PriceHistoryEntry: _TypeAlias = PriceHistoryEntry  # noqa: Y015
+
+@_typing.final
+class GetPriceHistoryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    CURRENCY_CODE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    product_id: _builtins.str
+    sku: _builtins.str
+    currency_code: _builtins.str
+    page_size: _builtins.int
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        product_id: _builtins.str = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        sku: _builtins.str = ...,
+        currency_code: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "currency_code", b"currency_code", "page_size", b"page_size", "product_id", b"product_id", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPriceHistoryRequest: _TypeAlias = GetPriceHistoryRequest  # noqa: Y015
+
+@_typing.final
+class GetPriceHistoryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    LOWEST_PRICE_30D_FIELD_NUMBER: _builtins.int
+    CURRENT_PRICE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___PriceHistoryEntry]:
+        """Newest first, at most page_size (default 50)."""
+
+    @_builtins.property
+    def lowest_price_30d(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def current_price(self) -> _common_pb2.Money:
+        """The price in force now."""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___PriceHistoryEntry] | None = ...,
+        lowest_price_30d: _common_pb2.Money | None = ...,
+        current_price: _common_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["current_price", b"current_price", "lowest_price_30d", b"lowest_price_30d"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_price", b"current_price", "entries", b"entries", "lowest_price_30d", b"lowest_price_30d"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPriceHistoryResponse: _TypeAlias = GetPriceHistoryResponse  # noqa: Y015

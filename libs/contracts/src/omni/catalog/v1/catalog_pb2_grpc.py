@@ -130,6 +130,21 @@ class CatalogServiceStub:
                 request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedRequest.SerializeToString,
                 response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedResponse.FromString,
                 _registered_method=True)
+        self.GetChannelCurrencies = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/GetChannelCurrencies',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesResponse.FromString,
+                _registered_method=True)
+        self.UpdateChannelCurrencies = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/UpdateChannelCurrencies',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesResponse.FromString,
+                _registered_method=True)
+        self.GetPriceHistory = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/GetPriceHistory',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -261,6 +276,27 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetChannelCurrencies(self, request, context):
+        """The currencies a channel (or one marketplace partner) sells in.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChannelCurrencies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPriceHistory(self, request, context):
+        """How a variant's price in force on a channel and currency changed, and the lowest price of
+        the 30 days before the current one took effect (Omnibus).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -358,6 +394,21 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListProductFeed,
                     request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedRequest.FromString,
                     response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedResponse.SerializeToString,
+            ),
+            'GetChannelCurrencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChannelCurrencies,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesResponse.SerializeToString,
+            ),
+            'UpdateChannelCurrencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChannelCurrencies,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesResponse.SerializeToString,
+            ),
+            'GetPriceHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPriceHistory,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -874,6 +925,87 @@ class CatalogService:
             '/omni.catalog.v1.CatalogService/ListProductFeed',
             omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedRequest.SerializeToString,
             omni_dot_catalog_dot_v1_dot_catalog__pb2.ListProductFeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChannelCurrencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/GetChannelCurrencies',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetChannelCurrenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChannelCurrencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/UpdateChannelCurrencies',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateChannelCurrenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPriceHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/GetPriceHistory',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

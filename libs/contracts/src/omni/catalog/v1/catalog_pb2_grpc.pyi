@@ -64,6 +64,13 @@ class CatalogServiceStub:
     """Effective prices of SKUs on a channel at a moment (carts and checkout price from here)."""
     ListProductFeed: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListProductFeedRequest, _catalog_pb2.ListProductFeedResponse]
     """A channel's (partner's) listings changed since a time, for marketplace feeds."""
+    GetChannelCurrencies: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetChannelCurrenciesRequest, _catalog_pb2.GetChannelCurrenciesResponse]
+    """The currencies a channel (or one marketplace partner) sells in."""
+    UpdateChannelCurrencies: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateChannelCurrenciesRequest, _catalog_pb2.UpdateChannelCurrenciesResponse]
+    GetPriceHistory: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetPriceHistoryRequest, _catalog_pb2.GetPriceHistoryResponse]
+    """How a variant's price in force on a channel and currency changed, and the lowest price of
+    the 30 days before the current one took effect (Omnibus).
+    """
 
 @_typing.type_check_only
 class CatalogServiceAsyncStub(CatalogServiceStub):
@@ -101,6 +108,13 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Effective prices of SKUs on a channel at a moment (carts and checkout price from here)."""
     ListProductFeed: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListProductFeedRequest, _catalog_pb2.ListProductFeedResponse]  # type: ignore[assignment]
     """A channel's (partner's) listings changed since a time, for marketplace feeds."""
+    GetChannelCurrencies: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetChannelCurrenciesRequest, _catalog_pb2.GetChannelCurrenciesResponse]  # type: ignore[assignment]
+    """The currencies a channel (or one marketplace partner) sells in."""
+    UpdateChannelCurrencies: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateChannelCurrenciesRequest, _catalog_pb2.UpdateChannelCurrenciesResponse]  # type: ignore[assignment]
+    GetPriceHistory: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetPriceHistoryRequest, _catalog_pb2.GetPriceHistoryResponse]  # type: ignore[assignment]
+    """How a variant's price in force on a channel and currency changed, and the lowest price of
+    the 30 days before the current one took effect (Omnibus).
+    """
 
 class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
     """The single source of product truth: products, variants, categories, and per-channel listings."""
@@ -249,5 +263,30 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.ListProductFeedResponse, _abc.Awaitable[_catalog_pb2.ListProductFeedResponse]]:
         """A channel's (partner's) listings changed since a time, for marketplace feeds."""
+
+    @_abc_1.abstractmethod
+    def GetChannelCurrencies(
+        self,
+        request: _catalog_pb2.GetChannelCurrenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetChannelCurrenciesResponse, _abc.Awaitable[_catalog_pb2.GetChannelCurrenciesResponse]]:
+        """The currencies a channel (or one marketplace partner) sells in."""
+
+    @_abc_1.abstractmethod
+    def UpdateChannelCurrencies(
+        self,
+        request: _catalog_pb2.UpdateChannelCurrenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateChannelCurrenciesResponse, _abc.Awaitable[_catalog_pb2.UpdateChannelCurrenciesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetPriceHistory(
+        self,
+        request: _catalog_pb2.GetPriceHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetPriceHistoryResponse, _abc.Awaitable[_catalog_pb2.GetPriceHistoryResponse]]:
+        """How a variant's price in force on a channel and currency changed, and the lowest price of
+        the 30 days before the current one took effect (Omnibus).
+        """
 
 def add_CatalogServiceServicer_to_server(servicer: CatalogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
