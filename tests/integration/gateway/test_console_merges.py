@@ -10,6 +10,8 @@ from console_browser import HEIGHT, WIDTH, Screens, chromium, sign_in
 from playwright.async_api import expect
 from test_orders import seed
 
+from omni_kit.ids import new_id
+
 pytestmark = pytest.mark.timeout(300)
 PASSWORD = "long enough pw"  # conftest's STAFF_PASSWORD
 
@@ -23,7 +25,7 @@ async def till_customer(stack, headers: dict[str, str], **fields: str) -> str:
     made = await stack.http.post(
         "/staff/v1/customers",
         json=fields,
-        headers=headers | {"X-Omni-Channel": "phone", "Idempotency-Key": f"till-{fields}"},
+        headers=headers | {"X-Omni-Channel": "phone", "Idempotency-Key": new_id("till")},
     )
     assert made.status_code == 201, made.text
     return str(made.json()["profile"]["id"])
