@@ -34,6 +34,8 @@ SLOW = (
     "integration/gateway/test_checkout_trace.py",
     "integration/gateway/test_checkout_query_plans.py",
     "integration/gateway/test_console_consultant.py",
+    "integration/gateway/test_console_associate.py",
+    "integration/gateway/test_console_merges.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",
     "integration/gateway/test_bulk_import.py",

@@ -12,9 +12,13 @@ from litestar_htmx import HTMXRequest
 from omni_gateway.console import errors, session
 from omni_gateway.console.assets import static_router
 from omni_gateway.console.customers import ConsoleCustomers
+from omni_gateway.console.merges import ConsoleMerges
 from omni_gateway.console.password import ConsolePassword
+from omni_gateway.console.pickups import ConsolePickups
 from omni_gateway.console.render import template_config
+from omni_gateway.console.returns import ConsoleReturns
 from omni_gateway.console.sign_in import ConsoleSignIn
+from omni_gateway.console.stock import ConsoleStock
 from omni_gateway.settings import GatewaySettings
 
 __all__ = ["routes", "template_config"]
@@ -25,7 +29,15 @@ def routes(settings: GatewaySettings) -> list[Router]:
     static files (none of those: the same for everyone, cached for a year)."""
     pages = Router(
         "/",
-        route_handlers=[ConsoleSignIn, ConsolePassword, ConsoleCustomers],
+        route_handlers=[
+            ConsoleSignIn,
+            ConsolePassword,
+            ConsoleCustomers,
+            ConsolePickups,
+            ConsoleStock,
+            ConsoleReturns,
+            ConsoleMerges,
+        ],
         middleware=[
             session.CookieSession(settings),
             DefineMiddleware(CSRFMiddleware, config=session.csrf_config(settings)),

@@ -23,6 +23,7 @@ from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import STORE_ROLES, Channel, Principal
+from omni_gateway.staff.merges import MERGERS
 from omni_gateway.views.profile import recent_order, staff_profile_view
 from omni_gateway.views.profile_requests import NoteBody, TimelineQuery
 from omni_gateway.views.timeline import staff_timeline_page
@@ -116,6 +117,7 @@ class ConsoleCustomers(Controller):
             "customer.html",
             principal,
             profile=staff_profile_view(profile),
+            may_merge=principal.role in MERGERS,
             orders=None if orders is None else [recent_order(order) for order in orders],
             channels=list(Channel),
             **await timeline_part(state, profile.id, chosen_channel(channel), ""),

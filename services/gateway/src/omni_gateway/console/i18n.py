@@ -7,6 +7,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from babel.core import negotiate_locale
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_precision
 from babel.support import Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -73,6 +75,16 @@ def local_time(context: Context, moment: datetime | None, style: str = "medium")
     return str(format_datetime(moment, style, tzinfo=zone, locale=context["locale"]))
 
 
+@pass_context
+def money(context: Context, amount: Any) -> str:
+    """Integer minor units and a currency, written the way the page's language writes money."""
+    if amount is None:
+        return ""
+    units = Decimal(amount.amount_minor).scaleb(-get_currency_precision(amount.currency))
+    return str(format_currency(units, amount.currency, locale=context["locale"]))
+
+
 def install(environment: Any) -> None:
     environment.install_gettext_callables(context_gettext, context_ngettext, newstyle=True)
     environment.filters["local_time"] = local_time
+    environment.filters["money"] = money

@@ -73,6 +73,19 @@ LABELS: dict[str, dict[str, str]] = {
         "messenger": N_("Messenger"),
         "phone_call": N_("Phone call"),
     },
+    "condition": {
+        "sellable": N_("Can be sold again"),
+        "damaged": N_("Damaged"),
+    },
+    "kind": {
+        "store": N_("Store"),
+        "warehouse": N_("Warehouse"),
+    },
+    "delivery": {
+        "click_and_collect": N_("Click & collect"),
+        "ship_to_store": N_("Ship to store"),
+        "home_delivery": N_("Home delivery"),
+    },
     "purpose": {
         "transactional": N_("Service messages"),
         "marketing": N_("Marketing"),

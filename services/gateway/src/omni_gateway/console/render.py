@@ -68,6 +68,7 @@ def page(
         "zone": session.get("zone") or settings.console_time_zone,
         "username": session.get("user", "") if principal else "",
         "role": principal.role.value if principal and principal.role else "",
+        "my_stores": sorted(principal.store_ids) if principal else [],
     }
     return HTMXTemplate(
         template_name=template,
@@ -76,3 +77,17 @@ def page(
         trigger_event=trigger_event,
         after="receive" if trigger_event else None,
     )
+
+
+def store_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    store: Any,
+    template: str,
+    part: str,
+    **context: Any,
+) -> HTMXTemplate:
+    """A page about one store (its `part` alone for htmx), with times in the store's zone."""
+    zone = store.time_zone or request.app.state.settings.console_time_zone
+    chosen = part if request.headers.get("hx-request") else template
+    return page(request, chosen, principal, store=store, **context | {"zone": zone})

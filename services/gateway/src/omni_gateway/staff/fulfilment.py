@@ -46,7 +46,7 @@ async def _changed(state: State, method: Callable[..., Awaitable[Any]], request:
     return staff_order_view(reply.order)
 
 
-async def _pickup_store(state: State, principal: Principal, order_id: str) -> str:
+async def pickup_store(state: State, principal: Principal, order_id: str) -> str:
     order = await staff_order(state, order_id)
     store_id = order.delivery.pickup_location_id
     if not store_id:
@@ -66,6 +66,70 @@ async def _shipment_source(
     raise NotFoundException(f"order {order_id!r} has no shipment {shipment_id!r}")
 
 
+# What the routes below do, callable by the console too (one copy of the rules).
+
+
+async def cancel_order(
+    state: State, principal: Principal, channel: Channel, order_id: str, data: Cancel
+) -> StaffOrder:
+    auth.require_roles(principal, *CANCEL_ROLES)  # the route's guard too, for every caller
+    cancel = P.CancelOrderRequest(
+        order_id=order_id,
+        lines=to_proto_units(data.lines),
+        reason=P.CANCELLATION_REASON_STAFF_DECISION,
+        note=data.note,
+        actor=actor_of(principal),
+        channel=channel_ref(channel),
+    )
+    return await _changed(state, state.downstream.order.CancelOrder, cancel)
+
+
+async def mark_ready(
+    state: State, principal: Principal, channel: Channel, order_id: str
+) -> StaffOrder:
+    """Goods at the pickup store (a ship-to-store parcel received): the code and deadline are
+    made and the customer is told (the order service's event)."""
+    store_id = await pickup_store(state, principal, order_id)
+    mark = P.MarkReadyForPickupRequest(
+        order_id=order_id,
+        actor=actor_of(principal),
+        channel=channel_ref(channel, store_id=store_id),
+    )
+    return await _changed(state, state.downstream.order.MarkReadyForPickup, mark)
+
+
+async def mark_collected(
+    state: State, principal: Principal, channel: Channel, order_id: str, data: Collection
+) -> StaffOrder:
+    store_id = await pickup_store(state, principal, order_id)
+    mark = P.MarkCollectedRequest(
+        order_id=order_id,
+        pickup_code=data.pickup_code,
+        actor=actor_of(principal),
+        channel=channel_ref(channel, store_id=store_id),
+    )
+    return await _changed(state, state.downstream.order.MarkCollected, mark)
+
+
+async def take_back(
+    state: State, principal: Principal, channel: Channel, order_id: str, data: NewReturn
+) -> ReturnCreated:
+    # The receiving store comes in the body: checked here, not by a guard.
+    auth.require_store(principal, data.receiving_location_id)
+    create = P.CreateReturnRequest(
+        order_id=order_id,
+        lines=to_proto_return_lines(data.lines),
+        receiving_location_id=data.receiving_location_id,
+        channel=channel_ref(channel, store_id=data.receiving_location_id),
+        actor=actor_of(principal),
+        note=data.note,
+    )
+    reply = await state.downstream.call(
+        state.downstream.order.CreateReturn, create, idempotent=True
+    )
+    return ReturnCreated(return_view(reply.order_return), staff_order_view(reply.order))
+
+
 class StaffFulfilment(Controller):
     path = "/staff/v1/orders/{order_id:str}"
     tags = ["staff orders"]
@@ -81,15 +145,7 @@ class StaffFulfilment(Controller):
     async def cancel(
         self, state: State, principal: Principal, channel: Channel, order_id: str, data: Cancel
     ) -> StaffOrder:
-        cancel = P.CancelOrderRequest(
-            order_id=order_id,
-            lines=to_proto_units(data.lines),
-            reason=P.CANCELLATION_REASON_STAFF_DECISION,
-            note=data.note,
-            actor=actor_of(principal),
-            channel=channel_ref(channel),
-        )
-        return await _changed(state, state.downstream.order.CancelOrder, cancel)
+        return await cancel_order(state, principal, channel, order_id, data)
 
     @post(
         "/refunds/{refund_id:str}/completed",
@@ -120,26 +176,13 @@ class StaffFulfilment(Controller):
     async def ready(
         self, state: State, principal: Principal, channel: Channel, order_id: str
     ) -> StaffOrder:
-        store_id = await _pickup_store(state, principal, order_id)
-        mark = P.MarkReadyForPickupRequest(
-            order_id=order_id,
-            actor=actor_of(principal),
-            channel=channel_ref(channel, store_id=store_id),
-        )
-        return await _changed(state, state.downstream.order.MarkReadyForPickup, mark)
+        return await mark_ready(state, principal, channel, order_id)
 
     @post("/collected", summary="The customer took the order", status_code=200)
     async def collected(
         self, state: State, principal: Principal, channel: Channel, order_id: str, data: Collection
     ) -> StaffOrder:
-        store_id = await _pickup_store(state, principal, order_id)
-        mark = P.MarkCollectedRequest(
-            order_id=order_id,
-            pickup_code=data.pickup_code,
-            actor=actor_of(principal),
-            channel=channel_ref(channel, store_id=store_id),
-        )
-        return await _changed(state, state.downstream.order.MarkCollected, mark)
+        return await mark_collected(state, principal, channel, order_id, data)
 
     @post(
         "/shipments",
@@ -219,18 +262,4 @@ class StaffFulfilment(Controller):
     async def take_back(
         self, state: State, principal: Principal, channel: Channel, order_id: str, data: NewReturn
     ) -> Response[ReturnCreated]:
-        # The receiving store comes in the body: checked here, not by a guard.
-        auth.require_store(principal, data.receiving_location_id)
-        create = P.CreateReturnRequest(
-            order_id=order_id,
-            lines=to_proto_return_lines(data.lines),
-            receiving_location_id=data.receiving_location_id,
-            channel=channel_ref(channel, store_id=data.receiving_location_id),
-            actor=actor_of(principal),
-            note=data.note,
-        )
-        reply = await state.downstream.call(
-            state.downstream.order.CreateReturn, create, idempotent=True
-        )
-        created = ReturnCreated(return_view(reply.order_return), staff_order_view(reply.order))
-        return Response(created, status_code=201)
+        return Response(await take_back(state, principal, channel, order_id, data), status_code=201)

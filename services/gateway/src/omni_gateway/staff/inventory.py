@@ -53,6 +53,9 @@ class StaffInventory(Controller):
     @get(
         "/skus/{sku:str}/stock",
         summary="Stock of a SKU in every location",
+        description=(
+            "With `near_location_id`, nearest to that location first, each with its `distance_km`."
+        ),
         opt=links(
             200,
             {
@@ -67,28 +70,14 @@ class StaffInventory(Controller):
             },
         ),
     )
-    async def sku_stock(self, state: State, principal: Principal, sku: str) -> SkuStock:
-        levels = await state.downstream.call(
-            state.downstream.inventory.ListStockLevels,
-            inventory_pb2.ListStockLevelsRequest(skus=[sku], page_size=200),
-            idempotent=True,
-        )
-        ids = [level.location_id for level in levels.stock_levels]
-        places = await state.downstream.call(
-            state.downstream.inventory.ListStockLocations,
-            inventory_pb2.ListStockLocationsRequest(
-                location_ids=ids, include_inactive=True, page_size=200
-            ),
-            idempotent=True,
-        )
-        named = {place.id: place for place in places.locations}
-        return SkuStock(
-            sku=sku,
-            locations=[
-                located_stock_level(level, named.get(level.location_id))
-                for level in levels.stock_levels
-            ],
-        )
+    async def sku_stock(
+        self,
+        state: State,
+        principal: Principal,
+        sku: str,
+        near_location_id: Annotated[str, Parameter(max_length=64)] = "",
+    ) -> SkuStock:
+        return await sku_stock(state, sku, near_location_id)
 
     @get(
         "/stores/{store_id:str}/stock",
@@ -264,3 +253,43 @@ async def _transfer(
         principal, transfer.from_location_id if outgoing else transfer.to_location_id
     )
     return transfer
+
+
+async def sku_stock(state: State, sku: str, near_location_id: str = "") -> SkuStock:
+    """A SKU's stock in every location it is kept at (reserved and inbound included); nearest
+    to `near_location_id` first when given (the inventory service measures the distances)."""
+    levels = await state.downstream.call(
+        state.downstream.inventory.ListStockLevels,
+        inventory_pb2.ListStockLevelsRequest(skus=[sku], page_size=200),
+        idempotent=True,
+    )
+    ask = inventory_pb2.ListStockLocationsRequest(
+        location_ids=[level.location_id for level in levels.stock_levels],
+        include_inactive=True,
+        page_size=200,
+    )
+    if near_location_id:
+        here = await state.downstream.call(
+            state.downstream.inventory.GetStockLocation,
+            inventory_pb2.GetStockLocationRequest(location_id=near_location_id),
+            idempotent=True,
+        )
+        ask.near.CopyFrom(here.location.geo)
+    places = await state.downstream.call(
+        state.downstream.inventory.ListStockLocations, ask, idempotent=True
+    )
+    named = {place.id: place for place in places.locations}
+    distances = dict(zip((p.id for p in places.locations), places.distances_km, strict=False))
+    rank = {place.id: index for index, place in enumerate(places.locations)}
+    ordered = list(levels.stock_levels)
+    if near_location_id:
+        ordered.sort(key=lambda level: rank.get(level.location_id, len(rank)))
+    return SkuStock(
+        sku=sku,
+        locations=[
+            located_stock_level(
+                level, named.get(level.location_id), distances.get(level.location_id)
+            )
+            for level in ordered
+        ],
+    )

@@ -82,6 +82,19 @@ async def _page(state: State, ask: P.ListOrdersRequest) -> StaffOrderPage:
     return staff_order_page(reply)
 
 
+async def store_pickups(
+    state: State, store_id: str, page_size: int, page_token: str = ""
+) -> StaffOrderPage:
+    """Orders to be picked up at the store, not collected yet (the caller's store checked)."""
+    ask = P.ListOrdersRequest(
+        pickup_location_id=store_id,
+        statuses=AWAITING_PICKUP,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    return await _page(state, ask)
+
+
 class StaffOrderReads(Controller):
     path = "/staff/v1"
     tags = ["staff orders"]
@@ -176,13 +189,7 @@ class StaffOrderReads(Controller):
         page_size: PageSize = 50,
         page_token: str = "",
     ) -> StaffOrderPage:
-        ask = P.ListOrdersRequest(
-            pickup_location_id=store_id,
-            statuses=AWAITING_PICKUP,
-            page_size=page_size,
-            page_token=page_token,
-        )
-        return await _page(state, ask)
+        return await store_pickups(state, store_id, page_size, page_token)
 
     @get(
         "/customers/{customer_id:str}/orders",

@@ -130,9 +130,11 @@ class LocationSummary(View):
 
 
 class LocatedStockLevel(StockLevelView, kw_only=True):
-    """A stock level with the location it is at (left out when the location is unknown)."""
+    """A stock level with the location it is at (left out when the location is unknown), and
+    its distance when the list was asked for nearest first."""
 
     location: LocationSummary | None = None
+    distance_km: float | None = None
 
 
 class SkuStock(View):
@@ -289,7 +291,9 @@ def stock_level_view(level: P.StockLevel) -> StockLevelView:
     return StockLevelView(**_level_fields(level))
 
 
-def located_stock_level(level: P.StockLevel, place: P.StockLocation | None) -> LocatedStockLevel:
+def located_stock_level(
+    level: P.StockLevel, place: P.StockLocation | None, distance_km: float | None = None
+) -> LocatedStockLevel:
     location = None
     if place is not None:
         location = LocationSummary(
@@ -298,7 +302,7 @@ def located_stock_level(level: P.StockLevel, place: P.StockLocation | None) -> L
             kind=LOCATION_KIND.public(place.kind),
             click_and_collect=place.capabilities.click_and_collect,
         )
-    return LocatedStockLevel(**_level_fields(level), location=location)
+    return LocatedStockLevel(**_level_fields(level), location=location, distance_km=distance_km)
 
 
 def _level_fields(level: P.StockLevel) -> dict[str, Any]:
