@@ -28,6 +28,7 @@ from omni_gateway.views.common import (
     when_set,
 )
 from omni_gateway.views.stock import AvailabilitySummary
+from omni_gateway.views.tax import TAX_CLASS, TaxClass
 
 
 class ProductStatus(StrEnum):
@@ -94,6 +95,8 @@ class ProductView(View):
     variants: list[Variant]
     created_at: datetime | None
     updated_at: datetime | None
+    # The rate class it is taxed at (rates per country: /staff/v1/tax/rates).
+    tax_class: TaxClass = TaxClass.STANDARD
 
 
 class ListingView(View):
@@ -242,6 +245,7 @@ def product_view(product: P.Product) -> ProductView:
         ],
         created_at=when_set(product, "created_at"),
         updated_at=when_set(product, "updated_at"),
+        tax_class=TAX_CLASS.public(product.tax_class) or TaxClass.STANDARD,
     )
 
 
