@@ -17,6 +17,7 @@ from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import to_timestamp
 from omni_order.domain import checkout
 from omni_order.domain.orders import Address, Delivery, OrderLine, PaymentMethod
+from omni_order.domain.tax import quote
 from omni_order.domain.values import Actor, ActorKind, ChannelRef, Money, SalesChannel
 from omni_order.messages import from_message
 from omni_order.store.documents import to_document
@@ -141,7 +142,8 @@ async def test_a_saga_left_pending_is_finished_by_a_new_instance(shop, mongo, db
     order = checkout.new_order(
         order_id=new_id("ord"),
         payment_id=new_id("pay"),
-        lines=[OrderLine(line_id="l1", sku="TEE-M", quantity=2, unit_price=Money(1500, "EUR"))],
+        lines=(lines := [OrderLine("l1", "TEE-M", quantity=2, unit_price=Money(1500, "EUR"))]),
+        tax=quote(checkout.taxable_lines(lines), {}, "PL", prices_include_tax=True),
         currency="EUR",
         delivery=Delivery(
             mode=checkout.HOME, address=from_message(ADDRESS, Address), price=Money(499, "EUR")

@@ -25,6 +25,7 @@ from omni_order.domain.orders import (
     PaymentMethod,
     PaymentStatus,
 )
+from omni_order.domain.tax import quote
 from omni_order.domain.values import Money
 from omni_order.messages import actor, channel_ref, from_message
 from omni_order.payments import (
@@ -187,7 +188,8 @@ async def test_cancelled_units_already_captured_are_refunded_once_even_when_retr
     order = checkout.new_order(
         order_id="ord_captured",
         payment_id="pay_captured",
-        lines=[OrderLine(line_id="l1", sku="TEE-M", quantity=3, unit_price=Money(1500, "EUR"))],
+        lines=(lines := [OrderLine("l1", "TEE-M", quantity=3, unit_price=Money(1500, "EUR"))]),
+        tax=quote(checkout.taxable_lines(lines), {}, "PL", prices_include_tax=True),
         currency="EUR",
         delivery=Delivery(
             mode=checkout.HOME, address=from_message(ADDRESS, Address), price=Money(499, "EUR")

@@ -18,6 +18,7 @@ from omni_order.domain.orders import (
     OrderLineStatus,
     PaymentMethod,
 )
+from omni_order.domain.tax import TaxQuote, quote
 from omni_order.domain.values import Actor, ActorKind, ChannelRef, Money, SalesChannel
 from omni_order.payments.checkout import PaymentLinks
 from omni_order.payments.provider import (
@@ -182,19 +183,26 @@ class FakeInventory:
         self.released.append(reservation_id)
 
 
+def untaxed(lines: list[OrderLine]) -> TaxQuote:
+    """The quote of a country without rates: prices include a tax of 0."""
+    return quote(checkout.taxable_lines(lines), {}, "PL", prices_include_tax=True)
+
+
 def pending_order(method: PaymentMethod = PaymentMethod.ONLINE_CARD, quantity: int = 2) -> Order:
+    lines = [
+        OrderLine(
+            line_id="l1",
+            sku="TEE-M",
+            quantity=quantity,
+            unit_price=Money(1500, "EUR"),
+            status=OrderLineStatus.OPEN,
+        )
+    ]
     return checkout.new_order(
         order_id="ord_1",
         payment_id="pay_1",
-        lines=[
-            OrderLine(
-                line_id="l1",
-                sku="TEE-M",
-                quantity=quantity,
-                unit_price=Money(1500, "EUR"),
-                status=OrderLineStatus.OPEN,
-            )
-        ],
+        lines=lines,
+        tax=untaxed(lines),
         currency="EUR",
         delivery=Delivery(mode=DeliveryMode.HOME_DELIVERY, price=Money(499, "EUR")),
         payment_method=method,

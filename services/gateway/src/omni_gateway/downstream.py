@@ -15,7 +15,7 @@ from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
 from omni.notification.v1 import notification_pb2_grpc
-from omni.order.v1 import order_pb2_grpc
+from omni.order.v1 import order_pb2_grpc, tax_pb2_grpc
 from omni_gateway import idempotency
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.settings import GatewaySettings
@@ -51,6 +51,7 @@ class Downstream:
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self.channels["catalog"])
         self.inventory = inventory_pb2_grpc.InventoryServiceStub(self.channels["inventory"])
         self.order = order_pb2_grpc.OrderServiceStub(self.channels["order"])
+        self.tax = tax_pb2_grpc.TaxServiceStub(self.channels["order"])
         self.customer = customer_pb2_grpc.CustomerServiceStub(self.channels["customer"])
         self.notification = notification_pb2_grpc.NotificationServiceStub(
             self.channels["notification"]

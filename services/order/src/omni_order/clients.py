@@ -21,7 +21,8 @@ from omni_order.domain.checkout import Shortfall
 from omni_order.domain.common import ChannelCurrencies, Price
 from omni_order.domain.orders import Delivery
 from omni_order.domain.returns import ItemCondition
-from omni_order.messages import to_message
+from omni_order.domain.tax import TaxClass
+from omni_order.messages import member, to_message
 from omni_order.ports import Location, PickupStore, Placement, StockShortage
 
 R = TypeVar("R")
@@ -80,6 +81,7 @@ class CatalogClient:
                 published=price.published,
                 weight_grams=price.weight_grams,
                 sides_mm=(price.length_mm, price.width_mm, price.height_mm),
+                tax_class=member(TaxClass, common_pb2.TaxClass.DESCRIPTOR, price.tax_class),
             )
             for price in reply.prices
         }

@@ -2,7 +2,7 @@
 
 from omni.catalog.v1 import catalog_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
-from omni.order.v1 import order_pb2, order_pb2_grpc
+from omni.order.v1 import order_pb2, order_pb2_grpc, tax_pb2, tax_pb2_grpc
 from omni_kit.app import ServiceApp, channel
 from omni_kit.events import stream_name, stream_subjects
 from omni_kit.events.backoff import Backoff
@@ -10,6 +10,7 @@ from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
+from omni_order.api.tax import TaxApi
 from omni_order.carriers.fulfilment import poll_tracking
 from omni_order.carriers.wiring import build_carriers
 from omni_order.clients import CatalogClient, InventoryClient
@@ -27,6 +28,9 @@ from omni_order.store import (
     PaymentCallbackStore,
     ReturnStore,
 )
+from omni_order.store.tax import TaxStore
+from omni_order.tax.builtin import BuiltinTaxProvider
+from omni_order.tax.channels import ChannelTaxes, Taxes
 
 
 async def create_app(settings: OrderSettings) -> ServiceApp:
@@ -63,6 +67,10 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             maximum=settings.saga_retry_max_delay_seconds,
         ),
     )
+    tax_store = TaxStore(infra.db)
+    rates = BuiltinTaxProvider(tax_store, settings.tax_cache_seconds)
+    channel_taxes = ChannelTaxes(tax_store, settings.tax_default_country, rates.cache)
+    taxes = Taxes(rates, channel_taxes)
     deps = Deps(
         settings=settings,
         carts=CartStore(infra.db),
@@ -84,11 +92,17 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         ),
         idempotency=infra.idempotency,
         carriers=build_carriers(settings, carrier_http),
+        taxes=taxes,
     )
     api = OrderApi(deps)
     app.add_service(
         order_pb2.DESCRIPTOR.services_by_name["OrderService"].full_name,
         lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(api, server),
+    )
+    tax_api = TaxApi(tax_store, rates, channel_taxes, infra.idempotency)
+    app.add_service(
+        tax_pb2.DESCRIPTOR.services_by_name["TaxService"].full_name,
+        lambda server: tax_pb2_grpc.add_TaxServiceServicer_to_server(tax_api, server),
     )
     app.add_background_task(
         "saga-resumer",

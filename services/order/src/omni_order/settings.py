@@ -31,6 +31,12 @@ class OrderSettings(CarrierSettings, ServiceSettings):
     downstream_timeout_seconds: float = Field(default=5.0, gt=0)
     # Cart lines hold stock for this long (inventory cart-hold reservations).
     cart_hold_seconds: int = Field(default=900, gt=0)
+    # The country a channel taxes in until staff set one (ISO 3166-1 alpha-2); a class without
+    # a rate there is taxed at 0 %.
+    tax_default_country: str = Field(default="PL", pattern=r"^[A-Z]{2}$")
+    # How long a service replica reuses tax rates and channel tax it read (its own writes
+    # take effect at once).
+    tax_cache_seconds: float = Field(default=30.0, ge=0)
     # A marketplace import holds its stock this long until its order's reservation replaces the
     # hold; an import that dies in between gives the stock back when it lapses.
     import_hold_seconds: int = Field(default=120, gt=0)

@@ -32,6 +32,7 @@ from omni_catalog.domain.products import (
     MediaKind,
     Product,
     ProductStatus,
+    TaxClass,
     Variant,
     name,
 )
@@ -70,6 +71,7 @@ def product_from(message: catalog_pb2.Product, field: str = "product") -> Produc
         ),
         created_at=_time_from(message, "created_at"),
         updated_at=_time_from(message, "updated_at"),
+        tax_class=enum_from(TaxClass, common_pb2.TaxClass, message.tax_class, f"{field}.tax_class"),
     )
 
 
@@ -205,6 +207,7 @@ def product_message(product: Product) -> catalog_pb2.Product:
         variants=[_variant_message(variant) for variant in product.variants],
         created_at=_stamp(product.created_at),
         updated_at=_stamp(product.updated_at),
+        tax_class=_enum_number(common_pb2.TaxClass, product.tax_class),
     )
 
 
@@ -300,7 +303,12 @@ def sku_price_message(
         length_mm=variant.length_mm,
         width_mm=variant.width_mm,
         height_mm=variant.height_mm,
+        tax_class=_tax_class_number(product),
     )
+
+
+def _tax_class_number(product: Product) -> Any:
+    return _enum_number(common_pb2.TaxClass, product.tax_class or TaxClass.STANDARD)
 
 
 class Wire:

@@ -31,6 +31,7 @@ UPDATABLE = (
     "attributes",
     "media",
     "variants",
+    "tax_class",
 )
 READ_ONLY = ("id", "version", "created_at", "updated_at")
 
@@ -41,6 +42,15 @@ class ProductStatus(Enum):
     ACTIVE = "active"
     # No longer sold; kept for orders and history.
     ARCHIVED = "archived"
+
+
+class TaxClass(Enum):
+    """The rate class a product is taxed at; the rates per country live with the orders."""
+
+    STANDARD = "standard"
+    REDUCED = "reduced"
+    SUPER_REDUCED = "super_reduced"
+    ZERO = "zero"
 
 
 class MediaKind(Enum):
@@ -95,6 +105,8 @@ class Product:
     variants: tuple[Variant, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # None: standard.
+    tax_class: TaxClass | None = None
 
 
 def validate_product(product: Product, field: str = "product") -> None:

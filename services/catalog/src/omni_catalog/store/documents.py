@@ -24,6 +24,7 @@ from omni_catalog.domain.products import (
     MediaKind,
     Product,
     ProductStatus,
+    TaxClass,
     Variant,
 )
 
@@ -34,6 +35,7 @@ _PREFIXES: dict[type[Enum], str] = {
     ProductStatus: "PRODUCT_STATUS_",
     MediaKind: "MEDIA_KIND_",
     SalesChannel: "SALES_CHANNEL_",
+    TaxClass: "TAX_CLASS_",
 }
 
 
@@ -57,6 +59,7 @@ def product_document(product: Product) -> dict[str, Any]:
         variants=[_variant(variant) for variant in product.variants],
         created_at=product.created_at,
         updated_at=product.updated_at,
+        tax_class=_enum(product.tax_class),
     )
 
 
@@ -77,6 +80,7 @@ def product_of(document: Mapping[str, Any]) -> Product:
         variants=tuple(_variant_of(variant) for variant in document.get("variants", ())),
         created_at=document.get("created_at"),
         updated_at=document.get("updated_at"),
+        tax_class=_enum_of(TaxClass, document.get("tax_class")),
     )
 
 

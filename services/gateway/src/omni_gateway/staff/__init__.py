@@ -24,6 +24,7 @@ from omni_gateway.staff.prices import PriceAdmin
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.stores import StaffStores
+from omni_gateway.staff.tax import StaffTax
 from omni_gateway.staff.users import StaffUsers
 
 ROUTES: list[Any] = [
@@ -42,6 +43,7 @@ ROUTES: list[Any] = [
     StaffOrderReads,
     StaffFulfilment,
     StaffReports,
+    StaffTax,
     StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,

@@ -14,6 +14,7 @@ from omni.order.v1 import order_pb2
 from omni_gateway.security.principals import Channel
 from omni_gateway.views.common import EnumMap, Money, View, channel_of, money_or_none, when_set
 from omni_gateway.views.order import Id, Quantity
+from omni_gateway.views.tax import TaxBreakdown, tax_breakdown, tax_breakdown_or_none
 
 P = order_pb2
 
@@ -60,6 +61,8 @@ class CartLine(View):
     price_changed: bool
     # The line's stock is held for the cart until then.
     hold_expires_at: datetime | None
+    # Net, tax and gross of the line at its class's rate (gross equals line_total).
+    tax: TaxBreakdown | None = None
 
 
 class Cart(View):
@@ -80,6 +83,12 @@ class Cart(View):
     order_id: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    # subtotal split into net and tax, and per rate; where and how the cart is taxed.
+    net_total: Money | None = None
+    tax_total: Money | None = None
+    tax_lines: list[TaxBreakdown] = []
+    tax_country_code: str | None = None
+    prices_include_tax: bool = False
 
 
 def _line(line: P.CartLine) -> CartLine:
@@ -95,6 +104,7 @@ def _line(line: P.CartLine) -> CartLine:
         current_unit_price=money_or_none(line, "current_unit_price"),
         price_changed=line.price_changed,
         hold_expires_at=when_set(line, "hold_expires_at"),
+        tax=tax_breakdown_or_none(line, "tax"),
     )
 
 
@@ -114,4 +124,9 @@ def cart_view(cart: P.Cart) -> Cart:
         order_id=cart.order_id or None,
         created_at=when_set(cart, "created_at"),
         updated_at=when_set(cart, "updated_at"),
+        net_total=money_or_none(cart, "net_total"),
+        tax_total=money_or_none(cart, "tax_total"),
+        tax_lines=[tax_breakdown(line) for line in cart.tax_lines],
+        tax_country_code=cart.tax_country_code or None,
+        prices_include_tax=cart.prices_include_tax,
     )

@@ -23,6 +23,7 @@ from omni_gateway.views.order import (
     actor_view,
     sales_channel_ref,
 )
+from omni_gateway.views.tax import TaxBreakdown, tax_breakdown, tax_breakdown_or_none
 
 P = order_pb2
 
@@ -91,9 +92,11 @@ class ReturnLine(View):
     # The replacement line created on the order.
     exchange_line_id: str | None
     refund_amount: Money | None
+    # The refund's net and tax at the rate the line was charged.
+    refund_tax: TaxBreakdown | None = None
 
 
-class PartnerReturn(View):
+class PartnerReturn(View, kw_only=True):
     """A return as the partner whose order it is sees it: without who received it."""
 
     id: str
@@ -108,6 +111,8 @@ class PartnerReturn(View):
     note: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    # The refund per rate: the tax it gives back.
+    refund_tax_lines: list[TaxBreakdown] = []
 
 
 class Return(PartnerReturn):
@@ -155,6 +160,7 @@ def _return_fields(order_return: P.OrderReturn) -> dict[str, Any]:
                 exchange_sku=line.exchange_sku or None,
                 exchange_line_id=line.exchange_line_id or None,
                 refund_amount=money_or_none(line, "refund_amount"),
+                refund_tax=tax_breakdown_or_none(line, "refund_tax"),
             )
             for line in order_return.lines
         ],
@@ -163,6 +169,7 @@ def _return_fields(order_return: P.OrderReturn) -> dict[str, Any]:
             sales_channel_ref(order_return.channel) if order_return.HasField("channel") else None
         ),
         "refund_total": money_or_none(order_return, "refund_total"),
+        "refund_tax_lines": [tax_breakdown(line) for line in order_return.refund_tax_lines],
         "refund_ids": list(order_return.refund_ids),
         "note": order_return.note or None,
         "created_at": when_set(order_return, "created_at"),

@@ -49,6 +49,7 @@ from omni_gateway.views.payment import (
     payment_view,
     staff_payment_view,
 )
+from omni_gateway.views.tax import TaxBreakdown, tax_breakdown, tax_breakdown_or_none
 
 P = order_pb2
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -195,6 +196,8 @@ class OrderLine(View):
     partner_line_id: str | None = None
     # An exchange's replacement line: the line it replaces.
     exchange_for_line_id: str | None = None
+    # The whole line's net, tax and gross at the rate it was charged.
+    tax: TaxBreakdown | None = None
 
 
 class Totals(View):
@@ -204,6 +207,14 @@ class Totals(View):
     # subtotal + delivery - discount, after cancelled lines.
     total: Money | None
     refunded: Money | None
+    # subtotal split into net and tax, and per rate; the tax part of refunded.
+    net: Money | None = None
+    tax: Money | None = None
+    tax_lines: list[TaxBreakdown] = []
+    refunded_tax: Money | None = None
+    # Where the order was taxed and whether its prices included the tax.
+    tax_country_code: str | None = None
+    prices_include_tax: bool = False
 
 
 class HistoryEntry(View):
@@ -298,6 +309,7 @@ def _line(line: P.OrderLine) -> OrderLine:
         source_location_ids=list(line.source_location_ids),
         partner_line_id=line.partner_line_id or None,
         exchange_for_line_id=line.exchange_for_line_id or None,
+        tax=tax_breakdown_or_none(line, "tax"),
     )
 
 
@@ -311,6 +323,12 @@ def _totals(order: P.Order) -> Totals | None:
         discount=money_or_none(totals, "discount"),
         total=money_or_none(totals, "total"),
         refunded=money_or_none(totals, "refunded"),
+        net=money_or_none(totals, "net"),
+        tax=money_or_none(totals, "tax"),
+        tax_lines=[tax_breakdown(line) for line in totals.tax_lines],
+        refunded_tax=money_or_none(totals, "refunded_tax"),
+        tax_country_code=order.tax_country_code or None,
+        prices_include_tax=order.prices_include_tax,
     )
 
 

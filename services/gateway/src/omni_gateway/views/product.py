@@ -29,6 +29,7 @@ from omni_gateway.views.common import (
     when_set,
 )
 from omni_gateway.views.stock import AvailabilitySummary
+from omni_gateway.views.tax import TAX_CLASS, TaxClass
 
 
 class ProductStatus(StrEnum):
@@ -95,6 +96,8 @@ class ProductView(View):
     variants: list[Variant]
     created_at: datetime | None
     updated_at: datetime | None
+    # The rate class it is taxed at (rates per country: /staff/v1/tax/rates).
+    tax_class: TaxClass = TaxClass.STANDARD
 
 
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -275,6 +278,7 @@ def product_view(product: P.Product) -> ProductView:
         ],
         created_at=when_set(product, "created_at"),
         updated_at=when_set(product, "updated_at"),
+        tax_class=TAX_CLASS.public(product.tax_class) or TaxClass.STANDARD,
     )
 
 

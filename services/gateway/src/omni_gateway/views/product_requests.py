@@ -33,6 +33,7 @@ from omni_gateway.views.product import (
     Short,
     Variant,
 )
+from omni_gateway.views.tax import TAX_CLASS, TaxClass
 from omni_kit.protos import to_timestamp
 
 Slug = Annotated[str, msgspec.Meta(max_length=200)]
@@ -57,6 +58,7 @@ class NewProduct(View):
     attributes: Attributes = {}
     media: MediaList = []
     variants: Variants = []
+    tax_class: TaxClass = TaxClass.STANDARD
 
 
 class ProductChanges(View):
@@ -69,6 +71,7 @@ class ProductChanges(View):
     attributes: Attributes | UnsetType = UNSET
     media: MediaList | UnsetType = UNSET
     variants: Variants | UnsetType = UNSET
+    tax_class: TaxClass | UnsetType = UNSET
     version: Version | UnsetType = UNSET
 
 
@@ -153,6 +156,7 @@ def product_message(body: NewProduct | ProductChanges) -> tuple[P.Product, list[
             )
             for variant in or_default(body.variants, [])
         ],
+        tax_class=TAX_CLASS.number(or_default(body.tax_class, TaxClass.STANDARD)),
     )
     return product, named_fields(body)
 

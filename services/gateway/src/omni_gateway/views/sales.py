@@ -22,6 +22,10 @@ class SalesRow(View):
     units: int
     refunded: Money | None
     cancelled_orders: int
+    # revenue = net + tax (delivery counts as net); the tax part of refunded.
+    net: Money | None = None
+    tax: Money | None = None
+    refunded_tax: Money | None = None
 
 
 class SalesReport(View):
@@ -44,6 +48,9 @@ def _row(row: P.SalesReportRow) -> SalesRow:
         units=row.units,
         refunded=money_or_none(row, "refunded"),
         cancelled_orders=row.cancelled_orders,
+        net=money_or_none(row, "net"),
+        tax=money_or_none(row, "tax"),
+        refunded_tax=money_or_none(row, "refunded_tax"),
     )
 
 

@@ -215,6 +215,7 @@ class CartApi:
                 now=utcnow(),
             )
         rules.recompute(target)
+        await self._tax(target)
         source.status = CartStatus.MERGED
         source.merged_into_cart_id = target.id
         self._touch(target, channel)
@@ -308,18 +309,24 @@ class CartApi:
         """The write of the cart's next version, answering `response_type(cart=...)`; a cart
         changed meanwhile gives back the hold this change took (refused as a conflict)."""
         self._touch(cart, channel)
-        response = response_type(cart=cart_message(cart))
 
         async def write(session: AsyncClientSession) -> R:
+            await self._tax(cart)
             try:
                 await self.deps.carts.save(cart, session)
             except Conflict:
                 if new_hold:
                     await self.deps.inventory.release(new_hold, reason="cart changed meanwhile")
                 raise
-            return response
+            return response_type(cart=cart_message(cart))
 
         return write
+
+    async def _tax(self, cart: Cart) -> None:
+        """The lines' tax at the rates in force now for the cart's channel (one quote)."""
+        lines = rules.taxable_lines(cart)
+        quote = await self.deps.taxes.quote(cart.channel.channel, lines, utcnow())
+        rules.apply_tax(cart, quote)
 
     async def _shown(self, cart: Cart) -> Cart:
         """The cart with each line's current listing price (a changed price is shown, not
@@ -335,6 +342,7 @@ class CartApi:
         except Unavailable:
             return cart
         rules.show_current_prices(cart, prices)
+        await self._tax(cart)
         return cart
 
 

@@ -154,10 +154,14 @@ class CheckoutApi:
             needs_token=provider is not None and provider.needs_token,
         )
         await self._require_stock(cart, channel, delivery)
+        lines = rules.lines_from_cart(cart)
+        sold_on = channel_ref(channel).channel
+        tax = await self.deps.taxes.quote(sold_on, rules.taxable_lines(lines), now)
         order = rules.new_order(
             order_id=new_id("ord"),
             payment_id=new_id("pay"),
-            lines=rules.lines_from_cart(cart),
+            lines=lines,
+            tax=tax,
             currency=cart.currency_code,
             delivery=delivery,
             payment_method=method,

@@ -20,6 +20,7 @@ from omni_order.ports import Catalog, Inventory
 from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
 from omni_order.store import CartStore, OrderStore, PaymentCallbackStore, ReturnStore
+from omni_order.tax.channels import Taxes
 
 R = TypeVar("R", bound=Message)
 
@@ -37,6 +38,7 @@ class Deps:
     saga: Saga
     idempotency: Idempotency
     carriers: Carriers
+    taxes: Taxes
 
     def saving(self, order: Order, events: Sequence[Event], response: R) -> Work[R]:
         """The write of a changed order and its events, answering `response`."""

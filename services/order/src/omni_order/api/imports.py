@@ -108,10 +108,12 @@ class ImportApi:
         placed_by = (
             actor(request.actor) if request.actor.kind else Actor(ActorKind.PARTNER, partner_id)
         )
+        tax = await self.deps.taxes.quote(channel.channel, rules.taxable_lines(lines), now)
         order = rules.new_order(
             order_id=new_id("ord"),
             payment_id=new_id("pay"),
             lines=lines,
+            tax=tax,
             currency=currency,
             delivery=delivery,
             payment_method=PaymentMethod.MARKETPLACE,

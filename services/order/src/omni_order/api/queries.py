@@ -154,16 +154,23 @@ class QueriesApi:
 
 
 def _row(day: str, channel: str, currency: str, group: dict[str, Any]) -> C.SalesReportRow:
+    revenue, tax = int(group.get("revenue", 0)), int(group.get("tax", 0))
     return C.SalesReportRow(
         day=day,
         channel=common_pb2.SalesChannel.Value(channel),
-        revenue=common_pb2.Money(amount_minor=int(group.get("revenue", 0)), currency_code=currency),
+        revenue=common_pb2.Money(amount_minor=revenue, currency_code=currency),
         orders=int(group.get("orders", 0)),
         units=int(group.get("units", 0)),
         refunded=common_pb2.Money(
             amount_minor=int(group.get("refunded", 0)), currency_code=currency
         ),
         cancelled_orders=int(group.get("cancelled_orders", 0)),
+        # Delivery is not taxed here, so it counts as net.
+        net=common_pb2.Money(amount_minor=revenue - tax, currency_code=currency),
+        tax=common_pb2.Money(amount_minor=tax, currency_code=currency),
+        refunded_tax=common_pb2.Money(
+            amount_minor=int(group.get("refunded_tax", 0)), currency_code=currency
+        ),
     )
 
 
@@ -173,3 +180,6 @@ def _add(total: C.SalesReportRow, row: C.SalesReportRow) -> None:
     total.units += row.units
     total.refunded.amount_minor += row.refunded.amount_minor
     total.cancelled_orders += row.cancelled_orders
+    total.net.amount_minor += row.net.amount_minor
+    total.tax.amount_minor += row.tax.amount_minor
+    total.refunded_tax.amount_minor += row.refunded_tax.amount_minor

@@ -14,6 +14,7 @@ from omni_order.domain import returns as rules
 from omni_order.domain.common import require
 from omni_order.domain.orders import Order, PaymentMethod, Refund, RefundStatus
 from omni_order.domain.returns import OrderReturn, ReturnLine, ReturnResolution, ReturnStatus
+from omni_order.domain.values import total
 from omni_order.events import EventSpec, next_version
 from omni_order.messages import (
     actor,
@@ -105,6 +106,7 @@ class ReturnsApi:
             else ReturnStatus.COMPLETED,
             refund_total=rules.refund_total(lines, order.totals.total.currency_code),
             refund_ids=[refund.id] if refund is not None else [],
+            refund_tax_lines=rules.refund_taxes(lines),
             note=request.note,
             actor=actor(request.actor),
             created_at=now,
@@ -138,6 +140,7 @@ class ReturnsApi:
         refund = Refund(
             id=f"rf_{return_id}",
             amount=amount,
+            tax=total((tax.tax for tax in rules.refund_taxes(lines)), amount.currency_code),
             status=RefundStatus.SUCCEEDED,
             return_id=return_id,
             reason=note or "goods returned",

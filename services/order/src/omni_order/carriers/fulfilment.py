@@ -13,6 +13,7 @@ from omni_order.carriers.base import Destination, TrackingStatus, Waybill
 from omni_order.carriers.options import parcel_of
 from omni_order.carriers.wiring import Carriers
 from omni_order.domain import lifecycle
+from omni_order.domain.checkout import charged
 from omni_order.domain.common import Price
 from omni_order.domain.orders import (
     Address,
@@ -64,7 +65,10 @@ async def waybill_for(
         recipient_phone=address.phone,
     )
     lines = {line.line_id: line for line in order.lines}
-    value = sum(lines[u.line_id].unit_price.amount_minor * u.quantity for u in units)
+    value = sum(
+        charged(lines[u.line_id]).share(u.quantity, lines[u.line_id].quantity).gross.amount_minor
+        for u in units
+    )
     skus = [(lines[u.line_id].sku, u.quantity) for u in units]
     parcel = parcel_of(skus, sizes, carriers.item_weight_grams, value)
     return await carrier.create_shipment(

@@ -10,6 +10,14 @@ from enum import Enum
 
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
 from omni_order.domain.common import ChannelCurrencies, Price
+from omni_order.domain.tax import (
+    TaxableLine,
+    TaxBreakdown,
+    TaxQuote,
+    by_rate,
+    sums,
+    tax_class_of,
+)
 from omni_order.domain.values import ChannelRef, Money
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -44,6 +52,9 @@ class CartLine:
     # The cart-hold reservation for this line, and when it lapses.
     reservation_id: str = ""
     hold_expires_at: datetime | None = None
+    # Its net, tax and gross; tax.tax_class is the product's class from the listing (None: a
+    # line stored before tax was kept).
+    tax: TaxBreakdown | None = None
 
 
 @dataclass
@@ -67,6 +78,11 @@ class Cart:
     order_id: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    tax_lines: list[TaxBreakdown] = field(default_factory=list)
+    net_total: Money | None = None
+    tax_total: Money | None = None
+    tax_country_code: str = ""
+    prices_include_tax: bool = False
 
 
 def cart_owner(customer_id: str, anonymous_id: str) -> tuple[str, str]:
@@ -183,6 +199,7 @@ def set_line(
         line.priced_at = now
         line.current_unit_price = line.unit_price
         line.price_changed = False
+        line.tax = TaxBreakdown(tax_class=price.tax_class)
     if not any(other is line for other in cart.lines):
         cart.lines.append(line)
     recompute(cart)
@@ -223,6 +240,7 @@ def accept_current_prices(cart: Cart, prices: Mapping[str, Price], now: datetime
             line.unit_price = price.money
             line.listing_version = price.listing_version
             line.priced_at = now
+            line.tax = TaxBreakdown(tax_class=price.tax_class)
         if price is not None and price.currency_code == cart.currency_code:
             line.current_unit_price = price.money
         line.price_changed = False
@@ -237,6 +255,26 @@ def recompute(cart: Cart) -> None:
     cart.subtotal = Money(subtotal, cart.currency_code)
     cart.item_count = sum(line.quantity for line in cart.lines)
     cart.has_price_changes = any(line.price_changed for line in cart.lines)
+
+
+def taxable_lines(cart: Cart) -> list[TaxableLine]:
+    return [
+        TaxableLine(line.line_id, tax_class_of(line.tax), line.unit_price, line.quantity)
+        for line in cart.lines
+    ]
+
+
+def apply_tax(cart: Cart, quote: TaxQuote) -> None:
+    """Each line's net, tax and gross from the quote; the cart's sums and per-rate totals
+    (subtotal is the gross: what the customer pays for the goods)."""
+    taxes = [quote.lines[line.line_id] for line in cart.lines]
+    for line, taxed in zip(cart.lines, taxes, strict=True):
+        line.tax = taxed
+        line.line_total = taxed.gross
+    cart.tax_lines = by_rate(taxes)
+    cart.net_total, cart.tax_total, cart.subtotal = sums(taxes, cart.currency_code)
+    cart.tax_country_code = quote.country_code
+    cart.prices_include_tax = quote.prices_include_tax
 
 
 def merge_plan(target: Cart, source: Cart) -> list[tuple[CartLine, CartLine | None]]:

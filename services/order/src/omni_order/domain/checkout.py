@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -21,9 +21,19 @@ from omni_order.domain.orders import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    RefundStatus,
     SagaState,
     SagaStatus,
     SagaStep,
+)
+from omni_order.domain.tax import (
+    TaxableLine,
+    TaxBreakdown,
+    TaxQuote,
+    by_rate,
+    line_tax,
+    sums,
+    tax_class_of,
 )
 from omni_order.domain.values import Actor, ChannelRef, Money
 
@@ -245,10 +255,12 @@ def new_order(
     actor: Actor,
     now: datetime,
     customer_id: str = "",
+    tax: TaxQuote,
     cart_id: str = "",
     provider: str = "",
 ) -> Order:
-    """A PENDING order whose saga starts at the stock reservation."""
+    """A PENDING order whose saga starts at the stock reservation, its lines taxed as quoted
+    (the order keeps those rates)."""
     order = Order(
         id=order_id,
         number=order_number(order_id, now),
@@ -260,7 +272,9 @@ def new_order(
         delivery=delivery,
         placed_at=now,
         saga=SagaState(step=SagaStep.RESERVE_STOCK, status=SagaStatus.RUNNING, updated_at=now),
-        lines=list(lines),
+        lines=[replace(line, tax=tax.lines[line.line_id]) for line in lines],
+        tax_country_code=tax.country_code,
+        prices_include_tax=tax.prices_include_tax,
     )
     compute_totals(order, currency)
     payment = Payment(
@@ -291,9 +305,25 @@ def lines_from_cart(cart: Cart) -> list[OrderLine]:
             unit_price=line.unit_price,
             status=OrderLineStatus.OPEN,
             listing_version=line.listing_version,
+            tax=TaxBreakdown(tax_class=tax_class_of(line.tax)),
         )
         for index, line in enumerate(cart.lines, start=1)
     ]
+
+
+def taxable_lines(lines: Sequence[OrderLine]) -> list[TaxableLine]:
+    return [
+        TaxableLine(line.line_id, tax_class_of(line.tax), line.unit_price, line.quantity)
+        for line in lines
+    ]
+
+
+def charged(line: OrderLine) -> TaxBreakdown:
+    """The line's amounts as charged; a line placed before tax was kept: its price, untaxed."""
+    currency = line.unit_price.currency_code
+    if line.tax is not None and line.tax.gross.currency_code == currency:
+        return line.tax
+    return line_tax(tax_class_of(line.tax), line.unit_price, line.quantity, 0, True)
 
 
 def lines_from_import(
@@ -329,25 +359,48 @@ def lines_from_import(
                 status=OrderLineStatus.OPEN,
                 partner_line_id=item.partner_line_id,
                 listing_version=price.listing_version,
+                tax=TaxBreakdown(tax_class=price.tax_class),
             )
         )
     return lines, currency
 
 
 def compute_totals(order: Order, currency: str = "") -> None:
-    """Totals after cancelled units; refunds recorded against payments."""
+    """Totals after cancelled units (each line's kept part, see domain/tax.py); refunds
+    recorded against payments."""
     currency = currency or order.totals.total.currency_code
-    subtotal = 0
+    kept = []
     for line in order.lines:
-        line.line_total = Money(line.unit_price.amount_minor * line.quantity, currency)
+        taxed = charged(line)
+        line.line_total = taxed.gross
         if line.exchange_for_line_id:
             continue  # a replacement is paid by the goods returned for it
-        subtotal += line.unit_price.amount_minor * (line.quantity - line.cancelled_quantity)
+        kept.append(taxed.minus(taxed.share(line.cancelled_quantity, line.quantity)))
+    net, tax, subtotal = sums(kept, currency)
     active = any(line.quantity > line.cancelled_quantity for line in order.lines)
     delivery = order.delivery.price.amount_minor if active else 0
+    refunds = [
+        refund
+        for payment in order.payments
+        for refund in payment.refunds
+        if refund.status == RefundStatus.SUCCEEDED
+    ]
     refunded = sum(payment.refunded for payment in order.payments)
-    order.totals.subtotal = Money(subtotal, currency)
+    order.totals.subtotal = subtotal
+    order.totals.net = net
+    order.totals.tax = tax
+    order.totals.tax_lines = by_rate(kept)
     order.totals.delivery = Money(delivery, currency)
     order.totals.discount = Money(0, currency)
-    order.totals.total = Money(subtotal + delivery, currency)
+    order.totals.total = Money(subtotal.amount_minor + delivery, currency)
     order.totals.refunded = Money(refunded, currency)
+    order.totals.refunded_tax = Money(
+        sum(refund.tax.amount_minor for refund in refunds if refund.tax), currency
+    )
+
+
+def units_part(line: OrderLine, first: int, units: int) -> TaxBreakdown:
+    """The amounts of `units` of the line counted after its first `first` (cancelled units come
+    first, then returned ones): consecutive parts add up to the whole line exactly."""
+    taxed = charged(line)
+    return taxed.share(first + units, line.quantity).minus(taxed.share(first, line.quantity))

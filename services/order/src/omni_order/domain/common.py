@@ -7,6 +7,7 @@ from datetime import datetime
 
 from omni_kit.errors import InvalidArgument
 from omni_order.domain.orders import LineQuantity, Order, OrderHistoryEntry, OrderStatus
+from omni_order.domain.tax import TaxClass
 from omni_order.domain.values import SYSTEM, Actor, ChannelRef, Money, SalesChannel
 
 MAX_LINE_QUANTITY = 1000
@@ -26,6 +27,7 @@ class Price:
     # The variant's packed weight (grams) and sides (millimetres), 0 when not known.
     weight_grams: int = 0
     sides_mm: tuple[int, int, int] = (0, 0, 0)
+    tax_class: TaxClass = TaxClass.STANDARD
 
     @property
     def money(self) -> Money:

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omni_kit.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_order.domain.checkout import CLICK_AND_COLLECT, HOME, PICKUP_MODES, compute_totals
+from omni_order.domain.checkout import (
+    CLICK_AND_COLLECT,
+    HOME,
+    PICKUP_MODES,
+    compute_totals,
+    units_part,
+)
 from omni_order.domain.common import record, require_quantity
 from omni_order.domain.orders import (
     CancellationReason,
@@ -467,8 +473,12 @@ def cancellation_payments(order: Order, units: Sequence[LineQuantity]) -> list[P
     what was captured; cancelled lines of an order that goes on get back what was captured for
     them (an authorization needs nothing: it is captured for the smaller total later)."""
     whole = order.status == OrderStatus.CANCELLED
-    prices = {line.line_id: line.unit_price.amount_minor for line in order.lines}
-    value = sum(prices[unit.line_id] * unit.quantity for unit in units)
+    lines = {line.line_id: line for line in order.lines}
+    value = 0
+    for unit in units:
+        line = lines[unit.line_id]
+        first = line.cancelled_quantity - unit.quantity
+        value += units_part(line, first, unit.quantity).gross.amount_minor
     actions = []
     for payment in order.payments:
         if payment.method != PaymentMethod.ONLINE_CARD:

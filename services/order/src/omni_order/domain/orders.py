@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from omni_order.domain.tax import TaxBreakdown
 from omni_order.domain.values import Actor, ChannelRef, Money
 
 
@@ -199,6 +200,9 @@ class OrderLine:
     # An exchange's replacement line: the line it replaces.
     exchange_for_line_id: str = ""
     listing_version: int = 0
+    # The whole line's amounts at the rate charged when it was placed (None: placed before
+    # tax was kept; read as charged with no tax in it).
+    tax: TaxBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,7 @@ class Refund:
     provider_ref: str = ""
     created_at: datetime | None = None
     completed_at: datetime | None = None
+    tax: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,11 @@ class OrderTotals:
     # subtotal + delivery - discount, after cancelled lines.
     total: Money = field(default_factory=Money)
     refunded: Money = field(default_factory=Money)
+    # The goods after cancelled units (net + tax = subtotal), and per rate.
+    net: Money | None = None
+    tax: Money | None = None
+    tax_lines: list[TaxBreakdown] = field(default_factory=list)
+    refunded_tax: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -356,3 +366,5 @@ class Order:
     updated_at: datetime | None = None
     # The customer's note at checkout.
     note: str = ""
+    tax_country_code: str = ""
+    prices_include_tax: bool = False

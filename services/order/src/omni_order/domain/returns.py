@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 
 from omni_kit.errors import FailedPrecondition
-from omni_order.domain.checkout import compute_totals
+from omni_order.domain.checkout import compute_totals, units_part
 from omni_order.domain.common import record, require_quantity
 from omni_order.domain.lifecycle import add_refund, order_line, status_name
 from omni_order.domain.orders import (
@@ -20,7 +20,8 @@ from omni_order.domain.orders import (
     OrderStatus,
     Refund,
 )
-from omni_order.domain.values import Actor, ChannelRef, Money
+from omni_order.domain.tax import TaxBreakdown, by_rate
+from omni_order.domain.values import Actor, ChannelRef, Money, total
 
 RETURNABLE = {
     OrderStatus.PARTIALLY_FULFILLED,
@@ -67,6 +68,7 @@ class ReturnLine:
     exchange_sku: str = ""
     exchange_line_id: str = ""
     refund_amount: Money | None = None
+    refund_tax: TaxBreakdown | None = None
 
 
 @dataclass
@@ -85,6 +87,7 @@ class OrderReturn:
     actor: Actor = field(default_factory=Actor)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    refund_tax_lines: list[TaxBreakdown] = field(default_factory=list)
 
 
 def returned_lines(order: Order, requested: Sequence[ReturnLine]) -> list[ReturnLine]:
@@ -117,7 +120,8 @@ def returned_lines(order: Order, requested: Sequence[ReturnLine]) -> list[Return
 
 
 def _defaults(wanted: ReturnLine, line: OrderLine) -> ReturnLine:
-    """A sellable item refunded unless said otherwise; an exchange of the same SKU by default."""
+    """A sellable item refunded unless said otherwise; an exchange of the same SKU by default.
+    A refund gives back what its units were charged, tax included (domain/tax.py's parts)."""
     condition = wanted.condition
     if condition is ItemCondition.UNSPECIFIED:
         condition = ItemCondition.SELLABLE
@@ -131,11 +135,13 @@ def _defaults(wanted: ReturnLine, line: OrderLine) -> ReturnLine:
             resolution=resolution,
             exchange_sku=wanted.exchange_sku or line.sku,
         )
+    part = units_part(line, line.cancelled_quantity + line.returned_quantity, wanted.quantity)
     return dataclasses.replace(
         wanted,
         condition=condition,
         resolution=resolution,
-        refund_amount=line.unit_price.times(wanted.quantity),
+        refund_amount=part.gross,
+        refund_tax=part,
     )
 
 
@@ -152,9 +158,12 @@ def number_exchanges(lines: Sequence[ReturnLine], lines_on_order: int) -> list[R
 
 
 def refund_total(lines: Sequence[ReturnLine], currency: str) -> Money:
-    return Money(
-        sum(line.refund_amount.amount_minor for line in lines if line.refund_amount), currency
-    )
+    return total((line.refund_amount for line in lines if line.refund_amount), currency)
+
+
+def refund_taxes(lines: Sequence[ReturnLine]) -> list[TaxBreakdown]:
+    """The refunded amounts per rate."""
+    return by_rate(line.refund_tax for line in lines if line.refund_tax)
 
 
 def apply_return(
@@ -168,6 +177,7 @@ def apply_return(
     at the receiving location, so they are fulfilled at once)."""
     for item in order_return.lines:
         line = order_line(order, item.line_id, "lines.line_id")
+        returned_before = line.returned_quantity
         line.returned_quantity += item.quantity
         line.status = (
             OrderLineStatus.RETURNED
@@ -188,6 +198,7 @@ def apply_return(
                 fulfilled_quantity=item.quantity,
                 source_location_ids=[order_return.receiving_location_id],
                 exchange_for_line_id=line.line_id,
+                tax=units_part(line, line.cancelled_quantity + returned_before, item.quantity),
             )
             order.lines.append(replacement)
     if refund is not None:

@@ -5,6 +5,7 @@ Enum values are the one spelling documents store (the contract's value names), s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -18,6 +19,23 @@ class Money:
 
     def times(self, quantity: int) -> Money:
         return Money(self.amount_minor * quantity, self.currency_code)
+
+    def plus(self, other: Money) -> Money:
+        """The sum; two currencies are never added up (a mixed sum is a bug, not a total)."""
+        if other.currency_code != self.currency_code:
+            raise ValueError(
+                f"cannot add {other.currency_code or 'no currency'} to "
+                f"{self.currency_code or 'no currency'}"
+            )
+        return Money(self.amount_minor + other.amount_minor, self.currency_code)
+
+
+def total(amounts: Iterable[Money], currency_code: str) -> Money:
+    """The exact sum of amounts all in `currency_code` (a mixed one raises)."""
+    result = Money(0, currency_code)
+    for amount in amounts:
+        result = result.plus(amount)
+    return result
 
 
 class SalesChannel(Enum):

@@ -166,6 +166,10 @@ def helper_fields(order: Order) -> dict[str, Any]:
             "revenue": order.totals.total.amount_minor,
             "units": sum(line.quantity - line.cancelled_quantity for line in live),
             "refunded": order.totals.refunded.amount_minor,
+            "tax": order.totals.tax.amount_minor if order.totals.tax else 0,
+            "refunded_tax": (
+                order.totals.refunded_tax.amount_minor if order.totals.refunded_tax else 0
+            ),
         },
     }
     return fields

@@ -26,7 +26,7 @@ NOT_SOLD = (
     "ORDER_STATUS_FAILED",
 )
 CANCELLED = "ORDER_STATUS_CANCELLED"
-AMOUNTS = ("revenue", "orders", "units", "refunded", "cancelled_orders")
+AMOUNTS = ("revenue", "orders", "units", "refunded", "cancelled_orders", "tax", "refunded_tax")
 DEFAULT_ZONES = ("UTC",)
 
 SALES_INDEXES = {"sales_days": [IndexModel([("zone", ASCENDING), ("day", ASCENDING)])]}
@@ -51,6 +51,8 @@ def contribution(document: Mapping[str, Any], zones: Sequence[str]) -> Document 
         "units": 0 if cancelled else int(sales.get("units", 0)),
         "refunded": int(sales.get("refunded", 0)),
         "cancelled_orders": 1 if cancelled else 0,
+        "tax": 0 if cancelled else int(sales.get("tax", 0)),
+        "refunded_tax": int(sales.get("refunded_tax", 0)),
     }
 
 

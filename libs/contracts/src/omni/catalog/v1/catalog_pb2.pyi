@@ -276,6 +276,7 @@ class Product(_message.Message):
     VARIANTS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    TAX_CLASS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     version: _builtins.int
     """Incremented on every change; send it back as expected_version."""
@@ -285,6 +286,8 @@ class Product(_message.Message):
     default_language: _builtins.str
     """The language used when a requested one is missing."""
     brand: _builtins.str
+    tax_class: _common_pb2.TaxClass.ValueType
+    """The rate class it is taxed at; unspecified is standard."""
     @_builtins.property
     def texts(self) -> _containers.MessageMap[_builtins.str, Global___LocalizedText]:
         """Keyed by BCP 47 language tag ("en", "de", "pt-BR")."""
@@ -319,10 +322,11 @@ class Product(_message.Message):
         variants: _abc.Iterable[Global___Variant] | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        tax_class: _common_pb2.TaxClass.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "brand", b"brand", "category_ids", b"category_ids", "created_at", b"created_at", "default_language", b"default_language", "id", b"id", "media", b"media", "slug", b"slug", "status", b"status", "texts", b"texts", "updated_at", b"updated_at", "variants", b"variants", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "brand", b"brand", "category_ids", b"category_ids", "created_at", b"created_at", "default_language", b"default_language", "id", b"id", "media", b"media", "slug", b"slug", "status", b"status", "tax_class", b"tax_class", "texts", b"texts", "updated_at", b"updated_at", "variants", b"variants", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1717,6 +1721,7 @@ class SkuPrice(_message.Message):
     LENGTH_MM_FIELD_NUMBER: _builtins.int
     WIDTH_MM_FIELD_NUMBER: _builtins.int
     HEIGHT_MM_FIELD_NUMBER: _builtins.int
+    TAX_CLASS_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     product_id: _builtins.str
     on_sale: _builtins.bool
@@ -1731,6 +1736,8 @@ class SkuPrice(_message.Message):
     length_mm: _builtins.int
     width_mm: _builtins.int
     height_mm: _builtins.int
+    tax_class: _common_pb2.TaxClass.ValueType
+    """The product's tax class, for the tax of cart and order lines."""
     @_builtins.property
     def effective_price(self) -> _common_pb2.Money:
         """The price to charge: the sale price inside its window, otherwise the list price."""
@@ -1752,10 +1759,11 @@ class SkuPrice(_message.Message):
         length_mm: _builtins.int = ...,
         width_mm: _builtins.int = ...,
         height_mm: _builtins.int = ...,
+        tax_class: _common_pb2.TaxClass.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "list_price", b"list_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "height_mm", b"height_mm", "length_mm", b"length_mm", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "height_mm", b"height_mm", "length_mm", b"length_mm", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku", "tax_class", b"tax_class", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -146,6 +146,32 @@ DELIVERY_MODE_SHIP_TO_STORE: DeliveryMode.ValueType  # 3
 """Shipped from another location to a store, then picked up there."""
 Global___DeliveryMode: _TypeAlias = DeliveryMode  # noqa: Y015
 
+class _TaxClass:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TaxClassEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TaxClass.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TAX_CLASS_UNSPECIFIED: _TaxClass.ValueType  # 0
+    """Taxed as standard."""
+    TAX_CLASS_STANDARD: _TaxClass.ValueType  # 1
+    TAX_CLASS_REDUCED: _TaxClass.ValueType  # 2
+    TAX_CLASS_SUPER_REDUCED: _TaxClass.ValueType  # 3
+    """A second reduced rate (PL 5 %)."""
+    TAX_CLASS_ZERO: _TaxClass.ValueType  # 4
+
+class TaxClass(_TaxClass, metaclass=_TaxClassEnumTypeWrapper):
+    """What rate a product is taxed at in a country (the rates live in the order service's tax data)."""
+
+TAX_CLASS_UNSPECIFIED: TaxClass.ValueType  # 0
+"""Taxed as standard."""
+TAX_CLASS_STANDARD: TaxClass.ValueType  # 1
+TAX_CLASS_REDUCED: TaxClass.ValueType  # 2
+TAX_CLASS_SUPER_REDUCED: TaxClass.ValueType  # 3
+"""A second reduced rate (PL 5 %)."""
+TAX_CLASS_ZERO: TaxClass.ValueType  # 4
+Global___TaxClass: _TypeAlias = TaxClass  # noqa: Y015
+
 class _ItemCondition:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015

@@ -11,6 +11,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from omni.common.v1 import common_pb2 as _common_pb2
+from omni.order.v1 import tax_pb2 as _tax_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -382,6 +383,7 @@ class CartLine(_message.Message):
     PRICE_CHANGED_FIELD_NUMBER: _builtins.int
     RESERVATION_ID_FIELD_NUMBER: _builtins.int
     HOLD_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
     line_id: _builtins.str
     product_id: _builtins.str
     sku: _builtins.str
@@ -409,6 +411,10 @@ class CartLine(_message.Message):
 
     @_builtins.property
     def hold_expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def tax(self) -> _tax_pb2.TaxBreakdown:
+        """Output only: the line's net, tax and gross at its class's rate (gross equals line_total)."""
+
     def __init__(
         self,
         *,
@@ -425,10 +431,11 @@ class CartLine(_message.Message):
         price_changed: _builtins.bool = ...,
         reservation_id: _builtins.str = ...,
         hold_expires_at: _timestamp_pb2.Timestamp | None = ...,
+        tax: _tax_pb2.TaxBreakdown | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_total", b"line_total", "priced_at", b"priced_at", "unit_price", b"unit_price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_total", b"line_total", "priced_at", b"priced_at", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "price_changed", b"price_changed", "priced_at", b"priced_at", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "reservation_id", b"reservation_id", "sku", b"sku", "unit_price", b"unit_price"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "price_changed", b"price_changed", "priced_at", b"priced_at", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "reservation_id", b"reservation_id", "sku", b"sku", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -454,6 +461,11 @@ class Cart(_message.Message):
     ORDER_ID_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    TAX_LINES_FIELD_NUMBER: _builtins.int
+    NET_TOTAL_FIELD_NUMBER: _builtins.int
+    TAX_TOTAL_FIELD_NUMBER: _builtins.int
+    TAX_COUNTRY_CODE_FIELD_NUMBER: _builtins.int
+    PRICES_INCLUDE_TAX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     version: _builtins.int
     status: Global___CartStatus.ValueType
@@ -468,6 +480,8 @@ class Cart(_message.Message):
     merged_into_cart_id: _builtins.str
     order_id: _builtins.str
     """The order placed from this cart."""
+    tax_country_code: _builtins.str
+    prices_include_tax: _builtins.bool
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """The channel of the latest change (a cart started on web continues on app)."""
@@ -482,6 +496,14 @@ class Cart(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def tax_lines(self) -> _containers.RepeatedCompositeFieldContainer[_tax_pb2.TaxBreakdown]:
+        """Output only: the tax of the lines, per rate; their sums; where and how the cart is taxed."""
+
+    @_builtins.property
+    def net_total(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def tax_total(self) -> _common_pb2.Money: ...
     def __init__(
         self,
         *,
@@ -501,10 +523,15 @@ class Cart(_message.Message):
         order_id: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        tax_lines: _abc.Iterable[_tax_pb2.TaxBreakdown] | None = ...,
+        net_total: _common_pb2.Money | None = ...,
+        tax_total: _common_pb2.Money | None = ...,
+        tax_country_code: _builtins.str = ...,
+        prices_include_tax: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "expires_at", b"expires_at", "subtotal", b"subtotal", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "expires_at", b"expires_at", "net_total", b"net_total", "subtotal", b"subtotal", "tax_total", b"tax_total", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anonymous_id", b"anonymous_id", "channel", b"channel", "created_at", b"created_at", "currency_code", b"currency_code", "customer_id", b"customer_id", "expires_at", b"expires_at", "has_price_changes", b"has_price_changes", "id", b"id", "item_count", b"item_count", "lines", b"lines", "merged_into_cart_id", b"merged_into_cart_id", "order_id", b"order_id", "status", b"status", "subtotal", b"subtotal", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anonymous_id", b"anonymous_id", "channel", b"channel", "created_at", b"created_at", "currency_code", b"currency_code", "customer_id", b"customer_id", "expires_at", b"expires_at", "has_price_changes", b"has_price_changes", "id", b"id", "item_count", b"item_count", "lines", b"lines", "merged_into_cart_id", b"merged_into_cart_id", "net_total", b"net_total", "order_id", b"order_id", "prices_include_tax", b"prices_include_tax", "status", b"status", "subtotal", b"subtotal", "tax_country_code", b"tax_country_code", "tax_lines", b"tax_lines", "tax_total", b"tax_total", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -812,6 +839,7 @@ class OrderLine(_message.Message):
     PARTNER_LINE_ID_FIELD_NUMBER: _builtins.int
     EXCHANGE_FOR_LINE_ID_FIELD_NUMBER: _builtins.int
     LISTING_VERSION_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
     line_id: _builtins.str
     product_id: _builtins.str
     sku: _builtins.str
@@ -835,6 +863,10 @@ class OrderLine(_message.Message):
     def source_location_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Where the units are sourced from (from source selection)."""
 
+    @_builtins.property
+    def tax(self) -> _tax_pb2.TaxBreakdown:
+        """The whole line's net, tax and gross at the rate it was charged (kept as placed)."""
+
     def __init__(
         self,
         *,
@@ -853,10 +885,11 @@ class OrderLine(_message.Message):
         partner_line_id: _builtins.str = ...,
         exchange_for_line_id: _builtins.str = ...,
         listing_version: _builtins.int = ...,
+        tax: _tax_pb2.TaxBreakdown | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["line_total", b"line_total", "unit_price", b"unit_price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["line_total", b"line_total", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_quantity", b"cancelled_quantity", "exchange_for_line_id", b"exchange_for_line_id", "fulfilled_quantity", b"fulfilled_quantity", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "partner_line_id", b"partner_line_id", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "returned_quantity", b"returned_quantity", "sku", b"sku", "source_location_ids", b"source_location_ids", "status", b"status", "unit_price", b"unit_price"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_quantity", b"cancelled_quantity", "exchange_for_line_id", b"exchange_for_line_id", "fulfilled_quantity", b"fulfilled_quantity", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "partner_line_id", b"partner_line_id", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "returned_quantity", b"returned_quantity", "sku", b"sku", "source_location_ids", b"source_location_ids", "status", b"status", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -902,6 +935,7 @@ class Refund(_message.Message):
     PROVIDER_REF_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     status: Global___RefundStatus.ValueType
     return_id: _builtins.str
@@ -913,6 +947,10 @@ class Refund(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def completed_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def tax(self) -> _common_pb2.Money:
+        """The tax part of amount (a return's refund gives back the tax its units were charged)."""
+
     def __init__(
         self,
         *,
@@ -924,10 +962,11 @@ class Refund(_message.Message):
         provider_ref: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         completed_at: _timestamp_pb2.Timestamp | None = ...,
+        tax: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "completed_at", b"completed_at", "created_at", b"created_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "completed_at", b"completed_at", "created_at", b"created_at", "tax", b"tax"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "completed_at", b"completed_at", "created_at", b"created_at", "id", b"id", "provider_ref", b"provider_ref", "reason", b"reason", "return_id", b"return_id", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "completed_at", b"completed_at", "created_at", b"created_at", "id", b"id", "provider_ref", b"provider_ref", "reason", b"reason", "return_id", b"return_id", "status", b"status", "tax", b"tax"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1126,6 +1165,10 @@ class OrderTotals(_message.Message):
     DISCOUNT_FIELD_NUMBER: _builtins.int
     TOTAL_FIELD_NUMBER: _builtins.int
     REFUNDED_FIELD_NUMBER: _builtins.int
+    NET_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
+    TAX_LINES_FIELD_NUMBER: _builtins.int
+    REFUNDED_TAX_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def subtotal(self) -> _common_pb2.Money: ...
     @_builtins.property
@@ -1138,6 +1181,18 @@ class OrderTotals(_message.Message):
 
     @_builtins.property
     def refunded(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def net(self) -> _common_pb2.Money:
+        """The goods after cancelled units: net + tax = subtotal; per rate in tax_lines."""
+
+    @_builtins.property
+    def tax(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def tax_lines(self) -> _containers.RepeatedCompositeFieldContainer[_tax_pb2.TaxBreakdown]: ...
+    @_builtins.property
+    def refunded_tax(self) -> _common_pb2.Money:
+        """The tax part of refunded."""
+
     def __init__(
         self,
         *,
@@ -1146,10 +1201,14 @@ class OrderTotals(_message.Message):
         discount: _common_pb2.Money | None = ...,
         total: _common_pb2.Money | None = ...,
         refunded: _common_pb2.Money | None = ...,
+        net: _common_pb2.Money | None = ...,
+        tax: _common_pb2.Money | None = ...,
+        tax_lines: _abc.Iterable[_tax_pb2.TaxBreakdown] | None = ...,
+        refunded_tax: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "discount", b"discount", "refunded", b"refunded", "subtotal", b"subtotal", "total", b"total"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "discount", b"discount", "net", b"net", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "subtotal", b"subtotal", "tax", b"tax", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "discount", b"discount", "refunded", b"refunded", "subtotal", b"subtotal", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delivery", b"delivery", "discount", b"discount", "net", b"net", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "subtotal", b"subtotal", "tax", b"tax", "tax_lines", b"tax_lines", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1316,6 +1375,8 @@ class Order(_message.Message):
     CONFIRMED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
     NOTE_FIELD_NUMBER: _builtins.int
+    TAX_COUNTRY_CODE_FIELD_NUMBER: _builtins.int
+    PRICES_INCLUDE_TAX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     number: _builtins.str
     """Human-friendly order number."""
@@ -1333,6 +1394,9 @@ class Order(_message.Message):
     """Why the order failed or was cancelled, for people."""
     note: _builtins.str
     """The customer's note at checkout ("leave it at the back door")."""
+    tax_country_code: _builtins.str
+    """Where the order was taxed and whether its prices included the tax."""
+    prices_include_tax: _builtins.bool
     @_builtins.property
     def channel(self) -> _common_pb2.ChannelRef:
         """The channel it was placed through (partner_id for marketplace orders, store_id for POS)."""
@@ -1391,10 +1455,12 @@ class Order(_message.Message):
         confirmed_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         note: _builtins.str = ...,
+        tax_country_code: _builtins.str = ...,
+        prices_include_tax: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "channel", b"channel", "confirmed_at", b"confirmed_at", "delivery", b"delivery", "pickup", b"pickup", "placed_at", b"placed_at", "saga", b"saga", "totals", b"totals", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "prices_include_tax", b"prices_include_tax", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "tax_country_code", b"tax_country_code", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1412,6 +1478,7 @@ class ReturnLine(_message.Message):
     EXCHANGE_SKU_FIELD_NUMBER: _builtins.int
     EXCHANGE_LINE_ID_FIELD_NUMBER: _builtins.int
     REFUND_AMOUNT_FIELD_NUMBER: _builtins.int
+    REFUND_TAX_FIELD_NUMBER: _builtins.int
     line_id: _builtins.str
     quantity: _builtins.int
     condition: _common_pb2.ItemCondition.ValueType
@@ -1425,6 +1492,10 @@ class ReturnLine(_message.Message):
     def refund_amount(self) -> _common_pb2.Money:
         """Output only: the amount refunded for this line."""
 
+    @_builtins.property
+    def refund_tax(self) -> _tax_pb2.TaxBreakdown:
+        """Output only: the refund's net and tax at the rate the line was charged."""
+
     def __init__(
         self,
         *,
@@ -1436,10 +1507,11 @@ class ReturnLine(_message.Message):
         exchange_sku: _builtins.str = ...,
         exchange_line_id: _builtins.str = ...,
         refund_amount: _common_pb2.Money | None = ...,
+        refund_tax: _tax_pb2.TaxBreakdown | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["refund_amount", b"refund_amount"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["refund_amount", b"refund_amount", "refund_tax", b"refund_tax"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "exchange_line_id", b"exchange_line_id", "exchange_sku", b"exchange_sku", "line_id", b"line_id", "quantity", b"quantity", "reason", b"reason", "refund_amount", b"refund_amount", "resolution", b"resolution"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "exchange_line_id", b"exchange_line_id", "exchange_sku", b"exchange_sku", "line_id", b"line_id", "quantity", b"quantity", "reason", b"reason", "refund_amount", b"refund_amount", "refund_tax", b"refund_tax", "resolution", b"resolution"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1463,6 +1535,7 @@ class OrderReturn(_message.Message):
     ACTOR_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    REFUND_TAX_LINES_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     order_id: _builtins.str
     receiving_location_id: _builtins.str
@@ -1483,6 +1556,10 @@ class OrderReturn(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def refund_tax_lines(self) -> _containers.RepeatedCompositeFieldContainer[_tax_pb2.TaxBreakdown]:
+        """Output only: the tax refunded, per rate."""
+
     def __init__(
         self,
         *,
@@ -1498,10 +1575,11 @@ class OrderReturn(_message.Message):
         actor: _common_pb2.Actor | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        refund_tax_lines: _abc.Iterable[_tax_pb2.TaxBreakdown] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "created_at", b"created_at", "refund_total", b"refund_total", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "created_at", b"created_at", "id", b"id", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id", "refund_ids", b"refund_ids", "refund_total", b"refund_total", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "created_at", b"created_at", "id", b"id", "lines", b"lines", "note", b"note", "order_id", b"order_id", "receiving_location_id", b"receiving_location_id", "refund_ids", b"refund_ids", "refund_tax_lines", b"refund_tax_lines", "refund_total", b"refund_total", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1518,6 +1596,9 @@ class SalesReportRow(_message.Message):
     UNITS_FIELD_NUMBER: _builtins.int
     REFUNDED_FIELD_NUMBER: _builtins.int
     CANCELLED_ORDERS_FIELD_NUMBER: _builtins.int
+    NET_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
+    REFUNDED_TAX_FIELD_NUMBER: _builtins.int
     day: _builtins.str
     """"YYYY-MM-DD" in the report's time zone; empty in totals rows."""
     channel: _common_pb2.SalesChannel.ValueType
@@ -1530,6 +1611,14 @@ class SalesReportRow(_message.Message):
 
     @_builtins.property
     def refunded(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def net(self) -> _common_pb2.Money:
+        """revenue split into net and tax; refunded_tax is the tax part of refunded."""
+
+    @_builtins.property
+    def tax(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def refunded_tax(self) -> _common_pb2.Money: ...
     def __init__(
         self,
         *,
@@ -1540,10 +1629,13 @@ class SalesReportRow(_message.Message):
         units: _builtins.int = ...,
         refunded: _common_pb2.Money | None = ...,
         cancelled_orders: _builtins.int = ...,
+        net: _common_pb2.Money | None = ...,
+        tax: _common_pb2.Money | None = ...,
+        refunded_tax: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["refunded", b"refunded", "revenue", b"revenue"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["net", b"net", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_orders", b"cancelled_orders", "channel", b"channel", "day", b"day", "orders", b"orders", "refunded", b"refunded", "revenue", b"revenue", "units", b"units"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_orders", b"cancelled_orders", "channel", b"channel", "day", b"day", "net", b"net", "orders", b"orders", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax", "units", b"units"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
