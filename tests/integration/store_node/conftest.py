@@ -64,6 +64,7 @@ async def store_stack(
             "OMNI_STORE_NODE_JOURNAL_PATH": str(journal),
             "OMNI_STORE_NODE_ORDER_ADDR": f"127.0.0.1:{link.ports['order']}",
             "OMNI_STORE_NODE_CATALOG_ADDR": f"127.0.0.1:{link.ports['catalog']}",
+            "OMNI_STORE_NODE_NATS_URL": nats_url,
             "OMNI_STORE_NODE_LINK_PROBE_SECONDS": "0.3",
             "OMNI_STORE_NODE_CENTRE_TIMEOUT_SECONDS": "5",
         },

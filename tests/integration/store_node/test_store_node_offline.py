@@ -8,7 +8,12 @@ import asyncio
 from collections import Counter
 
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from store_node_stack import TILLS, StoreStack, p95, sell, sell_from_tills, wait_until
+
+from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from omni.common.v1 import common_pb2
+from omni_kit.app import channel
 
 # Offline sales: 1,000 in the words (334 per till, 1,002 in all). The kill-and-replay
 # test forwards its journal four times (once cut short by the kills): 300 sales keep it within
@@ -132,3 +137,33 @@ async def test_a_sale_is_there_after_the_node_is_killed_right_after_its_receipt(
     stack.link.start()
     await synced(stack)
     await assert_centre_has_the_journal(stack)
+
+
+@pytest.mark.timeout(300)
+async def test_a_price_changed_at_the_centre_reaches_the_tills_by_its_event(
+    store_stack: StoreStack,
+):
+    stack = store_stack
+    base = f"http://127.0.0.1:{stack.node.port}/pos/v1/products/TEE-M"
+    before = (await stack.http.get(base)).json()
+    assert before["price"]["amount_minor"] == 1999
+    ch = channel(f"127.0.0.1:{stack.centre.apps['catalog'].port}", default_timeout=30)
+    await catalog_pb2_grpc.CatalogServiceStub(ch).UpdateChannelListing(
+        catalog_pb2.UpdateChannelListingRequest(
+            listing=catalog_pb2.ChannelListing(
+                product_id=before["product_id"],
+                channel=common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS),
+                price=common_pb2.Money(amount_minor=1799, currency_code="EUR"),
+            ),
+            update_mask=FieldMask(paths=["price"]),
+            expected_version=before["listing_version"],
+        )
+    )
+    await ch.close()
+
+    async def repriced() -> bool:
+        return (await stack.http.get(base)).json()["price"]["amount_minor"] == 1799
+
+    await wait_until(repriced, 60, "the node's price of TEE-M after the centre changed it")
+    receipt, _ = await sell(stack.http, stack.node, "till-1", 0)
+    assert receipt["total"]["amount_minor"] == 1799

@@ -8,6 +8,7 @@ from omni_kit.app import BackgroundTasks
 from omni_store_node.centre import Centre, LinkDown
 from omni_store_node.settings import StoreNodeSettings
 from omni_store_node.store import LocalStore
+from omni_store_node.sync.catalog_events import CatalogRefresh
 from omni_store_node.sync.forwarder import Forwarder
 from omni_store_node.sync.link import Link
 
@@ -33,6 +34,9 @@ class Node:
         )
         self.tasks = BackgroundTasks()
         self.tasks.add("forwarder", lambda: self.forwarder.run(self.reload_prices))
+        if settings.nats_url:
+            refresh = CatalogRefresh(settings.nats_url, self.centre, self.store)
+            self.tasks.add("catalog-events", refresh.run)
 
     async def reload_prices(self) -> None:
         """The store's whole price list from the centre (at start and whenever the link comes

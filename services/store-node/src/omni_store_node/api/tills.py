@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import FromPath, JSONBody
 
 from omni_kit.ids import utcnow
 from omni_store_node.api.views import (
@@ -30,7 +31,7 @@ class TillController(Controller):
     path = "/pos/v1"
 
     @post("/sales", status_code=201)
-    async def sell(self, data: SaleBody, state: State) -> Response[ReceiptView]:
+    async def sell(self, data: JSONBody[SaleBody], state: State) -> Response[ReceiptView]:
         node: Node = state.node
         wanted = [Wanted(line.sku, line.quantity) for line in data.lines]
         check_request(data.sale_id, data.till_id, data.tender, wanted)
@@ -58,7 +59,7 @@ class TillController(Controller):
         return Response(view, status_code=201 if new else 200)
 
     @get("/sales/{sale_id:str}")
-    async def sale(self, sale_id: str, state: State) -> ReceiptView:
+    async def sale(self, sale_id: FromPath[str], state: State) -> ReceiptView:
         node: Node = state.node
         entry = await node.store.journal.get(sale_id.lower())
         if entry is None:
@@ -66,7 +67,7 @@ class TillController(Controller):
         return receipt(entry, offline=not node.link.online)
 
     @get("/products/{sku:str}")
-    async def product(self, sku: str, state: State) -> ProductView:
+    async def product(self, sku: FromPath[str], state: State) -> ProductView:
         node: Node = state.node
         price = (await node.store.replica.prices([sku])).get(sku)
         if price is None:
