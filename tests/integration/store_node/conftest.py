@@ -77,7 +77,7 @@ async def store_stack(
     stack = StoreStack(centre, link, node, http)
     try:
         await wait_until(
-            lambda: node.ready(http), 90, lambda: (tmp_path / "node.log").read_text()[-2000:]
+            lambda: node.ready(http), 240, lambda: (tmp_path / "node.log").read_text()[-2000:]
         )
         yield stack
     finally:
