@@ -44,7 +44,7 @@ lint: ## ruff, formatting, mypy, buf lint, breaking changes to the public contra
 
 # The paths mypy checks (see [tool.mypy]): the libraries, every service, the scripts and benchmarks.
 TYPED := libs services/catalog services/inventory services/order services/customer services/notification \
-	services/gateway scripts bench
+	services/gateway services/store-node scripts bench
 typecheck: ## mypy over the typed paths
 	$(RUN) mypy $(TYPED)
 

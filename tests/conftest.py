@@ -41,6 +41,7 @@ SLOW = (
     "integration/gateway/test_bulk_import.py",
     "integration/gateway/test_demo_data.py",
     "integration/processes/",
+    "integration/store_node/",
     "integration/gateway/test_scale_out.py",
     "integration/gateway/test_store_outage.py",
     "integration/gateway/test_health.py",

@@ -12,6 +12,7 @@ from omni_order.api.lifecycle import LifecycleApi
 from omni_order.api.payments import PaymentsApi
 from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
+from omni_order.api.store_sales import StoreSaleApi
 
 
 class OrderApi(
@@ -22,6 +23,7 @@ class OrderApi(
     LifecycleApi,
     PaymentsApi,
     ReturnsApi,
+    StoreSaleApi,
     QueriesApi,
     order_pb2_grpc.OrderServiceServicer,
 ):

@@ -6,6 +6,7 @@ from omni_order.store.callbacks import CALLBACK_INDEXES, PaymentCallbackStore
 from omni_order.store.carts import CART_INDEXES, OBSOLETE_CART_INDEXES, CartStore
 from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, OrderStore
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
+from omni_order.store.store_sales import STORE_SALE_INDEXES
 from omni_order.store.tax import TAX_INDEXES
 
 INDEXES = {
@@ -14,6 +15,8 @@ INDEXES = {
     **RETURN_INDEXES,
     **CALLBACK_INDEXES,
     **TAX_INDEXES,
+    **STORE_SALE_INDEXES,
+    "orders": ORDER_INDEXES["orders"] + STORE_SALE_INDEXES["orders"],
 }
 OBSOLETE_INDEXES = {**OBSOLETE_CART_INDEXES, **OBSOLETE_ORDER_INDEXES, **OBSOLETE_RETURN_INDEXES}
 MIGRATIONS = [

@@ -366,6 +366,52 @@ SAGA_STATUS_COMPENSATED: SagaStatus.ValueType  # 4
 """Failed and fully compensated."""
 Global___SagaStatus: _TypeAlias = SagaStatus  # noqa: Y015
 
+class _StoreSaleTender:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StoreSaleTenderEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StoreSaleTender.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STORE_SALE_TENDER_UNSPECIFIED: _StoreSaleTender.ValueType  # 0
+    STORE_SALE_TENDER_CASH: _StoreSaleTender.ValueType  # 1
+    STORE_SALE_TENDER_CARD: _StoreSaleTender.ValueType  # 2
+
+class StoreSaleTender(_StoreSaleTender, metaclass=_StoreSaleTenderEnumTypeWrapper): ...
+
+STORE_SALE_TENDER_UNSPECIFIED: StoreSaleTender.ValueType  # 0
+STORE_SALE_TENDER_CASH: StoreSaleTender.ValueType  # 1
+STORE_SALE_TENDER_CARD: StoreSaleTender.ValueType  # 2
+Global___StoreSaleTender: _TypeAlias = StoreSaleTender  # noqa: Y015
+
+class _StoreSaleOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StoreSaleOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StoreSaleOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STORE_SALE_OUTCOME_UNSPECIFIED: _StoreSaleOutcome.ValueType  # 0
+    STORE_SALE_OUTCOME_RECORDED: _StoreSaleOutcome.ValueType  # 1
+    """Recorded now."""
+    STORE_SALE_OUTCOME_ALREADY_RECORDED: _StoreSaleOutcome.ValueType  # 2
+    """The same sale was recorded before: nothing changed."""
+    STORE_SALE_OUTCOME_QUARANTINED: _StoreSaleOutcome.ValueType  # 3
+    """Another sale was recorded under this sale_id: this payload is kept aside for staff, the
+    recorded sale is unchanged.
+    """
+
+class StoreSaleOutcome(_StoreSaleOutcome, metaclass=_StoreSaleOutcomeEnumTypeWrapper): ...
+
+STORE_SALE_OUTCOME_UNSPECIFIED: StoreSaleOutcome.ValueType  # 0
+STORE_SALE_OUTCOME_RECORDED: StoreSaleOutcome.ValueType  # 1
+"""Recorded now."""
+STORE_SALE_OUTCOME_ALREADY_RECORDED: StoreSaleOutcome.ValueType  # 2
+"""The same sale was recorded before: nothing changed."""
+STORE_SALE_OUTCOME_QUARANTINED: StoreSaleOutcome.ValueType  # 3
+"""Another sale was recorded under this sale_id: this payload is kept aside for staff, the
+recorded sale is unchanged.
+"""
+Global___StoreSaleOutcome: _TypeAlias = StoreSaleOutcome  # noqa: Y015
+
 @_typing.final
 class CartLine(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -2354,6 +2400,118 @@ class ImportMarketplaceOrderResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ImportMarketplaceOrderResponse: _TypeAlias = ImportMarketplaceOrderResponse  # noqa: Y015
+
+@_typing.final
+class StoreSaleLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    UNIT_PRICE_FIELD_NUMBER: _builtins.int
+    PRODUCT_NAME_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    quantity: _builtins.int
+    product_name: _builtins.str
+    @_builtins.property
+    def unit_price(self) -> _common_pb2.Money:
+        """The store's price at the till when it sold."""
+
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        unit_price: _common_pb2.Money | None = ...,
+        product_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit_price", b"unit_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["product_name", b"product_name", "quantity", b"quantity", "sku", b"sku", "unit_price", b"unit_price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreSaleLine: _TypeAlias = StoreSaleLine  # noqa: Y015
+
+@_typing.final
+class RecordStoreSaleRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SALE_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    TILL_ID_FIELD_NUMBER: _builtins.int
+    TILL_NUMBER_FIELD_NUMBER: _builtins.int
+    SOLD_AT_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    TENDER_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    SOLD_OFFLINE_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    sale_id: _builtins.str
+    """Made at the till (a UUID); the sale's identity everywhere."""
+    store_id: _builtins.str
+    """The store (stock location id) and till that sold."""
+    till_id: _builtins.str
+    till_number: _builtins.int
+    """Gapless per till, from 1."""
+    tender: Global___StoreSaleTender.ValueType
+    sold_offline: _builtins.bool
+    """The till sold while the store node could not reach the centre."""
+    @_builtins.property
+    def sold_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreSaleLine]: ...
+    @_builtins.property
+    def total(self) -> _common_pb2.Money:
+        """What the till charged: the sum of the lines."""
+
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        sale_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        till_id: _builtins.str = ...,
+        till_number: _builtins.int = ...,
+        sold_at: _timestamp_pb2.Timestamp | None = ...,
+        lines: _abc.Iterable[Global___StoreSaleLine] | None = ...,
+        tender: Global___StoreSaleTender.ValueType = ...,
+        total: _common_pb2.Money | None = ...,
+        sold_offline: _builtins.bool = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordStoreSaleRequest: _TypeAlias = RecordStoreSaleRequest  # noqa: Y015
+
+@_typing.final
+class RecordStoreSaleResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    outcome: Global___StoreSaleOutcome.ValueType
+    @_builtins.property
+    def order(self) -> Global___Order:
+        """The order recorded for this sale_id (for QUARANTINED, the one recorded before)."""
+
+    def __init__(
+        self,
+        *,
+        order: Global___Order | None = ...,
+        outcome: Global___StoreSaleOutcome.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordStoreSaleResponse: _TypeAlias = RecordStoreSaleResponse  # noqa: Y015
 
 @_typing.final
 class GetOrderRequest(_message.Message):

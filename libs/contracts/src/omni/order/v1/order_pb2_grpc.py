@@ -97,6 +97,11 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderResponse.FromString,
                 _registered_method=True)
+        self.RecordStoreSale = channel.unary_unary(
+                '/omni.order.v1.OrderService/RecordStoreSale',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -253,6 +258,17 @@ class OrderServiceServicer:
         """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
         order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
         (the field names the line) and writes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordStoreSale(self, request, context):
+        """A sale a store's till made (through the store node, online or forwarded after an outage):
+        goods handed over and paid at the till, recorded as a collected POS order. One order per
+        sale_id, kept by a unique index for good (not only an idempotency window): the same sale again
+        answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
+        and never overwrites the recorded sale.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -417,6 +433,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ImportMarketplaceOrder,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderResponse.SerializeToString,
+            ),
+            'RecordStoreSale': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordStoreSale,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -816,6 +837,33 @@ class OrderService:
             '/omni.order.v1.OrderService/ImportMarketplaceOrder',
             omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.ImportMarketplaceOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordStoreSale(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/RecordStoreSale',
+            omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
             options,
             channel_credentials,
             insecure,

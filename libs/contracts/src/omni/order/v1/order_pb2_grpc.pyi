@@ -61,6 +61,13 @@ class OrderServiceStub:
     order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
     (the field names the line) and writes nothing.
     """
+    RecordStoreSale: _grpc.UnaryUnaryMultiCallable[_order_pb2.RecordStoreSaleRequest, _order_pb2.RecordStoreSaleResponse]
+    """A sale a store's till made (through the store node, online or forwarded after an outage):
+    goods handed over and paid at the till, recorded as a collected POS order. One order per
+    sale_id, kept by a unique index for good (not only an idempotency window): the same sale again
+    answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
+    and never overwrites the recorded sale.
+    """
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -123,6 +130,13 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
     order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
     (the field names the line) and writes nothing.
+    """
+    RecordStoreSale: _aio.UnaryUnaryMultiCallable[_order_pb2.RecordStoreSaleRequest, _order_pb2.RecordStoreSaleResponse]  # type: ignore[assignment]
+    """A sale a store's till made (through the store node, online or forwarded after an outage):
+    goods handed over and paid at the till, recorded as a collected POS order. One order per
+    sale_id, kept by a unique index for good (not only an idempotency window): the same sale again
+    answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
+    and never overwrites the recorded sale.
     """
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
@@ -255,6 +269,19 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         """A marketplace order; deduplicated by (partner_id, partner_order_id). Stock is held before the
         order is written: an import stock cannot cover is FAILED_PRECONDITION INSUFFICIENT_STOCK
         (the field names the line) and writes nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordStoreSale(
+        self,
+        request: _order_pb2.RecordStoreSaleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.RecordStoreSaleResponse, _abc.Awaitable[_order_pb2.RecordStoreSaleResponse]]:
+        """A sale a store's till made (through the store node, online or forwarded after an outage):
+        goods handed over and paid at the till, recorded as a collected POS order. One order per
+        sale_id, kept by a unique index for good (not only an idempotency window): the same sale again
+        answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
+        and never overwrites the recorded sale.
         """
 
     @_abc_1.abstractmethod

@@ -1,0 +1,60 @@
+"""Till sales: the one order per sale_id (a unique index on the orders, kept for good) and the
+payloads that arrived under a sale_id already used by another sale, kept aside for staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from omni_kit.store import Document
+
+QUARANTINE = "store_sale_quarantine"
+STORE_SALE_INDEXES = {
+    "orders": [
+        IndexModel(
+            [("store_sale_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"store_sale_id": {"$gte": ""}},
+            name="one_order_per_store_sale",
+        )
+    ],
+    QUARANTINE: [IndexModel([("sale_id", ASCENDING), ("first_seen_at", ASCENDING)])],
+}
+
+
+def sale_fields(sale_id: str, fingerprint: str, tender: str, offline: bool) -> Document:
+    """The fields a till sale's order carries next to the order itself."""
+    return {
+        "store_sale_id": sale_id,
+        "store_sale": {"fingerprint": fingerprint, "tender": tender, "sold_offline": offline},
+    }
+
+
+async def quarantine(
+    collection: AsyncCollection[Document],
+    session: AsyncClientSession,
+    *,
+    sale_id: str,
+    fingerprint: str,
+    payload: bytes,
+    order_id: str,
+    now: datetime,
+) -> None:
+    """Keep a conflicting payload once (the same conflict sent again counts its arrivals)."""
+    await collection.update_one(
+        {"_id": f"{sale_id}:{fingerprint}"},
+        {
+            "$setOnInsert": {
+                "sale_id": sale_id,
+                "payload": payload,
+                "recorded_order_id": order_id,
+                "first_seen_at": now,
+            },
+            "$inc": {"arrivals": 1},
+        },
+        upsert=True,
+        session=session,
+    )

@@ -1,0 +1,124 @@
+"""Sell, look up a product, and see the node's state. A sale is kept in the journal (on disk)
+before its receipt is sent; online it is also recorded at the centre before the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import FromPath, JSONBody
+
+from omni_kit.ids import utcnow
+from omni_store_node.api.views import (
+    ProductView,
+    ReceiptView,
+    SaleBody,
+    StatusView,
+    product,
+    receipt,
+)
+from omni_store_node.centre import LinkDown
+from omni_store_node.domain.sales import SaleRefused, Wanted, check_request, priced_sale
+from omni_store_node.node import Node
+from omni_store_node.store.journal import QUARANTINED, RECORDED, REFUSED, WAITING
+
+PROBLEM = "application/problem+json"
+
+
+class TillController(Controller):
+    path = "/pos/v1"
+
+    @post("/sales", status_code=201)
+    async def sell(self, data: JSONBody[SaleBody], state: State) -> Response[ReceiptView]:
+        node: Node = state.node
+        wanted = [Wanted(line.sku, line.quantity) for line in data.lines]
+        check_request(data.sale_id, data.till_id, data.tender, wanted)
+        prices = await node.store.replica.prices(line.sku for line in wanted)
+        sale = priced_sale(
+            sale_id=data.sale_id,
+            till_id=data.till_id,
+            tender=data.tender,
+            wanted=wanted,
+            prices=prices,
+            sold_at=utcnow(),
+            staff_id=data.staff_id,
+        )
+        offline = not node.link.online
+        entry, new = await node.store.journal.keep(sale, offline=offline)
+        if entry.state == WAITING and node.link.online:
+            try:
+                await node.forwarder.forward(entry)
+            except LinkDown:
+                node.forwarder.wake()
+            entry = await node.store.journal.get(sale.sale_id) or entry
+        elif entry.state == WAITING:
+            node.forwarder.wake()
+        view = receipt(entry, offline=not node.link.online)
+        return Response(view, status_code=201 if new else 200)
+
+    @get("/sales/{sale_id:str}")
+    async def sale(self, sale_id: FromPath[str], state: State) -> ReceiptView:
+        node: Node = state.node
+        entry = await node.store.journal.get(sale_id.lower())
+        if entry is None:
+            raise SaleRefused(f"no sale {sale_id!r} in this store's journal", "sale_id", 404)
+        return receipt(entry, offline=not node.link.online)
+
+    @get("/products/{sku:str}")
+    async def product(self, sku: FromPath[str], state: State) -> ProductView:
+        node: Node = state.node
+        price = (await node.store.replica.prices([sku])).get(sku)
+        if price is None:
+            raise SaleRefused(f"SKU {sku!r} is not sold in this store", "sku", 404)
+        return product(price, offline=not node.link.online)
+
+    @get("/status")
+    async def status(self, state: State) -> StatusView:
+        node: Node = state.node
+        counts = await node.store.journal.counts()
+        return StatusView(
+            store_id=node.settings.store_id,
+            online=node.link.online,
+            offline_since=node.link.offline_since,
+            sales_waiting=counts[WAITING],
+            sales_recorded=counts[RECORDED],
+            sales_quarantined=counts[QUARANTINED],
+            sales_refused=counts[REFUSED],
+            last_sync_at=node.link.last_sync_at,
+            prices_loaded_at=await node.store.replica.loaded_at(),
+        )
+
+
+def _problem(
+    request: Request[Any, Any, Any], status: int, detail: str, **extra: Any
+) -> Response[Any]:
+    body = {
+        "type": "about:blank",
+        "title": "Invalid request" if status in (400, 422) else "Request refused",
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM)
+
+
+def _refused(request: Request[Any, Any, Any], error: SaleRefused) -> Response[Any]:
+    return _problem(request, error.status, str(error), field=error.field)
+
+
+def _invalid(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    return _problem(request, 400, str(error.detail), errors=error.extra or [])
+
+
+def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    return _problem(request, error.status_code, str(error.detail))
+
+
+problem_handlers: dict[Any, Any] = {
+    SaleRefused: _refused,
+    ValidationException: _invalid,
+    HTTPException: _http,
+}

@@ -1,0 +1,112 @@
+"""What the tills send and get back: closed msgspec structs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from omni_store_node.domain.sales import Price
+from omni_store_node.store.journal import WAITING, Entry
+
+
+class MoneyView(msgspec.Struct, forbid_unknown_fields=True):
+    amount_minor: int
+    currency: str
+
+
+class SaleLineBody(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    quantity: int
+
+
+class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
+    # Made at the till (a UUID): a retry under the same id is the same sale.
+    sale_id: str
+    till_id: str
+    tender: str
+    lines: list[SaleLineBody]
+    staff_id: str = ""
+
+
+class ReceiptLineView(msgspec.Struct):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyView
+    line_total: MoneyView
+
+
+class ReceiptView(msgspec.Struct):
+    sale_id: str
+    till_id: str
+    # Gapless per till, from 1.
+    till_number: int
+    sold_at: datetime
+    tender: str
+    lines: list[ReceiptLineView]
+    total: MoneyView
+    # The node could not reach the centre: the sale is kept here and forwarded later.
+    offline: bool
+    # Recorded at the centre (false while it waits in the node's journal).
+    synced: bool
+
+
+class ProductView(msgspec.Struct):
+    sku: str
+    product_id: str
+    name: str
+    price: MoneyView
+    listing_version: int
+    offline: bool
+
+
+class StatusView(msgspec.Struct):
+    store_id: str
+    online: bool
+    offline_since: datetime | None
+    sales_waiting: int
+    sales_recorded: int
+    sales_quarantined: int
+    sales_refused: int
+    last_sync_at: datetime | None
+    prices_loaded_at: str
+
+
+def receipt(entry: Entry, *, offline: bool) -> ReceiptView:
+    sale = entry.sale
+
+    def money(amount: int) -> MoneyView:
+        return MoneyView(amount, sale.currency)
+
+    return ReceiptView(
+        sale_id=sale.sale_id,
+        till_id=sale.till_id,
+        till_number=entry.till_number,
+        sold_at=sale.sold_at,
+        tender=sale.tender,
+        lines=[
+            ReceiptLineView(
+                line.sku,
+                line.name,
+                line.quantity,
+                money(line.unit_minor),
+                money(line.unit_minor * line.quantity),
+            )
+            for line in sale.lines
+        ],
+        total=money(sale.total_minor),
+        offline=offline,
+        synced=entry.state != WAITING,
+    )
+
+
+def product(price: Price, *, offline: bool) -> ProductView:
+    return ProductView(
+        sku=price.sku,
+        product_id=price.product_id,
+        name=price.name,
+        price=MoneyView(price.amount_minor, price.currency),
+        listing_version=price.listing_version,
+        offline=offline,
+    )

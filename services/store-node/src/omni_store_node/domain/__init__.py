@@ -1,0 +1,1 @@
+"""The store node's pure rules: no I/O."""

@@ -1,0 +1,58 @@
+"""The node's parts, wired once: its local store, the link, the centre and the forwarder."""
+
+from __future__ import annotations
+
+import structlog
+
+from omni_kit.app import BackgroundTasks
+from omni_store_node.centre import Centre, LinkDown
+from omni_store_node.settings import StoreNodeSettings
+from omni_store_node.store import LocalStore
+from omni_store_node.sync.catalog_events import CatalogRefresh
+from omni_store_node.sync.forwarder import Forwarder
+from omni_store_node.sync.link import Link
+
+log = structlog.get_logger(__name__)
+
+
+class Node:
+    def __init__(self, settings: StoreNodeSettings) -> None:
+        self.settings = settings
+        self.store = LocalStore(settings.journal_path)
+        self.link = Link()
+        self.centre = Centre(
+            settings.order_addr, settings.catalog_addr, settings.centre_timeout_seconds
+        )
+        self.forwarder = Forwarder(
+            self.store,
+            self.centre,
+            self.link,
+            store_id=settings.store_id,
+            probe_seconds=settings.link_probe_seconds,
+            concurrency=settings.forward_concurrency,
+            batch=settings.forward_batch,
+        )
+        self.tasks = BackgroundTasks()
+        self.tasks.add("forwarder", lambda: self.forwarder.run(self.reload_prices))
+        if settings.nats_url:
+            refresh = CatalogRefresh(settings.nats_url, self.centre, self.store)
+            self.tasks.add("catalog-events", refresh.run)
+
+    async def reload_prices(self) -> None:
+        """The store's whole price list from the centre (at start and whenever the link comes
+        back, so changes missed while offline are caught up)."""
+        try:
+            prices = await self.centre.store_prices()
+        except LinkDown as down:
+            self.link.down(str(down))
+            return
+        await self.store.replica.replace_all(prices)
+        log.info("prices_reloaded", skus=len(prices))
+
+    async def start(self) -> None:
+        self.tasks.start()
+
+    async def stop(self) -> None:
+        await self.tasks.stop(timeout=5.0)
+        await self.centre.close()
+        self.store.close()

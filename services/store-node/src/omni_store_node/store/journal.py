@@ -1,0 +1,170 @@
+"""The sales journal: every sale committed (fsynced) here before its receipt, numbered gaplessly
+per till in the same transaction, and its way to the centre (waiting, recorded, quarantined)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from omni_store_node.domain.sales import Sale, SaleLine, SaleRefused
+from omni_store_node.store.sqlite import immediate
+
+if TYPE_CHECKING:
+    from omni_store_node.store import LocalStore
+
+WAITING = "waiting"
+RECORDED = "recorded"
+QUARANTINED = "quarantined"
+# The centre refused the sale as malformed: kept for staff, never sent again by itself.
+REFUSED = "refused"
+
+JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sales (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    sale_id TEXT NOT NULL UNIQUE,
+    till_id TEXT NOT NULL,
+    till_number INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    tender TEXT NOT NULL,
+    total_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    sold_at TEXT NOT NULL,
+    sold_offline INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    order_id TEXT NOT NULL DEFAULT '',
+    UNIQUE (till_id, till_number)
+);
+CREATE INDEX IF NOT EXISTS sales_waiting ON sales (state, seq);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A journalled sale: the sale, its number at its till and where it stands."""
+
+    sale: Sale
+    till_number: int
+    sold_offline: bool
+    state: str
+    order_id: str = ""
+
+
+def payload_of(sale: Sale) -> str:
+    """The sale as stored: canonical JSON, so the same sale always reads back the same."""
+    data = asdict(sale)
+    data["sold_at"] = sale.sold_at.isoformat()
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def _sale(payload: str) -> Sale:
+    data: dict[str, Any] = json.loads(payload)
+    data["lines"] = tuple(SaleLine(**line) for line in data["lines"])
+    data["sold_at"] = datetime.fromisoformat(data["sold_at"])
+    return Sale(**data)
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    return Entry(
+        sale=_sale(row["payload"]),
+        till_number=row["till_number"],
+        sold_offline=bool(row["sold_offline"]),
+        state=row["state"],
+        order_id=row["order_id"],
+    )
+
+
+class Journal:
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    async def keep(self, sale: Sale, *, offline: bool) -> tuple[Entry, bool]:
+        """Commit the sale with the till's next number; (entry, False) when this sale_id was
+        kept before with the same lines (a till's retry), refused when with others."""
+        payload = payload_of(sale)
+
+        def write(db: sqlite3.Connection) -> tuple[Entry, bool]:
+            with immediate(db):
+                row = db.execute("SELECT * FROM sales WHERE sale_id = ?", (sale.sale_id,))
+                kept = row.fetchone()
+                if kept is not None:
+                    return _again(kept, sale), False
+                (last,) = db.execute(
+                    "SELECT COALESCE(MAX(till_number), 0) FROM sales WHERE till_id = ?",
+                    (sale.till_id,),
+                ).fetchone()
+                db.execute(
+                    """INSERT INTO sales (sale_id, till_id, till_number, payload, tender,
+                    total_minor, currency, sold_at, sold_offline, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        sale.sale_id,
+                        sale.till_id,
+                        last + 1,
+                        payload,
+                        sale.tender,
+                        sale.total_minor,
+                        sale.currency,
+                        sale.sold_at.isoformat(),
+                        int(offline),
+                        WAITING,
+                    ),
+                )
+            return Entry(sale, last + 1, offline, WAITING), True
+
+        return await self.store.run(write)
+
+    async def waiting(self, limit: int) -> list[Entry]:
+        """The oldest sales not yet at the centre, in the order they were sold."""
+
+        def read(db: sqlite3.Connection) -> list[Entry]:
+            rows = db.execute(
+                "SELECT * FROM sales WHERE state = ? ORDER BY seq LIMIT ?", (WAITING, limit)
+            )
+            return [_entry(row) for row in rows]
+
+        return await self.store.run(read)
+
+    async def settle(self, sale_id: str, state: str, order_id: str) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE sales SET state = ?, order_id = ? WHERE sale_id = ? AND state = ?",
+                (state, order_id, sale_id, WAITING),
+            )
+
+        await self.store.run(write)
+
+    async def get(self, sale_id: str) -> Entry | None:
+        def read(db: sqlite3.Connection) -> Entry | None:
+            row = db.execute("SELECT * FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
+            return None if row is None else _entry(row)
+
+        return await self.store.run(read)
+
+    async def counts(self) -> dict[str, int]:
+        """Sales per state."""
+
+        def read(db: sqlite3.Connection) -> dict[str, int]:
+            rows = db.execute("SELECT state, COUNT(*) AS n FROM sales GROUP BY state")
+            counts = {WAITING: 0, RECORDED: 0, QUARANTINED: 0, REFUSED: 0}
+            return counts | {r["state"]: r["n"] for r in rows}
+
+        return await self.store.run(read)
+
+
+def _again(row: sqlite3.Row, sale: Sale) -> Entry:
+    entry = _entry(row)
+    kept = entry.sale
+    if (kept.till_id, kept.tender, _units(kept)) != (sale.till_id, sale.tender, _units(sale)):
+        raise SaleRefused(
+            f"sale {sale.sale_id} was already sold with other lines, tender or till",
+            "sale_id",
+            409,
+        )
+    return entry
+
+
+def _units(sale: Sale) -> list[tuple[str, int]]:
+    return [(line.sku, line.quantity) for line in sale.lines]
