@@ -56,6 +56,11 @@ async def test_a_till_sale_becomes_one_collected_paid_pos_order(
     assert order.payments[0].status == C.PAYMENT_STATUS_CAPTURED
     assert order.payments[0].captured_amount.amount_minor == 3998
     assert order.placed_at.seconds == 1_780_000_000
+    # Taxed like any order of the channel (PL, prices including tax, when nothing is set).
+    assert order.tax_country_code == "PL" and order.prices_include_tax
+    assert order.lines[0].tax.tax_class == common_pb2.TAX_CLASS_STANDARD
+    assert order.totals.net.amount_minor + order.totals.tax.amount_minor == 3998
+    assert order.totals.tax.amount_minor == order.lines[0].tax.tax.amount_minor
 
     again = await asyncio.gather(
         *(shop.order.RecordStoreSale(till_sale(sale_id)) for _ in range(5))

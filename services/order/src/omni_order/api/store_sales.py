@@ -12,11 +12,13 @@ from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.idempotency import Work, fingerprint
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
+from omni_order.domain import checkout
 from omni_order.domain import store_sales as rules
 from omni_order.domain.orders import Order
 from omni_order.domain.values import Actor, ActorKind
@@ -51,6 +53,19 @@ def till_sale(request: C.RecordStoreSaleRequest) -> rules.TillSale:
 class StoreSaleApi:
     deps: Deps
 
+    async def _order(self, sale: rules.TillSale) -> Order:
+        """The sale as an order, each line taxed by its product's class at the sale's time."""
+        skus = list(dict.fromkeys(line.sku for line in sale.lines))
+        pos = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_POS, store_id=sale.store_id)
+        prices = await self.deps.catalog.prices(pos, skus, sale.total.currency_code)
+        lines = rules.sale_lines(sale, {sku: price.tax_class for sku, price in prices.items()})
+        tax = await self.deps.taxes.quote(
+            rules.sale_channel(sale).channel, checkout.taxable_lines(lines), sale.sold_at
+        )
+        return rules.sale_order(
+            sale, lines, tax, order_id=new_id("ord"), payment_id=new_id("pay"), now=utcnow()
+        )
+
     async def RecordStoreSale(
         self, request: C.RecordStoreSaleRequest, context: aio.ServicerContext
     ) -> C.RecordStoreSaleResponse:
@@ -63,9 +78,7 @@ class StoreSaleApi:
             recorded = await self._recorded(sale.sale_id)
             if recorded is not None:
                 return self._again(recorded, sale.sale_id, printed, payload)
-            order = rules.sale_order(
-                sale, order_id=new_id("ord"), payment_id=new_id("pay"), now=utcnow()
-            )
+            order = await self._order(sale)
             extra = sale_fields(sale.sale_id, printed, sale.tender, request.sold_offline)
             await self.deps.orders.prepare(order)
 

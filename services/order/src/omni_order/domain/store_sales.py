@@ -6,6 +6,7 @@ nothing here refuses for stock or price: those are the store's facts, kept as th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from omni_order.domain.orders import (
     SagaStatus,
     SagaStep,
 )
+from omni_order.domain.tax import TaxBreakdown, TaxClass, TaxQuote
 from omni_order.domain.values import Actor, ChannelRef, Money, SalesChannel
 
 TENDERS = ("cash", "card")
@@ -89,10 +91,10 @@ def check_sale(sale: TillSale) -> None:
         )
 
 
-def sale_order(sale: TillSale, *, order_id: str, payment_id: str, now: datetime) -> Order:
-    """The collected, paid POS order of a till sale, placed at the sale's own time."""
-    channel = ChannelRef(SalesChannel.POS, store_id=sale.store_id)
-    lines = [
+def sale_lines(sale: TillSale, tax_classes: Mapping[str, TaxClass]) -> list[OrderLine]:
+    """The sale's lines, handed over, each with its product's tax class (standard when the
+    catalog does not know the SKU)."""
+    return [
         OrderLine(
             line_id=f"l{index}",
             sku=line.sku,
@@ -102,9 +104,23 @@ def sale_order(sale: TillSale, *, order_id: str, payment_id: str, now: datetime)
             status=OrderLineStatus.FULFILLED,
             fulfilled_quantity=line.quantity,
             source_location_ids=[sale.store_id],
+            tax=TaxBreakdown(tax_class=tax_classes.get(line.sku, TaxClass.STANDARD)),
         )
         for index, line in enumerate(sale.lines, start=1)
     ]
+
+
+def sale_order(
+    sale: TillSale,
+    lines: list[OrderLine],
+    tax: TaxQuote,
+    *,
+    order_id: str,
+    payment_id: str,
+    now: datetime,
+) -> Order:
+    """The collected, paid POS order of a till sale, placed and taxed at the sale's own time."""
+    channel = sale_channel(sale)
     delivery = Delivery(
         mode=DeliveryMode.CLICK_AND_COLLECT,
         pickup_location_id=sale.store_id,
@@ -120,6 +136,7 @@ def sale_order(sale: TillSale, *, order_id: str, payment_id: str, now: datetime)
         channel=channel,
         actor=sale.actor,
         now=sale.sold_at,
+        tax=tax,
         provider=TILL_PROVIDER,
     )
     payment = order.payments[0]
@@ -142,3 +159,7 @@ def sale_order(sale: TillSale, *, order_id: str, payment_id: str, now: datetime)
     )
     order.updated_at = now
     return order
+
+
+def sale_channel(sale: TillSale) -> ChannelRef:
+    return ChannelRef(SalesChannel.POS, store_id=sale.store_id)
