@@ -84,6 +84,7 @@ class Stock(Base):
         location_id = request.location_id
 
         async def work(changes: StockChanges) -> inventory_pb2.ReceiveStockResponse:
+            await changes.prefetch(line.sku for line in request.lines)
             for index, line in enumerate(request.lines):
                 before = await changes.level(line.sku, location_id, create=True)
                 after = before.move(line.quantity, f"lines[{index}].quantity")
@@ -94,7 +95,9 @@ class Stock(Base):
                     note=request.note,
                     reference=request.reference,
                 )
-            skus = {line.sku for line in request.lines}
+            # A level's expected units change only with the inbound records received here (a
+            # record always has its level: RecordInbound makes it).
+            expected: set[str] = set()
             for index, inbound_id in enumerate(request.inbound_ids):
                 field = f"inbound_ids[{index}]"
                 found = await self.collections.inbound.find_one_and_update(
@@ -112,9 +115,10 @@ class Stock(Base):
                         reason="INBOUND_NOT_FOUND",
                         field=field,
                     )
-                skus.add(found["sku"])
-            for sku in skus:
+                expected.add(found["sku"])
+            for sku in expected:
                 await inbound_store.refresh(self.collections, changes.session, sku, location_id)
+            skus = expected | {line.sku for line in request.lines}
             return inventory_pb2.ReceiveStockResponse(
                 stock_levels=await self._levels(changes, skus, location_id)
             )

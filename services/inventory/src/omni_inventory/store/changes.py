@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,18 @@ class StockChanges:
         inactive = await self.inactive()
         return [level for place, level in current.items() if place not in inactive]
 
+    async def prefetch(self, skus: Iterable[str]) -> None:
+        """Read every level of these SKUs in one query (a receipt of many lines would otherwise
+        read each line's level, and each SKU's levels again for its events)."""
+        wanted = [sku for sku in dict.fromkeys(skus) if sku not in self._read]
+        if not wanted:
+            return
+        found: dict[str, list[Level]] = {sku: [] for sku in wanted}
+        cursor = self.collections.stock.find({"sku": {"$in": wanted}}, session=self.session)
+        async for document in cursor:
+            found[document["sku"]].append(to_level(document))
+        self._read |= found
+
     def known(self, sku: str) -> bool:
         """Whether the SKU has a level anywhere (active or not), after `sku_levels` read it."""
         return bool(self._read.get(sku))
@@ -93,10 +106,13 @@ class StockChanges:
         key = level_id(sku, location_id)
         if key in self._changes:
             return self._changes[key].after
-        for level in self._read.get(sku, []):
-            if level.location_id == location_id:
-                return level
-        document = await self.collections.stock.find_one({"_id": key}, session=self.session)
+        if sku in self._read:  # every level of the SKU is read already
+            for level in self._read[sku]:
+                if level.location_id == location_id:
+                    return level
+            document = None
+        else:
+            document = await self.collections.stock.find_one({"_id": key}, session=self.session)
         if document is None:
             if not create:
                 raise NotFound(
@@ -189,14 +205,17 @@ class StockChanges:
                 "display": self.actor.display,
             }
         await listing.note(self.collections.floors, "ledger", entry)
-        await self.collections.ledger.insert_one(entry, session=self.session)
         self.entries.append(entry)
 
     def levels(self) -> list[inventory_pb2.StockLevel]:
         return [level_message(change.document) for change in self._changes.values()]
 
     async def finish(self, outbox: Outbox) -> None:
-        """Add StockChanged per changed level, and the low/out/back-in-stock facts it crossed."""
+        """Store the ledger entries, and add StockChanged per changed level and the
+        low/out/back-in-stock facts it crossed: each kind in one write."""
+        if self.entries:
+            await self.collections.ledger.insert_many(self.entries, session=self.session)
+        facts: list[Event] = []
         for sku in {change.after.sku for change in self._changes.values()}:
             policies = await self.policies()
             changes = [c for c in self._changes.values() if c.after.sku == sku]
@@ -218,7 +237,7 @@ class StockChanges:
                         sku, level.location_id, change.before.available, level.available, threshold
                     ),
                 ]:
-                    await add_event(outbox, self.session, event)
+                    facts.append(event)
             for event in events.thresholds(
                 sku, "", total_before, total, self.default_low_threshold
             ):
@@ -226,13 +245,9 @@ class StockChanges:
                     event.message.channel_availability.extend(  # type: ignore[attr-defined]
                         events.channel_availability(total, policies)
                     )
-                await add_event(outbox, self.session, event)
-        for event in self.extra_events:
-            await add_event(outbox, self.session, event)
-
-
-async def add_event(outbox: Outbox, session: AsyncClientSession, event: Event) -> None:
-    await outbox.add(session, event.subject, event.message, event_id=event.id)
+                facts.append(event)
+        facts += self.extra_events
+        await outbox.add_many(self.session, [(e.subject, e.message, e.id) for e in facts])
 
 
 def to_level(document: dict[str, Any]) -> Level:
