@@ -107,6 +107,10 @@ async def main() -> dict[str, object]:
                 started = time.monotonic()
                 job = client.import_file(path, "csv", polled, poll_seconds=1)
                 seconds = time.monotonic() - started
+            if job["state"] != "done":
+                for log in sorted((stack.data_dir / "logs").glob("*.log")):
+                    warnings = [line for line in log.read_text().splitlines() if "error" in line]
+                    print(f"== {log.name}: the last errors\n" + "\n".join(warnings[-5:]))
             peak = gateway_peak_kib(stack.pid)
     upload = (uploaded_at[0] - started) if uploaded_at else seconds
     return {
@@ -121,7 +125,7 @@ async def main() -> dict[str, object]:
         "failed": job["failed"],
         "seconds": round(seconds, 1),
         "upload_seconds": round(upload, 1),
-        "rows_per_second": round(ROWS / seconds, 1),
+        "rows_per_second": round(job["rows_done"] / seconds, 1),
         "gateway_peak_rss_mib": {
             "before": round(before / 1024, 1) if before else None,
             "after": round(peak / 1024, 1) if peak else None,

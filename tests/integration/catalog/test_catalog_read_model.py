@@ -186,6 +186,14 @@ async def test_an_import_is_all_or_nothing_and_lists_at_once(catalog):
     )
     assert [p.slug for p in reply.products] == ["mug", "cup"]
     assert await listed(catalog, channel=WEB) == ["mug"]
+    # The imported prices start their history (a later change has them to compare with).
+    for sku in ("", "M-1"):
+        history = await catalog.stub.GetPriceHistory(
+            catalog_pb2.GetPriceHistoryRequest(
+                product_id=reply.products[0].id, channel=WEB, sku=sku, currency_code="EUR"
+            )
+        )
+        assert [entry.price for entry in history.entries] == [eur(100)]
     # One event announces the whole import.
     assert await catalog.subjects() == ["omni.catalog.products.imported"]
     refusals = [

@@ -59,12 +59,15 @@ class ImportRpcs(Catalog):
                 all_listings = [x for _, ls in made for x in ls]
                 await self.products.insert_many([product for product, _ in made], session)
                 await self.listings.insert_many(all_listings, session)
-                for product, listings in made:
-                    for listing in listings:
-                        key = channel_key(listing.channel)
-                        await self.history.follow(
-                            listing, key, products.skus(product), now, session
-                        )
+                await self.history.start(
+                    [
+                        (listing, channel_key(listing.channel), products.skus(product))
+                        for product, listings in made
+                        for listing in listings
+                    ],
+                    now,
+                    session,
+                )
                 await self.readmodel.browse.insert(documents, session)
                 return [events.products_imported([p for p, _ in made], all_listings)]
 
@@ -84,9 +87,11 @@ class ImportRpcs(Catalog):
 
     async def _check_prices(self, made: list[Item]) -> None:
         """Every price is in a currency its channel sells in, every variant price the product's."""
+        keys = {channel_key(listing.channel) for _, listings in made for listing in listings}
+        currencies = {key: await self.currencies.get(key) for key in keys}
         for index, (product, listings) in enumerate(made):
             for position, listing in enumerate(listings):
-                sold = await self.currencies.get(channel_key(listing.channel))
+                sold = currencies[channel_key(listing.channel)]
                 where = f"items[{index}].listings[{position}]"
                 validate_prices(listing.prices, products.skus(product), sold, listing.price, where)
 

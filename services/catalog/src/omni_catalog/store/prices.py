@@ -86,19 +86,27 @@ class PriceHistoryStore:
     ) -> None:
         """Add a row for every price in force at `at` (the product's and each variant's, per
         currency) that differs from its last row."""
-        for sku in ["", *skus]:
-            for currency in currencies_of(listing):
-                price = price_for(listing, sku, currency, at)
-                if price is None:
-                    continue
-                row = _row(listing.product_id, sku, key, currency)
-                last = await self.rows.find_one(row, sort=[("at", DESCENDING)], session=session)
-                if last and (last["amount_minor"], last["on_sale"]) == _terms(price):
-                    continue
-                amount, on_sale = _terms(price)
-                await self.rows.insert_one(
-                    row | {"at": at, "amount_minor": amount, "on_sale": on_sale}, session=session
-                )
+        for row, terms in _in_force(listing, key, skus, at):
+            last = await self.rows.find_one(row, sort=[("at", DESCENDING)], session=session)
+            if last and (last["amount_minor"], last["on_sale"]) == terms:
+                continue
+            await self.rows.insert_one(_entry(row, terms, at), session=session)
+
+    async def start(
+        self,
+        listed: Sequence[tuple[ChannelListing, str, Sequence[str]]],
+        at: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        """The first rows of new products' (listing, channel key, SKUs): every price in force at
+        `at`, in one write (a new product has no row to compare with)."""
+        rows = [
+            _entry(row, terms, at)
+            for listing, key, skus in listed
+            for row, terms in _in_force(listing, key, skus, at)
+        ]
+        if rows:
+            await self.rows.insert_many(rows, session=session)
 
     async def entries(
         self, product_id: str, sku: str, key: str, currency: str, limit: int
@@ -132,3 +140,21 @@ def _row(product_id: str, sku: str, key: str, currency: str) -> dict[str, Any]:
 
 def _terms(price: Price) -> tuple[int, bool]:
     return price.amount_minor, price.on_sale
+
+
+def _in_force(
+    listing: ChannelListing, key: str, skus: Sequence[str], at: datetime
+) -> list[tuple[dict[str, Any], tuple[int, bool]]]:
+    """(row key, (amount, on sale)) of every price of the listing in force at `at`."""
+    found = []
+    for sku in ["", *skus]:
+        for currency in currencies_of(listing):
+            price = price_for(listing, sku, currency, at)
+            if price is not None:
+                found.append((_row(listing.product_id, sku, key, currency), _terms(price)))
+    return found
+
+
+def _entry(row: dict[str, Any], terms: tuple[int, bool], at: datetime) -> dict[str, Any]:
+    amount, on_sale = terms
+    return row | {"at": at, "amount_minor": amount, "on_sale": on_sale}
