@@ -115,7 +115,10 @@ async def test_inventory_creates_and_reads_a_store_location(start_service):
 
 
 async def test_order_gives_one_cart_per_customer_across_devices(start_service):
-    stub = order_pb2_grpc.OrderServiceStub(await start_service("order"))
+    # A new cart's currency is one its channel sells in: the catalog says which.
+    await start_service("catalog")
+    catalog = start_service.addresses["catalog"]
+    stub = order_pb2_grpc.OrderServiceStub(await start_service("order", catalog_addr=catalog))
 
     def open_cart(channel: int):
         return stub.GetOrCreateCart(

@@ -3,7 +3,8 @@ deadline for a batch (a 200-product import is one transaction), not for one requ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from omni_gateway.downstream import Downstream
@@ -38,3 +39,14 @@ class BulkCalls:
             if not reply.next_page_token:
                 return
             request.page_token = reply.next_page_token
+
+
+async def at_most(at_once: int, work: Iterable[Awaitable[None]]) -> None:
+    """Run `work`, `at_once` calls at a time."""
+    limit = asyncio.Semaphore(at_once)
+
+    async def bounded(task: Awaitable[None]) -> None:
+        async with limit:
+            await task
+
+    await asyncio.gather(*(bounded(task) for task in work))

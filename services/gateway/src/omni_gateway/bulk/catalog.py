@@ -5,7 +5,6 @@ UpsertChannelListing. Nothing is written for a product its rows leave as it is."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
-from omni_gateway.bulk.calls import BulkCalls
+from omni_gateway.bulk.calls import BulkCalls, at_most
 from omni_gateway.bulk.rows import Price, ProductRow, RowError
 from omni_kit.errors import error_details
 from omni_kit.idempotency import call_metadata
@@ -116,7 +115,6 @@ class CatalogWriter:
     def __init__(self, downstream: BulkCalls, job_id: str) -> None:
         self.downstream = downstream
         self.job_id = job_id
-        self.limit = asyncio.Semaphore(PARALLEL)
 
     async def owners(self, skus: Sequence[str]) -> dict[str, catalog_pb2.Product]:
         """The products that own these SKUs, by SKU."""
@@ -231,11 +229,7 @@ class CatalogWriter:
         return await self.downstream.call(method, request, idempotent=idempotent)
 
     async def _gather(self, work: Iterable[Awaitable[None]]) -> None:
-        async def bounded(task: Awaitable[None]) -> None:
-            async with self.limit:
-                await task
-
-        await asyncio.gather(*(bounded(task) for task in work))
+        await at_most(PARALLEL, work)
 
 
 def _not_the_rows(error: grpc.aio.AioRpcError) -> bool:

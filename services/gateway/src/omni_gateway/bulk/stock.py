@@ -19,7 +19,7 @@ from omni_gateway.bulk.rows import ProductRow, RowError
 from omni_kit.idempotency import call_metadata
 
 Levels = dict[tuple[str, str], inventory_pb2.StockLevel]
-# Lines per receipt: one receipt is one transaction in inventory, which a store under load must
+# Rows per receipt: one receipt is one transaction in inventory, which a store under load must
 # finish within inventory's own deadline.
 RECEIPT_LINES = 25
 # The inventory reads up to 24 SKUs of a stock list as one small index branch each (more are one
@@ -68,46 +68,49 @@ async def apply(
 ) -> set[str]:
     """Bring the rows' levels to what they state (with `opening`, only where the SKU has no
     stock record yet: opening stock, which sales since do not undo); the SKUs whose stock
-    changed."""
-    receipts: dict[str, list[inventory_pb2.StockQuantity]] = defaultdict(list)
+    changed.
+
+    The rows are received in fixed groups of RECEIPT_LINES rows, one receipt per group and
+    location, keyed by the group's first line: a chunk applied again after some of its receipts
+    went through finds those groups' levels right (nothing to receive) and sends the others
+    exactly as before, under the same keys."""
     changed: set[str] = set()
-    for line, row in rows:
-        for code, quantity in row.stock.items():
-            location_id = ids[code]
-            level = held.get((row.sku, location_id))
-            if opening and level is not None:
-                continue
-            delta = quantity - (level.on_hand if level else 0)
-            if delta > 0:
-                receipts[location_id].append(
-                    inventory_pb2.StockQuantity(sku=row.sku, quantity=delta)
-                )
-            elif delta < 0:
-                await downstream.call(
-                    downstream.inventory.AdjustStock,
-                    inventory_pb2.AdjustStockRequest(
-                        sku=row.sku,
-                        location_id=location_id,
-                        quantity_delta=delta,
-                        reason=inventory_pb2.ADJUSTMENT_REASON_COUNT_CORRECTION,
-                        note=f"import {job_id}, line {line}",
-                    ),
-                    idempotent=True,
-                    metadata=call_metadata(f"import-{job_id}-{line}-{code}", CALLER),
-                )
-            if delta:
-                changed.add(row.sku)
-    for location_id, lines in receipts.items():
-        for start in range(0, len(lines), RECEIPT_LINES):
-            key = f"import-{job_id}-{rows[0][0]}-{location_id}-{start}"
+    for first in range(0, len(rows), RECEIPT_LINES):
+        group = rows[first : first + RECEIPT_LINES]
+        receipts: dict[str, list[inventory_pb2.StockQuantity]] = defaultdict(list)
+        for line, row in group:
+            for code, quantity in row.stock.items():
+                location_id = ids[code]
+                level = held.get((row.sku, location_id))
+                if opening and level is not None:
+                    continue
+                delta = quantity - (level.on_hand if level else 0)
+                if delta > 0:
+                    receipts[location_id].append(
+                        inventory_pb2.StockQuantity(sku=row.sku, quantity=delta)
+                    )
+                elif delta < 0:
+                    await downstream.call(
+                        downstream.inventory.AdjustStock,
+                        inventory_pb2.AdjustStockRequest(
+                            sku=row.sku,
+                            location_id=location_id,
+                            quantity_delta=delta,
+                            reason=inventory_pb2.ADJUSTMENT_REASON_COUNT_CORRECTION,
+                            note=f"import {job_id}, line {line}",
+                        ),
+                        idempotent=True,
+                        metadata=call_metadata(f"import-{job_id}-{line}-{code}", CALLER),
+                    )
+                if delta:
+                    changed.add(row.sku)
+        for location_id, lines in receipts.items():
             await downstream.call(
                 downstream.inventory.ReceiveStock,
                 inventory_pb2.ReceiveStockRequest(
-                    location_id=location_id,
-                    lines=lines[start : start + RECEIPT_LINES],
-                    reference=f"import {job_id}",
+                    location_id=location_id, lines=lines, reference=f"import {job_id}"
                 ),
                 idempotent=True,
-                metadata=call_metadata(key, CALLER),
+                metadata=call_metadata(f"import-{job_id}-{group[0][0]}-{location_id}", CALLER),
             )
     return changed
