@@ -49,7 +49,7 @@ class BrowseRpcs(Catalog):
             plan = await finder.plan(wanted, category)
             page = await finder.page(plan, cursor[1] if cursor else None, size, Budget())
             if wanted.include_facets:
-                page.facets = await finder.list_facets(plan, wanted.channel_key)
+                page.facets = await finder.list_facets(plan)
         return _response(page, owner, corrected)
 
 

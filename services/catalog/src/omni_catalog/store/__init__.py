@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.store import browse, browse_model, prices, vocabulary
@@ -33,10 +37,25 @@ INDEXES = {
     **prices.INDEXES,
 }
 
+
+async def _rebuild_browse(collection: AsyncCollection[dict[str, Any]]) -> Mapping[str, int]:
+    # Imported here: the rebuild reads this package.
+    from omni_catalog.rebuild import rebuild
+
+    report = await rebuild(collection.database)
+    return {"products": report.products, "documents": report.documents}
+
+
 MIGRATIONS = [
     Migration("products", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.Product)),
     Migration("categories", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.Category)),
     Migration("listings", 1, TYPED_DOCUMENTS, reshape(catalog_pb2.ChannelListing)),
+    Migration(
+        browse_model.COLLECTION,
+        1,
+        "channel documents carry name, newest and updated keys too: the read model rebuilt",
+        _rebuild_browse,
+    ),
 ]
 
 __all__ = ["INDEXES", "MIGRATIONS", "CategoryStore", "ListingStore", "ProductStore"]

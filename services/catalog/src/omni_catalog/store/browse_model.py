@@ -8,8 +8,8 @@ Everything a list filters or sorts by is a string in one indexed array, `keys`:
 
 - shelf: scope and state: `SALES_CHANNEL_WEB|live` (published there, so active), or
   `<scope>|<status>` for what is listed but not published and for the catalog scope;
-- sort: `n` name, `c` newest, `u` recently updated (catalog documents), `p` effective price
-  (channel documents, currency first);
+- sort: `n` name, `c` newest, `u` recently updated, `p` effective price (channel documents,
+  currency first);
 - term: `all`, `c:<category id>` (the product's categories and their ancestors),
   `a:<key>=<folded value>` (product and variant attributes), and on catalog documents the
   search words, by name: `n:<word>` (in a name or the brand), `o:<word>` (SKUs, attribute
@@ -17,10 +17,10 @@ Everything a list filters or sorts by is a string in one indexed array, `keys`:
   range too (type-ahead needs no stored prefixes).
 
 A catalog document carries name, newest and updated keys for every term, and its words,
-and the price in force on each channel; a channel document carries price keys for every term.
-Name and newest are the same on every channel, so a channel list in those orders reads the
-catalog's range and keeps the products published on the channel (the `live` list); a price
-list reads the channel's own range.
+and the price in force on each channel; a channel document carries name, newest, updated and
+price keys for every term. So a channel's list in any order reads the channel's own range:
+every key read belongs to a product the channel lists, however many products the channel does
+not sell (a marketplace channel listing a tenth of the catalog reads no more than the web).
 
 So every page of every filter and sort is one range of one index, and the sort value ending in
 the product id is itself the keyset cursor.
@@ -60,6 +60,7 @@ LIVE = "live"
 ALL = "all"
 NAME, PRICE, NEWEST, UPDATED = "n", "p", "c", "u"
 CATALOG_SORTS = (NAME, NEWEST, UPDATED)
+CHANNEL_SORTS = (*CATALOG_SORTS, PRICE)
 MAX_NAME_KEY = 48
 ACTIVE = ProductStatus.ACTIVE
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -250,16 +251,26 @@ def documents(
         state = LIVE if listing.published and status is ACTIVE else status
         place = shelf(scope, state)
         price = price_at(listing, now)
-        values = {PRICE: price_value(price.currency, price.amount)}
+        values = {
+            NAME: name,
+            NEWEST: created,
+            UPDATED: updated,
+            PRICE: price_value(price.currency, price.amount),
+        }
         channel_doc: dict[str, Any] = {
             "_id": document_id(product.id, scope),
             "scope": scope,
             "shelf": place,
             "keys": with_fences(
-                [(place, term, PRICE, suffix(values[PRICE], product.id)) for term in terms],
+                [
+                    (place, term, sort, suffix(values[sort], product.id))
+                    for term in terms
+                    for sort in CHANNEL_SORTS
+                ],
                 level,
             ),
             "created": created,
+            "updated": updated,
             "price": price.amount,
             "currency": price.currency,
             "on_sale": price.on_sale,

@@ -49,8 +49,6 @@ class Plan:
     spans: tuple[Range, ...]
     accept: Accept
     descending: bool
-    # Where listings come from when the documents read are catalog documents.
-    listings_from: str | None
 
 
 class BrowseQuery:
@@ -63,20 +61,17 @@ class BrowseQuery:
         budget = Budget()
         channel = wanted.channel_key
         sort = wanted.sort
-        # Name, newest and recently-updated orders are the same on every channel: they are read
-        # from the catalog's ranges; only prices are per channel.
-        on_catalog = channel is None or sort != rules.PRICE
+        # A channel's documents hold every sort's keys, so its list reads its own ranges and
+        # never walks past products it does not sell; a list without a channel reads the
+        # catalog's.
         options = self._options(wanted, category)
-        if not on_catalog:
+        if channel is not None:
             states: list[ProductStatus | str] = (
                 [model.LIVE] if model.ACTIVE in wanted.statuses else []
             )
             if wanted.include_unpublished:
                 states += list(wanted.statuses)
-            shelves = [model.shelf(channel or "", state) for state in states]
-        elif channel is not None and not wanted.include_unpublished:
-            live = model.ACTIVE in wanted.statuses
-            shelves = [model.shelf(model.CATALOG, model.ACTIVE)] if live else []
+            shelves = [model.shelf(channel, state) for state in states]
         else:
             shelves = [model.shelf(model.CATALOG, status) for status in wanted.statuses]
         # Read by the filter with the fewest products (its values' ranges merged).
@@ -104,9 +99,8 @@ class BrowseQuery:
                 else currency + ":"
             )
         ranges = tuple(Range(place, term, sort, low, high) for place in shelves for term in driver)
-        accept = self._residual(wanted, category, driver, on_catalog, price_is_range)
-        listings_from = channel if on_catalog else None
-        return Plan(ranges, accept, wanted.descending, listings_from)
+        accept = self._residual(wanted, category, driver, price_is_range)
+        return Plan(ranges, accept, wanted.descending)
 
     async def page(self, plan: Plan, cursor: str | None, size: int, budget: Budget) -> Page:
         rows = await self._read(plan.spans, cursor, plan.descending, size + 1, plan.accept, budget)
@@ -117,16 +111,12 @@ class BrowseQuery:
             # The budget ran out before the page filled: go on from where reading stopped.
             next_cursor = ["k", rows.frontier]
         documents = [doc for _, doc in rows.rows[:size]]
-        if plan.listings_from is not None:
-            documents = self._with_listings(documents, plan.listings_from)
         return Page(documents, next_cursor, budget=budget)
 
-    async def list_facets(self, plan: Plan, channel: str | None) -> Facets:
+    async def list_facets(self, plan: Plan) -> Facets:
         budget = Budget(documents=FACET_CAP * 4)
         rows = await self._read(plan.spans, None, plan.descending, FACET_CAP, plan.accept, budget)
         documents = [doc for _, doc in rows.rows]
-        if plan.listings_from is not None and channel is not None:
-            documents = [_priced(doc, channel) for doc in documents]
         complete = rows.frontier is None and not budget.spent
         return facets(documents, complete)
 
@@ -182,7 +172,6 @@ class BrowseQuery:
         wanted: Browse,
         category: Category | None,
         driver: tuple[str, ...],
-        on_catalog: bool,
         price_is_range: bool,
     ) -> Accept:
         """What a document read from the driver's ranges must also satisfy."""
@@ -198,12 +187,8 @@ class BrowseQuery:
             if set(driver) == {f"a:{pair}" for pair in wanted_pairs}:
                 continue
             checks.append(_has_any(wanted_pairs))
-        channel = wanted.channel_key
-        if on_catalog and channel is not None:
-            field_name = "listed" if wanted.include_unpublished else "live"
-            checks.append(lambda doc: channel in doc[field_name])
         if not price_is_range and (wanted.min_price or wanted.max_price):
-            checks.append(_price_check(wanted, channel))
+            checks.append(_price_check(wanted, wanted.channel_key))
         return lambda doc: all(check(doc) for check in checks)
 
     @staticmethod
@@ -278,10 +263,15 @@ class BrowseQuery:
                 sizes.append(sum([await self.store.estimate(span, budget) for span in spans]))
             driver = query.words[sizes.index(min(sizes))]
         spans = _word_spans(query, driver, shelves)
-        base = self._residual(wanted, category, (), True, False)
+        checks = [self._residual(wanted, category, (), False)]
+        channel = wanted.channel_key
+        if channel is not None:
+            # Search reads catalog documents: keep what the channel shows (or lists, for staff).
+            shown_on = "listed" if wanted.include_unpublished else "live"
+            checks.append(lambda doc: channel in doc[shown_on])
 
         def accept(doc: dict[str, Any]) -> bool:
-            return matches(query, doc["words"], skip=driver) and base(doc)
+            return matches(query, doc["words"], skip=driver) and all(c(doc) for c in checks)
 
         found: dict[str, dict[str, Any]] = {}
         complete = True
