@@ -93,6 +93,9 @@ class Centre:
         reply = await self._call(self.orders.RecordStoreSale, request)
         return Recorded(OUTCOMES[reply.outcome], reply.order.id)
 
+    async def report_status(self, request: order_pb2.ReportStoreNodeStatusRequest) -> None:
+        await self._call(self.orders.ReportStoreNodeStatus, request)
+
     async def reachable(self) -> bool:
         try:
             reply = await self._call(self.health_check, health_pb2.HealthCheckRequest())

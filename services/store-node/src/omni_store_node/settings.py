@@ -34,3 +34,6 @@ class StoreNodeSettings(ProcessSettings):
     # the day's sales-totals row, so concurrent writes there only conflict and retry.
     forward_concurrency: int = Field(default=1, ge=1, le=64)
     forward_batch: int = Field(default=100, ge=1, le=1000)
+    # How often an online node reports its state to the centre (the centre shows a node it has
+    # not heard from for OMNI_ORDER_STORE_NODE_STALE_SECONDS as offline).
+    status_report_seconds: float = Field(default=5.0, gt=0)

@@ -2514,6 +2514,235 @@ class RecordStoreSaleResponse(_message.Message):
 Global___RecordStoreSaleResponse: _TypeAlias = RecordStoreSaleResponse  # noqa: Y015
 
 @_typing.final
+class StoreNodeOutage(_message.Message):
+    """The last time a store node lost its link, as it reported after the link came back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    sales_waiting: _builtins.int
+    """Sales waiting in the node's journal when the link came back (before it forwarded them)."""
+    @_builtins.property
+    def started_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        started_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+        sales_waiting: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ended_at", b"ended_at", "started_at", b"started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ended_at", b"ended_at", "sales_waiting", b"sales_waiting", "started_at", b"started_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreNodeOutage: _TypeAlias = StoreNodeOutage  # noqa: Y015
+
+@_typing.final
+class ReportStoreNodeStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    NODE_VERSION_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    OVERSOLD_UNITS_FIELD_NUMBER: _builtins.int
+    LAST_SYNC_AT_FIELD_NUMBER: _builtins.int
+    LAST_OUTAGE_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    """The store (stock location id) the node sells for."""
+    node_version: _builtins.str
+    sales_waiting: _builtins.int
+    """Sales in the node's journal not yet recorded at the centre."""
+    oversold_units: _builtins.int
+    """Units sold beyond the store's quota; unset while the node cannot know them."""
+    @_builtins.property
+    def last_sync_at(self) -> _timestamp_pb2.Timestamp:
+        """When the journal was last found empty with the link up."""
+
+    @_builtins.property
+    def last_outage(self) -> Global___StoreNodeOutage: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        node_version: _builtins.str = ...,
+        sales_waiting: _builtins.int = ...,
+        oversold_units: _builtins.int | None = ...,
+        last_sync_at: _timestamp_pb2.Timestamp | None = ...,
+        last_outage: Global___StoreNodeOutage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "oversold_units", b"oversold_units"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "node_version", b"node_version", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__oversold_units: _TypeAlias = _typing.Literal["oversold_units"]  # noqa: Y015
+    _WhichOneofArgType__oversold_units: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__oversold_units) -> _WhichOneofReturnType__oversold_units | None: ...
+
+Global___ReportStoreNodeStatusRequest: _TypeAlias = ReportStoreNodeStatusRequest  # noqa: Y015
+
+@_typing.final
+class ReportStoreNodeStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___StoreNodeStatus: ...
+    def __init__(
+        self,
+        *,
+        status: Global___StoreNodeStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportStoreNodeStatusResponse: _TypeAlias = ReportStoreNodeStatusResponse  # noqa: Y015
+
+@_typing.final
+class StoreNodeStatus(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    ONLINE_FIELD_NUMBER: _builtins.int
+    OFFLINE_SINCE_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    OVERSOLD_UNITS_FIELD_NUMBER: _builtins.int
+    LAST_SYNC_AT_FIELD_NUMBER: _builtins.int
+    NODE_VERSION_FIELD_NUMBER: _builtins.int
+    LAST_CONTACT_AT_FIELD_NUMBER: _builtins.int
+    LAST_OUTAGE_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    online: _builtins.bool
+    """The centre heard from the node within the staleness bound."""
+    sales_waiting: _builtins.int
+    """As last reported (a node cut off cannot say how many more it has taken since)."""
+    oversold_units: _builtins.int
+    node_version: _builtins.str
+    @_builtins.property
+    def offline_since(self) -> _timestamp_pb2.Timestamp:
+        """Offline: the last time the centre heard from it (the link cannot have been up since)."""
+
+    @_builtins.property
+    def last_sync_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_contact_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_outage(self) -> Global___StoreNodeOutage: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        online: _builtins.bool = ...,
+        offline_since: _timestamp_pb2.Timestamp | None = ...,
+        sales_waiting: _builtins.int = ...,
+        oversold_units: _builtins.int | None = ...,
+        last_sync_at: _timestamp_pb2.Timestamp | None = ...,
+        node_version: _builtins.str = ...,
+        last_contact_at: _timestamp_pb2.Timestamp | None = ...,
+        last_outage: Global___StoreNodeOutage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "offline_since", b"offline_since", "oversold_units", b"oversold_units"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "node_version", b"node_version", "offline_since", b"offline_since", "online", b"online", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__oversold_units: _TypeAlias = _typing.Literal["oversold_units"]  # noqa: Y015
+    _WhichOneofArgType__oversold_units: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__oversold_units) -> _WhichOneofReturnType__oversold_units | None: ...
+
+Global___StoreNodeStatus: _TypeAlias = StoreNodeStatus  # noqa: Y015
+
+@_typing.final
+class GetStoreNodeStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreNodeStatusRequest: _TypeAlias = GetStoreNodeStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetStoreNodeStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___StoreNodeStatus: ...
+    def __init__(
+        self,
+        *,
+        status: Global___StoreNodeStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreNodeStatusResponse: _TypeAlias = GetStoreNodeStatusResponse  # noqa: Y015
+
+@_typing.final
+class ListStoreNodeStatusesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def store_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these stores; empty: every store that has a node."""
+
+    def __init__(
+        self,
+        *,
+        store_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_ids", b"store_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreNodeStatusesRequest: _TypeAlias = ListStoreNodeStatusesRequest  # noqa: Y015
+
+@_typing.final
+class ListStoreNodeStatusesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreNodeStatus]:
+        """By store id."""
+
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[Global___StoreNodeStatus] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreNodeStatusesResponse: _TypeAlias = ListStoreNodeStatusesResponse  # noqa: Y015
+
+@_typing.final
 class GetOrderRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

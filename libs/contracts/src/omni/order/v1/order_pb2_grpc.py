@@ -102,6 +102,21 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
                 _registered_method=True)
+        self.ReportStoreNodeStatus = channel.unary_unary(
+                '/omni.order.v1.OrderService/ReportStoreNodeStatus',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.FromString,
+                _registered_method=True)
+        self.GetStoreNodeStatus = channel.unary_unary(
+                '/omni.order.v1.OrderService/GetStoreNodeStatus',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.FromString,
+                _registered_method=True)
+        self.ListStoreNodeStatuses = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStoreNodeStatuses',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -274,6 +289,28 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportStoreNodeStatus(self, request, context):
+        """A store node says how it stands (while its link is up: at each reconnect, before it forwards
+        what waited, and then every few seconds). The centre keeps the latest report per store.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStoreNodeStatus(self, request, context):
+        """The centre's view of a store's node: online while it heard from the node within the staleness
+        bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStoreNodeStatuses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -438,6 +475,21 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.RecordStoreSale,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.SerializeToString,
+            ),
+            'ReportStoreNodeStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportStoreNodeStatus,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.SerializeToString,
+            ),
+            'GetStoreNodeStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStoreNodeStatus,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.SerializeToString,
+            ),
+            'ListStoreNodeStatuses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStoreNodeStatuses,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -864,6 +916,87 @@ class OrderService:
             '/omni.order.v1.OrderService/RecordStoreSale',
             omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportStoreNodeStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ReportStoreNodeStatus',
+            omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStoreNodeStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/GetStoreNodeStatus',
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStoreNodeStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStoreNodeStatuses',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
             options,
             channel_credentials,
             insecure,
