@@ -9,6 +9,7 @@ import grpc
 import pytest
 from pymongo import AsyncMongoClient
 
+from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_kit.errors import error_details
 from omni_order.metrics import STORE_NODE_SILENCE
@@ -74,6 +75,53 @@ async def test_a_malformed_report_is_refused_and_writes_nothing(
 ):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await shop.order.ReportStoreNodeStatus(request_)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_details(refused.value).field == field
+    assert await mongo[f"{db_name}_order"]["store_nodes"].count_documents({}) == 0
+
+
+def limits(sale_cap: int, stored_cap: int, currency: str = "EUR", age: int = 3600):
+    return C.StoreNodeLimits(
+        card_sale_cap=common_pb2.Money(amount_minor=sale_cap, currency_code=currency),
+        card_stored_cap=common_pb2.Money(amount_minor=stored_cap, currency_code=currency),
+        card_max_age_seconds=age,
+    )
+
+
+async def test_staff_limits_reach_the_node_in_the_answer_to_its_report(shop):
+    first = await shop.order.ReportStoreNodeStatus(report("loc_l", 0))
+    assert not first.HasField("limits"), "none set: the node keeps its defaults"
+    await shop.order.SetStoreNodeLimits(
+        C.SetStoreNodeLimitsRequest(store_id="loc_l", limits=limits(5000, 20000))
+    )
+    answer = await shop.order.ReportStoreNodeStatus(report("loc_l", 0))
+    assert answer.limits == limits(5000, 20000)
+    seen = await shop.order.GetStoreNodeStatus(C.GetStoreNodeStatusRequest(store_id="loc_l"))
+    assert seen.status.limits == limits(5000, 20000)
+    # Limits for a store whose node never reported: kept, the store shown without contact.
+    await shop.order.SetStoreNodeLimits(
+        C.SetStoreNodeLimitsRequest(store_id="loc_new", limits=limits(1, 1))
+    )
+    fresh = await shop.order.GetStoreNodeStatus(C.GetStoreNodeStatusRequest(store_id="loc_new"))
+    assert not fresh.status.online and not fresh.status.HasField("last_contact_at")
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (limits(5000, 20000, currency=""), "limits.card_sale_cap.currency_code"),
+        (limits(5000, 4000), "limits.card_stored_cap"),
+        (limits(-1, 4000), "limits.card_sale_cap"),
+        (limits(5000, 20000, age=-5), "limits.card_max_age_seconds"),
+    ],
+)
+async def test_malformed_limits_are_refused_naming_the_field(
+    shop, mongo: AsyncMongoClient, db_name, bad, field
+):
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await shop.order.SetStoreNodeLimits(
+            C.SetStoreNodeLimitsRequest(store_id="loc_l", limits=bad)
+        )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_details(refused.value).field == field
     assert await mongo[f"{db_name}_order"]["store_nodes"].count_documents({}) == 0

@@ -83,6 +83,8 @@ async def store_stack(
             "OMNI_STORE_NODE_LINK_PROBE_SECONDS": "0.3",
             "OMNI_STORE_NODE_CENTRE_TIMEOUT_SECONDS": "5",
             "OMNI_STORE_NODE_STATUS_REPORT_SECONDS": "0.5",
+            # The outage tests store hundreds of card sales: no cap of the defaults' size.
+            "OMNI_STORE_NODE_CARD_OFFLINE_STORED_CAP_MINOR": str(10**12),
         },
         port=node_port,
         journal=journal,

@@ -17,6 +17,7 @@ from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import channel
 from omni_kit.idempotency import CALLER_METADATA
 from omni_kit.protos import to_timestamp
+from omni_store_node.domain.payments import CardLimits
 from omni_store_node.domain.sales import Price, Sale
 
 CALLER = "service:store-node"
@@ -93,8 +94,20 @@ class Centre:
         reply = await self._call(self.orders.RecordStoreSale, request)
         return Recorded(OUTCOMES[reply.outcome], reply.order.id)
 
-    async def report_status(self, request: order_pb2.ReportStoreNodeStatusRequest) -> None:
-        await self._call(self.orders.ReportStoreNodeStatus, request)
+    async def report_status(
+        self, request: order_pb2.ReportStoreNodeStatusRequest
+    ) -> CardLimits | None:
+        """Report; the answer carries the store's offline card limits, if staff set them."""
+        reply = await self._call(self.orders.ReportStoreNodeStatus, request)
+        if not reply.HasField("limits"):
+            return None
+        limits = reply.limits
+        return CardLimits(
+            currency=limits.card_sale_cap.currency_code,
+            sale_cap_minor=limits.card_sale_cap.amount_minor,
+            stored_cap_minor=limits.card_stored_cap.amount_minor,
+            max_age_seconds=limits.card_max_age_seconds,
+        )
 
     async def reachable(self) -> bool:
         try:

@@ -6,6 +6,7 @@ import structlog
 
 from omni_kit.app import BackgroundTasks
 from omni_store_node.centre import Centre, LinkDown
+from omni_store_node.domain.payments import CardLimits
 from omni_store_node.settings import StoreNodeSettings
 from omni_store_node.store import LocalStore
 from omni_store_node.store.journal import WAITING
@@ -68,6 +69,19 @@ class Node:
         prices = await self.centre.store_prices()
         await self.store.replica.replace_all(prices)
         log.info("prices_reloaded", skus=len(prices))
+
+    async def card_limits(self) -> CardLimits:
+        """The store's offline card limits from the centre, else the node's own defaults."""
+        kept = await self.store.replica.card_limits()
+        if kept is not None:
+            return kept
+        settings = self.settings
+        return CardLimits(
+            currency=settings.card_offline_currency,
+            sale_cap_minor=settings.card_offline_sale_cap_minor,
+            stored_cap_minor=settings.card_offline_stored_cap_minor,
+            max_age_seconds=settings.card_offline_max_age_seconds,
+        )
 
     async def start(self) -> None:
         self.tasks.start()

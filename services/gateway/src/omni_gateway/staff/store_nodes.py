@@ -3,16 +3,24 @@ staff of a store see their own stores' nodes, consultants and admins every one."
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import Provide
 
 from omni.order.v1 import order_pb2
+from omni_gateway.downstream import actor_of
 from omni_gateway.security import dependencies as auth
-from omni_gateway.security.guards import store_in_path
-from omni_gateway.security.principals import Principal
+from omni_gateway.security.guards import roles, store_in_path
+from omni_gateway.security.principals import Principal, StaffRole
 from omni_gateway.staff.orders import StoreIds, stores_in_scope
-from omni_gateway.views.store_node import StoreNodeList, StoreNodeView, store_node_view
+from omni_gateway.views.store_node import (
+    StoreNodeLimits,
+    StoreNodeList,
+    StoreNodeView,
+    limits_message,
+    limits_view,
+    store_node_view,
+)
 
 
 class StaffStoreNodes(Controller):
@@ -49,3 +57,20 @@ class StaffStoreNodes(Controller):
             idempotent=True,
         )
         return StoreNodeList(nodes=[store_node_view(status) for status in reply.statuses])
+
+    @put(
+        "/stores/{store_id:str}/node/limits",
+        summary="A store's limits for card sales while its node is offline (store manager, admin)",
+        guards=[roles(StaffRole.STORE_MANAGER, StaffRole.ADMIN), store_in_path()],
+    )
+    async def set_limits(
+        self, state: State, principal: Principal, store_id: str, data: StoreNodeLimits
+    ) -> StoreNodeLimits:
+        reply = await state.downstream.call(
+            state.downstream.order.SetStoreNodeLimits,
+            order_pb2.SetStoreNodeLimitsRequest(
+                store_id=store_id, limits=limits_message(data), actor=actor_of(principal)
+            ),
+            idempotent=True,
+        )
+        return limits_view(reply.limits)

@@ -5,9 +5,24 @@ zone."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
 
 from omni.order.v1 import order_pb2 as P
-from omni_gateway.views.common import View, when_set
+from omni_gateway.views.common import Money, View, money, to_proto_money, when_set
+
+
+class StoreNodeLimits(View):
+    """Card sales while the node is offline are stored and forwarded, within these limits (cash
+    is never limited; gift cards, store credit and loyalty are refused offline)."""
+
+    # The most one card sale may charge offline.
+    card_sale_cap: Money
+    # The most all offline card sales not yet forwarded may add up to (same currency).
+    card_stored_cap: Money
+    # No card sale offline once the oldest one not yet forwarded is this old.
+    card_max_age_seconds: Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 3600)]
 
 
 class StoreNodeOutageView(View):
@@ -31,6 +46,8 @@ class StoreNodeView(View):
     last_contact_at: datetime | None
     node_version: str
     last_outage: StoreNodeOutageView | None
+    # Null: none set, the node sells by its own defaults.
+    limits: StoreNodeLimits | None
 
 
 class StoreNodeList(View):
@@ -55,4 +72,21 @@ def store_node_view(status: P.StoreNodeStatus) -> StoreNodeView:
         )
         if status.HasField("last_outage")
         else None,
+        limits=limits_view(status.limits) if status.HasField("limits") else None,
+    )
+
+
+def limits_view(limits: P.StoreNodeLimits) -> StoreNodeLimits:
+    return StoreNodeLimits(
+        card_sale_cap=money(limits.card_sale_cap),
+        card_stored_cap=money(limits.card_stored_cap),
+        card_max_age_seconds=limits.card_max_age_seconds,
+    )
+
+
+def limits_message(limits: StoreNodeLimits) -> P.StoreNodeLimits:
+    return P.StoreNodeLimits(
+        card_sale_cap=to_proto_money(limits.card_sale_cap),
+        card_stored_cap=to_proto_money(limits.card_stored_cap),
+        card_max_age_seconds=limits.card_max_age_seconds,
     )

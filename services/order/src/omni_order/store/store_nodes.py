@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from omni_kit.store import Document
@@ -26,6 +27,16 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Offline card limits of a store, in its currency (minor units)."""
+
+    currency: str
+    card_sale_cap_minor: int
+    card_stored_cap_minor: int
+    card_max_age_seconds: int
+
+
+@dataclass(frozen=True)
 class NodeReport:
     store_id: str
     node_version: str
@@ -38,8 +49,10 @@ class NodeReport:
 @dataclass(frozen=True)
 class NodeStatus:
     report: NodeReport
-    last_contact_at: datetime
+    # None: staff set the store's limits, but its node has not reported yet.
+    last_contact_at: datetime | None
     online: bool
+    limits: Limits | None = None
 
     @property
     def offline_since(self) -> datetime | None:
@@ -53,7 +66,7 @@ class StoreNodeStore:
 
     async def keep(self, report: NodeReport, now: datetime) -> NodeStatus:
         outage = report.last_outage
-        await self.nodes.update_one(
+        document = await self.nodes.find_one_and_update(
             {"_id": report.store_id},
             {
                 "$set": {
@@ -66,8 +79,15 @@ class StoreNodeStore:
                 }
             },
             upsert=True,
+            return_document=ReturnDocument.AFTER,
         )
-        return NodeStatus(report, now, online=True)
+        assert document is not None  # an upsert answering the document after it
+        return self._status(document, now)
+
+    async def set_limits(self, store_id: str, limits: Limits) -> None:
+        await self.nodes.update_one(
+            {"_id": store_id}, {"$set": {"limits": vars(limits)}}, upsert=True
+        )
 
     async def get(self, store_id: str, now: datetime) -> NodeStatus | None:
         document = await self.nodes.find_one({"_id": store_id})
@@ -79,8 +99,9 @@ class StoreNodeStore:
         return [self._status(document, now) for document in documents]
 
     def _status(self, document: Document, now: datetime) -> NodeStatus:
-        contact: datetime = document["last_contact_at"]
+        contact: datetime | None = document.get("last_contact_at")
         outage: dict[str, Any] | None = document.get("last_outage")
+        limits: dict[str, Any] | None = document.get("limits")
         report = NodeReport(
             store_id=document["_id"],
             node_version=document.get("node_version", ""),
@@ -91,4 +112,9 @@ class StoreNodeStore:
             if not outage
             else Outage(outage["started_at"], outage["ended_at"], outage["sales_waiting"]),
         )
-        return NodeStatus(report, contact, online=now - contact <= self.stale)
+        return NodeStatus(
+            report,
+            contact,
+            online=contact is not None and now - contact <= self.stale,
+            limits=Limits(**limits) if limits else None,
+        )

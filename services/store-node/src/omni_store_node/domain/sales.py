@@ -9,7 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-TENDERS = ("cash", "card")
+# Gift cards, store credit and loyalty are known so that offline they are refused by name.
+TENDERS = ("cash", "card", "gift_card", "store_credit", "loyalty")
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
 

@@ -2591,20 +2591,107 @@ class ReportStoreNodeStatusResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     STATUS_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def status(self) -> Global___StoreNodeStatus: ...
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits:
+        """The store's offline card limits, if staff set them (unset: the node keeps its defaults)."""
+
     def __init__(
         self,
         *,
         status: Global___StoreNodeStatus | None = ...,
+        limits: Global___StoreNodeLimits | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportStoreNodeStatusResponse: _TypeAlias = ReportStoreNodeStatusResponse  # noqa: Y015
+
+@_typing.final
+class StoreNodeLimits(_message.Message):
+    """Store-and-forward card sales while the node is offline (cash is never limited)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARD_SALE_CAP_FIELD_NUMBER: _builtins.int
+    CARD_STORED_CAP_FIELD_NUMBER: _builtins.int
+    CARD_MAX_AGE_SECONDS_FIELD_NUMBER: _builtins.int
+    card_max_age_seconds: _builtins.int
+    """No card sale offline once the oldest one not yet forwarded is this old (seconds)."""
+    @_builtins.property
+    def card_sale_cap(self) -> _common_pb2.Money:
+        """The most one card sale may charge offline."""
+
+    @_builtins.property
+    def card_stored_cap(self) -> _common_pb2.Money:
+        """The most all offline card sales not yet forwarded may add up to."""
+
+    def __init__(
+        self,
+        *,
+        card_sale_cap: _common_pb2.Money | None = ...,
+        card_stored_cap: _common_pb2.Money | None = ...,
+        card_max_age_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["card_sale_cap", b"card_sale_cap", "card_stored_cap", b"card_stored_cap"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_max_age_seconds", b"card_max_age_seconds", "card_sale_cap", b"card_sale_cap", "card_stored_cap", b"card_stored_cap"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreNodeLimits: _TypeAlias = StoreNodeLimits  # noqa: Y015
+
+@_typing.final
+class SetStoreNodeLimitsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        limits: Global___StoreNodeLimits | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "limits", b"limits", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStoreNodeLimitsRequest: _TypeAlias = SetStoreNodeLimitsRequest  # noqa: Y015
+
+@_typing.final
+class SetStoreNodeLimitsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits: ...
+    def __init__(
+        self,
+        *,
+        limits: Global___StoreNodeLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStoreNodeLimitsResponse: _TypeAlias = SetStoreNodeLimitsResponse  # noqa: Y015
 
 @_typing.final
 class StoreNodeStatus(_message.Message):
@@ -2619,6 +2706,7 @@ class StoreNodeStatus(_message.Message):
     NODE_VERSION_FIELD_NUMBER: _builtins.int
     LAST_CONTACT_AT_FIELD_NUMBER: _builtins.int
     LAST_OUTAGE_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     online: _builtins.bool
     """The centre heard from the node within the staleness bound."""
@@ -2636,6 +2724,10 @@ class StoreNodeStatus(_message.Message):
     def last_contact_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def last_outage(self) -> Global___StoreNodeOutage: ...
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits:
+        """Unset: staff set none, the node sells by its defaults."""
+
     def __init__(
         self,
         *,
@@ -2648,10 +2740,11 @@ class StoreNodeStatus(_message.Message):
         node_version: _builtins.str = ...,
         last_contact_at: _timestamp_pb2.Timestamp | None = ...,
         last_outage: Global___StoreNodeOutage | None = ...,
+        limits: Global___StoreNodeLimits | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "offline_since", b"offline_since", "oversold_units", b"oversold_units"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "limits", b"limits", "offline_since", b"offline_since", "oversold_units", b"oversold_units"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "node_version", b"node_version", "offline_since", b"offline_since", "online", b"online", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "limits", b"limits", "node_version", b"node_version", "offline_since", b"offline_since", "online", b"online", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__oversold_units: _TypeAlias = _typing.Literal["oversold_units"]  # noqa: Y015
     _WhichOneofArgType__oversold_units: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units"]  # noqa: Y015

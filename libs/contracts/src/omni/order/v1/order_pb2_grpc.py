@@ -117,6 +117,11 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
                 _registered_method=True)
+        self.SetStoreNodeLimits = channel.unary_unary(
+                '/omni.order.v1.OrderService/SetStoreNodeLimits',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -311,6 +316,14 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetStoreNodeLimits(self, request, context):
+        """A store's limits for card sales while its node is offline; the node receives them with the
+        answer to its next report. Money in the store's currency.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -490,6 +503,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ListStoreNodeStatuses,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.SerializeToString,
+            ),
+            'SetStoreNodeLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStoreNodeLimits,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -997,6 +1015,33 @@ class OrderService:
             '/omni.order.v1.OrderService/ListStoreNodeStatuses',
             omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStoreNodeLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/SetStoreNodeLimits',
+            omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -77,6 +77,10 @@ class OrderServiceStub:
     bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
     """
     ListStoreNodeStatuses: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStoreNodeStatusesRequest, _order_pb2.ListStoreNodeStatusesResponse]
+    SetStoreNodeLimits: _grpc.UnaryUnaryMultiCallable[_order_pb2.SetStoreNodeLimitsRequest, _order_pb2.SetStoreNodeLimitsResponse]
+    """A store's limits for card sales while its node is offline; the node receives them with the
+    answer to its next report. Money in the store's currency.
+    """
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -156,6 +160,10 @@ class OrderServiceAsyncStub(OrderServiceStub):
     bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
     """
     ListStoreNodeStatuses: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStoreNodeStatusesRequest, _order_pb2.ListStoreNodeStatusesResponse]  # type: ignore[assignment]
+    SetStoreNodeLimits: _aio.UnaryUnaryMultiCallable[_order_pb2.SetStoreNodeLimitsRequest, _order_pb2.SetStoreNodeLimitsResponse]  # type: ignore[assignment]
+    """A store's limits for card sales while its node is offline; the node receives them with the
+    answer to its next report. Money in the store's currency.
+    """
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -328,6 +336,16 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _order_pb2.ListStoreNodeStatusesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.ListStoreNodeStatusesResponse, _abc.Awaitable[_order_pb2.ListStoreNodeStatusesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SetStoreNodeLimits(
+        self,
+        request: _order_pb2.SetStoreNodeLimitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.SetStoreNodeLimitsResponse, _abc.Awaitable[_order_pb2.SetStoreNodeLimitsResponse]]:
+        """A store's limits for card sales while its node is offline; the node receives them with the
+        answer to its next report. Money in the store's currency.
+        """
 
     @_abc_1.abstractmethod
     def GetOrder(
