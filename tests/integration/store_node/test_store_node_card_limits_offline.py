@@ -19,8 +19,10 @@ LIMITS = {
 }
 
 
-async def sell(http: httpx.AsyncClient, node: StoreNode, tender: str, quantity: int):
-    body = {
+async def sell(
+    http: httpx.AsyncClient, node: StoreNode, tender: str, quantity: int, **extra: object
+):
+    body = extra | {
         "sale_id": str(uuid.uuid4()),
         "till_id": "till-1",
         "staff_id": "staff-olena",
@@ -84,3 +86,46 @@ async def test_staff_limits_cap_card_sales_offline_while_cash_sells(
     await wait_until(drained, 300, lambda: node.log.read_text()[-3000:])
     at_centre = {sale["store_sale_id"] for sale in await store_stack.centre.sales()}
     assert at_centre == {r.json()["sale_id"] for r in [found_down, *kept, cash]}
+
+
+@pytest.mark.timeout(600)
+async def test_a_stored_card_declined_at_forwarding_raises_one_payment_due(
+    store_stack: StoreStack, centre_gateway: Gateway
+):
+    http, node = store_stack.http, store_stack.node
+    staff = await centre_gateway.staff_member(http, "olena", "associate", [STORE_ID])
+    store_stack.link.kill()
+    customer = {"name": "Iryna", "email": "iryna@example.com", "phone": "+48111222333"}
+    declined = await sell(
+        http, node, "card", 1, card_token="tok_decline_offline", customer=customer
+    )
+    approved = await sell(http, node, "card", 1, card_token="tok_visa", customer=customer)
+    assert [declined.status_code, approved.status_code] == [201, 201], declined.text
+    no_contact = await sell(http, node, "card", 1, card_token="tok_visa")
+    assert no_contact.status_code == 422 and no_contact.json()["field"] == "customer"
+
+    async def drained() -> bool:
+        status = await node.status(http)
+        return status["online"] and status["sales_waiting"] == 0
+
+    async def payments_due() -> list[dict]:
+        reply = await http.get(
+            f"{centre_gateway.base}/staff/v1/stores/{STORE_ID}/payments-due", headers=staff
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()["payments_due"]
+
+    store_stack.link.start()
+    await wait_until(drained, 300, lambda: node.log.read_text()[-3000:])
+    [due] = await payments_due()
+    assert due["sale_id"] == declined.json()["sale_id"]
+    assert due["customer"] == customer
+    assert due["amount"] == {"amount_minor": 1999, "currency": "EUR"} and due["reason"]
+
+    # The whole journal sent again (the node killed, every sale waiting again): still one.
+    node.kill()
+    node.forget_progress()
+    node.start()
+    await wait_until(drained, 300, lambda: node.log.read_text()[-3000:])
+    assert [d["sale_id"] for d in await payments_due()] == [declined.json()["sale_id"]]
+    assert len(await store_stack.centre.sales()) == 2

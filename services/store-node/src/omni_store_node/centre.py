@@ -5,7 +5,7 @@ the timeout is `LinkDown`; a refusal of a sale is the centre's answer, not a lin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import grpc
@@ -73,6 +73,8 @@ def sale_request(
             id=sale.staff_id or sale.till_id,
             display=f"till {sale.till_id}",
         ),
+        card_token=sale.card_token,
+        customer=order_pb2.StoreSaleCustomer(**asdict(sale.customer)) if sale.card_token else None,
     )
 
 

@@ -17,8 +17,10 @@ from omni_gateway.views.store_node import (
     StoreNodeLimits,
     StoreNodeList,
     StoreNodeView,
+    StorePaymentsDue,
     limits_message,
     limits_view,
+    payment_due_view,
     store_node_view,
 )
 
@@ -74,3 +76,17 @@ class StaffStoreNodes(Controller):
             idempotent=True,
         )
         return limits_view(reply.limits)
+
+    @get(
+        "/stores/{store_id:str}/payments-due",
+        summary="Cards stored offline and declined when forwarded: the customers to ask for the "
+        "money, newest first (staff of that store, consultants, admins)",
+        guards=[store_in_path()],
+    )
+    async def payments_due(self, state: State, store_id: str) -> StorePaymentsDue:
+        reply = await state.downstream.call(
+            state.downstream.order.ListStorePaymentsDue,
+            order_pb2.ListStorePaymentsDueRequest(store_ids=[store_id]),
+            idempotent=True,
+        )
+        return StorePaymentsDue(payments_due=[payment_due_view(t) for t in reply.payments_due])

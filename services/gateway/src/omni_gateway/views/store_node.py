@@ -90,3 +90,39 @@ def limits_message(limits: StoreNodeLimits) -> P.StoreNodeLimits:
         card_stored_cap=to_proto_money(limits.card_stored_cap),
         card_max_age_seconds=limits.card_max_age_seconds,
     )
+
+
+class StoreCustomerView(View):
+    name: str
+    email: str
+    phone: str
+
+
+class StorePaymentDueView(View):
+    """A card stored offline, declined when its sale reached the centre: the goods left the
+    store unpaid, and staff ask the customer for the money."""
+
+    sale_id: str
+    order_id: str
+    amount: Money
+    reason: str
+    customer: StoreCustomerView
+    sold_at: datetime | None
+    raised_at: datetime | None
+
+
+class StorePaymentsDue(View):
+    payments_due: list[StorePaymentDueView]
+
+
+def payment_due_view(task: P.StorePaymentDue) -> StorePaymentDueView:
+    customer = task.customer
+    return StorePaymentDueView(
+        sale_id=task.sale_id,
+        order_id=task.order_id,
+        amount=money(task.amount),
+        reason=task.reason,
+        customer=StoreCustomerView(customer.name, customer.email, customer.phone),
+        sold_at=when_set(task, "sold_at"),
+        raised_at=when_set(task, "raised_at"),
+    )

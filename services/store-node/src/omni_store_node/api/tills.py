@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
@@ -24,7 +25,7 @@ from omni_store_node.api.views import (
 )
 from omni_store_node.centre import LinkDown
 from omni_store_node.domain.payments import CENTRE_BALANCE_TENDERS, refuse_centre_balance
-from omni_store_node.domain.sales import SaleRefused, Wanted, check_request, priced_sale
+from omni_store_node.domain.sales import Customer, SaleRefused, Wanted, check_request, priced_sale
 from omni_store_node.node import Node
 from omni_store_node.store.journal import QUARANTINED, RECORDED, REFUSED, WAITING, Offline
 
@@ -48,6 +49,10 @@ class TillController(Controller):
             prices=prices,
             sold_at=utcnow(),
             staff_id=data.staff_id,
+            card_token=data.card_token,
+            customer=Customer(**msgspec.structs.asdict(data.customer))
+            if data.customer
+            else Customer(),
         )
         offline = None
         if not node.link.online:

@@ -20,6 +20,12 @@ class SaleLineBody(msgspec.Struct, forbid_unknown_fields=True):
     quantity: int
 
 
+class CustomerBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
 class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     # Made at the till (a UUID): a retry under the same id is the same sale.
     sale_id: str
@@ -27,6 +33,9 @@ class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     tender: str
     lines: list[SaleLineBody]
     staff_id: str = ""
+    # Card stored offline (store-and-forward): the card's token and who to ask if declined.
+    card_token: str = ""
+    customer: CustomerBody | None = None
 
 
 class ReceiptLineView(msgspec.Struct):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from omni_store_node.domain.payments import CardLimits, StoredCards, check_offline_card
-from omni_store_node.domain.sales import Sale, SaleLine, SaleRefused
+from omni_store_node.domain.sales import Customer, Sale, SaleLine, SaleRefused
 from omni_store_node.store.sqlite import immediate
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def payload_of(sale: Sale) -> str:
 def _sale(payload: str) -> Sale:
     data: dict[str, Any] = json.loads(payload)
     data["lines"] = tuple(SaleLine(**line) for line in data["lines"])
+    data["customer"] = Customer(**data.get("customer", {}))
     data["sold_at"] = datetime.fromisoformat(data["sold_at"])
     return Sale(**data)
 

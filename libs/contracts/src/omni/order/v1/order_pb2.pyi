@@ -2446,6 +2446,8 @@ class RecordStoreSaleRequest(_message.Message):
     TOTAL_FIELD_NUMBER: _builtins.int
     SOLD_OFFLINE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    CUSTOMER_FIELD_NUMBER: _builtins.int
     sale_id: _builtins.str
     """Made at the till (a UUID); the sale's identity everywhere."""
     store_id: _builtins.str
@@ -2456,6 +2458,10 @@ class RecordStoreSaleRequest(_message.Message):
     tender: Global___StoreSaleTender.ValueType
     sold_offline: _builtins.bool
     """The till sold while the store node could not reach the centre."""
+    card_token: _builtins.str
+    """A card sale stored offline: the card's token, authorized and captured through the store's
+    card provider when the sale reaches the centre (empty: paid at the till's own terminal).
+    """
     @_builtins.property
     def sold_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -2466,6 +2472,10 @@ class RecordStoreSaleRequest(_message.Message):
 
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def customer(self) -> Global___StoreSaleCustomer:
+        """Who to ask for the money if the stored card is declined."""
+
     def __init__(
         self,
         *,
@@ -2479,14 +2489,134 @@ class RecordStoreSaleRequest(_message.Message):
         total: _common_pb2.Money | None = ...,
         sold_offline: _builtins.bool = ...,
         actor: _common_pb2.Actor | None = ...,
+        card_token: _builtins.str = ...,
+        customer: Global___StoreSaleCustomer | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "customer", b"customer", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordStoreSaleRequest: _TypeAlias = RecordStoreSaleRequest  # noqa: Y015
+
+@_typing.final
+class StoreSaleCustomer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    email: _builtins.str
+    phone: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        email: _builtins.str = ...,
+        phone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "name", b"name", "phone", b"phone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreSaleCustomer: _TypeAlias = StoreSaleCustomer  # noqa: Y015
+
+@_typing.final
+class StorePaymentDue(_message.Message):
+    """A stored card declined when its sale reached the centre: the goods left the store unpaid.
+    One per sale, however often the sale is sent.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SALE_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CUSTOMER_FIELD_NUMBER: _builtins.int
+    SOLD_AT_FIELD_NUMBER: _builtins.int
+    RAISED_AT_FIELD_NUMBER: _builtins.int
+    sale_id: _builtins.str
+    store_id: _builtins.str
+    order_id: _builtins.str
+    reason: _builtins.str
+    """The provider's reason for the decline."""
+    @_builtins.property
+    def amount(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def customer(self) -> Global___StoreSaleCustomer: ...
+    @_builtins.property
+    def sold_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def raised_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        sale_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        amount: _common_pb2.Money | None = ...,
+        reason: _builtins.str = ...,
+        customer: Global___StoreSaleCustomer | None = ...,
+        sold_at: _timestamp_pb2.Timestamp | None = ...,
+        raised_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "customer", b"customer", "raised_at", b"raised_at", "sold_at", b"sold_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "customer", b"customer", "order_id", b"order_id", "raised_at", b"raised_at", "reason", b"reason", "sale_id", b"sale_id", "sold_at", b"sold_at", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StorePaymentDue: _TypeAlias = StorePaymentDue  # noqa: Y015
+
+@_typing.final
+class ListStorePaymentsDueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def store_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these stores; empty: every store."""
+
+    def __init__(
+        self,
+        *,
+        store_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_ids", b"store_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStorePaymentsDueRequest: _TypeAlias = ListStorePaymentsDueRequest  # noqa: Y015
+
+@_typing.final
+class ListStorePaymentsDueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENTS_DUE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payments_due(self) -> _containers.RepeatedCompositeFieldContainer[Global___StorePaymentDue]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        payments_due: _abc.Iterable[Global___StorePaymentDue] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payments_due", b"payments_due"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStorePaymentsDueResponse: _TypeAlias = ListStorePaymentsDueResponse  # noqa: Y015
 
 @_typing.final
 class RecordStoreSaleResponse(_message.Message):

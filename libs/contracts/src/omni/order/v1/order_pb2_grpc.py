@@ -122,6 +122,11 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
                 _registered_method=True)
+        self.ListStorePaymentsDue = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStorePaymentsDue',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -324,6 +329,13 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStorePaymentsDue(self, request, context):
+        """Card sales stored offline that were declined when forwarded: staff ask the customer to pay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -508,6 +520,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.SetStoreNodeLimits,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.SerializeToString,
+            ),
+            'ListStorePaymentsDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStorePaymentsDue,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -1042,6 +1059,33 @@ class OrderService:
             '/omni.order.v1.OrderService/SetStoreNodeLimits',
             omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStorePaymentsDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStorePaymentsDue',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
             options,
             channel_credentials,
             insecure,

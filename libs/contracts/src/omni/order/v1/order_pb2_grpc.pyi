@@ -81,6 +81,8 @@ class OrderServiceStub:
     """A store's limits for card sales while its node is offline; the node receives them with the
     answer to its next report. Money in the store's currency.
     """
+    ListStorePaymentsDue: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]
+    """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -164,6 +166,8 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """A store's limits for card sales while its node is offline; the node receives them with the
     answer to its next report. Money in the store's currency.
     """
+    ListStorePaymentsDue: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]  # type: ignore[assignment]
+    """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -346,6 +350,14 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         """A store's limits for card sales while its node is offline; the node receives them with the
         answer to its next report. Money in the store's currency.
         """
+
+    @_abc_1.abstractmethod
+    def ListStorePaymentsDue(
+        self,
+        request: _order_pb2.ListStorePaymentsDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListStorePaymentsDueResponse, _abc.Awaitable[_order_pb2.ListStorePaymentsDueResponse]]:
+        """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
 
     @_abc_1.abstractmethod
     def GetOrder(
