@@ -126,6 +126,7 @@ async def test_a_stored_card_declined_at_forwarding_raises_one_payment_due(
     node.kill()
     node.forget_progress()
     node.start()
+    await wait_until(lambda: node.ready(http), 240, lambda: node.log.read_text()[-2000:])
     await wait_until(drained, 300, lambda: node.log.read_text()[-3000:])
     assert [d["sale_id"] for d in await payments_due()] == [declined.json()["sale_id"]]
     assert len(await store_stack.centre.sales()) == 2
