@@ -122,3 +122,64 @@ async def test_a_total_that_is_not_the_sum_of_the_lines_is_refused(shop):
         await shop.order.RecordStoreSale(request)
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "sum of the lines" in refused.value.details()
+
+
+def stored_card_sale(sale_id: str, token: str) -> C.RecordStoreSaleRequest:
+    request = till_sale(sale_id, tender=C.STORE_SALE_TENDER_CARD, card_token=token)
+    request.customer.CopyFrom(
+        C.StoreSaleCustomer(name="Iryna", email="iryna@example.com", phone="+48111")
+    )
+    return request
+
+
+async def test_a_stored_card_declined_at_forwarding_raises_one_payment_due(
+    shop, mongo: AsyncMongoClient, db_name
+):
+    sale_id = str(uuid.uuid4())
+    first = await shop.order.RecordStoreSale(stored_card_sale(sale_id, "tok_decline_offline"))
+    assert first.outcome == C.STORE_SALE_OUTCOME_RECORDED
+    assert first.order.status == C.ORDER_STATUS_COLLECTED, "the goods left the store"
+    assert first.order.payments[0].status == C.PAYMENT_STATUS_DECLINED
+    again = await asyncio.gather(
+        *(
+            shop.order.RecordStoreSale(stored_card_sale(sale_id, "tok_decline_offline"))
+            for _ in range(3)
+        )
+    )
+    assert {reply.outcome for reply in again} == {C.STORE_SALE_OUTCOME_ALREADY_RECORDED}
+    due = (await shop.order.ListStorePaymentsDue(C.ListStorePaymentsDueRequest())).payments_due
+    assert len(due) == 1
+    [task] = due
+    assert (task.sale_id, task.store_id, task.order_id) == (sale_id, "loc_store1", first.order.id)
+    assert task.amount.amount_minor == 3998 and task.reason
+    assert (task.customer.email, task.customer.phone) == ("iryna@example.com", "+48111")
+    other = await shop.order.ListStorePaymentsDue(
+        C.ListStorePaymentsDueRequest(store_ids=["loc_other"])
+    )
+    assert not other.payments_due
+    ledger = mongo[f"{db_name}_order"]["test_provider_payments"]
+    assert await ledger.count_documents({"_id": f"store-sale-{sale_id}"}) == 1
+
+
+async def test_an_approved_stored_card_is_captured_through_the_provider(
+    shop, mongo: AsyncMongoClient, db_name
+):
+    sale_id = str(uuid.uuid4())
+    reply = await shop.order.RecordStoreSale(stored_card_sale(sale_id, "tok_visa"))
+    payment = reply.order.payments[0]
+    assert payment.status == C.PAYMENT_STATUS_CAPTURED and payment.provider == "test"
+    assert payment.captured_amount.amount_minor == 3998
+    entry = await mongo[f"{db_name}_order"]["test_provider_payments"].find_one(
+        {"_id": f"store-sale-{sale_id}"}
+    )
+    assert entry["capture"]["approved"] is True
+    assert not (await shop.order.ListStorePaymentsDue(C.ListStorePaymentsDueRequest())).payments_due
+
+
+async def test_a_stored_card_without_a_way_to_reach_the_customer_is_refused(shop):
+    request = stored_card_sale(str(uuid.uuid4()), "tok_visa")
+    request.ClearField("customer")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await shop.order.RecordStoreSale(request)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_details(refused.value).field == "customer"

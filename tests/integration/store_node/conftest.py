@@ -8,7 +8,17 @@ from pathlib import Path
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
-from store_node_stack import Centre, Link, StoreNode, StoreStack, seed_catalog, wait_until
+from store_node_stack import (
+    ADMIN_PASSWORD,
+    JWT_SECRET,
+    Centre,
+    Gateway,
+    Link,
+    StoreNode,
+    StoreStack,
+    seed_catalog,
+    wait_until,
+)
 
 from omni_catalog.server import create_app as create_catalog
 from omni_catalog.settings import CatalogSettings
@@ -17,6 +27,7 @@ from omni_inventory.settings import InventorySettings
 from omni_kit.localstack import free_port
 
 STORE_ID = "loc_store_node_test"
+ORDER_METRICS_PORT = free_port()
 
 
 @pytest.fixture
@@ -46,6 +57,10 @@ async def store_stack(
             "OMNI_ORDER_NATS_URL": nats_url,
             "OMNI_ORDER_CATALOG_ADDR": f"127.0.0.1:{catalog.port}",
             "OMNI_ORDER_INVENTORY_ADDR": f"127.0.0.1:{inventory.port}",
+            "OMNI_ORDER_METRICS_PORT": str(ORDER_METRICS_PORT),
+            # A node not heard from for 3 s is offline (it reports every 0.5 s here).
+            "OMNI_ORDER_STORE_NODE_STALE_SECONDS": "3",
+            "OMNI_ORDER_STORE_NODE_GAUGE_SECONDS": "0.5",
         },
         order_port=order_port,
         log=tmp_path / "order.log",
@@ -67,6 +82,9 @@ async def store_stack(
             "OMNI_STORE_NODE_NATS_URL": nats_url,
             "OMNI_STORE_NODE_LINK_PROBE_SECONDS": "0.3",
             "OMNI_STORE_NODE_CENTRE_TIMEOUT_SECONDS": "5",
+            "OMNI_STORE_NODE_STATUS_REPORT_SECONDS": "0.5",
+            # The outage tests store hundreds of card sales: no cap of the defaults' size.
+            "OMNI_STORE_NODE_CARD_OFFLINE_STORED_CAP_MINOR": str(10**12),
         },
         port=node_port,
         journal=journal,
@@ -74,7 +92,7 @@ async def store_stack(
     )
     node.start()
     http = httpx.AsyncClient(timeout=30)
-    stack = StoreStack(centre, link, node, http)
+    stack = StoreStack(centre, link, node, http, apps={"catalog": catalog, "inventory": inventory})
     try:
         await wait_until(
             lambda: node.ready(http), 240, lambda: (tmp_path / "node.log").read_text()[-2000:]
@@ -88,3 +106,40 @@ async def store_stack(
             centre.kill_order()
         await inventory.stop(grace=0)
         await catalog.stop(grace=0)
+
+
+@pytest.fixture
+async def centre_gateway(
+    store_stack: StoreStack, mongo_uri: str, nats_url: str, db_name: str, tmp_path: Path
+) -> AsyncIterator[Gateway]:
+    """The centre's gateway, for the staff API (calls to customer and notification go nowhere)."""
+    port = free_port()
+    apps = store_stack.apps
+    nowhere = f"127.0.0.1:{free_port()}"
+    settings = {
+        "jwt_secret": JWT_SECRET,
+        "admin_password": ADMIN_PASSWORD,
+        "mongo_uri": mongo_uri,
+        "mongo_database": f"{db_name}_gateway",
+        "nats_url": nats_url,
+        "http_port": str(port),
+        "order_addr": f"127.0.0.1:{store_stack.centre.order_port}",
+        "catalog_addr": f"127.0.0.1:{apps['catalog'].port}",
+        "inventory_addr": f"127.0.0.1:{apps['inventory'].port}",
+        "customer_addr": nowhere,
+        "notification_addr": nowhere,
+        "rate_limit_per_minute": "100000",
+    }
+    gateway = Gateway(
+        env={f"OMNI_GATEWAY_{key.upper()}": value for key, value in settings.items()},
+        port=port,
+        log=tmp_path / "gateway.log",
+    )
+    gateway.start()
+    try:
+        await wait_until(
+            lambda: gateway.ready(store_stack.http), 120, lambda: gateway.log.read_text()[-2000:]
+        )
+        yield gateway
+    finally:
+        gateway.stop()

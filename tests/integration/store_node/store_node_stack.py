@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from pymongo import AsyncMongoClient
 
 from omni.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -226,3 +227,72 @@ class StoreStack:
     link: Link
     node: StoreNode
     http: httpx.AsyncClient
+    # The centre's services running in the test's process, by name.
+    apps: dict[str, ServiceApp] = field(default_factory=dict)
+
+
+JWT_SECRET = "store-node-test-secret-" + "x" * 40
+ADMIN_PASSWORD = "admin-password-123"
+STAFF_PASSWORD = "long enough pw"
+
+
+@dataclass
+class Gateway:
+    """The centre's gateway as a process (grpc.aio wants its own event loop), for the staff API."""
+
+    env: dict[str, str]
+    port: int
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = spawn([sys.executable, "-m", "omni_gateway"], self.env, self.log)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            sigkill(self.proc)
+
+    async def ready(self, http: httpx.AsyncClient) -> bool:
+        try:
+            return (await http.get(f"{self.base}/healthz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    async def sign_in(self, http: httpx.AsyncClient, username: str, password: str) -> dict:
+        """A staff session; an account whose password an admin chose sets it again first."""
+        reply = await http.post(
+            f"{self.base}/staff/v1/auth/token", json={"username": username, "password": password}
+        )
+        assert reply.status_code == 200, reply.text
+        headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        claims = jwt.decode(reply.json()["access_token"], options={"verify_signature": False})
+        if claims.get("pwc"):
+            reply = await http.post(
+                f"{self.base}/staff/v1/auth/password",
+                json={"current_password": password, "new_password": password},
+                headers=headers,
+            )
+            assert reply.status_code == 200, reply.text
+            headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        return headers
+
+    async def staff_member(
+        self, http: httpx.AsyncClient, username: str, role: str, store_ids: list[str]
+    ) -> dict:
+        admin = await self.sign_in(http, "admin", ADMIN_PASSWORD)
+        created = await http.post(
+            f"{self.base}/staff/v1/users",
+            json={
+                "username": username,
+                "password": STAFF_PASSWORD,
+                "role": role,
+                "store_ids": store_ids,
+            },
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        return await self.sign_in(http, username, STAFF_PASSWORD)

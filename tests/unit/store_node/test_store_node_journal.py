@@ -10,15 +10,18 @@ from datetime import UTC, datetime
 
 import pytest
 
+from omni_store_node.domain.payments import CardLimits
 from omni_store_node.domain.sales import Price, SaleRefused, Wanted, priced_sale
 from omni_store_node.store import LocalStore
-from omni_store_node.store.journal import RECORDED, WAITING
+from omni_store_node.store.journal import RECORDED, WAITING, Offline
 
 PRICES = {
     "TEE-M": Price("TEE-M", "prod_1", "Tee", 1999, "EUR", 3),
     "CAP": Price("CAP", "prod_2", "Cap", 500, "EUR", 1),
     "MUG": Price("MUG", "prod_3", "Mug", 700, "USD", 1),
 }
+# Offline since a morning, with card limits that no sale here comes near.
+OFFLINE = Offline(datetime(2026, 12, 7, 9, 0, tzinfo=UTC), CardLimits("EUR", 10**9, 10**12, 10**6))
 
 
 def sale(till: str, sale_id: str | None = None, quantity: int = 1, tender: str = "cash"):
@@ -35,7 +38,7 @@ def sale(till: str, sale_id: str | None = None, quantity: int = 1, tender: str =
 async def test_numbers_are_gapless_per_till_under_concurrent_sales(tmp_path):
     store = LocalStore(tmp_path / "node.sqlite3")
     kept = await asyncio.gather(
-        *(store.journal.keep(sale(f"till-{n % 3}"), offline=True) for n in range(60))
+        *(store.journal.keep(sale(f"till-{n % 3}"), offline=OFFLINE) for n in range(60))
     )
     for till in ("till-0", "till-1", "till-2"):
         numbers = sorted(entry.till_number for entry, _ in kept if entry.sale.till_id == till)
@@ -46,16 +49,16 @@ async def test_numbers_are_gapless_per_till_under_concurrent_sales(tmp_path):
 async def test_a_retry_is_the_same_sale_and_another_sale_under_its_id_is_refused(tmp_path):
     store = LocalStore(tmp_path / "node.sqlite3")
     first, new = await store.journal.keep(
-        sale("till-1", "7d8f4a52-8a8e-4c43-9d55-5a4f1f5b0c11"), offline=False
+        sale("till-1", "7d8f4a52-8a8e-4c43-9d55-5a4f1f5b0c11"), offline=None
     )
     again, again_new = await store.journal.keep(
-        sale("till-1", "7d8f4a52-8a8e-4c43-9d55-5a4f1f5b0c11"), offline=True
+        sale("till-1", "7d8f4a52-8a8e-4c43-9d55-5a4f1f5b0c11"), offline=OFFLINE
     )
     assert (new, again_new) == (True, False)
     assert again.till_number == first.till_number == 1
     assert again.sold_offline is False
     with pytest.raises(SaleRefused) as refused:
-        await store.journal.keep(sale("till-1", first.sale.sale_id, quantity=3), offline=True)
+        await store.journal.keep(sale("till-1", first.sale.sale_id, quantity=3), offline=OFFLINE)
     assert refused.value.status == 409
     assert refused.value.field == "sale_id"
     assert (await store.journal.counts())[WAITING] == 1
@@ -65,7 +68,7 @@ async def test_a_retry_is_the_same_sale_and_another_sale_under_its_id_is_refused
 async def test_what_was_kept_is_there_after_reopening_with_wal_and_full_sync(tmp_path):
     path = tmp_path / "node.sqlite3"
     store = LocalStore(path)
-    entry, _ = await store.journal.keep(sale("till-2", tender="card"), offline=True)
+    entry, _ = await store.journal.keep(sale("till-2", tender="card"), offline=OFFLINE)
     await store.journal.settle(entry.sale.sale_id, RECORDED, "ord_1")
     store.close()
     reopened = LocalStore(path)
@@ -81,7 +84,7 @@ async def test_what_was_kept_is_there_after_reopening_with_wal_and_full_sync(tmp
 
 async def test_a_recorded_sale_is_not_settled_again(tmp_path):
     store = LocalStore(tmp_path / "node.sqlite3")
-    entry, _ = await store.journal.keep(sale("till-1"), offline=True)
+    entry, _ = await store.journal.keep(sale("till-1"), offline=OFFLINE)
     await store.journal.settle(entry.sale.sale_id, RECORDED, "ord_1")
     await store.journal.settle(entry.sale.sale_id, RECORDED, "ord_2")
     assert (await store.journal.get(entry.sale.sale_id)).order_id == "ord_1"

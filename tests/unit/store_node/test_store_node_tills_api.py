@@ -112,3 +112,18 @@ async def test_a_body_of_the_wrong_shape_is_a_problem_document(tills):
     unknown = await tills.get("/pos/v1/products/NOPE")
     assert unknown.status_code == 404
     assert unknown.json()["field"] == "sku"
+
+
+async def test_offline_card_caps_and_balance_tenders_refuse_while_cash_sells(tills):
+    # The node's defaults (no limits from the centre yet): 200.00 EUR a card sale.
+    big = [{"sku": "TEE-M", "quantity": 11}]  # 219.89
+    card = await tills.post("/pos/v1/sales", json=body(tender="card", lines=big, staff_id="s-9"))
+    assert card.status_code == 409, card.text
+    assert card.headers["content-type"].startswith("application/problem+json")
+    assert card.json()["field"] == "tender" and "take cash" in card.json()["detail"]
+    gift = await tills.post("/pos/v1/sales", json=body(tender="gift_card"))
+    assert gift.status_code == 409 and gift.json()["field"] == "tender"
+    cash = await tills.post("/pos/v1/sales", json=body(lines=big, staff_id="s-9"))
+    assert cash.status_code == 201 and cash.json()["till_number"] == 1
+    switches = (await tills.get("/pos/v1/offline-switches")).json()
+    assert [(s["till_id"], s["staff_id"]) for s in switches] == [("till-1", "s-9")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
@@ -19,6 +19,14 @@ SAGAS_FAILED = Counter(
 # a partner's channel without its id, so the label stays bounded). Counted once, after the
 # confirmation is stored; the chart's dashboards show it per minute and per channel.
 ORDERS = Counter("omni_orders", "Orders confirmed, by sales channel", ["channel"])
+
+# omni_store_node_seconds_since_contact: how long ago each store's node last reported (refreshed
+# from the store every few seconds); the chart's OmniStoreNodeOffline alert fires on it.
+STORE_NODE_SILENCE = Gauge(
+    "omni_store_node_seconds_since_contact",
+    "Seconds since the centre last heard from a store's node, by store",
+    ["store_id"],
+)
 
 
 def _known(name: str, prefix: str) -> bool:

@@ -10,6 +10,7 @@ from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
+from omni_order.api.store_nodes import measure_silences
 from omni_order.api.tax import TaxApi
 from omni_order.carriers.fulfilment import poll_tracking
 from omni_order.carriers.wiring import build_carriers
@@ -117,6 +118,10 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         ),
     )
 
+    app.add_background_task(
+        "store-node-gauge",
+        lambda: workers.every(settings.store_node_gauge_seconds, lambda: measure_silences(deps)),
+    )
     app.add_background_task("sales-totals", lambda: workers.count_sales(deps))
     poll = settings.tracking_poll_interval_seconds
     app.add_background_task(

@@ -90,6 +90,10 @@ class OrderSettings(CarrierSettings, ServiceSettings):
     # A reminder goes out this long before the pickup deadline.
     pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
     pickup_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # A store node not heard from for longer is shown offline (nodes report every few seconds).
+    store_node_stale_seconds: float = Field(default=30.0, gt=0)
+    # How often the seconds-since-last-report gauge of every store node is refreshed.
+    store_node_gauge_seconds: float = Field(default=15.0, gt=0)
     # Sales totals are kept per day in each of these IANA zones (a report asks for one of them);
     # changing the list recounts every order once, in the background, at the next start.
     report_time_zones: Annotated[tuple[str, ...], NoDecode] = (

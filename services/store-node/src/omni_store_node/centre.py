@@ -5,7 +5,7 @@ the timeout is `LinkDown`; a refusal of a sale is the centre's answer, not a lin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import grpc
@@ -17,6 +17,7 @@ from omni.order.v1 import order_pb2, order_pb2_grpc
 from omni_kit.app import channel
 from omni_kit.idempotency import CALLER_METADATA
 from omni_kit.protos import to_timestamp
+from omni_store_node.domain.payments import CardLimits
 from omni_store_node.domain.sales import Price, Sale
 
 CALLER = "service:store-node"
@@ -72,6 +73,8 @@ def sale_request(
             id=sale.staff_id or sale.till_id,
             display=f"till {sale.till_id}",
         ),
+        card_token=sale.card_token,
+        customer=order_pb2.StoreSaleCustomer(**asdict(sale.customer)) if sale.card_token else None,
     )
 
 
@@ -92,6 +95,21 @@ class Centre:
     async def record(self, request: order_pb2.RecordStoreSaleRequest) -> Recorded:
         reply = await self._call(self.orders.RecordStoreSale, request)
         return Recorded(OUTCOMES[reply.outcome], reply.order.id)
+
+    async def report_status(
+        self, request: order_pb2.ReportStoreNodeStatusRequest
+    ) -> CardLimits | None:
+        """Report; the answer carries the store's offline card limits, if staff set them."""
+        reply = await self._call(self.orders.ReportStoreNodeStatus, request)
+        if not reply.HasField("limits"):
+            return None
+        limits = reply.limits
+        return CardLimits(
+            currency=limits.card_sale_cap.currency_code,
+            sale_cap_minor=limits.card_sale_cap.amount_minor,
+            stored_cap_minor=limits.card_stored_cap.amount_minor,
+            max_age_seconds=limits.card_max_age_seconds,
+        )
 
     async def reachable(self) -> bool:
         try:

@@ -34,3 +34,13 @@ class StoreNodeSettings(ProcessSettings):
     # the day's sales-totals row, so concurrent writes there only conflict and retry.
     forward_concurrency: int = Field(default=1, ge=1, le=64)
     forward_batch: int = Field(default=100, ge=1, le=1000)
+    # How often an online node reports its state to the centre (the centre shows a node it has
+    # not heard from for OMNI_ORDER_STORE_NODE_STALE_SECONDS as offline).
+    status_report_seconds: float = Field(default=5.0, gt=0)
+    # Offline card limits until the centre sends the store's own (minor units of the currency):
+    # at most this much per card sale, this much stored in all, and no card sale once the oldest
+    # stored one is this old. Cash is never limited.
+    card_offline_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    card_offline_sale_cap_minor: int = Field(default=20_000, ge=0)
+    card_offline_stored_cap_minor: int = Field(default=200_000, ge=0)
+    card_offline_max_age_seconds: int = Field(default=86_400, ge=0)

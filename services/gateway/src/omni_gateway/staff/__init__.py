@@ -23,6 +23,7 @@ from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.prices import PriceAdmin
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
+from omni_gateway.staff.store_nodes import StaffStoreNodes
 from omni_gateway.staff.stores import StaffStores
 from omni_gateway.staff.tax import StaffTax
 from omni_gateway.staff.users import StaffUsers
@@ -40,6 +41,7 @@ ROUTES: list[Any] = [
     BulkTransfer,
     StaffLocations,
     StaffStores,
+    StaffStoreNodes,
     StaffOrderReads,
     StaffFulfilment,
     StaffReports,

@@ -12,6 +12,7 @@ from omni_order.api.lifecycle import LifecycleApi
 from omni_order.api.payments import PaymentsApi
 from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
+from omni_order.api.store_nodes import StoreNodeApi
 from omni_order.api.store_sales import StoreSaleApi
 
 
@@ -24,6 +25,7 @@ class OrderApi(
     PaymentsApi,
     ReturnsApi,
     StoreSaleApi,
+    StoreNodeApi,
     QueriesApi,
     order_pb2_grpc.OrderServiceServicer,
 ):

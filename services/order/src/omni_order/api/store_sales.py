@@ -18,16 +18,26 @@ from omni_kit.idempotency import Work, fingerprint
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
+from omni_order.api.stored_cards import charge_stored_card, payment_due, payment_due_message
 from omni_order.domain import checkout
 from omni_order.domain import store_sales as rules
 from omni_order.domain.orders import Order
 from omni_order.domain.values import Actor, ActorKind
 from omni_order.events import order_event
 from omni_order.messages import actor, money, order_message
-from omni_order.store.store_sales import QUARANTINE, quarantine, sale_fields
+from omni_order.store.store_sales import (
+    PAYMENT_DUE,
+    QUARANTINE,
+    payments_due,
+    quarantine,
+    raise_payment_due,
+    sale_fields,
+)
 
 C = order_pb2
 log = structlog.get_logger(__name__)
+# The newest this many: a store works through its due payments, they do not pile up.
+PAYMENTS_DUE_SHOWN = 500
 TENDERS = {C.STORE_SALE_TENDER_CASH: "cash", C.STORE_SALE_TENDER_CARD: "card"}
 
 
@@ -47,6 +57,10 @@ def till_sale(request: C.RecordStoreSaleRequest) -> rules.TillSale:
         actor=actor(request.actor)
         if request.actor.kind
         else Actor(ActorKind.STAFF, request.till_id, f"till {request.till_id}"),
+        card_token=request.card_token,
+        customer=rules.TillCustomer(
+            request.customer.name, request.customer.email, request.customer.phone
+        ),
     )
 
 
@@ -79,12 +93,16 @@ class StoreSaleApi:
             if recorded is not None:
                 return self._again(recorded, sale.sale_id, printed, payload)
             order = await self._order(sale)
+            declined = await charge_stored_card(self.deps, sale, order)
             extra = sale_fields(sale.sale_id, printed, sale.tender, request.sold_offline)
             await self.deps.orders.prepare(order)
+            due = self.deps.orders.infra.db[PAYMENT_DUE]
 
             async def write(session: AsyncClientSession) -> C.RecordStoreSaleResponse:
                 events = [order_event("placed", order), order_event("collected", order)]
                 await self.deps.orders.add(session, order, events, extra=extra)
+                if declined:
+                    await raise_payment_due(due, session, payment_due(sale, order, declined))
                 return C.RecordStoreSaleResponse(
                     order=order_message(order), outcome=C.STORE_SALE_OUTCOME_RECORDED
                 )
@@ -104,6 +122,16 @@ class StoreSaleApi:
             return await self.deps.idempotency.run(
                 context, request, C.RecordStoreSaleResponse, lambda: _planned(work)
             )
+
+    async def ListStorePaymentsDue(
+        self, request: C.ListStorePaymentsDueRequest, context: aio.ServicerContext
+    ) -> C.ListStorePaymentsDueResponse:
+        tasks = await payments_due(
+            self.deps.orders.infra.db[PAYMENT_DUE], list(request.store_ids), PAYMENTS_DUE_SHOWN
+        )
+        return C.ListStorePaymentsDueResponse(
+            payments_due=[payment_due_message(task) for task in tasks]
+        )
 
     async def _recorded(self, sale_id: str) -> tuple[Order, str] | None:
         document = await self.deps.orders.orders.find_one(

@@ -44,6 +44,13 @@ class TillLine:
 
 
 @dataclass(frozen=True)
+class TillCustomer:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class TillSale:
     sale_id: str
     store_id: str
@@ -54,6 +61,9 @@ class TillSale:
     tender: str
     total: Money
     actor: Actor
+    # A card stored offline, charged at the centre (empty: paid at the till's own terminal).
+    card_token: str = ""
+    customer: TillCustomer = TillCustomer()
 
 
 def check_sale(sale: TillSale) -> None:
@@ -83,6 +93,14 @@ def check_sale(sale: TillSale) -> None:
                 f"line in {line.unit_price.currency_code!r}, sale in {sale.total.currency_code!r}",
                 field=f"lines[{index}].unit_price.currency_code",
             )
+    if sale.card_token and sale.tender != "card":
+        raise InvalidArgument("a card token comes only with a card sale", field="card_token")
+    if sale.card_token and not (sale.customer.email or sale.customer.phone):
+        raise InvalidArgument(
+            "a stored card sale needs the customer's e-mail or phone (to ask for the money if the"
+            " card is declined)",
+            field="customer",
+        )
     summed = sum(line.unit_price.amount_minor * line.quantity for line in sale.lines)
     if summed != sale.total.amount_minor:
         raise InvalidArgument(

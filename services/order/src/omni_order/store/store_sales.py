@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from omni_kit.store import Document
 
 QUARANTINE = "store_sale_quarantine"
+# Stored cards declined when their sale reached the centre, one per sale (`_id` is the sale id).
+PAYMENT_DUE = "store_payment_due"
 STORE_SALE_INDEXES = {
     "orders": [
         IndexModel(
@@ -22,6 +24,7 @@ STORE_SALE_INDEXES = {
         )
     ],
     QUARANTINE: [IndexModel([("sale_id", ASCENDING), ("first_seen_at", ASCENDING)])],
+    PAYMENT_DUE: [IndexModel([("store_id", ASCENDING), ("raised_at", DESCENDING)])],
 }
 
 
@@ -58,3 +61,18 @@ async def quarantine(
         upsert=True,
         session=session,
     )
+
+
+async def raise_payment_due(
+    collection: AsyncCollection[Document], session: AsyncClientSession, task: Document
+) -> None:
+    """In the transaction that writes the sale's order: the order's unique sale id makes it
+    once per sale, however often the sale is sent."""
+    await collection.insert_one(task, session=session)
+
+
+async def payments_due(
+    collection: AsyncCollection[Document], store_ids: list[str], limit: int
+) -> list[Document]:
+    query: Document = {"store_id": {"$in": store_ids}} if store_ids else {}
+    return await collection.find(query).sort("raised_at", -1).limit(limit).to_list()

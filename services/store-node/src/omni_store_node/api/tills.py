@@ -3,8 +3,10 @@ before its receipt is sent; online it is also recorded at the centre before the 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
@@ -12,6 +14,8 @@ from litestar.params import FromPath, JSONBody
 
 from omni_kit.ids import utcnow
 from omni_store_node.api.views import (
+    CardLimitsView,
+    OfflineSwitchView,
     ProductView,
     ReceiptView,
     SaleBody,
@@ -20,9 +24,10 @@ from omni_store_node.api.views import (
     receipt,
 )
 from omni_store_node.centre import LinkDown
-from omni_store_node.domain.sales import SaleRefused, Wanted, check_request, priced_sale
+from omni_store_node.domain.payments import CENTRE_BALANCE_TENDERS, refuse_centre_balance
+from omni_store_node.domain.sales import Customer, SaleRefused, Wanted, check_request, priced_sale
 from omni_store_node.node import Node
-from omni_store_node.store.journal import QUARANTINED, RECORDED, REFUSED, WAITING
+from omni_store_node.store.journal import QUARANTINED, RECORDED, REFUSED, WAITING, Offline
 
 PROBLEM = "application/problem+json"
 
@@ -44,13 +49,27 @@ class TillController(Controller):
             prices=prices,
             sold_at=utcnow(),
             staff_id=data.staff_id,
+            card_token=data.card_token,
+            customer=Customer(**msgspec.structs.asdict(data.customer))
+            if data.customer
+            else Customer(),
         )
-        offline = not node.link.online
+        offline = None
+        if not node.link.online:
+            refuse_centre_balance(sale.tender)
+            since = node.link.offline_since or utcnow()
+            offline = Offline(since, await node.card_limits())
+        elif sale.tender in CENTRE_BALANCE_TENDERS:
+            raise SaleRefused(
+                f"the centre records cash and card till sales; {sale.tender} is not taken here yet",
+                "tender",
+            )
         entry, new = await node.store.journal.keep(sale, offline=offline)
         if entry.state == WAITING and node.link.online:
             try:
                 await node.forwarder.forward(entry)
             except LinkDown:
+                await node.store.journal.log_switch(node.link.offline_since or utcnow(), sale)
                 node.forwarder.wake()
             entry = await node.store.journal.get(sale.sale_id) or entry
         elif entry.state == WAITING:
@@ -74,6 +93,15 @@ class TillController(Controller):
             raise SaleRefused(f"SKU {sku!r} is not sold in this store", "sku", 404)
         return product(price, offline=not node.link.online)
 
+    @get("/offline-switches")
+    async def offline_switches(self, state: State) -> list[OfflineSwitchView]:
+        """Each switch to offline, with the till and staff member that sold first in it."""
+        node: Node = state.node
+        return [
+            OfflineSwitchView(s.offline_since, s.first_sale_id, s.till_id, s.staff_id)
+            for s in await node.store.journal.offline_switches()
+        ]
+
     @get("/status")
     async def status(self, state: State) -> StatusView:
         node: Node = state.node
@@ -88,6 +116,7 @@ class TillController(Controller):
             sales_refused=counts[REFUSED],
             last_sync_at=node.link.last_sync_at,
             prices_loaded_at=await node.store.replica.loaded_at(),
+            card_limits=CardLimitsView(**asdict(await node.card_limits())),
         )
 
 

@@ -20,6 +20,12 @@ class SaleLineBody(msgspec.Struct, forbid_unknown_fields=True):
     quantity: int
 
 
+class CustomerBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
 class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     # Made at the till (a UUID): a retry under the same id is the same sale.
     sale_id: str
@@ -27,6 +33,9 @@ class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     tender: str
     lines: list[SaleLineBody]
     staff_id: str = ""
+    # Card stored offline (store-and-forward): the card's token and who to ask if declined.
+    card_token: str = ""
+    customer: CustomerBody | None = None
 
 
 class ReceiptLineView(msgspec.Struct):
@@ -71,6 +80,24 @@ class StatusView(msgspec.Struct):
     sales_refused: int
     last_sync_at: datetime | None
     prices_loaded_at: str
+    # What a card sale may be while offline (the centre's limits for the store, else defaults).
+    card_limits: CardLimitsView
+
+
+class CardLimitsView(msgspec.Struct):
+    currency: str
+    sale_cap_minor: int
+    stored_cap_minor: int
+    max_age_seconds: int
+
+
+class OfflineSwitchView(msgspec.Struct):
+    # When the link went down (UTC, ISO 8601).
+    offline_since: str
+    # The first sale sold offline after it, and the till and staff member that sold it.
+    first_sale_id: str
+    till_id: str
+    staff_id: str
 
 
 def receipt(entry: Entry, *, offline: bool) -> ReceiptView:

@@ -9,7 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-TENDERS = ("cash", "card")
+# Gift cards, store credit and loyalty are known so that offline they are refused by name.
+TENDERS = ("cash", "card", "gift_card", "store_credit", "loyalty")
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
 
@@ -48,6 +49,15 @@ class SaleLine:
 
 
 @dataclass(frozen=True)
+class Customer:
+    """Who to ask for the money if a card stored offline is declined."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class Sale:
     sale_id: str
     till_id: str
@@ -56,6 +66,9 @@ class Sale:
     lines: tuple[SaleLine, ...]
     sold_at: datetime
     staff_id: str = ""
+    # A card stored offline: its token, charged when the sale reaches the centre.
+    card_token: str = ""
+    customer: Customer = Customer()
 
     @property
     def total_minor(self) -> int:
@@ -90,9 +103,18 @@ def priced_sale(
     prices: dict[str, Price],
     sold_at: datetime,
     staff_id: str = "",
+    card_token: str = "",
+    customer: Customer = Customer(),
 ) -> Sale:
     """The sale at the store's prices; a SKU the store does not sell refuses it whole."""
     check_request(sale_id, till_id, tender, wanted)
+    if card_token and tender != "card":
+        raise SaleRefused("a card token comes only with a card sale", "card_token")
+    if card_token and not (customer.email or customer.phone):
+        raise SaleRefused(
+            "a stored card needs the customer's e-mail or phone, in case it is declined",
+            "customer",
+        )
     lines: list[SaleLine] = []
     currencies: set[str] = set()
     for index, line in enumerate(wanted):
@@ -113,4 +135,6 @@ def priced_sale(
         lines=tuple(lines),
         sold_at=sold_at,
         staff_id=staff_id,
+        card_token=card_token,
+        customer=customer,
     )

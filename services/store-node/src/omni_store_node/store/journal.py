@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from omni_store_node.domain.sales import Sale, SaleLine, SaleRefused
+from omni_store_node.domain.payments import CardLimits, StoredCards, check_offline_card
+from omni_store_node.domain.sales import Customer, Sale, SaleLine, SaleRefused
 from omni_store_node.store.sqlite import immediate
 
 if TYPE_CHECKING:
@@ -38,7 +39,31 @@ CREATE TABLE IF NOT EXISTS sales (
     UNIQUE (till_id, till_number)
 );
 CREATE INDEX IF NOT EXISTS sales_waiting ON sales (state, seq);
+-- Each switch to offline (keyed by when the link went down), with the till and staff member
+-- that sold first in it.
+CREATE TABLE IF NOT EXISTS offline_switches (
+    offline_since TEXT PRIMARY KEY,
+    first_sale_id TEXT NOT NULL,
+    till_id TEXT NOT NULL,
+    staff_id TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class Offline:
+    """How a sale is kept while the link is down: since when, and the card limits then."""
+
+    since: datetime
+    card_limits: CardLimits
+
+
+@dataclass(frozen=True)
+class OfflineSwitch:
+    offline_since: str
+    first_sale_id: str
+    till_id: str
+    staff_id: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,7 @@ def payload_of(sale: Sale) -> str:
 def _sale(payload: str) -> Sale:
     data: dict[str, Any] = json.loads(payload)
     data["lines"] = tuple(SaleLine(**line) for line in data["lines"])
+    data["customer"] = Customer(**data.get("customer", {}))
     data["sold_at"] = datetime.fromisoformat(data["sold_at"])
     return Sale(**data)
 
@@ -80,9 +106,11 @@ class Journal:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
 
-    async def keep(self, sale: Sale, *, offline: bool) -> tuple[Entry, bool]:
+    async def keep(self, sale: Sale, *, offline: Offline | None = None) -> tuple[Entry, bool]:
         """Commit the sale with the till's next number; (entry, False) when this sale_id was
-        kept before with the same lines (a till's retry), refused when with others."""
+        kept before with the same lines (a till's retry), refused when with others. Offline, a
+        card sale beyond the limits is refused, checked in the same write as the sales it
+        counts, and the first sale of each switch to offline logs its till and staff."""
         payload = payload_of(sale)
 
         def write(db: sqlite3.Connection) -> tuple[Entry, bool]:
@@ -91,6 +119,9 @@ class Journal:
                 kept = row.fetchone()
                 if kept is not None:
                     return _again(kept, sale), False
+                if offline is not None:
+                    check_offline_card(sale, offline.card_limits, _stored_cards(db, sale))
+                    _log_switch(db, offline.since, sale)
                 (last,) = db.execute(
                     "SELECT COALESCE(MAX(till_number), 0) FROM sales WHERE till_id = ?",
                     (sale.till_id,),
@@ -108,11 +139,11 @@ class Journal:
                         sale.total_minor,
                         sale.currency,
                         sale.sold_at.isoformat(),
-                        int(offline),
+                        int(offline is not None),
                         WAITING,
                     ),
                 )
-            return Entry(sale, last + 1, offline, WAITING), True
+            return Entry(sale, last + 1, offline is not None, WAITING), True
 
         return await self.store.run(write)
 
@@ -152,6 +183,39 @@ class Journal:
             return counts | {r["state"]: r["n"] for r in rows}
 
         return await self.store.run(read)
+
+    async def log_switch(self, since: datetime, sale: Sale) -> None:
+        """A sale kept online whose forward found the link down: it made the switch."""
+
+        def write(db: sqlite3.Connection) -> None:
+            _log_switch(db, since, sale)
+
+        await self.store.run(write)
+
+    async def offline_switches(self) -> list[OfflineSwitch]:
+        def read(db: sqlite3.Connection) -> list[OfflineSwitch]:
+            rows = db.execute("SELECT * FROM offline_switches ORDER BY offline_since")
+            return [OfflineSwitch(**dict(row)) for row in rows]
+
+        return await self.store.run(read)
+
+
+def _stored_cards(db: sqlite3.Connection, sale: Sale) -> StoredCards:
+    """Card sales not yet at the centre, offline or not: a sale kept online whose forward found
+    the link down is as unpaid as one sold offline."""
+    total, oldest = db.execute(
+        """SELECT COALESCE(SUM(total_minor), 0), MIN(sold_at) FROM sales
+        WHERE state = ? AND tender = 'card' AND currency = ?""",
+        (WAITING, sale.currency),
+    ).fetchone()
+    return StoredCards(total, datetime.fromisoformat(oldest) if oldest else None)
+
+
+def _log_switch(db: sqlite3.Connection, since: datetime, sale: Sale) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO offline_switches VALUES (?, ?, ?, ?)",
+        (since.isoformat(), sale.sale_id, sale.till_id, sale.staff_id),
+    )
 
 
 def _again(row: sqlite3.Row, sale: Sale) -> Entry:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from omni_store_node.domain.payments import CardLimits
 from omni_store_node.domain.sales import Price
 from omni_store_node.store.sqlite import immediate
 
@@ -70,6 +73,27 @@ class Replica:
             with immediate(db):
                 db.executemany("DELETE FROM prices WHERE sku = ?", [(sku,) for sku in removed])
                 _insert(db, prices, now)
+
+        await self.store.run(write)
+
+    async def card_limits(self) -> CardLimits | None:
+        """The store's offline card limits as the centre last sent them (None: none sent)."""
+
+        def read(db: sqlite3.Connection) -> CardLimits | None:
+            row = db.execute("SELECT value FROM replica_state WHERE key = 'card_limits'").fetchone()
+            return CardLimits(**json.loads(row["value"])) if row else None
+
+        return await self.store.run(read)
+
+    async def keep_card_limits(self, limits: CardLimits | None) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            if limits is None:
+                db.execute("DELETE FROM replica_state WHERE key = 'card_limits'")
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO replica_state VALUES ('card_limits', ?)",
+                    (json.dumps(asdict(limits), sort_keys=True),),
+                )
 
         await self.store.run(write)
 

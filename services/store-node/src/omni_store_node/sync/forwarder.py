@@ -72,7 +72,6 @@ class Forwarder:
                 )
                 await self.store.journal.settle(entry.sale.sale_id, REFUSED, "")
                 return REFUSED
-        self.link.up()
         if recorded.state != "recorded":
             log.error(
                 "store_sale_quarantined",
@@ -82,15 +81,13 @@ class Forwarder:
         await self.store.journal.settle(entry.sale.sale_id, recorded.state, recorded.order_id)
         return recorded.state
 
-    async def run(self, on_link_up: Callable[[], Awaitable[None]]) -> None:
-        """The loop: while online, drain the journal; while offline, probe the link."""
+    async def run(self, on_link_up: Callable[[], Awaitable[bool]]) -> None:
+        """The loop: while online, drain the journal; while offline, probe the link, and once
+        the centre answers, let `on_link_up` bring the link up (False: it went down again)."""
         while True:
-            if not self.link.online:
-                if not await self.centre.reachable():
-                    await self._sleep()
-                    continue
-                self.link.up()
-                await on_link_up()
+            if not self.link.online and not (await self.centre.reachable() and await on_link_up()):
+                await self._sleep()
+                continue
             waiting = await self.store.journal.waiting(self.batch)
             if not waiting:
                 self.link.last_sync_at = utcnow()

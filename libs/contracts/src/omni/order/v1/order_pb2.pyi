@@ -2446,6 +2446,8 @@ class RecordStoreSaleRequest(_message.Message):
     TOTAL_FIELD_NUMBER: _builtins.int
     SOLD_OFFLINE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    CARD_TOKEN_FIELD_NUMBER: _builtins.int
+    CUSTOMER_FIELD_NUMBER: _builtins.int
     sale_id: _builtins.str
     """Made at the till (a UUID); the sale's identity everywhere."""
     store_id: _builtins.str
@@ -2456,6 +2458,10 @@ class RecordStoreSaleRequest(_message.Message):
     tender: Global___StoreSaleTender.ValueType
     sold_offline: _builtins.bool
     """The till sold while the store node could not reach the centre."""
+    card_token: _builtins.str
+    """A card sale stored offline: the card's token, authorized and captured through the store's
+    card provider when the sale reaches the centre (empty: paid at the till's own terminal).
+    """
     @_builtins.property
     def sold_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -2466,6 +2472,10 @@ class RecordStoreSaleRequest(_message.Message):
 
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
+    @_builtins.property
+    def customer(self) -> Global___StoreSaleCustomer:
+        """Who to ask for the money if the stored card is declined."""
+
     def __init__(
         self,
         *,
@@ -2479,14 +2489,134 @@ class RecordStoreSaleRequest(_message.Message):
         total: _common_pb2.Money | None = ...,
         sold_offline: _builtins.bool = ...,
         actor: _common_pb2.Actor | None = ...,
+        card_token: _builtins.str = ...,
+        customer: Global___StoreSaleCustomer | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "customer", b"customer", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordStoreSaleRequest: _TypeAlias = RecordStoreSaleRequest  # noqa: Y015
+
+@_typing.final
+class StoreSaleCustomer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PHONE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    email: _builtins.str
+    phone: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        email: _builtins.str = ...,
+        phone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "name", b"name", "phone", b"phone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreSaleCustomer: _TypeAlias = StoreSaleCustomer  # noqa: Y015
+
+@_typing.final
+class StorePaymentDue(_message.Message):
+    """A stored card declined when its sale reached the centre: the goods left the store unpaid.
+    One per sale, however often the sale is sent.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SALE_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CUSTOMER_FIELD_NUMBER: _builtins.int
+    SOLD_AT_FIELD_NUMBER: _builtins.int
+    RAISED_AT_FIELD_NUMBER: _builtins.int
+    sale_id: _builtins.str
+    store_id: _builtins.str
+    order_id: _builtins.str
+    reason: _builtins.str
+    """The provider's reason for the decline."""
+    @_builtins.property
+    def amount(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def customer(self) -> Global___StoreSaleCustomer: ...
+    @_builtins.property
+    def sold_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def raised_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        sale_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        amount: _common_pb2.Money | None = ...,
+        reason: _builtins.str = ...,
+        customer: Global___StoreSaleCustomer | None = ...,
+        sold_at: _timestamp_pb2.Timestamp | None = ...,
+        raised_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "customer", b"customer", "raised_at", b"raised_at", "sold_at", b"sold_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "customer", b"customer", "order_id", b"order_id", "raised_at", b"raised_at", "reason", b"reason", "sale_id", b"sale_id", "sold_at", b"sold_at", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StorePaymentDue: _TypeAlias = StorePaymentDue  # noqa: Y015
+
+@_typing.final
+class ListStorePaymentsDueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def store_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these stores; empty: every store."""
+
+    def __init__(
+        self,
+        *,
+        store_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_ids", b"store_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStorePaymentsDueRequest: _TypeAlias = ListStorePaymentsDueRequest  # noqa: Y015
+
+@_typing.final
+class ListStorePaymentsDueResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYMENTS_DUE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def payments_due(self) -> _containers.RepeatedCompositeFieldContainer[Global___StorePaymentDue]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        payments_due: _abc.Iterable[Global___StorePaymentDue] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["payments_due", b"payments_due"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStorePaymentsDueResponse: _TypeAlias = ListStorePaymentsDueResponse  # noqa: Y015
 
 @_typing.final
 class RecordStoreSaleResponse(_message.Message):
@@ -2512,6 +2642,328 @@ class RecordStoreSaleResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordStoreSaleResponse: _TypeAlias = RecordStoreSaleResponse  # noqa: Y015
+
+@_typing.final
+class StoreNodeOutage(_message.Message):
+    """The last time a store node lost its link, as it reported after the link came back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    sales_waiting: _builtins.int
+    """Sales waiting in the node's journal when the link came back (before it forwarded them)."""
+    @_builtins.property
+    def started_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        started_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+        sales_waiting: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ended_at", b"ended_at", "started_at", b"started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ended_at", b"ended_at", "sales_waiting", b"sales_waiting", "started_at", b"started_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreNodeOutage: _TypeAlias = StoreNodeOutage  # noqa: Y015
+
+@_typing.final
+class ReportStoreNodeStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    NODE_VERSION_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    OVERSOLD_UNITS_FIELD_NUMBER: _builtins.int
+    LAST_SYNC_AT_FIELD_NUMBER: _builtins.int
+    LAST_OUTAGE_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    """The store (stock location id) the node sells for."""
+    node_version: _builtins.str
+    sales_waiting: _builtins.int
+    """Sales in the node's journal not yet recorded at the centre."""
+    oversold_units: _builtins.int
+    """Units sold beyond the store's quota; unset while the node cannot know them."""
+    @_builtins.property
+    def last_sync_at(self) -> _timestamp_pb2.Timestamp:
+        """When the journal was last found empty with the link up."""
+
+    @_builtins.property
+    def last_outage(self) -> Global___StoreNodeOutage: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        node_version: _builtins.str = ...,
+        sales_waiting: _builtins.int = ...,
+        oversold_units: _builtins.int | None = ...,
+        last_sync_at: _timestamp_pb2.Timestamp | None = ...,
+        last_outage: Global___StoreNodeOutage | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "oversold_units", b"oversold_units"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "node_version", b"node_version", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__oversold_units: _TypeAlias = _typing.Literal["oversold_units"]  # noqa: Y015
+    _WhichOneofArgType__oversold_units: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__oversold_units) -> _WhichOneofReturnType__oversold_units | None: ...
+
+Global___ReportStoreNodeStatusRequest: _TypeAlias = ReportStoreNodeStatusRequest  # noqa: Y015
+
+@_typing.final
+class ReportStoreNodeStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___StoreNodeStatus: ...
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits:
+        """The store's offline card limits, if staff set them (unset: the node keeps its defaults)."""
+
+    def __init__(
+        self,
+        *,
+        status: Global___StoreNodeStatus | None = ...,
+        limits: Global___StoreNodeLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportStoreNodeStatusResponse: _TypeAlias = ReportStoreNodeStatusResponse  # noqa: Y015
+
+@_typing.final
+class StoreNodeLimits(_message.Message):
+    """Store-and-forward card sales while the node is offline (cash is never limited)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARD_SALE_CAP_FIELD_NUMBER: _builtins.int
+    CARD_STORED_CAP_FIELD_NUMBER: _builtins.int
+    CARD_MAX_AGE_SECONDS_FIELD_NUMBER: _builtins.int
+    card_max_age_seconds: _builtins.int
+    """No card sale offline once the oldest one not yet forwarded is this old (seconds)."""
+    @_builtins.property
+    def card_sale_cap(self) -> _common_pb2.Money:
+        """The most one card sale may charge offline."""
+
+    @_builtins.property
+    def card_stored_cap(self) -> _common_pb2.Money:
+        """The most all offline card sales not yet forwarded may add up to."""
+
+    def __init__(
+        self,
+        *,
+        card_sale_cap: _common_pb2.Money | None = ...,
+        card_stored_cap: _common_pb2.Money | None = ...,
+        card_max_age_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["card_sale_cap", b"card_sale_cap", "card_stored_cap", b"card_stored_cap"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_max_age_seconds", b"card_max_age_seconds", "card_sale_cap", b"card_sale_cap", "card_stored_cap", b"card_stored_cap"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreNodeLimits: _TypeAlias = StoreNodeLimits  # noqa: Y015
+
+@_typing.final
+class SetStoreNodeLimitsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        limits: Global___StoreNodeLimits | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "limits", b"limits", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStoreNodeLimitsRequest: _TypeAlias = SetStoreNodeLimitsRequest  # noqa: Y015
+
+@_typing.final
+class SetStoreNodeLimitsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits: ...
+    def __init__(
+        self,
+        *,
+        limits: Global___StoreNodeLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetStoreNodeLimitsResponse: _TypeAlias = SetStoreNodeLimitsResponse  # noqa: Y015
+
+@_typing.final
+class StoreNodeStatus(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    ONLINE_FIELD_NUMBER: _builtins.int
+    OFFLINE_SINCE_FIELD_NUMBER: _builtins.int
+    SALES_WAITING_FIELD_NUMBER: _builtins.int
+    OVERSOLD_UNITS_FIELD_NUMBER: _builtins.int
+    LAST_SYNC_AT_FIELD_NUMBER: _builtins.int
+    NODE_VERSION_FIELD_NUMBER: _builtins.int
+    LAST_CONTACT_AT_FIELD_NUMBER: _builtins.int
+    LAST_OUTAGE_FIELD_NUMBER: _builtins.int
+    LIMITS_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    online: _builtins.bool
+    """The centre heard from the node within the staleness bound."""
+    sales_waiting: _builtins.int
+    """As last reported (a node cut off cannot say how many more it has taken since)."""
+    oversold_units: _builtins.int
+    node_version: _builtins.str
+    @_builtins.property
+    def offline_since(self) -> _timestamp_pb2.Timestamp:
+        """Offline: the last time the centre heard from it (the link cannot have been up since)."""
+
+    @_builtins.property
+    def last_sync_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_contact_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_outage(self) -> Global___StoreNodeOutage: ...
+    @_builtins.property
+    def limits(self) -> Global___StoreNodeLimits:
+        """Unset: staff set none, the node sells by its defaults."""
+
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        online: _builtins.bool = ...,
+        offline_since: _timestamp_pb2.Timestamp | None = ...,
+        sales_waiting: _builtins.int = ...,
+        oversold_units: _builtins.int | None = ...,
+        last_sync_at: _timestamp_pb2.Timestamp | None = ...,
+        node_version: _builtins.str = ...,
+        last_contact_at: _timestamp_pb2.Timestamp | None = ...,
+        last_outage: Global___StoreNodeOutage | None = ...,
+        limits: Global___StoreNodeLimits | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "limits", b"limits", "offline_since", b"offline_since", "oversold_units", b"oversold_units"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units", "last_contact_at", b"last_contact_at", "last_outage", b"last_outage", "last_sync_at", b"last_sync_at", "limits", b"limits", "node_version", b"node_version", "offline_since", b"offline_since", "online", b"online", "oversold_units", b"oversold_units", "sales_waiting", b"sales_waiting", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__oversold_units: _TypeAlias = _typing.Literal["oversold_units"]  # noqa: Y015
+    _WhichOneofArgType__oversold_units: _TypeAlias = _typing.Literal["_oversold_units", b"_oversold_units"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__oversold_units) -> _WhichOneofReturnType__oversold_units | None: ...
+
+Global___StoreNodeStatus: _TypeAlias = StoreNodeStatus  # noqa: Y015
+
+@_typing.final
+class GetStoreNodeStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreNodeStatusRequest: _TypeAlias = GetStoreNodeStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetStoreNodeStatusResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___StoreNodeStatus: ...
+    def __init__(
+        self,
+        *,
+        status: Global___StoreNodeStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreNodeStatusResponse: _TypeAlias = GetStoreNodeStatusResponse  # noqa: Y015
+
+@_typing.final
+class ListStoreNodeStatusesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def store_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these stores; empty: every store that has a node."""
+
+    def __init__(
+        self,
+        *,
+        store_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_ids", b"store_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreNodeStatusesRequest: _TypeAlias = ListStoreNodeStatusesRequest  # noqa: Y015
+
+@_typing.final
+class ListStoreNodeStatusesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreNodeStatus]:
+        """By store id."""
+
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[Global___StoreNodeStatus] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreNodeStatusesResponse: _TypeAlias = ListStoreNodeStatusesResponse  # noqa: Y015
 
 @_typing.final
 class GetOrderRequest(_message.Message):

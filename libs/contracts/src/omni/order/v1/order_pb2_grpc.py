@@ -102,6 +102,31 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
                 _registered_method=True)
+        self.ReportStoreNodeStatus = channel.unary_unary(
+                '/omni.order.v1.OrderService/ReportStoreNodeStatus',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.FromString,
+                _registered_method=True)
+        self.GetStoreNodeStatus = channel.unary_unary(
+                '/omni.order.v1.OrderService/GetStoreNodeStatus',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.FromString,
+                _registered_method=True)
+        self.ListStoreNodeStatuses = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStoreNodeStatuses',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
+                _registered_method=True)
+        self.SetStoreNodeLimits = channel.unary_unary(
+                '/omni.order.v1.OrderService/SetStoreNodeLimits',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
+                _registered_method=True)
+        self.ListStorePaymentsDue = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStorePaymentsDue',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -274,6 +299,43 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportStoreNodeStatus(self, request, context):
+        """A store node says how it stands (while its link is up: at each reconnect, before it forwards
+        what waited, and then every few seconds). The centre keeps the latest report per store.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStoreNodeStatus(self, request, context):
+        """The centre's view of a store's node: online while it heard from the node within the staleness
+        bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStoreNodeStatuses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetStoreNodeLimits(self, request, context):
+        """A store's limits for card sales while its node is offline; the node receives them with the
+        answer to its next report. Money in the store's currency.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStorePaymentsDue(self, request, context):
+        """Card sales stored offline that were declined when forwarded: staff ask the customer to pay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -438,6 +500,31 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.RecordStoreSale,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.SerializeToString,
+            ),
+            'ReportStoreNodeStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportStoreNodeStatus,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.SerializeToString,
+            ),
+            'GetStoreNodeStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStoreNodeStatus,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.SerializeToString,
+            ),
+            'ListStoreNodeStatuses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStoreNodeStatuses,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.SerializeToString,
+            ),
+            'SetStoreNodeLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStoreNodeLimits,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.SerializeToString,
+            ),
+            'ListStorePaymentsDue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStorePaymentsDue,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -864,6 +951,141 @@ class OrderService:
             '/omni.order.v1.OrderService/RecordStoreSale',
             omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.RecordStoreSaleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportStoreNodeStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ReportStoreNodeStatus',
+            omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ReportStoreNodeStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStoreNodeStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/GetStoreNodeStatus',
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreNodeStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStoreNodeStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStoreNodeStatuses',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreNodeStatusesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStoreNodeLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/SetStoreNodeLimits',
+            omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.SetStoreNodeLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStorePaymentsDue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStorePaymentsDue',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -68,6 +68,21 @@ class OrderServiceStub:
     answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
     and never overwrites the recorded sale.
     """
+    ReportStoreNodeStatus: _grpc.UnaryUnaryMultiCallable[_order_pb2.ReportStoreNodeStatusRequest, _order_pb2.ReportStoreNodeStatusResponse]
+    """A store node says how it stands (while its link is up: at each reconnect, before it forwards
+    what waited, and then every few seconds). The centre keeps the latest report per store.
+    """
+    GetStoreNodeStatus: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetStoreNodeStatusRequest, _order_pb2.GetStoreNodeStatusResponse]
+    """The centre's view of a store's node: online while it heard from the node within the staleness
+    bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
+    """
+    ListStoreNodeStatuses: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStoreNodeStatusesRequest, _order_pb2.ListStoreNodeStatusesResponse]
+    SetStoreNodeLimits: _grpc.UnaryUnaryMultiCallable[_order_pb2.SetStoreNodeLimitsRequest, _order_pb2.SetStoreNodeLimitsResponse]
+    """A store's limits for card sales while its node is offline; the node receives them with the
+    answer to its next report. Money in the store's currency.
+    """
+    ListStorePaymentsDue: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]
+    """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -138,6 +153,21 @@ class OrderServiceAsyncStub(OrderServiceStub):
     answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
     and never overwrites the recorded sale.
     """
+    ReportStoreNodeStatus: _aio.UnaryUnaryMultiCallable[_order_pb2.ReportStoreNodeStatusRequest, _order_pb2.ReportStoreNodeStatusResponse]  # type: ignore[assignment]
+    """A store node says how it stands (while its link is up: at each reconnect, before it forwards
+    what waited, and then every few seconds). The centre keeps the latest report per store.
+    """
+    GetStoreNodeStatus: _aio.UnaryUnaryMultiCallable[_order_pb2.GetStoreNodeStatusRequest, _order_pb2.GetStoreNodeStatusResponse]  # type: ignore[assignment]
+    """The centre's view of a store's node: online while it heard from the node within the staleness
+    bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
+    """
+    ListStoreNodeStatuses: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStoreNodeStatusesRequest, _order_pb2.ListStoreNodeStatusesResponse]  # type: ignore[assignment]
+    SetStoreNodeLimits: _aio.UnaryUnaryMultiCallable[_order_pb2.SetStoreNodeLimitsRequest, _order_pb2.SetStoreNodeLimitsResponse]  # type: ignore[assignment]
+    """A store's limits for card sales while its node is offline; the node receives them with the
+    answer to its next report. Money in the store's currency.
+    """
+    ListStorePaymentsDue: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]  # type: ignore[assignment]
+    """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -283,6 +313,51 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         answers ALREADY_RECORDED; the same sale_id with another payload is kept aside as QUARANTINED
         and never overwrites the recorded sale.
         """
+
+    @_abc_1.abstractmethod
+    def ReportStoreNodeStatus(
+        self,
+        request: _order_pb2.ReportStoreNodeStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ReportStoreNodeStatusResponse, _abc.Awaitable[_order_pb2.ReportStoreNodeStatusResponse]]:
+        """A store node says how it stands (while its link is up: at each reconnect, before it forwards
+        what waited, and then every few seconds). The centre keeps the latest report per store.
+        """
+
+    @_abc_1.abstractmethod
+    def GetStoreNodeStatus(
+        self,
+        request: _order_pb2.GetStoreNodeStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.GetStoreNodeStatusResponse, _abc.Awaitable[_order_pb2.GetStoreNodeStatusResponse]]:
+        """The centre's view of a store's node: online while it heard from the node within the staleness
+        bound (OMNI_ORDER_STORE_NODE_STALE_SECONDS). NOT_FOUND if the node never reported.
+        """
+
+    @_abc_1.abstractmethod
+    def ListStoreNodeStatuses(
+        self,
+        request: _order_pb2.ListStoreNodeStatusesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListStoreNodeStatusesResponse, _abc.Awaitable[_order_pb2.ListStoreNodeStatusesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SetStoreNodeLimits(
+        self,
+        request: _order_pb2.SetStoreNodeLimitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.SetStoreNodeLimitsResponse, _abc.Awaitable[_order_pb2.SetStoreNodeLimitsResponse]]:
+        """A store's limits for card sales while its node is offline; the node receives them with the
+        answer to its next report. Money in the store's currency.
+        """
+
+    @_abc_1.abstractmethod
+    def ListStorePaymentsDue(
+        self,
+        request: _order_pb2.ListStorePaymentsDueRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListStorePaymentsDueResponse, _abc.Awaitable[_order_pb2.ListStorePaymentsDueResponse]]:
+        """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
 
     @_abc_1.abstractmethod
     def GetOrder(
