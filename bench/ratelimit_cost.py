@@ -107,8 +107,7 @@ async def main(requests: int) -> dict[str, Any]:
                     limited, store.process.pid, requests, new_clients=new_clients
                 )
                 results[case] = {
-                    f"middleware_{key}": round(with_limit[key] - without[key], 1)
-                    for key in without
+                    f"middleware_{key}": round(with_limit[key] - without[key], 1) for key in without
                 } | {"app_alone_gateway_cpu_us": round(without["gateway_cpu_us"], 1)}
             await mongo.close()
         finally:
