@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 import uvicorn
-from litestar import Litestar
 
-from omni_gateway.app import create_app
 from omni_gateway.settings import GatewaySettings
-from omni_kit.app import prepare_process
 from omni_kit.localstack import port_is_free
 from omni_kit.logs import setup_logging
 from omni_kit.metrics import MULTIPROCESS_DIR, start_multiprocess_metrics_server
 from omni_kit.settings import load_settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 
 def main() -> None:
@@ -33,6 +34,9 @@ def main() -> None:
         raise SystemExit(1)
     workers = settings.worker_processes()
     if workers == 1:
+        from omni_gateway.app import create_app
+        from omni_kit.app import prepare_process
+
         prepare_process(settings)
         serve(create_app(settings), settings, workers=1)
         return
@@ -46,6 +50,10 @@ def main() -> None:
 
 def worker_app() -> Litestar:
     """One worker process's gateway (uvicorn calls this in each worker it starts)."""
+    # Imported here, not at the top: the supervisor never needs the app (seconds of imports).
+    from omni_gateway.app import create_app
+    from omni_kit.app import prepare_process
+
     settings = load_settings(GatewaySettings)
     # The supervisor serves every worker's metrics from the shared folder.
     prepare_process(settings.model_copy(update={"metrics_port": 0}))
