@@ -20,6 +20,9 @@ from omni.order.v1 import events_pb2, order_pb2
 from omni_kit.events import EventBus
 from omni_kit.facts import make_event
 
+# Each worker imports the whole app in a fresh interpreter: on a shared machine the stack with a
+# two-process gateway takes minutes to start.
+pytestmark = pytest.mark.timeout(600)
 CACHE_SECONDS = 60
 # A change shows on the next request but one in each process (the first gets the old answer
 # while the new one loads); allow the event's way through NATS on a busy machine.
