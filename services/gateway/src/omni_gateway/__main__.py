@@ -65,6 +65,9 @@ def serve(app: Litestar | str, settings: GatewaySettings, *, workers: int) -> No
         app,
         factory=isinstance(app, str),
         workers=workers,
+        # The supervisor kills a worker that does not answer its ping within this: 5 s (the
+        # default) is too short for a busy node, where a killed worker resets its connections.
+        timeout_worker_healthcheck=30,
         host=settings.http_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),
