@@ -6,14 +6,18 @@ on two shared cores the load generator must not be what is measured."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 import aiohttp
-from harness.load import run_clients
+from harness.load import Sample, run_clients
 from harness.shop import seed_products
-from harness.stack import local_stack, machine
+from harness.stack import Stack, local_stack, machine
 
 CLIENTS = 50
 SECONDS = 20
@@ -24,35 +28,73 @@ UNLIMITED = {
 }
 
 
-async def main() -> dict[str, object]:
-    with local_stack(**UNLIMITED) as stack:
+# A/B (`make bench ab=REV only=browse`): the working tree's gateway runs two worker processes
+# (a revision that predates OMNI_GATEWAY_WORKERS ignores it); `browse_uncached` turns the
+# browse cache off on both sides.
+AB_ENV = UNLIMITED | {"OMNI_GATEWAY_WORKERS": "2"}
+AB_TRACED = False
+
+
+@dataclass
+class BrowseLoad:
+    """Shoppers browsing one stack, a slice at a time (an A/B side)."""
+
+    http: aiohttp.ClientSession
+    product_ids: list[str]
+    clients: int
+    sample: Sample = field(default_factory=Sample)
+
+    @classmethod
+    async def prepared(cls, stack: Stack, clients: int, exit_stack: AsyncExitStack) -> Self:
         product_ids, _, _ = await seed_products(stack.grpc, PRODUCTS, stock_per_location=5)
-        async with aiohttp.ClientSession(
-            base_url=stack.base_url,
-            connector=aiohttp.TCPConnector(limit=CLIENTS),
-            headers={"X-Omni-Channel": "web"},
-            timeout=aiohttp.ClientTimeout(total=30),
-        ) as http:
-            async with http.get("/api/v1/catalog/products", params={"page_size": 24}) as warm:
-                warm.raise_for_status()
-                assert (await warm.json())["items"], "the seeded products are not listed"
+        http = await exit_stack.enter_async_context(
+            aiohttp.ClientSession(
+                base_url=stack.base_url,
+                connector=aiohttp.TCPConnector(limit=clients),
+                headers={"X-Omni-Channel": "web"},
+                timeout=aiohttp.ClientTimeout(total=30),
+            )
+        )
+        async with http.get("/api/v1/catalog/products", params={"page_size": 24}) as warm:
+            warm.raise_for_status()
+            assert (await warm.json())["items"], "the seeded products are not listed"
+        return cls(http, product_ids, clients)
 
-            async def browse(worker: int) -> str:
-                params: dict[str, str | int]
-                if worker % 2:
-                    params = {"page_size": 24, "attr": "colour:red", "sort": "price_asc"}
-                    path = "/api/v1/catalog/products"
-                else:
-                    params = {}
-                    path = f"/api/v1/catalog/products/{random.choice(product_ids)}"
-                async with http.get(path, params=params) as reply:
-                    await reply.read()
-                    return str(reply.status)
+    async def browse(self, worker: int) -> str:
+        params: dict[str, str | int]
+        if worker % 2:
+            params = {"page_size": 24, "attr": "colour:red", "sort": "price_asc"}
+            path = "/api/v1/catalog/products"
+        else:
+            params = {}
+            path = f"/api/v1/catalog/products/{random.choice(self.product_ids)}"
+        async with self.http.get(path, params=params) as reply:
+            await reply.read()
+            return str(reply.status)
 
-            sample = await run_clients(CLIENTS, browse, seconds=SECONDS)
-    summary = sample.summary()
+    async def run_slice(self, seconds: float) -> None:
+        self.sample.absorb(await run_clients(self.clients, self.browse, seconds=seconds))
+
+    def reset(self) -> None:
+        self.sample = Sample()
+
+    def report(self) -> dict[str, Any]:
+        return {"clients": self.clients, **self.sample.summary()}
+
+
+async def ab_side(stack: Stack, args: argparse.Namespace, exit_stack: AsyncExitStack) -> BrowseLoad:
+    return await BrowseLoad.prepared(stack, args.clients, exit_stack)
+
+
+async def main(**env: str) -> dict[str, object]:
+    with local_stack(**UNLIMITED, **env) as stack:
+        async with AsyncExitStack() as exit_stack:
+            load = await BrowseLoad.prepared(stack, CLIENTS, exit_stack)
+            await load.run_slice(SECONDS)
+    summary = load.sample.summary()
     return {
-        "scenario": f"browse: list + detail with availability, {CLIENTS} clients, {SECONDS}s",
+        "scenario": f"browse: list + detail with availability, {CLIENTS} clients, {SECONDS}s"
+        + (", browse cache off" if env.get("OMNI_GATEWAY_BROWSE_CACHE_SECONDS") == "0" else ""),
         **summary,
         "target": ">= 1000 req/s at p99 <= 50 ms",
         "machine": machine(),

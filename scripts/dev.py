@@ -155,7 +155,8 @@ def main() -> None:
             localstack.spawn("gateway", argv, gateway_port, logs / "gateway.log", gateway_env)
         )
         base = f"http://{host}:{gateway_port}"
-        wait_http_ready("gateway", f"{base}/readyz", children)
+        # Longer than for a service: with OMNI_GATEWAY_WORKERS each worker imports the app anew.
+        wait_http_ready("gateway", f"{base}/readyz", children, timeout=180)
         if setting("OMNI_DEV_DEMO_DATA", "true").lower() != "false":
             load_demo_data(base, gateway_env["OMNI_GATEWAY_ADMIN_PASSWORD"])
     except Exception as error:  # a child failed to start: say which, stop the rest

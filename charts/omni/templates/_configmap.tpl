@@ -26,6 +26,9 @@
 {{- if eq $svc.protocol "http" }}
 {{ $p }}HTTP_HOST: "0.0.0.0"
 {{ $p }}HTTP_PORT: {{ $root.Values.ports.http | quote }}
+{{- with $svc.workers }}
+{{ $p }}WORKERS: {{ . | int | quote }}
+{{- end }}
 {{ $p }}HSTS_MAX_AGE_SECONDS: {{ $root.Values.httpSecurity.hstsMaxAgeSeconds | int64 | quote }}
 {{- with $root.Values.httpSecurity.corsAllowedOrigins }}
 {{ $p }}CORS_ALLOWED_ORIGINS: {{ join "," . | quote }}

@@ -54,7 +54,9 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
         )
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90  # generous: the machine may be busy
+        # Generous: the machine may be busy, and with OMNI_GATEWAY_WORKERS each worker imports the
+        # whole app in a fresh interpreter.
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError((tmp_path / f"gateway-{port}.log").read_text())

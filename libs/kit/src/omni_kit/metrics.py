@@ -6,9 +6,13 @@ as `exported_service`."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.multiprocess import MultiProcessCollector
 
 SERVICE = "omni_service"
+# prometheus_client's multiprocess mode: set before a worker process imports it, every metric of
+# that process is kept in files in this folder, read together by one server.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 RPC_REQUESTS = Counter("omni_rpc_requests", "gRPC requests handled", [SERVICE, "method", "code"])
 RPC_DURATION = Histogram(
@@ -50,3 +54,12 @@ DEAD_LETTERS = Gauge(
 def start_metrics_server(port: int, host: str = "0.0.0.0") -> None:
     if port:
         start_http_server(port, addr=host)
+
+
+def start_multiprocess_metrics_server(path: str, port: int, host: str = "0.0.0.0") -> None:
+    """Serve the metrics of every worker process writing to `path` (in their MULTIPROCESS_DIR)
+    as one, from the process that supervises them."""
+    if port:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=path)
+        start_http_server(port, addr=host, registry=registry)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from datetime import timedelta
 
 from litestar import Litestar, Router
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import Message, Scope
 from pydantic import SecretStr
 
 from omni_gateway import console, health, hooks, partner, shop, staff
@@ -166,7 +168,11 @@ def create_app(settings: GatewaySettings) -> Litestar:
         on_startup=[start],
         on_shutdown=[stop],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_request_headers, security_headers(settings)],
+        before_send=[
+            add_request_headers,
+            security_headers(settings),
+            *([name_the_process] if settings.process_header else []),
+        ],
         cors_config=cors_config(settings),
         middleware=[HTTP_METRICS.middleware, call_scope_middleware, client_limit(settings)],
         # One server span per request: no extra span per ASGI message (a third of the gateway's
@@ -199,6 +205,12 @@ def create_app(settings: GatewaySettings) -> Litestar:
     )
     document(app)
     return app
+
+
+async def name_the_process(message: Message, scope: Scope) -> None:
+    """Tests only (`process_header`): which worker process answered."""
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)["X-Omni-Process"] = str(os.getpid())
 
 
 def _secret(value: SecretStr | None) -> str | None:

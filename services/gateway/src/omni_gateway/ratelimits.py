@@ -1,4 +1,4 @@
-"""Rate limits with one budget across every gateway replica.
+"""Rate limits with one budget across every gateway process and replica.
 
 Budgets (fixed windows):
 - partner API: per API key (per client address for a request without a valid key);
@@ -11,10 +11,13 @@ Budgets (fixed windows):
 
 The counts live in the gateway's MongoDB database (collection `rate_limits`): one document per
 budget, identity and window, raised by an atomic `$inc` upsert and removed by a TTL index after
-its window. Litestar's RateLimitMiddleware is not used: its Store interface has get and set but
-no atomic increment, so replicas sharing a store would lose each other's counts, and it keeps
-every request's timestamp in one value. While the store does not answer within
-`rate_limit_store_timeout_seconds`, each replica counts alone for a few seconds rather than
+its window. Each process takes units from that count in shares and spends them locally
+(`RateCounter`), so a busy client costs one store round trip per share, not per request, and
+the limit holds across processes (docs/operations.md, "Gateway worker processes").
+Litestar's RateLimitMiddleware is not used: its Store interface has get and set but no atomic
+increment, so replicas sharing a store would lose each other's counts, and it keeps every
+request's timestamp in one value. While the store does not answer within
+`rate_limit_store_timeout_seconds`, each process counts alone for a few seconds rather than
 stall or drop requests.
 
 The client address is the socket peer, or, when the peer is one of `trusted_proxies`, the
@@ -28,6 +31,7 @@ is a problem document with `Retry-After` as well.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import time
@@ -94,45 +98,89 @@ class Count:
         }
 
 
+@dataclass
+class Lease:
+    """Units of one budget's window this process took from the shared count and has not spent."""
+
+    left: int = 0
+    taken: int = 0  # the shared count when this process last took units (at most the limit)
+    next_take: int = 1
+    spent: bool = False  # the shared count reached the limit: nothing more this window
+
+
 class RateCounter:
-    """Fixed-window counters in the gateway's database, shared by every replica."""
+    """Fixed-window counters in the gateway's database, shared by every process and replica.
+
+    A process does not ask the store on every request: it takes units of a budget from the
+    shared count in growing shares (1, 2, 4, ... up to `share_cap(limit)`) with one atomic `$inc`
+    and spends them locally. Units are never granted past the limit (a share that would cross
+    it is cut to what is left), so a client's limit is not multiplied by the number of
+    processes; units one process holds unspent when the window ends are lost, so a client
+    spread over N processes may be refused up to (N - 1) x share_cap units early. Once the
+    shared count reaches the limit, the window's refusals cost no store round trip at all."""
 
     def __init__(self, db: Db, timeout_seconds: float) -> None:
         self.collection = db["rate_limits"]
         self.timeout = timeout_seconds
         self._local: dict[str, tuple[int, float]] = {}
+        self._leases: dict[str, tuple[Lease, int]] = {}
         self._store_paused_until = 0.0
 
     async def hit(self, budget: Budget, identity: str, now: float) -> Count:
         start = int(now) // budget.window * budget.window
         end = start + budget.window
-        # Digests, so no address or e-mail is written to the store.
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        key = f"{budget.name}:{digest}:{start}"
-        used = None
+        key = f"{budget.name}:{_digest(identity)}:{start}"
+        found = self._leases.get(key)
+        lease = found[0] if found else None
+        if lease is not None and lease.left > 0:
+            lease.left -= 1
+            return Count(budget, lease.taken - lease.left, end)
+        if lease is not None and lease.spent:
+            return Count(budget, budget.limit + 1, end)
         if now >= self._store_paused_until:
-            used = await self._increment(key, end)
-            if used is None:
+            take = min(lease.next_take if lease else 1, share_cap(budget.limit))
+            counted = await self._increment(key, end, take)
+            if counted is None:
                 self._store_paused_until = now + STORE_PAUSE_SECONDS
-        if used is None:
-            used = self._increment_locally(key, end, now)
+            else:
+                return self._granted(budget, key, end, now, take, counted)
+        used = self._increment_locally(key, end, now)
         return Count(budget, used, end)
 
-    async def _increment(self, key: str, end: int) -> int | None:
+    def _granted(
+        self, budget: Budget, key: str, end: int, now: float, take: int, counted: int
+    ) -> Count:
+        """Keep what a share of `take` units brought (the shared count is now `counted`)."""
+        granted = max(0, min(take, budget.limit - (counted - take)))
+        if key not in self._leases:
+            if len(self._leases) > 10_000:
+                self._leases = {k: v for k, v in self._leases.items() if v[1] > now}
+            self._leases[key] = (Lease(), end)
+        lease = self._leases[key][0]  # another request may have taken a share meanwhile
+        lease.taken = max(lease.taken, min(counted, budget.limit))
+        lease.next_take = take * 2
+        if granted == 0:
+            lease.spent = True
+            return Count(budget, budget.limit + 1, end)
+        lease.left += granted - 1
+        lease.spent = counted >= budget.limit
+        return Count(budget, lease.taken - lease.left, end)
+
+    async def _increment(self, key: str, end: int, amount: int) -> int | None:
         for _ in range(2):  # two first hits of a window may race to insert; the loser retries
             try:
                 with pymongo.timeout(self.timeout):
                     doc = await self.collection.find_one_and_update(
                         {"_id": key},
                         {
-                            "$inc": {"n": 1},
+                            "$inc": {"n": amount},
                             "$setOnInsert": {"expires_at": datetime.fromtimestamp(end, UTC)},
                         },
                         upsert=True,
                         return_document=ReturnDocument.AFTER,
                     )
                 # An upsert returning the document after it always finds one.
-                return int(doc["n"]) if doc is not None else 1
+                return int(doc["n"]) if doc is not None else amount
             except DuplicateKeyError:
                 continue
             except PyMongoError as error:
@@ -146,6 +194,18 @@ class RateCounter:
         used = self._local.get(key, (0, end))[0] + 1
         self._local[key] = (used, end)
         return used
+
+
+def share_cap(limit: int) -> int:
+    """The most units a process takes at once: 1 for small budgets (sign-in), so they are exact,
+    at most 64 (one store round trip per 64 requests of a busy client)."""
+    return max(1, min(64, limit // 64))
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(identity: str) -> str:
+    # Digests, so no address or e-mail is written to the store.
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import zoneinfo
 from typing import Annotated
@@ -23,6 +24,11 @@ class GatewaySettings(ProcessSettings, StreamSettings):
     service_name: str = "gateway"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # HTTP worker processes sharing the port (docs/operations.md, "Gateway worker processes");
+    # 0: one per CPU this process may run on. The chart sets it to the pod's CPU count.
+    workers: int = Field(default=1, ge=0, le=64)
+    # Tests only: every answer names the worker process that made it (X-Omni-Process).
+    process_header: bool = False
     catalog_addr: str = "127.0.0.1:50051"
     inventory_addr: str = "127.0.0.1:50052"
     order_addr: str = "127.0.0.1:50053"
@@ -131,9 +137,9 @@ class GatewaySettings(ProcessSettings, StreamSettings):
     console_idle_timeout_seconds: int = Field(default=1800, ge=60, le=86_400)
     console_time_zone: str = "Europe/Warsaw"
 
-    @field_validator("webhook_allow_http", "webhook_allow_private_networks")
+    @field_validator("webhook_allow_http", "webhook_allow_private_networks", "process_header")
     @classmethod
-    def _outbound_switch(cls, allowed: bool, info: ValidationInfo) -> bool:
+    def _development_switch(cls, allowed: bool, info: ValidationInfo) -> bool:
         return not_in_production(allowed, info)
 
     @field_validator("console_cookie_secure")
@@ -210,6 +216,9 @@ class GatewaySettings(ProcessSettings, StreamSettings):
         if key is None and info.data.get("environment") == "production":
             raise ValueError("required in production (it encrypts partners' webhook secrets)")
         return key
+
+    def worker_processes(self) -> int:
+        return self.workers or len(os.sched_getaffinity(0))
 
     def outbound_policy(self) -> OutboundPolicy:
         return OutboundPolicy(
