@@ -94,7 +94,7 @@ async def test_an_admin_changes_a_price_opens_a_location_and_watches_an_import(s
 
 
 async def fill_location(page, code: str, name: str) -> None:
-    await page.get_by_label("Code").fill(code)
+    await page.get_by_label("Code", exact=True).fill(code)
     await page.get_by_label("Name", exact=True).fill(name)
     await page.get_by_label("Street and number").fill("Długa 2")
     await page.get_by_label("Postal code").fill("80-001")
