@@ -36,6 +36,7 @@ SLOW = (
     "integration/gateway/test_console_consultant.py",
     "integration/gateway/test_console_associate.py",
     "integration/gateway/test_console_merges.py",
+    "integration/gateway/test_console_admin.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",
     "integration/gateway/test_bulk_import.py",

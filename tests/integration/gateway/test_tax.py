@@ -173,6 +173,12 @@ def cart_totals(cart: dict) -> dict:
     }
 
 
+async def customers_pickup_code(stack, headers: dict[str, str], order_id: str) -> str:
+    """The code the customer shows at the counter (staff views leave it out)."""
+    mine = await stack.http.get(f"/api/v1/orders/{order_id}", headers=headers)
+    return str(mine.json()["pickup"]["code"])
+
+
 def order_totals(order: dict) -> dict:
     totals = order["totals"]
     return {
@@ -224,7 +230,7 @@ async def test_pl_ua_and_de_rates_in_both_price_modes_on_carts_orders_returns_an
     pl_lines = {"STD": 3, "RED": 1, "SUP": 2, "ZER": 1}
     ua_lines = {"STD": 3, "RED": 1, "ZER": 2}
     de_lines = {"STD": 1, "RED": 2}
-    orders = {}
+    orders, shoppers = {}, {}
     for name, email, lines in (
         ("web", "pl@example.com", pl_lines),
         ("app", "ua@example.com", ua_lines),
@@ -239,7 +245,7 @@ async def test_pl_ua_and_de_rates_in_both_price_modes_on_carts_orders_returns_an
         assert order["totals"]["tax_country_code"] == country
         # Tax-exclusive prices: the customer pays the gross, so the total is above the list.
         assert order["totals"]["total"]["amount_minor"] == cart["subtotal"]["amount_minor"]
-        orders[name] = order
+        orders[name], shoppers[name] = order, headers
 
     # The app (UA) lists net prices: its gross is the net plus 20 % or 7 %.
     ua = orders["app"]["lines"]
@@ -266,7 +272,7 @@ async def test_pl_ua_and_de_rates_in_both_price_modes_on_carts_orders_returns_an
     assert ready.status_code == 200, ready.text
     collected = await stack.http.post(
         f"/staff/v1/orders/{pl_order['id']}/collected",
-        json={"pickup_code": ready.json()["pickup"]["code"]},
+        json={"pickup_code": await customers_pickup_code(stack, shoppers["web"], pl_order["id"])},
         headers=admin,
     )
     assert collected.status_code == 200, collected.text

@@ -13,7 +13,14 @@ from omni_customer.domain.addresses import CustomerAddress, PostalAddress
 from omni_customer.domain.identities import Identity, IdentityKind
 from omni_customer.domain.preferences import Preferences, QuietHours
 from omni_customer.domain.profiles import Profile, ProfileStatus
-from omni_customer.domain.values import Actor, ChannelRef, ContactChannel, ContactPurpose, Money
+from omni_customer.domain.values import (
+    Actor,
+    ActorKind,
+    ChannelRef,
+    ContactChannel,
+    ContactPurpose,
+    Money,
+)
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -194,3 +201,27 @@ def test_preferences_without_a_mask_take_the_fields_the_patch_sets():
     assert changed == ["time_zone"]
     assert (p.preferences.language, p.preferences.time_zone) == ("de", "Europe/Berlin")
     assert preferences.update(p, Preferences(time_zone="Europe/Berlin"), []) == []
+
+
+def test_only_staff_record_a_consent_on_the_customers_request_and_the_line_says_so():
+    p = profile()
+    customer = Actor(ActorKind.CUSTOMER, "cus_1")
+    with pytest.raises(InvalidArgument) as refused:
+        preferences.record_consent(
+            p, Channel.SMS, Purpose.MARKETING, False, ChannelRef(), customer, NOW, True
+        )
+    assert refused.value.field == "customer_request"
+    assert p.preferences.consents == ()  # nothing recorded
+    staff = Actor(ActorKind.STAFF, "stf_1")
+    recorded, _ = preferences.record_consent(
+        p, Channel.SMS, Purpose.MARKETING, False, ChannelRef(), staff, NOW, customer_request=True
+    )
+    assert (recorded.customer_request, recorded.recorded_by) == (True, staff)
+    assert preferences.describe(recorded) == (
+        "Marketing by sms: withdrawn, on the customer's request"
+    )
+    own, _ = preferences.record_consent(
+        p, Channel.SMS, Purpose.MARKETING, True, ChannelRef(), customer, NOW
+    )
+    assert not own.customer_request
+    assert preferences.describe(own) == "Marketing by sms: granted"

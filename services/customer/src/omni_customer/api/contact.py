@@ -115,7 +115,14 @@ class ContactApi(ApiBase):
             profile: Profile, session: AsyncClientSession, now: datetime
         ) -> Sequence[Event]:
             consent, before = preferences.record_consent(
-                profile, channel, purpose, request.granted, source, actor, now
+                profile,
+                channel,
+                purpose,
+                request.granted,
+                source,
+                actor,
+                now,
+                customer_request=request.customer_request,
             )
             profiles.touch(profile, now)
             await self.store.consents.append(profile.id, consent, session)

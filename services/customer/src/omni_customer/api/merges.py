@@ -13,6 +13,7 @@ from omni_customer.domain import identities, merge, profiles
 from omni_customer.domain.merge import ProfileMerge
 from omni_customer.domain.profiles import Profile
 from omni_customer.domain.timeline import ObjectRef
+from omni_customer.domain.values import Actor
 from omni_customer.events import publish
 from omni_customer.store.records import merge_cursor
 from omni_kit import paging
@@ -27,8 +28,10 @@ class MergesApi(ApiBase):
         self, request: pb.MergeProfilesRequest, context: aio.ServicerContext
     ) -> pb.MergeProfilesResponse:
         merge.check_ids(request.survivor_id, request.merged_id)
-        merge_id = new_id("mrg")
         actor = messages.actor(request.actor)
+        if request.dry_run:
+            return await self._dry_run(request, actor)
+        merge_id = new_id("mrg")
 
         async def run(session: AsyncClientSession) -> pb.MergeProfilesResponse:
             now = utcnow()
@@ -129,7 +132,22 @@ class MergesApi(ApiBase):
         merges = [merge_message(record) for record in found[:size]]
         return pb.ListMergesResponse(merges=merges, next_page_token=token)
 
-    async def _exact(self, profile_id: str, field: str, session: AsyncClientSession) -> Profile:
+    async def _dry_run(
+        self, request: pb.MergeProfilesRequest, actor: Actor
+    ) -> pb.MergeProfilesResponse:
+        """What MergeProfiles would record and the survivor it would leave, by the same merge
+        code on the profiles as they are now; nothing is written."""
+        survivor = await self._exact(request.survivor_id, "survivor_id")
+        merged = await self._exact(request.merged_id, "merged_id")
+        record = ProfileMerge(id="", reason=request.reason.strip(), merged_by=actor)
+        merge.merge(survivor, merged, record)
+        return pb.MergeProfilesResponse(
+            merge=merge_message(record), survivor=profile_message(survivor)
+        )
+
+    async def _exact(
+        self, profile_id: str, field: str, session: AsyncClientSession | None = None
+    ) -> Profile:
         """The profile with this id itself (not the one it was merged into)."""
         profile = await self.store.profiles.get(profile_id, session)
         if profile is None:

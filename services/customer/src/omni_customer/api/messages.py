@@ -217,6 +217,7 @@ def consent_message(value: Consent) -> pb.Consent:
         source=_optional(value.source, channel_ref_message),
         recorded_by=_optional(value.recorded_by, actor_message),
         recorded_at=_optional(value.recorded_at, to_timestamp),
+        customer_request=value.customer_request,
     )
 
 

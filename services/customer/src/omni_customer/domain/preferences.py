@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 from omni_customer.domain.identities import MESSENGER_KINDS, IdentityKind
 from omni_customer.domain.masks import apply_mask, mask_paths
-from omni_customer.domain.values import Actor, ChannelRef, ContactChannel, ContactPurpose
+from omni_customer.domain.values import (
+    Actor,
+    ActorKind,
+    ChannelRef,
+    ContactChannel,
+    ContactPurpose,
+)
 from omni_kit import timezones
 from omni_kit.errors import InvalidArgument
 
@@ -30,6 +36,8 @@ class Consent:
     source: ChannelRef | None = None
     recorded_by: Actor | None = None
     recorded_at: datetime | None = None
+    # A staff member (recorded_by) recorded it on the customer's request.
+    customer_request: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,15 +135,22 @@ def record_consent(
     source: ChannelRef,
     actor: Actor,
     now: datetime,
+    customer_request: bool = False,
 ) -> tuple[Consent, bool]:
     """Keep the latest consent per (channel, purpose); returns it and whether it was granted
-    before."""
+    before. `customer_request`: a staff member records what the customer asked for."""
     if channel is None:
         raise InvalidArgument(
             "channel is required (e-mail, SMS, push, messenger, phone call)", field="channel"
         )
     if purpose is None:
         raise InvalidArgument("purpose is required (transactional or marketing)", field="purpose")
+    if customer_request and actor.kind is not ActorKind.STAFF:
+        raise InvalidArgument(
+            "only a staff member records a consent on the customer's request",
+            reason="NOT_STAFF",
+            field="customer_request",
+        )
     consent = Consent(
         channel=channel,
         purpose=purpose,
@@ -143,6 +158,7 @@ def record_consent(
         source=source,
         recorded_by=actor,
         recorded_at=now,
+        customer_request=customer_request,
     )
     previous = latest_consent(profile, channel, purpose)
     kept = [c for c in profile.preferences.consents if (c.channel, c.purpose) != (channel, purpose)]
@@ -165,4 +181,7 @@ def describe(consent: Consent) -> str:
     source = consent.source.channel if consent.source else None
     where = f" ({source.value})" if source else ""
     channel_label = consent.channel.value.replace("_", " ")
-    return f"{consent.purpose.value.capitalize()} by {channel_label}: {verdict}{where}"
+    line = f"{consent.purpose.value.capitalize()} by {channel_label}: {verdict}{where}"
+    if consent.customer_request:  # the entry's actor is the staff member who recorded it
+        line += ", on the customer's request"
+    return line

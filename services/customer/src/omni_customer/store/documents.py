@@ -194,6 +194,7 @@ def consent_document(consent: Consent) -> Document:
         source=_optional(consent.source, channel_ref_document),
         recorded_by=_optional(consent.recorded_by, actor_document),
         recorded_at=consent.recorded_at,
+        customer_request=consent.customer_request,
     )
 
 
@@ -209,6 +210,7 @@ def _to_consent(stored: Mapping[str, Any]) -> Consent | None:
         source=_part(stored, "source", to_channel_ref),
         recorded_by=_part(stored, "recorded_by", to_actor),
         recorded_at=_date(stored.get("recorded_at")),
+        customer_request=bool(stored.get("customer_request", False)),
     )
 
 

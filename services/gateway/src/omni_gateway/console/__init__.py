@@ -10,11 +10,15 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar_htmx import HTMXRequest
 
 from omni_gateway.console import errors, session
+from omni_gateway.console.admin_catalog import ConsoleCatalog
+from omni_gateway.console.admin_people import ConsolePeople
+from omni_gateway.console.admin_sites import ConsoleSites
 from omni_gateway.console.assets import static_router
 from omni_gateway.console.customers import ConsoleCustomers
 from omni_gateway.console.merges import ConsoleMerges
 from omni_gateway.console.password import ConsolePassword
 from omni_gateway.console.pickups import ConsolePickups
+from omni_gateway.console.preferences import ConsoleConsents
 from omni_gateway.console.render import template_config
 from omni_gateway.console.returns import ConsoleReturns
 from omni_gateway.console.sign_in import ConsoleSignIn
@@ -37,6 +41,10 @@ def routes(settings: GatewaySettings) -> list[Router]:
             ConsoleStock,
             ConsoleReturns,
             ConsoleMerges,
+            ConsoleConsents,
+            ConsoleCatalog,
+            ConsoleSites,
+            ConsolePeople,
         ],
         middleware=[
             session.CookieSession(settings),

@@ -19,11 +19,12 @@ from litestar.response import Redirect, Template
 from omni_gateway import profiles
 from omni_gateway.console import search
 from omni_gateway.console.labels import N_
+from omni_gateway.console.preferences import consent_form
 from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import STORE_ROLES, Channel, Principal
-from omni_gateway.staff.merges import MERGERS
+from omni_gateway.staff.merges import MERGERS, profile_merges
 from omni_gateway.views.profile import recent_order, staff_profile_view
 from omni_gateway.views.profile_requests import NoteBody, TimelineQuery
 from omni_gateway.views.timeline import staff_timeline_page
@@ -112,16 +113,19 @@ class ConsoleCustomers(Controller):
         if profile.id != profile_id:  # merged: the survivor holds everything now
             return Redirect(f"{PATH}/customers/{profile.id}", status_code=303)
         orders = await profiles.recent_orders(state, profile.id)
+        may_merge = principal.role in MERGERS
         return page(
             request,
             "customer.html",
             principal,
             profile=staff_profile_view(profile),
-            may_merge=principal.role in MERGERS,
+            may_merge=may_merge,
+            merges=(await profile_merges(state, principal, profile.id)).merges if may_merge else [],
             orders=None if orders is None else [recent_order(order) for order in orders],
             channels=list(Channel),
             **await timeline_part(state, profile.id, chosen_channel(channel), ""),
             **note_form(principal),
+            **consent_form(principal),
         )
 
     @get("/customers/{profile_id:str}/timeline")

@@ -84,7 +84,13 @@ def money(context: Context, amount: Any) -> str:
     return str(format_currency(units, amount.currency, locale=context["locale"]))
 
 
+def major_units(amount: Any) -> str:
+    """Minor units as the plain number a form field edits: 4999 PLN is "49.99"."""
+    return str(Decimal(amount.amount_minor).scaleb(-get_currency_precision(amount.currency)))
+
+
 def install(environment: Any) -> None:
     environment.install_gettext_callables(context_gettext, context_ngettext, newstyle=True)
     environment.filters["local_time"] = local_time
     environment.filters["money"] = money
+    environment.filters["major_units"] = major_units

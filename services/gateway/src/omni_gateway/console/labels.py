@@ -86,6 +86,22 @@ LABELS: dict[str, dict[str, str]] = {
         "ship_to_store": N_("Ship to store"),
         "home_delivery": N_("Home delivery"),
     },
+    "product_status": {
+        "draft": N_("Draft"),
+        "active": N_("Active"),
+        "archived": N_("Archived"),
+    },
+    "location_status": {
+        "open": N_("Open"),
+        "closed": N_("Closed"),
+    },
+    "import_state": {
+        "receiving": N_("Receiving the file"),
+        "queued": N_("Queued"),
+        "running": N_("Running"),
+        "done": N_("Done"),
+        "failed": N_("Failed"),
+    },
     "purpose": {
         "transactional": N_("Service messages"),
         "marketing": N_("Marketing"),

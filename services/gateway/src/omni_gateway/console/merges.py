@@ -1,7 +1,7 @@
 """Merging two profiles of one person, and undoing a wrong merge (consultants and admins, as in
 the staff API, whose calls these are: staff/merges.py). Before merging, the consultant finds the
-other profile and sees what would move: its identities, addresses and loyalty points, which the
-customer service's merge moves to the profile that stays (its orders follow the merge too)."""
+other profile and sees what would move: the customer service's own merge, run without saving
+(a dry run), says which identities and addresses move and the points the profile would have."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from omni_gateway.console.render import page
 from omni_gateway.console.session import PATH
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Principal
-from omni_gateway.staff.merges import MERGERS, merge_profiles, undo_merge
+from omni_gateway.staff.merges import MERGERS, merge_profiles, preview_merge, undo_merge
 from omni_gateway.views.profile import StaffProfile, staff_profile_view
+from omni_gateway.views.profile_merges import MergePreview
 from omni_gateway.views.profile_requests import MergeBody, UndoBody
 from omni_kit.errors import error_details
 from omni_kit.ids import new_id
@@ -50,6 +51,26 @@ def _refusal(error: Exception) -> dict[str, str]:
     return {FORM_FIELDS.get(details.field or "", "form"): details.message}
 
 
+async def preview_part(
+    state: State, principal: Principal, survivor: StaffProfile, other_id: str
+) -> dict[str, Any]:
+    """The other profile, what merging it would do (or the service's refusal), and the
+    addresses that would move, as the merge.html page shows them."""
+    if not other_id:
+        return {"other": None, "preview": None, "moved_addresses": [], "errors": {}}
+    other = await profile(state, other_id)
+    preview: MergePreview | None = None
+    errors: dict[str, str] = {}
+    try:
+        body = MergeBody(survivor_id=survivor.id, merged_id=other_id)
+        preview = await preview_merge(state, principal, body)
+    except (msgspec.ValidationError, grpc.aio.AioRpcError) as error:
+        errors = _refusal(error)
+    moved = set(preview.moved_address_ids) if preview else set()
+    addresses = [a for a in preview.survivor.addresses if a.id in moved] if preview else []
+    return {"other": other, "preview": preview, "moved_addresses": addresses, "errors": errors}
+
+
 class ConsoleMerges(Controller):
     path = PATH
     include_in_schema = False
@@ -70,7 +91,6 @@ class ConsoleMerges(Controller):
         survivor = await profile(state, profile_id)
         found = await search.find(state, principal, q)
         candidates = [p for p in found.profiles if p.id != survivor.id]
-        chosen = await profile(state, other) if other else None
         return page(
             request,
             "merge.html",
@@ -79,9 +99,8 @@ class ConsoleMerges(Controller):
             q=q,
             found=found,
             candidates=candidates,
-            other=chosen,
-            errors={},
             merge_key=new_id("merge"),
+            **await preview_part(state, principal, survivor, other),
         )
 
     @post("/customers/{profile_id:str}/merge")
@@ -101,19 +120,19 @@ class ConsoleMerges(Controller):
             )
             merged = await merge_profiles(state, principal, body)
         except (msgspec.ValidationError, grpc.aio.AioRpcError) as error:
-            chosen = await profile(state, other) if other else None
+            survivor = await profile(state, profile_id)
+            part = await preview_part(state, principal, survivor, other)
             return page(
                 request,
                 "merge.html",
                 principal,
                 status=422,
-                survivor=await profile(state, profile_id),
+                survivor=survivor,
                 q="",
                 found=search.Found(),
                 candidates=[],
-                other=chosen,
-                errors=_refusal(error),
                 merge_key=new_id("merge"),
+                **part | {"errors": part["errors"] or _refusal(error)},
             )
         return page(
             request,

@@ -9,6 +9,7 @@ from omni_gateway.security.session_routes import session_routes
 from omni_gateway.staff.admin import StaffAdmin
 from omni_gateway.staff.auth import StaffAuth
 from omni_gateway.staff.catalog import CatalogAdmin
+from omni_gateway.staff.customer_consents import StaffCustomerConsents
 from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
 from omni_gateway.staff.customers import StaffCustomers
 from omni_gateway.staff.fulfilment import StaffFulfilment
@@ -17,7 +18,7 @@ from omni_gateway.staff.imports import BulkTransfer
 from omni_gateway.staff.inventory import StaffInventory
 from omni_gateway.staff.listings import ListingAdmin
 from omni_gateway.staff.locations import StaffLocations
-from omni_gateway.staff.merges import ProfileMerges
+from omni_gateway.staff.merges import ProfileMergeHistory, ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.prices import PriceAdmin
@@ -49,7 +50,9 @@ ROUTES: list[Any] = [
     StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,
+    StaffCustomerConsents,
     ProfileMerges,
+    ProfileMergeHistory,
     Templates,
     CustomerMessages,
 ]

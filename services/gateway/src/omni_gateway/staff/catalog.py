@@ -62,6 +62,49 @@ def tagged_product(product: catalog_pb2.Product, status_code: int = 200) -> Resp
     return Response(product_view(product), status_code=status_code, headers=etag(product.version))
 
 
+async def staff_products(
+    state: State, request: catalog_pb2.ListProductsRequest
+) -> StaffProductPage:
+    """Products in every status (unpublished too), as the staff list and the console show them."""
+    request.include_unpublished = True
+    request.statuses.extend(
+        s for s in catalog_pb2.ProductStatus.values() if s != catalog_pb2.PRODUCT_STATUS_UNSPECIFIED
+    )
+    reply = await call(state, state.downstream.catalog.ListProducts, request, idempotent=True)
+    return StaffProductPage(
+        items=[staff_browse_item(p, reply.listings.get(p.id)) for p in reply.products],
+        next_page_token=reply.next_page_token or None,
+    )
+
+
+async def staff_product(state: State, product_id: str) -> catalog_pb2.Product:
+    reply = await call(
+        state,
+        state.downstream.catalog.GetProduct,
+        catalog_pb2.GetProductRequest(product_id=product_id),
+        idempotent=True,
+    )
+    return reply.product
+
+
+async def change_product(
+    state: State, product_id: str, data: ProductChanges, version: int
+) -> catalog_pb2.Product:
+    """The fields the body names, at the product's `version` (stale: 409)."""
+    product, paths = product_message(data)
+    product.id = product_id
+    reply = await call(
+        state,
+        state.downstream.catalog.UpdateProduct,
+        catalog_pb2.UpdateProductRequest(
+            product=product, update_mask=FieldMask(paths=paths), expected_version=version
+        ),
+        idempotent=True,
+        paths=paths,
+    )
+    return reply.product
+
+
 def tagged_category(
     category: catalog_pb2.Category, status_code: int = 200
 ) -> Response[CategoryView]:
@@ -119,17 +162,7 @@ class CatalogAdmin(Controller):
             page_size=page_size,
             page_token=page_token,
         )
-        request.include_unpublished = True
-        request.statuses.extend(
-            s
-            for s in catalog_pb2.ProductStatus.values()
-            if s != catalog_pb2.PRODUCT_STATUS_UNSPECIFIED
-        )
-        reply = await call(state, state.downstream.catalog.ListProducts, request, idempotent=True)
-        return StaffProductPage(
-            items=[staff_browse_item(p, reply.listings.get(p.id)) for p in reply.products],
-            next_page_token=reply.next_page_token or None,
-        )
+        return await staff_products(state, request)
 
     @post(
         "/products",
@@ -157,13 +190,7 @@ class CatalogAdmin(Controller):
     async def product(
         self, state: State, principal: Principal, product_id: str
     ) -> Response[ProductView]:
-        reply = await call(
-            state,
-            state.downstream.catalog.GetProduct,
-            catalog_pb2.GetProductRequest(product_id=product_id),
-            idempotent=True,
-        )
-        return tagged_product(reply.product)
+        return tagged_product(await staff_product(state, product_id))
 
     @patch(
         "/products/{product_id:str}",
@@ -175,18 +202,7 @@ class CatalogAdmin(Controller):
         self, request: Request[Any, Any, Any], state: State, product_id: str, data: ProductChanges
     ) -> Response[ProductView]:
         version = require_version(request, data.version)
-        product, paths = product_message(data)
-        product.id = product_id
-        reply = await call(
-            state,
-            state.downstream.catalog.UpdateProduct,
-            catalog_pb2.UpdateProductRequest(
-                product=product, update_mask=FieldMask(paths=paths), expected_version=version
-            ),
-            idempotent=True,
-            paths=paths,
-        )
-        return tagged_product(reply.product)
+        return tagged_product(await change_product(state, product_id, data, version))
 
     @delete(
         "/products/{product_id:str}",

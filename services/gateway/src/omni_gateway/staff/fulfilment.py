@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Controller, Response, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from omni.order.v1 import order_pb2
 from omni_gateway.context import channel_ref
@@ -19,7 +19,7 @@ from omni_gateway.downstream import actor_of
 from omni_gateway.openapi import Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
-from omni_gateway.security.principals import Channel, Principal, StaffRole
+from omni_gateway.security.principals import STORE_ROLES, Channel, Principal, StaffRole
 from omni_gateway.staff.orders import staff_order
 from omni_gateway.views.delivery import shipment_view
 from omni_gateway.views.fulfilment import (
@@ -66,6 +66,14 @@ async def _shipment_source(
     raise NotFoundException(f"order {order_id!r} has no shipment {shipment_id!r}")
 
 
+def order_stores(order: P.Order) -> set[str]:
+    """The stores an order belongs to: where it was placed, is picked up, or ships from (what
+    the order service's store filter matches)."""
+    stores = {order.channel.store_id, order.delivery.pickup_location_id}
+    stores |= {shipment.source_location_id for shipment in order.shipments}
+    return {store for store in stores if store}
+
+
 # What the routes below do, callable by the console too (one copy of the rules).
 
 
@@ -73,6 +81,10 @@ async def cancel_order(
     state: State, principal: Principal, channel: Channel, order_id: str, data: Cancel
 ) -> StaffOrder:
     auth.require_roles(principal, *CANCEL_ROLES)  # the route's guard too, for every caller
+    if principal.role in STORE_ROLES:  # a store's staff cancel only their stores' orders
+        stores = order_stores(await staff_order(state, order_id))
+        if not stores & principal.store_ids:
+            raise PermissionDeniedException(f"order {order_id!r} belongs to none of your stores")
     cancel = P.CancelOrderRequest(
         order_id=order_id,
         lines=to_proto_units(data.lines),

@@ -4,6 +4,7 @@ rows back."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
@@ -55,6 +56,62 @@ def _format(request: Request[Any, Any, Any], given: FormatName | None) -> reader
     )
 
 
+async def receive_import(
+    state: State,
+    principal: Principal,
+    stream: AsyncIterator[bytes],
+    kind: reader.Format,
+    stock: Literal["set", "opening"],
+) -> ImportJob:
+    """Read the file into a queued job, chunk by chunk, and wake the worker (the staff route
+    and the console's upload both start an import here)."""
+    settings: GatewaySettings = state.settings
+    jobs: Jobs = state.imports
+    worker: ImportWorker = state.import_worker
+    job = await jobs.create("products", kind, stock, principal.id, worker.owner)
+    chunk: list[Entry] = []
+    chunks = rows = 0
+    try:
+        async for line, parsed in reader.parse(stream, kind):
+            rows += 1
+            if rows > settings.import_max_rows:
+                raise reader.FileError(f"more than {settings.import_max_rows} rows")
+            if isinstance(parsed, RowError):
+                chunk.append({"line": line, "field": parsed.field, "reason": parsed.reason})
+            else:
+                chunk.append({"line": line, "row": parsed.to_json()})
+            if len(chunk) == settings.import_chunk_rows:
+                await jobs.add_chunk(job["_id"], chunks, chunk)
+                chunks, chunk = chunks + 1, []
+        if chunk:
+            await jobs.add_chunk(job["_id"], chunks, chunk)
+            chunks += 1
+    except reader.FileError as error:
+        await jobs.fail(job["_id"], str(error))
+        raise ValidationException(
+            f"the file cannot be imported: {error}",
+            extra=[{"key": "body", "message": str(error)}],
+        ) from None
+    except Exception:  # the client went away: cancelled, the job's lease runs out instead
+        await jobs.fail(job["_id"], "the upload was cut off; upload the file again")
+        raise
+    queued = await jobs.uploaded(job["_id"], rows, chunks)
+    if queued is None:
+        raise ClientException(
+            "the upload paused longer than the job's lease and was given up; upload again",
+            status_code=408,
+        )
+    worker.wake.set()
+    return import_job_view(queued)
+
+
+async def import_job(state: State, import_id: str) -> ImportJob:
+    found = await state.imports.get(import_id)
+    if found is None:
+        raise NotFoundException(f"no import {import_id!r}")
+    return import_job_view(found)
+
+
 class BulkTransfer(Controller):
     path = "/staff/v1"
     tags = ["bulk import and export (staff)"]
@@ -89,52 +146,12 @@ class BulkTransfer(Controller):
         fmt: Annotated[FormatName | None, Parameter(query="format")] = None,
         stock: Literal["set", "opening"] = "set",
     ) -> ImportJob:
-        settings: GatewaySettings = state.settings
-        jobs: Jobs = state.imports
-        worker: ImportWorker = state.import_worker
         kind = _format(request, fmt)
-        job = await jobs.create("products", kind, stock, principal.id, worker.owner)
-        chunk: list[Entry] = []
-        chunks = rows = 0
-        try:
-            async for line, parsed in reader.parse(request.stream(), kind):
-                rows += 1
-                if rows > settings.import_max_rows:
-                    raise reader.FileError(f"more than {settings.import_max_rows} rows")
-                if isinstance(parsed, RowError):
-                    chunk.append({"line": line, "field": parsed.field, "reason": parsed.reason})
-                else:
-                    chunk.append({"line": line, "row": parsed.to_json()})
-                if len(chunk) == settings.import_chunk_rows:
-                    await jobs.add_chunk(job["_id"], chunks, chunk)
-                    chunks, chunk = chunks + 1, []
-            if chunk:
-                await jobs.add_chunk(job["_id"], chunks, chunk)
-                chunks += 1
-        except reader.FileError as error:
-            await jobs.fail(job["_id"], str(error))
-            raise ValidationException(
-                f"the file cannot be imported: {error}",
-                extra=[{"key": "body", "message": str(error)}],
-            ) from None
-        except Exception:  # the client went away: cancelled, the job's lease runs out instead
-            await jobs.fail(job["_id"], "the upload was cut off; upload the file again")
-            raise
-        queued = await jobs.uploaded(job["_id"], rows, chunks)
-        if queued is None:
-            raise ClientException(
-                "the upload paused longer than the job's lease and was given up; upload again",
-                status_code=408,
-            )
-        worker.wake.set()
-        return import_job_view(queued)
+        return await receive_import(state, principal, request.stream(), kind, stock)
 
     @get("/imports/{import_id:str}", summary="An import job: its state, progress and counts")
     async def job(self, state: State, import_id: str) -> ImportJob:
-        found = await state.imports.get(import_id)
-        if found is None:
-            raise NotFoundException(f"no import {import_id!r}")
-        return import_job_view(found)
+        return await import_job(state, import_id)
 
     @get("/imports/{import_id:str}/errors", summary="The rows an import left out, in line order")
     async def errors(

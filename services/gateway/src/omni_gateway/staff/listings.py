@@ -40,6 +40,40 @@ def tagged_listing(listing: catalog_pb2.ChannelListing) -> Response[StaffListing
     return Response(staff_listing_view(listing), headers=etag(listing.version))
 
 
+async def product_listings(state: State, product_id: str) -> ListingList:
+    reply = await call(
+        state,
+        state.downstream.catalog.ListChannelListings,
+        catalog_pb2.ListChannelListingsRequest(product_id=product_id, page_size=200),
+        idempotent=True,
+    )
+    return ListingList(items=[staff_listing_view(listing) for listing in reply.listings])
+
+
+async def change_listing(
+    state: State,
+    product_id: str,
+    channel: Channel,
+    partner_id: str,
+    data: ListingChanges,
+    version: int,
+) -> catalog_pb2.ChannelListing:
+    """A listing's price, prices, sale or published flag, at its `version` (stale: 409)."""
+    listing, paths = listing_message(data)
+    listing.product_id = product_id
+    listing.channel.CopyFrom(channel_ref(channel, partner_id=partner_id))
+    reply = await call(
+        state,
+        state.downstream.catalog.UpdateChannelListing,
+        catalog_pb2.UpdateChannelListingRequest(
+            listing=listing, update_mask=FieldMask(paths=paths), expected_version=version
+        ),
+        idempotent=True,
+        paths=paths,
+    )
+    return reply.listing
+
+
 class ListingAdmin(Controller):
     path = "/staff/v1/catalog/products/{product_id:str}/listings"
     tags = ["catalog admin"]
@@ -48,13 +82,7 @@ class ListingAdmin(Controller):
 
     @get("/", summary="A product's listings on every channel")
     async def listings(self, state: State, principal: Principal, product_id: str) -> ListingList:
-        reply = await call(
-            state,
-            state.downstream.catalog.ListChannelListings,
-            catalog_pb2.ListChannelListingsRequest(product_id=product_id, page_size=200),
-            idempotent=True,
-        )
-        return ListingList(items=[staff_listing_view(listing) for listing in reply.listings])
+        return await product_listings(state, product_id)
 
     @put(
         "/{channel:str}",
@@ -99,16 +127,5 @@ class ListingAdmin(Controller):
         partner_id: Text = None,
     ) -> Response[StaffListingView]:
         version = require_version(request, data.version)
-        listing, paths = listing_message(data)
-        listing.product_id = product_id
-        listing.channel.CopyFrom(channel_ref(channel, partner_id=partner_id or ""))
-        reply = await call(
-            state,
-            state.downstream.catalog.UpdateChannelListing,
-            catalog_pb2.UpdateChannelListingRequest(
-                listing=listing, update_mask=FieldMask(paths=paths), expected_version=version
-            ),
-            idempotent=True,
-            paths=paths,
-        )
-        return tagged_listing(reply.listing)
+        changed = await change_listing(state, product_id, channel, partner_id or "", data, version)
+        return tagged_listing(changed)

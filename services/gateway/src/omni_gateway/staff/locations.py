@@ -45,6 +45,47 @@ def tagged(location: inventory_pb2.StockLocation, status_code: int = 200) -> Res
     )
 
 
+async def location_page(
+    state: State,
+    principal: Principal,
+    kind: LocationKind | None = None,
+    city: str = "",
+    include_closed: bool = False,
+    page_size: int = 50,
+    page_token: str = "",
+) -> LocationPage:
+    """Stores and warehouses by code; store staff see only their own."""
+    request = inventory_pb2.ListStockLocationsRequest(
+        kind=LOCATION_KIND.number(kind) if kind else inventory_pb2.LOCATION_KIND_UNSPECIFIED,
+        city=city,
+        include_inactive=include_closed,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    if principal.role in STORE_ROLES:
+        if not principal.store_ids:
+            return LocationPage(locations=[], next_page_token=None)
+        request.location_ids.extend(sorted(principal.store_ids))
+    reply = await call(
+        state, state.downstream.inventory.ListStockLocations, request, idempotent=True
+    )
+    return LocationPage(
+        locations=[location_view(location) for location in reply.locations],
+        next_page_token=reply.next_page_token or None,
+    )
+
+
+async def create_location(state: State, data: NewLocation) -> inventory_pb2.StockLocation:
+    location, _ = location_message(data)
+    reply = await call(
+        state,
+        state.downstream.inventory.CreateStockLocation,
+        inventory_pb2.CreateStockLocationRequest(location=location),
+        idempotent=False,
+    )
+    return reply.location
+
+
 class StaffLocations(Controller):
     path = "/staff/v1/locations"
     tags = ["locations (staff)"]
@@ -60,14 +101,7 @@ class StaffLocations(Controller):
         opt=links(201, LOCATION_LINKS),
     )
     async def create(self, state: State, data: NewLocation) -> Response[LocationView]:
-        location, _ = location_message(data)
-        reply = await call(
-            state,
-            state.downstream.inventory.CreateStockLocation,
-            inventory_pb2.CreateStockLocationRequest(location=location),
-            idempotent=False,
-        )
-        return tagged(reply.location, 201)
+        return tagged(await create_location(state, data), 201)
 
     @get("/", summary="Stores and warehouses by code (store staff: their own)")
     async def list_locations(
@@ -80,23 +114,8 @@ class StaffLocations(Controller):
         page_size: PageSize = 50,
         page_token: PageToken = "",
     ) -> LocationPage:
-        request = inventory_pb2.ListStockLocationsRequest(
-            kind=LOCATION_KIND.number(kind) if kind else inventory_pb2.LOCATION_KIND_UNSPECIFIED,
-            city=city,
-            include_inactive=include_closed,
-            page_size=page_size,
-            page_token=page_token,
-        )
-        if principal.role in STORE_ROLES:
-            if not principal.store_ids:
-                return LocationPage(locations=[], next_page_token=None)
-            request.location_ids.extend(sorted(principal.store_ids))
-        reply = await call(
-            state, state.downstream.inventory.ListStockLocations, request, idempotent=True
-        )
-        return LocationPage(
-            locations=[location_view(location) for location in reply.locations],
-            next_page_token=reply.next_page_token or None,
+        return await location_page(
+            state, principal, kind, city, include_closed, page_size, page_token
         )
 
     @get(

@@ -1,8 +1,9 @@
-"""Merging two profiles of one person, and undoing a merge (consultants and admins)."""
+"""Merging two profiles of one person, its dry run, a profile's merges, and undoing a merge
+(consultants and admins)."""
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -12,7 +13,8 @@ from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import Principal, StaffRole
 from omni_gateway.views.profile import MergeResult, UnmergeResult, merge_result, unmerge_result
-from omni_gateway.views.profile_requests import MergeBody, UndoBody
+from omni_gateway.views.profile_merges import MergePage, MergePreview, merge_page, merge_preview
+from omni_gateway.views.profile_requests import MergeBody, PageSize, PageToken, UndoBody
 
 MERGERS = (StaffRole.CONSULTANT, StaffRole.ADMIN)
 
@@ -30,6 +32,36 @@ async def merge_profiles(state: State, principal: Principal, data: MergeBody) ->
         idempotent=True,
     )
     return merge_result(reply)
+
+
+async def preview_merge(state: State, principal: Principal, data: MergeBody) -> MergePreview:
+    """What the merge would do, computed by the customer service's merge without saving."""
+    auth.require_roles(principal, *MERGERS)
+    reply = await state.downstream.call(
+        state.downstream.customer.MergeProfiles,
+        P.MergeProfilesRequest(
+            survivor_id=data.survivor_id,
+            merged_id=data.merged_id,
+            reason=data.reason,
+            actor=actor_of(principal),
+            dry_run=True,
+        ),
+        idempotent=True,
+    )
+    return merge_preview(reply)
+
+
+async def profile_merges(
+    state: State, principal: Principal, profile_id: str, page_size: int = 0, page_token: str = ""
+) -> MergePage:
+    """Merges where the profile stayed or was merged away, each with its undo state."""
+    auth.require_roles(principal, *MERGERS)
+    reply = await state.downstream.call(
+        state.downstream.customer.ListMerges,
+        P.ListMergesRequest(profile_id=profile_id, page_size=page_size, page_token=page_token),
+        idempotent=True,
+    )
+    return merge_page(reply)
 
 
 async def undo_merge(
@@ -60,3 +92,30 @@ class ProfileMerges(Controller):
         self, state: State, principal: Principal, merge_id: str, data: UndoBody
     ) -> UnmergeResult:
         return await undo_merge(state, principal, merge_id, data)
+
+    @post(
+        "/preview",
+        summary="What a merge would move, computed without merging (consultant, admin)",
+        status_code=200,
+    )
+    async def preview(self, state: State, principal: Principal, data: MergeBody) -> MergePreview:
+        return await preview_merge(state, principal, data)
+
+
+class ProfileMergeHistory(Controller):
+    path = "/staff/v1/customers/{profile_id:str}/merges"
+    tags = ["staff customers"]
+    dependencies = {"principal": Provide(auth.staff)}
+    guards = [roles(*MERGERS)]
+    security = [{"bearerAuth": []}]
+
+    @get("/", summary="The profile's merges, newest first, each with its undo state")
+    async def merges(
+        self,
+        state: State,
+        principal: Principal,
+        profile_id: str,
+        page_size: PageSize = None,
+        page_token: PageToken = None,
+    ) -> MergePage:
+        return await profile_merges(state, principal, profile_id, page_size or 0, page_token or "")

@@ -56,6 +56,83 @@ def _store_roles_need_stores(role: StaffRole, store_ids: list[str]) -> None:
         )
 
 
+async def create_staff_user(
+    request: Request[Any, Any, Any], state: State, data: NewStaffUser
+) -> Response[StaffUser]:
+    """A new staff member with a password they replace at their first sign-in; once per
+    idempotency key (the request's)."""
+    _store_roles_need_stores(data.role, data.store_ids)
+    await refuse_guessable(data.password, data.username)
+
+    async def write(session: AsyncClientSession) -> Reply:
+        try:
+            # A password the admin chose: the user must replace it at their first sign-in.
+            user = await state.accounts.create_staff(
+                data.username,
+                data.password,
+                data.role,
+                data.store_ids,
+                session=session,
+                temporary_password=True,
+            )
+        except AccountExists:
+            raise ClientException(
+                f"the username {data.username!r} is taken",
+                status_code=409,
+                extra={
+                    "code": "USERNAME_TAKEN",
+                    "errors": [{"field": "username", "message": "taken"}],
+                },
+            ) from None
+        body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
+        return 201, msgspec.to_builtins(body)
+
+    return await gateway_once(request, state.idempotency, "create_staff_user", planned(write))
+
+
+async def staff_user_page(state: State, page_size: int = 50, page_token: str = "") -> StaffUserPage:
+    users = await state.accounts.staff_page(page_token, page_size + 1)
+    page = [staff_user_view(user) for user in users[:page_size]]
+    more = len(users) > page_size
+    return StaffUserPage(users=page, next_page_token=page[-1].username if more else "")
+
+
+async def change_staff_user(state: State, user_id: str, data: StaffUserChange) -> StaffUser:
+    """Role, stores or active state; the member's sessions end. The last admin stays one."""
+    user = await state.accounts.staff_user(user_id)
+    if user is None:
+        raise NotFoundException(f"no staff user {user_id!r}")
+    changes = {
+        field: getattr(data, field)
+        for field in ("role", "store_ids", "active")
+        if getattr(data, field) is not msgspec.UNSET
+    }
+    if not changes:
+        raise ClientException("name at least one of role, store_ids, active", status_code=422)
+    role = StaffRole(changes.get("role", user["role"]))
+    _store_roles_need_stores(role, changes.get("store_ids", user.get("store_ids") or []))
+    stays_admin = role is StaffRole.ADMIN and changes.get("active", user.get("active", True))
+    if (
+        user["role"] == StaffRole.ADMIN.value
+        and not stays_admin
+        and not await state.accounts.other_active_admin(user_id)
+    ):
+        raise ClientException(
+            "the last active admin cannot be demoted or deactivated",
+            status_code=409,
+            extra={"code": "LAST_ADMIN"},
+        )
+    if "role" in changes:
+        changes["role"] = role.value
+    if "store_ids" in changes:
+        changes["store_ids"] = sorted(set(changes["store_ids"]))
+    updated = await state.accounts.change_staff(user_id, changes)
+    if updated is None:
+        raise NotFoundException(f"no staff user {user_id!r}")
+    state.session_generations.forget(user_id, kind=Kind.STAFF)
+    return staff_user_view(updated)
+
+
 class StaffUsers(Controller):
     path = "/staff/v1/users"
     tags = ["staff admin"]
@@ -72,42 +149,13 @@ class StaffUsers(Controller):
     async def create_user(
         self, request: Request[Any, Any, Any], state: State, data: NewStaffUser
     ) -> Response[StaffUser]:
-        _store_roles_need_stores(data.role, data.store_ids)
-        await refuse_guessable(data.password, data.username)
-
-        async def write(session: AsyncClientSession) -> Reply:
-            try:
-                # A password the admin chose: the user must replace it at their first sign-in.
-                user = await state.accounts.create_staff(
-                    data.username,
-                    data.password,
-                    data.role,
-                    data.store_ids,
-                    session=session,
-                    temporary_password=True,
-                )
-            except AccountExists:
-                raise ClientException(
-                    f"the username {data.username!r} is taken",
-                    status_code=409,
-                    extra={
-                        "code": "USERNAME_TAKEN",
-                        "errors": [{"field": "username", "message": "taken"}],
-                    },
-                ) from None
-            body = StaffUser(user.id, data.username, data.role, sorted(user.store_ids))
-            return 201, msgspec.to_builtins(body)
-
-        return await gateway_once(request, state.idempotency, "create_staff_user", planned(write))
+        return await create_staff_user(request, state, data)
 
     @get("/", summary="Staff users by username (admin)")
     async def list_users(
         self, state: State, page_size: PageSize = 50, page_token: PageToken = ""
     ) -> StaffUserPage:
-        users = await state.accounts.staff_page(page_token, page_size + 1)
-        page = [staff_user_view(user) for user in users[:page_size]]
-        more = len(users) > page_size
-        return StaffUserPage(users=page, next_page_token=page[-1].username if more else "")
+        return await staff_user_page(state, page_size, page_token)
 
     @get("/{user_id:str}", summary="A staff user (admin)")
     async def get_user(self, state: State, user_id: str) -> StaffUser:
@@ -121,38 +169,7 @@ class StaffUsers(Controller):
         summary="Change a staff user's role, stores or active state (admin); their sessions end",
     )
     async def change_user(self, state: State, user_id: str, data: StaffUserChange) -> StaffUser:
-        user = await state.accounts.staff_user(user_id)
-        if user is None:
-            raise NotFoundException(f"no staff user {user_id!r}")
-        changes = {
-            field: getattr(data, field)
-            for field in ("role", "store_ids", "active")
-            if getattr(data, field) is not msgspec.UNSET
-        }
-        if not changes:
-            raise ClientException("name at least one of role, store_ids, active", status_code=422)
-        role = StaffRole(changes.get("role", user["role"]))
-        _store_roles_need_stores(role, changes.get("store_ids", user.get("store_ids") or []))
-        stays_admin = role is StaffRole.ADMIN and changes.get("active", user.get("active", True))
-        if (
-            user["role"] == StaffRole.ADMIN.value
-            and not stays_admin
-            and not await state.accounts.other_active_admin(user_id)
-        ):
-            raise ClientException(
-                "the last active admin cannot be demoted or deactivated",
-                status_code=409,
-                extra={"code": "LAST_ADMIN"},
-            )
-        if "role" in changes:
-            changes["role"] = role.value
-        if "store_ids" in changes:
-            changes["store_ids"] = sorted(set(changes["store_ids"]))
-        updated = await state.accounts.change_staff(user_id, changes)
-        if updated is None:
-            raise NotFoundException(f"no staff user {user_id!r}")
-        state.session_generations.forget(user_id, kind=Kind.STAFF)
-        return staff_user_view(updated)
+        return await change_staff_user(state, user_id, data)
 
     @post(
         "/{user_id:str}/password",

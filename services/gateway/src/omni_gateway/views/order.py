@@ -262,7 +262,8 @@ class PartnerOrder(Order, kw_only=True):
 
 
 class StaffOrder(PartnerOrder, kw_only=True):
-    """An order as staff see it: with the provider's payment references and its history."""
+    """An order as staff see it: with the provider's payment references and its history. The
+    pickup code is left out (`pickup.code` is null): the customer shows it at the hand-over."""
 
     cart_id: str | None
     # Narrows Order.payments (a list is invariant to mypy; the JSON schema is what matters).
@@ -395,8 +396,11 @@ def partner_order_view(order: P.Order) -> PartnerOrder:
 
 
 def staff_order_view(order: P.Order) -> StaffOrder:
+    fields = _order_fields(order)
+    if fields["pickup"] is not None:
+        fields["pickup"] = msgspec.structs.replace(fields["pickup"], code=None)
     return StaffOrder(
-        **_order_fields(order),
+        **fields,
         **_partner_fields(order),
         payments=[staff_payment_view(payment) for payment in order.payments],
         cart_id=order.cart_id or None,

@@ -105,6 +105,9 @@ class Consent(View):
     granted: bool
     source: Channel | None
     recorded_at: datetime | None
+    recorded_by: Actor | None = None
+    # A staff member (recorded_by) recorded it on the customer's request.
+    customer_request: bool = False
 
 
 class Preferences(View):
@@ -234,10 +237,12 @@ def consent_view(consent: P.Consent) -> Consent:
         granted=consent.granted,
         source=channel_of(consent.source.channel),
         recorded_at=when_set(consent, "recorded_at"),
+        recorded_by=actor_or_none(consent, "recorded_by"),
+        customer_request=consent.customer_request,
     )
 
 
-def _identity(identity: P.Identity) -> Identity:
+def identity_view(identity: P.Identity) -> Identity:
     return Identity(
         kind=IDENTITY_KIND.public(identity.kind),
         value=identity.value,
@@ -268,7 +273,7 @@ def profile_view(profile: P.Profile) -> Profile:
         display_name=profile.display_name,
         given_name=profile.given_name,
         family_name=profile.family_name,
-        identities=[_identity(i) for i in profile.identities],
+        identities=[identity_view(i) for i in profile.identities],
         addresses=[address_view(a) for a in profile.addresses],
         preferences=_preferences(profile.preferences),
         loyalty=Loyalty(profile.loyalty.points_balance, when_set(profile.loyalty, "updated_at")),

@@ -237,9 +237,12 @@ class Consent(_message.Message):
     SOURCE_FIELD_NUMBER: _builtins.int
     RECORDED_BY_FIELD_NUMBER: _builtins.int
     RECORDED_AT_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUEST_FIELD_NUMBER: _builtins.int
     channel: _common_pb2.ContactChannel.ValueType
     purpose: _common_pb2.ContactPurpose.ValueType
     granted: _builtins.bool
+    customer_request: _builtins.bool
+    """Recorded by a staff member (recorded_by) on the customer's request, e.g. during a call."""
     @_builtins.property
     def source(self) -> _common_pb2.ChannelRef:
         """Where it was recorded (web, store, call centre...)."""
@@ -257,10 +260,11 @@ class Consent(_message.Message):
         source: _common_pb2.ChannelRef | None = ...,
         recorded_by: _common_pb2.Actor | None = ...,
         recorded_at: _timestamp_pb2.Timestamp | None = ...,
+        customer_request: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["recorded_at", b"recorded_at", "recorded_by", b"recorded_by", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "granted", b"granted", "purpose", b"purpose", "recorded_at", b"recorded_at", "recorded_by", b"recorded_by", "source", b"source"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "customer_request", b"customer_request", "granted", b"granted", "purpose", b"purpose", "recorded_at", b"recorded_at", "recorded_by", b"recorded_by", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1287,10 +1291,13 @@ class RecordConsentRequest(_message.Message):
     GRANTED_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    CUSTOMER_REQUEST_FIELD_NUMBER: _builtins.int
     profile_id: _builtins.str
     channel: _common_pb2.ContactChannel.ValueType
     purpose: _common_pb2.ContactPurpose.ValueType
     granted: _builtins.bool
+    customer_request: _builtins.bool
+    """A staff member (the actor) records what the customer asked for; refused for other actors."""
     @_builtins.property
     def source(self) -> _common_pb2.ChannelRef:
         """Where the customer gave or withdrew it."""
@@ -1306,10 +1313,11 @@ class RecordConsentRequest(_message.Message):
         granted: _builtins.bool = ...,
         source: _common_pb2.ChannelRef | None = ...,
         actor: _common_pb2.Actor | None = ...,
+        customer_request: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "granted", b"granted", "profile_id", b"profile_id", "purpose", b"purpose", "source", b"source"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "channel", b"channel", "customer_request", b"customer_request", "granted", b"granted", "profile_id", b"profile_id", "purpose", b"purpose", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1399,10 +1407,15 @@ class MergeProfilesRequest(_message.Message):
     MERGED_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
     survivor_id: _builtins.str
     merged_id: _builtins.str
     """Must differ from survivor_id."""
     reason: _builtins.str
+    dry_run: _builtins.bool
+    """Compute the merge without saving anything: the answer is what the merge would record and
+    the survivor as it would be (the merge's id is empty). Needs no idempotency key.
+    """
     @_builtins.property
     def actor(self) -> _common_pb2.Actor: ...
     def __init__(
@@ -1412,10 +1425,11 @@ class MergeProfilesRequest(_message.Message):
         merged_id: _builtins.str = ...,
         reason: _builtins.str = ...,
         actor: _common_pb2.Actor | None = ...,
+        dry_run: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "merged_id", b"merged_id", "reason", b"reason", "survivor_id", b"survivor_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "dry_run", b"dry_run", "merged_id", b"merged_id", "reason", b"reason", "survivor_id", b"survivor_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
