@@ -18,6 +18,7 @@ class Reading:
     at: float
     opcounters: dict[str, int]
     by_database: Counter[str]
+    by_collection: Counter[str]  # "database.collection"
 
     def minus(self, earlier: Reading) -> tuple[dict[str, int], Counter[str]]:
         ops = {kind: n - earlier.opcounters.get(kind, 0) for kind, n in self.opcounters.items()}
@@ -28,8 +29,10 @@ class Reading:
 async def read(store: AsyncMongoClient[dict[str, Any]]) -> Reading:
     status = await store.admin.command("serverStatus")
     top = await store.admin.command("top")
+    by_collection: Counter[str] = Counter()
     by_database: Counter[str] = Counter()
     for namespace, sections in top["totals"].items():
         if namespace != "note":
+            by_collection[namespace] = sections["total"]["count"]
             by_database[namespace.split(".", 1)[0]] += sections["total"]["count"]
-    return Reading(time.monotonic(), dict(status["opcounters"]), by_database)
+    return Reading(time.monotonic(), dict(status["opcounters"]), by_database, by_collection)
