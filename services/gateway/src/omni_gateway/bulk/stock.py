@@ -1,6 +1,6 @@
 """Stock levels from rows: a row states how many units are on hand at a location; the
-difference from what inventory holds is received (ReceiveStock, one call per location and
-chunk, which also makes a SKU's first record there) or taken off as a count correction
+difference from what inventory holds is received (ReceiveStock, one call per location and group
+of rows, which also makes a SKU's first record there) or taken off as a count correction
 (AdjustStock). A level already right is left alone, so an import applied twice changes nothing.
 
 The levels are read before the rows are applied, so a row that would take on-hand below the
