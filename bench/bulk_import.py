@@ -10,6 +10,7 @@ have settled (every outbox sent, then SETTLE_SECONDS): store operations by servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -19,7 +20,8 @@ from typing import Any
 
 import httpx
 from harness.profile import children, cpu_seconds
-from harness.stack import ADMIN, Stack, local_stack, machine
+from harness.revision import revision_tree
+from harness.stack import ADMIN, ROOT, Stack, machine, stack_of
 from harness.storeops import Reading, read
 from pymongo import AsyncMongoClient
 
@@ -27,6 +29,9 @@ from omni_gateway.bulk.rows import COLUMNS, Price, ProductRow
 from omni_ops.bulk import StaffClient
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+# `--rev REV`: the same import on that git revision's stack (this tree's load and measurement),
+# to run beside a run of this tree so both meet the same machine.
+REV = sys.argv[sys.argv.index("--rev") + 1] if "--rev" in sys.argv[:-1] else None
 VARIANTS = 4
 LOCATIONS = ("BENCH-STORE", "BENCH-WH")
 SETTLE_SECONDS = 5.0
@@ -127,7 +132,9 @@ async def main() -> dict[str, object]:
         path = Path(tmp) / "products.csv"
         write_file(path, ROWS)
         size = path.stat().st_size
-        with local_stack() as stack:
+        with contextlib.ExitStack() as trees:
+            root = trees.enter_context(revision_tree(REV)) if REV else ROOT
+            stack = trees.enter_context(stack_of(root, {}))
             make_locations(stack)
             before = gateway_peak_kib(stack.pid)
             processes = children(stack.pid)
@@ -166,6 +173,7 @@ async def main() -> dict[str, object]:
             peak = gateway_peak_kib(stack.pid)
     upload = (uploaded_at[0] - started) if uploaded_at else seconds
     return {
+        "revision": REV or "working tree",
         "scenario": f"bulk import: {ROWS:,} CSV rows ({ROWS // VARIANTS:,} products, 2 prices, "
         "2 locations) through POST /staff/v1/imports/products",
         "rows": ROWS,

@@ -49,6 +49,7 @@ class Seeding:
     seconds: float = 0.0
     ops: Counter[str] = field(default_factory=Counter)
     by_collection: Counter[str] = field(default_factory=Counter)
+    micros: Counter[str] = field(default_factory=Counter)
     cpu: Counter[str] = field(default_factory=Counter)
 
     @classmethod
@@ -89,11 +90,15 @@ class Seeding:
     def _count(self, first: Reading, last: Reading) -> None:
         ops, _ = last.minus(first)
         self.ops.update(ops)
-        self.by_collection.update(_catalog_collections(last) - _catalog_collections(first))
+        self.by_collection.update(_catalog(last.by_collection) - _catalog(first.by_collection))
+        self.micros.update(
+            _catalog(last.micros_by_collection) - _catalog(first.micros_by_collection)
+        )
 
     def reset(self) -> None:
         self.products, self.seconds = 0, 0.0
         self.ops, self.by_collection, self.cpu = Counter(), Counter(), Counter()
+        self.micros = Counter()
 
     def report(self) -> dict[str, Any]:
         n = self.products or 1
@@ -107,17 +112,21 @@ class Seeding:
             "catalog_ops_per_product_by_collection": {
                 name: round(count / n, 2) for name, count in sorted(self.by_collection.items())
             },
+            "store_ms_per_product_by_collection": {
+                name: round(micros / 1000 / n, 2) for name, micros in sorted(self.micros.items())
+            },
             "cpu_ms_per_product": {
                 name: round(seconds * 1000 / n, 2) for name, seconds in sorted(self.cpu.items())
             },
         }
 
 
-def _catalog_collections(reading: Reading) -> Counter[str]:
+def _catalog(by_namespace: Counter[str]) -> Counter[str]:
+    """The catalog database's part, by collection."""
     return Counter(
         {
             name.split(".", 1)[1]: count
-            for name, count in reading.by_collection.items()
+            for name, count in by_namespace.items()
             if name.startswith("omni_catalog.")
         }
     )

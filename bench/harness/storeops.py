@@ -19,6 +19,7 @@ class Reading:
     opcounters: dict[str, int]
     by_database: Counter[str]
     by_collection: Counter[str]  # "database.collection"
+    micros_by_collection: Counter[str]  # the store's time on each, in microseconds
 
     def minus(self, earlier: Reading) -> tuple[dict[str, int], Counter[str]]:
         ops = {kind: n - earlier.opcounters.get(kind, 0) for kind, n in self.opcounters.items()}
@@ -30,9 +31,12 @@ async def read(store: AsyncMongoClient[dict[str, Any]]) -> Reading:
     status = await store.admin.command("serverStatus")
     top = await store.admin.command("top")
     by_collection: Counter[str] = Counter()
+    micros: Counter[str] = Counter()
     by_database: Counter[str] = Counter()
     for namespace, sections in top["totals"].items():
         if namespace != "note":
             by_collection[namespace] = sections["total"]["count"]
+            micros[namespace] = sections["total"]["time"]
             by_database[namespace.split(".", 1)[0]] += sections["total"]["count"]
-    return Reading(time.monotonic(), dict(status["opcounters"]), by_database, by_collection)
+    opcounters = dict(status["opcounters"])
+    return Reading(time.monotonic(), opcounters, by_database, by_collection, micros)

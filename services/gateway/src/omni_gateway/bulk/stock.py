@@ -21,13 +21,14 @@ from omni_kit.idempotency import call_metadata
 Levels = dict[tuple[str, str], inventory_pb2.StockLevel]
 # Rows per receipt: one receipt is one transaction in inventory, which a store under load must
 # finish within inventory's own deadline; its levels, ledger entries and events are written in
-# bulk, so its store round trips do not grow with its lines.
-RECEIPT_LINES = 100
+# bulk, so its store round trips do not grow with its lines (its documents still do).
+# Receipts go one at a time: side by side they only contend for the one store, and conflict.
+RECEIPT_LINES = 50
 # The inventory reads up to 24 SKUs of a stock list as one small index branch each (more are one
 # walk of every location's stock, checked row by row).
 SKUS_PER_READ = 24
-# Calls to inventory at once: reads of levels, and receipts (of other SKUs, or other locations).
-PARALLEL = 4
+# Reads of levels at once.
+PARALLEL_READS = 4
 
 
 async def locations(downstream: BulkCalls) -> dict[str, str]:
@@ -50,7 +51,7 @@ async def levels(downstream: BulkCalls, skus: Sequence[str], location_ids: Seque
         async for reply in downstream.pages(downstream.inventory.ListStockLevels, ask):
             found.update({(x.sku, x.location_id): x for x in reply.stock_levels})
 
-    await at_most(PARALLEL, (read(start) for start in range(0, len(skus), SKUS_PER_READ)))
+    await at_most(PARALLEL_READS, (read(start) for start in range(0, len(skus), SKUS_PER_READ)))
     return found
 
 
@@ -79,7 +80,7 @@ async def apply(
     The rows are received in fixed groups of RECEIPT_LINES rows, one receipt per group and
     location, keyed by the group's first line and size: a chunk applied again after some of its
     receipts went through finds those groups' levels right (nothing to receive) and sends the
-    others exactly as before, under the same keys. The receipts go PARALLEL at a time."""
+    others exactly as before, under the same keys."""
     changed: set[str] = set()
     receipts: list[tuple[inventory_pb2.ReceiveStockRequest, str]] = []
     for first in range(0, len(rows), RECEIPT_LINES):
@@ -117,16 +118,11 @@ async def apply(
                 location_id=location_id, lines=lines, reference=f"import {job_id}"
             )
             receipts.append((receipt, key))
-    await at_most(
-        PARALLEL,
-        (
-            downstream.call(
-                downstream.inventory.ReceiveStock,
-                request,
-                idempotent=True,
-                metadata=call_metadata(key, CALLER),
-            )
-            for request, key in receipts
-        ),
-    )
+    for request, key in receipts:
+        await downstream.call(
+            downstream.inventory.ReceiveStock,
+            request,
+            idempotent=True,
+            metadata=call_metadata(key, CALLER),
+        )
     return changed

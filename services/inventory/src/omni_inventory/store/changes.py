@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
@@ -25,6 +25,7 @@ from omni_kit.protos import from_document
 Policies = list[tuple[common_pb2.ChannelRef, ChannelPolicy]]
 
 _last_seq = 0
+DUPLICATE_KEY = 11000
 
 
 def _seq() -> int:
@@ -205,9 +206,12 @@ class StockChanges:
     async def _insert(self, documents: list[dict[str, Any]]) -> None:
         try:
             await self.collections.stock.insert_many(documents, session=self.session)
-        except (DuplicateKeyError, BulkWriteError):
-            skus = ", ".join(repr(document["sku"]) for document in documents)
-            raise Conflict(f"stock of {skus} was created meanwhile; retry") from None
+        except BulkWriteError as error:
+            failed = error.details.get("writeErrors", [])
+            if not failed or any(e.get("code") != DUPLICATE_KEY for e in failed):
+                raise  # a write conflict, say: the transaction helper tries again
+            sku = documents[failed[0]["index"]]["sku"]
+            raise Conflict(f"stock of {sku!r} was created meanwhile; retry") from None
 
     async def _update(
         self, first: dict[str, Level], updates: dict[str, dict[str, Any]], guard_free: int
