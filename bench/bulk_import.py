@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,14 @@ async def settled(store: AsyncMongoClient[dict[str, Any]]) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def by_time(reading: Reading) -> Counter[str]:
+    """The store's time, in microseconds, by database."""
+    found: Counter[str] = Counter()
+    for namespace, micros in reading.micros_by_collection.items():
+        found[namespace.split(".", 1)[0]] += micros
+    return found
+
+
 def costs(
     start: Reading, end: Reading, cpu: tuple[dict[str, float], dict[str, float]], rows: int
 ) -> dict[str, object]:
@@ -119,6 +128,10 @@ def costs(
         "store_ops_per_row_by_kind": {k: round(v / n, 2) for k, v in sorted(ops.items())},
         "store_ops_per_row_by_database": {
             k: round(v / n, 2) for k, v in sorted(by_database.items())
+        },
+        "store_ms_per_row_by_database": {
+            database: round(micros / 1000 / n, 2)
+            for database, micros in sorted((by_time(end) - by_time(start)).items())
         },
         "cpu_ms_per_row": {
             name: round((cpu[1][name] - cpu[0].get(name, 0.0)) * 1000 / n, 2)
