@@ -30,36 +30,14 @@ from typing import Any, Self
 from checkout import AB_ENV as CHECKOUT_ENV
 from checkout import CheckoutLoad
 from harness.stack import ROOT, Stack, machine, stack_of
+from harness.storeops import read
 from pymongo import AsyncMongoClient
 
 AB_ENV = CHECKOUT_ENV
 AB_TRACED = True
 SETTLE_SECONDS = 4.0
 IDLE_SECONDS = 5.0
-OWN_COMMANDS = 2  # serverStatus and top, once per reading
 HEALTH = "/grpc.health.v1.Health/"
-
-
-@dataclass(frozen=True)
-class Reading:
-    at: float
-    opcounters: dict[str, int]
-    by_database: Counter[str]
-
-    def minus(self, earlier: Reading) -> tuple[dict[str, int], Counter[str]]:
-        ops = {kind: n - earlier.opcounters.get(kind, 0) for kind, n in self.opcounters.items()}
-        ops["command"] -= OWN_COMMANDS
-        return ops, self.by_database - earlier.by_database
-
-
-async def read(store: AsyncMongoClient[dict[str, Any]]) -> Reading:
-    status = await store.admin.command("serverStatus")
-    top = await store.admin.command("top")
-    by_database: Counter[str] = Counter()
-    for namespace, sections in top["totals"].items():
-        if namespace != "note":
-            by_database[namespace.split(".", 1)[0]] += sections["total"]["count"]
-    return Reading(time.monotonic(), dict(status["opcounters"]), by_database)
 
 
 def grpc_hops(trace_file: Path, offset: int) -> tuple[Counter[str], int]:

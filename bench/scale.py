@@ -173,16 +173,7 @@ async def prepared(stack: Stack, size: int, exit_stack: AsyncExitStack) -> Catal
     grpc_channel = channel(stack.grpc["catalog"])
     exit_stack.push_async_callback(grpc_channel.close)
     catalog = catalog_pb2_grpc.CatalogServiceStub(grpc_channel)
-    categories: dict[str, str] = {}
-    for slug, parent in data.category_tree():
-        made = await catalog.CreateCategory(
-            catalog_pb2.CreateCategoryRequest(
-                category=catalog_pb2.Category(
-                    name=slug, slug=slug, parent_id=categories.get(parent or "", "")
-                )
-            )
-        )
-        categories[slug] = made.category.id
+    categories = await data.create_categories(catalog)
     http = await exit_stack.enter_async_context(
         aiohttp.ClientSession(
             base_url=stack.base_url,

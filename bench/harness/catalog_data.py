@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
@@ -171,6 +172,21 @@ def category_tree() -> list[tuple[str, str | None]]:
     tree: list[tuple[str, str | None]] = [(d, None) for d in DEPARTMENTS]
     tree += [(f"{KINDS[k][2]}-{k}", DEPARTMENTS[k // 10]) for k in range(len(KINDS))]
     return tree
+
+
+async def create_categories(catalog: Any) -> dict[str, str]:
+    """The category tree made in the catalog (a CatalogService stub); ids by slug."""
+    made: dict[str, str] = {}
+    for slug, parent in category_tree():
+        reply = await catalog.CreateCategory(
+            catalog_pb2.CreateCategoryRequest(
+                category=catalog_pb2.Category(
+                    name=slug, slug=slug, parent_id=made.get(parent or "", "")
+                )
+            )
+        )
+        made[slug] = reply.category.id
+    return made
 
 
 def item(number: int, run: str, category_ids: dict[str, str]) -> catalog_pb2.ImportItem:

@@ -371,3 +371,51 @@ async def test_the_cli_imports_and_exports_through_the_api(stack, tmp_path):
 
     wrong = await omni(stack, "import", "products", str(source), "--username", "nobody")
     assert wrong.returncode == 1 and "401" in wrong.stderr, wrong.stderr
+
+
+@pytest.mark.timeout(300)
+async def test_an_import_still_tells_whoever_waits_for_its_stock_and_an_import_again_nobody(
+    stack, loopback_receiver
+):
+    admin = await stack.admin()
+    await locations(stack, admin)
+    cleo, _ = await stack.customer("cleo@example.com")
+    waiting = await stack.http.post(
+        "/api/v1/me/back-in-stock-subscriptions",
+        json={"sku": "MUG-7"},
+        headers=cleo | {"X-Omni-Channel": "web"},
+    )
+    assert waiting.status_code == 201, waiting.text
+    _, key = await stack.partner("market-one", ["webhooks:manage"])
+    hook = await stack.http.post(
+        "/partner/v1/webhooks",
+        json={
+            "url": f"http://127.0.0.1:{loopback_receiver.port}/stock",
+            "event_types": ["omni.inventory.stock.back_in_stock"],
+        },
+        headers=key,
+    )
+    assert hook.status_code == 201, hook.text
+
+    rows = many_rows(40, "mug")  # MUG-0 has no stock; the others come in
+    first = await imported(stack, admin, rows)
+    assert counts(first) == (40, 0, 0, 0)
+    subscription = f"/api/v1/me/back-in-stock-subscriptions/{waiting.json()['id']}"
+
+    async def notified() -> bool:
+        reply = await stack.http.get(subscription, headers=cleo)
+        return bool(reply.json()["status"] == "notified")
+
+    async with asyncio.timeout(60):
+        while not await notified():
+            await asyncio.sleep(0.2)
+        # Back in stock at its location and overall, for each of the 39 SKUs that came in.
+        while len(loopback_receiver.requests) < 2 * 39:
+            await asyncio.sleep(0.2)
+    types = {headers["Omni-Event-Type"] for _, headers in loopback_receiver.requests}
+    assert types == {"omni.inventory.stock.back_in_stock"}
+
+    again = await imported(stack, admin, rows)
+    assert counts(again) == (0, 0, 40, 0)
+    await asyncio.sleep(3)
+    assert len(loopback_receiver.requests) == 2 * 39

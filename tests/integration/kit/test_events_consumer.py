@@ -479,3 +479,67 @@ async def test_events_already_waiting_are_fetched_and_handled_as_one_batch(bus, 
     await eventually(lambda: len(seen) == 6)
     assert sorted(seen) == values
     assert consumer.batches[:2] == [4, 2]
+
+
+async def test_events_that_concern_nobody_are_acked_without_the_handler_one_question_a_batch(
+    bus, domain, running
+):
+    asked: list[list[str]] = []
+    seen: list[str] = []
+
+    async def interest(batch: list[wrappers_pb2.StringValue]) -> list[bool]:
+        asked.append([event.value for event in batch])
+        return [event.value.startswith("wanted") for event in batch]
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    values = [f"{'wanted' if n % 5 == 0 else 'other'}-{n}" for n in range(20)]
+    for value in values:
+        await publish(bus, f"omni.{domain}.item.created", value)
+    durable = new_id("c")
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        durable,
+        f"omni.{domain}.item.*",
+        record,
+        wrappers_pb2.StringValue,
+        interest=interest,
+        **FAST | {"batch": 10},
+    )
+    running(consumer)
+    await eventually(lambda: handled(durable, "ok") == 20)
+    assert sorted(seen) == sorted(v for v in values if v.startswith("wanted"))
+    assert sum(len(batch) for batch in asked) == 20
+    assert len(asked) <= 3  # a question per fetched batch, not per event
+    info = await bus.js.consumer_info(stream_name(domain), durable)
+    assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
+async def test_when_the_interest_cannot_be_known_every_event_goes_to_the_handler(
+    bus, domain, running
+):
+    seen: list[str] = []
+
+    async def unknown(batch: list[wrappers_pb2.StringValue]) -> list[bool]:
+        raise ConnectionError("the store is away")
+
+    async def record(event: wrappers_pb2.StringValue, context: EventContext) -> None:
+        seen.append(event.value)
+
+    for n in range(3):
+        await publish(bus, f"omni.{domain}.item.created", f"v{n}")
+    consumer = Consumer(
+        bus,
+        stream_name(domain),
+        new_id("c"),
+        f"omni.{domain}.item.*",
+        record,
+        wrappers_pb2.StringValue,
+        interest=unknown,
+        **FAST,
+    )
+    running(consumer)
+    await eventually(lambda: len(seen) == 3)
+    assert sorted(seen) == ["v0", "v1", "v2"]

@@ -68,3 +68,36 @@ async def test_rebuild_lowers_every_branch_to_its_data(mongo, db_name):
     one = floors.key("ledger", "seq", {"location_id": "L1"})
     pair = floors.key("ledger", "seq", {"sku": "S2", "location_id": "L0"})
     assert await kept.lowest([every, one, pair]) == {every: 100, one: 101, pair: 102}
+
+
+async def test_many_new_floors_are_one_write_and_known_ones_none(mongo, db_name):
+    collection = mongo[db_name]["floors"]
+    kept = floors.Floors(collection)
+    writes = 0
+    original = collection.bulk_write
+
+    async def counted(*args, **kwargs):
+        nonlocal writes
+        writes += 1
+        return await original(*args, **kwargs)
+
+    collection.bulk_write = counted  # type: ignore[method-assign]
+    names = [floors.key("ledger", "seq", {"sku": f"S{n}"}) for n in range(30)]
+    await kept.lower_many([(name, 100 + n) for n, name in enumerate(names)] + [(names[0], 7)])
+    assert writes == 1
+    await kept.lower_many([(name, 500) for name in names])
+    assert writes == 1
+    assert await kept.lowest(names[:2]) == {names[0]: 7, names[1]: 101}
+
+
+async def test_processes_creating_the_same_floors_in_bulk_at_once_keep_the_lowest(mongo, db_name):
+    collection = mongo[db_name]["floors"]
+    processes = [floors.Floors(collection) for _ in range(6)]
+    names = [floors.key("stock", "sku", {"location_id": f"L{n}"}) for n in range(5)]
+    await asyncio.gather(
+        *(
+            kept.lower_many([(name, f"SKU-{p}") for name in names])
+            for p, kept in enumerate(processes)
+        )
+    )
+    assert await processes[0].lowest(names) == dict.fromkeys(names, "SKU-0")

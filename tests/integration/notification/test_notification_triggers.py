@@ -216,14 +216,14 @@ async def listed_shirt(catalog: catalog_pb2_grpc.CatalogServiceStub) -> None:
     )
 
 
-def back_in_stock(location_id: str):
+def back_in_stock(location_id: str, sku: str = "LS-M"):
     return make_event(
         inventory_events.BackInStock,
         "omni.inventory.stock.back_in_stock",
         source="inventory",
         aggregate_type="stock",
-        aggregate_id=f"LS-M@{location_id}",
-        sku="LS-M",
+        aggregate_id=f"{sku}@{location_id}",
+        sku=sku,
         location_id=location_id,
         available=3,
     )
@@ -292,6 +292,42 @@ async def test_back_in_stock_notifies_matching_subscribers_once_and_closes_them(
     listed = await notifications.ListNotifications(N.ListNotificationsRequest())
     assert len(listed.notifications) == 3
     assert elsewhere.id in {n.subject_id for n in listed.notifications}
+
+
+async def test_stock_back_that_nobody_waits_for_costs_no_store_work_per_event(
+    services, bus, mongo, db_name
+):
+    notifications, customers, catalog, mailbox = services
+    await listed_shirt(catalog)
+    ana = await customers.create("ana@example.com", name="Ana")
+    await subscribe(notifications, ana, "store-1")
+    database = f"{db_name}_notification"
+    before = await mongo.admin.command("top")
+    # A bulk import's burst: stock of 80 new SKUs back, and of the shirt at another store (no
+    # subscriber there), then the shirt at the store Ana waits at.
+    burst = [back_in_stock("store-1", f"NEW-{n}") for n in range(80)]
+    burst.append(back_in_stock("store-9"))
+    burst.append(back_in_stock("store-1"))
+    for fact in burst:
+        await bus.publish(fact.subject, fact.message, event_id=fact.id)
+    await eventually(lambda: len(mailbox.messages) == 1)
+    assert str(mailbox.messages[0]["To"]) == "ana@example.com"
+    after = await mongo.admin.command("top")
+
+    def reads(collection: str) -> int:
+        def count(top: dict) -> int:
+            found = top["totals"].get(f"{database}.{collection}")
+            return found["total"]["count"] if found else 0
+
+        return count(after) - count(before)
+
+    inbox = mongo[database]["inbox"]
+    assert await inbox.count_documents({"consumer": "notification-back-in-stock"}) == 1
+    # No transaction for the 81 events nobody waits for (each made an inbox read and insert),
+    # and at most one read of the subscriptions per fetched batch (however small the batches
+    # are while the consumer keeps up).
+    assert reads("inbox") <= 3
+    assert reads("subscriptions") <= len(burst)
 
 
 async def test_subscriptions_are_created_once_cancelled_once_and_checked(services):

@@ -12,7 +12,7 @@ from omni.inventory.v1 import inventory_pb2
 from omni.order.v1 import events_pb2 as order_events
 from omni.order.v1 import order_pb2
 from omni_gateway.views.webhook_events import EVENTS, webhook_payload
-from omni_gateway.webhooks.subscriptions import EVENT_TYPES, recipient_filter
+from omni_gateway.webhooks.subscriptions import EVENT_TYPES, receives, recipient_filter
 from omni_kit.facts import make_event
 
 
@@ -120,3 +120,33 @@ def test_stock_events_give_the_partners_channel_share_and_no_holds():
     other = msgspec.json.decode(webhook_payload(event.message, "p2"))["data"]["stock"]
     assert own == {"sku": "TEE-M", "location_id": "loc_1", "cause": "receipt", "available": 4}
     assert other["available"] == 10
+
+
+def test_a_webhook_read_for_a_batch_receives_exactly_what_the_recipient_query_finds():
+    hooks = [
+        {"partner_id": "p1", "event_types": ["omni.catalog.price.changed"]},
+        {"partner_id": "p2", "event_types": ["omni.catalog.price.changed", "omni.order.x"]},
+        {"partner_id": "p3", "event_types": ["omni.inventory.stock.changed"]},
+    ]
+    events = [
+        (event_type, partner)
+        for event_type in (
+            "omni.catalog.price.changed",
+            "omni.order.x",
+            "omni.inventory.stock.changed",
+            "omni.catalog.product.updated",
+        )
+        for partner in ("p1", "p2", "")
+    ]
+
+    def found_by_query(hook, event_type, partner):  # the store's reading of the filter
+        query = recipient_filter(event_type, partner)
+        return query["event_types"] in hook["event_types"] and (
+            "partner_id" not in query or query["partner_id"] == hook["partner_id"]
+        )
+
+    for event_type, partner in events:
+        for hook in hooks:
+            assert receives(hook, event_type, partner) == found_by_query(hook, event_type, partner)
+    assert receives(hooks[2], "omni.inventory.stock.changed", "")
+    assert not receives(hooks[0], "omni.catalog.price.changed", "p2")

@@ -28,9 +28,10 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Document = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 def key(collection: str, field: str, branch: Document) -> str:
@@ -50,13 +51,29 @@ class Floors:
 
     async def lower(self, keys: Iterable[str], value: Any) -> None:
         """Make sure each floor is at or below `value`."""
-        for name in keys:
+        await self.lower_many((name, value) for name in keys)
+
+    async def lower_many(self, wanted: Iterable[tuple[str, Any]]) -> None:
+        """Make sure each floor is at or below its value: those this process does not know to
+        be low enough already, in one write (a receipt of many new SKUs lowers many floors)."""
+        lowest: dict[str, Any] = {}
+        for name, value in wanted:
+            if name not in lowest or value < lowest[name]:
+                lowest[name] = value
+        due = {}
+        for name, value in lowest.items():
             known = self._known.get(name)
             if known is not None and known <= value:
                 self._known.move_to_end(name)
-                continue
+            else:
+                due[name] = value
+        if len(due) == 1:
+            [(name, value)] = due.items()
             await self._min(name, value)
-            self._remember(name, value if known is None else min(known, value))
+        elif due:
+            await self._min_many(due)
+        for name, value in due.items():
+            self._remember(name, value)
 
     async def lowest(self, keys: Sequence[str]) -> dict[str, Any]:
         """The floors kept for these keys (a key without one has had no rows)."""
@@ -74,6 +91,20 @@ class Floors:
                 # Two writers created the same floor at once: the other insert won; lower it.
                 if attempt:
                     raise
+
+    async def _min_many(self, values: dict[str, Any]) -> None:
+        writes = [
+            UpdateOne({"_id": name}, {"$min": {"low": value}}, upsert=True)
+            for name, value in values.items()
+        ]
+        try:
+            await self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as error:
+            # Two writers created the same floors at once: the other inserts won; lower those.
+            failed = error.details["writeErrors"]
+            if any(e["code"] != DUPLICATE_KEY for e in failed):
+                raise
+            await self.collection.bulk_write([writes[e["index"]] for e in failed], ordered=False)
 
     def _remember(self, name: str, value: Any) -> None:
         self._known[name] = value

@@ -6,6 +6,7 @@ nothing twice); the dispatcher sends it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.message import Message
@@ -36,6 +37,8 @@ ORDER_MESSAGES: list[type[Message]] = [
     order_events.ReturnReceived,
 ]
 LOCATION_CHANGED = "omni.inventory.location.changed"
+# Stock events come in bursts (an import, a delivery): taken a hundred at a time.
+STOCK_BATCH = 100
 SYSTEM = Actor(kind=ActorKind.SYSTEM, id="notification")
 
 
@@ -68,6 +71,8 @@ class Triggers:
             registry.BACK_IN_STOCK,
             inventory_events.BackInStock,
             self.on_back_in_stock,
+            interest=self.awaited,
+            batch=STOCK_BATCH,
         )
         self.location_inbox = infra.consume(
             "notification-locations",
@@ -103,6 +108,19 @@ class Triggers:
             actor=SYSTEM,
         )
         await self._record(self.order_inbox, context, [notification], [])
+
+    async def awaited(self, batch: Sequence[inventory_events.BackInStock]) -> list[bool]:
+        """Which of these events some active subscription waits for: one read per batch, so
+        stock coming back that nobody asked about (a bulk import) costs nothing per event."""
+        waiting = await self.subscriptions.active_places(list({event.sku for event in batch}))
+        return [
+            any(
+                subscriptions.matches(place, event.location_id)
+                for sku, place in waiting
+                if sku == event.sku
+            )
+            for event in batch
+        ]
 
     async def on_back_in_stock(
         self, event: inventory_events.BackInStock, context: EventContext

@@ -7,7 +7,7 @@ commit; a `Consumer` hands each event to a handler that applies its effect throu
 from omni_kit.events.backoff import Backoff
 from omni_kit.events.bus import BusUnavailable, EventBus
 from omni_kit.events.codec import PoisonMessage, decode, event_type
-from omni_kit.events.consumer import Consumer, EventContext, Handler
+from omni_kit.events.consumer import Consumer, EventContext, Handler, Interest
 from omni_kit.events.inbox import Inbox
 from omni_kit.events.names import DLQ_STREAM, dlq_subject, stream_name, stream_subjects
 from omni_kit.events.outbox import Outbox
@@ -22,6 +22,7 @@ __all__ = [
     "EventContext",
     "Handler",
     "Inbox",
+    "Interest",
     "Outbox",
     "OutboxRelay",
     "PoisonMessage",

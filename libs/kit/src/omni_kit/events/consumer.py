@@ -48,6 +48,8 @@ class EventContext:
 
 
 Handler = Callable[[M, EventContext], Awaitable[None]]
+# Which of a batch's events concern anyone (one answer per event, in order).
+Interest = Callable[[Sequence[M]], Awaitable[Sequence[bool]]]
 
 
 class Consumer(Generic[M]):
@@ -67,6 +69,13 @@ class Consumer(Generic[M]):
     once, as it would be without holds. Nothing is lost: a held event is handled here, handed
     back at shutdown to come due after its predecessor's retry, or (if this process dies)
     redelivered after `ack_wait`.
+
+    With `interest`, a fetched batch is first asked, in one call, which of its events concern
+    anyone (a consumer that acts for subscribers: one read of the subscriptions the batch could
+    touch); the others are acked without running the handler, so a burst of events nobody
+    waits for (a bulk import's stock) costs a read per batch, not a transaction per event. An
+    event with no effect has no order to keep. When the question fails (the store is away),
+    every event goes to the handler, which retries as usual.
     """
 
     def __init__(
@@ -85,6 +94,7 @@ class Consumer(Generic[M]):
         batch: int = 10,
         fetch_timeout: float = 1.0,
         lag_interval: float = 5.0,
+        interest: Interest[M] | None = None,
     ) -> None:
         self.bus = bus
         self.stream = stream
@@ -99,6 +109,7 @@ class Consumer(Generic[M]):
         self.batch = batch
         self.fetch_timeout = fetch_timeout
         self.lag_interval = lag_interval
+        self.interest = interest
         self._sub: JetStreamContext.PullSubscription | None = None
         self._lag_checked = 0.0
         self._lanes = Lanes()
@@ -181,6 +192,8 @@ class Consumer(Generic[M]):
 
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
         """Handle a fetched batch together with the events held from earlier ones."""
+        if self.interest is not None and messages:
+            messages = await self._concerning(messages)
         lanes = self._lanes.split(messages)
         self._in_flight = [message for _, lane in lanes for message in lane]
         await asyncio.gather(*(self._handle_in_order(key, lane) for key, lane in lanes))
@@ -195,6 +208,35 @@ class Consumer(Generic[M]):
                 self._lanes.settled(key, sequence(message))
             else:
                 self._lanes.failed(key, sequence(message), retry_in)
+
+    async def _concerning(self, messages: Sequence[Msg]) -> Sequence[Msg]:
+        """The messages whose events concern anyone (and those only the handler can judge:
+        undecodable ones, another consumer's replays); the rest are acked here."""
+        assert self.interest is not None
+        judged: list[tuple[Msg, M]] = []
+        kept: list[Msg] = []
+        for message in messages:
+            headers = message.headers or {}
+            if headers.get(REPLAY_FOR, self.durable) != self.durable:
+                kept.append(message)
+                continue
+            try:
+                judged.append((message, decode(self.message_type, message.data, headers)))
+            except PoisonMessage:
+                kept.append(message)
+        if not judged:
+            return messages
+        try:
+            answers = await self.interest([event for _, event in judged])
+        except Exception as error:
+            log.warning("consumer_interest_unknown", consumer=self.durable, error=str(error))
+            return messages
+        for (message, _), concerned in zip(judged, answers, strict=True):
+            if concerned:
+                kept.append(message)
+            elif await self._answer(message.ack()):
+                EVENTS_HANDLED.labels(*self._labels("ok")).inc()
+        return kept
 
     async def handle(self, message: Msg) -> float | None:
         """Handle one delivery: None once it is settled (acked or parked), else the delay after

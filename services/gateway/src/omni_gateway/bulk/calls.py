@@ -41,11 +41,11 @@ class BulkCalls:
             request.page_token = reply.next_page_token
 
 
-async def at_most(at_once: int, work: Iterable[Awaitable[None]]) -> None:
+async def at_most(at_once: int, work: Iterable[Awaitable[object]]) -> None:
     """Run `work`, `at_once` calls at a time."""
     limit = asyncio.Semaphore(at_once)
 
-    async def bounded(task: Awaitable[None]) -> None:
+    async def bounded(task: Awaitable[object]) -> None:
         async with limit:
             await task
 

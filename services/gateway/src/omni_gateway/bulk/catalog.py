@@ -21,6 +21,9 @@ from omni_kit.idempotency import call_metadata
 
 CALLER = "bulk-import"
 BATCH = 200
+# Products per ImportProducts: one transaction, which must end within the catalog's store
+# budget (10 s by default) even on a store busy with the chunk's stock and events.
+IMPORT_BATCH = 50
 PARALLEL = 16
 STATUSES = {
     "draft": catalog_pb2.PRODUCT_STATUS_DRAFT,
@@ -131,8 +134,8 @@ class CatalogWriter:
 
     async def create(self, groups: list[Group]) -> None:
         """New products with their listings; a product the catalog refuses fails its rows."""
-        for start in range(0, len(groups), BATCH):
-            await self._import(groups[start : start + BATCH])
+        for start in range(0, len(groups), IMPORT_BATCH):
+            await self._import(groups[start : start + IMPORT_BATCH])
 
     async def _import(self, groups: list[Group]) -> None:
         items = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 from google.protobuf.message import Message
 
@@ -36,10 +37,18 @@ def message_types(module: ModuleType) -> list[type[Message]]:
 
 
 def recipient_filter(event_type: str, partner_id: str) -> dict[str, object]:
+    """The active webhooks that receive an event (the store's query)."""
     query: dict[str, object] = {"event_types": event_type, "active": True}
     if event_type.startswith(PARTNER_OWNED):
         query["partner_id"] = partner_id or "-"
     return query
+
+
+def receives(webhook: dict[str, Any], event_type: str, partner_id: str) -> bool:
+    """`recipient_filter` for one active webhook already read."""
+    if event_type not in webhook["event_types"]:
+        return False
+    return not event_type.startswith(PARTNER_OWNED) or webhook["partner_id"] == (partner_id or "-")
 
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str | None:

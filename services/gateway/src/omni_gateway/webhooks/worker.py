@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from omni_gateway.settings import GatewaySettings
 from omni_gateway.views.webhook_events import webhook_payload
 from omni_gateway.webhooks.signing import sign
 from omni_gateway.webhooks.store import DELIVERED, FAILED, PENDING, WebhookStore
-from omni_gateway.webhooks.subscriptions import EVENT_TYPES, STREAMS, message_types
+from omni_gateway.webhooks.subscriptions import EVENT_TYPES, STREAMS, message_types, receives
 from omni_kit.events import Consumer, EventBus, EventContext
 from omni_kit.ids import utcnow
 from omni_kit.logs import get_logger
@@ -30,9 +31,23 @@ log = get_logger("omni.webhooks")
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
 STORE_RETRY_SECONDS = 2.0
+# Events come in bursts (an import's products and stock): taken a hundred at a time.
+INTAKE_BATCH = 100
 
 
 def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
+    async def wanted(batch: Sequence[Message]) -> list[bool]:
+        """Which events of a batch some webhook receives: one read per batch, so events no
+        partner subscribed to (most of a bulk import's) cost no store work each."""
+        metas = [event.meta for event in batch]  # type: ignore[attr-defined]
+        types = {meta.event_type for meta in metas} & EVENT_TYPES
+        hooks = await store.receiving(types) if types else []
+        return [
+            meta.event_type in types
+            and any(receives(hook, meta.event_type, meta.channel.partner_id) for hook in hooks)
+            for meta in metas
+        ]
+
     async def intake(event: Message, context: EventContext) -> None:
         meta = event.meta  # type: ignore[attr-defined]
         if meta.event_type not in EVENT_TYPES:
@@ -52,6 +67,8 @@ def intake_consumers(bus: EventBus, store: WebhookStore) -> list[Consumer[Any]]:
             [f"omni.{stream[5:].lower()}.>"],
             intake,
             message_types(module),
+            interest=wanted,
+            batch=INTAKE_BATCH,
         )
         for stream, module in STREAMS.items()
     ]

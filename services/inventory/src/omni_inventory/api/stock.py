@@ -12,6 +12,7 @@ from grpc import aio
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
 from omni_inventory.api.base import Base, Work, no_checks
+from omni_inventory.domain.levels import Level
 from omni_inventory.domain.requests import lines, page_size, positive, require
 from omni_inventory.store import inbound as inbound_store
 from omni_inventory.store import level_id, listing
@@ -84,17 +85,14 @@ class Stock(Base):
         location_id = request.location_id
 
         async def work(changes: StockChanges) -> inventory_pb2.ReceiveStockResponse:
-            await changes.prefetch(line.sku for line in request.lines)
-            for index, line in enumerate(request.lines):
-                before = await changes.level(line.sku, location_id, create=True)
-                after = before.move(line.quantity, f"lines[{index}].quantity")
-                await changes.write(
-                    before,
-                    after,
-                    kind="MOVEMENT_KIND_RECEIPT",
-                    note=request.note,
-                    reference=request.reference,
-                )
+            moves = await _moves(
+                changes,
+                location_id,
+                [(line.sku, line.quantity, 0) for line in request.lines],
+            )
+            await changes.write_many(
+                moves, kind="MOVEMENT_KIND_RECEIPT", note=request.note, reference=request.reference
+            )
             # A level's expected units change only with the inbound records received here (a
             # record always has its level: RecordInbound makes it).
             expected: set[str] = set()
@@ -195,20 +193,20 @@ class Stock(Base):
         location_id = request.location_id
 
         async def work(changes: StockChanges) -> inventory_pb2.ReturnToStockResponse:
-            for index, line in enumerate(request.lines):
-                before = await changes.level(line.sku, location_id, create=True)
-                damaged = line.condition == common_pb2.ITEM_CONDITION_DAMAGED
-                after = before.move(
-                    0 if damaged else line.quantity,
-                    f"lines[{index}].quantity",
-                    damaged_delta=line.quantity if damaged else 0,
-                )
-                await changes.write(
-                    before,
-                    after,
-                    kind="MOVEMENT_KIND_RETURN",
-                    reference=request.return_id or request.order_id,
-                )
+            damaged = common_pb2.ITEM_CONDITION_DAMAGED
+            moves = await _moves(
+                changes,
+                location_id,
+                [
+                    (line.sku, 0, line.quantity)
+                    if line.condition == damaged
+                    else (line.sku, line.quantity, 0)
+                    for line in request.lines
+                ],
+            )
+            await changes.write_many(
+                moves, kind="MOVEMENT_KIND_RETURN", reference=request.return_id or request.order_id
+            )
             skus = {line.sku for line in request.lines}
             return inventory_pb2.ReturnToStockResponse(
                 stock_levels=await self._levels(changes, skus, location_id)
@@ -357,6 +355,23 @@ class Stock(Base):
         ids = [level_id(sku, location_id) for sku in sorted(skus)]
         cursor = self.collections.stock.find({"_id": {"$in": ids}}, session=changes.session)
         return [level_message(document) async for document in cursor]
+
+
+async def _moves(
+    changes: StockChanges, location_id: str, lines: list[tuple[str, int, int]]
+) -> list[tuple[Level, Level]]:
+    """Each line's (before, after) for units coming in, as (sku, on hand, damaged) at the
+    location: its SKUs' levels read in one query; a SKU on two lines moves from where the
+    first left it."""
+    await changes.prefetch(sku for sku, _, _ in lines)
+    current: dict[str, Level] = {}
+    moves = []
+    for index, (sku, on_hand, damaged) in enumerate(lines):
+        before = current.get(sku) or await changes.level(sku, location_id, create=True)
+        after = before.move(on_hand, f"lines[{index}].quantity", damaged_delta=damaged)
+        current[sku] = after
+        moves.append((before, after))
+    return moves
 
 
 def _non_zero(document: dict[str, Any]) -> bool:

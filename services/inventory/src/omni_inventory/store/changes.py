@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
@@ -24,6 +25,7 @@ from omni_kit.protos import from_document
 Policies = list[tuple[common_pb2.ChannelRef, ChannelPolicy]]
 
 _last_seq = 0
+DUPLICATE_KEY = 11000
 
 
 def _seq() -> int:
@@ -123,10 +125,14 @@ class StockChanges:
             return Level(sku, location_id)
         return to_level(document)
 
-    async def write(
+    async def write(self, before: Level, after: Level, **options: Any) -> dict[str, Any]:
+        """Store `after` if the level is still `before` (the options of `write_many`)."""
+        [document] = await self.write_many([(before, after)], **options)
+        return document
+
+    async def write_many(
         self,
-        before: Level,
-        after: Level,
+        moves: Sequence[tuple[Level, Level]],
         *,
         kind: str = "",
         reason: str = "",
@@ -134,56 +140,117 @@ class StockChanges:
         reference: str = "",
         guard_free: int = 0,
         settings: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Store `after` if the level is still `before`; a ledger entry when `kind` is given."""
-        key = level_id(after.sku, after.location_id)
+    ) -> list[dict[str, Any]]:
+        """Store each move's `after` if its level is still `before`, with a ledger entry per move
+        when `kind` is given; the stored documents, one per level, in order of first move.
+
+        A level may move more than once (a receipt naming a SKU on two lines: each move's
+        `before` is the previous one's `after`); it is written once, from its first `before` to
+        its last `after`. New levels are one insert, changed ones one bulk update guarded by
+        their versions, and the floors of the lists they and their ledger entries join one
+        write: a receipt of many lines costs the same few round trips as one of a single line."""
         now = utcnow()
-        values = {
-            "on_hand": after.on_hand,
-            "reserved": after.reserved,
-            "safety_stock": after.safety_stock,
-            "damaged": after.damaged,
-            "free": after.free,
-            "available": after.available,
-            "updated_at": now,
-            **(settings or {}),
-        }
-        if before.version == 0:
-            document = {"_id": key, "sku": after.sku, "location_id": after.location_id, **values}
-            document = {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document
-            await listing.note(self.collections.floors, "stock", document)
-            try:
-                await self.collections.stock.insert_one(document, session=self.session)
-            except DuplicateKeyError:
-                raise Conflict(f"stock of {after.sku!r} was created meanwhile; retry") from None
-        else:
-            guard: dict[str, Any] = {"_id": key, "version": before.version}
+        first: dict[str, Level] = {}
+        last: dict[str, Level] = {}
+        for before, after in moves:
+            key = level_id(after.sku, after.location_id)
+            first.setdefault(key, before)
+            last[key] = after
+        inserts: list[dict[str, Any]] = []
+        updates: dict[str, dict[str, Any]] = {}
+        for key, after in last.items():
+            values = {
+                "on_hand": after.on_hand,
+                "reserved": after.reserved,
+                "safety_stock": after.safety_stock,
+                "damaged": after.damaged,
+                "free": after.free,
+                "available": after.available,
+                "updated_at": now,
+                **(settings or {}),
+            }
+            if first[key].version == 0:
+                document = {"_id": key, "sku": after.sku, "location_id": after.location_id}
+                inserts.append(
+                    {"version": 1, "inbound": 0, "low_stock_threshold": 0} | document | values
+                )
+            else:
+                updates[key] = values
+        entries = [
+            self._ledger_entry(before, after, kind, reason, note, reference, now)
+            for before, after in moves
+            if kind
+        ]
+        await self.collections.floors.lower_many(
+            [
+                *listing.floors_of("stock", inserts),
+                *listing.floors_of("ledger", entries),
+            ]
+        )
+        written = {document["_id"]: document for document in inserts}
+        if inserts:
+            await self._insert(inserts)
+        if updates:
+            written |= await self._update(first, updates, guard_free)
+        self.entries += entries
+        for key, document in written.items():
+            earlier = self._changes.get(key)
+            self._changes[key] = _Change(
+                before=earlier.before if earlier else first[key],
+                after=to_level(document),
+                document=document,
+                cause=kind or (earlier.cause if earlier else "MOVEMENT_KIND_UNSPECIFIED"),
+            )
+        return [written[key] for key in last]
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> None:
+        try:
+            await self.collections.stock.insert_many(documents, session=self.session)
+        except BulkWriteError as error:
+            failed = error.details.get("writeErrors", [])
+            if not failed or any(e.get("code") != DUPLICATE_KEY for e in failed):
+                raise  # a write conflict, say: the transaction helper tries again
+            sku = documents[failed[0]["index"]]["sku"]
+            raise Conflict(f"stock of {sku!r} was created meanwhile; retry") from None
+
+    async def _update(
+        self, first: dict[str, Level], updates: dict[str, dict[str, Any]], guard_free: int
+    ) -> dict[str, dict[str, Any]]:
+        """The changed levels, each guarded by the version it was read at; their documents."""
+
+        def guard(key: str) -> dict[str, Any]:
+            found: dict[str, Any] = {"_id": key, "version": first[key].version}
             if guard_free:
-                guard["free"] = {"$gte": guard_free}
-            updated = await self.collections.stock.find_one_and_update(
-                guard,
+                found["free"] = {"$gte": guard_free}
+            return found
+
+        if len(updates) == 1:  # the hot path of a reservation: one round trip
+            [(key, values)] = updates.items()
+            document = await self.collections.stock.find_one_and_update(
+                guard(key),
                 {"$set": values, "$inc": {"version": 1}},
                 session=self.session,
                 return_document=True,
             )
-            if updated is None:
-                raise Conflict(f"stock of {after.sku!r} changed meanwhile; retry")
-            document = updated
-        after = to_level(document)
-        if kind:
-            await self._ledger(before, after, kind, reason, note, reference, now)
-        earlier = self._changes.get(key)
-        self._changes[key] = _Change(
-            before=earlier.before if earlier else before,
-            after=after,
-            document=document,
-            cause=kind or (earlier.cause if earlier else "MOVEMENT_KIND_UNSPECIFIED"),
+            if document is None:
+                raise Conflict(f"stock of {first[key].sku!r} changed meanwhile; retry")
+            return {key: document}
+        result = await self.collections.stock.bulk_write(
+            [
+                UpdateOne(guard(key), {"$set": values, "$inc": {"version": 1}})
+                for key, values in updates.items()
+            ],
+            session=self.session,
         )
-        return document
+        if result.matched_count != len(updates):
+            skus = ", ".join(repr(first[key].sku) for key in updates)
+            raise Conflict(f"stock of {skus} changed meanwhile; retry")
+        cursor = self.collections.stock.find({"_id": {"$in": list(updates)}}, session=self.session)
+        return {document["_id"]: document async for document in cursor}
 
-    async def _ledger(
+    def _ledger_entry(
         self, before: Level, after: Level, kind: str, reason: str, note: str, ref: str, now: Any
-    ) -> None:
+    ) -> dict[str, Any]:
         entry = {
             "_id": new_id("led"),
             "sku": after.sku,
@@ -204,8 +271,7 @@ class StockChanges:
                 "id": self.actor.id,
                 "display": self.actor.display,
             }
-        await listing.note(self.collections.floors, "ledger", entry)
-        self.entries.append(entry)
+        return entry
 
     def levels(self) -> list[inventory_pb2.StockLevel]:
         return [level_message(change.document) for change in self._changes.values()]

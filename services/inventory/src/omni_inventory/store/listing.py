@@ -73,11 +73,20 @@ def floor_keys(collection: str, document: Document) -> dict[str, list[str]]:
     }
 
 
+def floors_of(collection: str, documents: Iterable[Document]) -> list[tuple[str, Any]]:
+    """(floor, value) for every branch the rows about to be written join."""
+    return [
+        (name, document[field])
+        for document in documents
+        for field, keys in floor_keys(collection, document).items()
+        if document.get(field) is not None
+        for name in keys
+    ]
+
+
 async def note(kept: floors.Floors, collection: str, document: Document) -> None:
     """Keep the floors of the branches a row about to be written joins."""
-    for field, keys in floor_keys(collection, document).items():
-        if document.get(field) is not None:
-            await kept.lower(keys, document[field])
+    await kept.lower_many(floors_of(collection, [document]))
 
 
 async def rebuild_floors(collection: AsyncCollection[Document]) -> dict[str, int]:

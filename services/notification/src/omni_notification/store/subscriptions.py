@@ -67,6 +67,14 @@ class SubscriptionStore:
         cursor = self.subscriptions.find({"sku": sku, "status": ACTIVE})
         return [to_subscription(document) async for document in cursor]
 
+    async def active_places(self, skus: Sequence[str]) -> set[tuple[str, str]]:
+        """(SKU, location) of every active subscription to these SKUs, in one read of the
+        (sku, status) index ("" for a subscription that takes any location)."""
+        cursor = self.subscriptions.find(
+            {"sku": {"$in": list(skus)}, "status": ACTIVE}, {"sku": 1, "location_id": 1}
+        )
+        return {(d["sku"], d.get("location_id") or "") async for d in cursor}
+
     async def close(self, subscription: Subscription, session: AsyncClientSession) -> bool:
         """Store the closed subscription if it is still active; False when it is not any more
         (only closing changes a subscription, so the rest is as it was read)."""
