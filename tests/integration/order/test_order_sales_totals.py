@@ -28,13 +28,14 @@ def recount(orders: list[dict], zone: str) -> list[tuple]:
             continue
         day = order["placed_at"].astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d")
         key = (day, order["channel"]["channel"], order["sales"]["currency"])
-        row = groups.setdefault(key, [0, 0, 0, 0, 0])
+        row = groups.setdefault(key, [0, 0, 0, 0, 0, 0])
         cancelled = order["status"] == "ORDER_STATUS_CANCELLED"
         row[0] += 0 if cancelled else order["sales"]["revenue"]
         row[1] += 0 if cancelled else 1
         row[2] += 0 if cancelled else order["sales"]["units"]
         row[3] += order["sales"]["refunded"]
         row[4] += 1 if cancelled else 0
+        row[5] += 0 if cancelled else order["sales"].get("discount", 0)
     return sorted(
         (day, common_pb2.SalesChannel.Value(channel), currency, *amounts)
         for (day, channel, currency), amounts in groups.items()
@@ -59,6 +60,7 @@ async def reported(shop, zone: str) -> list[tuple]:
             row.units,
             row.refunded.amount_minor,
             row.cancelled_orders,
+            row.discount.amount_minor,
         )
         for row in report.rows
     )

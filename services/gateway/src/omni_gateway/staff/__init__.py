@@ -21,6 +21,7 @@ from omni_gateway.staff.merges import ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.prices import PriceAdmin
+from omni_gateway.staff.promotions import StaffPromotions
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.stores import StaffStores
@@ -44,6 +45,7 @@ ROUTES: list[Any] = [
     StaffFulfilment,
     StaffReports,
     StaffTax,
+    StaffPromotions,
     StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,
