@@ -10,7 +10,8 @@ from datetime import timedelta
 from order_shop import APP, CLICK_AND_COLLECT, STAFF, WEB, keyed
 
 from omni.common.v1 import common_pb2
-from omni.order.v1 import order_pb2
+from omni.order.v1 import order_pb2, promotions_pb2, promotions_pb2_grpc
+from omni_kit.app import channel as grpc_channel
 from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
 
@@ -28,13 +29,14 @@ def recount(orders: list[dict], zone: str) -> list[tuple]:
             continue
         day = order["placed_at"].astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d")
         key = (day, order["channel"]["channel"], order["sales"]["currency"])
-        row = groups.setdefault(key, [0, 0, 0, 0, 0])
+        row = groups.setdefault(key, [0, 0, 0, 0, 0, 0])
         cancelled = order["status"] == "ORDER_STATUS_CANCELLED"
         row[0] += 0 if cancelled else order["sales"]["revenue"]
         row[1] += 0 if cancelled else 1
         row[2] += 0 if cancelled else order["sales"]["units"]
         row[3] += order["sales"]["refunded"]
         row[4] += 1 if cancelled else 0
+        row[5] += 0 if cancelled else order["sales"].get("discount", 0)
     return sorted(
         (day, common_pb2.SalesChannel.Value(channel), currency, *amounts)
         for (day, channel, currency), amounts in groups.items()
@@ -59,6 +61,7 @@ async def reported(shop, zone: str) -> list[tuple]:
             row.units,
             row.refunded.amount_minor,
             row.cancelled_orders,
+            row.discount.amount_minor,
         )
         for row in report.rows
     )
@@ -112,15 +115,38 @@ async def test_the_totals_equal_a_recount_after_cancellations_and_returns(shop, 
         metadata=keyed(),
     )
 
+    # Two orders with 10 % off: one kept, one cancelled (its discount no longer counts).
+    promotions_channel = grpc_channel(f"127.0.0.1:{shop.order_app.port}")
+    promotions = promotions_pb2_grpc.PromotionServiceStub(promotions_channel)
+    ten = promotions_pb2.Voucher(
+        code="TEN",
+        kind=promotions_pb2.VOUCHER_KIND_PERCENTAGE,
+        percentage_basis_points=1000,
+        target=promotions_pb2.VOUCHER_TARGET_ORDER,
+        active=True,
+    )
+    await promotions.CreateVoucher(promotions_pb2.CreateVoucherRequest(voucher=ten))
+    await promotions_channel.close()
+    with_voucher = []
+    for customer in ("cus_v1", "cus_v2"):
+        cart = await shop.add((await shop.cart(customer)).id, "TEE-M", 2)
+        await shop.order.ApplyCartVoucher(P.ApplyCartVoucherRequest(cart_id=cart.id, code="ten"))
+        with_voucher.append(await shop.place(cart.id))
+    assert [o.totals.discount.amount_minor for o in with_voucher] == [300, 300]
+    await shop.order.CancelOrder(
+        P.CancelOrderRequest(order_id=with_voucher[1].id, actor=STAFF), metadata=keyed()
+    )
+
     stored = mongo[f"{db_name}_order"]["orders"]
     everything = await stored.find({}).to_list(None)
-    assert len(everything) == 7
+    assert len(everything) == 9
     for zone in ZONES:
         assert await reported(shop, zone) == recount(everything, zone)
     utc = await reported(shop, "UTC")
-    assert sum(row[7] for row in utc) == 1  # the whole cancellation
+    assert sum(row[7] for row in utc) == 2  # the whole cancellations
     assert sum(row[6] for row in utc) == 1500  # the refund of the return
-    assert sum(row[4] for row in utc) == 5  # confirmed, not cancelled, not declined
+    assert sum(row[4] for row in utc) == 6  # confirmed, not cancelled, not declined
+    assert sum(row[8] for row in utc) == 300  # the kept voucher order's discount
 
     # Orders stored before the totals existed: counted once the service starts.
     await mongo[f"{db_name}_order"]["sales_days"].delete_many({})

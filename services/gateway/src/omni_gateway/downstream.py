@@ -15,7 +15,7 @@ from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
 from omni.notification.v1 import notification_pb2_grpc
-from omni.order.v1 import order_pb2_grpc, tax_pb2_grpc
+from omni.order.v1 import order_pb2_grpc, promotions_pb2_grpc, tax_pb2_grpc
 from omni_gateway import idempotency
 from omni_gateway.security.principals import Kind, Principal
 from omni_gateway.settings import GatewaySettings
@@ -52,6 +52,7 @@ class Downstream:
         self.inventory = inventory_pb2_grpc.InventoryServiceStub(self.channels["inventory"])
         self.order = order_pb2_grpc.OrderServiceStub(self.channels["order"])
         self.tax = tax_pb2_grpc.TaxServiceStub(self.channels["order"])
+        self.promotions = promotions_pb2_grpc.PromotionServiceStub(self.channels["order"])
         self.customer = customer_pb2_grpc.CustomerServiceStub(self.channels["customer"])
         self.notification = notification_pb2_grpc.NotificationServiceStub(
             self.channels["notification"]

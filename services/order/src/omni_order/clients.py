@@ -82,6 +82,7 @@ class CatalogClient:
                 weight_grams=price.weight_grams,
                 sides_mm=(price.length_mm, price.width_mm, price.height_mm),
                 tax_class=member(TaxClass, common_pb2.TaxClass.DESCRIPTOR, price.tax_class),
+                category_ids=tuple(price.category_ids),
             )
             for price in reply.prices
         }

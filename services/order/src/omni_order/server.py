@@ -2,7 +2,14 @@
 
 from omni.catalog.v1 import catalog_pb2_grpc
 from omni.inventory.v1 import inventory_pb2_grpc
-from omni.order.v1 import order_pb2, order_pb2_grpc, tax_pb2, tax_pb2_grpc
+from omni.order.v1 import (
+    order_pb2,
+    order_pb2_grpc,
+    promotions_pb2,
+    promotions_pb2_grpc,
+    tax_pb2,
+    tax_pb2_grpc,
+)
 from omni_kit.app import ServiceApp, channel
 from omni_kit.events import stream_name, stream_subjects
 from omni_kit.events.backoff import Backoff
@@ -10,6 +17,7 @@ from omni_kit.outbound import OutboundClient
 from omni_kit.runtime import Infrastructure
 from omni_order import events, workers
 from omni_order.api import Deps, OrderApi
+from omni_order.api.promotions import PromotionApi
 from omni_order.api.store_nodes import measure_silences
 from omni_order.api.tax import TaxApi
 from omni_order.carriers.fulfilment import poll_tracking
@@ -94,11 +102,19 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
         idempotency=infra.idempotency,
         carriers=build_carriers(settings, carrier_http),
         taxes=taxes,
+        vouchers=orders.vouchers,
     )
     api = OrderApi(deps)
     app.add_service(
         order_pb2.DESCRIPTOR.services_by_name["OrderService"].full_name,
         lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(api, server),
+    )
+    promotion_api = PromotionApi(deps.vouchers, deps.catalog, infra.idempotency)
+    app.add_service(
+        promotions_pb2.DESCRIPTOR.services_by_name["PromotionService"].full_name,
+        lambda server: promotions_pb2_grpc.add_PromotionServiceServicer_to_server(
+            promotion_api, server
+        ),
     )
     tax_api = TaxApi(tax_store, rates, channel_taxes, infra.idempotency)
     app.add_service(

@@ -304,6 +304,7 @@ def sku_price_message(
         width_mm=variant.width_mm,
         height_mm=variant.height_mm,
         tax_class=_tax_class_number(product),
+        category_ids=list(product.category_ids),
     )
 
 

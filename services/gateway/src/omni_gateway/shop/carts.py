@@ -20,7 +20,7 @@ from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Kind, Principal
 from omni_gateway.security.tokens import TokenError
-from omni_gateway.views.cart import Cart, LineChange, Merge, NewLine, cart_view
+from omni_gateway.views.cart import Cart, LineChange, Merge, NewLine, VoucherCode, cart_view
 from omni_gateway.views.delivery import DeliveryOptions, delivery_options
 
 P = order_pb2
@@ -169,6 +169,33 @@ class Carts(Controller):
         await owned_cart(state, principal, cart_id)
         reprice = P.RepriceCartRequest(cart_id=cart_id, channel=channel_ref(channel))
         return await _changed(state, state.downstream.order.RepriceCart, reprice, idempotent=False)
+
+    @post("/{cart_id:str}/vouchers", summary="Apply a voucher code", status_code=200)
+    async def apply_voucher(
+        self, state: State, principal: Principal, channel: Channel, cart_id: str, data: VoucherCode
+    ) -> Cart:
+        """A code that cannot be used (unknown, expired, not yet valid, used up, for another
+        channel or currency, below its minimum spend, over the customer's limit, not combinable
+        with the cart's other vouchers) is refused naming the voucher and the reason."""
+        await owned_cart(state, principal, cart_id)
+        apply = P.ApplyCartVoucherRequest(
+            cart_id=cart_id, code=data.code, channel=channel_ref(channel)
+        )
+        return await _changed(
+            state, state.downstream.order.ApplyCartVoucher, apply, idempotent=True
+        )
+
+    @delete("/{cart_id:str}/vouchers/{code:str}", summary="Remove a voucher code", status_code=200)
+    async def remove_voucher(
+        self, state: State, principal: Principal, channel: Channel, cart_id: str, code: str
+    ) -> Cart:
+        await owned_cart(state, principal, cart_id)
+        remove = P.RemoveCartVoucherRequest(
+            cart_id=cart_id, code=code, channel=channel_ref(channel)
+        )
+        return await _changed(
+            state, state.downstream.order.RemoveCartVoucher, remove, idempotent=False
+        )
 
     @post("/current/merge", summary="At sign-in: move my anonymous cart into mine", status_code=200)
     async def merge(

@@ -22,6 +22,7 @@ from omni_gateway.staff.merges import ProfileMergeHistory, ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
 from omni_gateway.staff.prices import PriceAdmin
+from omni_gateway.staff.promotions import StaffPromotions
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.store_nodes import StaffStoreNodes
@@ -47,6 +48,7 @@ ROUTES: list[Any] = [
     StaffFulfilment,
     StaffReports,
     StaffTax,
+    StaffPromotions,
     StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,

@@ -40,6 +40,11 @@ class LineChange(View):
     quantity: Quantity
 
 
+class VoucherCode(View):
+    # Letters are read as capitals ("spring10" is SPRING10).
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
 class Merge(View):
     # The visitor's session token from before sign-in: proves the anonymous cart is the caller's.
     anonymous_token: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
@@ -61,8 +66,12 @@ class CartLine(View):
     price_changed: bool
     # The line's stock is held for the cart until then.
     hold_expires_at: datetime | None
-    # Net, tax and gross of the line at its class's rate (gross equals line_total).
+    # Net, tax and gross of the line at its class's rate, after its discount (gross equals
+    # line_total).
     tax: TaxBreakdown | None = None
+    # The vouchers' discount on the line, in the channel's listed-price terms (gross where prices
+    # include tax, net where they do not).
+    discount: Money | None = None
 
 
 class Cart(View):
@@ -89,6 +98,11 @@ class Cart(View):
     tax_lines: list[TaxBreakdown] = []
     tax_country_code: str | None = None
     prices_include_tax: bool = False
+    # The voucher codes applied; subtotal is the goods before them, discount_total what they take
+    # off the gross, total = subtotal - discount_total (what the goods cost).
+    voucher_codes: list[str] = []
+    discount_total: Money | None = None
+    total: Money | None = None
 
 
 def _line(line: P.CartLine) -> CartLine:
@@ -105,6 +119,7 @@ def _line(line: P.CartLine) -> CartLine:
         price_changed=line.price_changed,
         hold_expires_at=when_set(line, "hold_expires_at"),
         tax=tax_breakdown_or_none(line, "tax"),
+        discount=money_or_none(line, "discount"),
     )
 
 
@@ -129,4 +144,7 @@ def cart_view(cart: P.Cart) -> Cart:
         tax_lines=[tax_breakdown(line) for line in cart.tax_lines],
         tax_country_code=cart.tax_country_code or None,
         prices_include_tax=cart.prices_include_tax,
+        voucher_codes=list(cart.voucher_codes),
+        discount_total=money_or_none(cart, "discount_total"),
+        total=money_or_none(cart, "total"),
     )

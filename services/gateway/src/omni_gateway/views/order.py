@@ -196,8 +196,10 @@ class OrderLine(View):
     partner_line_id: str | None = None
     # An exchange's replacement line: the line it replaces.
     exchange_for_line_id: str | None = None
-    # The whole line's net, tax and gross at the rate it was charged.
+    # The whole line's net, tax and gross at the rate it was charged, after its discount.
     tax: TaxBreakdown | None = None
+    # The vouchers' discount on the line, in the channel's listed-price terms.
+    discount: Money | None = None
 
 
 class Totals(View):
@@ -252,6 +254,8 @@ class Order(View, kw_only=True):
     placed_at: datetime | None
     confirmed_at: datetime | None
     updated_at: datetime | None
+    # The voucher codes the order redeemed.
+    voucher_codes: list[str] = []
 
 
 class PartnerOrder(Order, kw_only=True):
@@ -311,6 +315,7 @@ def _line(line: P.OrderLine) -> OrderLine:
         partner_line_id=line.partner_line_id or None,
         exchange_for_line_id=line.exchange_for_line_id or None,
         tax=tax_breakdown_or_none(line, "tax"),
+        discount=money_or_none(line, "discount"),
     )
 
 
@@ -370,6 +375,7 @@ def _order_fields(order: P.Order) -> dict[str, Any]:
         "placed_at": when_set(order, "placed_at"),
         "confirmed_at": when_set(order, "confirmed_at"),
         "updated_at": when_set(order, "updated_at"),
+        "voucher_codes": list(order.voucher_codes),
     }
 
 

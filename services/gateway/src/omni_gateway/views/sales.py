@@ -26,6 +26,8 @@ class SalesRow(View):
     net: Money | None = None
     tax: Money | None = None
     refunded_tax: Money | None = None
+    # What vouchers took off the goods' gross (revenue is after it).
+    discount: Money | None = None
 
 
 class SalesReport(View):
@@ -51,6 +53,7 @@ def _row(row: P.SalesReportRow) -> SalesRow:
         net=money_or_none(row, "net"),
         tax=money_or_none(row, "tax"),
         refunded_tax=money_or_none(row, "refunded_tax"),
+        discount=money_or_none(row, "discount"),
     )
 
 

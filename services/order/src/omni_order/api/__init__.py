@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omni.order.v1 import order_pb2_grpc
 from omni_order.api.carriers import CarriersApi
+from omni_order.api.cart_vouchers import CartVoucherApi
 from omni_order.api.carts import CartApi
 from omni_order.api.checkout import CheckoutApi
 from omni_order.api.deps import Deps
@@ -18,6 +19,7 @@ from omni_order.api.store_sales import StoreSaleApi
 
 class OrderApi(
     CartApi,
+    CartVoucherApi,
     CheckoutApi,
     CarriersApi,
     ImportApi,

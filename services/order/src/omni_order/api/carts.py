@@ -16,6 +16,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
 from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
+from omni_order.api.cart_vouchers import usable_vouchers
 from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
 from omni_order.domain import carts as rules
 from omni_order.domain.carts import Cart, CartLine, CartStatus
@@ -323,7 +324,11 @@ class CartApi:
         return write
 
     async def _tax(self, cart: Cart) -> None:
-        """The lines' tax at the rates in force now for the cart's channel (one quote)."""
+        """The lines' discounts from the cart's vouchers, then their tax at the rates in force
+        now for the cart's channel (one quote)."""
+        now = utcnow()
+        channel = channel_message(cart.channel)
+        rules.apply_discounts(cart, await usable_vouchers(self.deps.vouchers, cart, channel, now))
         lines = rules.taxable_lines(cart)
         quote = await self.deps.taxes.quote(cart.channel.channel, lines, utcnow())
         rules.apply_tax(cart, quote)

@@ -16,6 +16,7 @@ from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
 from omni_kit.telemetry import inject_headers
+from omni_order.api.cart_vouchers import checkout_vouchers
 from omni_order.api.carts import cart_channel
 from omni_order.api.deps import Deps, channel_name
 from omni_order.carriers.base import Parcel
@@ -154,6 +155,8 @@ class CheckoutApi:
             needs_token=provider is not None and provider.needs_token,
         )
         await self._require_stock(cart, channel, delivery)
+        vouchers = await checkout_vouchers(self.deps.vouchers, cart, channel, now)
+        cart_rules.apply_discounts(cart, vouchers)
         lines = rules.lines_from_cart(cart)
         sold_on = channel_ref(channel).channel
         tax = await self.deps.taxes.quote(sold_on, rules.taxable_lines(lines), now)
@@ -173,6 +176,7 @@ class CheckoutApi:
             provider=provider.name if provider is not None else "",
         )
         order.note = request.note
+        order.voucher_codes = [voucher.code for voucher in vouchers]
         rules.require_expected_total(order, money(request.expected_total))
         cart.status = CartStatus.CHECKED_OUT
         cart.order_id = order.id
@@ -188,6 +192,9 @@ class CheckoutApi:
         await self.deps.orders.prepare(order)
 
         async def place(session: AsyncClientSession) -> C.PlaceOrderResponse:
+            # First: a voucher used up meanwhile refuses the checkout before anything is written.
+            for voucher in vouchers:
+                await self.deps.vouchers.redeem(voucher, order, now, session)
             await self.deps.carts.save(cart, session)
             await self.deps.orders.add(session, order, [order_event("placed", order)], extra=extra)
             return C.PlaceOrderResponse(order=order_message(order))

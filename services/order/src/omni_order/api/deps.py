@@ -19,7 +19,13 @@ from omni_order.payments.registry import PaymentProviders
 from omni_order.ports import Catalog, Inventory
 from omni_order.saga import Saga
 from omni_order.settings import OrderSettings
-from omni_order.store import CartStore, OrderStore, PaymentCallbackStore, ReturnStore
+from omni_order.store import (
+    CartStore,
+    OrderStore,
+    PaymentCallbackStore,
+    ReturnStore,
+    VoucherStore,
+)
 from omni_order.tax.channels import Taxes
 
 R = TypeVar("R", bound=Message)
@@ -39,6 +45,7 @@ class Deps:
     idempotency: Idempotency
     carriers: Carriers
     taxes: Taxes
+    vouchers: VoucherStore
 
     def saving(self, order: Order, events: Sequence[Event], response: R) -> Work[R]:
         """The write of a changed order and its events, answering `response`."""

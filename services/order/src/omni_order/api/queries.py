@@ -171,6 +171,9 @@ def _row(day: str, channel: str, currency: str, group: dict[str, Any]) -> C.Sale
         refunded_tax=common_pb2.Money(
             amount_minor=int(group.get("refunded_tax", 0)), currency_code=currency
         ),
+        discount=common_pb2.Money(
+            amount_minor=int(group.get("discount", 0)), currency_code=currency
+        ),
     )
 
 
@@ -183,3 +186,4 @@ def _add(total: C.SalesReportRow, row: C.SalesReportRow) -> None:
     total.net.amount_minor += row.net.amount_minor
     total.tax.amount_minor += row.tax.amount_minor
     total.refunded_tax.amount_minor += row.refunded_tax.amount_minor
+    total.discount.amount_minor += row.discount.amount_minor

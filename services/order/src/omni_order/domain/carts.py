@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -16,9 +16,10 @@ from omni_order.domain.tax import (
     TaxQuote,
     by_rate,
     sums,
-    tax_class_of,
+    taxable,
 )
-from omni_order.domain.values import ChannelRef, Money
+from omni_order.domain.values import ChannelRef, Money, total
+from omni_order.domain.vouchers import DiscountLine, Voucher, discounts
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 CART_LIFETIME = timedelta(days=30)
@@ -55,6 +56,9 @@ class CartLine:
     # Its net, tax and gross; tax.tax_class is the product's class from the listing (None: a
     # line stored before tax was kept).
     tax: TaxBreakdown | None = None
+    # The vouchers' discount on the line (listed-price terms); the product's categories.
+    discount: Money | None = None
+    category_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +87,9 @@ class Cart:
     tax_total: Money | None = None
     tax_country_code: str = ""
     prices_include_tax: bool = False
+    voucher_codes: list[str] = field(default_factory=list)
+    discount_total: Money | None = None
+    total: Money | None = None
 
 
 def cart_owner(customer_id: str, anonymous_id: str) -> tuple[str, str]:
@@ -200,6 +207,7 @@ def set_line(
         line.current_unit_price = line.unit_price
         line.price_changed = False
         line.tax = TaxBreakdown(tax_class=price.tax_class)
+        line.category_ids = list(price.category_ids)
     if not any(other is line for other in cart.lines):
         cart.lines.append(line)
     recompute(cart)
@@ -241,6 +249,7 @@ def accept_current_prices(cart: Cart, prices: Mapping[str, Price], now: datetime
             line.listing_version = price.listing_version
             line.priced_at = now
             line.tax = TaxBreakdown(tax_class=price.tax_class)
+            line.category_ids = list(price.category_ids)
         if price is not None and price.currency_code == cart.currency_code:
             line.current_unit_price = price.money
         line.price_changed = False
@@ -257,22 +266,52 @@ def recompute(cart: Cart) -> None:
     cart.has_price_changes = any(line.price_changed for line in cart.lines)
 
 
+def discount_lines(cart: Cart) -> list[DiscountLine]:
+    return [
+        DiscountLine(
+            line.line_id,
+            line.unit_price.amount_minor * line.quantity,
+            line.product_id,
+            line.sku,
+            tuple(line.category_ids),
+        )
+        for line in cart.lines
+    ]
+
+
+def apply_discounts(cart: Cart, vouchers: Sequence[Voucher]) -> None:
+    """Each line's discount from the cart's vouchers (in the order applied)."""
+    taken = discounts(vouchers, discount_lines(cart), cart.currency_code)
+    for line in cart.lines:
+        line.discount = Money(taken[line.line_id], cart.currency_code)
+
+
+def goods_amount(cart: Cart) -> int:
+    """What the goods cost at their listed prices, before discounts (for minimum spends)."""
+    return sum(line.unit_price.amount_minor * line.quantity for line in cart.lines)
+
+
 def taxable_lines(cart: Cart) -> list[TaxableLine]:
     return [
-        TaxableLine(line.line_id, tax_class_of(line.tax), line.unit_price, line.quantity)
+        taxable(line.line_id, line.tax, line.unit_price, line.quantity, line.discount)
         for line in cart.lines
     ]
 
 
 def apply_tax(cart: Cart, quote: TaxQuote) -> None:
-    """Each line's net, tax and gross from the quote; the cart's sums and per-rate totals
-    (subtotal is the gross: what the customer pays for the goods)."""
+    """Each line's net, tax and gross (after its discount) from the quote; the cart's sums and
+    per-rate totals. subtotal is the goods' gross before discounts, total after them."""
     taxes = [quote.lines[line.line_id] for line in cart.lines]
+    before = quote.undiscounted
     for line, taxed in zip(cart.lines, taxes, strict=True):
         line.tax = taxed
         line.line_total = taxed.gross
     cart.tax_lines = by_rate(taxes)
-    cart.net_total, cart.tax_total, cart.subtotal = sums(taxes, cart.currency_code)
+    cart.net_total, cart.tax_total, cart.total = sums(taxes, cart.currency_code)
+    cart.subtotal = total((before[line.line_id] for line in cart.lines), cart.currency_code)
+    cart.discount_total = Money(
+        cart.subtotal.amount_minor - cart.total.amount_minor, cart.currency_code
+    )
     cart.tax_country_code = quote.country_code
     cart.prices_include_tax = quote.prices_include_tax
 

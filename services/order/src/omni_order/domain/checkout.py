@@ -34,6 +34,7 @@ from omni_order.domain.tax import (
     line_tax,
     sums,
     tax_class_of,
+    taxable,
 )
 from omni_order.domain.values import Actor, ChannelRef, Money
 
@@ -306,6 +307,7 @@ def lines_from_cart(cart: Cart) -> list[OrderLine]:
             status=OrderLineStatus.OPEN,
             listing_version=line.listing_version,
             tax=TaxBreakdown(tax_class=tax_class_of(line.tax)),
+            discount=line.discount if line.discount and line.discount.amount_minor else None,
         )
         for index, line in enumerate(cart.lines, start=1)
     ]
@@ -313,7 +315,7 @@ def lines_from_cart(cart: Cart) -> list[OrderLine]:
 
 def taxable_lines(lines: Sequence[OrderLine]) -> list[TaxableLine]:
     return [
-        TaxableLine(line.line_id, tax_class_of(line.tax), line.unit_price, line.quantity)
+        taxable(line.line_id, line.tax, line.unit_price, line.quantity, line.discount)
         for line in lines
     ]
 
@@ -365,18 +367,33 @@ def lines_from_import(
     return lines, currency
 
 
+def undiscounted_gross(line: OrderLine, prices_include_tax: bool) -> int:
+    """The line's gross as it would be without its discount, at the rate it was charged."""
+    taxed = charged(line)
+    if not line.discount or not line.discount.amount_minor:
+        return taxed.gross.amount_minor
+    rate = taxed.rate_basis_points
+    again = line_tax(taxed.tax_class, line.unit_price, line.quantity, rate, prices_include_tax)
+    return again.gross.amount_minor
+
+
 def compute_totals(order: Order, currency: str = "") -> None:
     """Totals after cancelled units (each line's kept part, see domain/tax.py); refunds
-    recorded against payments."""
+    recorded against payments. subtotal is the goods before discounts, discount what the
+    vouchers took off their gross."""
     currency = currency or order.totals.total.currency_code
     kept = []
+    before = 0
     for line in order.lines:
         taxed = charged(line)
         line.line_total = taxed.gross
         if line.exchange_for_line_id:
             continue  # a replacement is paid by the goods returned for it
         kept.append(taxed.minus(taxed.share(line.cancelled_quantity, line.quantity)))
-    net, tax, subtotal = sums(kept, currency)
+        whole = undiscounted_gross(line, order.prices_include_tax)
+        before += whole - whole * line.cancelled_quantity // line.quantity
+    net, tax, goods = sums(kept, currency)
+    subtotal = Money(before, currency)
     active = any(line.quantity > line.cancelled_quantity for line in order.lines)
     delivery = order.delivery.price.amount_minor if active else 0
     refunds = [
@@ -391,8 +408,8 @@ def compute_totals(order: Order, currency: str = "") -> None:
     order.totals.tax = tax
     order.totals.tax_lines = by_rate(kept)
     order.totals.delivery = Money(delivery, currency)
-    order.totals.discount = Money(0, currency)
-    order.totals.total = Money(subtotal.amount_minor + delivery, currency)
+    order.totals.discount = Money(before - goods.amount_minor, currency)
+    order.totals.total = Money(goods.amount_minor + delivery, currency)
     order.totals.refunded = Money(refunded, currency)
     order.totals.refunded_tax = Money(
         sum(refund.tax.amount_minor for refund in refunds if refund.tax), currency

@@ -28,6 +28,7 @@ class Price:
     weight_grams: int = 0
     sides_mm: tuple[int, int, int] = (0, 0, 0)
     tax_class: TaxClass = TaxClass.STANDARD
+    category_ids: tuple[str, ...] = ()
 
     @property
     def money(self) -> Money:

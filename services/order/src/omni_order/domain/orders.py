@@ -203,6 +203,8 @@ class OrderLine:
     # The whole line's amounts at the rate charged when it was placed (None: placed before
     # tax was kept; read as charged with no tax in it).
     tax: TaxBreakdown | None = None
+    # The vouchers' discount on the line (listed-price terms; its tax is on what is left).
+    discount: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -368,3 +370,5 @@ class Order:
     note: str = ""
     tax_country_code: str = ""
     prices_include_tax: bool = False
+    # The vouchers the order redeemed.
+    voucher_codes: list[str] = field(default_factory=list)

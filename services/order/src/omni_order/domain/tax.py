@@ -69,6 +69,8 @@ class TaxableLine:
     tax_class: TaxClass
     unit_price: Money
     quantity: int
+    # Taken off the line's listed amount before its tax is worked out (vouchers).
+    discount: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,20 @@ class TaxQuote:
     country_code: str
     prices_include_tax: bool
     lines: dict[str, TaxBreakdown] = field(default_factory=dict)
+    # Each line's gross as it would be without its discount.
+    undiscounted: dict[str, Money] = field(default_factory=dict)
 
 
 def tax_class_of(charged: TaxBreakdown | None) -> TaxClass:
     return charged.tax_class if charged is not None else TaxClass.UNSPECIFIED
+
+
+def taxable(
+    key: str, charged: TaxBreakdown | None, unit: Money, quantity: int, discount: Money | None
+) -> TaxableLine:
+    """A cart or order line as the tax sees it: its class, price, units and discount."""
+    off = discount.amount_minor if discount else 0
+    return TaxableLine(key, tax_class_of(charged), unit, quantity, off)
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -140,9 +152,15 @@ def half_up(numerator: int, denominator: int) -> int:
 
 
 def line_tax(
-    tax_class: TaxClass, unit: Money, quantity: int, rate: int, prices_include_tax: bool
+    tax_class: TaxClass,
+    unit: Money,
+    quantity: int,
+    rate: int,
+    prices_include_tax: bool,
+    discount: int = 0,
 ) -> TaxBreakdown:
-    amount = unit.amount_minor * quantity
+    """The line's amounts, taxed on what is left after its discount."""
+    amount = unit.amount_minor * quantity - discount
     if prices_include_tax:
         tax = half_up(amount * rate, WHOLE + rate)
         return breakdown(tax_class, rate, amount - tax, tax, unit.currency_code)
@@ -155,18 +173,17 @@ def quote(
     country_code: str,
     prices_include_tax: bool,
 ) -> TaxQuote:
-    """Each line's tax at its class's rate (a class without a rate in the country: 0 %)."""
-    taxed = {
-        line.key: line_tax(
-            line.tax_class.effective,
-            line.unit_price,
-            line.quantity,
-            rates.get(line.tax_class.effective, 0),
-            prices_include_tax,
-        )
-        for line in lines
-    }
-    return TaxQuote(country_code, prices_include_tax, taxed)
+    """Each line's tax at its class's rate (a class without a rate in the country: 0 %), on
+    its amount after its discount; and its gross as it would be without the discount."""
+    taxed: dict[str, TaxBreakdown] = {}
+    undiscounted: dict[str, Money] = {}
+    for line in lines:
+        tax_class = line.tax_class.effective
+        rate = rates.get(tax_class, 0)
+        price = (tax_class, line.unit_price, line.quantity, rate, prices_include_tax)
+        taxed[line.key] = line_tax(*price, discount=line.discount)
+        undiscounted[line.key] = line_tax(*price).gross if line.discount else taxed[line.key].gross
+    return TaxQuote(country_code, prices_include_tax, taxed, undiscounted)
 
 
 def rates_in_force(rates: Iterable[TaxRate], at: datetime) -> dict[TaxClass, int]:

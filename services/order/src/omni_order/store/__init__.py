@@ -8,6 +8,7 @@ from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, Order
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
 from omni_order.store.store_sales import STORE_SALE_INDEXES
 from omni_order.store.tax import TAX_INDEXES
+from omni_order.store.vouchers import VOUCHER_INDEXES, VoucherStore
 
 INDEXES = {
     **CART_INDEXES,
@@ -16,6 +17,7 @@ INDEXES = {
     **CALLBACK_INDEXES,
     **TAX_INDEXES,
     **STORE_SALE_INDEXES,
+    **VOUCHER_INDEXES,
     "orders": ORDER_INDEXES["orders"] + STORE_SALE_INDEXES["orders"],
 }
 OBSOLETE_INDEXES = {**OBSOLETE_CART_INDEXES, **OBSOLETE_ORDER_INDEXES, **OBSOLETE_RETURN_INDEXES}
@@ -33,4 +35,5 @@ __all__ = [
     "OrderStore",
     "PaymentCallbackStore",
     "ReturnStore",
+    "VoucherStore",
 ]

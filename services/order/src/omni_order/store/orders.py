@@ -19,6 +19,7 @@ from omni_order.domain.orders import Order, SagaStatus, ShipmentStatus
 from omni_order.ports import CheckoutInputs
 from omni_order.store.documents import from_document, save_version, to_document
 from omni_order.store.sales import SALES_INDEXES, SalesTotals, contribution, days_in
+from omni_order.store.vouchers import VoucherStore, releases
 
 PLACED = keyset.time_axis("placed_at")
 # One customer's orders are sparse (a few a year): the first window looks back a month.
@@ -167,6 +168,7 @@ def helper_fields(order: Order) -> dict[str, Any]:
             "units": sum(line.quantity - line.cancelled_quantity for line in live),
             "refunded": order.totals.refunded.amount_minor,
             "tax": order.totals.tax.amount_minor if order.totals.tax else 0,
+            "discount": order.totals.discount.amount_minor if order.totals.discount else 0,
             "refunded_tax": (
                 order.totals.refunded_tax.amount_minor if order.totals.refunded_tax else 0
             ),
@@ -188,6 +190,7 @@ class OrderStore:
         self.infra = infra
         self.orders = infra.db["orders"]
         self.totals = SalesTotals(infra.db["sales_days"], tuple(report_time_zones))
+        self.vouchers = VoucherStore(infra.db)
 
     async def get(self, order_id: str) -> Order:
         document = await self.orders.find_one({"_id": order_id})
@@ -261,6 +264,8 @@ class OrderStore:
             {"_id": order.id}, {"sales_counted": 1}, session=session
         )
         await save_version(self.orders, order, fields | {"sales_counted": counted}, session)
+        if releases(order):
+            await self.vouchers.release(order, session)
         await self._add_events(session, events)
         await self.totals.apply((before or {}).get("sales_counted"), counted, session)
 

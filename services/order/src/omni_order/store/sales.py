@@ -26,7 +26,16 @@ NOT_SOLD = (
     "ORDER_STATUS_FAILED",
 )
 CANCELLED = "ORDER_STATUS_CANCELLED"
-AMOUNTS = ("revenue", "orders", "units", "refunded", "cancelled_orders", "tax", "refunded_tax")
+AMOUNTS = (
+    "revenue",
+    "orders",
+    "units",
+    "refunded",
+    "cancelled_orders",
+    "tax",
+    "refunded_tax",
+    "discount",
+)
 DEFAULT_ZONES = ("UTC",)
 
 SALES_INDEXES = {"sales_days": [IndexModel([("zone", ASCENDING), ("day", ASCENDING)])]}
@@ -53,6 +62,7 @@ def contribution(document: Mapping[str, Any], zones: Sequence[str]) -> Document 
         "cancelled_orders": 1 if cancelled else 0,
         "tax": 0 if cancelled else int(sales.get("tax", 0)),
         "refunded_tax": int(sales.get("refunded_tax", 0)),
+        "discount": 0 if cancelled else int(sales.get("discount", 0)),
     }
 
 

@@ -1722,6 +1722,7 @@ class SkuPrice(_message.Message):
     WIDTH_MM_FIELD_NUMBER: _builtins.int
     HEIGHT_MM_FIELD_NUMBER: _builtins.int
     TAX_CLASS_FIELD_NUMBER: _builtins.int
+    CATEGORY_IDS_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     product_id: _builtins.str
     on_sale: _builtins.bool
@@ -1744,6 +1745,10 @@ class SkuPrice(_message.Message):
 
     @_builtins.property
     def list_price(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def category_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The product's categories, for vouchers that target categories."""
+
     def __init__(
         self,
         *,
@@ -1760,10 +1765,11 @@ class SkuPrice(_message.Message):
         width_mm: _builtins.int = ...,
         height_mm: _builtins.int = ...,
         tax_class: _common_pb2.TaxClass.ValueType = ...,
+        category_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "list_price", b"list_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_price", b"effective_price", "height_mm", b"height_mm", "length_mm", b"length_mm", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku", "tax_class", b"tax_class", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_ids", b"category_ids", "effective_price", b"effective_price", "height_mm", b"height_mm", "length_mm", b"length_mm", "list_price", b"list_price", "listing_version", b"listing_version", "on_sale", b"on_sale", "product_id", b"product_id", "product_name", b"product_name", "published", b"published", "sku", b"sku", "tax_class", b"tax_class", "weight_grams", b"weight_grams", "width_mm", b"width_mm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -430,6 +430,8 @@ class CartLine(_message.Message):
     RESERVATION_ID_FIELD_NUMBER: _builtins.int
     HOLD_EXPIRES_AT_FIELD_NUMBER: _builtins.int
     TAX_FIELD_NUMBER: _builtins.int
+    DISCOUNT_FIELD_NUMBER: _builtins.int
+    CATEGORY_IDS_FIELD_NUMBER: _builtins.int
     line_id: _builtins.str
     product_id: _builtins.str
     sku: _builtins.str
@@ -459,7 +461,19 @@ class CartLine(_message.Message):
     def hold_expires_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def tax(self) -> _tax_pb2.TaxBreakdown:
-        """Output only: the line's net, tax and gross at its class's rate (gross equals line_total)."""
+        """Output only: the line's net, tax and gross at its class's rate (gross equals line_total),
+        after its discount.
+        """
+
+    @_builtins.property
+    def discount(self) -> _common_pb2.Money:
+        """Output only: the vouchers' discount on this line, in the channel's listed-price terms
+        (gross where prices include tax, net where they do not); never more than the line.
+        """
+
+    @_builtins.property
+    def category_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The product's categories (from the listing), for vouchers that target categories."""
 
     def __init__(
         self,
@@ -478,10 +492,12 @@ class CartLine(_message.Message):
         reservation_id: _builtins.str = ...,
         hold_expires_at: _timestamp_pb2.Timestamp | None = ...,
         tax: _tax_pb2.TaxBreakdown | None = ...,
+        discount: _common_pb2.Money | None = ...,
+        category_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_total", b"line_total", "priced_at", b"priced_at", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "discount", b"discount", "hold_expires_at", b"hold_expires_at", "line_total", b"line_total", "priced_at", b"priced_at", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_unit_price", b"current_unit_price", "hold_expires_at", b"hold_expires_at", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "price_changed", b"price_changed", "priced_at", b"priced_at", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "reservation_id", b"reservation_id", "sku", b"sku", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_ids", b"category_ids", "current_unit_price", b"current_unit_price", "discount", b"discount", "hold_expires_at", b"hold_expires_at", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "price_changed", b"price_changed", "priced_at", b"priced_at", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "reservation_id", b"reservation_id", "sku", b"sku", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -512,6 +528,9 @@ class Cart(_message.Message):
     TAX_TOTAL_FIELD_NUMBER: _builtins.int
     TAX_COUNTRY_CODE_FIELD_NUMBER: _builtins.int
     PRICES_INCLUDE_TAX_FIELD_NUMBER: _builtins.int
+    VOUCHER_CODES_FIELD_NUMBER: _builtins.int
+    DISCOUNT_TOTAL_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     version: _builtins.int
     status: Global___CartStatus.ValueType
@@ -550,6 +569,18 @@ class Cart(_message.Message):
     def net_total(self) -> _common_pb2.Money: ...
     @_builtins.property
     def tax_total(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def voucher_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The voucher codes applied, in the order they were applied."""
+
+    @_builtins.property
+    def discount_total(self) -> _common_pb2.Money:
+        """Output only: the goods before discounts (subtotal), the discounts (the gross the vouchers
+        take off) and what the goods cost after them (total = subtotal - discount_total).
+        """
+
+    @_builtins.property
+    def total(self) -> _common_pb2.Money: ...
     def __init__(
         self,
         *,
@@ -574,10 +605,13 @@ class Cart(_message.Message):
         tax_total: _common_pb2.Money | None = ...,
         tax_country_code: _builtins.str = ...,
         prices_include_tax: _builtins.bool = ...,
+        voucher_codes: _abc.Iterable[_builtins.str] | None = ...,
+        discount_total: _common_pb2.Money | None = ...,
+        total: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "expires_at", b"expires_at", "net_total", b"net_total", "subtotal", b"subtotal", "tax_total", b"tax_total", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "discount_total", b"discount_total", "expires_at", b"expires_at", "net_total", b"net_total", "subtotal", b"subtotal", "tax_total", b"tax_total", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anonymous_id", b"anonymous_id", "channel", b"channel", "created_at", b"created_at", "currency_code", b"currency_code", "customer_id", b"customer_id", "expires_at", b"expires_at", "has_price_changes", b"has_price_changes", "id", b"id", "item_count", b"item_count", "lines", b"lines", "merged_into_cart_id", b"merged_into_cart_id", "net_total", b"net_total", "order_id", b"order_id", "prices_include_tax", b"prices_include_tax", "status", b"status", "subtotal", b"subtotal", "tax_country_code", b"tax_country_code", "tax_lines", b"tax_lines", "tax_total", b"tax_total", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anonymous_id", b"anonymous_id", "channel", b"channel", "created_at", b"created_at", "currency_code", b"currency_code", "customer_id", b"customer_id", "discount_total", b"discount_total", "expires_at", b"expires_at", "has_price_changes", b"has_price_changes", "id", b"id", "item_count", b"item_count", "lines", b"lines", "merged_into_cart_id", b"merged_into_cart_id", "net_total", b"net_total", "order_id", b"order_id", "prices_include_tax", b"prices_include_tax", "status", b"status", "subtotal", b"subtotal", "tax_country_code", b"tax_country_code", "tax_lines", b"tax_lines", "tax_total", b"tax_total", "total", b"total", "updated_at", b"updated_at", "version", b"version", "voucher_codes", b"voucher_codes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -886,6 +920,7 @@ class OrderLine(_message.Message):
     EXCHANGE_FOR_LINE_ID_FIELD_NUMBER: _builtins.int
     LISTING_VERSION_FIELD_NUMBER: _builtins.int
     TAX_FIELD_NUMBER: _builtins.int
+    DISCOUNT_FIELD_NUMBER: _builtins.int
     line_id: _builtins.str
     product_id: _builtins.str
     sku: _builtins.str
@@ -911,7 +946,13 @@ class OrderLine(_message.Message):
 
     @_builtins.property
     def tax(self) -> _tax_pb2.TaxBreakdown:
-        """The whole line's net, tax and gross at the rate it was charged (kept as placed)."""
+        """The whole line's net, tax and gross at the rate it was charged (kept as placed), after its
+        discount.
+        """
+
+    @_builtins.property
+    def discount(self) -> _common_pb2.Money:
+        """The vouchers' discount on the line, in the channel's listed-price terms."""
 
     def __init__(
         self,
@@ -932,10 +973,11 @@ class OrderLine(_message.Message):
         exchange_for_line_id: _builtins.str = ...,
         listing_version: _builtins.int = ...,
         tax: _tax_pb2.TaxBreakdown | None = ...,
+        discount: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["line_total", b"line_total", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["discount", b"discount", "line_total", b"line_total", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_quantity", b"cancelled_quantity", "exchange_for_line_id", b"exchange_for_line_id", "fulfilled_quantity", b"fulfilled_quantity", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "partner_line_id", b"partner_line_id", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "returned_quantity", b"returned_quantity", "sku", b"sku", "source_location_ids", b"source_location_ids", "status", b"status", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_quantity", b"cancelled_quantity", "discount", b"discount", "exchange_for_line_id", b"exchange_for_line_id", "fulfilled_quantity", b"fulfilled_quantity", "line_id", b"line_id", "line_total", b"line_total", "listing_version", b"listing_version", "partner_line_id", b"partner_line_id", "product_id", b"product_id", "product_name", b"product_name", "quantity", b"quantity", "returned_quantity", b"returned_quantity", "sku", b"sku", "source_location_ids", b"source_location_ids", "status", b"status", "tax", b"tax", "unit_price", b"unit_price"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1423,6 +1465,7 @@ class Order(_message.Message):
     NOTE_FIELD_NUMBER: _builtins.int
     TAX_COUNTRY_CODE_FIELD_NUMBER: _builtins.int
     PRICES_INCLUDE_TAX_FIELD_NUMBER: _builtins.int
+    VOUCHER_CODES_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     number: _builtins.str
     """Human-friendly order number."""
@@ -1473,6 +1516,12 @@ class Order(_message.Message):
     def confirmed_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def voucher_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The voucher codes redeemed by this order (each counted once against its limits; released
+        when the order fails or is cancelled before payment).
+        """
+
     def __init__(
         self,
         *,
@@ -1503,10 +1552,11 @@ class Order(_message.Message):
         note: _builtins.str = ...,
         tax_country_code: _builtins.str = ...,
         prices_include_tax: _builtins.bool = ...,
+        voucher_codes: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "channel", b"channel", "confirmed_at", b"confirmed_at", "delivery", b"delivery", "pickup", b"pickup", "placed_at", b"placed_at", "saga", b"saga", "totals", b"totals", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "prices_include_tax", b"prices_include_tax", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "tax_country_code", b"tax_country_code", "totals", b"totals", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "cancellation_reason", b"cancellation_reason", "cart_id", b"cart_id", "channel", b"channel", "confirmed_at", b"confirmed_at", "customer_id", b"customer_id", "delivery", b"delivery", "history", b"history", "id", b"id", "lines", b"lines", "note", b"note", "number", b"number", "partner_order_id", b"partner_order_id", "payments", b"payments", "pickup", b"pickup", "placed_at", b"placed_at", "prices_include_tax", b"prices_include_tax", "reservation_id", b"reservation_id", "return_ids", b"return_ids", "saga", b"saga", "shipments", b"shipments", "status", b"status", "status_reason", b"status_reason", "tax_country_code", b"tax_country_code", "totals", b"totals", "updated_at", b"updated_at", "version", b"version", "voucher_codes", b"voucher_codes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1645,6 +1695,7 @@ class SalesReportRow(_message.Message):
     NET_FIELD_NUMBER: _builtins.int
     TAX_FIELD_NUMBER: _builtins.int
     REFUNDED_TAX_FIELD_NUMBER: _builtins.int
+    DISCOUNT_FIELD_NUMBER: _builtins.int
     day: _builtins.str
     """"YYYY-MM-DD" in the report's time zone; empty in totals rows."""
     channel: _common_pb2.SalesChannel.ValueType
@@ -1665,6 +1716,10 @@ class SalesReportRow(_message.Message):
     def tax(self) -> _common_pb2.Money: ...
     @_builtins.property
     def refunded_tax(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def discount(self) -> _common_pb2.Money:
+        """What vouchers took off the goods' gross (revenue is after it)."""
+
     def __init__(
         self,
         *,
@@ -1678,10 +1733,11 @@ class SalesReportRow(_message.Message):
         net: _common_pb2.Money | None = ...,
         tax: _common_pb2.Money | None = ...,
         refunded_tax: _common_pb2.Money | None = ...,
+        discount: _common_pb2.Money | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["net", b"net", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["discount", b"discount", "net", b"net", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_orders", b"cancelled_orders", "channel", b"channel", "day", b"day", "net", b"net", "orders", b"orders", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax", "units", b"units"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled_orders", b"cancelled_orders", "channel", b"channel", "day", b"day", "discount", b"discount", "net", b"net", "orders", b"orders", "refunded", b"refunded", "refunded_tax", b"refunded_tax", "revenue", b"revenue", "tax", b"tax", "units", b"units"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2022,6 +2078,104 @@ class RepriceCartResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RepriceCartResponse: _TypeAlias = RepriceCartResponse  # noqa: Y015
+
+@_typing.final
+class ApplyCartVoucherRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CART_ID_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    cart_id: _builtins.str
+    code: _builtins.str
+    expected_version: _builtins.int
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        cart_id: _builtins.str = ...,
+        code: _builtins.str = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "code", b"code", "expected_version", b"expected_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApplyCartVoucherRequest: _TypeAlias = ApplyCartVoucherRequest  # noqa: Y015
+
+@_typing.final
+class ApplyCartVoucherResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CART_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cart(self) -> Global___Cart: ...
+    def __init__(
+        self,
+        *,
+        cart: Global___Cart | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cart", b"cart"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart", b"cart"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApplyCartVoucherResponse: _TypeAlias = ApplyCartVoucherResponse  # noqa: Y015
+
+@_typing.final
+class RemoveCartVoucherRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CART_ID_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    cart_id: _builtins.str
+    code: _builtins.str
+    expected_version: _builtins.int
+    @_builtins.property
+    def channel(self) -> _common_pb2.ChannelRef: ...
+    def __init__(
+        self,
+        *,
+        cart_id: _builtins.str = ...,
+        code: _builtins.str = ...,
+        channel: _common_pb2.ChannelRef | None = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart_id", b"cart_id", "channel", b"channel", "code", b"code", "expected_version", b"expected_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveCartVoucherRequest: _TypeAlias = RemoveCartVoucherRequest  # noqa: Y015
+
+@_typing.final
+class RemoveCartVoucherResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CART_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cart(self) -> Global___Cart: ...
+    def __init__(
+        self,
+        *,
+        cart: Global___Cart | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cart", b"cart"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cart", b"cart"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveCartVoucherResponse: _TypeAlias = RemoveCartVoucherResponse  # noqa: Y015
 
 @_typing.final
 class MergeCartsRequest(_message.Message):

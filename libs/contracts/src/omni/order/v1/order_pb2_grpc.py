@@ -72,6 +72,16 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.MergeCartsRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.MergeCartsResponse.FromString,
                 _registered_method=True)
+        self.ApplyCartVoucher = channel.unary_unary(
+                '/omni.order.v1.OrderService/ApplyCartVoucher',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherResponse.FromString,
+                _registered_method=True)
+        self.RemoveCartVoucher = channel.unary_unary(
+                '/omni.order.v1.OrderService/RemoveCartVoucher',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherResponse.FromString,
+                _registered_method=True)
         self.GetDeliveryOptions = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetDeliveryOptions',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetDeliveryOptionsRequest.SerializeToString,
@@ -247,6 +257,20 @@ class OrderServiceServicer:
     def MergeCarts(self, request, context):
         """At sign-in: moves an anonymous cart's lines into the customer's cart.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyCartVoucher(self, request, context):
+        """Applies a voucher code to the cart (checked against its window, channel, currency, minimum
+        spend, limits and combinability); the discount shows per line and in the totals.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveCartVoucher(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -470,6 +494,16 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.MergeCarts,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.MergeCartsRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.MergeCartsResponse.SerializeToString,
+            ),
+            'ApplyCartVoucher': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyCartVoucher,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherResponse.SerializeToString,
+            ),
+            'RemoveCartVoucher': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveCartVoucher,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherResponse.SerializeToString,
             ),
             'GetDeliveryOptions': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDeliveryOptions,
@@ -789,6 +823,60 @@ class OrderService:
             '/omni.order.v1.OrderService/MergeCarts',
             omni_dot_order_dot_v1_dot_order__pb2.MergeCartsRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.MergeCartsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyCartVoucher(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ApplyCartVoucher',
+            omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ApplyCartVoucherResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveCartVoucher(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/RemoveCartVoucher',
+            omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.RemoveCartVoucherResponse.FromString,
             options,
             channel_credentials,
             insecure,

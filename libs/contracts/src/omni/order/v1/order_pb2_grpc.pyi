@@ -47,6 +47,11 @@ class OrderServiceStub:
     """Accepts current listing prices for lines whose price changed since they were added."""
     MergeCarts: _grpc.UnaryUnaryMultiCallable[_order_pb2.MergeCartsRequest, _order_pb2.MergeCartsResponse]
     """At sign-in: moves an anonymous cart's lines into the customer's cart."""
+    ApplyCartVoucher: _grpc.UnaryUnaryMultiCallable[_order_pb2.ApplyCartVoucherRequest, _order_pb2.ApplyCartVoucherResponse]
+    """Applies a voucher code to the cart (checked against its window, channel, currency, minimum
+    spend, limits and combinability); the discount shows per line and in the totals.
+    """
+    RemoveCartVoucher: _grpc.UnaryUnaryMultiCallable[_order_pb2.RemoveCartVoucherRequest, _order_pb2.RemoveCartVoucherResponse]
     GetDeliveryOptions: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetDeliveryOptionsRequest, _order_pb2.GetDeliveryOptionsResponse]
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
     SearchCarrierCities: _grpc.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierCitiesRequest, _order_pb2.SearchCarrierCitiesResponse]
@@ -132,6 +137,11 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """Accepts current listing prices for lines whose price changed since they were added."""
     MergeCarts: _aio.UnaryUnaryMultiCallable[_order_pb2.MergeCartsRequest, _order_pb2.MergeCartsResponse]  # type: ignore[assignment]
     """At sign-in: moves an anonymous cart's lines into the customer's cart."""
+    ApplyCartVoucher: _aio.UnaryUnaryMultiCallable[_order_pb2.ApplyCartVoucherRequest, _order_pb2.ApplyCartVoucherResponse]  # type: ignore[assignment]
+    """Applies a voucher code to the cart (checked against its window, channel, currency, minimum
+    spend, limits and combinability); the discount shows per line and in the totals.
+    """
+    RemoveCartVoucher: _aio.UnaryUnaryMultiCallable[_order_pb2.RemoveCartVoucherRequest, _order_pb2.RemoveCartVoucherResponse]  # type: ignore[assignment]
     GetDeliveryOptions: _aio.UnaryUnaryMultiCallable[_order_pb2.GetDeliveryOptionsRequest, _order_pb2.GetDeliveryOptionsResponse]  # type: ignore[assignment]
     """Home delivery, click & collect (only stores that have or can get the stock), ship-to-store."""
     SearchCarrierCities: _aio.UnaryUnaryMultiCallable[_order_pb2.SearchCarrierCitiesRequest, _order_pb2.SearchCarrierCitiesResponse]  # type: ignore[assignment]
@@ -256,6 +266,23 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.MergeCartsResponse, _abc.Awaitable[_order_pb2.MergeCartsResponse]]:
         """At sign-in: moves an anonymous cart's lines into the customer's cart."""
+
+    @_abc_1.abstractmethod
+    def ApplyCartVoucher(
+        self,
+        request: _order_pb2.ApplyCartVoucherRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ApplyCartVoucherResponse, _abc.Awaitable[_order_pb2.ApplyCartVoucherResponse]]:
+        """Applies a voucher code to the cart (checked against its window, channel, currency, minimum
+        spend, limits and combinability); the discount shows per line and in the totals.
+        """
+
+    @_abc_1.abstractmethod
+    def RemoveCartVoucher(
+        self,
+        request: _order_pb2.RemoveCartVoucherRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.RemoveCartVoucherResponse, _abc.Awaitable[_order_pb2.RemoveCartVoucherResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetDeliveryOptions(
