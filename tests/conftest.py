@@ -45,7 +45,6 @@ SLOW = (
     "integration/store_node/",
     "integration/gateway/test_scale_out.py",
     "integration/gateway/test_gateway_workers.py",
-    "integration/gateway/test_voucher_flash.py",
     "integration/gateway/test_store_outage.py",
     "integration/gateway/test_health.py",
     "integration/gateway/test_first_admin.py",
