@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from test_tax import customers_pickup_code
 from voucher_builders import (
     amounts,
     apply_code,
@@ -163,7 +164,7 @@ async def test_discount_split_taxed_in_both_modes_kept_by_the_order_refunded_and
     assert ready.status_code == 200, ready.text
     collected = await stack.http.post(
         f"/staff/v1/orders/{order['id']}/collected",
-        json={"pickup_code": ready.json()["pickup"]["code"]},
+        json={"pickup_code": await customers_pickup_code(stack, web, order["id"])},
         headers=admin,
     )
     assert collected.status_code == 200, collected.text
