@@ -16,6 +16,8 @@ from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 from test_orders import cart_with_tee, check_out_tee, seed
 
+from omni.order.v1 import order_pb2, order_pb2_grpc
+from omni_kit.app import channel as grpc_channel
 from omni_kit.localstack import free_port
 
 CHART = Path(__file__).resolve().parents[3] / "charts" / "omni"
@@ -71,6 +73,11 @@ async def test_every_metric_the_dashboards_and_alerts_query_is_emitted(
         headers=anna,
     )
     assert refused.status_code == 409, refused.text
+    # A store node reports once: its seconds-since-contact gauge is per store.
+    async with grpc_channel(f"127.0.0.1:{stack.apps['order'].port}") as channel:
+        await order_pb2_grpc.OrderServiceStub(channel).ReportStoreNodeStatus(
+            order_pb2.ReportStoreNodeStatusRequest(store_id="loc_metrics", node_version="test")
+        )
 
     deadline = time.monotonic() + 60  # gauges (lag, backlog) are set by background loops
     while True:
