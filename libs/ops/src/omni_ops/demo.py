@@ -109,7 +109,7 @@ def _order(
             status = answer(cancel)["status"]
         return status
     while status in PROGRESS and PROGRESS.index(status) < PROGRESS.index(plan["until"]):
-        order = _advance(staff, order)
+        order = _advance(staff, shop, order, channel)
         status = order["status"]
     return status
 
@@ -123,9 +123,13 @@ def _settled(shop: httpx.Client, order: dict[str, Any], channel: dict[str, str])
     return order
 
 
-def _advance(staff: StaffClient, order: dict[str, Any]) -> dict[str, Any]:
+def _advance(
+    staff: StaffClient, shop: httpx.Client, order: dict[str, Any], channel: dict[str, str]
+) -> dict[str, Any]:
     path = f"/staff/v1/orders/{order['id']}"
     if order["status"] == "confirmed":
         return dict(staff.request("POST", f"{path}/ready-for-pickup"))
-    code = staff.request("GET", path)["pickup"]["code"]
+    # The customer shows the code at the counter (staff views leave it out).
+    mine = answer(shop.get(f"/api/v1/orders/{order['id']}", headers=channel))
+    code = mine["pickup"]["code"]
     return dict(staff.request("POST", f"{path}/collected", json={"pickup_code": code}))
