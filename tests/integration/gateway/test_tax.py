@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from omni.common.v1 import common_pb2
-from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
-from omni_kit.app import channel
+from voucher_builders import customers_pickup_code, store_with_stock
 
 SINCE = "2020-01-01T00:00:00Z"
 RATES = {
@@ -97,29 +95,9 @@ async def set_up_catalog(stack, admin: dict[str, str]) -> dict[str, str]:
                 headers=admin,
             )
             assert listed.status_code in (200, 201), listed.text
-    inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
-    inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
-    store = await inventory.CreateStockLocation(
-        inventory_pb2.CreateStockLocationRequest(
-            location=inventory_pb2.StockLocation(
-                code="KRK",
-                name="Krakow",
-                kind=inventory_pb2.LOCATION_KIND_STORE,
-                geo=common_pb2.GeoPoint(lat=50.06, lng=19.94),
-                capabilities=inventory_pb2.LocationCapabilities(
-                    ships=True, click_and_collect=True, receives_returns=True
-                ),
-            )
-        )
+    return await store_with_stock(
+        stack, "KRK", "Krakow", (50.06, 19.94), dict.fromkeys(PRODUCTS, 50)
     )
-    await inventory.ReceiveStock(
-        inventory_pb2.ReceiveStockRequest(
-            location_id=store.location.id,
-            lines=[inventory_pb2.StockQuantity(sku=sku, quantity=50) for sku in PRODUCTS],
-        )
-    )
-    await inventory_ch.close()
-    return store.location.id
 
 
 async def cart_of(stack, email: str, name: str, lines: dict[str, int]) -> tuple[dict, dict]:
@@ -171,12 +149,6 @@ def cart_totals(cart: dict) -> dict:
         "tax": cart["tax_total"]["amount_minor"],
         "gross": cart["subtotal"]["amount_minor"],
     }
-
-
-async def customers_pickup_code(stack, headers: dict[str, str], order_id: str) -> str:
-    """The code the customer shows at the counter (staff views leave it out)."""
-    mine = await stack.http.get(f"/api/v1/orders/{order_id}", headers=headers)
-    return str(mine.json()["pickup"]["code"])
 
 
 def order_totals(order: dict) -> dict:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from test_tax import customers_pickup_code
 from voucher_builders import (
     amounts,
     apply_code,
     cart_with,
     check_out,
     create_voucher,
+    customers_pickup_code,
     expected_tax,
     set_up_shop,
 )

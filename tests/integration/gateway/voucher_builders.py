@@ -88,20 +88,25 @@ async def set_up_shop(stack, admin: dict[str, str], units: int = 50) -> dict[str
                 headers=admin,
             )
             assert listed.status_code in (200, 201), listed.text
-    ids["store"] = await _store_with_stock(stack, units)
+    ids["store"] = await store_with_stock(
+        stack, "WAW", "Warsaw", (52.23, 21.01), dict.fromkeys(PRICES, units)
+    )
     return ids
 
 
-async def _store_with_stock(stack, units: int) -> str:
+async def store_with_stock(
+    stack, code: str, name: str, geo: tuple[float, float], units: dict[str, int]
+) -> str:
+    """A click & collect store made over the inventory's gRPC, holding `units` (SKU -> count)."""
     inventory_ch = channel(f"127.0.0.1:{stack.apps['inventory'].port}")
     inventory = inventory_pb2_grpc.InventoryServiceStub(inventory_ch)
     store = await inventory.CreateStockLocation(
         inventory_pb2.CreateStockLocationRequest(
             location=inventory_pb2.StockLocation(
-                code="WAW",
-                name="Warsaw",
+                code=code,
+                name=name,
                 kind=inventory_pb2.LOCATION_KIND_STORE,
-                geo=common_pb2.GeoPoint(lat=52.23, lng=21.01),
+                geo=common_pb2.GeoPoint(lat=geo[0], lng=geo[1]),
                 capabilities=inventory_pb2.LocationCapabilities(
                     ships=True, click_and_collect=True, receives_returns=True
                 ),
@@ -111,11 +116,17 @@ async def _store_with_stock(stack, units: int) -> str:
     await inventory.ReceiveStock(
         inventory_pb2.ReceiveStockRequest(
             location_id=store.location.id,
-            lines=[inventory_pb2.StockQuantity(sku=sku, quantity=units) for sku in PRICES],
+            lines=[inventory_pb2.StockQuantity(sku=sku, quantity=n) for sku, n in units.items()],
         )
     )
     await inventory_ch.close()
     return str(store.location.id)
+
+
+async def customers_pickup_code(stack, headers: dict[str, str], order_id: str) -> str:
+    """The code the customer shows at the counter (staff views leave it out)."""
+    mine = await stack.http.get(f"/api/v1/orders/{order_id}", headers=headers)
+    return str(mine.json()["pickup"]["code"])
 
 
 async def create_voucher(stack, admin: dict[str, str], **fields) -> dict:
