@@ -21,33 +21,13 @@ MERGERS = (StaffRole.CONSULTANT, StaffRole.ADMIN)
 
 async def merge_profiles(state: State, principal: Principal, data: MergeBody) -> MergeResult:
     auth.require_roles(principal, *MERGERS)  # the routes' guard too, for every caller
-    reply = await state.downstream.call(
-        state.downstream.customer.MergeProfiles,
-        P.MergeProfilesRequest(
-            survivor_id=data.survivor_id,
-            merged_id=data.merged_id,
-            reason=data.reason,
-            actor=actor_of(principal),
-        ),
-        idempotent=True,
-    )
-    return merge_result(reply)
+    return merge_result(await _merge(state, principal, data, dry_run=False))
 
 
 async def preview_merge(state: State, principal: Principal, data: MergeBody) -> MergePreview:
     """What the merge would do, computed by the customer service's merge without saving."""
     auth.require_roles(principal, *MERGERS)
-    reply = await state.downstream.call(
-        state.downstream.customer.MergeProfiles,
-        P.MergeProfilesRequest(
-            survivor_id=data.survivor_id,
-            merged_id=data.merged_id,
-            reason=data.reason,
-            actor=actor_of(principal),
-            dry_run=True,
-        ),
-        idempotent=True,
-    )
+    reply = await _merge(state, principal, data, dry_run=True)
     return merge_preview(reply)
 
 
@@ -119,3 +99,19 @@ class ProfileMergeHistory(Controller):
         page_token: PageToken = None,
     ) -> MergePage:
         return await profile_merges(state, principal, profile_id, page_size or 0, page_token or "")
+
+
+async def _merge(
+    state: State, principal: Principal, data: MergeBody, *, dry_run: bool
+) -> P.MergeProfilesResponse:
+    return await state.downstream.call(
+        state.downstream.customer.MergeProfiles,
+        P.MergeProfilesRequest(
+            survivor_id=data.survivor_id,
+            merged_id=data.merged_id,
+            reason=data.reason,
+            actor=actor_of(principal),
+            dry_run=dry_run,
+        ),
+        idempotent=True,
+    )
