@@ -33,8 +33,9 @@ Format = Literal["csv", "jsonl"]
 MEDIA_TYPES: dict[str, str] = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
 # A year and a day, as the sales report: any calendar year fits.
 MAX_EXPORT_DAYS = 366
-# Orders per ListOrders call: each call must answer within the gateway's downstream deadline
-# (5 s), and a page of 200 took 2.4-5 s on a loaded 2-core machine.
+# Orders per ListOrders call: what the export holds at once. The gateway calls with its bulk
+# deadline (OMNI_GATEWAY_IMPORT_CALL_TIMEOUT_SECONDS), not the 5 s of an interactive request: on a
+# loaded 2-core machine a page of 50 took up to 5 s.
 PAGE_SIZE = 50
 
 
@@ -48,7 +49,7 @@ class BadExport(ValueError):
 
 
 class Services(Protocol):
-    """What an export calls: the gateway's Downstream, or the CLI's own channels."""
+    """What an export calls: the gateway's BulkCalls, or the CLI's own channels."""
 
     order: order_pb2_grpc.OrderServiceAsyncStub
     inventory: inventory_pb2_grpc.InventoryServiceAsyncStub

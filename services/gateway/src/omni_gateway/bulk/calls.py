@@ -1,5 +1,6 @@
-"""The services as bulk work calls them: through the gateway's one call wrapper, with a
-deadline for a batch (a 200-product import is one transaction), not for one request."""
+"""The services as bulk work calls them (imports, and the exports a client streams for minutes):
+through the gateway's one call wrapper, with a deadline for a batch (a 200-product import is one
+transaction, a page of an export is a page of orders), not for one interactive request."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class BulkCalls:
         self.seconds = timeout_seconds
         self.catalog = downstream.catalog
         self.inventory = downstream.inventory
+        self.order = downstream.order
 
     async def call(
         self,

@@ -25,7 +25,13 @@ from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.imports")
 CHUNK_ATTEMPTS = 4
-TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# Worth applying the chunk again: a service away or slow for a moment, or a write that met a
+# concurrent one (ABORTED, "retry at a higher level": the chunk is that level).
+TRANSIENT = (
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.ABORTED,
+)
 Errors = list[tuple[int, str, str]]
 
 
@@ -69,8 +75,8 @@ class ImportWorker:
             log.exception("import_failed", job_id=job_id)
             await self.jobs.fail(
                 job_id,
-                f"stopped by an error of the platform ({type(error).__name__}); rows before it "
-                "are applied, and importing the file again applies the rest",
+                f"stopped by an error of the platform ({_kind(error)}); rows before it are "
+                "applied, and importing the file again applies the rest",
             )
             return
         await self.jobs.finish(job_id, self.owner)
@@ -201,3 +207,10 @@ class Chunk:
             except RowError as error:
                 errors.append((line, error.field, error.reason))
         group.rows = kept
+
+
+def _kind(error: Exception) -> str:
+    """What stopped a job, for its operator: a service's status name, else the error's type."""
+    if isinstance(error, grpc.aio.AioRpcError):
+        return f"a service answered {error.code().name}"
+    return type(error).__name__

@@ -107,7 +107,7 @@ class StaffExports(Controller):
     ) -> Stream:
         span = _range(start, end, time_zone)
         stores = stores_in_scope(principal, store_id or [])
-        rows = exports.order_lines(state.downstream, span, stores)
+        rows = exports.order_lines(state.bulk_calls, span, stores)
         chunks = await exports.encoded(rows, exports.ORDER_COLUMNS, format)
         return _download(chunks, "orders", span, format)
 
@@ -129,6 +129,6 @@ class StaffExports(Controller):
         format: exports.Format = "csv",
     ) -> Stream:
         span = _range(start, end, time_zone)
-        rows = exports.sales_days(state.downstream, span)
+        rows = exports.sales_days(state.bulk_calls, span)
         chunks = await exports.encoded(rows, exports.SALES_COLUMNS, format)
         return _download(chunks, "sales", span, format)
