@@ -105,7 +105,7 @@ def _read(shape: Shape, field: Any, item: Any) -> Any:
         return from_message(item, kind)
     if kind is datetime:
         return from_timestamp(item)
-    if isinstance(kind, type) and issubclass(kind, Enum):
+    if shape.enum:
         known = field.enum_type.values_by_number.get(item)
         return kind(known.name) if known is not None else next(iter(kind))
     return item

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
@@ -17,10 +18,14 @@ class Shape:
     optional: bool = False  # `X | None`: None when absent
     repeated: bool = False  # `list[X]`
     mapping: bool = False  # `dict[str, X]`
+    # What `kind` is, worked out once: every order read and answer asks for each field.
+    nested: bool = field(init=False)  # a dataclass
+    enum: bool = field(init=False)  # an Enum
 
-    @property
-    def nested(self) -> bool:
-        return dataclasses.is_dataclass(self.kind)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nested", dataclasses.is_dataclass(self.kind))
+        enum = isinstance(self.kind, type) and issubclass(self.kind, Enum)
+        object.__setattr__(self, "enum", enum)
 
 
 _read: dict[type, tuple[Shape, ...]] = {}
@@ -35,17 +40,17 @@ def shapes(cls: type) -> tuple[Shape, ...]:
 def _shapes_of(cls: type) -> tuple[Shape, ...]:
     hints = get_type_hints(cls)
     found = []
-    for field in dataclasses.fields(cls):
-        hint = hints[field.name]
+    for declared in dataclasses.fields(cls):
+        hint = hints[declared.name]
         optional = False
         if get_origin(hint) in (Union, types.UnionType):
             (hint,) = [arg for arg in get_args(hint) if arg is not type(None)]
             optional = True
         origin = get_origin(hint)
         if origin is list:
-            found.append(Shape(field.name, get_args(hint)[0], repeated=True))
+            found.append(Shape(declared.name, get_args(hint)[0], repeated=True))
         elif origin is dict:
-            found.append(Shape(field.name, get_args(hint)[1], mapping=True))
+            found.append(Shape(declared.name, get_args(hint)[1], mapping=True))
         else:
-            found.append(Shape(field.name, hint, optional=optional))
+            found.append(Shape(declared.name, hint, optional=optional))
     return tuple(found)

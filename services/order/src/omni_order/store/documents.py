@@ -102,7 +102,7 @@ def _decode_value(shape: Shape, item: Any) -> Any:
     kind = shape.kind
     if shape.nested:
         return _decode(item, kind)
-    if isinstance(kind, type) and issubclass(kind, Enum):
+    if shape.enum:
         try:
             return kind(item)
         except ValueError:
