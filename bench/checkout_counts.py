@@ -66,11 +66,13 @@ class Counts:
     trace_file: Path
     idle_per_second: dict[str, float]
     idle_by_database_per_second: dict[str, float]
+    idle_by_collection_per_second: dict[str, float]
     offset: int = 0
     checkouts: int = 0
     seconds: float = 0.0
     ops: Counter[str] = field(default_factory=Counter)
     by_database: Counter[str] = field(default_factory=Counter)
+    by_collection: Counter[str] = field(default_factory=Counter)
     hops: Counter[str] = field(default_factory=Counter)
 
     @classmethod
@@ -82,7 +84,9 @@ class Counts:
         await asyncio.sleep(SETTLE_SECONDS)  # seeding's events
         start = await read(store)
         await asyncio.sleep(IDLE_SECONDS)
-        ops, by_database = (await read(store)).minus(start)
+        idle = await read(store)
+        ops, by_database = idle.minus(start)
+        by_collection = idle.by_collection - start.by_collection
         seconds = time.monotonic() - start.at
         _, offset = grpc_hops(stack.trace_file, 0)
         return cls(
@@ -91,6 +95,7 @@ class Counts:
             stack.trace_file,
             {kind: n / seconds for kind, n in ops.items()},
             {db: n / seconds for db, n in by_database.items()},
+            {name: n / seconds for name, n in by_collection.items()},
             offset,
         )
 
@@ -103,6 +108,7 @@ class Counts:
         ops, by_database = end.minus(start)
         self.ops.update(ops)
         self.by_database.update(by_database)
+        self.by_collection.update(end.by_collection - start.by_collection)
         hops, self.offset = grpc_hops(self.trace_file, self.offset)
         self.hops.update(hops)
         self.checkouts += sum(self.load.sample.outcomes.values()) - before
@@ -112,6 +118,7 @@ class Counts:
         self.load.reset()
         self.checkouts, self.seconds = 0, 0.0
         self.ops, self.by_database, self.hops = Counter(), Counter(), Counter()
+        self.by_collection = Counter()
 
     def report(self) -> dict[str, Any]:
         n = self.checkouts or 1
@@ -124,6 +131,7 @@ class Counts:
 
         ops = net(self.ops, self.idle_per_second)
         by_service = net(self.by_database, self.idle_by_database_per_second)
+        by_collection = net(self.by_collection, self.idle_by_collection_per_second)
         total = round(sum(ops.values()), 1)
         return {
             "checkouts": self.checkouts,
@@ -132,6 +140,10 @@ class Counts:
             "store_ops_per_checkout_by_kind": ops,
             "store_ops_per_checkout_by_database": by_service,
             "store_ops_per_checkout_in_no_collection": round(total - sum(by_service.values()), 1),
+            # Where each service's share goes (collections of at least half an operation each).
+            "store_ops_per_checkout_by_collection": {
+                name: n for name, n in by_collection.items() if n >= 0.5
+            },
             "idle_store_ops_per_second": round(sum(self.idle_per_second.values()), 1),
             "grpc_hops_per_checkout": round(sum(self.hops.values()) / n, 2),
             "grpc_hops_per_checkout_by_method": {
