@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from omni.notification.v1 import notification_pb2, notification_pb2_grpc
 from omni_kit.app import ServiceApp
 from omni_kit.events.names import stream_name, stream_subjects
@@ -62,6 +64,7 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
         if not settings.seed_templates:
             return
         first = await templates.count() == 0
+        writes = []
         for template in default_templates(settings.fallback_language):
             assert template.channel is not None  # every built-in template names its channel
             if not first and (
@@ -70,7 +73,14 @@ async def create_app(settings: NotificationSettings) -> ServiceApp:
                 is not None
             ):
                 continue
-            await infra.transaction(await api.plan_template_upsert(template, 0, BUILT_IN))
+            writes.append(await api.plan_template_upsert(template, 0, BUILT_IN))
+
+        async def write_all(session: AsyncClientSession) -> None:
+            for write in writes:
+                await write(session)
+
+        if writes:  # all in one transaction: a first start seeds 48 templates
+            await infra.transaction(write_all)
 
     async def close() -> None:
         await http.aclose()
