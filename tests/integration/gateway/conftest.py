@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,16 +24,35 @@ JWT_SECRET = "test-secret-" + "x" * 40
 ADMIN_PASSWORD = "admin-password-123"
 STAFF_PASSWORD = "long enough pw"
 
-StartGateway = Callable[..., str]
+
+class Launched:
+    """A gateway process that has been started; `ready()` waits until it answers."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+        self.proc, self.base, self.log_path = proc, base, log_path
+
+    def ready(self) -> str:
+        # Generous: the machine may be busy, and with OMNI_GATEWAY_WORKERS each worker imports the
+        # whole app in a fresh interpreter.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.log_path.read_text())
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return self.base
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise TimeoutError("the gateway did not start")
 
 
-@pytest.fixture
-def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[StartGateway]:
-    procs: list[subprocess.Popen[bytes]] = []
+class StartGateway:
+    """Starts gateway processes (stopped at the test's end): `start(**settings)` returns the
+    base URL once the gateway answers; `spawn` returns at once, so a test's services can start
+    while the gateway imports (a few seconds of CPU)."""
 
-    def start(**settings: str) -> str:
-        port = int(settings.pop("http_port", 0)) or free_port()
-        values = {
+    def __init__(self, mongo_uri: str, nats_url: str, db_name: str, tmp_path: Path) -> None:
+        self.defaults = {
             "jwt_secret": JWT_SECRET,
             "admin_password": ADMIN_PASSWORD,
             "mongo_uri": mongo_uri,
@@ -41,36 +60,38 @@ def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[Star
             "nats_url": nats_url,
             "webhook_allow_http": "true",
             "webhook_allow_private_networks": "true",
-            "http_port": str(port),
-            **settings,
         }
+        self.tmp_path = tmp_path
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def __call__(self, **settings: str) -> str:
+        return self.spawn(**settings).ready()
+
+    def spawn(self, **settings: str) -> Launched:
+        port = int(settings.pop("http_port", 0)) or free_port()
+        values = {**self.defaults, "http_port": str(port), **settings}
         env = {f"OMNI_GATEWAY_{key.upper()}": value for key, value in values.items()}
-        log = (tmp_path / f"gateway-{port}.log").open("wb")
+        log_path = self.tmp_path / f"gateway-{port}.log"
         proc = subprocess.Popen(
             [sys.executable, "-m", "omni_gateway"],
             env={**os.environ, **env},
-            stdout=log,
-            stderr=log,
+            stdout=log_path.open("wb"),
+            stderr=subprocess.STDOUT,
         )
-        procs.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        # Generous: the machine may be busy, and with OMNI_GATEWAY_WORKERS each worker imports the
-        # whole app in a fresh interpreter.
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError((tmp_path / f"gateway-{port}.log").read_text())
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return base
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise TimeoutError("the gateway did not start")
+        self.procs.append(proc)
+        return Launched(proc, f"http://127.0.0.1:{port}", log_path)
 
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(30)
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait(30)
+
+
+@pytest.fixture
+def start_gateway(mongo_uri, nats_url, db_name, tmp_path: Path) -> Iterator[StartGateway]:
+    gateways = StartGateway(mongo_uri, nats_url, db_name, tmp_path)
+    yield gateways
+    gateways.stop()
 
 
 SERVICES = ["catalog", "inventory", "order", "customer", "notification"]
@@ -175,9 +196,14 @@ class Stack:
 
 
 async def start_services(
-    mongo_uri: str, nats_url: str, db_name: str, overrides: dict[str, dict] | None = None
+    mongo_uri: str,
+    nats_url: str,
+    db_name: str,
+    overrides: dict[str, dict] | None = None,
+    ports: dict[str, int] | None = None,
 ) -> dict:
-    """Every service in-process; `overrides`: more settings per service name."""
+    """Every service in-process; `overrides`: more settings per service name; `ports`: the
+    gRPC port of each (else any free one)."""
     import importlib
 
     apps = {}
@@ -192,7 +218,7 @@ async def start_services(
             if f"{callee}_addr" in settings_class.model_fields
         }
         settings = settings_class(
-            grpc_port=0,
+            grpc_port=(ports or {}).get(name, 0),
             mongo_uri=mongo_uri,
             nats_url=nats_url,
             mongo_database=f"{db_name}_{name}",
@@ -218,9 +244,11 @@ def service_settings() -> dict[str, dict]:
 
 @pytest.fixture
 async def stack(start_gateway, mongo_uri, nats_url, db_name, gateway_settings, service_settings):
-    apps = await start_services(mongo_uri, nats_url, db_name, service_settings)
-    addresses = {f"{n}_addr": f"127.0.0.1:{a.port}" for n, a in apps.items()}
-    base = start_gateway(**gateway_settings, **addresses)
+    ports = {name: free_port() for name in SERVICES}
+    addresses = {f"{n}_addr": f"127.0.0.1:{port}" for n, port in ports.items()}
+    gateway = start_gateway.spawn(**gateway_settings, **addresses)
+    apps = await start_services(mongo_uri, nats_url, db_name, service_settings, ports)
+    base = await asyncio.to_thread(gateway.ready)
     stack = Stack(base, apps, mongo_uri, nats_url, db_name)
     yield stack
     await stack.http.aclose()
