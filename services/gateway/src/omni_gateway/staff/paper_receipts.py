@@ -34,6 +34,8 @@ from omni_kit.protos import to_timestamp
 C = order_pb2
 TENDERS = {"cash": C.STORE_SALE_TENDER_CASH, "card": C.STORE_SALE_TENDER_CARD}
 MANAGERS = (StaffRole.STORE_MANAGER, StaffRole.ADMIN)
+# Who may key in a store's sales (consultants read, they do not sell).
+SELLERS = (StaffRole.ASSOCIATE, StaffRole.STORE_MANAGER, StaffRole.ADMIN)
 SALE_FIELDS = {"sale_id": "paper_receipt_number", "store_id": "store_id"}
 
 
@@ -79,10 +81,10 @@ class StaffPaperReceipts(Controller):
 
     @post(
         "/paper-sales",
-        summary="Key in a sale written on a paper receipt (staff of that store, admins); the "
-        "same receipt keyed again, here or at the node, is the same order",
+        summary="Key in a sale written on a paper receipt (associate or store manager of that "
+        "store, admin); the same receipt keyed again, here or at the node, is the same order",
         status_code=201,
-        guards=[store_in_path()],
+        guards=[roles(*SELLERS), store_in_path()],
     )
     async def key_in(
         self, state: State, principal: Principal, store_id: str, data: NewPaperSale
