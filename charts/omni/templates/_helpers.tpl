@@ -86,26 +86,37 @@ plus everything derived from the name. Returned as JSON. Args: dict root, name
 {{- $root := .root -}}
 {{- $name := .name -}}
 {{- $svc := include "omni.deepMerge" (list $root.Values.serviceDefaults (index $root.Values.services $name)) | fromJson -}}
-{{- $image := $svc.image | default dict -}}
-{{- $tag := $image.tag | default $root.Values.image.tag | default $root.Chart.AppVersion | toString -}}
-{{- if regexMatch "(?i)^latest$" $tag -}}
-{{- fail (printf "services.%s.image.tag: \"latest\" is not allowed; pin a version" $name) -}}
-{{- end -}}
-{{- $repo := $image.repository | default (printf "%s/omni-%s" $root.Values.image.registry $name) -}}
-{{- $ref := printf "%s:%s" $repo $tag -}}
-{{- if $image.digest -}}{{- $ref = printf "%s@%s" $ref $image.digest -}}{{- end -}}
+{{- $image := include "omni.image" (dict "root" $root "name" $name "image" $svc.image "at" (printf "services.%s" $name)) | fromJson -}}
 {{- $mongo := $svc.mongodb | default dict -}}
 {{- $_ := set $svc "name" $name -}}
 {{- $_ := set $svc "fullName" (include "omni.componentName" (list $root $name)) -}}
 {{- $_ := set $svc "envPrefix" (printf "OMNI_%s_" (upper $name)) -}}
-{{- $_ := set $svc "imageRef" $ref -}}
-{{- $_ := set $svc "version" $tag -}}
-{{- $_ := set $svc "pullPolicy" ($image.pullPolicy | default $root.Values.image.pullPolicy) -}}
+{{- $_ := set $svc "imageRef" $image.ref -}}
+{{- $_ := set $svc "version" $image.tag -}}
+{{- $_ := set $svc "pullPolicy" $image.pullPolicy -}}
 {{- $_ := set $svc "logLevel" ($svc.logLevel | default $root.Values.logLevel) -}}
 {{- $_ := set $svc "mongoDatabase" ($mongo.database | default (printf "omni_%s" $name)) -}}
 {{- $_ := set $svc "mongoSecret" (include "omni.secretName" (dict "root" $root "name" $mongo.existingSecret)) -}}
 {{- $_ := set $svc "mongoKey" ($mongo.key | default (printf "%s-mongodb-uri" $name)) -}}
 {{- toJson $svc -}}
+{{- end -}}
+
+{{/*
+A component's image: <registry>/omni-<name>:<tag> unless its own `image` says otherwise, never
+"latest". Returned as JSON {ref, tag, pullPolicy}. Args: dict root, name, image, at (the values
+path named in errors)
+*/}}
+{{- define "omni.image" -}}
+{{- $root := .root -}}
+{{- $image := .image | default dict -}}
+{{- $tag := $image.tag | default $root.Values.image.tag | default $root.Chart.AppVersion | toString -}}
+{{- if regexMatch "(?i)^latest$" $tag -}}
+{{- fail (printf "%s.image.tag: \"latest\" is not allowed; pin a version" .at) -}}
+{{- end -}}
+{{- $repo := $image.repository | default (printf "%s/omni-%s" $root.Values.image.registry .name) -}}
+{{- $ref := printf "%s:%s" $repo $tag -}}
+{{- if $image.digest -}}{{- $ref = printf "%s@%s" $ref $image.digest -}}{{- end -}}
+{{- toJson (dict "ref" $ref "tag" $tag "pullPolicy" ($image.pullPolicy | default $root.Values.image.pullPolicy)) -}}
 {{- end -}}
 
 {{/* The Secret a reference points at: its own name, else the chart's dev Secret (dev.enabled), else secrets.existingSecret. Args: dict root, name */}}
@@ -175,5 +186,24 @@ seccompProfile:
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The store node's settings (OMNI_STORE_NODE_*), as a ConfigMap's data. Args: root */}}
+{{- define "omni.storeNodeConfig" -}}
+{{- $node := .Values.storeNode -}}
+OMNI_STORE_NODE_STORE_ID: {{ required "storeNode.storeId: the store (its stock location id) the node sells for" $node.storeId | quote }}
+OMNI_STORE_NODE_TIME_ZONE: {{ $node.timeZone | quote }}
+OMNI_STORE_NODE_HTTP_HOST: "0.0.0.0"
+OMNI_STORE_NODE_HTTP_PORT: {{ $node.httpPort | quote }}
+OMNI_STORE_NODE_JOURNAL_PATH: "/var/lib/omni/store-node.sqlite3"
+OMNI_STORE_NODE_ORDER_ADDR: {{ $node.orderAddr | default (include "omni.grpcTarget" (list . "order")) | quote }}
+OMNI_STORE_NODE_CATALOG_ADDR: {{ $node.catalogAddr | default (include "omni.grpcTarget" (list . "catalog")) | quote }}
+{{- if and $node.catalogEvents (or .Values.dev.enabled (not .Values.nats.urlSecret.existingSecret)) }}
+OMNI_STORE_NODE_NATS_URL: {{ include "omni.natsUrl" . | quote }}
+{{- end }}
+{{ include "omni.processConfig" (dict "root" . "prefix" "OMNI_STORE_NODE_" "logLevel" .Values.logLevel) }}
+{{- range $key, $value := $node.env }}
+OMNI_STORE_NODE_{{ $key }}: {{ $value | quote }}
 {{- end }}
 {{- end -}}

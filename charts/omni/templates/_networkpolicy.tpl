@@ -14,6 +14,10 @@ The release-wide default deny is in networkpolicy.yaml.
 {{- $callers = append $callers $other -}}
 {{- end -}}
 {{- end -}}
+{{- $node := $root.Values.storeNode -}}
+{{- if and $node.enabled (has $svc.name (list "order" "catalog")) (not (get $node (printf "%sAddr" $svc.name))) -}}
+{{- $callers = append $callers "store-node" -}}
+{{- end -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:

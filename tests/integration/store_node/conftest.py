@@ -27,6 +27,8 @@ from omni_inventory.settings import InventorySettings
 from omni_kit.localstack import free_port
 
 STORE_ID = "loc_store_node_test"
+# Paper receipts are written in the store's local time.
+STORE_ZONE = "Europe/Kyiv"
 ORDER_METRICS_PORT = free_port()
 
 
@@ -75,6 +77,7 @@ async def store_stack(
     node = StoreNode(
         env={
             "OMNI_STORE_NODE_STORE_ID": STORE_ID,
+            "OMNI_STORE_NODE_TIME_ZONE": STORE_ZONE,
             "OMNI_STORE_NODE_HTTP_PORT": str(node_port),
             "OMNI_STORE_NODE_JOURNAL_PATH": str(journal),
             "OMNI_STORE_NODE_ORDER_ADDR": f"127.0.0.1:{link.ports['order']}",

@@ -40,6 +40,15 @@ class LinkDown(Exception):
 
 
 @dataclass(frozen=True)
+class Standing:
+    """What the centre answers a status report with: the store's offline card limits (None:
+    staff set none) and its paper receipt blocks (first, last)."""
+
+    limits: CardLimits | None
+    paper_blocks: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
 class Recorded:
     state: str
     order_id: str
@@ -54,7 +63,7 @@ def sale_request(
         sale_id=sale.sale_id,
         store_id=store_id,
         till_id=sale.till_id,
-        till_number=till_number,
+        till_number=0 if sale.paper_receipt_number else till_number,
         sold_at=to_timestamp(sale.sold_at),
         lines=[
             order_pb2.StoreSaleLine(
@@ -75,6 +84,7 @@ def sale_request(
         ),
         card_token=sale.card_token,
         customer=order_pb2.StoreSaleCustomer(**asdict(sale.customer)) if sale.card_token else None,
+        paper_receipt_number=sale.paper_receipt_number,
     )
 
 
@@ -96,19 +106,21 @@ class Centre:
         reply = await self._call(self.orders.RecordStoreSale, request)
         return Recorded(OUTCOMES[reply.outcome], reply.order.id)
 
-    async def report_status(
-        self, request: order_pb2.ReportStoreNodeStatusRequest
-    ) -> CardLimits | None:
-        """Report; the answer carries the store's offline card limits, if staff set them."""
+    async def report_status(self, request: order_pb2.ReportStoreNodeStatusRequest) -> Standing:
+        """Report; the answer carries the store's offline card limits and paper blocks."""
         reply = await self._call(self.orders.ReportStoreNodeStatus, request)
+        blocks = [(block.first, block.last) for block in reply.paper_receipt_blocks]
         if not reply.HasField("limits"):
-            return None
+            return Standing(None, blocks)
         limits = reply.limits
-        return CardLimits(
-            currency=limits.card_sale_cap.currency_code,
-            sale_cap_minor=limits.card_sale_cap.amount_minor,
-            stored_cap_minor=limits.card_stored_cap.amount_minor,
-            max_age_seconds=limits.card_max_age_seconds,
+        return Standing(
+            CardLimits(
+                currency=limits.card_sale_cap.currency_code,
+                sale_cap_minor=limits.card_sale_cap.amount_minor,
+                stored_cap_minor=limits.card_stored_cap.amount_minor,
+                max_age_seconds=limits.card_max_age_seconds,
+            ),
+            blocks,
         )
 
     async def reachable(self) -> bool:

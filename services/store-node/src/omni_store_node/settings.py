@@ -4,10 +4,12 @@ reaches the centre."""
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from omni_kit import timezones
 from omni_kit.settings import ProcessSettings
 
 
@@ -19,6 +21,8 @@ class StoreNodeSettings(ProcessSettings):
     store_id: str = Field(min_length=1)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8090, ge=0, le=65535)
+    # The store's IANA time zone: paper receipts are written in it.
+    time_zone: str = "UTC"
     # The journal and the catalog replica: one SQLite file on the node's own disk.
     journal_path: Path = Path("store-node.sqlite3")
     # The centre's services, as the node reaches them over the store's link.
@@ -44,3 +48,14 @@ class StoreNodeSettings(ProcessSettings):
     card_offline_sale_cap_minor: int = Field(default=20_000, ge=0)
     card_offline_stored_cap_minor: int = Field(default=200_000, ge=0)
     card_offline_max_age_seconds: int = Field(default=86_400, ge=0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        if not timezones.known(name):
+            raise ValueError(f"{name!r} is not an IANA time zone")
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)

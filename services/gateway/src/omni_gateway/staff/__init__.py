@@ -21,6 +21,7 @@ from omni_gateway.staff.locations import StaffLocations
 from omni_gateway.staff.merges import ProfileMergeHistory, ProfileMerges
 from omni_gateway.staff.notifications import CustomerMessages, Templates
 from omni_gateway.staff.orders import StaffOrderReads
+from omni_gateway.staff.paper_receipts import StaffPaperReceipts
 from omni_gateway.staff.prices import PriceAdmin
 from omni_gateway.staff.promotions import StaffPromotions
 from omni_gateway.staff.reports import StaffReports
@@ -44,6 +45,7 @@ ROUTES: list[Any] = [
     StaffLocations,
     StaffStores,
     StaffStoreNodes,
+    StaffPaperReceipts,
     StaffOrderReads,
     StaffFulfilment,
     StaffReports,

@@ -10,6 +10,7 @@ from omni_order.api.checkout import CheckoutApi
 from omni_order.api.deps import Deps
 from omni_order.api.imports import ImportApi
 from omni_order.api.lifecycle import LifecycleApi
+from omni_order.api.paper_receipts import PaperReceiptApi
 from omni_order.api.payments import PaymentsApi
 from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
@@ -28,6 +29,7 @@ class OrderApi(
     ReturnsApi,
     StoreSaleApi,
     StoreNodeApi,
+    PaperReceiptApi,
     QueriesApi,
     order_pb2_grpc.OrderServiceServicer,
 ):

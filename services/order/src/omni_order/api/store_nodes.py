@@ -11,6 +11,7 @@ from omni_kit.errors import InvalidArgument, NotFound
 from omni_kit.ids import utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 from omni_order.api.deps import Deps
+from omni_order.api.paper_receipts import block_message, paper_receipts
 from omni_order.metrics import STORE_NODE_SILENCE
 from omni_order.store.store_nodes import Limits, NodeReport, NodeStatus, Outage, StoreNodeStore
 
@@ -130,8 +131,11 @@ class StoreNodeApi:
     ) -> C.ReportStoreNodeStatusResponse:
         status = await store_nodes(self.deps).keep(node_report(request), utcnow())
         STORE_NODE_SILENCE.labels(store_id=request.store_id).set(0)
+        blocks = await paper_receipts(self.deps).of_store(request.store_id)
         return C.ReportStoreNodeStatusResponse(
-            status=status_message(status), limits=limits_message(status.limits)
+            status=status_message(status),
+            limits=limits_message(status.limits),
+            paper_receipt_blocks=[block_message(block) for block in blocks],
         )
 
     async def SetStoreNodeLimits(

@@ -18,6 +18,7 @@ from omni_kit.idempotency import Work, fingerprint
 from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
+from omni_order.api.paper_receipts import check_paper_sale, paper_fingerprint_payload
 from omni_order.api.stored_cards import charge_stored_card, payment_due, payment_due_message
 from omni_order.domain import checkout
 from omni_order.domain import store_sales as rules
@@ -61,6 +62,7 @@ def till_sale(request: C.RecordStoreSaleRequest) -> rules.TillSale:
         customer=rules.TillCustomer(
             request.customer.name, request.customer.email, request.customer.phone
         ),
+        paper_receipt_number=request.paper_receipt_number,
     )
 
 
@@ -87,6 +89,9 @@ class StoreSaleApi:
         rules.check_sale(sale)
         payload = request.SerializeToString(deterministic=True)
         printed = fingerprint(payload)
+        if request.paper_receipt_number:
+            await check_paper_sale(self.deps, request)
+            printed = fingerprint(paper_fingerprint_payload(request))
 
         async def plan() -> Work[C.RecordStoreSaleResponse]:
             recorded = await self._recorded(sale.sale_id)
@@ -94,7 +99,13 @@ class StoreSaleApi:
                 return self._again(recorded, sale.sale_id, printed, payload)
             order = await self._order(sale)
             declined = await charge_stored_card(self.deps, sale, order)
-            extra = sale_fields(sale.sale_id, printed, sale.tender, request.sold_offline)
+            extra = sale_fields(
+                sale.sale_id,
+                printed,
+                sale.tender,
+                request.sold_offline,
+                paper_receipt_number=request.paper_receipt_number,
+            )
             await self.deps.orders.prepare(order)
             due = self.deps.orders.infra.db[PAYMENT_DUE]
 

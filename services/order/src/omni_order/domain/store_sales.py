@@ -64,6 +64,8 @@ class TillSale:
     # A card stored offline, charged at the centre (empty: paid at the till's own terminal).
     card_token: str = ""
     customer: TillCustomer = TillCustomer()
+    # Written on a pre-issued paper receipt (no power at the store) and keyed in later.
+    paper_receipt_number: int = 0
 
 
 def check_sale(sale: TillSale) -> None:
@@ -75,7 +77,7 @@ def check_sale(sale: TillSale) -> None:
     for name in ("store_id", "till_id"):
         if not getattr(sale, name):
             raise InvalidArgument(f"{name} is required", field=name)
-    if sale.till_number < 1:
+    if sale.till_number < 1 and not sale.paper_receipt_number:
         raise InvalidArgument("till_number counts from 1", field="till_number")
     if sale.tender not in TENDERS:
         raise InvalidArgument("tender is cash or card", field="tender")

@@ -5,6 +5,7 @@ from omni_kit.migrations import TYPED_DOCUMENTS, Migration, reshape
 from omni_order.store.callbacks import CALLBACK_INDEXES, PaymentCallbackStore
 from omni_order.store.carts import CART_INDEXES, OBSOLETE_CART_INDEXES, CartStore
 from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, OrderStore
+from omni_order.store.paper_receipts import PAPER_RECEIPT_INDEXES
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
 from omni_order.store.store_sales import STORE_SALE_INDEXES
 from omni_order.store.tax import TAX_INDEXES
@@ -17,6 +18,7 @@ INDEXES = {
     **CALLBACK_INDEXES,
     **TAX_INDEXES,
     **STORE_SALE_INDEXES,
+    **PAPER_RECEIPT_INDEXES,
     **VOUCHER_INDEXES,
     "orders": ORDER_INDEXES["orders"] + STORE_SALE_INDEXES["orders"],
 }

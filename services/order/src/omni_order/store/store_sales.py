@@ -28,12 +28,14 @@ STORE_SALE_INDEXES = {
 }
 
 
-def sale_fields(sale_id: str, fingerprint: str, tender: str, offline: bool) -> Document:
+def sale_fields(
+    sale_id: str, fingerprint: str, tender: str, offline: bool, *, paper_receipt_number: int = 0
+) -> Document:
     """The fields a till sale's order carries next to the order itself."""
-    return {
-        "store_sale_id": sale_id,
-        "store_sale": {"fingerprint": fingerprint, "tender": tender, "sold_offline": offline},
-    }
+    store_sale: Document = {"fingerprint": fingerprint, "tender": tender, "sold_offline": offline}
+    if paper_receipt_number:
+        store_sale["paper_receipt_number"] = paper_receipt_number
+    return {"store_sale_id": sale_id, "store_sale": store_sale}
 
 
 async def quarantine(

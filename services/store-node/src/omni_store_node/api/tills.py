@@ -16,16 +16,27 @@ from omni_kit.ids import utcnow
 from omni_store_node.api.views import (
     CardLimitsView,
     OfflineSwitchView,
+    PaperBlockView,
+    PaperSaleBody,
     ProductView,
     ReceiptView,
     SaleBody,
     StatusView,
+    paper_receipt,
     product,
     receipt,
 )
 from omni_store_node.centre import LinkDown
+from omni_store_node.domain.paper import paper_sale
 from omni_store_node.domain.payments import CENTRE_BALANCE_TENDERS, refuse_centre_balance
-from omni_store_node.domain.sales import Customer, SaleRefused, Wanted, check_request, priced_sale
+from omni_store_node.domain.sales import (
+    Customer,
+    Sale,
+    SaleRefused,
+    Wanted,
+    check_request,
+    priced_sale,
+)
 from omni_store_node.node import Node
 from omni_store_node.store.journal import QUARANTINED, RECORDED, REFUSED, WAITING, Offline
 
@@ -64,18 +75,31 @@ class TillController(Controller):
                 f"the centre records cash and card till sales; {sale.tender} is not taken here yet",
                 "tender",
             )
-        entry, new = await node.store.journal.keep(sale, offline=offline)
-        if entry.state == WAITING and node.link.online:
-            try:
-                await node.forwarder.forward(entry)
-            except LinkDown:
-                await node.store.journal.log_switch(node.link.offline_since or utcnow(), sale)
-                node.forwarder.wake()
-            entry = await node.store.journal.get(sale.sale_id) or entry
-        elif entry.state == WAITING:
-            node.forwarder.wake()
-        view = receipt(entry, offline=not node.link.online)
-        return Response(view, status_code=201 if new else 200)
+        return await _keep(node, sale, offline)
+
+    @post("/paper-sales", status_code=201)
+    async def key_in_paper(
+        self, data: JSONBody[PaperSaleBody], state: State
+    ) -> Response[ReceiptView]:
+        """A sale written on a paper receipt while the store had no power, keyed in now."""
+        node: Node = state.node
+        receipt = paper_receipt(data)
+        sale = paper_sale(
+            receipt,
+            store_id=node.settings.store_id,
+            blocks=await node.store.replica.paper_blocks(),
+            zone=node.settings.zone,
+            prices=await node.store.replica.prices(line.sku for line in receipt.lines),
+            card_limits=await node.card_limits(),
+        )
+        return await _keep(node, sale, None)
+
+    @get("/paper-receipt-blocks")
+    async def paper_blocks(self, state: State) -> list[PaperBlockView]:
+        """The store's paper receipt blocks, as the centre last sent them."""
+        node: Node = state.node
+        blocks = await node.store.replica.paper_blocks()
+        return [PaperBlockView(first, last) for first, last in blocks]
 
     @get("/sales/{sale_id:str}")
     async def sale(self, sale_id: FromPath[str], state: State) -> ReceiptView:
@@ -118,6 +142,22 @@ class TillController(Controller):
             prices_loaded_at=await node.store.replica.loaded_at(),
             card_limits=CardLimitsView(**asdict(await node.card_limits())),
         )
+
+
+async def _keep(node: Node, sale: Sale, offline: Offline | None) -> Response[ReceiptView]:
+    """Journal the sale (fsynced) and, online, forward it before the receipt."""
+    entry, new = await node.store.journal.keep(sale, offline=offline)
+    if entry.state == WAITING and node.link.online:
+        try:
+            await node.forwarder.forward(entry)
+        except LinkDown:
+            await node.store.journal.log_switch(node.link.offline_since or utcnow(), sale)
+            node.forwarder.wake()
+        entry = await node.store.journal.get(sale.sale_id) or entry
+    elif entry.state == WAITING:
+        node.forwarder.wake()
+    view = receipt(entry, offline=not node.link.online)
+    return Response(view, status_code=201 if new else 200)
 
 
 def _problem(

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import msgspec
 
-from omni_store_node.domain.sales import Price
+from omni_store_node.domain.paper import PaperReceipt, WrittenLine
+from omni_store_node.domain.sales import Customer, Price
 from omni_store_node.store.journal import WAITING, Entry
 
 
@@ -38,6 +39,32 @@ class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     customer: CustomerBody | None = None
 
 
+class PaperLineBody(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    quantity: int
+    # The price written on the paper receipt.
+    unit_price_minor: int
+
+
+class PaperSaleBody(msgspec.Struct, forbid_unknown_fields=True):
+    # Pre-printed on the paper receipt, from a block the centre issued to the store.
+    paper_receipt_number: int
+    till_id: str
+    # The time written on the paper, in the store's time zone (an offset, if given, counts).
+    written_at: datetime
+    tender: str
+    currency: str
+    lines: list[PaperLineBody]
+    staff_id: str = ""
+    card_token: str = ""
+    customer: CustomerBody | None = None
+
+
+class PaperBlockView(msgspec.Struct):
+    first: int
+    last: int
+
+
 class ReceiptLineView(msgspec.Struct):
     sku: str
     name: str
@@ -59,6 +86,8 @@ class ReceiptView(msgspec.Struct):
     offline: bool
     # Recorded at the centre (false while it waits in the node's journal).
     synced: bool
+    # A paper sale keyed in: its pre-issued number (till_number is then 0).
+    paper_receipt_number: int | None = None
 
 
 class ProductView(msgspec.Struct):
@@ -125,6 +154,21 @@ def receipt(entry: Entry, *, offline: bool) -> ReceiptView:
         total=money(sale.total_minor),
         offline=offline,
         synced=entry.state != WAITING,
+        paper_receipt_number=sale.paper_receipt_number or None,
+    )
+
+
+def paper_receipt(body: PaperSaleBody) -> PaperReceipt:
+    return PaperReceipt(
+        number=body.paper_receipt_number,
+        till_id=body.till_id,
+        written_at=body.written_at,
+        tender=body.tender,
+        currency=body.currency,
+        lines=[WrittenLine(line.sku, line.quantity, line.unit_price_minor) for line in body.lines],
+        staff_id=body.staff_id,
+        card_token=body.card_token,
+        customer=Customer(**msgspec.structs.asdict(body.customer)) if body.customer else Customer(),
     )
 
 

@@ -69,6 +69,8 @@ class Sale:
     # A card stored offline: its token, charged when the sale reaches the centre.
     card_token: str = ""
     customer: Customer = Customer()
+    # Written on a pre-issued paper receipt and keyed in later (domain/paper.py); 0: a till sale.
+    paper_receipt_number: int = 0
 
     @property
     def total_minor(self) -> int:
@@ -94,6 +96,18 @@ def check_request(sale_id: str, till_id: str, tender: str, wanted: list[Wanted])
             raise SaleRefused(f"quantity is 1 to {MAX_QUANTITY}", f"lines[{index}].quantity")
 
 
+def check_card_token(tender: str, card_token: str, customer: Customer) -> None:
+    """A card stored to be charged at the centre: a card sale's, with a contact in case the
+    charge is declined."""
+    if card_token and tender != "card":
+        raise SaleRefused("a card token comes only with a card sale", "card_token")
+    if card_token and not (customer.email or customer.phone):
+        raise SaleRefused(
+            "a stored card needs the customer's e-mail or phone, in case it is declined",
+            "customer",
+        )
+
+
 def priced_sale(
     *,
     sale_id: str,
@@ -108,13 +122,7 @@ def priced_sale(
 ) -> Sale:
     """The sale at the store's prices; a SKU the store does not sell refuses it whole."""
     check_request(sale_id, till_id, tender, wanted)
-    if card_token and tender != "card":
-        raise SaleRefused("a card token comes only with a card sale", "card_token")
-    if card_token and not (customer.email or customer.phone):
-        raise SaleRefused(
-            "a stored card needs the customer's e-mail or phone, in case it is declined",
-            "customer",
-        )
+    check_card_token(tender, card_token, customer)
     lines: list[SaleLine] = []
     currencies: set[str] = set()
     for index, line in enumerate(wanted):

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from omni_store_node.domain.payments import CardLimits, StoredCards, check_offline_card
 from omni_store_node.domain.sales import Customer, Sale, SaleLine, SaleRefused
 from omni_store_node.store.sqlite import immediate
@@ -16,6 +18,7 @@ from omni_store_node.store.sqlite import immediate
 if TYPE_CHECKING:
     from omni_store_node.store import LocalStore
 
+log = structlog.get_logger(__name__)
 WAITING = "waiting"
 RECORDED = "recorded"
 QUARANTINED = "quarantined"
@@ -95,7 +98,8 @@ def _sale(payload: str) -> Sale:
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         sale=_sale(row["payload"]),
-        till_number=row["till_number"],
+        # A paper sale's stored number is negative: it has no till number.
+        till_number=max(row["till_number"], 0),
         sold_offline=bool(row["sold_offline"]),
         state=row["state"],
         order_id=row["order_id"],
@@ -123,9 +127,16 @@ class Journal:
                     check_offline_card(sale, offline.card_limits, _stored_cards(db, sale))
                     _log_switch(db, offline.since, sale)
                 (last,) = db.execute(
-                    "SELECT COALESCE(MAX(till_number), 0) FROM sales WHERE till_id = ?",
+                    """SELECT COALESCE(MAX(till_number), 0) FROM sales
+                    WHERE till_id = ? AND till_number > 0""",
                     (sale.till_id,),
                 ).fetchone()
+                number = last + 1
+                if sale.paper_receipt_number:
+                    # Numbered by its paper receipt, not the till: stored negative, it takes
+                    # none of the till's gapless numbers (and paper numbers are unique).
+                    number = -sale.paper_receipt_number
+                sold_offline = offline is not None or bool(sale.paper_receipt_number)
                 db.execute(
                     """INSERT INTO sales (sale_id, till_id, till_number, payload, tender,
                     total_minor, currency, sold_at, sold_offline, state)
@@ -133,17 +144,17 @@ class Journal:
                     (
                         sale.sale_id,
                         sale.till_id,
-                        last + 1,
+                        number,
                         payload,
                         sale.tender,
                         sale.total_minor,
                         sale.currency,
                         sale.sold_at.isoformat(),
-                        int(offline is not None),
+                        int(sold_offline),
                         WAITING,
                     ),
                 )
-            return Entry(sale, last + 1, offline is not None, WAITING), True
+            return Entry(sale, max(number, 0), sold_offline, WAITING), True
 
         return await self.store.run(write)
 
@@ -221,6 +232,20 @@ def _log_switch(db: sqlite3.Connection, since: datetime, sale: Sale) -> None:
 def _again(row: sqlite3.Row, sale: Sale) -> Entry:
     entry = _entry(row)
     kept = entry.sale
+    if sale.paper_receipt_number:
+        if _written(kept) != _written(sale):
+            log.warning(
+                "paper receipt keyed again with other content: refused",
+                paper_receipt_number=sale.paper_receipt_number,
+                sale_id=sale.sale_id,
+            )
+            raise SaleRefused(
+                f"paper receipt {sale.paper_receipt_number} was keyed in before with other"
+                " till, time, lines or tender",
+                "paper_receipt_number",
+                409,
+            )
+        return entry
     if (kept.till_id, kept.tender, _units(kept)) != (sale.till_id, sale.tender, _units(sale)):
         raise SaleRefused(
             f"sale {sale.sale_id} was already sold with other lines, tender or till",
@@ -228,6 +253,12 @@ def _again(row: sqlite3.Row, sale: Sale) -> Entry:
             409,
         )
     return entry
+
+
+def _written(sale: Sale) -> tuple[Any, ...]:
+    """What a paper receipt says (who keyed it in does not count)."""
+    lines = [(line.sku, line.quantity, line.unit_minor) for line in sale.lines]
+    return (sale.till_id, sale.sold_at, sale.tender, sale.currency, lines, sale.card_token)
 
 
 def _units(sale: Sale) -> list[tuple[str, int]]:

@@ -97,6 +97,26 @@ class Replica:
 
         await self.store.run(write)
 
+    async def paper_blocks(self) -> list[tuple[int, int]]:
+        """The store's paper receipt blocks (first, last) as the centre last sent them."""
+
+        def read(db: sqlite3.Connection) -> list[tuple[int, int]]:
+            row = db.execute(
+                "SELECT value FROM replica_state WHERE key = 'paper_blocks'"
+            ).fetchone()
+            return [(first, last) for first, last in json.loads(row["value"])] if row else []
+
+        return await self.store.run(read)
+
+    async def keep_paper_blocks(self, blocks: list[tuple[int, int]]) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO replica_state VALUES ('paper_blocks', ?)",
+                (json.dumps(sorted(blocks)),),
+            )
+
+        await self.store.run(write)
+
     async def loaded_at(self) -> str:
         def read(db: sqlite3.Connection) -> str:
             row = db.execute("SELECT value FROM replica_state WHERE key = 'loaded_at'").fetchone()

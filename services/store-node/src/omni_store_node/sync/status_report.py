@@ -31,10 +31,11 @@ class StatusReporter:
         self.every = every
 
     async def send(self, outage: Outage | None) -> None:
-        """One report, naming this outage as the last one, and the store's card limits from the
-        answer kept for when the link is down; LinkDown if it cannot get through."""
+        """One report, naming this outage as the last one, and the store's card limits and paper
+        blocks from the answer kept for when the link is down; LinkDown if it cannot get
+        through."""
         counts = await self.store.journal.counts()
-        limits = await self.centre.report_status(
+        standing = await self.centre.report_status(
             order_pb2.ReportStoreNodeStatusRequest(
                 store_id=self.store_id,
                 node_version=NODE_VERSION,
@@ -49,7 +50,8 @@ class StatusReporter:
                 ),
             )
         )
-        await self.store.replica.keep_card_limits(limits)
+        await self.store.replica.keep_card_limits(standing.limits)
+        await self.store.replica.keep_paper_blocks(standing.paper_blocks)
 
     async def run(self) -> None:
         """While the link is up, report every few seconds (the reconnect's report is sent by

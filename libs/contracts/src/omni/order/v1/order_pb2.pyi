@@ -2602,6 +2602,7 @@ class RecordStoreSaleRequest(_message.Message):
     ACTOR_FIELD_NUMBER: _builtins.int
     CARD_TOKEN_FIELD_NUMBER: _builtins.int
     CUSTOMER_FIELD_NUMBER: _builtins.int
+    PAPER_RECEIPT_NUMBER_FIELD_NUMBER: _builtins.int
     sale_id: _builtins.str
     """Made at the till (a UUID); the sale's identity everywhere."""
     store_id: _builtins.str
@@ -2615,6 +2616,12 @@ class RecordStoreSaleRequest(_message.Message):
     card_token: _builtins.str
     """A card sale stored offline: the card's token, authorized and captured through the store's
     card provider when the sale reaches the centre (empty: paid at the till's own terminal).
+    """
+    paper_receipt_number: _builtins.int
+    """A sale written on a pre-issued paper receipt and keyed in later (at the node or at the
+    centre): the number must lie in one of the store's blocks, sale_id is derived from the
+    store and the number (omni_kit.paper), and till_number is 0. Keyed twice, the same content
+    (the actor, sold_offline and line names aside) is one order.
     """
     @_builtins.property
     def sold_at(self) -> _timestamp_pb2.Timestamp: ...
@@ -2645,14 +2652,137 @@ class RecordStoreSaleRequest(_message.Message):
         actor: _common_pb2.Actor | None = ...,
         card_token: _builtins.str = ...,
         customer: Global___StoreSaleCustomer | None = ...,
+        paper_receipt_number: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "customer", b"customer", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "paper_receipt_number", b"paper_receipt_number", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordStoreSaleRequest: _TypeAlias = RecordStoreSaleRequest  # noqa: Y015
+
+@_typing.final
+class PaperReceiptBlock(_message.Message):
+    """A range of paper receipt numbers issued to one store, first to last inclusive."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    FIRST_FIELD_NUMBER: _builtins.int
+    LAST_FIELD_NUMBER: _builtins.int
+    ISSUED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    store_id: _builtins.str
+    first: _builtins.int
+    last: _builtins.int
+    @_builtins.property
+    def issued_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        first: _builtins.int = ...,
+        last: _builtins.int = ...,
+        issued_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["issued_at", b"issued_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["first", b"first", "id", b"id", "issued_at", b"issued_at", "last", b"last", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PaperReceiptBlock: _TypeAlias = PaperReceiptBlock  # noqa: Y015
+
+@_typing.final
+class IssuePaperReceiptBlockRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    count: _builtins.int
+    """How many numbers, 1 to 10000."""
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        count: _builtins.int = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "count", b"count", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuePaperReceiptBlockRequest: _TypeAlias = IssuePaperReceiptBlockRequest  # noqa: Y015
+
+@_typing.final
+class IssuePaperReceiptBlockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def block(self) -> Global___PaperReceiptBlock: ...
+    def __init__(
+        self,
+        *,
+        block: Global___PaperReceiptBlock | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["block", b"block"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block", b"block"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssuePaperReceiptBlockResponse: _TypeAlias = IssuePaperReceiptBlockResponse  # noqa: Y015
+
+@_typing.final
+class ListPaperReceiptBlocksRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPaperReceiptBlocksRequest: _TypeAlias = ListPaperReceiptBlocksRequest  # noqa: Y015
+
+@_typing.final
+class ListPaperReceiptBlocksResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def blocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___PaperReceiptBlock]:
+        """Oldest first."""
+
+    def __init__(
+        self,
+        *,
+        blocks: _abc.Iterable[Global___PaperReceiptBlock] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blocks", b"blocks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPaperReceiptBlocksResponse: _TypeAlias = ListPaperReceiptBlocksResponse  # noqa: Y015
 
 @_typing.final
 class StoreSaleCustomer(_message.Message):
@@ -2876,21 +3006,27 @@ class ReportStoreNodeStatusResponse(_message.Message):
 
     STATUS_FIELD_NUMBER: _builtins.int
     LIMITS_FIELD_NUMBER: _builtins.int
+    PAPER_RECEIPT_BLOCKS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def status(self) -> Global___StoreNodeStatus: ...
     @_builtins.property
     def limits(self) -> Global___StoreNodeLimits:
         """The store's offline card limits, if staff set them (unset: the node keeps its defaults)."""
 
+    @_builtins.property
+    def paper_receipt_blocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___PaperReceiptBlock]:
+        """The store's paper receipt blocks: the node refuses a paper sale numbered outside them."""
+
     def __init__(
         self,
         *,
         status: Global___StoreNodeStatus | None = ...,
         limits: Global___StoreNodeLimits | None = ...,
+        paper_receipt_blocks: _abc.Iterable[Global___PaperReceiptBlock] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "paper_receipt_blocks", b"paper_receipt_blocks", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

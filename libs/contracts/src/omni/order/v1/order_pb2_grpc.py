@@ -137,6 +137,16 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
                 _registered_method=True)
+        self.IssuePaperReceiptBlock = channel.unary_unary(
+                '/omni.order.v1.OrderService/IssuePaperReceiptBlock',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockResponse.FromString,
+                _registered_method=True)
+        self.ListPaperReceiptBlocks = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListPaperReceiptBlocks',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -360,6 +370,21 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssuePaperReceiptBlock(self, request, context):
+        """Pre-issued paper receipt numbers for a store, for sales written by hand when it has no power
+        at all. Numbers are drawn from one sequence, so blocks never overlap, within a store or
+        across stores. A paper sale is keyed in later through RecordStoreSale.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPaperReceiptBlocks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -559,6 +584,16 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ListStorePaymentsDue,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.SerializeToString,
+            ),
+            'IssuePaperReceiptBlock': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssuePaperReceiptBlock,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockResponse.SerializeToString,
+            ),
+            'ListPaperReceiptBlocks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPaperReceiptBlocks,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -1174,6 +1209,60 @@ class OrderService:
             '/omni.order.v1.OrderService/ListStorePaymentsDue',
             omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.ListStorePaymentsDueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssuePaperReceiptBlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/IssuePaperReceiptBlock',
+            omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.IssuePaperReceiptBlockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPaperReceiptBlocks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListPaperReceiptBlocks',
+            omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,12 @@ class OrderServiceStub:
     """
     ListStorePaymentsDue: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]
     """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
+    IssuePaperReceiptBlock: _grpc.UnaryUnaryMultiCallable[_order_pb2.IssuePaperReceiptBlockRequest, _order_pb2.IssuePaperReceiptBlockResponse]
+    """Pre-issued paper receipt numbers for a store, for sales written by hand when it has no power
+    at all. Numbers are drawn from one sequence, so blocks never overlap, within a store or
+    across stores. A paper sale is keyed in later through RecordStoreSale.
+    """
+    ListPaperReceiptBlocks: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListPaperReceiptBlocksRequest, _order_pb2.ListPaperReceiptBlocksResponse]
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -178,6 +184,12 @@ class OrderServiceAsyncStub(OrderServiceStub):
     """
     ListStorePaymentsDue: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStorePaymentsDueRequest, _order_pb2.ListStorePaymentsDueResponse]  # type: ignore[assignment]
     """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
+    IssuePaperReceiptBlock: _aio.UnaryUnaryMultiCallable[_order_pb2.IssuePaperReceiptBlockRequest, _order_pb2.IssuePaperReceiptBlockResponse]  # type: ignore[assignment]
+    """Pre-issued paper receipt numbers for a store, for sales written by hand when it has no power
+    at all. Numbers are drawn from one sequence, so blocks never overlap, within a store or
+    across stores. A paper sale is keyed in later through RecordStoreSale.
+    """
+    ListPaperReceiptBlocks: _aio.UnaryUnaryMultiCallable[_order_pb2.ListPaperReceiptBlocksRequest, _order_pb2.ListPaperReceiptBlocksResponse]  # type: ignore[assignment]
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -385,6 +397,24 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.ListStorePaymentsDueResponse, _abc.Awaitable[_order_pb2.ListStorePaymentsDueResponse]]:
         """Card sales stored offline that were declined when forwarded: staff ask the customer to pay."""
+
+    @_abc_1.abstractmethod
+    def IssuePaperReceiptBlock(
+        self,
+        request: _order_pb2.IssuePaperReceiptBlockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.IssuePaperReceiptBlockResponse, _abc.Awaitable[_order_pb2.IssuePaperReceiptBlockResponse]]:
+        """Pre-issued paper receipt numbers for a store, for sales written by hand when it has no power
+        at all. Numbers are drawn from one sequence, so blocks never overlap, within a store or
+        across stores. A paper sale is keyed in later through RecordStoreSale.
+        """
+
+    @_abc_1.abstractmethod
+    def ListPaperReceiptBlocks(
+        self,
+        request: _order_pb2.ListPaperReceiptBlocksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListPaperReceiptBlocksResponse, _abc.Awaitable[_order_pb2.ListPaperReceiptBlocksResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetOrder(
