@@ -54,7 +54,8 @@ def worker(jobs: Any = None) -> ImportWorker:
 
 
 @pytest.mark.parametrize(
-    "code", [grpc.StatusCode.ABORTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED]
+    "code",
+    [grpc.StatusCode.ABORTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED],
 )
 def test_a_chunk_that_met_a_passing_failure_is_applied_again(code):
     chunk = Chunk(code)
