@@ -83,7 +83,7 @@ def test_variant_prices_take_the_promotion_off_their_own_list_price():
 
 GOOD = Promotion(
     name="Spring",
-    percentage_bp=2000,
+    percentage_basis_points=2000,
     category_ids=("cat_1",),
     channels=(Channel(SalesChannel.WEB),),
     starts_at=T0,
@@ -94,8 +94,8 @@ GOOD = Promotion(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"percentage_bp": 0}, "promotion.percentage_bp"),
-        ({"percentage_bp": 10001}, "promotion.percentage_bp"),
+        ({"percentage_basis_points": 0}, "promotion.percentage_basis_points"),
+        ({"percentage_basis_points": 10001}, "promotion.percentage_basis_points"),
         ({"ends_at": T0}, "promotion.ends_at"),
         ({"ends_at": T0 - timedelta(days=1)}, "promotion.ends_at"),
         ({"starts_at": None}, "promotion.starts_at"),

@@ -137,7 +137,7 @@ def discounts_from(message: catalog_pb2.ChannelListing) -> tuple[Discount, ...]:
     """The promotions a listing message the catalog itself wrote carries (never taken from a
     caller: `listing_from` leaves them out)."""
     return tuple(
-        Discount(d.percentage_bp, from_timestamp(d.starts_at), from_timestamp(d.ends_at))
+        Discount(d.percentage_basis_points, from_timestamp(d.starts_at), from_timestamp(d.ends_at))
         for d in message.discounts
     )
 
@@ -256,7 +256,7 @@ def listing_message(
         prices=[_listing_price_message(entry) for entry in listing.prices],
         discounts=[
             catalog_pb2.ListingDiscount(
-                percentage_bp=d.basis_points,
+                percentage_basis_points=d.basis_points,
                 starts_at=to_timestamp(d.starts_at),
                 ends_at=to_timestamp(d.ends_at),
             )

@@ -28,7 +28,6 @@ Saved = TypeVar(
     catalog_pb2.UpdateCatalogPromotionResponse,
     catalog_pb2.DeactivateCatalogPromotionResponse,
 )
-SORT = [paging.SortKey("created_at", descending=True), paging.SortKey("_id", descending=True)]
 
 
 class PromotionRpcs(Catalog):
@@ -74,16 +73,14 @@ class PromotionRpcs(Catalog):
         size = paging.page_size(request.page_size)
         query: dict[str, object] = {"active": True} if request.active_only else {}
         owner = paging.fingerprint("promotions", request.active_only)
-        values = paging.decode_cursor(request.page_token, 2, query=owner)
-        if values is not None:
-            query = {**query, **paging.after(SORT, values)}
-        page = await self.promotions.page(query, size + 1)
+        values = paging.decode_cursor(request.page_token, 1, query=owner)
+        before = None if values is None else str(values[0])
+        page = await self.promotions.page(query, before, size + 1)
         response = catalog_pb2.ListCatalogPromotionsResponse(
-            promotions=[promotion_message(promotion) for promotion in page[:size]]
+            promotions=[promotion_message(promotion) for _, promotion in page[:size]]
         )
         if len(page) > size:
-            last = page[size - 1]
-            response.next_page_token = paging.encode_cursor([last.created_at, last.id], owner)
+            response.next_page_token = paging.encode_cursor([page[size - 1][0]], owner)
         return response
 
     async def UpdateCatalogPromotion(
@@ -165,7 +162,7 @@ def promotion_from(message: catalog_pb2.CatalogPromotion) -> Promotion:
     """The terms a caller gives (id, active, version and times are the catalog's)."""
     return Promotion(
         name=message.name,
-        percentage_bp=message.percentage_bp,
+        percentage_basis_points=message.percentage_basis_points,
         category_ids=tuple(message.category_ids),
         channels=tuple(
             channel_from(ref, f"promotion.channels[{index}]")
@@ -180,7 +177,7 @@ def promotion_message(promotion: Promotion) -> catalog_pb2.CatalogPromotion:
     return catalog_pb2.CatalogPromotion(
         id=promotion.id,
         name=promotion.name,
-        percentage_bp=promotion.percentage_bp,
+        percentage_basis_points=promotion.percentage_basis_points,
         category_ids=list(promotion.category_ids),
         channels=[channel_ref(channel) for channel in promotion.channels],
         starts_at=to_timestamp(promotion.starts_at),

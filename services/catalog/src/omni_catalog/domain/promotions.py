@@ -35,7 +35,7 @@ class Discount:
 class Promotion:
     id: str = ""
     name: str = ""
-    percentage_bp: int = 0
+    percentage_basis_points: int = 0
     category_ids: tuple[str, ...] = ()
     channels: tuple[Channel, ...] = ()
     starts_at: datetime | None = None
@@ -55,7 +55,7 @@ class Promotion:
     def discount(self) -> Discount:
         if self.starts_at is None or self.ends_at is None:
             raise ValueError("a stored promotion has both ends of its window")
-        return Discount(self.percentage_bp, self.starts_at, self.ends_at)
+        return Discount(self.percentage_basis_points, self.starts_at, self.ends_at)
 
 
 def validate_promotion(promotion: Promotion, field: str = "promotion") -> None:
@@ -63,11 +63,12 @@ def validate_promotion(promotion: Promotion, field: str = "promotion") -> None:
     catalog by the caller)."""
     if not promotion.name.strip() or len(promotion.name) > MAX_NAME:
         raise InvalidArgument(f"name is required (1-{MAX_NAME} characters)", field=f"{field}.name")
-    if not 1 <= promotion.percentage_bp <= WHOLE:
+    rate = promotion.percentage_basis_points
+    if not 1 <= rate <= WHOLE:
         raise InvalidArgument(
-            f"percentage_bp must be 1..{WHOLE} basis points (got {promotion.percentage_bp})",
+            f"percentage_basis_points must be 1..{WHOLE} (got {rate})",
             reason="PERCENTAGE_OUT_OF_RANGE",
-            field=f"{field}.percentage_bp",
+            field=f"{field}.percentage_basis_points",
         )
     if not promotion.category_ids:
         raise InvalidArgument("name at least one category", field=f"{field}.category_ids")

@@ -135,16 +135,20 @@ class BrowseStore:
         self, scopes: Sequence[str], category_ids: Sequence[str], at: datetime, batch: int
     ) -> int:
         """Make the channel documents of `scopes` in any of `category_ids` (or below) due at
-        `at`, `batch` at a time (a catalog promotion covering them changed); returns how many."""
-        query = {"cats": {"$in": list(category_ids)}, "scope": {"$in": list(scopes)}}
+        `at`, `batch` at a time (a catalog promotion covering them changed); returns how many.
+        One indexed read per (category, scope): equalities every store serves from the index."""
         marked = 0
-        ids: list[str] = []
-        async for document in self.docs.find(query, {"_id": 1}).batch_size(batch):
-            ids.append(document["_id"])
-            if len(ids) >= batch:
+        for category_id in category_ids:
+            for scope in scopes:
+                query = {"cats": category_id, "scope": scope}
+                ids: list[str] = []
+                async for document in self.docs.find(query, {"_id": 1}).batch_size(batch):
+                    ids.append(document["_id"])
+                    if len(ids) >= batch:
+                        marked += await self._due_now(ids, at)
+                        ids = []
                 marked += await self._due_now(ids, at)
-                ids = []
-        return marked + await self._due_now(ids, at)
+        return marked
 
     async def _due_now(self, ids: list[str], at: datetime) -> int:
         if not ids:

@@ -27,15 +27,15 @@ from omni_kit.errors import NotFound
 Session = AsyncClientSession | None
 COLLECTION = "catalog_promotions"
 DAWN = datetime(1970, 1, 1, tzinfo=UTC)
+# Lists go newest first by one unique string (creation time, then id): a page after a cursor is
+# one range of one index.
+NEWEST = "newest"
 INDEXES = {
     COLLECTION: [
         IndexModel([("targets", ASCENDING), ("ends_at", ASCENDING)], name="targets"),
         IndexModel([("sweep_at", ASCENDING)], name="sweeps", sparse=True),
-        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="newest"),
-        IndexModel(
-            [("active", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-            name="active_newest",
-        ),
+        IndexModel([(NEWEST, DESCENDING)], name="newest"),
+        IndexModel([("active", ASCENDING), (NEWEST, DESCENDING)], name="active_newest"),
     ]
 }
 
@@ -67,18 +67,28 @@ class PromotionStore:
             )
         return _promotion(document)
 
-    async def page(self, query: dict[str, Any], limit: int) -> list[Promotion]:
-        cursor = self.docs.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-        return [_promotion(document) async for document in cursor.limit(limit)]
+    async def page(
+        self, query: dict[str, Any], before: str | None, limit: int
+    ) -> list[tuple[str, Promotion]]:
+        """Promotions matching `query`, newest first, after the cursor `before`; each with its
+        cursor."""
+        if before is not None:
+            query = {**query, NEWEST: {"$lt": before}}
+        cursor = self.docs.find(query).sort([(NEWEST, DESCENDING)]).limit(limit)
+        return [(document[NEWEST], _promotion(document)) async for document in cursor]
 
     async def covering(
         self, pairs: Sequence[str], at: datetime, session: Session = None
     ) -> list[Promotion]:
-        """The promotions not over by `at` that cover any of the `<channel>|<category>` pairs."""
-        if not pairs:
-            return []
-        query = {"targets": {"$in": list(pairs)}, "ends_at": {"$gt": at}}
-        return [_promotion(doc) async for doc in self.docs.find(query, session=session)]
+        """The promotions not over by `at` that cover any of the `<channel>|<category>` pairs:
+        one indexed read per pair (an equality and a range is a shape every store serves from
+        the index; `$in` with a range is not)."""
+        found: dict[str, Promotion] = {}
+        for pair in dict.fromkeys(pairs):
+            query = {"targets": pair, "ends_at": {"$gt": at}}
+            async for document in self.docs.find(query, session=session):
+                found.setdefault(document["_id"], _promotion(document))
+        return list(found.values())
 
     async def sweeps(self, limit: int) -> list[dict[str, Any]]:
         """Promotions whose change the browse documents have not yet followed."""
@@ -133,7 +143,7 @@ def _document(promotion: Promotion, before: Promotion | None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "_id": promotion.id,
         "name": promotion.name,
-        "percentage_bp": promotion.percentage_bp,
+        "percentage_basis_points": promotion.percentage_basis_points,
         "category_ids": list(promotion.category_ids),
         "channels": keys,
         "starts_at": promotion.starts_at,
@@ -143,6 +153,7 @@ def _document(promotion: Promotion, before: Promotion | None) -> dict[str, Any]:
         "created_at": promotion.created_at,
         "updated_at": promotion.updated_at,
         "targets": targets(keys, promotion.category_ids) if promotion.active else [],
+        NEWEST: f"{(promotion.created_at or DAWN).isoformat()}|{promotion.id}",
     }
     channels, cats = set(keys), set(promotion.category_ids)
     if before is not None:
@@ -157,7 +168,7 @@ def _promotion(document: Mapping[str, Any]) -> Promotion:
     return Promotion(
         id=document["_id"],
         name=document["name"],
-        percentage_bp=document["percentage_bp"],
+        percentage_basis_points=document["percentage_basis_points"],
         category_ids=tuple(document["category_ids"]),
         channels=tuple(channel_of(key) for key in document["channels"]),
         starts_at=document["starts_at"],

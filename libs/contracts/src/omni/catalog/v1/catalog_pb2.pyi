@@ -488,10 +488,10 @@ class ListingDiscount(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
-    PERCENTAGE_BP_FIELD_NUMBER: _builtins.int
+    PERCENTAGE_BASIS_POINTS_FIELD_NUMBER: _builtins.int
     STARTS_AT_FIELD_NUMBER: _builtins.int
     ENDS_AT_FIELD_NUMBER: _builtins.int
-    percentage_bp: _builtins.int
+    percentage_basis_points: _builtins.int
     @_builtins.property
     def starts_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -499,13 +499,13 @@ class ListingDiscount(_message.Message):
     def __init__(
         self,
         *,
-        percentage_bp: _builtins.int = ...,
+        percentage_basis_points: _builtins.int = ...,
         starts_at: _timestamp_pb2.Timestamp | None = ...,
         ends_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "starts_at", b"starts_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "percentage_bp", b"percentage_bp", "starts_at", b"starts_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "percentage_basis_points", b"percentage_basis_points", "starts_at", b"starts_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2144,7 +2144,7 @@ class CatalogPromotion(_message.Message):
 
     ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
-    PERCENTAGE_BP_FIELD_NUMBER: _builtins.int
+    PERCENTAGE_BASIS_POINTS_FIELD_NUMBER: _builtins.int
     CATEGORY_IDS_FIELD_NUMBER: _builtins.int
     CHANNELS_FIELD_NUMBER: _builtins.int
     STARTS_AT_FIELD_NUMBER: _builtins.int
@@ -2156,7 +2156,7 @@ class CatalogPromotion(_message.Message):
     id: _builtins.str
     """Output only."""
     name: _builtins.str
-    percentage_bp: _builtins.int
+    percentage_basis_points: _builtins.int
     """Off the list price, in basis points: 1..10000 (2000 is 20 %)."""
     active: _builtins.bool
     """Output only: false once deactivated."""
@@ -2183,7 +2183,7 @@ class CatalogPromotion(_message.Message):
         *,
         id: _builtins.str = ...,
         name: _builtins.str = ...,
-        percentage_bp: _builtins.int = ...,
+        percentage_basis_points: _builtins.int = ...,
         category_ids: _abc.Iterable[_builtins.str] | None = ...,
         channels: _abc.Iterable[_common_pb2.ChannelRef] | None = ...,
         starts_at: _timestamp_pb2.Timestamp | None = ...,
@@ -2195,7 +2195,7 @@ class CatalogPromotion(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ends_at", b"ends_at", "starts_at", b"starts_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "category_ids", b"category_ids", "channels", b"channels", "created_at", b"created_at", "ends_at", b"ends_at", "id", b"id", "name", b"name", "percentage_bp", b"percentage_bp", "starts_at", b"starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "category_ids", b"category_ids", "channels", b"channels", "created_at", b"created_at", "ends_at", b"ends_at", "id", b"id", "name", b"name", "percentage_basis_points", b"percentage_basis_points", "starts_at", b"starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2341,7 +2341,7 @@ class UpdateCatalogPromotionRequest(_message.Message):
     """The version read; stale: ABORTED."""
     @_builtins.property
     def promotion(self) -> Global___CatalogPromotion:
-        """id and the terms to keep (name, percentage_bp, category_ids, channels, starts_at, ends_at)."""
+        """id and the terms to keep (name, percentage_basis_points, category_ids, channels, starts_at, ends_at)."""
 
     def __init__(
         self,
