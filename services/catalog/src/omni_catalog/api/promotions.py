@@ -5,7 +5,8 @@ reprices the browse documents it covers (sale_windows.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypeVar
+from datetime import datetime
+from typing import Literal, TypeVar
 
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -19,7 +20,7 @@ from omni_catalog.store.promotions import PromotionStore
 from omni_kit.errors import FailedPrecondition, InvalidArgument
 from omni_kit.facts import Event
 from omni_kit.idempotency import Work
-from omni_kit.ids import new_id, utcnow
+from omni_kit.ids import new_id, to_millisecond, utcnow
 from omni_kit.protos import from_timestamp, to_timestamp
 
 # What a change of a promotion answers.
@@ -168,8 +169,8 @@ def promotion_from(message: catalog_pb2.CatalogPromotion) -> Promotion:
             channel_from(ref, f"promotion.channels[{index}]")
             for index, ref in enumerate(message.channels)
         ),
-        starts_at=from_timestamp(message.starts_at) if message.HasField("starts_at") else None,
-        ends_at=from_timestamp(message.ends_at) if message.HasField("ends_at") else None,
+        starts_at=_time(message, "starts_at"),
+        ends_at=_time(message, "ends_at"),
     )
 
 
@@ -187,3 +188,12 @@ def promotion_message(promotion: Promotion) -> catalog_pb2.CatalogPromotion:
         created_at=to_timestamp(promotion.created_at),
         updated_at=to_timestamp(promotion.updated_at),
     )
+
+
+def _time(
+    message: catalog_pb2.CatalogPromotion, name: Literal["starts_at", "ends_at"]
+) -> datetime | None:
+    """A time the caller gave, to the millisecond the store keeps."""
+    if not message.HasField(name):
+        return None
+    return to_millisecond(from_timestamp(getattr(message, name)))
