@@ -1,12 +1,14 @@
 """Catalog promotions through the gateway and the real services: 20 % off a category on the web
 for a few seconds shows in the product page only once it starts (the app keeps its price), a web
-checkout charges the promoted price, the page flips back when it ends, the price history keeps
+checkout charges the promoted price, so does a marketplace partner's feed when the promotion
+names it, the page flips back when it ends, the price history keeps
 the promoted price; bad terms are refused naming the field with nothing stored, and changes need
 the version read."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,6 +50,14 @@ async def shown(stack, product_id: str, channel: str = "web") -> tuple[int, bool
     return price["price"]["amount_minor"], price["on_sale"], was and was["amount_minor"]
 
 
+async def fed(stack, partner_key: dict) -> int:
+    """The T-shirt's price in force in the partner's feed."""
+    feed = await stack.http.get("/partner/v1/catalog/feed", headers=partner_key)
+    assert feed.status_code == 200, feed.text
+    [row] = [json.loads(line) for line in feed.text.splitlines()]
+    return int(row["effective_price_minor"])
+
+
 async def until_shown(stack, product_id: str, expected: tuple, timeout: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while (got := await shown(stack, product_id)) != expected:
@@ -58,15 +68,27 @@ async def until_shown(stack, product_id: str, expected: tuple, timeout: float = 
 async def test_a_promotion_prices_web_pages_and_checkout_while_in_force_then_flips_back(stack):
     admin = await stack.admin()
     ids = await set_up_shop(stack, admin)
+    market, market_key = await stack.partner("market", ["catalog:read"])
+    on_market = await stack.http.put(
+        f"/staff/v1/catalog/products/{ids['TEE']}/listings/marketplace",
+        params={"partner_id": market},
+        json={"published": True, "price": {"amount_minor": 2000, "currency": "EUR"}},
+        headers=admin,
+    )
+    assert on_market.status_code == 200, on_market.text
     starts = datetime.now(UTC) + timedelta(seconds=4)
     ends = starts + timedelta(seconds=10)
+    channels = [
+        {"channel": "web", "partner_id": None},
+        {"channel": "marketplace", "partner_id": market},
+    ]
     made = await stack.http.post(
-        PROMOTIONS, json=terms(ids["apparel"], starts, ends), headers=admin
+        PROMOTIONS, json=terms(ids["apparel"], starts, ends, channels=channels), headers=admin
     )
     assert made.status_code == 201, made.text
     assert made.headers["ETag"] == '"1"'
-    web = [{"channel": "web", "partner_id": None}]
-    assert (made.json()["active"], made.json()["channels"]) == (True, web)
+    assert (made.json()["active"], made.json()["channels"]) == (True, channels)
+    assert await fed(stack, market_key) == 2000
     assert await shown(stack, ids["TEE"]) == (WEB_PRICE, False, None)
 
     await until_shown(stack, ids["TEE"], (PROMOTED, True, WEB_PRICE))
@@ -82,6 +104,7 @@ async def test_a_promotion_prices_web_pages_and_checkout_while_in_force_then_fli
         WEB_PRICE,
     )
 
+    assert await fed(stack, market_key) == 1600  # the partner's own listing, 20 % off 20.00
     shopper, _ = await stack.customer("promoted@example.com")
     cart = await cart_with(stack, shopper, {"TEE": 1})
     assert cart["lines"][0]["unit_price"]["amount_minor"] == PROMOTED
