@@ -158,6 +158,10 @@ async def test_a_promotion_reprices_its_channels_on_time_and_flips_back_when_it_
     assert {i.listing.product_id: i.listing.effective_price for i in feed.items}[boot.id] == eur(
         3996
     )
+    staff = await catalog.stub.ListChannelListings(
+        catalog_pb2.ListChannelListingsRequest(product_id=boot.id)
+    )
+    assert sorted(li.effective_price.amount_minor for li in staff.listings) == [3996, 4995]
     history = catalog_pb2.GetPriceHistoryRequest(
         product_id=boot.id, channel=WEB, currency_code="EUR"
     )

@@ -123,9 +123,17 @@ class ListingRpcs(Catalog):
         if values is not None:
             query["_id"] = {"$gt": values[0]}
         page = await self.listings.page(query, [("_id", 1)], size + 1)
+        listed = [listing_of(doc) for doc in page[:size]]
+        found = await self.products.find([listing.product_id for listing in listed])
         now = utcnow()
+        priced = await self.readmodel.priced_many(
+            [(found[li.product_id], li) for li in listed if li.product_id in found], now
+        )
+        shown = {(li.product_id, li.channel): li for li in priced}
         response = catalog_pb2.ListChannelListingsResponse(
-            listings=[listing_message(listing_of(doc), now) for doc in page[:size]]
+            listings=[
+                listing_message(shown.get((li.product_id, li.channel), li), now) for li in listed
+            ]
         )
         if len(page) > size:
             response.next_page_token = paging.encode_cursor([page[size - 1]["_id"]], owner)
