@@ -212,3 +212,24 @@ async def test_a_changed_promotion_reprices_at_once_and_a_deactivated_one_stops(
     assert (
         await catalog.db["catalog_promotions"].count_documents({"sweep_at": {"$exists": True}}) == 0
     )
+
+
+async def test_products_imported_into_a_promoted_category_are_priced_with_the_promotion(catalog):
+    shoes = await category(catalog, "shoes")
+    boots = await category(catalog, "boots", shoes.id)
+    await catalog.stub.CreateCatalogPromotion(
+        catalog_pb2.CreateCatalogPromotionRequest(promotion=terms(shoes.id, -5, 600))
+    )
+    item = catalog_pb2.ImportItem(
+        product=product(slug="boot", skus=("B-1",), name="Boot", category_ids=[boots.id]),
+        listings=[catalog_pb2.ChannelListing(channel=WEB, published=True, price=eur(1000))],
+    )
+    reply = await catalog.stub.ImportProducts(catalog_pb2.ImportProductsRequest(items=[item]))
+    boot = reply.products[0].id
+    cheap = catalog_pb2.ListProductsRequest(channel=WEB, max_price=eur(900))
+    # The price filter reads the document's price: written promoted at once, not at a flip.
+    assert [p.slug for p in (await catalog.stub.ListProducts(cheap)).products] == ["boot"]
+    history = await catalog.stub.GetPriceHistory(
+        catalog_pb2.GetPriceHistoryRequest(product_id=boot, channel=WEB, currency_code="EUR")
+    )
+    assert [e.price.amount_minor for e in history.entries] == [800]
