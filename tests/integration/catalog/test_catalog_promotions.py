@@ -13,6 +13,7 @@ from catalog_builders import APP, WEB, eur, product
 
 from omni.catalog.v1 import catalog_pb2
 from omni.common.v1 import common_pb2
+from omni_catalog.store.browse import BrowseStore
 from omni_kit.errors import error_details
 from omni_kit.ids import utcnow
 from omni_kit.protos import to_timestamp
@@ -233,3 +234,26 @@ async def test_products_imported_into_a_promoted_category_are_priced_with_the_pr
         catalog_pb2.GetPriceHistoryRequest(product_id=boot, channel=WEB, currency_code="EUR")
     )
     assert [e.price.amount_minor for e in history.entries] == [800]
+
+
+async def test_a_promotion_over_a_large_category_is_made_due_in_bounded_batches(catalog):
+    documents = [
+        {"_id": f"p{n:04d}@{scope}", "scope": scope, "cats": [cat, "cat_root"]}
+        for n in range(250)
+        for scope, cat in (("SALES_CHANNEL_WEB", "cat_big"), ("SALES_CHANNEL_APP", "cat_big"))
+    ] + [{"_id": "other@SALES_CHANNEL_WEB", "scope": "SALES_CHANNEL_WEB", "cats": ["cat_other"]}]
+    await catalog.db["browse"].insert_many(documents)
+    batches: list[int] = []
+
+    class Recorded(BrowseStore):
+        async def _due_now(self, ids: list[str], at) -> int:
+            batches.append(len(ids))
+            return await super()._due_now(ids, at)
+
+    at = utcnow() + timedelta(days=1)  # not due before the test ends
+    marked = await Recorded(catalog.db).make_due(["SALES_CHANNEL_WEB"], ["cat_root"], at, 100)
+    assert (marked, [b for b in batches if b]) == (250, [100, 100, 50])
+    due = catalog.db["browse"].find({"flip_at": at}, {"_id": 1})
+    assert sorted([d["_id"] async for d in due]) == [
+        f"p{n:04d}@SALES_CHANNEL_WEB" for n in range(250)
+    ]
