@@ -257,3 +257,30 @@ async def test_a_promotion_over_a_large_category_is_made_due_in_bounded_batches(
     assert sorted([d["_id"] async for d in due]) == [
         f"p{n:04d}@SALES_CHANNEL_WEB" for n in range(250)
     ]
+
+
+async def test_a_promotion_starting_at_once_tells_caches_when_only_a_variant_price_moves(catalog):
+    shoes = await category(catalog, "shoes")
+    boot = await catalog.create(
+        product(slug="boot", skus=("B-1", "B-2"), name="Boot", category_ids=[shoes.id])
+    )
+    # The product's own sale (500) beats 20 % off 1000; B-2's own price (2000) has no sale.
+    await catalog.list_on(
+        boot.id,
+        1000,
+        WEB,
+        sale_price=eur(500),
+        prices=[catalog_pb2.ListingPrice(sku="B-2", price=eur(2000))],
+    )
+    await catalog.stub.CreateCatalogPromotion(
+        catalog_pb2.CreateCatalogPromotionRequest(promotion=terms(shoes.id, -5, 600))
+    )
+
+    async def flips() -> int:
+        return (await catalog.subjects()).count("omni.catalog.price.effective_changed")
+
+    await until(flips, 1)
+    reply = await catalog.stub.GetPrices(
+        catalog_pb2.GetPricesRequest(channel=WEB, skus=["B-1", "B-2"], currency_code="EUR")
+    )
+    assert [p.effective_price.amount_minor for p in reply.prices] == [500, 1600]

@@ -22,7 +22,7 @@ from omni_catalog.domain.listings import ChannelListing, effective_price, effect
 from omni_catalog.domain.money import Money
 from omni_catalog.readmodel import ReadModel
 from omni_catalog.settings import CatalogSettings
-from omni_catalog.store.browse_model import CATALOG
+from omni_catalog.store.browse_model import CATALOG, in_force
 from omni_catalog.store.prices import PriceHistoryStore
 from omni_catalog.store.products import ProductStore
 from omni_kit.errors import NotFound
@@ -101,7 +101,7 @@ class SaleWindows:
             await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
             await self.readmodel.listings.touch_one(product_id, scope, at, session)
             await self.history.follow(listing, scope, products.skus(product), at, session)
-            if _changed(listing, document["flip_at"], at, previous):
+            if _changed(listing, document, at, previous):
                 fact = events.effective_price_changed(listing, at, previous, products.skus(product))
                 await self.infra.outbox.add(session, fact.subject, fact.message, event_id=fact.id)
             return 1
@@ -109,9 +109,15 @@ class SaleWindows:
         return await self.infra.transaction(work)
 
 
-def _changed(listing: ChannelListing, flip_at: datetime, at: datetime, previous: Money) -> bool:
+def _changed(
+    listing: ChannelListing, document: dict[str, Any], at: datetime, previous: Money
+) -> bool:
     """Whether the flip changed a price in force: the product's, or any variant's in any
-    currency."""
+    currency (against what the document held; a document written before it kept them, against
+    the moment before the flip)."""
     if effective_price(listing, at).money != previous:
         return True
-    return effective_prices(listing, flip_at - JUST_BEFORE) != effective_prices(listing, at)
+    if "in_force" in document:
+        return bool(document["in_force"] != in_force(listing, at))
+    before = document["flip_at"] - JUST_BEFORE
+    return effective_prices(listing, before) != effective_prices(listing, at)
