@@ -16,10 +16,13 @@ from catalog_builders import APP, WEB, eur
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.api.messages import category_from, listing_from, product_from
+from omni_catalog.domain.channels import Channel, SalesChannel
+from omni_catalog.domain.promotions import Promotion, targets
 from omni_catalog.domain.search import neighbourhood
 from omni_catalog.rebuild import rebuild
 from omni_catalog.store.browse import BrowseStore
 from omni_catalog.store.documents import category_document, listing_document, product_document
+from omni_catalog.store.promotions import NEWEST, PromotionStore
 
 PRODUCTS = 3000
 PAGE = 24
@@ -236,4 +239,50 @@ async def test_every_browse_search_and_lookup_query_is_a_bounded_index_range(obs
         explained = await catalog.db.command(
             "explain", {"find": collection, "filter": query}, verbosity="executionStats"
         )
+        assert_index_range(explained, query, MAX_PER_QUERY)
+    # And what catalog promotions look up: the promotions covering a product's channel and
+    # categories, the changed ones the sale-window task sweeps, a page of them newest first (and
+    # the next), and the browse documents one covers (read a batch at a time).
+    store = PromotionStore(catalog.db)
+    now = datetime.now(UTC)
+    for number in range(40):
+        await store.insert(
+            Promotion(
+                id=f"promo_{number:04d}",
+                name=f"promotion {number}",
+                percentage_basis_points=1000,
+                category_ids=(f"cat_{KINDS[number % len(KINDS)]}",),
+                channels=(Channel(SalesChannel.WEB),),
+                starts_at=now + timedelta(days=number),
+                ends_at=now + timedelta(days=number + 1),
+                active=number % 2 == 0,
+                version=1,
+                created_at=now + timedelta(seconds=number),
+                updated_at=now,
+            ),
+            None,
+        )
+    after = {NEWEST: {"$lt": f"{(now + timedelta(seconds=30)).isoformat()}|promo_0030"}}
+    covering = targets(["SALES_CHANNEL_WEB"], ["cat_shirt", "cat_dept-0"])
+    by_newest = {NEWEST: -1}
+    for collection, query, sort, limit in [
+        *(
+            ("catalog_promotions", {"targets": pair, "ends_at": {"$gt": now}}, None, 0)
+            for pair in covering
+        ),
+        ("catalog_promotions", {"sweep_at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}, None, 0),
+        ("catalog_promotions", {}, by_newest, PAGE + 1),
+        ("catalog_promotions", {"active": True}, by_newest, PAGE + 1),
+        ("catalog_promotions", {"active": True, **after}, by_newest, PAGE + 1),
+        (
+            "browse",
+            {"cats": "cat_shirt", "scope": "SALES_CHANNEL_WEB"},
+            None,
+            100,
+        ),
+    ]:
+        command: dict[str, Any] = {"find": collection, "filter": query, "limit": limit}
+        if sort is not None:
+            command["sort"] = sort
+        explained = await catalog.db.command("explain", command, verbosity="executionStats")
         assert_index_range(explained, query, MAX_PER_QUERY)

@@ -13,5 +13,9 @@ def new_id(prefix: str = "") -> str:
 
 def utcnow() -> datetime:
     """Now in UTC, to the millisecond: what a BSON date keeps, so a stored time reads back equal."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return to_millisecond(datetime.now(UTC))
+
+
+def to_millisecond(moment: datetime) -> datetime:
+    """`moment` as a BSON date keeps it (a given time answered as it will read back)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

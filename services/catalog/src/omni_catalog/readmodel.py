@@ -21,6 +21,7 @@ from omni_catalog.store import browse_model as model
 from omni_catalog.store.browse import BrowseStore
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
+from omni_catalog.store.promotions import PromotionStore
 from omni_catalog.store.search import ReadModelSearch
 from omni_catalog.store.vocabulary import VocabularyStore, VocabularyWriter
 from omni_kit.ids import utcnow
@@ -34,6 +35,7 @@ class ReadModel:
         self.browse = BrowseStore(db)
         self.listings = ListingStore(db)
         self.categories = CategoryStore(db)
+        self.promotions = PromotionStore(db)
         self.vocabulary = VocabularyStore(db)
         self.words = VocabularyWriter(self.vocabulary, words_every)
         self.search: SearchEngine = ReadModelSearch(self.browse, self.vocabulary)
@@ -51,12 +53,40 @@ class ReadModel:
         the transaction sees."""
         if listings is None:
             listings = await self.listings.for_product(product.id, session)
+        at = now or utcnow()
         categories = await self.categories.by_ids(list(product.category_ids), session)
-        documents = model.documents(product, listings, categories, now or utcnow(), self.wire)
+        cats = model.categories_of(product, categories)
+        listings = await self.promotions.discounted([(li, cats) for li in listings], at, session)
+        documents = model.documents(product, listings, categories, at, self.wire)
         if scopes is not None:
             documents = [doc for doc in documents if doc["scope"] in scopes]
         await self.browse.write(documents, session)
         return documents
+
+    async def priced(
+        self,
+        product: Product,
+        listings: Sequence[ChannelListing],
+        at: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> list[ChannelListing]:
+        """`listings` of `product` carrying the catalog promotions that cover them, so their
+        prices in force count them."""
+        return await self.priced_many([(product, listing) for listing in listings], at, session)
+
+    async def priced_many(
+        self,
+        items: Sequence[tuple[Product, ChannelListing]],
+        at: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> list[ChannelListing]:
+        """Each (product, listing)'s listing carrying the promotions that cover it."""
+        wanted = {c for product, _ in items for c in product.category_ids}
+        categories = await self.categories.by_ids(sorted(wanted), session)
+        covered = [
+            (listing, model.categories_of(product, categories)) for product, listing in items
+        ]
+        return await self.promotions.discounted(covered, at, session)
 
     async def forget(
         self,

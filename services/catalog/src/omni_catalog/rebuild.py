@@ -21,6 +21,7 @@ from omni_catalog.domain.search import neighbourhood, product_words
 from omni_catalog.settings import CatalogSettings
 from omni_catalog.store import INDEXES, browse_model
 from omni_catalog.store.documents import RETIRED, category_of, listing_of, product_of
+from omni_catalog.store.promotions import PromotionStore
 from omni_catalog.store.vocabulary import COLLECTION as VOCABULARY
 from omni_kit.ids import utcnow
 from omni_kit.store import ensure_indexes, mongo_client
@@ -65,9 +66,17 @@ async def _rebuild_batch(
     products = [product_of(document) for document in documents]
     listed: dict[str, list[Any]] = defaultdict(list)
     query = {"product_id": {"$in": [p.id for p in products]}, RETIRED: {"$exists": False}}
-    async for listing in db["listings"].find(query):
-        listed[listing["product_id"]].append(listing_of(listing))
+    async for document in db["listings"].find(query):
+        listed[document["product_id"]].append(listing_of(document))
     now = utcnow()
+    covered = [
+        (listing, browse_model.categories_of(product, categories))
+        for product in products
+        for listing in listed[product.id]
+    ]
+    listed.clear()
+    for priced in await PromotionStore(db).discounted(covered, now):
+        listed[priced.product_id].append(priced)
     built = []
     for product in products:
         built += browse_model.documents(product, listed[product.id], categories, now, Wire())

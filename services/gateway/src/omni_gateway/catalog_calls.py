@@ -46,13 +46,22 @@ Attrs = Annotated[list[str] | None, QueryParameter(name="attr", max_items=20)]
 Amount = Annotated[int | None, Parameter(ge=0, le=INT64_MAX)]
 Currency = Annotated[str | None, Parameter(max_length=3)]
 # Fields the catalog names in its errors, as an HTTP caller knows them.
-FIELD_PREFIXES = ("product.", "listing.", "category.", "location.", "inbound.", "voucher.")
+FIELD_PREFIXES = (
+    "product.",
+    "listing.",
+    "category.",
+    "location.",
+    "inbound.",
+    "voucher.",
+    "promotion.",
+)
 RENAMED = {
     "expected_version": "If-Match",
     "product.id": "product_id",
     "category.id": "category_id",
     "location.id": "location_id",
     "voucher.id": "voucher_id",
+    "promotion.id": "promotion_id",
 }
 
 

@@ -9,6 +9,7 @@ from omni_catalog.api.imports import ImportRpcs
 from omni_catalog.api.listings import ListingRpcs
 from omni_catalog.api.prices import PriceRpcs
 from omni_catalog.api.products import ProductRpcs
+from omni_catalog.api.promotions import PromotionRpcs
 
 
 class CatalogApi(
@@ -18,6 +19,7 @@ class CatalogApi(
     ListingRpcs,
     PriceRpcs,
     BrowseRpcs,
+    PromotionRpcs,
     catalog_pb2_grpc.CatalogServiceServicer,
 ):
     pass

@@ -9,7 +9,13 @@ from grpc import aio
 
 from omni.catalog.v1 import catalog_pb2
 from omni_catalog.api.common import Catalog
-from omni_catalog.api.messages import facets_message, listing_from, listing_message, wanted_from
+from omni_catalog.api.messages import (
+    discounts_from,
+    facets_message,
+    listing_from,
+    listing_message,
+    wanted_from,
+)
 from omni_catalog.domain import browse as rules
 from omni_catalog.domain import paging
 from omni_catalog.ports import SearchRequest
@@ -85,7 +91,8 @@ def _response(page: Page, owner: str, corrected: str) -> catalog_pb2.ListProduct
         product = response.products.add()
         product.ParseFromString(document["product"])
         if "listing" in document:
-            listing = listing_from(catalog_pb2.ChannelListing.FromString(document["listing"]))
+            stored = catalog_pb2.ChannelListing.FromString(document["listing"])
+            listing = replace(listing_from(stored), discounts=discounts_from(stored))
             response.listings[product.id].CopyFrom(listing_message(listing, now))
     if page.next_cursor is not None:
         position = json.dumps(page.next_cursor, separators=(",", ":"), ensure_ascii=False)

@@ -51,8 +51,16 @@ class ImportRpcs(Catalog):
             async def write(session: AsyncClientSession) -> list[Event]:
                 categories = await self.categories.by_ids(list(category_ids), session)
                 now = utcnow()
+                # Priced with the catalog promotions covering them (read once per channel and
+                # category of the batch).
+                priced = iter(
+                    await self.readmodel.priced_many(
+                        [(product, listing) for product, ls in made for listing in ls], now, session
+                    )
+                )
+                shown = [(product, [next(priced) for _ in ls]) for product, ls in made]
                 documents = []
-                for product, listings in made:
+                for product, listings in shown:
                     documents += browse_model.documents(
                         product, listings, categories, now, self.readmodel.wire
                     )
@@ -62,7 +70,7 @@ class ImportRpcs(Catalog):
                 await self.history.start(
                     [
                         (listing, channel_key(listing.channel), products.skus(product))
-                        for product, listings in made
+                        for product, listings in shown
                         for listing in listings
                     ],
                     now,

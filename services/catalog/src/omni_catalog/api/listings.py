@@ -102,7 +102,10 @@ class ListingRpcs(Catalog):
             raise InvalidArgument("product_id is required", field="product_id")
         key = channel_key(channel_from(request.channel))
         listing = await self.listings.require(request.product_id, key)
-        return catalog_pb2.GetChannelListingResponse(listing=listing_message(listing, utcnow()))
+        product = await self.products.get(request.product_id)
+        now = utcnow()
+        [priced] = await self.readmodel.priced(product, [listing], now)
+        return catalog_pb2.GetChannelListingResponse(listing=listing_message(priced, now))
 
     async def ListChannelListings(
         self, request: catalog_pb2.ListChannelListingsRequest, context: aio.ServicerContext
@@ -120,9 +123,17 @@ class ListingRpcs(Catalog):
         if values is not None:
             query["_id"] = {"$gt": values[0]}
         page = await self.listings.page(query, [("_id", 1)], size + 1)
+        listed = [listing_of(doc) for doc in page[:size]]
+        found = await self.products.find([listing.product_id for listing in listed])
         now = utcnow()
+        priced = await self.readmodel.priced_many(
+            [(found[li.product_id], li) for li in listed if li.product_id in found], now
+        )
+        shown = {(li.product_id, li.channel): li for li in priced}
         response = catalog_pb2.ListChannelListingsResponse(
-            listings=[listing_message(listing_of(doc), now) for doc in page[:size]]
+            listings=[
+                listing_message(shown.get((li.product_id, li.channel), li), now) for li in listed
+            ]
         )
         if len(page) > size:
             response.next_page_token = paging.encode_cursor([page[size - 1]["_id"]], owner)
@@ -172,10 +183,15 @@ class ListingRpcs(Catalog):
         skus = list(dict.fromkeys(request.skus))
         owners = await self.products.by_skus(skus)
         listed = await self.listings.for_products([p.id for p in owners.values()], key)
+        priced = await self.readmodel.priced_many(
+            [(product, listed[product.id]) for product in owners.values() if product.id in listed],
+            at,
+        )
+        promoted = {listing.product_id: listing for listing in priced}
         response = catalog_pb2.GetPricesResponse()
         for sku in skus:
             product = owners.get(sku)
-            listing = listed.get(product.id) if product else None
+            listing = promoted.get(product.id) if product else None
             if product is None or listing is None:
                 response.unknown_skus.append(sku)
                 continue
@@ -204,10 +220,13 @@ class ListingRpcs(Catalog):
         page = await self.listings.page(query, [("feed_at", 1), ("_id", 1)], size + 1)
         found = await self.products.find([doc["product_id"] for doc in page[:size]])
         now = utcnow()
-        response = catalog_pb2.ListProductFeedResponse()
+        items = []
         for document in page[:size]:
             listing = listing_of(document)
-            product = found.get(listing.product_id) or retired_product(document)
+            items.append((found.get(listing.product_id) or retired_product(document), listing))
+        priced = await self.readmodel.priced_many(items, now)
+        response = catalog_pb2.ListProductFeedResponse()
+        for (product, _), listing in zip(items, priced, strict=True):
             response.items.add(
                 product=product_message(product), listing=listing_message(listing, now)
             )
@@ -257,12 +276,16 @@ class ListingRpcs(Catalog):
                 else:
                     await self.listings.replace(after, before.version, session)
                 facts += _facts(before, after, skus, reason)
-                await self.history.follow(after, channel_key(after.channel), skus, now, session)
             current = await self.products.get(product.id, session)
+            for priced in await self.readmodel.priced(
+                current, [a for _, a in stamped], now, session
+            ):
+                await self.history.follow(priced, channel_key(priced.channel), skus, now, session)
             await self.readmodel.refresh(current, session, scopes=_scopes(stamped))
             return facts
 
-        return [listing_message(after, now) for _, after in stamped], write
+        shown = await self.readmodel.priced(product, [after for _, after in stamped], now)
+        return [listing_message(after, now) for after in shown], write
 
 
 def _scopes(changes: Sequence[Change]) -> list[str]:

@@ -36,6 +36,7 @@ from omni_catalog.domain.products import (
     Variant,
     name,
 )
+from omni_catalog.domain.promotions import Discount
 from omni_kit.errors import InvalidArgument
 from omni_kit.protos import from_timestamp, to_timestamp
 
@@ -129,6 +130,15 @@ def _listing_price_message(entry: ListingPrice) -> catalog_pb2.ListingPrice:
         sale_price=_money_or_none(entry.sale_price),
         sale_starts_at=_stamp(entry.sale_starts_at),
         sale_ends_at=_stamp(entry.sale_ends_at),
+    )
+
+
+def discounts_from(message: catalog_pb2.ChannelListing) -> tuple[Discount, ...]:
+    """The promotions a listing message the catalog itself wrote carries (never taken from a
+    caller: `listing_from` leaves them out)."""
+    return tuple(
+        Discount(d.percentage_basis_points, from_timestamp(d.starts_at), from_timestamp(d.ends_at))
+        for d in message.discounts
     )
 
 
@@ -244,6 +254,14 @@ def listing_message(
         updated_at=_stamp(listing.updated_at),
         published_at=_stamp(listing.published_at),
         prices=[_listing_price_message(entry) for entry in listing.prices],
+        discounts=[
+            catalog_pb2.ListingDiscount(
+                percentage_basis_points=d.basis_points,
+                starts_at=to_timestamp(d.starts_at),
+                ends_at=to_timestamp(d.ends_at),
+            )
+            for d in listing.discounts
+        ],
     )
     if at is not None:
         message.effective_price.CopyFrom(money_message(effective_price(listing, at).money))

@@ -84,9 +84,12 @@ class PriceRpcs(Catalog):
             )
         key = channel_key(channel_from(request.channel))
         listing = await self.listings.require(request.product_id, key)
-        if request.sku:
-            await self.products.get(request.product_id)
+        product = (await self.products.find([request.product_id])).get(request.product_id)
+        if product is None and request.sku:
+            await self.products.get(request.product_id)  # NotFound, naming product_id
         now = utcnow()
+        if product is not None:
+            [listing] = await self.readmodel.priced(product, [listing], now)
         current = price_for(listing, request.sku, request.currency_code, now)
         if current is None:
             raise InvalidArgument(

@@ -107,8 +107,10 @@ class ProductRpcs(Catalog):
         )
         if key is not None:
             now = utcnow()
-            for product_id, listing in (await self.listings.for_products(list(found), key)).items():
-                response.listings[product_id].CopyFrom(listing_message(listing, now))
+            listed = await self.listings.for_products(list(found), key)
+            items = [(found[product_id], listing) for product_id, listing in listed.items()]
+            for listing in await self.readmodel.priced_many(items, now):
+                response.listings[listing.product_id].CopyFrom(listing_message(listing, now))
         return response
 
     async def UpdateProduct(
@@ -222,7 +224,8 @@ class ProductRpcs(Catalog):
                 metadata={"product_id": product.id, "channel": key},
             )
         now = utcnow()
-        message = listing_message(listing, now)
+        [priced] = await self.readmodel.priced(product, [listing], now)
+        message = listing_message(priced, now)
         for shown in message.effective_prices:
             currency = shown.price.currency_code
             lowest = await self.history.lowest(product.id, shown.sku, key, currency, now)

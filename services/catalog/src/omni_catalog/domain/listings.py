@@ -18,7 +18,9 @@ from omni_catalog.domain.prices import (
     in_window,
     validate_amount,
     validate_window,
+    with_discounts,
 )
+from omni_catalog.domain.promotions import Discount, discount_flips
 from omni_kit.errors import InvalidArgument
 
 UPDATABLE = ("published", "price", "sale_price", "sale_starts_at", "sale_ends_at", "prices")
@@ -53,6 +55,9 @@ class ChannelListing:
     published_at: datetime | None = None
     # The product's price in more currencies and the variants' own prices.
     prices: tuple[ListingPrice, ...] = ()
+    # Never stored: the catalog promotions covering the listing, attached when it is read to be
+    # priced (store/promotions.py), so every price in force below counts them.
+    discounts: tuple[Discount, ...] = ()
 
 
 def validate_listing(listing: ChannelListing, field: str = "listing") -> None:
@@ -75,13 +80,13 @@ def validate_listing(listing: ChannelListing, field: str = "listing") -> None:
 def effective_price(listing: ChannelListing, at: datetime) -> Price:
     """The price in force at `at` (timezone-aware): the sale price from its start (inclusive) to
     its end (exclusive), an unset bound being open; otherwise the list price."""
+    price = listing.price or Money(0, "")
+    found = Price(price.amount_minor, price.currency, on_sale=False)
     if listing.sale_price is not None and in_window(
         listing.sale_starts_at, listing.sale_ends_at, at
     ):
-        sale = listing.sale_price
-        return Price(sale.amount_minor, sale.currency, on_sale=True)
-    price = listing.price or Money(0, "")
-    return Price(price.amount_minor, price.currency, on_sale=False)
+        found = Price(listing.sale_price.amount_minor, price.currency, on_sale=True)
+    return with_discounts(found, price.amount_minor, listing.discounts, at)
 
 
 def price_for(listing: ChannelListing, sku: str, currency: str, at: datetime) -> Price | None:
@@ -89,7 +94,7 @@ def price_for(listing: ChannelListing, sku: str, currency: str, at: datetime) ->
     (the listing's price when it is in that currency); None when not priced in it."""
     entry = find_entry(listing.prices, sku, currency)
     if entry is not None:
-        return entry_price(entry, at)
+        return entry_price(entry, at, listing.discounts)
     if listing.price is not None and listing.price.currency == currency:
         return effective_price(listing, at)
     return None
@@ -99,7 +104,9 @@ def effective_prices(listing: ChannelListing, at: datetime) -> list[tuple[str, P
     """The price in force per currency for the product (sku "") and per variant with a price of
     its own."""
     shown = [("", effective_price(listing, at))] if listing.price is not None else []
-    return shown + [(entry.sku, entry_price(entry, at)) for entry in listing.prices]
+    return shown + [
+        (entry.sku, entry_price(entry, at, listing.discounts)) for entry in listing.prices
+    ]
 
 
 def currencies_of(listing: ChannelListing) -> list[str]:
@@ -109,9 +116,9 @@ def currencies_of(listing: ChannelListing) -> list[str]:
 
 
 def next_flip(listing: ChannelListing, now: datetime) -> datetime | None:
-    """When a price in force next changes by itself: the nearest sale-window start or end still
-    ahead of `now`, of the listing's own sale or any variant's."""
-    moments = entry_flips(listing.prices, now)
+    """When a price in force next changes by itself: the nearest sale-window or promotion start
+    or end still ahead of `now`, of the listing's own sale or any variant's."""
+    moments = entry_flips(listing.prices, now) + discount_flips(listing.discounts, now)
     if listing.sale_price is not None:
         moments += [m for m in (listing.sale_starts_at, listing.sale_ends_at) if m and m > now]
     return min(moments, default=None)

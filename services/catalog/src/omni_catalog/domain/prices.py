@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from omni_catalog.domain.money import Money, known_currency, validate_money
+from omni_catalog.domain.promotions import Discount, best_in_force, promoted
 from omni_kit.errors import InvalidArgument
 
 # Amounts fit a signed 64-bit integer in every store and message; a price is far below this.
@@ -187,12 +188,28 @@ def in_window(starts: datetime | None, ends: datetime | None, at: datetime) -> b
     return not (ends is not None and at >= ends)
 
 
-def entry_price(entry: ListingPrice, at: datetime) -> Price:
+def entry_price(entry: ListingPrice, at: datetime, discounts: Sequence[Discount] = ()) -> Price:
     price = entry.price or Money(0, "")
     was = entry.compare_at_price.amount_minor if entry.compare_at_price else None
     if entry.sale_price is not None and in_window(entry.sale_starts_at, entry.sale_ends_at, at):
-        return Price(entry.sale_price.amount_minor, price.currency, True, was or price.amount_minor)
-    return Price(price.amount_minor, price.currency, False, was)
+        found = Price(
+            entry.sale_price.amount_minor, price.currency, True, was or price.amount_minor
+        )
+    else:
+        found = Price(price.amount_minor, price.currency, False, was)
+    return with_discounts(found, price.amount_minor, discounts, at)
+
+
+def with_discounts(
+    found: Price, list_minor: int, discounts: Sequence[Discount], at: datetime
+) -> Price:
+    """`found` (the list or sale price in force), or the list price less the best promotion in
+    force when that is lower; a promoted price shows the regular price as compare-at."""
+    best = best_in_force(discounts, at)
+    amount = promoted(list_minor, best) if best else found.amount_minor
+    if amount >= found.amount_minor:
+        return found
+    return Price(amount, found.currency, True, found.compare_at_minor or list_minor)
 
 
 def find_entry(prices: Sequence[ListingPrice], sku: str, currency: str) -> ListingPrice | None:

@@ -9,7 +9,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from omni.catalog.v1 import catalog_pb2
-from omni_catalog.store import browse, browse_model, prices, vocabulary
+from omni_catalog.store import browse, browse_model, prices, promotions, vocabulary
 from omni_catalog.store.categories import CategoryStore
 from omni_catalog.store.listings import ListingStore
 from omni_catalog.store.products import ProductStore
@@ -35,6 +35,7 @@ INDEXES = {
     browse_model.COLLECTION: browse.INDEXES,
     vocabulary.COLLECTION: vocabulary.INDEXES,
     **prices.INDEXES,
+    **promotions.INDEXES,
 }
 
 

@@ -23,6 +23,8 @@ INDEXES = [
     IndexModel([("keys", ASCENDING)], name="keys"),
     # Only documents whose price changes by itself (a sale window ahead) carry flip_at.
     IndexModel([("flip_at", ASCENDING)], name="flips", sparse=True),
+    # The documents a catalog promotion covers (store/promotions.py).
+    IndexModel([("cats", ASCENDING), ("scope", ASCENDING)], name="cats"),
 ]
 # What a list never reads back: the keys (the document's fields give its sort value).
 NO_KEYS = {"keys": 0}
@@ -128,6 +130,31 @@ class BrowseStore:
     async def remove(self, ids: Sequence[str], session: AsyncClientSession) -> None:
         if ids:
             await self.docs.delete_many({"_id": {"$in": list(ids)}}, session=session)
+
+    async def make_due(
+        self, scopes: Sequence[str], category_ids: Sequence[str], at: datetime, batch: int
+    ) -> int:
+        """Make the channel documents of `scopes` in any of `category_ids` (or below) due at
+        `at`, `batch` at a time (a catalog promotion covering them changed); returns how many.
+        One indexed read per (category, scope): equalities every store serves from the index."""
+        marked = 0
+        for category_id in category_ids:
+            for scope in scopes:
+                query = {"cats": category_id, "scope": scope}
+                ids: list[str] = []
+                async for document in self.docs.find(query, {"_id": 1}).batch_size(batch):
+                    ids.append(document["_id"])
+                    if len(ids) >= batch:
+                        marked += await self._due_now(ids, at)
+                        ids = []
+                marked += await self._due_now(ids, at)
+        return marked
+
+    async def _due_now(self, ids: list[str], at: datetime) -> int:
+        if not ids:
+            return 0
+        result = await self.docs.update_many({"_id": {"$in": ids}}, {"$set": {"flip_at": at}})
+        return result.modified_count
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -46,7 +46,12 @@ from bson import Binary
 from omni_catalog.domain import products
 from omni_catalog.domain.categories import Category
 from omni_catalog.domain.channels import channel_key
-from omni_catalog.domain.listings import ChannelListing, effective_price, next_flip
+from omni_catalog.domain.listings import (
+    ChannelListing,
+    effective_price,
+    effective_prices,
+    next_flip,
+)
 from omni_catalog.domain.products import Product, ProductStatus
 from omni_catalog.domain.search import Words, folded_value, product_words
 from omni_kit.text import words
@@ -171,6 +176,12 @@ def price_at(listing: ChannelListing, now: datetime) -> Price:
     return Price(price.amount_minor, price.currency, price.on_sale, next_flip(listing, now))
 
 
+def in_force(listing: ChannelListing, now: datetime) -> list[list[Any]]:
+    """Every price in force at `now` as `[sku, currency, amount]` (the product's, sku empty, and
+    each variant's), so a flip can tell whether it changed any (sale_windows.py)."""
+    return [[sku, p.currency, p.amount_minor] for sku, p in effective_prices(listing, now)]
+
+
 def categories_of(product: Product, categories: Mapping[str, Category]) -> list[str]:
     """The product's categories and all their ancestors."""
     found: dict[str, None] = {}
@@ -274,6 +285,7 @@ def documents(
             "price": price.amount,
             "currency": price.currency,
             "on_sale": price.on_sale,
+            "in_force": in_force(listing, now),
             "listing": Binary(wire.listing(listing)),
             "stamp": _stamp(product, [listing]),
             **common,

@@ -9,6 +9,7 @@ from omni_gateway.security.session_routes import session_routes
 from omni_gateway.staff.admin import StaffAdmin
 from omni_gateway.staff.auth import StaffAuth
 from omni_gateway.staff.catalog import CatalogAdmin
+from omni_gateway.staff.catalog_promotions import StaffCatalogPromotions
 from omni_gateway.staff.customer_consents import StaffCustomerConsents
 from omni_gateway.staff.customer_timeline import StaffCustomerTimeline
 from omni_gateway.staff.customers import StaffCustomers
@@ -51,6 +52,7 @@ ROUTES: list[Any] = [
     StaffReports,
     StaffTax,
     StaffPromotions,
+    StaffCatalogPromotions,
     StaffExports,
     StaffCustomers,
     StaffCustomerTimeline,

@@ -408,6 +408,7 @@ class ChannelListing(_message.Message):
     PUBLISHED_AT_FIELD_NUMBER: _builtins.int
     PRICES_FIELD_NUMBER: _builtins.int
     EFFECTIVE_PRICES_FIELD_NUMBER: _builtins.int
+    DISCOUNTS_FIELD_NUMBER: _builtins.int
     product_id: _builtins.str
     published: _builtins.bool
     version: _builtins.int
@@ -448,6 +449,12 @@ class ChannelListing(_message.Message):
         variant with a price of its own, when the response was made.
         """
 
+    @_builtins.property
+    def discounts(self) -> _containers.RepeatedCompositeFieldContainer[Global___ListingDiscount]:
+        """Output only: the catalog promotions covering this listing, in force or ahead (the prices in
+        force above count them).
+        """
+
     def __init__(
         self,
         *,
@@ -465,14 +472,44 @@ class ChannelListing(_message.Message):
         published_at: _timestamp_pb2.Timestamp | None = ...,
         prices: _abc.Iterable[Global___ListingPrice] | None = ...,
         effective_prices: _abc.Iterable[Global___EffectivePrice] | None = ...,
+        discounts: _abc.Iterable[Global___ListingDiscount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "effective_price", b"effective_price", "price", b"price", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "effective_price", b"effective_price", "effective_prices", b"effective_prices", "price", b"price", "prices", b"prices", "product_id", b"product_id", "published", b"published", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "created_at", b"created_at", "discounts", b"discounts", "effective_price", b"effective_price", "effective_prices", b"effective_prices", "price", b"price", "prices", b"prices", "product_id", b"product_id", "published", b"published", "published_at", b"published_at", "sale_ends_at", b"sale_ends_at", "sale_price", b"sale_price", "sale_starts_at", b"sale_starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChannelListing: _TypeAlias = ChannelListing  # noqa: Y015
+
+@_typing.final
+class ListingDiscount(_message.Message):
+    """A catalog promotion as a listing it covers carries it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERCENTAGE_BASIS_POINTS_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    percentage_basis_points: _builtins.int
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        percentage_basis_points: _builtins.int = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "starts_at", b"starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "percentage_basis_points", b"percentage_basis_points", "starts_at", b"starts_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListingDiscount: _TypeAlias = ListingDiscount  # noqa: Y015
 
 @_typing.final
 class ListingPrice(_message.Message):
@@ -2100,3 +2137,285 @@ class GetPriceHistoryResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPriceHistoryResponse: _TypeAlias = GetPriceHistoryResponse  # noqa: Y015
+
+@_typing.final
+class CatalogPromotion(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PERCENTAGE_BASIS_POINTS_FIELD_NUMBER: _builtins.int
+    CATEGORY_IDS_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Output only."""
+    name: _builtins.str
+    percentage_basis_points: _builtins.int
+    """Off the list price, in basis points: 1..10000 (2000 is 20 %)."""
+    active: _builtins.bool
+    """Output only: false once deactivated."""
+    version: _builtins.int
+    """Output only."""
+    @_builtins.property
+    def category_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """A product in one of these categories or their descendants qualifies."""
+
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.ChannelRef]: ...
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
+        """In force from starts_at (inclusive) to ends_at (exclusive), UTC."""
+
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        percentage_basis_points: _builtins.int = ...,
+        category_ids: _abc.Iterable[_builtins.str] | None = ...,
+        channels: _abc.Iterable[_common_pb2.ChannelRef] | None = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        active: _builtins.bool = ...,
+        version: _builtins.int = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ends_at", b"ends_at", "starts_at", b"starts_at", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "category_ids", b"category_ids", "channels", b"channels", "created_at", b"created_at", "ends_at", b"ends_at", "id", b"id", "name", b"name", "percentage_basis_points", b"percentage_basis_points", "starts_at", b"starts_at", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CatalogPromotion: _TypeAlias = CatalogPromotion  # noqa: Y015
+
+@_typing.final
+class CreateCatalogPromotionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion: ...
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCatalogPromotionRequest: _TypeAlias = CreateCatalogPromotionRequest  # noqa: Y015
+
+@_typing.final
+class CreateCatalogPromotionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion: ...
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateCatalogPromotionResponse: _TypeAlias = CreateCatalogPromotionResponse  # noqa: Y015
+
+@_typing.final
+class GetCatalogPromotionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCatalogPromotionRequest: _TypeAlias = GetCatalogPromotionRequest  # noqa: Y015
+
+@_typing.final
+class GetCatalogPromotionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion: ...
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCatalogPromotionResponse: _TypeAlias = GetCatalogPromotionResponse  # noqa: Y015
+
+@_typing.final
+class ListCatalogPromotionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    ACTIVE_ONLY_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    page_token: _builtins.str
+    active_only: _builtins.bool
+    """Only promotions not deactivated."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        active_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_only", b"active_only", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCatalogPromotionsRequest: _TypeAlias = ListCatalogPromotionsRequest  # noqa: Y015
+
+@_typing.final
+class ListCatalogPromotionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def promotions(self) -> _containers.RepeatedCompositeFieldContainer[Global___CatalogPromotion]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        promotions: _abc.Iterable[Global___CatalogPromotion] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "promotions", b"promotions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCatalogPromotionsResponse: _TypeAlias = ListCatalogPromotionsResponse  # noqa: Y015
+
+@_typing.final
+class UpdateCatalogPromotionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    expected_version: _builtins.int
+    """The version read; stale: ABORTED."""
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion:
+        """id and the terms to keep (name, percentage_basis_points, category_ids, channels, starts_at, ends_at)."""
+
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_version", b"expected_version", "promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCatalogPromotionRequest: _TypeAlias = UpdateCatalogPromotionRequest  # noqa: Y015
+
+@_typing.final
+class UpdateCatalogPromotionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion: ...
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateCatalogPromotionResponse: _TypeAlias = UpdateCatalogPromotionResponse  # noqa: Y015
+
+@_typing.final
+class DeactivateCatalogPromotionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    expected_version: _builtins.int
+    """The version read; 0 deactivates whatever the version."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        expected_version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_version", b"expected_version", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeactivateCatalogPromotionRequest: _TypeAlias = DeactivateCatalogPromotionRequest  # noqa: Y015
+
+@_typing.final
+class DeactivateCatalogPromotionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROMOTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def promotion(self) -> Global___CatalogPromotion: ...
+    def __init__(
+        self,
+        *,
+        promotion: Global___CatalogPromotion | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["promotion", b"promotion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeactivateCatalogPromotionResponse: _TypeAlias = DeactivateCatalogPromotionResponse  # noqa: Y015

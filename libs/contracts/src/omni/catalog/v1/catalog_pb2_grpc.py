@@ -145,6 +145,31 @@ class CatalogServiceStub:
                 request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.SerializeToString,
                 response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.FromString,
                 _registered_method=True)
+        self.CreateCatalogPromotion = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/CreateCatalogPromotion',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionResponse.FromString,
+                _registered_method=True)
+        self.GetCatalogPromotion = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/GetCatalogPromotion',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionResponse.FromString,
+                _registered_method=True)
+        self.ListCatalogPromotions = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/ListCatalogPromotions',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsResponse.FromString,
+                _registered_method=True)
+        self.UpdateCatalogPromotion = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/UpdateCatalogPromotion',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionResponse.FromString,
+                _registered_method=True)
+        self.DeactivateCatalogPromotion = channel.unary_unary(
+                '/omni.catalog.v1.CatalogService/DeactivateCatalogPromotion',
+                request_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionRequest.SerializeToString,
+                response_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -297,6 +322,39 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateCatalogPromotion(self, request, context):
+        """Automatic catalog promotions: a percentage off a category (and its descendants) on some
+        channels for a period, applied to the price in force (docs/api.md#catalog-promotions).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCatalogPromotion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCatalogPromotions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCatalogPromotion(self, request, context):
+        """Replaces the promotion's terms with optimistic concurrency.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeactivateCatalogPromotion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -409,6 +467,31 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetPriceHistory,
                     request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.FromString,
                     response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.SerializeToString,
+            ),
+            'CreateCatalogPromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCatalogPromotion,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionResponse.SerializeToString,
+            ),
+            'GetCatalogPromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCatalogPromotion,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionResponse.SerializeToString,
+            ),
+            'ListCatalogPromotions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCatalogPromotions,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsResponse.SerializeToString,
+            ),
+            'UpdateCatalogPromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCatalogPromotion,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionResponse.SerializeToString,
+            ),
+            'DeactivateCatalogPromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeactivateCatalogPromotion,
+                    request_deserializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionRequest.FromString,
+                    response_serializer=omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1006,6 +1089,141 @@ class CatalogService:
             '/omni.catalog.v1.CatalogService/GetPriceHistory',
             omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryRequest.SerializeToString,
             omni_dot_catalog_dot_v1_dot_catalog__pb2.GetPriceHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCatalogPromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/CreateCatalogPromotion',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.CreateCatalogPromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCatalogPromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/GetCatalogPromotion',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.GetCatalogPromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCatalogPromotions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/ListCatalogPromotions',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogPromotionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCatalogPromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/UpdateCatalogPromotion',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.UpdateCatalogPromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeactivateCatalogPromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.catalog.v1.CatalogService/DeactivateCatalogPromotion',
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionRequest.SerializeToString,
+            omni_dot_catalog_dot_v1_dot_catalog__pb2.DeactivateCatalogPromotionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -71,6 +71,15 @@ class CatalogServiceStub:
     """How a variant's price in force on a channel and currency changed, and the lowest price of
     the 30 days before the current one took effect (Omnibus).
     """
+    CreateCatalogPromotion: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CreateCatalogPromotionRequest, _catalog_pb2.CreateCatalogPromotionResponse]
+    """Automatic catalog promotions: a percentage off a category (and its descendants) on some
+    channels for a period, applied to the price in force (docs/api.md#catalog-promotions).
+    """
+    GetCatalogPromotion: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetCatalogPromotionRequest, _catalog_pb2.GetCatalogPromotionResponse]
+    ListCatalogPromotions: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListCatalogPromotionsRequest, _catalog_pb2.ListCatalogPromotionsResponse]
+    UpdateCatalogPromotion: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCatalogPromotionRequest, _catalog_pb2.UpdateCatalogPromotionResponse]
+    """Replaces the promotion's terms with optimistic concurrency."""
+    DeactivateCatalogPromotion: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.DeactivateCatalogPromotionRequest, _catalog_pb2.DeactivateCatalogPromotionResponse]
 
 @_typing.type_check_only
 class CatalogServiceAsyncStub(CatalogServiceStub):
@@ -115,6 +124,15 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """How a variant's price in force on a channel and currency changed, and the lowest price of
     the 30 days before the current one took effect (Omnibus).
     """
+    CreateCatalogPromotion: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateCatalogPromotionRequest, _catalog_pb2.CreateCatalogPromotionResponse]  # type: ignore[assignment]
+    """Automatic catalog promotions: a percentage off a category (and its descendants) on some
+    channels for a period, applied to the price in force (docs/api.md#catalog-promotions).
+    """
+    GetCatalogPromotion: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetCatalogPromotionRequest, _catalog_pb2.GetCatalogPromotionResponse]  # type: ignore[assignment]
+    ListCatalogPromotions: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListCatalogPromotionsRequest, _catalog_pb2.ListCatalogPromotionsResponse]  # type: ignore[assignment]
+    UpdateCatalogPromotion: _aio.UnaryUnaryMultiCallable[_catalog_pb2.UpdateCatalogPromotionRequest, _catalog_pb2.UpdateCatalogPromotionResponse]  # type: ignore[assignment]
+    """Replaces the promotion's terms with optimistic concurrency."""
+    DeactivateCatalogPromotion: _aio.UnaryUnaryMultiCallable[_catalog_pb2.DeactivateCatalogPromotionRequest, _catalog_pb2.DeactivateCatalogPromotionResponse]  # type: ignore[assignment]
 
 class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
     """The single source of product truth: products, variants, categories, and per-channel listings."""
@@ -288,5 +306,44 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         """How a variant's price in force on a channel and currency changed, and the lowest price of
         the 30 days before the current one took effect (Omnibus).
         """
+
+    @_abc_1.abstractmethod
+    def CreateCatalogPromotion(
+        self,
+        request: _catalog_pb2.CreateCatalogPromotionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CreateCatalogPromotionResponse, _abc.Awaitable[_catalog_pb2.CreateCatalogPromotionResponse]]:
+        """Automatic catalog promotions: a percentage off a category (and its descendants) on some
+        channels for a period, applied to the price in force (docs/api.md#catalog-promotions).
+        """
+
+    @_abc_1.abstractmethod
+    def GetCatalogPromotion(
+        self,
+        request: _catalog_pb2.GetCatalogPromotionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.GetCatalogPromotionResponse, _abc.Awaitable[_catalog_pb2.GetCatalogPromotionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListCatalogPromotions(
+        self,
+        request: _catalog_pb2.ListCatalogPromotionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.ListCatalogPromotionsResponse, _abc.Awaitable[_catalog_pb2.ListCatalogPromotionsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateCatalogPromotion(
+        self,
+        request: _catalog_pb2.UpdateCatalogPromotionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.UpdateCatalogPromotionResponse, _abc.Awaitable[_catalog_pb2.UpdateCatalogPromotionResponse]]:
+        """Replaces the promotion's terms with optimistic concurrency."""
+
+    @_abc_1.abstractmethod
+    def DeactivateCatalogPromotion(
+        self,
+        request: _catalog_pb2.DeactivateCatalogPromotionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.DeactivateCatalogPromotionResponse, _abc.Awaitable[_catalog_pb2.DeactivateCatalogPromotionResponse]]: ...
 
 def add_CatalogServiceServicer_to_server(servicer: CatalogServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
