@@ -11,6 +11,7 @@ from litestar_htmx import HTMXRequest
 
 from omni_gateway.console import errors, session
 from omni_gateway.console.admin_catalog import ConsoleCatalog
+from omni_gateway.console.admin_partners import ConsolePartners
 from omni_gateway.console.admin_people import ConsolePeople
 from omni_gateway.console.admin_sites import ConsoleSites
 from omni_gateway.console.assets import static_router
@@ -45,6 +46,7 @@ def routes(settings: GatewaySettings) -> list[Router]:
             ConsoleCatalog,
             ConsoleSites,
             ConsolePeople,
+            ConsolePartners,
         ],
         middleware=[
             session.CookieSession(settings),
