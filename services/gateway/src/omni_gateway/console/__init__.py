@@ -11,6 +11,7 @@ from litestar_htmx import HTMXRequest
 
 from omni_gateway.console import errors, session
 from omni_gateway.console.admin_catalog import ConsoleCatalog
+from omni_gateway.console.admin_location import ConsoleLocation
 from omni_gateway.console.admin_partners import ConsolePartners
 from omni_gateway.console.admin_people import ConsolePeople
 from omni_gateway.console.admin_sites import ConsoleSites
@@ -45,6 +46,7 @@ def routes(settings: GatewaySettings) -> list[Router]:
             ConsoleConsents,
             ConsoleCatalog,
             ConsoleSites,
+            ConsoleLocation,
             ConsolePeople,
             ConsolePartners,
         ],

@@ -1,7 +1,9 @@
-"""An admin's walk through the console's partner and API-key page (a real browser against the
+"""An admin's walk through the console's partner and location pages (a real browser against the
 real stack): register a partner (a name in use refused at the field), issue a key (no scope
 refused at the field; the secret shown once works against the partner API), revoke it (the
-partner API then refuses it). An associate sees none of it and is refused the page."""
+partner API then refuses it); change a location (hours that do not read refused at the field, a
+change made meanwhile refused with the API's message) and close it. An associate sees none of
+it and is refused the pages."""
 
 from __future__ import annotations
 
@@ -19,14 +21,15 @@ def gateway_settings() -> dict[str, str]:
     return {"console_cookie_secure": "false"}  # the test's gateway speaks plain http
 
 
-async def test_an_admin_registers_a_partner_and_issues_and_revokes_a_key(stack, tmp_path):
+async def test_an_admin_manages_partners_keys_and_locations(stack, tmp_path):
     await stack.partner("existing-partner", ["catalog:read"])
     await stack.staff_member("ada", "admin", [])
     admin = await stack.admin()
     opened = await stack.http.post(
         "/staff/v1/locations", json=store("GDA-01", "Gdańsk", "80-001", 54.35, 18.65), headers=admin
     )
-    await stack.staff_member("kai", "associate", [opened.json()["id"]])
+    gdansk = opened.json()["id"]
+    await stack.staff_member("kai", "associate", [gdansk])
     screens = Screens(tmp_path)
     async with chromium() as browser:
         page = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
@@ -65,9 +68,52 @@ async def test_an_admin_registers_a_partner_and_issues_and_revokes_a_key(stack, 
             await expect(page.locator("#partner-acme-market")).to_contain_text("No active keys.")
             assert (await stack.http.get("/partner/v1/event-types", headers=key)).status_code == 401
 
+            await change_and_close_a_location(page, stack, admin, gdansk)
+            await screens.take(page, "admin-location-closed")
+
         associate = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         await sign_in(associate, stack.base, "kai", PASSWORD)
         await expect(associate.get_by_role("link", name="Partners", exact=True)).to_have_count(0)
-        refused = await associate.goto(f"{stack.base}/console/admin/partners")
-        assert refused is not None and refused.status == 403
-        await expect(associate.locator("main")).to_contain_text("this needs one of the roles")
+        for path in ("partners", f"locations/{gdansk}"):
+            refused = await associate.goto(f"{stack.base}/console/admin/{path}")
+            assert refused is not None and refused.status == 403, path
+            await expect(associate.locator("main")).to_contain_text("this needs one of the roles")
+
+
+async def change_and_close_a_location(page, stack, admin: dict[str, str], location_id: str) -> None:
+    await page.get_by_role("link", name="Locations", exact=True).click()
+    await page.get_by_role("link", name="Omni Gdańsk GDA-01").click()
+    await page.get_by_label("Name", exact=True).fill("Omni Gdańsk Długa")
+    await page.get_by_label("Opening hours").fill("monday 09:00-20:00\nsaturday ten to two")
+    await page.get_by_label("Ships parcels").check()
+    await page.get_by_role("button", name="Save location").click()
+    await expect(page.locator("#opening_hours-error")).to_contain_text("saturday ten to two")
+    await expect(page.get_by_label("Name", exact=True)).to_have_value("Omni Gdańsk Długa")
+    await page.get_by_label("Opening hours").fill("monday 09:00-20:00\nsaturday 10:00-14:00")
+    await page.get_by_role("button", name="Save location").click()
+    await expect(page.locator(".notice")).to_have_text("Location saved.")
+    url = f"/staff/v1/locations/{location_id}"
+    saved = await stack.http.get(url, headers=admin)
+    body = saved.json()
+    assert body["name"] == "Omni Gdańsk Długa"
+    assert body["opening_hours"] == [
+        {"weekday": "monday", "opens": "09:00", "closes": "20:00"},
+        {"weekday": "saturday", "opens": "10:00", "closes": "14:00"},
+    ]
+    assert body["flags"]["ships"] and body["flags"]["click_and_collect"]
+    assert body["address"]["lines"] == ["Rynek 1"] and body["geo"] == {"lat": 54.35, "lng": 18.65}
+
+    meanwhile = await stack.http.patch(
+        url, json={"name": "Omni Gdańsk Rynek"}, headers=admin | {"If-Match": saved.headers["etag"]}
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    await page.get_by_label("City", exact=True).fill("Gdynia")
+    await page.get_by_role("button", name="Save location").click()
+    await expect(page.locator("#form-error")).to_contain_text("is at version 3, not 2")
+    assert (await stack.http.get(url, headers=admin)).json()["address"]["city"] == "Gdańsk"
+
+    await page.get_by_role("link", name="All locations").click()
+    await page.get_by_role("link", name="Omni Gdańsk Rynek").click()
+    await page.get_by_role("button", name="Close location").click()
+    await expect(page.locator("#location-status")).to_contain_text("Closed")
+    assert (await stack.http.get(url, headers=admin)).json()["status"] == "closed"
