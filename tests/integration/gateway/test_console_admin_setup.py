@@ -1,15 +1,17 @@
-"""An admin's walk through the console's partner and location pages (a real browser against the
-real stack): register a partner (a name in use refused at the field), issue a key (no scope
-refused at the field; the secret shown once works against the partner API), revoke it (the
-partner API then refuses it); change a location (hours that do not read refused at the field, a
-change made meanwhile refused with the API's message) and close it. An associate sees none of
-it and is refused the pages."""
+"""An admin's walk through the console's partner, location and import pages (a real browser
+against the real stack): register a partner (a name in use refused at the field), issue a key
+(no scope refused at the field; the secret shown once works against the partner API), revoke it
+(the partner API then refuses it); change a location (hours that do not read refused at the
+field, a change made meanwhile refused with the API's message) and close it; see the imports so
+far, newest first, with their state and progress. An associate sees none of it and is refused
+the pages."""
 
 from __future__ import annotations
 
 import pytest
 from console_browser import HEIGHT, WIDTH, Screens, chromium, sign_in
 from playwright.async_api import expect
+from test_bulk_import import HEADER, finished, upload
 from test_locations import store
 
 pytestmark = pytest.mark.timeout(300)
@@ -21,7 +23,7 @@ def gateway_settings() -> dict[str, str]:
     return {"console_cookie_secure": "false"}  # the test's gateway speaks plain http
 
 
-async def test_an_admin_manages_partners_keys_and_locations(stack, tmp_path):
+async def test_an_admin_manages_partners_keys_locations_and_sees_imports(stack, tmp_path):
     await stack.partner("existing-partner", ["catalog:read"])
     await stack.staff_member("ada", "admin", [])
     admin = await stack.admin()
@@ -71,10 +73,13 @@ async def test_an_admin_manages_partners_keys_and_locations(stack, tmp_path):
             await change_and_close_a_location(page, stack, admin, gdansk)
             await screens.take(page, "admin-location-closed")
 
+            await list_imports(page, stack, admin, tmp_path)
+            await screens.take(page, "admin-imports")
+
         associate = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         await sign_in(associate, stack.base, "kai", PASSWORD)
         await expect(associate.get_by_role("link", name="Partners", exact=True)).to_have_count(0)
-        for path in ("partners", f"locations/{gdansk}"):
+        for path in ("partners", f"locations/{gdansk}", "imports"):
             refused = await associate.goto(f"{stack.base}/console/admin/{path}")
             assert refused is not None and refused.status == 403, path
             await expect(associate.locator("main")).to_contain_text("this needs one of the roles")
@@ -117,3 +122,25 @@ async def change_and_close_a_location(page, stack, admin: dict[str, str], locati
     await page.get_by_role("button", name="Close location").click()
     await expect(page.locator("#location-status")).to_contain_text("Closed")
     assert (await stack.http.get(url, headers=admin)).json()["status"] == "closed"
+
+
+async def list_imports(page, stack, admin: dict[str, str], tmp_path) -> None:
+    older = await upload(stack.http, admin, HEADER, "csv")
+    await finished(stack.http, admin, older["id"])
+    empty = tmp_path / "nothing-yet.csv"
+    empty.write_text(HEADER)
+    await page.get_by_role("link", name="Imports", exact=True).click()
+    await expect(page.locator("#import-jobs tbody tr")).to_have_count(1)
+    await page.get_by_label("File", exact=True).set_input_files(str(empty))
+    await page.get_by_role("button", name="Start import").click()
+    await expect(page.locator("#import-state")).to_have_text("Done", timeout=60_000)
+    newer = page.url.rsplit("/", 1)[-1]
+    await page.get_by_role("link", name="Imports", exact=True).click()
+    rows = page.locator("#import-jobs tbody tr")
+    await expect(rows).to_have_count(2)
+    assert [await row.get_attribute("id") for row in await rows.all()] == [
+        f"job-{newer}",
+        f"job-{older['id']}",
+    ]
+    await expect(rows.first).to_contain_text("Done")
+    await expect(rows.first).to_contain_text("0 of 0 rows")
