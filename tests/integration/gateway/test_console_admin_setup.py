@@ -3,8 +3,8 @@ against the real stack): register a partner (a name in use refused at the field)
 (no scope refused at the field; the secret shown once works against the partner API), revoke it
 (the partner API then refuses it); change a location (hours that do not read refused at the
 field, a change made meanwhile refused with the API's message) and close it; see the imports so
-far, newest first, with their state and progress. An associate sees none of it and is refused
-the pages."""
+far, newest first, with their state and progress; all along, the top bar's links fit one row at
+1024 px, in English and in Polish. An associate sees none of it and is refused the pages."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ async def test_an_admin_manages_partners_keys_locations_and_sees_imports(stack, 
         page = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         async with screens.on_failure(page):
             await sign_in(page, stack.base, "ada", PASSWORD)
+            await nav_is_one_row(page, 7)
             await page.get_by_role("link", name="Partners", exact=True).click()
             await expect(page.locator("#partner-existing-partner")).to_contain_text("catalog:read")
 
@@ -76,6 +77,11 @@ async def test_an_admin_manages_partners_keys_locations_and_sees_imports(stack, 
             await list_imports(page, stack, admin, tmp_path)
             await screens.take(page, "admin-imports")
 
+            await page.get_by_label("Language").select_option("pl")
+            await page.get_by_role("button", name="Change", exact=True).click()
+            await expect(page.get_by_role("link", name="Partnerzy", exact=True)).to_be_visible()
+            await nav_is_one_row(page, 7)
+
         associate = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         await sign_in(associate, stack.base, "kai", PASSWORD)
         await expect(associate.get_by_role("link", name="Partners", exact=True)).to_have_count(0)
@@ -83,6 +89,18 @@ async def test_an_admin_manages_partners_keys_locations_and_sees_imports(stack, 
             refused = await associate.goto(f"{stack.base}/console/admin/{path}")
             assert refused is not None and refused.status == 403, path
             await expect(associate.locator("main")).to_contain_text("this needs one of the roles")
+
+
+async def nav_is_one_row(page, links: int) -> None:
+    """Every link of the top bar on one row at the tablet width, nothing wider than the page."""
+    nav = page.locator("header nav")
+    await expect(nav.locator("a")).to_have_count(links)
+    boxes = [await link.bounding_box() for link in await nav.locator("a").all()]
+    nav_box = await nav.bounding_box()
+    assert nav_box is not None and all(boxes)
+    assert {round(box["y"]) for box in boxes} == {round(boxes[0]["y"])}, boxes
+    assert nav_box["height"] == max(box["height"] for box in boxes), (nav_box, boxes)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
 
 async def change_and_close_a_location(page, stack, admin: dict[str, str], location_id: str) -> None:
