@@ -55,7 +55,9 @@ async def test_an_admin_manages_partners_keys_locations_and_sees_imports(stack, 
             await expect(row.locator("#scopes-error")).to_be_visible()
             await row.get_by_label("orders:read").check()
             await row.get_by_label("Label").fill("feed")
-            await row.get_by_role("button", name="Issue key").click()
+            async with page.expect_response(lambda r: r.request.method == "POST") as issued:
+                await row.get_by_role("button", name="Issue key").click()
+            assert (await issued.value).headers["cache-control"] == "no-store"  # the secret's page
             secret = await page.get_by_label("API key", exact=True).input_value()
             assert secret.startswith("omni_pk_")
             await expect(page.locator("#partner-acme-market")).to_contain_text("feed")

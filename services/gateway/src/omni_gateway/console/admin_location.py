@@ -28,7 +28,7 @@ from omni_gateway.views.location_requests import LocationChanges
 
 FIELDS = ("name", "lines", "city", "postal_code", "time_zone", "opening_hours", "flags", "status")
 FLAGS = tuple(LocationFlags.__struct_fields__)
-INTERVAL = re.compile(r"(\S+)\s+(\S+)\s*[-\u2013]\s*(\S+)")
+INTERVAL = re.compile(r"(\S+)\s+([^\s\-\u2013]+)\s*[-\u2013]\s*(\S+)")
 
 
 class HoursNotRead(ValueError):
