@@ -37,6 +37,7 @@ SLOW = (
     "integration/gateway/test_console_associate.py",
     "integration/gateway/test_console_merges.py",
     "integration/gateway/test_console_admin.py",
+    "integration/gateway/test_console_admin_setup.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",
     "integration/gateway/test_bulk_import.py",

@@ -194,8 +194,15 @@ async def changes_need_the_version_and_closing_keeps_the_location(stack, admin, 
     )
     assert (bad_zone.status_code, bad_zone.json()["errors"][0]["field"]) == (422, "time_zone")
 
+    sundays = [{"weekday": "sunday", "opens": "10:00", "closes": "14:00"}]
+    rehoured = await stack.http.patch(
+        path, json={"opening_hours": sundays}, headers=admin | {"If-Match": '"2"'}
+    )
+    assert rehoured.status_code == 200, rehoured.text
+    assert rehoured.json()["opening_hours"] == sundays  # the new hours replace the week's
+
     closed = await stack.http.patch(
-        path, json={"status": "closed"}, headers=admin | {"If-Match": '"2"'}
+        path, json={"status": "closed"}, headers=admin | {"If-Match": '"3"'}
     )
     assert (closed.status_code, closed.json()["status"]) == (200, "closed")
     listed = await stack.http.get("/staff/v1/locations", params={"city": "Warszawa"}, headers=admin)

@@ -44,7 +44,10 @@ INDEXES = {
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # Import jobs (omni_gateway.bulk.jobs): claimed by state and lease; errors are keyed by job
     # and line, so they need no index of their own.
-    "import_jobs": [IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)])],
+    "import_jobs": [
+        IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)]),
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)]),
+    ],
     "import_chunks": [IndexModel([("job_id", ASCENDING)])],
     idempotency.COLLECTION: idempotency.INDEXES,
 }

@@ -106,6 +106,17 @@ class Jobs:
     async def get(self, job_id: str) -> dict[str, Any] | None:
         return await self.jobs.find_one({"_id": job_id})
 
+    async def page(self, after: tuple[datetime, str] | None, limit: int) -> list[dict[str, Any]]:
+        """Jobs newest first (id breaks a tie), those after `after` (created_at, id)."""
+        query: dict[str, Any] = {}
+        if after is not None:
+            at, job_id = after
+            query = {
+                "$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": job_id}}]
+            }
+        cursor = self.jobs.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+        return await cursor.to_list()
+
     async def claim(self, owner: str) -> dict[str, Any] | None:
         """The next job to work on: queued, or running in a process that stopped renewing its
         lease (resumed where it was). Uploads whose process died fail on the way."""

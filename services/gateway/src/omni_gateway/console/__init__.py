@@ -11,6 +11,8 @@ from litestar_htmx import HTMXRequest
 
 from omni_gateway.console import errors, session
 from omni_gateway.console.admin_catalog import ConsoleCatalog
+from omni_gateway.console.admin_location import ConsoleLocation
+from omni_gateway.console.admin_partners import ConsolePartners
 from omni_gateway.console.admin_people import ConsolePeople
 from omni_gateway.console.admin_sites import ConsoleSites
 from omni_gateway.console.assets import static_router
@@ -44,7 +46,9 @@ def routes(settings: GatewaySettings) -> list[Router]:
             ConsoleConsents,
             ConsoleCatalog,
             ConsoleSites,
+            ConsoleLocation,
             ConsolePeople,
+            ConsolePartners,
         ],
         middleware=[
             session.CookieSession(settings),

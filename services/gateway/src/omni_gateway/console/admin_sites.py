@@ -22,7 +22,7 @@ from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Principal
-from omni_gateway.staff.imports import import_job, receive_import
+from omni_gateway.staff.imports import import_job, import_page, receive_import
 from omni_gateway.staff.locations import create_location, location_page
 from omni_gateway.views.location import LocationKind
 from omni_gateway.views.location_requests import NewLocation
@@ -125,9 +125,15 @@ class ConsoleSites(Controller):
         )
 
     @get("/imports")
-    async def imports(self, request: Request[Any, Any, Any], principal: Principal) -> Template:
+    async def imports(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        page_token: Token = "",
+    ) -> Template:
         require_admin(principal)
-        return page(request, "admin_imports.html", principal, errors={})
+        return await self._imports(request, state, principal, page_token=page_token)
 
     @post("/imports")
     async def start_import(
@@ -139,22 +145,36 @@ class ConsoleSites(Controller):
         stock: Literal["set", "opening"] = "opening" if form.get("stock") == "opening" else "set"
         if not isinstance(upload, UploadFile) or not upload.filename:
             message = translate(request, N_("Choose a CSV or JSON Lines file."))
-            return page(
-                request, "admin_imports.html", principal, status=422, errors={"file": message}
-            )
+            return await self._imports(request, state, principal, file_error=message)
         suffix = "." + upload.filename.rsplit(".", 1)[-1].lower()
         if suffix not in FORMATS:
             message = translate(request, N_("The file must end in .csv or .jsonl."))
-            return page(
-                request, "admin_imports.html", principal, status=422, errors={"file": message}
-            )
+            return await self._imports(request, state, principal, file_error=message)
         try:
             job = await receive_import(state, principal, _blocks(upload), FORMATS[suffix], stock)
         except ValidationException as error:
-            return page(
-                request, "admin_imports.html", principal, status=422, errors={"file": error.detail}
-            )
+            return await self._imports(request, state, principal, file_error=error.detail)
         return Redirect(f"{PATH}/admin/imports/{job.id}", status_code=303)
+
+    async def _imports(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        principal: Principal,
+        *,
+        page_token: str = "",
+        file_error: str = "",
+    ) -> Template:
+        """The upload form (refused: 422, the reason at the file field) over the jobs so far."""
+        found = await import_page(state, PAGE, page_token)
+        return page(
+            request,
+            "admin_imports.html",
+            principal,
+            status=422 if file_error else 200,
+            errors={"file": file_error} if file_error else {},
+            found=found,
+        )
 
     @get("/imports/{import_id:str}")
     async def job(

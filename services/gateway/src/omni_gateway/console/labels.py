@@ -95,6 +95,13 @@ LABELS: dict[str, dict[str, str]] = {
         "open": N_("Open"),
         "closed": N_("Closed"),
     },
+    "location_flag": {
+        "click_and_collect": N_("Click & collect pickups"),
+        "ship_to_store": N_("Receives parcels for pickup"),
+        "takes_returns": N_("Takes returns"),
+        "sells_offline": N_("Sells at the till"),
+        "ships": N_("Ships parcels"),
+    },
     "import_state": {
         "receiving": N_("Receiving the file"),
         "queued": N_("Queued"),

@@ -17,14 +17,80 @@ from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import StaffRole
 from omni_gateway.views.account import (
+    ApiKey,
     IssuedApiKey,
     NewApiKey,
     NewPartner,
     Partner,
+    PartnerKeys,
 )
 from omni_kit.ids import new_id, utcnow
 
 PARTNER = {"partner_id": ID}
+
+
+async def create_partner(
+    request: Request[Any, Any, Any], state: State, data: NewPartner
+) -> Response[Partner]:
+    """A partner with a unique name; once per idempotency key (the request's)."""
+
+    async def write(session: AsyncClientSession) -> Reply:
+        partner_id = new_id("ptn")
+        if await state.api_keys.partners.find_one({"name": data.name}, session=session):
+            raise ClientException(
+                f"a partner named {data.name!r} exists",
+                status_code=409,
+                extra={"code": "PARTNER_EXISTS", "errors": [{"field": "name", "message": "taken"}]},
+            )
+        await state.api_keys.partners.insert_one(
+            {"_id": partner_id, "name": data.name, "created_at": utcnow()}, session=session
+        )
+        return 201, msgspec.to_builtins(Partner(partner_id, data.name))
+
+    return await gateway_once(request, state.idempotency, "create_partner", planned(write))
+
+
+async def issue_api_key(
+    request: Request[Any, Any, Any], state: State, partner_id: str, data: NewApiKey
+) -> Response[IssuedApiKey]:
+    """A new key whose secret is in this reply only."""
+    if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
+        raise NotFoundException(f"no partner {partner_id!r}")
+
+    async def write(session: AsyncClientSession) -> Reply:
+        raw, record = await state.api_keys.create(
+            partner_id, data.scopes, data.label, session=session
+        )
+        body = IssuedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
+        return 201, msgspec.to_builtins(body)
+
+    return await gateway_once(request, state.idempotency, "create_api_key", planned(write))
+
+
+async def revoke_api_key(state: State, partner_id: str, key_id: str) -> None:
+    if not await state.api_keys.revoke(partner_id, key_id):
+        raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")
+
+
+async def partner_page(
+    state: State, page_size: int, after: str = ""
+) -> tuple[list[PartnerKeys], str]:
+    """Partners by name after `after`, each with its active keys (never their secrets), and
+    the name the next page starts after ("" on the last)."""
+    cursor = state.api_keys.partners.find({"name": {"$gt": after}}).sort("name", 1)
+    partners = await cursor.limit(page_size + 1).to_list(page_size + 1)
+    more, partners = len(partners) > page_size, partners[:page_size]
+    ids = [partner["_id"] for partner in partners]
+    keys = state.api_keys.keys.find({"partner_id": {"$in": ids}, "revoked_at": None})
+    by_partner: dict[str, list[ApiKey]] = {}
+    async for key in keys.sort("created_at", 1):
+        by_partner.setdefault(key["partner_id"], []).append(
+            ApiKey(key["_id"], key["scopes"], key["label"], key["created_at"])
+        )
+    found = [
+        PartnerKeys(Partner(p["_id"], p["name"]), by_partner.get(p["_id"], [])) for p in partners
+    ]
+    return found, partners[-1]["name"] if more else ""
 
 
 class StaffAdmin(Controller):
@@ -51,20 +117,7 @@ class StaffAdmin(Controller):
     async def create_partner(
         self, request: Request[Any, Any, Any], state: State, data: NewPartner
     ) -> Response[Partner]:
-        async def write(session: AsyncClientSession) -> Reply:
-            partner_id = new_id("ptn")
-            if await state.api_keys.partners.find_one({"name": data.name}, session=session):
-                raise ClientException(
-                    f"a partner named {data.name!r} exists",
-                    status_code=409,
-                    extra={"code": "PARTNER_EXISTS"},
-                )
-            await state.api_keys.partners.insert_one(
-                {"_id": partner_id, "name": data.name, "created_at": utcnow()}, session=session
-            )
-            return 201, msgspec.to_builtins(Partner(partner_id, data.name))
-
-        return await gateway_once(request, state.idempotency, "create_partner", planned(write))
+        return await create_partner(request, state, data)
 
     @post(
         "/partners/{partner_id:str}/api-keys",
@@ -83,17 +136,7 @@ class StaffAdmin(Controller):
     async def create_key(
         self, request: Request[Any, Any, Any], state: State, partner_id: str, data: NewApiKey
     ) -> Response[IssuedApiKey]:
-        if await state.api_keys.partners.find_one({"_id": partner_id}) is None:
-            raise NotFoundException(f"no partner {partner_id!r}")
-
-        async def write(session: AsyncClientSession) -> Reply:
-            raw, record = await state.api_keys.create(
-                partner_id, data.scopes, data.label, session=session
-            )
-            body = IssuedApiKey(record["_id"], partner_id, record["scopes"], data.label, raw)
-            return 201, msgspec.to_builtins(body)
-
-        return await gateway_once(request, state.idempotency, "create_api_key", planned(write))
+        return await issue_api_key(request, state, partner_id, data)
 
     @delete(
         "/partners/{partner_id:str}/api-keys/{key_id:str}",
@@ -101,5 +144,4 @@ class StaffAdmin(Controller):
         status_code=204,
     )
     async def revoke_key(self, state: State, partner_id: str, key_id: str) -> None:
-        if not await state.api_keys.revoke(partner_id, key_id):
-            raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")
+        await revoke_api_key(state, partner_id, key_id)

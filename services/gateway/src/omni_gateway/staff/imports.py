@@ -5,6 +5,7 @@ rows back."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
@@ -26,6 +27,7 @@ from omni_gateway.settings import GatewaySettings
 from omni_gateway.views.imports import (
     ImportErrorPage,
     ImportJob,
+    ImportJobPage,
     import_error_view,
     import_job_view,
 )
@@ -42,6 +44,7 @@ FORMATS_BY_TYPE = {
 PageSize = Annotated[int, Parameter(ge=1, le=200)]
 PageToken = Annotated[str, Parameter(max_length=500)]
 JOB = {"import_id": "$response.body#/id"}
+FIRST_JOB = {"import_id": "$response.body#/jobs/0/id"}
 
 
 def _format(request: Request[Any, Any, Any], given: FormatName | None) -> reader.Format:
@@ -112,6 +115,17 @@ async def import_job(state: State, import_id: str) -> ImportJob:
     return import_job_view(found)
 
 
+async def import_page(state: State, page_size: int, page_token: str = "") -> ImportJobPage:
+    """Import jobs, newest first, keyset paged by (created_at, id)."""
+    after = decode_cursor(page_token, 2, query="imports", kinds=(datetime, str))
+    jobs: Jobs = state.imports
+    found = await jobs.page(after, page_size + 1)
+    more, found = len(found) > page_size, found[:page_size]
+    last = found[-1] if found else None
+    token = encode_cursor([last["created_at"], last["_id"]], "imports") if more and last else None
+    return ImportJobPage(jobs=[import_job_view(job) for job in found], next_page_token=token)
+
+
 class BulkTransfer(Controller):
     path = "/staff/v1"
     tags = ["bulk import and export (staff)"]
@@ -148,6 +162,16 @@ class BulkTransfer(Controller):
     ) -> ImportJob:
         kind = _format(request, fmt)
         return await receive_import(state, principal, request.stream(), kind, stock)
+
+    @get(
+        "/imports",
+        summary="Import jobs, newest first: each one's state, progress and counts",
+        opt=links(200, {"Job": Follow("GET /staff/v1/imports/{import_id}", FIRST_JOB)}),
+    )
+    async def jobs(
+        self, state: State, page_size: PageSize = 50, page_token: PageToken = ""
+    ) -> ImportJobPage:
+        return await import_page(state, page_size, page_token)
 
     @get("/imports/{import_id:str}", summary="An import job: its state, progress and counts")
     async def job(self, state: State, import_id: str) -> ImportJob:

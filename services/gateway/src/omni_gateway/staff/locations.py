@@ -86,6 +86,36 @@ async def create_location(state: State, data: NewLocation) -> inventory_pb2.Stoc
     return reply.location
 
 
+async def read_location(state: State, location_id: str) -> inventory_pb2.StockLocation:
+    reply = await call(
+        state,
+        state.downstream.inventory.GetStockLocation,
+        inventory_pb2.GetStockLocationRequest(location_id=location_id),
+        idempotent=True,
+    )
+    return reply.location
+
+
+async def change_location(
+    state: State, location_id: str, data: LocationChanges, version: int
+) -> inventory_pb2.StockLocation:
+    """The fields the body names, if the location is still at `version` (else ABORTED)."""
+    location, paths = location_message(data)
+    if not paths:
+        raise invalid("body", "name at least one field to change")
+    location.id = location_id
+    reply = await call(
+        state,
+        state.downstream.inventory.UpdateStockLocation,
+        inventory_pb2.UpdateStockLocationRequest(
+            location=location, update_mask=FieldMask(paths=paths), expected_version=version
+        ),
+        idempotent=True,
+        paths=paths,
+    )
+    return reply.location
+
+
 class StaffLocations(Controller):
     path = "/staff/v1/locations"
     tags = ["locations (staff)"]
@@ -126,13 +156,7 @@ class StaffLocations(Controller):
         opt=links(200, {"ChangeLocation": LOCATION_LINKS["ChangeLocation"]}),
     )
     async def read(self, state: State, location_id: str) -> Response[LocationView]:
-        reply = await call(
-            state,
-            state.downstream.inventory.GetStockLocation,
-            inventory_pb2.GetStockLocationRequest(location_id=location_id),
-            idempotent=True,
-        )
-        return tagged(reply.location)
+        return tagged(await read_location(state, location_id))
 
     @patch(
         "/{location_id:str}",
@@ -148,17 +172,4 @@ class StaffLocations(Controller):
         data: LocationChanges,
     ) -> Response[LocationView]:
         version = require_version(request, data.version)
-        location, paths = location_message(data)
-        if not paths:
-            raise invalid("body", "name at least one field to change")
-        location.id = location_id
-        reply = await call(
-            state,
-            state.downstream.inventory.UpdateStockLocation,
-            inventory_pb2.UpdateStockLocationRequest(
-                location=location, update_mask=FieldMask(paths=paths), expected_version=version
-            ),
-            idempotent=True,
-            paths=paths,
-        )
-        return tagged(reply.location)
+        return tagged(await change_location(state, location_id, data, version))

@@ -156,6 +156,20 @@ class NewApiKey(View):
     label: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
+class ApiKey(View):
+    """An issued key as listed: never its secret."""
+
+    id: str
+    scopes: list[Scope]
+    label: str
+    created_at: datetime
+
+
+class PartnerKeys(View):
+    partner: Partner
+    keys: list[ApiKey]
+
+
 class IssuedApiKey(View):
     """A new key: `api_key` is its secret, shown this once (only its digest is stored)."""
 

@@ -40,6 +40,13 @@ class ImportJob(View):
     finished_at: datetime | None
 
 
+class ImportJobPage(View):
+    """Newest first."""
+
+    jobs: list[ImportJob]
+    next_page_token: str | None
+
+
 class ImportRowError(View):
     """A row left out: its line in the file, the field (a column, or column.key) and why."""
 

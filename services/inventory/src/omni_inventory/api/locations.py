@@ -187,7 +187,9 @@ class Locations(Base):
                     reason="STALE_VERSION",
                     field="expected_version",
                 )
-            request.update_mask.MergeMessage(given, location, replace_message_field=True)
+            request.update_mask.MergeMessage(
+                given, location, replace_message_field=True, replace_repeated_field=True
+            )
             if not location.name.strip():
                 raise InvalidArgument("name is required", field="location.name")
             validate_point(location.geo.lat, location.geo.lng, "location.geo")
