@@ -198,6 +198,11 @@ async def test_orders_and_sales_export_by_day_in_the_stores_time_zone(stack):
             "units": 1,
             "refunded_minor": 0,
             "cancelled_orders": 0,
+            # No tax rates in this shop: all of it is net.
+            "net_minor": 1400,
+            "tax_minor": 0,
+            "refunded_tax_minor": 0,
+            "discount_minor": 0,
         }
         for d in (day, next_day)
     ]

@@ -7,6 +7,7 @@ nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from voucher_builders import (
@@ -213,6 +214,40 @@ async def test_discount_split_taxed_in_both_modes_kept_by_the_order_refunded_and
     assert rows[("web", "PLN")]["discount"]["amount_minor"] == 700
     assert rows[("app", "UAH")]["discount"]["amount_minor"] == 600
     assert rows[("web", "PLN")]["revenue"]["amount_minor"] == 6297
+
+    # The BI exports carry the same discount and tax: per line as the order was placed, per day
+    # as the report sums them.
+    span = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}&format=jsonl"
+    exported = await stack.http.get(f"/staff/v1/exports/orders?{span}", headers=admin)
+    assert exported.status_code == 200, exported.text
+    lines = [json.loads(row) for row in exported.text.splitlines()]
+    web_lines = [row for row in lines if row["order_id"] == order["id"]]
+    assert [
+        (
+            row["line_discount_minor"],
+            row["line_net_minor"],
+            row["line_tax_minor"],
+            row["line_gross_minor"],
+            row["tax_rate_basis_points"],
+        )
+        for row in web_lines
+    ] == [(600, *expected_tax(5397, 2300, True), 2300), (100, *expected_tax(900, 2300, True), 2300)]
+    sales = await stack.http.get(f"/staff/v1/exports/sales?{span}", headers=admin)
+    assert sales.status_code == 200, sales.text
+    (web_day,) = [json.loads(r) for r in sales.text.splitlines() if '"channel":"web"' in r]
+    web_total = rows[("web", "PLN")]
+    assert (
+        web_day["discount_minor"],
+        web_day["net_minor"],
+        web_day["tax_minor"],
+        web_day["refunded_tax_minor"],
+    ) == (
+        700,
+        web_total["net"]["amount_minor"],
+        web_total["tax"]["amount_minor"],
+        web_total["refunded_tax"]["amount_minor"],
+    )
+    assert web_day["tax_minor"] == sum(taxes) and web_day["refunded_tax_minor"] == paid_tax // 3
 
 
 async def test_codes_that_cannot_be_used_are_refused_naming_the_voucher_and_change_nothing(stack):

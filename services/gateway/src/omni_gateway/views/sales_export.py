@@ -47,6 +47,13 @@ class OrderLineRow(View):
     # The whole order's total, repeated on each of its lines: count it once per order.
     order_total_minor: int
     currency: str
+    # The line's share of voucher discounts, and its net, tax and gross after them at the rate
+    # charged (basis points: 2300 is 23 %), as placed; 0 for an order placed without tax.
+    line_discount_minor: int
+    line_net_minor: int
+    line_tax_minor: int
+    line_gross_minor: int
+    tax_rate_basis_points: int
 
 
 class SalesDayRow(View):
@@ -61,6 +68,12 @@ class SalesDayRow(View):
     units: int
     refunded_minor: int
     cancelled_orders: int
+    # revenue split into net and tax; refunded_tax the tax part of refunded; discount what
+    # vouchers took off the goods' gross (revenue is after it).
+    net_minor: int
+    tax_minor: int
+    refunded_tax_minor: int
+    discount_minor: int
 
 
 def order_line_rows(
@@ -94,6 +107,11 @@ def order_line_rows(
             line_total_minor=line.line_total.amount_minor,
             order_total_minor=order.totals.total.amount_minor,
             currency=order.totals.total.currency_code or line.unit_price.currency_code,
+            line_discount_minor=line.discount.amount_minor,
+            line_net_minor=line.tax.net.amount_minor,
+            line_tax_minor=line.tax.tax.amount_minor,
+            line_gross_minor=line.tax.gross.amount_minor,
+            tax_rate_basis_points=line.tax.rate_basis_points,
         )
         for line in order.lines
     ]
@@ -110,4 +128,8 @@ def sales_day_row(row: P.SalesReportRow, time_zone: str) -> SalesDayRow:
         units=row.units,
         refunded_minor=row.refunded.amount_minor,
         cancelled_orders=row.cancelled_orders,
+        net_minor=row.net.amount_minor,
+        tax_minor=row.tax.amount_minor,
+        refunded_tax_minor=row.refunded_tax.amount_minor,
+        discount_minor=row.discount.amount_minor,
     )
