@@ -143,6 +143,20 @@ async def test_a_rebuild_makes_the_same_documents_and_removes_strays(catalog):
 async def test_a_sale_window_flips_the_price_on_time_and_tells_caches_and_feeds(catalog):
     item = await catalog.create(product(slug="kettle", skus=("K-1",), name="Kettle"))
     now = utcnow()
+    # A full batch of due documents whose products are gone (left behind by an inconsistency)
+    # must not hold up the flips behind them.
+    orphans = [
+        {
+            "_id": f"prod_gone{n}@web",
+            "product_id": f"prod_gone{n}",
+            "scope": "web",
+            "price": 100,
+            "currency": "EUR",
+            "flip_at": now - timedelta(minutes=5),
+        }
+        for n in range(100)
+    ]
+    await catalog.db["browse"].insert_many(orphans)
     await catalog.list_on(
         item.id,
         5000,
@@ -172,6 +186,8 @@ async def test_a_sale_window_flips_the_price_on_time_and_tells_caches_and_feeds(
         )
     )
     assert [entry.listing.effective_price for entry in feed.items] == [eur(5000)]
+    assert await catalog.db["browse"].count_documents({"_id": {"$regex": "^prod_gone"}}) == 100
+    assert await catalog.db["browse"].count_documents({"flip_at": {"$exists": True}}) == 0
 
 
 async def test_an_import_is_all_or_nothing_and_lists_at_once(catalog):

@@ -93,9 +93,14 @@ class SaleWindows:
             try:
                 product = await self.products.get(product_id, session)
             except NotFound:
-                return 0
+                product = None
             stored = await self.readmodel.listings.get(product_id, scope, session)
-            if stored is None:
+            if product is None or stored is None:
+                # A document left behind by what removed its product or listing: never due again
+                # (else a batch of them would keep coming back and hold every later flip up).
+                await self.readmodel.browse.docs.update_one(
+                    {"_id": document["_id"]}, {"$unset": {"flip_at": ""}}, session=session
+                )
                 return 0
             [listing] = await self.readmodel.priced(product, [stored], at, session)
             await self.readmodel.refresh(product, session, scopes=[CATALOG, scope], now=at)
