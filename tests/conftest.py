@@ -54,6 +54,7 @@ SLOW = (
     "integration/gateway/test_token_and_webhook_keys.py",
     "integration/gateway/test_password_upgrade.py",
     "integration/gateway/test_ready_without_a_service.py",
+    "integration/order/test_order_voucher_flash.py",
 )
 TESTS = Path(__file__).parent
 

@@ -133,7 +133,12 @@ async def create_app(settings: OrderSettings) -> ServiceApp:
             settings.pickup_sweep_interval_seconds, lambda: workers.sweep_pickups(deps)
         ),
     )
-
+    app.add_background_task(
+        "voucher-hold-sweeper",
+        lambda: workers.every(
+            settings.voucher_sweep_interval_seconds, lambda: workers.sweep_voucher_holds(deps)
+        ),
+    )
     app.add_background_task(
         "store-node-gauge",
         lambda: workers.every(settings.store_node_gauge_seconds, lambda: measure_silences(deps)),

@@ -90,6 +90,11 @@ class OrderSettings(CarrierSettings, ServiceSettings):
     # A reminder goes out this long before the pickup deadline.
     pickup_reminder_lead_hours: float = Field(default=24.0, ge=0)
     pickup_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # A checkout holds a use of each voucher before its order is written; a hold whose order
+    # was never written (the process died in between) is given back after this long, by a
+    # sweep this often. A checkout still running then is refused (VOUCHER_HOLD_LAPSED).
+    voucher_hold_seconds: float = Field(default=300.0, gt=0)
+    voucher_sweep_interval_seconds: float = Field(default=60.0, gt=0)
     # A store node not heard from for longer is shown offline (nodes report every few seconds).
     store_node_stale_seconds: float = Field(default=30.0, gt=0)
     # How often the seconds-since-last-report gauge of every store node is refreshed.

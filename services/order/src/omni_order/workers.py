@@ -1,5 +1,5 @@
-"""Background work: resume sagas left mid-way (a crash, a restart) and sweep pickups
-(a reminder before the deadline, then cancel and restock)."""
+"""Background work: resume sagas left mid-way (a crash, a restart), sweep pickups (a reminder
+before the deadline, then cancel and restock) and voucher holds whose checkout died."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ async def sweep_pickups(deps: Deps) -> None:
                 await deps.orders.save(order, next_version(order, ("reminder_due", fields)))
         except DomainError as error:
             log.warning("pickup_sweep_failed", order_id=order_id, error=error.message)
+
+
+async def sweep_voucher_holds(deps: Deps) -> None:
+    """Give back the voucher holds of checkouts that died before writing their order."""
+    before = utcnow() - timedelta(seconds=deps.settings.voucher_hold_seconds)
+    given = await deps.vouchers.sweep(before)
+    if given:
+        log.info("voucher_holds_given_back", holds=given)
 
 
 async def _cancel_uncollected(deps: Deps, order: Order) -> None:

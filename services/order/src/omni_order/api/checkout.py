@@ -8,6 +8,7 @@ from datetime import datetime
 
 from grpc import aio
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
@@ -15,6 +16,7 @@ from omni_kit import deadlines, faults
 from omni_kit.errors import Conflict, FailedPrecondition, NotFound
 from omni_kit.idempotency import Work, require_command
 from omni_kit.ids import new_id, utcnow
+from omni_kit.logs import get_logger
 from omni_kit.telemetry import inject_headers
 from omni_order.api.cart_vouchers import checkout_vouchers
 from omni_order.api.carts import cart_channel
@@ -37,8 +39,10 @@ from omni_order.messages import (
     to_message,
 )
 from omni_order.ports import Inventory, PickupStore, Placement
+from omni_order.store.vouchers import VoucherHolds
 
 C = order_pb2
+log = get_logger("omni.order.checkout")
 MAX_STORES = 5
 # What the answer itself needs after the budget: reading the order and sending it back.
 ANSWER_MARGIN_SECONDS = 0.5
@@ -95,15 +99,28 @@ class CheckoutApi:
     async def PlaceOrder(
         self, request: C.PlaceOrderRequest, context: aio.ServicerContext
     ) -> C.PlaceOrderResponse:
-        require_command(context, request)
+        command = require_command(context, request)
+        # The checkout's voucher holds: the same ids on every try under this key and request.
+        holds = VoucherHolds(command.key_for(f"vouchers|{command.fingerprint}"))
 
         async def run_saga(reply: C.PlaceOrderResponse) -> C.PlaceOrderResponse:
             faults.reach("order.after_order_insert")
             return C.PlaceOrderResponse(order=order_message(await self._placed(reply.order.id)))
 
-        reply = await self.deps.idempotency.run(
-            context, request, C.PlaceOrderResponse, lambda: self._check_out(request), then=run_saga
-        )
+        try:
+            reply = await self.deps.idempotency.run(
+                context,
+                request,
+                C.PlaceOrderResponse,
+                lambda: self._check_out(request, holds),
+                then=run_saga,
+            )
+        except BaseException:
+            # Refused or failed after taking holds: give them back before answering (past the
+            # call's deadline too). Holds its order confirmed stay.
+            if holds.taken:
+                await asyncio.shield(deadlines.outlive_call(self._give_back(holds.taken)))
+            raise
         if reply.order.status in (C.ORDER_STATUS_PENDING, C.ORDER_STATUS_ACTION_REQUIRED):
             # The answer was given (and stored) before the outcome: a repeat under the same key
             # is the same order as it stands now, so a retrying client learns the outcome.
@@ -112,9 +129,12 @@ class CheckoutApi:
             )
         return reply
 
-    async def _check_out(self, request: C.PlaceOrderRequest) -> Work[C.PlaceOrderResponse]:
-        """Everything checkout can refuse, refused before anything is written; then the write
-        of the order, the cart's checkout and `order.placed`."""
+    async def _check_out(
+        self, request: C.PlaceOrderRequest, holds: VoucherHolds
+    ) -> Work[C.PlaceOrderResponse]:
+        """Everything checkout can refuse, refused before anything is written but the holds on
+        its vouchers (given back by the caller if the order is not written); then the write of
+        the order, the cart's checkout, the holds' confirmation and `order.placed`."""
         cart = await self.deps.carts.get(require(request.cart_id, "cart_id"))
         _require_open_cart(cart)
         rules.require_checkout(cart)
@@ -157,11 +177,17 @@ class CheckoutApi:
         await self._require_stock(cart, channel, delivery)
         vouchers = await checkout_vouchers(self.deps.vouchers, cart, channel, now)
         cart_rules.apply_discounts(cart, vouchers)
+        order_id = new_id("ord")
+        # A voucher used up meanwhile refuses the checkout here, before the order is written.
+        held = [
+            await holds.take(self.deps.vouchers, voucher, order_id, cart.customer_id, now)
+            for voucher in vouchers
+        ]
         lines = rules.lines_from_cart(cart)
         sold_on = channel_ref(channel).channel
         tax = await self.deps.taxes.quote(sold_on, rules.taxable_lines(lines), now)
         order = rules.new_order(
-            order_id=new_id("ord"),
+            order_id=order_id,
             payment_id=new_id("pay"),
             lines=lines,
             tax=tax,
@@ -192,9 +218,7 @@ class CheckoutApi:
         await self.deps.orders.prepare(order)
 
         async def place(session: AsyncClientSession) -> C.PlaceOrderResponse:
-            # First: a voucher used up meanwhile refuses the checkout before anything is written.
-            for voucher in vouchers:
-                await self.deps.vouchers.redeem(voucher, order, now, session)
+            await self.deps.vouchers.confirm(held, order, now, session)
             await self.deps.carts.save(cart, session)
             await self.deps.orders.add(session, order, [order_event("placed", order)], extra=extra)
             return C.PlaceOrderResponse(order=order_message(order))
@@ -212,7 +236,21 @@ class CheckoutApi:
         if short:
             raise rules.stock_refusal(short)
 
+    async def _give_back(self, hold_ids: list[str]) -> None:
+        """Give back a failed checkout's voucher holds within the store budget. A hold that its
+        checkout's own transaction still locks (cut short by a timeout, not yet aborted by the
+        store) waits for that, so past the budget it is left to the sweeper."""
+        try:
+            with deadlines.store_deadline(self.deps.settings.store_budget_seconds):
+                await self.deps.vouchers.give_back(hold_ids)
+        except PyMongoError as error:
+            log.warning("voucher_give_back_deferred", holds=hold_ids, error=str(error))
+
     async def _saga(self, order_id: str) -> Order:
+        try:
+            await self.deps.vouchers.settle(order_id)
+        except PyMongoError as error:  # the sweeper settles it later
+            log.warning("voucher_settle_failed", order_id=order_id, error=str(error))
         try:
             return await self.deps.saga.run(order_id)
         except Conflict:
