@@ -49,8 +49,15 @@ async def test_staff_limits_cap_card_sales_offline_while_cash_sells(
     assert saved.json() == LIMITS
 
     async def node_has_them() -> bool:
-        limits = (await node.status(http))["card_limits"]
-        return (limits["sale_cap_minor"], limits["stored_cap_minor"]) == (3000, 5000)
+        # And is online: the limits come with the report a reconnect sends before it reloads the
+        # prices and counts the link as up, and a kill in between would make a later sale the
+        # one that finds the link down.
+        status = await node.status(http)
+        limits = status["card_limits"]
+        return status["online"] and (limits["sale_cap_minor"], limits["stored_cap_minor"]) == (
+            3000,
+            5000,
+        )
 
     await wait_until(node_has_them, 60, lambda: node.log.read_text()[-2000:])
 
