@@ -183,3 +183,39 @@ async def test_the_hold_of_a_checkout_that_died_is_given_back_by_the_sweeper(
     await asyncio.sleep(2)
     assert await promotions.redeemed(voucher_id) == 1
     assert await order_db["voucher_redemptions"].count_documents({"state": "redeemed"}) == 1
+
+
+async def test_a_merged_anonymous_cart_brings_the_codes_the_customers_cart_may_use(
+    shop, promotions
+):
+    await shop.product("MUG-1", 2000)
+    warehouse = await shop.location("WH-1")
+    await shop.receive(warehouse, "MUG-1", 20)
+    for code in ("WELCOME", "MINE"):  # 25 % off the order, combinable with nothing
+        await promotions.create(code)
+
+    async def anonymous_cart(visitor: str, code: str) -> P.Cart:
+        ask = P.GetOrCreateCartRequest(anonymous_id=visitor, channel=shop_channel)
+        cart = (await shop.order.GetOrCreateCart(ask)).cart
+        await shop.add(cart.id, "MUG-1", 1)
+        applied = P.ApplyCartVoucherRequest(cart_id=cart.id, code=code)
+        return (await shop.order.ApplyCartVoucher(applied)).cart
+
+    shop_channel = (await shop.cart("cus_merge_a")).channel
+    # A customer with no code of their own gets the visitor's code with the visitor's lines.
+    source = await anonymous_cart("anon_a", "WELCOME")
+    merge = P.MergeCartsRequest(source_cart_id=source.id, customer_id="cus_merge_a")
+    merged = (await shop.order.MergeCarts(merge, metadata=keyed())).cart
+    assert list(merged.voucher_codes) == ["WELCOME"]
+    assert merged.discount_total.amount_minor == 500
+
+    # A customer whose cart has a code that combines with nothing keeps theirs alone: the
+    # visitor's would have been refused there.
+    mine = await shop.add((await shop.cart("cus_merge_b")).id, "MUG-1", 1)
+    applied = P.ApplyCartVoucherRequest(cart_id=mine.id, code="MINE")
+    await shop.order.ApplyCartVoucher(applied)
+    source = await anonymous_cart("anon_b", "WELCOME")
+    merge = P.MergeCartsRequest(source_cart_id=source.id, customer_id="cus_merge_b")
+    merged = (await shop.order.MergeCarts(merge, metadata=keyed())).cart
+    assert (merged.id, list(merged.voucher_codes)) == (mine.id, ["MINE"])
+    assert merged.discount_total.amount_minor == 1000

@@ -55,6 +55,25 @@ async def checkout_vouchers(
     return chosen
 
 
+async def carry_vouchers(
+    store: VoucherStore, target: Cart, source: Cart, channel: common_pb2.ChannelRef, now: datetime
+) -> None:
+    """Add to `target` (a cart another was merged into, lines already moved) the source cart's
+    codes it may use beside its own; one it may not (not combinable with them, say) is left out,
+    as applying it there would have been refused."""
+    chosen = await usable_vouchers(store, target, channel, now)
+    for code in source.voucher_codes:
+        if code in target.voucher_codes:
+            continue
+        try:
+            voucher = await store.by_code(code)
+            _require_for(voucher, target, channel, now, chosen)
+        except DomainError:
+            continue
+        target.voucher_codes.append(code)
+        chosen.append(voucher)
+
+
 def _require_for(
     voucher: Voucher,
     cart: Cart,

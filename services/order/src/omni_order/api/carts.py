@@ -16,7 +16,7 @@ from omni.order.v1 import order_pb2
 from omni_kit.errors import Conflict, FailedPrecondition, InvalidArgument, Unavailable
 from omni_kit.idempotency import Command, Work
 from omni_kit.ids import new_id, utcnow
-from omni_order.api.cart_vouchers import usable_vouchers
+from omni_order.api.cart_vouchers import carry_vouchers, usable_vouchers
 from omni_order.api.deps import Deps, channel_name, chosen_channel, unchanged
 from omni_order.domain import carts as rules
 from omni_order.domain.carts import Cart, CartLine, CartStatus
@@ -216,6 +216,7 @@ class CartApi:
                 now=utcnow(),
             )
         rules.recompute(target)
+        await carry_vouchers(self.deps.vouchers, target, source, channel, utcnow())
         await self._tax(target)
         source.status = CartStatus.MERGED
         source.merged_into_cart_id = target.id
