@@ -10,6 +10,7 @@ from inventory_helpers import add_location, receive
 
 from omni.common.v1 import common_pb2
 from omni.inventory.v1 import inventory_pb2
+from omni_kit.errors import error_details
 
 SKU = "CLOSING-1"
 WEB = common_pb2.ChannelRef(channel=common_pb2.SALES_CHANNEL_WEB)
@@ -60,12 +61,15 @@ async def test_a_closed_location_is_not_promised_planned_or_reserved_from_next(s
         )
     )
     assert {line.location_id for line in reply.reservation.lines} == {staying}
-    with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await stub.ReserveStock(
-            inventory_pb2.ReserveStockRequest(
-                reservation_id="res-closing-2",
-                kind=inventory_pb2.RESERVATION_KIND_ORDER,
-                lines=[inventory_pb2.StockQuantity(sku=SKU, quantity=1, location_id=closing)],
+    for number, place in enumerate((closing, "loc-never-made")):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.ReserveStock(
+                inventory_pb2.ReserveStockRequest(
+                    reservation_id=f"res-closing-{number + 2}",
+                    kind=inventory_pb2.RESERVATION_KIND_ORDER,
+                    lines=[inventory_pb2.StockQuantity(sku=SKU, quantity=1, location_id=place)],
+                )
             )
-        )
-    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+        details = error_details(refused.value)
+        assert (details.code, details.reason) == (grpc.StatusCode.NOT_FOUND, "LOCATION_NOT_FOUND")
+        assert details.field == "lines[0].location_id"
