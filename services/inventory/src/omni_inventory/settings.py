@@ -16,5 +16,8 @@ class InventorySettings(ServiceSettings):
     max_hold_ttl_seconds: float = Field(default=86400, gt=0)
     # Units one customer (or cart, for visitors) may hold in active cart holds at once.
     hold_cap_units: int = Field(default=50, ge=1)
+    # How old this process's copy of the locations may be for promise, sourcing and nearby
+    # lists (0: no copy); its own location writes drop it at once.
+    location_cache_seconds: float = Field(default=5.0, ge=0)
     # How often expired cart holds are looked for (any instance returns any process's holds).
     expiry_sweep_seconds: float = Field(default=1.0, gt=0)

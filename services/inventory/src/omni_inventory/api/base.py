@@ -15,6 +15,7 @@ from omni_inventory.locks import KeyedLocks
 from omni_inventory.settings import InventorySettings
 from omni_inventory.store import Collections
 from omni_inventory.store.changes import StockChanges
+from omni_inventory.store.location_cache import LocationCache
 from omni_kit.errors import NotFound
 from omni_kit.idempotency import Command
 from omni_kit.protos import from_document
@@ -33,6 +34,7 @@ class Base:
         self.collections = collections
         self.settings = settings
         self.locks = KeyedLocks()
+        self.location_cache = LocationCache(collections.locations, settings.location_cache_seconds)
 
     async def write(
         self,
@@ -78,13 +80,23 @@ class Base:
         document = await self.collections.locations.find_one(
             {"_id": location_id, "active": True}, session=session
         )
-        if document is None:
-            raise NotFound(
-                f"no active location with id {location_id!r}",
-                reason="LOCATION_NOT_FOUND",
-                field=field,
-            )
-        return document
+        return _active(document, location_id, field)
+
+    async def cached_location(self, location_id: str, field: str) -> dict[str, Any]:
+        """`location` from this process's copy: for RPCs that only read (see LocationCache)."""
+        documents = await self.location_cache.documents()
+        found = next((d for d in documents if d["_id"] == location_id and d.get("active")), None)
+        return _active(found, location_id, field)
+
+
+def _active(document: dict[str, Any] | None, location_id: str, field: str) -> dict[str, Any]:
+    if document is None:
+        raise NotFound(
+            f"no active location with id {location_id!r}",
+            reason="LOCATION_NOT_FOUND",
+            field=field,
+        )
+    return document
 
 
 def location_message(document: dict[str, Any]) -> inventory_pb2.StockLocation:

@@ -73,9 +73,12 @@ class Locations(Base):
             changes.extra_events.append(_changed(location))
             return inventory_pb2.CreateStockLocationResponse(location=location)
 
-        return await self.write(
-            context, request, inventory_pb2.CreateStockLocationResponse, no_checks(work)
-        )
+        try:
+            return await self.write(
+                context, request, inventory_pb2.CreateStockLocationResponse, no_checks(work)
+            )
+        finally:
+            self.location_cache.forget()
 
     async def GetStockLocation(
         self, request: inventory_pb2.GetStockLocationRequest, context: aio.ServicerContext
@@ -137,9 +140,8 @@ class Locations(Base):
             raise InvalidArgument("radius_km must not be negative", field="radius_km")
         if near is not None:
             validate_point(near.lat, near.lng, "near")
-        query = where.query()
         rows = []
-        async for document in self.collections.locations.find(query):
+        for document in filter(where.matches, await self.location_cache.documents()):
             location = location_message(document)
             distance = 0.0
             if near is not None:
@@ -212,7 +214,12 @@ class Locations(Base):
 
             return work
 
-        return await self.write(context, request, inventory_pb2.UpdateStockLocationResponse, plan)
+        try:
+            return await self.write(
+                context, request, inventory_pb2.UpdateStockLocationResponse, plan
+            )
+        finally:
+            self.location_cache.forget()
 
 
 def _validate_hours(location: inventory_pb2.StockLocation) -> None:
@@ -255,6 +262,18 @@ class Where:
         if self.location_ids:
             query["_id"] = {"$in": list(self.location_ids)}
         return query
+
+    def matches(self, document: dict[str, Any]) -> bool:
+        """Whether `query()` would find the document."""
+        capabilities = document.get("capabilities", {})
+        return (
+            (not self.kind or document.get("kind") == inventory_pb2.LocationKind.Name(self.kind))
+            and (not self.city or document.get("city_key") == city_key(self.city))
+            and (not self.click_and_collect_only or capabilities.get("click_and_collect") is True)
+            and (not self.ships_only or capabilities.get("ships") is True)
+            and (self.include_inactive or document.get("active") is True)
+            and (not self.location_ids or document["_id"] in self.location_ids)
+        )
 
 
 def _changed(location: inventory_pb2.StockLocation) -> Event:

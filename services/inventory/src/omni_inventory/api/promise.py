@@ -41,7 +41,7 @@ class Promise(Locations):
         if request.max_locations < 0:
             raise InvalidArgument("max_locations must not be negative", field="max_locations")
         if request.location_id:
-            await self.location(request.location_id, "location_id")
+            await self.cached_location(request.location_id, "location_id")
         near = request.near if request.HasField("near") else None
         places = await self.nearby(
             near,
@@ -103,7 +103,7 @@ class Promise(Locations):
         point = None
         if request.delivery_mode in (C_AND_C, SHIP_TO_STORE):
             require(request.pickup_location_id, "pickup_location_id")
-            store_doc = await self.location(request.pickup_location_id, "pickup_location_id")
+            store_doc = await self.cached_location(request.pickup_location_id, "pickup_location_id")
             if not store_doc.get("capabilities", {}).get("click_and_collect"):
                 raise FailedPrecondition(
                     f"location {request.pickup_location_id!r} does not serve click & collect",

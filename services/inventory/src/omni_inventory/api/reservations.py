@@ -344,9 +344,11 @@ class Reservations(Base):
         self, changes: StockChanges, line: inventory_pb2.StockQuantity, field: str
     ) -> list[tuple[str, int]]:
         """(location, available) for the line, fullest first; NOT_FOUND for unknown SKU/place."""
-        if line.location_id:
-            await self.location(line.location_id, f"{field}.location_id", changes.session)
         levels = await changes.sku_levels(line.sku)
+        # A level at the named location proves it exists, and sku_levels leaves out the ones this
+        # transaction read as closed: the location itself is read only when there is none.
+        if line.location_id and all(level.location_id != line.location_id for level in levels):
+            await self.location(line.location_id, f"{field}.location_id", changes.session)
         if not levels and not changes.known(line.sku):
             raise NotFound(
                 f"no stock of SKU {line.sku!r} is known",
