@@ -114,7 +114,9 @@ async def variant_prices(page, stack, product_id: str, admin: dict[str, str]) ->
         "'QQQ' is not an ISO 4217 currency code"
     )
     assert await web_prices(stack, product_id, admin) == []
-    await web.get_by_label(cell).fill("11.00")
+    await expect(web.get_by_label(cell)).to_have_value("11.00")  # what was typed stays
+    await expect(web.get_by_label("Variant currency")).to_have_value("qqq")
+    await web.get_by_label("Variant price").fill("")
     await web.get_by_role("button", name="Save listing").click()
     web = page.locator("#listing-web")
     await expect(web.get_by_role("status")).to_have_text("Listing saved.")

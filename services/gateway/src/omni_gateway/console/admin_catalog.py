@@ -20,7 +20,14 @@ from omni_gateway.catalog_calls import browse_request
 from omni_gateway.console.labels import N_
 from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
-from omni_gateway.console.variant_prices import entry_field, form_prices, minor_units, table
+from omni_gateway.console.variant_prices import (
+    NEW_CURRENCY,
+    NEW_PRICE,
+    entry_field,
+    form_prices,
+    minor_units,
+    table,
+)
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
 from omni_gateway.staff.catalog import change_product, staff_product, staff_products
@@ -159,6 +166,7 @@ class ConsoleCatalog(Controller):
         listing = await self._listing(state, product_id, channel)
         skus = [v.sku for v in (await staff_product(state, product_id)).variants]
         prices, fields, errors = form_prices(request, listing, skus, form)
+        typed_fields = {*fields, *errors, NEW_PRICE, NEW_CURRENCY, "new_sku"}
         body: dict[str, Any] = {"published": form.get("published") == "on", "prices": prices}
         try:
             body["version"] = int(str(form.get("version", "")))
@@ -177,7 +185,12 @@ class ConsoleCatalog(Controller):
                 errors = {at: message} if at else refusal(error, named)
         if errors:
             return await self._product_page(
-                request, state, principal, product_id, listing_errors={channel.value: errors}
+                request,
+                state,
+                principal,
+                product_id,
+                listing_errors={channel.value: errors},
+                typed={channel.value: {k: str(v) for k, v in form.items() if k in typed_fields}},
             )
         return await self._product_page(
             request, state, principal, product_id, saved=f"listing:{channel.value}"
@@ -200,6 +213,7 @@ class ConsoleCatalog(Controller):
         saved: str = "",
         product_errors: dict[str, str] | None = None,
         listing_errors: dict[str, dict[str, str]] | None = None,
+        typed: dict[str, dict[str, str]] | None = None,
     ) -> Template:
         found = await staff_product(state, product_id)
         view = product_view(found)
@@ -223,4 +237,5 @@ class ConsoleCatalog(Controller):
             saved=saved,
             product_errors=product_errors or {},
             listing_errors=listing_errors or {},
+            typed=typed or {},
         )
