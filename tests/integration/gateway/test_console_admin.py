@@ -1,5 +1,6 @@
 """An admin's walk through the console's admin pages (a real browser against the real stack):
-find a product, change its price on a channel (a malformed amount refused at the field), see
+find a product, change its price on a channel (a malformed amount refused at the field) and a
+variant's own price there (a negative amount, an unknown currency refused at the field), see
 the locations and open one (a duplicate code refused at the field), add a staff member (a store
 role without a store refused at the field) and change their role, upload an import and watch
 its progress to the end. An associate sees no admin links and is refused the admin pages."""
@@ -42,24 +43,25 @@ async def test_an_admin_changes_a_price_opens_a_location_and_watches_an_import(s
             await page.get_by_role("button", name="Search").click()
             await page.get_by_role("link", name="Tee", exact=True).click()
             web = page.locator("#listing-web")
-            await expect(web.get_by_label("Price")).to_have_value("15.00")
+            await expect(web.get_by_label("Price", exact=True)).to_have_value("15.00")
             await screens.take(page, "admin-product")
 
-            await web.get_by_label("Price").fill("12,5x")
+            await web.get_by_label("Price", exact=True).fill("12,5x")
             await web.get_by_role("button", name="Save listing").click()
             web = page.locator("#listing-web")
             await expect(web.locator("#price-error")).to_have_text("Write an amount such as 49.99.")
-            await web.get_by_label("Price").fill("12.49")
+            await web.get_by_label("Price", exact=True).fill("12.49")
             await web.get_by_role("button", name="Save listing").click()
             web = page.locator("#listing-web")
             await expect(web.get_by_role("status")).to_have_text("Listing saved.")
-            await expect(web.get_by_label("Price")).to_have_value("12.49")
+            await expect(web.get_by_label("Price", exact=True)).to_have_value("12.49")
             listings = await stack.http.get(
                 f"/staff/v1/catalog/products/{stores['product']}/listings", headers=admin
             )
             prices = {i["channel"]: i["price"] for i in listings.json()["items"]}
             assert prices["web"] == {"amount_minor": 1249, "currency": "EUR"}
             assert prices["app"] == {"amount_minor": 1500, "currency": "EUR"}
+            await variant_prices(page, stack, stores["product"], admin)
 
             await page.get_by_role("link", name="Locations", exact=True).click()
             await expect(page.locator("#locations tbody tr")).to_have_count(2)
@@ -91,6 +93,50 @@ async def test_an_admin_changes_a_price_opens_a_location_and_watches_an_import(s
             refused = await associate.goto(f"{stack.base}/console/admin/{path}")
             assert refused is not None and refused.status == 403, path
             await expect(associate.locator("main")).to_contain_text("this needs one of the roles")
+
+
+async def variant_prices(page, stack, product_id: str, admin: dict[str, str]) -> None:
+    """TEE-M gets its own price on the web (a negative amount and an unknown currency refused at
+    their fields, nothing saved), then loses it again (empty: the product's price)."""
+    web = page.locator("#listing-web")
+    cell = "Price of TEE-M in EUR"
+    await expect(web.get_by_label(cell)).to_have_attribute("placeholder", "12.49")
+    await web.get_by_label(cell).fill("-3")
+    await web.get_by_role("button", name="Save listing").click()
+    web = page.locator("#listing-web")
+    await expect(web.locator("#vp-TEE-M-EUR-error")).to_have_text("Write an amount such as 49.99.")
+    await web.get_by_label(cell).fill("11.00")
+    await web.get_by_label("Variant price").fill("9.50")
+    await web.get_by_label("Variant currency").fill("qqq")
+    await web.get_by_role("button", name="Save listing").click()
+    web = page.locator("#listing-web")
+    await expect(web.locator("#new_currency-error")).to_contain_text(
+        "'QQQ' is not an ISO 4217 currency code"
+    )
+    assert await web_prices(stack, product_id, admin) == []
+    await expect(web.get_by_label(cell)).to_have_value("11.00")  # what was typed stays
+    await expect(web.get_by_label("Variant currency")).to_have_value("qqq")
+    await web.get_by_label("Variant price").fill("")
+    await web.get_by_role("button", name="Save listing").click()
+    web = page.locator("#listing-web")
+    await expect(web.get_by_role("status")).to_have_text("Listing saved.")
+    await expect(web.get_by_label(cell)).to_have_value("11.00")
+    assert await web_prices(stack, product_id, admin) == [
+        ("TEE-M", {"amount_minor": 1100, "currency": "EUR"})
+    ]
+    await web.get_by_label(cell).fill("")
+    await web.get_by_role("button", name="Save listing").click()
+    web = page.locator("#listing-web")
+    await expect(web.get_by_role("status")).to_have_text("Listing saved.")
+    assert await web_prices(stack, product_id, admin) == []
+
+
+async def web_prices(stack, product_id: str, admin: dict[str, str]) -> list[tuple[str, dict]]:
+    listings = await stack.http.get(
+        f"/staff/v1/catalog/products/{product_id}/listings", headers=admin
+    )
+    web = next(i for i in listings.json()["items"] if i["channel"] == "web")
+    return [(p["sku"], p["price"]) for p in web["prices"]]
 
 
 async def fill_location(page, code: str, name: str) -> None:

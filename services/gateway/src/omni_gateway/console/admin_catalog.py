@@ -5,12 +5,10 @@ the field the API names."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import grpc
 import msgspec
-from babel.numbers import get_currency_precision
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -22,11 +20,19 @@ from omni_gateway.catalog_calls import browse_request
 from omni_gateway.console.labels import N_
 from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
+from omni_gateway.console.variant_prices import (
+    NEW_CURRENCY,
+    NEW_PRICE,
+    entry_field,
+    form_prices,
+    minor_units,
+    table,
+)
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.principals import Channel, Principal, StaffRole
 from omni_gateway.staff.catalog import change_product, staff_product, staff_products
 from omni_gateway.staff.listings import change_listing, product_listings
-from omni_gateway.views.product import ProductStatus, product_view
+from omni_gateway.views.product import ProductStatus, StaffListingView, product_view
 from omni_gateway.views.product_requests import ListingChanges, ProductChanges
 from omni_kit.errors import error_details
 
@@ -53,6 +59,14 @@ Refusal = (msgspec.ValidationError, HTTPException, grpc.aio.AioRpcError)
 
 def refusal(error: Exception, fields: tuple[str, ...]) -> dict[str, str]:
     """The API's refusal at the form field it names (the whole form when it names none)."""
+    message, name = refused_at(error)
+    leaf = name.split("[")[0].split(".")
+    known = [part for part in leaf if part in fields]
+    return {known[-1] if known else "form": message}
+
+
+def refused_at(error: Exception) -> tuple[str, str]:
+    """The API's message and the field it names ("" for none)."""
     if isinstance(error, msgspec.ValidationError):
         message = str(error)
         name = message.rpartition("at `$.")[2].rstrip("`")
@@ -68,21 +82,7 @@ def refusal(error: Exception, fields: tuple[str, ...]) -> dict[str, str]:
         if details.code not in REFUSED:
             raise error
         message, name = details.message, details.field or ""
-    leaf = name.split("[")[0].split(".")
-    known = [part for part in leaf if part in fields]
-    return {known[-1] if known else "form": message}
-
-
-def minor_units(request: Request[Any, Any, Any], amount: str, currency: str) -> int:
-    """ "49.99" in PLN is 4999: the currency's own number of decimals, never more."""
-    try:
-        value = Decimal(amount.strip().replace(",", "."))
-        scaled = value.scaleb(get_currency_precision(currency))
-    except (InvalidOperation, ValueError):
-        raise ValueError(translate(request, N_("Write an amount such as 49.99."))) from None
-    if scaled != scaled.to_integral_value() or scaled < 0:
-        raise ValueError(translate(request, N_("Write an amount such as 49.99.")))
-    return int(scaled)
+    return message, name
 
 
 class ConsoleCatalog(Controller):
@@ -163,8 +163,11 @@ class ConsoleCatalog(Controller):
         require_admin(principal)
         form = await request.form()
         currency = str(form.get("currency", "")).strip().upper()
-        errors: dict[str, str] = {}
-        body: dict[str, Any] = {"published": form.get("published") == "on"}
+        listing = await self._listing(state, product_id, channel)
+        skus = [v.sku for v in (await staff_product(state, product_id)).variants]
+        prices, fields, errors = form_prices(request, listing, skus, form)
+        typed_fields = {*fields, *errors, NEW_PRICE, NEW_CURRENCY, "new_sku"}
+        body: dict[str, Any] = {"published": form.get("published") == "on", "prices": prices}
         try:
             body["version"] = int(str(form.get("version", "")))
             amount = minor_units(request, str(form.get("price", "")), currency)
@@ -176,14 +179,29 @@ class ConsoleCatalog(Controller):
                 changes = msgspec.convert(body, ListingChanges)
                 await change_listing(state, product_id, channel, "", changes, body["version"])
             except Refusal as error:
-                errors = refusal(error, ("price", "currency", "published", "version"))
+                message, name = refused_at(error)
+                at = entry_field(name, fields)
+                named = ("price", "currency", "published", "version")
+                errors = {at: message} if at else refusal(error, named)
         if errors:
             return await self._product_page(
-                request, state, principal, product_id, listing_errors={channel.value: errors}
+                request,
+                state,
+                principal,
+                product_id,
+                listing_errors={channel.value: errors},
+                typed={channel.value: {k: str(v) for k, v in form.items() if k in typed_fields}},
             )
         return await self._product_page(
             request, state, principal, product_id, saved=f"listing:{channel.value}"
         )
+
+    async def _listing(self, state: State, product_id: str, channel: Channel) -> StaffListingView:
+        listings = (await product_listings(state, product_id)).items
+        found = [item for item in listings if item.channel == channel and not item.partner_id]
+        if not found:
+            raise HTTPException(status_code=404, detail=f"{product_id} is not listed on {channel}")
+        return found[0]
 
     async def _product_page(
         self,
@@ -195,11 +213,13 @@ class ConsoleCatalog(Controller):
         saved: str = "",
         product_errors: dict[str, str] | None = None,
         listing_errors: dict[str, dict[str, str]] | None = None,
+        typed: dict[str, dict[str, str]] | None = None,
     ) -> Template:
         found = await staff_product(state, product_id)
         view = product_view(found)
         text = view.texts.get(view.default_language) or next(iter(view.texts.values()), None)
         failed = bool(product_errors or listing_errors)
+        listings = (await product_listings(state, product_id)).items
         return page(
             request,
             "admin_product.html",
@@ -209,8 +229,13 @@ class ConsoleCatalog(Controller):
             name=text.name if text else "",
             version=found.version,
             statuses=[s.value for s in ProductStatus],
-            listings=(await product_listings(state, product_id)).items,
+            listings=listings,
+            variant_prices={
+                listing.channel: table(listing, [v.sku for v in view.variants])
+                for listing in listings
+            },
             saved=saved,
             product_errors=product_errors or {},
             listing_errors=listing_errors or {},
+            typed=typed or {},
         )
