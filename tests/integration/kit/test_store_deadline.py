@@ -19,7 +19,10 @@ from omni_kit.settings import ServiceSettings
 from omni_kit.store import mongo_client
 
 SERVICE = "omni.test.v1.SlowStore"
-DOCUMENTS = 800  # about 4 ms of store CPU each for the filter below: a 3 s scan in all
+# About 1 ms of store CPU each for the filter below on an idle machine (4 ms on a busy one): a
+# scan of 3 s or more, long enough to be seen running after its caller gave up (800 took 0.9 s
+# on an idle machine, over before the check below looked).
+DOCUMENTS = 3000
 # No index can serve it and each document costs a 200-element $reduce: a stand-in for the
 # expensive read a caller gives up on (an unbounded list, a report over everything).
 EXPENSIVE = {
@@ -110,4 +113,5 @@ async def test_a_call_abandoned_by_its_caller_stops_costing_the_store(
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(heavy.find(EXPENSIVE).to_list(None), 0.3)
     assert await cpu_in_window(pid, 0.5, 1.0) > 0.3
+    await until_idle(pid, limit=90)  # the next test meets an idle store
     await until_idle(pid)
