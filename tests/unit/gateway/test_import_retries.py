@@ -49,8 +49,13 @@ class Unreachable:
         yield  # an async generator that never gives a page
 
 
-def worker(jobs: Any = None) -> ImportWorker:
-    return ImportWorker(jobs or Jobs(), Unreachable(), poll_seconds=1)  # type: ignore[arg-type]
+def worker(jobs: Any = None, retry_seconds: float = 60) -> ImportWorker:
+    return ImportWorker(
+        jobs or Jobs(),
+        Unreachable(),  # type: ignore[arg-type]
+        poll_seconds=1,
+        retry_seconds=retry_seconds,
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,6 +72,13 @@ def test_a_chunk_refused_for_good_is_not_tried_again():
     chunk = Chunk(grpc.StatusCode.INVALID_ARGUMENT)
     with pytest.raises(grpc.aio.AioRpcError):
         asyncio.run(worker()._apply(chunk, "imp_1", 0, [1]))  # type: ignore[arg-type]
+    assert chunk.attempts == 1
+
+
+def test_a_chunk_failing_past_the_retry_time_stops_its_job():
+    chunk = Chunk(grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNAVAILABLE)
+    with pytest.raises(grpc.aio.AioRpcError):
+        asyncio.run(worker(retry_seconds=0)._apply(chunk, "imp_1", 0, [1]))  # type: ignore[arg-type]
     assert chunk.attempts == 1
 
 

@@ -120,7 +120,10 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state.imports = Jobs(db, settings.import_lease_seconds)
         state.bulk_calls = BulkCalls(state.downstream, settings.import_call_timeout_seconds)
         state.import_worker = ImportWorker(
-            state.imports, state.bulk_calls, settings.import_poll_seconds
+            state.imports,
+            state.bulk_calls,
+            settings.import_poll_seconds,
+            settings.import_retry_seconds,
         )
         if settings.admin_password is not None:
             username = settings.admin_username

@@ -101,6 +101,8 @@ class GatewaySettings(ProcessSettings, StreamSettings):
     import_max_rows: int = Field(default=1_000_000, ge=1)
     import_lease_seconds: float = Field(default=60.0, gt=0)
     import_poll_seconds: float = Field(default=5.0, gt=0)
+    # How long a chunk is tried again while a service is away or too slow before the job stops.
+    import_retry_seconds: float = Field(default=300.0, ge=0)
     # The deadline of one call of an import or export (a batch of up to 200 products).
     import_call_timeout_seconds: float = Field(default=60.0, gt=0)
 

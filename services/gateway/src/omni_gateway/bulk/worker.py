@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
 from collections import Counter
 from typing import Any
 
@@ -24,7 +26,8 @@ from omni_kit.ids import new_id
 from omni_kit.logs import get_logger
 
 log = get_logger("omni.gateway.imports")
-CHUNK_ATTEMPTS = 4
+# Waits between applying a failed chunk again: doubling, at most this.
+MAX_RETRY_WAIT_SECONDS = 30.0
 # Worth applying the chunk again: a service away or slow for a moment, or a write that met a
 # concurrent one (ABORTED, "retry at a higher level": the chunk is that level).
 TRANSIENT = (
@@ -36,10 +39,13 @@ Errors = list[tuple[int, str, str]]
 
 
 class ImportWorker:
-    def __init__(self, jobs: Jobs, downstream: BulkCalls, poll_seconds: float) -> None:
+    def __init__(
+        self, jobs: Jobs, downstream: BulkCalls, poll_seconds: float, retry_seconds: float
+    ) -> None:
         self.jobs = jobs
         self.downstream = downstream
         self.poll_seconds = poll_seconds
+        self.retry_seconds = retry_seconds
         self.owner = new_id("worker")
         self.wake = asyncio.Event()
 
@@ -85,16 +91,20 @@ class ImportWorker:
     async def _apply(
         self, chunk: Chunk, job_id: str, number: int, entries: list[Entry]
     ) -> tuple[dict[str, int], Errors]:
-        """A chunk applied, again after a service was slow or away for a moment (a chunk
-        applies again to no change; its rows done the first time then count as unchanged)."""
-        for attempt in range(CHUNK_ATTEMPTS):
+        """A chunk applied, again after a service was slow or away for a while, for up to
+        `retry_seconds` from its first failure (a chunk applies again to no change; its rows done
+        the first time then count as unchanged)."""
+        give_up_at: float | None = None
+        for attempt in itertools.count():
             try:
                 return await chunk.apply(entries)
             except grpc.aio.AioRpcError as error:
-                if error.code() not in TRANSIENT or attempt == CHUNK_ATTEMPTS - 1:
+                now = time.monotonic()
+                give_up_at = give_up_at or now + self.retry_seconds
+                if error.code() not in TRANSIENT or now >= give_up_at:
                     raise
                 log.warning("import_chunk_retried", job_id=job_id, chunk=number, error=str(error))
-                await asyncio.sleep(2**attempt)
+                await asyncio.sleep(min(2.0**attempt, MAX_RETRY_WAIT_SECONDS))
         raise AssertionError("unreachable")
 
 
