@@ -15,8 +15,8 @@ from omni_inventory.locks import KeyedLocks
 from omni_inventory.settings import InventorySettings
 from omni_inventory.store import Collections
 from omni_inventory.store.changes import StockChanges
-from omni_inventory.store.location_cache import LocationCache
 from omni_kit.errors import NotFound
+from omni_kit.expiring import Expiring
 from omni_kit.idempotency import Command
 from omni_kit.protos import from_document
 from omni_kit.runtime import Infrastructure
@@ -34,7 +34,10 @@ class Base:
         self.collections = collections
         self.settings = settings
         self.locks = KeyedLocks()
-        self.location_cache = LocationCache(collections.locations, settings.location_cache_seconds)
+        # Every location, for the RPCs that only read them (promise, sourcing, nearby lists);
+        # ReserveStock reads which are active in its own transaction, so a copy up to
+        # `location_cache_seconds` old (a change through another replica) sells nothing.
+        self.location_cache = Expiring(settings.location_cache_seconds)
 
     async def write(
         self,
@@ -82,9 +85,17 @@ class Base:
         )
         return _active(document, location_id, field)
 
+    async def location_documents(self) -> list[dict[str, Any]]:
+        """Every location document (active or not) from this process's copy."""
+
+        async def read() -> list[dict[str, Any]]:
+            return [document async for document in self.collections.locations.find({})]
+
+        return await self.location_cache.get("all", read)
+
     async def cached_location(self, location_id: str, field: str) -> dict[str, Any]:
-        """`location` from this process's copy: for RPCs that only read (see LocationCache)."""
-        documents = await self.location_cache.documents()
+        """`location` from this process's copy: for RPCs that only read."""
+        documents = await self.location_documents()
         found = next((d for d in documents if d["_id"] == location_id and d.get("active")), None)
         return _active(found, location_id, field)
 

@@ -141,7 +141,7 @@ class Locations(Base):
         if near is not None:
             validate_point(near.lat, near.lng, "near")
         rows = []
-        for document in filter(where.matches, await self.location_cache.documents()):
+        for document in filter(where.matches, await self.location_documents()):
             location = location_message(document)
             distance = 0.0
             if near is not None:

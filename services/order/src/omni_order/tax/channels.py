@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from omni_kit.expiring import Expiring
 from omni_order.domain.tax import ChannelTax, TaxableLine, TaxQuote
 from omni_order.domain.values import SalesChannel
 from omni_order.store.tax import TaxStore
 from omni_order.tax import TaxProvider
-from omni_order.tax.builtin import Cached
 
 
 class ChannelTaxes:
     """How each channel is taxed: staff's setting, else the default country with prices
     including tax (so an install that never set tax up sells as before)."""
 
-    def __init__(self, store: TaxStore, default_country: str, cache: Cached) -> None:
+    def __init__(self, store: TaxStore, default_country: str, cache: Expiring) -> None:
         self.store = store
         self.default_country = default_country
         self.cache = cache
@@ -25,12 +25,10 @@ class ChannelTaxes:
         return ChannelTax(channel, self.default_country, prices_include_tax=True)
 
     async def of(self, channel: SalesChannel) -> ChannelTax:
-        cached = self.cache.get(("channel", channel))
-        if isinstance(cached, ChannelTax):
-            return cached
-        found = await self.store.channel_tax(channel) or self.default(channel)
-        self.cache.put(("channel", channel), found)
-        return found
+        async def read() -> ChannelTax:
+            return await self.store.channel_tax(channel) or self.default(channel)
+
+        return await self.cache.get(("channel", channel), read)
 
 
 class Taxes:

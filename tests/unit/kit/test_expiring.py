@@ -1,8 +1,9 @@
-"""The locations copy: kept for its time, dropped by a write, never kept from a read a write overtook."""
+"""A value kept for its time, dropped by a write, never kept from a read a write overtook (the
+stock locations copy of the inventory service)."""
 
 from __future__ import annotations
 
-from omni_inventory.store.location_cache import LocationCache
+from omni_kit.expiring import Expiring
 
 
 class Locations:
@@ -25,6 +26,23 @@ class Locations:
         return cursor()
 
 
+class Copy:
+    """The inventory service's use: every location under one key."""
+
+    def __init__(self, locations: Locations, seconds: float, clock: Clock) -> None:
+        self.locations = locations
+        self.kept = Expiring(seconds, clock)
+
+    async def documents(self) -> list[dict]:
+        async def read() -> list[dict]:
+            return [document async for document in self.locations.find({})]
+
+        return await self.kept.get("all", read)
+
+    def forget(self) -> None:
+        self.kept.forget()
+
+
 class Clock:
     now = 100.0
 
@@ -34,7 +52,7 @@ class Clock:
 
 async def test_a_copy_is_reused_for_its_time_and_read_again_after():
     locations, clock = Locations(), Clock()
-    cache = LocationCache(locations, 5.0, clock)
+    cache = Copy(locations, 5.0, clock)
     await cache.documents()
     clock.now += 4.9
     await cache.documents()
@@ -46,7 +64,7 @@ async def test_a_copy_is_reused_for_its_time_and_read_again_after():
 
 async def test_a_write_drops_the_copy_and_a_read_it_overtook_is_not_kept():
     locations, clock = Locations(), Clock()
-    cache = LocationCache(locations, 5.0, clock)
+    cache = Copy(locations, 5.0, clock)
     await cache.documents()
     locations.documents[0]["active"] = False
     cache.forget()
@@ -66,7 +84,7 @@ async def test_a_write_drops_the_copy_and_a_read_it_overtook_is_not_kept():
 
 async def test_no_copy_at_zero_seconds():
     locations = Locations()
-    cache = LocationCache(locations, 0.0, Clock())
+    cache = Copy(locations, 0.0, Clock())
     await cache.documents()
     await cache.documents()
     assert locations.reads == 2
