@@ -3,9 +3,11 @@ which suites are slow."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -72,9 +74,25 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localstack
     proc.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def nats_url(nats_server: localstack.LocalProcess) -> str:
-    return localstack.nats_url(nats_server.port)
+    """The shared nats-server's URL, with no stream on it: every test's services make theirs
+    afresh. Kept across tests, a durable consumer of one name would hand a test the events an
+    earlier test's processes fetched and never acknowledged, once their ack wait ran out."""
+    url = localstack.nats_url(nats_server.port)
+    with ThreadPoolExecutor(1) as thread:  # the test's own event loop is not running yet
+        thread.submit(asyncio.run, _delete_streams(url)).result()
+    return url
+
+
+async def _delete_streams(url: str) -> None:
+    client = await nats.connect(url)
+    try:
+        jetstream = client.jetstream()
+        for stream in await jetstream.streams_info():
+            await jetstream.delete_stream(stream.config.name)
+    finally:
+        await client.close()
 
 
 @pytest.fixture(scope="session")
