@@ -76,21 +76,25 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localstack
 
 @pytest.fixture
 def nats_url(nats_server: localstack.LocalProcess) -> str:
-    """The shared nats-server's URL, with no stream on it: every test's services make theirs
-    afresh. Kept across tests, a durable consumer of one name would hand a test the events an
-    earlier test's processes fetched and never acknowledged, once their ack wait ran out."""
+    """The shared nats-server's URL, its streams emptied and without consumers: every test's
+    services make theirs afresh. Kept across tests, a durable consumer of one name would hand a
+    test the events an earlier test's processes fetched and never acknowledged, once their ack
+    wait ran out."""
     url = localstack.nats_url(nats_server.port)
     with ThreadPoolExecutor(1) as thread:  # the test's own event loop is not running yet
-        thread.submit(asyncio.run, _delete_streams(url)).result()
+        thread.submit(asyncio.run, _empty_streams(url)).result()
     return url
 
 
-async def _delete_streams(url: str) -> None:
+async def _empty_streams(url: str) -> None:
     client = await nats.connect(url)
     try:
         jetstream = client.jetstream()
         for stream in await jetstream.streams_info():
-            await jetstream.delete_stream(stream.config.name)
+            name = stream.config.name
+            for consumer in await jetstream.consumers_info(name):
+                await jetstream.delete_consumer(name, consumer.name)
+            await jetstream.purge_stream(name)
     finally:
         await client.close()
 
