@@ -254,6 +254,8 @@ async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, Any]:
 AB_ENV = {
     "OMNI_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
     "OMNI_GATEWAY_PARTNER_RATE_LIMIT_PER_MINUTE": "1000000",
+    # Every customer registers (and staff sign in) from one address before the load.
+    "OMNI_GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
     "OMNI_INVENTORY_HOLD_CAP_UNITS": "1000000",
     # Measure slow answers instead of cutting them off at the default 5 s.
     "OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS": "60",
