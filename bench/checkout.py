@@ -187,7 +187,8 @@ async def _buy(
         )
     )
     placed = replies[0]
-    if placed.status_code != 201:
+    # 202: taken, its saga still running (the label is the order's status, "pending").
+    if placed.status_code not in (201, 202):
         return f"order {placed.status_code} {placed.json().get('code', '')}".strip()
     order = placed.json()
     if voucher:
