@@ -219,14 +219,18 @@ class CheckoutLoad:
     made: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
-    async def prepared(cls, stack: Stack, clients: int, exit_stack: AsyncExitStack) -> Self:
+    async def prepared(
+        cls, stack: Stack, clients: int, exit_stack: AsyncExitStack, *, taxed: bool = True
+    ) -> Self:
+        """`taxed`: the channels taxed and a voucher on every checkout (False: neither, for
+        checkout_tax_cost.py)."""
         # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
         _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
         limits = httpx.Limits(max_connections=clients * 2)
         http = await exit_stack.enter_async_context(
             httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits)
         )
-        voucher = await tax_and_voucher(http)
+        voucher = await tax_and_voucher(http) if taxed else ""
         return cls(http, await customers(http, clients, "steady"), skus, voucher)
 
     async def operation(self, worker: int) -> str:
