@@ -23,7 +23,7 @@ import sys
 from contextlib import AsyncExitStack, ExitStack
 from typing import Any
 
-from harness.ab import Prepare, interleaved, ratios
+from harness.ab import Prepare, compared
 from harness.revision import resolve, revision_tree
 from harness.stack import ROOT, machine, stack_of
 
@@ -47,19 +47,14 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 before_label: await prepare(revision_stack, args, exit_stack),
                 HERE: await prepare(here_stack, args, exit_stack),
             }
-            print(f"== {args.scenario}: {args.rounds} rounds of {args.slice} s a side", flush=True)
-            reports = await interleaved(
-                sides, rounds=args.rounds, seconds=args.slice, warmup=args.warmup
+            return await compared(
+                sides,
+                args,
+                name=args.scenario,
+                scenario=f"A/B {args.scenario}: {before_label} against the {HERE}",
+                label="revision",
+                load_before=load_before,
             )
-    return {
-        "scenario": f"A/B {args.scenario}: {before_label} against the {HERE}, "
-        f"{args.rounds} alternating slices of {args.slice} s each",
-        "before": {"revision": before_label, **reports[before_label]},
-        "after": {"revision": HERE, **reports[HERE]},
-        "ratio_after_to_before": ratios(reports[before_label], reports[HERE]),
-        "load_average_before": load_before,
-        "machine": machine(),
-    }
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -1,7 +1,9 @@
 """Checkout through the gateway on a locally started stack.
 
-1. Steady load: 50 concurrent customers, each adding to its cart and placing an order, back to
-   back: throughput and p50/p99 of the whole add-to-cart + place-order step.
+1. Steady load: 50 concurrent customers, each adding to its cart, applying a voucher and
+   placing an order, back to back: throughput and p50/p99 of the whole step. The channels are
+   taxed (PL, 23 %, prices include tax) and the voucher takes 10 % off every order, so each
+   order has tax lines and a discount; an order placed without either stops the run.
 2. Flash sale (--flash): 1,000 concurrent orders from three channels (web, app, a marketplace)
    for 100 units: how many are confirmed, oversold units, duplicate orders, and whether every
    refusal was a clean 409 (imports included: an import stock cannot cover is refused, never
@@ -32,6 +34,54 @@ from omni.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from omni_kit.app import channel
 
 CHANNELS = ("web", "app")
+TAX = ("PL", 2300)
+VOUCHER = {
+    "code": "BENCH10",
+    "kind": "percentage",
+    "percentage_basis_points": 1000,
+    "target": "order",
+    "usage_limit": 10_000_000,
+}
+
+
+class UntaxedOrder(RuntimeError):
+    """An order the benchmark placed came back without tax lines or without its discount."""
+
+
+async def staff_headers(http: httpx.AsyncClient) -> dict[str, str]:
+    admin = await http.post(
+        "/staff/v1/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}
+    )
+    admin.raise_for_status()
+    return {"Authorization": f"Bearer {admin.json()['access_token']}"}
+
+
+async def tax_and_voucher(http: httpx.AsyncClient) -> str:
+    """The checkout channels taxed in PL at 23 % (prices include tax) and a voucher every
+    checkout applies; returns its code."""
+    staff = await staff_headers(http)
+    country, rate = TAX
+    made = await http.post(
+        "/staff/v1/tax/rates",
+        json={
+            "country_code": country,
+            "tax_class": "standard",
+            "rate_basis_points": rate,
+            "valid_from": "2020-01-01T00:00:00Z",
+        },
+        headers=staff,
+    )
+    made.raise_for_status()
+    for name in CHANNELS:
+        taxed = await http.patch(
+            f"/staff/v1/tax/channels/{name}",
+            json={"country_code": country, "prices_include_tax": True},
+            headers=staff,
+        )
+        taxed.raise_for_status()
+    voucher = await http.post("/staff/v1/promotions/vouchers", json=VOUCHER, headers=staff)
+    voucher.raise_for_status()
+    return str(voucher.json()["code"])
 
 
 async def seed_flash(stack: Stack, sku: str, units: int, partner_id: str) -> str:
@@ -84,17 +134,28 @@ async def customers(http: httpx.AsyncClient, count: int, prefix: str) -> list[di
 
 
 async def buy(
-    http: httpx.AsyncClient, headers: dict[str, str], sku: str, key: str, copies: int = 1
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    sku: str,
+    key: str,
+    copies: int = 1,
+    voucher: str = "",
 ) -> str:
-    """Add one unit to the cart and check out; the outcome label is what the customer got."""
+    """Add one unit to the cart (and the voucher, if any) and check out; the outcome label is
+    what the customer got."""
     try:
-        return await _buy(http, headers, sku, key, copies)
+        return await _buy(http, headers, sku, key, copies, voucher)
     except httpx.TransportError as error:
         return f"transport {type(error).__name__}"
 
 
 async def _buy(
-    http: httpx.AsyncClient, headers: dict[str, str], sku: str, key: str, copies: int = 1
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    sku: str,
+    key: str,
+    copies: int,
+    voucher: str,
 ) -> str:
     cart = await http.get("/api/v1/carts/current", headers=headers)
     if cart.status_code != 200:
@@ -106,6 +167,12 @@ async def _buy(
     )
     if added.status_code != 201:
         return f"add {added.status_code} {added.json().get('code', '')}".strip()
+    if voucher:
+        applied = await http.post(
+            f"/api/v1/carts/{cart.json()['id']}/vouchers", json={"code": voucher}, headers=headers
+        )
+        if applied.status_code != 200:
+            return f"voucher {applied.status_code} {applied.json().get('code', '')}".strip()
     body = {
         "cart_id": cart.json()["id"],
         "delivery": {"mode": "home_delivery", "address": ADDRESS},
@@ -120,9 +187,24 @@ async def _buy(
         )
     )
     placed = replies[0]
-    if placed.status_code != 201:
+    # 202: taken, its saga still running (the label is the order's status, "pending").
+    if placed.status_code not in (201, 202):
         return f"order {placed.status_code} {placed.json().get('code', '')}".strip()
-    return str(placed.json()["status"])
+    order = placed.json()
+    if voucher:
+        require_taxed(order, voucher)
+    return str(order["status"])
+
+
+def require_taxed(order: dict[str, Any], voucher: str) -> None:
+    totals = order["totals"]
+    taxed = totals["tax"]["amount_minor"] > 0 and totals["tax_lines"]
+    if (
+        not taxed
+        or totals["discount"]["amount_minor"] <= 0
+        or voucher not in order["voucher_codes"]
+    ):
+        raise UntaxedOrder(f"order {order['id']} has no tax or no {voucher} discount: {totals}")
 
 
 @dataclass
@@ -132,23 +214,30 @@ class CheckoutLoad:
     http: httpx.AsyncClient
     sessions: list[dict[str, str]]
     skus: list[str]
+    voucher: str
     sample: Sample = field(default_factory=Sample)
     made: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
-    async def prepared(cls, stack: Stack, clients: int, exit_stack: AsyncExitStack) -> Self:
+    async def prepared(
+        cls, stack: Stack, clients: int, exit_stack: AsyncExitStack, *, taxed: bool = True
+    ) -> Self:
+        """`taxed`: the channels taxed and a voucher on every checkout (False: neither, for
+        checkout_tax_cost.py)."""
         # Ten products: inventory serialises reservations per SKU, one hot SKU is the flash sale.
         _, skus, _ = await seed_products(stack.grpc, 10, stock_per_location=100_000)
         limits = httpx.Limits(max_connections=clients * 2)
         http = await exit_stack.enter_async_context(
             httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits)
         )
-        return cls(http, await customers(http, clients, "steady"), skus)
+        voucher = await tax_and_voucher(http) if taxed else ""
+        return cls(http, await customers(http, clients, "steady"), skus, voucher)
 
     async def operation(self, worker: int) -> str:
         key = f"steady-{worker}-{next(self.made)}"
         headers = self.sessions[worker] | {"X-Omni-Channel": CHANNELS[worker % 2]}
-        return await buy(self.http, headers, self.skus[worker % len(self.skus)], key)
+        sku = self.skus[worker % len(self.skus)]
+        return await buy(self.http, headers, sku, key, voucher=self.voucher)
 
     async def run_slice(self, seconds: float) -> None:
         self.sample.absorb(await run_clients(len(self.sessions), self.operation, seconds=seconds))
@@ -170,6 +259,8 @@ async def steady(stack: Stack, seconds: float, clients: int) -> dict[str, Any]:
 AB_ENV = {
     "OMNI_GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
     "OMNI_GATEWAY_PARTNER_RATE_LIMIT_PER_MINUTE": "1000000",
+    # Every customer registers (and staff sign in) from one address before the load.
+    "OMNI_GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
     "OMNI_INVENTORY_HOLD_CAP_UNITS": "1000000",
     # Measure slow answers instead of cutting them off at the default 5 s.
     "OMNI_GATEWAY_DOWNSTREAM_TIMEOUT_SECONDS": "60",
@@ -188,10 +279,7 @@ async def flash_sale(stack: Stack, orders: int, units: int) -> dict[str, object]
     async with httpx.AsyncClient(
         base_url=stack.base_url, timeout=120, limits=httpx.Limits(max_connections=200)
     ) as http:
-        admin = await http.post(
-            "/staff/v1/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]}
-        )
-        staff = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+        staff = await staff_headers(http)
         partner = (
             await http.post("/staff/v1/partners", json={"name": "flash"}, headers=staff)
         ).json()

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
-from harness.stack import Stack
+from harness.stack import Stack, machine
 
 
 class Side(Protocol):
@@ -48,6 +48,30 @@ async def interleaved(
                 flush=True,
             )
     return {name: side.report() for name, side in sides.items()}
+
+
+async def compared(
+    sides: dict[str, Side],
+    args: argparse.Namespace,
+    *,
+    name: str,
+    scenario: str,
+    label: str,
+    load_before: Any,
+) -> dict[str, Any]:
+    """The two sides (before, then after) loaded in turns as `interleaved` does, and the report:
+    each side's figures under its `label`, and after / before for every number."""
+    print(f"== {name}: {args.rounds} rounds of {args.slice} s a side", flush=True)
+    reports = await interleaved(sides, rounds=args.rounds, seconds=args.slice, warmup=args.warmup)
+    before, after = list(sides)
+    return {
+        "scenario": f"{scenario}, {args.rounds} alternating slices of {args.slice} s each",
+        "before": {label: before, **reports[before]},
+        "after": {label: after, **reports[after]},
+        "ratio_after_to_before": ratios(reports[before], reports[after]),
+        "load_average_before": load_before,
+        "machine": machine(),
+    }
 
 
 def ratios(before: Any, after: Any) -> Any:

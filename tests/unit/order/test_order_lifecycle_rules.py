@@ -16,6 +16,7 @@ from omni_order.domain.common import record
 from omni_order.domain.orders import (
     Address,
     CancellationReason,
+    Delivery,
     DeliveryMode,
     LineQuantity,
     Order,
@@ -26,6 +27,7 @@ from omni_order.domain.orders import (
     RefundStatus,
 )
 from omni_order.domain.returns import ItemCondition, OrderReturn, ReturnLine, ReturnResolution
+from omni_order.domain.tax import TaxClass, quote
 from omni_order.domain.values import Actor, ActorKind, ChannelRef, Money, SalesChannel
 
 STAFF = Actor(ActorKind.STAFF, "stf_1")
@@ -337,3 +339,40 @@ def test_a_refund_the_provider_refused_is_recorded_but_gives_nothing_back():
     assert [r.id for r in order.payments[0].refunds] == ["rf_1"]
     assert order.payments[0].refunded == 0
     assert order.payments[0].status == PaymentStatus.CAPTURED
+
+
+def test_a_cancellation_refund_carries_the_tax_of_the_units_and_of_the_delivery():
+    lines = pending_order(quantity=3).lines
+    delivery = Delivery(mode=DeliveryMode.HOME_DELIVERY, price=Money(499, "EUR"))
+    taxed = quote(checkout.taxable_order(lines, delivery), {TaxClass.STANDARD: 2300}, "PL", True)
+    order = checkout.new_order(
+        order_id="ord_2",
+        payment_id="pay_1",
+        lines=lines,
+        tax=taxed,
+        currency="EUR",
+        delivery=delivery,
+        payment_method=PaymentMethod.ONLINE_CARD,
+        channel=ChannelRef(SalesChannel.WEB),
+        actor=STAFF,
+        now=NOW,
+    )
+    record(order, "confirmed", to_status=OrderStatus.CONFIRMED, now=NOW)
+    # 3 x 15.00 with 23 % in it: tax 841; the 4.99 delivery: tax 93, at the same rate.
+    assert order.delivery.tax is not None and order.delivery.tax.tax.amount_minor == 93
+    assert [(t.rate_basis_points, t.tax.amount_minor) for t in order.totals.tax_lines] == [
+        (2300, 841 + 93)
+    ]
+    assert order.totals.net.amount_minor + order.totals.tax.amount_minor == 4500 + 499
+    payment = order.payments[0]
+    payment.status, payment.captured_amount = PaymentStatus.CAPTURED, order.totals.total
+
+    [part] = lifecycle.cancellation_payments(order, cancel_units(order, ("l1", 1)))
+    assert (part.amount.amount_minor, part.tax) == (1500, Money(841 // 3, "EUR"))
+    refund = Refund(id="rf_1", amount=part.amount, tax=part.tax, status=RefundStatus.SUCCEEDED)
+    lifecycle.refunded(order, payment, refund, NOW)
+    assert order.totals.refunded_tax == Money(280, "EUR")
+    # The rest: the two units left and the delivery, with their tax; together all it charged.
+    [rest] = lifecycle.cancellation_payments(order, cancel_units(order, ("l1", 2)))
+    assert (rest.amount.amount_minor, rest.tax) == (3000 + 499, Money(841 - 280 + 93, "EUR"))
+    assert order.totals.tax == Money(0, "EUR") and order.totals.total == Money(0, "EUR")

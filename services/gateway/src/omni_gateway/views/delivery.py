@@ -12,6 +12,7 @@ import msgspec
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
 from omni_gateway.views.common import EnumMap, Money, View, money_or_none, when_set
+from omni_gateway.views.tax import TaxBreakdown, tax_breakdown_or_none
 
 P = order_pb2
 Text = Annotated[str, msgspec.Meta(max_length=500)]
@@ -136,6 +137,8 @@ class OrderDelivery(View):
     price: Money | None
     estimated_at: datetime | None
     carrier_pickup_point: CarrierPickupPoint | None = None
+    # At the standard rate of the order's tax country; null on orders placed before it was taxed.
+    tax: TaxBreakdown | None = None
 
 
 class Pickup(View):
@@ -261,6 +264,7 @@ def delivery_view(order: P.Order) -> OrderDelivery | None:
         price=money_or_none(delivery, "price"),
         estimated_at=when_set(delivery, "estimated_at"),
         carrier_pickup_point=carrier_point_or_none(delivery),
+        tax=tax_breakdown_or_none(delivery, "tax"),
     )
 
 

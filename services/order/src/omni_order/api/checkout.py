@@ -185,7 +185,7 @@ class CheckoutApi:
         ]
         lines = rules.lines_from_cart(cart)
         sold_on = channel_ref(channel).channel
-        tax = await self.deps.taxes.quote(sold_on, rules.taxable_lines(lines), now)
+        tax = await self.deps.taxes.quote(sold_on, rules.taxable_order(lines, delivery), now)
         order = rules.new_order(
             order_id=order_id,
             payment_id=new_id("pay"),

@@ -108,7 +108,8 @@ class ImportApi:
         placed_by = (
             actor(request.actor) if request.actor.kind else Actor(ActorKind.PARTNER, partner_id)
         )
-        tax = await self.deps.taxes.quote(channel.channel, rules.taxable_lines(lines), now)
+        taxed = rules.taxable_order(lines, delivery)
+        tax = await self.deps.taxes.quote(channel.channel, taxed, now)
         order = rules.new_order(
             order_id=new_id("ord"),
             payment_id=new_id("pay"),

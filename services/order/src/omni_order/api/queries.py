@@ -165,7 +165,6 @@ def _row(day: str, channel: str, currency: str, group: dict[str, Any]) -> C.Sale
             amount_minor=int(group.get("refunded", 0)), currency_code=currency
         ),
         cancelled_orders=int(group.get("cancelled_orders", 0)),
-        # Delivery is not taxed here, so it counts as net.
         net=common_pb2.Money(amount_minor=revenue - tax, currency_code=currency),
         tax=common_pb2.Money(amount_minor=tax, currency_code=currency),
         refunded_tax=common_pb2.Money(

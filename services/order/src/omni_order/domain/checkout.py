@@ -29,6 +29,7 @@ from omni_order.domain.orders import (
 from omni_order.domain.tax import (
     TaxableLine,
     TaxBreakdown,
+    TaxClass,
     TaxQuote,
     by_rate,
     line_tax,
@@ -42,6 +43,8 @@ HOME = DeliveryMode.HOME_DELIVERY
 CLICK_AND_COLLECT = DeliveryMode.CLICK_AND_COLLECT
 SHIP_TO_STORE = DeliveryMode.SHIP_TO_STORE
 PICKUP_MODES = {CLICK_AND_COLLECT, SHIP_TO_STORE}
+# The delivery's key among the lines of a tax quote.
+DELIVERY_LINE = "delivery"
 
 
 @dataclass(frozen=True)
@@ -260,8 +263,8 @@ def new_order(
     cart_id: str = "",
     provider: str = "",
 ) -> Order:
-    """A PENDING order whose saga starts at the stock reservation, its lines taxed as quoted
-    (the order keeps those rates)."""
+    """A PENDING order whose saga starts at the stock reservation, its lines and delivery taxed
+    as quoted (the order keeps those rates)."""
     order = Order(
         id=order_id,
         number=order_number(order_id, now),
@@ -270,7 +273,7 @@ def new_order(
         customer_id=customer_id,
         channel=channel,
         cart_id=cart_id,
-        delivery=delivery,
+        delivery=replace(delivery, tax=tax.lines.get(DELIVERY_LINE)),
         placed_at=now,
         saga=SagaState(step=SagaStep.RESERVE_STOCK, status=SagaStatus.RUNNING, updated_at=now),
         lines=[replace(line, tax=tax.lines[line.line_id]) for line in lines],
@@ -320,12 +323,26 @@ def taxable_lines(lines: Sequence[OrderLine]) -> list[TaxableLine]:
     ]
 
 
+def taxable_order(lines: Sequence[OrderLine], delivery: Delivery) -> list[TaxableLine]:
+    """The order's lines and its delivery, taxed as one line of the standard class, all in the
+    one quote (docs/api.md, "Tax")."""
+    return [*taxable_lines(lines), TaxableLine(DELIVERY_LINE, TaxClass.STANDARD, delivery.price, 1)]
+
+
 def charged(line: OrderLine) -> TaxBreakdown:
     """The line's amounts as charged; a line placed before tax was kept: its price, untaxed."""
     currency = line.unit_price.currency_code
     if line.tax is not None and line.tax.gross.currency_code == currency:
         return line.tax
     return line_tax(tax_class_of(line.tax), line.unit_price, line.quantity, 0, True)
+
+
+def charged_delivery(delivery: Delivery) -> TaxBreakdown:
+    """The delivery's amounts as charged; one placed before delivery was taxed: untaxed."""
+    currency = delivery.price.currency_code
+    if delivery.tax is not None and delivery.tax.gross.currency_code == currency:
+        return delivery.tax
+    return line_tax(TaxClass.STANDARD, delivery.price, 1, 0, True)
 
 
 def lines_from_import(
@@ -378,9 +395,10 @@ def undiscounted_gross(line: OrderLine, prices_include_tax: bool) -> int:
 
 
 def compute_totals(order: Order, currency: str = "") -> None:
-    """Totals after cancelled units (each line's kept part, see domain/tax.py); refunds
-    recorded against payments. subtotal is the goods before discounts, discount what the
-    vouchers took off their gross."""
+    """Totals after cancelled units (each line's kept part, see domain/tax.py) and the delivery
+    while any unit is kept; refunds recorded against payments. subtotal is the goods before
+    discounts, discount what the vouchers took off their gross; net, tax and tax_lines count
+    the delivery's tax with the goods'."""
     currency = currency or order.totals.total.currency_code
     kept = []
     before = 0
@@ -392,10 +410,13 @@ def compute_totals(order: Order, currency: str = "") -> None:
         kept.append(taxed.minus(taxed.share(line.cancelled_quantity, line.quantity)))
         whole = undiscounted_gross(line, order.prices_include_tax)
         before += whole - whole * line.cancelled_quantity // line.quantity
-    net, tax, goods = sums(kept, currency)
+    goods = sums(kept, currency)[2]
     subtotal = Money(before, currency)
     active = any(line.quantity > line.cancelled_quantity for line in order.lines)
-    delivery = order.delivery.price.amount_minor if active else 0
+    delivered = charged_delivery(order.delivery)
+    charges = [*kept, delivered] if active and delivered.gross.amount_minor else kept
+    delivery = delivered.gross.amount_minor if active else 0
+    net, tax, _ = sums(charges, currency)
     refunds = [
         refund
         for payment in order.payments
@@ -406,7 +427,7 @@ def compute_totals(order: Order, currency: str = "") -> None:
     order.totals.subtotal = subtotal
     order.totals.net = net
     order.totals.tax = tax
-    order.totals.tax_lines = by_rate(kept)
+    order.totals.tax_lines = by_rate(charges)
     order.totals.delivery = Money(delivery, currency)
     order.totals.discount = Money(before - goods.amount_minor, currency)
     order.totals.total = Money(goods.amount_minor + delivery, currency)

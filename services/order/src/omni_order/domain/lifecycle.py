@@ -12,6 +12,7 @@ from omni_order.domain.checkout import (
     CLICK_AND_COLLECT,
     HOME,
     PICKUP_MODES,
+    charged_delivery,
     compute_totals,
     units_part,
 )
@@ -466,19 +467,32 @@ class PaymentAction:
     kind: str  # VOID or REFUND
     payment_id: str
     amount: Money
+    # The tax part of a refund's amount.
+    tax: Money | None = None
+
+
+def cancelled_value(order: Order, units: Sequence[LineQuantity]) -> tuple[int, int]:
+    """(gross, tax) the order no longer charges after `units` were cancelled: their parts of
+    their lines and, when nothing is left, the delivery."""
+    lines = {line.line_id: line for line in order.lines}
+    parts = []
+    for unit in units:
+        line = lines[unit.line_id]
+        parts.append(units_part(line, line.cancelled_quantity - unit.quantity, unit.quantity))
+    if units and order.status == OrderStatus.CANCELLED:
+        parts.append(charged_delivery(order.delivery))
+    gross = sum(part.gross.amount_minor for part in parts)
+    return gross, sum(part.tax.amount_minor for part in parts)
 
 
 def cancellation_payments(order: Order, units: Sequence[LineQuantity]) -> list[PaymentAction]:
     """After `units` were cancelled: a cancelled order voids its card authorization and gets back
     what was captured; cancelled lines of an order that goes on get back what was captured for
-    them (an authorization needs nothing: it is captured for the smaller total later)."""
+    them (an authorization needs nothing: it is captured for the smaller total later). A refund
+    carries its tax part: the tax of what it gives back, pro rata (rounded down) when it gives
+    back less."""
     whole = order.status == OrderStatus.CANCELLED
-    lines = {line.line_id: line for line in order.lines}
-    value = 0
-    for unit in units:
-        line = lines[unit.line_id]
-        first = line.cancelled_quantity - unit.quantity
-        value += units_part(line, first, unit.quantity).gross.amount_minor
+    value, tax = cancelled_value(order, units)
     actions = []
     for payment in order.payments:
         if payment.method != PaymentMethod.ONLINE_CARD:
@@ -490,11 +504,15 @@ def cancellation_payments(order: Order, units: Sequence[LineQuantity]) -> list[P
         if payment.status not in SETTLED or left <= 0:
             continue
         amount = left if whole else min(value, left)
-        value -= amount
+        part = tax if amount >= value else tax * amount // value
+        value, tax = max(0, value - amount), tax - part
         if amount > 0:
             captured = payment.captured_amount
             currency = (captured.currency_code if captured else "") or payment.amount.currency_code
-            actions.append(PaymentAction(REFUND, payment.id, Money(amount, currency)))
+            refund = PaymentAction(
+                REFUND, payment.id, Money(amount, currency), Money(part, currency)
+            )
+            actions.append(refund)
     return actions
 
 

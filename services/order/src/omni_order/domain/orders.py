@@ -167,6 +167,8 @@ class Delivery:
     price: Money = field(default_factory=Money)
     estimated_at: datetime | None = None
     carrier_pickup_point: CarrierPickupPoint | None = None
+    # Taxed as a line of the standard class (domain/checkout.py, charged_delivery).
+    tax: TaxBreakdown | None = None
 
 
 @dataclass
@@ -292,7 +294,8 @@ class OrderTotals:
     # subtotal + delivery - discount, after cancelled lines.
     total: Money = field(default_factory=Money)
     refunded: Money = field(default_factory=Money)
-    # The goods after cancelled units (net + tax = subtotal), and per rate.
+    # What the order charges after cancelled units, the delivery included (net + tax = total),
+    # and per rate.
     net: Money | None = None
     tax: Money | None = None
     tax_lines: list[TaxBreakdown] = field(default_factory=list)

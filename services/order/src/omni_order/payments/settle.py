@@ -113,6 +113,7 @@ async def settle_cancellation(
         refund = Refund(
             id=refund_id,
             amount=action.amount,
+            tax=action.tax,
             status=RefundStatus.SUCCEEDED,
             reason="order cancelled",
             created_at=now,

@@ -22,5 +22,6 @@ class TaxProvider(Protocol):
     ) -> TaxQuote:
         """Each line's net, tax and gross (keyed by TaxableLine.key), at the rates in force in
         `country_code` at `at`, rounded per line by the rule in docs/api.md ("Tax"). Called once
-        per cart change or checkout with all its lines; never per line."""
+        per cart change or checkout with all its lines (an order's delivery among them, a
+        standard-class line); never per line."""
         ...

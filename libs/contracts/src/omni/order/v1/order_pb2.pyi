@@ -822,6 +822,7 @@ class Delivery(_message.Message):
     PRICE_FIELD_NUMBER: _builtins.int
     ESTIMATED_AT_FIELD_NUMBER: _builtins.int
     CARRIER_PICKUP_POINT_FIELD_NUMBER: _builtins.int
+    TAX_FIELD_NUMBER: _builtins.int
     mode: _common_pb2.DeliveryMode.ValueType
     option_id: _builtins.str
     pickup_location_id: _builtins.str
@@ -839,6 +840,12 @@ class Delivery(_message.Message):
     def carrier_pickup_point(self) -> Global___CarrierPickupPoint:
         """Home delivery to a carrier's pickup point: the point."""
 
+    @_builtins.property
+    def tax(self) -> _tax_pb2.TaxBreakdown:
+        """The delivery taxed at the standard rate of the order's tax country, in the channel's price
+        mode (price is the gross where prices include tax, the net where they do not).
+        """
+
     def __init__(
         self,
         *,
@@ -852,10 +859,11 @@ class Delivery(_message.Message):
         price: _common_pb2.Money | None = ...,
         estimated_at: _timestamp_pb2.Timestamp | None = ...,
         carrier_pickup_point: Global___CarrierPickupPoint | None = ...,
+        tax: _tax_pb2.TaxBreakdown | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "price", b"price", "tax", b"tax"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "price", b"price", "service_level", b"service_level"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "carrier", b"carrier", "carrier_pickup_point", b"carrier_pickup_point", "estimated_at", b"estimated_at", "geo", b"geo", "mode", b"mode", "option_id", b"option_id", "pickup_location_id", b"pickup_location_id", "price", b"price", "service_level", b"service_level", "tax", b"tax"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1271,7 +1279,9 @@ class OrderTotals(_message.Message):
     def refunded(self) -> _common_pb2.Money: ...
     @_builtins.property
     def net(self) -> _common_pb2.Money:
-        """The goods after cancelled units: net + tax = subtotal; per rate in tax_lines."""
+        """What the order charges after cancelled units, the delivery included: net + tax = total;
+        per rate in tax_lines.
+        """
 
     @_builtins.property
     def tax(self) -> _common_pb2.Money: ...
