@@ -8,7 +8,7 @@ ratio working tree / revision of every figure, and the machine's load before and
 Run: `make bench ab=main only=event_lag` or
 `uv run python bench/ab.py --rev main [--rounds 4] [--slice 10] [--clients 20] event_lag`.
 Scenarios: those defining `ab_side` (checkout, event_lag, checkout_counts, browse,
-browse_uncached). The load
+browse_uncached, console_pages). The load
 generator and its seeding are this tree's (contracts the revision must still accept).
 Ctrl-C or SIGTERM stops both stacks and removes the revision's folder."""
 
@@ -27,7 +27,14 @@ from harness.ab import Prepare, compared
 from harness.revision import resolve, revision_tree
 from harness.stack import ROOT, machine, stack_of
 
-SCENARIOS = ("checkout", "event_lag", "checkout_counts", "browse", "browse_uncached")
+SCENARIOS = (
+    "checkout",
+    "event_lag",
+    "checkout_counts",
+    "browse",
+    "browse_uncached",
+    "console_pages",
+)
 HERE = "working tree"
 
 

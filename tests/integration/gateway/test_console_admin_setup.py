@@ -2,9 +2,9 @@
 against the real stack): register a partner (a name in use refused at the field), issue a key
 (no scope refused at the field; the secret shown once works against the partner API), revoke it
 (the partner API then refuses it); change a location (hours that do not read refused at the
-field, a change made meanwhile refused with the API's message) and close it; see the imports so
-far, newest first, with their state and progress; all along, the top bar's links fit one row at
-1024 px, in English and in Polish. An associate sees none of it and is refused the pages."""
+field, a change made meanwhile refused with the API's message, in Polish the weekdays written
+and read in Polish) and close it; see the imports so far, newest first, with their state and
+progress; all along, the top bar's links fit one row at 1024 px, in English and in Polish. An associate sees none of it and is refused the pages."""
 
 from __future__ import annotations
 
@@ -136,6 +136,23 @@ async def change_and_close_a_location(page, stack, admin: dict[str, str], locati
     await page.get_by_role("button", name="Save location").click()
     await expect(page.locator("#form-error")).to_contain_text("is at version 3, not 2")
     assert (await stack.http.get(url, headers=admin)).json()["address"]["city"] == "Gdańsk"
+
+    # In Polish the hours box writes and reads Polish weekdays.
+    await page.goto(page.url.split("?")[0])
+    await page.locator("#lang").select_option("pl")
+    await page.get_by_role("button", name="Change").click()
+    hours = page.get_by_label("Godziny otwarcia")
+    await expect(hours).to_have_value("poniedziałek 09:00-20:00\nsobota 10:00-14:00")
+    await hours.fill("poniedziałek 09:00-20:00\nNiedziela 10:00-14:00")
+    await page.get_by_role("button", name="Zapisz lokalizację").click()
+    await expect(page.locator(".notice")).to_have_text("Lokalizacja zapisana.")
+    assert (await stack.http.get(url, headers=admin)).json()["opening_hours"][1] == {
+        "weekday": "sunday",
+        "opens": "10:00",
+        "closes": "14:00",
+    }
+    await page.locator("#lang").select_option("en")
+    await page.get_by_role("button", name="Zmień").click()
 
     await page.get_by_role("link", name="All locations").click()
     await page.get_by_role("link", name="Omni Gdańsk Rynek").click()

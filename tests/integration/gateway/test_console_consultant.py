@@ -1,6 +1,7 @@
 """The staff console in a real browser (Debian's Chromium through Playwright) against the real
 stack: a consultant's day (sign in, find a customer by phone, one timeline with a web order, a
-store order and a call note, add a note, a refusal shown at its field, the channel filter), and
+store order and a call note, add a note, a refusal shown at its field, the channel filter, the
+page's Server-Timing), and
 what the console refuses (a form without its CSRF token, another store's orders for an
 associate, a session after sign-out, anything before a new colleague chose their password)."""
 
@@ -39,6 +40,10 @@ async def test_a_consultants_day_in_the_browser(stack, tmp_path):
         async with screens.on_failure(page):
             await consultant_walk(page, stack.base, seeded, screens)
             await older_entries(page, stack, seeded, screens)
+            # The server's own time for the page, for load tests and developer tools.
+            reply = await page.goto(f"{stack.base}/console/customers/{seeded['profile']}")
+            assert reply is not None and reply.ok
+            assert re.fullmatch(r"total;dur=\d+\.\d", reply.headers["server-timing"])
 
     api = await stack.http.get(
         f"/staff/v1/customers/{seeded['profile']}/timeline",

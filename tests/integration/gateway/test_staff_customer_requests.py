@@ -1,5 +1,6 @@
 """Staff acting on a customer's request: a consent changed during a call (recorded as made by
-that consultant on the customer's request, in the consent and the timeline); a profile's merges
+that consultant on the customer's request, in the consent and the timeline; the customer sees the
+request, not who recorded it); a profile's merges
 with their undo state, and a merge's dry run computed by the customer service's own merge."""
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ async def test_a_consultant_changes_a_consent_on_the_customers_request(stack):
     assert (entry["actor"]["kind"], entry["actor"]["id"]) == ("staff", staff_id(consultant))
     assert entry["channel"] == "phone"
 
+    # The customer sees that staff recorded it on their request, never which member did.
+    own_view = (await http.get("/api/v1/me", headers=anna)).json()["preferences"]["consents"][0]
+    assert own_view["customer_request"] is True and own_view["granted"] is False
+    assert "recorded_by" not in own_view
+
     # The customer's own change is the customer's, not a request to staff.
     own = await http.post(
         "/api/v1/me/consents",
@@ -60,7 +66,9 @@ async def test_a_consultant_changes_a_consent_on_the_customers_request(stack):
     assert own.status_code in (200, 201), own.text
     mine = own.json()["preferences"]["consents"][0]
     assert (mine["granted"], mine["customer_request"]) == (True, False)
-    assert mine["recorded_by"]["kind"] == "customer"
+    assert "recorded_by" not in mine
+    seen = await http.get(f"/staff/v1/customers/{anna_id}", headers=consultant)
+    assert seen.json()["profile"]["preferences"]["consents"][0]["recorded_by"]["kind"] == "customer"
 
 
 async def test_a_merge_dry_run_moves_nothing_and_the_merges_show_their_undo_state(stack):

@@ -104,6 +104,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
             db,
             timedelta(seconds=settings.refresh_token_ttl_seconds),
             timedelta(seconds=settings.session_max_age_seconds),
+            settings.session_check_cache_seconds,
         )
         state.session_generations = SessionGenerations(
             state.accounts, settings.session_check_cache_seconds

@@ -25,14 +25,15 @@ from omni_gateway.console.render import template_config
 from omni_gateway.console.returns import ConsoleReturns
 from omni_gateway.console.sign_in import ConsoleSignIn
 from omni_gateway.console.stock import ConsoleStock
+from omni_gateway.console.timing import ServerTiming
 from omni_gateway.settings import GatewaySettings
 
 __all__ = ["routes", "template_config"]
 
 
 def routes(settings: GatewaySettings) -> list[Router]:
-    """The console's pages (session, CSRF check, staff authentication, in that order) and its
-    static files (none of those: the same for everyone, cached for a year)."""
+    """The console's pages (timing, session, CSRF check, staff authentication, in that order)
+    and its static files (none of those: the same for everyone, cached for a year)."""
     pages = Router(
         "/",
         route_handlers=[
@@ -51,6 +52,7 @@ def routes(settings: GatewaySettings) -> list[Router]:
             ConsolePartners,
         ],
         middleware=[
+            ServerTiming(),
             session.CookieSession(settings),
             DefineMiddleware(CSRFMiddleware, config=session.csrf_config(settings)),
             session.StaffSession(settings),

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from omni_gateway.catalog_calls import invalid
 from omni_gateway.console.admin_catalog import Refusal, refusal, require_admin
-from omni_gateway.console.labels import N_
+from omni_gateway.console.labels import LABELS, N_
 from omni_gateway.console.render import page, translate
 from omni_gateway.console.session import PATH
 from omni_gateway.security import dependencies as auth
@@ -35,15 +35,23 @@ class HoursNotRead(ValueError):
     """A line of the hours box that is not "weekday HH:MM-HH:MM"."""
 
 
-def hours_of(text: str) -> list[dict[str, str]]:
-    """ "monday 09:00-20:00", one interval a line, as the API's opening hours."""
+def weekday_words(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Each weekday (the API's word) as the page's language writes it in the hours box."""
+    return {day: translate(request, word) for day, word in LABELS["weekday"].items()}
+
+
+def hours_of(text: str, words: dict[str, str]) -> list[dict[str, str]]:
+    """ "monday 09:00-20:00", one interval a line, as the API's opening hours; a weekday in the
+    page's language (`words`) or the API's; any other word goes on for the API to refuse."""
+    days = {day: day for day in words} | {word.casefold(): day for day, word in words.items()}
     hours = []
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         matched = INTERVAL.fullmatch(line)
         if matched is None:
             raise HoursNotRead(line)
         weekday, opens, closes = matched.groups()
-        hours.append({"weekday": weekday.lower(), "opens": opens, "closes": closes})
+        day = days.get(weekday.casefold(), weekday.lower())
+        hours.append({"weekday": day, "opens": opens, "closes": closes})
     return hours
 
 
@@ -55,8 +63,8 @@ def version_of(form: Any) -> int:
     return int(given)
 
 
-def hours_text(hours: list[Any]) -> str:
-    return "\n".join(f"{h.weekday} {h.opens}-{h.closes}" for h in hours)
+def hours_text(hours: list[Any], words: dict[str, str]) -> str:
+    return "\n".join(f"{words.get(h.weekday, h.weekday)} {h.opens}-{h.closes}" for h in hours)
 
 
 class ConsoleLocation(Controller):
@@ -81,7 +89,7 @@ class ConsoleLocation(Controller):
 
         async def body() -> dict[str, Any]:
             try:
-                hours = hours_of(values["opening_hours"])
+                hours = hours_of(values["opening_hours"], weekday_words(request))
             except HoursNotRead as line:
                 message = translate(
                     request, N_("Write one interval a line, such as monday 09:00-20:00.")
@@ -157,7 +165,7 @@ class ConsoleLocation(Controller):
             "city": address.city if address else "",
             "postal_code": address.postal_code if address else "",
             "time_zone": location.time_zone,
-            "opening_hours": hours_text(location.opening_hours),
+            "opening_hours": hours_text(location.opening_hours, weekday_words(request)),
         }
         typed = {name: str(form.get(name, "")) for name in shown} if form else {}
         return page(

@@ -108,7 +108,7 @@ class ConsolePartners(Controller):
         status: int = 200,
         **context: Any,
     ) -> Template:
-        found, next_after = await partner_page(state, PAGE, after)
+        found = await partner_page(state, PAGE, after)
         defaults: dict[str, Any] = {
             "new_name": "",
             "errors": {},
@@ -123,7 +123,7 @@ class ConsolePartners(Controller):
             "admin_partners.html",
             principal,
             status=status,
-            found=found,
-            next_after=next_after,
+            found=found.partners,
+            next_after=found.next_page_token,
             **defaults | context,
         )

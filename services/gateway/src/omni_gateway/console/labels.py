@@ -109,6 +109,16 @@ LABELS: dict[str, dict[str, str]] = {
         "done": N_("Done"),
         "failed": N_("Failed"),
     },
+    # As the opening-hours box writes and reads them (lower case, as in "monday 09:00-20:00").
+    "weekday": {
+        "monday": N_("monday"),
+        "tuesday": N_("tuesday"),
+        "wednesday": N_("wednesday"),
+        "thursday": N_("thursday"),
+        "friday": N_("friday"),
+        "saturday": N_("saturday"),
+        "sunday": N_("sunday"),
+    },
     "purpose": {
         "transactional": N_("Service messages"),
         "marketing": N_("Marketing"),

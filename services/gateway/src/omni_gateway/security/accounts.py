@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from cachetools import TTLCache
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -57,13 +58,22 @@ def customer_principal(account: dict[str, Any]) -> Principal:
 
 class Accounts:
     def __init__(
-        self, db: Db, refresh_ttl: timedelta, session_max_age: timedelta = timedelta(days=90)
+        self,
+        db: Db,
+        refresh_ttl: timedelta,
+        session_max_age: timedelta = timedelta(days=90),
+        live_cache_seconds: float = 0,
     ) -> None:
         self.customers = db["customer_accounts"]
         self.staff = db["staff_users"]
         self.refresh_tokens = db["refresh_tokens"]
         self.refresh_ttl = refresh_ttl
         self.session_max_age = session_max_age
+        # Refresh tokens seen live, kept as briefly as session generations are
+        # (security/revocation.py: the same bound); forgotten when this process ends a session.
+        self._live: TTLCache[str, bool] | None = (
+            TTLCache(maxsize=50_000, ttl=live_cache_seconds) if live_cache_seconds > 0 else None
+        )
 
     async def register_customer(self, email: str, password: str, customer_id: str) -> Principal:
         """A new account, unverified, on `customer_id` (a fresh profile)."""
@@ -134,6 +144,7 @@ class Accounts:
         await self.refresh_tokens.delete_many(
             {"kind": Kind.CUSTOMER.value, "subject": {"$in": sorted(set(subjects))}}
         )
+        self._forget_live()
         return int(updated.get("session_generation", 0)) if updated is not None else 0
 
     async def create_staff(
@@ -208,6 +219,7 @@ class Accounts:
         )
         if updated is not None:
             await self.refresh_tokens.delete_many({"kind": Kind.STAFF.value, "subject": user_id})
+            self._forget_live()
         return updated
 
     async def check_staff_password(self, user: dict[str, Any], password: str) -> None:
@@ -260,6 +272,7 @@ class Accounts:
             {"_id": _digest(token), "used": False, "expires_at": {"$gt": utcnow()}},
             {"$set": {"used": True}},
         )
+        self._forget_live()
         if record is None:
             spent = await self.refresh_tokens.find_one({"_id": _digest(token)})
             if spent is not None:
@@ -290,17 +303,29 @@ class Accounts:
         ended = await self.refresh_tokens.delete_many(
             {"family": session_id, "subject": subject, "kind": kind.value}
         )
+        self._forget_live()
         return ended.deleted_count > 0
 
     async def refresh_live(self, token: str) -> bool:
         """Whether this refresh token is unspent and unexpired: its session has not ended."""
-        live = {"_id": _digest(token), "used": False, "expires_at": {"$gt": utcnow()}}
-        return await self.refresh_tokens.find_one(live, {"_id": 1}) is not None
+        key = _digest(token)
+        if self._live is not None and key in self._live:
+            return True
+        live = {"_id": key, "used": False, "expires_at": {"$gt": utcnow()}}
+        found = await self.refresh_tokens.find_one(live, {"_id": 1}) is not None
+        if found and self._live is not None:
+            self._live[key] = True
+        return found
 
     async def revoke_refresh(self, token: str) -> None:
         record = await self.refresh_tokens.find_one({"_id": _digest(token)})
         if record is not None:
             await self.refresh_tokens.delete_many({"family": record["family"]})
+        self._forget_live()
+
+    def _forget_live(self) -> None:
+        if self._live is not None:
+            self._live.clear()
 
     async def _current_principal(self, kind: str, subject: str) -> Principal:
         if kind == Kind.STAFF:

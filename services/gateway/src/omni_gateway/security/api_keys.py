@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -53,6 +53,16 @@ class ApiKeys:
         }
         await self.keys.insert_one(record, session=session)
         return f"{PREFIX}{key_id}.{secret}", record
+
+    async def partner_page(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Partners by name after `after`."""
+        cursor = self.partners.find({"name": {"$gt": after}}).sort("name", 1)
+        return await cursor.limit(limit).to_list(limit)
+
+    async def active_keys(self, partner_ids: list[str]) -> list[dict[str, Any]]:
+        """The unrevoked keys of these partners, oldest first."""
+        keys = self.keys.find({"partner_id": {"$in": partner_ids}, "revoked_at": None})
+        return await keys.sort("created_at", 1).to_list(None)
 
     async def authenticate(self, raw: str) -> Principal:
         key_id = key_id_of(raw)

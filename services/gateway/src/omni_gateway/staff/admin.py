@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, NotFoundException
@@ -16,6 +16,7 @@ from omni_gateway.openapi import ID, Follow, links
 from omni_gateway.security import dependencies as auth
 from omni_gateway.security.guards import roles
 from omni_gateway.security.principals import StaffRole
+from omni_gateway.staff.users import PageSize, PageToken
 from omni_gateway.views.account import (
     ApiKey,
     IssuedApiKey,
@@ -23,6 +24,7 @@ from omni_gateway.views.account import (
     NewPartner,
     Partner,
     PartnerKeys,
+    PartnerPage,
 )
 from omni_kit.ids import new_id, utcnow
 
@@ -72,25 +74,20 @@ async def revoke_api_key(state: State, partner_id: str, key_id: str) -> None:
         raise NotFoundException(f"no active key {key_id!r} for partner {partner_id!r}")
 
 
-async def partner_page(
-    state: State, page_size: int, after: str = ""
-) -> tuple[list[PartnerKeys], str]:
-    """Partners by name after `after`, each with its active keys (never their secrets), and
-    the name the next page starts after ("" on the last)."""
-    cursor = state.api_keys.partners.find({"name": {"$gt": after}}).sort("name", 1)
-    partners = await cursor.limit(page_size + 1).to_list(page_size + 1)
+async def partner_page(state: State, page_size: int = 50, page_token: str = "") -> PartnerPage:
+    """Partners by name after `page_token` (the last name of the page before), each with its
+    active keys (never their secrets)."""
+    partners = await state.api_keys.partner_page(page_token, page_size + 1)
     more, partners = len(partners) > page_size, partners[:page_size]
-    ids = [partner["_id"] for partner in partners]
-    keys = state.api_keys.keys.find({"partner_id": {"$in": ids}, "revoked_at": None})
     by_partner: dict[str, list[ApiKey]] = {}
-    async for key in keys.sort("created_at", 1):
+    for key in await state.api_keys.active_keys([partner["_id"] for partner in partners]):
         by_partner.setdefault(key["partner_id"], []).append(
             ApiKey(key["_id"], key["scopes"], key["label"], key["created_at"])
         )
     found = [
         PartnerKeys(Partner(p["_id"], p["name"]), by_partner.get(p["_id"], [])) for p in partners
     ]
-    return found, partners[-1]["name"] if more else ""
+    return PartnerPage(partners=found, next_page_token=partners[-1]["name"] if more else "")
 
 
 class StaffAdmin(Controller):
@@ -99,6 +96,12 @@ class StaffAdmin(Controller):
     dependencies = {"principal": Provide(auth.staff)}
     guards = [roles(StaffRole.ADMIN)]
     security = [{"bearerAuth": []}]
+
+    @get("/partners", summary="Marketplace partners by name, with their active API keys (admin)")
+    async def list_partners(
+        self, state: State, page_size: PageSize = 50, page_token: PageToken = ""
+    ) -> PartnerPage:
+        return await partner_page(state, page_size, page_token)
 
     @post(
         "/partners",

@@ -3,6 +3,7 @@ corrections (not associates), export and erasure (admins)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
@@ -164,8 +165,10 @@ class StaffCustomers(Controller):
     )
     async def view(self, state: State, principal: Principal, profile_id: str) -> CustomerOverview:
         profile = await profiles.surviving(state, profile_id)
-        timeline = await profiles.list_timeline(state, profile.id, TimelineQuery(page_size=20))
-        orders = await profiles.recent_orders(state, profile.id)
+        timeline, orders = await asyncio.gather(
+            profiles.list_timeline(state, profile.id, TimelineQuery(page_size=20)),
+            profiles.recent_orders(state, profile.id),
+        )
         return CustomerOverview(
             profile=staff_profile_view(profile),
             timeline=staff_timeline_page(timeline),

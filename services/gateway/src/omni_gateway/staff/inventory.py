@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from litestar import Controller, get, post, put
@@ -258,23 +259,21 @@ async def _transfer(
 async def sku_stock(state: State, sku: str, near_location_id: str = "") -> SkuStock:
     """A SKU's stock in every location it is kept at (reserved and inbound included); nearest
     to `near_location_id` first when given (the inventory service measures the distances)."""
-    levels = await state.downstream.call(
-        state.downstream.inventory.ListStockLevels,
-        inventory_pb2.ListStockLevelsRequest(skus=[sku], page_size=200),
-        idempotent=True,
+    levels, here = await asyncio.gather(
+        state.downstream.call(
+            state.downstream.inventory.ListStockLevels,
+            inventory_pb2.ListStockLevelsRequest(skus=[sku], page_size=200),
+            idempotent=True,
+        ),
+        _location(state, near_location_id),
     )
     ask = inventory_pb2.ListStockLocationsRequest(
         location_ids=[level.location_id for level in levels.stock_levels],
         include_inactive=True,
         page_size=200,
     )
-    if near_location_id:
-        here = await state.downstream.call(
-            state.downstream.inventory.GetStockLocation,
-            inventory_pb2.GetStockLocationRequest(location_id=near_location_id),
-            idempotent=True,
-        )
-        ask.near.CopyFrom(here.location.geo)
+    if here is not None:
+        ask.near.CopyFrom(here.geo)
     places = await state.downstream.call(
         state.downstream.inventory.ListStockLocations, ask, idempotent=True
     )
@@ -293,3 +292,14 @@ async def sku_stock(state: State, sku: str, near_location_id: str = "") -> SkuSt
             for level in ordered
         ],
     )
+
+
+async def _location(state: State, location_id: str) -> inventory_pb2.StockLocation | None:
+    if not location_id:
+        return None
+    reply = await state.downstream.call(
+        state.downstream.inventory.GetStockLocation,
+        inventory_pb2.GetStockLocationRequest(location_id=location_id),
+        idempotent=True,
+    )
+    return reply.location

@@ -170,6 +170,13 @@ class PartnerKeys(View):
     keys: list[ApiKey]
 
 
+class PartnerPage(View):
+    """Partners by name, each with its active keys; `next_page_token` is empty on the last."""
+
+    partners: list[PartnerKeys]
+    next_page_token: str = ""
+
+
 class IssuedApiKey(View):
     """A new key: `api_key` is its secret, shown this once (only its digest is stored)."""
 

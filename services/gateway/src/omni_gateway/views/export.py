@@ -13,11 +13,11 @@ from omni.common.v1 import common_pb2
 from omni.customer.v1 import customer_pb2 as P
 from omni_gateway.views.common import View
 from omni_gateway.views.profile import (
-    Consent,
     Merge,
+    StaffConsent,
     StaffProfile,
-    consent_view,
     merge_view,
+    staff_consent_view,
     staff_profile_view,
 )
 from omni_gateway.views.timeline import (
@@ -45,7 +45,7 @@ class ProfileExport(View):
     profile: StaffProfile
     merged_profiles: list[StaffProfile]
     merges: list[Merge]
-    consent_history: list[Consent]
+    consent_history: list[StaffConsent]
     loyalty_ledger: list[LoyaltyRecord]
     timeline: list[StaffTimelineEntry]
 
@@ -93,7 +93,7 @@ def profile_export(document: str) -> ProfileExport:
         ],
         merges=[merge_view(_parse(m, P.ProfileMerge)) for m in data.get("merges", [])],
         consent_history=[
-            consent_view(_parse(c, P.Consent)) for c in data.get("consent_history", [])
+            staff_consent_view(_parse(c, P.Consent)) for c in data.get("consent_history", [])
         ],
         loyalty_ledger=[_loyalty(record) for record in ledger],
         timeline=[

@@ -3,6 +3,7 @@ preferences and consents, loyalty; merges of two profiles; the staff's 360° vie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -105,18 +106,25 @@ class Consent(View):
     granted: bool
     source: Channel | None
     recorded_at: datetime | None
-    recorded_by: Actor | None = None
-    # A staff member (recorded_by) recorded it on the customer's request.
+    # A staff member recorded it on the customer's request (who, only staff see).
     customer_request: bool = False
 
 
+class StaffConsent(Consent, kw_only=True):
+    recorded_by: Actor | None = None
+
+
 class Preferences(View):
-    consents: list[Consent]
+    consents: Sequence[Consent]  # a list (Sequence: staff's own list narrows it)
     preferred_channel: ContactChannel | None
     quiet_hours: QuietHours | None
     time_zone: str
     language: str
     preferred_messenger: IdentityKind | None
+
+
+class StaffPreferences(Preferences, kw_only=True):
+    consents: list[StaffConsent]
 
 
 class Loyalty(View):
@@ -140,8 +148,10 @@ class Profile(View):
 
 
 class StaffProfile(Profile, kw_only=True):
-    """Staff also see the profile's state, where it began, and the survivor of a merge."""
+    """Staff also see the profile's state, where it began, the survivor of a merge, and who
+    recorded a consent on the customer's request."""
 
+    preferences: StaffPreferences
     status: ProfileStatus | None
     source_channel: Channel | None
     merged_into_id: str | None = None
@@ -237,8 +247,14 @@ def consent_view(consent: P.Consent) -> Consent:
         granted=consent.granted,
         source=channel_of(consent.source.channel),
         recorded_at=when_set(consent, "recorded_at"),
-        recorded_by=actor_or_none(consent, "recorded_by"),
         customer_request=consent.customer_request,
+    )
+
+
+def staff_consent_view(consent: P.Consent) -> StaffConsent:
+    return StaffConsent(
+        **msgspec.structs.asdict(consent_view(consent)),
+        recorded_by=actor_or_none(consent, "recorded_by"),
     )
 
 
@@ -283,8 +299,13 @@ def profile_view(profile: P.Profile) -> Profile:
 
 
 def staff_profile_view(profile: P.Profile) -> StaffProfile:
+    customers = profile_view(profile)
+    preferences = StaffPreferences(
+        **msgspec.structs.asdict(customers.preferences)
+        | {"consents": [staff_consent_view(c) for c in profile.preferences.consents]}
+    )
     return StaffProfile(
-        **msgspec.structs.asdict(profile_view(profile)),
+        **msgspec.structs.asdict(customers) | {"preferences": preferences},
         status=PROFILE_STATUS.public(profile.status),
         source_channel=channel_of(profile.source_channel),
         merged_into_id=profile.merged_into_id or None,
