@@ -10,7 +10,7 @@ import uuid
 import grpc
 import pytest
 from pymongo import AsyncMongoClient
-from test_order_store_sales import till_sale
+from test_order_store_sales import stored_card_sale, till_sale
 
 from omni.common.v1 import common_pb2
 from omni.order.v1 import order_pb2
@@ -139,8 +139,11 @@ async def test_shift_input_that_cannot_be_is_refused_naming_the_field(
     await refused(close, usd, bad, "counted_cash.currency_code")
     await refused(close, closing(str(uuid.uuid4()), 100), grpc.StatusCode.NOT_FOUND, None)
 
-    unknown = till_sale(str(uuid.uuid4()), shift_id=str(uuid.uuid4()))
+    unknown = stored_card_sale(str(uuid.uuid4()), "tok_visa")
+    unknown.shift_id = str(uuid.uuid4())
     await refused(shop.order.RecordStoreSale, unknown, bad, "shift_id")
-    assert await mongo[f"{db_name}_order"]["orders"].count_documents({}) == 0
+    db = mongo[f"{db_name}_order"]
+    assert await db["orders"].count_documents({}) == 0
+    assert await db["test_provider_payments"].count_documents({}) == 0, "nothing charged"
     read = await shop.order.GetStoreShift(C.GetStoreShiftRequest(store_id=STORE, shift_id=shift_id))
     assert read.shift.state == C.STORE_SHIFT_STATE_OPEN and not read.shift.tenders

@@ -72,10 +72,15 @@ async def test_a_sale_for_a_shift_closed_at_the_centre_goes_to_the_recovery_peri
     close = f"{shifts}/{shift_id}/close"
     counted = {"counted_cash": {"amount_minor": 12_000, "currency": "EUR"}}
     assert (await http.post(close, json=counted, headers=associate)).status_code == 403
+    usd = {"counted_cash": {"amount_minor": 12_000, "currency": "USD"}}
+    wrong = await http.post(close, json=usd, headers=manager)
+    assert wrong.status_code == 422, wrong.text
+    assert wrong.json()["errors"][0]["field"] == "counted_cash.currency_code"
     closed = await http.post(close, json=counted, headers=manager)
     assert closed.status_code == 200, closed.text
     at_close = closed.json()
     assert at_close["state"] == "closed" and at_close["till_id"] == "till-1"
+    assert at_close["business_day"] == opened.json()["business_day"]
     assert at_close["tenders"] == [
         {"tender": "cash", "sales": 1, "amount": {"amount_minor": 1999, "currency": "EUR"}}
     ]
@@ -132,8 +137,11 @@ async def test_a_sale_for_a_shift_closed_at_the_centre_goes_to_the_recovery_peri
 
     await wait_until(drained, 300, lambda: node.log.read_text()[-3000:])
     await expect_recovery()
-    listed = await http.get(shifts, headers=associate)
+    day = {"business_day": at_close["business_day"]}
+    listed = await http.get(shifts, params=day, headers=associate)
     assert [s["shift_id"] for s in listed.json()["shifts"]] == [shift_id]
+    malformed = await http.get(shifts, params={"business_day": "8.12."}, headers=associate)
+    assert malformed.status_code == 400, malformed.text
 
     # The whole journal sent again (the node SIGKILLed, every sale and shift event waiting).
     node.kill()

@@ -73,6 +73,14 @@ def _store(store_id: str) -> str:
     return store_id
 
 
+async def check_shift(deps: Deps, sale: sales.TillSale) -> None:
+    """Before anything is charged or written: the sale's shift is one of its store's."""
+    if await store_shifts(deps).get(sale.store_id, sale.shift_id) is None:
+        raise InvalidArgument(
+            f"store {sale.store_id!r} has no shift {sale.shift_id!r}", field="shift_id"
+        )
+
+
 async def post_to_shift(
     deps: Deps, session: AsyncClientSession, sale: sales.TillSale, order: Order
 ) -> Document:
@@ -83,10 +91,7 @@ async def post_to_shift(
     placed = await shifts.post_sale(
         session, sale.store_id, sale.shift_id, sale.tender, sale.total.amount_minor
     )
-    if placed is None:
-        raise InvalidArgument(
-            f"store {sale.store_id!r} has no shift {sale.shift_id!r}", field="shift_id"
-        )
+    assert placed is not None  # check_shift found it, and shifts are never deleted
     if placed != IN_RECOVERY:
         return {}
     now = utcnow()
