@@ -133,6 +133,8 @@ async def test_shift_input_that_cannot_be_is_refused_naming_the_field(
         open_, opening(shift_id, till_id="till-2"), grpc.StatusCode.FAILED_PRECONDITION, "shift_id"
     )
 
+    day = C.ListStoreShiftsRequest(store_id=STORE, business_day="8.12.")
+    await refused(shop.order.ListStoreShifts, day, bad, "business_day")
     close = shop.order.CloseStoreShift
     usd = closing(shift_id, 100)
     usd.counted_cash.currency_code = "USD"

@@ -141,7 +141,8 @@ async def test_a_sale_for_a_shift_closed_at_the_centre_goes_to_the_recovery_peri
     listed = await http.get(shifts, params=day, headers=associate)
     assert [s["shift_id"] for s in listed.json()["shifts"]] == [shift_id]
     malformed = await http.get(shifts, params={"business_day": "8.12."}, headers=associate)
-    assert malformed.status_code == 400, malformed.text
+    assert malformed.status_code == 422, malformed.text
+    assert malformed.json()["errors"][0]["field"] == "business_day"
 
     # The whole journal sent again (the node SIGKILLed, every sale and shift event waiting).
     node.kill()

@@ -14,7 +14,6 @@ from omni_gateway.security.guards import roles, store_in_path
 from omni_gateway.security.principals import Principal, StaffRole
 from omni_gateway.views.common import to_proto_money
 from omni_gateway.views.store_shifts import (
-    BusinessDay,
     CloseShiftBody,
     RecoveryPostings,
     StoreShiftList,
@@ -35,7 +34,7 @@ class StaffStoreShifts(Controller):
 
     @get("/shifts", summary="A store's till shifts, newest first (optionally of one business day)")
     async def shifts(
-        self, state: State, store_id: str, business_day: BusinessDay | None = None
+        self, state: State, store_id: str, business_day: str | None = None
     ) -> StoreShiftList:
         reply = await state.downstream.call(
             state.downstream.order.ListStoreShifts,

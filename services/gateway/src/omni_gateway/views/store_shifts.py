@@ -6,9 +6,6 @@ zone."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
-
-import msgspec
 
 from omni.order.v1 import order_pb2 as P
 from omni_gateway.views.common import Money, View, money, when_set
@@ -76,9 +73,6 @@ class RecoveryPostings(View):
     postings: list[RecoveryPostingView]
     # Every posting of the store, by tender.
     totals: list[ShiftTenderView]
-
-
-BusinessDay = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 def tender_views(tenders: list[P.StoreShiftTender]) -> list[ShiftTenderView]:

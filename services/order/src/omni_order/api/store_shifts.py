@@ -183,6 +183,8 @@ class StoreShiftApi:
     async def ListStoreShifts(
         self, request: C.ListStoreShiftsRequest, context: aio.ServicerContext
     ) -> C.ListStoreShiftsResponse:
+        if request.business_day:
+            rules.check_business_day(request.business_day)
         found = await store_shifts(self.deps).of_store(
             _store(request.store_id), request.business_day, SHOWN
         )

@@ -59,16 +59,20 @@ def check_open(shift: Shift) -> None:
     for name in ("store_id", "till_id"):
         if not getattr(shift, name):
             raise InvalidArgument(f"{name} is required", field=name)
-    try:
-        date.fromisoformat(shift.business_day)
-    except ValueError:
-        raise InvalidArgument("business_day is YYYY-MM-DD", field="business_day") from None
+    check_business_day(shift.business_day)
     if not shift.opening_float.currency_code:
         raise InvalidArgument("a currency is required", field="opening_float.currency_code")
     if not 0 <= shift.opening_float.amount_minor <= MAX_FLOAT_MINOR:
         raise InvalidArgument(
             f"an opening float is 0 to {MAX_FLOAT_MINOR}", field="opening_float.amount_minor"
         )
+
+
+def check_business_day(day: str) -> None:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise InvalidArgument("business_day is YYYY-MM-DD", field="business_day") from None
 
 
 def check_close(shift: Shift, counted_cash: Money) -> None:
