@@ -103,6 +103,10 @@ async def test_sales_and_shifts_the_node_cannot_take_are_refused_naming_the_fiel
     problem(await tills.post("/pos/v1/shifts", json=opening(staff_id="")), 422, "staff_id")
     negative = opening(till="till-9", opening_float={"amount_minor": -1, "currency": "EUR"})
     problem(await tills.post("/pos/v1/shifts", json=negative), 422, "opening_float.amount_minor")
+    # Refused opens wrote nothing: no shift for the negative float, the first one as it was.
+    assert (await tills.get(f"/pos/v1/shifts/{negative['shift_id']}")).status_code == 404
+    kept = await tills.get(f"/pos/v1/shifts/{body['shift_id']}")
+    assert kept.json()["opening_float"] == EUR_100
 
     unknown = str(uuid.uuid4())
     problem(await tills.post("/pos/v1/sales", json=sale(unknown)), 422, "shift_id")
