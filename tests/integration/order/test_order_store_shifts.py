@@ -97,8 +97,11 @@ async def test_a_sale_after_its_shift_closed_is_posted_to_the_recovery_period(
     assert [(t.tender, t.sales, t.amount.amount_minor) for t in recovery.totals] == [
         (C.STORE_SALE_TENDER_CASH, 1, 5997)
     ]
-    order = await mongo[f"{db_name}_order"]["orders"].find_one({"store_sale_id": late.sale_id})
+    orders = mongo[f"{db_name}_order"]["orders"]
+    order = await orders.find_one({"store_sale_id": late.sale_id})
     assert order["store_sale"]["recovery"]["shift_id"] == shift_id
+    kept = await orders.find_one({"store_sale_id": in_shift.sale_id})
+    assert kept["store_sale"]["shift_id"] == shift_id and "recovery" not in kept["store_sale"]
     listed = await shop.order.ListStoreShifts(
         C.ListStoreShiftsRequest(store_id=STORE, business_day="2026-05-28")
     )

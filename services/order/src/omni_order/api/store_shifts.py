@@ -85,15 +85,15 @@ async def post_to_shift(
     deps: Deps, session: AsyncClientSession, sale: sales.TillSale, order: Order
 ) -> Document:
     """In the sale's transaction: into its open shift's totals, or, its shift closed, into the
-    store's recovery period (once per sale: the posting's id is the sale id). The order's extra
-    fields say which."""
+    store's recovery period (once per sale: the posting's id is the sale id). The order keeps its
+    shift, and `recovery` when it was posted there."""
     shifts = store_shifts(deps)
     placed = await shifts.post_sale(
         session, sale.store_id, sale.shift_id, sale.tender, sale.total.amount_minor
     )
     assert placed is not None  # check_shift found it, and shifts are never deleted
     if placed != IN_RECOVERY:
-        return {}
+        return {"shift_id": sale.shift_id}
     now = utcnow()
     await shifts.add_recovery(
         session,
@@ -112,7 +112,7 @@ async def post_to_shift(
             },
         },
     )
-    return {"recovery": {"shift_id": sale.shift_id, "posted_at": now}}
+    return {"shift_id": sale.shift_id, "recovery": {"shift_id": sale.shift_id, "posted_at": now}}
 
 
 def _posting_message(document: Document) -> C.StoreRecoveryPosting:
