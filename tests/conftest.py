@@ -48,6 +48,7 @@ SLOW = (
     "integration/store_node/test_store_node_offline.py",
     "integration/store_node/test_store_node_seen_by_centre.py",
     "integration/store_node/test_store_node_card_limits_offline.py",
+    "integration/store_node/test_store_node_shift_recovery.py",
     "integration/gateway/test_scale_out.py",
     "integration/gateway/test_gateway_workers.py",
     "integration/gateway/test_store_outage.py",

@@ -181,10 +181,14 @@ class StoreNode:
             db.close()
 
     def forget_progress(self) -> None:
-        """As if the node had never heard back from the centre: every sale waits again (the
-        node is stopped)."""
+        """As if the node had never heard back from the centre: every sale, shift open and
+        shift close waits again (the node is stopped)."""
         db = sqlite3.connect(self.journal)
         db.execute("UPDATE sales SET state = 'waiting', order_id = ''")
+        db.execute(
+            """UPDATE shifts SET open_state = 'waiting',
+            close_state = CASE WHEN closed_at IS NULL THEN '' ELSE 'waiting' END"""
+        )
         db.commit()
         db.close()
 
@@ -296,3 +300,8 @@ class Gateway:
         )
         assert created.status_code == 201, created.text
         return await self.sign_in(http, username, STAFF_PASSWORD)
+
+    async def store_team(self, http: httpx.AsyncClient, store_id: str) -> tuple[dict, dict]:
+        """Sessions of a store manager and an associate of the store."""
+        manager = await self.staff_member(http, "maria", "store_manager", [store_id])
+        return manager, await self.staff_member(http, "ann", "associate", [store_id])

@@ -37,8 +37,7 @@ async def test_staff_limits_cap_card_sales_offline_while_cash_sells(
     store_stack: StoreStack, centre_gateway: Gateway
 ):
     http, node = store_stack.http, store_stack.node
-    manager = await centre_gateway.staff_member(http, "maria", "store_manager", [STORE_ID])
-    associate = await centre_gateway.staff_member(http, "ann", "associate", [STORE_ID])
+    manager, associate = await centre_gateway.store_team(http, STORE_ID)
     url = f"{centre_gateway.base}/staff/v1/stores/{STORE_ID}/node/limits"
     assert (await http.put(url, json=LIMITS, headers=associate)).status_code == 403
     wrong = await http.put(url, json=LIMITS | {"card_max_age_seconds": -1}, headers=manager)

@@ -19,6 +19,7 @@ from omni_kit.idempotency import CALLER_METADATA
 from omni_kit.protos import to_timestamp
 from omni_store_node.domain.payments import CardLimits
 from omni_store_node.domain.sales import Price, Sale
+from omni_store_node.domain.shifts import Shift
 
 CALLER = "service:store-node"
 DOWN = {
@@ -33,6 +34,9 @@ OUTCOMES = {
     order_pb2.STORE_SALE_OUTCOME_ALREADY_RECORDED: "recorded",
     order_pb2.STORE_SALE_OUTCOME_QUARANTINED: "quarantined",
 }
+
+RECORDED = "recorded"
+ALREADY_CLOSED = "already_closed"
 
 
 class LinkDown(Exception):
@@ -85,6 +89,39 @@ def sale_request(
         card_token=sale.card_token,
         customer=order_pb2.StoreSaleCustomer(**asdict(sale.customer)) if sale.card_token else None,
         paper_receipt_number=sale.paper_receipt_number,
+        shift_id=sale.shift_id,
+    )
+
+
+def _staff(staff_id: str, till_id: str) -> common_pb2.Actor:
+    return common_pb2.Actor(
+        kind=common_pb2.ACTOR_KIND_STAFF, id=staff_id, display=f"till {till_id}"
+    )
+
+
+def open_shift_request(shift: Shift, *, store_id: str) -> order_pb2.OpenStoreShiftRequest:
+    return order_pb2.OpenStoreShiftRequest(
+        shift_id=shift.shift_id,
+        store_id=store_id,
+        till_id=shift.till_id,
+        business_day=shift.business_day,
+        opening_float=common_pb2.Money(
+            amount_minor=shift.float_minor, currency_code=shift.currency
+        ),
+        opened_at=to_timestamp(shift.opened_at),
+        actor=_staff(shift.opened_by, shift.till_id),
+    )
+
+
+def close_shift_request(shift: Shift, *, store_id: str) -> order_pb2.CloseStoreShiftRequest:
+    return order_pb2.CloseStoreShiftRequest(
+        shift_id=shift.shift_id,
+        store_id=store_id,
+        counted_cash=common_pb2.Money(
+            amount_minor=shift.counted_cash_minor or 0, currency_code=shift.currency
+        ),
+        closed_at=to_timestamp(shift.closed_at),
+        actor=_staff(shift.closed_by, shift.till_id),
     )
 
 
@@ -105,6 +142,15 @@ class Centre:
     async def record(self, request: order_pb2.RecordStoreSaleRequest) -> Recorded:
         reply = await self._call(self.orders.RecordStoreSale, request)
         return Recorded(OUTCOMES[reply.outcome], reply.order.id)
+
+    async def open_shift(self, request: order_pb2.OpenStoreShiftRequest) -> str:
+        await self._call(self.orders.OpenStoreShift, request)
+        return RECORDED
+
+    async def close_shift(self, request: order_pb2.CloseStoreShiftRequest) -> str:
+        """ALREADY_CLOSED when the centre had closed the shift first (its close stands)."""
+        reply = await self._call(self.orders.CloseStoreShift, request)
+        return ALREADY_CLOSED if reply.already_closed else RECORDED
 
     async def report_status(self, request: order_pb2.ReportStoreNodeStatusRequest) -> Standing:
         """Report; the answer carries the store's offline card limits and paper blocks."""

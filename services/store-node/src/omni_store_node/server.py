@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
-from omni_store_node.api import TillController, problem_handlers
+from omni_store_node.api import ShiftController, TillController, problem_handlers
 from omni_store_node.node import Node
 from omni_store_node.settings import StoreNodeSettings
 
@@ -26,7 +26,7 @@ def create_app(settings: StoreNodeSettings) -> Litestar:
             await node.stop()
 
     return Litestar(
-        route_handlers=[TillController],
+        route_handlers=[TillController, ShiftController],
         lifespan=[running],
         exception_handlers=problem_handlers,
         openapi_config=None,

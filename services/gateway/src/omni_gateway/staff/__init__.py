@@ -28,6 +28,7 @@ from omni_gateway.staff.promotions import StaffPromotions
 from omni_gateway.staff.reports import StaffReports
 from omni_gateway.staff.sales_exports import StaffExports
 from omni_gateway.staff.store_nodes import StaffStoreNodes
+from omni_gateway.staff.store_shifts import StaffStoreShifts
 from omni_gateway.staff.stores import StaffStores
 from omni_gateway.staff.tax import StaffTax
 from omni_gateway.staff.users import StaffUsers
@@ -46,6 +47,7 @@ ROUTES: list[Any] = [
     StaffLocations,
     StaffStores,
     StaffStoreNodes,
+    StaffStoreShifts,
     StaffPaperReceipts,
     StaffOrderReads,
     StaffFulfilment,

@@ -16,6 +16,7 @@ from omni_order.api.queries import QueriesApi
 from omni_order.api.returns import ReturnsApi
 from omni_order.api.store_nodes import StoreNodeApi
 from omni_order.api.store_sales import StoreSaleApi
+from omni_order.api.store_shifts import StoreShiftApi
 
 
 class OrderApi(
@@ -28,6 +29,7 @@ class OrderApi(
     PaymentsApi,
     ReturnsApi,
     StoreSaleApi,
+    StoreShiftApi,
     StoreNodeApi,
     PaperReceiptApi,
     QueriesApi,

@@ -19,6 +19,7 @@ from omni_kit.ids import new_id, utcnow
 from omni_kit.protos import from_timestamp
 from omni_order.api.deps import Deps, unchanged
 from omni_order.api.paper_receipts import check_paper_sale, paper_fingerprint_payload
+from omni_order.api.store_shifts import check_shift, post_to_shift
 from omni_order.api.stored_cards import charge_stored_card, payment_due, payment_due_message
 from omni_order.domain import checkout
 from omni_order.domain import store_sales as rules
@@ -63,6 +64,7 @@ def till_sale(request: C.RecordStoreSaleRequest) -> rules.TillSale:
             request.customer.name, request.customer.email, request.customer.phone
         ),
         paper_receipt_number=request.paper_receipt_number,
+        shift_id=request.shift_id,
     )
 
 
@@ -97,6 +99,8 @@ class StoreSaleApi:
             recorded = await self._recorded(sale.sale_id)
             if recorded is not None:
                 return self._again(recorded, sale.sale_id, printed, payload)
+            if sale.shift_id:
+                await check_shift(self.deps, sale)
             order = await self._order(sale)
             declined = await charge_stored_card(self.deps, sale, order)
             extra = sale_fields(
@@ -110,6 +114,8 @@ class StoreSaleApi:
             due = self.deps.orders.infra.db[PAYMENT_DUE]
 
             async def write(session: AsyncClientSession) -> C.RecordStoreSaleResponse:
+                if sale.shift_id:
+                    extra["store_sale"] |= await post_to_shift(self.deps, session, sale, order)
                 events = [order_event("placed", order), order_event("collected", order)]
                 await self.deps.orders.add(session, order, events, extra=extra)
                 if declined:

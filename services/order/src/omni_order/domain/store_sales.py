@@ -66,6 +66,8 @@ class TillSale:
     customer: TillCustomer = TillCustomer()
     # Written on a pre-issued paper receipt (no power at the store) and keyed in later.
     paper_receipt_number: int = 0
+    # The till's shift it was sold in (empty: the till keeps no shifts).
+    shift_id: str = ""
 
 
 def check_sale(sale: TillSale) -> None:

@@ -8,6 +8,7 @@ from omni_order.store.orders import OBSOLETE_ORDER_INDEXES, ORDER_INDEXES, Order
 from omni_order.store.paper_receipts import PAPER_RECEIPT_INDEXES
 from omni_order.store.returns import OBSOLETE_RETURN_INDEXES, RETURN_INDEXES, ReturnStore
 from omni_order.store.store_sales import STORE_SALE_INDEXES
+from omni_order.store.store_shifts import STORE_SHIFT_INDEXES
 from omni_order.store.tax import TAX_INDEXES
 from omni_order.store.vouchers import VOUCHER_INDEXES, VoucherStore
 
@@ -18,6 +19,7 @@ INDEXES = {
     **CALLBACK_INDEXES,
     **TAX_INDEXES,
     **STORE_SALE_INDEXES,
+    **STORE_SHIFT_INDEXES,
     **PAPER_RECEIPT_INDEXES,
     **VOUCHER_INDEXES,
     "orders": ORDER_INDEXES["orders"] + STORE_SALE_INDEXES["orders"],

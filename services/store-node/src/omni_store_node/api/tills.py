@@ -64,6 +64,7 @@ class TillController(Controller):
             customer=Customer(**msgspec.structs.asdict(data.customer))
             if data.customer
             else Customer(),
+            shift_id=data.shift_id,
         )
         offline = None
         if not node.link.online:

@@ -8,6 +8,7 @@ import msgspec
 
 from omni_store_node.domain.paper import PaperReceipt, WrittenLine
 from omni_store_node.domain.sales import Customer, Price
+from omni_store_node.domain.shifts import Shift
 from omni_store_node.store.journal import WAITING, Entry
 
 
@@ -37,6 +38,8 @@ class SaleBody(msgspec.Struct, forbid_unknown_fields=True):
     # Card stored offline (store-and-forward): the card's token and who to ask if declined.
     card_token: str = ""
     customer: CustomerBody | None = None
+    # The till's open shift (POST /pos/v1/shifts); empty: the till keeps no shifts.
+    shift_id: str = ""
 
 
 class PaperLineBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -180,4 +183,66 @@ def product(price: Price, *, offline: bool) -> ProductView:
         price=MoneyView(price.amount_minor, price.currency),
         listing_version=price.listing_version,
         offline=offline,
+    )
+
+
+class ShiftOpenBody(msgspec.Struct, forbid_unknown_fields=True):
+    # Made at the till (a UUID): the same open again is the same shift.
+    shift_id: str
+    till_id: str
+    staff_id: str
+    opening_float: MoneyView
+
+
+class ShiftCloseBody(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: str
+    # Counted in the drawer, in the float's currency.
+    counted_cash_minor: int
+
+
+class ShiftTenderView(msgspec.Struct):
+    tender: str
+    sales: int
+    amount: MoneyView
+
+
+class ShiftView(msgspec.Struct):
+    shift_id: str
+    till_id: str
+    # The store's business day (its zone) the shift opened on.
+    business_day: str
+    opened_at: datetime
+    opened_by: str
+    opening_float: MoneyView
+    closed_at: datetime | None
+    closed_by: str
+    counted_cash: MoneyView | None
+    # This till's sales in the shift, by tender.
+    tenders: list[ShiftTenderView]
+    # The opening float and the cash sales.
+    expected_cash: MoneyView
+    # Counted minus expected (null while open).
+    cash_difference: MoneyView | None
+
+
+def shift(kept: Shift) -> ShiftView:
+    def money(amount: int | None) -> MoneyView | None:
+        return None if amount is None else MoneyView(amount, kept.currency)
+
+    return ShiftView(
+        shift_id=kept.shift_id,
+        till_id=kept.till_id,
+        business_day=kept.business_day,
+        opened_at=kept.opened_at,
+        opened_by=kept.opened_by,
+        opening_float=MoneyView(kept.float_minor, kept.currency),
+        closed_at=kept.closed_at,
+        closed_by=kept.closed_by,
+        counted_cash=money(kept.counted_cash_minor),
+        tenders=[
+            ShiftTenderView(name, total.sales, MoneyView(total.amount_minor, kept.currency))
+            for name, total in sorted(kept.tenders.items())
+        ],
+        expected_cash=MoneyView(kept.expected_cash_minor, kept.currency),
+        cash_difference=money(kept.cash_difference_minor),
     )

@@ -71,6 +71,8 @@ class Sale:
     customer: Customer = Customer()
     # Written on a pre-issued paper receipt and keyed in later (domain/paper.py); 0: a till sale.
     paper_receipt_number: int = 0
+    # The till's open shift it was sold in (domain/shifts.py); empty: the till keeps no shifts.
+    shift_id: str = ""
 
     @property
     def total_minor(self) -> int:
@@ -119,6 +121,7 @@ def priced_sale(
     staff_id: str = "",
     card_token: str = "",
     customer: Customer = Customer(),
+    shift_id: str = "",
 ) -> Sale:
     """The sale at the store's prices; a SKU the store does not sell refuses it whole."""
     check_request(sale_id, till_id, tender, wanted)
@@ -145,4 +148,5 @@ def priced_sale(
         staff_id=staff_id,
         card_token=card_token,
         customer=customer,
+        shift_id=shift_id.lower(),
     )

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from omni_store_node.store.journal import JOURNAL_SCHEMA, Journal
 from omni_store_node.store.replica import REPLICA_SCHEMA, Replica
+from omni_store_node.store.shifts import SHIFTS_SCHEMA, Shifts
 
 T = TypeVar("T")
 
@@ -29,9 +30,10 @@ class LocalStore:
             raise RuntimeError(f"the journal at {path} cannot use WAL mode (got {mode})")
         # FULL: the WAL is fsynced at every commit, so a receipt never outlives its sale.
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(JOURNAL_SCHEMA + REPLICA_SCHEMA)
+        self._db.executescript(JOURNAL_SCHEMA + REPLICA_SCHEMA + SHIFTS_SCHEMA)
         self.journal = Journal(self)
         self.replica = Replica(self)
+        self.shifts = Shifts(self)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         return await asyncio.to_thread(self._locked, work)
@@ -45,4 +47,4 @@ class LocalStore:
             self._db.close()
 
 
-__all__ = ["Journal", "LocalStore", "Replica"]
+__all__ = ["Journal", "LocalStore", "Replica", "Shifts"]

@@ -13,6 +13,8 @@ import structlog
 
 from omni_store_node.domain.payments import CardLimits, StoredCards, check_offline_card
 from omni_store_node.domain.sales import Customer, Sale, SaleLine, SaleRefused
+from omni_store_node.domain.shifts import check_sale_shift
+from omni_store_node.store.shifts import shift_in
 from omni_store_node.store.sqlite import immediate
 
 if TYPE_CHECKING:
@@ -123,6 +125,8 @@ class Journal:
                 kept = row.fetchone()
                 if kept is not None:
                     return _again(kept, sale), False
+                if sale.shift_id:
+                    check_sale_shift(shift_in(db, sale.shift_id), sale.shift_id, sale.till_id)
                 if offline is not None:
                     check_offline_card(sale, offline.card_limits, _stored_cards(db, sale))
                     _log_switch(db, offline.since, sale)
@@ -246,9 +250,14 @@ def _again(row: sqlite3.Row, sale: Sale) -> Entry:
                 409,
             )
         return entry
-    if (kept.till_id, kept.tender, _units(kept)) != (sale.till_id, sale.tender, _units(sale)):
+    if (kept.till_id, kept.tender, kept.shift_id, _units(kept)) != (
+        sale.till_id,
+        sale.tender,
+        sale.shift_id,
+        _units(sale),
+    ):
         raise SaleRefused(
-            f"sale {sale.sale_id} was already sold with other lines, tender or till",
+            f"sale {sale.sale_id} was already sold with other lines, tender, till or shift",
             "sale_id",
             409,
         )

@@ -3,24 +3,38 @@
 Exactly once rests on the centre: it records one order per sale_id for good and answers a
 repeat as already recorded, so a sale sent twice (a crash between the centre's answer and the
 journal's update, or an online sale forwarded inline and by this loop at once) is harmless. The
-journal only moves a sale out of waiting on the centre's answer."""
+journal only moves a sale out of waiting on the centre's answer.
+
+A shift's open reaches the centre before its first sale, and its close after its last one. A
+shift the centre closed first keeps the centre's close; the sales that reach it afterwards go to
+the store's recovery period there."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 import structlog
 
 from omni_kit.ids import utcnow
-from omni_store_node.centre import Centre, LinkDown, sale_request
+from omni_store_node.centre import (
+    ALREADY_CLOSED,
+    Centre,
+    LinkDown,
+    close_shift_request,
+    open_shift_request,
+    sale_request,
+)
+from omni_store_node.domain.shifts import Shift
 from omni_store_node.store import LocalStore
-from omni_store_node.store.journal import REFUSED, Entry
+from omni_store_node.store.journal import RECORDED, REFUSED, Entry
 from omni_store_node.sync.link import Link
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class Forwarder:
@@ -50,6 +64,11 @@ class Forwarder:
     async def forward(self, entry: Entry) -> str:
         """Send one sale and settle it in the journal by the centre's answer; LinkDown if the
         centre cannot be reached (the sale stays waiting)."""
+        shift_id = entry.sale.shift_id
+        if shift_id and await self.store.shifts.open_waiting(shift_id):
+            shift = await self.store.shifts.get(shift_id)
+            assert shift is not None  # the journal kept the sale in it
+            await self.forward_shift(shift, "open")
         request = sale_request(
             entry.sale,
             store_id=self.store_id,
@@ -57,21 +76,10 @@ class Forwarder:
             offline=entry.sold_offline,
         )
         async with self._slots:
-            try:
-                recorded = await self.centre.record(request)
-            except LinkDown as down:
-                self.link.down(str(down))
-                raise
-            except grpc.aio.AioRpcError as error:
-                # The centre read the sale and refused it: sending it again changes nothing.
-                log.error(
-                    "store_sale_refused_by_centre",
-                    sale_id=entry.sale.sale_id,
-                    code=error.code().name,
-                    details=error.details(),
-                )
-                await self.store.journal.settle(entry.sale.sale_id, REFUSED, "")
-                return REFUSED
+            recorded = await self._answer(self.centre.record(request), sale_id=entry.sale.sale_id)
+        if recorded is None:
+            await self.store.journal.settle(entry.sale.sale_id, REFUSED, "")
+            return REFUSED
         if recorded.state != "recorded":
             log.error(
                 "store_sale_quarantined",
@@ -81,12 +89,51 @@ class Forwarder:
         await self.store.journal.settle(entry.sale.sale_id, recorded.state, recorded.order_id)
         return recorded.state
 
+    async def forward_shift(self, shift: Shift, which: str) -> str:
+        """Send a shift's open or close ("open", "close") and settle it by the centre's answer;
+        LinkDown if the centre cannot be reached."""
+        if which == "open":
+            call = self.centre.open_shift(open_shift_request(shift, store_id=self.store_id))
+        else:
+            call = self.centre.close_shift(close_shift_request(shift, store_id=self.store_id))
+        answer = await self._answer(call, shift_id=shift.shift_id, which=which)
+        if answer is None:
+            await self.store.shifts.settle(shift.shift_id, which, REFUSED)
+            return REFUSED
+        if answer == ALREADY_CLOSED:
+            log.warning("store_shift_closed_at_centre_first", shift_id=shift.shift_id)
+        await self.store.shifts.settle(shift.shift_id, which, RECORDED)
+        return RECORDED
+
+    async def _answer(self, call: Awaitable[T], **what: str) -> T | None:
+        """The centre's answer; None when it read the request and refused it (sending it again
+        changes nothing); LinkDown when it cannot be reached."""
+        try:
+            return await call
+        except LinkDown as down:
+            self.link.down(str(down))
+            raise
+        except grpc.aio.AioRpcError as error:
+            log.error("refused_by_centre", code=error.code().name, details=error.details(), **what)
+            return None
+
+    async def _forward_shifts(self) -> None:
+        opens, closes = await self.store.shifts.waiting()
+        for shift in opens:
+            await self.forward_shift(shift, "open")
+        for shift in closes:
+            await self.forward_shift(shift, "close")
+
     async def run(self, on_link_up: Callable[[], Awaitable[bool]]) -> None:
         """The loop: while online, drain the journal; while offline, probe the link, and once
         the centre answers, let `on_link_up` bring the link up (False: it went down again)."""
         while True:
             if not self.link.online and not (await self.centre.reachable() and await on_link_up()):
                 await self._sleep()
+                continue
+            try:
+                await self._forward_shifts()
+            except LinkDown:
                 continue
             waiting = await self.store.journal.waiting(self.batch)
             if not waiting:

@@ -412,6 +412,23 @@ recorded sale is unchanged.
 """
 Global___StoreSaleOutcome: _TypeAlias = StoreSaleOutcome  # noqa: Y015
 
+class _StoreShiftState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StoreShiftStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StoreShiftState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STORE_SHIFT_STATE_UNSPECIFIED: _StoreShiftState.ValueType  # 0
+    STORE_SHIFT_STATE_OPEN: _StoreShiftState.ValueType  # 1
+    STORE_SHIFT_STATE_CLOSED: _StoreShiftState.ValueType  # 2
+
+class StoreShiftState(_StoreShiftState, metaclass=_StoreShiftStateEnumTypeWrapper): ...
+
+STORE_SHIFT_STATE_UNSPECIFIED: StoreShiftState.ValueType  # 0
+STORE_SHIFT_STATE_OPEN: StoreShiftState.ValueType  # 1
+STORE_SHIFT_STATE_CLOSED: StoreShiftState.ValueType  # 2
+Global___StoreShiftState: _TypeAlias = StoreShiftState  # noqa: Y015
+
 @_typing.final
 class CartLine(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -2613,6 +2630,7 @@ class RecordStoreSaleRequest(_message.Message):
     CARD_TOKEN_FIELD_NUMBER: _builtins.int
     CUSTOMER_FIELD_NUMBER: _builtins.int
     PAPER_RECEIPT_NUMBER_FIELD_NUMBER: _builtins.int
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
     sale_id: _builtins.str
     """Made at the till (a UUID); the sale's identity everywhere."""
     store_id: _builtins.str
@@ -2632,6 +2650,10 @@ class RecordStoreSaleRequest(_message.Message):
     centre): the number must lie in one of the store's blocks, sale_id is derived from the
     store and the number (omni_kit.paper), and till_number is 0. Keyed twice, the same content
     (the actor, sold_offline and line names aside) is one order.
+    """
+    shift_id: _builtins.str
+    """The till's shift the sale was made in (empty: the till keeps no shifts). A shift the centre
+    has closed leaves the sale in the store's recovery period, at its own time.
     """
     @_builtins.property
     def sold_at(self) -> _timestamp_pb2.Timestamp: ...
@@ -2663,10 +2685,11 @@ class RecordStoreSaleRequest(_message.Message):
         card_token: _builtins.str = ...,
         customer: Global___StoreSaleCustomer | None = ...,
         paper_receipt_number: _builtins.int = ...,
+        shift_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "customer", b"customer", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "paper_receipt_number", b"paper_receipt_number", "sale_id", b"sale_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "card_token", b"card_token", "customer", b"customer", "lines", b"lines", "paper_receipt_number", b"paper_receipt_number", "sale_id", b"sale_id", "shift_id", b"shift_id", "sold_at", b"sold_at", "sold_offline", b"sold_offline", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "till_number", b"till_number", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -3264,6 +3287,415 @@ class ListStoreNodeStatusesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListStoreNodeStatusesResponse: _TypeAlias = ListStoreNodeStatusesResponse  # noqa: Y015
+
+@_typing.final
+class StoreShiftTender(_message.Message):
+    """A shift's sales of one tender."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENDER_FIELD_NUMBER: _builtins.int
+    SALES_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    tender: Global___StoreSaleTender.ValueType
+    sales: _builtins.int
+    @_builtins.property
+    def amount(self) -> _common_pb2.Money: ...
+    def __init__(
+        self,
+        *,
+        tender: Global___StoreSaleTender.ValueType = ...,
+        sales: _builtins.int = ...,
+        amount: _common_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "sales", b"sales", "tender", b"tender"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreShiftTender: _TypeAlias = StoreShiftTender  # noqa: Y015
+
+@_typing.final
+class StoreShift(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    TILL_ID_FIELD_NUMBER: _builtins.int
+    BUSINESS_DAY_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    OPENING_FLOAT_FIELD_NUMBER: _builtins.int
+    OPENED_AT_FIELD_NUMBER: _builtins.int
+    OPENED_BY_FIELD_NUMBER: _builtins.int
+    CLOSED_AT_FIELD_NUMBER: _builtins.int
+    CLOSED_BY_FIELD_NUMBER: _builtins.int
+    COUNTED_CASH_FIELD_NUMBER: _builtins.int
+    TENDERS_FIELD_NUMBER: _builtins.int
+    EXPECTED_CASH_FIELD_NUMBER: _builtins.int
+    CASH_DIFFERENCE_FIELD_NUMBER: _builtins.int
+    shift_id: _builtins.str
+    store_id: _builtins.str
+    till_id: _builtins.str
+    business_day: _builtins.str
+    """The store's business day the shift belongs to (YYYY-MM-DD, in the store's zone)."""
+    state: Global___StoreShiftState.ValueType
+    opened_by: _builtins.str
+    closed_by: _builtins.str
+    @_builtins.property
+    def opening_float(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def opened_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def closed_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def counted_cash(self) -> _common_pb2.Money:
+        """Counted in the drawer at the close (unset while open)."""
+
+    @_builtins.property
+    def tenders(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreShiftTender]:
+        """The sales recorded in the shift (those posted to the recovery period are not)."""
+
+    @_builtins.property
+    def expected_cash(self) -> _common_pb2.Money:
+        """The opening float and the cash sales."""
+
+    @_builtins.property
+    def cash_difference(self) -> _common_pb2.Money:
+        """Counted minus expected (unset while open)."""
+
+    def __init__(
+        self,
+        *,
+        shift_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        till_id: _builtins.str = ...,
+        business_day: _builtins.str = ...,
+        state: Global___StoreShiftState.ValueType = ...,
+        opening_float: _common_pb2.Money | None = ...,
+        opened_at: _timestamp_pb2.Timestamp | None = ...,
+        opened_by: _builtins.str = ...,
+        closed_at: _timestamp_pb2.Timestamp | None = ...,
+        closed_by: _builtins.str = ...,
+        counted_cash: _common_pb2.Money | None = ...,
+        tenders: _abc.Iterable[Global___StoreShiftTender] | None = ...,
+        expected_cash: _common_pb2.Money | None = ...,
+        cash_difference: _common_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cash_difference", b"cash_difference", "closed_at", b"closed_at", "counted_cash", b"counted_cash", "expected_cash", b"expected_cash", "opened_at", b"opened_at", "opening_float", b"opening_float"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_day", b"business_day", "cash_difference", b"cash_difference", "closed_at", b"closed_at", "closed_by", b"closed_by", "counted_cash", b"counted_cash", "expected_cash", b"expected_cash", "opened_at", b"opened_at", "opened_by", b"opened_by", "opening_float", b"opening_float", "shift_id", b"shift_id", "state", b"state", "store_id", b"store_id", "tenders", b"tenders", "till_id", b"till_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreShift: _TypeAlias = StoreShift  # noqa: Y015
+
+@_typing.final
+class OpenStoreShiftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    TILL_ID_FIELD_NUMBER: _builtins.int
+    BUSINESS_DAY_FIELD_NUMBER: _builtins.int
+    OPENING_FLOAT_FIELD_NUMBER: _builtins.int
+    OPENED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    shift_id: _builtins.str
+    """Made at the node (a UUID)."""
+    store_id: _builtins.str
+    till_id: _builtins.str
+    business_day: _builtins.str
+    @_builtins.property
+    def opening_float(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def opened_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        shift_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        till_id: _builtins.str = ...,
+        business_day: _builtins.str = ...,
+        opening_float: _common_pb2.Money | None = ...,
+        opened_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "opened_at", b"opened_at", "opening_float", b"opening_float"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "business_day", b"business_day", "opened_at", b"opened_at", "opening_float", b"opening_float", "shift_id", b"shift_id", "store_id", b"store_id", "till_id", b"till_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenStoreShiftRequest: _TypeAlias = OpenStoreShiftRequest  # noqa: Y015
+
+@_typing.final
+class OpenStoreShiftResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shift(self) -> Global___StoreShift: ...
+    def __init__(
+        self,
+        *,
+        shift: Global___StoreShift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenStoreShiftResponse: _TypeAlias = OpenStoreShiftResponse  # noqa: Y015
+
+@_typing.final
+class CloseStoreShiftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    COUNTED_CASH_FIELD_NUMBER: _builtins.int
+    CLOSED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    shift_id: _builtins.str
+    store_id: _builtins.str
+    @_builtins.property
+    def counted_cash(self) -> _common_pb2.Money:
+        """In the opening float's currency."""
+
+    @_builtins.property
+    def closed_at(self) -> _timestamp_pb2.Timestamp:
+        """When the till closed it (unset: now)."""
+
+    @_builtins.property
+    def actor(self) -> _common_pb2.Actor: ...
+    def __init__(
+        self,
+        *,
+        shift_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        counted_cash: _common_pb2.Money | None = ...,
+        closed_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _common_pb2.Actor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "closed_at", b"closed_at", "counted_cash", b"counted_cash"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "closed_at", b"closed_at", "counted_cash", b"counted_cash", "shift_id", b"shift_id", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseStoreShiftRequest: _TypeAlias = CloseStoreShiftRequest  # noqa: Y015
+
+@_typing.final
+class CloseStoreShiftResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_FIELD_NUMBER: _builtins.int
+    ALREADY_CLOSED_FIELD_NUMBER: _builtins.int
+    already_closed: _builtins.bool
+    """It was closed before: the shift as it was closed then."""
+    @_builtins.property
+    def shift(self) -> Global___StoreShift: ...
+    def __init__(
+        self,
+        *,
+        shift: Global___StoreShift | None = ...,
+        already_closed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["already_closed", b"already_closed", "shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseStoreShiftResponse: _TypeAlias = CloseStoreShiftResponse  # noqa: Y015
+
+@_typing.final
+class GetStoreShiftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    shift_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        shift_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shift_id", b"shift_id", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreShiftRequest: _TypeAlias = GetStoreShiftRequest  # noqa: Y015
+
+@_typing.final
+class GetStoreShiftResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shift(self) -> Global___StoreShift: ...
+    def __init__(
+        self,
+        *,
+        shift: Global___StoreShift | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shift", b"shift"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStoreShiftResponse: _TypeAlias = GetStoreShiftResponse  # noqa: Y015
+
+@_typing.final
+class ListStoreShiftsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    BUSINESS_DAY_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    business_day: _builtins.str
+    """Only this business day (YYYY-MM-DD); empty: the newest shifts."""
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        business_day: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_day", b"business_day", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreShiftsRequest: _TypeAlias = ListStoreShiftsRequest  # noqa: Y015
+
+@_typing.final
+class ListStoreShiftsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIFTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shifts(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreShift]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        shifts: _abc.Iterable[Global___StoreShift] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shifts", b"shifts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreShiftsResponse: _TypeAlias = ListStoreShiftsResponse  # noqa: Y015
+
+@_typing.final
+class StoreRecoveryPosting(_message.Message):
+    """A till sale that reached the centre after its shift was closed: recorded at its own time,
+    outside the closed shift's totals.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SALE_ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    TILL_ID_FIELD_NUMBER: _builtins.int
+    SHIFT_ID_FIELD_NUMBER: _builtins.int
+    SOLD_AT_FIELD_NUMBER: _builtins.int
+    POSTED_AT_FIELD_NUMBER: _builtins.int
+    TENDER_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    sale_id: _builtins.str
+    order_id: _builtins.str
+    store_id: _builtins.str
+    till_id: _builtins.str
+    shift_id: _builtins.str
+    tender: Global___StoreSaleTender.ValueType
+    @_builtins.property
+    def sold_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def posted_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def total(self) -> _common_pb2.Money: ...
+    def __init__(
+        self,
+        *,
+        sale_id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        till_id: _builtins.str = ...,
+        shift_id: _builtins.str = ...,
+        sold_at: _timestamp_pb2.Timestamp | None = ...,
+        posted_at: _timestamp_pb2.Timestamp | None = ...,
+        tender: Global___StoreSaleTender.ValueType = ...,
+        total: _common_pb2.Money | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["posted_at", b"posted_at", "sold_at", b"sold_at", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order_id", b"order_id", "posted_at", b"posted_at", "sale_id", b"sale_id", "shift_id", b"shift_id", "sold_at", b"sold_at", "store_id", b"store_id", "tender", b"tender", "till_id", b"till_id", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StoreRecoveryPosting: _TypeAlias = StoreRecoveryPosting  # noqa: Y015
+
+@_typing.final
+class ListStoreRecoveryPostingsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreRecoveryPostingsRequest: _TypeAlias = ListStoreRecoveryPostingsRequest  # noqa: Y015
+
+@_typing.final
+class ListStoreRecoveryPostingsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POSTINGS_FIELD_NUMBER: _builtins.int
+    TOTALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def postings(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreRecoveryPosting]:
+        """Newest first."""
+
+    @_builtins.property
+    def totals(self) -> _containers.RepeatedCompositeFieldContainer[Global___StoreShiftTender]:
+        """Every posting of the store, by tender."""
+
+    def __init__(
+        self,
+        *,
+        postings: _abc.Iterable[Global___StoreRecoveryPosting] | None = ...,
+        totals: _abc.Iterable[Global___StoreShiftTender] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["postings", b"postings", "totals", b"totals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStoreRecoveryPostingsResponse: _TypeAlias = ListStoreRecoveryPostingsResponse  # noqa: Y015
 
 @_typing.final
 class GetOrderRequest(_message.Message):

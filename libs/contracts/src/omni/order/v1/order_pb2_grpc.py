@@ -147,6 +147,31 @@ class OrderServiceStub:
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.SerializeToString,
                 response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.FromString,
                 _registered_method=True)
+        self.OpenStoreShift = channel.unary_unary(
+                '/omni.order.v1.OrderService/OpenStoreShift',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftResponse.FromString,
+                _registered_method=True)
+        self.CloseStoreShift = channel.unary_unary(
+                '/omni.order.v1.OrderService/CloseStoreShift',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftResponse.FromString,
+                _registered_method=True)
+        self.GetStoreShift = channel.unary_unary(
+                '/omni.order.v1.OrderService/GetStoreShift',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftResponse.FromString,
+                _registered_method=True)
+        self.ListStoreShifts = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStoreShifts',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsResponse.FromString,
+                _registered_method=True)
+        self.ListStoreRecoveryPostings = channel.unary_unary(
+                '/omni.order.v1.OrderService/ListStoreRecoveryPostings',
+                request_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsRequest.SerializeToString,
+                response_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/omni.order.v1.OrderService/GetOrder',
                 request_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetOrderRequest.SerializeToString,
@@ -385,6 +410,42 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenStoreShift(self, request, context):
+        """A till's shift, opened at the store node (which forwards it; the node makes shift_id). The
+        same open again answers the shift; another till or store under a used shift_id is refused.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseStoreShift(self, request, context):
+        """Closes a shift with the cash counted, from the node or from staff at the centre. A shift
+        closed already is answered as it was closed (already_closed), never changed. A till sale for
+        a closed shift is recorded in the store's recovery period (ListStoreRecoveryPostings) and
+        leaves the shift's totals as they were closed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStoreShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStoreShifts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStoreRecoveryPostings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -594,6 +655,31 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ListPaperReceiptBlocks,
                     request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.FromString,
                     response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.SerializeToString,
+            ),
+            'OpenStoreShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenStoreShift,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftResponse.SerializeToString,
+            ),
+            'CloseStoreShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseStoreShift,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftResponse.SerializeToString,
+            ),
+            'GetStoreShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStoreShift,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftResponse.SerializeToString,
+            ),
+            'ListStoreShifts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStoreShifts,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsResponse.SerializeToString,
+            ),
+            'ListStoreRecoveryPostings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStoreRecoveryPostings,
+                    request_deserializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsRequest.FromString,
+                    response_serializer=omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -1263,6 +1349,141 @@ class OrderService:
             '/omni.order.v1.OrderService/ListPaperReceiptBlocks',
             omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksRequest.SerializeToString,
             omni_dot_order_dot_v1_dot_order__pb2.ListPaperReceiptBlocksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenStoreShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/OpenStoreShift',
+            omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.OpenStoreShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseStoreShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/CloseStoreShift',
+            omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.CloseStoreShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStoreShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/GetStoreShift',
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.GetStoreShiftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStoreShifts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStoreShifts',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStoreRecoveryPostings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.order.v1.OrderService/ListStoreRecoveryPostings',
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsRequest.SerializeToString,
+            omni_dot_order_dot_v1_dot_order__pb2.ListStoreRecoveryPostingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -94,6 +94,19 @@ class OrderServiceStub:
     across stores. A paper sale is keyed in later through RecordStoreSale.
     """
     ListPaperReceiptBlocks: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListPaperReceiptBlocksRequest, _order_pb2.ListPaperReceiptBlocksResponse]
+    OpenStoreShift: _grpc.UnaryUnaryMultiCallable[_order_pb2.OpenStoreShiftRequest, _order_pb2.OpenStoreShiftResponse]
+    """A till's shift, opened at the store node (which forwards it; the node makes shift_id). The
+    same open again answers the shift; another till or store under a used shift_id is refused.
+    """
+    CloseStoreShift: _grpc.UnaryUnaryMultiCallable[_order_pb2.CloseStoreShiftRequest, _order_pb2.CloseStoreShiftResponse]
+    """Closes a shift with the cash counted, from the node or from staff at the centre. A shift
+    closed already is answered as it was closed (already_closed), never changed. A till sale for
+    a closed shift is recorded in the store's recovery period (ListStoreRecoveryPostings) and
+    leaves the shift's totals as they were closed.
+    """
+    GetStoreShift: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetStoreShiftRequest, _order_pb2.GetStoreShiftResponse]
+    ListStoreShifts: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStoreShiftsRequest, _order_pb2.ListStoreShiftsResponse]
+    ListStoreRecoveryPostings: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListStoreRecoveryPostingsRequest, _order_pb2.ListStoreRecoveryPostingsResponse]
     GetOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]
     ListOrders: _grpc.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]
@@ -190,6 +203,19 @@ class OrderServiceAsyncStub(OrderServiceStub):
     across stores. A paper sale is keyed in later through RecordStoreSale.
     """
     ListPaperReceiptBlocks: _aio.UnaryUnaryMultiCallable[_order_pb2.ListPaperReceiptBlocksRequest, _order_pb2.ListPaperReceiptBlocksResponse]  # type: ignore[assignment]
+    OpenStoreShift: _aio.UnaryUnaryMultiCallable[_order_pb2.OpenStoreShiftRequest, _order_pb2.OpenStoreShiftResponse]  # type: ignore[assignment]
+    """A till's shift, opened at the store node (which forwards it; the node makes shift_id). The
+    same open again answers the shift; another till or store under a used shift_id is refused.
+    """
+    CloseStoreShift: _aio.UnaryUnaryMultiCallable[_order_pb2.CloseStoreShiftRequest, _order_pb2.CloseStoreShiftResponse]  # type: ignore[assignment]
+    """Closes a shift with the cash counted, from the node or from staff at the centre. A shift
+    closed already is answered as it was closed (already_closed), never changed. A till sale for
+    a closed shift is recorded in the store's recovery period (ListStoreRecoveryPostings) and
+    leaves the shift's totals as they were closed.
+    """
+    GetStoreShift: _aio.UnaryUnaryMultiCallable[_order_pb2.GetStoreShiftRequest, _order_pb2.GetStoreShiftResponse]  # type: ignore[assignment]
+    ListStoreShifts: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStoreShiftsRequest, _order_pb2.ListStoreShiftsResponse]  # type: ignore[assignment]
+    ListStoreRecoveryPostings: _aio.UnaryUnaryMultiCallable[_order_pb2.ListStoreRecoveryPostingsRequest, _order_pb2.ListStoreRecoveryPostingsResponse]  # type: ignore[assignment]
     GetOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.GetOrderRequest, _order_pb2.GetOrderResponse]  # type: ignore[assignment]
     ListOrders: _aio.UnaryUnaryMultiCallable[_order_pb2.ListOrdersRequest, _order_pb2.ListOrdersResponse]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_order_pb2.CancelOrderRequest, _order_pb2.CancelOrderResponse]  # type: ignore[assignment]
@@ -415,6 +441,49 @@ class OrderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _order_pb2.ListPaperReceiptBlocksRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_order_pb2.ListPaperReceiptBlocksResponse, _abc.Awaitable[_order_pb2.ListPaperReceiptBlocksResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def OpenStoreShift(
+        self,
+        request: _order_pb2.OpenStoreShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.OpenStoreShiftResponse, _abc.Awaitable[_order_pb2.OpenStoreShiftResponse]]:
+        """A till's shift, opened at the store node (which forwards it; the node makes shift_id). The
+        same open again answers the shift; another till or store under a used shift_id is refused.
+        """
+
+    @_abc_1.abstractmethod
+    def CloseStoreShift(
+        self,
+        request: _order_pb2.CloseStoreShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.CloseStoreShiftResponse, _abc.Awaitable[_order_pb2.CloseStoreShiftResponse]]:
+        """Closes a shift with the cash counted, from the node or from staff at the centre. A shift
+        closed already is answered as it was closed (already_closed), never changed. A till sale for
+        a closed shift is recorded in the store's recovery period (ListStoreRecoveryPostings) and
+        leaves the shift's totals as they were closed.
+        """
+
+    @_abc_1.abstractmethod
+    def GetStoreShift(
+        self,
+        request: _order_pb2.GetStoreShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.GetStoreShiftResponse, _abc.Awaitable[_order_pb2.GetStoreShiftResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListStoreShifts(
+        self,
+        request: _order_pb2.ListStoreShiftsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListStoreShiftsResponse, _abc.Awaitable[_order_pb2.ListStoreShiftsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListStoreRecoveryPostings(
+        self,
+        request: _order_pb2.ListStoreRecoveryPostingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_order_pb2.ListStoreRecoveryPostingsResponse, _abc.Awaitable[_order_pb2.ListStoreRecoveryPostingsResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetOrder(
