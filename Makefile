@@ -26,10 +26,10 @@ setup: ## install everything: uv, the Python workspace, nats-server, the store, 
 dev: ## run the whole platform locally (nats-server, store, services, gateway); Ctrl-C stops it
 	$(RUN) python scripts/dev.py
 
-test: lint ## lint, contracts, unit, integration and chart tests (all but the slow suites)
+test: lint ## lint, contracts, unit, integration, console browser and chart tests (all but the slow suites)
 	$(RUN) pytest -m "not slow"
 
-test-slow: ## the slow suites: kills, restarts and outages, the fuzzer, e2e and browser walks, bulk loads, query plans
+test-slow: ## the slow suites: kills, restarts and outages, the fuzzer, e2e walks, bulk loads, query plans
 	$(RUN) pytest -m slow
 
 test-fast: ## unit tests only

@@ -23,7 +23,7 @@ from omni_kit.store import mongo_client
 
 # The suites `make test-slow` runs and `make test` leaves out (paths under tests/): crashes and
 # kills of real processes, restarts, outages, replicas and key rotations, the fuzzer, whole-stack
-# and browser walks, bulk loads, and the query plans over realistic data. CI runs both targets.
+# walks, bulk loads, and the query plans over realistic data. CI runs both targets.
 SLOW = (
     "e2e/",
     "integration/faults/",
@@ -35,11 +35,6 @@ SLOW = (
     "integration/gateway/test_paid_parcel_journey.py",
     "integration/gateway/test_checkout_trace.py",
     "integration/gateway/test_checkout_query_plans.py",
-    "integration/gateway/test_console_consultant.py",
-    "integration/gateway/test_console_associate.py",
-    "integration/gateway/test_console_merges.py",
-    "integration/gateway/test_console_admin.py",
-    "integration/gateway/test_console_admin_setup.py",
     "integration/gateway/test_omni_cli.py",
     "integration/gateway/test_sales_exports.py",
     "integration/gateway/test_bulk_import.py",
