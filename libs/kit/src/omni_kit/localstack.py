@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -17,11 +18,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+# Ports to listen on are chosen below the kernel's range for outgoing connections: a port handed
+# out by bind(0) comes from that range, where any client's next connection may take it before
+# the server that was meant to listen there binds it.
+LISTEN_PORTS_FROM = 10_000
+
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on, outside the range outgoing connections take theirs from."""
+    below = _ephemeral_ports_start()
+    for _ in range(200):
+        port = LISTEN_PORTS_FROM + secrets.randbelow(below - LISTEN_PORTS_FROM)
+        if port_is_free(port, host):
+            return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_ports_start() -> int:
+    try:
+        start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        start = 32_768
+    return max(start, LISTEN_PORTS_FROM + 1_000)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
