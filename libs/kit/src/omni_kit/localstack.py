@@ -24,16 +24,21 @@ from pathlib import Path
 LISTEN_PORTS_FROM = 10_000
 
 
+# Every port this process has handed out: ports are often chosen several at once before any is
+# bound (a stack's services), so one must never be handed out twice.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on, outside the range outgoing connections take theirs from."""
+    """A port nothing listens on and this process has not handed out before, outside the range
+    outgoing connections take theirs from."""
     below = _ephemeral_ports_start()
     for _ in range(200):
         port = LISTEN_PORTS_FROM + secrets.randbelow(below - LISTEN_PORTS_FROM)
-        if port_is_free(port, host):
+        if port not in _HANDED_OUT and port_is_free(port, host):
+            _HANDED_OUT.add(port)
             return port
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    raise OSError(f"no free port to listen on between {LISTEN_PORTS_FROM} and {below}")
 
 
 def _ephemeral_ports_start() -> int:
